@@ -1,0 +1,32 @@
+/*
+ * sluiced: the Sluice update server.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "version.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: sluiced [--config FILE] [--data DIR] "
+		   "[--listen ADDR:PORT]\n"
+		   "       sluiced --help | --version\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("sluiced %s\n", SLUICE_VERSION);
+			return 0;
+		}
+	}
+	usage(stderr);
+	return 2;
+}

@@ -10,8 +10,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: sluice-agent COMMAND "
-		   "[options]\n"
-		   "       sluice-agent --help | --version\n");
+	           "[options]\n"
+	           "       sluice-agent --help | --version\n");
 }
 
 int

@@ -32,7 +32,7 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print a usage error and the command's usage; returns 2. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 extern const struct cli_cmd cmd_catalog;
 

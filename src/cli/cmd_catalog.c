@@ -13,8 +13,8 @@ catalog_run(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_catalog = {
-	.name = "catalog",
-	.summary = "build, sign and verify a catalog origin",
-	.usage = "usage: sluice catalog SUBCOMMAND ...\n",
-	.run = catalog_run,
+        .name = "catalog",
+        .summary = "build, sign and verify a catalog origin",
+        .usage = "usage: sluice catalog SUBCOMMAND ...\n",
+        .run = catalog_run,
 };

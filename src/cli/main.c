@@ -12,7 +12,7 @@
 #include "version.h"
 
 static const struct cli_cmd *commands[] = {
-	&cmd_catalog,
+        &cmd_catalog,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -62,26 +62,27 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: sluice [--server URL] [--token TOKEN] [--json] "
-		   "COMMAND [ARGS]\n\n"
-		   "The Sluice administrative console.\n\ncommands:\n");
+	           "COMMAND [ARGS]\n\n"
+	           "The Sluice administrative console.\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-12s %s\n", commands[i]->name,
-			commands[i]->summary);
-	fprintf(f, "\nglobal options:\n"
-		   "  --server URL   the sluiced to talk to (or SLUICE_SERVER)\n"
-		   "  --token TOKEN  an admin token (or SLUICE_TOKEN)\n"
-		   "  --json         machine-readable output\n"
-		   "  --help         this text; `sluice COMMAND --help` for one "
-		   "command\n"
-		   "  --version      print the version\n");
+		        commands[i]->summary);
+	fprintf(f,
+	        "\nglobal options:\n"
+	        "  --server URL   the sluiced to talk to (or SLUICE_SERVER)\n"
+	        "  --token TOKEN  an admin token (or SLUICE_TOKEN)\n"
+	        "  --json         machine-readable output\n"
+	        "  --help         this text; `sluice COMMAND --help` for one "
+	        "command\n"
+	        "  --version      print the version\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct cli_ctx ctx = {
-		.server = getenv("SLUICE_SERVER"),
-		.token = getenv("SLUICE_TOKEN"),
+	        .server = getenv("SLUICE_SERVER"),
+	        .token = getenv("SLUICE_TOKEN"),
 	};
 	int i;
 
@@ -115,6 +116,6 @@ main(int argc, char **argv)
 		if (strcmp(commands[c]->name, argv[i]) == 0)
 			return commands[c]->run(&ctx, argc - i, argv + i);
 	fprintf(stderr, "sluice: unknown command '%s' (see sluice --help)\n",
-		argv[i]);
+	        argv[i]);
 	return 2;
 }

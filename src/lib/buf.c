@@ -42,7 +42,7 @@ buf_grow(struct buf *b, size_t need, struct err *e)
 
 	if (need > b->cap)
 		return err_set(e, SL_ETOOBIG, "over the limit of %zu bytes",
-			       b->cap);
+		               b->cap);
 	if (need + 1 <= b->alloc)
 		return SL_OK;
 	n = b->alloc ? b->alloc : 256;
@@ -65,7 +65,7 @@ buf_append(struct buf *b, const void *data, size_t len, struct err *e)
 
 	if (len > b->cap || b->len > b->cap - len)
 		return err_set(e, SL_ETOOBIG, "over the limit of %zu bytes",
-			       b->cap);
+		               b->cap);
 	if ((rc = buf_grow(b, b->len + len, e)) != SL_OK)
 		return rc;
 	if (len > 0)
@@ -94,7 +94,7 @@ buf_printf(struct buf *b, struct err *e, const char *fmt, ...)
 		return err_set(e, SL_EINVAL, "bad format");
 	if ((size_t)n > b->cap || b->len > b->cap - (size_t)n)
 		return err_set(e, SL_ETOOBIG, "over the limit of %zu bytes",
-			       b->cap);
+		               b->cap);
 	if ((rc = buf_grow(b, b->len + (size_t)n, e)) != SL_OK)
 		return rc;
 	va_start(ap, fmt);

@@ -10,10 +10,10 @@
 #include "err.h"
 
 struct buf {
-	char *data;  /* NUL-terminated; NULL until the first append */
+	char *data; /* NUL-terminated; NULL until the first append */
 	size_t len;
 	size_t alloc;
-	size_t cap;  /* maximum len; appends past it fail with SL_ETOOBIG */
+	size_t cap; /* maximum len; appends past it fail with SL_ETOOBIG */
 };
 
 /* Initialise an empty buffer that may grow to cap bytes. */
@@ -28,7 +28,7 @@ void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *data, size_t len, struct err *e);
 int buf_puts(struct buf *b, const char *s, struct err *e);
 int buf_printf(struct buf *b, struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Hand the content over to the caller (free with free()); the buffer is
  * left empty. Never NULL on success: an empty buffer yields "". */

@@ -14,24 +14,24 @@
 
 enum sl_status {
 	SL_OK = 0,
-	SL_ENOMEM = -1,    /* allocation failed */
-	SL_EINVAL = -2,    /* invalid argument or input (validation) */
-	SL_EPARSE = -3,    /* malformed document (JSON, config) */
-	SL_EIO = -4,       /* file system or stream error */
-	SL_ENOTFOUND = -5, /* no such object */
-	SL_EEXISTS = -6,   /* object already exists */
-	SL_ETOOBIG = -7,   /* input over its cap */
-	SL_EVERIFY = -8,   /* signature or hash does not verify */
-	SL_EEXPIRED = -9,  /* signed document past its expiry */
-	SL_EROLLBACK = -10,/* signed document older than one already seen */
-	SL_EAUTH = -11,    /* missing or wrong credentials */
-	SL_EDENIED = -12,  /* authenticated but not allowed */
-	SL_ECONFLICT = -13,/* state conflict (e.g. non-empty group) */
-	SL_ENET = -14,     /* network or remote peer error */
-	SL_EDB = -15,      /* database error */
+	SL_ENOMEM = -1,        /* allocation failed */
+	SL_EINVAL = -2,        /* invalid argument or input (validation) */
+	SL_EPARSE = -3,        /* malformed document (JSON, config) */
+	SL_EIO = -4,           /* file system or stream error */
+	SL_ENOTFOUND = -5,     /* no such object */
+	SL_EEXISTS = -6,       /* object already exists */
+	SL_ETOOBIG = -7,       /* input over its cap */
+	SL_EVERIFY = -8,       /* signature or hash does not verify */
+	SL_EEXPIRED = -9,      /* signed document past its expiry */
+	SL_EROLLBACK = -10,    /* signed document older than one already seen */
+	SL_EAUTH = -11,        /* missing or wrong credentials */
+	SL_EDENIED = -12,      /* authenticated but not allowed */
+	SL_ECONFLICT = -13,    /* state conflict (e.g. non-empty group) */
+	SL_ENET = -14,         /* network or remote peer error */
+	SL_EDB = -15,          /* database error */
 	SL_EUNSUPPORTED = -16, /* not supported (unknown handler, predicate) */
-	SL_ETIMEOUT = -17, /* operation timed out */
-	SL_EINTERNAL = -18,/* a bug: should not happen */
+	SL_ETIMEOUT = -17,     /* operation timed out */
+	SL_EINTERNAL = -18,    /* a bug: should not happen */
 };
 
 #define ERR_MSG_MAX 1024
@@ -47,12 +47,12 @@ void err_clear(struct err *e);
 /* Set code and message; returns code so callers can `return err_set(...)`.
  * e may be NULL (the detail is then dropped). */
 int err_set(struct err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Prefix the current message with "PREFIX: "; returns e->code (or
  * SL_EINTERNAL when e is NULL or holds no error). */
 int err_prefix(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* Short stable name of a status ("verify", "not-found"). Never NULL. */
 const char *err_name(int code);

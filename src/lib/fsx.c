@@ -23,7 +23,7 @@ fsx_read(const char *path, size_t cap, char **out, size_t *len, struct err *e)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO,
-			       "%s: %s", path, strerror(errno));
+		               "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		rc = err_set(e, SL_EIO, "%s: %s", path, strerror(errno));
 		goto out;
@@ -34,7 +34,7 @@ fsx_read(const char *path, size_t cap, char **out, size_t *len, struct err *e)
 	}
 	if ((uint64_t)st.st_size > cap) {
 		rc = err_set(e, SL_ETOOBIG, "%s: larger than %zu bytes", path,
-			     cap);
+		             cap);
 		goto out;
 	}
 	if ((p = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -47,7 +47,7 @@ fsx_read(const char *path, size_t cap, char **out, size_t *len, struct err *e)
 			continue;
 		if (n < 0) {
 			rc = err_set(e, SL_EIO, "%s: %s", path,
-				     strerror(errno));
+			             strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -114,7 +114,7 @@ commit_temp(int fd, const char *tmp, const char *path, struct err *e)
 	if (close(fd) < 0) {
 		unlink(tmp);
 		return err_set(e, SL_EIO, "%s: close: %s", tmp,
-			       strerror(errno));
+		               strerror(errno));
 	}
 	if (rename(tmp, path) < 0) {
 		err_set(e, SL_EIO, "%s: rename: %s", path, strerror(errno));
@@ -126,7 +126,7 @@ commit_temp(int fd, const char *tmp, const char *path, struct err *e)
 
 int
 fsx_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		 struct err *e)
+                 struct err *e)
 {
 	char tmp[4096];
 	int fd;
@@ -144,8 +144,8 @@ fsx_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 
 int
 fsx_copy_atomic(const char *src, const char *dst, const char *want_sha256,
-		char sha_out[HASH_HEX_LEN + 1], uint64_t *size_out,
-		struct err *e)
+                char sha_out[HASH_HEX_LEN + 1], uint64_t *size_out,
+                struct err *e)
 {
 	char tmp[4096], hex[HASH_HEX_LEN + 1];
 	unsigned char b[65536];
@@ -156,7 +156,7 @@ fsx_copy_atomic(const char *src, const char *dst, const char *want_sha256,
 
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO,
-			       "%s: %s", src, strerror(errno));
+		               "%s: %s", src, strerror(errno));
 	if ((fd = open_temp(dst, 0644, tmp, sizeof(tmp), e)) < 0) {
 		close(in);
 		return fd;
@@ -167,7 +167,7 @@ fsx_copy_atomic(const char *src, const char *dst, const char *want_sha256,
 			continue;
 		if (n < 0 || write_all(fd, b, (size_t)n) < 0) {
 			rc = err_set(e, SL_EIO, "copy %s: %s", src,
-				     strerror(errno));
+			             strerror(errno));
 			goto fail;
 		}
 		hash_update(&h, b, (size_t)n);
@@ -176,8 +176,8 @@ fsx_copy_atomic(const char *src, const char *dst, const char *want_sha256,
 	hash_final_hex(&h, hex);
 	if (want_sha256 != NULL && strcmp(hex, want_sha256) != 0) {
 		rc = err_set(e, SL_EVERIFY,
-			     "%s: SHA-256 %s does not match expected %s", src,
-			     hex, want_sha256);
+		             "%s: SHA-256 %s does not match expected %s", src,
+		             hex, want_sha256);
 		goto fail;
 	}
 	close(in);
@@ -211,7 +211,7 @@ fsx_mkdirs(const char *path, mode_t mode, struct err *e)
 		p[i] = '\0';
 		if (mkdir(p, mode) < 0 && errno != EEXIST)
 			return err_set(e, SL_EIO, "mkdir %s: %s", p,
-				       strerror(errno));
+			               strerror(errno));
 		p[i] = c;
 	}
 	return SL_OK;
@@ -228,11 +228,11 @@ fsx_sync_parent(const char *path, struct err *e)
 	memcpy(copy, path, strlen(path) + 1);
 	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_set(e, SL_EIO, "open directory of %s: %s", path,
-			       strerror(errno));
+		               strerror(errno));
 	if (fsync(fd) < 0 && errno != EINVAL) {
 		close(fd);
 		return err_set(e, SL_EIO, "fsync directory of %s: %s", path,
-			       strerror(errno));
+		               strerror(errno));
 	}
 	close(fd);
 	return SL_OK;

@@ -18,18 +18,18 @@
 /* Read a whole file of at most cap bytes. *out is NUL-terminated; free it
  * with free(). SL_ENOTFOUND if missing, SL_ETOOBIG if over cap. */
 int fsx_read(const char *path, size_t cap, char **out, size_t *len,
-	     struct err *e);
+             struct err *e);
 
 /* Atomically replace path with data (mode e.g. 0644 or 0600). */
 int fsx_write_atomic(const char *path, const void *data, size_t len,
-		     mode_t mode, struct err *e);
+                     mode_t mode, struct err *e);
 
 /* Copy src to dst atomically, hashing as it goes. If want_sha256 is not
  * NULL the copy is refused (SL_EVERIFY, nothing left behind) unless the
  * content matches it. sha_out and size_out may be NULL. */
 int fsx_copy_atomic(const char *src, const char *dst, const char *want_sha256,
-		    char sha_out[HASH_HEX_LEN + 1], uint64_t *size_out,
-		    struct err *e);
+                    char sha_out[HASH_HEX_LEN + 1], uint64_t *size_out,
+                    struct err *e);
 
 /* mkdir -p with the given mode for created directories. */
 int fsx_mkdirs(const char *path, mode_t mode, struct err *e);
@@ -40,7 +40,6 @@ int fsx_sync_parent(const char *path, struct err *e);
 bool fsx_exists(const char *path);
 
 /* Join two path parts into out (size n); SL_ETOOBIG if it does not fit. */
-int fsx_join(char *out, size_t n, const char *a, const char *b,
-	     struct err *e);
+int fsx_join(char *out, size_t n, const char *a, const char *b, struct err *e);
 
 #endif

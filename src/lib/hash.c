@@ -49,7 +49,7 @@ hash_buf_hex(const void *data, size_t len, char hex[HASH_HEX_LEN + 1])
 
 int
 hash_file_hex(const char *path, char hex[HASH_HEX_LEN + 1], uint64_t *size_out,
-	      struct err *e)
+              struct err *e)
 {
 	unsigned char b[65536];
 	struct hash_ctx h;
@@ -59,7 +59,7 @@ hash_file_hex(const char *path, char hex[HASH_HEX_LEN + 1], uint64_t *size_out,
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO,
-			       "%s: %s", path, strerror(errno));
+		               "%s: %s", path, strerror(errno));
 	hash_init(&h);
 	while ((n = read(fd, b, sizeof(b))) != 0) {
 		if (n < 0) {
@@ -87,7 +87,8 @@ hash_is_hex(const char *s)
 	if (s == NULL)
 		return false;
 	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return i == HASH_HEX_LEN;
 }

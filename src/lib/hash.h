@@ -12,7 +12,7 @@
 
 #include "err.h"
 
-#define HASH_LEN 32
+#define HASH_LEN     32
 #define HASH_HEX_LEN 64
 
 struct hash_ctx {
@@ -32,7 +32,7 @@ void hash_buf_hex(const void *data, size_t len, char hex[HASH_HEX_LEN + 1]);
 
 /* Stream a file through SHA-256; size_out (may be NULL) gets its size. */
 int hash_file_hex(const char *path, char hex[HASH_HEX_LEN + 1],
-		  uint64_t *size_out, struct err *e);
+                  uint64_t *size_out, struct err *e);
 
 /* True when s is exactly 64 lowercase hex digits. */
 bool hash_is_hex(const char *s);

@@ -35,13 +35,13 @@ log_vline(enum log_level lvl, const char *fmt, va_list ap)
 	fprintf(stderr, "%s %s %s: %s\n", ts, names[lvl], log_component, line);
 }
 
-#define LOG_FN(name, lvl)                                                     \
-	void name(const char *fmt, ...)                                       \
-	{                                                                     \
-		va_list ap;                                                   \
-		va_start(ap, fmt);                                            \
-		log_vline(lvl, fmt, ap);                                      \
-		va_end(ap);                                                   \
+#define LOG_FN(name, lvl)                                                      \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vline(lvl, fmt, ap);                                       \
+		va_end(ap);                                                    \
 	}
 
 LOG_FN(log_debug, LOG_LVL_DEBUG)

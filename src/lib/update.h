@@ -25,11 +25,11 @@
 #define UPDATE_ID_LEN 36 /* canonical lowercase UUID text */
 
 struct update_file {
-	char *name;   /* plain file name, no '/' */
+	char *name; /* plain file name, no '/' */
 	uint64_t size;
 	char sha256[65];
-	char *url;    /* where the file can be fetched; relative URLs are
-		       * resolved against the catalog origin's base URL */
+	char *url; /* where the file can be fetched; relative URLs are
+	            * resolved against the catalog origin's base URL */
 };
 
 enum update_reboot {
@@ -52,22 +52,22 @@ struct update_install {
 
 struct update {
 	char id[UPDATE_ID_LEN + 1];
-	int64_t revision;       /* >= 1; each change is a new revision */
-	char *title;            /* required */
-	char *description;      /* optional (NULL) */
-	char *classification;   /* required; see update_classifications[] */
-	char *product;          /* required */
-	char *severity;         /* optional: critical|important|moderate|low */
-	char *kb_article;       /* optional */
-	char *security_bulletin;/* optional */
-	char **cve_ids;         /* NULL-terminated, may be empty */
-	char *release_date;     /* required: YYYY-MM-DD */
-	char *support_url;      /* optional */
+	int64_t revision;        /* >= 1; each change is a new revision */
+	char *title;             /* required */
+	char *description;       /* optional (NULL) */
+	char *classification;    /* required; see update_classifications[] */
+	char *product;           /* required */
+	char *severity;          /* optional: critical|important|moderate|low */
+	char *kb_article;        /* optional */
+	char *security_bulletin; /* optional */
+	char **cve_ids;          /* NULL-terminated, may be empty */
+	char *release_date;      /* required: YYYY-MM-DD */
+	char *support_url;       /* optional */
 	struct update_file *eula; /* optional license terms document */
-	char **supersedes;      /* NULL-terminated lists of update ids */
+	char **supersedes;        /* NULL-terminated lists of update ids */
 	char **prerequisites;
 	char **bundles;
-	json_t *is_installed;   /* rule trees; owned (json_decref) */
+	json_t *is_installed; /* rule trees; owned (json_decref) */
 	json_t *is_installable;
 	struct update_install install;
 	struct update_file *files;
@@ -84,7 +84,7 @@ int update_from_json(struct update **out, const json_t *doc, struct err *e);
 /* Same, from text (at most UPDATE_DOC_MAX bytes). */
 #define UPDATE_DOC_MAX (4u << 20)
 int update_from_string(struct update **out, const char *text, size_t len,
-		       struct err *e);
+                       struct err *e);
 
 /* Build the JSON document of u (new reference: json_decref() it). Absent
  * optional fields are omitted; lists are always written (maybe empty). */

@@ -10,8 +10,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: sluiced [--config FILE] [--data DIR] "
-		   "[--listen ADDR:PORT]\n"
-		   "       sluiced --help | --version\n");
+	           "[--listen ADDR:PORT]\n"
+	           "       sluiced --help | --version\n");
 }
 
 int

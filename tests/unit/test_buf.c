@@ -67,9 +67,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_append_and_printf),
-		cmocka_unit_test(test_cap_enforced),
-		cmocka_unit_test(test_steal_empty),
+	        cmocka_unit_test(test_append_and_printf),
+	        cmocka_unit_test(test_cap_enforced),
+	        cmocka_unit_test(test_steal_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,11 +17,11 @@ test_set_and_prefix(void **state)
 	err_clear(&e);
 	assert_int_equal(e.code, SL_OK);
 	assert_int_equal(err_set(&e, SL_EVERIFY, "signature does not verify"),
-			 SL_EVERIFY);
+	                 SL_EVERIFY);
 	assert_int_equal(err_prefix(&e, "upstream %s", "index"), SL_EVERIFY);
 	assert_int_equal(err_prefix(&e, "sync"), SL_EVERIFY);
 	assert_string_equal(e.msg,
-			    "sync: upstream index: signature does not verify");
+	                    "sync: upstream index: signature does not verify");
 }
 
 static void
@@ -67,10 +67,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_and_prefix),
-		cmocka_unit_test(test_null_error_object),
-		cmocka_unit_test(test_long_message_truncates),
-		cmocka_unit_test(test_http_mapping),
+	        cmocka_unit_test(test_set_and_prefix),
+	        cmocka_unit_test(test_null_error_object),
+	        cmocka_unit_test(test_long_message_truncates),
+	        cmocka_unit_test(test_http_mapping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,109 @@
+/*
+ * catalog: the catalog origin, a static signed tree of updates that a root
+ * sluiced syncs from (the role Microsoft Update plays for WSUS).
+ *
+ *   DIR/private/signing.key   Ed25519 secret key (0600); never publish
+ *   DIR/private/state.json    highest index version this tool signed
+ *   DIR/public/               the tree to publish (web server, file://)
+ *     index.json              signed envelope: versioned, expiring list of
+ *                             every update revision + its document's hash
+ *     keys/<keyid>.pub        the public key (trust it out of band)
+ *     updates/<id>/<rev>.json one signed metadata document per revision
+ *     content/<aa>/<sha256>   files, content-addressed
+ *
+ * Writes are atomic (temp, fsync, rename) and ordered content -> document
+ * -> index, so a crash mid-add leaves the previous valid catalog. The
+ * parse/verify functions are shared with sluiced's sync and the agent.
+ */
+#ifndef SLUICE_CATALOG_H
+#define SLUICE_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "sign.h"
+#include "update.h"
+
+#define CATALOG_INDEX_TYPE          "sluice-catalog-index"
+#define CATALOG_INDEX_MAX           (256u << 20)
+#define CATALOG_DEFAULT_EXPIRY_DAYS 30
+
+struct catalog_entry {
+	char id[UPDATE_ID_LEN + 1];
+	int64_t revision;
+	char *path; /* relative to the catalog base: updates/<id>/<rev>.json */
+	char sha256[65]; /* of the document's bytes */
+	uint64_t size;
+	char *title;
+	char *classification;
+	char *product;
+	bool expired; /* the update was withdrawn (all its revisions) */
+};
+
+struct catalog_index {
+	int64_t version;
+	long long created, expires;
+	struct catalog_entry *entries; /* sorted by id, then revision */
+	size_t n;
+};
+
+/* Parse an index envelope and check it: a signature by a key in kr, not
+ * expired at `now`, version not below min_version (SL_EROLLBACK). Free
+ * *out with catalog_index_free(). */
+int catalog_index_parse(struct catalog_index **out, const char *text,
+                        size_t len, const struct sign_keyring *kr,
+                        long long now, int64_t min_version, struct err *e);
+void catalog_index_free(struct catalog_index *idx);
+
+/* The newest revision of id in idx, or NULL. */
+const struct catalog_entry *
+catalog_index_latest(const struct catalog_index *idx, const char *id);
+
+/* Check a metadata document's bytes against the index entry's hash and
+ * size, its envelope signature, and parse it. *out (free with
+ * update_free()) and *env_out (json_decref(); may be NULL) on success. */
+int catalog_doc_parse(struct update **out, json_t **env_out, const char *text,
+                      size_t len, const struct catalog_entry *entry,
+                      const struct sign_keyring *kr, struct err *e);
+
+/* "content/<aa>/<sha256>" for a content hash (out: at least 80 bytes). */
+void catalog_content_path(char *out, size_t n, const char *sha256);
+
+/* Tool operations on a local catalog directory DIR. */
+int catalog_init(const char *dir, struct err *e);
+/* Add an update (or a new revision) from a definition file plus files.
+ * *added (may be NULL) receives the stored update (update_free()). */
+int catalog_add(const char *dir, const char *definition, char *const *files,
+                size_t n_files, int expiry_days, struct update **added,
+                struct err *e);
+int catalog_expire(const char *dir, const char *id, int expiry_days,
+                   struct err *e);
+/* Re-sign the index with a higher version and a fresh expiry. */
+int catalog_sign(const char *dir, int expiry_days, struct err *e);
+
+/* Load DIR's index trusting DIR's own key (for list). */
+int catalog_load(struct catalog_index **out, const char *dir, struct err *e);
+
+/* Called once per problem found by catalog_verify. */
+typedef void (*catalog_problem_fn)(void *arg, const char *problem);
+
+/* Verify a catalog's public tree: index signature, expiry, rollback
+ * against min_version, every document's hash and signature, every file's
+ * size and hash. public_dir is DIR/public or a bare published tree.
+ * Returns SL_OK when nothing is wrong, else SL_EVERIFY with *n_problems
+ * problems reported through cb. */
+int catalog_verify(const char *public_dir, const struct sign_keyring *kr,
+                   long long now, int64_t min_version, catalog_problem_fn cb,
+                   void *arg, size_t *n_problems, struct err *e);
+
+/* For a catalog DIR made by catalog_init: its public tree, its own public
+ * key and the highest version it signed (0 if unknown). */
+int catalog_local_trust(const char *dir, char *public_dir, size_t n,
+                        struct sign_keyring *kr, int64_t *last_version,
+                        struct err *e);
+
+#endif

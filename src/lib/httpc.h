@@ -1,0 +1,65 @@
+/*
+ * httpc: the libcurl HTTP client of Sluice (file:// URLs work too).
+ *
+ * Bodies are bounded (cap), transfers have timeouts, at most 3 redirects
+ * are followed. Downloads are resumable (Range on "<dst>.part"), verified
+ * (size + SHA-256) and made visible atomically (fsync + rename).
+ */
+#ifndef SLUICE_HTTPC_H
+#define SLUICE_HTTPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct httpc_opts {
+	const char *token; /* sent as "Authorization: Bearer <token>" when not
+	                      NULL */
+	long timeout_s;    /* whole transfer; 0 = 300 */
+	long connect_timeout_s;    /* 0 = 10 */
+	long long max_bytes_per_s; /* download bandwidth limit; 0 = unlimited */
+};
+
+struct httpc_resp {
+	long status;
+	char *body; /* NUL-terminated; owned by the response */
+	size_t len;
+};
+
+/* Any HTTP answer (even 4xx/5xx) is SL_OK with out->status set; transport
+ * failure SL_ENET (message: curl's error text + URL); body over cap ->
+ * SL_ETOOBIG. For file:// URLs status is 200 on success, a missing file is
+ * SL_ENOTFOUND. o may be NULL (defaults). Free out with httpc_resp_free. */
+int httpc_get(struct httpc_resp *out, const char *url, size_t cap,
+              const struct httpc_opts *o, struct err *e);
+
+/* method "POST"/"PUT"/"DELETE"/...; body may be NULL; sent as
+ * Content-Type: application/json */
+int httpc_request(struct httpc_resp *out, const char *method, const char *url,
+                  const char *body, size_t body_len, size_t cap,
+                  const struct httpc_opts *o, struct err *e);
+
+/* NULL-safe, zeroes it. */
+void httpc_resp_free(struct httpc_resp *r);
+
+/* Resumable verified download: data goes to "<dst>.part" (appending with a
+ * Range request when it exists, restarting from 0 if the server ignores the
+ * Range); when complete, size and SHA-256 are checked; on mismatch the .part
+ * is deleted and SL_EVERIFY is returned; on success it is fsynced and renamed
+ * to dst. A transfer failure leaves the .part for the next attempt (SL_ENET);
+ * HTTP 404 is SL_ENOTFOUND, other HTTP >= 400 SL_ENET. size may be 0 when
+ * unknown (always pass the known size here). */
+int httpc_download(const char *url, const char *dst, uint64_t size,
+                   const char *sha256, const struct httpc_opts *o,
+                   struct err *e);
+
+/* Resolve a possibly relative reference against a base URL (base
+ * "file:///x/public/" + "content/ab/ab.."). Free with free(). NULL on ENOMEM
+ * (or when base/ref cannot be parsed). */
+char *httpc_resolve(const char *base, const char *ref);
+
+/* Call once per process before threads: curl_global_init. */
+int httpc_global_init(struct err *e);
+
+#endif

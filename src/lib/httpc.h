@@ -14,9 +14,9 @@
 #include "err.h"
 
 struct httpc_opts {
-	const char *token; /* sent as "Authorization: Bearer <token>" when not
-	                      NULL */
-	long timeout_s;    /* whole transfer; 0 = 300 */
+	/* sent as "Authorization: Bearer <token>" when not NULL */
+	const char *token;
+	long timeout_s;            /* whole transfer; 0 = 300 */
 	long connect_timeout_s;    /* 0 = 10 */
 	long long max_bytes_per_s; /* download bandwidth limit; 0 = unlimited */
 };

@@ -10,6 +10,9 @@
  *
  * Applicability rule trees are kept as jansson trees (validated for shape
  * here, evaluated by rules.c on the agent): the server never evaluates them.
+ *
+ * update.c holds the model, writer and copies; update_parse.c the reading
+ * and validation.
  */
 #ifndef SLUICE_UPDATE_H
 #define SLUICE_UPDATE_H
@@ -76,6 +79,10 @@ struct update {
 
 /* The accepted classifications, NULL-terminated. */
 extern const char *const update_classifications[];
+
+/* The names of enum update_reboot values ("never", ...), indexed by the
+ * value, NULL-terminated. */
+extern const char *const update_reboot_names[];
 
 /* Parse and validate a document. On success *out is a new update (free with
  * update_free()). On failure SL_EINVAL/SL_EPARSE with the field path in e. */

@@ -1,0 +1,118 @@
+# Shared helpers for the end-to-end scripts (source it; bash).
+#
+#   BUILD_DIR, SOURCE_ROOT  set by meson (defaults: ./build and .)
+#   SLUICED, SLUICE, AGENT  the binaries under test
+#   TMP                     a fresh temporary directory, removed on exit
+#
+#   fail MSG...             print and exit 1
+#   free_port               print a free TCP port on 127.0.0.1
+#   wait_port PORT [SECS]   wait until something accepts on 127.0.0.1:PORT
+#   start_server DATA [EXTRA-INI-LINES]
+#                           start sluiced on a free port with data dir DATA;
+#                           sets SERVER_PID, SERVER_PORT, SERVER_URL,
+#                           ADMIN_TOKEN, SERVER_LOG; extra lines are INI text
+#                           appended to the generated config (sections ok)
+#   stop_server             SIGTERM + wait; fails if it did not exit cleanly
+#   server_alive            fails unless sluiced is still running
+#   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN; prints the
+#                           body, sets HTTP_STATUS
+set -euo pipefail
+
+BUILD_DIR=${BUILD_DIR:-$PWD/build}
+SOURCE_ROOT=${SOURCE_ROOT:-$PWD}
+SLUICED=${SLUICED:-$BUILD_DIR/src/server/sluiced}
+SLUICE=${SLUICE:-$BUILD_DIR/src/cli/sluice}
+AGENT=${AGENT:-$BUILD_DIR/src/agent/sluice-agent}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e.XXXXXX")
+SERVER_PID=
+_lib_cleanup() {
+	if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap _lib_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -n "${SERVER_LOG:-}" ] && [ -f "$SERVER_LOG" ]; then
+		echo "--- server log (last 40 lines) ---" >&2
+		tail -n 40 "$SERVER_LOG" >&2
+	fi
+	exit 1
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() {
+	local port=$1 secs=${2:-20} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "nothing listens on port $port after ${secs}s"
+}
+
+start_server() {
+	local data=$1 extra=${2:-} i
+	mkdir -p "$data"
+	SERVER_PORT=$(free_port)
+	SERVER_URL="http://127.0.0.1:$SERVER_PORT"
+	SERVER_LOG="$data/sluiced.log"
+	{
+		echo "[server]"
+		echo "listen = 127.0.0.1:$SERVER_PORT"
+		echo "data = $data"
+		echo "threads = 4"
+		printf '%s\n' "$extra"
+	} >"$data/sluiced.ini"
+	"$SLUICED" --config "$data/sluiced.ini" >>"$SERVER_LOG" 2>&1 &
+	SERVER_PID=$!
+	for ((i = 0; i < 200; i++)); do
+		if grep -q "listening on 127.0.0.1:$SERVER_PORT" "$SERVER_LOG"; then
+			break
+		fi
+		kill -0 "$SERVER_PID" 2>/dev/null || fail "sluiced exited at start"
+		sleep 0.1
+	done
+	wait_port "$SERVER_PORT"
+	ADMIN_TOKEN=$(cat "$data/admin.token")
+	export SLUICE_SERVER=$SERVER_URL SLUICE_TOKEN=$ADMIN_TOKEN
+}
+
+server_alive() {
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "sluiced is not running"
+}
+
+stop_server() {
+	local rc=0
+	kill -TERM "$SERVER_PID" || fail "sluiced already gone"
+	wait "$SERVER_PID" || rc=$?
+	SERVER_PID=
+	[ "$rc" -eq 0 ] || fail "sluiced exited with status $rc after SIGTERM"
+}
+
+api() {
+	local method=$1 path=$2 body=${3:-} out
+	out="$TMP/api.out.$$"
+	if [ -n "$body" ]; then
+		HTTP_STATUS=$(curl -sS -o "$out" -w '%{http_code}' -X "$method" \
+			-H "Authorization: Bearer $ADMIN_TOKEN" \
+			-H 'Content-Type: application/json' \
+			--data-binary "$body" "$SERVER_URL$path")
+	else
+		HTTP_STATUS=$(curl -sS -o "$out" -w '%{http_code}' -X "$method" \
+			-H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL$path")
+	fi
+	cat "$out"
+}

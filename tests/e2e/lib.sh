@@ -14,8 +14,8 @@
 #                           appended to the generated config (sections ok)
 #   stop_server             SIGTERM + wait; fails if it did not exit cleanly
 #   server_alive            fails unless sluiced is still running
-#   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN; prints the
-#                           body, sets HTTP_STATUS
+#   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN (not in a
+#                           subshell): sets HTTP_STATUS and BODY
 set -euo pipefail
 
 BUILD_DIR=${BUILD_DIR:-$PWD/build}
@@ -114,5 +114,5 @@ api() {
 		HTTP_STATUS=$(curl -sS -o "$out" -w '%{http_code}' -X "$method" \
 			-H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL$path")
 	fi
-	cat "$out"
+	BODY=$(cat "$out")
 }

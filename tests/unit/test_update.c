@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -758,6 +759,40 @@ test_dup_and_free(void **state)
 	json_decref(doc);
 }
 
+/* The example of docs/metadata.md ("## Full example") is valid and in the
+ * canonical form. */
+static void
+test_documented_example(void **state)
+{
+	const char *root = getenv("SOURCE_ROOT");
+	char path[4096], *text, *start, *end;
+	json_error_t jerr;
+	json_t *doc;
+	FILE *f;
+	long n;
+
+	(void)state;
+	assert_non_null(root);
+	snprintf(path, sizeof(path), "%s/docs/metadata.md", root);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	assert_true((n = ftell(f)) > 0);
+	rewind(f);
+	assert_non_null(text = calloc(1, (size_t)n + 1));
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	assert_non_null(start = strstr(text, "\n## Full example\n"));
+	assert_non_null(start = strstr(start, "```json\n"));
+	start += 8;
+	assert_non_null(end = strstr(start, "```"));
+	doc = json_loadb(start, (size_t)(end - start), 0, &jerr);
+	if (doc == NULL)
+		fail_msg("example: line %d: %s", jerr.line, jerr.text);
+	assert_round_trip(doc);
+	json_decref(doc);
+	free(text);
+}
+
 static void
 test_id_valid(void **state)
 {
@@ -791,6 +826,7 @@ main(void)
 	        cmocka_unit_test(test_rule_shapes),
 	        cmocka_unit_test(test_rule_depth),
 	        cmocka_unit_test(test_dup_and_free),
+	        cmocka_unit_test(test_documented_example),
 	        cmocka_unit_test(test_id_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,374 @@
+/*
+ * Unit tests for the catalog origin: add/revisions, verify catching a
+ * flipped file byte, a wrong signature, an expired index and a rollback.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "fsx.h"
+
+#define ID1 "0b8f5a52-3c1e-4d8e-9a55-6f0e3c7d1a01"
+#define ID2 "7c2d9e14-55aa-4b0c-8f61-1e2d3c4b5a69"
+
+static char tmp[64], cat[128], pub[160];
+
+static void
+write_text(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+write_def(const char *name, const char *id, const char *title)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	         "{\"id\":\"%s\",\"title\":\"%s\",\"classification\":"
+	         "\"security\",\"product\":\"demo\",\"kb_article\":\"KB1\","
+	         "\"release_date\":\"2026-11-01\",\"applicability\":{"
+	         "\"is_installed\":{\"type\":\"false\"},\"is_installable\":"
+	         "{\"type\":\"true\"}},\"install\":{\"handler\":\"script\","
+	         "\"arguments\":[\"fix.sh\"]}}",
+	         id, title);
+	write_text(name, text);
+}
+
+static int
+setup(void **state)
+{
+	struct err e;
+	char def[256], file[256];
+	char *files[] = {file};
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/sluice-cat-XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	snprintf(cat, sizeof(cat), "%s/cat", tmp);
+	snprintf(pub, sizeof(pub), "%s/public", cat);
+	assert_int_equal(catalog_init(cat, &e), SL_OK);
+	write_def("one.json", ID1, "First fix");
+	write_text("fix.sh", "echo fixed\n");
+	snprintf(def, sizeof(def), "%s/one.json", tmp);
+	snprintf(file, sizeof(file), "%s/fix.sh", tmp);
+	assert_int_equal(catalog_add(cat, def, files, 1, 0, NULL, &e), SL_OK);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	return system(cmd);
+}
+
+/* Run verify with the catalog's own trust; returns the problem count and
+ * keeps the last problem in last_problem. */
+static char last_problem[2048];
+
+static void
+keep_problem(void *arg, const char *msg)
+{
+	(void)arg;
+	snprintf(last_problem, sizeof(last_problem), "%s", msg);
+}
+
+static size_t
+verify_at(long long now)
+{
+	struct sign_keyring kr = {0};
+	char p[512];
+	int64_t last;
+	size_t n = 0;
+	struct err e;
+
+	last_problem[0] = '\0';
+	assert_int_equal(catalog_local_trust(cat, p, sizeof(p), &kr, &last, &e),
+	                 SL_OK);
+	catalog_verify(p, &kr, now, last, keep_problem, NULL, &n, &e);
+	return n;
+}
+
+static void
+test_init_refuses_existing(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_int_equal(catalog_init(cat, &e), SL_EEXISTS);
+	assert_non_null(strstr(e.msg, "already a catalog"));
+	assert_int_equal(verify_at(time(NULL)), 0);
+}
+
+static void
+test_new_revision_keeps_old(void **state)
+{
+	struct catalog_index *idx = NULL;
+	struct sign_keyring kr = {0};
+	struct update *u = NULL, *old = NULL;
+	char def[256], file[256], path[512], p[512], *text;
+	char *files[] = {file};
+	int64_t last;
+	size_t len;
+	struct err e;
+
+	(void)state;
+	snprintf(def, sizeof(def), "%s/one.json", tmp);
+	snprintf(file, sizeof(file), "%s/fix.sh", tmp);
+	write_def("one.json", ID1, "First fix, revised");
+	assert_int_equal(catalog_add(cat, def, files, 1, 0, &u, &e), SL_OK);
+	assert_int_equal(u->revision, 2);
+	update_free(u);
+
+	/* An explicit revision that is not newer is refused. */
+	write_text("old.json",
+	           "{\"id\":\"" ID1 "\",\"revision\":2,\"title\":\"x\"}");
+	snprintf(def, sizeof(def), "%s/old.json", tmp);
+	assert_int_equal(catalog_add(cat, def, files, 1, 0, NULL, &e),
+	                 SL_EEXISTS);
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "%s: revision 2 of " ID1 " already exists (latest is 2); "
+	         "omit \"revision\" to add the next one",
+	         def);
+	assert_string_equal(e.msg, want);
+
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	assert_int_equal(idx->n, 2);
+	assert_int_equal(catalog_index_latest(idx, ID1)->revision, 2);
+	/* Revision 1 is still there and still verifies. */
+	assert_int_equal(catalog_local_trust(cat, p, sizeof(p), &kr, &last, &e),
+	                 SL_OK);
+	snprintf(path, sizeof(path), "%s/%s", pub, idx->entries[0].path);
+	assert_int_equal(fsx_read(path, UPDATE_DOC_MAX, &text, &len, &e),
+	                 SL_OK);
+	assert_int_equal(catalog_doc_parse(&old, NULL, text, len,
+	                                   &idx->entries[0], &kr, &e),
+	                 SL_OK);
+	assert_int_equal(old->revision, 1);
+	assert_string_equal(old->title, "First fix");
+	update_free(old);
+	free(text);
+	catalog_index_free(idx);
+	assert_int_equal(verify_at(time(NULL)), 0);
+}
+
+static void
+test_invalid_definition_leaves_catalog(void **state)
+{
+	struct catalog_index *before = NULL, *after = NULL;
+	char def[256];
+	struct err e;
+
+	(void)state;
+	assert_int_equal(catalog_load(&before, cat, &e), SL_OK);
+	write_text("bad.json", "{\"id\":\"" ID2 "\",\"title\":\"t\","
+	                       "\"classification\":\"bogus\"}");
+	snprintf(def, sizeof(def), "%s/bad.json", tmp);
+	assert_int_equal(catalog_add(cat, def, NULL, 0, 0, NULL, &e),
+	                 SL_EINVAL);
+	assert_non_null(strstr(e.msg, "bad.json: "));
+	assert_int_equal(catalog_load(&after, cat, &e), SL_OK);
+	assert_int_equal(after->version, before->version);
+	catalog_index_free(before);
+	catalog_index_free(after);
+}
+
+static void
+test_verify_flipped_file_byte(void **state)
+{
+	struct catalog_index *idx = NULL;
+	struct sign_keyring kr = {0};
+	struct update *u = NULL;
+	char path[512], p[512], *text;
+	int64_t last;
+	size_t len;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	assert_int_equal(catalog_local_trust(cat, p, sizeof(p), &kr, &last, &e),
+	                 SL_OK);
+	snprintf(path, sizeof(path), "%s/%s", pub, idx->entries[0].path);
+	assert_int_equal(fsx_read(path, UPDATE_DOC_MAX, &text, &len, &e),
+	                 SL_OK);
+	assert_int_equal(catalog_doc_parse(&u, NULL, text, len,
+	                                   &idx->entries[0], &kr, &e),
+	                 SL_OK);
+	snprintf(path, sizeof(path), "%s/content/%.2s/%s", pub,
+	         u->files[0].sha256, u->files[0].sha256);
+	assert_non_null(f = fopen(path, "r+"));
+	fputc('E', f); /* "echo" -> "Echo": one byte */
+	fclose(f);
+	assert_int_equal(verify_at(time(NULL)), 1);
+	assert_non_null(strstr(last_problem, "file fix.sh: SHA-256 "));
+	assert_non_null(strstr(last_problem, "does not match"));
+	assert_non_null(f = fopen(path, "r+"));
+	fputc('e', f);
+	fclose(f);
+	assert_int_equal(verify_at(time(NULL)), 0);
+	update_free(u);
+	free(text);
+	catalog_index_free(idx);
+}
+
+static void
+test_verify_flipped_document_byte(void **state)
+{
+	struct catalog_index *idx = NULL;
+	char path[512], *text;
+	size_t len;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	snprintf(path, sizeof(path), "%s/%s", pub, idx->entries[0].path);
+	assert_int_equal(fsx_read(path, UPDATE_DOC_MAX, &text, &len, &e),
+	                 SL_OK);
+	char *t = strstr(text, "First fix");
+	t[0] = 'f';
+	assert_int_equal(fsx_write_atomic(path, text, len, 0644, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 1);
+	assert_non_null(strstr(last_problem, "does not match the index"));
+	t[0] = 'F';
+	assert_int_equal(fsx_write_atomic(path, text, len, 0644, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 0);
+	free(text);
+	catalog_index_free(idx);
+}
+
+static void
+test_verify_wrong_signature(void **state)
+{
+	char path[512], *text, *saved;
+	size_t len;
+	struct err e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/index.json", pub);
+	assert_int_equal(fsx_read(path, CATALOG_INDEX_MAX, &text, &len, &e),
+	                 SL_OK);
+	saved = strdup(text);
+	/* Change one hex digit of the signature. */
+	char *sig = strstr(text, "\"sig\": \"") + 8;
+	sig[0] = sig[0] == '0' ? '1' : '0';
+	assert_int_equal(fsx_write_atomic(path, text, len, 0644, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 1);
+	assert_non_null(strstr(last_problem, "index: signature by key "));
+	assert_non_null(strstr(last_problem, " does not verify"));
+	assert_int_equal(fsx_write_atomic(path, saved, len, 0644, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 0);
+	free(saved);
+	free(text);
+}
+
+static void
+test_verify_expired_index(void **state)
+{
+	(void)state;
+	/* Seen from 60 days in the future, the 30-day index has expired. */
+	assert_int_equal(verify_at(time(NULL) + 60 * 86400), 1);
+	assert_non_null(strstr(last_problem, "index: expired at "));
+	assert_int_equal(verify_at(time(NULL)), 0);
+}
+
+static void
+test_verify_rollback(void **state)
+{
+	char path[512], def[256], *old;
+	size_t len;
+	struct err e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/index.json", pub);
+	assert_int_equal(fsx_read(path, CATALOG_INDEX_MAX, &old, &len, &e),
+	                 SL_OK);
+	write_def("two.json", ID2, "Second fix");
+	snprintf(def, sizeof(def), "%s/two.json", tmp);
+	write_text("fix.sh", "echo fixed\n");
+	char file[256];
+	snprintf(file, sizeof(file), "%s/fix.sh", tmp);
+	char *files[] = {file};
+	assert_int_equal(catalog_add(cat, def, files, 1, 0, NULL, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 0);
+	char *newer;
+	size_t newer_len;
+	assert_int_equal(
+	        fsx_read(path, CATALOG_INDEX_MAX, &newer, &newer_len, &e),
+	        SL_OK);
+	/* Put the older, validly signed index back. */
+	assert_int_equal(fsx_write_atomic(path, old, len, 0644, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 1);
+	assert_non_null(strstr(last_problem, "(rollback refused)"));
+	free(old);
+	/* Re-signing on top of it would drop the newer update: refused. */
+	assert_int_equal(catalog_sign(cat, 0, &e), SL_EROLLBACK);
+	assert_non_null(strstr(e.msg, "(rollback refused)"));
+	assert_int_equal(fsx_write_atomic(path, newer, newer_len, 0644, &e),
+	                 SL_OK);
+	free(newer);
+	assert_int_equal(catalog_sign(cat, 0, &e), SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 0);
+}
+
+static void
+test_expire_update(void **state)
+{
+	struct catalog_index *idx = NULL;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(catalog_expire(cat, ID2, 0, &e), SL_ENOTFOUND);
+	assert_string_equal(e.msg, "no update " ID2 " in the catalog");
+	assert_int_equal(catalog_expire(cat, ID1, 0, &e), SL_OK);
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	assert_true(catalog_index_latest(idx, ID1)->expired);
+	catalog_index_free(idx);
+	assert_int_equal(verify_at(time(NULL)), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_init_refuses_existing,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_new_revision_keeps_old,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_invalid_definition_leaves_catalog, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_flipped_file_byte,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_verify_flipped_document_byte, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_wrong_signature,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_expired_index,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_rollback, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_expire_update, setup,
+	                                        teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -235,7 +235,7 @@ static int
 string_value(const char **out, const json_t *v, bool nonempty, struct path *p,
              struct err *e)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (!json_is_string(v))
 		return bad(e, p, "expected a string");
@@ -256,7 +256,7 @@ get_string(char **out, const json_t *obj, const char *key, bool required,
 {
 	const json_t *v = json_object_get(obj, key);
 	size_t old = path_key(p, key);
-	const char *s;
+	const char *s = NULL;
 	int rc;
 
 	if (v == NULL) {
@@ -309,7 +309,7 @@ get_str_list(char ***out, const json_t *obj, const char *key,
 	const json_t *v = json_object_get(obj, key);
 	size_t old = path_key(p, key), n = 0, i;
 	char **list = NULL;
-	const char *s;
+	const char *s = NULL;
 	int rc = SL_OK;
 
 	if (v == NULL && absent_null)
@@ -359,7 +359,7 @@ get_int_list(int **out, size_t *n_out, const json_t *obj, const char *key,
 	const json_t *v = json_object_get(obj, key);
 	size_t old = path_key(p, key), n;
 	int *list = NULL;
-	json_int_t x;
+	json_int_t x = 0;
 	int rc = SL_OK;
 
 	if (v != NULL && !json_is_array(v)) {
@@ -402,7 +402,7 @@ parse_file(struct update_file *f, const json_t *v, struct path *p,
 	static const char *const keys[] = {"name", "size", "sha256", "url",
 	                                   NULL};
 	char *sha = NULL;
-	json_int_t size;
+	json_int_t size = 0;
 	size_t old;
 	int rc;
 
@@ -450,7 +450,7 @@ rule_check(const json_t *r, struct path *p, int depth, struct err *e)
 	const json_t *r_and = json_object_get(r, "and");
 	const json_t *r_or = json_object_get(r, "or");
 	const json_t *r_not = json_object_get(r, "not");
-	const char *s;
+	const char *s = NULL;
 	size_t old;
 	int rc = SL_OK;
 
@@ -555,7 +555,7 @@ parse_install(struct update_install *in, const json_t *doc, struct path *p,
 	const json_t *ins = json_object_get(doc, "install"), *v;
 	size_t old = path_key(p, "install"), at;
 	char *reboot = NULL;
-	json_int_t t;
+	json_int_t t = 0;
 	int rc;
 
 	if (ins == NULL) {
@@ -702,7 +702,7 @@ parse_doc(struct update *u, const json_t *doc, struct path *p, struct err *e)
 	                                   NULL};
 	const json_t *v;
 	char *s = NULL;
-	json_int_t rev;
+	json_int_t rev = 0;
 	size_t old;
 	int rc;
 

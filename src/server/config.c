@@ -165,7 +165,7 @@ config_set_listen(struct server_config *cfg, const char *value, struct err *e)
 {
 	const char *colon = strrchr(value, ':');
 	char *addr;
-	int port, rc;
+	int port = 0, rc;
 
 	if (colon == NULL || colon == value)
 		return err_set(e, SL_EINVAL, "listen '%s': expected ADDR:PORT",

@@ -604,6 +604,9 @@ httpc_download(const char *url, const char *dst, uint64_t size,
 	    (rc = dl_finish(&d, url, part.data, dst, sha256, e)) != SL_OK)
 		goto out;
 out:
+	/* An empty .part after a failure is of no use to a retry. */
+	if (rc != SL_OK && d.fd >= 0 && d.have == 0)
+		unlink(part.data);
 	if (d.fd >= 0)
 		close(d.fd);
 	free(dir);

@@ -630,6 +630,22 @@ has_scheme(const char *s)
 	return *p == ':';
 }
 
+/* base without its fragment (and without its query when ref has one),
+ * followed by ref. */
+static char *
+join_same_document(const char *base, const char *ref)
+{
+	size_t n = strcspn(base, ref[0] == '?' ? "?#" : "#");
+	size_t rn = strlen(ref);
+	char *r;
+
+	if ((r = malloc(n + rn + 1)) == NULL)
+		return NULL;
+	memcpy(r, base, n);
+	memcpy(r + n, ref, rn + 1);
+	return r;
+}
+
 char *
 httpc_resolve(const char *base, const char *ref)
 {
@@ -638,6 +654,9 @@ httpc_resolve(const char *base, const char *ref)
 
 	if (has_scheme(ref) || base == NULL || base[0] == '\0')
 		return strdup(ref);
+	/* Same-document references keep the base path (RFC 3986 5.2.2). */
+	if (ref[0] == '\0' || ref[0] == '#' || ref[0] == '?')
+		return join_same_document(base, ref);
 	if ((u = curl_url()) == NULL)
 		return NULL;
 	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) !=

@@ -49,7 +49,9 @@ void httpc_resp_free(struct httpc_resp *r);
  * is deleted and SL_EVERIFY is returned; on success it is fsynced and renamed
  * to dst. A transfer failure leaves the .part for the next attempt (SL_ENET);
  * HTTP 404 is SL_ENOTFOUND, other HTTP >= 400 SL_ENET. size may be 0 when
- * unknown (always pass the known size here). */
+ * unknown (always pass the known size here). With timeout_s 0 a download
+ * has no overall time limit but is aborted when stalled (< 1 byte/s) for
+ * 60 s; dst's directory is created when missing. */
 int httpc_download(const char *url, const char *dst, uint64_t size,
                    const char *sha256, const struct httpc_opts *o,
                    struct err *e);

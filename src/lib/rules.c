@@ -4,6 +4,7 @@
  * so that evaluating the rules of thousands of updates reads each source
  * once. Predicates are a table of name + function.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -697,5 +698,6 @@ eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
 int
 rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out, struct err *e)
 {
+	assert(ctx != NULL && out != NULL);
 	return eval(ctx, rule, 1, out, e);
 }

@@ -527,7 +527,7 @@ dl_fetch(struct dl *d, const char *url, const struct httpc_opts *o,
 		rc = dl_transfer(d, url, o, e);
 		if (rc == SL_OK || had == 0)
 			return rc;
-		if (!(d->bad_status && d->status == 416) &&
+		if (!(!d->is_file && d->status == 416) &&
 		    !(d->is_file && rc == SL_ENET))
 			return rc;
 		if (dl_restart(d) < 0)

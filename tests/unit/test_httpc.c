@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -32,6 +33,9 @@
 static struct MHD_Daemon *daemon_;
 static unsigned short port_;
 static char body_[BODY_LEN];
+#define BIG_LEN (2 * 1024 * 1024)
+static char *big_;
+static char big_sha_[HASH_HEX_LEN + 1];
 static char body_sha_[HASH_HEX_LEN + 1];
 static char dir_[64];
 
@@ -196,6 +200,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (strcmp(url, "/file") == 0)
 		return serve_file(c, false);
+	if (strcmp(url, "/big") == 0)
+		return queue_buffer(c, MHD_HTTP_OK, big_, BIG_LEN,
+		                    MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/norange") == 0)
 		return serve_file(c, true);
 	if (strcmp(url, "/half") == 0)
@@ -249,6 +256,11 @@ setup(void **state)
 	for (i = 0; i < BODY_LEN; i++)
 		body_[i] = (char)((i * 7919u + i / 251u) & 0xff);
 	hash_buf_hex(body_, BODY_LEN, body_sha_);
+	if ((big_ = malloc(BIG_LEN)) == NULL)
+		return -1;
+	for (i = 0; i < BIG_LEN; i++)
+		big_[i] = (char)(i % 253);
+	hash_buf_hex(big_, BIG_LEN, big_sha_);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -276,6 +288,7 @@ teardown(void **state)
 
 	(void)state;
 	MHD_stop_daemon(daemon_);
+	free(big_);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir_);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -481,6 +494,21 @@ test_connection_refused(void **state)
 	assert_null(r.body);
 }
 
+static void
+test_bad_token(void **state)
+{
+	struct httpc_opts o = {.token = "abc\r\nX-Evil: 1"};
+	struct httpc_resp r = {0};
+	struct err e;
+	char url[128];
+
+	(void)state;
+	url_of(url, sizeof(url), "/echo");
+	assert_int_equal(httpc_get(&r, url, CAP, &o, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "token contains a line break");
+	assert_null(r.body);
+}
+
 /* ---- downloads ---- */
 
 static void
@@ -591,6 +619,50 @@ test_download_part_already_complete(void **state)
 	assert_int_equal(after, before); /* no request needed */
 	assert_file_is_body(dst);
 	assert_false(fsx_exists(part));
+}
+
+static void
+test_download_range_not_satisfiable(void **state)
+{
+	struct err e;
+	char url[128], dst[128], part[160], range[64];
+
+	(void)state;
+	/* size unknown and the .part already as long as the file: the server
+	 * answers 416 to "bytes=100000-", the download restarts from 0 */
+	path_of(dst, sizeof(dst), "unsatisfiable");
+	snprintf(part, sizeof(part), "%s.part", dst);
+	write_file(part, body_, BODY_LEN);
+	url_of(url, sizeof(url), "/file");
+	assert_int_equal(httpc_download(url, dst, 0, body_sha_, NULL, &e),
+	                 SL_OK);
+	last_range(range, sizeof(range), NULL);
+	assert_string_equal(range, "");
+	assert_file_is_body(dst);
+	assert_false(fsx_exists(part));
+}
+
+static void
+test_download_rate_limit(void **state)
+{
+	struct httpc_opts o = {.max_bytes_per_s = 2 * 1024 * 1024};
+	struct timespec t0, t1;
+	struct err e;
+	char url[128], dst[128];
+	double secs;
+
+	(void)state;
+	path_of(dst, sizeof(dst), "slow");
+	url_of(url, sizeof(url), "/big");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(httpc_download(url, dst, BIG_LEN, big_sha_, &o, &e),
+	                 SL_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* 2 MiB at 2 MiB/s: about a second (unlimited: milliseconds) */
+
+	assert_true(secs >= 0.5);
 }
 
 static void
@@ -763,11 +835,14 @@ main(void)
 	        cmocka_unit_test(test_request_echo),
 	        cmocka_unit_test(test_body_over_cap),
 	        cmocka_unit_test(test_connection_refused),
+	        cmocka_unit_test(test_bad_token),
 	        cmocka_unit_test(test_download_complete),
 	        cmocka_unit_test(test_download_resume),
 	        cmocka_unit_test(test_download_range_ignored),
 	        cmocka_unit_test(test_download_part_too_large),
 	        cmocka_unit_test(test_download_part_already_complete),
+	        cmocka_unit_test(test_download_range_not_satisfiable),
+	        cmocka_unit_test(test_download_rate_limit),
 	        cmocka_unit_test(test_download_wrong_sha),
 	        cmocka_unit_test(test_download_http_errors),
 	        cmocka_unit_test(test_file_urls),

@@ -661,7 +661,6 @@ test_download_rate_limit(void **state)
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* 2 MiB at 2 MiB/s: about a second (unlimited: milliseconds) */
-
 	assert_true(secs >= 0.5);
 }
 

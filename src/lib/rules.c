@@ -441,7 +441,7 @@ static int
 p_os_id(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
         struct err *e)
 {
-	const struct osinfo *os;
+	const struct osinfo *os = NULL;
 	const char *id;
 	int rc;
 
@@ -458,7 +458,7 @@ static int
 version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
              bool kernel, bool *out, struct err *e)
 {
-	const struct osinfo *os;
+	const struct osinfo *os = NULL;
 	const char *op, *version, *have;
 	int rc;
 
@@ -492,7 +492,7 @@ static int
 p_arch(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
        struct err *e)
 {
-	const struct osinfo *os;
+	const struct osinfo *os = NULL;
 	const char *arch;
 	int rc;
 
@@ -554,7 +554,7 @@ static int
 p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
                 bool *out, struct err *e)
 {
-	const char *pkg, *op, *version, *lines, *p;
+	const char *pkg, *op, *version, *lines = NULL, *p;
 	char evr[512];
 	bool hit = false;
 	int rc;

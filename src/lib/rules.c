@@ -627,7 +627,7 @@ eval_list(struct rules_ctx *c, const json_t *list, const char *name,
           bool is_and, int depth, bool *out, struct err *e)
 {
 	size_t i;
-	bool v;
+	bool v = false;
 	int rc;
 
 	if (!json_is_array(list))

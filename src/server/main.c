@@ -1,32 +1,205 @@
 /*
- * sluiced: the Sluice update server.
+ * sluiced: the Sluice update server. Reads its configuration (defaults <
+ * INI file < flags), opens the database (migrating it), creates the admin
+ * token at first start, starts the fetch thread, the sync scheduler and
+ * the HTTP server, then waits for SIGTERM/SIGINT and shuts everything down
+ * in reverse order.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "fetch.h"
+#include "fsx.h"
+#include "hash.h"
+#include "http.h"
+#include "httpc.h"
+#include "log.h"
+#include "scheduler.h"
+#include "sync.h"
 #include "version.h"
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: sluiced [--config FILE] [--data DIR] "
-	           "[--listen ADDR:PORT]\n"
-	           "       sluiced --help | --version\n");
+	fprintf(f,
+	        "usage: sluiced [--config FILE] [--data DIR] [--listen "
+	        "ADDR:PORT] [--check-config]\n"
+	        "       sluiced --help | --version\n\n"
+	        "  --config FILE    INI configuration file (see "
+	        "--check-config for every option)\n"
+	        "  --data DIR       data directory (server.data)\n"
+	        "  --listen A:P     address and port (server.listen, default "
+	        "127.0.0.1:%d)\n"
+	        "  --check-config   validate the configuration, print it and "
+	        "exit\n",
+	        CONFIG_DEFAULT_PORT);
+}
+
+struct flags {
+	const char *config, *data, *listen;
+	bool check;
+};
+
+/* 0 = go on, 1 = exit 0 (help/version), 2 = usage error. */
+static int
+parse_flags(struct flags *fl, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("sluiced %s\n", SLUICE_VERSION);
+			return 1;
+		} else if (strcmp(a, "--check-config") == 0) {
+			fl->check = true;
+		} else if (i + 1 < argc && strcmp(a, "--config") == 0) {
+			fl->config = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--data") == 0) {
+			fl->data = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--listen") == 0) {
+			fl->listen = argv[++i];
+		} else {
+			fprintf(stderr,
+			        "sluiced: unknown or incomplete option "
+			        "'%s'\n",
+			        a);
+			usage(stderr);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int
+load_config(struct server_config *cfg, const struct flags *fl, struct err *e)
+{
+	int rc;
+
+	rc = config_defaults(cfg, e);
+	if (rc == SL_OK && fl->config)
+		rc = config_load_file(cfg, fl->config, e);
+	if (rc == SL_OK && fl->data)
+		rc = config_set(cfg, "server", "data", fl->data, e);
+	if (rc == SL_OK && fl->listen)
+		rc = config_set_listen(cfg, fl->listen, e);
+	if (rc == SL_OK)
+		rc = config_finish(cfg, e);
+	return rc;
+}
+
+static int
+prepare_data(const struct server_config *cfg, struct err *e)
+{
+	char tmp[4096];
+	int rc;
+
+	rc = fsx_mkdirs(cfg->data_dir, 0750, e);
+	if (rc == SL_OK)
+		rc = fsx_mkdirs(cfg->content_dir, 0755, e);
+	if (rc == SL_OK)
+		rc = fsx_join(tmp, sizeof(tmp), cfg->content_dir, "tmp", e);
+	if (rc == SL_OK)
+		rc = fsx_mkdirs(tmp, 0755, e);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("sluiced %s\n", SLUICE_VERSION);
-			return 0;
-		}
+	struct server_config cfg = {0};
+	struct flags fl = {0};
+	struct http_env env = {0};
+	struct db *db = NULL;
+	struct fetch *fetch = NULL;
+	struct sched *sched = NULL;
+	struct http *http = NULL;
+	char token[AUTH_TOKEN_LEN + 1];
+	bool created;
+	sigset_t set;
+	int rc, sig, n = 0, status = 1;
+	struct err e;
+
+	err_clear(&e);
+	rc = parse_flags(&fl, argc, argv);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	log_init("sluiced", LOG_LVL_INFO);
+	if (load_config(&cfg, &fl, &e) != SL_OK) {
+		log_error("configuration: %s", e.msg);
+		goto out;
 	}
-	usage(stderr);
-	return 2;
+	if (fl.check) {
+		config_dump(&cfg, stdout);
+		status = 0;
+		goto out;
+	}
+	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK) {
+		log_error("init: %s", e.msg);
+		goto out;
+	}
+	/* Signals are taken by sigwait() in this thread only: block them
+	 * before any other thread starts so every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (prepare_data(&cfg, &e) != SL_OK ||
+	    db_open(&db, cfg.db_path, &e) != SL_OK ||
+	    sync_mark_interrupted(db, &n, &e) != SL_OK ||
+	    auth_admin_bootstrap(token, &created, db, cfg.data_dir, &e) !=
+	            SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
+	if (n > 0)
+		log_warn("%d interrupted sync(s) marked failed", n);
+	if (created) {
+		log_info(
+		        "admin token: %s (store it now; it is not shown again)",
+		        token);
+		sodium_memzero(token, sizeof(token));
+	}
+	log_info("data %s, storage mode %s, upstream %s", cfg.data_dir,
+	         config_storage_name(cfg.storage_mode),
+	         cfg.upstream_url ? cfg.upstream_url : "(none)");
+	if (cfg.storage_mode != STORAGE_NONE &&
+	    fetch_start(&fetch, &cfg, &e) != SL_OK) {
+		log_error("start: fetch: %s", e.msg);
+		goto out;
+	}
+	if (sched_start(&sched, &cfg, fetch, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
+	env.cfg = &cfg;
+	env.sched = sched;
+	env.fetch = fetch;
+	if (http_start(&http, &env, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
+	log_info("listening on %s:%d", cfg.listen_addr, cfg.port);
+	if (sigwait(&set, &sig) != 0)
+		sig = SIGTERM;
+	log_info("%s received, shutting down",
+	         sig == SIGINT ? "SIGINT" : "SIGTERM");
+	status = 0;
+out:
+	http_stop(http);
+	sched_stop(sched);
+	fetch_stop(fetch);
+	db_close(db);
+	config_free(&cfg);
+	if (status == 0 && !fl.check)
+		log_info("stopped");
+	return status;
 }

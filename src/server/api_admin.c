@@ -1,0 +1,668 @@
+/*
+ * api_admin: the minimal administration endpoints (admin token): sync
+ * trigger and history, updates, groups, computers, approvals, per-computer
+ * status. Every change an agent must notice takes a fresh change sequence
+ * in the same transaction (see api_agent.c).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "auth.h"
+#include "fetch.h"
+#include "scheduler.h"
+#include "sign.h"
+
+#define NAME_MAX_LEN 128
+
+/* Run st to completion, turning each row into an object with row_fn and
+ * appending it to arr. */
+typedef json_t *(*row_fn)(sqlite3_stmt *st);
+
+static int
+collect(json_t *arr, struct db *db, sqlite3_stmt *st, row_fn fn,
+        const char *what, struct err *e)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = fn(st);
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			return err_set(e, SL_ENOMEM, "out of memory");
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(db, e, what);
+	return SL_OK;
+}
+
+/* Reply {key: [rows of sql]} for a query without parameters. */
+static int
+list_reply(struct reply *out, struct db *db, const char *key, const char *sql,
+           row_fn fn, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = db_prepare(db, &st, sql, e);
+	if (rc == SL_OK)
+		rc = collect(arr, db, st, fn, key, e);
+	sqlite3_finalize(st);
+	if (rc != SL_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	out->json = json_pack("{s:o}", key, arr);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
+int
+api_admin_sync(struct req *r, struct reply *out, struct err *e)
+{
+	bool started;
+
+	if (r->env->cfg->upstream_url == NULL)
+		return err_set(e, SL_ECONFLICT,
+		               "no upstream configured (upstream.url)");
+	sched_trigger(r->env->sched, &started);
+	out->status = 202;
+	out->json = json_pack("{s:b,s:b}", "started", started, "running", 1);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
+static json_t *
+history_row(sqlite3_stmt *st)
+{
+	return json_pack(
+	        "{s:I,s:o,s:o,s:s,s:I,s:I,s:I,s:o,s:o}", "id",
+	        (json_int_t)sqlite3_column_int64(st, 0), "started",
+	        api_time_or_null(st, 1), "finished", api_time_or_null(st, 2),
+	        "result", (const char *)sqlite3_column_text(st, 3), "new",
+	        (json_int_t)sqlite3_column_int64(st, 4), "revised",
+	        (json_int_t)sqlite3_column_int64(st, 5), "expired",
+	        (json_int_t)sqlite3_column_int64(st, 6), "index_version",
+	        sqlite3_column_type(st, 7) == SQLITE_NULL
+	                ? json_null()
+	                : json_integer(sqlite3_column_int64(st, 7)),
+	        "error", api_text_or_null(st, 8));
+}
+
+int
+api_admin_sync_history(struct req *r, struct reply *out, struct err *e)
+{
+	return list_reply(out, r->db, "history",
+	                  "SELECT id, started_at, finished_at, result, "
+	                  "new_count, revised_count, expired_count, "
+	                  "index_version, error FROM sync_history "
+	                  "ORDER BY id DESC LIMIT 100",
+	                  history_row, e);
+}
+
+static json_t *
+file_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:I,s:b}", "name",
+	                 (const char *)sqlite3_column_text(st, 0), "sha256",
+	                 (const char *)sqlite3_column_text(st, 1), "size",
+	                 (json_int_t)sqlite3_column_int64(st, 2), "present",
+	                 sqlite3_column_int(st, 3));
+}
+
+static json_t *
+approval_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o}", "group",
+	                 (const char *)sqlite3_column_text(st, 0), "action",
+	                 (const char *)sqlite3_column_text(st, 1), "deadline",
+	                 api_time_or_null(st, 2));
+}
+
+int
+api_admin_updates(struct req *r, struct reply *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL, *fst = NULL, *ast = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = db_prepare(r->db, &st,
+	                "SELECT u.id, u.revision, u.title, u.classification, "
+	                "u.product, u.kb_article, u.severity, u.release_date, "
+	                "s.expired, s.declined FROM update_status s JOIN "
+	                "updates u ON u.id = s.id AND u.revision = "
+	                "s.latest_revision ORDER BY u.release_date DESC, u.id",
+	                e);
+	if (rc == SL_OK)
+		rc = db_prepare(r->db, &fst,
+		                "SELECT f.name, f.sha256, f.size, "
+		                "coalesce(c.state = 'present', 0) FROM "
+		                "update_files f LEFT JOIN content c ON "
+		                "c.sha256 = f.sha256 WHERE f.update_id = ? AND "
+		                "f.revision = ? ORDER BY f.name",
+		                e);
+	if (rc == SL_OK)
+		rc = db_prepare(
+		        r->db, &ast,
+		        "SELECT g.name, a.action, a.deadline FROM "
+		        "approvals a JOIN groups g ON g.id = a.group_id "
+		        "WHERE a.update_id = ? ORDER BY g.name",
+		        e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_exec(r->db, "BEGIN", e);
+	if (rc != SL_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *files = json_array(), *apps = json_array(), *u;
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		u = json_pack("{s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:o,"
+		              "s:o}",
+		              "id", id, "revision",
+		              (json_int_t)sqlite3_column_int64(st, 1), "title",
+		              (const char *)sqlite3_column_text(st, 2),
+		              "classification",
+		              (const char *)sqlite3_column_text(st, 3),
+		              "product",
+		              (const char *)sqlite3_column_text(st, 4),
+		              "kb_article", api_text_or_null(st, 5), "severity",
+		              api_text_or_null(st, 6), "release_date",
+		              api_text_or_null(st, 7), "expired",
+		              sqlite3_column_int(st, 8), "declined",
+		              sqlite3_column_int(st, 9), "files", files,
+		              "approvals", apps);
+		if (u == NULL || json_array_append_new(arr, u) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		sqlite3_reset(fst);
+		sqlite3_bind_text(fst, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(fst, 2, sqlite3_column_int64(st, 1));
+		rc = collect(files, r->db, fst, file_row, "files", e);
+		if (rc != SL_OK)
+			goto out;
+		sqlite3_reset(ast);
+		sqlite3_bind_text(ast, 1, id, -1, SQLITE_TRANSIENT);
+		rc = collect(apps, r->db, ast, approval_row, "approvals", e);
+		if (rc != SL_OK)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(r->db, e, "updates");
+		goto out;
+	}
+	rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:o}", "updates", arr);
+	arr = NULL;
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK)
+		db_rollback(r->db);
+	sqlite3_finalize(st);
+	sqlite3_finalize(fst);
+	sqlite3_finalize(ast);
+	json_decref(arr);
+	return rc;
+}
+
+static json_t *
+group_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:o,s:I}", "name",
+	                 (const char *)sqlite3_column_text(st, 0), "parent",
+	                 api_text_or_null(st, 1), "computers",
+	                 (json_int_t)sqlite3_column_int64(st, 2));
+}
+
+int
+api_admin_groups(struct req *r, struct reply *out, struct err *e)
+{
+	return list_reply(out, r->db, "groups",
+	                  "SELECT g.name, p.name, (SELECT count(*) FROM "
+	                  "computers c WHERE c.group_id = g.id) FROM groups g "
+	                  "LEFT JOIN groups p ON p.id = g.parent_id "
+	                  "ORDER BY g.id",
+	                  group_row, e);
+}
+
+static int
+valid_name(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+api_admin_group_create(struct req *r, struct reply *out, struct err *e)
+{
+	const char *name, *parent;
+	sqlite3_stmt *st = NULL;
+	json_t *body = NULL;
+	int64_t pid;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "create group");
+	rc = api_req_str(&name, body, "name", NAME_MAX_LEN, e);
+	if (rc == SL_OK && !valid_name(name))
+		rc = err_set(e, SL_EINVAL, "name: control characters");
+	if (rc == SL_OK)
+		rc = api_opt_str(&parent, body, "parent", NAME_MAX_LEN, e);
+	if (rc != SL_OK)
+		goto out;
+	if (parent == NULL)
+		parent = DB_GROUP_ALL;
+	rc = db_begin(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_group_id(r->db, parent, &pid, e);
+	if (rc != SL_OK) {
+		if (rc == SL_ENOTFOUND)
+			rc = err_set(e, SL_EINVAL,
+			             "parent: no group named '%s'", parent);
+		goto out;
+	}
+	rc = db_prepare(r->db, &st,
+	                "INSERT INTO groups(name, parent_id) VALUES(?, ?)", e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, pid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		rc = err_set(e, SL_EEXISTS, "group '%s' already exists", name);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(r->db, e, "insert group");
+		goto out;
+	}
+	rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->status = 201;
+	out->json = json_pack("{s:s,s:s}", "name", name, "parent", parent);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "create group");
+	}
+	json_decref(body);
+	return rc;
+}
+
+static json_t *
+computer_row(sqlite3_stmt *st)
+{
+	const char *osid = (const char *)sqlite3_column_text(st, 2);
+	const char *osv = (const char *)sqlite3_column_text(st, 3);
+	char os[600];
+
+	snprintf(os, sizeof(os), "%s%s%s", osid ? osid : "",
+	         osid && osv ? " " : "", osv ? osv : "");
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o}", "id",
+	                 (const char *)sqlite3_column_text(st, 0), "hostname",
+	                 (const char *)sqlite3_column_text(st, 1), "os", os,
+	                 "arch", api_text_or_null(st, 4), "kernel",
+	                 api_text_or_null(st, 5), "group",
+	                 (const char *)sqlite3_column_text(st, 6),
+	                 "agent_version", api_text_or_null(st, 7),
+	                 "last_contact", api_time_or_null(st, 8), "last_report",
+	                 api_time_or_null(st, 9));
+}
+
+#define COMPUTER_COLS                                                          \
+	"c.id, c.hostname, c.os_id, c.os_version, c.arch, c.kernel, g.name, "  \
+	"c.agent_version, c.last_contact, c.last_report FROM computers c "     \
+	"JOIN groups g ON g.id = c.group_id "
+
+int
+api_admin_computers(struct req *r, struct reply *out, struct err *e)
+{
+	return list_reply(out, r->db, "computers",
+	                  "SELECT " COMPUTER_COLS "ORDER BY c.hostname, c.id",
+	                  computer_row, e);
+}
+
+int
+api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id = r->params[0], *group;
+	sqlite3_stmt *st = NULL;
+	json_t *body = NULL;
+	int64_t gid, seq;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc == SL_OK)
+		rc = api_req_str(&group, body, "group", NAME_MAX_LEN, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_begin(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_group_id(r->db, group, &gid, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_prepare(r->db, &st,
+	                "SELECT group_id FROM computers WHERE id = ?", e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE
+		             ? err_set(e, SL_ENOTFOUND, "no computer %s", id)
+		             : db_error(r->db, e, "computer lookup");
+		goto out;
+	}
+	if (sqlite3_column_int64(st, 0) != gid) {
+		sqlite3_finalize(st);
+		st = NULL;
+		rc = db_next_seq(r->db, &seq, e);
+		if (rc == SL_OK)
+			rc = db_prepare(r->db, &st,
+			                "UPDATE computers SET group_id = ?, "
+			                "group_seq = ? WHERE id = ?",
+			                e);
+		if (rc != SL_OK)
+			goto out;
+		sqlite3_bind_int64(st, 1, gid);
+		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_error(r->db, e, "move computer");
+			goto out;
+		}
+	}
+	rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:s,s:s}", "id", id, "group", group);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "move computer");
+	}
+	json_decref(body);
+	return rc;
+}
+
+/* Whether update id is known (has a status row). */
+static int
+update_known(struct db *db, const char *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, &st, "SELECT 1 FROM update_status WHERE id = ?", e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = SL_OK;
+	else if (rc == SQLITE_DONE)
+		rc = err_set(e, SL_ENOTFOUND, "no update %s", id);
+	else
+		rc = db_error(db, e, "update lookup");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Set (action != NULL) or remove an approval, stamping it with seq. */
+static int
+store_approval(struct db *db, const char *id, int64_t gid, const char *action,
+               json_t *deadline_v, long long deadline, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t seq;
+	int rc, changed;
+
+	rc = db_prepare(db, &st,
+	                action ? "DELETE FROM approval_removals WHERE "
+	                         "update_id = ?1 AND group_id = ?2"
+	                       : "DELETE FROM approvals WHERE update_id = ?1 "
+	                         "AND group_id = ?2",
+	                e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, gid);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(db, e, "approval");
+		goto out;
+	}
+	changed = sqlite3_changes(db_handle(db));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (action == NULL && changed == 0)
+		goto out; /* was not approved: nothing for agents to see */
+	rc = db_next_seq(db, &seq, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_prepare(
+	        db, &st,
+	        action ? "INSERT INTO approvals(update_id, group_id, action, "
+	                 "deadline, approved_at, change_seq) "
+	                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+	                 "ON CONFLICT(update_id, group_id) DO UPDATE SET "
+	                 "action = excluded.action, deadline = "
+	                 "excluded.deadline, approved_at = "
+	                 "excluded.approved_at, "
+	                 "change_seq = excluded.change_seq"
+	               : "INSERT OR REPLACE INTO approval_removals(update_id, "
+	                 "group_id, change_seq) VALUES(?1, ?2, ?6)",
+	        e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, gid);
+	if (action) {
+		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+		if (deadline_v != NULL)
+			sqlite3_bind_int64(st, 4, deadline);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+	}
+	sqlite3_bind_int64(st, 6, seq);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(db, e, "store approval");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+api_admin_approve(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id, *group, *action, *deadline_s;
+	json_t *body = NULL, *dl = NULL;
+	long long deadline = 0;
+	bool remove;
+	int64_t gid;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc == SL_OK)
+		rc = api_req_str(&id, body, "update", 64, e);
+	if (rc == SL_OK && !auth_is_uuid(id))
+		rc = err_set(e, SL_EINVAL, "update: expected a UUID");
+	if (rc == SL_OK)
+		rc = api_req_str(&group, body, "group", NAME_MAX_LEN, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&action, body, "action", 32, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&deadline_s, body, "deadline", 64, e);
+	if (rc != SL_OK)
+		goto out;
+	if (action == NULL)
+		action = "install";
+	remove = strcmp(action, "not-approved") == 0;
+	if (!remove && strcmp(action, "install") != 0 &&
+	    strcmp(action, "uninstall") != 0) {
+		rc = err_set(e, SL_EINVAL,
+		             "action: expected install, uninstall or "
+		             "not-approved");
+		goto out;
+	}
+	if (deadline_s != NULL) {
+		rc = sign_time_parse(deadline_s, &deadline, e);
+		if (rc != SL_OK) {
+			err_prefix(e, "deadline");
+			goto out;
+		}
+		dl = json_string(deadline_s);
+	}
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = update_known(r->db, id, e);
+	if (rc == SL_OK)
+		rc = db_group_id(r->db, group, &gid, e);
+	if (rc == SL_OK)
+		rc = store_approval(r->db, id, gid, remove ? NULL : action, dl,
+		                    deadline, e);
+	if (rc == SL_OK && !remove &&
+	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+		rc = fetch_mark_wanted_for_update(r->db, id, e);
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	if (!remove && r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+		fetch_wake(r->env->fetch);
+	out->json =
+	        json_pack("{s:s,s:s,s:s,s:O}", "update", id, "group", group,
+	                  "action", action, "deadline", dl ? dl : json_null());
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "approve");
+	}
+	json_decref(dl);
+	json_decref(body);
+	return rc;
+}
+
+static json_t *
+state_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:I,s:o,s:s,s:o,s:o}", "id",
+	                 (const char *)sqlite3_column_text(st, 0), "revision",
+	                 (json_int_t)sqlite3_column_int64(st, 1), "title",
+	                 api_text_or_null(st, 2), "state",
+	                 (const char *)sqlite3_column_text(st, 3), "detail",
+	                 api_text_or_null(st, 4), "reported",
+	                 api_time_or_null(st, 5));
+}
+
+static json_t *
+event_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "event_id",
+	                 (const char *)sqlite3_column_text(st, 0), "id",
+	                 (const char *)sqlite3_column_text(st, 1), "revision",
+	                 sqlite3_column_type(st, 2) == SQLITE_NULL
+	                         ? json_null()
+	                         : json_integer(sqlite3_column_int64(st, 2)),
+	                 "time", api_text_or_null(st, 3), "kind",
+	                 (const char *)sqlite3_column_text(st, 4), "result",
+	                 (const char *)sqlite3_column_text(st, 5), "exit_code",
+	                 sqlite3_column_type(st, 6) == SQLITE_NULL
+	                         ? json_null()
+	                         : json_integer(sqlite3_column_int64(st, 6)),
+	                 "output", api_text_or_null(st, 7), "received",
+	                 api_time_or_null(st, 8));
+}
+
+/* Run sql (one '?' = the computer id) into arr. */
+static int
+collect_for(json_t *arr, struct db *db, const char *sql, const char *id,
+            row_fn fn, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, &st, sql, e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = collect(arr, db, st, fn, "computer status", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *comp = json_array(), *ups = json_array(), *evs = json_array();
+	const char *id = r->params[0];
+	int rc = SL_OK;
+
+	if (comp == NULL || ups == NULL || evs == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = db_exec(r->db, "BEGIN", e);
+	if (rc == SL_OK)
+		rc = collect_for(comp, r->db,
+		                 "SELECT " COMPUTER_COLS "WHERE c.id = ?", id,
+		                 computer_row, e);
+	if (rc == SL_OK && json_array_size(comp) == 0)
+		rc = err_set(e, SL_ENOTFOUND, "no computer %s", id);
+	if (rc == SL_OK)
+		rc = collect_for(
+		        ups, r->db,
+		        "SELECT s.update_id, s.revision, u.title, "
+		        "s.state, s.detail, s.reported_at FROM "
+		        "update_states s LEFT JOIN updates u ON u.id = "
+		        "s.update_id AND u.revision = s.revision WHERE "
+		        "s.computer_id = ? ORDER BY u.title, "
+		        "s.update_id",
+		        id, state_row, e);
+	if (rc == SL_OK)
+		rc = collect_for(evs, r->db,
+		                 "SELECT event_id, update_id, revision, time, "
+		                 "kind, result, exit_code, output, received_at "
+		                 "FROM events WHERE computer_id = ? ORDER BY "
+		                 "received_at DESC, time DESC LIMIT 200",
+		                 id, event_row, e);
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json =
+	        json_pack("{s:O,s:O,s:O}", "computer", json_array_get(comp, 0),
+	                  "updates", ups, "events", evs);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "computer status");
+	}
+	json_decref(comp);
+	json_decref(ups);
+	json_decref(evs);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * routes: the one table of sluiced's HTTP endpoints (method, path pattern,
+ * handler, required role). docs/protocol.md documents each of them.
+ */
+#include "api.h"
+
+const struct route routes[] = {
+        /* agents */
+        {"POST", "/v1/agent/register", api_agent_register, AUTH_NONE, 0},
+        {"POST", "/v1/agent/sync", api_agent_sync, AUTH_COMPUTER, 0},
+        {"POST", "/v1/agent/report", api_agent_report, AUTH_COMPUTER, 0},
+        /* content store (no database on this path) */
+        {"GET", "/content/*", content_get, AUTH_NONE, 1},
+        {"HEAD", "/content/*", content_get, AUTH_NONE, 1},
+        /* administration */
+        {"POST", "/v1/admin/sync", api_admin_sync, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/sync/history", api_admin_sync_history, AUTH_ADMIN,
+         0},
+        {"GET", "/v1/admin/updates", api_admin_updates, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/groups", api_admin_groups, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/groups", api_admin_group_create, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/computers", api_admin_computers, AUTH_ADMIN, 0},
+        {"PUT", "/v1/admin/computers/*/group", api_admin_computer_move,
+         AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/computers/*/status", api_admin_computer_status,
+         AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/approvals", api_admin_approve, AUTH_ADMIN, 0},
+};
+
+const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

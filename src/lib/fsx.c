@@ -101,10 +101,23 @@ open_temp(const char *path, mode_t mode, char *tmp, size_t n, struct err *e)
 	return fd;
 }
 
+static int fail_countdown;
+
+void
+fsx_inject_failure(int nth)
+{
+	fail_countdown = nth;
+}
+
 /* fsync + close + rename tmp over path + fsync the directory. */
 static int
 commit_temp(int fd, const char *tmp, const char *path, struct err *e)
 {
+	if (fail_countdown > 0 && --fail_countdown == 0) {
+		close(fd);
+		unlink(tmp);
+		return err_set(e, SL_EIO, "%s: injected failure", path);
+	}
 	if (fsync(fd) < 0) {
 		err_set(e, SL_EIO, "%s: fsync: %s", tmp, strerror(errno));
 		close(fd);

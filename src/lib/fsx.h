@@ -42,4 +42,10 @@ bool fsx_exists(const char *path);
 /* Join two path parts into out (size n); SL_ETOOBIG if it does not fit. */
 int fsx_join(char *out, size_t n, const char *a, const char *b, struct err *e);
 
+/* Failure injection for tests: the nth atomic write or copy from now on
+ * (1 = the next one) fails with SL_EIO just before its rename, as a crash
+ * at that point would leave things. 0 turns injection off. Not
+ * thread-safe; for tests only. */
+void fsx_inject_failure(int nth);
+
 #endif

@@ -1,32 +1,431 @@
 /*
- * sluice-agent: the Sluice client agent.
+ * sluice-agent: the Sluice client agent (the Automatic Updates role).
+ *
+ * One-shot commands (detect, install, status) and the daemon (run) share
+ * the same steps from agent.h; this file only parses the command line,
+ * loads the configuration and schedules the steps.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <sodium.h>
+
+#include "agent.h"
+#include "agentcfg.h"
+#include "hash.h"
+#include "httpc.h"
+#include "log.h"
 #include "version.h"
+
+#define DEFAULT_CONFIG "/etc/sluice/agent.conf"
+
+struct opts {
+	const char *config;
+	const char *root, *state, *server;
+	bool once;
+	bool verbose;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct agent *a, const struct opts *o);
+	bool needs_keys;
+	const char *help;
+};
+
+static volatile int stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* Sync (a failure is logged; the stored view is still evaluated). */
+static int
+sync_step(struct agent *a)
+{
+	struct err e;
+
+	if (agent_sync(a, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+flush_step(struct agent *a)
+{
+	size_t s = 0, ev = 0, qs = 0, qe = 0;
+	struct err e;
+
+	if (agent_flush(a, &s, &ev, &e) != SL_OK) {
+		if (agentstate_queue_count(a->st, &qs, &qe, NULL) == SL_OK)
+			log_warn("report not sent (%s); %zu state(s) and %zu "
+			         "event(s) stay queued",
+			         e.msg, qs, qe);
+		else
+			log_warn("report not sent: %s", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+log_summary(const struct detection *d)
+{
+	size_t needed = 0, installed = 0, na = 0, failed = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const char *s = d->ups[i].state;
+		if (strncmp(s, "installed", 9) == 0)
+			installed++;
+		else if (strcmp(s, "not-applicable") == 0)
+			na++;
+		else if (strcmp(s, "failed") == 0)
+			failed++;
+		else
+			needed++;
+	}
+	log_info("detection: %zu update(s): %zu needed, %zu installed, %zu "
+	         "failed, %zu not applicable",
+	         d->n, needed, installed, failed, na);
+}
+
+static int
+evaluate_step(struct agent *a, struct detection **d)
+{
+	struct err e;
+
+	detection_free(*d);
+	*d = NULL;
+	if (agent_evaluate(d, a, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
+	log_summary(*d);
+	return 0;
+}
+
+static int
+cmd_detect(struct agent *a, const struct opts *o)
+{
+	struct detection *d = NULL;
+	int bad = sync_step(a);
+
+	(void)o;
+	bad |= evaluate_step(a, &d);
+	bad |= flush_step(a);
+	detection_free(d);
+	return bad ? 1 : 0;
+}
+
+/* Install what is due (everything, or only past-deadline updates). */
+static int
+install_step(struct agent *a, struct detection **d, bool due_only)
+{
+	size_t n = 0;
+	struct err e;
+	int bad = 0;
+
+	if (agent_apply(a, *d, due_only, &stop_flag, &n, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		bad = 1;
+	}
+	if (n > 0)
+		bad |= evaluate_step(a, d);
+	else
+		log_info("nothing to install");
+	return bad;
+}
+
+static int
+cmd_install(struct agent *a, const struct opts *o)
+{
+	struct detection *d = NULL;
+	int bad = sync_step(a);
+
+	(void)o;
+	if (evaluate_step(a, &d) == 0)
+		bad |= install_step(a, &d, false);
+	else
+		bad = 1;
+	bad |= flush_step(a);
+	detection_free(d);
+	return bad ? 1 : 0;
+}
+
+static int
+cmd_status(struct agent *a, const struct opts *o)
+{
+	struct as_state *st = NULL;
+	size_t n = 0, qs = 0, qe = 0;
+	struct err e;
+
+	(void)o;
+	if (agentstate_states_load(a->st, &st, &n, &e) != SL_OK ||
+	    agentstate_queue_count(a->st, &qs, &qe, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
+	printf("%-36s %4s  %-40s %-24s %s\n", "ID", "REV", "TITLE", "STATE",
+	       "DETAIL");
+	for (size_t i = 0; i < n; i++)
+		printf("%-36s %4lld  %-40.40s %-24s %s\n", st[i].id,
+		       (long long)st[i].revision,
+		       st[i].title ? st[i].title : "-", st[i].state,
+		       st[i].detail ? st[i].detail : "");
+	printf("%zu update(s); report queue: %zu state(s), %zu event(s)\n", n,
+	       qs, qe);
+	agentstate_states_free(st, n);
+	return 0;
+}
+
+/* The next local time at HH:MM after now. */
+static long long
+next_daily(long long now, int hour, int minute)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	time_t at;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	at = mktime(&tm);
+	if ((long long)at <= now) {
+		tm.tm_mday++;
+		tm.tm_isdst = -1;
+		at = mktime(&tm);
+	}
+	return (long long)at;
+}
+
+static long long
+detect_delay(const struct agentcfg *c)
+{
+	long long base = c->detect_interval_hours * 3600;
+	long long spread = base / 10 < 3600 ? base / 10 : 3600;
+
+	return base + (long long)randombytes_uniform((uint32_t)spread + 1);
+}
+
+static int
+cmd_run(struct agent *a, const struct opts *o)
+{
+	struct detection *d = NULL;
+	struct sigaction sa;
+	long long now = (long long)time(NULL);
+	long long next_detect, next_install;
+	size_t qs = 0, qe = 0;
+	int bad = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Spread the first detection of many agents started together. */
+	next_detect = o->once ? now : now + randombytes_uniform(60);
+	next_install =
+	        next_daily(now, a->cfg->install_hour, a->cfg->install_minute);
+	log_info("agent started (server %s, root %s); first detection in %lld "
+	         "s, daily install at %s",
+	         a->cfg->server, a->cfg->root, next_detect - now,
+	         a->cfg->install_time);
+	while (!stop_flag) {
+		now = (long long)time(NULL);
+		if (now >= next_detect || now >= next_install) {
+			bool install = now >= next_install;
+			bad = sync_step(a);
+			bad |= evaluate_step(a, &d);
+			if (d != NULL && install)
+				bad |= install_step(a, &d, false);
+			else if (d != NULL && agent_deadline_due(d, now))
+				bad |= install_step(a, &d, true);
+			bad |= flush_step(a);
+			now = (long long)time(NULL);
+			next_detect = now + detect_delay(a->cfg);
+			if (install)
+				next_install =
+				        next_daily(now, a->cfg->install_hour,
+				                   a->cfg->install_minute);
+			if (o->once)
+				break;
+		} else if (d != NULL && agent_deadline_due(d, now)) {
+			bad = install_step(a, &d, true);
+			bad |= flush_step(a);
+		} else if (agentstate_queue_count(a->st, &qs, &qe, NULL) ==
+		                   SL_OK &&
+		           qs + qe > 0) {
+			flush_step(a);
+		}
+		/* Wake every minute: queue retries and deadlines. */
+		for (int i = 0; i < 60 && !stop_flag; i++) {
+			struct timespec ts = {1, 0};
+			if ((long long)time(NULL) >= next_detect)
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+	detection_free(d);
+	log_info("agent stopped");
+	return bad ? 1 : 0;
+}
+
+static const struct command commands[] = {
+        {"detect", cmd_detect, true,
+         "sync with the server, evaluate every approved update, report"},
+        {"install", cmd_install, true,
+         "detect, then download and install what is approved and needed"},
+        {"status", cmd_status, false,
+         "show every update's state on this computer"},
+        {"run", cmd_run, true,
+         "daemon: detect every few hours, install at the daily time or "
+         "when a deadline passed (--once: one cycle)"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: sluice-agent COMMAND "
-	           "[options]\n"
-	           "       sluice-agent --help | --version\n");
+	fprintf(f, "usage: sluice-agent COMMAND [--config FILE] [--root DIR] "
+	           "[--state DIR] [--server URL] [--once] [--verbose]\n"
+	           "       sluice-agent --help | --version\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f,
+	        "\nThe configuration file (default %s, optional) has an "
+	        "[agent] section; --dump-config shows every option.\n",
+	        DEFAULT_CONFIG);
+}
+
+static int
+setup(struct agentcfg *cfg, const struct opts *o, bool needs_keys)
+{
+	struct err e;
+	int rc;
+
+	if (agentcfg_init(cfg, &e) != SL_OK)
+		fatal("%s", e.msg);
+	rc = agentcfg_load(cfg, o->config ? o->config : DEFAULT_CONFIG, &e);
+	if (rc != SL_OK && !(rc == SL_ENOTFOUND && o->config == NULL)) {
+		log_error("config: %s", e.msg);
+		return 2;
+	}
+	if ((o->root && agentcfg_set(cfg, "root", o->root, &e) != SL_OK) ||
+	    (o->state &&
+	     agentcfg_set(cfg, "state_dir", o->state, &e) != SL_OK) ||
+	    (o->server &&
+	     agentcfg_set(cfg, "server", o->server, &e) != SL_OK)) {
+		log_error("%s", e.msg);
+		return 2;
+	}
+	if (needs_keys && agentcfg_finish(cfg, &e) != SL_OK) {
+		log_error("config: %s", e.msg);
+		return 2;
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct command *cmd = NULL;
+	struct opts o = {0};
+	struct agentcfg cfg;
+	struct agent a;
+	struct err e;
+	bool dump = false;
+	int rc;
+
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
+		const char *s = argv[i];
+		const char **target = NULL;
+
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
 			usage(stdout);
 			return 0;
 		}
-		if (strcmp(argv[i], "--version") == 0) {
+		if (strcmp(s, "--version") == 0) {
 			printf("sluice-agent %s\n", SLUICE_VERSION);
 			return 0;
 		}
+		if (strcmp(s, "--once") == 0) {
+			o.once = true;
+			continue;
+		}
+		if (strcmp(s, "--verbose") == 0 || strcmp(s, "-v") == 0) {
+			o.verbose = true;
+			continue;
+		}
+		if (strcmp(s, "--dump-config") == 0) {
+			dump = true;
+			continue;
+		}
+		if (strcmp(s, "--config") == 0)
+			target = &o.config;
+		else if (strcmp(s, "--root") == 0)
+			target = &o.root;
+		else if (strcmp(s, "--state") == 0)
+			target = &o.state;
+		else if (strcmp(s, "--server") == 0)
+			target = &o.server;
+		if (target != NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr,
+				        "sluice-agent: %s needs a "
+				        "value\n",
+				        s);
+				return 2;
+			}
+			*target = argv[++i];
+			continue;
+		}
+		for (size_t k = 0; cmd == NULL && k < N_COMMANDS; k++)
+			if (strcmp(s, commands[k].name) == 0)
+				cmd = &commands[k];
+		if (cmd == NULL || s[0] == '-') {
+			fprintf(stderr, "sluice-agent: unknown argument %s\n",
+			        s);
+			usage(stderr);
+			return 2;
+		}
 	}
-	usage(stderr);
-	return 2;
+	log_init("sluice-agent", o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (dump) {
+		if ((rc = setup(&cfg, &o, false)) != 0)
+			return rc;
+		agentcfg_dump(&cfg, stdout);
+		agentcfg_free(&cfg);
+		return 0;
+	}
+	if (cmd == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK)
+		fatal("%s", e.msg);
+	if ((rc = setup(&cfg, &o, cmd->needs_keys)) != 0) {
+		agentcfg_free(&cfg);
+		return rc;
+	}
+	if (agent_open(&a, &cfg, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		agentcfg_free(&cfg);
+		return 1;
+	}
+	rc = cmd->fn(&a, &o);
+	agent_close(&a);
+	agentcfg_free(&cfg);
+	return rc;
 }

@@ -1,0 +1,83 @@
+/*
+ * agent: the running agent's context and its cycle steps.
+ *
+ *   agent_open      config + local state; turns a leftover install journal
+ *                   row into a failed event (the agent stopped mid-install)
+ *   agent_sync      register when needed, sync the approved view
+ *   agent_evaluate  verify every document, evaluate the rules, apply
+ *                   supersedence and prerequisites, store and queue states
+ *   agent_apply     download and install/uninstall what is due, in
+ *                   prerequisite order (apply.c)
+ *   agent_flush     send the report queue (report.c)
+ */
+#ifndef SLUICE_AGENT_H
+#define SLUICE_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "agentcfg.h"
+#include "agentstate.h"
+#include "err.h"
+#include "update.h"
+
+struct agent {
+	struct agentcfg *cfg; /* borrowed */
+	struct agentstate *st;
+	char db_path[4096];
+	char downloads[4096]; /* STATE/downloads/<sha256> */
+	char work[4096];      /* STATE/work: installers' temporary dirs */
+	char boot_id[40];     /* of the running boot ("" if unknown) */
+	int kill_grace_s;     /* for tests; 0 = default */
+};
+
+/* One update of the view, evaluated. */
+struct det_update {
+	struct as_entry *en; /* borrowed from the detection */
+	struct update *u;    /* NULL when the document was refused */
+	char state[32];
+	char detail[512];
+	bool candidate; /* approved for install and not installed */
+	bool blocked;   /* waiting for a prerequisite */
+	bool evaluated;
+};
+
+struct detection {
+	struct as_entry *ents;
+	struct det_update *ups; /* in view order (by id) */
+	size_t n;
+	size_t *order; /* indexes into ups, prerequisites first */
+};
+
+int agent_open(struct agent *a, struct agentcfg *cfg, struct err *e);
+void agent_close(struct agent *a);
+
+/* Register if needed and sync the view (incremental by anchor). A server
+ * that no longer knows the token makes the agent register again once. */
+int agent_sync(struct agent *a, struct err *e);
+
+/* Evaluate the stored view; *out (free with detection_free()) holds every
+ * update and an install order (prerequisites first). States are stored
+ * and queued for the report. */
+int agent_evaluate(struct detection **out, struct agent *a, struct err *e);
+void detection_free(struct detection *d);
+
+/* Find an update of the detection by id, or NULL. */
+struct det_update *detection_find(struct detection *d, const char *id);
+
+/* Install approved, needed updates (only those whose deadline passed when
+ * due_only) and uninstall installed updates approved for removal. *n_done
+ * (may be NULL) gets how many installers ran. stop, when not NULL, is
+ * polled between installers. */
+int agent_apply(struct agent *a, struct detection *d, bool due_only,
+                volatile int *stop, size_t *n_done, struct err *e);
+
+/* Whether anything in d is due now (deadline passed) and not done. */
+bool agent_deadline_due(const struct detection *d, long long now);
+
+/* Send the queue in batches until it is empty; SL_ENET etc. leave the rest
+ * queued. *sent_states / *sent_events may be NULL. */
+int agent_flush(struct agent *a, size_t *sent_states, size_t *sent_events,
+                struct err *e);
+
+#endif

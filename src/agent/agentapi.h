@@ -1,0 +1,48 @@
+/*
+ * agentapi: the agent side of the sluiced agent protocol (/v1/agent/...):
+ * register, sync and report, as JSON over httpc. An HTTP 401 is SL_EAUTH
+ * (the server does not know this computer's token), any other non-2xx
+ * answer SL_ENET with the server's error message.
+ */
+#ifndef SLUICE_AGENTAPI_H
+#define SLUICE_AGENTAPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "agentstate.h"
+#include "err.h"
+
+#define AGENTAPI_SYNC_MAX (256u << 20) /* largest sync answer accepted */
+
+struct agentapi_host {
+	const char *hostname, *os_id, *os_version, *arch, *kernel;
+	char *const *groups; /* NULL-terminated; may be NULL */
+};
+
+struct agentapi_sync {
+	bool full;
+	char *anchor;
+	struct as_entry *entries; /* free with agentapi_sync_clear() */
+	size_t n;
+	char **removed;
+	size_t n_removed;
+};
+
+/* POST /v1/agent/register. *id and *token are freed with free(). */
+int agentapi_register(char **id, char **token, const char *server,
+                      const struct agentapi_host *h, struct err *e);
+
+/* POST /v1/agent/sync with anchor (NULL for a full sync). */
+int agentapi_sync(struct agentapi_sync *out, const char *server,
+                  const char *token, const char *anchor, struct err *e);
+void agentapi_sync_clear(struct agentapi_sync *s);
+
+/* POST /v1/agent/report; *events_new (may be NULL) gets how many events
+ * the server stored as new. */
+int agentapi_report(const char *server, const char *token, const json_t *body,
+                    long long *events_new, struct err *e);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * agentstate: the agent's local state in SQLite (STATE_DIR/agent.db).
+ *
+ * What must survive a restart lives here: the identity the server gave this
+ * computer, the sync anchor, the view of approved updates (envelopes kept
+ * verbatim, verified again at every use), the state computed for each
+ * update, which updates are known installed, the outcome of the last
+ * install attempt, the install journal (a row exists exactly while an
+ * installer runs) and the report queue. Queue rows are deleted only after
+ * the server acknowledged them; every event carries a random event_id so
+ * the server can store a retried batch exactly once.
+ */
+#ifndef SLUICE_AGENTSTATE_H
+#define SLUICE_AGENTSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define AS_ID_MAX 37 /* a UUID and its NUL */
+
+struct agentstate;
+
+struct as_file {
+	char sha256[65];
+	uint64_t size;
+	char *url;
+};
+
+/* One update of the approved view. */
+struct as_entry {
+	char id[AS_ID_MAX];
+	int64_t revision;
+	char action[16];    /* "install" | "uninstall" */
+	long long deadline; /* unix time; 0 = none */
+	char *document;     /* the signed envelope as JSON text */
+	struct as_file *files;
+	size_t n_files;
+};
+
+/* The state of one update on this computer. */
+struct as_state {
+	char id[AS_ID_MAX];
+	int64_t revision;
+	char state[32]; /* needed, installed, ... (the protocol's names) */
+	char *detail;   /* may be NULL */
+	char *title;    /* may be NULL */
+};
+
+/* One install/uninstall/download/verify event. */
+struct as_event {
+	char event_id[AS_ID_MAX]; /* made by agentstate_queue_event if "" */
+	char id[AS_ID_MAX];
+	int64_t revision;
+	char time[21];   /* RFC 3339; filled with now if "" */
+	char kind[16];   /* install|uninstall|download|verify */
+	char result[24]; /* success|failure|reboot-required */
+	int exit_code;
+	const char *output; /* borrowed; may be NULL */
+};
+
+/* The last install or uninstall attempt of an update. */
+struct as_outcome {
+	int64_t revision;
+	char action[16];
+	char result[24];
+	char boot_id[40]; /* boot the attempt ran in (for reboot-required) */
+	char *detail;     /* free with free() */
+};
+
+/* Rows taken into one report batch, to acknowledge afterwards. */
+struct as_batch {
+	int64_t *state_seqs, *event_seqs;
+	size_t n_states, n_events;
+};
+
+/* Open (creating and migrating) the database. Free with
+ * agentstate_close(). */
+int agentstate_open(struct agentstate **out, const char *path, struct err *e);
+void agentstate_close(struct agentstate *s);
+
+/* A random (version 4) UUID in canonical lowercase text. */
+void agentstate_uuid(char out[AS_ID_MAX]);
+
+/* Identity: SL_ENOTFOUND when this computer never registered. *id and
+ * *token are freed with free(). */
+int agentstate_identity(struct agentstate *s, char **id, char **token,
+                        struct err *e);
+int agentstate_set_identity(struct agentstate *s, const char *id,
+                            const char *token, struct err *e);
+/* Forget identity and anchor (the server no longer knows this computer). */
+int agentstate_clear_identity(struct agentstate *s, struct err *e);
+
+/* The anchor of the last sync, or NULL in *out (free with free()). */
+int agentstate_anchor(struct agentstate *s, char **out, struct err *e);
+
+/* Apply one sync answer in one transaction: full replaces the view,
+ * otherwise entries are upserted and removed ids deleted (with their
+ * states); the anchor is stored. */
+int agentstate_view_apply(struct agentstate *s, bool full,
+                          const struct as_entry *ents, size_t n,
+                          char *const *removed, size_t n_removed,
+                          const char *anchor, struct err *e);
+
+/* The whole view sorted by id; free with agentstate_entries_free(). */
+int agentstate_view_load(struct agentstate *s, struct as_entry **out, size_t *n,
+                         struct err *e);
+void agentstate_entries_free(struct as_entry *ents, size_t n);
+
+/* Replace every update's state and queue them all for the report, in one
+ * transaction. */
+int agentstate_states_store(struct agentstate *s, const struct as_state *st,
+                            size_t n, struct err *e);
+int agentstate_states_load(struct agentstate *s, struct as_state **out,
+                           size_t *n, struct err *e);
+void agentstate_states_free(struct as_state *st, size_t n);
+
+/* Whether an update is known installed (by this agent or by detection). */
+int agentstate_installed(struct agentstate *s, const char *id, bool *out,
+                         struct err *e);
+int agentstate_set_installed(struct agentstate *s, const char *id,
+                             int64_t revision, bool installed, struct err *e);
+
+/* The last attempt on id; SL_ENOTFOUND when none. */
+int agentstate_outcome(struct agentstate *s, const char *id,
+                       struct as_outcome *out, struct err *e);
+void agentstate_outcome_clear(struct as_outcome *o);
+
+/* Journal: called right before an installer starts. */
+int agentstate_journal_begin(struct agentstate *s, const char *id,
+                             int64_t revision, const char *action,
+                             struct err *e);
+/* Record a finished attempt in one transaction: the journal row goes, the
+ * outcome is stored, the event queued, the installed mark updated (set on
+ * install success/reboot-required, cleared on uninstall success). */
+int agentstate_journal_finish(struct agentstate *s, const struct as_event *ev,
+                              const char *detail, const char *boot_id,
+                              struct err *e);
+/* Turn leftover journal rows (the agent stopped mid-install) into failed
+ * outcomes and queued failure events; *n gets how many. */
+int agentstate_journal_recover(struct agentstate *s, size_t *n, struct err *e);
+
+/* Remember that a document (by its hash) was refused; *is_new is false
+ * when this very document was refused before (report it once). */
+int agentstate_refused_mark(struct agentstate *s, const char *id,
+                            int64_t revision, const char *doc_sha256,
+                            bool *is_new, struct err *e);
+
+/* Queue an event (fills event_id and time when empty). */
+int agentstate_queue_event(struct agentstate *s, const struct as_event *ev,
+                           struct err *e);
+
+/* Build the next report body {"states":[...],"events":[...]} of about at
+ * most max_bytes of event output (at least one row when any is queued).
+ * *body is NULL when the queue is empty. Release b with
+ * agentstate_batch_free(). */
+int agentstate_queue_batch(struct agentstate *s, json_t **body,
+                           struct as_batch *b, size_t max_bytes, struct err *e);
+/* Delete the rows of a batch the server acknowledged. */
+int agentstate_queue_ack(struct agentstate *s, const struct as_batch *b,
+                         struct err *e);
+void agentstate_batch_free(struct as_batch *b);
+int agentstate_queue_count(struct agentstate *s, size_t *states, size_t *events,
+                           struct err *e);
+
+#endif

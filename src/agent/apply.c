@@ -1,0 +1,265 @@
+/*
+ * apply: download and run the installers the detection found due, one at
+ * a time, prerequisites first (see agent.h). Every installer runs between
+ * a journal row and the recorded result, so an agent that dies mid-install
+ * reports it on its next start instead of forgetting it.
+ */
+#include "agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "httpc.h"
+#include "install.h"
+#include "log.h"
+
+static void
+queue_simple(struct agent *a, const struct det_update *x, const char *kind,
+             const char *result, int code, const char *output)
+{
+	struct as_event ev;
+	struct err e;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.id, sizeof(ev.id), "%s", x->en->id);
+	ev.revision = x->en->revision;
+	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
+	snprintf(ev.result, sizeof(ev.result), "%s", result);
+	ev.exit_code = code;
+	ev.output = output;
+	if (agentstate_queue_event(a->st, &ev, &e) != SL_OK)
+		log_error("queueing a %s event for %s: %s", kind, x->en->id,
+		          e.msg);
+}
+
+/* Make every file of x present under downloads/<sha256>; paths[i] gets
+ * its path (freed by the caller). */
+static int
+download_all(struct agent *a, const struct det_update *x, char **paths,
+             struct err *e)
+{
+	struct httpc_opts o = {0};
+	struct stat sb;
+	int rc;
+
+	o.max_bytes_per_s = a->cfg->bandwidth_limit;
+	o.timeout_s = 24 * 3600;
+	for (size_t i = 0; i < x->en->n_files; i++) {
+		const struct as_file *f = &x->en->files[i];
+		size_t n = strlen(a->downloads) + 1 + 64 + 1;
+
+		if ((paths[i] = malloc(n)) == NULL)
+			return err_set(e, SL_ENOMEM, "out of memory");
+		snprintf(paths[i], n, "%s/%s", a->downloads, f->sha256);
+		if (stat(paths[i], &sb) == 0 && (uint64_t)sb.st_size == f->size)
+			continue;
+		log_info("downloading %s (%llu bytes) for %s", f->url,
+		         (unsigned long long)f->size, x->en->id);
+		if ((rc = httpc_download(f->url, paths[i], f->size, f->sha256,
+		                         &o, e)) != SL_OK)
+			return err_prefix(e, "download %s", f->url);
+	}
+	return SL_OK;
+}
+
+/* The document's files in the order of u->files, matched by hash. */
+static int
+map_paths(const struct det_update *x, char **by_entry, const char **out,
+          struct err *e)
+{
+	for (size_t i = 0; i < x->u->n_files; i++) {
+		out[i] = NULL;
+		for (size_t k = 0; k < x->en->n_files; k++)
+			if (strcmp(x->en->files[k].sha256,
+			           x->u->files[i].sha256) == 0)
+				out[i] = by_entry[k];
+		if (out[i] == NULL)
+			return err_set(e, SL_ENOTFOUND,
+			               "the server lists no URL for file %s",
+			               x->u->files[i].name);
+	}
+	return SL_OK;
+}
+
+/* Download and run one installer; the result is recorded and queued. */
+static int
+run_one(struct agent *a, struct det_update *x, bool uninstall, bool *succeeded,
+        struct err *e)
+{
+	const char *kind = uninstall ? "uninstall" : "install";
+	bool need_files =
+	        !(uninstall && strcmp(x->u->install.handler, "dpkg") == 0);
+	char **paths = calloc(x->en->n_files + 1, sizeof(char *));
+	const char **upaths = calloc(x->u->n_files + 1, sizeof(char *));
+	struct install_outcome oc;
+	struct install_job job;
+	struct as_event ev;
+	struct err de;
+	int rc = SL_OK;
+
+	*succeeded = false;
+	memset(&oc, 0, sizeof(oc));
+	if (paths == NULL || upaths == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	err_clear(&de);
+	if (need_files && (download_all(a, x, paths, &de) != SL_OK ||
+	                   map_paths(x, paths, upaths, &de) != SL_OK)) {
+		log_error("update %s: %s", x->en->id, de.msg);
+		queue_simple(a, x, "download", "failure", -1, de.msg);
+		goto out;
+	}
+	memset(&job, 0, sizeof(job));
+	job.u = x->u;
+	job.uninstall = uninstall;
+	job.root = a->cfg->root;
+	job.paths = need_files ? upaths : NULL;
+	job.work_dir = a->work;
+	job.default_timeout_s = (int)a->cfg->install_timeout;
+	job.kill_grace_s = a->kill_grace_s;
+	if ((rc = agentstate_journal_begin(a->st, x->en->id, x->en->revision,
+	                                   kind, e)) != SL_OK)
+		goto out;
+	log_info("%s %s revision %lld (%s): starting %s handler",
+	         uninstall ? "removing" : "installing", x->en->id,
+	         (long long)x->en->revision, x->u->title,
+	         x->u->install.handler);
+	if ((rc = install_run(&oc, &job, e)) != SL_OK) {
+		/* Could not even prepare: a failure, recorded like any. */
+		oc.result = INSTALL_FAILURE;
+		oc.exit_code = -1;
+		snprintf(oc.detail, sizeof(oc.detail), "%s", e->msg);
+		rc = SL_OK;
+	}
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.id, sizeof(ev.id), "%s", x->en->id);
+	ev.revision = x->en->revision;
+	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
+	snprintf(ev.result, sizeof(ev.result), "%s",
+	         install_result_name(oc.result));
+	ev.exit_code = oc.exit_code;
+	ev.output = oc.output ? oc.output : oc.detail;
+	if ((rc = agentstate_journal_finish(a->st, &ev, oc.detail, a->boot_id,
+	                                    e)) != SL_OK)
+		goto out;
+	*succeeded = oc.result != INSTALL_FAILURE;
+	if (*succeeded)
+		log_info("%s %s: %s (%s)", kind, x->en->id,
+		         install_result_name(oc.result), oc.detail);
+	else
+		log_error("%s %s: failure (%s)", kind, x->en->id, oc.detail);
+out:
+	install_outcome_clear(&oc);
+	for (size_t i = 0; paths && i < x->en->n_files; i++)
+		free(paths[i]);
+	free(paths);
+	free(upaths);
+	return rc;
+}
+
+/* Mark x and, recursively, the prerequisites it needs as wanted now. */
+static void
+want(struct detection *d, struct det_update *x, unsigned char *wanted)
+{
+	size_t i = (size_t)(x - d->ups);
+
+	if (wanted[i])
+		return;
+	wanted[i] = 1;
+	for (size_t k = 0;
+	     x->u && x->u->prerequisites && x->u->prerequisites[k]; k++) {
+		struct det_update *p =
+		        detection_find(d, x->u->prerequisites[k]);
+		if (p != NULL && p->candidate)
+			want(d, p, wanted);
+	}
+}
+
+/* A prerequisite failed (or was skipped) in this run. */
+static const char *
+failed_prerequisite(struct detection *d, struct det_update *x,
+                    const unsigned char *failed)
+{
+	for (size_t k = 0; x->u->prerequisites && x->u->prerequisites[k]; k++) {
+		struct det_update *p =
+		        detection_find(d, x->u->prerequisites[k]);
+		if (p != NULL && failed[p - d->ups])
+			return p->en->id;
+	}
+	return NULL;
+}
+
+int
+agent_apply(struct agent *a, struct detection *d, bool due_only,
+            volatile int *stop, size_t *n_done, struct err *e)
+{
+	unsigned char *wanted = calloc(d->n ? d->n : 1, 1);
+	unsigned char *failed = calloc(d->n ? d->n : 1, 1);
+	long long now = (long long)time(NULL);
+	size_t done = 0;
+	bool ok;
+	int rc = SL_OK;
+
+	if (wanted == NULL || failed == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct det_update *x = &d->ups[i];
+		bool due = !due_only ||
+		           (x->en->deadline != 0 && x->en->deadline <= now);
+		if (due && x->candidate && !x->blocked)
+			want(d, x, wanted);
+	}
+	for (size_t j = 0; j < d->n; j++) {
+		size_t i = d->order[j];
+		struct det_update *x = &d->ups[i];
+		const char *pf;
+
+		if (!wanted[i] || x->blocked || !x->candidate)
+			continue;
+		if (stop != NULL && *stop)
+			break;
+		if ((pf = failed_prerequisite(d, x, failed)) != NULL) {
+			log_warn("update %s: not installed: prerequisite %s "
+			         "failed",
+			         x->en->id, pf);
+			failed[i] = 1;
+			continue;
+		}
+		if ((rc = run_one(a, x, false, &ok, e)) != SL_OK)
+			goto out;
+		failed[i] = !ok;
+		done++;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct det_update *x = &d->ups[i];
+		bool due = !due_only ||
+		           (x->en->deadline != 0 && x->en->deadline <= now);
+		if (!due || x->u == NULL ||
+		    strcmp(x->en->action, "uninstall") != 0 ||
+		    strncmp(x->state, "installed", 9) != 0)
+			continue;
+		if (stop != NULL && *stop)
+			break;
+		if (x->u->install.uninstall_arguments == NULL) {
+			log_warn("update %s is approved for removal but cannot "
+			         "be uninstalled (no uninstall_arguments)",
+			         x->en->id);
+			continue;
+		}
+		if ((rc = run_one(a, x, true, &ok, e)) != SL_OK)
+			goto out;
+		done++;
+	}
+	if (n_done != NULL)
+		*n_done = done;
+out:
+	free(wanted);
+	free(failed);
+	return rc;
+}

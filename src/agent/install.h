@@ -1,0 +1,67 @@
+/*
+ * install: the install handlers of sluice-agent.
+ *
+ *   command  run one of the update's files (arguments[0] names it) with the
+ *            remaining arguments; no shell
+ *   script   sh FILE ARGS... (arguments[0] names the script)
+ *   dpkg     dpkg -i FILE.deb (arguments[0] may name the .deb; else the
+ *            first .deb file); uninstall: dpkg -r PACKAGE... from
+ *            uninstall_arguments. With a root other than "/" dpkg runs with
+ *            --root/--admindir/--instdir into it.
+ *
+ * The update's files are copied (and their SHA-256 checked once more) into
+ * a fresh directory under work_dir, which is the installer's working
+ * directory and is removed afterwards. The environment gets SLUICE_ROOT,
+ * SLUICE_UPDATE_ID and SLUICE_UPDATE_REVISION. The exit code is mapped by
+ * the metadata: success_codes -> success, reboot_codes -> reboot-required,
+ * anything else (or a timeout, a signal) -> failure.
+ */
+#ifndef SLUICE_INSTALL_H
+#define SLUICE_INSTALL_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "update.h"
+
+enum install_result {
+	INSTALL_SUCCESS,
+	INSTALL_REBOOT, /* succeeded; the computer must restart */
+	INSTALL_FAILURE,
+};
+
+/* "success", "reboot-required", "failure" */
+const char *install_result_name(enum install_result r);
+
+/* Map an exit code with the update's success/reboot codes and reboot
+ * behaviour ("always" turns success into reboot-required). */
+enum install_result install_map_exit(const struct update_install *in, int code);
+
+struct install_job {
+	const struct update *u;
+	bool uninstall;
+	const char *root;         /* "/" or a directory tree */
+	const char *const *paths; /* local verified copy of u->files[i] */
+	const char *work_dir;     /* the temporary directory goes here */
+	int default_timeout_s;    /* when the metadata sets none */
+	int kill_grace_s;         /* 0 = default */
+};
+
+struct install_outcome {
+	enum install_result result;
+	int exit_code; /* -1 when the installer did not exit by itself */
+	char *output;  /* captured output (bounded); free with
+	                * install_outcome_clear() */
+	char detail[ERR_MSG_MAX]; /* "exit code 3", "timed out after 10 s" */
+};
+
+/* Run the job. Always fills *out when it returns SL_OK: a handler that
+ * cannot even start (unknown handler, missing file, exec failure) is a
+ * failure outcome whose detail and output name the reason. Other errors
+ * (out of memory, no work directory) are returned. */
+int install_run(struct install_outcome *out, const struct install_job *job,
+                struct err *e);
+
+void install_outcome_clear(struct install_outcome *o);
+
+#endif

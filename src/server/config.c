@@ -268,7 +268,6 @@ struct ini_ctx {
 	struct server_config *cfg;
 	struct err *e;
 	int rc;
-	int line;
 };
 
 static int
@@ -282,6 +281,16 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
 	return c->rc == SL_OK;
 }
 
+static int
+ini_accept(void *user, const char *section, const char *name, const char *value)
+{
+	(void)user;
+	(void)section;
+	(void)name;
+	(void)value;
+	return 1;
+}
+
 int
 config_load_file(struct server_config *cfg, const char *path, struct err *e)
 {
@@ -293,6 +302,14 @@ config_load_file(struct server_config *cfg, const char *path, struct err *e)
 	if (f == NULL)
 		return err_set(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO,
 		               "%s: %s", path, strerror(errno));
+	/* Two passes: inih reports only the first failing line, so syntax
+	 * is checked alone before any value is applied. */
+	line = ini_parse_file(f, ini_accept, NULL);
+	if (line != 0) {
+		fclose(f);
+		return err_set(e, SL_EPARSE, "%s:%d: syntax error", path, line);
+	}
+	rewind(f);
 	line = ini_parse_file(f, ini_cb, &c);
 	fclose(f);
 	if (c.rc != SL_OK)

@@ -1,0 +1,275 @@
+/*
+ * Unit tests for sluiced's config: the defaults of the option table, INI
+ * files (every option, unknown keys, bad values with file:line), flag-style
+ * setters, derived paths, trusted key loading and the dump.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "hash.h"
+#include "sign.h"
+
+static char tmp[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-config.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	assert_int_equal(hash_global_init(NULL), SL_OK);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void
+write_file(char *path, size_t n, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, n, "%s/%s", tmp, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct server_config c;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_string_equal(c.listen_addr, "127.0.0.1");
+	assert_int_equal(c.port, 8530);
+	assert_string_equal(c.data_dir, "/var/lib/sluice");
+	assert_null(c.public_url);
+	assert_int_equal(c.threads, 4);
+	assert_null(c.upstream_url);
+	assert_int_equal(c.syncs_per_day, 4);
+	assert_null(c.products);
+	assert_null(c.classifications);
+	assert_int_equal(c.storage_mode, STORAGE_NONE);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_string_equal(c.db_path, "/var/lib/sluice/sluice.db");
+	assert_string_equal(c.content_dir, "/var/lib/sluice/content");
+	assert_int_equal(c.trusted_keys.n, 0);
+	config_free(&c);
+	config_free(&c); /* zeroed: a second free is harmless */
+	config_free(NULL);
+}
+
+static void
+test_full_file(void **state)
+{
+	struct server_config c;
+	struct sign_key k;
+	char key[256], ini[256], text[1024];
+	struct err e;
+
+	(void)state;
+	assert_int_equal(sign_key_generate(&k, &e), SL_OK);
+	snprintf(key, sizeof(key), "%s/origin.pub", tmp);
+	assert_int_equal(sign_key_save(&k, NULL, key, &e), SL_OK);
+	snprintf(text, sizeof(text),
+	         "; comment\n[server]\nlisten = 0.0.0.0:9000\n"
+	         "data = %s/data\npublic_url = http://updates.example:9000\n"
+	         "threads = 8\n\n[upstream]\nurl = file://%s/public\n"
+	         "trusted_keys = %s , %s\nsyncs_per_day = 0\n"
+	         "products = Debian 12 / openssl,  Product B ,\n"
+	         "classifications = security\n[storage]\nmode = "
+	         "on-approval\n",
+	         tmp, tmp, key, key);
+	write_file(ini, sizeof(ini), "s.ini", text);
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_int_equal(config_load_file(&c, ini, &e), SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_string_equal(c.listen_addr, "0.0.0.0");
+	assert_int_equal(c.port, 9000);
+	assert_string_equal(c.public_url, "http://updates.example:9000");
+	assert_int_equal(c.threads, 8);
+	assert_int_equal(c.syncs_per_day, 0);
+	assert_string_equal(c.products[0], "Debian 12 / openssl");
+	assert_string_equal(c.products[1], "Product B");
+	assert_null(c.products[2]);
+	assert_string_equal(c.classifications[0], "security");
+	assert_null(c.classifications[1]);
+	assert_int_equal(c.storage_mode, STORAGE_ON_APPROVAL);
+	assert_int_equal(c.trusted_keys.n, 2);
+	assert_string_equal(c.trusted_keys.keys[0].keyid, k.keyid);
+
+	/* Flags override the file. */
+	assert_int_equal(config_set_listen(&c, "127.0.0.1:8531", &e), SL_OK);
+	assert_int_equal(c.port, 8531);
+	assert_int_equal(config_set(&c, "server", "data", "/srv/x", &e), SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_string_equal(c.db_path, "/srv/x/sluice.db");
+
+	/* The dump is itself a valid configuration that reads back. */
+	{
+		char dump[256];
+		struct server_config c2;
+		FILE *f;
+
+		snprintf(dump, sizeof(dump), "%s/dump.ini", tmp);
+		assert_non_null(f = fopen(dump, "w"));
+		config_dump(&c, f);
+		fclose(f);
+		assert_int_equal(config_defaults(&c2, &e), SL_OK);
+		assert_int_equal(config_load_file(&c2, dump, &e), SL_OK);
+		assert_int_equal(config_finish(&c2, &e), SL_OK);
+		assert_int_equal(c2.port, 8531);
+		assert_string_equal(c2.products[1], "Product B");
+		assert_int_equal(c2.storage_mode, STORAGE_ON_APPROVAL);
+		assert_int_equal(c2.trusted_keys.n, 2);
+		config_free(&c2);
+	}
+	config_free(&c);
+}
+
+/* Load text as a config file and expect code + message. */
+static void
+expect_load(const char *text, int code, const char *msg_suffix)
+{
+	struct server_config c;
+	char ini[256];
+	struct err e;
+	size_t ls, lm;
+
+	write_file(ini, sizeof(ini), "bad.ini", text);
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_int_equal(config_load_file(&c, ini, &e), code);
+	ls = strlen(msg_suffix);
+	lm = strlen(e.msg);
+	if (lm < ls || strcmp(e.msg + lm - ls, msg_suffix) != 0 ||
+	    strncmp(e.msg, ini, strlen(ini)) != 0)
+		fail_msg("message '%s' does not end with '%s'", e.msg,
+		         msg_suffix);
+	config_free(&c);
+}
+
+static void
+test_bad_files(void **state)
+{
+	struct server_config c;
+	struct err e;
+
+	(void)state;
+	expect_load("[server]\nbogus = 1\n", SL_EINVAL,
+	            ":2: unknown option server.bogus");
+	expect_load("[server]\nthreads = 0\n", SL_EINVAL,
+	            ":2: server.threads = '0': expected an integer in 1..256");
+	expect_load("[server]\nthreads = 4x\n", SL_EINVAL,
+	            ":2: server.threads = '4x': expected an integer in "
+	            "1..256");
+	expect_load("[upstream]\nsyncs_per_day = 1441\n", SL_EINVAL,
+	            ":2: upstream.syncs_per_day = '1441': expected an "
+	            "integer in 0..1440");
+	expect_load("\n[storage]\nmode = sometimes\n", SL_EINVAL,
+	            ":3: storage.mode: storage mode 'sometimes': expected "
+	            "none, full or on-approval");
+	expect_load("[server]\nlisten = 127.0.0.1\n", SL_EINVAL,
+	            ":2: listen '127.0.0.1': expected ADDR:PORT");
+	expect_load("[server]\nlisten = 127.0.0.1:70000\n", SL_EINVAL,
+	            ":2: listen: port '70000': expected 1..65535");
+	expect_load("[server\nlisten = 127.0.0.1:1\n", SL_EPARSE,
+	            ":1: syntax error");
+
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_int_equal(config_load_file(&c, "/nonexistent/s.ini", &e),
+	                 SL_ENOTFOUND);
+	assert_string_equal(e.msg,
+	                    "/nonexistent/s.ini: No such file or directory");
+	config_free(&c);
+}
+
+static void
+test_finish_checks(void **state)
+{
+	struct server_config c;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_int_equal(config_set(&c, "upstream", "url", "ftp://x", &e),
+	                 SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "upstream.url 'ftp://x': expected file://, "
+	                           "http:// or https://");
+	assert_int_equal(
+	        config_set(&c, "upstream", "url", "file:///srv/c/public", &e),
+	        SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "upstream.trusted_keys must name at least "
+	                           "one key when upstream.url is set");
+	assert_int_equal(config_set(&c, "upstream", "trusted_keys",
+	                            "/nonexistent/k.pub", &e),
+	                 SL_OK);
+	assert_int_not_equal(config_finish(&c, &e), SL_OK);
+	assert_non_null(strstr(e.msg, "upstream.trusted_keys: "));
+	assert_int_equal(config_set(&c, "server", "public_url", "ftp://h", &e),
+	                 SL_OK);
+	assert_int_equal(config_set(&c, "upstream", "url", "", &e), SL_OK);
+	assert_int_equal(config_set(&c, "upstream", "trusted_keys", "", &e),
+	                 SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "server.public_url 'ftp://h': expected "
+	                           "http:// or https://");
+	assert_int_equal(config_set(&c, "nope", "x", "1", &e), SL_EINVAL);
+	assert_string_equal(e.msg, "unknown option nope.x");
+	config_free(&c);
+}
+
+static void
+test_storage_names(void **state)
+{
+	enum storage_mode m;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(config_storage_parse(&m, "full", &e), SL_OK);
+	assert_int_equal(m, STORAGE_FULL);
+	assert_string_equal(config_storage_name(m), "full");
+	assert_int_equal(config_storage_parse(&m, "on-approval", &e), SL_OK);
+	assert_string_equal(config_storage_name(m), "on-approval");
+	assert_int_equal(config_storage_parse(&m, "none", &e), SL_OK);
+	assert_string_equal(config_storage_name(m), "none");
+	assert_int_equal(config_storage_parse(&m, "Full", &e), SL_EINVAL);
+	assert_string_equal(e.msg, "storage mode 'Full': expected none, full "
+	                           "or on-approval");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_full_file, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_files, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_finish_checks, setup,
+	                                        teardown),
+	        cmocka_unit_test(test_storage_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -136,10 +136,11 @@ child(const struct proc_spec *sp, char **env, int outfd, int errfd)
 	_exit(127);
 }
 
+/* Keep the first cap bytes; note that more came. */
 static void
-capture(struct buf *b, bool *truncated, const char *data, size_t n)
+capture(struct buf *b, size_t cap, bool *truncated, const char *data, size_t n)
 {
-	size_t room = b->cap - b->len;
+	size_t room = b->len < cap ? cap - b->len : 0;
 
 	if (n > room) {
 		*truncated = true;
@@ -212,7 +213,8 @@ proc_run(struct proc_result *out, const struct proc_spec *sp, struct err *e)
 		}
 		if (!eof && poll(&pfd, 1, wait_ms) > 0) {
 			while ((got = read(pout[0], chunk, sizeof(chunk))) > 0)
-				capture(&b, &truncated, chunk, (size_t)got);
+				capture(&b, cap, &truncated, chunk,
+				        (size_t)got);
 			if (got == 0)
 				eof = true;
 		} else if (eof) {
@@ -225,7 +227,7 @@ proc_run(struct proc_result *out, const struct proc_spec *sp, struct err *e)
 	/* What the program wrote before it exited is in the pipe; processes it
 	 * left behind may keep the pipe open, so read only what is there. */
 	while (!eof && (got = read(pout[0], chunk, sizeof(chunk))) > 0)
-		capture(&b, &truncated, chunk, (size_t)got);
+		capture(&b, cap, &truncated, chunk, (size_t)got);
 	if (WIFEXITED(status) && !r.timed_out) {
 		r.exited = true;
 		r.exit_code = WEXITSTATUS(status);

@@ -236,11 +236,15 @@ process_row(struct fetch *f, struct db *db, const struct server_config *cfg,
 		    hash_file_hex(dst, hex, &have, &de) == SL_OK &&
 		    have == r->size && strcmp(hex, r->sha256) == 0)
 			rc = SL_OK;
-		else if (f != NULL)
-			rc = download_async(f, r, dst, &de);
-		else
-			rc = httpc_download(r->url, dst, r->size, r->sha256,
-			                    NULL, &de);
+		else {
+			log_info("fetch: %s: downloading %" PRIu64
+			         " bytes from %s%s",
+			         r->sha256, r->size, r->url,
+			         r->attempts > 0 ? " (retry)" : "");
+			rc = f != NULL ? download_async(f, r, dst, &de)
+			               : httpc_download(r->url, dst, r->size,
+			                                r->sha256, NULL, &de);
+		}
 	}
 	if (rc == FETCH_ABORTED)
 		return rc;
@@ -338,6 +342,11 @@ fetch_run_once(struct fetch_stats *out, struct db *db,
 	size_t n = 0;
 	int rc;
 
+	if (cfg->storage_mode == STORAGE_NONE) {
+		if (out != NULL)
+			*out = stats;
+		return SL_OK;
+	}
 	if ((rc = due_rows(&rows, &n, FETCH_ONCE_MAX_ROWS, db, e)) != SL_OK)
 		return err_prefix(e, "fetch");
 	for (size_t i = 0; i < n && rc == SL_OK; i++)
@@ -403,6 +412,10 @@ fetch_main(void *arg)
 		f->wake = false;
 		pthread_mutex_unlock(&f->mu);
 		err_clear(&e);
+		if (f->cfg->storage_mode == STORAGE_NONE) {
+			wait_for_work(f, FETCH_IDLE_SECONDS);
+			continue;
+		}
 		/* One row at a time, so that new work and retries are
 		 * picked up in order between transfers. */
 		if ((rc = due_rows(&rows, &n, 1, f->db, &e)) != SL_OK) {

@@ -13,6 +13,9 @@
  * 'present'; a failure sets it 'failed' with the error text, attempts + 1
  * and next_attempt = now + min(5 s * 2^attempts, 1 h).
  *
+ * In storage mode none nothing is downloaded (rows left from another
+ * mode stay as they are).
+ *
  * The thread has its own database connection. It wakes on fetch_wake() or
  * every 30 s (sooner when a retry falls due). fetch_stop() returns within
  * about a second even mid-transfer: the transfer runs on a helper thread

@@ -165,6 +165,12 @@ test_download(void **state)
 	src_make(&b, "b.bin", 10, 2);
 	want(&a, NULL);
 	want(&b, NULL);
+	/* Storage mode none downloads nothing. */
+	cfg.storage_mode = STORAGE_NONE;
+	assert_int_equal(fetch_run_once(&fs, db, &cfg, &e), SL_OK);
+	assert_int_equal(fs.downloaded + fs.failed, 0);
+	assert_false(fsx_exists(a.dst));
+	cfg.storage_mode = STORAGE_FULL;
 	assert_int_equal(fetch_run_once(&fs, db, &cfg, &e), SL_OK);
 	assert_int_equal(fs.downloaded, 2);
 	assert_int_equal(fs.failed, 0);

@@ -9,6 +9,7 @@
 #                (and only its files)
 #   full         every file downloaded at sync, verified; an expired update
 #                is recorded once
+# and a product filter that matches nothing imports nothing.
 . "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || fail "jq is required"
@@ -226,5 +227,18 @@ expect_sync success 0 0 1
 do_sync
 expect_sync success 0 0 0
 server_alive
+stop_server
+
+# ------------------------------------------------------------- filters
+echo "== product filter: nothing of another product is imported"
+D4=$TMP/filtered
+start_server "$D4" "$(upstream_ini "file://$CAT/public" full)
+[upstream]
+products = other product"
+do_sync
+expect_sync success 0 0 0
+api GET /v1/admin/updates
+[ "$(jq '.updates | length' <<<"$BODY")" = 0 ] || fail "filtered: $BODY"
+[ "$(content_count "$D4")" = 0 ] || fail "filtered: files stored"
 stop_server
 echo "PASS"

@@ -347,13 +347,17 @@ fetch_run_once(struct fetch_stats *out, struct db *db,
 			*out = stats;
 		return SL_OK;
 	}
-	if ((rc = due_rows(&rows, &n, FETCH_ONCE_MAX_ROWS, db, e)) != SL_OK)
-		return err_prefix(e, "fetch");
+	if ((rc = due_rows(&rows, &n, FETCH_ONCE_MAX_ROWS, db, e)) != SL_OK) {
+		err_prefix(e, "fetch");
+		return rc;
+	}
 	for (size_t i = 0; i < n && rc == SL_OK; i++)
 		rc = process_row(NULL, db, cfg, &rows[i], &stats, e);
 	rows_free(rows, n);
-	if (rc != SL_OK)
-		return err_prefix(e, "fetch");
+	if (rc != SL_OK) {
+		err_prefix(e, "fetch");
+		return rc;
+	}
 	if (out != NULL)
 		*out = stats;
 	return SL_OK;
@@ -452,7 +456,8 @@ fetch_start(struct fetch **out, const struct server_config *cfg, struct err *e)
 	atomic_init(&f->stop, false);
 	if ((rc = db_open(&f->db, cfg->db_path, e)) != SL_OK) {
 		free(f);
-		return err_prefix(e, "fetch");
+		err_prefix(e, "fetch");
+		return rc;
 	}
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_condattr_init(&ca);

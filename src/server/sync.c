@@ -80,13 +80,16 @@ index_url(char **out, const char *upstream, struct err *e)
 	struct buf b;
 	char *url;
 	size_t n = strlen(upstream);
+	int rc;
 
 	buf_init(&b, 8192);
-	if (buf_puts(&b, upstream, e) != SL_OK ||
-	    ((n == 0 || upstream[n - 1] != '/') &&
-	     buf_puts(&b, "/", e) != SL_OK)) {
+	rc = buf_puts(&b, upstream, e);
+	if (rc == SL_OK && (n == 0 || upstream[n - 1] != '/'))
+		rc = buf_puts(&b, "/", e);
+	if (rc != SL_OK) {
 		buf_free(&b);
-		return err_prefix(e, "upstream URL");
+		err_prefix(e, "upstream URL");
+		return rc;
 	}
 	url = httpc_resolve(b.data, "index.json");
 	buf_free(&b);
@@ -217,8 +220,10 @@ plan_build(struct plan *p, struct db *db, const struct server_config *cfg,
 			continue;
 		if (known && rev >= en->revision)
 			continue;
-		if ((rc = plan_doc(p, base, en, cfg, known, e)) != SL_OK)
+		if ((rc = plan_doc(p, base, en, cfg, known, e)) != SL_OK) {
+			err_prefix(e, "upstream document");
 			return rc;
+		}
 	}
 	return SL_OK;
 }
@@ -525,10 +530,8 @@ sync_run(struct db *db, const struct server_config *cfg,
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = plan_build(&plan, db, cfg, idx, url, e)) != SL_OK) {
-		err_prefix(e, "upstream document");
+	if ((rc = plan_build(&plan, db, cfg, idx, url, e)) != SL_OK)
 		goto out;
-	}
 	/* Everything verified: import it all or nothing. */
 	if ((rc = db_begin(db, e)) != SL_OK)
 		goto out;

@@ -35,5 +35,10 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 extern const struct cli_cmd cmd_catalog;
+extern const struct cli_cmd cmd_sync;
+extern const struct cli_cmd cmd_updates;
+extern const struct cli_cmd cmd_approve;
+extern const struct cli_cmd cmd_groups;
+extern const struct cli_cmd cmd_computers;
 
 #endif

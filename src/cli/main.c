@@ -13,6 +13,11 @@
 
 static const struct cli_cmd *commands[] = {
         &cmd_catalog,
+        &cmd_sync,
+        &cmd_updates,
+        &cmd_approve,
+        &cmd_groups,
+        &cmd_computers,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

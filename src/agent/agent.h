@@ -67,10 +67,12 @@ struct det_update *detection_find(struct detection *d, const char *id);
 
 /* Install approved, needed updates (only those whose deadline passed when
  * due_only) and uninstall installed updates approved for removal. *n_done
- * (may be NULL) gets how many installers ran. stop, when not NULL, is
- * polled between installers. */
+ * and *n_failed (may be NULL) get how many installers ran and how many of
+ * them (or of their downloads) failed. stop, when not NULL, is polled
+ * between installers. */
 int agent_apply(struct agent *a, struct detection *d, bool due_only,
-                volatile int *stop, size_t *n_done, struct err *e);
+                volatile int *stop, size_t *n_done, size_t *n_failed,
+                struct err *e);
 
 /* Whether anything in d is due now (deadline passed) and not done. */
 bool agent_deadline_due(const struct detection *d, long long now);

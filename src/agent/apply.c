@@ -195,12 +195,12 @@ failed_prerequisite(struct detection *d, struct det_update *x,
 
 int
 agent_apply(struct agent *a, struct detection *d, bool due_only,
-            volatile int *stop, size_t *n_done, struct err *e)
+            volatile int *stop, size_t *n_done, size_t *n_failed, struct err *e)
 {
 	unsigned char *wanted = calloc(d->n ? d->n : 1, 1);
 	unsigned char *failed = calloc(d->n ? d->n : 1, 1);
 	long long now = (long long)time(NULL);
-	size_t done = 0;
+	size_t done = 0, nfail = 0;
 	bool ok;
 	int rc = SL_OK;
 
@@ -234,6 +234,7 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 		if ((rc = run_one(a, x, false, &ok, e)) != SL_OK)
 			goto out;
 		failed[i] = !ok;
+		nfail += !ok;
 		done++;
 	}
 	for (size_t i = 0; i < d->n; i++) {
@@ -254,10 +255,13 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 		}
 		if ((rc = run_one(a, x, true, &ok, e)) != SL_OK)
 			goto out;
+		nfail += !ok;
 		done++;
 	}
 	if (n_done != NULL)
 		*n_done = done;
+	if (n_failed != NULL)
+		*n_failed = nfail;
 out:
 	free(wanted);
 	free(failed);

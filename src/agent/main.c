@@ -130,12 +130,17 @@ cmd_detect(struct agent *a, const struct opts *o)
 static int
 install_step(struct agent *a, struct detection **d, bool due_only)
 {
-	size_t n = 0;
+	size_t n = 0, failed = 0;
 	struct err e;
 	int bad = 0;
 
-	if (agent_apply(a, *d, due_only, &stop_flag, &n, &e) != SL_OK) {
+	if (agent_apply(a, *d, due_only, &stop_flag, &n, &failed, &e) !=
+	    SL_OK) {
 		log_error("%s", e.msg);
+		bad = 1;
+	}
+	if (failed > 0) {
+		log_warn("%zu of %zu installer(s) failed", failed, n);
 		bad = 1;
 	}
 	if (n > 0)

@@ -89,20 +89,42 @@ queue_json(struct MHD_Connection *conn, int status, json_t *v)
 	return ret;
 }
 
+/* Text from a request fit for one log line: control bytes become '?' (MHD
+ * has already percent-decoded the path), long text is cut. */
+static const char *
+log_path(char *out, size_t n, const char *url)
+{
+	size_t i;
+
+	for (i = 0; url[i] && i + 4 < n; i++)
+		out[i] = ((unsigned char)url[i] < 0x20 || url[i] == 0x7f)
+		                 ? '?'
+		                 : url[i];
+	if (url[i]) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+	return out;
+}
+
 static enum MHD_Result
 queue_error(struct MHD_Connection *conn, const char *method, const char *url,
             int status, const struct err *e)
 {
+	char lp[256], lm[ERR_MSG_MAX];
 	json_t *v;
 
 	if (status == 0)
 		status = err_http_status(e->code);
 	if (status >= 500)
-		log_warn("%s %s -> %d %s: %s", method, url, status,
-		         err_name(e->code), e->msg);
+		log_warn("%s %s -> %d %s: %s", method,
+		         log_path(lp, sizeof(lp), url), status,
+		         err_name(e->code), log_path(lm, sizeof(lm), e->msg));
 	else
-		log_info("%s %s -> %d %s: %s", method, url, status,
-		         err_name(e->code), e->msg);
+		log_info("%s %s -> %d %s: %s", method,
+		         log_path(lp, sizeof(lp), url), status,
+		         err_name(e->code), log_path(lm, sizeof(lm), e->msg));
 	v = json_pack("{s:{s:s,s:s}}", "error", "code", err_name(e->code),
 	              "message", e->msg);
 	if (v == NULL)
@@ -255,6 +277,7 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 	struct req r = {.conn = conn, .method = method, .path = url};
 	struct reply rep = {0};
 	const struct route *rt;
+	char lp[256];
 	struct err e;
 	enum MHD_Result ret;
 	int mismatch = 0, rc;
@@ -311,7 +334,8 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 			rep.json = json_object();
 		ret = queue_json(conn, rep.status, rep.json);
 	}
-	log_info("%s %s -> %d", method, url, rep.status);
+	log_info("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
+	         rep.status);
 	return ret;
 }
 

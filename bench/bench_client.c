@@ -3,9 +3,9 @@
  * keep-alive connections from a few threads (a shell loop of curl would
  * take minutes for 10,000 computers or 20,000 approvals).
  *
- *   bench_client register URL COUNT THREADS OUT
- *     POST /v1/agent/register COUNT times (hostnames bench-<n>); writes one
- *     "<computer_id> <token>" line per computer to OUT.
+ *   bench_client register URL COUNT THREADS OUT GROUP
+ *     POST /v1/agent/register COUNT times (hostnames bench-<n>, asking for
+ *     GROUP); writes one "<computer_id> <token>" line per computer to OUT.
  *   bench_client approve URL ADMIN_TOKEN UPDATES THREADS GROUP
  *     POST /v1/admin/approvals {"action":"install"} to GROUP for the
  *     generated update ids 0..UPDATES-1 (see gen_catalog.c).
@@ -104,8 +104,8 @@ one(struct job *j, CURL *c, struct curl_slist *hdrs, long long n,
 		         "{\"hostname\":\"bench-%lld\",\"os_id\":\"debian\","
 		         "\"os_version\":\"12\",\"arch\":\"amd64\","
 		         "\"kernel\":\"6.1.0\",\"agent_version\":\"0.1.0\","
-		         "\"groups\":[]}",
-		         n);
+		         "\"groups\":[\"%s\"]}",
+		         n, j->group);
 	}
 	if (post(c, hdrs, url, json, b, &status) != 0)
 		return -1;
@@ -189,7 +189,8 @@ now_s(void)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: bench_client register URL COUNT THREADS OUT\n"
+	fprintf(stderr, "usage: bench_client register URL COUNT THREADS OUT "
+	                "GROUP\n"
 	                "       bench_client approve URL ADMIN_TOKEN UPDATES "
 	                "THREADS GROUP\n");
 	return 2;
@@ -204,8 +205,9 @@ main(int argc, char **argv)
 	double t0;
 	int rc = 1;
 
-	if (argc == 6 && strcmp(argv[1], "register") == 0) {
+	if (argc == 7 && strcmp(argv[1], "register") == 0) {
 		j.base = argv[2];
+		j.group = argv[6];
 		if (parse_ll(&j.count, argv[3]) || parse_ll(&threads, argv[4]))
 			return usage();
 		if ((j.out = fopen(argv[5], "w")) == NULL) {

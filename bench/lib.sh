@@ -1,0 +1,195 @@
+# Shared helpers of the benchmark scenarios (source it; bash).
+#
+# Environment (exported by bench/run.sh):
+#   BUILD_DIR   build to measure (release for `make bench`)
+#   BENCH_DIR   this directory
+#   WORK        scratch directory of the whole run
+#   RESULTS     TSV file the scenarios append their rows to
+#   SMOKE       1 = tiny sizes (make test), 0 = full sizes
+#
+#   die MSG            record MSG as the reason this scenario stopped, exit 1
+#   row SCEN METRIC SLUICE REF GOAL
+#                      append a result row. SLUICE/REF are numbers or text
+#                      ("-" when there is none); GOAL is "ratio>=X",
+#                      "ratio<=X", "sluice>=X", "sluice<X" or "-"
+#   start_sluiced DATA [INI]  start sluiced (extra INI text appended):
+#                      sets SL_PID SL_PORT SL_URL SL_TOKEN SL_LOG
+#   stop_sluiced       SIGTERM and wait
+#   admin METHOD PATH [BODY]  admin API call: HTTP status in A_STATUS,
+#                      body in A_BODY
+#   sync_and_wait      POST /v1/admin/sync, wait for the run to finish:
+#                      SYNC_WALL (seconds, float), fails unless success
+#   proc_cpu PID       CPU seconds (user+system) of PID so far
+#   proc_hwm PID       peak resident set (KB); proc_hwm_reset PID
+#   run_wrk ARGS...    wrk with the summary script; sets W_REQS W_RPS
+#                      W_MBPS W_P50_MS W_P99_MS W_ERRS W_ERR_TEXT
+#   have CMD           true when CMD is installed
+set -euo pipefail
+
+: "${BUILD_DIR:?}" "${BENCH_DIR:?}" "${WORK:?}" "${RESULTS:?}"
+SMOKE=${SMOKE:-0}
+SLUICED=$BUILD_DIR/src/server/sluiced
+SLUICE=$BUILD_DIR/src/cli/sluice
+AGENT=$BUILD_DIR/src/agent/sluice-agent
+GEN=$BUILD_DIR/bench/gen_catalog
+CLIENT=$BUILD_DIR/bench/bench_client
+SCEN=${SCEN:-bench}
+SL_PID=
+_CHILDREN=()
+
+log() { echo "bench[$SCEN]: $*" >&2; }
+
+die() {
+	log "FAILED: $*"
+	echo "$*" >"$WORK/$SCEN.reason"
+	exit 1
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+_bench_cleanup() {
+	local p
+	if [ -n "${SL_PID:-}" ] && kill -0 "$SL_PID" 2>/dev/null; then
+		kill -TERM "$SL_PID" 2>/dev/null || true
+		wait "$SL_PID" 2>/dev/null || true
+	fi
+	for p in "${_CHILDREN[@]}"; do
+		if kill -0 "$p" 2>/dev/null; then
+			kill -TERM "$p" 2>/dev/null || true
+			wait "$p" 2>/dev/null || true
+		fi
+	done
+}
+trap _bench_cleanup EXIT
+# Any failing command ends the scenario with that command as the reason.
+trap 'echo "command failed (line $LINENO): $BASH_COMMAND" >"$WORK/$SCEN.reason"' ERR
+
+# Remember a background child so the scenario stops it on exit.
+track_child() { _CHILDREN+=("$1"); }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() {
+	local port=$1 secs=${2:-20} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "nothing listens on port $port after ${secs}s"
+}
+
+# Arithmetic on decimals: calc 'EXPR' (awk syntax, variables as text).
+calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+
+start_sluiced() {
+	local data=$1 extra=${2:-} i
+	mkdir -p "$data"
+	SL_PORT=$(free_port)
+	SL_URL="http://127.0.0.1:$SL_PORT"
+	SL_LOG="$data/sluiced.log"
+	{
+		echo "[server]"
+		echo "listen = 127.0.0.1:$SL_PORT"
+		echo "data = $data"
+		printf '%s\n' "$extra"
+	} >"$data/sluiced.ini"
+	"$SLUICED" --config "$data/sluiced.ini" >>"$SL_LOG" 2>&1 &
+	SL_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q "listening on 127.0.0.1:$SL_PORT" "$SL_LOG" && break
+		kill -0 "$SL_PID" 2>/dev/null ||
+			die "sluiced exited at start: $(tail -n 3 "$SL_LOG")"
+		sleep 0.1
+	done
+	wait_port "$SL_PORT"
+	SL_TOKEN=$(cat "$data/admin.token")
+}
+
+stop_sluiced() {
+	local rc=0
+	[ -n "${SL_PID:-}" ] || return 0
+	kill -TERM "$SL_PID" 2>/dev/null || true
+	wait "$SL_PID" || rc=$?
+	SL_PID=
+	[ "$rc" -eq 0 ] || die "sluiced exited with status $rc after SIGTERM"
+}
+
+admin() {
+	local method=$1 path=$2 body=${3:-} out="$WORK/$SCEN.admin.out"
+	local args=(-sS -o "$out" -w '%{http_code}' -X "$method"
+		-H "Authorization: Bearer $SL_TOKEN")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json'
+		--data-binary "$body")
+	A_STATUS=$(curl "${args[@]}" "$SL_URL$path") || A_STATUS=000
+	A_BODY=$(cat "$out")
+}
+
+now_s() { date +%s.%N; }
+
+sync_and_wait() {
+	local t0 res i
+	t0=$(now_s)
+	admin POST /v1/admin/sync
+	[ "$A_STATUS" = 202 ] || die "POST /v1/admin/sync: HTTP $A_STATUS $A_BODY"
+	for ((i = 0; i < 36000; i++)); do
+		admin GET /v1/admin/sync/history
+		res=$(jq -r '[.history[] | select(.result != null)]
+			| max_by(.id) | .result' <<<"$A_BODY")
+		if [ "$res" = success ]; then
+			SYNC_WALL=$(calc "$(now_s) - $t0")
+			return 0
+		fi
+		[ "$res" = failure ] && die "sync failed: $(jq -c \
+			'.history | max_by(.id) | .error' <<<"$A_BODY")"
+		sleep 0.05
+	done
+	die "sync did not finish"
+}
+
+proc_cpu() {
+	local f tck
+	tck=$(getconf CLK_TCK)
+	# fields after the ")" of comm: utime is the 12th, stime the 13th
+	f=$(sed 's/.*) //' "/proc/$1/stat")
+	awk -v t="$tck" '{ printf "%.2f", ($12 + $13) / t }' <<<"$f"
+}
+
+proc_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+proc_hwm_reset() { echo 5 >"/proc/$1/clear_refs"; }
+
+# wrk prints its summary through wrk_done.lua as one "BENCH k=v ..." line.
+run_wrk() {
+	local out="$WORK/$SCEN.wrk.out" line dur bytes
+	BENCH_DIR=$BENCH_DIR wrk "$@" >"$out" 2>&1 ||
+		die "wrk $*: $(tail -n 3 "$out")"
+	line=$(grep '^BENCH ' "$out" | tail -n 1) ||
+		die "wrk printed no summary: $(tail -n 3 "$out")"
+	eval "${line#BENCH }"
+	dur=$duration_us
+	bytes=$bytes_read
+	W_REQS=$requests
+	W_RPS=$(calc "$requests / ($dur / 1e6)")
+	W_MBPS=$(calc "$bytes / 1048576 / ($dur / 1e6)")
+	W_P50_MS=$(calc "$p50_us / 1000")
+	W_P99_MS=$(calc "$p99_us / 1000")
+	W_ERRS=$((err_connect + err_read + err_write + err_status + err_timeout))
+	W_ERR_TEXT="connect $err_connect, read $err_read, write $err_write, status $err_status, timeout $err_timeout"
+	log "wrk $*: $W_REQS requests, $W_RPS req/s, $W_MBPS MB/s, p50 $W_P50_MS ms, p99 $W_P99_MS ms, errors: $W_ERR_TEXT"
+}
+
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RESULTS"
+}
+
+# A generated catalog origin: gen_origin DIR UPDATES [REVISED [VERSION]];
+# prints the trusted key path.
+gen_origin() {
+	local dir=$1 n=$2 rev=${3:-0} ver=${4:-0} key
+	key=$("$GEN" --dir "$dir" --updates "$n" --revised "$rev" \
+		--version "$ver") || die "gen_catalog failed"
+	echo "$dir/public/$key"
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Sluice's benchmarks: five scenarios, each measured side by side with a
+# reference peer in the same run, printed as one table.
+#
+#   bench/run.sh BUILD_DIR           full sizes (make bench): installs the
+#                                    reference tools, writes
+#                                    docs/performance.md
+#   bench/run.sh --smoke BUILD_DIR   tiny sizes, well under a minute (make
+#                                    test runs it): fails when a scenario
+#                                    fails to run, never because of speed
+#
+# Each scenario is its own script (bench/s<N>_*.sh, sourcing bench/lib.sh)
+# run in its own process with a time limit; a scenario that cannot run
+# leaves a "not run: <reason>" row and the others go on. Scenarios 4 and 5
+# reuse the server data scenario 2 built (20,000 updates approved for
+# 10,000 computers). Everything listens on 127.0.0.1 only.
+set -euo pipefail
+
+SMOKE=0
+if [ "${1:-}" = --smoke ]; then
+	SMOKE=1
+	shift
+fi
+[ $# -eq 1 ] || {
+	echo "usage: bench/run.sh [--smoke] BUILD_DIR" >&2
+	exit 2
+}
+BUILD_DIR=$(cd "$1" && pwd)
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+SOURCE_ROOT=$(dirname "$BENCH_DIR")
+
+if [ "$SMOKE" = 0 ]; then
+	"$SOURCE_ROOT/scripts/deps.sh" nginx-light wrk hyperfine reprepro time
+fi
+for b in src/server/sluiced src/agent/sluice-agent src/cli/sluice \
+	bench/gen_catalog bench/bench_client; do
+	[ -x "$BUILD_DIR/$b" ] || {
+		echo "bench: $BUILD_DIR/$b is missing (build first)" >&2
+		exit 1
+	}
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+export BUILD_DIR BENCH_DIR SOURCE_ROOT WORK RESULTS SMOKE
+cleanup() {
+	if [ -n "${KEEP_WORK:-}" ]; then
+		echo "bench: kept $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+# name:label:time limit in seconds (full run)
+SCENARIOS="s1_content:1 content (vs nginx):300
+s2_agent_sync:2 agent sync:420
+s4_detect:4 agent detection (vs apt-get):240
+s5_report:5 status ingestion:120
+s3_catalog_sync:3 catalog sync (vs reprepro):600"
+
+t_start=$(date +%s)
+failed=()
+while IFS=: read -r name label limit; do
+	[ "$SMOKE" = 1 ] && limit=120
+	echo "bench: == $label ==" >&2
+	t0=$(date +%s)
+	rc=0
+	SCEN=${name%%_*} timeout --signal=TERM "$limit" \
+		bash "$BENCH_DIR/$name.sh" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		reason="exited with status $rc"
+		[ "$rc" -eq 124 ] && reason="took longer than ${limit}s"
+		[ -s "$WORK/${name%%_*}.reason" ] &&
+			reason=$(head -c 300 "$WORK/${name%%_*}.reason")
+		printf '%s\t%s\t%s\t%s\t%s\n' "$label" "(scenario)" \
+			"not run: $reason" "-" "-" >>"$RESULTS"
+		failed+=("$name")
+	fi
+	echo "bench: $label: $(($(date +%s) - t0)) s" >&2
+done <<<"$SCENARIOS"
+elapsed=$(($(date +%s) - t_start))
+
+# The table, as Markdown: ratio = sluice / reference; the goal column says
+# whether the goal is met ("yes"/"NO") when both figures are numbers.
+table() {
+	awk -F'\t' '
+	function isnum(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ }
+	function fmt(x) {
+		if (!isnum(x)) return x
+		x += 0
+		if (x >= 100 || x <= -100) return sprintf("%.0f", x)
+		if (x >= 10 || x <= -10) return sprintf("%.1f", x)
+		return sprintf("%.3g", x)
+	}
+	BEGIN {
+		print "| Scenario | Metric | Sluice | Reference | Ratio | Goal |"
+		print "|---|---|---|---|---|---|"
+	}
+	{
+		s = $3; r = $4; g = $5; ratio = "-"; goal = "-"
+		if (isnum(s) && isnum(r) && r + 0 != 0)
+			ratio = sprintf("%.2f", s / r)
+		if (g ~ /^(ratio|sluice)(>=|<=|<|>)/) {
+			match(g, /(>=|<=|<|>)/)
+			what = substr(g, 1, RSTART - 1)
+			op = substr(g, RSTART, RLENGTH)
+			lim = substr(g, RSTART + RLENGTH) + 0
+			v = (what == "ratio") ? ratio : s
+			goal = (what == "ratio" ? "ratio " : "") op " " lim
+			if (isnum(v)) {
+				v += 0
+				ok = (op == ">=" && v >= lim) || (op == "<=" && v <= lim) ||
+				     (op == "<" && v < lim) || (op == ">" && v > lim)
+				goal = goal (ok ? ": yes" : ": **NO**")
+			}
+		} else if (g != "-")
+			goal = g
+		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, fmt(s), fmt(r), ratio, goal
+	}' "$RESULTS"
+}
+
+machine() {
+	local mem cpu os
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	os=$(. /etc/os-release && echo "$PRETTY_NAME")
+	echo "- CPU: ${cpu:-unknown}, $(nproc) cores (nproc)"
+	echo "- Memory: $mem"
+	echo "- Kernel: $(uname -sr) ($(uname -m)); OS: $os"
+	echo "- Sluice $(git -C "$SOURCE_ROOT" describe --always --dirty 2>/dev/null || echo '?'), build \`$(basename "$BUILD_DIR")\` ($(meson introspect --buildoptions "$BUILD_DIR" 2>/dev/null | jq -r '.[] | select(.name == "buildtype") | .value' 2>/dev/null || echo '?'))"
+	echo "- Peers: $(nginx -v 2>&1 | sed 's/^nginx version: //' || true), $(wrk -v 2>&1 | head -n 1 | awk '{ print "wrk " $2 }' || true), apt $(apt-get --version 2>/dev/null | awk 'NR == 1 { print $2 }'), reprepro $(reprepro --version 2>&1 | awk '{ print $NF; exit }' || true)"
+}
+
+TABLE=$(table)
+echo
+echo "$TABLE"
+echo
+echo "bench: total $elapsed s${failed[*]:+; not run: ${failed[*]}}" >&2
+
+if [ "$SMOKE" = 0 ]; then
+	{
+		echo "# Performance"
+		echo
+		echo "Generated by \`make bench\` (\`bench/run.sh\`) on $(date -u +%Y-%m-%d) in $((elapsed / 60)) min $((elapsed % 60)) s."
+		echo "The table is rewritten by every run; the text after it is"
+		echo "\`bench/notes.md\`, written by hand from the run it follows."
+		echo
+		echo "## Machine"
+		echo
+		machine
+		echo
+		echo "## Results"
+		echo
+		echo "Ratio = Sluice / reference. For rates (requests/s, MB/s,"
+		echo "events/s) higher is better; for times and memory lower is"
+		echo "better. Every figure of a row is measured in the same run, on the"
+		echo "same machine, on 127.0.0.1, with the load generator sharing the"
+		echo "cores with the server under test."
+		echo
+		echo "$TABLE"
+		echo
+		cat "$BENCH_DIR/notes.md"
+	} >"$SOURCE_ROOT/docs/performance.md"
+	echo "bench: wrote docs/performance.md" >&2
+fi
+[ "${#failed[@]}" -eq 0 ] || exit 1

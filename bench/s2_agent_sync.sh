@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Scenario 2, agent sync load: a server with UPDATES generated updates
+# (synced from a generated origin, storage mode none), all approved for
+# "All Computers", and COMPUTERS registered computers in that group. wrk
+# then spreads POST /v1/agent/sync over all the computers' tokens:
+#   - no-change: with the anchor the computers were handed (the normal
+#     periodic check of an up-to-date agent);
+#   - full: with anchor null (first contact; the answer holds every approved
+#     update with its signed document).
+# The server's data directory is kept in $WORK/fleet for scenarios 4 and 5.
+SCEN=s2
+. "$(dirname "$0")/lib.sh"
+
+if [ "$SMOKE" = 1 ]; then
+	UPDATES=50 COMPUTERS=20 CONNS="4" DUR=1s
+else
+	UPDATES=20000 COMPUTERS=10000 CONNS="64 512" DUR=10s
+fi
+have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
+F=$WORK/fleet
+mkdir -p "$F"
+
+t0=$(now_s)
+KEY=$(gen_origin "$F/origin" "$UPDATES")
+log "generated $UPDATES updates in $(calc "$(now_s) - $t0") s"
+start_sluiced "$F/data" "[upstream]
+url = file://$F/origin/public
+trusted_keys = $KEY
+syncs_per_day = 0
+[storage]
+mode = none"
+echo "$KEY" >"$F/trusted_key"
+
+sync_and_wait
+log "synced $UPDATES updates in $SYNC_WALL s"
+out=$("$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers") ||
+	die "approving the updates failed"
+log "$out"
+out=$("$CLIENT" register "$SL_URL" "$COMPUTERS" 4 "$F/tokens" \
+	"All Computers") || die "registering computers failed"
+log "$out"
+reg_s=$(awk '{ print $4 }' <<<"$out")
+row "2 agent sync" "set-up: registrations/s ($COMPUTERS computers, 4 clients)" \
+	"$(calc "$COMPUTERS / $reg_s")" - -
+
+# One full sync gives the anchor; anchors are the server's change sequence,
+# the same for every computer of the group once nothing changed since.
+tok=$(awk 'NR == 1 { print $2 }' "$F/tokens")
+curl -sS -o "$F/full.json" -w '%{http_code}' -X POST \
+	-H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	--data-binary '{"anchor":null}' "$SL_URL/v1/agent/sync" >"$F/code"
+[ "$(cat "$F/code")" = 200 ] || die "full sync: HTTP $(cat "$F/code")"
+n=$(jq '.updates | length' "$F/full.json")
+[ "$n" = "$UPDATES" ] || die "full sync returned $n updates, not $UPDATES"
+ANCHOR=$(jq -r .anchor "$F/full.json")
+echo "$ANCHOR" >"$F/anchor"
+full_kb=$(calc "$(stat -c %s "$F/full.json") / 1024")
+# Check that another computer's incremental sync with it is a no-change.
+tok=$(awk 'END { print $2 }' "$F/tokens")
+ans=$(curl -sS -X POST -H "Authorization: Bearer $tok" \
+	-H 'Content-Type: application/json' \
+	--data-binary "{\"anchor\":\"$ANCHOR\"}" "$SL_URL/v1/agent/sync")
+[ "$(jq -c '[.full, (.updates | length), (.removed | length)]' <<<"$ans")" = \
+	'[false,0,0]' ] || die "incremental sync is not a no-change: $ans"
+
+for kind in nochange full; do
+	a=$ANCHOR
+	[ "$kind" = full ] && a=null
+	for c in $CONNS; do
+		t=2
+		[ "$c" -lt 2 ] && t=1
+		hwm0=$(proc_hwm "$SL_PID")
+		run_wrk -t "$t" -c "$c" -d "$DUR" --timeout 60s --latency \
+			-s "$BENCH_DIR/wrk_sync.lua" "$SL_URL" -- "$F/tokens" "$a" "$t"
+		[ "$W_ERRS" -eq 0 ] ||
+			die "sync $kind c=$c: errors: $W_ERR_TEXT"
+		if [ "$kind" = nochange ]; then
+			row "2 agent sync" "no-change syncs/s, $c conn" "$W_RPS" - \
+				"sluice>=20000"
+			row "2 agent sync" "no-change p50 / p99 ms, $c conn" \
+				"$W_P50_MS / $W_P99_MS" - -
+		else
+			row "2 agent sync" "full syncs/s ($UPDATES updates, $full_kb KB each), $c conn" \
+				"$W_RPS" - -
+			row "2 agent sync" "full p50 / p99 ms, $c conn" \
+				"$W_P50_MS / $W_P99_MS" - -
+			row "2 agent sync" "full, $c conn: sluiced peak RSS MB" \
+				"$(calc "$(proc_hwm "$SL_PID") / 1024")" - -
+		fi
+	done
+done
+stop_sluiced

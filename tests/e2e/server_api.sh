@@ -32,6 +32,16 @@ mkdef $U2 "Second update"
 SHA1=$(sha256sum "$TMP/f1/payload.bin" | cut -d' ' -f1)
 KEY=$(ls "$CAT"/public/keys/*.pub | head -n 1)
 
+# --- configuration checks ---------------------------------------------------
+"$SLUICED" --check-config --data "$DATA" --listen 127.0.0.1:1 >"$TMP/cc" ||
+	fail "--check-config"
+grep -q '^listen = 127.0.0.1:1$' "$TMP/cc" || fail "check-config dump: $(cat "$TMP/cc")"
+printf '[storage]\nmode = sometimes\n' >"$TMP/bad.ini"
+rc=0
+"$SLUICED" --check-config --config "$TMP/bad.ini" 2>"$TMP/cc" || rc=$?
+[ "$rc" = 1 ] && grep -q "bad.ini:2: storage.mode: storage mode 'sometimes'" "$TMP/cc" ||
+	fail "bad config: rc=$rc $(cat "$TMP/cc")"
+
 start_server "$DATA" "[upstream]
 url = file://$CAT/public
 trusted_keys = $KEY
@@ -61,7 +71,7 @@ CID=$(jq -r .computer_id <<<"$REG")
 CTOK=$(jq -r .token <<<"$REG")
 [[ "$CID" =~ ^[0-9a-f-]{36}$ ]] || fail "register: $REG"
 [[ "$CTOK" =~ ^[0-9a-f]{64}$ ]] || fail "register token: $REG"
-grep -q "$CTOK" "$DATA/sluice.db" && fail "the computer token is stored in clear"
+cat "$DATA"/sluice.db* | grep -qa "$CTOK" && fail "the computer token is stored in clear"
 
 agent() { # PATH BODY -> sets HTTP_STATUS, BODY
 	HTTP_STATUS=$(curl -sS -o "$TMP/agent.out" -w '%{http_code}' -X POST \
@@ -256,4 +266,17 @@ api GET "/v1/admin/computers/$CID/status"
 
 stop_server
 grep -q "SIGTERM received" "$SERVER_LOG" || fail "no shutdown log line"
+
+# --- restart: same data, no new admin token, tokens still valid ------------
+OLD_ADMIN=$ADMIN_TOKEN
+start_server "$DATA" "[storage]
+mode = full"
+[ "$ADMIN_TOKEN" = "$OLD_ADMIN" ] || fail "admin token changed on restart"
+[ "$(grep -c 'admin token:' "$SERVER_LOG")" = 1 ] || fail "admin token shown twice"
+cat "$DATA"/sluice.db* | grep -qa "$OLD_ADMIN" && fail "the admin token is stored in clear"
+agent /v1/agent/sync "{\"anchor\":\"$A3\"}"
+[ "$HTTP_STATUS" = 200 ] || fail "computer token after restart: $BODY"
+api GET /v1/admin/computers
+[ "$(jq '.computers | length' <<<"$BODY")" = 1 ] || fail "computers after restart"
+stop_server
 echo "server_api: ok"

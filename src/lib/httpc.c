@@ -63,6 +63,15 @@ add_header(struct xfer *x, const char *h, struct err *e)
 	return SL_OK;
 }
 
+/* Progress callback: a non-zero return makes curl stop the transfer. */
+static int
+xfer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+              curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return atomic_load((const atomic_bool *)arg) ? 1 : 0;
+}
+
 /*
  * Common options: URL, no signals, error buffer, timeouts, a few redirects
  * (never to file://), bearer token.
@@ -121,6 +130,16 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 		             url);
 		goto out;
 	}
+	if (o != NULL && o->cancel != NULL &&
+	    (curl_easy_setopt(x->c, CURLOPT_XFERINFOFUNCTION, xfer_progress) !=
+	             CURLE_OK ||
+	     curl_easy_setopt(x->c, CURLOPT_XFERINFODATA, (void *)o->cancel) !=
+	             CURLE_OK ||
+	     curl_easy_setopt(x->c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)) {
+		rc = err_set(e, SL_EINTERNAL, "%s: cannot set curl options",
+		             url);
+		goto out;
+	}
 	/* No "Expect: 100-continue" round trip for request bodies. */
 	if ((rc = add_header(x, "Expect:", e)) != SL_OK)
 		goto out;
@@ -167,6 +186,8 @@ xfer_fail(struct xfer *x, CURLcode cc, const char *method, const char *url,
 
 	if (x->is_file && cc == CURLE_FILE_COULDNT_READ_FILE)
 		code = SL_ENOTFOUND;
+	if (cc == CURLE_ABORTED_BY_CALLBACK)
+		return err_set(e, SL_ENET, "%s %s: cancelled", method, url);
 	return err_set(e, code, "%s %s: %s", method, url, xfer_errtext(x, cc));
 }
 

@@ -8,6 +8,7 @@
 #ifndef SLUICE_HTTPC_H
 #define SLUICE_HTTPC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ struct httpc_opts {
 	long timeout_s;            /* whole transfer; 0 = 300 */
 	long connect_timeout_s;    /* 0 = 10 */
 	long long max_bytes_per_s; /* download bandwidth limit; 0 = unlimited */
+	/* When not NULL and set to true (by another thread), the transfer
+	 * stops within about a second: SL_ENET "...: cancelled"; a download
+	 * keeps its .part for the next attempt. */
+	const atomic_bool *cancel;
 };
 
 struct httpc_resp {

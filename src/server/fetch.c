@@ -1,9 +1,8 @@
 /*
  * fetch: the download thread that fills the content store from the
- * content table (see fetch.h). Each transfer runs on a short-lived helper
- * thread so that fetch_stop() never waits for a large download: the
- * helper owns copies of everything it needs and frees them itself, so it
- * can be abandoned safely; its .part file is resumed on the next start.
+ * content table (see fetch.h). fetch_stop() cancels a transfer in flight
+ * (httpc's cancel flag) and joins the thread; the .part file is resumed on
+ * the next start.
  */
 #include "fetch.h"
 
@@ -23,7 +22,6 @@
 
 #define FETCH_ABORTED       1 /* internal: stop requested mid-transfer */
 #define FETCH_ONCE_MAX_ROWS 100000
-#define FETCH_POLL_MS       200
 
 struct fetch {
 	const struct server_config *cfg;
@@ -42,115 +40,6 @@ struct row {
 	char *url;
 	int attempts;
 };
-
-/* One transfer on a helper thread; two references (owner, helper). */
-struct job {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int refs;
-	bool done;
-	int rc;
-	struct err err;
-	char *url, *dst;
-	char sha256[HASH_HEX_LEN + 1];
-	uint64_t size;
-};
-
-static void
-job_unref(struct job *j)
-{
-	bool last;
-
-	pthread_mutex_lock(&j->mu);
-	last = --j->refs == 0;
-	pthread_mutex_unlock(&j->mu);
-	if (!last)
-		return;
-	pthread_mutex_destroy(&j->mu);
-	pthread_cond_destroy(&j->cv);
-	free(j->url);
-	free(j->dst);
-	free(j);
-}
-
-static void *
-job_main(void *arg)
-{
-	struct job *j = arg;
-	struct err e;
-	int rc;
-
-	err_clear(&e);
-	rc = httpc_download(j->url, j->dst, j->size, j->sha256, NULL, &e);
-	pthread_mutex_lock(&j->mu);
-	j->rc = rc;
-	j->err = e;
-	j->done = true;
-	pthread_cond_broadcast(&j->cv);
-	pthread_mutex_unlock(&j->mu);
-	job_unref(j);
-	return NULL;
-}
-
-/* Download on a helper thread, waiting until it is done or f->stop is
- * set (FETCH_ABORTED: the helper is left to finish or die with the
- * process; the .part stays for the next start). */
-static int
-download_async(struct fetch *f, const struct row *r, const char *dst,
-               struct err *e)
-{
-	struct job *j;
-	pthread_attr_t attr;
-	int rc, prc;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	pthread_mutex_init(&j->mu, NULL);
-	pthread_cond_init(&j->cv, NULL);
-	j->refs = 2;
-	j->url = strdup(r->url);
-	j->dst = strdup(dst);
-	memcpy(j->sha256, r->sha256, sizeof(j->sha256));
-	j->size = r->size;
-	if (j->url == NULL || j->dst == NULL) {
-		j->refs = 1;
-		job_unref(j);
-		return err_set(e, SL_ENOMEM, "out of memory");
-	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	prc = pthread_create(&t, &attr, job_main, j);
-	pthread_attr_destroy(&attr);
-	if (prc != 0) {
-		j->refs = 1;
-		job_unref(j);
-		return err_set(e, SL_EINTERNAL, "cannot start a thread: %s",
-		               strerror(prc));
-	}
-	pthread_mutex_lock(&j->mu);
-	while (!j->done && !atomic_load(&f->stop)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += FETCH_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&j->cv, &j->mu, &ts);
-	}
-	if (j->done) {
-		rc = j->rc;
-		if (rc != SL_OK && e != NULL)
-			*e = j->err;
-	} else {
-		rc = FETCH_ABORTED;
-	}
-	pthread_mutex_unlock(&j->mu);
-	job_unref(j);
-	return rc;
-}
 
 static long long
 backoff_seconds(int attempts)
@@ -241,9 +130,14 @@ process_row(struct fetch *f, struct db *db, const struct server_config *cfg,
 			         " bytes from %s%s",
 			         r->sha256, r->size, r->url,
 			         r->attempts > 0 ? " (retry)" : "");
-			rc = f != NULL ? download_async(f, r, dst, &de)
-			               : httpc_download(r->url, dst, r->size,
-			                                r->sha256, NULL, &de);
+			struct httpc_opts o = {.cancel = f != NULL ? &f->stop
+			                                           : NULL};
+			rc = httpc_download(r->url, dst, r->size, r->sha256, &o,
+			                    &de);
+			/* Stopped mid-transfer: the .part stays for the
+			 * next start; nothing to record. */
+			if (rc != SL_OK && f != NULL && atomic_load(&f->stop))
+				rc = FETCH_ABORTED;
 		}
 	}
 	if (rc == FETCH_ABORTED)

@@ -664,6 +664,43 @@ test_download_rate_limit(void **state)
 	assert_true(secs >= 0.5);
 }
 
+static void *
+cancel_later(void *arg)
+{
+	usleep(200 * 1000);
+	atomic_store((atomic_bool *)arg, true);
+	return NULL;
+}
+
+/* Another thread cancels a (slow) download: it stops, keeps its .part. */
+static void
+test_download_cancel(void **state)
+{
+	atomic_bool cancel = false;
+	struct httpc_opts o = {.max_bytes_per_s = 512 * 1024,
+	                       .cancel = &cancel};
+	char url[128], dst[128], part[160];
+	pthread_t t;
+	struct err e;
+
+	(void)state;
+	path_of(dst, sizeof(dst), "cancelled");
+	snprintf(part, sizeof(part), "%s.part", dst);
+	url_of(url, sizeof(url), "/big");
+	assert_int_equal(pthread_create(&t, NULL, cancel_later, &cancel), 0);
+	assert_int_equal(httpc_download(url, dst, BIG_LEN, big_sha_, &o, &e),
+	                 SL_ENET);
+	pthread_join(t, NULL);
+	assert_non_null(strstr(e.msg, ": cancelled"));
+	assert_false(fsx_exists(dst));
+	assert_true(fsx_exists(part));
+	/* The next attempt resumes and completes. */
+	cancel = false;
+	assert_int_equal(httpc_download(url, dst, BIG_LEN, big_sha_, NULL, &e),
+	                 SL_OK);
+	assert_false(fsx_exists(part));
+}
+
 static void
 test_download_wrong_sha(void **state)
 {
@@ -842,6 +879,7 @@ main(void)
 	        cmocka_unit_test(test_download_part_already_complete),
 	        cmocka_unit_test(test_download_range_not_satisfiable),
 	        cmocka_unit_test(test_download_rate_limit),
+	        cmocka_unit_test(test_download_cancel),
 	        cmocka_unit_test(test_download_wrong_sha),
 	        cmocka_unit_test(test_download_http_errors),
 	        cmocka_unit_test(test_file_urls),

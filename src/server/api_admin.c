@@ -314,10 +314,11 @@ computer_row(sqlite3_stmt *st)
 
 	snprintf(os, sizeof(os), "%s%s%s", osid ? osid : "",
 	         osid && osv ? " " : "", osv ? osv : "");
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o}", "id",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "id",
 	                 (const char *)sqlite3_column_text(st, 0), "hostname",
-	                 (const char *)sqlite3_column_text(st, 1), "os", os,
-	                 "arch", api_text_or_null(st, 4), "kernel",
+	                 (const char *)sqlite3_column_text(st, 1), "os",
+	                 os[0] ? json_string(os) : json_null(), "arch",
+	                 api_text_or_null(st, 4), "kernel",
 	                 api_text_or_null(st, 5), "group",
 	                 (const char *)sqlite3_column_text(st, 6),
 	                 "agent_version", api_text_or_null(st, 7),

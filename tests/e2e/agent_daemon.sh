@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# sluice-agent run (the daemon) and the download path: an approval whose
+# deadline passed is installed at once, outside the daily install time; an
+# approval that is removed leaves the agent's view at the next incremental
+# sync; a partial download left by an earlier run is resumed (HTTP Range)
+# with a bandwidth limit set; SIGTERM stops the daemon cleanly; bad
+# configuration is reported with its file and line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
+
+U_DUE=eeeeeeee-0000-4000-8000-000000000001
+U_LATER=eeeeeeee-0000-4000-8000-000000000002
+U_BIG=eeeeeeee-0000-4000-8000-000000000003
+
+"$AGENT" --version | grep -q "^sluice-agent " || fail "--version"
+"$AGENT" --help | grep -q "install" || fail "--help"
+
+catalog_setup
+for u in $U_DUE $U_LATER; do
+	mkdir -p "$TMP/files/$u"
+	printf 'mkdir -p "$SLUICE_ROOT/opt"; touch "$SLUICE_ROOT/opt/%s"\n' "$u" \
+		>"$TMP/files/$u/install.sh"
+	define $u "Daemon $u" \
+		"{\"is_installed\":{\"type\":\"file_exists\",\"path\":\"/opt/$u\"},\"is_installable\":{\"type\":\"true\"}}" \
+		'{"handler":"script","arguments":["install.sh"]}'
+	add $u "$TMP/files/$u/install.sh"
+done
+# A bigger file for the resume and bandwidth checks.
+mkdir -p "$TMP/files/$U_BIG"
+head -c 300000 /dev/urandom >"$TMP/files/$U_BIG/payload.bin"
+printf 'cmp payload.bin "$1" || exit 9\nmkdir -p "$SLUICE_ROOT/opt"; touch "$SLUICE_ROOT/opt/%s"\n' \
+	"$U_BIG" >"$TMP/files/$U_BIG/install.sh"
+define $U_BIG "Big download" \
+	"{\"is_installed\":{\"type\":\"file_exists\",\"path\":\"/opt/$U_BIG\"},\"is_installable\":{\"type\":\"true\"}}" \
+	"{\"handler\":\"script\",\"arguments\":[\"install.sh\",\"$TMP/files/$U_BIG/payload.bin\"]}"
+add $U_BIG "$TMP/files/$U_BIG/install.sh" "$TMP/files/$U_BIG/payload.bin"
+server_up full
+agent_conf
+
+# --- a bad configuration names the file and line --------------------------
+printf '[agent]\nserver = %s\ninstall_time = 25:00\n' "$SERVER_URL" >"$TMP/bad.conf"
+rc=0
+"$AGENT" detect --config "$TMP/bad.conf" 2>"$TMP/bad.err" || rc=$?
+[ "$rc" = 2 ] || fail "bad config: exit $rc"
+grep -q "bad.conf:3: install_time: expected HH:MM" "$TMP/bad.err" ||
+	fail "bad config message: $(cat "$TMP/bad.err")"
+
+# --- run --once: the past deadline is due now; the other waits --------------
+# The daily install time is an hour away, so only the deadline triggers.
+at=$(date -d '+1 hour' +%H:%M)
+echo "install_time = $at" >>"$ACONF"
+approve $U_DUE install "2020-01-01T00:00:00Z"
+approve $U_LATER install
+agent run --once || agent_fail "run --once"
+[ -e "$ROOT/opt/$U_DUE" ] || agent_fail "the past-deadline update was not installed"
+[ ! -e "$ROOT/opt/$U_LATER" ] || agent_fail "an update without deadline was installed early"
+[ "$(state_of $U_DUE)" = installed ] || agent_fail "due: $(state_of $U_DUE)"
+[ "$(state_of $U_LATER)" = needed ] || agent_fail "later: $(state_of $U_LATER)"
+
+# --- incremental sync: a removed approval leaves the view -------------------
+api POST /v1/admin/approvals "{\"update\":\"$U_LATER\",\"group\":\"web\",\"action\":\"not-approved\",\"deadline\":null}"
+[ "$HTTP_STATUS" = 200 ] || fail "unapprove: $HTTP_STATUS $BODY"
+agent detect || agent_fail "detect"
+grep -q "synced incrementally: 0 update(s) changed, 1 removed" "$AGENT_LOG" ||
+	agent_fail "removal not synced incrementally"
+[ "$(sqlite3 "$STATE/agent.db" "SELECT count(*) FROM view WHERE id='$U_LATER'")" = 0 ] ||
+	agent_fail "removed update still in the view"
+"$AGENT" status --config "$ACONF" | grep -q "$U_LATER" &&
+	agent_fail "status still lists the removed update"
+
+# --- resume a partial download, with a bandwidth limit ---------------------
+SHA=$(sha256sum "$TMP/files/$U_BIG/payload.bin" | cut -d' ' -f1)
+mkdir -p "$STATE/downloads"
+head -c 100000 "$TMP/files/$U_BIG/payload.bin" >"$STATE/downloads/$SHA.part"
+echo "bandwidth_limit = 100000" >>"$ACONF"
+approve $U_BIG install
+t0=$(date +%s)
+agent install || agent_fail "install big"
+t1=$(date +%s)
+[ -e "$ROOT/opt/$U_BIG" ] || agent_fail "big update not installed"
+[ ! -e "$STATE/downloads/$SHA.part" ] || agent_fail ".part left behind"
+cmp -s "$STATE/downloads/$SHA" "$TMP/files/$U_BIG/payload.bin" ||
+	agent_fail "downloaded file differs"
+grep -q "GET /content/$SHA -> 206" "$SERVER_LOG" ||
+	agent_fail "the download did not resume with a Range request"
+# (Not asserted: the time taken. libcurl 7.88's rate limiter lets
+# transfers this small through in a burst on loopback.)
+echo "resumed download with bandwidth_limit took $((t1 - t0)) s"
+
+# --- the daemon stops cleanly on SIGTERM ----------------------------------
+"$AGENT" run --config "$ACONF" >>"$AGENT_LOG" 2>&1 &
+APID=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q "agent started" "$AGENT_LOG" && break
+	sleep 0.1
+done
+grep -q "agent started" "$AGENT_LOG" || agent_fail "daemon did not start"
+sleep 0.5
+kill -TERM $APID
+rc=0
+wait $APID || rc=$?
+[ "$rc" = 0 ] || agent_fail "daemon exit status $rc after SIGTERM"
+grep -q "agent stopped" "$AGENT_LOG" || agent_fail "no 'agent stopped' line"
+echo ok

@@ -56,10 +56,12 @@ sched_main(void *arg)
 		log_error("scheduler: %s", e.msg);
 		return NULL;
 	}
-	if (s->cfg->syncs_per_day > 0)
+	if (s->cfg->syncs_per_day > 0 && s->cfg->upstream_url != NULL)
 		interval = 86400L / s->cfg->syncs_per_day;
+	/* The first scheduled sync comes shortly after start, so a server
+	 * that was down catches up; then every interval. */
 	clock_gettime(CLOCK_MONOTONIC, &due);
-	due.tv_sec += interval;
+	due.tv_sec += SCHED_FIRST_DELAY_S;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		if (!s->pending) {

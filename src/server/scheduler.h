@@ -1,6 +1,7 @@
 /*
- * scheduler: the sync scheduler thread. It runs sync_run() syncs_per_day times
- * a day (evenly spaced, the first one interval after start) and whenever
+ * scheduler: the sync scheduler thread. It runs sync_run() syncs_per_day
+ * times a day (evenly spaced, the first one SCHED_FIRST_DELAY_S after
+ * start; none when syncs_per_day is 0) and whenever
  * sched_trigger() asks, never two at once. After each sync it wakes the
  * fetch thread. It has its own database connection and logs one line per
  * sync.
@@ -12,6 +13,8 @@
 
 #include "config.h"
 #include "err.h"
+
+#define SCHED_FIRST_DELAY_S 5
 
 struct sched;
 struct fetch;

@@ -78,4 +78,16 @@ out=$("$SLUICE" approve "$U1" 2>&1) || rc=$?
 [ "$("$SLUICE" --json updates | jq '.updates[0].approvals | length')" = 0 ] || fail "unapproved"
 server_alive
 stop_server
+
+# A scheduled sync runs by itself shortly after start (syncs_per_day > 0).
+start_server "$TMP/data2" "[upstream]
+url = file://$CAT/public
+trusted_keys = $(ls "$CAT"/public/keys/*.pub)
+syncs_per_day = 24"
+for ((i = 0; i < 150; i++)); do
+	"$SLUICE" sync history | grep -q 'success, 1 new' && break
+	sleep 0.1
+done
+"$SLUICE" sync history | grep -q 'success, 1 new' || fail "no scheduled sync"
+stop_server
 echo "server_cli: ok"

@@ -422,8 +422,8 @@ check_enum(const char **out, json_t *o, const char *key,
 	int rc = api_req_str(out, o, key, FIELD_MAX, e);
 
 	if (rc == SL_OK && !in_list(*out, allowed))
-		rc = err_set(e, SL_EINVAL, "%s: '%s' is not a known value",
-		             key, *out);
+		rc = err_set(e, SL_EINVAL, "%s: '%s' is not a known value", key,
+		             *out);
 	if (rc != SL_OK)
 		return err_prefix(e, "%s[%zu]", what, i);
 	return SL_OK;

@@ -334,8 +334,14 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 			rep.json = json_object();
 		ret = queue_json(conn, rep.status, rep.json);
 	}
-	log_info("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
-	         rep.status);
+	/* Content downloads are the hot path: their successes are logged at
+	 * debug level only (failures always are). */
+	if (rt->no_db)
+		log_debug("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
+		          rep.status);
+	else
+		log_info("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
+		         rep.status);
 	return ret;
 }
 

@@ -29,6 +29,7 @@ struct agent {
 	char work[4096];      /* STATE/work: installers' temporary dirs */
 	char boot_id[40];     /* of the running boot ("" if unknown) */
 	int kill_grace_s;     /* for tests; 0 = default */
+	int lock_fd;          /* agent.lock while held, else -1 */
 };
 
 /* One update of the view, evaluated. */
@@ -37,8 +38,9 @@ struct det_update {
 	struct update *u;    /* NULL when the document was refused */
 	char state[32];
 	char detail[512];
-	bool candidate; /* approved for install and not installed */
-	bool blocked;   /* waiting for a prerequisite */
+	bool candidate;   /* approved for install and not installed */
+	bool blocked;     /* waiting for a prerequisite */
+	bool last_failed; /* the last attempt of this revision failed */
 	bool evaluated;
 };
 
@@ -65,17 +67,27 @@ void detection_free(struct detection *d);
 /* Find an update of the detection by id, or NULL. */
 struct det_update *detection_find(struct detection *d, const char *id);
 
-/* Install approved, needed updates (only those whose deadline passed when
- * due_only) and uninstall installed updates approved for removal. *n_done
- * and *n_failed (may be NULL) get how many installers ran and how many of
- * them (or of their downloads) failed. stop, when not NULL, is polled
- * between installers. */
+/* Install approved, needed updates (when due_only: only those whose
+ * deadline passed and whose last attempt did not fail) and uninstall installed
+ * updates approved for removal. *n_done and *n_failed (may be NULL) get how
+ * many installers ran and how many of them (or of their downloads) failed.
+ * stop, when not NULL, is polled between installers. */
 int agent_apply(struct agent *a, struct detection *d, bool due_only,
                 volatile int *stop, size_t *n_done, size_t *n_failed,
                 struct err *e);
 
-/* Whether anything in d is due now (deadline passed) and not done. */
+/* Whether anything in d is due now (deadline passed), not done, and not
+ * failed at its last attempt (those wait for the daily install time, so a
+ * broken installer is not retried every minute). */
 bool agent_deadline_due(const struct detection *d, long long now);
+
+/* Serialise agent processes on one state directory (a daemon and a
+ * one-shot command): an exclusive lock on STATE/agent.lock, waited for. */
+int agent_lock(struct agent *a, struct err *e);
+void agent_unlock(struct agent *a);
+
+/* Delete downloads no update of d refers to any more. */
+void agent_prune_downloads(struct agent *a, const struct detection *d);
 
 /* Send the queue in batches until it is empty; SL_ENET etc. leave the rest
  * queued. *sent_states / *sent_events may be NULL. */

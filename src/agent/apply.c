@@ -211,7 +211,8 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *x = &d->ups[i];
 		bool due = !due_only ||
-		           (x->en->deadline != 0 && x->en->deadline <= now);
+		           (x->en->deadline != 0 && x->en->deadline <= now &&
+		            !x->last_failed);
 		if (due && x->candidate && !x->blocked)
 			want(d, x, wanted);
 	}
@@ -240,7 +241,8 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *x = &d->ups[i];
 		bool due = !due_only ||
-		           (x->en->deadline != 0 && x->en->deadline <= now);
+		           (x->en->deadline != 0 && x->en->deadline <= now &&
+		            !x->last_failed);
 		if (!due || x->u == NULL ||
 		    strcmp(x->en->action, "uninstall") != 0 ||
 		    strncmp(x->state, "installed", 9) != 0)

@@ -8,10 +8,14 @@
  */
 #include "agent.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +51,7 @@ agent_open(struct agent *a, struct agentcfg *cfg, struct err *e)
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
+	a->lock_fd = -1;
 	if ((rc = fsx_mkdirs(cfg->state_dir, 0700, e)) != SL_OK ||
 	    (rc = fsx_join(a->db_path, sizeof(a->db_path), cfg->state_dir,
 	                   "agent.db", e)) != SL_OK ||
@@ -75,6 +80,7 @@ agent_close(struct agent *a)
 {
 	if (a == NULL)
 		return;
+	agent_unlock(a);
 	agentstate_close(a->st);
 	a->st = NULL;
 }
@@ -322,6 +328,22 @@ files_present(struct agent *a, const struct as_entry *en)
 	return true;
 }
 
+/* Keep the "known installed" mark in step (written only on a change, so
+ * a detection over thousands of updates does not write thousands of
+ * transactions). */
+static int
+mark_installed(struct agent *a, const struct det_update *x, struct err *e)
+{
+	bool was = false, now = is_installed_state(x);
+	int rc;
+
+	if ((rc = agentstate_installed(a->st, x->en->id, &was, e)) != SL_OK ||
+	    was == now)
+		return rc;
+	return agentstate_set_installed(a->st, x->en->id, x->en->revision, now,
+	                                e);
+}
+
 /* First pass: the update's own state from its rules and history. */
 static int
 evaluate_one(struct agent *a, struct rules_ctx *rc_, struct det_update *x,
@@ -341,6 +363,8 @@ evaluate_one(struct agent *a, struct rules_ctx *rc_, struct det_update *x,
 	if (rc != SL_OK && rc != SL_ENOTFOUND)
 		return rc;
 	has_oc = rc == SL_OK && oc.revision == x->en->revision;
+	x->last_failed = has_oc && strcmp(oc.result, "failure") == 0 &&
+	                 strcmp(oc.action, x->en->action) == 0;
 	pending = has_oc && strcmp(oc.action, "install") == 0 &&
 	          strcmp(oc.result, "reboot-required") == 0 &&
 	          a->boot_id[0] != '\0' && strcmp(oc.boot_id, a->boot_id) == 0;
@@ -385,8 +409,7 @@ evaluate_one(struct agent *a, struct rules_ctx *rc_, struct det_update *x,
 out:
 	/* Keep the local "known installed" mark in step with the rules. */
 	if (known)
-		rc = agentstate_set_installed(a->st, x->en->id, x->en->revision,
-		                              is_installed_state(x), e);
+		rc = mark_installed(a, x, e);
 	agentstate_outcome_clear(&oc);
 	return rc;
 }
@@ -551,10 +574,90 @@ agent_deadline_due(const struct detection *d, long long now)
 		const struct det_update *x = &d->ups[i];
 		if (x->en->deadline == 0 || x->en->deadline > now)
 			continue;
+		if (x->last_failed)
+			continue;
 		if ((x->candidate && !x->blocked) ||
 		    (strcmp(x->en->action, "uninstall") == 0 &&
 		     is_installed_state(x)))
 			return true;
 	}
 	return false;
+}
+
+int
+agent_lock(struct agent *a, struct err *e)
+{
+	char path[4200];
+	int fd;
+
+	if (a->lock_fd >= 0)
+		return SL_OK;
+	snprintf(path, sizeof(path), "%s/agent.lock", a->cfg->state_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return err_set(e, SL_EIO, "%s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		return err_set(e, SL_EIO, "lock %s: %s", path, strerror(errno));
+	}
+	a->lock_fd = fd;
+	return SL_OK;
+}
+
+void
+agent_unlock(struct agent *a)
+{
+	if (a == NULL || a->lock_fd < 0)
+		return;
+	close(a->lock_fd); /* releases the flock */
+	a->lock_fd = -1;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+void
+agent_prune_downloads(struct agent *a, const struct detection *d)
+{
+	const char **keep = NULL;
+	size_t n = 0, total = 0;
+	struct dirent *de;
+	char path[4400], name[72];
+	DIR *dir;
+
+	for (size_t i = 0; i < d->n; i++)
+		total += d->ents[i].n_files;
+	if ((keep = calloc(total ? total : 1, sizeof(*keep))) == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		for (size_t k = 0; k < d->ents[i].n_files; k++)
+			keep[n++] = d->ents[i].files[k].sha256;
+	qsort(keep, n, sizeof(*keep), cmp_str);
+	if ((dir = opendir(a->downloads)) == NULL) {
+		free(keep);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		const char *key = name;
+		size_t len = strlen(de->d_name);
+
+		/* Only our own names: <sha256> and <sha256>.part. */
+		if (len != 64 &&
+		    !(len == 69 && strcmp(de->d_name + 64, ".part") == 0))
+			continue;
+		snprintf(name, sizeof(name), "%.64s", de->d_name);
+		if (!hash_is_hex(name) ||
+		    bsearch(&key, keep, n, sizeof(*keep), cmp_str) != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", a->downloads, de->d_name);
+		if (unlink(path) == 0)
+			log_info("removed download %s (no longer needed)",
+			         de->d_name);
+	}
+	closedir(dir);
+	free(keep);
 }

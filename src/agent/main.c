@@ -110,6 +110,19 @@ evaluate_step(struct agent *a, struct detection **d)
 		return 1;
 	}
 	log_summary(*d);
+	agent_prune_downloads(a, *d);
+	return 0;
+}
+
+static int
+lock_step(struct agent *a)
+{
+	struct err e;
+
+	if (agent_lock(a, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
 	return 0;
 }
 
@@ -117,9 +130,12 @@ static int
 cmd_detect(struct agent *a, const struct opts *o)
 {
 	struct detection *d = NULL;
-	int bad = sync_step(a);
+	int bad;
 
 	(void)o;
+	if (lock_step(a) != 0)
+		return 1;
+	bad = sync_step(a);
 	bad |= evaluate_step(a, &d);
 	bad |= flush_step(a);
 	detection_free(d);
@@ -154,9 +170,12 @@ static int
 cmd_install(struct agent *a, const struct opts *o)
 {
 	struct detection *d = NULL;
-	int bad = sync_step(a);
+	int bad;
 
 	(void)o;
+	if (lock_step(a) != 0)
+		return 1;
+	bad = sync_step(a);
 	if (evaluate_step(a, &d) == 0)
 		bad |= install_step(a, &d, false);
 	else
@@ -247,6 +266,8 @@ cmd_run(struct agent *a, const struct opts *o)
 	         a->cfg->server, a->cfg->root, next_detect - now,
 	         a->cfg->install_time);
 	while (!stop_flag) {
+		if (lock_step(a) != 0)
+			break;
 		now = (long long)time(NULL);
 		if (now >= next_detect || now >= next_install) {
 			bool install = now >= next_install;
@@ -263,8 +284,10 @@ cmd_run(struct agent *a, const struct opts *o)
 				next_install =
 				        next_daily(now, a->cfg->install_hour,
 				                   a->cfg->install_minute);
-			if (o->once)
+			if (o->once) {
+				agent_unlock(a);
 				break;
+			}
 		} else if (d != NULL && agent_deadline_due(d, now)) {
 			bad = install_step(a, &d, true);
 			bad |= flush_step(a);
@@ -273,6 +296,7 @@ cmd_run(struct agent *a, const struct opts *o)
 		           qs + qe > 0) {
 			flush_step(a);
 		}
+		agent_unlock(a);
 		/* Wake every minute: queue retries and deadlines. */
 		for (int i = 0; i < 60 && !stop_flag; i++) {
 			struct timespec ts = {1, 0};

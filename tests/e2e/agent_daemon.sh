@@ -69,11 +69,23 @@ grep -q "synced incrementally: 0 update(s) changed, 1 removed" "$AGENT_LOG" ||
 	agent_fail "status still lists the removed update"
 
 # --- resume a partial download, with a bandwidth limit ---------------------
+# The .part left by an "earlier run" holds wrong bytes: if the agent resumes
+# (Range from byte 100000) the whole file cannot match its SHA-256, so the
+# download is refused and the .part deleted; the next run starts afresh.
 SHA=$(sha256sum "$TMP/files/$U_BIG/payload.bin" | cut -d' ' -f1)
 mkdir -p "$STATE/downloads"
-head -c 100000 "$TMP/files/$U_BIG/payload.bin" >"$STATE/downloads/$SHA.part"
+head -c 100000 /dev/zero >"$STATE/downloads/$SHA.part"
 echo "bandwidth_limit = 100000" >>"$ACONF"
 approve $U_BIG install
+agent install && agent_fail "a corrupt resumed download must fail"
+[ ! -e "$ROOT/opt/$U_BIG" ] || agent_fail "installed from a corrupt download"
+[ ! -e "$STATE/downloads/$SHA.part" ] || agent_fail "corrupt .part kept"
+[ ! -e "$STATE/downloads/$SHA" ] || agent_fail "corrupt file kept"
+ev=$(events_of $U_BIG download)
+[ "$(jq -r '.[0].result' <<<"$ev")" = failure ] || agent_fail "download event: $ev"
+[ "$(state_of $U_BIG)" = needed ] || agent_fail "big: $(state_of $U_BIG)"
+# Now a correct prefix: resumed, verified, installed.
+head -c 100000 "$TMP/files/$U_BIG/payload.bin" >"$STATE/downloads/$SHA.part"
 t0=$(date +%s)
 agent install || agent_fail "install big"
 t1=$(date +%s)
@@ -81,8 +93,6 @@ t1=$(date +%s)
 [ ! -e "$STATE/downloads/$SHA.part" ] || agent_fail ".part left behind"
 cmp -s "$STATE/downloads/$SHA" "$TMP/files/$U_BIG/payload.bin" ||
 	agent_fail "downloaded file differs"
-grep -q "GET /content/$SHA -> 206" "$SERVER_LOG" ||
-	agent_fail "the download did not resume with a Range request"
 # (Not asserted: the time taken. libcurl 7.88's rate limiter lets
 # transfers this small through in a burst on loopback.)
 echo "resumed download with bandwidth_limit took $((t1 - t0)) s"

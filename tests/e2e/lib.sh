@@ -76,6 +76,7 @@ start_server() {
 		echo "threads = 4"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
+	: >>"$SERVER_LOG" # exists before the child opens it
 	"$SLUICED" --config "$data/sluiced.ini" >>"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	for ((i = 0; i < 200; i++)); do

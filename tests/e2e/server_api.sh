@@ -188,6 +188,29 @@ api GET "/v1/admin/computers/$CID/status"
 api GET /v1/admin/computers
 [ "$(jq -r '.computers[0].last_report' <<<"$BODY")" != null ] || fail "last_report"
 
+# --- an expired update leaves the approved set (incremental: removed) -------
+agent /v1/agent/sync '{"anchor":null}'
+A4=$(jq -r .anchor <<<"$BODY")
+[ "$(jq -r '[.updates[].id] | join(",")' <<<"$BODY")" = "$U2" ] || fail "before expiry: $BODY"
+"$SLUICE" catalog expire "$CAT" "$U2" >/dev/null || fail "catalog expire"
+api POST /v1/admin/sync
+for ((i = 0; i < 100; i++)); do
+	api GET /v1/admin/sync/history
+	[ "$(jq -r '.history[0].result' <<<"$BODY")" != running ] &&
+		[ "$(jq -r '.history | length' <<<"$BODY")" = 2 ] && break
+	sleep 0.1
+done
+[ "$(jq -r '.history[0].expired' <<<"$BODY")" = 1 ] || fail "expiry sync: $BODY"
+agent /v1/agent/sync "{\"anchor\":\"$A4\"}"
+[ "$(jq .full <<<"$BODY")" = false ] || fail "after expiry: $BODY"
+[ "$(jq -r '.removed | join(",")' <<<"$BODY")" = "$U2" ] || fail "expired not removed: $BODY"
+[ "$(jq '.updates | length' <<<"$BODY")" = 0 ] || fail "expired still approved: $BODY"
+agent /v1/agent/sync '{"anchor":null}'
+[ "$(jq '.updates | length' <<<"$BODY")" = 0 ] || fail "expired in full set: $BODY"
+api GET /v1/admin/updates
+[ "$(jq -r ".updates[] | select(.id==\"$U2\") | .expired" <<<"$BODY")" = true ] ||
+	fail "admin view of the expired update: $BODY"
+
 # --- bad input: JSON errors, nothing stored, server alive -------------------
 expect_error() { # STATUS CODE what...
 	local want=$1 code=$2

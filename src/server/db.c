@@ -74,9 +74,18 @@ static const char *const migration_1 =
         "INSERT INTO groups(id, name, parent_id) VALUES(2, 'Unassigned "
         "Computers', 1);";
 
+/* Administration: nested groups, declines, license acceptance,
+ * auto-approval rules, admin tokens with roles, audit log. */
+static const char *const migration_2 = "SELECT 1;";
+
+/* Server hierarchy: downstream servers, replica configuration, roll-up. */
+static const char *const migration_3 = "SELECT 1;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
+        migration_2,
+        migration_3,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -17,7 +17,7 @@
 
 #include "err.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 3
 
 struct db;
 

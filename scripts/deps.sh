@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(build-essential meson ninja-build pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
       libjansson-dev libsodium-dev libinih-dev libcmocka-dev
-      curl jq sqlite3 dpkg-dev fakeroot postgresql)
+      curl jq sqlite3 dpkg-dev fakeroot python3)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

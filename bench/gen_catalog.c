@@ -30,6 +30,12 @@
  *     ROOT/opt/bench/marker-0..31, and with --apt-repo a flat apt
  *     repository index DIR/Packages where every fourth package has a newer
  *     version (the apt-get -s upgrade reference).
+ *   gen_catalog --deb-repo DIR --updates N [--revised K]
+ *     a Debian repository (dists/bench/Release, main/binary-amd64/Packages,
+ *     pool/) of N packages, the first K at a newer version, each "deb" a
+ *     few bytes with its true size and SHA-256: what reprepro mirrors in
+ *     the catalog-sync comparison (it checks sizes and hashes of what it
+ *     downloads, not the archives' contents).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +58,7 @@
 #define PATH_LEN 4096
 
 struct opts {
-	const char *dir, *system, *apt_repo;
+	const char *dir, *system, *apt_repo, *deb_repo;
 	long long updates, revised, packages, version;
 };
 
@@ -453,13 +459,89 @@ gen_system(const struct opts *o, struct err *e)
 	return SL_OK;
 }
 
+/* The reprepro reference's upstream (see the header comment). */
+static int
+gen_deb_repo(const struct opts *o, struct err *e)
+{
+	char path[PATH_LEN], rel[160], ver[32], data[64], sha[HASH_HEX_LEN + 1];
+	char rel_text[512];
+	struct stat sb;
+	size_t len;
+	FILE *f = NULL;
+	int rc;
+
+	if ((rc = fsx_join(path, sizeof(path), o->deb_repo,
+	                   "dists/bench/main/binary-amd64", e)) ||
+	    (rc = fsx_mkdirs(path, 0755, e)) ||
+	    (rc = fsx_join(path, sizeof(path), o->deb_repo,
+	                   "dists/bench/main/binary-amd64/Packages", e)))
+		return rc;
+	if ((f = fopen(path, "w")) == NULL)
+		return err_set(e, SL_EIO, "%s: %s", path, strerror(errno));
+	for (long long i = 0; i < o->updates; i++) {
+		snprintf(ver, sizeof(ver), "1.0.%d-1", i < o->revised ? 2 : 1);
+		snprintf(rel, sizeof(rel), "pool/main/b/bpkg%06lld", i);
+		if ((rc = fsx_join(path, sizeof(path), o->deb_repo, rel, e)) ||
+		    (rc = fsx_mkdirs(path, 0755, e)))
+			goto out;
+		snprintf(rel, sizeof(rel),
+		         "pool/main/b/bpkg%06lld/bpkg%06lld_%s_amd64.deb", i, i,
+		         ver);
+		len = (size_t)snprintf(data, sizeof(data), "bpkg%06lld %s\n", i,
+		                       ver);
+		hash_buf_hex(data, len, sha);
+		if ((rc = fsx_join(path, sizeof(path), o->deb_repo, rel, e)) ||
+		    (!fsx_exists(path) &&
+		     (rc = write_plain(path, data, len, e))))
+			goto out;
+		if (fprintf(f,
+		            "Package: bpkg%06lld\nVersion: %s\nArchitecture: "
+		            "amd64\nMaintainer: Bench <bench@example.org>\n"
+		            "Installed-Size: 1\nPriority: optional\nSection: "
+		            "misc\nFilename: %s\nSize: %zu\nSHA256: %s\n"
+		            "Description: generated package %lld\n\n",
+		            i, ver, rel, len, sha, i) < 0) {
+			rc = err_set(e, SL_EIO, "Packages: write failed");
+			goto out;
+		}
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = err_set(e, SL_EIO, "Packages: write failed");
+		goto out;
+	}
+	f = NULL;
+	if ((rc = fsx_join(path, sizeof(path), o->deb_repo,
+	                   "dists/bench/main/binary-amd64/Packages", e)) ||
+	    (rc = hash_file_hex(path, sha, NULL, e)))
+		goto out;
+	if (stat(path, &sb) != 0) {
+		rc = err_set(e, SL_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	len = (size_t)snprintf(rel_text, sizeof(rel_text),
+	                       "Origin: Bench\nCodename: bench\nSuite: bench\n"
+	                       "Architectures: amd64\nComponents: main\n"
+	                       "SHA256:\n %s %lld main/binary-amd64/Packages\n",
+	                       sha, (long long)sb.st_size);
+	if ((rc = fsx_join(path, sizeof(path), o->deb_repo,
+	                   "dists/bench/Release", e)) == SL_OK)
+		rc = write_plain(path, rel_text, len, e);
+out:
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: gen_catalog --dir DIR --updates N [--revised K] "
 	           "[--packages P] [--version V]\n"
 	           "       gen_catalog --system ROOT --packages P "
-	           "[--apt-repo DIR]\n");
+	           "[--apt-repo DIR]\n"
+	           "       gen_catalog --deb-repo DIR --updates N "
+	           "[--revised K]\n");
 }
 
 int
@@ -487,6 +569,8 @@ main(int argc, char **argv)
 			o.system = v;
 		else if (strcmp(a, "--apt-repo") == 0)
 			o.apt_repo = v;
+		else if (strcmp(a, "--deb-repo") == 0)
+			o.deb_repo = v;
 		else if (strcmp(a, "--updates") == 0)
 			rc = parse_count(&o.updates, v, a, &e);
 		else if (strcmp(a, "--revised") == 0)
@@ -509,6 +593,8 @@ main(int argc, char **argv)
 			rc = gen_catalog(&o, &e);
 		else if (o.system != NULL)
 			rc = gen_system(&o, &e);
+		else if (o.deb_repo != NULL)
+			rc = gen_deb_repo(&o, &e);
 		else {
 			usage(stderr);
 			return 2;

@@ -79,7 +79,17 @@ static const char *const migration_1 =
 static const char *const migration_2 = "SELECT 1;";
 
 /* Server hierarchy: downstream servers, replica configuration, roll-up. */
-static const char *const migration_3 = "SELECT 1;";
+static const char *const migration_3 =
+        /* computers.server: NULL = reports to this server; else the
+         * downstream path ("replica1" or "replica1/branch2") of a computer
+         * whose status was rolled up; its token_hash is then
+         * "downstream:<id>", which never matches a token. */
+        "ALTER TABLE computers ADD COLUMN server TEXT;"
+        "CREATE TABLE downstream_servers(id INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE, created_at "
+        "INTEGER NOT NULL, mode TEXT, last_sync INTEGER, last_anchor "
+        "INTEGER, last_rollup INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX computers_server ON computers(server);";
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {

@@ -4,8 +4,9 @@
  *   agent_open      config + local state; turns a leftover install journal
  *                   row into a failed event (the agent stopped mid-install)
  *   agent_sync      register when needed, sync the approved view
- *   agent_evaluate  verify every document, evaluate the rules, apply
- *                   supersedence and prerequisites, store and queue states
+ *   agent_evaluate  verify documents new to the view, evaluate the rules,
+ *                   apply supersedence and prerequisites, store states and
+ *                   queue those that changed (evaluate.c)
  *   agent_apply     download and install/uninstall what is due, in
  *                   prerequisite order (apply.c)
  *   agent_flush     send the report queue (report.c)
@@ -32,23 +33,30 @@ struct agent {
 	int lock_fd;          /* agent.lock while held, else -1 */
 };
 
-/* One update of the view, evaluated. */
+/* One update of the view, evaluated. Kept small: a detection holds one
+ * per approved update (tens of thousands); the full metadata is loaded
+ * (and verified again) only for the updates that are installed. */
 struct det_update {
-	struct as_entry *en; /* borrowed from the detection */
-	struct update *u;    /* NULL when the document was refused */
+	char id[AS_ID_MAX];
+	int64_t revision;
+	char action[12];    /* install | uninstall */
+	long long deadline; /* 0 = none */
+	char *title;        /* NULL when refused */
+	char **supersedes;  /* NULL-terminated, or NULL */
+	char **prerequisites;
 	char state[32];
-	char detail[512];
+	char *detail;     /* NULL or text */
+	bool accepted;    /* the document verified */
 	bool candidate;   /* approved for install and not installed */
 	bool blocked;     /* waiting for a prerequisite */
 	bool last_failed; /* the last attempt of this revision failed */
-	bool evaluated;
 };
 
 struct detection {
-	struct as_entry *ents;
 	struct det_update *ups; /* in view order (by id) */
-	size_t n;
-	size_t *order; /* indexes into ups, prerequisites first */
+	size_t n, cap;
+	size_t *order;   /* indexes into ups, prerequisites first */
+	size_t n_queued; /* states queued for the report */
 };
 
 int agent_open(struct agent *a, struct agentcfg *cfg, struct err *e);
@@ -63,6 +71,12 @@ int agent_sync(struct agent *a, struct err *e);
  * and queued for the report. */
 int agent_evaluate(struct detection **out, struct agent *a, struct err *e);
 void detection_free(struct detection *d);
+
+/* Verify a view entry's envelope with the trusted keys and parse the
+ * signed document (which must be the entry's id and revision). Free *out
+ * with update_free(). */
+int agent_load_update(struct agent *a, const struct as_entry *en,
+                      struct update **out, struct err *e);
 
 /* Find an update of the detection by id, or NULL. */
 struct det_update *detection_find(struct detection *d, const char *id);
@@ -86,8 +100,8 @@ bool agent_deadline_due(const struct detection *d, long long now);
 int agent_lock(struct agent *a, struct err *e);
 void agent_unlock(struct agent *a);
 
-/* Delete downloads no update of d refers to any more. */
-void agent_prune_downloads(struct agent *a, const struct detection *d);
+/* Delete downloads no update of the view refers to any more. */
+void agent_prune_downloads(struct agent *a);
 
 /* Send the queue in batches until it is empty; SL_ENET etc. leave the rest
  * queued. *sent_states / *sent_events may be NULL. */

@@ -11,11 +11,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "agentstate_int.h"
 #include "sign.h"
-
-struct agentstate {
-	sqlite3 *db;
-};
 
 /* Each step moves the schema one version forward; never edit a step. The
  * meta table (which holds schema_version) exists before step 1. */
@@ -43,18 +40,24 @@ static const char *const migrations[] = {
         " result TEXT NOT NULL, exit_code INTEGER NOT NULL, output TEXT);"
         "CREATE TABLE refused(id TEXT PRIMARY KEY, revision INTEGER NOT NULL,"
         " doc_sha256 TEXT NOT NULL);",
+        /* 2: verification results kept with the view entries */
+        "ALTER TABLE view ADD COLUMN checked TEXT;"
+        "ALTER TABLE view ADD COLUMN refused TEXT;"
+        "ALTER TABLE view ADD COLUMN title TEXT;"
+        "ALTER TABLE view ADD COLUMN rules TEXT;"
+        "CREATE INDEX view_files_sha256 ON view_files(sha256);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-static int
-db_err(struct agentstate *s, struct err *e, const char *what)
+int
+as_db_err(struct agentstate *s, struct err *e, const char *what)
 {
 	return err_set(e, SL_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
-static int
-exec(struct agentstate *s, const char *sql, struct err *e)
+int
+as_exec(struct agentstate *s, const char *sql, struct err *e)
 {
 	char *msg = NULL;
 
@@ -66,28 +69,28 @@ exec(struct agentstate *s, const char *sql, struct err *e)
 	return SL_OK;
 }
 
-static int
-prep(struct agentstate *s, sqlite3_stmt **st, const char *sql, struct err *e)
+int
+as_prep(struct agentstate *s, sqlite3_stmt **st, const char *sql, struct err *e)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_err(s, e, "prepare");
+		return as_db_err(s, e, "prepare");
 	return SL_OK;
 }
 
 /* Step a statement that returns no rows, then finalize it. */
-static int
-run(struct agentstate *s, sqlite3_stmt *st, struct err *e)
+int
+as_run(struct agentstate *s, sqlite3_stmt *st, struct err *e)
 {
 	int r = sqlite3_step(st);
 
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
-		return db_err(s, e, "step");
+		return as_db_err(s, e, "step");
 	return SL_OK;
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+void
+as_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(st, i);
@@ -95,66 +98,66 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
+char *
+as_col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? strdup((const char *)t) : NULL;
 }
 
-static void
-col_copy(char *dst, size_t n, sqlite3_stmt *st, int i)
+void
+as_col_copy(char *dst, size_t n, sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	snprintf(dst, n, "%s", t ? (const char *)t : "");
 }
 
-static int
-meta_get(struct agentstate *s, const char *key, char **out, struct err *e)
+int
+as_meta_get(struct agentstate *s, const char *key, char **out, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((rc = prep(s, &st, "SELECT value FROM meta WHERE key=?", e)) !=
+	if ((rc = as_prep(s, &st, "SELECT value FROM meta WHERE key=?", e)) !=
 	    SL_OK)
 		return rc;
-	bind_text(st, 1, key);
+	as_bind_text(st, 1, key);
 	r = sqlite3_step(st);
 	*out = NULL;
 	if (r == SQLITE_ROW) {
-		if ((*out = col_dup(st, 0)) == NULL)
+		if ((*out = as_col_dup(st, 0)) == NULL)
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 	} else if (r != SQLITE_DONE) {
-		rc = db_err(s, e, "meta");
+		rc = as_db_err(s, e, "meta");
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
-static int
-meta_set(struct agentstate *s, const char *key, const char *value,
-         struct err *e)
+int
+as_meta_set(struct agentstate *s, const char *key, const char *value,
+            struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (value == NULL) {
-		if ((rc = prep(s, &st, "DELETE FROM meta WHERE key=?", e)) !=
+		if ((rc = as_prep(s, &st, "DELETE FROM meta WHERE key=?", e)) !=
 		    SL_OK)
 			return rc;
-		bind_text(st, 1, key);
-		return run(s, st, e);
+		as_bind_text(st, 1, key);
+		return as_run(s, st, e);
 	}
-	if ((rc = prep(s, &st,
-	               "INSERT INTO meta(key,value) VALUES(?,?) ON CONFLICT"
-	               "(key) DO UPDATE SET value=excluded.value",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "INSERT INTO meta(key,value) VALUES(?,?) ON CONFLICT"
+	                  "(key) DO UPDATE SET value=excluded.value",
+	                  e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, key);
-	bind_text(st, 2, value);
-	return run(s, st, e);
+	as_bind_text(st, 1, key);
+	as_bind_text(st, 2, value);
+	return as_run(s, st, e);
 }
 
 static int
@@ -165,12 +168,12 @@ migrate(struct agentstate *s, struct err *e)
 	char num[24];
 	int rc;
 
-	if ((rc = exec(s,
-	               "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY "
-	               "KEY, value TEXT NOT NULL)",
-	               e)) != SL_OK)
+	if ((rc = as_exec(s,
+	                  "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY "
+	                  "KEY, value TEXT NOT NULL)",
+	                  e)) != SL_OK)
 		return rc;
-	if ((rc = meta_get(s, "schema_version", &v, e)) != SL_OK)
+	if ((rc = as_meta_get(s, "schema_version", &v, e)) != SL_OK)
 		return rc;
 	if (v != NULL)
 		cur = strtol(v, NULL, 10);
@@ -181,16 +184,16 @@ migrate(struct agentstate *s, struct err *e)
 		               "(%zu)",
 		               cur, N_MIGRATIONS);
 	for (size_t i = (size_t)cur; i < N_MIGRATIONS; i++) {
-		if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+		if ((rc = as_exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
 			return rc;
-		rc = exec(s, migrations[i], e);
+		rc = as_exec(s, migrations[i], e);
 		snprintf(num, sizeof(num), "%zu", i + 1);
 		if (rc == SL_OK)
-			rc = meta_set(s, "schema_version", num, e);
+			rc = as_meta_set(s, "schema_version", num, e);
 		if (rc == SL_OK)
-			rc = exec(s, "COMMIT", e);
+			rc = as_exec(s, "COMMIT", e);
 		if (rc != SL_OK) {
-			exec(s, "ROLLBACK", NULL);
+			as_exec(s, "ROLLBACK", NULL);
 			return err_prefix(e, "migration %zu", i + 1);
 		}
 	}
@@ -213,8 +216,8 @@ agentstate_open(struct agentstate **out, const char *path, struct err *e)
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if ((rc = exec(s, "PRAGMA journal_mode=WAL", e)) != SL_OK ||
-	    (rc = exec(s, "PRAGMA synchronous=FULL", e)) != SL_OK ||
+	if ((rc = as_exec(s, "PRAGMA journal_mode=WAL", e)) != SL_OK ||
+	    (rc = as_exec(s, "PRAGMA synchronous=FULL", e)) != SL_OK ||
 	    (rc = migrate(s, e)) != SL_OK) {
 		err_prefix(e, "%s", path);
 		goto out;
@@ -257,8 +260,8 @@ agentstate_identity(struct agentstate *s, char **id, char **token,
 	char *i = NULL, *t = NULL;
 	int rc;
 
-	if ((rc = meta_get(s, "computer_id", &i, e)) != SL_OK ||
-	    (rc = meta_get(s, "token", &t, e)) != SL_OK)
+	if ((rc = as_meta_get(s, "computer_id", &i, e)) != SL_OK ||
+	    (rc = as_meta_get(s, "token", &t, e)) != SL_OK)
 		goto out;
 	if (i == NULL || t == NULL) {
 		rc = err_set(e, SL_ENOTFOUND, "not registered");
@@ -273,14 +276,46 @@ out:
 	return rc;
 }
 
-static int
-tx_end(struct agentstate *s, int rc, struct err *e)
+/* Transactions nest: only the outermost begin/end talk to SQLite, and a
+ * failure anywhere inside rolls the whole of it back. */
+int
+as_tx_begin(struct agentstate *s, struct err *e)
 {
-	if (rc == SL_OK)
-		rc = exec(s, "COMMIT", e);
+	int rc;
+
+	if (s->depth == 0) {
+		if ((rc = as_exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+			return rc;
+		s->failed = false;
+	}
+	s->depth++;
+	return SL_OK;
+}
+
+int
+as_tx_end(struct agentstate *s, int rc, struct err *e)
+{
 	if (rc != SL_OK)
-		exec(s, "ROLLBACK", NULL);
+		s->failed = true;
+	if (--s->depth > 0)
+		return rc;
+	if (!s->failed)
+		rc = as_exec(s, "COMMIT", e);
+	if (s->failed || rc != SL_OK)
+		as_exec(s, "ROLLBACK", NULL);
 	return rc;
+}
+
+int
+agentstate_begin(struct agentstate *s, struct err *e)
+{
+	return as_tx_begin(s, e);
+}
+
+int
+agentstate_end(struct agentstate *s, int rc, struct err *e)
+{
+	return as_tx_end(s, rc, e);
 }
 
 int
@@ -289,11 +324,11 @@ agentstate_set_identity(struct agentstate *s, const char *id, const char *token,
 {
 	int rc;
 
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+	if ((rc = as_tx_begin(s, e)) != SL_OK)
 		return rc;
-	if ((rc = meta_set(s, "computer_id", id, e)) == SL_OK)
-		rc = meta_set(s, "token", token, e);
-	return tx_end(s, rc, e);
+	if ((rc = as_meta_set(s, "computer_id", id, e)) == SL_OK)
+		rc = as_meta_set(s, "token", token, e);
+	return as_tx_end(s, rc, e);
 }
 
 int
@@ -301,318 +336,18 @@ agentstate_clear_identity(struct agentstate *s, struct err *e)
 {
 	int rc;
 
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+	if ((rc = as_tx_begin(s, e)) != SL_OK)
 		return rc;
-	if ((rc = meta_set(s, "computer_id", NULL, e)) == SL_OK &&
-	    (rc = meta_set(s, "token", NULL, e)) == SL_OK)
-		rc = meta_set(s, "anchor", NULL, e);
-	return tx_end(s, rc, e);
+	if ((rc = as_meta_set(s, "computer_id", NULL, e)) == SL_OK &&
+	    (rc = as_meta_set(s, "token", NULL, e)) == SL_OK)
+		rc = as_meta_set(s, "anchor", NULL, e);
+	return as_tx_end(s, rc, e);
 }
 
 int
 agentstate_anchor(struct agentstate *s, char **out, struct err *e)
 {
-	return meta_get(s, "anchor", out, e);
-}
-
-static int
-view_delete(struct agentstate *s, const char *id, struct err *e)
-{
-	static const char *const sql[] = {
-	        "DELETE FROM view WHERE id=?",
-	        "DELETE FROM view_files WHERE update_id=?",
-	        "DELETE FROM states WHERE id=?",
-	};
-	sqlite3_stmt *st;
-	int rc;
-
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if ((rc = prep(s, &st, sql[i], e)) != SL_OK)
-			return rc;
-		bind_text(st, 1, id);
-		if ((rc = run(s, st, e)) != SL_OK)
-			return rc;
-	}
-	return SL_OK;
-}
-
-static int
-view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = view_delete(s, en->id, e)) != SL_OK)
-		return rc;
-	if ((rc = prep(s, &st,
-	               "INSERT INTO view(id,revision,action,deadline,document)"
-	               " VALUES(?,?,?,?,?)",
-	               e)) != SL_OK)
-		return rc;
-	bind_text(st, 1, en->id);
-	sqlite3_bind_int64(st, 2, en->revision);
-	bind_text(st, 3, en->action);
-	if (en->deadline)
-		sqlite3_bind_int64(st, 4, en->deadline);
-	else
-		sqlite3_bind_null(st, 4);
-	bind_text(st, 5, en->document);
-	if ((rc = run(s, st, e)) != SL_OK)
-		return rc;
-	for (size_t i = 0; i < en->n_files; i++) {
-		if ((rc = prep(s, &st,
-		               "INSERT OR REPLACE INTO view_files(update_id,"
-		               "sha256,size,url) VALUES(?,?,?,?)",
-		               e)) != SL_OK)
-			return rc;
-		bind_text(st, 1, en->id);
-		bind_text(st, 2, en->files[i].sha256);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)en->files[i].size);
-		bind_text(st, 4, en->files[i].url);
-		if ((rc = run(s, st, e)) != SL_OK)
-			return rc;
-	}
-	return SL_OK;
-}
-
-int
-agentstate_view_apply(struct agentstate *s, bool full,
-                      const struct as_entry *ents, size_t n,
-                      char *const *removed, size_t n_removed,
-                      const char *anchor, struct err *e)
-{
-	int rc;
-
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
-		return rc;
-	if (full)
-		rc = exec(s,
-		          "DELETE FROM view; DELETE FROM view_files;"
-		          "DELETE FROM states;",
-		          e);
-	for (size_t i = 0; rc == SL_OK && i < n_removed; i++)
-		rc = view_delete(s, removed[i], e);
-	for (size_t i = 0; rc == SL_OK && i < n; i++)
-		rc = view_insert(s, &ents[i], e);
-	if (rc == SL_OK)
-		rc = meta_set(s, "anchor", anchor, e);
-	rc = tx_end(s, rc, e);
-	return rc == SL_OK ? rc : err_prefix(e, "storing the view");
-}
-
-void
-agentstate_entries_free(struct as_entry *ents, size_t n)
-{
-	if (ents == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(ents[i].document);
-		for (size_t j = 0; j < ents[i].n_files; j++)
-			free(ents[i].files[j].url);
-		free(ents[i].files);
-	}
-	free(ents);
-}
-
-static int
-files_load(struct agentstate *s, struct as_entry *en, struct err *e)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, r;
-
-	if ((rc = prep(s, &st,
-	               "SELECT sha256,size,url FROM view_files WHERE "
-	               "update_id=? ORDER BY rowid",
-	               e)) != SL_OK)
-		return rc;
-	bind_text(st, 1, en->id);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct as_file *f;
-		if (en->n_files == cap) {
-			cap = cap ? cap * 2 : 4;
-			f = realloc(en->files, cap * sizeof(*f));
-			if (f == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			en->files = f;
-		}
-		f = &en->files[en->n_files];
-		col_copy(f->sha256, sizeof(f->sha256), st, 0);
-		f->size = (uint64_t)sqlite3_column_int64(st, 1);
-		if ((f->url = col_dup(st, 2)) == NULL) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-		en->n_files++;
-	}
-	if (r != SQLITE_DONE)
-		rc = db_err(s, e, "view files");
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-agentstate_view_load(struct agentstate *s, struct as_entry **out, size_t *n,
-                     struct err *e)
-{
-	struct as_entry *v = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, r;
-
-	if ((rc = prep(s, &st,
-	               "SELECT id,revision,action,deadline,document FROM view"
-	               " ORDER BY id",
-	               e)) != SL_OK)
-		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct as_entry *en;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			en = realloc(v, cap * sizeof(*en));
-			if (en == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = en;
-		}
-		en = &v[cnt];
-		memset(en, 0, sizeof(*en));
-		cnt++;
-		col_copy(en->id, sizeof(en->id), st, 0);
-		en->revision = sqlite3_column_int64(st, 1);
-		col_copy(en->action, sizeof(en->action), st, 2);
-		en->deadline = sqlite3_column_int64(st, 3);
-		if ((en->document = col_dup(st, 4)) == NULL) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (r != SQLITE_DONE) {
-		rc = db_err(s, e, "view");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	for (size_t i = 0; i < cnt; i++)
-		if ((rc = files_load(s, &v[i], e)) != SL_OK)
-			goto out;
-	*out = v;
-	*n = cnt;
-	v = NULL;
-out:
-	sqlite3_finalize(st);
-	agentstate_entries_free(v, cnt);
-	return rc;
-}
-
-static int
-queue_state(struct agentstate *s, const struct as_state *x, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	/* A newer state replaces a queued one; the new row gets a new seq so
-	 * an acknowledgement of the older batch does not delete it. */
-	if ((rc = prep(s, &st,
-	               "INSERT OR REPLACE INTO queue_states(id,revision,state,"
-	               "detail) VALUES(?,?,?,?)",
-	               e)) != SL_OK)
-		return rc;
-	bind_text(st, 1, x->id);
-	sqlite3_bind_int64(st, 2, x->revision);
-	bind_text(st, 3, x->state);
-	bind_text(st, 4, x->detail);
-	return run(s, st, e);
-}
-
-int
-agentstate_states_store(struct agentstate *s, const struct as_state *x,
-                        size_t n, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
-		return rc;
-	rc = exec(s, "DELETE FROM states", e);
-	for (size_t i = 0; rc == SL_OK && i < n; i++) {
-		if ((rc = prep(
-		             s, &st,
-		             "INSERT OR REPLACE INTO states(id,revision,state,"
-		             "detail,title) VALUES(?,?,?,?,?)",
-		             e)) != SL_OK)
-			break;
-		bind_text(st, 1, x[i].id);
-		sqlite3_bind_int64(st, 2, x[i].revision);
-		bind_text(st, 3, x[i].state);
-		bind_text(st, 4, x[i].detail);
-		bind_text(st, 5, x[i].title);
-		if ((rc = run(s, st, e)) == SL_OK)
-			rc = queue_state(s, &x[i], e);
-	}
-	rc = tx_end(s, rc, e);
-	return rc == SL_OK ? rc : err_prefix(e, "storing states");
-}
-
-void
-agentstate_states_free(struct as_state *x, size_t n)
-{
-	if (x == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(x[i].detail);
-		free(x[i].title);
-	}
-	free(x);
-}
-
-int
-agentstate_states_load(struct agentstate *s, struct as_state **out, size_t *n,
-                       struct err *e)
-{
-	struct as_state *v = NULL;
-	sqlite3_stmt *st;
-	size_t cnt = 0, cap = 0;
-	int rc, r;
-
-	if ((rc = prep(s, &st,
-	               "SELECT id,revision,state,detail,title FROM states "
-	               "ORDER BY title,id",
-	               e)) != SL_OK)
-		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct as_state *x;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((x = realloc(v, cap * sizeof(*x))) == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = x;
-		}
-		x = &v[cnt++];
-		memset(x, 0, sizeof(*x));
-		col_copy(x->id, sizeof(x->id), st, 0);
-		x->revision = sqlite3_column_int64(st, 1);
-		col_copy(x->state, sizeof(x->state), st, 2);
-		x->detail = col_dup(st, 3);
-		x->title = col_dup(st, 4);
-	}
-	if (r != SQLITE_DONE) {
-		rc = db_err(s, e, "states");
-		goto out;
-	}
-	*out = v;
-	*n = cnt;
-	v = NULL;
-out:
-	sqlite3_finalize(st);
-	agentstate_states_free(v, cnt);
-	return rc;
+	return as_meta_get(s, "anchor", out, e);
 }
 
 int
@@ -622,15 +357,15 @@ agentstate_installed(struct agentstate *s, const char *id, bool *out,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((rc = prep(s, &st, "SELECT 1 FROM installed WHERE id=?", e)) !=
+	if ((rc = as_prep(s, &st, "SELECT 1 FROM installed WHERE id=?", e)) !=
 	    SL_OK)
 		return rc;
-	bind_text(st, 1, id);
+	as_bind_text(st, 1, id);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW || r == SQLITE_DONE)
 		*out = r == SQLITE_ROW;
 	else
-		rc = db_err(s, e, "installed");
+		rc = as_db_err(s, e, "installed");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -642,19 +377,20 @@ agentstate_set_installed(struct agentstate *s, const char *id, int64_t revision,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prep(s, &st,
-	               installed ? "INSERT INTO installed(id,revision,since) "
-	                           "VALUES(?1,?2,?3) ON CONFLICT(id) DO UPDATE"
-	                           " SET revision=excluded.revision"
-	                         : "DELETE FROM installed WHERE id=?1",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  installed
+	                          ? "INSERT INTO installed(id,revision,since) "
+	                            "VALUES(?1,?2,?3) ON CONFLICT(id) DO UPDATE"
+	                            " SET revision=excluded.revision"
+	                          : "DELETE FROM installed WHERE id=?1",
+	                  e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, id);
+	as_bind_text(st, 1, id);
 	if (installed) {
 		sqlite3_bind_int64(st, 2, revision);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
 	}
-	return run(s, st, e);
+	return as_run(s, st, e);
 }
 
 void
@@ -673,27 +409,139 @@ agentstate_outcome(struct agentstate *s, const char *id, struct as_outcome *out,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((rc = prep(s, &st,
-	               "SELECT revision,action,result,detail,boot_id FROM "
-	               "outcomes WHERE id=?",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "SELECT revision,action,result,detail,boot_id FROM "
+	                  "outcomes WHERE id=?",
+	                  e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, id);
+	as_bind_text(st, 1, id);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
+		snprintf(out->id, sizeof(out->id), "%s", id);
 		out->revision = sqlite3_column_int64(st, 0);
-		col_copy(out->action, sizeof(out->action), st, 1);
-		col_copy(out->result, sizeof(out->result), st, 2);
-		out->detail = col_dup(st, 3);
-		col_copy(out->boot_id, sizeof(out->boot_id), st, 4);
+		as_col_copy(out->action, sizeof(out->action), st, 1);
+		as_col_copy(out->result, sizeof(out->result), st, 2);
+		out->detail = as_col_dup(st, 3);
+		as_col_copy(out->boot_id, sizeof(out->boot_id), st, 4);
 	} else if (r == SQLITE_DONE) {
 		rc = err_set(e, SL_ENOTFOUND, "no attempt recorded for %s", id);
 	} else {
-		rc = db_err(s, e, "outcome");
+		rc = as_db_err(s, e, "outcome");
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+void
+agentstate_outcomes_free(struct as_outcome *o, size_t n)
+{
+	if (o == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(o[i].detail);
+	free(o);
+}
+
+int
+agentstate_outcomes_all(struct agentstate *s, struct as_outcome **out,
+                        size_t *n, struct err *e)
+{
+	struct as_outcome *v = NULL, *x;
+	sqlite3_stmt *st;
+	size_t cnt = 0, cap = 0;
+	int rc, r;
+
+	if ((rc = as_prep(s, &st,
+	                  "SELECT id,revision,action,result,detail,boot_id "
+	                  "FROM outcomes ORDER BY id",
+	                  e)) != SL_OK)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((x = realloc(v, cap * sizeof(*x))) == NULL) {
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				goto out;
+			}
+			v = x;
+		}
+		x = &v[cnt++];
+		memset(x, 0, sizeof(*x));
+		as_col_copy(x->id, sizeof(x->id), st, 0);
+		x->revision = sqlite3_column_int64(st, 1);
+		as_col_copy(x->action, sizeof(x->action), st, 2);
+		as_col_copy(x->result, sizeof(x->result), st, 3);
+		x->detail = as_col_dup(st, 4);
+		as_col_copy(x->boot_id, sizeof(x->boot_id), st, 5);
+	}
+	if (r != SQLITE_DONE) {
+		rc = as_db_err(s, e, "outcomes");
+		goto out;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	agentstate_outcomes_free(v, cnt);
+	return rc;
+}
+
+int
+agentstate_installed_all(struct agentstate *s, char ***ids, size_t *n,
+                         struct err *e)
+{
+	char **v = NULL, **x;
+	sqlite3_stmt *st;
+	size_t cnt = 0, cap = 0;
+	int rc, r;
+
+	if ((rc = as_prep(s, &st, "SELECT id FROM installed ORDER BY id", e)) !=
+	    SL_OK)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((x = realloc(v, cap * sizeof(*x))) == NULL) {
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				goto out;
+			}
+			v = x;
+		}
+		if ((v[cnt] = as_col_dup(st, 0)) == NULL) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		cnt++;
+	}
+	if (r != SQLITE_DONE) {
+		rc = as_db_err(s, e, "installed");
+		goto out;
+	}
+	*ids = v;
+	*n = cnt;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; v && i < cnt; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
+int
+agentstate_meta(struct agentstate *s, const char *key, char **out,
+                struct err *e)
+{
+	return as_meta_get(s, key, out, e);
+}
+
+int
+agentstate_set_meta(struct agentstate *s, const char *key, const char *value,
+                    struct err *e)
+{
+	return as_meta_set(s, key, value, e);
 }
 
 int
@@ -703,16 +551,16 @@ agentstate_journal_begin(struct agentstate *s, const char *id, int64_t revision,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prep(s, &st,
-	               "INSERT OR REPLACE INTO journal(id,revision,action,"
-	               "started) VALUES(?,?,?,?)",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "INSERT OR REPLACE INTO journal(id,revision,action,"
+	                  "started) VALUES(?,?,?,?)",
+	                  e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, id);
+	as_bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, revision);
-	bind_text(st, 3, action);
+	as_bind_text(st, 3, action);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	return run(s, st, e);
+	return as_run(s, st, e);
 }
 
 static int
@@ -730,21 +578,22 @@ queue_event(struct agentstate *s, const struct as_event *ev, struct err *e)
 		sign_time_format(now, (long long)time(NULL));
 	else
 		snprintf(now, sizeof(now), "%s", ev->time);
-	if ((rc = prep(s, &st,
-	               "INSERT INTO queue_events(event_id,update_id,revision,"
-	               "time,kind,result,exit_code,output) "
-	               "VALUES(?,?,?,?,?,?,?,?)",
-	               e)) != SL_OK)
+	if ((rc = as_prep(
+	             s, &st,
+	             "INSERT INTO queue_events(event_id,update_id,revision,"
+	             "time,kind,result,exit_code,output) "
+	             "VALUES(?,?,?,?,?,?,?,?)",
+	             e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, eid);
-	bind_text(st, 2, ev->id);
+	as_bind_text(st, 1, eid);
+	as_bind_text(st, 2, ev->id);
 	sqlite3_bind_int64(st, 3, ev->revision);
-	bind_text(st, 4, now);
-	bind_text(st, 5, ev->kind);
-	bind_text(st, 6, ev->result);
+	as_bind_text(st, 4, now);
+	as_bind_text(st, 5, ev->kind);
+	as_bind_text(st, 6, ev->result);
 	sqlite3_bind_int(st, 7, ev->exit_code);
-	bind_text(st, 8, ev->output);
-	return run(s, st, e);
+	as_bind_text(st, 8, ev->output);
+	return as_run(s, st, e);
 }
 
 int
@@ -762,19 +611,19 @@ outcome_store(struct agentstate *s, const char *id, int64_t revision,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prep(s, &st,
-	               "INSERT OR REPLACE INTO outcomes(id,revision,action,"
-	               "result,detail,boot_id,time) VALUES(?,?,?,?,?,?,?)",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "INSERT OR REPLACE INTO outcomes(id,revision,action,"
+	                  "result,detail,boot_id,time) VALUES(?,?,?,?,?,?,?)",
+	                  e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, id);
+	as_bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, revision);
-	bind_text(st, 3, action);
-	bind_text(st, 4, result);
-	bind_text(st, 5, detail);
-	bind_text(st, 6, boot_id ? boot_id : "");
+	as_bind_text(st, 3, action);
+	as_bind_text(st, 4, result);
+	as_bind_text(st, 5, detail);
+	as_bind_text(st, 6, boot_id ? boot_id : "");
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	return run(s, st, e);
+	return as_run(s, st, e);
 }
 
 int
@@ -787,12 +636,13 @@ agentstate_journal_finish(struct agentstate *s, const struct as_event *ev,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+	if ((rc = as_tx_begin(s, e)) != SL_OK)
 		return rc;
-	if ((rc = prep(s, &st, "DELETE FROM journal WHERE id=?", e)) != SL_OK)
+	if ((rc = as_prep(s, &st, "DELETE FROM journal WHERE id=?", e)) !=
+	    SL_OK)
 		goto out;
-	bind_text(st, 1, ev->id);
-	if ((rc = run(s, st, e)) != SL_OK)
+	as_bind_text(st, 1, ev->id);
+	if ((rc = as_run(s, st, e)) != SL_OK)
 		goto out;
 	if ((rc = outcome_store(s, ev->id, ev->revision, ev->kind, ev->result,
 	                        detail, boot_id, e)) != SL_OK)
@@ -803,7 +653,7 @@ agentstate_journal_finish(struct agentstate *s, const struct as_event *ev,
 		rc = agentstate_set_installed(s, ev->id, ev->revision,
 		                              !uninstall, e);
 out:
-	rc = tx_end(s, rc, e);
+	rc = as_tx_end(s, rc, e);
 	return rc == SL_OK ? rc : err_prefix(e, "recording the result");
 }
 
@@ -817,16 +667,16 @@ agentstate_journal_recover(struct agentstate *s, size_t *n, struct err *e)
 	int rc, r;
 
 	*n = 0;
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+	if ((rc = as_tx_begin(s, e)) != SL_OK)
 		return rc;
-	if ((rc = prep(s, &st, "SELECT id,revision,action FROM journal", e)) !=
-	    SL_OK)
+	if ((rc = as_prep(s, &st, "SELECT id,revision,action FROM journal",
+	                  e)) != SL_OK)
 		goto out;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof(ev));
-		col_copy(ev.id, sizeof(ev.id), st, 0);
+		as_col_copy(ev.id, sizeof(ev.id), st, 0);
 		ev.revision = sqlite3_column_int64(st, 1);
-		col_copy(ev.kind, sizeof(ev.kind), st, 2);
+		as_col_copy(ev.kind, sizeof(ev.kind), st, 2);
 		snprintf(ev.result, sizeof(ev.result), "failure");
 		ev.exit_code = -1;
 		ev.output = msg;
@@ -837,15 +687,15 @@ agentstate_journal_recover(struct agentstate *s, size_t *n, struct err *e)
 		(*n)++;
 	}
 	if (r != SQLITE_DONE) {
-		rc = db_err(s, e, "journal");
+		rc = as_db_err(s, e, "journal");
 		goto out;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	rc = exec(s, "DELETE FROM journal", e);
+	rc = as_exec(s, "DELETE FROM journal", e);
 out:
 	sqlite3_finalize(st);
-	rc = tx_end(s, rc, e);
+	rc = as_tx_end(s, rc, e);
 	return rc == SL_OK ? rc : err_prefix(e, "install journal");
 }
 
@@ -893,10 +743,11 @@ agentstate_queue_batch(struct agentstate *s, json_t **body, struct as_batch *b,
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(s, &st,
-	               "SELECT seq,id,revision,state,detail FROM queue_states"
-	               " ORDER BY seq LIMIT 5000",
-	               e)) != SL_OK)
+	if ((rc = as_prep(
+	             s, &st,
+	             "SELECT seq,id,revision,state,detail FROM queue_states"
+	             " ORDER BY seq LIMIT 5000",
+	             e)) != SL_OK)
 		goto out;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		o = json_pack("{s:s, s:I, s:s}", "id",
@@ -918,15 +769,16 @@ agentstate_queue_batch(struct agentstate *s, json_t **body, struct as_batch *b,
 			goto out;
 	}
 	if (r != SQLITE_DONE) {
-		rc = db_err(s, e, "queue");
+		rc = as_db_err(s, e, "queue");
 		goto out;
 	}
 	sqlite3_finalize(st);
-	if ((rc = prep(s, &st,
-	               "SELECT seq,event_id,update_id,revision,time,kind,"
-	               "result,exit_code,output FROM queue_events ORDER BY seq"
-	               " LIMIT 500",
-	               e)) != SL_OK)
+	if ((rc = as_prep(
+	             s, &st,
+	             "SELECT seq,event_id,update_id,revision,time,kind,"
+	             "result,exit_code,output FROM queue_events ORDER BY seq"
+	             " LIMIT 500",
+	             e)) != SL_OK)
 		goto out;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *output = (const char *)sqlite3_column_text(st, 8);
@@ -954,7 +806,7 @@ agentstate_queue_batch(struct agentstate *s, json_t **body, struct as_batch *b,
 			goto out;
 	}
 	if (r != SQLITE_DONE && r != SQLITE_ROW) {
-		rc = db_err(s, e, "queue");
+		rc = as_db_err(s, e, "queue");
 		goto out;
 	}
 	if (b->n_states == 0 && b->n_events == 0)
@@ -980,13 +832,13 @@ delete_seqs(struct agentstate *s, const char *sql, const int64_t *v, size_t n,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prep(s, &st, sql, e)) != SL_OK)
+	if ((rc = as_prep(s, &st, sql, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, v[i]);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_err(s, e, "queue");
+			rc = as_db_err(s, e, "queue");
 			break;
 		}
 	}
@@ -1000,14 +852,14 @@ agentstate_queue_ack(struct agentstate *s, const struct as_batch *b,
 {
 	int rc;
 
-	if ((rc = exec(s, "BEGIN IMMEDIATE", e)) != SL_OK)
+	if ((rc = as_tx_begin(s, e)) != SL_OK)
 		return rc;
 	rc = delete_seqs(s, "DELETE FROM queue_states WHERE seq=?",
 	                 b->state_seqs, b->n_states, e);
 	if (rc == SL_OK)
 		rc = delete_seqs(s, "DELETE FROM queue_events WHERE seq=?",
 		                 b->event_seqs, b->n_events, e);
-	return tx_end(s, rc, e);
+	return as_tx_end(s, rc, e);
 }
 
 int
@@ -1017,16 +869,16 @@ agentstate_queue_count(struct agentstate *s, size_t *states, size_t *events,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prep(s, &st,
-	               "SELECT (SELECT count(*) FROM queue_states),"
-	               "(SELECT count(*) FROM queue_events)",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "SELECT (SELECT count(*) FROM queue_states),"
+	                  "(SELECT count(*) FROM queue_events)",
+	                  e)) != SL_OK)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*states = (size_t)sqlite3_column_int64(st, 0);
 		*events = (size_t)sqlite3_column_int64(st, 1);
 	} else {
-		rc = db_err(s, e, "queue");
+		rc = as_db_err(s, e, "queue");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -1039,18 +891,18 @@ agentstate_refused_mark(struct agentstate *s, const char *id, int64_t revision,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prep(s, &st,
-	               "INSERT INTO refused(id,revision,doc_sha256) "
-	               "VALUES(?1,?2,?3) ON CONFLICT(id) DO UPDATE SET "
-	               "revision=excluded.revision,"
-	               "doc_sha256=excluded.doc_sha256 WHERE "
-	               "refused.doc_sha256<>excluded.doc_sha256",
-	               e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "INSERT INTO refused(id,revision,doc_sha256) "
+	                  "VALUES(?1,?2,?3) ON CONFLICT(id) DO UPDATE SET "
+	                  "revision=excluded.revision,"
+	                  "doc_sha256=excluded.doc_sha256 WHERE "
+	                  "refused.doc_sha256<>excluded.doc_sha256",
+	                  e)) != SL_OK)
 		return rc;
-	bind_text(st, 1, id);
+	as_bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, revision);
-	bind_text(st, 3, doc_sha256);
-	if ((rc = run(s, st, e)) == SL_OK)
+	as_bind_text(st, 3, doc_sha256);
+	if ((rc = as_run(s, st, e)) == SL_OK)
 		*is_new = sqlite3_changes(s->db) > 0;
 	return rc;
 }

@@ -65,6 +65,7 @@ struct as_event {
 
 /* The last install or uninstall attempt of an update. */
 struct as_outcome {
+	char id[AS_ID_MAX];
 	int64_t revision;
 	char action[16];
 	char result[24];
@@ -86,6 +87,18 @@ void agentstate_close(struct agentstate *s);
 /* A random (version 4) UUID in canonical lowercase text. */
 void agentstate_uuid(char out[AS_ID_MAX]);
 
+/* Group many changes in one transaction (the module's own transactions
+ * nest inside it). agentstate_end commits when rc is SL_OK and nothing
+ * inside failed, else rolls back; it returns rc or the commit error. */
+int agentstate_begin(struct agentstate *s, struct err *e);
+int agentstate_end(struct agentstate *s, int rc, struct err *e);
+
+/* Small named values (free *out with free(); NULL when absent). */
+int agentstate_meta(struct agentstate *s, const char *key, char **out,
+                    struct err *e);
+int agentstate_set_meta(struct agentstate *s, const char *key,
+                        const char *value, struct err *e);
+
 /* Identity: SL_ENOTFOUND when this computer never registered. *id and
  * *token are freed with free(). */
 int agentstate_identity(struct agentstate *s, char **id, char **token,
@@ -106,18 +119,72 @@ int agentstate_view_apply(struct agentstate *s, bool full,
                           char *const *removed, size_t n_removed,
                           const char *anchor, struct err *e);
 
+/* Verification results are kept with each view entry: a document is
+ * verified when it enters the view (and again when the trusted keys change:
+ * fp is a fingerprint of the keyring), not at every detection. */
+struct as_check {
+	char id[AS_ID_MAX];
+	int64_t revision;
+	const char *refused; /* why it was refused, or NULL when accepted */
+	const char *title;   /* accepted: the update's title */
+	const char *rules;   /* accepted: compact JSON {"is_installed":..,
+	                      * "is_installable":..,"supersedes":[..],
+	                      * "prerequisites":[..]} */
+};
+
+/* Up to max entries (with documents and files) not checked under fp. */
+int agentstate_view_unchecked(struct agentstate *s, const char *fp, size_t max,
+                              struct as_entry **out, size_t *n, struct err *e);
+int agentstate_view_set_checked(struct agentstate *s, const struct as_check *c,
+                                const char *fp, struct err *e);
+
+/* One view entry as a detection reads it; valid during the callback. */
+struct as_row {
+	const char *id;
+	int64_t revision;
+	const char *action;
+	long long deadline;
+	const char *refused;       /* NULL when accepted */
+	const char *title, *rules; /* NULL when refused or not checked */
+};
+typedef int (*as_row_fn)(void *arg, const struct as_row *r, struct err *e);
+
+/* Call fn for every entry in id order; a non-SL_OK return stops. */
+int agentstate_view_scan(struct agentstate *s, as_row_fn fn, void *arg,
+                         struct err *e);
+
+/* One entry with its document and files; SL_ENOTFOUND when not in the
+ * view. Free with agentstate_entries_free(*out, 1). */
+int agentstate_view_get(struct agentstate *s, const char *id,
+                        struct as_entry **out, struct err *e);
+
+/* The files of one entry (free with agentstate_files_free()). */
+int agentstate_view_files(struct agentstate *s, const char *id,
+                          struct as_file **out, size_t *n, struct err *e);
+void agentstate_files_free(struct as_file *f, size_t n);
+
+/* Whether any view entry lists the file with this SHA-256. */
+int agentstate_file_wanted(struct agentstate *s, const char *sha256, bool *out,
+                           struct err *e);
+
 /* The whole view sorted by id; free with agentstate_entries_free(). */
 int agentstate_view_load(struct agentstate *s, struct as_entry **out, size_t *n,
                          struct err *e);
 void agentstate_entries_free(struct as_entry *ents, size_t n);
 
-/* Replace every update's state and queue them all for the report, in one
- * transaction. */
+/* Replace every update's state (st sorted by id), in one transaction.
+ * States that changed (or all of them, with queue_all) are queued for the
+ * report; *n_queued (may be NULL) says how many. */
 int agentstate_states_store(struct agentstate *s, const struct as_state *st,
-                            size_t n, struct err *e);
+                            size_t n, bool queue_all, size_t *n_queued,
+                            struct err *e);
 int agentstate_states_load(struct agentstate *s, struct as_state **out,
                            size_t *n, struct err *e);
 void agentstate_states_free(struct as_state *st, size_t n);
+
+/* Every id known installed, sorted (free each and the array). */
+int agentstate_installed_all(struct agentstate *s, char ***ids, size_t *n,
+                             struct err *e);
 
 /* Whether an update is known installed (by this agent or by detection). */
 int agentstate_installed(struct agentstate *s, const char *id, bool *out,
@@ -129,6 +196,11 @@ int agentstate_set_installed(struct agentstate *s, const char *id,
 int agentstate_outcome(struct agentstate *s, const char *id,
                        struct as_outcome *out, struct err *e);
 void agentstate_outcome_clear(struct as_outcome *o);
+/* Every recorded attempt, sorted by id; free with
+ * agentstate_outcomes_free(). */
+int agentstate_outcomes_all(struct agentstate *s, struct as_outcome **out,
+                            size_t *n, struct err *e);
+void agentstate_outcomes_free(struct as_outcome *o, size_t n);
 
 /* Journal: called right before an installer starts. */
 int agentstate_journal_begin(struct agentstate *s, const char *id,

@@ -24,21 +24,20 @@ queue_simple(struct agent *a, const struct det_update *x, const char *kind,
 	struct err e;
 
 	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.id, sizeof(ev.id), "%s", x->en->id);
-	ev.revision = x->en->revision;
+	snprintf(ev.id, sizeof(ev.id), "%s", x->id);
+	ev.revision = x->revision;
 	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
 	snprintf(ev.result, sizeof(ev.result), "%s", result);
 	ev.exit_code = code;
 	ev.output = output;
 	if (agentstate_queue_event(a->st, &ev, &e) != SL_OK)
-		log_error("queueing a %s event for %s: %s", kind, x->en->id,
-		          e.msg);
+		log_error("queueing a %s event for %s: %s", kind, x->id, e.msg);
 }
 
 /* Make every file of x present under downloads/<sha256>; paths[i] gets
  * its path (freed by the caller). */
 static int
-download_all(struct agent *a, const struct det_update *x, char **paths,
+download_all(struct agent *a, const struct as_entry *en, char **paths,
              struct err *e)
 {
 	struct httpc_opts o = {0};
@@ -47,8 +46,8 @@ download_all(struct agent *a, const struct det_update *x, char **paths,
 
 	o.max_bytes_per_s = a->cfg->bandwidth_limit;
 	o.timeout_s = 24 * 3600;
-	for (size_t i = 0; i < x->en->n_files; i++) {
-		const struct as_file *f = &x->en->files[i];
+	for (size_t i = 0; i < en->n_files; i++) {
+		const struct as_file *f = &en->files[i];
 		size_t n = strlen(a->downloads) + 1 + 64 + 1;
 
 		if ((paths[i] = malloc(n)) == NULL)
@@ -57,7 +56,7 @@ download_all(struct agent *a, const struct det_update *x, char **paths,
 		if (stat(paths[i], &sb) == 0 && (uint64_t)sb.st_size == f->size)
 			continue;
 		log_info("downloading %s (%llu bytes) for %s", f->url,
-		         (unsigned long long)f->size, x->en->id);
+		         (unsigned long long)f->size, en->id);
 		if ((rc = httpc_download(f->url, paths[i], f->size, f->sha256,
 		                         &o, e)) != SL_OK)
 			return err_prefix(e, "download %s", f->url);
@@ -67,67 +66,105 @@ download_all(struct agent *a, const struct det_update *x, char **paths,
 
 /* The document's files in the order of u->files, matched by hash. */
 static int
-map_paths(const struct det_update *x, char **by_entry, const char **out,
-          struct err *e)
+map_paths(const struct as_entry *en, const struct update *u, char **by_entry,
+          const char **out, struct err *e)
 {
-	for (size_t i = 0; i < x->u->n_files; i++) {
+	for (size_t i = 0; i < u->n_files; i++) {
 		out[i] = NULL;
-		for (size_t k = 0; k < x->en->n_files; k++)
-			if (strcmp(x->en->files[k].sha256,
-			           x->u->files[i].sha256) == 0)
+		for (size_t k = 0; k < en->n_files; k++)
+			if (strcmp(en->files[k].sha256, u->files[i].sha256) ==
+			    0)
 				out[i] = by_entry[k];
 		if (out[i] == NULL)
 			return err_set(e, SL_ENOTFOUND,
 			               "the server lists no URL for file %s",
-			               x->u->files[i].name);
+			               u->files[i].name);
 	}
 	return SL_OK;
 }
 
+enum run_result { RUN_OK, RUN_FAILED, RUN_SKIPPED };
+
+/* Load the entry and verify its document once more right before use. */
+static int
+load(struct agent *a, const struct det_update *x, struct as_entry **en,
+     struct update **u, struct err *e)
+{
+	int rc;
+
+	if ((rc = agentstate_view_get(a->st, x->id, en, e)) != SL_OK)
+		return rc;
+	if ((*en)->revision != x->revision)
+		rc = err_set(e, SL_ECONFLICT,
+		             "revision changed since the detection");
+	else
+		rc = agent_load_update(a, *en, u, e);
+	if (rc != SL_OK) {
+		agentstate_entries_free(*en, 1);
+		*en = NULL;
+	}
+	return rc;
+}
+
 /* Download and run one installer; the result is recorded and queued. */
 static int
-run_one(struct agent *a, struct det_update *x, bool uninstall, bool *succeeded,
-        struct err *e)
+run_one(struct agent *a, struct det_update *x, bool uninstall,
+        enum run_result *res, struct err *e)
 {
 	const char *kind = uninstall ? "uninstall" : "install";
-	bool need_files =
-	        !(uninstall && strcmp(x->u->install.handler, "dpkg") == 0);
-	char **paths = calloc(x->en->n_files + 1, sizeof(char *));
-	const char **upaths = calloc(x->u->n_files + 1, sizeof(char *));
+	struct as_entry *en = NULL;
+	struct update *u = NULL;
+	char **paths = NULL;
+	const char **upaths = NULL;
 	struct install_outcome oc;
 	struct install_job job;
 	struct as_event ev;
 	struct err de;
+	bool need_files;
 	int rc = SL_OK;
 
-	*succeeded = false;
+	*res = RUN_FAILED;
 	memset(&oc, 0, sizeof(oc));
+	err_clear(&de);
+	if (load(a, x, &en, &u, &de) != SL_OK) {
+		log_error("update %s: not run: %s", x->id, de.msg);
+		queue_simple(a, x, "verify", "failure", -1, de.msg);
+		goto out;
+	}
+	if (uninstall && u->install.uninstall_arguments == NULL) {
+		log_warn("update %s is approved for removal but cannot be "
+		         "uninstalled (no uninstall_arguments)",
+		         x->id);
+		*res = RUN_SKIPPED;
+		goto out;
+	}
+	need_files = !(uninstall && strcmp(u->install.handler, "dpkg") == 0);
+	paths = calloc(en->n_files + 1, sizeof(char *));
+	upaths = calloc(u->n_files + 1, sizeof(char *));
 	if (paths == NULL || upaths == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	err_clear(&de);
-	if (need_files && (download_all(a, x, paths, &de) != SL_OK ||
-	                   map_paths(x, paths, upaths, &de) != SL_OK)) {
-		log_error("update %s: %s", x->en->id, de.msg);
+	if (need_files && (download_all(a, en, paths, &de) != SL_OK ||
+	                   map_paths(en, u, paths, upaths, &de) != SL_OK)) {
+		log_error("update %s: %s", x->id, de.msg);
 		queue_simple(a, x, "download", "failure", -1, de.msg);
 		goto out;
 	}
 	memset(&job, 0, sizeof(job));
-	job.u = x->u;
+	job.u = u;
 	job.uninstall = uninstall;
 	job.root = a->cfg->root;
 	job.paths = need_files ? upaths : NULL;
 	job.work_dir = a->work;
 	job.default_timeout_s = (int)a->cfg->install_timeout;
 	job.kill_grace_s = a->kill_grace_s;
-	if ((rc = agentstate_journal_begin(a->st, x->en->id, x->en->revision,
-	                                   kind, e)) != SL_OK)
+	if ((rc = agentstate_journal_begin(a->st, x->id, x->revision, kind,
+	                                   e)) != SL_OK)
 		goto out;
 	log_info("%s %s revision %lld (%s): starting %s handler",
-	         uninstall ? "removing" : "installing", x->en->id,
-	         (long long)x->en->revision, x->u->title,
-	         x->u->install.handler);
+	         uninstall ? "removing" : "installing", x->id,
+	         (long long)x->revision, u->title, u->install.handler);
 	if ((rc = install_run(&oc, &job, e)) != SL_OK) {
 		/* Could not even prepare: a failure, recorded like any. */
 		oc.result = INSTALL_FAILURE;
@@ -136,8 +173,8 @@ run_one(struct agent *a, struct det_update *x, bool uninstall, bool *succeeded,
 		rc = SL_OK;
 	}
 	memset(&ev, 0, sizeof(ev));
-	snprintf(ev.id, sizeof(ev.id), "%s", x->en->id);
-	ev.revision = x->en->revision;
+	snprintf(ev.id, sizeof(ev.id), "%s", x->id);
+	ev.revision = x->revision;
 	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
 	snprintf(ev.result, sizeof(ev.result), "%s",
 	         install_result_name(oc.result));
@@ -146,18 +183,21 @@ run_one(struct agent *a, struct det_update *x, bool uninstall, bool *succeeded,
 	if ((rc = agentstate_journal_finish(a->st, &ev, oc.detail, a->boot_id,
 	                                    e)) != SL_OK)
 		goto out;
-	*succeeded = oc.result != INSTALL_FAILURE;
-	if (*succeeded)
-		log_info("%s %s: %s (%s)", kind, x->en->id,
+	if (oc.result != INSTALL_FAILURE) {
+		*res = RUN_OK;
+		log_info("%s %s: %s (%s)", kind, x->id,
 		         install_result_name(oc.result), oc.detail);
-	else
-		log_error("%s %s: failure (%s)", kind, x->en->id, oc.detail);
+	} else {
+		log_error("%s %s: failure (%s)", kind, x->id, oc.detail);
+	}
 out:
 	install_outcome_clear(&oc);
-	for (size_t i = 0; paths && i < x->en->n_files; i++)
+	for (size_t i = 0; paths && en && i < en->n_files; i++)
 		free(paths[i]);
 	free(paths);
 	free(upaths);
+	update_free(u);
+	agentstate_entries_free(en, en ? 1 : 0);
 	return rc;
 }
 
@@ -170,10 +210,8 @@ want(struct detection *d, struct det_update *x, unsigned char *wanted)
 	if (wanted[i])
 		return;
 	wanted[i] = 1;
-	for (size_t k = 0;
-	     x->u && x->u->prerequisites && x->u->prerequisites[k]; k++) {
-		struct det_update *p =
-		        detection_find(d, x->u->prerequisites[k]);
+	for (size_t k = 0; x->prerequisites && x->prerequisites[k]; k++) {
+		struct det_update *p = detection_find(d, x->prerequisites[k]);
 		if (p != NULL && p->candidate)
 			want(d, p, wanted);
 	}
@@ -184,11 +222,10 @@ static const char *
 failed_prerequisite(struct detection *d, struct det_update *x,
                     const unsigned char *failed)
 {
-	for (size_t k = 0; x->u->prerequisites && x->u->prerequisites[k]; k++) {
-		struct det_update *p =
-		        detection_find(d, x->u->prerequisites[k]);
+	for (size_t k = 0; x->prerequisites && x->prerequisites[k]; k++) {
+		struct det_update *p = detection_find(d, x->prerequisites[k]);
 		if (p != NULL && failed[p - d->ups])
-			return p->en->id;
+			return p->id;
 	}
 	return NULL;
 }
@@ -201,7 +238,7 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 	unsigned char *failed = calloc(d->n ? d->n : 1, 1);
 	long long now = (long long)time(NULL);
 	size_t done = 0, nfail = 0;
-	bool ok;
+	enum run_result res;
 	int rc = SL_OK;
 
 	if (wanted == NULL || failed == NULL) {
@@ -210,9 +247,8 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *x = &d->ups[i];
-		bool due = !due_only ||
-		           (x->en->deadline != 0 && x->en->deadline <= now &&
-		            !x->last_failed);
+		bool due = !due_only || (x->deadline != 0 &&
+		                         x->deadline <= now && !x->last_failed);
 		if (due && x->candidate && !x->blocked)
 			want(d, x, wanted);
 	}
@@ -228,37 +264,30 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 		if ((pf = failed_prerequisite(d, x, failed)) != NULL) {
 			log_warn("update %s: not installed: prerequisite %s "
 			         "failed",
-			         x->en->id, pf);
+			         x->id, pf);
 			failed[i] = 1;
 			continue;
 		}
-		if ((rc = run_one(a, x, false, &ok, e)) != SL_OK)
+		if ((rc = run_one(a, x, false, &res, e)) != SL_OK)
 			goto out;
-		failed[i] = !ok;
-		nfail += !ok;
-		done++;
+		failed[i] = res != RUN_OK;
+		nfail += res == RUN_FAILED;
+		done += res != RUN_SKIPPED;
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *x = &d->ups[i];
-		bool due = !due_only ||
-		           (x->en->deadline != 0 && x->en->deadline <= now &&
-		            !x->last_failed);
-		if (!due || x->u == NULL ||
-		    strcmp(x->en->action, "uninstall") != 0 ||
+		bool due = !due_only || (x->deadline != 0 &&
+		                         x->deadline <= now && !x->last_failed);
+		if (!due || !x->accepted ||
+		    strcmp(x->action, "uninstall") != 0 ||
 		    strncmp(x->state, "installed", 9) != 0)
 			continue;
 		if (stop != NULL && *stop)
 			break;
-		if (x->u->install.uninstall_arguments == NULL) {
-			log_warn("update %s is approved for removal but cannot "
-			         "be uninstalled (no uninstall_arguments)",
-			         x->en->id);
-			continue;
-		}
-		if ((rc = run_one(a, x, true, &ok, e)) != SL_OK)
+		if ((rc = run_one(a, x, true, &res, e)) != SL_OK)
 			goto out;
-		nfail += !ok;
-		done++;
+		nfail += res == RUN_FAILED;
+		done += res != RUN_SKIPPED;
 	}
 	if (n_done != NULL)
 		*n_done = done;

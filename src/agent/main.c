@@ -110,7 +110,7 @@ evaluate_step(struct agent *a, struct detection **d)
 		return 1;
 	}
 	log_summary(*d);
-	agent_prune_downloads(a, *d);
+	agent_prune_downloads(a);
 	return 0;
 }
 

@@ -188,7 +188,7 @@ test_queue(void **state)
 	struct as_event ev;
 	struct as_batch b;
 	json_t *body = NULL;
-	size_t n = 0, qs = 0, qe = 0;
+	size_t n = 0, qs = 0, qe = 0, nq = 0;
 	struct err e;
 
 	/* Empty queue: no body. */
@@ -198,7 +198,9 @@ test_queue(void **state)
 
 	state_of(&st[0], ID_A, "needed", NULL);
 	state_of(&st[1], ID_B, "not-applicable", "superseded by " ID_A);
-	assert_int_equal(agentstate_states_store(f->s, st, 2, &e), SL_OK);
+	assert_int_equal(agentstate_states_store(f->s, st, 2, false, &nq, &e),
+	                 SL_OK);
+	assert_int_equal(nq, 2);
 	assert_int_equal(agentstate_states_load(f->s, &loaded, &n, &e), SL_OK);
 	assert_int_equal(n, 2);
 	agentstate_states_free(loaded, n);
@@ -238,7 +240,9 @@ test_queue(void **state)
 	/* While the batch is in flight, A's state changes: the ack must not
 	 * drop the newer state. */
 	state_of(&st[0], ID_A, "installed", NULL);
-	assert_int_equal(agentstate_states_store(f->s, st, 1, &e), SL_OK);
+	assert_int_equal(agentstate_states_store(f->s, st, 1, false, &nq, &e),
+	                 SL_OK);
+	assert_int_equal(nq, 1);
 	assert_int_equal(agentstate_queue_ack(f->s, &b, &e), SL_OK);
 	agentstate_batch_free(&b);
 	json_decref(body);
@@ -260,6 +264,51 @@ test_queue(void **state)
 	assert_int_equal(agentstate_open(&f->s, f->db, &e), SL_OK);
 	assert_int_equal(agentstate_queue_count(f->s, &qs, &qe, &e), SL_OK);
 	assert_int_equal(qs, 1);
+}
+
+/* Only changed states are queued; queue_all queues every one. */
+static void
+test_states_diff(void **state)
+{
+	struct fx *f = *state;
+	struct as_state st[3], *loaded = NULL;
+	size_t nq = 9, n = 0, qs = 0, qe = 0;
+	struct as_batch b;
+	json_t *body = NULL;
+	struct err e;
+
+	state_of(&st[0], ID_A, "needed", NULL);
+	state_of(&st[1], ID_B, "installed", NULL);
+	state_of(&st[2], ID_C, "failed", "exit code 1");
+	assert_int_equal(agentstate_states_store(f->s, st, 3, false, &nq, &e),
+	                 SL_OK);
+	assert_int_equal(nq, 3);
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+	                 SL_OK);
+	assert_int_equal(agentstate_queue_ack(f->s, &b, &e), SL_OK);
+	agentstate_batch_free(&b);
+	json_decref(body);
+	/* Same states again: nothing to report. A new title is stored but
+	 * not reported (the server has the title). */
+	st[1].title = "New title";
+	assert_int_equal(agentstate_states_store(f->s, st, 3, false, &nq, &e),
+	                 SL_OK);
+	assert_int_equal(nq, 0);
+	assert_int_equal(agentstate_queue_count(f->s, &qs, &qe, &e), SL_OK);
+	assert_int_equal(qs, 0);
+	/* A detail change is a change; B leaving the view deletes it. */
+	st[1] = st[2];
+	st[1].detail = "exit code 2";
+	assert_int_equal(agentstate_states_store(f->s, st, 2, false, &nq, &e),
+	                 SL_OK);
+	assert_int_equal(nq, 1);
+	assert_int_equal(agentstate_states_load(f->s, &loaded, &n, &e), SL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(loaded[1].detail, "exit code 2");
+	agentstate_states_free(loaded, n);
+	assert_int_equal(agentstate_states_store(f->s, st, 2, true, &nq, &e),
+	                 SL_OK);
+	assert_int_equal(nq, 2);
 }
 
 static void
@@ -458,6 +507,7 @@ main(void)
 	        T(test_identity),
 	        T(test_view),
 	        T(test_queue),
+	        T(test_states_diff),
 	        T(test_event_ids_stable),
 	        T(test_batches_are_bounded),
 	        T(test_journal),

@@ -1,0 +1,671 @@
+/*
+ * evaluate: from the stored view to a state for every approved update
+ * (see agent.h).
+ *
+ * Trust: the server only transports documents. A document is verified
+ * against the agent's own trusted keys when it enters the view (and again
+ * whenever those keys change); what detection needs from it (title, rule
+ * trees, supersedes, prerequisites) is kept next to it, so a detection over
+ * tens of thousands of updates parses only small rule trees. A refused
+ * document is never used; its refusal is reported once. Before an
+ * installer runs, its document is verified again (apply.c).
+ */
+#include "agent.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "hash.h"
+#include "log.h"
+#include "rules.h"
+#include "sign.h"
+
+#define CHECK_CHUNK       256
+#define FULL_REPORT_EVERY (24 * 3600) /* all states, not only changes */
+
+/* --- verification --------------------------------------------------------*/
+
+int
+agent_load_update(struct agent *a, const struct as_entry *en,
+                  struct update **out, struct err *e)
+{
+	const json_t *doc = NULL;
+	struct update *u = NULL;
+	json_error_t je;
+	json_t *env;
+	int rc;
+
+	if ((env = json_loads(en->document, 0, &je)) == NULL)
+		return err_set(e, SL_EPARSE, "document: %s", je.text);
+	if ((rc = sign_envelope_verify(env, &a->cfg->keyring, &doc, e)) !=
+	            SL_OK ||
+	    (rc = update_from_json(&u, doc, e)) != SL_OK)
+		goto out;
+	if (strcmp(u->id, en->id) != 0 || u->revision != en->revision) {
+		rc = err_set(e, SL_EVERIFY,
+		             "the signed document is %s revision %lld, not "
+		             "revision %lld of this update",
+		             u->id, (long long)u->revision,
+		             (long long)en->revision);
+		goto out;
+	}
+	*out = u;
+	u = NULL;
+out:
+	update_free(u);
+	json_decref(env);
+	return rc;
+}
+
+/* A fingerprint of the trusted keys: documents checked under another set
+ * are checked again. */
+static void
+keyring_fp(const struct sign_keyring *kr, char fp[HASH_HEX_LEN + 1])
+{
+	struct hash_ctx h;
+
+	hash_init(&h);
+	for (size_t i = 0; i < kr->n; i++)
+		hash_update(&h, kr->keys[i].pk, sizeof(kr->keys[i].pk));
+	hash_final_hex(&h, fp);
+}
+
+static json_t *
+id_list(char *const *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && l && l[i]; i++)
+		json_array_append_new(a, json_string(l[i]));
+	return a;
+}
+
+/* What detection keeps of an accepted document (compact JSON). */
+static char *
+rules_text(const struct update *u)
+{
+	json_t *o =
+	        json_pack("{s:O, s:O, s:o, s:o}", "is_installed",
+	                  u->is_installed, "is_installable", u->is_installable,
+	                  "supersedes", id_list(u->supersedes), "prerequisites",
+	                  id_list(u->prerequisites));
+	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return t;
+}
+
+static int
+queue_refusal(struct agent *a, const struct as_entry *en, const char *why,
+              struct err *e)
+{
+	char sha[HASH_HEX_LEN + 1];
+	struct as_event ev;
+	bool is_new = false;
+	int rc;
+
+	hash_buf_hex(en->document, strlen(en->document), sha);
+	if ((rc = agentstate_refused_mark(a->st, en->id, en->revision, sha,
+	                                  &is_new, e)) != SL_OK ||
+	    !is_new)
+		return rc;
+	log_warn("update %s revision %lld: metadata refused: %s", en->id,
+	         (long long)en->revision, why);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.id, sizeof(ev.id), "%s", en->id);
+	ev.revision = en->revision;
+	snprintf(ev.kind, sizeof(ev.kind), "verify");
+	snprintf(ev.result, sizeof(ev.result), "failure");
+	ev.exit_code = -1;
+	ev.output = why;
+	return agentstate_queue_event(a->st, &ev, e);
+}
+
+static int
+check_one(struct agent *a, const struct as_entry *en, const char *fp,
+          struct err *e)
+{
+	struct update *u = NULL;
+	struct as_check c;
+	struct err ve;
+	char *rules = NULL;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.id, sizeof(c.id), "%s", en->id);
+	c.revision = en->revision;
+	err_clear(&ve);
+	if (agent_load_update(a, en, &u, &ve) == SL_OK) {
+		if ((rules = rules_text(u)) == NULL) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		c.title = u->title;
+		c.rules = rules;
+	} else {
+		c.refused = ve.msg;
+		if ((rc = queue_refusal(a, en, ve.msg, e)) != SL_OK)
+			goto out;
+	}
+	rc = agentstate_view_set_checked(a->st, &c, fp, e);
+out:
+	free(rules);
+	update_free(u);
+	return rc;
+}
+
+/* Verify every entry not yet checked under the current keys. */
+static int
+check_view(struct agent *a, struct err *e)
+{
+	char fp[HASH_HEX_LEN + 1];
+	struct as_entry *ents = NULL;
+	size_t n = 0, total = 0;
+	int rc;
+
+	keyring_fp(&a->cfg->keyring, fp);
+	for (;;) {
+		if ((rc = agentstate_view_unchecked(a->st, fp, CHECK_CHUNK,
+		                                    &ents, &n, e)) != SL_OK)
+			return rc;
+		if (n == 0)
+			break;
+		if ((rc = agentstate_begin(a->st, e)) == SL_OK) {
+			for (size_t i = 0; rc == SL_OK && i < n; i++)
+				rc = check_one(a, &ents[i], fp, e);
+			rc = agentstate_end(a->st, rc, e);
+		}
+		agentstate_entries_free(ents, n);
+		ents = NULL;
+		total += n;
+		if (rc != SL_OK)
+			return rc;
+	}
+	if (total > 0)
+		log_debug("verified %zu document(s)", total);
+	return SL_OK;
+}
+
+/* --- the detection --------------------------------------------------------*/
+
+static void
+list_free(char **l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+void
+detection_free(struct detection *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->ups[i].title);
+		free(d->ups[i].detail);
+		list_free(d->ups[i].supersedes);
+		list_free(d->ups[i].prerequisites);
+	}
+	free(d->ups);
+	free(d->order);
+	free(d);
+}
+
+struct det_update *
+detection_find(struct detection *d, const char *id)
+{
+	size_t lo = 0, hi = d->n;
+
+	/* The view is scanned in id order. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->ups[mid].id, id);
+		if (c == 0)
+			return &d->ups[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static bool
+is_installed_state(const struct det_update *x)
+{
+	return strcmp(x->state, "installed") == 0 ||
+	       strcmp(x->state, "installed-pending-reboot") == 0;
+}
+
+static bool
+is_needed_state(const struct det_update *x)
+{
+	return strcmp(x->state, "needed") == 0 ||
+	       strcmp(x->state, "downloaded") == 0 ||
+	       strcmp(x->state, "failed") == 0;
+}
+
+static void set_state(struct det_update *x, const char *state, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_state(struct det_update *x, const char *state, const char *fmt, ...)
+{
+	char text[ERR_MSG_MAX + 64];
+	va_list ap;
+
+	snprintf(x->state, sizeof(x->state), "%s", state);
+	free(x->detail);
+	x->detail = NULL;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+		x->detail = strdup(text); /* NULL on ENOMEM: no detail */
+	}
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static int
+cmp_outcome(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct as_outcome *)elem)->id);
+}
+
+/* What one scan needs at hand. */
+struct scan {
+	struct agent *a;
+	struct detection *d;
+	struct rules_ctx *rules;
+	char **installed; /* known installed ids, sorted */
+	size_t n_installed;
+	struct as_outcome *outcomes; /* sorted by id */
+	size_t n_outcomes;
+	size_t *mark_on, *mark_off; /* indexes whose installed mark changes */
+	size_t n_on, n_off;
+};
+
+static bool
+known_installed(const struct scan *sc, const char *id)
+{
+	return bsearch(&id, sc->installed, sc->n_installed, sizeof(char *),
+	               cmp_str) != NULL;
+}
+
+/* update_installed: evaluated installed in this detection, else known
+ * installed locally (installed by this agent or seen by an earlier
+ * detection). */
+static bool
+lookup_installed(void *arg, const char *id)
+{
+	struct scan *sc = arg;
+	struct det_update *x = detection_find(sc->d, id);
+
+	if (x != NULL && x->accepted && x->state[0] != '\0')
+		return is_installed_state(x);
+	return known_installed(sc, id);
+}
+
+static int
+str_list(char ***out, const json_t *a, struct err *e)
+{
+	size_t i, n = json_array_size(a);
+	const json_t *v;
+	char **l;
+
+	*out = NULL;
+	if (n == 0)
+		return SL_OK;
+	if ((l = calloc(n + 1, sizeof(*l))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	json_array_foreach(a, i, v)
+	{
+		if ((l[i] = strdup(json_string_value(v) ? json_string_value(v)
+		                                        : "")) == NULL) {
+			list_free(l);
+			return err_set(e, SL_ENOMEM, "out of memory");
+		}
+	}
+	*out = l;
+	return SL_OK;
+}
+
+static bool
+files_present(struct agent *a, const struct det_update *x)
+{
+	struct as_file *f = NULL;
+	char path[4200];
+	struct stat sb;
+	size_t n = 0;
+	bool ok = true;
+
+	if (agentstate_view_files(a->st, x->id, &f, &n, NULL) != SL_OK)
+		return false;
+	for (size_t i = 0; ok && i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->downloads,
+		         f[i].sha256);
+		ok = stat(path, &sb) == 0 && (uint64_t)sb.st_size == f[i].size;
+	}
+	agentstate_files_free(f, n);
+	return ok;
+}
+
+/* The update's own state from its rules and its history. */
+static int
+evaluate_rules(struct scan *sc, size_t idx, const json_t *rules, struct err *e)
+{
+	struct det_update *x = &sc->d->ups[idx];
+	const struct as_outcome *oc;
+	struct err re;
+	bool inst = false, able = false, pending, has_oc, known = false;
+	struct agent *a = sc->a;
+	size_t **mark, *nmark, *nl;
+
+	err_clear(&re);
+	oc = bsearch(x->id, sc->outcomes, sc->n_outcomes, sizeof(*oc),
+	             cmp_outcome);
+	has_oc = oc != NULL && oc->revision == x->revision;
+	x->last_failed = has_oc && strcmp(oc->result, "failure") == 0 &&
+	                 strcmp(oc->action, x->action) == 0;
+	pending = has_oc && strcmp(oc->action, "install") == 0 &&
+	          strcmp(oc->result, "reboot-required") == 0 &&
+	          a->boot_id[0] != '\0' && strcmp(oc->boot_id, a->boot_id) == 0;
+	if (rules_eval(sc->rules, json_object_get(rules, "is_installed"), &inst,
+	               &re) != SL_OK) {
+		log_warn("update %s: is_installed: %s", x->id, re.msg);
+		set_state(x, "not-applicable", "is_installed: %s", re.msg);
+		return SL_OK;
+	}
+	known = true;
+	if (pending) {
+		set_state(x, "installed-pending-reboot", "reboot required");
+	} else if (inst) {
+		set_state(x, "installed", NULL);
+	} else if (strcmp(x->action, "uninstall") == 0) {
+		set_state(x, "not-applicable",
+		          "approved for removal; not installed");
+	} else if (rules_eval(sc->rules,
+	                      json_object_get(rules, "is_installable"), &able,
+	                      &re) != SL_OK) {
+		log_warn("update %s: is_installable: %s", x->id, re.msg);
+		set_state(x, "not-applicable", "is_installable: %s", re.msg);
+	} else if (!able) {
+		set_state(x, "not-applicable", NULL);
+	} else {
+		x->candidate = true;
+		if (x->last_failed)
+			set_state(x, "failed", "%s",
+			          oc->detail ? oc->detail : "failed");
+		else if (files_present(a, x))
+			set_state(x, "downloaded", NULL);
+		else
+			set_state(x, "needed", NULL);
+	}
+	/* Keep the local "known installed" marks in step with the rules;
+	 * collected here, written in the states' transaction. */
+	if (known && is_installed_state(x) != known_installed(sc, x->id)) {
+		bool on = is_installed_state(x);
+		mark = on ? &sc->mark_on : &sc->mark_off;
+		nmark = on ? &sc->n_on : &sc->n_off;
+		nl = realloc(*mark, (*nmark + 1) * sizeof(*nl));
+		if (nl == NULL)
+			return err_set(e, SL_ENOMEM, "out of memory");
+		*mark = nl;
+		nl[(*nmark)++] = idx;
+	}
+	return SL_OK;
+}
+
+static int
+scan_row(void *arg, const struct as_row *r, struct err *e)
+{
+	struct scan *sc = arg;
+	struct detection *d = sc->d;
+	struct det_update *x;
+	json_error_t je;
+	json_t *rules = NULL;
+	int rc = SL_OK;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		x = realloc(d->ups, cap * sizeof(*x));
+		if (x == NULL)
+			return err_set(e, SL_ENOMEM, "out of memory");
+		d->ups = x;
+		d->cap = cap;
+	}
+	x = &d->ups[d->n++]; /* counted now: detection_free releases it */
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%s", r->id);
+	x->revision = r->revision;
+	snprintf(x->action, sizeof(x->action), "%s", r->action);
+	x->deadline = r->deadline;
+	if (r->refused != NULL || r->rules == NULL) {
+		set_state(x, "not-applicable", "refused: %s",
+		          r->refused ? r->refused : "not verified");
+		return SL_OK;
+	}
+	if ((rules = json_loads(r->rules, 0, &je)) == NULL) {
+		set_state(x, "not-applicable", "stored rules: %s", je.text);
+		return SL_OK;
+	}
+	x->accepted = true;
+	if (r->title && (x->title = strdup(r->title)) == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+	if (rc == SL_OK)
+		rc = str_list(&x->supersedes,
+		              json_object_get(rules, "supersedes"), e);
+	if (rc == SL_OK)
+		rc = str_list(&x->prerequisites,
+		              json_object_get(rules, "prerequisites"), e);
+	if (rc == SL_OK)
+		rc = evaluate_rules(sc, d->n - 1, rules, e);
+	json_decref(rules);
+	return rc;
+}
+
+/* An update superseded by an approved, applicable update is not offered. */
+static void
+apply_supersedence(struct detection *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct det_update *s = &d->ups[i];
+		if (!s->accepted || strcmp(s->action, "install") != 0 ||
+		    !(is_needed_state(s) || is_installed_state(s)))
+			continue;
+		for (size_t k = 0; s->supersedes && s->supersedes[k]; k++) {
+			struct det_update *x =
+			        detection_find(d, s->supersedes[k]);
+			if (x == NULL || x == s || !x->candidate)
+				continue;
+			x->candidate = false;
+			set_state(x, "not-applicable", "superseded by %s",
+			          s->id);
+		}
+	}
+}
+
+/* A candidate whose prerequisite is neither installed nor itself an
+ * unblocked candidate waits (to a fixed point, for chains). */
+static void
+apply_prerequisites(struct scan *sc)
+{
+	struct detection *d = sc->d;
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < d->n; i++) {
+			struct det_update *x = &d->ups[i];
+			if (!x->candidate || x->blocked)
+				continue;
+			for (size_t k = 0;
+			     x->prerequisites && x->prerequisites[k]; k++) {
+				const char *pid = x->prerequisites[k];
+				struct det_update *p = detection_find(d, pid);
+
+				if (p != NULL &&
+				    (is_installed_state(p) ||
+				     (p->candidate && !p->blocked)))
+					continue;
+				if (p == NULL && known_installed(sc, pid))
+					continue;
+				x->blocked = true;
+				set_state(x, x->state,
+				          "waiting for prerequisite %s", pid);
+				changed = true;
+				break;
+			}
+		}
+	}
+}
+
+/* Depth-first: prerequisites before the updates that need them. */
+static void
+order_visit(struct detection *d, size_t i, unsigned char *mark, size_t *n)
+{
+	struct det_update *x = &d->ups[i];
+
+	if (mark[i])
+		return;
+	mark[i] = 1;
+	for (size_t k = 0; x->prerequisites && x->prerequisites[k]; k++) {
+		struct det_update *p = detection_find(d, x->prerequisites[k]);
+		if (p != NULL)
+			order_visit(d, (size_t)(p - d->ups), mark, n);
+	}
+	d->order[(*n)++] = i;
+}
+
+/* Store states (queueing the changed ones, or all once a day and after a
+ * full sync) and the installed marks, in one transaction. */
+static int
+store(struct scan *sc, struct err *e)
+{
+	struct agent *a = sc->a;
+	struct detection *d = sc->d;
+	struct as_state *st = calloc(d->n ? d->n : 1, sizeof(*st));
+	char *flag = NULL, *last = NULL, now_s[24];
+	long long now = (long long)time(NULL);
+	bool all;
+	int rc;
+
+	if (st == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = agentstate_meta(a->st, "report_all", &flag, e)) != SL_OK ||
+	    (rc = agentstate_meta(a->st, "full_report_at", &last, e)) != SL_OK)
+		goto out;
+	all = (flag && strcmp(flag, "1") == 0) || last == NULL ||
+	      now - strtoll(last, NULL, 10) >= FULL_REPORT_EVERY;
+	for (size_t i = 0; i < d->n; i++) {
+		struct det_update *x = &d->ups[i];
+		snprintf(st[i].id, sizeof(st[i].id), "%s", x->id);
+		st[i].revision = x->revision;
+		snprintf(st[i].state, sizeof(st[i].state), "%s", x->state);
+		st[i].detail = x->detail;
+		st[i].title = x->title;
+	}
+	snprintf(now_s, sizeof(now_s), "%lld", now);
+	if ((rc = agentstate_begin(a->st, e)) != SL_OK)
+		goto out;
+	for (size_t i = 0; rc == SL_OK && i < sc->n_on; i++) {
+		struct det_update *x = &d->ups[sc->mark_on[i]];
+		rc = agentstate_set_installed(a->st, x->id, x->revision, true,
+		                              e);
+	}
+	for (size_t i = 0; rc == SL_OK && i < sc->n_off; i++)
+		rc = agentstate_set_installed(a->st, d->ups[sc->mark_off[i]].id,
+		                              0, false, e);
+	if (rc == SL_OK)
+		rc = agentstate_states_store(a->st, st, d->n, all, &d->n_queued,
+		                             e);
+	if (rc == SL_OK && all)
+		rc = agentstate_set_meta(a->st, "full_report_at", now_s, e);
+	if (rc == SL_OK && all)
+		rc = agentstate_set_meta(a->st, "report_all", NULL, e);
+	rc = agentstate_end(a->st, rc, e);
+out:
+	free(flag);
+	free(last);
+	free(st);
+	return rc;
+}
+
+int
+agent_evaluate(struct detection **out, struct agent *a, struct err *e)
+{
+	struct detection *d = calloc(1, sizeof(*d));
+	unsigned char *mark = NULL;
+	struct scan sc;
+	size_t n_order = 0;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.a = a;
+	sc.d = d;
+	if (d == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = check_view(a, e)) != SL_OK ||
+	    (rc = agentstate_installed_all(a->st, &sc.installed,
+	                                   &sc.n_installed, e)) != SL_OK ||
+	    (rc = agentstate_outcomes_all(a->st, &sc.outcomes, &sc.n_outcomes,
+	                                  e)) != SL_OK)
+		goto out;
+	if ((rc = rules_ctx_new(&sc.rules, a->cfg->root, e)) != SL_OK) {
+		err_prefix(e, "root %s", a->cfg->root);
+		goto out;
+	}
+	rules_ctx_set_update_lookup(sc.rules, lookup_installed, &sc);
+	if ((rc = agentstate_view_scan(a->st, scan_row, &sc, e)) != SL_OK)
+		goto out;
+	apply_supersedence(d);
+	apply_prerequisites(&sc);
+	d->order = calloc(d->n ? d->n : 1, sizeof(*d->order));
+	mark = calloc(d->n ? d->n : 1, 1);
+	if (d->order == NULL || mark == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		order_visit(d, i, mark, &n_order);
+	if ((rc = store(&sc, e)) != SL_OK)
+		goto out;
+	*out = d;
+	d = NULL;
+out:
+	rules_ctx_free(sc.rules);
+	for (size_t i = 0; i < sc.n_installed; i++)
+		free(sc.installed[i]);
+	free(sc.installed);
+	agentstate_outcomes_free(sc.outcomes, sc.n_outcomes);
+	free(sc.mark_on);
+	free(sc.mark_off);
+	free(mark);
+	detection_free(d);
+	return rc == SL_OK ? rc : err_prefix(e, "detect");
+}
+
+bool
+agent_deadline_due(const struct detection *d, long long now)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct det_update *x = &d->ups[i];
+		if (x->deadline == 0 || x->deadline > now || x->last_failed)
+			continue;
+		if ((x->candidate && !x->blocked) ||
+		    (strcmp(x->action, "uninstall") == 0 &&
+		     is_installed_state(x)))
+			return true;
+	}
+	return false;
+}

@@ -118,7 +118,7 @@ table() {
 		} else if (g != "-")
 			goal = g
 		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, fmt(s), fmt(r), ratio, goal
-	}' "$RESULTS"
+	}' <(sort -t "$(printf '\t')" -k1,1 -s "$RESULTS")
 }
 
 machine() {
@@ -135,6 +135,8 @@ machine() {
 
 TABLE=$(table)
 echo
+[ "$SMOKE" = 1 ] &&
+	echo "(smoke mode: tiny sizes, the figures mean nothing; make bench measures)"
 echo "$TABLE"
 echo
 echo "bench: total $elapsed s${failed[*]:+; not run: ${failed[*]}}" >&2

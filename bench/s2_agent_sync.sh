@@ -54,7 +54,7 @@ n=$(jq '.updates | length' "$F/full.json")
 [ "$n" = "$UPDATES" ] || die "full sync returned $n updates, not $UPDATES"
 ANCHOR=$(jq -r .anchor "$F/full.json")
 echo "$ANCHOR" >"$F/anchor"
-full_kb=$(calc "$(stat -c %s "$F/full.json") / 1024")
+full_kb=$(awk -v b="$(stat -c %s "$F/full.json")" 'BEGIN { printf "%.0f", b / 1024 }')
 # Check that another computer's incremental sync with it is a no-change.
 tok=$(awk 'END { print $2 }' "$F/tokens")
 ans=$(curl -sS -X POST -H "Authorization: Bearer $tok" \

@@ -7,7 +7,8 @@ set -euo pipefail
 PKGS=(build-essential meson ninja-build pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
       libjansson-dev libsodium-dev libinih-dev libcmocka-dev
-      curl jq sqlite3 dpkg-dev fakeroot python3)
+      curl jq sqlite3 dpkg-dev fakeroot python3
+      wrk nginx-light reprepro time)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

@@ -24,6 +24,24 @@ int api_admin_computer_move(struct req *r, struct reply *out, struct err *e);
 int api_admin_computer_status(struct req *r, struct reply *out, struct err *e);
 int api_admin_approve(struct req *r, struct reply *out, struct err *e);
 
+/* api_upstream.c: the server-to-server API (downstream token) and the
+ * administration of downstream servers. */
+int api_upstream_changes(struct req *r, struct reply *out, struct err *e);
+int api_upstream_replica(struct req *r, struct reply *out, struct err *e);
+int api_upstream_rollup(struct req *r, struct reply *out, struct err *e);
+int api_admin_downstream_add(struct req *r, struct reply *out, struct err *e);
+int api_admin_downstream_list(struct req *r, struct reply *out, struct err *e);
+int api_admin_downstream_remove(struct req *r, struct reply *out,
+                                struct err *e);
+/* Check a downstream server token; sets r->downstream_id/_name, else
+ * SL_EAUTH. */
+int upstream_auth(struct req *r, const char *token, struct err *e);
+/* SL_ECONFLICT naming the upstream when this server is a replica and rt
+ * changes groups, approvals or approval rules (the list is in
+ * api_upstream.c); SL_OK otherwise. */
+int upstream_replica_refuse(const struct req *r, const struct route *rt,
+                            struct err *e);
+
 /* content.c */
 int content_get(struct req *r, struct reply *out, struct err *e);
 

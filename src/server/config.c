@@ -46,6 +46,12 @@ static const struct opt options[] = {
          "comma-separated products to sync (empty = all)"},
         {"upstream", "classifications", OPT_LIST, F(classifications), "", 0, 0,
          "comma-separated classifications to sync (empty = all)"},
+        {"upstream", "kind", OPT_STR, F(upstream_kind_name), "catalog", 0, 0,
+         "catalog | sluiced (what upstream.url points to)"},
+        {"upstream", "token", OPT_STR, F(upstream_token), "", 0, 0,
+         "downstream token from the upstream sluiced (kind sluiced)"},
+        {"upstream", "mode", OPT_STR, F(upstream_mode_name), "autonomous", 0, 0,
+         "autonomous | replica (kind sluiced)"},
         {"storage", "mode", OPT_STORAGE, F(storage_mode), "none", 0, 0,
          "none | full | on-approval"},
 };
@@ -335,6 +341,48 @@ path_join(char **out, const char *a, const char *b, struct err *e)
 	return SL_OK;
 }
 
+/* [upstream] kind and mode; a sluiced upstream needs http(s) and a token. */
+static int
+config_upstream_finish(struct server_config *cfg, struct err *e)
+{
+	const char *k =
+	        cfg->upstream_kind_name ? cfg->upstream_kind_name : "catalog";
+	const char *m = cfg->upstream_mode_name ? cfg->upstream_mode_name
+	                                        : "autonomous";
+
+	if (strcmp(k, "catalog") == 0)
+		cfg->upstream_kind = UPSTREAM_CATALOG;
+	else if (strcmp(k, "sluiced") == 0)
+		cfg->upstream_kind = UPSTREAM_SLUICED;
+	else
+		return err_set(
+		        e, SL_EINVAL,
+		        "upstream.kind '%s': expected catalog or sluiced", k);
+	if (strcmp(m, "autonomous") == 0)
+		cfg->upstream_mode = UPSTREAM_AUTONOMOUS;
+	else if (strcmp(m, "replica") == 0)
+		cfg->upstream_mode = UPSTREAM_REPLICA;
+	else
+		return err_set(e, SL_EINVAL,
+		               "upstream.mode '%s': expected autonomous or "
+		               "replica",
+		               m);
+	if (cfg->upstream_kind != UPSTREAM_SLUICED)
+		return SL_OK;
+	if (cfg->upstream_url == NULL ||
+	    (strncmp(cfg->upstream_url, "http://", 7) != 0 &&
+	     strncmp(cfg->upstream_url, "https://", 8) != 0))
+		return err_set(e, SL_EINVAL,
+		               "upstream.kind sluiced: upstream.url must be "
+		               "the upstream server's http:// or https:// URL");
+	if (cfg->upstream_token == NULL)
+		return err_set(e, SL_EINVAL,
+		               "upstream.kind sluiced: upstream.token must be "
+		               "set (sluice downstream add NAME on the "
+		               "upstream prints it)");
+	return SL_OK;
+}
+
 int
 config_finish(struct server_config *cfg, struct err *e)
 {
@@ -366,6 +414,8 @@ config_finish(struct server_config *cfg, struct err *e)
 		               "server.public_url '%s': expected http:// or "
 		               "https://",
 		               cfg->public_url);
+	if ((rc = config_upstream_finish(cfg, e)) != SL_OK)
+		return rc;
 	cfg->trusted_keys.n = 0;
 	if (cfg->trusted_keys_spec == NULL) {
 		if (cfg->upstream_url != NULL)
@@ -422,6 +472,8 @@ config_dump(const struct server_config *cfg, FILE *f)
 		switch (o->type) {
 		case OPT_STR: {
 			const char *v = *(char *const *)(base + o->off);
+			if (o->off == F(upstream_token) && v != NULL)
+				v = "(set; not shown)";
 			fputs(v ? v : "", f);
 			break;
 		}
@@ -452,6 +504,12 @@ config_free(struct server_config *cfg)
 	free(cfg->public_url);
 	free(cfg->upstream_url);
 	free(cfg->trusted_keys_spec);
+	free(cfg->upstream_kind_name);
+	free(cfg->upstream_mode_name);
+	if (cfg->upstream_token != NULL)
+		sodium_memzero(cfg->upstream_token,
+		               strlen(cfg->upstream_token));
+	free(cfg->upstream_token);
 	list_free(cfg->products);
 	list_free(cfg->classifications);
 	free(cfg->db_path);

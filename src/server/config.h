@@ -21,6 +21,16 @@ enum storage_mode {
 	STORAGE_ON_APPROVAL, /* files downloaded when approved */
 };
 
+enum upstream_kind {
+	UPSTREAM_CATALOG, /* a catalog origin (signed static tree) */
+	UPSTREAM_SLUICED, /* another sluiced (server-to-server API) */
+};
+
+enum upstream_mode {
+	UPSTREAM_AUTONOMOUS, /* local administrators approve */
+	UPSTREAM_REPLICA,    /* groups and approvals come from the upstream */
+};
+
 struct server_config {
 	char *listen_addr; /* "127.0.0.1" */
 	int port;          /* 8530 */
@@ -36,6 +46,15 @@ struct server_config {
 	char **classifications;           /* NULL-terminated; NULL = all */
 
 	enum storage_mode storage_mode;
+
+	/* [upstream] kind/token/mode (text as configured, then parsed by
+	 * config_finish()). token: the downstream token issued by the
+	 * upstream sluiced's administrator (kind sluiced only). */
+	char *upstream_kind_name;
+	char *upstream_token;
+	char *upstream_mode_name;
+	enum upstream_kind upstream_kind;
+	enum upstream_mode upstream_mode;
 
 	/* Derived from data_dir by config_finish(). */
 	char *db_path;     /* DATA/sluice.db */

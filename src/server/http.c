@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "api.h"
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
@@ -267,6 +268,8 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 		return rc;
 	if (need == AUTH_COMPUTER)
 		return auth_computer(r->computer_id, r->db, token, e);
+	if (need == AUTH_DOWNSTREAM)
+		return upstream_auth(r, token, e);
 	return auth_admin(&r->admin_id, r->db, token, e);
 }
 
@@ -315,6 +318,8 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 		}
 	}
 	rc = authenticate(&r, rt->auth, &e);
+	if (rc == SL_OK)
+		rc = upstream_replica_refuse(&r, rt, &e);
 	if (rc == SL_OK)
 		rc = rt->fn(&r, &rep, &e);
 	if (rc != SL_OK) {

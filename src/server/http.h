@@ -35,7 +35,8 @@ struct http_env {
 	struct fetch *fetch; /* background downloads; may be NULL */
 };
 
-enum route_auth { AUTH_NONE, AUTH_COMPUTER, AUTH_ADMIN };
+/* AUTH_DOWNSTREAM: a downstream sluiced's server token (api_upstream.c). */
+enum route_auth { AUTH_NONE, AUTH_COMPUTER, AUTH_ADMIN, AUTH_DOWNSTREAM };
 
 struct req {
 	struct MHD_Connection *conn;
@@ -46,8 +47,10 @@ struct req {
 	const char *params[HTTP_MAX_PARAMS]; /* the '*' segments of the path */
 	struct db *db;                       /* this thread's connection */
 	const struct http_env *env;
-	char computer_id[64]; /* set for AUTH_COMPUTER routes */
-	int64_t admin_id;     /* set for AUTH_ADMIN routes */
+	char computer_id[64];  /* set for AUTH_COMPUTER routes */
+	int64_t admin_id;      /* set for AUTH_ADMIN routes */
+	int64_t downstream_id; /* set for AUTH_DOWNSTREAM routes */
+	char downstream_name[128];
 };
 
 /* What a handler answers: a JSON body (reference handed over) or a raw

@@ -25,6 +25,19 @@ const struct route routes[] = {
         {"GET", "/v1/admin/computers/*/status", api_admin_computer_status,
          AUTH_ADMIN, 0},
         {"POST", "/v1/admin/approvals", api_admin_approve, AUTH_ADMIN, 0},
+        /* server hierarchy: downstream servers (api_upstream.c) */
+        {"GET", "/v1/upstream/changes", api_upstream_changes, AUTH_DOWNSTREAM,
+         0},
+        {"GET", "/v1/upstream/replica", api_upstream_replica, AUTH_DOWNSTREAM,
+         0},
+        {"POST", "/v1/upstream/rollup", api_upstream_rollup, AUTH_DOWNSTREAM,
+         0},
+        {"GET", "/v1/admin/downstreams", api_admin_downstream_list, AUTH_ADMIN,
+         0},
+        {"POST", "/v1/admin/downstreams", api_admin_downstream_add, AUTH_ADMIN,
+         0},
+        {"DELETE", "/v1/admin/downstreams/*", api_admin_downstream_remove,
+         AUTH_ADMIN, 0},
 };
 
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
+#include "sync_sluiced.h"
 #include "update.h"
 
 /* One verified document waiting to be imported. */
@@ -505,6 +506,8 @@ sync_run(struct db *db, const struct server_config *cfg,
 	bool in_tx = false;
 	int rc;
 
+	if (cfg->upstream_kind == UPSTREAM_SLUICED)
+		return sync_sluiced_run(db, cfg, out, e);
 	memset(out, 0, sizeof(*out));
 	if ((rc = history_start(db, now, &res.history_id, e)) != SL_OK) {
 		err_prefix(e, "sync");

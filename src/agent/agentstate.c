@@ -46,6 +46,17 @@ static const char *const migrations[] = {
         "ALTER TABLE view ADD COLUMN title TEXT;"
         "ALTER TABLE view ADD COLUMN rules TEXT;"
         "CREATE INDEX view_files_sha256 ON view_files(sha256);",
+        /* 3: documents apart, so a detection scans small rows only */
+        "CREATE TABLE view_docs(id TEXT PRIMARY KEY, document TEXT NOT NULL);"
+        "INSERT INTO view_docs(id,document) SELECT id,document FROM view;"
+        "ALTER TABLE view DROP COLUMN document;",
+        /* 4: rule trees apart and id lists as text (parsed only when
+         * needed); the old "rules" column is no longer used */
+        "ALTER TABLE view ADD COLUMN is_installed TEXT;"
+        "ALTER TABLE view ADD COLUMN is_installable TEXT;"
+        "ALTER TABLE view ADD COLUMN supersedes TEXT;"
+        "ALTER TABLE view ADD COLUMN prerequisites TEXT;"
+        "UPDATE view SET checked=NULL, rules=NULL;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

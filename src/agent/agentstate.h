@@ -126,10 +126,10 @@ struct as_check {
 	char id[AS_ID_MAX];
 	int64_t revision;
 	const char *refused; /* why it was refused, or NULL when accepted */
-	const char *title;   /* accepted: the update's title */
-	const char *rules;   /* accepted: compact JSON {"is_installed":..,
-	                      * "is_installable":..,"supersedes":[..],
-	                      * "prerequisites":[..]} */
+	/* accepted: */
+	const char *title;
+	const char *is_installed, *is_installable; /* compact JSON */
+	const char *supersedes, *prerequisites;    /* ids separated by ' ' */
 };
 
 /* Up to max entries (with documents and files) not checked under fp. */
@@ -144,8 +144,11 @@ struct as_row {
 	int64_t revision;
 	const char *action;
 	long long deadline;
-	const char *refused;       /* NULL when accepted */
-	const char *title, *rules; /* NULL when refused or not checked */
+	const char *refused; /* NULL when accepted */
+	/* NULL when refused or not checked (see struct as_check): */
+	const char *title, *is_installed, *is_installable;
+	const char *supersedes, *prerequisites;
+	const char *files; /* "<sha256> <size>" items separated by ',' */
 };
 typedef int (*as_row_fn)(void *arg, const struct as_row *r, struct err *e);
 

@@ -20,6 +20,7 @@ view_delete(struct agentstate *s, const char *id, struct err *e)
 {
 	static const char *const sql[] = {
 	        "DELETE FROM view WHERE id=?",
+	        "DELETE FROM view_docs WHERE id=?",
 	        "DELETE FROM view_files WHERE update_id=?",
 	        "DELETE FROM states WHERE id=?",
 	};
@@ -44,11 +45,10 @@ view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
 
 	if ((rc = view_delete(s, en->id, e)) != SL_OK)
 		return rc;
-	if ((rc = as_prep(
-	             s, &st,
-	             "INSERT INTO view(id,revision,action,deadline,document)"
-	             " VALUES(?,?,?,?,?)",
-	             e)) != SL_OK)
+	if ((rc = as_prep(s, &st,
+	                  "INSERT INTO view(id,revision,action,deadline)"
+	                  " VALUES(?,?,?,?)",
+	                  e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, en->id);
 	sqlite3_bind_int64(st, 2, en->revision);
@@ -57,7 +57,14 @@ view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
 		sqlite3_bind_int64(st, 4, en->deadline);
 	else
 		sqlite3_bind_null(st, 4);
-	as_bind_text(st, 5, en->document);
+	if ((rc = as_run(s, st, e)) != SL_OK)
+		return rc;
+	if ((rc = as_prep(s, &st,
+	                  "INSERT INTO view_docs(id,document) VALUES(?,?)",
+	                  e)) != SL_OK)
+		return rc;
+	as_bind_text(st, 1, en->id);
+	as_bind_text(st, 2, en->document);
 	if ((rc = as_run(s, st, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < en->n_files; i++) {
@@ -88,7 +95,8 @@ agentstate_view_apply(struct agentstate *s, bool full,
 		return rc;
 	if (full)
 		rc = as_exec(s,
-		             "DELETE FROM view; DELETE FROM view_files;"
+		             "DELETE FROM view; DELETE FROM view_docs;"
+		             "DELETE FROM view_files;"
 		             "DELETE FROM states;",
 		             e);
 	for (size_t i = 0; rc == SL_OK && i < n_removed; i++)
@@ -160,8 +168,9 @@ agentstate_view_load(struct agentstate *s, struct as_entry **out, size_t *n,
                      struct err *e)
 {
 	return entries_query(s,
-	                     "SELECT id,revision,action,deadline,document FROM "
-	                     "view WHERE ?1 IS NULL ORDER BY id",
+	                     "SELECT v.id,v.revision,v.action,v.deadline,"
+	                     "d.document FROM view v JOIN view_docs d ON "
+	                     "d.id=v.id WHERE ?1 IS NULL ORDER BY v.id",
 	                     NULL, out, n, e);
 }
 
@@ -426,8 +435,9 @@ agentstate_view_get(struct agentstate *s, const char *id, struct as_entry **out,
 	int rc;
 
 	if ((rc = entries_query(s,
-	                        "SELECT id,revision,action,deadline,document "
-	                        "FROM view WHERE id=?1",
+	                        "SELECT v.id,v.revision,v.action,v.deadline,"
+	                        "d.document FROM view v JOIN view_docs d ON "
+	                        "d.id=v.id WHERE v.id=?1",
 	                        id, &v, &n, e)) != SL_OK)
 		return rc;
 	if (n == 0) {
@@ -446,8 +456,9 @@ agentstate_view_unchecked(struct agentstate *s, const char *fp, size_t max,
 	char sql[256];
 
 	snprintf(sql, sizeof(sql),
-	         "SELECT id,revision,action,deadline,document FROM view WHERE "
-	         "checked IS NULL OR checked<>?1 ORDER BY id LIMIT %zu",
+	         "SELECT v.id,v.revision,v.action,v.deadline,d.document FROM "
+	         "view v JOIN view_docs d ON d.id=v.id WHERE v.checked IS NULL "
+	         "OR v.checked<>?1 ORDER BY v.id LIMIT %zu",
 	         max);
 	return entries_query(s, sql, fp, out, n, e);
 }
@@ -460,16 +471,20 @@ agentstate_view_set_checked(struct agentstate *s, const struct as_check *c,
 	int rc;
 
 	if ((rc = as_prep(s, &st,
-	                  "UPDATE view SET checked=?,refused=?,title=?,rules=?"
-	                  " WHERE id=? AND revision=?",
+	                  "UPDATE view SET checked=?,refused=?,title=?,"
+	                  "is_installed=?,is_installable=?,supersedes=?,"
+	                  "prerequisites=? WHERE id=? AND revision=?",
 	                  e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, fp);
 	as_bind_text(st, 2, c->refused);
 	as_bind_text(st, 3, c->refused ? NULL : c->title);
-	as_bind_text(st, 4, c->refused ? NULL : c->rules);
-	as_bind_text(st, 5, c->id);
-	sqlite3_bind_int64(st, 6, c->revision);
+	as_bind_text(st, 4, c->refused ? NULL : c->is_installed);
+	as_bind_text(st, 5, c->refused ? NULL : c->is_installable);
+	as_bind_text(st, 6, c->refused ? NULL : c->supersedes);
+	as_bind_text(st, 7, c->refused ? NULL : c->prerequisites);
+	as_bind_text(st, 8, c->id);
+	sqlite3_bind_int64(st, 9, c->revision);
 	return as_run(s, st, e);
 }
 
@@ -483,7 +498,10 @@ agentstate_view_scan(struct agentstate *s, as_row_fn fn, void *arg,
 
 	if ((rc = as_prep(s, &st,
 	                  "SELECT id,revision,action,deadline,refused,title,"
-	                  "rules FROM view ORDER BY id",
+	                  "is_installed,is_installable,supersedes,"
+	                  "prerequisites,(SELECT group_concat(f.sha256||' '"
+	                  "||f.size,',') FROM view_files f WHERE "
+	                  "f.update_id=v.id) FROM view v ORDER BY id",
 	                  e)) != SL_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -493,7 +511,11 @@ agentstate_view_scan(struct agentstate *s, as_row_fn fn, void *arg,
 		row.deadline = sqlite3_column_int64(st, 3);
 		row.refused = (const char *)sqlite3_column_text(st, 4);
 		row.title = (const char *)sqlite3_column_text(st, 5);
-		row.rules = (const char *)sqlite3_column_text(st, 6);
+		row.is_installed = (const char *)sqlite3_column_text(st, 6);
+		row.is_installable = (const char *)sqlite3_column_text(st, 7);
+		row.supersedes = (const char *)sqlite3_column_text(st, 8);
+		row.prerequisites = (const char *)sqlite3_column_text(st, 9);
+		row.files = (const char *)sqlite3_column_text(st, 10);
 		if ((rc = fn(arg, &row, e)) != SL_OK)
 			break;
 	}

@@ -74,28 +74,20 @@ keyring_fp(const struct sign_keyring *kr, char fp[HASH_HEX_LEN + 1])
 	hash_final_hex(&h, fp);
 }
 
-static json_t *
-id_list(char *const *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && l && l[i]; i++)
-		json_array_append_new(a, json_string(l[i]));
-	return a;
-}
-
-/* What detection keeps of an accepted document (compact JSON). */
+/* ids joined by ' ' ("" for none); free with free(). */
 static char *
-rules_text(const struct update *u)
+id_text(char *const *l)
 {
-	json_t *o =
-	        json_pack("{s:O, s:O, s:o, s:o}", "is_installed",
-	                  u->is_installed, "is_installable", u->is_installable,
-	                  "supersedes", id_list(u->supersedes), "prerequisites",
-	                  id_list(u->prerequisites));
-	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t n = 1;
+	char *t;
 
-	json_decref(o);
+	for (size_t i = 0; l && l[i]; i++)
+		n += strlen(l[i]) + 1;
+	if ((t = calloc(1, n)) == NULL)
+		return NULL;
+	for (size_t i = 0, at = 0; l && l[i]; i++)
+		at += (size_t)snprintf(t + at, n - at, "%s%s", i ? " " : "",
+		                       l[i]);
 	return t;
 }
 
@@ -132,7 +124,7 @@ check_one(struct agent *a, const struct as_entry *en, const char *fp,
 	struct update *u = NULL;
 	struct as_check c;
 	struct err ve;
-	char *rules = NULL;
+	char *t[4] = {NULL, NULL, NULL, NULL};
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -140,12 +132,19 @@ check_one(struct agent *a, const struct as_entry *en, const char *fp,
 	c.revision = en->revision;
 	err_clear(&ve);
 	if (agent_load_update(a, en, &u, &ve) == SL_OK) {
-		if ((rules = rules_text(u)) == NULL) {
+		t[0] = json_dumps(u->is_installed, JSON_COMPACT);
+		t[1] = json_dumps(u->is_installable, JSON_COMPACT);
+		t[2] = id_text(u->supersedes);
+		t[3] = id_text(u->prerequisites);
+		if (!t[0] || !t[1] || !t[2] || !t[3]) {
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			goto out;
 		}
 		c.title = u->title;
-		c.rules = rules;
+		c.is_installed = t[0];
+		c.is_installable = t[1];
+		c.supersedes = t[2];
+		c.prerequisites = t[3];
 	} else {
 		c.refused = ve.msg;
 		if ((rc = queue_refusal(a, en, ve.msg, e)) != SL_OK)
@@ -153,7 +152,8 @@ check_one(struct agent *a, const struct as_entry *en, const char *fp,
 	}
 	rc = agentstate_view_set_checked(a->st, &c, fp, e);
 out:
-	free(rules);
+	for (size_t i = 0; i < 4; i++)
+		free(t[i]);
 	update_free(u);
 	return rc;
 }
@@ -316,53 +316,81 @@ lookup_installed(void *arg, const char *id)
 	return known_installed(sc, id);
 }
 
+/* Split "a b c" into a NULL-terminated list (NULL for none). */
 static int
-str_list(char ***out, const json_t *a, struct err *e)
+str_list(char ***out, const char *text, struct err *e)
 {
-	size_t i, n = json_array_size(a);
-	const json_t *v;
+	size_t n = 0, k = 0;
+	const char *p;
 	char **l;
 
 	*out = NULL;
+	for (p = text; p && *p; p++)
+		n += (p == text || p[-1] == ' ') && *p != ' ';
 	if (n == 0)
 		return SL_OK;
 	if ((l = calloc(n + 1, sizeof(*l))) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	json_array_foreach(a, i, v)
-	{
-		if ((l[i] = strdup(json_string_value(v) ? json_string_value(v)
-		                                        : "")) == NULL) {
+	for (p = text; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len > 0 && (l[k++] = strndup(p, len)) == NULL) {
 			list_free(l);
 			return err_set(e, SL_ENOMEM, "out of memory");
 		}
+		p += len;
+		p += *p == ' ';
 	}
 	*out = l;
 	return SL_OK;
 }
 
+/* Every file ("<sha256> <size>,...") is in downloads/ with its size. */
 static bool
-files_present(struct agent *a, const struct det_update *x)
+files_present(struct agent *a, const char *files)
 {
-	struct as_file *f = NULL;
-	char path[4200];
+	char path[4200], sha[65];
+	const char *p = files;
 	struct stat sb;
-	size_t n = 0;
-	bool ok = true;
 
-	if (agentstate_view_files(a->st, x->id, &f, &n, NULL) != SL_OK)
-		return false;
-	for (size_t i = 0; ok && i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", a->downloads,
-		         f[i].sha256);
-		ok = stat(path, &sb) == 0 && (uint64_t)sb.st_size == f[i].size;
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		unsigned long long size;
+		char *end;
+
+		if (len < 66 || p[64] != ' ')
+			return false;
+		memcpy(sha, p, 64);
+		sha[64] = '\0';
+		size = strtoull(p + 65, &end, 10);
+		snprintf(path, sizeof(path), "%s/%s", a->downloads, sha);
+		if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != size)
+			return false;
+		p += len;
+		p += *p == ',';
 	}
-	agentstate_files_free(f, n);
-	return ok;
+	return true;
+}
+
+/* Parse a stored rule tree and evaluate it. */
+static int
+eval_text(struct scan *sc, const char *text, bool *out, struct err *e)
+{
+	json_error_t je;
+	json_t *rule;
+	int rc;
+
+	if (text == NULL || (rule = json_loads(text, 0, &je)) == NULL)
+		return err_set(e, SL_EPARSE, "stored rule: %s",
+		               text ? je.text : "missing");
+	rc = rules_eval(sc->rules, rule, out, e);
+	json_decref(rule);
+	return rc;
 }
 
 /* The update's own state from its rules and its history. */
 static int
-evaluate_rules(struct scan *sc, size_t idx, const json_t *rules, struct err *e)
+evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
+               struct err *e)
 {
 	struct det_update *x = &sc->d->ups[idx];
 	const struct as_outcome *oc;
@@ -380,8 +408,7 @@ evaluate_rules(struct scan *sc, size_t idx, const json_t *rules, struct err *e)
 	pending = has_oc && strcmp(oc->action, "install") == 0 &&
 	          strcmp(oc->result, "reboot-required") == 0 &&
 	          a->boot_id[0] != '\0' && strcmp(oc->boot_id, a->boot_id) == 0;
-	if (rules_eval(sc->rules, json_object_get(rules, "is_installed"), &inst,
-	               &re) != SL_OK) {
+	if (eval_text(sc, r->is_installed, &inst, &re) != SL_OK) {
 		log_warn("update %s: is_installed: %s", x->id, re.msg);
 		set_state(x, "not-applicable", "is_installed: %s", re.msg);
 		return SL_OK;
@@ -394,9 +421,7 @@ evaluate_rules(struct scan *sc, size_t idx, const json_t *rules, struct err *e)
 	} else if (strcmp(x->action, "uninstall") == 0) {
 		set_state(x, "not-applicable",
 		          "approved for removal; not installed");
-	} else if (rules_eval(sc->rules,
-	                      json_object_get(rules, "is_installable"), &able,
-	                      &re) != SL_OK) {
+	} else if (eval_text(sc, r->is_installable, &able, &re) != SL_OK) {
 		log_warn("update %s: is_installable: %s", x->id, re.msg);
 		set_state(x, "not-applicable", "is_installable: %s", re.msg);
 	} else if (!able) {
@@ -406,7 +431,7 @@ evaluate_rules(struct scan *sc, size_t idx, const json_t *rules, struct err *e)
 		if (x->last_failed)
 			set_state(x, "failed", "%s",
 			          oc->detail ? oc->detail : "failed");
-		else if (files_present(a, x))
+		else if (files_present(a, r->files))
 			set_state(x, "downloaded", NULL);
 		else
 			set_state(x, "needed", NULL);
@@ -432,8 +457,6 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 	struct scan *sc = arg;
 	struct detection *d = sc->d;
 	struct det_update *x;
-	json_error_t je;
-	json_t *rules = NULL;
 	int rc = SL_OK;
 
 	if (d->n == d->cap) {
@@ -450,27 +473,20 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 	x->revision = r->revision;
 	snprintf(x->action, sizeof(x->action), "%s", r->action);
 	x->deadline = r->deadline;
-	if (r->refused != NULL || r->rules == NULL) {
+	if (r->refused != NULL || r->is_installed == NULL) {
 		set_state(x, "not-applicable", "refused: %s",
 		          r->refused ? r->refused : "not verified");
-		return SL_OK;
-	}
-	if ((rules = json_loads(r->rules, 0, &je)) == NULL) {
-		set_state(x, "not-applicable", "stored rules: %s", je.text);
 		return SL_OK;
 	}
 	x->accepted = true;
 	if (r->title && (x->title = strdup(r->title)) == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 	if (rc == SL_OK)
-		rc = str_list(&x->supersedes,
-		              json_object_get(rules, "supersedes"), e);
+		rc = str_list(&x->supersedes, r->supersedes, e);
 	if (rc == SL_OK)
-		rc = str_list(&x->prerequisites,
-		              json_object_get(rules, "prerequisites"), e);
+		rc = str_list(&x->prerequisites, r->prerequisites, e);
 	if (rc == SL_OK)
-		rc = evaluate_rules(sc, d->n - 1, rules, e);
-	json_decref(rules);
+		rc = evaluate_rules(sc, d->n - 1, r, e);
 	return rc;
 }
 

@@ -40,5 +40,6 @@ extern const struct cli_cmd cmd_updates;
 extern const struct cli_cmd cmd_approve;
 extern const struct cli_cmd cmd_groups;
 extern const struct cli_cmd cmd_computers;
+extern const struct cli_cmd cmd_downstream;
 
 #endif

@@ -18,6 +18,7 @@ static const struct cli_cmd *commands[] = {
         &cmd_approve,
         &cmd_groups,
         &cmd_computers,
+        &cmd_downstream,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

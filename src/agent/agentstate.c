@@ -57,6 +57,10 @@ static const char *const migrations[] = {
         "ALTER TABLE view ADD COLUMN supersedes TEXT;"
         "ALTER TABLE view ADD COLUMN prerequisites TEXT;"
         "UPDATE view SET checked=NULL, rules=NULL;",
+        /* 5: the file list kept in the row the detection scans */
+        "ALTER TABLE view ADD COLUMN files TEXT;"
+        "UPDATE view SET files=(SELECT group_concat(f.sha256||' '||f.size,"
+        "',') FROM view_files f WHERE f.update_id=view.id);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -152,6 +152,9 @@ struct as_row {
 };
 typedef int (*as_row_fn)(void *arg, const struct as_row *r, struct err *e);
 
+/* How many entries the view has. */
+int agentstate_view_count(struct agentstate *s, size_t *out, struct err *e);
+
 /* Call fn for every entry in id order; a non-SL_OK return stops. */
 int agentstate_view_scan(struct agentstate *s, as_row_fn fn, void *arg,
                          struct err *e);

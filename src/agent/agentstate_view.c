@@ -37,19 +37,41 @@ view_delete(struct agentstate *s, const char *id, struct err *e)
 	return SL_OK;
 }
 
+/* "<sha256> <size>,..." (see struct as_row). */
+static int
+files_text(char **out, const struct as_entry *en, struct err *e)
+{
+	size_t n = en->n_files * (64 + 1 + 20 + 1) + 1, at = 0;
+	char *t = calloc(1, n);
+
+	if (t == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < en->n_files; i++)
+		at += (size_t)snprintf(t + at, n - at, "%s%s %llu",
+		                       i ? "," : "", en->files[i].sha256,
+		                       (unsigned long long)en->files[i].size);
+	*out = t;
+	return SL_OK;
+}
+
 static int
 view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
 {
 	sqlite3_stmt *st;
+	char *files = NULL;
 	int rc;
 
 	if ((rc = view_delete(s, en->id, e)) != SL_OK)
 		return rc;
-	if ((rc = as_prep(s, &st,
-	                  "INSERT INTO view(id,revision,action,deadline)"
-	                  " VALUES(?,?,?,?)",
-	                  e)) != SL_OK)
+	if ((rc = files_text(&files, en, e)) != SL_OK)
 		return rc;
+	if ((rc = as_prep(s, &st,
+	                  "INSERT INTO view(id,revision,action,deadline,files)"
+	                  " VALUES(?,?,?,?,?)",
+	                  e)) != SL_OK) {
+		free(files);
+		return rc;
+	}
 	as_bind_text(st, 1, en->id);
 	sqlite3_bind_int64(st, 2, en->revision);
 	as_bind_text(st, 3, en->action);
@@ -57,6 +79,8 @@ view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
 		sqlite3_bind_int64(st, 4, en->deadline);
 	else
 		sqlite3_bind_null(st, 4);
+	as_bind_text(st, 5, files);
+	free(files);
 	if ((rc = as_run(s, st, e)) != SL_OK)
 		return rc;
 	if ((rc = as_prep(s, &st,
@@ -201,23 +225,68 @@ str_eq(const char *a, const char *b)
 	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
 }
 
-static int load_by_id(struct agentstate *s, struct as_state **out, size_t *n,
-                      struct err *e);
-
 int
 agentstate_states_store(struct agentstate *s, const struct as_state *x,
                         size_t n, bool queue_all, size_t *n_queued,
                         struct err *e)
 {
-	sqlite3_stmt *put = NULL, *del = NULL;
-	struct as_state *old = NULL;
-	size_t n_old = 0, i = 0, j = 0, queued = 0;
-	int rc, c;
+	enum { SAME, CHANGED, RETITLED };
+	sqlite3_stmt *cur = NULL, *put = NULL, *del = NULL;
+	unsigned char *what = calloc(n ? n : 1, 1);
+	char **gone = NULL, **ng;
+	size_t n_gone = 0, i = 0, queued = 0;
+	int rc, r = SQLITE_DONE;
 
-	/* Merge the new states (sorted by id) with the stored ones: write
-	 * only what changed, delete what went away. */
-	if ((rc = load_by_id(s, &old, &n_old, e)) != SL_OK)
-		return err_prefix(e, "storing states");
+	if (what == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	/* Merge the new states (sorted by id) with the stored ones, streamed:
+	 * note what changed and what went away, then write only that. */
+	if ((rc = as_prep(s, &cur,
+	                  "SELECT id,revision,state,detail,title FROM states "
+	                  "ORDER BY id",
+	                  e)) != SL_OK)
+		goto out;
+	r = sqlite3_step(cur);
+	while (i < n || r == SQLITE_ROW) {
+		const char *oid =
+		        r == SQLITE_ROW
+		                ? (const char *)sqlite3_column_text(cur, 0)
+		                : NULL;
+		int c = i == n ? 1 : oid == NULL ? -1 : strcmp(x[i].id, oid);
+
+		if (c > 0) { /* gone */
+			if ((ng = realloc(gone, (n_gone + 1) * sizeof(*ng))) ==
+			            NULL ||
+			    (ng[n_gone] = strdup(oid)) == NULL) {
+				gone = ng ? ng : gone;
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				goto out;
+			}
+			gone = ng;
+			n_gone++;
+		} else if (c < 0) {
+			what[i] = CHANGED;
+		} else if (x[i].revision != sqlite3_column_int64(cur, 1) ||
+		           strcmp(x[i].state, (const char *)sqlite3_column_text(
+		                                      cur, 2)) != 0 ||
+		           !str_eq(x[i].detail,
+		                   (const char *)sqlite3_column_text(cur, 3))) {
+			what[i] = CHANGED;
+		} else if (!str_eq(x[i].title,
+		                   (const char *)sqlite3_column_text(cur, 4))) {
+			what[i] = RETITLED;
+		}
+		if (c >= 0)
+			r = sqlite3_step(cur);
+		if (c <= 0)
+			i++;
+	}
+	if (r != SQLITE_DONE) {
+		rc = as_db_err(s, e, "states");
+		goto out;
+	}
+	sqlite3_finalize(cur);
+	cur = NULL;
 	if ((rc = as_tx_begin(s, e)) != SL_OK)
 		goto out;
 	if ((rc = as_prep(s, &put,
@@ -227,47 +296,38 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
 	    (rc = as_prep(s, &del, "DELETE FROM states WHERE id=?", e)) !=
 	            SL_OK)
 		goto end;
-	while (rc == SL_OK && (i < n || j < n_old)) {
-		const struct as_state *nw = i < n ? &x[i] : NULL;
-		const struct as_state *ol = j < n_old ? &old[j] : NULL;
-		bool changed, retitled;
-
-		c = nw == NULL ? 1 : ol == NULL ? -1 : strcmp(nw->id, ol->id);
-		if (c > 0) { /* gone */
-			sqlite3_reset(del);
-			as_bind_text(del, 1, ol->id);
-			if (sqlite3_step(del) != SQLITE_DONE)
-				rc = as_db_err(s, e, "states");
-			j++;
-			continue;
-		}
-		changed = c < 0 || nw->revision != ol->revision ||
-		          strcmp(nw->state, ol->state) != 0 ||
-		          !str_eq(nw->detail, ol->detail);
-		retitled = c == 0 && !str_eq(nw->title, ol->title);
-		if (changed || retitled) {
+	for (i = 0; rc == SL_OK && i < n; i++) {
+		if (what[i] != SAME) {
 			sqlite3_reset(put);
-			as_bind_text(put, 1, nw->id);
-			sqlite3_bind_int64(put, 2, nw->revision);
-			as_bind_text(put, 3, nw->state);
-			as_bind_text(put, 4, nw->detail);
-			as_bind_text(put, 5, nw->title);
+			as_bind_text(put, 1, x[i].id);
+			sqlite3_bind_int64(put, 2, x[i].revision);
+			as_bind_text(put, 3, x[i].state);
+			as_bind_text(put, 4, x[i].detail);
+			as_bind_text(put, 5, x[i].title);
 			if (sqlite3_step(put) != SQLITE_DONE)
 				rc = as_db_err(s, e, "states");
 		}
-		if (rc == SL_OK && (changed || queue_all)) {
-			rc = as_queue_state(s, nw, e);
+		if (rc == SL_OK && (what[i] == CHANGED || queue_all)) {
+			rc = as_queue_state(s, &x[i], e);
 			queued++;
 		}
-		i++;
-		j += c == 0;
+	}
+	for (i = 0; rc == SL_OK && i < n_gone; i++) {
+		sqlite3_reset(del);
+		as_bind_text(del, 1, gone[i]);
+		if (sqlite3_step(del) != SQLITE_DONE)
+			rc = as_db_err(s, e, "states");
 	}
 end:
-	sqlite3_finalize(put);
-	sqlite3_finalize(del);
 	rc = as_tx_end(s, rc, e);
 out:
-	agentstate_states_free(old, n_old);
+	sqlite3_finalize(cur);
+	sqlite3_finalize(put);
+	sqlite3_finalize(del);
+	for (i = 0; i < n_gone; i++)
+		free(gone[i]);
+	free(gone);
+	free(what);
 	if (rc == SL_OK && n_queued != NULL)
 		*n_queued = queued;
 	return rc == SL_OK ? rc : err_prefix(e, "storing states");
@@ -334,16 +394,6 @@ agentstate_states_load(struct agentstate *s, struct as_state **out, size_t *n,
 	return states_query(s,
 	                    "SELECT id,revision,state,detail,title FROM states "
 	                    "ORDER BY title,id",
-	                    out, n, e);
-}
-
-static int
-load_by_id(struct agentstate *s, struct as_state **out, size_t *n,
-           struct err *e)
-{
-	return states_query(s,
-	                    "SELECT id,revision,state,detail,title FROM states "
-	                    "ORDER BY id",
 	                    out, n, e);
 }
 
@@ -499,9 +549,7 @@ agentstate_view_scan(struct agentstate *s, as_row_fn fn, void *arg,
 	if ((rc = as_prep(s, &st,
 	                  "SELECT id,revision,action,deadline,refused,title,"
 	                  "is_installed,is_installable,supersedes,"
-	                  "prerequisites,(SELECT group_concat(f.sha256||' '"
-	                  "||f.size,',') FROM view_files f WHERE "
-	                  "f.update_id=v.id) FROM view v ORDER BY id",
+	                  "prerequisites,files FROM view ORDER BY id",
 	                  e)) != SL_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -542,6 +590,22 @@ agentstate_file_wanted(struct agentstate *s, const char *sha256, bool *out,
 		*out = r == SQLITE_ROW;
 	else
 		rc = as_db_err(s, e, "view files");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+agentstate_view_count(struct agentstate *s, size_t *out, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = as_prep(s, &st, "SELECT count(*) FROM view", e)) != SL_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = (size_t)sqlite3_column_int64(st, 0);
+	else
+		rc = as_db_err(s, e, "view");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -642,6 +642,13 @@ agent_evaluate(struct detection **out, struct agent *a, struct err *e)
 		goto out;
 	}
 	rules_ctx_set_update_lookup(sc.rules, lookup_installed, &sc);
+	/* Sized once: no doubling of tens of thousands of entries. */
+	if ((rc = agentstate_view_count(a->st, &d->cap, e)) != SL_OK)
+		goto out;
+	if (d->cap > 0 && (d->ups = malloc(d->cap * sizeof(*d->ups))) == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((rc = agentstate_view_scan(a->st, scan_row, &sc, e)) != SL_OK)
 		goto out;
 	apply_supersedence(d);

@@ -2,7 +2,9 @@
  * api_admin: the minimal administration endpoints (admin token): sync
  * trigger and history, updates, groups, computers, approvals, per-computer
  * status. Every change an agent must notice takes a fresh change sequence
- * in the same transaction (see api_agent.c).
+ * in the same transaction (see api_agent.c); every change is audited.
+ * Approvals, declines and the rest of the administration are in
+ * api_approvals.c, api_groups.c, api_rules.c, api_tokens.c, api_reports.c.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -10,10 +12,10 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_manage.h"
+#include "audit.h"
 #include "auth.h"
-#include "fetch.h"
 #include "scheduler.h"
-#include "sign.h"
 
 #define NAME_MAX_LEN 128
 
@@ -69,6 +71,15 @@ api_admin_sync(struct req *r, struct reply *out, struct err *e)
 		return err_set(e, SL_ECONFLICT,
 		               "no upstream configured (upstream.url)");
 	sched_trigger(r->env->sched, &started);
+	{
+		char actor[AUDIT_ACTOR_MAX];
+		struct err e2;
+		err_clear(&e2);
+		/* Best effort: the sync is started either way. */
+		if (api_actor(actor, sizeof(actor), r, &e2) == SL_OK)
+			audit_add(r->db, &e2, actor, "sync.start", "upstream",
+			          started ? "started" : "already running");
+	}
 	out->status = 202;
 	out->json = json_pack("{s:b,s:b}", "started", started, "running", 1);
 	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
@@ -115,17 +126,18 @@ file_row(sqlite3_stmt *st)
 static json_t *
 approval_row(sqlite3_stmt *st)
 {
-	return json_pack("{s:s,s:s,s:o}", "group",
+	return json_pack("{s:s,s:s,s:o,s:o}", "group",
 	                 (const char *)sqlite3_column_text(st, 0), "action",
 	                 (const char *)sqlite3_column_text(st, 1), "deadline",
-	                 api_time_or_null(st, 2));
+	                 api_time_or_null(st, 2), "approved_by",
+	                 api_text_or_null(st, 3));
 }
 
 int
 api_admin_updates(struct req *r, struct reply *out, struct err *e)
 {
 	sqlite3_stmt *st = NULL, *fst = NULL, *ast = NULL;
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *map = NULL, *counts;
 	int rc;
 
 	if (arr == NULL)
@@ -148,13 +160,16 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = db_prepare(
 		        r->db, &ast,
-		        "SELECT g.name, a.action, a.deadline FROM "
+		        "SELECT g.name, a.action, a.deadline, a.approved_by "
+		        "FROM "
 		        "approvals a JOIN groups g ON g.id = a.group_id "
 		        "WHERE a.update_id = ? ORDER BY g.name",
 		        e);
 	if (rc != SL_OK)
 		goto out;
 	rc = db_exec(r->db, "BEGIN", e);
+	if (rc == SL_OK)
+		rc = api_counts_all(&map, r->db, e);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -176,7 +191,17 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		              sqlite3_column_int(st, 8), "declined",
 		              sqlite3_column_int(st, 9), "files", files,
 		              "approvals", apps);
-		if (u == NULL || json_array_append_new(arr, u) != 0) {
+		if (u == NULL) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		counts = json_object_get(map, id);
+		json_object_set(u, "counts", counts ? counts : json_null());
+		if (api_update_filtered(r, u, counts)) {
+			json_decref(u);
+			continue;
+		}
+		if (json_array_append_new(arr, u) != 0) {
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -210,6 +235,7 @@ out:
 	sqlite3_finalize(fst);
 	sqlite3_finalize(ast);
 	json_decref(arr);
+	json_decref(map);
 	return rc;
 }
 
@@ -233,19 +259,11 @@ api_admin_groups(struct req *r, struct reply *out, struct err *e)
 	                  group_row, e);
 }
 
-static int
-valid_name(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 int
 api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name, *parent;
+	char actor[AUDIT_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	json_t *body = NULL;
 	int64_t pid;
@@ -255,8 +273,8 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		return err_prefix(e, "create group");
 	rc = api_req_str(&name, body, "name", NAME_MAX_LEN, e);
-	if (rc == SL_OK && !valid_name(name))
-		rc = err_set(e, SL_EINVAL, "name: control characters");
+	if (rc == SL_OK)
+		rc = api_group_name_ok(name, e);
 	if (rc == SL_OK)
 		rc = api_opt_str(&parent, body, "parent", NAME_MAX_LEN, e);
 	if (rc != SL_OK)
@@ -288,7 +306,12 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 		rc = db_error(r->db, e, "insert group");
 		goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK)
+		rc = audit_add(r->db, e, actor, "group.create", name,
+		               "parent '%s'", parent);
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
 	if (rc != SL_OK)
 		goto out;
 	out->status = 201;
@@ -314,21 +337,22 @@ computer_row(sqlite3_stmt *st)
 
 	snprintf(os, sizeof(os), "%s%s%s", osid ? osid : "",
 	         osid && osv ? " " : "", osv ? osv : "");
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "id",
-	                 (const char *)sqlite3_column_text(st, 0), "hostname",
-	                 (const char *)sqlite3_column_text(st, 1), "os",
-	                 os[0] ? json_string(os) : json_null(), "arch",
-	                 api_text_or_null(st, 4), "kernel",
-	                 api_text_or_null(st, 5), "group",
-	                 (const char *)sqlite3_column_text(st, 6),
-	                 "agent_version", api_text_or_null(st, 7),
-	                 "last_contact", api_time_or_null(st, 8), "last_report",
-	                 api_time_or_null(st, 9));
+	return json_pack(
+	        "{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
+	        (const char *)sqlite3_column_text(st, 0), "hostname",
+	        (const char *)sqlite3_column_text(st, 1), "os",
+	        os[0] ? json_string(os) : json_null(), "arch",
+	        api_text_or_null(st, 4), "kernel", api_text_or_null(st, 5),
+	        "group", (const char *)sqlite3_column_text(st, 6),
+	        "agent_version", api_text_or_null(st, 7), "last_contact",
+	        api_time_or_null(st, 8), "last_report", api_time_or_null(st, 9),
+	        "server", api_text_or_null(st, 10));
 }
 
 #define COMPUTER_COLS                                                          \
 	"c.id, c.hostname, c.os_id, c.os_version, c.arch, c.kernel, g.name, "  \
-	"c.agent_version, c.last_contact, c.last_report FROM computers c "     \
+	"c.agent_version, c.last_contact, c.last_report, c.server FROM "       \
+	"computers c "                                                         \
 	"JOIN groups g ON g.id = c.group_id "
 
 int
@@ -343,6 +367,7 @@ int
 api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 {
 	const char *id = r->params[0], *group;
+	char actor[AUDIT_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	json_t *body = NULL;
 	int64_t gid, seq;
@@ -389,6 +414,12 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 			rc = db_error(r->db, e, "move computer");
 			goto out;
 		}
+		rc = api_actor(actor, sizeof(actor), r, e);
+		if (rc == SL_OK)
+			rc = audit_add(r->db, e, actor, "computer.move", id,
+			               "to group '%s'", group);
+		if (rc != SL_OK)
+			goto out;
 	}
 	rc = db_commit(r->db, e);
 	if (rc != SL_OK)
@@ -402,165 +433,6 @@ out:
 		db_rollback(r->db);
 		err_prefix(e, "move computer");
 	}
-	json_decref(body);
-	return rc;
-}
-
-/* Whether update id is known (has a status row). */
-static int
-update_known(struct db *db, const char *id, struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, &st, "SELECT 1 FROM update_status WHERE id = ?", e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = SL_OK;
-	else if (rc == SQLITE_DONE)
-		rc = err_set(e, SL_ENOTFOUND, "no update %s", id);
-	else
-		rc = db_error(db, e, "update lookup");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Set (action != NULL) or remove an approval, stamping it with seq. */
-static int
-store_approval(struct db *db, const char *id, int64_t gid, const char *action,
-               json_t *deadline_v, long long deadline, struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t seq;
-	int rc, changed;
-
-	rc = db_prepare(db, &st,
-	                action ? "DELETE FROM approval_removals WHERE "
-	                         "update_id = ?1 AND group_id = ?2"
-	                       : "DELETE FROM approvals WHERE update_id = ?1 "
-	                         "AND group_id = ?2",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, gid);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(db, e, "approval");
-		goto out;
-	}
-	changed = sqlite3_changes(db_handle(db));
-	sqlite3_finalize(st);
-	st = NULL;
-	if (action == NULL && changed == 0)
-		goto out; /* was not approved: nothing for agents to see */
-	rc = db_next_seq(db, &seq, e);
-	if (rc != SL_OK)
-		goto out;
-	rc = db_prepare(
-	        db, &st,
-	        action ? "INSERT INTO approvals(update_id, group_id, action, "
-	                 "deadline, approved_at, change_seq) "
-	                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
-	                 "ON CONFLICT(update_id, group_id) DO UPDATE SET "
-	                 "action = excluded.action, deadline = "
-	                 "excluded.deadline, approved_at = "
-	                 "excluded.approved_at, "
-	                 "change_seq = excluded.change_seq"
-	               : "INSERT OR REPLACE INTO approval_removals(update_id, "
-	                 "group_id, change_seq) VALUES(?1, ?2, ?6)",
-	        e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, gid);
-	if (action) {
-		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-		if (deadline_v != NULL)
-			sqlite3_bind_int64(st, 4, deadline);
-		else
-			sqlite3_bind_null(st, 4);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-	}
-	sqlite3_bind_int64(st, 6, seq);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(db, e, "store approval");
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-api_admin_approve(struct req *r, struct reply *out, struct err *e)
-{
-	const char *id, *group, *action, *deadline_s;
-	json_t *body = NULL, *dl = NULL;
-	long long deadline = 0;
-	bool remove;
-	int64_t gid;
-	int rc;
-
-	rc = http_json_body(&body, r, e);
-	if (rc == SL_OK)
-		rc = api_req_str(&id, body, "update", 64, e);
-	if (rc == SL_OK && !auth_is_uuid(id))
-		rc = err_set(e, SL_EINVAL, "update: expected a UUID");
-	if (rc == SL_OK)
-		rc = api_req_str(&group, body, "group", NAME_MAX_LEN, e);
-	if (rc == SL_OK)
-		rc = api_opt_str(&action, body, "action", 32, e);
-	if (rc == SL_OK)
-		rc = api_opt_str(&deadline_s, body, "deadline", 64, e);
-	if (rc != SL_OK)
-		goto out;
-	if (action == NULL)
-		action = "install";
-	remove = strcmp(action, "not-approved") == 0;
-	if (!remove && strcmp(action, "install") != 0 &&
-	    strcmp(action, "uninstall") != 0) {
-		rc = err_set(e, SL_EINVAL,
-		             "action: expected install, uninstall or "
-		             "not-approved");
-		goto out;
-	}
-	if (deadline_s != NULL) {
-		rc = sign_time_parse(deadline_s, &deadline, e);
-		if (rc != SL_OK) {
-			err_prefix(e, "deadline");
-			goto out;
-		}
-		dl = json_string(deadline_s);
-	}
-	rc = db_begin(r->db, e);
-	if (rc == SL_OK)
-		rc = update_known(r->db, id, e);
-	if (rc == SL_OK)
-		rc = db_group_id(r->db, group, &gid, e);
-	if (rc == SL_OK)
-		rc = store_approval(r->db, id, gid, remove ? NULL : action, dl,
-		                    deadline, e);
-	if (rc == SL_OK && !remove &&
-	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
-		rc = fetch_mark_wanted_for_update(r->db, id, e);
-	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
-	if (rc != SL_OK)
-		goto out;
-	if (!remove && r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
-		fetch_wake(r->env->fetch);
-	out->json =
-	        json_pack("{s:s,s:s,s:s,s:O}", "update", id, "group", group,
-	                  "action", action, "deadline", dl ? dl : json_null());
-	if (out->json == NULL)
-		rc = err_set(e, SL_ENOMEM, "out of memory");
-out:
-	if (rc != SL_OK) {
-		db_rollback(r->db);
-		err_prefix(e, "approve");
-	}
-	json_decref(dl);
 	json_decref(body);
 	return rc;
 }

@@ -14,9 +14,11 @@
 #include <time.h>
 
 #include "api.h"
+#include "approvals.h"
 #include "auth.h"
 #include "hash.h"
 #include "sign.h"
+#include "targeting.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -42,14 +44,12 @@ in_list(const char *s, const char *const *l)
 	return 0;
 }
 
-/* The group a registering computer joins: the first of its requested
- * groups that exists, else "Unassigned Computers". */
+/* The group a registering computer joins: see targeting.h. */
 static int
 pick_group(int64_t *out, struct db *db, json_t *groups, struct err *e)
 {
 	size_t i;
 	json_t *g;
-	int rc;
 
 	if (groups != NULL && !json_is_null(groups)) {
 		if (!json_is_array(groups) ||
@@ -66,16 +66,8 @@ pick_group(int64_t *out, struct db *db, json_t *groups, struct err *e)
 				               "groups[%zu]: expected a name",
 				               i);
 		}
-		json_array_foreach(groups, i, g)
-		{
-			rc = db_group_id(db, json_string_value(g), out, e);
-			if (rc == SL_OK)
-				return SL_OK;
-			if (rc != SL_ENOTFOUND)
-				return rc;
-		}
 	}
-	return db_group_id(db, DB_GROUP_UNASSIGNED, out, e);
+	return targeting_pick_group(out, db, groups, e);
 }
 
 int
@@ -194,8 +186,8 @@ add_files(json_t *files, sqlite3_stmt *fst, const char *id, int64_t rev,
 	return SL_OK;
 }
 
-/* Append the approved updates of group gid changed after `since` (all of
- * them when since < 0). */
+/* Append the approved updates of group gid (with what it inherits from its
+ * parents, see approvals.h) changed after `since` (all when since < 0). */
 static int
 add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
              const char *base, struct err *e)
@@ -204,17 +196,7 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 	json_error_t je;
 	int rc;
 
-	rc = db_prepare(
-	        r->db, &st,
-	        "SELECT a.update_id, s.latest_revision, a.action, a.deadline, "
-	        " u.document FROM approvals a "
-	        "JOIN update_status s ON s.id = a.update_id "
-	        "JOIN updates u ON u.id = s.id AND u.revision = "
-	        " s.latest_revision "
-	        "WHERE a.group_id = ?1 AND s.expired = 0 AND s.declined = 0 "
-	        " AND max(a.change_seq, s.change_seq) > ?2 "
-	        "ORDER BY a.update_id",
-	        e);
+	rc = approvals_prepare_set(&st, r->db, gid, since, e);
 	if (rc == SL_OK)
 		rc = db_prepare(r->db, &fst,
 		                "SELECT sha256, size, upstream_url FROM "
@@ -223,8 +205,6 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 		                e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_int64(st, 1, gid);
-	sqlite3_bind_int64(st, 2, since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		int64_t rev = sqlite3_column_int64(st, 1);
@@ -269,20 +249,9 @@ add_removed(json_t *removed, const struct req *r, int64_t gid, int64_t since,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(r->db, &st,
-	                "SELECT update_id FROM approval_removals "
-	                "WHERE group_id = ?1 AND change_seq > ?2 "
-	                "UNION "
-	                "SELECT a.update_id FROM approvals a JOIN "
-	                "update_status s ON s.id = a.update_id "
-	                "WHERE a.group_id = ?1 AND s.change_seq > ?2 AND "
-	                "(s.expired != 0 OR s.declined != 0) "
-	                "ORDER BY 1",
-	                e);
+	rc = approvals_prepare_removed(&st, r->db, gid, since, e);
 	if (rc != SL_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, gid);
-	sqlite3_bind_int64(st, 2, since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (json_array_append_new(
 		            removed,

@@ -4,6 +4,7 @@
  */
 #include "auth.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -136,6 +137,104 @@ auth_admin(int64_t *id_out, struct db *db, const char *token, struct err *e)
 		rc = db_error(db, e, "admin token lookup");
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+auth_admin_for(int64_t *id_out, struct db *db, const char *token,
+               const char *method, struct err *e)
+{
+	char h[AUTH_TOKEN_LEN + 1], name[128] = "";
+	sqlite3_stmt *st = NULL;
+	bool reporter = false;
+	int rc;
+
+	auth_token_hash(h, token);
+	rc = db_prepare(db, &st,
+	                "SELECT id, role, name FROM admin_tokens WHERE "
+	                "token_hash = ? AND revoked = 0",
+	                e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *role = (const char *)sqlite3_column_text(st, 1);
+		const char *n = (const char *)sqlite3_column_text(st, 2);
+		*id_out = sqlite3_column_int64(st, 0);
+		reporter = role == NULL ||
+		           strcmp(role, AUTH_ROLE_ADMINISTRATOR) != 0;
+		snprintf(name, sizeof(name), "%s", n ? n : "");
+		rc = SL_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = err_set(e, SL_EAUTH, "bad admin token");
+	} else {
+		rc = db_error(db, e, "admin token lookup");
+	}
+	sqlite3_finalize(st);
+	if (rc == SL_OK && reporter && strcmp(method, "GET") != 0 &&
+	    strcmp(method, "HEAD") != 0)
+		rc = err_set(e, SL_EDENIED,
+		             "token '%s' has the role reporter (read-only): "
+		             "changes need an administrator token",
+		             name);
+	return rc;
+}
+
+int
+auth_token_create(int64_t *id_out, char token_out[AUTH_TOKEN_LEN + 1],
+                  struct db *db, const char *name, const char *role,
+                  struct err *e)
+{
+	char tok[AUTH_TOKEN_LEN + 1], h[AUTH_TOKEN_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (strcmp(role, AUTH_ROLE_ADMINISTRATOR) != 0 &&
+	    strcmp(role, AUTH_ROLE_REPORTER) != 0)
+		return err_set(e, SL_EINVAL,
+		               "role: expected administrator or reporter");
+	if (*name == '\0' || strlen(name) > 64)
+		return err_set(e, SL_EINVAL, "name: 1 to 64 characters");
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/')
+			return err_set(e, SL_EINVAL,
+			               "name: no control characters or '/'");
+	rc = db_prepare(db, &st,
+	                "SELECT 1 FROM admin_tokens WHERE name = ? AND "
+	                "revoked = 0",
+	                e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_ROW)
+		return err_set(e, SL_EEXISTS,
+		               "an active token named '%s' exists (revoke it "
+		               "first or pick another name)",
+		               name);
+	auth_token_new(tok);
+	auth_token_hash(h, tok);
+	rc = db_prepare(db, &st,
+	                "INSERT INTO admin_tokens(name, role, token_hash, "
+	                "created_at) VALUES(?, ?, ?, strftime('%s','now'))",
+	                e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(db, e, "store admin token");
+		goto out;
+	}
+	*id_out = sqlite3_last_insert_rowid(db_handle(db));
+	memcpy(token_out, tok, AUTH_TOKEN_LEN + 1);
+out:
+	sqlite3_finalize(st);
+	sodium_memzero(tok, sizeof(tok));
 	return rc;
 }
 

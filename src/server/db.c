@@ -76,7 +76,30 @@ static const char *const migration_1 =
 
 /* Administration: nested groups, declines, license acceptance,
  * auto-approval rules, admin tokens with roles, audit log. */
-static const char *const migration_2 = "SELECT 1;";
+static const char *const migration_2 =
+        /* approvals.action may now also be 'not-approved': an explicit
+         * setting that overrides the parent group's approval. */
+        "ALTER TABLE approvals ADD COLUMN approved_by TEXT;"
+        "ALTER TABLE update_status ADD COLUMN declined_at INTEGER;"
+        "CREATE TABLE license_acceptances(update_id TEXT NOT NULL, revision "
+        "INTEGER NOT NULL, accepted_by TEXT NOT NULL, accepted_at INTEGER "
+        "NOT NULL, PRIMARY KEY(update_id, revision));"
+        "CREATE TABLE autoapprove_rules(id INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL UNIQUE, classification TEXT, product TEXT, action TEXT NOT "
+        "NULL DEFAULT 'install', deadline_days INTEGER, accept_license "
+        "INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1, "
+        "created_by TEXT, created_at INTEGER NOT NULL);"
+        "CREATE TABLE autoapprove_groups(rule_id INTEGER NOT NULL REFERENCES "
+        "autoapprove_rules(id) ON DELETE CASCADE, group_id INTEGER NOT NULL "
+        "REFERENCES groups(id), PRIMARY KEY(rule_id, group_id));"
+        "CREATE TABLE audit_log(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, "
+        "actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail "
+        "TEXT);"
+        "CREATE INDEX update_states_update ON update_states(update_id);"
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('targeting', "
+        "'client');"
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('unknown_groups', "
+        "'ignore');";
 
 /* Server hierarchy: downstream servers, replica configuration, roll-up. */
 static const char *const migration_3 =

@@ -270,7 +270,7 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 		return auth_computer(r->computer_id, r->db, token, e);
 	if (need == AUTH_DOWNSTREAM)
 		return upstream_auth(r, token, e);
-	return auth_admin(&r->admin_id, r->db, token, e);
+	return auth_admin_for(&r->admin_id, r->db, token, r->method, e);
 }
 
 static enum MHD_Result

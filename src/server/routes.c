@@ -3,6 +3,7 @@
  * handler, required role). docs/protocol.md documents each of them.
  */
 #include "api.h"
+#include "api_manage.h"
 
 const struct route routes[] = {
         /* agents */
@@ -25,6 +26,31 @@ const struct route routes[] = {
         {"GET", "/v1/admin/computers/*/status", api_admin_computer_status,
          AUTH_ADMIN, 0},
         {"POST", "/v1/admin/approvals", api_admin_approve, AUTH_ADMIN, 0},
+        /* administration: groups, settings, updates, rules, tokens,
+         * audit, reports (api_manage.h); a reporter token may only GET */
+        {"PUT", "/v1/admin/groups/*", api_groups_update, AUTH_ADMIN, 0},
+        {"DELETE", "/v1/admin/groups/*", api_groups_delete, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/settings", api_settings_get, AUTH_ADMIN, 0},
+        {"PUT", "/v1/admin/settings", api_settings_put, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/updates/decline-superseded",
+         api_updates_decline_superseded, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/updates/*", api_updates_show, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/updates/*/decline", api_updates_decline,
+         AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/rules", api_rules_list, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/rules", api_rules_create, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/rules/run", api_rules_run, AUTH_ADMIN, 0},
+        {"DELETE", "/v1/admin/rules/*", api_rules_delete, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/tokens", api_tokens_list, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/tokens", api_tokens_create, AUTH_ADMIN, 0},
+        {"DELETE", "/v1/admin/tokens/*", api_tokens_revoke, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/audit", api_audit_list, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/reports/updates", api_report_updates, AUTH_ADMIN,
+         0},
+        {"GET", "/v1/admin/reports/updates/*", api_report_update, AUTH_ADMIN,
+         0},
+        {"GET", "/v1/admin/reports/computers", api_report_computers,
+         AUTH_ADMIN, 0},
         /* server hierarchy: downstream servers (api_upstream.c) */
         {"GET", "/v1/upstream/changes", api_upstream_changes, AUTH_DOWNSTREAM,
          0},

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "autoapprove.h"
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
@@ -496,6 +497,7 @@ sync_run(struct db *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
 {
 	struct sync_result res = {0};
+	struct autoapprove_result aa;
 	struct catalog_index *idx = NULL;
 	struct httpc_resp r = {0};
 	struct plan plan = {0};
@@ -541,6 +543,10 @@ sync_run(struct db *db, const struct server_config *cfg,
 	in_tx = true;
 	if ((rc = import_plan(db, cfg, &plan, url, now, &res, e)) != SL_OK)
 		goto out;
+	/* Auto-approval rules over the updates this sync saw first. */
+	if ((rc = autoapprove_run(&aa, db, cfg, 0, now, e)) != SL_OK)
+		goto out;
+	res.files_wanted += aa.approved;
 	snprintf(num, sizeof(num), "%" PRId64, idx->version);
 	if ((rc = db_meta_set(db, "upstream_index_version", num, e)) != SL_OK)
 		goto out;

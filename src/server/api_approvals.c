@@ -1,0 +1,752 @@
+/*
+ * api_approvals: approving updates for groups (with license terms and
+ * prerequisites / bundled updates), declining them, the detail view of one
+ * update with its supersedence relations, and declining superseded updates
+ * that no computer needs.
+ *
+ * Approving an update for installation:
+ *   - a declined or expired update cannot be approved (409);
+ *   - its prerequisites and bundled updates (transitively) must be
+ *     approved for installation for that group too: without
+ *     "with_prerequisites" the request is refused (409) with the list;
+ *     with it they are approved in the same transaction;
+ *   - every update so approved that has license terms ("eula") needs them
+ *     accepted: "accept_license": true records who accepted them and when
+ *     (per revision); without it the request is refused (409).
+ * action "not-approved" is an explicit setting (it overrides what the
+ * group would inherit); action "inherit" removes the group's own setting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "api_manage.h"
+#include "approvals.h"
+#include "audit.h"
+#include "auth.h"
+#include "fetch.h"
+#include "sign.h"
+
+#define DEPS_MAX 256
+
+struct dep_list {
+	char ids[DEPS_MAX][UPDATE_ID_LEN + 1];
+	char kind[DEPS_MAX][16];
+	size_t n;
+};
+
+static int
+dep_has(const struct dep_list *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+dep_add(struct dep_list *l, const char *id, const char *kind, struct err *e)
+{
+	if (dep_has(l, id))
+		return SL_OK;
+	if (l->n >= DEPS_MAX)
+		return err_set(e, SL_ETOOBIG,
+		               "more than %d prerequisites and bundled updates",
+		               DEPS_MAX);
+	snprintf(l->ids[l->n], sizeof(l->ids[0]), "%s", id);
+	snprintf(l->kind[l->n], sizeof(l->kind[0]), "%s", kind);
+	l->n++;
+	return SL_OK;
+}
+
+/* All prerequisites and bundled updates of root, transitively: known ones
+ * to `known`, ids the server does not have to `missing`. */
+static int
+collect_deps(struct dep_list *known, struct dep_list *missing, struct db *db,
+             const char *root, struct err *e)
+{
+	struct dep_list queue = {.n = 0};
+	int rc = dep_add(&queue, root, "root", e);
+
+	for (size_t q = 0; rc == SL_OK && q < queue.n; q++) {
+		struct update *u = NULL;
+		rc = approvals_load_update(&u, NULL, NULL, db, queue.ids[q], e);
+		if (rc == SL_ENOTFOUND) {
+			rc = dep_add(missing, queue.ids[q], queue.kind[q], e);
+			continue;
+		}
+		if (rc != SL_OK)
+			break;
+		if (q > 0)
+			rc = dep_add(known, queue.ids[q], queue.kind[q], e);
+		for (char **p = u->prerequisites; rc == SL_OK && p && *p; p++)
+			if (strcmp(*p, root) != 0)
+				rc = dep_add(&queue, *p, "prerequisite", e);
+		for (char **p = u->bundles; rc == SL_OK && p && *p; p++)
+			if (strcmp(*p, root) != 0)
+				rc = dep_add(&queue, *p, "bundled", e);
+		update_free(u);
+	}
+	return rc;
+}
+
+static int
+title_of(char *out, size_t n, struct db *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+
+	snprintf(out, n, "?");
+	if (db_prepare(db, &st,
+	               "SELECT u.title FROM update_status s JOIN updates u ON "
+	               "u.id = s.id AND u.revision = s.latest_revision WHERE "
+	               "s.id = ?",
+	               NULL) != SL_OK)
+		return SL_OK;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, n, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return SL_OK;
+}
+
+/* Check (and with accept, record) the license terms of update id. */
+static int
+license_check(bool *recorded, struct db *db, const char *id, bool accept,
+              const char *actor, struct err *e)
+{
+	struct update *u = NULL;
+	sqlite3_stmt *st = NULL;
+	bool accepted = false;
+	int rc;
+
+	*recorded = false;
+	rc = approvals_load_update(&u, NULL, NULL, db, id, e);
+	if (rc != SL_OK)
+		return rc;
+	if (u->eula == NULL)
+		goto out;
+	rc = db_prepare(db, &st,
+	                "SELECT 1 FROM license_acceptances WHERE update_id = ? "
+	                "AND revision = ?",
+	                e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, u->revision);
+	accepted = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (accepted)
+		goto out;
+	if (!accept) {
+		rc = err_set(e, SL_ECONFLICT,
+		             "update %s (%s) has license terms (%s): read them "
+		             "(sluice updates show %s) and approve with "
+		             "--accept-license",
+		             id, u->title, u->eula->name, id);
+		goto out;
+	}
+	rc = db_prepare(db, &st,
+	                "INSERT INTO license_acceptances(update_id, revision, "
+	                "accepted_by, accepted_at) VALUES(?, ?, ?, ?)",
+	                e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, u->revision);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(db, e, "record license acceptance");
+		goto out;
+	}
+	rc = audit_add(db, e, actor, "license.accept", id,
+	               "revision %lld, terms %s", (long long)u->revision,
+	               u->eula->name);
+	*recorded = rc == SL_OK;
+out:
+	sqlite3_finalize(st);
+	update_free(u);
+	return rc;
+}
+
+/* Refuse approving a declined or expired update. */
+static int
+approvable(struct db *db, const char *id, struct err *e)
+{
+	struct update *u = NULL;
+	bool declined = false, expired = false;
+	int rc = approvals_load_update(&u, &declined, &expired, db, id, e);
+
+	update_free(u);
+	if (rc != SL_OK)
+		return rc;
+	if (declined)
+		return err_set(e, SL_ECONFLICT,
+		               "update %s is declined: undecline it first "
+		               "(sluice updates decline --undo %s)",
+		               id, id);
+	if (expired)
+		return err_set(e, SL_ECONFLICT,
+		               "update %s is expired upstream and cannot be "
+		               "approved",
+		               id);
+	return SL_OK;
+}
+
+static int
+approve_one(struct db *db, const struct req *r, const char *id, int64_t gid,
+            const char *group, const char *action, bool has_dl, long long dl,
+            const char *dl_s, const char *actor, struct err *e)
+{
+	bool changed;
+	int rc;
+
+	rc = approvals_set(db, id, gid, action, has_dl, dl, actor, &changed, e);
+	if (rc == SL_OK && changed)
+		rc = audit_add(db, e, actor, "approval.set", id,
+		               "group '%s': %s%s%s", group,
+		               action ? action : "inherit",
+		               has_dl ? ", deadline " : "", has_dl ? dl_s : "");
+	if (rc == SL_OK && action != NULL && strcmp(action, "install") == 0 &&
+	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+		rc = fetch_mark_wanted_for_update(db, id, e);
+	return rc;
+}
+
+int
+api_admin_approve(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id, *group, *action, *dl_s;
+	char actor[AUDIT_ACTOR_MAX], title[256], msg[ERR_MSG_MAX];
+	struct dep_list *known = NULL, *missing = NULL;
+	json_t *body = NULL, *also = NULL, *miss = NULL, *v;
+	bool accept, with_deps, has_dl = false, rec, lic = false;
+	long long dl = 0;
+	int64_t gid;
+	size_t used;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc == SL_OK)
+		rc = api_req_str(&id, body, "update", 64, e);
+	if (rc == SL_OK && !auth_is_uuid(id))
+		rc = err_set(e, SL_EINVAL, "update: expected a UUID");
+	if (rc == SL_OK)
+		rc = api_req_str(&group, body, "group", 128, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&action, body, "action", 32, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&dl_s, body, "deadline", 64, e);
+	if (rc != SL_OK)
+		goto out;
+	v = json_object_get(body, "accept_license");
+	accept = json_is_true(v);
+	v = json_object_get(body, "with_prerequisites");
+	with_deps = json_is_true(v);
+	if (action == NULL)
+		action = "install";
+	if (strcmp(action, "install") != 0 &&
+	    strcmp(action, "uninstall") != 0 &&
+	    strcmp(action, "not-approved") != 0 &&
+	    strcmp(action, "inherit") != 0) {
+		rc = err_set(
+		        e, SL_EINVAL,
+		        "action: expected install, uninstall, not-approved "
+		        "or inherit");
+		goto out;
+	}
+	if (dl_s != NULL) {
+		rc = sign_time_parse(dl_s, &dl, e);
+		if (rc != SL_OK) {
+			err_prefix(e, "deadline");
+			goto out;
+		}
+		has_dl = true;
+	}
+	known = calloc(1, sizeof(*known));
+	missing = calloc(1, sizeof(*missing));
+	also = json_array();
+	miss = json_array();
+	if (known == NULL || missing == NULL || also == NULL || miss == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK) {
+		struct update *u0 = NULL;
+		rc = approvals_load_update(&u0, NULL, NULL, r->db, id, e);
+		update_free(u0);
+	}
+	if (rc == SL_OK)
+		rc = db_group_id(r->db, group, &gid, e);
+	if (rc != SL_OK)
+		goto out;
+	if (strcmp(action, "install") == 0) {
+		rc = approvable(r->db, id, e);
+		if (rc == SL_OK)
+			rc = collect_deps(known, missing, r->db, id, e);
+		if (rc != SL_OK)
+			goto out;
+		/* Which of them are not approved for installation here? */
+		used = 0;
+		msg[0] = '\0';
+		for (size_t i = 0; i < known->n; i++) {
+			struct approval_eff eff;
+			rc = approvals_effective(&eff, r->db, known->ids[i],
+			                         gid, e);
+			if (rc != SL_OK)
+				goto out;
+			if (strcmp(eff.action, "install") == 0) {
+				known->kind[i][0] = '\0'; /* already fine */
+				continue;
+			}
+			title_of(title, sizeof(title), r->db, known->ids[i]);
+			used += (size_t)snprintf(
+			        msg + used,
+			        used < sizeof(msg) ? sizeof(msg) - used : 0,
+			        "%s%s (%s, %s)", used ? "; " : "",
+			        known->ids[i], title, known->kind[i]);
+			if (used >= sizeof(msg))
+				used = sizeof(msg) - 1;
+		}
+		if (msg[0] != '\0' && !with_deps) {
+			rc = err_set(e, SL_ECONFLICT,
+			             "update %s needs these approved for "
+			             "installation for '%s' too: %s. Approve "
+			             "them too with --with-prerequisites",
+			             id, group, msg);
+			goto out;
+		}
+		for (size_t i = 0; i < missing->n; i++)
+			json_array_append_new(miss,
+			                      json_string(missing->ids[i]));
+		rc = license_check(&rec, r->db, id, accept, actor, e);
+		lic |= rec;
+		for (size_t i = 0; rc == SL_OK && i < known->n; i++) {
+			if (known->kind[i][0] == '\0')
+				continue;
+			rc = approvable(r->db, known->ids[i], e);
+			if (rc == SL_OK)
+				rc = license_check(&rec, r->db, known->ids[i],
+				                   accept, actor, e);
+			lic |= rec;
+			if (rc == SL_OK)
+				rc = approve_one(r->db, r, known->ids[i], gid,
+				                 group, "install", has_dl, dl,
+				                 dl_s, actor, e);
+			if (rc == SL_OK)
+				json_array_append_new(
+				        also, json_string(known->ids[i]));
+		}
+		if (rc != SL_OK)
+			goto out;
+	}
+	rc = approve_one(r->db, r, id, gid, group,
+	                 strcmp(action, "inherit") == 0 ? NULL : action, has_dl,
+	                 dl, dl_s, actor, e);
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	if (strcmp(action, "install") == 0 &&
+	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+		fetch_wake(r->env->fetch);
+	out->json = json_pack("{s:s,s:s,s:s,s:o,s:O,s:O,s:b}", "update", id,
+	                      "group", group, "action", action, "deadline",
+	                      dl_s ? json_string(dl_s) : json_null(),
+	                      "also_approved", also, "missing_prerequisites",
+	                      miss, "license_accepted", lic);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "approve");
+	}
+	free(known);
+	free(missing);
+	json_decref(also);
+	json_decref(miss);
+	json_decref(body);
+	return rc;
+}
+
+/* {id, title} of the updates of sql (one '?' = the update id). */
+static int
+relation(json_t **out, struct db *db, const char *sql, const char *id,
+         struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = db_prepare(db, &st, sql, e);
+	if (rc != SL_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+		        arr,
+		        json_pack("{s:s,s:o,s:b}", "id",
+		                  (const char *)sqlite3_column_text(st, 0),
+		                  "title", api_text_or_null(st, 1), "known",
+		                  sqlite3_column_type(st, 1) != SQLITE_NULL));
+	rc = rc == SQLITE_DONE ? SL_OK : db_error(db, e, "relations");
+	sqlite3_finalize(st);
+	if (rc != SL_OK)
+		json_decref(arr);
+	else
+		*out = arr;
+	return rc;
+}
+
+#define LATEST                                                                 \
+	"update_status s JOIN updates u ON u.id = s.id AND u.revision = "      \
+	"s.latest_revision "
+/* The ids listed in this update's document field F, with titles. */
+#define LISTED(F)                                                              \
+	"SELECT j.value, (SELECT u2.title FROM update_status s2 JOIN updates " \
+	"u2 ON u2.id = s2.id AND u2.revision = s2.latest_revision WHERE "      \
+	"s2.id = j.value) FROM " LATEST ", json_each(u.document, "             \
+	"'$.signed." F "') j WHERE s.id = ?"
+
+static json_t *
+approval_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "group",
+	                 (const char *)sqlite3_column_text(st, 0), "action",
+	                 (const char *)sqlite3_column_text(st, 1), "deadline",
+	                 api_time_or_null(st, 2), "approved_at",
+	                 api_time_or_null(st, 3), "approved_by",
+	                 api_text_or_null(st, 4));
+}
+
+static json_t *
+effective_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o}", "group",
+	                 (const char *)sqlite3_column_text(st, 0), "action",
+	                 (const char *)sqlite3_column_text(st, 1), "deadline",
+	                 api_time_or_null(st, 2), "from",
+	                 api_text_or_null(st, 3));
+}
+
+int
+api_updates_show(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id = r->params[0];
+	json_t *doc = NULL, *sup = NULL, *supby = NULL, *pre = NULL,
+	       *bun = NULL, *apps = NULL, *eff = NULL, *lic = json_null();
+	sqlite3_stmt *st = NULL;
+	json_error_t je;
+	int rc, declined = 0, expired = 0;
+
+	if (!auth_is_uuid(id))
+		return err_set(e, SL_EINVAL, "update: expected a UUID");
+	apps = json_array();
+	eff = json_array();
+	if (apps == NULL || eff == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = db_exec(r->db, "BEGIN", e);
+	if (rc == SL_OK)
+		rc = db_prepare(
+		        r->db, &st,
+		        "SELECT u.document, s.declined, s.expired FROM " LATEST
+		        "WHERE s.id = ?",
+		        e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = err_set(e, SL_ENOTFOUND, "no update %s", id);
+		goto out;
+	}
+	doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, &je);
+	declined = sqlite3_column_int(st, 1);
+	expired = sqlite3_column_int(st, 2);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (doc == NULL) {
+		rc = err_set(e, SL_EINTERNAL, "stored document does not parse");
+		goto out;
+	}
+	rc = relation(&sup, r->db, LISTED("supersedes"), id, e);
+	if (rc == SL_OK)
+		rc = relation(&pre, r->db, LISTED("prerequisites"), id, e);
+	if (rc == SL_OK)
+		rc = relation(&bun, r->db, LISTED("bundles"), id, e);
+	if (rc == SL_OK)
+		rc = relation(
+		        &supby, r->db,
+		        "SELECT s.id, u.title FROM " LATEST
+		        ", json_each(u.document, '$.signed.supersedes') j "
+		        "WHERE j.value = ?1 ORDER BY s.id",
+		        id, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_prepare(
+	        r->db, &st,
+	        "SELECT g.name, a.action, a.deadline, a.approved_at, "
+	        "a.approved_by FROM approvals a JOIN groups g ON g.id = "
+	        "a.group_id WHERE a.update_id = ? ORDER BY g.name",
+	        e);
+	if (rc == SL_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = api_collect(apps, r->db, st, approval_row, "approvals", e);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	/* Effective setting of every group (nearest own row up the tree). */
+	if (rc == SL_OK)
+		rc = db_prepare(
+		        r->db, &st,
+		        "WITH RECURSIVE anc(gid, aid, depth) AS (SELECT id, "
+		        "id, "
+		        "0 FROM groups UNION ALL SELECT a.gid, g.parent_id, "
+		        "a.depth + 1 FROM anc a JOIN groups g ON g.id = a.aid "
+		        "WHERE g.parent_id IS NOT NULL AND a.depth < 64), "
+		        "hit AS (SELECT anc.gid, anc.depth, ap.action, "
+		        "ap.deadline, ap.group_id FROM anc JOIN approvals ap "
+		        "ON "
+		        "ap.group_id = anc.aid AND ap.update_id = ?1) "
+		        "SELECT g.name, coalesce(h.action, 'not-approved'), "
+		        "h.deadline, (SELECT name FROM groups WHERE id = "
+		        "h.group_id) FROM groups g LEFT JOIN hit h ON h.gid = "
+		        "g.id AND h.depth = (SELECT min(depth) FROM hit h2 "
+		        "WHERE "
+		        "h2.gid = g.id) ORDER BY g.id",
+		        e);
+	if (rc == SL_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = api_collect(eff, r->db, st, effective_row, "effective", e);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (rc == SL_OK)
+		rc = db_prepare(r->db, &st,
+		                "SELECT l.accepted_by, l.accepted_at FROM "
+		                "license_acceptances l JOIN update_status s ON "
+		                "s.id = l.update_id AND s.latest_revision = "
+		                "l.revision WHERE l.update_id = ?",
+		                e);
+	if (rc != SL_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		lic = json_pack("{s:o,s:o}", "accepted_by",
+		                api_text_or_null(st, 0), "accepted_at",
+		                api_time_or_null(st, 1));
+	rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:O,s:b,s:b,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+	                      "update", json_object_get(doc, "signed"),
+	                      "declined", declined, "expired", expired,
+	                      "supersedes", sup, "superseded_by", supby,
+	                      "prerequisites", pre, "bundles", bun, "license",
+	                      lic, "approvals", apps, "effective", eff);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "update %s", id);
+	}
+	json_decref(doc);
+	json_decref(sup);
+	json_decref(supby);
+	json_decref(pre);
+	json_decref(bun);
+	json_decref(apps);
+	json_decref(eff);
+	json_decref(lic);
+	return rc;
+}
+
+/* Set update id's decline flag; *changed when it changed. */
+static int
+set_declined(bool *changed, struct db *db, const char *id, bool declined,
+             struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t seq;
+	int rc;
+
+	*changed = false;
+	rc = db_next_seq(db, &seq, e);
+	if (rc == SL_OK)
+		rc = db_prepare(
+		        db, &st,
+		        "UPDATE update_status SET declined = ?2, "
+		        "declined_at = CASE WHEN ?2 THEN ?3 END, "
+		        "change_seq = ?4 WHERE id = ?1 AND declined != ?2",
+		        e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, declined ? 1 : 0);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 4, seq);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(db, e, "decline");
+	else
+		*changed = sqlite3_changes(db_handle(db)) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+api_updates_decline(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id = r->params[0];
+	char actor[AUDIT_ACTOR_MAX];
+	struct update *u = NULL;
+	json_t *body = NULL, *v;
+	bool declined = true, changed = false;
+	int rc = SL_OK;
+
+	if (r->body_len > 0) {
+		rc = http_json_body(&body, r, e);
+		if (rc != SL_OK)
+			goto out;
+		v = json_object_get(body, "declined");
+		if (v != NULL && !json_is_boolean(v)) {
+			rc = err_set(e, SL_EINVAL,
+			             "declined: expected true or false");
+			goto out;
+		}
+		if (v != NULL)
+			declined = json_is_true(v);
+	}
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK)
+		rc = approvals_load_update(&u, NULL, NULL, r->db, id, e);
+	if (rc == SL_OK)
+		rc = set_declined(&changed, r->db, id, declined, e);
+	if (rc == SL_OK && changed)
+		rc = audit_add(r->db, e, actor,
+		               declined ? "update.decline" : "update.undecline",
+		               id, "%s", u->title);
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:s,s:b,s:b}", "update", id, "declined",
+	                      declined, "changed", changed);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "decline");
+	}
+	update_free(u);
+	json_decref(body);
+	return rc;
+}
+
+int
+api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
+{
+	char actor[AUDIT_ACTOR_MAX];
+	sqlite3_stmt *st = NULL;
+	json_t *body = NULL, *list = json_array();
+	bool dry = false, changed;
+	size_t i;
+	json_t *it;
+	int rc = SL_OK;
+
+	if (list == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if (r->body_len > 0) {
+		rc = http_json_body(&body, r, e);
+		if (rc != SL_OK)
+			goto out;
+		dry = json_is_true(json_object_get(body, "dry_run"));
+	}
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = api_actor(actor, sizeof(actor), r, e);
+	/* Superseded by an update that is itself live, and needed by no
+	 * computer (no needed / downloaded / failed state). */
+	if (rc == SL_OK)
+		rc = db_prepare(
+		        r->db, &st,
+		        "SELECT s.id, u.title, (SELECT group_concat(s2.id) "
+		        "FROM "
+		        "update_status s2 JOIN updates u2 ON u2.id = s2.id AND "
+		        "u2.revision = s2.latest_revision, "
+		        "json_each(u2.document, "
+		        "'$.signed.supersedes') j WHERE j.value = s.id AND "
+		        "s2.declined = 0 AND s2.expired = 0) AS by FROM " LATEST
+		        "WHERE s.declined = 0 AND by IS NOT NULL AND NOT "
+		        "EXISTS "
+		        "(SELECT 1 FROM update_states t WHERE t.update_id = "
+		        "s.id "
+		        "AND t.state IN ('needed', 'downloaded', 'failed')) "
+		        "ORDER BY s.id",
+		        e);
+	if (rc != SL_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+		        list,
+		        json_pack("{s:s,s:s,s:s}", "id",
+		                  (const char *)sqlite3_column_text(st, 0),
+		                  "title",
+		                  (const char *)sqlite3_column_text(st, 1),
+		                  "superseded_by",
+		                  (const char *)sqlite3_column_text(st, 2)));
+	if (rc != SQLITE_DONE) {
+		rc = db_error(r->db, e, "superseded updates");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = SL_OK;
+	json_array_foreach(list, i, it)
+	{
+		const char *uid = json_string_value(json_object_get(it, "id"));
+		if (dry)
+			break;
+		rc = set_declined(&changed, r->db, uid, true, e);
+		if (rc == SL_OK)
+			rc = audit_add(
+			        r->db, e, actor, "update.decline", uid,
+			        "superseded by %s, needed by no computer",
+			        json_string_value(
+			                json_object_get(it, "superseded_by")));
+		if (rc != SL_OK)
+			goto out;
+	}
+	rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:b,s:O}", "dry_run", dry, "declined", list);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "decline superseded");
+	}
+	json_decref(list);
+	json_decref(body);
+	return rc;
+}

@@ -1,0 +1,376 @@
+/*
+ * api_groups: rename, re-parent and delete computer groups; the targeting
+ * settings; helpers shared by the administration handlers.
+ *
+ * Deleting a group that still holds computers or subgroups is refused
+ * (409) unless ?force=1: then its computers and subgroups move to its
+ * parent, and its own approvals are dropped. Re-parenting a group or
+ * deleting one changes the inherited approvals of every computer below:
+ * those computers get a full sync next time (group_seq).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "api_manage.h"
+#include "approvals.h"
+#include "audit.h"
+#include "targeting.h"
+
+int
+api_actor(char *out, size_t n, const struct req *r, struct err *e)
+{
+	char a[AUDIT_ACTOR_MAX];
+	int rc = audit_actor(a, r->db, r->admin_id, e);
+
+	if (rc == SL_OK)
+		snprintf(out, n, "%s", a);
+	return rc;
+}
+
+const char *
+api_query(const struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int
+api_collect(json_t *arr, struct db *db, sqlite3_stmt *st, api_row_fn fn,
+            const char *what, struct err *e)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = fn(st);
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			return err_set(e, SL_ENOMEM, "out of memory");
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(db, e, what);
+	return SL_OK;
+}
+
+int
+api_group_name_ok(const char *s, struct err *e)
+{
+	if (*s == '\0' || strlen(s) > 128)
+		return err_set(e, SL_EINVAL, "name: 1 to 128 bytes");
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/')
+			return err_set(e, SL_EINVAL,
+			               "name: no control characters or '/'");
+	return SL_OK;
+}
+
+static int
+is_builtin(const char *name)
+{
+	return strcmp(name, DB_GROUP_ALL) == 0 ||
+	       strcmp(name, DB_GROUP_UNASSIGNED) == 0;
+}
+
+/* Run a statement with up to two int64 and one text parameter. */
+static int
+exec3(struct db *db, const char *sql, int64_t a, int64_t b, const char *t,
+      struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(db, &st, sql, e);
+
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	if (t != NULL)
+		sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? SL_OK
+	                                     : db_error(db, e, "group change");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+count_of(int64_t *out, struct db *db, const char *sql, int64_t gid,
+         struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(db, &st, sql, e);
+
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, gid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SL_OK;
+	} else {
+		rc = db_error(db, e, "count");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+parent_of(int64_t *out, struct db *db, int64_t gid, struct err *e)
+{
+	return count_of(
+	        out, db,
+	        "SELECT coalesce(parent_id, 0) FROM groups WHERE id = ?", gid,
+	        e);
+}
+
+int
+api_groups_update(struct req *r, struct reply *out, struct err *e)
+{
+	const char *name = r->params[0], *new_name, *new_parent;
+	char actor[AUDIT_ACTOR_MAX];
+	int64_t gid = 0, pid = 0, old_pid = 0;
+	json_t *body = NULL;
+	int rc, cyc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&new_name, body, "name", 128, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&new_parent, body, "parent", 128, e);
+	if (rc == SL_OK && new_name != NULL)
+		rc = api_group_name_ok(new_name, e);
+	if (rc != SL_OK)
+		goto out;
+	if (is_builtin(name)) {
+		rc = err_set(
+		        e, SL_ECONFLICT,
+		        "'%s' is a built-in group: it cannot be renamed or "
+		        "moved",
+		        name);
+		goto out;
+	}
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK)
+		rc = db_group_id(r->db, name, &gid, e);
+	if (rc != SL_OK)
+		goto out;
+	if (new_name != NULL && strcmp(new_name, name) != 0) {
+		int64_t other;
+		if (db_group_id(r->db, new_name, &other, NULL) == SL_OK) {
+			rc = err_set(e, SL_EEXISTS, "group '%s' already exists",
+			             new_name);
+			goto out;
+		}
+		rc = exec3(r->db, "UPDATE groups SET name = ?3 WHERE id = ?1",
+		           gid, 0, new_name, e);
+		if (rc == SL_OK)
+			rc = audit_add(r->db, e, actor, "group.rename", name,
+			               "new name '%s'", new_name);
+		if (rc != SL_OK)
+			goto out;
+	}
+	if (new_parent != NULL) {
+		rc = db_group_id(r->db, new_parent, &pid, e);
+		if (rc == SL_OK)
+			rc = parent_of(&old_pid, r->db, gid, e);
+		if (rc == SL_OK)
+			rc = approvals_is_descendant(&cyc, r->db, pid, gid, e);
+		if (rc != SL_OK)
+			goto out;
+		if (cyc) {
+			rc = err_set(e, SL_ECONFLICT,
+			             "cannot move '%s' under '%s': that group "
+			             "is '%s' itself or one of its subgroups",
+			             name, new_parent, name);
+			goto out;
+		}
+		if (pid != old_pid) {
+			rc = exec3(
+			        r->db,
+			        "UPDATE groups SET parent_id = ?2 WHERE id = "
+			        "?1",
+			        gid, pid, NULL, e);
+			if (rc == SL_OK)
+				rc = approvals_touch_subtree(r->db, gid, e);
+			if (rc == SL_OK)
+				rc = audit_add(r->db, e, actor, "group.move",
+				               new_name ? new_name : name,
+				               "new parent '%s'", new_parent);
+			if (rc != SL_OK)
+				goto out;
+		}
+	}
+	rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:s}", "name", new_name ? new_name : name);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		err_prefix(e, "update group '%s'", name);
+	}
+	json_decref(body);
+	return rc;
+}
+
+int
+api_groups_delete(struct req *r, struct reply *out, struct err *e)
+{
+	const char *name = r->params[0], *force_s = api_query(r, "force");
+	char actor[AUDIT_ACTOR_MAX], pname[160] = "";
+	int64_t gid = 0, pid = 0, n_comp = 0, n_sub = 0;
+	bool force = force_s && (strcmp(force_s, "1") == 0 ||
+	                         strcmp(force_s, "true") == 0);
+	int rc;
+
+	if (is_builtin(name))
+		return err_set(e, SL_ECONFLICT,
+		               "delete group: '%s' is a built-in group and "
+		               "cannot be deleted",
+		               name);
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK)
+		rc = db_group_id(r->db, name, &gid, e);
+	if (rc == SL_OK)
+		rc = parent_of(&pid, r->db, gid, e);
+	if (rc == SL_OK)
+		rc = count_of(
+		        &n_comp, r->db,
+		        "SELECT count(*) FROM computers WHERE group_id = ?",
+		        gid, e);
+	if (rc == SL_OK)
+		rc = count_of(&n_sub, r->db,
+		              "SELECT count(*) FROM groups WHERE parent_id = ?",
+		              gid, e);
+	if (rc != SL_OK)
+		goto out;
+	{
+		sqlite3_stmt *st = NULL;
+		if (db_prepare(r->db, &st,
+		               "SELECT name FROM groups WHERE id = ?",
+		               e) == SL_OK) {
+			sqlite3_bind_int64(st, 1, pid);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				snprintf(pname, sizeof(pname), "%s",
+				         (const char *)sqlite3_column_text(st,
+				                                           0));
+		}
+		sqlite3_finalize(st);
+	}
+	if ((n_comp > 0 || n_sub > 0) && !force) {
+		rc = err_set(
+		        e, SL_ECONFLICT,
+		        "group '%s' holds %lld computer(s) and %lld "
+		        "subgroup(s): move them first, or delete with "
+		        "force (sluice groups delete --force) to move them "
+		        "to '%s'",
+		        name, (long long)n_comp, (long long)n_sub, pname);
+		goto out;
+	}
+	/* Everything below gets new inherited approvals: full sync. */
+	rc = approvals_touch_subtree(r->db, gid, e);
+	if (rc == SL_OK)
+		rc = exec3(
+		        r->db,
+		        "UPDATE computers SET group_id = ?2 WHERE group_id = "
+		        "?1",
+		        gid, pid, NULL, e);
+	if (rc == SL_OK)
+		rc = exec3(r->db,
+		           "UPDATE groups SET parent_id = ?2 WHERE parent_id = "
+		           "?1",
+		           gid, pid, NULL, e);
+	if (rc == SL_OK)
+		rc = exec3(
+		        r->db,
+		        "DELETE FROM approvals WHERE group_id = ?1 AND ?2 = ?2",
+		        gid, 0, NULL, e);
+	if (rc == SL_OK)
+		rc = exec3(r->db,
+		           "DELETE FROM approval_removals WHERE group_id = ?1 "
+		           "AND ?2 = ?2",
+		           gid, 0, NULL, e);
+	if (rc == SL_OK)
+		rc = exec3(r->db,
+		           "DELETE FROM autoapprove_groups WHERE group_id = ?1 "
+		           "AND ?2 = ?2",
+		           gid, 0, NULL, e);
+	if (rc == SL_OK)
+		rc = exec3(r->db,
+		           "DELETE FROM groups WHERE id = ?1 AND ?2 = ?2", gid,
+		           0, NULL, e);
+	if (rc == SL_OK)
+		rc = audit_add(
+		        r->db, e, actor, "group.delete", name,
+		        "%lld computer(s), %lld subgroup(s) moved to '%s'",
+		        (long long)n_comp, (long long)n_sub, pname);
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:s,s:I,s:I,s:s}", "deleted", name,
+	                      "computers_moved", (json_int_t)n_comp,
+	                      "subgroups_moved", (json_int_t)n_sub, "moved_to",
+	                      pname);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		db_rollback(r->db);
+		if (strncmp(e->msg, "delete group", 12) != 0)
+			err_prefix(e, "delete group");
+	}
+	return rc;
+}
+
+int
+api_settings_get(struct req *r, struct reply *out, struct err *e)
+{
+	struct targeting t;
+	int rc = targeting_get(&t, r->db, e);
+
+	if (rc != SL_OK)
+		return err_prefix(e, "settings");
+	out->json = json_pack("{s:s,s:s}", "targeting", t.mode,
+	                      "unknown_groups", t.unknown);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
+int
+api_settings_put(struct req *r, struct reply *out, struct err *e)
+{
+	const char *mode, *unknown;
+	char actor[AUDIT_ACTOR_MAX];
+	json_t *body = NULL;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&mode, body, "targeting", 16, e);
+	if (rc == SL_OK)
+		rc = api_opt_str(&unknown, body, "unknown_groups", 16, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_begin(r->db, e);
+	if (rc == SL_OK)
+		rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK)
+		rc = targeting_set(r->db, mode, unknown, e);
+	if (rc == SL_OK)
+		rc = audit_add(r->db, e, actor, "settings.set", "targeting",
+		               "targeting=%s unknown_groups=%s",
+		               mode ? mode : "(unchanged)",
+		               unknown ? unknown : "(unchanged)");
+	if (rc == SL_OK)
+		rc = db_commit(r->db, e);
+	if (rc != SL_OK)
+		goto out;
+	json_decref(body);
+	return api_settings_get(r, out, e);
+out:
+	db_rollback(r->db);
+	err_prefix(e, "settings");
+	json_decref(body);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/*
+ * targeting: server-side or client-side group assignment (see the header).
+ */
+#include "targeting.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+
+static int
+meta_or(char *out, size_t n, struct db *db, const char *key, const char *def,
+        struct err *e)
+{
+	char *v = NULL;
+	int rc = db_meta_get(db, key, &v, e);
+
+	if (rc == SL_ENOTFOUND) {
+		snprintf(out, n, "%s", def);
+		return SL_OK;
+	}
+	if (rc != SL_OK)
+		return rc;
+	snprintf(out, n, "%s", v);
+	free(v);
+	return SL_OK;
+}
+
+int
+targeting_get(struct targeting *out, struct db *db, struct err *e)
+{
+	int rc = meta_or(out->mode, sizeof(out->mode), db, "targeting",
+	                 "client", e);
+
+	if (rc == SL_OK)
+		rc = meta_or(out->unknown, sizeof(out->unknown), db,
+		             "unknown_groups", "ignore", e);
+	return rc;
+}
+
+int
+targeting_set(struct db *db, const char *mode, const char *unknown,
+              struct err *e)
+{
+	int rc = SL_OK;
+
+	if (mode != NULL && strcmp(mode, "server") != 0 &&
+	    strcmp(mode, "client") != 0)
+		return err_set(e, SL_EINVAL,
+		               "targeting: expected 'server' or 'client'");
+	if (unknown != NULL && strcmp(unknown, "ignore") != 0 &&
+	    strcmp(unknown, "create") != 0 && strcmp(unknown, "reject") != 0)
+		return err_set(e, SL_EINVAL,
+		               "unknown_groups: expected 'ignore', 'create' or "
+		               "'reject'");
+	if (mode != NULL)
+		rc = db_meta_set(db, "targeting", mode, e);
+	if (rc == SL_OK && unknown != NULL)
+		rc = db_meta_set(db, "unknown_groups", unknown, e);
+	return rc;
+}
+
+static int
+create_group(int64_t *out, struct db *db, const char *name, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, &st,
+	                "INSERT INTO groups(name, parent_id) VALUES(?, "
+	                "(SELECT id FROM groups WHERE name = 'All "
+	                "Computers'))",
+	                e);
+	if (rc != SL_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(db, e, "create group");
+	else
+		*out = sqlite3_last_insert_rowid(db_handle(db));
+	sqlite3_finalize(st);
+	if (rc == SL_OK)
+		rc = audit_add(db, e, "agent registration", "group.create",
+		               name, "client-side targeting");
+	return rc;
+}
+
+static int
+name_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/')
+			return 0;
+	return 1;
+}
+
+int
+targeting_pick_group(int64_t *out, struct db *db, json_t *groups, struct err *e)
+{
+	struct targeting t;
+	const char *first = NULL;
+	size_t i;
+	json_t *g;
+	int rc;
+
+	rc = targeting_get(&t, db, e);
+	if (rc != SL_OK)
+		return rc;
+	if (strcmp(t.mode, "client") == 0 && json_is_array(groups)) {
+		json_array_foreach(groups, i, g)
+		{
+			const char *name = json_string_value(g);
+			rc = db_group_id(db, name, out, e);
+			if (rc == SL_OK)
+				return SL_OK;
+			if (rc != SL_ENOTFOUND)
+				return rc;
+			if (first == NULL)
+				first = name;
+		}
+		if (first != NULL && strcmp(t.unknown, "reject") == 0)
+			return err_set(
+			        e, SL_EINVAL,
+			        "groups: no group named '%s' on this "
+			        "server (client-side targeting rejects "
+			        "unknown groups: ask an administrator to "
+			        "create it)",
+			        first);
+		if (first != NULL && strcmp(t.unknown, "create") == 0) {
+			if (!name_ok(first) || strlen(first) > 128)
+				return err_set(e, SL_EINVAL,
+				               "groups: '%s' is not a valid "
+				               "group name",
+				               first);
+			return create_group(out, db, first, e);
+		}
+	}
+	return db_group_id(db, DB_GROUP_UNASSIGNED, out, e);
+}

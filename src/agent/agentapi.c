@@ -38,7 +38,14 @@ post(json_t **out, const char *server, const char *path, const char *token,
 	ans = json_loadb(r.body, r.len, 0, &je);
 	if (r.status < 200 || r.status > 299) {
 		msg = json_object_get(json_object_get(ans, "error"), "message");
-		rc = err_set(e, r.status == 401 ? SL_EAUTH : SL_ENET,
+		/* 401: the token; other 4xx (but 408/429): the request
+		 * itself is refused and would be again; else transient. */
+		rc = err_set(e,
+		             r.status == 401 ? SL_EAUTH
+		             : r.status >= 400 && r.status < 500 &&
+		                             r.status != 408 && r.status != 429
+		                     ? SL_EINVAL
+		                     : SL_ENET,
 		             "%s: HTTP %ld: %s", url, r.status,
 		             json_is_string(msg) ? json_string_value(msg)
 		                                 : "no error message");

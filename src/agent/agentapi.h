@@ -1,8 +1,10 @@
 /*
  * agentapi: the agent side of the sluiced agent protocol (/v1/agent/...):
  * register, sync and report, as JSON over httpc. An HTTP 401 is SL_EAUTH
- * (the server does not know this computer's token), any other non-2xx
- * answer SL_ENET with the server's error message.
+ * (the server does not know this computer's token), another 4xx except
+ * 408/429 SL_EINVAL (the request is refused as such: sending it again
+ * will not help), anything else SL_ENET; the message carries the server's
+ * error text.
  */
 #ifndef SLUICE_AGENTAPI_H
 #define SLUICE_AGENTAPI_H

@@ -232,12 +232,15 @@ int agentstate_refused_mark(struct agentstate *s, const char *id,
 int agentstate_queue_event(struct agentstate *s, const struct as_event *ev,
                            struct err *e);
 
-/* Build the next report body {"states":[...],"events":[...]} of about at
- * most max_bytes of event output (at least one row when any is queued).
- * *body is NULL when the queue is empty. Release b with
- * agentstate_batch_free(). */
+/* Build the next report body {"states":[...],"events":[...]}: events
+ * first, then states, oldest first, at most max_rows rows and about
+ * max_bytes of JSON (the first row is always taken). Event output is cut
+ * to AS_OUTPUT_MAX bytes. *body is NULL when the queue is empty. Release b
+ * with agentstate_batch_free(). */
+#define AS_OUTPUT_MAX (64 * 1024)
 int agentstate_queue_batch(struct agentstate *s, json_t **body,
-                           struct as_batch *b, size_t max_bytes, struct err *e);
+                           struct as_batch *b, size_t max_bytes,
+                           size_t max_rows, struct err *e);
 /* Delete the rows of a batch the server acknowledged. */
 int agentstate_queue_ack(struct agentstate *s, const struct as_batch *b,
                          struct err *e);

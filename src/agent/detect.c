@@ -161,6 +161,15 @@ agent_sync(struct agent *a, struct err *e)
 {
 	int rc = sync_once(a, e);
 
+	if (rc == SL_EINVAL) {
+		/* The server refuses our anchor (or request): start over
+		 * with a full sync once. */
+		log_warn("%s; syncing in full", e->msg);
+		if ((rc = agentstate_set_meta(a->st, "anchor", NULL, e)) ==
+		    SL_OK)
+			rc = sync_once(a, e);
+	}
+
 	if (rc == SL_EAUTH) {
 		log_warn("%s; registering again", e->msg);
 		if ((rc = agentstate_clear_identity(a->st, e)) == SL_OK)

@@ -238,8 +238,17 @@ proc_run(struct proc_result *out, const struct proc_spec *sp, struct err *e)
 	if (r.timed_out)
 		kill(-pid, SIGKILL);
 	r.truncated = truncated;
-	if (truncated)
+	if (truncated) {
+		/* The marker fits inside the cap: keep fewer bytes. */
+		size_t keep = cap > strlen(PROC_TRUNCATED)
+		                      ? cap - strlen(PROC_TRUNCATED)
+		                      : 0;
+		if (b.len > keep) {
+			b.len = keep;
+			b.data[keep] = '\0';
+		}
 		buf_puts(&b, PROC_TRUNCATED, NULL);
+	}
 	r.output = buf_steal(&b, &r.output_len);
 	if (r.output == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");

@@ -11,7 +11,7 @@
 
 #include "err.h"
 
-#define PROC_OUTPUT_CAP (64 * 1024)
+#define PROC_OUTPUT_CAP (64 * 1024) /* total, marker included */
 #define PROC_TRUNCATED  "\n[truncated]"
 
 struct proc_spec {
@@ -28,7 +28,8 @@ struct proc_result {
 	int exit_code;  /* else -1 */
 	int signal;     /* the signal that ended it, or 0 */
 	bool timed_out; /* it was killed because it ran too long */
-	bool truncated; /* output was cut at the cap (marker appended) */
+	bool truncated; /* output was cut (ends with the marker; the whole
+	                 * stays within the cap) */
 	char *output;   /* valid UTF-8, NUL-terminated; free with
 	                 * proc_result_clear() */
 	size_t output_len;

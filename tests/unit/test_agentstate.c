@@ -192,7 +192,7 @@ test_queue(void **state)
 	struct err e;
 
 	/* Empty queue: no body. */
-	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, 100, &e),
 	                 SL_OK);
 	assert_null(body);
 
@@ -214,7 +214,7 @@ test_queue(void **state)
 	assert_int_equal(agentstate_queue_event(f->s, &ev, &e), SL_OK);
 	assert_int_equal(agentstate_queue_event(f->s, &ev, &e), SL_OK);
 
-	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, 100, &e),
 	                 SL_OK);
 	assert_non_null(body);
 	assert_int_equal(b.n_states, 2);
@@ -249,7 +249,7 @@ test_queue(void **state)
 	assert_int_equal(agentstate_queue_count(f->s, &qs, &qe, &e), SL_OK);
 	assert_int_equal(qs, 1);
 	assert_int_equal(qe, 0);
-	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, 100, &e),
 	                 SL_OK);
 	assert_string_equal(
 	        json_string_value(json_object_get(
@@ -283,7 +283,7 @@ test_states_diff(void **state)
 	assert_int_equal(agentstate_states_store(f->s, st, 3, false, &nq, &e),
 	                 SL_OK);
 	assert_int_equal(nq, 3);
-	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, 100, &e),
 	                 SL_OK);
 	assert_int_equal(agentstate_queue_ack(f->s, &b, &e), SL_OK);
 	agentstate_batch_free(&b);
@@ -326,9 +326,9 @@ test_event_ids_stable(void **state)
 	snprintf(ev.kind, sizeof(ev.kind), "verify");
 	snprintf(ev.result, sizeof(ev.result), "failure");
 	assert_int_equal(agentstate_queue_event(f->s, &ev, &e), SL_OK);
-	assert_int_equal(agentstate_queue_batch(f->s, &body1, &b1, 10, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body1, &b1, 10, 100, &e),
 	                 SL_OK);
-	assert_int_equal(agentstate_queue_batch(f->s, &body2, &b2, 10, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body2, &b2, 10, 100, &e),
 	                 SL_OK);
 	assert_true(json_equal(body1, body2));
 	assert_int_equal(agentstate_queue_ack(f->s, &b1, &e), SL_OK);
@@ -338,7 +338,7 @@ test_event_ids_stable(void **state)
 	agentstate_batch_free(&b2);
 	json_decref(body1);
 	json_decref(body2);
-	assert_int_equal(agentstate_queue_batch(f->s, &body1, &b1, 10, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body1, &b1, 10, 100, &e),
 	                 SL_OK);
 	assert_null(body1);
 }
@@ -366,16 +366,87 @@ test_batches_are_bounded(void **state)
 	 * event over the limit still goes). */
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(
-		        agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+		        agentstate_queue_batch(f->s, &body, &b, 1000, 100, &e),
 		        SL_OK);
 		assert_int_equal(b.n_events, 1);
 		assert_int_equal(agentstate_queue_ack(f->s, &b, &e), SL_OK);
 		agentstate_batch_free(&b);
 		json_decref(body);
 	}
-	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, &e),
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, 100, &e),
 	                 SL_OK);
 	assert_null(body);
+}
+
+/* max_rows bounds a batch; events come before states. */
+static void
+test_batch_rows(void **state)
+{
+	struct fx *f = *state;
+	struct as_state st[2];
+	struct as_event ev;
+	struct as_batch b;
+	json_t *body = NULL;
+	size_t nq = 0;
+	struct err e;
+
+	state_of(&st[0], ID_A, "needed", NULL);
+	state_of(&st[1], ID_B, "needed", NULL);
+	assert_int_equal(agentstate_states_store(f->s, st, 2, false, &nq, &e),
+	                 SL_OK);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.id, sizeof(ev.id), "%s", ID_C);
+	snprintf(ev.kind, sizeof(ev.kind), "install");
+	snprintf(ev.result, sizeof(ev.result), "success");
+	assert_int_equal(agentstate_queue_event(f->s, &ev, &e), SL_OK);
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 100000, 1, &e),
+	                 SL_OK);
+	assert_int_equal(b.n_events, 1);
+	assert_int_equal(b.n_states, 0);
+	agentstate_batch_free(&b);
+	json_decref(body);
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 100000, 2, &e),
+	                 SL_OK);
+	assert_int_equal(b.n_events, 1);
+	assert_int_equal(b.n_states, 1);
+	agentstate_batch_free(&b);
+	json_decref(body);
+}
+
+/* Output over AS_OUTPUT_MAX is cut, never in the middle of a character. */
+static void
+test_output_cut(void **state)
+{
+	struct fx *f = *state;
+	size_t n = AS_OUTPUT_MAX + 10;
+	char *big = malloc(n + 1);
+	struct as_event ev;
+	struct as_batch b;
+	json_t *body = NULL;
+	const char *out;
+	struct err e;
+
+	assert_non_null(big);
+	memset(big, 'x', n);
+	/* A 2-byte character straddling the limit. */
+	big[AS_OUTPUT_MAX - 1] = '\xc3';
+	big[AS_OUTPUT_MAX] = '\xa9';
+	big[n] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.id, sizeof(ev.id), "%s", ID_A);
+	snprintf(ev.kind, sizeof(ev.kind), "install");
+	snprintf(ev.result, sizeof(ev.result), "failure");
+	ev.output = big;
+	assert_int_equal(agentstate_queue_event(f->s, &ev, &e), SL_OK);
+	free(big);
+	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 1000, 10, &e),
+	                 SL_OK);
+	out = json_string_value(json_object_get(
+	        json_array_get(json_object_get(body, "events"), 0), "output"));
+	assert_non_null(out);
+	assert_int_equal(strlen(out), AS_OUTPUT_MAX - 1);
+	agentstate_batch_free(&b);
+	json_decref(body);
 }
 
 static void
@@ -435,8 +506,9 @@ test_journal(void **state)
 	agentstate_outcome_clear(&oc);
 	assert_int_equal(agentstate_outcome(f->s, ID_C, &oc, &e), SL_ENOTFOUND);
 	assert_string_equal(e.msg, "no attempt recorded for " ID_C);
-	assert_int_equal(agentstate_queue_batch(f->s, &body, &b, 100000, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        agentstate_queue_batch(f->s, &body, &b, 100000, 100, &e),
+	        SL_OK);
 	assert_int_equal(b.n_events, 3);
 	e0 = json_array_get(json_object_get(body, "events"), 2);
 	assert_string_equal(json_string_value(json_object_get(e0, "id")), ID_B);
@@ -510,6 +582,8 @@ main(void)
 	        T(test_states_diff),
 	        T(test_event_ids_stable),
 	        T(test_batches_are_bounded),
+	        T(test_batch_rows),
+	        T(test_output_cut),
 	        T(test_journal),
 	        T(test_refused_once),
 	        cmocka_unit_test(test_uuid),

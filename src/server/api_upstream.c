@@ -81,10 +81,11 @@ replica_ro(const struct route *rt)
 		    (rt->pattern[n] == '\0' || rt->pattern[n] == '/'))
 			return 1;
 	}
-	/* Declining an update: /v1/admin/updates/<id>/decline. */
+	/* Declines: /v1/admin/updates/<id>/decline and
+	 * /v1/admin/updates/decline-superseded. */
 	n = strlen(rt->pattern);
-	return strncmp(rt->pattern, "/v1/admin/updates/", 18) == 0 && n > 8 &&
-	       strcmp(rt->pattern + n - 8, "/decline") == 0;
+	return strncmp(rt->pattern, "/v1/admin/updates/", 18) == 0 &&
+	       (strstr(rt->pattern + 18, "decline") != NULL);
 }
 
 int

@@ -103,6 +103,12 @@ jq -e --arg u "$root_URL" '.error.message | contains("replica of " + $u)' <<<"$B
 	hfail "refusal does not name the upstream: $BODY"
 napi replica1 POST /v1/admin/groups '{"name":"local"}'
 [ "$HTTP_STATUS" = 409 ] || hfail "local group on a replica: $HTTP_STATUS $BODY"
+napi replica1 POST "/v1/admin/updates/$U2/decline" '{}'
+[ "$HTTP_STATUS" = 409 ] || hfail "local decline on a replica: $HTTP_STATUS $BODY"
+napi replica1 POST /v1/admin/rules '{"name":"r","groups":["web"]}'
+[ "$HTTP_STATUS" = 409 ] || hfail "local rule on a replica: $HTTP_STATUS $BODY"
+napi replica1 GET /v1/admin/groups
+[ "$HTTP_STATUS" = 200 ] || hfail "reading groups on a replica: $HTTP_STATUS"
 rc=0
 "$SLUICE" --server "$replica1_URL" --token "$replica1_TOKEN" approve $U1 web \
 	2>"$TMP/cli.err" || rc=$?
@@ -161,6 +167,18 @@ for c in "$CID2" "$CID3"; do
 	[ "$(jq -r --arg u $U1 '.updates[] | select(.id==$u) | .state' <<<"$BODY")" = installed ] ||
 		hfail "root does not see U1 installed on $c: $BODY"
 done
+
+# The root's reports (per update, per computer) name each one's server.
+napi root GET "/v1/admin/reports/updates/$U1"
+[ "$HTTP_STATUS" = 200 ] || hfail "report of U1: $HTTP_STATUS $BODY"
+for pair in "$CID2=replica1" "$CID3=replica1/branch"; do
+	jq -e --arg c "${pair%%=*}" --arg s "${pair#*=}" \
+		'.computers[] | select(.id==$c) | .server==$s and .state=="installed"' \
+		<<<"$BODY" >/dev/null || hfail "report of U1 for $pair: $BODY"
+done
+napi root GET /v1/admin/reports/computers
+jq -e --arg c "$CID3" '.computers[] | select(.id==$c) | .server=="replica1/branch"' \
+	<<<"$BODY" >/dev/null || hfail "computers report: $BODY"
 
 # --- downstream list on the root and on the replica --------------------------
 "$SLUICE" --server "$root_URL" --token "$root_TOKEN" downstream list >"$TMP/dl" ||

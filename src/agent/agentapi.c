@@ -233,6 +233,9 @@ agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
 		s.n = i + 1;
 		if ((rc = parse_entry(&s.entries[i], v, i, e)) != SL_OK)
 			goto out;
+		/* The entry holds its own copy now: release the tree as we
+		 * go, so a large full sync is not held twice. */
+		json_array_set_new(ups, i, json_null());
 	}
 	if (json_array_size(rem) > 0 &&
 	    (s.removed = calloc(json_array_size(rem), sizeof(char *))) ==

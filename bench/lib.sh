@@ -19,6 +19,7 @@
 #                      body in A_BODY
 #   sync_and_wait      POST /v1/admin/sync, wait for the run to finish:
 #                      SYNC_WALL (seconds, float), fails unless success
+#   wait_idle PID [MAX]  wait until PID uses no CPU (backlog drained)
 #   proc_cpu PID       CPU seconds (user+system) of PID so far
 #   proc_hwm PID       peak resident set (KB); proc_hwm_reset PID
 #   run_wrk ARGS...    wrk with the summary script; sets W_REQS W_RPS
@@ -97,6 +98,7 @@ start_sluiced() {
 		echo "data = $data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
+	: >>"$SL_LOG"
 	"$SLUICED" --config "$data/sluiced.ini" >>"$SL_LOG" 2>&1 &
 	SL_PID=$!
 	for ((i = 0; i < 300; i++)); do
@@ -131,14 +133,19 @@ admin() {
 now_s() { date +%s.%N; }
 
 sync_and_wait() {
-	local t0 res i
+	local t0 last res i
+	admin GET /v1/admin/sync/history
+	[ "$A_STATUS" = 200 ] || die "GET /v1/admin/sync/history: HTTP $A_STATUS"
+	last=$(jq '[.history[].id] | max // 0' <<<"$A_BODY")
 	t0=$(now_s)
 	admin POST /v1/admin/sync
 	[ "$A_STATUS" = 202 ] || die "POST /v1/admin/sync: HTTP $A_STATUS $A_BODY"
+	# The run is in the background: wait for a newer history row to end.
 	for ((i = 0; i < 36000; i++)); do
 		admin GET /v1/admin/sync/history
-		res=$(jq -r '[.history[] | select(.result != null)]
-			| max_by(.id) | .result' <<<"$A_BODY")
+		res=$(jq -r --argjson last "$last" \
+			'[.history[] | select(.id > $last)] | max_by(.id) | .result // "none"' \
+			<<<"$A_BODY")
 		if [ "$res" = success ]; then
 			SYNC_WALL=$(calc "$(now_s) - $t0")
 			return 0
@@ -148,6 +155,20 @@ sync_and_wait() {
 		sleep 0.05
 	done
 	die "sync did not finish"
+}
+
+# Wait until PID has used no CPU for a second (a server still answering
+# requests a finished wrk left queued), at most MAX seconds.
+wait_idle() {
+	local pid=$1 max=${2:-120} a b i
+	a=$(proc_cpu "$pid")
+	for ((i = 0; i < max; i++)); do
+		sleep 1
+		b=$(proc_cpu "$pid")
+		[ "$(calc "($b - $a) < 0.03")" = 1 ] && return 0
+		a=$b
+	done
+	log "still busy after ${max}s"
 }
 
 proc_cpu() {
@@ -163,7 +184,12 @@ proc_hwm_reset() { echo 5 >"/proc/$1/clear_refs"; }
 
 # wrk prints its summary through wrk_done.lua as one "BENCH k=v ..." line.
 run_wrk() {
-	local out="$WORK/$SCEN.wrk.out" line dur bytes
+	local out="$WORK/$SCEN.wrk.out" line dur bytes a prev= label=
+	for a in "$@"; do
+		[ "$prev" = -c ] && label="-c $a"
+		case $a in http://*/*) label="$label /${a#http://*/}" ;; esac
+		prev=$a
+	done
 	BENCH_DIR=$BENCH_DIR wrk "$@" >"$out" 2>&1 ||
 		die "wrk $*: $(tail -n 3 "$out")"
 	line=$(grep '^BENCH ' "$out" | tail -n 1) ||
@@ -178,7 +204,7 @@ run_wrk() {
 	W_P99_MS=$(calc "$p99_us / 1000")
 	W_ERRS=$((err_connect + err_read + err_write + err_status + err_timeout))
 	W_ERR_TEXT="connect $err_connect, read $err_read, write $err_write, status $err_status, timeout $err_timeout"
-	log "wrk $*: $W_REQS requests, $W_RPS req/s, $W_MBPS MB/s, p50 $W_P50_MS ms, p99 $W_P99_MS ms, errors: $W_ERR_TEXT"
+	log "wrk $label ${W_LABEL:-}: $W_REQS requests, $W_RPS req/s, $W_MBPS MB/s, p50 $W_P50_MS ms, p99 $W_P99_MS ms, errors: $W_ERR_TEXT"
 }
 
 row() {

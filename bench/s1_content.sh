@@ -91,12 +91,15 @@ for s in $SIZES; do
 		# default timeout per response.
 		args=(-t "$t" -c "$c" -d "$DUR" --timeout 60s --latency
 			-s "$BENCH_DIR/wrk_get.lua")
-		run_wrk "${args[@]}" "$SLUICED_URL/content/${SHA[$name]}"
+		wait_idle "$SL_PID" 30
+		W_LABEL="(sluiced)" run_wrk "${args[@]}" \
+			"$SLUICED_URL/content/${SHA[$name]}"
 		[ "$W_ERRS" -eq 0 ] || die "sluiced $name c=$c: errors: $W_ERR_TEXT"
 		s_rps=$W_RPS s_mbps=$W_MBPS
 		n_rps=- n_mbps=-
 		if [ -n "$NGINX_URL" ]; then
-			run_wrk "${args[@]}" "$NGINX_URL/content/${SHA[$name]}"
+			W_LABEL="(nginx)" run_wrk "${args[@]}" \
+				"$NGINX_URL/content/${SHA[$name]}"
 			[ "$W_ERRS" -eq 0 ] ||
 				die "nginx $name c=$c: errors: $W_ERR_TEXT"
 			n_rps=$W_RPS n_mbps=$W_MBPS

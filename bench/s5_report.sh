@@ -24,6 +24,7 @@ count() { sqlite3 "$F/data/sluice.db" 'SELECT count(*) FROM events'; }
 run=0
 for c in $CONNS; do
 	run=$((run + 1))
+	wait_idle "$SL_PID"
 	before=$(count)
 	run_wrk -t 2 -c "$c" -d "$DUR" --timeout 60s --latency \
 		-s "$BENCH_DIR/wrk_report.lua" "$SL_URL" -- "$F/tokens" "$BATCH" 2 \

@@ -120,6 +120,14 @@ admin_str(json_t *o, const char *key)
 	return s ? s : "-";
 }
 
+static bool csv_out;
+
+bool
+admin_csv(void)
+{
+	return csv_out;
+}
+
 int
 admin_take_json(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -128,9 +136,79 @@ admin_take_json(struct cli_ctx *ctx, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			ctx->json = true;
+		else if (strcmp(argv[i], "--csv") == 0)
+			csv_out = true;
 		else
 			argv[j++] = argv[i];
 	}
 	argv[j] = NULL;
 	return j;
+}
+
+int
+admin_parse(const struct cli_cmd *cmd, int argc, char **argv, int start,
+            const struct admin_opt *opts, const char **pos, int max_pos,
+            int *npos)
+{
+	*npos = 0;
+	for (int i = start; i < argc; i++) {
+		const struct admin_opt *o = NULL;
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			for (const struct admin_opt *p = opts; p && p->name;
+			     p++)
+				if (strcmp(p->name, argv[i]) == 0)
+					o = p;
+			if (o == NULL)
+				return cli_usage_error(cmd, "unknown option %s",
+				                       argv[i]);
+			if (o->val != NULL) {
+				if (i + 1 >= argc)
+					return cli_usage_error(
+					        cmd, "%s needs a value",
+					        argv[i]);
+				*o->val = argv[++i];
+			} else {
+				*o->flag = true;
+			}
+			continue;
+		}
+		if (*npos >= max_pos)
+			return cli_usage_error(cmd, "unexpected '%s'", argv[i]);
+		pos[(*npos)++] = argv[i];
+	}
+	return 0;
+}
+
+const char *
+admin_int(char *buf, size_t n, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
+bool
+admin_query(char *out, size_t n, const char *path, const char *const *kv)
+{
+	size_t len;
+	char esc[1024];
+	int sep = 0;
+
+	if ((size_t)snprintf(out, n, "%s", path) >= n)
+		return false;
+	for (; kv[0] != NULL; kv += 2) {
+		if (kv[1] == NULL)
+			continue;
+		if (!admin_escape(esc, sizeof(esc), kv[1]))
+			return false;
+		len = strlen(out);
+		if ((size_t)snprintf(out + len, n - len, "%c%s=%s",
+		                     sep++ ? '&' : '?', kv[0], esc) >= n - len)
+			return false;
+	}
+	return true;
 }

@@ -1,41 +1,70 @@
 /*
- * sluice computers: list computers, move one to a group, show one
- * computer's per-update states and recent events.
+ * sluice computers: list computers (optionally one group's), show one
+ * computer's per-update states and recent events, move one to a group.
+ * A computer is named by its id or by its host name (when unique).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "admin_call.h"
 #include "cli.h"
+#include "table.h"
 
 #define COMPUTERS_USAGE                                                        \
-	"usage: sluice computers [--json]\n"                                   \
-	"       sluice computers move COMPUTER-ID GROUP [--json]\n"            \
-	"       sluice computers status COMPUTER-ID [--json]\n\n"              \
-	"List the registered computers, assign one to a computer group, or\n"  \
-	"show what a computer reported: its state for each update and its\n"   \
-	"recent install events.\n"
+	"usage: sluice computers [list] [--group GROUP] [--json | --csv]\n"    \
+	"       sluice computers show COMPUTER [--json | --csv]\n"             \
+	"       sluice computers move COMPUTER GROUP [--json]\n\n"             \
+	"COMPUTER is a computer id or a host name. list: id, host name, OS,\n" \
+	"group, the server it reports to (\"-\" = this one), last contact.\n"  \
+	"show (also `status`): the computer's state for each update, its\n"    \
+	"last contact and last report, and its recent install events.\n"       \
+	"move: assign the computer to GROUP (it gets that group's approvals\n" \
+	"at its next sync).\n"
 
+/* Resolve a host name to an id (ids pass through). */
 static int
-path_for(char *out, size_t n, const char *id, const char *what)
+resolve(char out[64], struct cli_ctx *ctx, const char *name)
 {
-	char esc[256];
+	json_t *v = NULL, *c;
+	size_t i, hits = 0;
 
-	if (!admin_escape(esc, sizeof(esc), id))
-		return cli_fail("computer id too long");
-	snprintf(out, n, "/v1/admin/computers/%s/%s", esc, what);
-	return 0;
+	if (strlen(name) == 36 && name[8] == '-') {
+		snprintf(out, 64, "%s", name);
+		return 0;
+	}
+	if (admin_call(&v, ctx, "GET", "/v1/admin/computers", NULL) != 0)
+		return 1;
+	json_array_foreach(json_object_get(v, "computers"), i, c)
+	{
+		if (strcmp(admin_str(c, "hostname"), name) == 0) {
+			snprintf(out, 64, "%s", admin_str(c, "id"));
+			hits++;
+		}
+	}
+	json_decref(v);
+	if (hits == 1)
+		return 0;
+	if (hits == 0)
+		return cli_fail("no computer with id or host name '%s' (see "
+		                "sluice computers list)",
+		                name);
+	return cli_fail("%zu computers are named '%s': use the computer id "
+	                "(sluice computers list)",
+	                hits, name);
 }
 
 static int
-move(struct cli_ctx *ctx, const char *id, const char *group)
+move(struct cli_ctx *ctx, const char *name, const char *group)
 {
-	char path[512];
+	char path[512], esc[256], id[64];
 	json_t *body, *v = NULL;
 	int rc;
 
-	if (path_for(path, sizeof(path), id, "group") != 0)
+	if (resolve(id, ctx, name) != 0)
 		return 1;
+	if (!admin_escape(esc, sizeof(esc), id))
+		return cli_fail("computer id too long");
+	snprintf(path, sizeof(path), "/v1/admin/computers/%s/group", esc);
 	body = json_pack("{s:s}", "group", group);
 	if (body == NULL)
 		return cli_fail("out of memory");
@@ -51,15 +80,22 @@ move(struct cli_ctx *ctx, const char *id, const char *group)
 	return 0;
 }
 
-static int
-status(struct cli_ctx *ctx, const char *id)
+int
+computers_show(struct cli_ctx *ctx, const char *name)
 {
+	const char *uh[] = {"UPDATE",   "REV",   "STATE",
+	                    "REPORTED", "TITLE", NULL};
+	const char *eh[] = {"TIME", "UPDATE", "KIND", "RESULT", "EXIT", NULL};
 	json_t *v = NULL, *c, *u, *ev;
-	char path[512];
+	char path[512], esc[256], id[64];
+	struct table t;
 	size_t i;
 
-	if (path_for(path, sizeof(path), id, "status") != 0)
+	if (resolve(id, ctx, name) != 0)
 		return 1;
+	if (!admin_escape(esc, sizeof(esc), id))
+		return cli_fail("computer id too long");
+	snprintf(path, sizeof(path), "/v1/admin/computers/%s/status", esc);
 	if (admin_call(&v, ctx, "GET", path, NULL) != 0)
 		return 1;
 	if (ctx->json) {
@@ -68,36 +104,88 @@ status(struct cli_ctx *ctx, const char *id)
 		return 0;
 	}
 	c = json_object_get(v, "computer");
-	printf("computer %s (%s), %s %s, group '%s'\n", admin_str(c, "id"),
-	       admin_str(c, "hostname"), admin_str(c, "os"),
-	       admin_str(c, "arch"), admin_str(c, "group"));
-	printf("last contact %s, last report %s\n\n",
-	       admin_str(c, "last_contact"), admin_str(c, "last_report"));
-	printf("%-36s %4s %-25s %s\n", "UPDATE", "REV", "STATE", "TITLE");
+	table_init(&t, uh);
 	json_array_foreach(json_object_get(v, "updates"), i, u)
 	{
+		char rev[24], title[600];
 		const char *detail = admin_str(u, "detail");
-		printf("%-36s %4lld %-25s %s%s%s%s\n", admin_str(u, "id"),
-		       (long long)json_integer_value(
-		               json_object_get(u, "revision")),
-		       admin_str(u, "state"), admin_str(u, "title"),
-		       strcmp(detail, "-") ? " (" : "",
-		       strcmp(detail, "-") ? detail : "",
-		       strcmp(detail, "-") ? ")" : "");
+		snprintf(title, sizeof(title), "%s%s%s%s",
+		         admin_str(u, "title"), strcmp(detail, "-") ? " (" : "",
+		         strcmp(detail, "-") ? detail : "",
+		         strcmp(detail, "-") ? ")" : "");
+		table_row(&t,
+		          (const char *const[]){
+		                  admin_str(u, "id"),
+		                  admin_int(rev, sizeof(rev), u, "revision"),
+		                  admin_str(u, "state"),
+		                  admin_str(u, "reported"), title});
 	}
-	printf("\n%-20s %-36s %-9s %-15s %s\n", "TIME", "UPDATE", "KIND",
-	       "RESULT", "EXIT");
+	if (admin_csv()) {
+		table_print(&t, true, NULL);
+		json_decref(v);
+		return 0;
+	}
+	printf("computer %s (%s), %s %s, group '%s'%s%s\n", admin_str(c, "id"),
+	       admin_str(c, "hostname"), admin_str(c, "os"),
+	       admin_str(c, "arch"), admin_str(c, "group"),
+	       json_is_string(json_object_get(c, "server"))
+	               ? ", reports to server "
+	               : "",
+	       json_is_string(json_object_get(c, "server"))
+	               ? admin_str(c, "server")
+	               : "");
+	printf("last contact %s, last report %s\n\n",
+	       admin_str(c, "last_contact"), admin_str(c, "last_report"));
+	table_print(&t, false, "no update states reported yet");
+	putchar('\n');
+	table_init(&t, eh);
 	json_array_foreach(json_object_get(v, "events"), i, ev)
 	{
-		json_t *code = json_object_get(ev, "exit_code");
-		printf("%-20s %-36s %-9s %-15s ", admin_str(ev, "time"),
-		       admin_str(ev, "id"), admin_str(ev, "kind"),
-		       admin_str(ev, "result"));
-		if (json_is_integer(code))
-			printf("%lld\n", (long long)json_integer_value(code));
-		else
-			printf("-\n");
+		char code[24];
+		table_row(&t,
+		          (const char *const[]){admin_str(ev, "time"),
+		                                admin_str(ev, "id"),
+		                                admin_str(ev, "kind"),
+		                                admin_str(ev, "result"),
+		                                admin_int(code, sizeof(code),
+		                                          ev, "exit_code")});
 	}
+	table_print(&t, false, "no install events");
+	json_decref(v);
+	return 0;
+}
+
+static int
+list(struct cli_ctx *ctx, const char *group)
+{
+	const char *head[] = {"ID",    "HOSTNAME", "OS",           "ARCH",
+	                      "GROUP", "SERVER",   "LAST CONTACT", NULL};
+	json_t *v = NULL, *c;
+	struct table t;
+	size_t i;
+
+	if (admin_call(&v, ctx, "GET", "/v1/admin/computers", NULL) != 0)
+		return 1;
+	if (group != NULL) {
+		json_t *arr = json_object_get(v, "computers");
+		for (i = json_array_size(arr); i-- > 0;)
+			if (strcmp(admin_str(json_array_get(arr, i), "group"),
+			           group) != 0)
+				json_array_remove(arr, i);
+	}
+	if (ctx->json) {
+		admin_print_json(v);
+		json_decref(v);
+		return 0;
+	}
+	table_init(&t, head);
+	json_array_foreach(json_object_get(v, "computers"), i, c) table_row(
+	        &t, (const char *const[]){
+	                    admin_str(c, "id"), admin_str(c, "hostname"),
+	                    admin_str(c, "os"), admin_str(c, "arch"),
+	                    admin_str(c, "group"), admin_str(c, "server"),
+	                    admin_str(c, "last_contact")});
+	table_print(&t, admin_csv(), "no computers registered yet");
 	json_decref(v);
 	return 0;
 }
@@ -105,8 +193,10 @@ status(struct cli_ctx *ctx, const char *id)
 static int
 computers_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *v = NULL, *c;
-	size_t i;
+	const char *pos[2], *group = NULL;
+	const struct admin_opt opts[] = {{"--group", &group, NULL},
+	                                 {NULL, NULL, NULL}};
+	int npos;
 
 	if (cli_wants_help(&cmd_computers, argc, argv))
 		return 0;
@@ -114,39 +204,26 @@ computers_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "move") == 0) {
 		if (argc != 4)
 			return cli_usage_error(&cmd_computers,
-			                       "expected COMPUTER-ID GROUP");
+			                       "expected COMPUTER GROUP");
 		return move(ctx, argv[2], argv[3]);
 	}
-	if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "show") == 0)) {
 		if (argc != 3)
 			return cli_usage_error(&cmd_computers,
-			                       "expected COMPUTER-ID");
-		return status(ctx, argv[2]);
+			                       "expected COMPUTER");
+		return computers_show(ctx, argv[2]);
 	}
-	if (argc != 1)
-		return cli_usage_error(&cmd_computers, "unexpected '%s'",
-		                       argv[1]);
-	if (admin_call(&v, ctx, "GET", "/v1/admin/computers", NULL) != 0)
-		return 1;
-	if (ctx->json) {
-		admin_print_json(v);
-	} else {
-		printf("%-36s %-20s %-14s %-7s %-22s %s\n", "ID", "HOSTNAME",
-		       "OS", "ARCH", "GROUP", "LAST CONTACT");
-		json_array_foreach(json_object_get(v, "computers"), i, c)
-		        printf("%-36s %-20s %-14s %-7s %-22s %s\n",
-		               admin_str(c, "id"), admin_str(c, "hostname"),
-		               admin_str(c, "os"), admin_str(c, "arch"),
-		               admin_str(c, "group"),
-		               admin_str(c, "last_contact"));
-	}
-	json_decref(v);
-	return 0;
+	if (admin_parse(&cmd_computers, argc, argv,
+	                argc >= 2 && strcmp(argv[1], "list") == 0 ? 2 : 1, opts,
+	                pos, 0, &npos))
+		return 2;
+	return list(ctx, group);
 }
 
 const struct cli_cmd cmd_computers = {
         .name = "computers",
-        .summary = "list computers, move one to a group, show its status",
+        .summary = "list computers, show one's status, move one to a group",
         .usage = COMPUTERS_USAGE,
         .run = computers_run,
 };

@@ -18,6 +18,10 @@ static const struct cli_cmd *commands[] = {
         &cmd_approve,
         &cmd_groups,
         &cmd_computers,
+        &cmd_rules,
+        &cmd_tokens,
+        &cmd_report,
+        &cmd_audit,
         &cmd_downstream,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

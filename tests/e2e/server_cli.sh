@@ -31,7 +31,7 @@ grep -q 'success, 0 new' <<<"$out" || fail "second sync imported something: $out
 "$SLUICE" groups create web >/dev/null || fail "groups create"
 "$SLUICE" groups create canary --parent web >/dev/null || fail "groups create --parent"
 out=$("$SLUICE" groups)
-grep -Eq '^canary +web +0' <<<"$out" || fail "groups list: $out"
+grep -Eq '^ +canary +web +0' <<<"$out" || fail "groups list: $out"
 rc=0
 out=$("$SLUICE" groups create web 2>&1) || rc=$?
 [ "$rc" = 1 ] && grep -q "HTTP 409 exists: create group: group 'web' already exists" <<<"$out" ||
@@ -74,7 +74,12 @@ out=$(SLUICE_SERVER= "$SLUICE" updates 2>&1) || rc=$?
 rc=0
 out=$("$SLUICE" approve "$U1" 2>&1) || rc=$?
 [ "$rc" = 2 ] || fail "usage error: rc=$rc $out"
+# not-approved is now an explicit setting of the group (it overrides what
+# the group would inherit); inherit removes the group's own setting.
 "$SLUICE" approve "$U1" web --action not-approved >/dev/null || fail "unapprove"
+[ "$("$SLUICE" --json updates | jq -r '.updates[0].approvals[0].action')" = not-approved ] ||
+	fail "explicit not-approved"
+"$SLUICE" approve "$U1" web --action inherit >/dev/null || fail "inherit"
 [ "$("$SLUICE" --json updates | jq '.updates[0].approvals | length')" = 0 ] || fail "unapproved"
 server_alive
 stop_server

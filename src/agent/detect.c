@@ -27,20 +27,25 @@
 #include "rules.h"
 #include "sign.h"
 
+/* The kernel's id of this boot (a /proc file: its size reads as 0, so it
+ * is read directly). "" when unknown. */
 static void
 read_boot_id(char out[40])
 {
-	char *text = NULL;
-	size_t len = 0;
+	ssize_t n;
+	int fd;
 
 	out[0] = '\0';
-	if (fsx_read("/proc/sys/kernel/random/boot_id", 64, &text, &len,
-	             NULL) != SL_OK)
+	if ((fd = open("/proc/sys/kernel/random/boot_id",
+	               O_RDONLY | O_CLOEXEC)) < 0)
 		return;
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		text[--len] = '\0';
-	snprintf(out, 40, "%s", text);
-	free(text);
+	n = read(fd, out, 39);
+	close(fd);
+	if (n <= 0)
+		return;
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = '\0';
 }
 
 int

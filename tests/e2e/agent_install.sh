@@ -3,7 +3,9 @@
 # installed and reported installed; an update whose is_installable is false
 # is not applicable; a prerequisite is installed first; a superseded update
 # is not installed; a failing installer is reported failed with its exit
-# code and output; detection is idempotent; status prints a table.
+# code and output; a reboot exit code leaves installed-pending-reboot; an
+# update_installed rule follows what was installed; detection is
+# idempotent; status prints a table.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 
@@ -15,6 +17,8 @@ U_OLD=aaaaaaaa-0000-4000-8000-000000000005
 U_NEW=aaaaaaaa-0000-4000-8000-000000000006
 U_BAD=aaaaaaaa-0000-4000-8000-000000000007
 U_UNK=aaaaaaaa-0000-4000-8000-000000000008
+U_RB=aaaaaaaa-0000-4000-8000-000000000009
+U_AFTER=aaaaaaaa-0000-4000-8000-00000000000a
 
 catalog_setup
 
@@ -75,9 +79,21 @@ define $U_UNK "Unknown predicate" \
 	"$(appl unk '{"type":"windows_registry","key":"HKLM"}')" "$inst"
 add $U_UNK "$TMP/files/$U_UNK/install.sh"
 
+# Needs a reboot: exit code 100 is listed in reboot_codes.
+script $U_RB rb 'trap "exit 100" EXIT'
+define $U_RB "Kernel-like fix" "$(appl rb)" \
+	'{"handler":"script","arguments":["install.sh","x"],"reboot_codes":[100],"reboot":"if-required"}'
+add $U_RB "$TMP/files/$U_RB/install.sh"
+
+# Applicable only once another update is installed (update_installed).
+script $U_AFTER after
+define $U_AFTER "After the applicable update" \
+	"$(appl after "{\"type\":\"update_installed\",\"id\":\"$U_OK\"}")" "$inst"
+add $U_AFTER "$TMP/files/$U_AFTER/install.sh"
+
 server_up full
 agent_conf
-for u in $U_OK $U_NA $U_PRE $U_DEP $U_OLD $U_NEW $U_BAD $U_UNK; do
+for u in $U_OK $U_NA $U_PRE $U_DEP $U_OLD $U_NEW $U_BAD $U_UNK $U_RB $U_AFTER; do
 	approve $u install
 done
 
@@ -90,6 +106,7 @@ agent detect || agent_fail "detect failed"
 [ "$(detail_of $U_OLD)" = "superseded by $U_NEW" ] || agent_fail "U_OLD detail: $BODY"
 [ "$(state_of $U_UNK)" = not-applicable ] || agent_fail "U_UNK: $BODY"
 detail_of $U_UNK | grep -q "unknown predicate" || agent_fail "U_UNK detail: $BODY"
+[ "$(state_of $U_AFTER)" = not-applicable ] || agent_fail "U_AFTER before: $(state_of $U_AFTER)"
 grep -q "is_installable: .*unknown predicate" "$AGENT_LOG" ||
 	agent_fail "the unknown predicate is not logged"
 api GET /v1/admin/computers
@@ -124,6 +141,14 @@ ev=$(events_of $U_BAD install)
 jq -r '.[0].output' <<<"$ev" | grep -q "disk full" || agent_fail "U_BAD output: $ev"
 jq -r '.[0].output' <<<"$ev" | grep -q "partial" || agent_fail "U_BAD stdout: $ev"
 
+# reboot-required
+[ -f "$ROOT/opt/rb/done" ] || agent_fail "U_RB did not run"
+[ "$(state_of $U_RB)" = installed-pending-reboot ] || agent_fail "U_RB: $(state_of $U_RB)"
+[ "$(events_of $U_RB install | jq -r '.[0].result')" = reboot-required ] ||
+	agent_fail "U_RB event: $(events_of $U_RB install)"
+# update_installed: applicable now that U_OK is installed; not yet run.
+[ "$(state_of $U_AFTER)" = needed ] || agent_fail "U_AFTER after: $(state_of $U_AFTER)"
+
 # --- a second detection changes nothing and sends no event twice ------------
 status_json
 n_events=$(jq '.events | length' <<<"$BODY")
@@ -133,6 +158,15 @@ agent detect || agent_fail "second detect"
 	agent_fail "events changed: $BODY"
 [ "$(sqlite3 "$STATE/agent.db" 'SELECT count(*) FROM queue_events')" = 0 ] ||
 	agent_fail "events left in the queue"
+
+# --- the next install run takes what became applicable -----------------------
+agent install && agent_fail "U_BAD is retried and fails again"
+[ -f "$ROOT/opt/after/done" ] || agent_fail "U_AFTER not installed"
+[ "$(state_of $U_AFTER)" = installed ] || agent_fail "U_AFTER: $(state_of $U_AFTER)"
+[ "$(jq 'length' <<<"$(events_of $U_OK install)")" = 1 ] ||
+	agent_fail "an installed update ran again"
+[ "$(jq 'length' <<<"$(events_of $U_BAD install)")" = 2 ] ||
+	agent_fail "the failed update was not retried"
 
 # --- status -----------------------------------------------------------------
 "$AGENT" status --config "$ACONF" >"$TMP/status.txt" || agent_fail "status"

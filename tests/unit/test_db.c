@@ -68,7 +68,7 @@ test_fresh(void **state)
 	assert_int_equal(version, DB_SCHEMA_VERSION);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                            "type = 'table'"),
-	                 13);
+	                 13 + 4 + 1); /* migrations 1, 2 and 3 */
 	assert_int_equal(db_group_id(db, DB_GROUP_ALL, &seq, &e), SL_OK);
 	assert_int_equal(seq, 1);
 	assert_int_equal(scalar(db, "SELECT parent_id FROM groups WHERE name = "

@@ -298,7 +298,8 @@ struct scan {
 static bool
 known_installed(const struct scan *sc, const char *id)
 {
-	return bsearch(&id, sc->installed, sc->n_installed, sizeof(char *),
+	return sc->n_installed > 0 &&
+	       bsearch(&id, sc->installed, sc->n_installed, sizeof(char *),
 	               cmp_str) != NULL;
 }
 
@@ -400,8 +401,9 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 	size_t **mark, *nmark, *nl;
 
 	err_clear(&re);
-	oc = bsearch(x->id, sc->outcomes, sc->n_outcomes, sizeof(*oc),
-	             cmp_outcome);
+	oc = sc->n_outcomes == 0 ? NULL
+	                         : bsearch(x->id, sc->outcomes, sc->n_outcomes,
+	                                   sizeof(*oc), cmp_outcome);
 	has_oc = oc != NULL && oc->revision == x->revision;
 	x->last_failed = has_oc && strcmp(oc->result, "failure") == 0 &&
 	                 strcmp(oc->action, x->action) == 0;

@@ -14,7 +14,8 @@
 #   agent_conf                 $ACONF: the agent's config (root $ROOT,
 #                              state $STATE, groups web)
 #   agent CMD [ARGS]           run sluice-agent CMD; output appended to
-#                              $AGENT_LOG; returns its status
+#                              $AGENT_LOG; returns its status (fails the
+#                              test on a sanitizer report)
 #   computer_id                the id the agent registered as
 #   status_json                GET /v1/admin/computers/<id>/status -> $BODY
 #   state_of ID                the state the server has for ID
@@ -101,6 +102,10 @@ agent() {
 	local rc=0
 	echo "### sluice-agent $*" >>"$AGENT_LOG"
 	"$AGENT" "$@" --config "$ACONF" >>"$AGENT_LOG" 2>&1 || rc=$?
+	# UBSan reports but does not stop: make it fail the test.
+	if grep -q "runtime error:" "$AGENT_LOG"; then
+		agent_fail "sanitizer report in the agent's output"
+	fi
 	return $rc
 }
 

@@ -22,6 +22,7 @@
 #include "version.h"
 
 #define DEFAULT_CONFIG "/etc/sluice/agent.conf"
+#define RETRY_S        600 /* after a failed sync: 10-20 minutes */
 
 struct opts {
 	const char *config;
@@ -270,8 +271,9 @@ cmd_run(struct agent *a, const struct opts *o)
 			break;
 		now = (long long)time(NULL);
 		if (now >= next_detect || now >= next_install) {
-			bool install = now >= next_install;
+			bool install = now >= next_install, synced;
 			bad = sync_step(a);
+			synced = bad == 0;
 			bad |= evaluate_step(a, &d);
 			if (d != NULL && install)
 				bad |= install_step(a, &d, false);
@@ -279,7 +281,13 @@ cmd_run(struct agent *a, const struct opts *o)
 				bad |= install_step(a, &d, true);
 			bad |= flush_step(a);
 			now = (long long)time(NULL);
-			next_detect = now + detect_delay(a->cfg);
+			/* A failed sync is retried in minutes, not hours. */
+			next_detect =
+			        now +
+			        (synced ? detect_delay(a->cfg)
+			                : RETRY_S + (long long)
+			                                    randombytes_uniform(
+			                                            RETRY_S));
 			if (install)
 				next_install =
 				        next_daily(now, a->cfg->install_hour,

@@ -103,7 +103,7 @@ agent() {
 	echo "### sluice-agent $*" >>"$AGENT_LOG"
 	"$AGENT" "$@" --config "$ACONF" >>"$AGENT_LOG" 2>&1 || rc=$?
 	# UBSan reports but does not stop: make it fail the test.
-	if grep -q "runtime error:" "$AGENT_LOG"; then
+	if grep -Eq "runtime error:|Sanitizer" "$AGENT_LOG"; then
 		agent_fail "sanitizer report in the agent's output"
 	fi
 	return $rc

@@ -456,7 +456,8 @@ rollup_group(int64_t *gid, struct db *db, const char *name, struct err *e)
 }
 
 /* Store one computer and replace its states. *stored = 0 when the id is
- * taken by a computer of this server (never overwritten). */
+ * taken by a computer of this server or of another downstream (never
+ * overwritten). */
 static int
 rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
            struct err *e)
@@ -515,6 +516,8 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 		return rc;
 	sqlite3_bind_text(s->comp, 13, server, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s->comp, 14, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(s->comp, 15, r->downstream_name, -1,
+	                  SQLITE_TRANSIENT);
 	if (sqlite3_step(s->comp) != SQLITE_DONE)
 		return db_error(r->db, e, "rolled-up computer");
 	if (sqlite3_changes(db_handle(r->db)) == 0)
@@ -577,10 +580,11 @@ api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 	}
 	if ((rc = db_begin(r->db, e)) != SL_OK)
 		goto out;
-	/* A row is only ever updated when it is a rolled-up computer
-	 * (same "downstream:<id>" token hash): a local computer with the
-	 * same id is left alone. The state rows get reported_at = now when
-	 * the downstream does not say. */
+	/* A row is only ever updated when it is a computer rolled up
+	 * through this same downstream (same "downstream:<id>" token hash,
+	 * server under its name): a local computer, or one of another
+	 * downstream, with the same id is left alone. The state rows get
+	 * reported_at = now when the downstream does not say. */
 	rc = db_prepare(r->db, &s.comp,
 	                "INSERT INTO computers(id, token_hash, hostname, "
 	                "os_id, os_version, arch, kernel, agent_version, "
@@ -595,7 +599,10 @@ api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 	                "excluded.group_id, last_contact = "
 	                "excluded.last_contact, last_report = "
 	                "excluded.last_report, server = excluded.server "
-	                "WHERE computers.token_hash = excluded.token_hash",
+	                "WHERE computers.token_hash = excluded.token_hash "
+	                "AND (computers.server = ?15 OR "
+	                "substr(computers.server, 1, length(?15) + 1) = "
+	                "?15 || '/')",
 	                e);
 	if (rc == SL_OK)
 		rc = db_prepare(

@@ -250,6 +250,26 @@ is_needed_state(const struct det_update *x)
 	       strcmp(x->state, "failed") == 0;
 }
 
+static void set_detail(struct det_update *x, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* Replace the detail (NULL fmt: none), keeping the state. */
+static void
+set_detail(struct det_update *x, const char *fmt, ...)
+{
+	char text[ERR_MSG_MAX + 64];
+	va_list ap;
+
+	free(x->detail);
+	x->detail = NULL;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	x->detail = strdup(text); /* NULL on ENOMEM: no detail */
+}
+
 static void set_state(struct det_update *x, const char *state, const char *fmt,
                       ...) __attribute__((format(printf, 3, 4)));
 
@@ -260,14 +280,14 @@ set_state(struct det_update *x, const char *state, const char *fmt, ...)
 	va_list ap;
 
 	snprintf(x->state, sizeof(x->state), "%s", state);
-	free(x->detail);
-	x->detail = NULL;
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(text, sizeof(text), fmt, ap);
-		va_end(ap);
-		x->detail = strdup(text); /* NULL on ENOMEM: no detail */
+	if (fmt == NULL) {
+		set_detail(x, NULL);
+		return;
 	}
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	set_detail(x, "%s", text);
 }
 
 static int
@@ -539,8 +559,8 @@ apply_prerequisites(struct scan *sc)
 				if (p == NULL && known_installed(sc, pid))
 					continue;
 				x->blocked = true;
-				set_state(x, x->state,
-				          "waiting for prerequisite %s", pid);
+				set_detail(x, "waiting for prerequisite %s",
+				           pid);
 				changed = true;
 				break;
 			}

@@ -19,6 +19,8 @@ U_BAD=aaaaaaaa-0000-4000-8000-000000000007
 U_UNK=aaaaaaaa-0000-4000-8000-000000000008
 U_RB=aaaaaaaa-0000-4000-8000-000000000009
 U_AFTER=aaaaaaaa-0000-4000-8000-00000000000a
+U_ORPHAN=aaaaaaaa-0000-4000-8000-00000000000b
+U_MISSING=aaaaaaaa-0000-4000-8000-0000000000ff # never approved
 
 catalog_setup
 
@@ -91,9 +93,15 @@ define $U_AFTER "After the applicable update" \
 	"$(appl after "{\"type\":\"update_installed\",\"id\":\"$U_OK\"}")" "$inst"
 add $U_AFTER "$TMP/files/$U_AFTER/install.sh"
 
+# Its prerequisite is not approved: it waits.
+script $U_ORPHAN orphan
+define $U_ORPHAN "Prerequisite not approved" "$(appl orphan)" "$inst" \
+	"\"prerequisites\":[\"$U_MISSING\"]"
+add $U_ORPHAN "$TMP/files/$U_ORPHAN/install.sh"
+
 server_up full
 agent_conf
-for u in $U_OK $U_NA $U_PRE $U_DEP $U_OLD $U_NEW $U_BAD $U_UNK $U_RB $U_AFTER; do
+for u in $U_OK $U_NA $U_PRE $U_DEP $U_OLD $U_NEW $U_BAD $U_UNK $U_RB $U_AFTER $U_ORPHAN; do
 	approve $u install
 done
 
@@ -141,6 +149,11 @@ ev=$(events_of $U_BAD install)
 jq -r '.[0].output' <<<"$ev" | grep -q "disk full" || agent_fail "U_BAD output: $ev"
 jq -r '.[0].output' <<<"$ev" | grep -q "partial" || agent_fail "U_BAD stdout: $ev"
 
+# a missing prerequisite: waits, not installed
+[ ! -e "$ROOT/opt/orphan" ] || agent_fail "U_ORPHAN installed without its prerequisite"
+[ "$(state_of $U_ORPHAN)" = needed ] || agent_fail "U_ORPHAN: $(state_of $U_ORPHAN)"
+[ "$(detail_of $U_ORPHAN)" = "waiting for prerequisite $U_MISSING" ] ||
+	agent_fail "U_ORPHAN detail: $(detail_of $U_ORPHAN)"
 # reboot-required
 [ -f "$ROOT/opt/rb/done" ] || agent_fail "U_RB did not run"
 [ "$(state_of $U_RB)" = installed-pending-reboot ] || agent_fail "U_RB: $(state_of $U_RB)"

@@ -359,6 +359,9 @@ has "agent registration" group.create lab
 # --- every subcommand has --help ---------------------------------------------
 for c in sync updates approve groups computers rules tokens report audit; do
 	"$SLUICE" $c --help | grep -q "^usage: sluice $c" || fail "$c --help"
+	# docs/cli.md holds every command's help text verbatim.
+	"$SLUICE" $c --help | python3 -c 'import sys; sys.exit(sys.stdin.read() not in open(sys.argv[1]).read())' \
+		"$SOURCE_ROOT/docs/cli.md" || fail "docs/cli.md is out of date for '$c' (regenerate it from sluice $c --help)"
 done
 server_alive
 stop_server

@@ -1,0 +1,305 @@
+/*
+ * Unit tests for sluiced's approvals: effective approval with inheritance
+ * along the group tree, explicit not-approved overriding the parent,
+ * removal back to "inherit", the agent's approved and removed sets by
+ * anchor, group ancestry; plus the audit log and admin token roles they
+ * are recorded with.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "approvals.h"
+#include "audit.h"
+#include "auth.h"
+#include "db.h"
+#include "hash.h"
+
+#define U1 "11111111-2222-4333-8444-555555555501"
+#define U2 "11111111-2222-4333-8444-555555555502"
+
+static char tmp[64], path[128];
+static struct db *db;
+static int64_t web, canary, other;
+
+static void
+exec_ok(const char *sql)
+{
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(db_exec(db, sql, &e), SL_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(hash_global_init(NULL), SL_OK);
+	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-appr.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
+	assert_int_equal(db_open(&db, path, &e), SL_OK);
+	exec_ok("INSERT INTO groups(name, parent_id) VALUES('web', 1);"
+	        "INSERT INTO groups(name, parent_id) VALUES('canary', "
+	        "(SELECT id FROM groups WHERE name = 'web'));"
+	        "INSERT INTO groups(name, parent_id) VALUES('other', 1);"
+	        "INSERT INTO updates VALUES('" U1 "', 1, 'One', 'security', "
+	        "'P', NULL, NULL, NULL, '{}', 'x', 0);"
+	        "INSERT INTO updates VALUES('" U2 "', 1, 'Two', 'feature', "
+	        "'P', NULL, NULL, NULL, '{}', 'x', 0);"
+	        "INSERT INTO update_status VALUES('" U1 "', 1, 0, 0, 0, NULL);"
+	        "INSERT INTO update_status VALUES('" U2
+	        "', 1, 0, 0, 0, NULL);");
+	assert_int_equal(db_group_id(db, "web", &web, &e), SL_OK);
+	assert_int_equal(db_group_id(db, "canary", &canary, &e), SL_OK);
+	assert_int_equal(db_group_id(db, "other", &other, &e), SL_OK);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	db_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* Ids of a prepared set/removed statement, comma-joined. */
+static void
+ids_of(char *out, size_t n, sqlite3_stmt *st)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW)
+		used += (size_t)snprintf(out + used, n - used, "%s%s",
+		                         used ? "," : "",
+		                         sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static void
+set_ids(char *out, size_t n, int64_t gid, int64_t since)
+{
+	sqlite3_stmt *st = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(approvals_prepare_set(&st, db, gid, since, &e), SL_OK);
+	ids_of(out, n, st);
+}
+
+static void
+removed_ids(char *out, size_t n, int64_t gid, int64_t since)
+{
+	sqlite3_stmt *st = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(approvals_prepare_removed(&st, db, gid, since, &e),
+	                 SL_OK);
+	ids_of(out, n, st);
+}
+
+static void
+test_inheritance(void **state)
+{
+	struct approval_eff eff;
+	char ids[256];
+	bool changed;
+	int64_t a0, a1;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	/* Nothing anywhere: no setting. */
+	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_string_equal(eff.action, "");
+	assert_int_equal(eff.from_gid, 0);
+	/* web approves: canary inherits it, other does not. */
+	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
+	                               "alice", &changed, &e),
+	                 SL_OK);
+	assert_true(changed);
+	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_string_equal(eff.action, "install");
+	assert_int_equal(eff.from_gid, web);
+	assert_true(eff.has_deadline);
+	assert_int_equal(eff.deadline, 1000);
+	assert_int_equal(approvals_effective(&eff, db, U1, other, &e), SL_OK);
+	assert_string_equal(eff.action, "");
+	set_ids(ids, sizeof(ids), canary, -1);
+	assert_string_equal(ids, U1);
+	set_ids(ids, sizeof(ids), other, -1);
+	assert_string_equal(ids, "");
+	/* The same setting again changes nothing (no new sequence). */
+	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
+	                               "alice", &changed, &e),
+	                 SL_OK);
+	assert_false(changed);
+	assert_int_equal(db_current_seq(db, &a1, &e), SL_OK);
+	assert_int_equal(a0, a1);
+	set_ids(ids, sizeof(ids), canary, a0);
+	assert_string_equal(ids, "");
+	/* canary's own not-approved overrides web. */
+	assert_int_equal(approvals_set(db, U1, canary, "not-approved", false, 0,
+	                               "bob", &changed, &e),
+	                 SL_OK);
+	assert_true(changed);
+	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_string_equal(eff.action, "not-approved");
+	assert_int_equal(eff.from_gid, canary);
+	assert_int_equal(approvals_effective(&eff, db, U1, web, &e), SL_OK);
+	assert_string_equal(eff.action, "install");
+	set_ids(ids, sizeof(ids), canary, -1);
+	assert_string_equal(ids, "");
+	removed_ids(ids, sizeof(ids), canary, a0);
+	assert_string_equal(ids, U1);
+	removed_ids(ids, sizeof(ids), web, a0);
+	assert_string_equal(ids, "");
+	/* Back to inherit: canary gets web's approval again, incrementally. */
+	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(approvals_set(db, U1, canary, NULL, false, 0, "bob",
+	                               &changed, &e),
+	                 SL_OK);
+	assert_true(changed);
+	set_ids(ids, sizeof(ids), canary, a0);
+	assert_string_equal(ids, U1);
+	/* Removing a setting that does not exist changes nothing. */
+	assert_int_equal(approvals_set(db, U2, canary, NULL, false, 0, "bob",
+	                               &changed, &e),
+	                 SL_OK);
+	assert_false(changed);
+	/* web's approval withdrawn: canary's agents see it removed. */
+	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(approvals_set(db, U1, web, NULL, false, 0, "alice",
+	                               &changed, &e),
+	                 SL_OK);
+	removed_ids(ids, sizeof(ids), canary, a0);
+	assert_string_equal(ids, U1);
+	/* A declined update leaves the set and is listed as removed. */
+	assert_int_equal(approvals_set(db, U2, 1, "install", false, 0, "alice",
+	                               &changed, &e),
+	                 SL_OK);
+	set_ids(ids, sizeof(ids), canary, -1);
+	assert_string_equal(ids, U2);
+	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	exec_ok("UPDATE update_status SET declined = 1, change_seq = "
+	        "(SELECT value + 1 FROM meta WHERE key = 'change_seq') WHERE "
+	        "id = '" U2 "';"
+	        "UPDATE meta SET value = value + 1 WHERE key = 'change_seq'");
+	set_ids(ids, sizeof(ids), canary, -1);
+	assert_string_equal(ids, "");
+	removed_ids(ids, sizeof(ids), other, a0);
+	assert_string_equal(ids, U2);
+}
+
+static void
+test_tree(void **state)
+{
+	struct update *u = NULL;
+	struct err e;
+	int d;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(approvals_is_descendant(&d, db, canary, web, &e),
+	                 SL_OK);
+	assert_int_equal(d, 1);
+	assert_int_equal(approvals_is_descendant(&d, db, web, canary, &e),
+	                 SL_OK);
+	assert_int_equal(d, 0);
+	assert_int_equal(approvals_is_descendant(&d, db, web, web, &e), SL_OK);
+	assert_int_equal(d, 1);
+	assert_int_equal(approvals_touch_subtree(db, web, &e), SL_OK);
+	/* Stored documents are parsed from their envelope. */
+	assert_int_equal(approvals_load_update(&u, NULL, NULL, db, U1, &e),
+	                 SL_EINTERNAL);
+	assert_string_equal(e.msg, "stored document of " U1 " does not parse");
+	err_clear(&e);
+	assert_int_equal(approvals_load_update(
+	                         &u, NULL, NULL, db,
+	                         "99999999-2222-4333-8444-555555555501", &e),
+	                 SL_ENOTFOUND);
+	assert_string_equal(e.msg,
+	                    "no update 99999999-2222-4333-8444-555555555501");
+}
+
+static void
+test_audit_roles(void **state)
+{
+	char tok[AUTH_TOKEN_LEN + 1], actor[AUDIT_ACTOR_MAX];
+	sqlite3_stmt *st = NULL;
+	int64_t id, got;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(auth_token_create(&id, tok, db, "rep", "reporter", &e),
+	                 SL_OK);
+	assert_int_equal(auth_token_create(&id, tok, db, "x", "root", &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "role: expected administrator or reporter");
+	err_clear(&e);
+	assert_int_equal(auth_token_create(&id, tok, db, "rep", "reporter", &e),
+	                 SL_EEXISTS);
+	assert_string_equal(e.msg, "an active token named 'rep' exists "
+	                           "(revoke it first or pick another name)");
+	err_clear(&e);
+	assert_int_equal(auth_token_create(&id, tok, db, "ops", "reporter", &e),
+	                 SL_OK);
+	assert_int_equal(auth_admin_for(&got, db, tok, "GET", &e), SL_OK);
+	assert_int_equal(got, id);
+	assert_int_equal(auth_admin_for(&got, db, tok, "POST", &e), SL_EDENIED);
+	assert_string_equal(e.msg, "token 'ops' has the role reporter "
+	                           "(read-only): changes need an "
+	                           "administrator token");
+	err_clear(&e);
+	assert_int_equal(auth_admin(&got, db, tok, &e), SL_EAUTH);
+	err_clear(&e);
+	assert_int_equal(audit_actor(actor, db, id, &e), SL_OK);
+	assert_string_equal(actor, "ops");
+	assert_int_equal(audit_actor(actor, db, 9999, &e), SL_OK);
+	assert_string_equal(actor, "token #9999");
+	assert_int_equal(audit_add(db, &e, actor, "group.create", "web",
+	                           "parent '%s'", "All Computers"),
+	                 SL_OK);
+	assert_int_equal(db_prepare(db, &st,
+	                            "SELECT actor, action, target, detail FROM "
+	                            "audit_log ORDER BY id DESC LIMIT 1",
+	                            &e),
+	                 SL_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "token #9999");
+	assert_string_equal(sqlite3_column_text(st, 1), "group.create");
+	assert_string_equal(sqlite3_column_text(st, 2), "web");
+	assert_string_equal(sqlite3_column_text(st, 3),
+	                    "parent 'All Computers'");
+	sqlite3_finalize(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_inheritance),
+	        cmocka_unit_test(test_tree),
+	        cmocka_unit_test(test_audit_roles),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

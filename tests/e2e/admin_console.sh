@@ -261,6 +261,18 @@ out=$("$SLUICE" rules run sec-to-db) || fail "rules run"
 grep -q "^1 approval(s) made" <<<"$out" || fail "rules run: $out"
 run_agent B detect
 [ "$(state_on "$CB" $U_SEC2)" = needed ] || fail "B did not get the auto-approved update"
+# A new revision of an approved update stays approved (and reaches B).
+sed -i 's/"title":"Update sec2"/"title":"Update sec2 v2"/' "$TMP/def/$U_SEC2.json"
+add $U_SEC2 "$TMP/files/$U_SEC2/install.sh"
+"$SLUICE" sync | grep -q "success, 0 new, 1 revised" || fail "revision sync"
+A2=$("$SLUICE" --json updates show $U_SEC2)
+[ "$(jq -r '.update.revision' <<<"$A2")" = 2 ] || fail "revision 2: $A2"
+[ "$(jq -r '.effective[] | select(.group=="db") | .action' <<<"$A2")" = install ] ||
+	fail "revision 2 not approved: $A2"
+run_agent B detect
+api GET "/v1/admin/computers/$CB/status"
+[ "$(jq -r --arg id $U_SEC2 '.updates[] | select(.id==$id) | .revision' <<<"$BODY")" = 2 ] ||
+	fail "B did not get revision 2: $BODY"
 
 # --- roles: a reporter reads everything and may change nothing --------------
 RTOK=$("$SLUICE" tokens create watcher --role reporter 2>/dev/null) || fail "token create"

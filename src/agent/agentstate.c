@@ -104,6 +104,50 @@ as_run(struct agentstate *s, sqlite3_stmt *st, struct err *e)
 	return SL_OK;
 }
 
+int
+as_prep_cached(struct agentstate *s, sqlite3_stmt **st, const char *sql,
+               struct err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < AS_CACHE && s->cache[i].sql != NULL; i++)
+		if (strcmp(s->cache[i].sql, sql) == 0) {
+			sqlite3_reset(s->cache[i].st);
+			sqlite3_clear_bindings(s->cache[i].st);
+			*st = s->cache[i].st;
+			return SL_OK;
+		}
+	if ((rc = as_prep(s, st, sql, e)) != SL_OK)
+		return rc;
+	if (i < AS_CACHE) {
+		s->cache[i].sql = sqlite3_sql(*st);
+		s->cache[i].st = *st;
+	}
+	return SL_OK;
+}
+
+void
+as_release(struct agentstate *s, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < AS_CACHE && s->cache[i].sql != NULL; i++)
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			return;
+		}
+	sqlite3_finalize(st); /* the cache was full */
+}
+
+int
+as_run_cached(struct agentstate *s, sqlite3_stmt *st, struct err *e)
+{
+	int r = sqlite3_step(st);
+	int rc = r == SQLITE_DONE ? SL_OK : as_db_err(s, e, "step");
+
+	as_release(s, st);
+	return rc;
+}
+
 void
 as_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -249,6 +293,8 @@ agentstate_close(struct agentstate *s)
 {
 	if (s == NULL)
 		return;
+	for (size_t i = 0; i < AS_CACHE; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }

@@ -132,8 +132,10 @@ struct as_check {
 	const char *supersedes, *prerequisites;    /* ids separated by ' ' */
 };
 
-/* Up to max entries (with documents and files) not checked under fp. */
-int agentstate_view_unchecked(struct agentstate *s, const char *fp, size_t max,
+/* Up to max entries (with documents and files) not checked under fp,
+ * in id order after the id after (NULL: from the start). */
+int agentstate_view_unchecked(struct agentstate *s, const char *fp,
+                              const char *after, size_t max,
                               struct as_entry **out, size_t *n, struct err *e);
 int agentstate_view_set_checked(struct agentstate *s, const struct as_check *c,
                                 const char *fp, struct err *e);

@@ -11,10 +11,17 @@
 
 #include "agentstate.h"
 
+#define AS_CACHE 16
+
 struct agentstate {
 	sqlite3 *db;
 	int depth;   /* transaction nesting */
 	bool failed; /* something inside the open transaction failed */
+	/* Prepared statements of the hot paths, by SQL text. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[AS_CACHE];
 };
 
 int as_db_err(struct agentstate *s, struct err *e, const char *what);
@@ -23,6 +30,14 @@ int as_prep(struct agentstate *s, sqlite3_stmt **st, const char *sql,
             struct err *e);
 /* Step a statement that returns no rows, then finalize it. */
 int as_run(struct agentstate *s, sqlite3_stmt *st, struct err *e);
+/* A prepared statement for sql from the cache (reset, bindings cleared),
+ * or freshly prepared and cached. Release it with as_run_cached() or
+ * as_release(), never sqlite3_finalize(). */
+int as_prep_cached(struct agentstate *s, sqlite3_stmt **st, const char *sql,
+                   struct err *e);
+/* Step a cached statement that returns no rows, then release it. */
+int as_run_cached(struct agentstate *s, sqlite3_stmt *st, struct err *e);
+void as_release(struct agentstate *s, sqlite3_stmt *st);
 void as_bind_text(sqlite3_stmt *st, int i, const char *v);
 char *as_col_dup(sqlite3_stmt *st, int i);
 void as_col_copy(char *dst, size_t n, sqlite3_stmt *st, int i);

@@ -12,8 +12,16 @@
 
 #include "agentstate_int.h"
 
-static int entries_query(struct agentstate *s, const char *sql, const char *arg,
-                         struct as_entry **out, size_t *n, struct err *e);
+static int entries_query2(struct agentstate *s, const char *sql,
+                          const char *arg, const char *arg2,
+                          struct as_entry **out, size_t *n, struct err *e);
+
+static int
+entries_query(struct agentstate *s, const char *sql, const char *arg,
+              struct as_entry **out, size_t *n, struct err *e)
+{
+	return entries_query2(s, sql, arg, NULL, out, n, e);
+}
 
 static int
 view_delete(struct agentstate *s, const char *id, struct err *e)
@@ -28,10 +36,10 @@ view_delete(struct agentstate *s, const char *id, struct err *e)
 	int rc;
 
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if ((rc = as_prep(s, &st, sql[i], e)) != SL_OK)
+		if ((rc = as_prep_cached(s, &st, sql[i], e)) != SL_OK)
 			return rc;
 		as_bind_text(st, 1, id);
-		if ((rc = as_run(s, st, e)) != SL_OK)
+		if ((rc = as_run_cached(s, st, e)) != SL_OK)
 			return rc;
 	}
 	return SL_OK;
@@ -65,10 +73,11 @@ view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
 		return rc;
 	if ((rc = files_text(&files, en, e)) != SL_OK)
 		return rc;
-	if ((rc = as_prep(s, &st,
-	                  "INSERT INTO view(id,revision,action,deadline,files)"
-	                  " VALUES(?,?,?,?,?)",
-	                  e)) != SL_OK) {
+	if ((rc = as_prep_cached(
+	             s, &st,
+	             "INSERT INTO view(id,revision,action,deadline,files)"
+	             " VALUES(?,?,?,?,?)",
+	             e)) != SL_OK) {
 		free(files);
 		return rc;
 	}
@@ -81,27 +90,28 @@ view_insert(struct agentstate *s, const struct as_entry *en, struct err *e)
 		sqlite3_bind_null(st, 4);
 	as_bind_text(st, 5, files);
 	free(files);
-	if ((rc = as_run(s, st, e)) != SL_OK)
+	if ((rc = as_run_cached(s, st, e)) != SL_OK)
 		return rc;
-	if ((rc = as_prep(s, &st,
-	                  "INSERT INTO view_docs(id,document) VALUES(?,?)",
-	                  e)) != SL_OK)
+	if ((rc = as_prep_cached(
+	             s, &st, "INSERT INTO view_docs(id,document) VALUES(?,?)",
+	             e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, en->id);
 	as_bind_text(st, 2, en->document);
-	if ((rc = as_run(s, st, e)) != SL_OK)
+	if ((rc = as_run_cached(s, st, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < en->n_files; i++) {
-		if ((rc = as_prep(s, &st,
-		                  "INSERT OR REPLACE INTO view_files(update_id,"
-		                  "sha256,size,url) VALUES(?,?,?,?)",
-		                  e)) != SL_OK)
+		if ((rc = as_prep_cached(
+		             s, &st,
+		             "INSERT OR REPLACE INTO view_files(update_id,"
+		             "sha256,size,url) VALUES(?,?,?,?)",
+		             e)) != SL_OK)
 			return rc;
 		as_bind_text(st, 1, en->id);
 		as_bind_text(st, 2, en->files[i].sha256);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)en->files[i].size);
 		as_bind_text(st, 4, en->files[i].url);
-		if ((rc = as_run(s, st, e)) != SL_OK)
+		if ((rc = as_run_cached(s, st, e)) != SL_OK)
 			return rc;
 	}
 	return SL_OK;
@@ -154,10 +164,10 @@ files_load(struct agentstate *s, struct as_entry *en, struct err *e)
 	size_t cap = 0;
 	int rc, r;
 
-	if ((rc = as_prep(s, &st,
-	                  "SELECT sha256,size,url FROM view_files WHERE "
-	                  "update_id=? ORDER BY rowid",
-	                  e)) != SL_OK)
+	if ((rc = as_prep_cached(s, &st,
+	                         "SELECT sha256,size,url FROM view_files WHERE "
+	                         "update_id=? ORDER BY rowid",
+	                         e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, en->id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -183,7 +193,7 @@ files_load(struct agentstate *s, struct as_entry *en, struct err *e)
 	if (r != SQLITE_DONE)
 		rc = as_db_err(s, e, "view files");
 out:
-	sqlite3_finalize(st);
+	as_release(s, st);
 	return rc;
 }
 
@@ -216,7 +226,7 @@ as_queue_state(struct agentstate *s, const struct as_state *x, struct err *e)
 	sqlite3_bind_int64(st, 2, x->revision);
 	as_bind_text(st, 3, x->state);
 	as_bind_text(st, 4, x->detail);
-	return as_run(s, st, e);
+	return as_run_cached(s, st, e);
 }
 
 static bool
@@ -425,10 +435,12 @@ agentstate_view_files(struct agentstate *s, const char *id,
 	return SL_OK;
 }
 
-/* Entries with their documents and files for a query binding ?1 = arg. */
+/* Entries with their documents and files for a query binding ?1 = arg
+ * and ?2 = arg2 (when the query has it). */
 static int
-entries_query(struct agentstate *s, const char *sql, const char *arg,
-              struct as_entry **out, size_t *n, struct err *e)
+entries_query2(struct agentstate *s, const char *sql, const char *arg,
+               const char *arg2, struct as_entry **out, size_t *n,
+               struct err *e)
 {
 	struct as_entry *v = NULL, *en;
 	sqlite3_stmt *st = NULL;
@@ -438,6 +450,8 @@ entries_query(struct agentstate *s, const char *sql, const char *arg,
 	if ((rc = as_prep(s, &st, sql, e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, arg);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		as_bind_text(st, 2, arg2);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -500,17 +514,20 @@ agentstate_view_get(struct agentstate *s, const char *id, struct as_entry **out,
 }
 
 int
-agentstate_view_unchecked(struct agentstate *s, const char *fp, size_t max,
-                          struct as_entry **out, size_t *n, struct err *e)
+agentstate_view_unchecked(struct agentstate *s, const char *fp,
+                          const char *after, size_t max, struct as_entry **out,
+                          size_t *n, struct err *e)
 {
-	char sql[256];
+	char sql[320];
 
+	/* In id order from after on, so that going through a large view in
+	 * chunks stays linear. */
 	snprintf(sql, sizeof(sql),
 	         "SELECT v.id,v.revision,v.action,v.deadline,d.document FROM "
-	         "view v JOIN view_docs d ON d.id=v.id WHERE v.checked IS NULL "
-	         "OR v.checked<>?1 ORDER BY v.id LIMIT %zu",
+	         "view v JOIN view_docs d ON d.id=v.id WHERE v.id>?2 AND "
+	         "(v.checked IS NULL OR v.checked<>?1) ORDER BY v.id LIMIT %zu",
 	         max);
-	return entries_query(s, sql, fp, out, n, e);
+	return entries_query2(s, sql, fp, after ? after : "", out, n, e);
 }
 
 int
@@ -520,11 +537,11 @@ agentstate_view_set_checked(struct agentstate *s, const struct as_check *c,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = as_prep(s, &st,
-	                  "UPDATE view SET checked=?,refused=?,title=?,"
-	                  "is_installed=?,is_installable=?,supersedes=?,"
-	                  "prerequisites=? WHERE id=? AND revision=?",
-	                  e)) != SL_OK)
+	if ((rc = as_prep_cached(s, &st,
+	                         "UPDATE view SET checked=?,refused=?,title=?,"
+	                         "is_installed=?,is_installable=?,supersedes=?,"
+	                         "prerequisites=? WHERE id=? AND revision=?",
+	                         e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, fp);
 	as_bind_text(st, 2, c->refused);
@@ -535,7 +552,7 @@ agentstate_view_set_checked(struct agentstate *s, const struct as_check *c,
 	as_bind_text(st, 7, c->refused ? NULL : c->prerequisites);
 	as_bind_text(st, 8, c->id);
 	sqlite3_bind_int64(st, 9, c->revision);
-	return as_run(s, st, e);
+	return as_run_cached(s, st, e);
 }
 
 int

@@ -162,18 +162,21 @@ out:
 static int
 check_view(struct agent *a, struct err *e)
 {
-	char fp[HASH_HEX_LEN + 1];
+	char fp[HASH_HEX_LEN + 1], after[AS_ID_MAX];
 	struct as_entry *ents = NULL;
 	size_t n = 0, total = 0;
 	int rc;
 
 	keyring_fp(&a->cfg->keyring, fp);
+	after[0] = '\0';
 	for (;;) {
-		if ((rc = agentstate_view_unchecked(a->st, fp, CHECK_CHUNK,
-		                                    &ents, &n, e)) != SL_OK)
+		if ((rc = agentstate_view_unchecked(a->st, fp, after,
+		                                    CHECK_CHUNK, &ents, &n,
+		                                    e)) != SL_OK)
 			return rc;
 		if (n == 0)
 			break;
+		snprintf(after, sizeof(after), "%s", ents[n - 1].id);
 		if ((rc = agentstate_begin(a->st, e)) == SL_OK) {
 			for (size_t i = 0; rc == SL_OK && i < n; i++)
 				rc = check_one(a, &ents[i], fp, e);

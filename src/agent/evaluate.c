@@ -368,7 +368,8 @@ str_list(char ***out, const char *text, struct err *e)
 	return SL_OK;
 }
 
-/* Every file ("<sha256> <size>,...") is in downloads/ with its size. */
+/* Every file ("<sha256> <size>,...") is in downloads/ with its size (an
+ * update without files is "needed", never "downloaded"). */
 static bool
 files_present(struct agent *a, const char *files)
 {
@@ -376,6 +377,8 @@ files_present(struct agent *a, const char *files)
 	const char *p = files;
 	struct stat sb;
 
+	if (p == NULL || *p == '\0')
+		return false;
 	while (p && *p) {
 		size_t len = strcspn(p, ",");
 		unsigned long long size;

@@ -492,6 +492,31 @@ min_version_get(struct db *db, int64_t *out, struct err *e)
 	return rc;
 }
 
+/* Sync from an upstream sluiced; an autonomous server then runs its own
+ * auto-approval rules over what the sync brought (a replica's approvals
+ * come from its upstream). */
+static int
+sync_from_sluiced(struct db *db, const struct server_config *cfg,
+                  struct sync_result *out, long long started, struct err *e)
+{
+	struct autoapprove_result aa;
+	int rc;
+
+	if ((rc = sync_sluiced_run(db, cfg, out, e)) != SL_OK ||
+	    cfg->upstream_mode == UPSTREAM_REPLICA)
+		return rc;
+	if ((rc = db_begin(db, e)) != SL_OK)
+		return err_prefix(e, "sync: auto-approval");
+	if ((rc = autoapprove_run(&aa, db, cfg, 0, started, e)) != SL_OK) {
+		db_rollback(db);
+		return err_prefix(e, "sync: auto-approval");
+	}
+	if ((rc = db_commit(db, e)) != SL_OK)
+		return err_prefix(e, "sync: auto-approval");
+	out->files_wanted += aa.approved;
+	return SL_OK;
+}
+
 int
 sync_run(struct db *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
@@ -509,7 +534,7 @@ sync_run(struct db *db, const struct server_config *cfg,
 	int rc;
 
 	if (cfg->upstream_kind == UPSTREAM_SLUICED)
-		return sync_sluiced_run(db, cfg, out, e);
+		return sync_from_sluiced(db, cfg, out, now, e);
 	memset(out, 0, sizeof(*out));
 	if ((rc = history_start(db, now, &res.history_id, e)) != SL_OK) {
 		err_prefix(e, "sync");

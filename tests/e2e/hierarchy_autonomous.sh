@@ -82,6 +82,11 @@ curl -sf "$root_URL/content/$SHA2" | sha256sum | grep -q "^$SHA2 " ||
 	hfail "root content does not match"
 
 # --- offline during upstream changes ------------------------------------------
+# The downstream's own auto-approval rule will approve what the catch-up
+# brings.
+"$SLUICE" --server "$down1_URL" --token "$down1_TOKEN" rules add sec \
+	--group web --classification security >/dev/null ||
+	hfail "rule on the autonomous downstream"
 node_stop down1
 mkupdate $U3 "Autonomous fix three" three
 define $U2 "Autonomous fix two, revised" \
@@ -103,6 +108,9 @@ jq -e --arg u1 $U1 --arg u2 $U2 --arg u3 $U3 '
 	(.updates[] | select(.id==$u2) | .revision) == 2 and
 	(.updates[] | select(.id==$u3) | .expired) == false' <<<"$BODY" >/dev/null ||
 	hfail "downstream after catch-up: $BODY"
+jq -e --arg u3 $U3 '.updates[] | select(.id==$u3) | .approvals |
+	any(.group=="web" and .action=="install")' <<<"$BODY" >/dev/null ||
+	hfail "the downstream's rule did not approve the new update: $BODY"
 n=$(sqlite3 "$down1_DATA/sluice.db" "SELECT count(*) FROM updates")
 [ "$n" = 4 ] || hfail "updates rows (U1, U2 r1, U2 r2, U3): $n"
 nsync down1

@@ -151,6 +151,28 @@ test_proc_timeout_kills_group(void **state)
 }
 
 static void
+test_proc_stdin_and_leftovers(void **state)
+{
+	/* stdin is /dev/null: cat ends at once. A process left behind
+	 * holding the output pipe does not keep proc_run waiting. */
+	char *argv[] = {"sh", "-c", "cat; sleep 3 & echo done", NULL};
+	struct proc_spec sp = {.argv = argv, .timeout_s = 20};
+	struct proc_result r;
+	struct timespec t0, t1;
+	struct err e;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(proc_run(&r, &sp, &e), SL_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(r.exited);
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.output, "done\n");
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	proc_result_clear(&r);
+}
+
+static void
 test_proc_exec_failure(void **state)
 {
 	char *argv[] = {"/nonexistent/installer", NULL};
@@ -368,6 +390,7 @@ main(void)
 	        cmocka_unit_test(test_proc_capture),
 	        cmocka_unit_test(test_proc_truncates),
 	        cmocka_unit_test(test_proc_timeout_kills_group),
+	        cmocka_unit_test(test_proc_stdin_and_leftovers),
 	        cmocka_unit_test(test_proc_exec_failure),
 	        cmocka_unit_test(test_utf8_sanitize),
 	        cmocka_unit_test_setup_teardown(test_script_handler, setup,

@@ -234,12 +234,16 @@ next_daily(long long now, int hour, int minute)
 	return (long long)at;
 }
 
+/* Seconds to the next detection: the interval plus a random spread (at
+ * most an hour); after a failed sync, 10-20 minutes. */
 static long long
-detect_delay(const struct agentcfg *c)
+detect_delay(const struct agentcfg *c, bool synced)
 {
 	long long base = c->detect_interval_hours * 3600;
 	long long spread = base / 10 < 3600 ? base / 10 : 3600;
 
+	if (!synced)
+		return RETRY_S + (long long)randombytes_uniform(RETRY_S);
 	return base + (long long)randombytes_uniform((uint32_t)spread + 1);
 }
 
@@ -281,13 +285,7 @@ cmd_run(struct agent *a, const struct opts *o)
 				bad |= install_step(a, &d, true);
 			bad |= flush_step(a);
 			now = (long long)time(NULL);
-			/* A failed sync is retried in minutes, not hours. */
-			next_detect =
-			        now +
-			        (synced ? detect_delay(a->cfg)
-			                : RETRY_S + (long long)
-			                                    randombytes_uniform(
-			                                            RETRY_S));
+			next_detect = now + detect_delay(a->cfg, synced);
 			if (install)
 				next_install =
 				        next_daily(now, a->cfg->install_hour,
@@ -297,7 +295,11 @@ cmd_run(struct agent *a, const struct opts *o)
 				break;
 			}
 		} else if (d != NULL && agent_deadline_due(d, now)) {
-			bad = install_step(a, &d, true);
+			/* Look again first: a one-shot command may have
+			 * installed it meanwhile. */
+			bad = evaluate_step(a, &d);
+			if (d != NULL && agent_deadline_due(d, now))
+				bad |= install_step(a, &d, true);
 			bad |= flush_step(a);
 		} else if (agentstate_queue_count(a->st, &qs, &qe, NULL) ==
 		                   SL_OK &&

@@ -212,26 +212,72 @@ cmd_status(struct agent *a, const struct opts *o)
 	return 0;
 }
 
-/* The next local time at HH:MM after now. */
+/* The local time at HH:MM on the day of now, plus days. */
 static long long
-next_daily(long long now, int hour, int minute)
+daily_at(long long now, int hour, int minute, int days)
 {
 	time_t t = (time_t)now;
 	struct tm tm;
-	time_t at;
 
 	localtime_r(&t, &tm);
 	tm.tm_hour = hour;
 	tm.tm_min = minute;
 	tm.tm_sec = 0;
+	tm.tm_mday += days;
 	tm.tm_isdst = -1;
-	at = mktime(&tm);
-	if ((long long)at <= now) {
-		tm.tm_mday++;
-		tm.tm_isdst = -1;
-		at = mktime(&tm);
+	return (long long)mktime(&tm);
+}
+
+/* The next local time at HH:MM after now. */
+static long long
+next_daily(long long now, int hour, int minute)
+{
+	long long at = daily_at(now, hour, minute, 0);
+
+	return at > now ? at : daily_at(now, hour, minute, 1);
+}
+
+/* When the daemon installs next: at once when a scheduled time passed
+ * since the last install run (the computer was off or the agent stopped:
+ * a missed schedule), else at the next daily time. A first start counts
+ * as an install run. */
+static long long
+first_install(struct agent *a, long long now)
+{
+	long long prev =
+	        daily_at(now, a->cfg->install_hour, a->cfg->install_minute, 0);
+	char *last = NULL, now_s[24];
+	long long at;
+
+	if (prev > now)
+		prev = daily_at(now, a->cfg->install_hour,
+		                a->cfg->install_minute, -1);
+	if (agentstate_meta(a->st, "last_install_at", &last, NULL) != SL_OK)
+		last = NULL;
+	if (last == NULL) {
+		snprintf(now_s, sizeof(now_s), "%lld", now);
+		agentstate_set_meta(a->st, "last_install_at", now_s, NULL);
+		at = next_daily(now, a->cfg->install_hour,
+		                a->cfg->install_minute);
+	} else if (strtoll(last, NULL, 10) < prev) {
+		log_info("the install time %s was missed; installing now",
+		         a->cfg->install_time);
+		at = now;
+	} else {
+		at = next_daily(now, a->cfg->install_hour,
+		                a->cfg->install_minute);
 	}
-	return (long long)at;
+	free(last);
+	return at;
+}
+
+static void
+note_install_run(struct agent *a)
+{
+	char now_s[24];
+
+	snprintf(now_s, sizeof(now_s), "%lld", (long long)time(NULL));
+	agentstate_set_meta(a->st, "last_install_at", now_s, NULL);
 }
 
 /* Seconds to the next detection: the interval plus a random spread (at
@@ -264,8 +310,7 @@ cmd_run(struct agent *a, const struct opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	/* Spread the first detection of many agents started together. */
 	next_detect = o->once ? now : now + randombytes_uniform(60);
-	next_install =
-	        next_daily(now, a->cfg->install_hour, a->cfg->install_minute);
+	next_install = first_install(a, now);
 	log_info("agent started (server %s, root %s); first detection in %lld "
 	         "s, daily install at %s",
 	         a->cfg->server, a->cfg->root, next_detect - now,
@@ -286,6 +331,8 @@ cmd_run(struct agent *a, const struct opts *o)
 			bad |= flush_step(a);
 			now = (long long)time(NULL);
 			next_detect = now + detect_delay(a->cfg, synced);
+			if (install)
+				note_install_run(a);
 			if (install)
 				next_install =
 				        next_daily(now, a->cfg->install_hour,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sluice-agent run (the daemon) and the download path: an approval whose
-# deadline passed is installed at once, outside the daily install time; an
+# deadline passed is installed at once, outside the daily install time; a
+# daily install time missed while the agent was not running is caught up; an
 # approval that is removed leaves the agent's view at the next incremental
 # sync; a partial download left by an earlier run is resumed (HTTP Range)
 # with a bandwidth limit set; SIGTERM stops the daemon cleanly; bad
@@ -96,6 +97,21 @@ cmp -s "$STATE/downloads/$SHA" "$TMP/files/$U_BIG/payload.bin" ||
 # (Not asserted: the time taken. libcurl 7.88's rate limiter lets
 # transfers this small through in a burst on loopback.)
 echo "resumed download with bandwidth_limit took $((t1 - t0)) s"
+
+# --- a missed install time is caught up at the next start -----------------
+approve $U_LATER install
+agent run --once || agent_fail "run --once (nothing missed)"
+[ ! -e "$ROOT/opt/$U_LATER" ] || agent_fail "installed outside the install time"
+[ "$(state_of $U_LATER)" = needed ] || agent_fail "later: $(state_of $U_LATER)"
+# The last install run was long ago: the daily time has passed since.
+sqlite3 "$STATE/agent.db" "UPDATE meta SET value='1' WHERE key='last_install_at'"
+agent run --once || agent_fail "run --once (missed schedule)"
+grep -q "install time .* was missed; installing now" "$AGENT_LOG" ||
+	agent_fail "missed schedule not noticed"
+[ -e "$ROOT/opt/$U_LATER" ] || agent_fail "the missed install did not run"
+[ "$(state_of $U_LATER)" = installed ] || agent_fail "later: $(state_of $U_LATER)"
+last=$(sqlite3 "$STATE/agent.db" "SELECT value FROM meta WHERE key='last_install_at'")
+[ "$last" -gt 1 ] || agent_fail "install run not recorded"
 
 # --- the daemon stops cleanly on SIGTERM ----------------------------------
 "$AGENT" run --config "$ACONF" >>"$AGENT_LOG" 2>&1 &

@@ -3,10 +3,13 @@
  */
 #include "agentstate.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -263,10 +266,17 @@ int
 agentstate_open(struct agentstate **out, const char *path, struct err *e)
 {
 	struct agentstate *s = calloc(1, sizeof(*s));
-	int rc;
+	int rc, fd;
 
 	if (s == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
+	/* The database holds the computer's token: owner only (SQLite gives
+	 * its -wal and -shm files the same mode). Failures here surface as
+	 * SQLite's own error just below. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
+		(void)fchmod(fd, 0600);
+		close(fd);
+	}
 	if (sqlite3_open_v2(path, &s->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	                    NULL) != SQLITE_OK) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agentstate.h"
@@ -68,12 +69,16 @@ test_identity(void **state)
 {
 	struct fx *f = *state;
 	char *id = NULL, *token = NULL, *anchor = NULL;
+	struct stat sb;
 	struct err e;
 
 	assert_int_equal(agentstate_identity(f->s, &id, &token, &e),
 	                 SL_ENOTFOUND);
 	assert_string_equal(e.msg, "not registered");
 	assert_int_equal(agentstate_set_identity(f->s, ID_A, "tok", &e), SL_OK);
+	/* The token is in there: owner only. */
+	assert_int_equal(stat(f->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* It survives a reopen. */
 	agentstate_close(f->s);
 	assert_int_equal(agentstate_open(&f->s, f->db, &e), SL_OK);

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "hash.h"
 #include "httpc.h"
 #include "install.h"
 #include "log.h"
@@ -53,8 +55,19 @@ download_all(struct agent *a, const struct as_entry *en, char **paths,
 		if ((paths[i] = malloc(n)) == NULL)
 			return err_set(e, SL_ENOMEM, "out of memory");
 		snprintf(paths[i], n, "%s/%s", a->downloads, f->sha256);
-		if (stat(paths[i], &sb) == 0 && (uint64_t)sb.st_size == f->size)
-			continue;
+		/* A file kept from an earlier run is used only if it still
+		 * has its hash; otherwise it is fetched again. */
+		if (stat(paths[i], &sb) == 0) {
+			char sha[HASH_HEX_LEN + 1];
+			if ((uint64_t)sb.st_size == f->size &&
+			    hash_file_hex(paths[i], sha, NULL, NULL) == SL_OK &&
+			    strcmp(sha, f->sha256) == 0)
+				continue;
+			log_warn("%s does not match its SHA-256; fetching it "
+			         "again",
+			         paths[i]);
+			unlink(paths[i]);
+		}
 		log_info("downloading %s (%llu bytes) for %s", f->url,
 		         (unsigned long long)f->size, en->id);
 		if ((rc = httpc_download(f->url, paths[i], f->size, f->sha256,

@@ -98,6 +98,17 @@ cmp -s "$STATE/downloads/$SHA" "$TMP/files/$U_BIG/payload.bin" ||
 # transfers this small through in a burst on loopback.)
 echo "resumed download with bandwidth_limit took $((t1 - t0)) s"
 
+# A cached download that went bad is fetched again before use.
+echo "corrupted" >"$STATE/downloads/$SHA"
+truncate -s 300000 "$STATE/downloads/$SHA"
+rm -f "$ROOT/opt/$U_BIG"
+agent install || agent_fail "install with a corrupted cached file"
+grep -q "does not match its SHA-256; fetching it again" "$AGENT_LOG" ||
+	agent_fail "the corrupted cache was not noticed"
+cmp -s "$STATE/downloads/$SHA" "$TMP/files/$U_BIG/payload.bin" ||
+	agent_fail "the cached file was not replaced"
+[ -e "$ROOT/opt/$U_BIG" ] || agent_fail "not reinstalled"
+
 # --- a missed install time is caught up at the next start -----------------
 approve $U_LATER install
 agent run --once || agent_fail "run --once (nothing missed)"

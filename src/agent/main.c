@@ -191,6 +191,7 @@ cmd_status(struct agent *a, const struct opts *o)
 {
 	struct as_state *st = NULL;
 	size_t n = 0, qs = 0, qe = 0;
+	char *id = NULL, *token = NULL;
 	struct err e;
 
 	(void)o;
@@ -199,6 +200,12 @@ cmd_status(struct agent *a, const struct opts *o)
 		log_error("%s", e.msg);
 		return 1;
 	}
+	if (agentstate_identity(a->st, &id, &token, NULL) == SL_OK)
+		printf("computer %s, server %s\n\n", id, a->cfg->server);
+	else
+		printf("not registered yet (server %s)\n\n", a->cfg->server);
+	free(id);
+	free(token);
 	printf("%-36s %4s  %-40s %-24s %s\n", "ID", "REV", "TITLE", "STATE",
 	       "DETAIL");
 	for (size_t i = 0; i < n; i++)

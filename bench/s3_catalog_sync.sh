@@ -53,9 +53,20 @@ measure_sync() {
 measure_sync
 n=$(sqlite3 "$D/data/sluice.db" 'SELECT count(*) FROM updates')
 [ "$n" = "$REVISIONS" ] || die "the server holds $n revisions, not $REVISIONS"
+HELD=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SL_PID/status")
+log "sluiced holds $HELD MB after the sync"
 t0=$(now_s)
 gen_origin "$D/origin" "$REVISIONS" "$CHANGED" 2 >/dev/null
 log "added $CHANGED revisions in $(calc "$(now_s) - $t0") s"
+# A fresh process, so the peak is this sync's and not memory the first
+# one left allocated.
+stop_sluiced
+start_sluiced "$D/data" "[upstream]
+url = file://$D/origin/public
+trusted_keys = $KEY
+syncs_per_day = 0
+[storage]
+mode = none"
 measure_sync
 n=$(sqlite3 "$D/data/sluice.db" 'SELECT count(*) FROM updates WHERE revision = 2')
 [ "$n" = "$CHANGED" ] || die "the server holds $n new revisions, not $CHANGED"
@@ -111,4 +122,6 @@ for k in 0 1; do
 	row "$L" "$what: wall s" "${S_WALL[k]}" "${R_WALL[k]}" -
 	row "$L" "$what: CPU s" "${S_CPU[k]}" "${R_CPU[k]}" -
 	row "$L" "$what: peak RSS MB" "${S_RSS[k]}" "${R_RSS[k]}" -
+	[ "$k" = 0 ] &&
+		row "$L" "$what: sluiced RSS still held after it, MB" "$HELD" - -
 done

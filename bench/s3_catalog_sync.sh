@@ -122,6 +122,7 @@ for k in 0 1; do
 	row "$L" "$what: wall s" "${S_WALL[k]}" "${R_WALL[k]}" -
 	row "$L" "$what: CPU s" "${S_CPU[k]}" "${R_CPU[k]}" -
 	row "$L" "$what: peak RSS MB" "${S_RSS[k]}" "${R_RSS[k]}" -
-	[ "$k" = 0 ] &&
+	if [ "$k" = 0 ]; then
 		row "$L" "$what: sluiced RSS still held after it, MB" "$HELD" - -
+	fi
 done

@@ -123,7 +123,7 @@ opt_set(struct agentcfg *c, const struct opt *o, const char *v, struct err *e)
 
 	switch (o->type) {
 	case OPT_LIST: {
-		char **l;
+		char **l = NULL;
 		if ((rc = list_parse(&l, v, e)) != SL_OK)
 			return rc;
 		list_free(*(char ***)base);

@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "hash.h"
 #include "httpc.h"
+#include "import.h"
 #include "replica.h"
 #include "update.h"
 
@@ -95,238 +96,75 @@ out:
 	return rc;
 }
 
-/* ---- history (the same sync_history rows as a catalog sync) ----------- */
-
-static int
-history_start(struct db *db, int64_t *id, struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, &st,
-	                "INSERT INTO sync_history(started_at, result) "
-	                "VALUES(?, 'running')",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) == SQLITE_DONE)
-		*id = sqlite3_last_insert_rowid(db_handle(db));
-	else
-		rc = db_error(db, e, "sync history");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static void
-history_finish(struct db *db, const struct sync_result *r, const char *msg)
-{
-	sqlite3_stmt *st = NULL;
-	struct err e;
-
-	err_clear(&e);
-	if (db_prepare(db, &st,
-	               "UPDATE sync_history SET finished_at = ?, result = ?, "
-	               "new_count = ?, revised_count = ?, expired_count = ?, "
-	               "index_version = ?, error = ? WHERE id = ?",
-	               &e) != SL_OK)
-		return;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 2, msg ? "failure" : "success", -1,
-	                  SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, (int)r->new_count);
-	sqlite3_bind_int(st, 4, (int)r->revised_count);
-	sqlite3_bind_int(st, 5, (int)r->expired_count);
-	sqlite3_bind_int64(st, 6, r->index_version);
-	if (msg)
-		sqlite3_bind_text(st, 7, msg, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, r->history_id);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-}
-
 /* ---- one page of changes ---------------------------------------------- */
 
-static bool
-in_list(char *const *list, const char *s)
-{
-	if (list == NULL)
-		return true;
-	for (size_t i = 0; list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
-struct import_stmts {
-	sqlite3_stmt *status, *upd, *file, *newstatus, *expire, *decline;
+/* The statements of a page: the import's, and a replica's declines. */
+struct page_stmts {
+	struct import_stmts imp;
+	sqlite3_stmt *decline;
 };
 
 static void
-stmts_free(struct import_stmts *s)
+page_stmts_free(struct page_stmts *s)
 {
-	sqlite3_finalize(s->status);
-	sqlite3_finalize(s->upd);
-	sqlite3_finalize(s->file);
-	sqlite3_finalize(s->newstatus);
-	sqlite3_finalize(s->expire);
+	import_stmts_free(&s->imp);
 	sqlite3_finalize(s->decline);
+	s->decline = NULL;
 }
 
 static int
-stmts_prepare(struct import_stmts *s, struct db *db, struct err *e)
+page_stmts_prepare(struct page_stmts *s, struct db *db, struct err *e)
 {
 	int rc;
 
-	if ((rc = db_prepare(db, &s->status,
-	                     "SELECT latest_revision, expired, declined FROM "
-	                     "update_status WHERE id = ?",
-	                     e)) != SL_OK ||
-	    (rc = db_prepare(db, &s->upd,
-	                     "INSERT OR IGNORE INTO updates(id, revision, "
-	                     "title, classification, product, kb_article, "
-	                     "severity, release_date, document, doc_sha256, "
-	                     "imported_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-	                     e)) != SL_OK ||
-	    (rc = db_prepare(db, &s->file,
-	                     "INSERT OR IGNORE INTO update_files(update_id, "
-	                     "revision, sha256, size, name, upstream_url) "
-	                     "VALUES(?,?,?,?,?,?)",
-	                     e)) != SL_OK ||
-	    (rc = db_prepare(db, &s->newstatus,
-	                     "INSERT INTO update_status(id, latest_revision, "
-	                     "change_seq) VALUES(?,?,?) ON CONFLICT(id) DO "
-	                     "UPDATE SET latest_revision = "
-	                     "excluded.latest_revision, change_seq = "
-	                     "excluded.change_seq",
-	                     e)) != SL_OK ||
-	    (rc = db_prepare(db, &s->expire,
-	                     "UPDATE update_status SET expired = 1, "
-	                     "change_seq = ? WHERE id = ? AND expired = 0",
-	                     e)) != SL_OK ||
-	    (rc = db_prepare(db, &s->decline,
-	                     "UPDATE update_status SET declined = ?, "
-	                     "change_seq = ? WHERE id = ? AND declined != ?",
-	                     e)) != SL_OK)
+	if ((rc = import_stmts_prepare(&s->imp, db, e)) != SL_OK)
 		return rc;
-	return SL_OK;
+	return db_prepare(db, &s->decline,
+	                  "UPDATE update_status SET declined = ?, "
+	                  "change_seq = ? WHERE id = ? AND declined != ?",
+	                  e);
 }
 
-static int
-step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc =
-	        sqlite3_step(st) == SQLITE_DONE ? SL_OK : db_error(db, e, what);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc;
-}
-
-static void
-bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
+/* Where the upstream serves a change's files. */
+struct change_urls {
+	json_t *files;    /* the change's "files" (may be NULL) */
+	const char *base; /* the upstream URL without trailing '/' */
+};
 
 /* The URL the upstream gives for a file (by hash), else its content URL. */
 static int
-file_url(struct buf *out, json_t *files, const char *sha, const char *base,
-         struct err *e)
+file_url(char **out, const struct update *u, const struct update_file *f,
+         void *arg, struct err *e)
 {
+	const struct change_urls *c = arg;
+	struct buf b;
 	size_t i;
-	json_t *f;
+	json_t *jf;
+	int rc = SL_OK;
+	bool found = false;
 
-	buf_reset(out);
-	json_array_foreach(files, i, f)
+	(void)u;
+	buf_init(&b, 8192);
+	json_array_foreach(c->files, i, jf)
 	{
-		const char *s = json_string_value(json_object_get(f, "sha256"));
-		const char *u = json_string_value(json_object_get(f, "url"));
-		if (s && u && *u && strcmp(s, sha) == 0 &&
-		    (strncmp(u, "http://", 7) == 0 ||
-		     strncmp(u, "https://", 8) == 0 ||
-		     strncmp(u, "file://", 7) == 0))
-			return buf_puts(out, u, e);
+		const char *s =
+		        json_string_value(json_object_get(jf, "sha256"));
+		const char *v = json_string_value(json_object_get(jf, "url"));
+		if (s && v && *v && strcmp(s, f->sha256) == 0 &&
+		    (strncmp(v, "http://", 7) == 0 ||
+		     strncmp(v, "https://", 8) == 0 ||
+		     strncmp(v, "file://", 7) == 0)) {
+			rc = buf_puts(&b, v, e);
+			found = true;
+			break;
+		}
 	}
-	return buf_printf(out, e, "%s/content/%s", base, sha);
-}
-
-/* Insert a verified document (envelope text verbatim) as the latest
- * revision of its update. */
-static int
-import_doc(struct db *db, struct import_stmts *s, const struct update *u,
-           const char *text, size_t len, json_t *files, const char *base,
-           struct err *e)
-{
-	char hex[HASH_HEX_LEN + 1];
-	int64_t seq;
-	struct buf url;
-	int rc;
-
-	hash_buf_hex(text, len, hex);
-	sqlite3_bind_text(s->upd, 1, u->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s->upd, 2, u->revision);
-	sqlite3_bind_text(s->upd, 3, u->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->upd, 4, u->classification, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->upd, 5, u->product, -1, SQLITE_STATIC);
-	bind_opt(s->upd, 6, u->kb_article);
-	bind_opt(s->upd, 7, u->severity);
-	bind_opt(s->upd, 8, u->release_date);
-	sqlite3_bind_text(s->upd, 9, text, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(s->upd, 10, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s->upd, 11, (sqlite3_int64)time(NULL));
-	if ((rc = step_done(db, s->upd, "insert update", e)) != SL_OK)
-		return rc;
-	buf_init(&url, 8192);
-	for (size_t i = 0; i < u->n_files; i++) {
-		const struct update_file *f = &u->files[i];
-
-		if ((rc = file_url(&url, files, f->sha256, base, e)) != SL_OK)
-			goto out;
-		sqlite3_bind_text(s->file, 1, u->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s->file, 2, u->revision);
-		sqlite3_bind_text(s->file, 3, f->sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s->file, 4, (sqlite3_int64)f->size);
-		sqlite3_bind_text(s->file, 5, f->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s->file, 6, url.data, -1, SQLITE_TRANSIENT);
-		if ((rc = step_done(db, s->file, "insert update file", e)) !=
-		    SL_OK)
-			goto out;
-	}
-	if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
-		goto out;
-	sqlite3_bind_text(s->newstatus, 1, u->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s->newstatus, 2, u->revision);
-	sqlite3_bind_int64(s->newstatus, 3, seq);
-	rc = step_done(db, s->newstatus, "update status", e);
-out:
-	buf_free(&url);
+	if (!found)
+		rc = buf_printf(&b, e, "%s/content/%s", c->base, f->sha256);
+	if (rc == SL_OK)
+		*out = buf_steal(&b, NULL);
+	buf_free(&b);
 	return rc;
-}
-
-/* Local status of an update: known, latest revision, expired, declined. */
-static int
-status_get(struct db *db, sqlite3_stmt *st, const char *id, bool *known,
-           int64_t *rev, bool *expired, bool *declined, struct err *e)
-{
-	int s;
-
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	*known = s == SQLITE_ROW;
-	*rev = *known ? sqlite3_column_int64(st, 0) : 0;
-	*expired = *known && sqlite3_column_int(st, 1) != 0;
-	*declined = *known && sqlite3_column_int(st, 2) != 0;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return db_error(db, e, "update status");
-	return SL_OK;
 }
 
 /* Verify one document against the origin's keys and the upstream's
@@ -356,7 +194,7 @@ verify_doc(struct update **out, const struct server_config *cfg, const char *id,
 
 /* Apply one change (inside the page's transaction). */
 static int
-apply_change(struct db *db, struct import_stmts *s,
+apply_change(struct db *db, struct page_stmts *s,
              const struct server_config *cfg, json_t *c, const char *base,
              struct sync_result *res, struct err *e)
 {
@@ -364,30 +202,30 @@ apply_change(struct db *db, struct import_stmts *s,
 	json_t *rev_v = json_object_get(c, "revision");
 	json_t *doc_v = json_object_get(c, "document");
 	json_t *files = json_object_get(c, "files");
-	bool known, expired, declined;
+	struct change_urls urls = {.files = json_is_array(files) ? files : NULL,
+	                           .base = base};
+	struct import_status st;
 	struct update *u = NULL;
-	int64_t rev, have, seq;
+	bool known, changed;
+	int64_t rev, seq;
 	int rc;
 
 	if (id == NULL || strlen(id) > UPDATE_ID_LEN || !json_is_integer(rev_v))
 		return err_set(e, SL_EPARSE, "change without id or revision");
 	rev = json_integer_value(rev_v);
-	if ((rc = status_get(db, s->status, id, &known, &have, &expired,
-	                     &declined, e)) != SL_OK)
+	if ((rc = import_status_get(&st, db, &s->imp, id, e)) != SL_OK)
 		return rc;
+	known = st.known;
 	if (json_is_true(json_object_get(c, "expired"))) {
 		/* Withdrawn: only an update we hold is marked expired. */
-		if (!known || expired)
+		if (!known || st.expired)
 			return SL_OK;
-		if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
-			return rc;
-		sqlite3_bind_int64(s->expire, 1, seq);
-		sqlite3_bind_text(s->expire, 2, id, -1, SQLITE_STATIC);
-		if ((rc = step_done(db, s->expire, "expire", e)) == SL_OK)
+		rc = import_expire(db, &s->imp, id, &changed, e);
+		if (rc == SL_OK && changed)
 			res->expired_count++;
 		return rc;
 	}
-	if (!known || have < rev) {
+	if (!known || st.revision < rev) {
 		if (!json_is_string(doc_v))
 			return err_set(e, SL_EPARSE,
 			               "update %s revision %" PRId64
@@ -397,12 +235,16 @@ apply_change(struct db *db, struct import_stmts *s,
 		                json_string_length(doc_v), e);
 		if (rc != SL_OK)
 			return rc;
-		if (in_list(cfg->products, u->product) &&
-		    in_list(cfg->classifications, u->classification)) {
-			rc = import_doc(db, s, u, json_string_value(doc_v),
-			                json_string_length(doc_v),
-			                json_is_array(files) ? files : NULL,
-			                base, e);
+		if (import_in_list(cfg->products, u->product) &&
+		    import_in_list(cfg->classifications, u->classification)) {
+			const char *text = json_string_value(doc_v);
+			size_t len = json_string_length(doc_v);
+			char hex[HASH_HEX_LEN + 1];
+
+			hash_buf_hex(text, len, hex);
+			rc = import_update(db, &s->imp, u, text, len, hex,
+			                   (long long)time(NULL), file_url,
+			                   &urls, e);
 			if (rc == SL_OK && known)
 				res->revised_count++;
 			else if (rc == SL_OK)
@@ -416,7 +258,7 @@ apply_change(struct db *db, struct import_stmts *s,
 	/* A replica also mirrors the upstream's declines. */
 	if (known && cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    json_is_boolean(json_object_get(c, "declined")) &&
-	    json_is_true(json_object_get(c, "declined")) != declined) {
+	    json_is_true(json_object_get(c, "declined")) != st.declined) {
 		int d = json_is_true(json_object_get(c, "declined"));
 		if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
 			return rc;
@@ -424,7 +266,7 @@ apply_change(struct db *db, struct import_stmts *s,
 		sqlite3_bind_int64(s->decline, 2, seq);
 		sqlite3_bind_text(s->decline, 3, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s->decline, 4, d);
-		rc = step_done(db, s->decline, "decline", e);
+		rc = import_step_done(db, s->decline, "decline", e);
 	}
 	return rc;
 }
@@ -472,7 +314,7 @@ static int
 sync_page(struct db *db, const struct server_config *cfg, int64_t *anchor,
           bool *more, const char *base, struct sync_result *res, struct err *e)
 {
-	struct import_stmts s = {0};
+	struct page_stmts s = {0};
 	json_t *v = NULL, *updates, *c;
 	const char *next;
 	struct buf path;
@@ -508,7 +350,7 @@ sync_page(struct db *db, const struct server_config *cfg, int64_t *anchor,
 	if ((rc = db_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = 1;
-	if ((rc = stmts_prepare(&s, db, e)) != SL_OK)
+	if ((rc = page_stmts_prepare(&s, db, e)) != SL_OK)
 		goto out;
 	json_array_foreach(updates, i, c)
 	{
@@ -522,81 +364,17 @@ sync_page(struct db *db, const struct server_config *cfg, int64_t *anchor,
 	snprintf(num, sizeof(num), "%lld", na);
 	if ((rc = db_meta_set(db, "upstream_anchor", num, e)) != SL_OK)
 		goto out;
-	stmts_free(&s);
-	memset(&s, 0, sizeof(s));
+	page_stmts_free(&s);
 	if ((rc = db_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = 0;
 	*anchor = na;
 out:
-	stmts_free(&s);
+	page_stmts_free(&s);
 	if (in_tx)
 		db_rollback(db);
 	json_decref(v);
 	buf_free(&path);
-	return rc;
-}
-
-/* Content rows the storage mode wants (as a catalog sync makes them). */
-static int
-want_content(struct db *db, enum storage_mode mode, unsigned *n, struct err *e)
-{
-	static const char full[] =
-	        "INSERT OR IGNORE INTO content(sha256, size, upstream_url, "
-	        "state, updated_at) "
-	        "SELECT f.sha256, f.size, f.upstream_url, 'wanted', ? "
-	        "FROM update_files f JOIN update_status s "
-	        "ON s.id = f.update_id AND s.latest_revision = f.revision "
-	        "WHERE s.expired = 0 AND s.declined = 0";
-	static const char approved[] =
-	        "INSERT OR IGNORE INTO content(sha256, size, upstream_url, "
-	        "state, updated_at) "
-	        "SELECT f.sha256, f.size, f.upstream_url, 'wanted', ? "
-	        "FROM update_files f JOIN update_status s "
-	        "ON s.id = f.update_id AND s.latest_revision = f.revision "
-	        "WHERE s.expired = 0 AND s.declined = 0 AND EXISTS "
-	        "(SELECT 1 FROM approvals a WHERE a.update_id = s.id AND "
-	        "a.action IN ('install', 'uninstall'))";
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	*n = 0;
-	if (mode == STORAGE_NONE)
-		return SL_OK;
-	rc = db_prepare(db, &st, mode == STORAGE_FULL ? full : approved, e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) == SQLITE_DONE)
-		*n = (unsigned)sqlite3_changes(db_handle(db));
-	else
-		rc = db_error(db, e, "wanted content");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-anchor_get(struct db *db, int64_t *out, struct err *e)
-{
-	char *v = NULL, *end;
-	long long n;
-	int rc;
-
-	*out = 0;
-	rc = db_meta_get(db, "upstream_anchor", &v, e);
-	if (rc == SL_ENOTFOUND) {
-		err_clear(e);
-		return SL_OK;
-	}
-	if (rc != SL_OK)
-		return rc;
-	n = strtoll(v, &end, 10);
-	if (end == v || *end != '\0' || n < 0)
-		rc = err_set(e, SL_EINTERNAL,
-		             "meta upstream_anchor: not a number: %s", v);
-	else
-		*out = n;
-	free(v);
 	return rc;
 }
 
@@ -605,6 +383,7 @@ sync_sluiced_run(struct db *db, const struct server_config *cfg,
                  struct sync_result *out, struct err *e)
 {
 	struct sync_result res = {0};
+	struct err e2;
 	struct buf base;
 	int64_t anchor = 0;
 	bool more = true;
@@ -613,13 +392,14 @@ sync_sluiced_run(struct db *db, const struct server_config *cfg,
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&base, 8192);
-	if ((rc = history_start(db, &res.history_id, e)) != SL_OK) {
+	if ((rc = import_history_start(db, (long long)time(NULL),
+	                               &res.history_id, e)) != SL_OK) {
 		err_prefix(e, "sync");
 		buf_free(&base);
 		return rc;
 	}
 	if ((rc = base_url(&base, cfg, e)) != SL_OK ||
-	    (rc = anchor_get(db, &anchor, e)) != SL_OK)
+	    (rc = import_meta_int(db, "upstream_anchor", &anchor, e)) != SL_OK)
 		goto out;
 	while (more && pages++ < PAGES_MAX) {
 		rc = sync_page(db, cfg, &anchor, &more, base.data, &res, e);
@@ -632,14 +412,18 @@ sync_sluiced_run(struct db *db, const struct server_config *cfg,
 	if (cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    (rc = replica_pull(db, cfg, NULL, e)) != SL_OK)
 		goto out;
-	if ((rc = want_content(db, cfg->storage_mode, &res.files_wanted, e)) !=
-	    SL_OK)
+	if ((rc = import_want_content(
+	             db, cfg->storage_mode, IMPORT_INSTALL_APPROVAL,
+	             (long long)time(NULL), &res.files_wanted, e)) != SL_OK)
 		goto out;
 	if ((rc = replica_rollup(db, cfg, &pushed, e)) != SL_OK)
 		goto out;
 out:
-	history_finish(db, &res,
-	               rc == SL_OK ? NULL : (e ? e->msg : err_name(rc)));
+	/* A failure to record cannot hide the sync's own result. */
+	err_clear(&e2);
+	import_history_finish(db, &res, &res.index_version,
+	                      rc == SL_OK ? NULL : (e ? e->msg : err_name(rc)),
+	                      &e2);
 	*out = res;
 	if (rc != SL_OK)
 		err_prefix(e, "sync");

@@ -21,6 +21,7 @@
 #include "fsx.h"
 #include "hash.h"
 #include "httpc.h"
+#include "server_fixture.h"
 
 static char tmp[64], dbpath[192], content[192];
 static struct server_config cfg;
@@ -82,32 +83,13 @@ want(const struct src *s, const char *url)
 static long long
 q(const char *sql)
 {
-	sqlite3_stmt *st;
-	long long v;
-
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return fixture_int(db, sql);
 }
 
 static const char *
 qs(const char *sql)
 {
-	static char out[2048];
-	sqlite3_stmt *st;
-	const unsigned char *t;
-
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	t = sqlite3_column_text(st, 0);
-	snprintf(out, sizeof(out), "%s",
-	         t != NULL ? (const char *)t : "(null)");
-	sqlite3_finalize(st);
-	return out;
+	return fixture_text(db, sql);
 }
 
 static void

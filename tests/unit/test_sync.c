@@ -22,6 +22,7 @@
 #include "fetch.h"
 #include "fsx.h"
 #include "httpc.h"
+#include "server_fixture.h"
 #include "sync.h"
 
 #define ID1 "0b8f5a52-3c1e-4d8e-9a55-6f0e3c7d1a01"
@@ -110,37 +111,16 @@ teardown(void **state)
 	return system(cmd);
 }
 
-/* The single integer of a query. */
 static long long
 q(const char *sql)
 {
-	sqlite3_stmt *st;
-	long long v;
-
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return fixture_int(db, sql);
 }
 
-/* The text of a query (static buffer). */
 static const char *
 qs(const char *sql)
 {
-	static char out[2048];
-	sqlite3_stmt *st;
-	const unsigned char *t;
-
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	t = sqlite3_column_text(st, 0);
-	snprintf(out, sizeof(out), "%s",
-	         t != NULL ? (const char *)t : "(null)");
-	sqlite3_finalize(st);
-	return out;
+	return fixture_text(db, sql);
 }
 
 static void

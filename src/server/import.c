@@ -173,9 +173,8 @@ import_expire(struct db *db, struct import_stmts *s, const char *id,
 }
 
 int
-import_want_content(struct db *db, enum storage_mode mode,
-                    enum import_approved approved, long long now, unsigned *n,
-                    struct err *e)
+import_want_content(struct db *db, enum storage_mode mode, long long now,
+                    unsigned *n, struct err *e)
 {
 #define WANT_SELECT                                                            \
 	"INSERT OR IGNORE INTO content(sha256, size, upstream_url, "           \
@@ -185,9 +184,6 @@ import_want_content(struct db *db, enum storage_mode mode,
 	"ON s.id = f.update_id AND s.latest_revision = f.revision "            \
 	"WHERE s.expired = 0 AND s.declined = 0"
 	static const char full[] = WANT_SELECT;
-	static const char any[] = WANT_SELECT
-	        " AND EXISTS "
-	        "(SELECT 1 FROM approvals a WHERE a.update_id = s.id)";
 	static const char install[] = WANT_SELECT
 	        " AND EXISTS "
 	        "(SELECT 1 FROM approvals a WHERE a.update_id = s.id "
@@ -199,11 +195,7 @@ import_want_content(struct db *db, enum storage_mode mode,
 	*n = 0;
 	if (mode == STORAGE_NONE)
 		return SL_OK;
-	rc = db_prepare(db, &st,
-	                mode == STORAGE_FULL              ? full
-	                : approved == IMPORT_ANY_APPROVAL ? any
-	                                                  : install,
-	                e);
+	rc = db_prepare(db, &st, mode == STORAGE_FULL ? full : install, e);
 	if (rc != SL_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, now);

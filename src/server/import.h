@@ -70,18 +70,12 @@ int import_update(struct db *db, struct import_stmts *s, const struct update *u,
 int import_expire(struct db *db, struct import_stmts *s, const char *id,
                   bool *changed, struct err *e);
 
-/* Which approvals make an on-approval server want an update's files. */
-enum import_approved {
-	IMPORT_ANY_APPROVAL,    /* any approvals row (catalog sync) */
-	IMPORT_INSTALL_APPROVAL /* action install or uninstall (sluiced) */
-};
-
 /* Add the content rows (state 'wanted', updated_at = now) the storage mode
  * wants: full -> every file of every current, not declined revision;
- * on-approval -> those of approved updates (see approved); none ->
+ * on-approval -> those of updates approved (install or uninstall) for
+ * some group (a "not-approved" row wants nothing); none ->
  * nothing. *n receives how many rows were added. */
-int import_want_content(struct db *db, enum storage_mode mode,
-                        enum import_approved approved, long long now,
+int import_want_content(struct db *db, enum storage_mode mode, long long now,
                         unsigned *n, struct err *e);
 
 /* True when list is NULL (no filter) or holds s. */

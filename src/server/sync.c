@@ -246,8 +246,8 @@ import_plan(struct db *db, struct import_stmts *s,
 		if (changed)
 			res->expired_count++;
 	}
-	return import_want_content(db, cfg->storage_mode, IMPORT_ANY_APPROVAL,
-	                           now, &res->files_wanted, e);
+	return import_want_content(db, cfg->storage_mode, now,
+	                           &res->files_wanted, e);
 }
 
 /* The index version a catalog sync records: none before one was accepted. */

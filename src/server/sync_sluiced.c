@@ -412,9 +412,9 @@ sync_sluiced_run(struct db *db, const struct server_config *cfg,
 	if (cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    (rc = replica_pull(db, cfg, NULL, e)) != SL_OK)
 		goto out;
-	if ((rc = import_want_content(
-	             db, cfg->storage_mode, IMPORT_INSTALL_APPROVAL,
-	             (long long)time(NULL), &res.files_wanted, e)) != SL_OK)
+	if ((rc = import_want_content(db, cfg->storage_mode,
+	                              (long long)time(NULL), &res.files_wanted,
+	                              e)) != SL_OK)
 		goto out;
 	if ((rc = replica_rollup(db, cfg, &pushed, e)) != SL_OK)
 		goto out;

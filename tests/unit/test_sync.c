@@ -256,9 +256,20 @@ test_modes(void **state)
 	assert_int_equal(r.files_wanted, 0);
 	assert_int_equal(q("SELECT COUNT(*) FROM content"), 0);
 
-	/* on-approval: nothing until an approval exists. */
+	/* on-approval: nothing until an approval exists; an explicit
+	 * "not approved" wants nothing either. */
 	cfg.storage_mode = STORAGE_ON_APPROVAL;
 	sync_ok(&r);
+	assert_int_equal(q("SELECT COUNT(*) FROM content"), 0);
+	assert_int_equal(sqlite3_exec(db_handle(db),
+	                              "INSERT INTO approvals(update_id, "
+	                              "group_id, action, approved_at, "
+	                              "change_seq) VALUES('" ID2
+	                              "', 1, 'not-approved', 1, 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sync_ok(&r);
+	assert_int_equal(r.files_wanted, 0);
 	assert_int_equal(q("SELECT COUNT(*) FROM content"), 0);
 	assert_int_equal(sqlite3_exec(db_handle(db),
 	                              "INSERT OR IGNORE INTO groups(name) "

@@ -55,6 +55,11 @@ int api_req_str(const char **out, json_t *obj, const char *key, size_t max,
                 struct err *e);
 /* RFC 3339 text of a unix time, or JSON null when t is SQL NULL. */
 json_t *api_time_or_null(sqlite3_stmt *st, int col);
+/* The URL this server hands out for a file (to its agents and to its
+ * downstream servers): its own <base>/content/<sha256>, or in storage
+ * mode none the upstream's URL. */
+void api_content_url(char *out, size_t n, const struct req *r, const char *base,
+                     const char *sha256, const char *upstream_url);
 /* Text column as a JSON string, or null. */
 json_t *api_text_or_null(sqlite3_stmt *st, int col);
 

@@ -170,10 +170,7 @@ add_files(json_t *files, sqlite3_stmt *fst, const char *id, int64_t rev,
 	while ((rc = sqlite3_step(fst)) == SQLITE_ROW) {
 		const char *sha = (const char *)sqlite3_column_text(fst, 0);
 		const char *up = (const char *)sqlite3_column_text(fst, 2);
-		if (r->env->cfg->storage_mode == STORAGE_NONE)
-			snprintf(url, sizeof(url), "%s", up ? up : "");
-		else
-			snprintf(url, sizeof(url), "%s/content/%s", base, sha);
+		api_content_url(url, sizeof(url), r, base, sha, up);
 		if (json_array_append_new(
 		            files,
 		            json_pack("{s:s,s:I,s:s}", "sha256", sha, "size",

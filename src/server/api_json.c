@@ -2,6 +2,7 @@
  * api_json: small JSON validation and conversion helpers shared by the
  * handlers.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -58,4 +59,15 @@ api_text_or_null(sqlite3_stmt *st, int col)
 	const char *s = (const char *)sqlite3_column_text(st, col);
 
 	return s ? json_string(s) : json_null();
+}
+
+void
+api_content_url(char *out, size_t n, const struct req *r, const char *base,
+                const char *sha256, const char *upstream_url)
+{
+	if (r->env->cfg->storage_mode == STORAGE_NONE)
+		snprintf(out, n, "%s",
+		         upstream_url != NULL ? upstream_url : "");
+	else
+		snprintf(out, n, "%s/content/%s", base, sha256);
 }

@@ -84,7 +84,7 @@ wait_port() {
 }
 
 # Arithmetic on decimals: calc 'EXPR' (awk syntax, variables as text).
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+calc() { awk "BEGIN { printf \"%.6g\", ($1) }"; }
 
 start_sluiced() {
 	local data=$1 extra=${2:-} i

@@ -2,7 +2,8 @@
 # Scenario 1, content serving: the same small and large files served by
 # sluiced (GET /content/<sha256> from DATA/content/<aa>/<sha256>) and by
 # nginx (sendfile on, its own minimal configuration, a foreground child),
-# each under wrk at several connection counts. Both run with their shipped
+# each under wrk at several connection counts, in alternating rounds (best
+# round of each kept). Both run with their shipped
 # defaults: sluiced's 4 worker threads, nginx's one worker per core.
 SCEN=s1
 . "$(dirname "$0")/lib.sh"
@@ -10,11 +11,11 @@ SCEN=s1
 if [ "$SMOKE" = 1 ]; then
 	SIZES="50K:51200 1M:1048576"
 	CONNS="1 8"
-	DUR=1s
+	DUR=1s ROUNDS=1
 else
 	SIZES="50K:51200 100M:104857600"
 	CONNS="1 64 512"
-	DUR=10s
+	DUR=5s ROUNDS=2
 fi
 
 have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
@@ -91,19 +92,28 @@ for s in $SIZES; do
 		# default timeout per response.
 		args=(-t "$t" -c "$c" -d "$DUR" --timeout 60s --latency
 			-s "$BENCH_DIR/wrk_get.lua")
-		wait_idle "$SL_PID" 30
-		W_LABEL="(sluiced)" run_wrk "${args[@]}" \
-			"$SLUICED_URL/content/${SHA[$name]}"
-		[ "$W_ERRS" -eq 0 ] || die "sluiced $name c=$c: errors: $W_ERR_TEXT"
-		s_rps=$W_RPS s_mbps=$W_MBPS
-		n_rps=- n_mbps=-
-		if [ -n "$NGINX_URL" ]; then
+		# Rounds alternate sluiced and nginx; each keeps its best round,
+		# so a burst of other work on the machine does not decide.
+		s_rps=0 s_mbps=0 n_rps=- n_mbps=-
+		for ((r = 0; r < ROUNDS; r++)); do
+			wait_idle "$SL_PID" 30
+			W_LABEL="(sluiced)" run_wrk "${args[@]}" \
+				"$SLUICED_URL/content/${SHA[$name]}"
+			[ "$W_ERRS" -eq 0 ] ||
+				die "sluiced $name c=$c: errors: $W_ERR_TEXT"
+			if [ "$(calc "$W_MBPS > $s_mbps")" = 1 ]; then
+				s_rps=$W_RPS s_mbps=$W_MBPS
+			fi
+			[ -n "$NGINX_URL" ] || continue
 			W_LABEL="(nginx)" run_wrk "${args[@]}" \
 				"$NGINX_URL/content/${SHA[$name]}"
 			[ "$W_ERRS" -eq 0 ] ||
 				die "nginx $name c=$c: errors: $W_ERR_TEXT"
-			n_rps=$W_RPS n_mbps=$W_MBPS
-		fi
+			if [ "$n_mbps" = - ] ||
+				[ "$(calc "$W_MBPS > $n_mbps")" = 1 ]; then
+				n_rps=$W_RPS n_mbps=$W_MBPS
+			fi
+		done
 		row "1 content (vs nginx)" "$name file, $c conn: requests/s" \
 			"$s_rps" "$n_rps" "ratio>=0.9"
 		row "1 content (vs nginx)" "$name file, $c conn: MB/s" \

@@ -63,6 +63,17 @@ ans=$(curl -sS -X POST -H "Authorization: Bearer $tok" \
 [ "$(jq -c '[.full, (.updates | length), (.removed | length)]' <<<"$ans")" = \
 	'[false,0,0]' ] || die "incremental sync is not a no-change: $ans"
 
+# The server's CPU cost of one no-change sync, from sequential requests.
+wait_idle "$SL_PID"
+c0=$(proc_cpu "$SL_PID")
+for ((i = 0; i < 20; i++)); do
+	curl -sS -o /dev/null -X POST -H "Authorization: Bearer $tok" \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"anchor\":\"$ANCHOR\"}" "$SL_URL/v1/agent/sync"
+done
+row "2 agent sync" "no-change sync: sluiced CPU ms per request (20 sequential)" \
+	"$(calc "($(proc_cpu "$SL_PID") - $c0) * 1000 / 20")" - -
+
 # A full answer holds every approved update's document: with UPDATES
 # updates it is tens of MB and takes the server about a second of CPU, so
 # at 64 connections few or none complete within DUR; the rate is then

@@ -78,6 +78,7 @@ log "$(grep 'detection:' "$D/first.log" | tail -n 1)"
 
 ag_ms=$(median_ms "${AG[@]}" detect)
 ag_kb=$(peak_kb "${AG[@]}" detect)
+floor_kb=$(peak_kb "$AGENT" --version)
 
 # apt: its own lists, cache and sources in $D/apt.
 A=$D/apt
@@ -108,6 +109,10 @@ row "4 agent detection (vs apt-get)" \
 row "4 agent detection (vs apt-get)" "detect peak RSS MB" \
 	"$(calc "$ag_kb / 1024")" \
 	"$([ "$apt_kb" = - ] && echo - || calc "$apt_kb / 1024")" "sluice<10"
+row "4 agent detection (vs apt-get)" \
+	"peak RSS MB of \`sluice-agent --version\` / \`apt-get --version\` (libraries alone)" \
+	"$(calc "$floor_kb / 1024")" \
+	"$(have apt-get && calc "$(peak_kb apt-get --version) / 1024" || echo -)" -
 row "4 agent detection (vs apt-get)" "first detect ms (register + full sync)" \
 	"$first_ms" - -
 stop_sluiced

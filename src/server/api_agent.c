@@ -271,8 +271,11 @@ touch_contact(struct db *db, const char *id, const char *col, struct err *e)
 	                strcmp(col, "last_report") == 0
 	                        ? "UPDATE computers SET last_contact = ?1, "
 	                          "last_report = ?1 WHERE id = ?2"
+	                        /* Contact time to the minute: a computer
+	                         * syncing often does not write each time. */
 	                        : "UPDATE computers SET last_contact = ?1 "
-	                          "WHERE id = ?2",
+	                          "WHERE id = ?2 AND (last_contact IS NULL "
+	                          "OR last_contact < ?1 - 60)",
 	                e);
 	if (rc != SL_OK)
 		return rc;
@@ -335,9 +338,13 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = add_approved(updates, r, gid, full ? -1 : since, base, e);
-	if (rc == SL_OK && !full)
-		rc = add_removed(removed, r, gid, since, e);
+	/* The change sequence is global: an anchor equal to it means nothing
+	 * changed anywhere since, so a no-change sync costs no query. */
+	if (full || since < cur) {
+		rc = add_approved(updates, r, gid, full ? -1 : since, base, e);
+		if (rc == SL_OK && !full)
+			rc = add_removed(removed, r, gid, since, e);
+	}
 	if (rc != SL_OK)
 		goto out;
 	rc = db_commit(r->db, e);

@@ -271,11 +271,8 @@ touch_contact(struct db *db, const char *id, const char *col, struct err *e)
 	                strcmp(col, "last_report") == 0
 	                        ? "UPDATE computers SET last_contact = ?1, "
 	                          "last_report = ?1 WHERE id = ?2"
-	                        /* Contact time to the minute: a computer
-	                         * syncing often does not write each time. */
 	                        : "UPDATE computers SET last_contact = ?1 "
-	                          "WHERE id = ?2 AND (last_contact IS NULL "
-	                          "OR last_contact < ?1 - 60)",
+	                          "WHERE id = ?2",
 	                e);
 	if (rc != SL_OK)
 		return rc;
@@ -294,7 +291,7 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	char base[2048], anchor[24];
 	sqlite3_stmt *st = NULL;
 	int64_t since, gid, gseq, cur;
-	int rc, full;
+	int rc, full, stale;
 
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
@@ -307,8 +304,6 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	}
 	since = parse_anchor(anchor_v);
 	rc = http_public_base(base, sizeof(base), r, e);
-	if (rc == SL_OK)
-		rc = touch_contact(r->db, r->computer_id, "last_contact", e);
 	if (rc != SL_OK)
 		goto out;
 	/* One read snapshot for the sequence and the data. */
@@ -316,8 +311,8 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	rc = db_prepare(r->db, &st,
-	                "SELECT group_id, group_seq FROM computers "
-	                "WHERE id = ?",
+	                "SELECT group_id, group_seq, last_contact FROM "
+	                "computers WHERE id = ?",
 	                e);
 	if (rc != SL_OK)
 		goto out;
@@ -328,6 +323,10 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	}
 	gid = sqlite3_column_int64(st, 0);
 	gseq = sqlite3_column_int64(st, 1);
+	/* Contact time to the minute: a computer syncing often does not take
+	 * the write lock each time. */
+	stale = sqlite3_column_type(st, 2) == SQLITE_NULL ||
+	        sqlite3_column_int64(st, 2) < (sqlite3_int64)time(NULL) - 60;
 	rc = db_current_seq(r->db, &cur, e);
 	if (rc != SL_OK)
 		goto out;
@@ -348,6 +347,8 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	rc = db_commit(r->db, e);
+	if (rc == SL_OK && stale)
+		rc = touch_contact(r->db, r->computer_id, "last_contact", e);
 	if (rc != SL_OK)
 		goto out;
 	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);

@@ -23,7 +23,8 @@
 #   proc_cpu PID       CPU seconds (user+system) of PID so far
 #   proc_hwm PID       peak resident set (KB); proc_hwm_reset PID
 #   run_wrk ARGS...    wrk with the summary script; sets W_REQS W_RPS
-#                      W_MBPS W_P50_MS W_P99_MS W_ERRS W_ERR_TEXT
+#                      W_OK_RPS (answers < 400 only) W_MBPS W_P50_MS
+#                      W_P99_MS W_ERRS W_STATUS_ERRS W_ERR_TEXT
 #   have CMD           true when CMD is installed
 set -euo pipefail
 
@@ -199,6 +200,9 @@ run_wrk() {
 	bytes=$bytes_read
 	W_REQS=$requests
 	W_RPS=$(calc "$requests / ($dur / 1e6)")
+	# wrk counts answers >= 400 as requests too: the rate of good ones.
+	W_OK_RPS=$(calc "($requests - $err_status) / ($dur / 1e6)")
+	W_STATUS_ERRS=$err_status
 	W_MBPS=$(calc "$bytes / 1048576 / ($dur / 1e6)")
 	W_P50_MS=$(calc "$p50_us / 1000")
 	W_P99_MS=$(calc "$p99_us / 1000")

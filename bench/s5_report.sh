@@ -29,7 +29,15 @@ for c in $CONNS; do
 	run_wrk -t 2 -c "$c" -d "$DUR" --timeout 60s --latency \
 		-s "$BENCH_DIR/wrk_report.lua" "$SL_URL" -- "$F/tokens" "$BATCH" 2 \
 		"$UPDATES" "$run"
-	[ "$W_ERRS" -eq 0 ] || die "report c=$c: errors: $W_ERR_TEXT"
+	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] ||
+		die "report c=$c: errors: $W_ERR_TEXT"
+	[ $((2 * W_STATUS_ERRS)) -le "$W_REQS" ] ||
+		die "report c=$c: most answers failed: $W_ERR_TEXT ($(grep -v ' -> 200' "$SL_LOG" | tail -n 1))"
+	if [ "$W_STATUS_ERRS" -gt 0 ]; then
+		row "5 status ingestion" "reports, $c conn: failed answers (HTTP >= 400) of $W_REQS" \
+			"$W_STATUS_ERRS" - "sluice<1"
+		log "failed answers: $(grep -v ' -> 200' "$SL_LOG" | tail -n 1)"
+	fi
 	after=$(count)
 	stored=$((after - before))
 	[ "$stored" -gt 0 ] || die "no event was stored"

@@ -327,6 +327,9 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	 * the write lock each time. */
 	stale = sqlite3_column_type(st, 2) == SQLITE_NULL ||
 	        sqlite3_column_int64(st, 2) < (sqlite3_int64)time(NULL) - 60;
+	/* Done with the row: a statement left pending would keep the read
+	 * snapshot past COMMIT and make the contact UPDATE fail as busy. */
+	sqlite3_reset(st);
 	rc = db_current_seq(r->db, &cur, e);
 	if (rc != SL_OK)
 		goto out;

@@ -90,6 +90,7 @@ table() {
 	function fmt(x) {
 		if (!isnum(x)) return x
 		x += 0
+		if (x == int(x)) return sprintf("%d", x)
 		if (x >= 100 || x <= -100) return sprintf("%.0f", x)
 		if (x >= 10 || x <= -10) return sprintf("%.1f", x)
 		return sprintf("%.3g", x)

@@ -114,8 +114,11 @@ for s in $SIZES; do
 				n_rps=$W_RPS n_mbps=$W_MBPS
 			fi
 		done
-		row "1 content (vs nginx)" "$name file, $c conn: requests/s" \
-			"$s_rps" "$n_rps" "ratio>=0.9"
+		# Large files: MB/s is the figure (few 100 MB answers complete
+		# in a round at many connections, so requests/s is noise).
+		[ "$name" = 50K ] &&
+			row "1 content (vs nginx)" "$name file, $c conn: requests/s" \
+				"$s_rps" "$n_rps" "ratio>=0.9"
 		row "1 content (vs nginx)" "$name file, $c conn: MB/s" \
 			"$s_mbps" "$n_mbps" "ratio>=0.9"
 	done

@@ -109,7 +109,7 @@ for kind in nochange full; do
 		[ "$kind" = full ] || [ $((2 * W_STATUS_ERRS)) -le "$W_REQS" ] ||
 			die "sync $kind c=$c: most answers failed: $W_ERR_TEXT ($(grep -v ' -> 200' "$SL_LOG" | tail -n 1))"
 		if [ "$W_STATUS_ERRS" -gt 0 ]; then
-			row "2 agent sync" "$kind syncs, $c conn: failed answers (HTTP >= 400) of $W_REQS" \
+			row "2 agent sync" "${kind/nochange/no-change} syncs, $c conn: failed answers (HTTP >= 400) of $W_REQS" \
 				"$W_STATUS_ERRS" - "sluice<1"
 			log "failed answers: $(grep -v ' -> 200' "$SL_LOG" | tail -n 1)"
 		fi

@@ -95,6 +95,15 @@ file_json(const struct update_file *f)
 	put(o, "size", json_integer((json_int_t)f->size), &ok);
 	put_str(o, "sha256", f->sha256, &ok);
 	put_str(o, "url", f->url, &ok);
+	if (ok && f->deb != NULL) {
+		json_t *d = json_object();
+
+		ok = d != NULL;
+		put_str(d, "package", f->deb->package, &ok);
+		put_str(d, "version", f->deb->version, &ok);
+		put_str(d, "architecture", f->deb->arch, &ok);
+		put(o, "deb", d, &ok);
+	}
 	if (!ok) {
 		json_decref(o);
 		return NULL;
@@ -192,6 +201,13 @@ file_clear(struct update_file *f)
 	free(f->name);
 	free(f->url);
 	f->name = f->url = NULL;
+	if (f->deb != NULL) {
+		free(f->deb->package);
+		free(f->deb->version);
+		free(f->deb->arch);
+		free(f->deb);
+		f->deb = NULL;
+	}
 }
 
 static void
@@ -243,7 +259,15 @@ dup_file(struct update_file *dst, const struct update_file *src)
 {
 	*dst = *src;
 	dst->name = dst->url = NULL;
-	return dup_str(&dst->name, src->name) && dup_str(&dst->url, src->url);
+	dst->deb = NULL;
+	if (!dup_str(&dst->name, src->name) || !dup_str(&dst->url, src->url))
+		return false;
+	if (src->deb == NULL)
+		return true;
+	return (dst->deb = calloc(1, sizeof(*dst->deb))) != NULL &&
+	       dup_str(&dst->deb->package, src->deb->package) &&
+	       dup_str(&dst->deb->version, src->deb->version) &&
+	       dup_str(&dst->deb->arch, src->deb->arch);
 }
 
 static bool

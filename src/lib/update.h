@@ -27,12 +27,22 @@
 
 #define UPDATE_ID_LEN 36 /* canonical lowercase UUID text */
 
+/* A Debian binary package carried by a file (the `deb` object of a file
+ * entry): what the `deb` install handler needs to decide whether the
+ * machine has this package installed in an older version. */
+struct update_deb {
+	char *package; /* binary package name, e.g. "libacme1" */
+	char *version; /* its version, dpkg syntax */
+	char *arch;    /* "amd64", ..., or "all" */
+};
+
 struct update_file {
 	char *name; /* plain file name, no '/' */
 	uint64_t size;
 	char sha256[65];
 	char *url; /* where the file can be fetched; relative URLs are
 	            * resolved against the catalog origin's base URL */
+	struct update_deb *deb; /* optional (NULL): a Debian binary package */
 };
 
 enum update_reboot {

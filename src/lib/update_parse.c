@@ -394,13 +394,46 @@ out:
 	return rc;
 }
 
+/* A file's optional "deb" object (the Debian binary package it carries);
+ * *out is set even on failure (the caller frees it with the file). */
+static int
+parse_file_deb(struct update_deb **out, const json_t *v, struct path *p,
+               struct err *e)
+{
+	static const char *const keys[] = {"package", "version",
+	                                   "architecture", NULL};
+	size_t old;
+	int rc;
+
+	if (v == NULL)
+		return SL_OK;
+	old = path_key(p, "deb");
+	if ((rc = expect_object(v, p, e)) != SL_OK ||
+	    (rc = check_keys(v, keys, p, e)) != SL_OK)
+		goto out;
+	if ((*out = calloc(1, sizeof(**out))) == NULL) {
+		rc = nomem(e);
+		goto out;
+	}
+	if ((rc = get_string(&(*out)->package, v, "package", true, true, p,
+	                     e)) != SL_OK ||
+	    (rc = get_string(&(*out)->version, v, "version", true, true, p,
+	                     e)) != SL_OK ||
+	    (rc = get_string(&(*out)->arch, v, "architecture", true, true, p,
+	                     e)) != SL_OK)
+		goto out;
+out:
+	path_back(p, old);
+	return rc;
+}
+
 /* A file entry; p is at v. f is filled even on failure (free it). */
 static int
 parse_file(struct update_file *f, const json_t *v, struct path *p,
            struct err *e)
 {
 	static const char *const keys[] = {"name", "size", "sha256", "url",
-	                                   NULL};
+	                                   "deb",  NULL};
 	char *sha = NULL;
 	json_int_t size = 0;
 	size_t old;
@@ -439,7 +472,9 @@ parse_file(struct update_file *f, const json_t *v, struct path *p,
 	}
 	memcpy(f->sha256, sha, sizeof(f->sha256));
 	free(sha);
-	return get_string(&f->url, v, "url", true, true, p, e);
+	if ((rc = get_string(&f->url, v, "url", true, true, p, e)) != SL_OK)
+		return rc;
+	return parse_file_deb(&f->deb, json_object_get(v, "deb"), p, e);
 }
 
 /* ---- rules ---- */

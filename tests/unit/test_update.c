@@ -66,7 +66,9 @@ static const char full_doc[] =
         "   \"size\": 1418632,"
         "   \"sha256\": "
         "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
-        "   \"url\": \"pool/o/openssl_3.0.11-1~deb12u2_amd64.deb\"},"
+        "   \"url\": \"pool/o/openssl_3.0.11-1~deb12u2_amd64.deb\","
+        "   \"deb\": {\"package\": \"openssl\","
+        "    \"version\": \"3.0.11-1~deb12u2\", \"architecture\": \"amd64\"}},"
         "  {\"name\": \"libssl3_3.0.11-1~deb12u2_amd64.deb\","
         "   \"size\": 2029536,"
         "   \"sha256\": "
@@ -629,6 +631,28 @@ test_files(void **state)
 	doc = load(full_doc);
 	json_object_set_new(at(doc, "eula", NULL), "sha256", json_string(""));
 	assert_rejects(doc, SL_EINVAL, "eula.sha256: expected 64 hex digits");
+
+	/* The optional Debian package description of a file. */
+	doc = load(full_doc);
+	set_file(doc, 1, "deb", json_string("libssl3"));
+	assert_rejects(doc, SL_EINVAL, "files[1].deb: expected an object");
+
+	doc = load(full_doc);
+	set_file(doc, 1, "deb", load("{\"package\": \"libssl3\"}"));
+	assert_rejects(doc, SL_EINVAL, "files[1].deb.version: required");
+
+	doc = load(full_doc);
+	set_file(doc, 1, "deb",
+	         load("{\"package\": \"libssl3\", \"version\": \"1\","
+	              "\"architecture\": \"\"}"));
+	assert_rejects(doc, SL_EINVAL,
+	               "files[1].deb.architecture: must not be empty");
+
+	doc = load(full_doc);
+	set_file(doc, 1, "deb",
+	         load("{\"package\": \"libssl3\", \"version\": \"1\","
+	              "\"architecture\": \"amd64\", \"arch\": \"x\"}"));
+	assert_rejects(doc, SL_EINVAL, "files[1].deb.arch: unknown field");
 }
 
 /* Replace applicability.is_installable with the rule in text. */

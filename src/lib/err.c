@@ -82,6 +82,7 @@ static const struct {
         {SL_EUNSUPPORTED, "unsupported", 400},
         {SL_ETIMEOUT, "timeout", 504},
         {SL_EINTERNAL, "internal", 500},
+        {SL_EUNAVAILABLE, "unavailable", 503},
 };
 
 const char *

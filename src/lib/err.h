@@ -32,6 +32,7 @@ enum sl_status {
 	SL_EUNSUPPORTED = -16, /* not supported (unknown handler, predicate) */
 	SL_ETIMEOUT = -17,     /* operation timed out */
 	SL_EINTERNAL = -18,    /* a bug: should not happen */
+	SL_EUNAVAILABLE = -19, /* a service (the database) is away: retry */
 };
 
 #define ERR_MSG_MAX 1024

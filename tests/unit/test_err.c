@@ -58,6 +58,7 @@ test_http_mapping(void **state)
 	assert_int_equal(err_http_status(SL_EDENIED), 403);
 	assert_int_equal(err_http_status(SL_ENOTFOUND), 404);
 	assert_int_equal(err_http_status(SL_ETOOBIG), 413);
+	assert_int_equal(err_http_status(SL_EUNAVAILABLE), 503);
 	assert_int_equal(err_http_status(-999), 500);
 	assert_string_equal(err_name(SL_EROLLBACK), "rollback");
 	assert_string_equal(err_name(-999), "unknown");

@@ -193,8 +193,8 @@ support_url(char **out, const char *id, const char *date, struct err *e)
 		if (n > 2 && strcmp(id + n - 2, "-1") == 0)
 			numlen = n - 2;
 		len = snprintf(buf, sizeof(buf),
-		               "https://www.debian.org/security/%.4s/%.*s", date,
-		               (int)numlen, low);
+		               "https://www.debian.org/security/%.4s/%.*s",
+		               date, (int)numlen, low);
 	} else if (strncmp(id, "DLA-", 4) == 0 && date != NULL) {
 		len = snprintf(buf, sizeof(buf),
 		               "https://www.debian.org/lts/security/%.4s/%s",
@@ -431,7 +431,8 @@ advisory_db_lookup(const struct advisory_db *db, const char *source,
 		;
 	if (lo == hi)
 		return err_set(e, SL_ENOTFOUND,
-		               "no advisory names %s %s for %s", source, version,
+		               "no advisory names %s %s for %s", source,
+		               version,
 		               db->codename ? db->codename : db->version);
 	for (size_t i = lo; i < hi; i++) {
 		const struct adv_entry *x = &db->v[i];
@@ -495,7 +496,7 @@ struct list_adv {
 	bool open;
 	char id[64], date[11];
 	char *title;
-	struct adv_strv cves, pkgs, versions;
+	struct adv_strv cves, pkgs, versions, urgencies;
 };
 
 static void
@@ -506,6 +507,7 @@ list_adv_reset(struct list_adv *a)
 	adv_strv_clear(&a->cves);
 	adv_strv_clear(&a->pkgs);
 	adv_strv_clear(&a->versions);
+	adv_strv_clear(&a->urgencies);
 	a->open = false;
 }
 
@@ -522,8 +524,10 @@ list_adv_flush(struct advisory_db *db, struct list_adv *a, struct err *e)
 	f.date = a->date;
 	f.cves = (const char *const *)a->cves.v;
 	f.ncves = a->cves.n;
-	for (size_t i = 0; i < a->pkgs.n && rc == SL_OK; i++)
+	for (size_t i = 0; i < a->pkgs.n && rc == SL_OK; i++) {
+		f.sev = adv_sev_parse(a->urgencies.v[i]);
 		rc = adv_add(db, a->pkgs.v[i], a->versions.v[i], &f, e);
+	}
 	list_adv_reset(a);
 	return rc;
 }
@@ -563,8 +567,7 @@ parse_header(struct list_adv *a, const char *line, struct err *e)
 
 	for (; isdigit((unsigned char)*p) && nd < 2; p++, nd++)
 		day = day * 10 + (*p - '0');
-	if (nd == 0 || *p != ' ' || (mon = month_of(p + 1)) == 0 ||
-	    p[4] != ' ')
+	if (nd == 0 || *p != ' ' || (mon = month_of(p + 1)) == 0 || p[4] != ' ')
 		goto bad_date;
 	p += 5;
 	for (nd = 0; isdigit((unsigned char)*p) && nd < 4; p++, nd++)
@@ -585,8 +588,11 @@ parse_header(struct list_adv *a, const char *line, struct err *e)
 		               p);
 	memcpy(a->id, p, n);
 	a->id[n] = '\0';
+	/* The real lists hold "ID  - text" and "ID - pkg - text" too: the
+	 * entries come from the release lines, so only a header with
+	 * nothing after the id is refused. */
 	q = skip_ws(p + n);
-	if (word(q) == 0 || (q[0] == '-' && word(q) == 1))
+	if (*q == '\0')
 		return err_set(e, SL_EPARSE, "advisory %s names no package",
 		               a->id);
 	if ((a->title = strdup(p)) == NULL)
@@ -618,13 +624,38 @@ parse_cves(struct list_adv *a, const char *p, struct err *e)
 	return SL_OK;
 }
 
+/* Old entries note the urgency after the version: "(bug #332524; medium)".
+ * Returns the word (length in *len, 0 when there is none). */
+static const char *
+urgency(const char *p, size_t *len)
+{
+	const char *end, *item;
+	size_t n;
+
+	*len = 0;
+	p = skip_ws(p);
+	if (*p != '(' || (end = strchr(p, ')')) == NULL)
+		return p;
+	for (item = p + 1; item < end; item += n + 1) {
+		item = skip_ws(item);
+		n = strcspn(item, ";)");
+		if ((n == 3 && strncmp(item, "low", 3) == 0) ||
+		    (n == 4 && strncmp(item, "high", 4) == 0) ||
+		    (n == 6 && strncmp(item, "medium", 6) == 0)) {
+			*len = n;
+			return item;
+		}
+	}
+	return p;
+}
+
 /* "[bookworm] - zlib 1:1.2.13.dfsg-1+deb12u1" or "- zlib 1.2" */
 static int
-parse_release(const struct advisory_db *db, struct list_adv *a,
-              const char *p, struct err *e)
+parse_release(const struct advisory_db *db, struct list_adv *a, const char *p,
+              struct err *e)
 {
-	const char *rel = NULL, *pkg, *ver;
-	size_t rlen = 0, plen, vlen;
+	const char *rel = NULL, *pkg, *ver, *urg;
+	size_t rlen = 0, plen, vlen, ulen;
 	int rc;
 
 	if (*p == '[') {
@@ -642,14 +673,16 @@ parse_release(const struct advisory_db *db, struct list_adv *a,
 	if ((vlen = word(ver)) == 0)
 		return err_set(e, SL_EPARSE, "%.*s without a version",
 		               (int)plen, pkg);
-	if (rel != NULL && (db->codename == NULL ||
-	                    strlen(db->codename) != rlen ||
-	                    strncmp(rel, db->codename, rlen) != 0))
+	if (rel != NULL &&
+	    (db->codename == NULL || strlen(db->codename) != rlen ||
+	     strncmp(rel, db->codename, rlen) != 0))
 		return SL_OK;
 	if (*ver == '<') /* <not-affected>, <unfixed>, <end-of-life>... */
 		return SL_OK;
+	urg = urgency(ver + vlen, &ulen);
 	if ((rc = adv_strv_push(&a->pkgs, pkg, plen, e)) != SL_OK ||
-	    (rc = adv_strv_push(&a->versions, ver, vlen, e)) != SL_OK)
+	    (rc = adv_strv_push(&a->versions, ver, vlen, e)) != SL_OK ||
+	    (rc = adv_strv_push(&a->urgencies, urg, ulen, e)) != SL_OK)
 		return rc;
 	if (debver_valid(a->versions.v[a->versions.n - 1], e) != SL_OK)
 		return err_set(e, SL_EPARSE, "%.*s: bad version '%.*s'",
@@ -678,8 +711,9 @@ parse_line(struct advisory_db *db, struct list_adv *a, char *line,
 	if (*p == '\0')
 		return SL_OK;
 	if (!a->open)
-		return err_set(e, SL_EPARSE, "indented line before any "
-		                             "advisory header");
+		return err_set(e, SL_EPARSE,
+		               "indented line before any "
+		               "advisory header");
 	if (*p == '{')
 		return parse_cves(a, p, e);
 	if (*p == '[' || *p == '-')
@@ -747,8 +781,8 @@ advisory_db_load(struct advisory_db *db, const char *spec, struct err *e)
 	int rc;
 
 	if (colon == NULL || colon[1] == '\0')
-		return err_set(e, SL_EINVAL,
-		               "advisories: '%s': want KIND:PATH", spec);
+		return err_set(e, SL_EINVAL, "advisories: '%s': want KIND:PATH",
+		               spec);
 	klen = (size_t)(colon - spec);
 	path = colon + 1;
 #define KIND(k) (klen == sizeof(k) - 1 && strncmp(spec, k, klen) == 0)
@@ -761,16 +795,18 @@ advisory_db_load(struct advisory_db *db, const char *spec, struct err *e)
 	else if (KIND("osv"))
 		rc = adv_load_osv(db, path, e);
 	else
-		return err_set(e, SL_EINVAL,
-		               "advisories: unknown kind '%.*s' (want "
-		               "dsa-list, dla-list, debian-tracker, usn or osv)",
-		               (int)klen, spec);
+		return err_set(
+		        e, SL_EINVAL,
+		        "advisories: unknown kind '%.*s' (want "
+		        "dsa-list, dla-list, debian-tracker, usn or osv)",
+		        (int)klen, spec);
 #undef KIND
 	if (rc != SL_OK) {
 		while (db->n > mark)
 			entry_free(&db->v[--db->n]);
 		return err_prefix(e, "advisories");
 	}
-	qsort(db->v, db->n, sizeof(*db->v), entry_cmp);
+	if (db->n > 0)
+		qsort(db->v, db->n, sizeof(*db->v), entry_cmp);
 	return SL_OK;
 }

@@ -63,8 +63,7 @@ void advisory_db_free(struct advisory_db *db);
  * path (JSON) or the record file (OSV). On error nothing from this spec is
  * kept; what earlier loads added stays. Load order matters for merging
  * (see advisory_db_lookup). */
-int advisory_db_load(struct advisory_db *db, const char *spec,
-                     struct err *e);
+int advisory_db_load(struct advisory_db *db, const char *spec, struct err *e);
 
 /* The merged record for source at exactly version (ordered with
  * debver_cmp, but only the identical string matches). When several loaded

@@ -11,8 +11,13 @@
 
 #include "advisory.h"
 
-enum adv_sev { ADV_SEV_NONE, ADV_SEV_LOW, ADV_SEV_MODERATE, ADV_SEV_IMPORTANT,
-	       ADV_SEV_CRITICAL };
+enum adv_sev {
+	ADV_SEV_NONE,
+	ADV_SEV_LOW,
+	ADV_SEV_MODERATE,
+	ADV_SEV_IMPORTANT,
+	ADV_SEV_CRITICAL
+};
 
 /* One stored record: one advisory (or tracker aggregate) naming one source
  * version of the db's release. */

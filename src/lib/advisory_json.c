@@ -32,7 +32,7 @@
 #include "fsx.h"
 
 #define TRACKER_DESC_CAP (8u * 1024) /* description kept per fixed version */
-#define OSV_MAX_FILES 1000000u
+#define OSV_MAX_FILES    1000000u
 
 static int
 load_json(json_t **out, const char *path, struct err *e)
@@ -88,7 +88,8 @@ opt_str_array(struct adv_strv *sv, json_t *obj, const char *key,
 	if (!json_is_array(arr))
 		return err_set(e, SL_EPARSE, "%s: %s: %s is not an array", path,
 		               where, key);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v))
 			return err_set(e, SL_EPARSE,
 			               "%s: %s: %s[%zu] is not a string", path,
@@ -130,8 +131,7 @@ fixes_clear(struct fixes *fx)
 }
 
 static int
-fix_for(struct fix **out, struct fixes *fx, const char *version,
-        struct err *e)
+fix_for(struct fix **out, struct fixes *fx, const char *version, struct err *e)
 {
 	struct fix *nv;
 	size_t na;
@@ -174,12 +174,12 @@ tracker_cve(struct fixes *fx, const char *codename, const char *path,
 	if ((rels = json_object_get(c, "releases")) == NULL)
 		return SL_OK;
 	if (!json_is_object(rels))
-		return err_set(e, SL_EPARSE, "%s: %s: releases is not an object",
-		               path, where);
+		return err_set(e, SL_EPARSE,
+		               "%s: %s: releases is not an object", path,
+		               where);
 	if ((r = json_object_get(rels, codename)) == NULL)
 		return SL_OK;
-	snprintf(where, sizeof(where), "%s/%s/releases/%s", src, cve,
-	         codename);
+	snprintf(where, sizeof(where), "%s/%s/releases/%s", src, cve, codename);
 	if (!json_is_object(r))
 		return err_set(e, SL_EPARSE, "%s: %s: not an object", path,
 		               where);
@@ -210,8 +210,8 @@ tracker_cve(struct fixes *fx, const char *codename, const char *path,
 		}
 	}
 	if (desc != NULL && desc[0] != '\0' && !f->desc_full &&
-	    buf_printf(&f->desc, &ign, "%s%s: %s", f->desc.len ? "\n" : "",
-	               cve, desc) != SL_OK)
+	    buf_printf(&f->desc, &ign, "%s%s: %s", f->desc.len ? "\n" : "", cve,
+	               desc) != SL_OK)
 		f->desc_full = true; /* the rest is left out, not an error */
 	return SL_OK;
 }
@@ -228,13 +228,15 @@ adv_load_tracker(struct advisory_db *db, const char *path, struct err *e)
 		return rc;
 	if (db->codename == NULL) /* the tracker knows releases by name */
 		goto out;
-	json_object_foreach(root, src, pkg) {
+	json_object_foreach(root, src, pkg)
+	{
 		if (!json_is_object(pkg)) {
 			rc = err_set(e, SL_EPARSE, "%s: %s: not an object",
 			             path, src);
 			goto out;
 		}
-		json_object_foreach(pkg, cve, c) {
+		json_object_foreach(pkg, cve, c)
+		{
 			if ((rc = tracker_cve(&fx, db->codename, path, src, cve,
 			                      c, e)) != SL_OK)
 				goto out;
@@ -242,8 +244,8 @@ adv_load_tracker(struct advisory_db *db, const char *path, struct err *e)
 		for (size_t i = 0; i < fx.n; i++) {
 			struct fix *f = &fx.v[i];
 			struct adv_fields fl = {
-			        .description = f->desc.len ? f->desc.data
-			                                   : NULL,
+			        .description =
+			                f->desc.len ? f->desc.data : NULL,
 			        .cves = (const char *const *)f->cves.v,
 			        .ncves = f->cves.n,
 			        .sev = f->sev,
@@ -315,8 +317,8 @@ added_since(const struct advisory_db *db, size_t mark, const char *src,
 }
 
 static int
-usn_notice(struct advisory_db *db, const char *path, const char *key,
-           json_t *n, struct err *e)
+usn_notice(struct advisory_db *db, const char *path, const char *key, json_t *n,
+           struct err *e)
 {
 	struct adv_strv cves = {0};
 	struct adv_fields f = {0};
@@ -343,8 +345,7 @@ usn_notice(struct advisory_db *db, const char *path, const char *key,
 	                 : "USN-",
 	         id);
 	if ((rc = opt_str(&title, n, "title", path, where, e)) != SL_OK ||
-	    (rc = opt_str(&desc, n, "description", path, where, e)) !=
-	            SL_OK ||
+	    (rc = opt_str(&desc, n, "description", path, where, e)) != SL_OK ||
 	    (rc = opt_str(&prio, n, "priority", path, where, e)) != SL_OK ||
 	    (rc = opt_str_array(&cves, n, "cves", path, where, e)) != SL_OK ||
 	    (rc = notice_date(date, n, path, where, e)) != SL_OK)
@@ -379,7 +380,8 @@ usn_notice(struct advisory_db *db, const char *path, const char *key,
 		             where);
 		goto out;
 	}
-	json_object_foreach(srcs, name, s) {
+	json_object_foreach(srcs, name, s)
+	{
 		if (!json_is_object(s) ||
 		    (rc = opt_str(&ver, s, "version", path, where, e)) !=
 		            SL_OK ||
@@ -394,7 +396,8 @@ usn_notice(struct advisory_db *db, const char *path, const char *key,
 	}
 	/* old notices name only binaries; each says which source built it */
 	if (srcs == NULL) {
-		json_object_foreach(bins, name, s) {
+		json_object_foreach(bins, name, s)
+		{
 			if (!json_is_object(s) ||
 			    opt_str(&bsrc, s, "source", path, where, NULL) ||
 			    opt_str(&ver, s, "version", path, where, NULL) ||
@@ -424,7 +427,8 @@ adv_load_usn(struct advisory_db *db, const char *path, struct err *e)
 		rc = usn_notice(db, path, NULL, root, e);
 		goto out;
 	}
-	json_object_foreach(root, key, n) {
+	json_object_foreach(root, key, n)
+	{
 		if ((rc = usn_notice(db, path, key, n, e)) != SL_OK)
 			goto out;
 	}
@@ -463,8 +467,7 @@ ecosystem_matches(const struct advisory_db *db, const char *eco)
 }
 
 static int
-osv_severity(enum adv_sev *out, json_t *rec, const char *path,
-             struct err *e)
+osv_severity(enum adv_sev *out, json_t *rec, const char *path, struct err *e)
 {
 	json_t *ds = json_object_get(rec, "database_specific");
 	json_t *sv = json_object_get(rec, "severity"), *v;
@@ -484,7 +487,8 @@ osv_severity(enum adv_sev *out, json_t *rec, const char *path,
 	if (!json_is_array(sv))
 		return err_set(e, SL_EPARSE, "%s: severity is not an array",
 		               path);
-	json_array_foreach(sv, i, v) {
+	json_array_foreach(sv, i, v)
+	{
 		/* CVSS vectors are not reduced to a word here */
 		w = json_string_value(json_object_get(v, "score"));
 		if (w != NULL && adv_sev_parse(w) > *out)
@@ -494,8 +498,8 @@ osv_severity(enum adv_sev *out, json_t *rec, const char *path,
 }
 
 static int
-osv_affected(struct advisory_db *db, size_t mark, const char *path,
-             size_t ai, json_t *a, const struct adv_fields *f, struct err *e)
+osv_affected(struct advisory_db *db, size_t mark, const char *path, size_t ai,
+             json_t *a, const struct adv_fields *f, struct err *e)
 {
 	json_t *pkg, *ranges, *r, *events, *ev;
 	const char *eco, *name, *fixed;
@@ -520,13 +524,15 @@ osv_affected(struct advisory_db *db, size_t mark, const char *path,
 	if (ranges != NULL && !json_is_array(ranges))
 		return err_set(e, SL_EPARSE, "%s: %s: ranges is not an array",
 		               path, where);
-	json_array_foreach(ranges, i, r) {
+	json_array_foreach(ranges, i, r)
+	{
 		events = json_object_get(r, "events");
 		if (!json_is_array(events))
 			return err_set(e, SL_EPARSE,
-			               "%s: %s: ranges[%zu] has no events", path,
-			               where, i);
-		json_array_foreach(events, j, ev) {
+			               "%s: %s: ranges[%zu] has no events",
+			               path, where, i);
+		json_array_foreach(events, j, ev)
+		{
 			if ((rc = opt_str(&fixed, ev, "fixed", path, where,
 			                  e)) != SL_OK)
 				return rc;
@@ -562,10 +568,8 @@ osv_record(struct advisory_db *db, const char *path, struct err *e)
 	if ((rc = opt_str(&summary, rec, "summary", path, id, e)) != SL_OK ||
 	    (rc = opt_str(&details, rec, "details", path, id, e)) != SL_OK ||
 	    (rc = opt_str(&pub, rec, "published", path, id, e)) != SL_OK ||
-	    (rc = opt_str_array(&cves, rec, "aliases", path, id, e)) !=
-	            SL_OK ||
-	    (rc = opt_str_array(&cves, rec, "related", path, id, e)) !=
-	            SL_OK ||
+	    (rc = opt_str_array(&cves, rec, "aliases", path, id, e)) != SL_OK ||
+	    (rc = opt_str_array(&cves, rec, "related", path, id, e)) != SL_OK ||
 	    (rc = opt_str_array(&cves, rec, "upstream", path, id, e)) !=
 	            SL_OK ||
 	    (rc = osv_severity(&f.sev, rec, path, e)) != SL_OK)
@@ -582,8 +586,8 @@ osv_record(struct advisory_db *db, const char *path, struct err *e)
 		}
 		if (!adv_date_valid(date)) {
 			rc = err_set(e, SL_EPARSE,
-			             "%s: %s: bad published date '%s'", path, id,
-			             pub);
+			             "%s: %s: bad published date '%s'", path,
+			             id, pub);
 			goto out;
 		}
 	}
@@ -608,7 +612,8 @@ osv_record(struct advisory_db *db, const char *path, struct err *e)
 		             path);
 		goto out;
 	}
-	json_array_foreach(aff, i, a) {
+	json_array_foreach(aff, i, a)
+	{
 		if ((rc = osv_affected(db, mark, path, i, a, &f, e)) != SL_OK)
 			goto out;
 	}

@@ -38,8 +38,8 @@ scratch(const char *kind, const char *name, const char *text)
 	struct err e;
 
 	snprintf(path, sizeof(path), "%s/%s", tmp, name);
-	assert_int_equal(
-	        fsx_write_atomic(path, text, strlen(text), 0644, &e), SL_OK);
+	assert_int_equal(fsx_write_atomic(path, text, strlen(text), 0644, &e),
+	                 SL_OK);
 	snprintf(spec, sizeof(spec), "%s:%s", kind, path);
 	return spec;
 }
@@ -76,8 +76,8 @@ get(const struct advisory_db *db, const char *src, const char *ver)
 }
 
 static void
-assert_missing(const struct advisory_db *db, const char *src,
-               const char *ver, const char *msg)
+assert_missing(const struct advisory_db *db, const char *src, const char *ver,
+               const char *msg)
 {
 	struct advisory *a = NULL;
 	struct err e;
@@ -175,8 +175,8 @@ test_dsa_list(void **state)
 	load_ok(db, data("dsa-list", "dsa.list"));
 	a = get(db, "zlib", "1:1.2.13.dfsg-1+deb12u1");
 	assert_adv(a, "DSA-5521-1", "DSA-5521-1 zlib - security update",
-	           "2023-10-10", "https://www.debian.org/security/2023/dsa-5521",
-	           NULL);
+	           "2023-10-10",
+	           "https://www.debian.org/security/2023/dsa-5521", NULL);
 	assert_null(a->description);
 	assert_cves(a, "CVE-2023-45853", NULL);
 	advisory_free(a);
@@ -184,8 +184,8 @@ test_dsa_list(void **state)
 	/* duplicates and malformed ids dropped, the rest sorted */
 	a = get(db, "curl", "7.88.1-10+deb12u6");
 	assert_adv(a, "DSA-5631-1", "DSA-5631-1 curl - security update",
-	           "2024-02-29", "https://www.debian.org/security/2024/dsa-5631",
-	           NULL);
+	           "2024-02-29",
+	           "https://www.debian.org/security/2024/dsa-5631", NULL);
 	assert_cves(a, "CVE-2024-2004", "CVE-2024-2398", NULL);
 	advisory_free(a);
 
@@ -217,10 +217,12 @@ test_dsa_list(void **state)
 	/* the same file for another release: an advisory naming several */
 	db = db_for("bullseye", "11");
 	load_ok(db, data("dsa-list", "dsa.list"));
+	/* the urgency noted after the version ("(bug #N; high)") */
 	a = get(db, "zlib", "1:1.2.11.dfsg-2+deb11u1");
 	assert_adv(a, "DSA-5111-1", "DSA-5111-1 zlib - security update",
-	           "2022-04-01", "https://www.debian.org/security/2022/dsa-5111",
-	           NULL);
+	           "2022-04-01",
+	           "https://www.debian.org/security/2022/dsa-5111",
+	           "important");
 	assert_cves(a, "CVE-2018-25032", NULL);
 	advisory_free(a);
 	a = get(db, "openssl", "1.1.1n-0+deb11u5");
@@ -254,8 +256,9 @@ test_dla_list(void **state)
 	/* a line without a [release] tag counts for the release loaded */
 	a = get(db, "gnutls26", "2.8.6-1+squeeze4");
 	assert_string_equal(a->id, "DLA-0001-1");
-	assert_string_equal(a->support_url,
-	                    "https://www.debian.org/lts/security/2014/dla-0001-1");
+	assert_string_equal(
+	        a->support_url,
+	        "https://www.debian.org/lts/security/2014/dla-0001-1");
 	advisory_free(a);
 	assert_missing(db, "zlib", "1:1.2.11.dfsg-2+deb11u3", NULL);
 	advisory_db_free(db);
@@ -277,8 +280,8 @@ test_tracker(void **state)
 	assert_non_null(a->description);
 	assert_non_null(strstr(a->description,
 	                       "CVE-2023-45853: MiniZip in zlib through 1.3"));
-	assert_non_null(strstr(a->description,
-	                       "CVE-2022-37434: zlib through 1.2.12"));
+	assert_non_null(
+	        strstr(a->description, "CVE-2022-37434: zlib through 1.2.12"));
 	advisory_free(a);
 
 	a = get(db, "openssl", "3.0.9-1");
@@ -312,18 +315,20 @@ test_usn(void **state)
 	load_ok(db, data("usn", "usn-db.json"));
 	a = get(db, "curl", "7.81.0-1ubuntu1.10");
 	assert_adv(a, "USN-6001-1", "USN-6001-1: curl vulnerabilities",
-	           "2023-04-06", "https://ubuntu.com/security/notices/USN-6001-1",
+	           "2023-04-06",
+	           "https://ubuntu.com/security/notices/USN-6001-1",
 	           "moderate");
-	assert_string_equal(a->description, "Harry Sintonen discovered that "
-	                                     "curl reused connections wrongly.\n");
+	assert_string_equal(a->description,
+	                    "Harry Sintonen discovered that "
+	                    "curl reused connections wrongly.\n");
 	assert_cves(a, "CVE-2023-27533", "CVE-2023-27535", NULL);
 	advisory_free(a);
 
 	/* a notice naming binaries only: their source, once */
 	a = get(db, "foo", "1.0-1ubuntu0.1");
 	assert_adv(a, "USN-5000-1", "USN-5000-1: libfoo vulnerability",
-	           "2021-05-03", "https://ubuntu.com/security/notices/USN-5000-1",
-	           NULL);
+	           "2021-05-03",
+	           "https://ubuntu.com/security/notices/USN-5000-1", NULL);
 	assert_cves(a, "CVE-2021-12345", NULL);
 	advisory_free(a);
 	assert_int_equal(advisory_db_count(db), 2);
@@ -335,7 +340,8 @@ test_usn(void **state)
 	load_ok(db, data("usn", "usn-6100-1.json"));
 	a = get(db, "openssl", "3.0.2-0ubuntu1.10");
 	assert_adv(a, "USN-6100-1", "USN-6100-1: OpenSSL vulnerabilities",
-	           "2023-05-30", "https://ubuntu.com/security/notices/USN-6100-1",
+	           "2023-05-30",
+	           "https://ubuntu.com/security/notices/USN-6100-1",
 	           "important");
 	assert_cves(a, "CVE-2023-1255", "CVE-2023-2650", NULL);
 	advisory_free(a);
@@ -352,8 +358,8 @@ test_osv(void **state)
 	load_ok(db, data("osv", "osv"));
 	a = get(db, "zlib", "1:1.2.13.dfsg-1+deb12u1");
 	assert_adv(a, "DSA-5521-1", "DSA-5521-1 zlib - security update",
-	           "2023-10-10", "https://www.debian.org/security/2023/dsa-5521",
-	           NULL);
+	           "2023-10-10",
+	           "https://www.debian.org/security/2023/dsa-5521", NULL);
 	assert_string_equal(a->description,
 	                    "\nMiniZip in zlib could overflow an integer.\n");
 	assert_cves(a, "CVE-2023-45853", NULL);
@@ -374,7 +380,8 @@ test_osv(void **state)
 	load_ok(db, data("osv", "osv"));
 	a = get(db, "curl", "7.81.0-1ubuntu1.10");
 	assert_adv(a, "USN-6001-1", "USN-6001-1: curl vulnerabilities",
-	           "2023-04-06", "https://ubuntu.com/security/notices/USN-6001-1",
+	           "2023-04-06",
+	           "https://ubuntu.com/security/notices/USN-6001-1",
 	           "important");
 	assert_cves(a, "CVE-2023-27535", "CVE-2023-27536", NULL);
 	advisory_free(a);
@@ -399,7 +406,8 @@ test_merge_debian(void **state)
 	 * description; CVEs unioned; the highest severity */
 	a = get(db, "zlib", "1:1.2.13.dfsg-1+deb12u1");
 	assert_adv(a, "DSA-5521-1", "DSA-5521-1 zlib - security update",
-	           "2023-10-10", "https://www.debian.org/security/2023/dsa-5521",
+	           "2023-10-10",
+	           "https://www.debian.org/security/2023/dsa-5521",
 	           "important");
 	assert_non_null(strstr(a->description, "CVE-2022-37434: "));
 	assert_cves(a, "CVE-2022-37434", "CVE-2023-45853", NULL);
@@ -407,10 +415,9 @@ test_merge_debian(void **state)
 
 	a = get(db, "openssl", "3.0.9-1");
 	assert_adv(a, "DSA-5430-1", "DSA-5430-1 openssl - security update",
-	           "2023-06-12", "https://www.debian.org/security/2023/dsa-5430",
-	           "moderate");
-	assert_cves(a, "CVE-2023-0464", "CVE-2023-2650", "CVE-2023-2975",
-	            NULL);
+	           "2023-06-12",
+	           "https://www.debian.org/security/2023/dsa-5430", "moderate");
+	assert_cves(a, "CVE-2023-0464", "CVE-2023-2650", "CVE-2023-2975", NULL);
 	advisory_free(a);
 
 	a = get(db, "tiff", "4.5.0-6+deb12u1");
@@ -453,7 +460,8 @@ test_merge_ubuntu(void **state)
 	load_ok(db, data("osv", "osv"));
 	a = get(db, "curl", "7.81.0-1ubuntu1.10");
 	assert_adv(a, "USN-6001-1", "USN-6001-1: curl vulnerabilities",
-	           "2023-04-06", "https://ubuntu.com/security/notices/USN-6001-1",
+	           "2023-04-06",
+	           "https://ubuntu.com/security/notices/USN-6001-1",
 	           "important");
 	assert_cves(a, "CVE-2023-27533", "CVE-2023-27535", "CVE-2023-27536",
 	            NULL);
@@ -490,8 +498,9 @@ assert_load_fails_prefix(struct advisory_db *db, const char *spec,
 static void
 test_broken_lists(void **state)
 {
-	struct advisory_db *db = db_for("bookworm", "12");
+	struct advisory_db *db = db_for("bookworm", "12"), *db2;
 	char msg[PATH_MAX + 256], *long_line;
+	struct advisory *a;
 	const char *spec;
 
 	(void)state;
@@ -510,12 +519,22 @@ test_broken_lists(void **state)
 	assert_load_fails(db, spec, SL_EPARSE, msg);
 	assert_missing(db, "foo", "1.0-1+deb12u1", NULL);
 
-	spec = scratch("dsa-list", "dash.list",
-	               "[01 Apr 2022] DSA-5111-1 - security update\n");
+	/* the real list has "ID  - text" headers: the package comes from
+	 * the release lines then */
+	load_ok(db, scratch("dsa-list", "dash.list",
+	                    "[26 Feb 2009] DSA-1727-1  - SQL injection\n"
+	                    "\t[bookworm] - proftpd-dfsg 1.3.1-17lenny1\n"));
+	a = get(db, "proftpd-dfsg", "1.3.1-17lenny1");
+	assert_string_equal(a->title, "DSA-1727-1  - SQL injection");
+	advisory_free(a);
+	db2 = db_for("bookworm", "12");
+	spec = scratch("dsa-list", "bare.list",
+	               "[01 Apr 2022] DSA-5111-1   \n");
 	snprintf(msg, sizeof(msg),
 	         "advisories: %s:1: advisory DSA-5111-1 names no package",
 	         spec + 9);
-	assert_load_fails(db, spec, SL_EPARSE, msg);
+	assert_load_fails(db2, spec, SL_EPARSE, msg);
+	advisory_db_free(db2);
 
 	spec = scratch("dsa-list", "date.list",
 	               "[31 Feb 2022] DSA-5111-1 zlib - security update\n");
@@ -538,12 +557,11 @@ test_broken_lists(void **state)
 	               "[01 Apr 2023] DLA-3380-1 foo - security update\n"
 	               "\t{CVE-2023-0001}\n"
 	               "\t[bookworm] - foo\n");
-	snprintf(msg, sizeof(msg),
-	         "advisories: %s:3: foo without a version", spec + 9);
+	snprintf(msg, sizeof(msg), "advisories: %s:3: foo without a version",
+	         spec + 9);
 	assert_load_fails(db, spec, SL_EPARSE, msg);
 
-	spec = scratch("dla-list", "orphan.list",
-	               "\t[bookworm] - foo 1.0\n");
+	spec = scratch("dla-list", "orphan.list", "\t[bookworm] - foo 1.0\n");
 	snprintf(msg, sizeof(msg),
 	         "advisories: %s:1: indented line before any advisory header",
 	         spec + 9);
@@ -552,8 +570,8 @@ test_broken_lists(void **state)
 	spec = scratch("dla-list", "cves.list",
 	               "[01 Apr 2023] DLA-3380-1 foo - security update\n"
 	               "\t{CVE-2023-0001\n");
-	snprintf(msg, sizeof(msg),
-	         "advisories: %s:2: CVE list without '}'", spec + 9);
+	snprintf(msg, sizeof(msg), "advisories: %s:2: CVE list without '}'",
+	         spec + 9);
 	assert_load_fails(db, spec, SL_EPARSE, msg);
 
 	spec = scratch("dsa-list", "text.list", "DSA-5111-1 zlib\n");
@@ -577,7 +595,7 @@ test_broken_lists(void **state)
 	assert_load_fails(db, spec, SL_EPARSE, msg);
 
 	/* what loaded before is intact */
-	assert_int_equal(advisory_db_count(db), 4);
+	assert_int_equal(advisory_db_count(db), 5);
 	advisory_free(get(db, "zlib", "1:1.2.13.dfsg-1+deb12u1"));
 	advisory_db_free(db);
 }

@@ -6,14 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "advisory.h"
+#include "buf.h"
 #include "fsx.h"
 
 static char tmp[] = "/tmp/sluice-advisory-XXXXXX";
@@ -574,6 +577,12 @@ test_broken_lists(void **state)
 	         spec + 9);
 	assert_load_fails(db, spec, SL_EPARSE, msg);
 
+	spec = scratch("dsa-list", "id.list",
+	               "[01 Apr 2022] dsa-5111 zlib - security update\n");
+	snprintf(msg, sizeof(msg),
+	         "advisories: %s:1: bad advisory id 'dsa-5111'", spec + 9);
+	assert_load_fails(db, spec, SL_EPARSE, msg);
+
 	spec = scratch("dsa-list", "text.list", "DSA-5111-1 zlib\n");
 	snprintf(msg, sizeof(msg),
 	         "advisories: %s:1: expected '[DD Mon YYYY] ID PACKAGE - "
@@ -683,7 +692,9 @@ static void
 test_bad_specs(void **state)
 {
 	struct advisory_db *db = db_for("bookworm", "12");
+	char path[PATH_MAX], spec[PATH_MAX + 16], msg[PATH_MAX + 64];
 	struct err e;
+	int fd;
 
 	(void)state;
 	assert_load_fails(db, "rpm-list:/tmp/x", SL_EINVAL,
@@ -699,6 +710,20 @@ test_bad_specs(void **state)
 	                  "advisories: /nonexistent/osv: no such directory");
 	assert_load_fails(db, "debian-tracker:/nonexistent/json", SL_ENOTFOUND,
 	                  "advisories: /nonexistent/json: no such file");
+
+	/* over the cap (a sparse file: nothing is written) */
+	snprintf(path, sizeof(path), "%s/huge.json", tmp);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)ADVISORY_FILE_CAP + 1), 0);
+	close(fd);
+	snprintf(spec, sizeof(spec), "usn:%s", path);
+	snprintf(msg, sizeof(msg), "advisories: %s: larger than %u bytes", path,
+	         ADVISORY_FILE_CAP);
+	assert_load_fails(db, spec, SL_ETOOBIG, msg);
+	snprintf(spec, sizeof(spec), "dsa-list:%s", tmp);
+	snprintf(msg, sizeof(msg), "advisories: %s: not a regular file", tmp);
+	assert_load_fails(db, spec, SL_EINVAL, msg);
 	advisory_db_free(db);
 
 	assert_int_equal(advisory_db_new(&db, NULL, NULL, &e), SL_EINVAL);
@@ -706,6 +731,83 @@ test_bad_specs(void **state)
 	                           "version is required");
 	advisory_free(NULL);
 	advisory_db_free(NULL);
+}
+
+/* A list the size of the real one (~6,000 advisories, most for other
+ * releases) plus a tracker export with 20,000 entries: one pass each, and
+ * lookups by binary search. */
+static void
+test_many_fast(void **state)
+{
+	struct advisory_db *db = db_for("bookworm", "12");
+	struct timespec t0, t1;
+	struct advisory *a;
+	struct buf b;
+	struct err e;
+	char src[64], ver[64];
+	const char *list, *json;
+	double ms;
+	int i;
+
+	(void)state;
+	buf_init(&b, 64u << 20);
+	for (i = 8000; i > 0; i--)
+		assert_int_equal(
+		        buf_printf(&b, &e,
+		                   "[%02d Jan 2023] DSA-%d-1 pkg%d - security "
+		                   "update\n"
+		                   "\t{CVE-2023-%04d CVE-2022-%04d}\n"
+		                   "\t[bullseye] - pkg%d 1.%d-1+deb11u1\n"
+		                   "\t[bookworm] - pkg%d 1.%d-1+deb12u1\n"
+		                   "\tNOTE: https://example.org/%d\n",
+		                   i % 28 + 1, i, i, i, i, i, i, i, i, i),
+		        SL_OK);
+	list = scratch("dsa-list", "many.list", b.data);
+	list = strdup(list);
+	assert_non_null(list);
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "{", &e), SL_OK);
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(
+		        buf_printf(&b, &e,
+		                   "%s\"pkg%d\": {\"CVE-2021-%04d\": {"
+		                   "\"description\": \"issue %d\", "
+		                   "\"releases\": {\"bookworm\": {\"status\": "
+		                   "\"resolved\", \"fixed_version\": "
+		                   "\"1.%d-1+deb12u1\", \"urgency\": "
+		                   "\"low\"}}}}",
+		                   i ? ", " : "", i, i, i, i),
+		        SL_OK);
+	assert_int_equal(buf_puts(&b, "}", &e), SL_OK);
+	json = scratch("debian-tracker", "many.json", b.data);
+	buf_free(&b);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	load_ok(db, json);
+	load_ok(db, list);
+	for (i = 0; i < 20000; i++) {
+		snprintf(src, sizeof(src), "pkg%d", i);
+		snprintf(ver, sizeof(ver), "1.%d-1+deb12u1", i);
+		assert_int_equal(advisory_db_lookup(db, src, ver, &a, &e),
+		                 SL_OK);
+		assert_int_equal(a->id == NULL, i == 0 || i > 8000);
+		advisory_free(a);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_int_equal(advisory_db_count(db), 28000);
+	a = get(db, "pkg1234", "1.1234-1+deb12u1");
+	assert_string_equal(a->title, "DSA-1234-1 pkg1234 - security update");
+	assert_string_equal(a->description, "CVE-2021-1234: issue 1234");
+	assert_string_equal(a->severity, "low");
+	assert_cves(a, "CVE-2021-1234", "CVE-2022-1234", "CVE-2023-1234", NULL);
+	advisory_free(a);
+	free((char *)list);
+	advisory_db_free(db);
+	/* generous even under sanitizers */
+	if (ms > 5000.0)
+		fail_msg("loading and 20000 lookups took %.1f ms", ms);
 }
 
 int
@@ -722,6 +824,7 @@ main(void)
 	        cmocka_unit_test(test_broken_lists),
 	        cmocka_unit_test(test_broken_json),
 	        cmocka_unit_test(test_bad_specs),
+	        cmocka_unit_test(test_many_fast),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

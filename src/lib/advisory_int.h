@@ -1,6 +1,7 @@
 /*
- * advisory_int: what advisory.c (the database, merging and the text lists)
- * shares with advisory_json.c (the tracker JSON, USN and OSV readers).
+ * advisory_int: what advisory.c (the database and merging) shares with its
+ * readers, advisory_list.c (DSA/DLA lists) and advisory_json.c (tracker
+ * JSON, USN, OSV).
  * Not part of libsluice's interface.
  */
 #ifndef SLUICE_ADVISORY_INT_H
@@ -73,7 +74,8 @@ int adv_strv_push(struct adv_strv *sv, const char *s, size_t len,
                   struct err *e);
 void adv_strv_clear(struct adv_strv *sv);
 
-/* The JSON readers (advisory_json.c). */
+/* The readers (advisory_list.c, advisory_json.c). */
+int adv_load_list(struct advisory_db *db, const char *path, struct err *e);
 int adv_load_tracker(struct advisory_db *db, const char *path, struct err *e);
 int adv_load_usn(struct advisory_db *db, const char *path, struct err *e);
 int adv_load_osv(struct advisory_db *db, const char *dir, struct err *e);

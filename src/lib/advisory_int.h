@@ -7,6 +7,7 @@
 #ifndef SLUICE_ADVISORY_INT_H
 #define SLUICE_ADVISORY_INT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -74,7 +75,39 @@ int adv_strv_push(struct adv_strv *sv, const char *s, size_t len,
                   struct err *e);
 void adv_strv_clear(struct adv_strv *sv);
 
-/* The readers (advisory_list.c, advisory_json.c). */
+/* advisory_scan.c: the members of a top-level JSON object, one at a time.
+ * fn gets each member's name and the span of its value (offset off in the
+ * file); adv_scan_parse turns a span into a tree, errors naming the file's
+ * line and column. */
+struct adv_member {
+	const char *key;
+	const char *val;
+	size_t len, off;
+};
+typedef int (*adv_member_fn)(void *arg, const struct adv_member *m,
+                             struct err *e);
+int adv_scan_members(const char *path, const char *text, size_t len,
+                     adv_member_fn fn, void *arg, struct err *e);
+int adv_scan_parse(json_t **out, const char *path, const char *text,
+                   const struct adv_member *m, struct err *e);
+/* The whole file (checked with adv_check_path first); free with free(). */
+int adv_read_file(char **out, size_t *len, const char *path, struct err *e);
+
+/* JSON helpers (advisory_json.c). adv_load_json loads a whole (small)
+ * document that must be an object. adv_opt_str: an optional string member,
+ * NULL when absent or null, SL_EPARSE naming path and where otherwise.
+ * adv_opt_str_array: an optional array of strings pushed onto sv, with
+ * "UBUNTU-" / "DEBIAN-" prefixes dropped. adv_added_since: whether db
+ * gained (src, ver) since entry mark. */
+int adv_load_json(json_t **out, const char *path, struct err *e);
+int adv_opt_str(const char **out, json_t *obj, const char *key,
+                const char *path, const char *where, struct err *e);
+int adv_opt_str_array(struct adv_strv *sv, json_t *obj, const char *key,
+                      const char *path, const char *where, struct err *e);
+bool adv_added_since(const struct advisory_db *db, size_t mark, const char *src,
+                     const char *ver);
+
+/* The readers (advisory_list.c, advisory_json.c, advisory_osv.c). */
 int adv_load_list(struct advisory_db *db, const char *path, struct err *e);
 int adv_load_tracker(struct advisory_db *db, const char *path, struct err *e);
 int adv_load_usn(struct advisory_db *db, const char *path, struct err *e);

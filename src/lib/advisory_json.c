@@ -1,7 +1,8 @@
 /*
- * advisory_json: the JSON advisory formats, each read with jansson one
- * document at a time; only what the release being imported needs is copied
- * into the database before the document is dropped.
+ * advisory_json: the tracker's JSON export and Ubuntu Security Notices.
+ * Both can be large, so their top-level objects are walked member by
+ * member (advisory_scan.c) and only what the release being imported needs
+ * is copied into the database before each member's tree is dropped.
  *
  *   debian-tracker  {"zlib": {"CVE-2018-25032": {"description": "...",
  *                    "releases": {"bookworm": {"status": "resolved",
@@ -13,15 +14,8 @@
  *                    "releases": {"jammy": {"sources": {"name":
  *                    {"version"}}, "allbinaries": {...}}}} or an object of
  *                    notices keyed by id
- *   osv             DIR/NAME.json records: "id", "aliases", "related",
- *                    "upstream", "summary", "details", "published",
- *                    "severity", "database_specific", "affected": [{
- *                    "package": {"ecosystem": "Debian:12", "name"},
- *                    "ranges": [{"events": [{"fixed": "..."}]}]}]
  */
-#include <dirent.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +23,11 @@
 
 #include "advisory_int.h"
 #include "buf.h"
-#include "fsx.h"
 
 #define TRACKER_DESC_CAP (8u * 1024) /* description kept per fixed version */
-#define OSV_MAX_FILES    1000000u
 
-static int
-load_json(json_t **out, const char *path, struct err *e)
+int
+adv_load_json(json_t **out, const char *path, struct err *e)
 {
 	json_error_t jerr;
 	int rc;
@@ -56,9 +48,9 @@ load_json(json_t **out, const char *path, struct err *e)
 
 /* An optional string member: NULL when absent or null, an error when it is
  * something else. */
-static int
-opt_str(const char **out, json_t *obj, const char *key, const char *path,
-        const char *where, struct err *e)
+int
+adv_opt_str(const char **out, json_t *obj, const char *key, const char *path,
+            const char *where, struct err *e)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -74,9 +66,9 @@ opt_str(const char **out, json_t *obj, const char *key, const char *path,
 
 /* An optional array of strings, pushed onto sv with prefix_strip removed
  * from each ("UBUNTU-CVE-..." -> "CVE-..."). */
-static int
-opt_str_array(struct adv_strv *sv, json_t *obj, const char *key,
-              const char *path, const char *where, struct err *e)
+int
+adv_opt_str_array(struct adv_strv *sv, json_t *obj, const char *key,
+                  const char *path, const char *where, struct err *e)
 {
 	json_t *arr = json_object_get(obj, key), *v;
 	const char *s, *dash;
@@ -102,6 +94,13 @@ opt_str_array(struct adv_strv *sv, json_t *obj, const char *key,
 		if ((rc = adv_strv_push(sv, s, strlen(s), e)) != SL_OK)
 			return rc;
 	}
+	return SL_OK;
+}
+
+/* For a file whose content does not apply: still checked for shape. */
+static int
+skip_member(void *arg, const struct adv_member *m, struct err *e)
+{
 	return SL_OK;
 }
 
@@ -183,11 +182,13 @@ tracker_cve(struct fixes *fx, const char *codename, const char *path,
 	if (!json_is_object(r))
 		return err_set(e, SL_EPARSE, "%s: %s: not an object", path,
 		               where);
-	if ((rc = opt_str(&status, r, "status", path, where, e)) != SL_OK ||
-	    (rc = opt_str(&fixed, r, "fixed_version", path, where, e)) !=
+	if ((rc = adv_opt_str(&status, r, "status", path, where, e)) != SL_OK ||
+	    (rc = adv_opt_str(&fixed, r, "fixed_version", path, where, e)) !=
 	            SL_OK ||
-	    (rc = opt_str(&urgency, r, "urgency", path, where, e)) != SL_OK ||
-	    (rc = opt_str(&desc, c, "description", path, where, e)) != SL_OK)
+	    (rc = adv_opt_str(&urgency, r, "urgency", path, where, e)) !=
+	            SL_OK ||
+	    (rc = adv_opt_str(&desc, c, "description", path, where, e)) !=
+	            SL_OK)
 		return rc;
 	/* open/undetermined have no fix; "0" marks a version never
 	 * affected */
@@ -216,50 +217,70 @@ tracker_cve(struct fixes *fx, const char *codename, const char *path,
 	return SL_OK;
 }
 
+struct tracker_run {
+	struct advisory_db *db;
+	const char *path, *text;
+	struct fixes fx;
+};
+
+/* One package: {"CVE-...": {...}, ...}. */
+static int
+tracker_pkg(void *arg, const struct adv_member *m, struct err *e)
+{
+	struct tracker_run *t = arg;
+	json_t *pkg = NULL, *c;
+	const char *cve;
+	int rc;
+
+	if ((rc = adv_scan_parse(&pkg, t->path, t->text, m, e)) != SL_OK)
+		return rc;
+	if (!json_is_object(pkg)) {
+		rc = err_set(e, SL_EPARSE, "%s: %s: not an object", t->path,
+		             m->key);
+		goto out;
+	}
+	json_object_foreach(pkg, cve, c)
+	{
+		if ((rc = tracker_cve(&t->fx, t->db->codename, t->path, m->key,
+		                      cve, c, e)) != SL_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < t->fx.n; i++) {
+		struct fix *f = &t->fx.v[i];
+		struct adv_fields fl = {
+		        .description = f->desc.len ? f->desc.data : NULL,
+		        .cves = (const char *const *)f->cves.v,
+		        .ncves = f->cves.n,
+		        .sev = f->sev,
+		};
+		if ((rc = adv_add(t->db, m->key, f->version, &fl, e)) != SL_OK)
+			goto out;
+	}
+out:
+	fixes_clear(&t->fx);
+	json_decref(pkg);
+	return rc;
+}
+
 int
 adv_load_tracker(struct advisory_db *db, const char *path, struct err *e)
 {
-	struct fixes fx = {0};
-	json_t *root = NULL, *pkg, *c;
-	const char *src, *cve;
+	struct tracker_run t = {.db = db, .path = path};
+	char *text = NULL;
+	size_t len;
 	int rc;
 
-	if ((rc = load_json(&root, path, e)) != SL_OK)
+	if ((rc = adv_read_file(&text, &len, path, e)) != SL_OK)
 		return rc;
-	if (db->codename == NULL) /* the tracker knows releases by name */
-		goto out;
-	json_object_foreach(root, src, pkg)
-	{
-		if (!json_is_object(pkg)) {
-			rc = err_set(e, SL_EPARSE, "%s: %s: not an object",
-			             path, src);
-			goto out;
-		}
-		json_object_foreach(pkg, cve, c)
-		{
-			if ((rc = tracker_cve(&fx, db->codename, path, src, cve,
-			                      c, e)) != SL_OK)
-				goto out;
-		}
-		for (size_t i = 0; i < fx.n; i++) {
-			struct fix *f = &fx.v[i];
-			struct adv_fields fl = {
-			        .description =
-			                f->desc.len ? f->desc.data : NULL,
-			        .cves = (const char *const *)f->cves.v,
-			        .ncves = f->cves.n,
-			        .sev = f->sev,
-			};
-			if ((rc = adv_add(db, src, f->version, &fl, e)) !=
-			    SL_OK)
-				goto out;
-		}
-		fixes_clear(&fx);
-	}
-out:
-	fixes_clear(&fx);
-	free(fx.v);
-	json_decref(root);
+	t.text = text;
+	/* the tracker knows releases by name only */
+	if (db->codename != NULL)
+		rc = adv_scan_members(path, text, len, tracker_pkg, &t, e);
+	else
+		rc = adv_scan_members(path, text, len, skip_member, NULL, e);
+	fixes_clear(&t.fx);
+	free(t.fx.v);
+	free(text);
 	return rc;
 }
 
@@ -277,7 +298,7 @@ notice_date(char out[11], json_t *n, const char *path, const char *where,
 	int rc;
 
 	out[0] = '\0';
-	if ((rc = opt_str(&pub, n, "published", path, where, e)) != SL_OK)
+	if ((rc = adv_opt_str(&pub, n, "published", path, where, e)) != SL_OK)
 		return rc;
 	if (pub != NULL) {
 		if (strlen(pub) >= 10) {
@@ -305,9 +326,9 @@ notice_date(char out[11], json_t *n, const char *path, const char *where,
 	return SL_OK;
 }
 
-static bool
-added_since(const struct advisory_db *db, size_t mark, const char *src,
-            const char *ver)
+bool
+adv_added_since(const struct advisory_db *db, size_t mark, const char *src,
+                const char *ver)
 {
 	for (size_t i = mark; i < db->n; i++)
 		if (strcmp(db->v[i].source, src) == 0 &&
@@ -332,7 +353,7 @@ usn_notice(struct advisory_db *db, const char *path, const char *key, json_t *n,
 	if (!json_is_object(n))
 		return err_set(e, SL_EPARSE, "%s: %s: not an object", path,
 		               where);
-	if ((rc = opt_str(&id, n, "id", path, where, e)) != SL_OK)
+	if ((rc = adv_opt_str(&id, n, "id", path, where, e)) != SL_OK)
 		return rc;
 	if (id == NULL && (id = key) == NULL)
 		return err_set(e, SL_EPARSE, "%s: notice without an id", path);
@@ -344,14 +365,16 @@ usn_notice(struct advisory_db *db, const char *path, const char *key, json_t *n,
 	                 ? ""
 	                 : "USN-",
 	         id);
-	if ((rc = opt_str(&title, n, "title", path, where, e)) != SL_OK ||
-	    (rc = opt_str(&desc, n, "description", path, where, e)) != SL_OK ||
-	    (rc = opt_str(&prio, n, "priority", path, where, e)) != SL_OK ||
-	    (rc = opt_str_array(&cves, n, "cves", path, where, e)) != SL_OK ||
+	if ((rc = adv_opt_str(&title, n, "title", path, where, e)) != SL_OK ||
+	    (rc = adv_opt_str(&desc, n, "description", path, where, e)) !=
+	            SL_OK ||
+	    (rc = adv_opt_str(&prio, n, "priority", path, where, e)) != SL_OK ||
+	    (rc = adv_opt_str_array(&cves, n, "cves", path, where, e)) !=
+	            SL_OK ||
 	    (rc = notice_date(date, n, path, where, e)) != SL_OK)
 		goto out;
 	if (desc == NULL &&
-	    (rc = opt_str(&desc, n, "summary", path, where, e)) != SL_OK)
+	    (rc = adv_opt_str(&desc, n, "summary", path, where, e)) != SL_OK)
 		goto out;
 	snprintf(ftitle, sizeof(ftitle), "%s%s%s", nid, title ? ": " : "",
 	         title ? title : "");
@@ -383,7 +406,7 @@ usn_notice(struct advisory_db *db, const char *path, const char *key, json_t *n,
 	json_object_foreach(srcs, name, s)
 	{
 		if (!json_is_object(s) ||
-		    (rc = opt_str(&ver, s, "version", path, where, e)) !=
+		    (rc = adv_opt_str(&ver, s, "version", path, where, e)) !=
 		            SL_OK ||
 		    ver == NULL) {
 			rc = err_set(e, SL_EPARSE,
@@ -399,11 +422,13 @@ usn_notice(struct advisory_db *db, const char *path, const char *key, json_t *n,
 		json_object_foreach(bins, name, s)
 		{
 			if (!json_is_object(s) ||
-			    opt_str(&bsrc, s, "source", path, where, NULL) ||
-			    opt_str(&ver, s, "version", path, where, NULL) ||
+			    adv_opt_str(&bsrc, s, "source", path, where,
+			                NULL) ||
+			    adv_opt_str(&ver, s, "version", path, where,
+			                NULL) ||
 			    bsrc == NULL || ver == NULL)
 				continue;
-			if (!added_since(db, mark, bsrc, ver) &&
+			if (!adv_added_since(db, mark, bsrc, ver) &&
 			    (rc = adv_add(db, bsrc, ver, &f, e)) != SL_OK)
 				goto out;
 		}
@@ -414,260 +439,61 @@ out:
 	return rc;
 }
 
+struct usn_run {
+	struct advisory_db *db;
+	const char *path, *text;
+	bool single; /* the file is one notice, not a database of them */
+};
+
+/* First pass: a member "id" with a string value means one notice. */
+static int
+usn_peek(void *arg, const struct adv_member *m, struct err *e)
+{
+	struct usn_run *u = arg;
+
+	if (strcmp(m->key, "id") == 0 && m->val[0] == '"')
+		u->single = true;
+	return SL_OK;
+}
+
+static int
+usn_member(void *arg, const struct adv_member *m, struct err *e)
+{
+	struct usn_run *u = arg;
+	json_t *n = NULL;
+	int rc;
+
+	if ((rc = adv_scan_parse(&n, u->path, u->text, m, e)) != SL_OK)
+		return rc;
+	rc = usn_notice(u->db, u->path, m->key, n, e);
+	json_decref(n);
+	return rc;
+}
+
 int
 adv_load_usn(struct advisory_db *db, const char *path, struct err *e)
 {
-	json_t *root = NULL, *n;
-	const char *key;
+	struct usn_run u = {.db = db, .path = path};
+	struct adv_member whole;
+	json_t *n = NULL;
+	char *text = NULL;
+	size_t len;
 	int rc;
 
-	if ((rc = load_json(&root, path, e)) != SL_OK)
+	if ((rc = adv_read_file(&text, &len, path, e)) != SL_OK)
 		return rc;
-	if (json_is_string(json_object_get(root, "id"))) {
-		rc = usn_notice(db, path, NULL, root, e);
+	u.text = text;
+	if ((rc = adv_scan_members(path, text, len, usn_peek, &u, e)) != SL_OK)
 		goto out;
-	}
-	json_object_foreach(root, key, n)
-	{
-		if ((rc = usn_notice(db, path, key, n, e)) != SL_OK)
-			goto out;
+	if (u.single) {
+		whole = (struct adv_member){.val = text, .len = len};
+		if ((rc = adv_scan_parse(&n, path, text, &whole, e)) == SL_OK)
+			rc = usn_notice(db, path, NULL, n, e);
+	} else {
+		rc = adv_scan_members(path, text, len, usn_member, &u, e);
 	}
 out:
-	json_decref(root);
-	return rc;
-}
-
-/* ---- osv ---- */
-
-static bool
-has_prefix(const char *s, const char *p)
-{
-	return strncmp(s, p, strlen(p)) == 0;
-}
-
-/* "Debian:12", "Ubuntu:22.04:LTS", "Ubuntu:Pro:18.04:LTS": a part after
- * the distribution names our release. */
-static bool
-ecosystem_matches(const struct advisory_db *db, const char *eco)
-{
-	const char *p = strchr(eco, ':');
-	size_t n;
-
-	while (p != NULL) {
-		p++;
-		n = strcspn(p, ":");
-		if ((db->version && strlen(db->version) == n &&
-		     strncmp(p, db->version, n) == 0) ||
-		    (db->codename && strlen(db->codename) == n &&
-		     strncmp(p, db->codename, n) == 0))
-			return true;
-		p = strchr(p, ':');
-	}
-	return false;
-}
-
-static int
-osv_severity(enum adv_sev *out, json_t *rec, const char *path, struct err *e)
-{
-	json_t *ds = json_object_get(rec, "database_specific");
-	json_t *sv = json_object_get(rec, "severity"), *v;
-	const char *w;
-	size_t i;
-	int rc;
-
-	*out = ADV_SEV_NONE;
-	if (json_is_object(ds)) {
-		if ((rc = opt_str(&w, ds, "severity", path, "database_specific",
-		                  e)) != SL_OK)
-			return rc;
-		*out = adv_sev_parse(w);
-	}
-	if (sv == NULL || json_is_null(sv))
-		return SL_OK;
-	if (!json_is_array(sv))
-		return err_set(e, SL_EPARSE, "%s: severity is not an array",
-		               path);
-	json_array_foreach(sv, i, v)
-	{
-		/* CVSS vectors are not reduced to a word here */
-		w = json_string_value(json_object_get(v, "score"));
-		if (w != NULL && adv_sev_parse(w) > *out)
-			*out = adv_sev_parse(w);
-	}
-	return SL_OK;
-}
-
-static int
-osv_affected(struct advisory_db *db, size_t mark, const char *path, size_t ai,
-             json_t *a, const struct adv_fields *f, struct err *e)
-{
-	json_t *pkg, *ranges, *r, *events, *ev;
-	const char *eco, *name, *fixed;
-	char where[64];
-	size_t i, j;
-	int rc;
-
-	snprintf(where, sizeof(where), "affected[%zu]", ai);
-	pkg = json_object_get(a, "package");
-	if (!json_is_object(a) || !json_is_object(pkg))
-		return err_set(e, SL_EPARSE, "%s: %s: no package", path, where);
-	if ((rc = opt_str(&eco, pkg, "ecosystem", path, where, e)) != SL_OK ||
-	    (rc = opt_str(&name, pkg, "name", path, where, e)) != SL_OK)
-		return rc;
-	if (eco == NULL || name == NULL)
-		return err_set(e, SL_EPARSE,
-		               "%s: %s: package without ecosystem or name",
-		               path, where);
-	if (!ecosystem_matches(db, eco))
-		return SL_OK;
-	ranges = json_object_get(a, "ranges");
-	if (ranges != NULL && !json_is_array(ranges))
-		return err_set(e, SL_EPARSE, "%s: %s: ranges is not an array",
-		               path, where);
-	json_array_foreach(ranges, i, r)
-	{
-		events = json_object_get(r, "events");
-		if (!json_is_array(events))
-			return err_set(e, SL_EPARSE,
-			               "%s: %s: ranges[%zu] has no events",
-			               path, where, i);
-		json_array_foreach(events, j, ev)
-		{
-			if ((rc = opt_str(&fixed, ev, "fixed", path, where,
-			                  e)) != SL_OK)
-				return rc;
-			if (fixed == NULL || added_since(db, mark, name, fixed))
-				continue;
-			if ((rc = adv_add(db, name, fixed, f, e)) != SL_OK)
-				return rc;
-		}
-	}
-	return SL_OK;
-}
-
-static int
-osv_record(struct advisory_db *db, const char *path, struct err *e)
-{
-	struct adv_strv cves = {0};
-	struct adv_fields f = {0};
-	json_t *rec = NULL, *aff, *a;
-	const char *id, *summary, *details, *pub, *cid;
-	char title[1024], date[11] = "";
-	size_t mark = db->n, i;
-	bool adv;
-	int rc;
-
-	if ((rc = load_json(&rec, path, e)) != SL_OK)
-		return rc;
-	if ((rc = opt_str(&id, rec, "id", path, "record", e)) != SL_OK)
-		goto out;
-	if (id == NULL) {
-		rc = err_set(e, SL_EPARSE, "%s: record without an id", path);
-		goto out;
-	}
-	if ((rc = opt_str(&summary, rec, "summary", path, id, e)) != SL_OK ||
-	    (rc = opt_str(&details, rec, "details", path, id, e)) != SL_OK ||
-	    (rc = opt_str(&pub, rec, "published", path, id, e)) != SL_OK ||
-	    (rc = opt_str_array(&cves, rec, "aliases", path, id, e)) != SL_OK ||
-	    (rc = opt_str_array(&cves, rec, "related", path, id, e)) != SL_OK ||
-	    (rc = opt_str_array(&cves, rec, "upstream", path, id, e)) !=
-	            SL_OK ||
-	    (rc = osv_severity(&f.sev, rec, path, e)) != SL_OK)
-		goto out;
-	cid = id;
-	if (has_prefix(id, "DEBIAN-") || has_prefix(id, "UBUNTU-"))
-		cid = id + 7;
-	if ((rc = adv_strv_push(&cves, cid, strlen(cid), e)) != SL_OK)
-		goto out;
-	if (pub != NULL) {
-		if (strlen(pub) >= 10) {
-			memcpy(date, pub, 10);
-			date[10] = '\0';
-		}
-		if (!adv_date_valid(date)) {
-			rc = err_set(e, SL_EPARSE,
-			             "%s: %s: bad published date '%s'", path,
-			             id, pub);
-			goto out;
-		}
-	}
-	adv = has_prefix(id, "DSA-") || has_prefix(id, "DLA-") ||
-	      has_prefix(id, "DTSA-") || has_prefix(id, "USN-") ||
-	      has_prefix(id, "LSN-");
-	if (adv) {
-		bool ubuntu = has_prefix(id, "USN-") || has_prefix(id, "LSN-");
-		snprintf(title, sizeof(title), "%s%s%s", id,
-		         summary ? (ubuntu ? ": " : " ") : "",
-		         summary ? summary : "");
-		f.id = id;
-		f.title = title;
-		f.date = date[0] ? date : NULL;
-	}
-	f.description = details && details[0] ? details : summary;
-	f.cves = (const char *const *)cves.v;
-	f.ncves = cves.n;
-	aff = json_object_get(rec, "affected");
-	if (aff != NULL && !json_is_array(aff)) {
-		rc = err_set(e, SL_EPARSE, "%s: affected is not an array",
-		             path);
-		goto out;
-	}
-	json_array_foreach(aff, i, a)
-	{
-		if ((rc = osv_affected(db, mark, path, i, a, &f, e)) != SL_OK)
-			goto out;
-	}
-out:
-	adv_strv_clear(&cves);
-	json_decref(rec);
-	return rc;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int
-adv_load_osv(struct advisory_db *db, const char *dir, struct err *e)
-{
-	struct adv_strv names = {0};
-	struct dirent *de;
-	char path[PATH_MAX];
-	DIR *d = NULL;
-	size_t n;
-	int rc;
-
-	if ((rc = adv_check_path(dir, true, e)) != SL_OK)
-		return rc;
-	if ((d = opendir(dir)) == NULL)
-		return err_set(e, SL_EIO, "%s: cannot open directory", dir);
-	while ((de = readdir(d)) != NULL) {
-		n = strlen(de->d_name);
-		if (de->d_name[0] == '.' || n < 6 ||
-		    strcmp(de->d_name + n - 5, ".json") != 0)
-			continue;
-		if (names.n >= OSV_MAX_FILES) {
-			rc = err_set(e, SL_ETOOBIG, "%s: more than %u records",
-			             dir, OSV_MAX_FILES);
-			goto out;
-		}
-		if ((rc = adv_strv_push(&names, de->d_name, n, e)) != SL_OK)
-			goto out;
-	}
-	/* a fixed order, so merging does not depend on the file system */
-	if (names.n > 0)
-		qsort(names.v, names.n, sizeof(*names.v), name_cmp);
-	for (size_t i = 0; i < names.n; i++) {
-		if ((rc = fsx_join(path, sizeof(path), dir, names.v[i], e)) !=
-		            SL_OK ||
-		    (rc = osv_record(db, path, e)) != SL_OK)
-			goto out;
-	}
-	rc = SL_OK;
-out:
-	adv_strv_clear(&names);
-	closedir(d);
+	json_decref(n);
+	free(text);
 	return rc;
 }

@@ -376,6 +376,8 @@ test_osv(void **state)
 
 	assert_missing(db, "zlib", "1:1.2.11.dfsg-2+deb11u9", NULL);
 	assert_missing(db, "curl", "7.81.0-1ubuntu1.10", NULL);
+	/* a withdrawn record names nothing */
+	assert_missing(db, "zlib", "1:1.2.13.dfsg-1+deb12u2", NULL);
 	assert_int_equal(advisory_db_count(db), 2);
 	advisory_db_free(db);
 
@@ -620,8 +622,22 @@ test_broken_json(void **state)
 	(void)state;
 	spec = scratch("debian-tracker", "trunc.json",
 	               "{\"zlib\": {\"CVE-2023-45853\": {\"releases\": {\n");
-	snprintf(msg, sizeof(msg), "advisories: %s:2:", spec + 15);
+	snprintf(msg, sizeof(msg),
+	         "advisories: %s:2:1: unexpected end of input", spec + 15);
+	assert_load_fails(db, spec, SL_EPARSE, msg);
+
+	/* an error inside one package: the position is the file's */
+	spec = scratch("debian-tracker", "num.json",
+	               "{\"zlib\": {\"CVE-1\": {\"releases\": {\"bookworm\": "
+	               "{\"status\": \"resolved\",\n"
+	               "  \"fixed_version\": 1.0.}}}},\n \"x\": {}}");
+	snprintf(msg, sizeof(msg), "advisories: %s:2:23: ", spec + 15);
 	assert_load_fails_prefix(db, spec, msg);
+
+	spec = scratch("debian-tracker", "tail.json", "{\"zlib\": {}} x");
+	snprintf(msg, sizeof(msg), "advisories: %s:1:14: data after the object",
+	         spec + 15);
+	assert_load_fails(db, spec, SL_EPARSE, msg);
 
 	spec = scratch("debian-tracker", "notobj.json",
 	               "{\"zlib\": [\"CVE-2023-45853\"]}\n");
@@ -640,8 +656,9 @@ test_broken_json(void **state)
 	assert_load_fails(db, spec, SL_EPARSE, msg);
 
 	spec = scratch("usn", "trunc-usn.json", "{\"id\": \"USN-1-1\",");
-	snprintf(msg, sizeof(msg), "advisories: %s:1:", spec + 4);
-	assert_load_fails_prefix(db, spec, msg);
+	snprintf(msg, sizeof(msg),
+	         "advisories: %s:1:18: unexpected end of input", spec + 4);
+	assert_load_fails(db, spec, SL_EPARSE, msg);
 
 	spec = scratch("usn", "date-usn.json",
 	               "{\"id\": \"USN-1-1\", \"published\": \"2023-13-01\", "

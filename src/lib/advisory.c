@@ -7,6 +7,7 @@
  */
 #include "advisory.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -417,6 +418,7 @@ advisory_db_lookup(const struct advisory_db *db, const char *source,
 	size_t lo, hi;
 	int rc;
 
+	assert(db != NULL && source != NULL && version != NULL);
 	lo = lower_bound(db, source, version);
 	for (hi = lo; hi < db->n && same_key(&db->v[hi], source, version); hi++)
 		;
@@ -484,10 +486,13 @@ advisory_db_each(const struct advisory_db *db, advisory_each_fn fn, void *arg)
 int
 advisory_db_load(struct advisory_db *db, const char *spec, struct err *e)
 {
-	const char *colon = strchr(spec, ':'), *path;
-	size_t mark = db->n, klen;
+	const char *colon, *path;
+	size_t mark, klen;
 	int rc;
 
+	assert(db != NULL && spec != NULL);
+	mark = db->n;
+	colon = strchr(spec, ':');
 	if (colon == NULL || colon[1] == '\0')
 		return err_set(e, SL_EINVAL, "advisories: '%s': want KIND:PATH",
 		               spec);

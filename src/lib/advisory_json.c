@@ -64,8 +64,8 @@ adv_opt_str(const char **out, json_t *obj, const char *key, const char *path,
 	return SL_OK;
 }
 
-/* An optional array of strings, pushed onto sv with prefix_strip removed
- * from each ("UBUNTU-CVE-..." -> "CVE-..."). */
+/* An optional array of strings, pushed onto sv with a "UBUNTU-" or
+ * "DEBIAN-" prefix dropped ("UBUNTU-CVE-..." -> "CVE-..."). */
 int
 adv_opt_str_array(struct adv_strv *sv, json_t *obj, const char *key,
                   const char *path, const char *where, struct err *e)

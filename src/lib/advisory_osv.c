@@ -58,8 +58,8 @@ osv_severity(enum adv_sev *out, json_t *rec, const char *path, struct err *e)
 
 	*out = ADV_SEV_NONE;
 	if (json_is_object(ds)) {
-		if ((rc = adv_opt_str(&w, ds, "severity", path, "database_specific",
-		                  e)) != SL_OK)
+		if ((rc = adv_opt_str(&w, ds, "severity", path,
+		                      "database_specific", e)) != SL_OK)
 			return rc;
 		*out = adv_sev_parse(w);
 	}
@@ -92,7 +92,8 @@ osv_affected(struct advisory_db *db, size_t mark, const char *path, size_t ai,
 	pkg = json_object_get(a, "package");
 	if (!json_is_object(a) || !json_is_object(pkg))
 		return err_set(e, SL_EPARSE, "%s: %s: no package", path, where);
-	if ((rc = adv_opt_str(&eco, pkg, "ecosystem", path, where, e)) != SL_OK ||
+	if ((rc = adv_opt_str(&eco, pkg, "ecosystem", path, where, e)) !=
+	            SL_OK ||
 	    (rc = adv_opt_str(&name, pkg, "name", path, where, e)) != SL_OK)
 		return rc;
 	if (eco == NULL || name == NULL)
@@ -115,9 +116,10 @@ osv_affected(struct advisory_db *db, size_t mark, const char *path, size_t ai,
 		json_array_foreach(events, j, ev)
 		{
 			if ((rc = adv_opt_str(&fixed, ev, "fixed", path, where,
-			                  e)) != SL_OK)
+			                      e)) != SL_OK)
 				return rc;
-			if (fixed == NULL || adv_added_since(db, mark, name, fixed))
+			if (fixed == NULL ||
+			    adv_added_since(db, mark, name, fixed))
 				continue;
 			if ((rc = adv_add(db, name, fixed, f, e)) != SL_OK)
 				return rc;
@@ -146,13 +148,17 @@ osv_record(struct advisory_db *db, const char *path, struct err *e)
 		rc = err_set(e, SL_EPARSE, "%s: record without an id", path);
 		goto out;
 	}
-	if ((rc = adv_opt_str(&summary, rec, "summary", path, id, e)) != SL_OK ||
-	    (rc = adv_opt_str(&details, rec, "details", path, id, e)) != SL_OK ||
+	if ((rc = adv_opt_str(&summary, rec, "summary", path, id, e)) !=
+	            SL_OK ||
+	    (rc = adv_opt_str(&details, rec, "details", path, id, e)) !=
+	            SL_OK ||
 	    (rc = adv_opt_str(&pub, rec, "published", path, id, e)) != SL_OK ||
 	    (rc = adv_opt_str(&withdrawn, rec, "withdrawn", path, id, e)) !=
 	            SL_OK ||
-	    (rc = adv_opt_str_array(&cves, rec, "aliases", path, id, e)) != SL_OK ||
-	    (rc = adv_opt_str_array(&cves, rec, "related", path, id, e)) != SL_OK ||
+	    (rc = adv_opt_str_array(&cves, rec, "aliases", path, id, e)) !=
+	            SL_OK ||
+	    (rc = adv_opt_str_array(&cves, rec, "related", path, id, e)) !=
+	            SL_OK ||
 	    (rc = adv_opt_str_array(&cves, rec, "upstream", path, id, e)) !=
 	            SL_OK ||
 	    (rc = osv_severity(&f.sev, rec, path, e)) != SL_OK)

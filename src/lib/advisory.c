@@ -177,7 +177,7 @@ support_url(char **out, const char *id, const char *date, struct err *e)
 		return SL_OK;
 	for (size_t i = 0; i <= n; i++)
 		low[i] = (char)tolower((unsigned char)id[i]);
-	if (strncmp(id, "USN-", 4) == 0) {
+	if (strncmp(id, "USN-", 4) == 0 || strncmp(id, "LSN-", 4) == 0) {
 		len = snprintf(buf, sizeof(buf),
 		               "https://ubuntu.com/security/notices/%s", id);
 	} else if (strncmp(id, "DSA-", 4) == 0 && date != NULL) {

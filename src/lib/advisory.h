@@ -16,9 +16,12 @@
  *   osv:DIR              a directory of OSV records (*.json)
  *
  * Only entries for the release given to advisory_db_new count; the rest of
- * each file is skipped as it is read. Text files are read line by line; JSON
- * files are loaded one document at a time and only the fields kept here
- * survive the document.
+ * each file is skipped as it is read. A list line "- pkg version" without a
+ * [release] tag counts for the release loaded. Text files are read line by
+ * line; the large JSON files member by member (one package or notice tree
+ * at a time); OSV records one file at a time. Only the fields kept here
+ * survive (per fixed version, the tracker's descriptions are kept up to
+ * 8 KiB).
  */
 #ifndef SLUICE_ADVISORY_H
 #define SLUICE_ADVISORY_H
@@ -28,12 +31,18 @@
 #define ADVISORY_FILE_CAP (512u * 1024 * 1024) /* largest input file */
 #define ADVISORY_LINE_CAP (64u * 1024)         /* longest list line */
 
-/* One merged answer. All strings are owned by the struct. */
+/* One merged answer. All strings are owned by the struct. Titles: the
+ * list header for DSA/DLA ("DSA-5111-1 zlib - security update"), "ID:
+ * TITLE" for USN ("USN-6000-1: curl vulnerabilities"), "ID SUMMARY" for
+ * Debian OSV records and "ID: SUMMARY" for Ubuntu ones. Support URLs:
+ * https://www.debian.org/security/YYYY/dsa-NNNN (dsa-NNNN-R for a
+ * revision after -1), https://www.debian.org/lts/security/YYYY/dla-NNNN-R,
+ * https://ubuntu.com/security/notices/USN-NNNN-R (LSN too); YYYY is the
+ * advisory's year, so a DSA/DLA without a date has no URL. */
 struct advisory {
 	char *id;           /* "DSA-5111-1", "DLA-3500-1", "USN-6000-1"; NULL
 	                       when only tracker (or CVE) data named it */
-	char *title;        /* "DSA-5111-1 zlib - security update"; NULL with
-	                       id NULL */
+	char *title;        /* NULL with id NULL */
 	char *description;  /* may be NULL */
 	char **cve_ids;     /* NULL-terminated (never NULL itself), sorted,
 	                       unique, CVE-YYYY-NNNN+ only */

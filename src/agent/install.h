@@ -8,6 +8,15 @@
  *            first .deb file); uninstall: dpkg -r PACKAGE... from
  *            uninstall_arguments. With a root other than "/" dpkg runs with
  *            --root/--admindir/--instdir into it.
+ *   deb      one dpkg transaction, dpkg -i A.deb B.deb ..., over exactly
+ *            those of the update's files whose `deb` package (key
+ *            "name:arch", plain "name" for arch all) is installed under the
+ *            root in a version older than the file's: a binary the machine
+ *            does not have is never installed. No arguments; nothing to
+ *            install is a failure, and so is an uninstall (a downgrade is
+ *            not a Debian operation). dpkg runs with LC_ALL=C and, when it
+ *            fails, the outcome's detail is made of dpkg's own messages
+ *            (see install_deb_explain()). Same --root handling as dpkg.
  *
  * The update's files are copied (and their SHA-256 checked once more) into
  * a fresh directory under work_dir, which is the installer's working
@@ -63,5 +72,14 @@ int install_run(struct install_outcome *out, const struct install_job *job,
                 struct err *e);
 
 void install_outcome_clear(struct install_outcome *o);
+
+/* Sum up the output of a failed dpkg run (LC_ALL=C) in out: one clause per
+ * problem, joined with "; ", e.g. "acme-tool: depends on libfoo (>= 2):
+ * libfoo is not installed", "acme-tool: conflicts with foo: foo (version
+ * 1.0) is present and installed", "x.deb: cannot access archive ...".
+ * Without a message it knows, "dpkg exit code N". Always NUL-terminates
+ * (truncating at n). */
+void install_deb_explain(char *out, size_t n, const char *output,
+                         int exit_code);
 
 #endif

@@ -1,0 +1,329 @@
+/*
+ * install_deb: the `deb` install handler (see install.h). An update made
+ * from an apt archive carries every binary package of one source package
+ * version; a machine has some of them installed. This handler upgrades
+ * exactly those, in one dpkg transaction, and never installs a binary the
+ * machine does not have. When dpkg fails, its messages are summed up into
+ * the outcome's detail so the administrator sees why without the output.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "debver.h"
+#include "dpkgdb.h"
+#include "fsx.h"
+#include "install_int.h"
+
+#define STATUS_REL "var/lib/dpkg/status"
+
+/* The key the dpkg database knows the package by: "name:arch", or plain
+ * "name" for arch all. */
+static int
+deb_key(char *out, size_t n, const struct update_deb *d)
+{
+	int w = strcmp(d->arch, "all") == 0
+	                ? snprintf(out, n, "%s", d->package)
+	                : snprintf(out, n, "%s:%s", d->package, d->arch);
+
+	return w >= 0 && (size_t)w < n ? SL_OK : SL_ETOOBIG;
+}
+
+/* Append to a bounded message ("; "-separated). */
+static void
+note(char *msg, size_t n, const char *fmt, const char *a, const char *b)
+{
+	size_t used = strlen(msg);
+
+	if (used + 1 >= n)
+		return;
+	snprintf(msg + used, n - used, "%s", used ? "; " : "");
+	used = strlen(msg);
+	snprintf(msg + used, n - used, fmt, a, b);
+}
+
+static int
+load_status(struct dpkgdb **db, const char *root, struct err *e)
+{
+	char path[4096];
+	int rc;
+
+	if ((rc = fsx_join(path, sizeof(path),
+	                   root && root[0] != '\0' ? root : "/", STATUS_REL,
+	                   e)) != SL_OK)
+		return rc;
+	rc = dpkgdb_load(db, path, e);
+	if (rc == SL_ENOTFOUND) /* no dpkg here: nothing is installed */
+		return dpkgdb_new_empty(db, e);
+	return rc;
+}
+
+int
+install_deb_argv(struct argv_b *a, const struct install_job *job,
+                 const char *dir, struct err *e)
+{
+	const struct update *u = job->u;
+	struct dpkgdb *db = NULL;
+	char key[512], why[ERR_MSG_MAX - 64];
+	size_t chosen = 0;
+	int rc;
+
+	why[0] = '\0';
+	if (job->uninstall)
+		return err_set(e, SL_EUNSUPPORTED,
+		               "deb: an update of Debian packages cannot be "
+		               "removed (a downgrade is not a Debian operation)");
+	if (u->install.arguments != NULL && u->install.arguments[0] != NULL)
+		return err_set(e, SL_EINVAL, "deb: the handler takes no arguments");
+	if ((rc = load_status(&db, job->root, e)) != SL_OK)
+		return err_prefix(e, "deb: dpkg status");
+	if ((rc = install_dpkg_base(a, job->root, e)) != SL_OK ||
+	    (rc = install_argv_push(a, "-i", e)) != SL_OK)
+		goto out;
+	for (size_t i = 0; i < u->n_files; i++) {
+		const struct update_deb *d = u->files[i].deb;
+		const char *have;
+
+		if (d == NULL)
+			continue; /* not a Debian binary package */
+		if (deb_key(key, sizeof(key), d) != SL_OK) {
+			rc = err_set(e, SL_EINVAL, "deb: %s: package name too long",
+			             u->files[i].name);
+			goto out;
+		}
+		have = dpkgdb_version(db, key);
+		if (have == NULL) {
+			note(why, sizeof(why), "%s%s not installed", key, "");
+			continue;
+		}
+		if (debver_cmp(have, d->version) >= 0) {
+			note(why, sizeof(why), "%s %s installed", key, have);
+			continue;
+		}
+		if ((rc = install_argv_push_cat(a, e, dir, "/",
+		                                u->files[i].name)) != SL_OK)
+			goto out;
+		chosen++;
+	}
+	if (chosen == 0)
+		rc = err_set(e, SL_ENOTFOUND,
+		             "deb: nothing to install: no package of the update "
+		             "is installed in an older version (%s)",
+		             why[0] ? why : "the update has no Debian package");
+out:
+	dpkgdb_free(db);
+	return rc;
+}
+
+/* --- dpkg's messages --------------------------------------------------- */
+
+static bool
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The base name of a path dpkg printed (".../x.deb" too). */
+static const char *
+base(const char *s)
+{
+	const char *b = strrchr(s, '/');
+
+	return b ? b + 1 : s;
+}
+
+struct explain {
+	char *out;
+	size_t n;
+	char seen[16][256]; /* packages and archives already explained */
+	size_t n_seen;
+	bool open; /* a clause was started and may take reasons */
+	bool has_reason;
+};
+
+static void
+put(struct explain *x, const char *s)
+{
+	size_t used = strlen(x->out);
+
+	if (used + 1 < x->n)
+		snprintf(x->out + used, x->n - used, "%s", s);
+}
+
+static void
+clause(struct explain *x, const char *who, const char *what)
+{
+	if (x->out[0] != '\0')
+		put(x, "; ");
+	put(x, who);
+	put(x, ": ");
+	put(x, what);
+	x->open = true;
+	x->has_reason = false;
+}
+
+static void
+mark(struct explain *x, const char *name)
+{
+	if (x->n_seen < sizeof(x->seen) / sizeof(x->seen[0]))
+		snprintf(x->seen[x->n_seen++], sizeof(x->seen[0]), "%s",
+		         base(name));
+}
+
+static bool
+marked(const struct explain *x, const char *name)
+{
+	for (size_t i = 0; i < x->n_seen; i++)
+		if (strcmp(x->seen[i], base(name)) == 0)
+			return true;
+	return false;
+}
+
+/* "dpkg: HEAD NAME (--install):" or "dpkg: HEAD NAME:" -> NAME in out. */
+static bool
+after(char *out, size_t n, const char *line, const char *head)
+{
+	size_t len;
+	const char *p;
+
+	if (!starts(line, head))
+		return false;
+	p = line + strlen(head);
+	len = strlen(p);
+	if (len > 0 && p[len - 1] == ':')
+		len--;
+	if (len > 12 && strncmp(p + len - 12, " (--install)", 12) == 0)
+		len -= 12;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return true;
+}
+
+/* A relation line " P depends on X; however:" -> "depends on X". */
+static void
+relation(struct explain *x, const char *line)
+{
+	const char *sp = strchr(line + 1, ' ');
+	char who[256], what[512];
+	size_t wl, len;
+
+	if (sp == NULL)
+		return;
+	wl = (size_t)(sp - (line + 1));
+	snprintf(who, sizeof(who), "%.*s", (int)wl, line + 1);
+	len = strlen(sp + 1);
+	if (len > 10 && strcmp(sp + 1 + len - 10, "; however:") == 0)
+		len -= 10;
+	snprintf(what, sizeof(what), "%.*s", (int)len, sp + 1);
+	clause(x, who, what);
+}
+
+/* A reason line "  Package libfoo is not installed." */
+static void
+reason(struct explain *x, const char *line)
+{
+	char r[512];
+	size_t len;
+
+	while (*line == ' ')
+		line++;
+	if (starts(line, "Package "))
+		line += 8;
+	snprintf(r, sizeof(r), "%s", line);
+	len = strlen(r);
+	if (len > 0 && r[len - 1] == '.')
+		r[--len] = '\0';
+	if (r[0] >= 'A' && r[0] <= 'Z')
+		r[0] = (char)(r[0] - 'A' + 'a');
+	put(x, x->has_reason ? ", " : ": ");
+	put(x, r);
+	x->has_reason = true;
+}
+
+void
+install_deb_explain(char *out, size_t n, const char *output, int exit_code)
+{
+	struct explain x;
+	char line[1024], name[512], pending[512];
+	const char *p = output ? output : "";
+	enum { NONE, BLOCK, ERROR_MSG } mode = NONE;
+
+	if (n == 0)
+		return;
+	memset(&x, 0, sizeof(x));
+	x.out = out;
+	x.n = n;
+	out[0] = '\0';
+	pending[0] = '\0';
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		snprintf(line, sizeof(line), "%.*s",
+		         (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
+		p += len + (p[len] == '\n');
+		if (mode == ERROR_MSG) {
+			mode = NONE;
+			if (line[0] == ' ' && !marked(&x, pending)) {
+				clause(&x, base(pending), line + 1);
+				mark(&x, pending);
+			}
+			x.open = false;
+			continue;
+		}
+		if (after(name, sizeof(name), line,
+		          "dpkg: dependency problems prevent configuration of ") ||
+		    after(name, sizeof(name), line,
+		          "dpkg: dependency problems prevent processing "
+		          "triggers for ")) {
+			mark(&x, name);
+			mode = BLOCK;
+			continue;
+		}
+		if (starts(line, "dpkg: regarding ")) {
+			const char *c = strstr(line, " containing ");
+			if (c != NULL) {
+				snprintf(name, sizeof(name), "%.*s",
+				         (int)(c - line - 16), line + 16);
+				mark(&x, name); /* the archive */
+				after(name, sizeof(name), c, " containing ");
+				mark(&x, name); /* the package */
+			}
+			mode = BLOCK;
+			continue;
+		}
+		if (after(pending, sizeof(pending), line,
+		          "dpkg: error processing archive ") ||
+		    after(pending, sizeof(pending), line,
+		          "dpkg: error processing package ")) {
+			mode = ERROR_MSG;
+			continue;
+		}
+		if (starts(line, "dpkg: error: ")) {
+			clause(&x, "dpkg", line + 13);
+			x.open = false;
+			mode = NONE;
+			continue;
+		}
+		if (starts(line, "dpkg-deb: error: ")) {
+			clause(&x, "dpkg-deb", line + 17);
+			x.open = false;
+			mode = NONE;
+			continue;
+		}
+		if (mode == BLOCK && starts(line, "  ") && x.open) {
+			reason(&x, line);
+			continue;
+		}
+		if (mode == BLOCK && line[0] == ' ' && line[1] != ' ') {
+			relation(&x, line);
+			continue;
+		}
+		mode = NONE;
+		x.open = false;
+	}
+	if (out[0] == '\0')
+		snprintf(out, n, "dpkg exit code %d", exit_code);
+}

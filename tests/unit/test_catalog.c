@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,9 +363,12 @@ test_add_interrupted_at_each_step(void **state)
 	before = idx->version;
 	catalog_index_free(idx);
 	write_def("two.json", ID2, "Second fix");
-	write_text("new.sh", "echo new\n");
+	/* a new fix.sh, in a directory of its own */
+	snprintf(file, sizeof(file), "%s/new", tmp);
+	assert_int_equal(mkdir(file, 0755), 0);
+	write_text("new/fix.sh", "echo new\n");
 	snprintf(def, sizeof(def), "%s/two.json", tmp);
-	snprintf(file, sizeof(file), "%s/new.sh", tmp);
+	snprintf(file, sizeof(file), "%s/new/fix.sh", tmp);
 	for (step = 1;; step++) {
 		fsx_inject_failure(step);
 		int rc = catalog_add(cat, def, files, 1, 0, NULL, &e);

@@ -71,11 +71,13 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 
 	why[0] = '\0';
 	if (job->uninstall)
-		return err_set(e, SL_EUNSUPPORTED,
-		               "deb: an update of Debian packages cannot be "
-		               "removed (a downgrade is not a Debian operation)");
+		return err_set(
+		        e, SL_EUNSUPPORTED,
+		        "deb: an update of Debian packages cannot be "
+		        "removed (a downgrade is not a Debian operation)");
 	if (u->install.arguments != NULL && u->install.arguments[0] != NULL)
-		return err_set(e, SL_EINVAL, "deb: the handler takes no arguments");
+		return err_set(e, SL_EINVAL,
+		               "deb: the handler takes no arguments");
 	if ((rc = load_status(&db, job->root, e)) != SL_OK)
 		return err_prefix(e, "deb: dpkg status");
 	if ((rc = install_dpkg_base(a, job->root, e)) != SL_OK ||
@@ -88,7 +90,8 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 		if (d == NULL)
 			continue; /* not a Debian binary package */
 		if (deb_key(key, sizeof(key), d) != SL_OK) {
-			rc = err_set(e, SL_EINVAL, "deb: %s: package name too long",
+			rc = err_set(e, SL_EINVAL,
+			             "deb: %s: package name too long",
 			             u->files[i].name);
 			goto out;
 		}
@@ -107,10 +110,11 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 		chosen++;
 	}
 	if (chosen == 0)
-		rc = err_set(e, SL_ENOTFOUND,
-		             "deb: nothing to install: no package of the update "
-		             "is installed in an older version (%s)",
-		             why[0] ? why : "the update has no Debian package");
+		rc = err_set(
+		        e, SL_ENOTFOUND,
+		        "deb: nothing to install: no package of the update "
+		        "is installed in an older version (%s)",
+		        why[0] ? why : "the update has no Debian package");
 out:
 	dpkgdb_free(db);
 	return rc;
@@ -274,7 +278,8 @@ install_deb_explain(char *out, size_t n, const char *output, int exit_code)
 			continue;
 		}
 		if (after(name, sizeof(name), line,
-		          "dpkg: dependency problems prevent configuration of ") ||
+		          "dpkg: dependency problems prevent configuration "
+		          "of ") ||
 		    after(name, sizeof(name), line,
 		          "dpkg: dependency problems prevent processing "
 		          "triggers for ")) {

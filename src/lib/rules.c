@@ -187,8 +187,8 @@ param(const json_t *rule, const char *type, const char *key, bool required,
 
 /* The ops an origin may write (rules_check); the agent also takes dpkg's
  * "<<", ">>" and the words debver_op_holds knows. */
-static const char *const canonical_ops[] = {"<", "<=", "=", ">=", ">", "!=",
-                                            NULL};
+static const char *const canonical_ops[] = {
+        "<", "<=", "=", ">=", ">", "!=", NULL};
 
 /* Check op (which must be valid) and version (non-empty) together. */
 static int
@@ -483,7 +483,8 @@ version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
 	const char *op, *version, *have;
 	int rc;
 
-	if ((rc = op_version(rule, type, true, false, &op, &version, e)) != SL_OK)
+	if ((rc = op_version(rule, type, true, false, &op, &version, e)) !=
+	    SL_OK)
 		return rc;
 	if ((rc = get_os(c, &os, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -536,7 +537,8 @@ p_deb_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	int rc;
 
 	if ((rc = param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = op_version(rule, type, false, false, &op, &version, e)) != SL_OK)
+	    (rc = op_version(rule, type, false, false, &op, &version, e)) !=
+	            SL_OK)
 		return rc;
 	if (version != NULL && debver_valid(version, e) != SL_OK)
 		return err_prefix(e, "%s: bad version '%.64s'", type, version);
@@ -581,7 +583,8 @@ p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	int rc;
 
 	if ((rc = param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = op_version(rule, type, false, false, &op, &version, e)) != SL_OK)
+	    (rc = op_version(rule, type, false, false, &op, &version, e)) !=
+	            SL_OK)
 		return rc;
 	if ((rc = rpm_versions(c, pkg, &lines, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -636,8 +639,7 @@ c_none(const json_t *rule, const char *type, bool strict, struct err *e)
 }
 
 static int
-c_string(const json_t *rule, const char *type, const char *key,
-         struct err *e)
+c_string(const json_t *rule, const char *type, const char *key, struct err *e)
 {
 	const char *v;
 
@@ -659,8 +661,7 @@ c_arch(const json_t *rule, const char *type, bool strict, struct err *e)
 }
 
 static int
-c_version_fact(const json_t *rule, const char *type, bool strict,
-               struct err *e)
+c_version_fact(const json_t *rule, const char *type, bool strict, struct err *e)
 {
 	const char *op, *version;
 
@@ -677,8 +678,7 @@ c_path(const json_t *rule, const char *type, bool strict, struct err *e)
 }
 
 static int
-c_file_sha256(const json_t *rule, const char *type, bool strict,
-              struct err *e)
+c_file_sha256(const json_t *rule, const char *type, bool strict, struct err *e)
 {
 	const char *path, *sha;
 	size_t i;
@@ -743,7 +743,8 @@ c_update_installed(const json_t *rule, const char *type, bool strict,
 		return rc;
 	if (strict && !update_id_valid(id))
 		return err_set(e, SL_EINVAL,
-		               "%s: id '%.64s' is not a lowercase UUID", type, id);
+		               "%s: id '%.64s' is not a lowercase UUID", type,
+		               id);
 	return SL_OK;
 }
 
@@ -852,8 +853,8 @@ rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out, struct err *e)
 
 #define CHECK_PATH_MAX 512
 
-static int
-check(const json_t *rule, char *path, size_t len, int depth, struct err *e);
+static int check(const json_t *rule, char *path, size_t len, int depth,
+                 struct err *e);
 
 static int
 check_list(const json_t *list, const char *name, char *path, size_t len,
@@ -870,8 +871,8 @@ check_list(const json_t *list, const char *name, char *path, size_t len,
 		return err_set(e, SL_EINVAL, "%s: must be an array of rules",
 		               path);
 	for (i = 0; i < json_array_size(list); i++) {
-		size_t m = (size_t)snprintf(path + len + n,
-		                            CHECK_PATH_MAX - len - n, "[%zu]", i);
+		size_t m = (size_t)snprintf(
+		        path + len + n, CHECK_PATH_MAX - len - n, "[%zu]", i);
 		if (len + n + m >= CHECK_PATH_MAX)
 			m = CHECK_PATH_MAX - 1 - len - n;
 		if ((rc = check(json_array_get(list, i), path, len + n + m,
@@ -896,7 +897,8 @@ check(const json_t *rule, char *path, size_t len, int depth, struct err *e)
 		               "%s: rule nested deeper than %d levels", path,
 		               RULES_MAX_DEPTH);
 	if (!json_is_object(rule))
-		return err_set(e, SL_EINVAL, "%s: rule must be an object", path);
+		return err_set(e, SL_EINVAL, "%s: rule must be an object",
+		               path);
 	and_ = json_object_get(rule, "and");
 	or_ = json_object_get(rule, "or");
 	not_ = json_object_get(rule, "not");

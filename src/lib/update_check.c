@@ -18,9 +18,8 @@ const char *const update_check_handlers[] = {
 
 /* dpkg actions: the dpkg handler adds -i (or -r) itself. */
 static const char *const dpkg_actions[] = {
-        "-i",          "--install", "-r",       "--remove",
-        "-P",          "--purge",   "--unpack", "--configure",
-        "--triggers-only", NULL,
+        "-i",      "--install", "-r",          "--remove",        "-P",
+        "--purge", "--unpack",  "--configure", "--triggers-only", NULL,
 };
 
 struct run {
@@ -120,7 +119,8 @@ check_debs(struct run *r, const struct update *u, const char *h)
 	}
 	if (n_debs == 0)
 		problem(r, SL_EINVAL,
-		        "files: the %s handler needs a .deb file and the update "
+		        "files: the %s handler needs a .deb file and the "
+		        "update "
 		        "has none",
 		        h);
 }
@@ -160,13 +160,17 @@ check_install(struct run *r, const struct update *u)
 				continue;
 			if (in_list(args[i], dpkg_actions))
 				problem(r, SL_EINVAL,
-				        "install.arguments[%zu]: '%s' is a dpkg "
-				        "action: the dpkg handler adds -i itself",
+				        "install.arguments[%zu]: '%s' is a "
+				        "dpkg "
+				        "action: the dpkg handler adds -i "
+				        "itself",
 				        i, args[i]);
 			else if (strncmp(args[i], "--", 2) != 0)
 				problem(r, SL_EINVAL,
-				        "install.arguments[%zu]: '%s' is neither "
-				        "the .deb file (arguments[0]) nor a dpkg "
+				        "install.arguments[%zu]: '%s' is "
+				        "neither "
+				        "the .deb file (arguments[0]) nor a "
+				        "dpkg "
 				        "--option",
 				        i, args[i]);
 		}
@@ -185,12 +189,14 @@ check_install(struct run *r, const struct update *u)
 		        h);
 	else if (!is_file(u, args[0]))
 		problem(r, SL_EINVAL,
-		        "install.arguments[0]: '%s' is not one of the files", args[0]);
+		        "install.arguments[0]: '%s' is not one of the files",
+		        args[0]);
 	if (in->uninstall_arguments != NULL &&
 	    (in->uninstall_arguments[0] == NULL ||
 	     !is_file(u, in->uninstall_arguments[0])))
 		problem(r, SL_EINVAL,
-		        "install.uninstall_arguments[0]: '%s' is not one of the "
+		        "install.uninstall_arguments[0]: '%s' is not one of "
+		        "the "
 		        "files",
 		        in->uninstall_arguments[0] ? in->uninstall_arguments[0]
 		                                   : "");

@@ -206,16 +206,18 @@ static int
 removable(const struct update *u, struct err *e)
 {
 	if (strcmp(u->install.handler, "deb") == 0)
-		return err_set(e, SL_ECONFLICT,
-		               "update %s cannot be approved for removal: its "
-		               "handler is deb, and going back to older Debian "
-		               "packages (a downgrade) is not a Debian operation",
-		               u->id);
+		return err_set(
+		        e, SL_ECONFLICT,
+		        "update %s cannot be approved for removal: its "
+		        "handler is deb, and going back to older Debian "
+		        "packages (a downgrade) is not a Debian operation",
+		        u->id);
 	if (u->install.uninstall_arguments == NULL)
-		return err_set(e, SL_ECONFLICT,
-		               "update %s cannot be approved for removal: its "
-		               "latest revision (%lld) has no uninstall_arguments",
-		               u->id, (long long)u->revision);
+		return err_set(
+		        e, SL_ECONFLICT,
+		        "update %s cannot be approved for removal: its "
+		        "latest revision (%lld) has no uninstall_arguments",
+		        u->id, (long long)u->revision);
 	return SL_OK;
 }
 

@@ -76,11 +76,11 @@ static json_t *
 rule_at(json_t *doc, size_t i)
 {
 	return json_array_get(
-	        json_object_get(json_object_get(json_object_get(doc,
-	                                                        "applicabil"
-	                                                        "ity"),
-	                                        "is_installable"),
-	                        "or"),
+	        json_object_get(
+	                json_object_get(json_object_get(doc, "applicabil"
+	                                                     "ity"),
+	                                "is_installable"),
+	                "or"),
 	        i);
 }
 
@@ -97,17 +97,18 @@ with_rule(const char *pred)
 	json_t *doc = load(deb_doc);
 
 	json_array_append_new(
-	        json_object_get(json_object_get(json_object_get(doc,
-	                                                        "applicabil"
-	                                                        "ity"),
-	                                        "is_installable"),
-	                        "or"),
+	        json_object_get(
+	                json_object_get(json_object_get(doc, "applicabil"
+	                                                     "ity"),
+	                                "is_installable"),
+	                "or"),
 	        load(pred));
 	return doc;
 }
 
 #define RULE_ERR(pred, code, msg)                                              \
-	check_doc(with_rule(pred), code, "applicability.is_installable.or[2]: " msg)
+	check_doc(with_rule(pred), code,                                       \
+	          "applicability.is_installable.or[2]: " msg)
 
 static void
 test_valid(void **state)
@@ -140,7 +141,8 @@ test_predicates(void **state)
 	         "rpm_installed: missing package");
 	RULE_ERR("{\"type\":\"deb_installed\",\"package\":\"a\",\"op\":\"<<\","
 	         "\"version\":\"1\"}",
-	         SL_EINVAL, "deb_installed: op '<<' is not one of < <= = >= > !=");
+	         SL_EINVAL,
+	         "deb_installed: op '<<' is not one of < <= = >= > !=");
 	RULE_ERR("{\"type\":\"deb_installed\",\"package\":\"a\",\"op\":\"=\","
 	         "\"version\":\"1 2\"}",
 	         SL_EINVAL,
@@ -154,7 +156,8 @@ test_predicates(void **state)
 	         "file_exists: path must be absolute without '..'");
 	RULE_ERR("{\"type\":\"file_contains\",\"path\":\"/etc/../a\","
 	         "\"text\":\"x\"}",
-	         SL_EINVAL, "file_contains: path must be absolute without '..'");
+	         SL_EINVAL,
+	         "file_contains: path must be absolute without '..'");
 	RULE_ERR("{\"type\":\"file_sha256\",\"path\":\"/etc/a\"}", SL_EINVAL,
 	         "file_sha256: missing sha256");
 	RULE_ERR("{\"type\":\"update_installed\",\"id\":\"KB42\"}", SL_EINVAL,
@@ -167,10 +170,13 @@ test_predicates(void **state)
 	RULE_ERR("{\"type\":\"deb_instaled\",\"package\":\"a\"}",
 	         SL_EUNSUPPORTED, "unknown predicate 'deb_instaled'");
 	/* the path goes down through and / not */
-	RULE_ERR("{\"and\":[{\"type\":\"true\"},{\"not\":{\"type\":"
-	         "\"kernel\"}}]}",
-	         SL_EINVAL, "and[1].not: kernel: missing op");
+	check_doc(with_rule("{\"and\":[{\"type\":\"true\"},{\"not\":"
+	                    "{\"type\":\"kernel\"}}]}"),
+	          SL_EINVAL,
+	          "applicability.is_installable.or[2].and[1].not: kernel: "
+	          "missing op");
 	check_doc(load("{\"id\":\"3f6c1e0a-9b2d-4c7e-8a15-2d9e4b7c6a01\","
+	               "\"revision\":1,"
 	               "\"title\":\"t\",\"classification\":\"tool\","
 	               "\"product\":\"p\",\"release_date\":\"2026-11-01\","
 	               "\"applicability\":{\"is_installed\":{\"type\":"
@@ -195,11 +201,11 @@ test_deb_handler(void **state)
 	          "files[1].deb: required by the deb handler "
 	          "('acme-tool_1.1_amd64.deb' has no deb object)");
 	doc = load(deb_doc);
-	json_object_set_new(json_object_get(json_array_get(json_object_get(
-	                                                           doc, "files"),
-	                                                   0),
-	                                    "deb"),
-	                    "version", json_string("1.1 beta"));
+	json_object_set_new(
+	        json_object_get(
+	                json_array_get(json_object_get(doc, "files"), 0),
+	                "deb"),
+	        "version", json_string("1.1 beta"));
 	check_doc(doc, SL_EINVAL,
 	          "files[0].deb.version: version string has embedded spaces");
 	doc = load(deb_doc);
@@ -265,8 +271,7 @@ test_other_handlers(void **state)
 	check_doc(doc, SL_EINVAL,
 	          "install.arguments[0]: 'setup.sh' is not one of the files");
 	doc = load(deb_doc);
-	json_object_set_new(install_of(doc), "handler",
-	                    json_string("command"));
+	json_object_set_new(install_of(doc), "handler", json_string("command"));
 	check_doc(doc, SL_EINVAL,
 	          "install.arguments[0]: required: the command handler runs "
 	          "the file it names");

@@ -376,6 +376,15 @@ catalog_add(const char *dir, const char *definition, char *const *files,
             size_t n_files, int expiry_days, struct update **added,
             struct err *e)
 {
+	return catalog_add_flags(dir, definition, files, n_files, expiry_days,
+	                         0, added, e);
+}
+
+int
+catalog_add_flags(const char *dir, const char *definition, char *const *files,
+                  size_t n_files, int expiry_days, unsigned flags,
+                  struct update **added, struct err *e)
+{
 	json_t *def = NULL, *idoc = NULL, *entry = NULL, *ups, *x;
 	struct update *u = NULL;
 	struct catalog_dir d;
@@ -407,7 +416,8 @@ catalog_add(const char *dir, const char *definition, char *const *files,
 		goto out;
 	}
 	/* The origin's stricter gate: nothing broken is published. */
-	if ((rc = update_check(u, NULL, NULL, &n_problems, e)) != SL_OK) {
+	if (!(flags & CATALOG_ADD_UNCHECKED) &&
+	    (rc = update_check(u, NULL, NULL, &n_problems, e)) != SL_OK) {
 		if (n_problems > 1) {
 			char first[ERR_MSG_MAX];
 			snprintf(first, sizeof(first), "%s", e->msg);

@@ -172,6 +172,8 @@ run_one(struct agent *a, struct det_update *x, bool uninstall,
 	job.work_dir = a->work;
 	job.default_timeout_s = (int)a->cfg->install_timeout;
 	job.kill_grace_s = a->kill_grace_s;
+	job.deb_apt = a->cfg->deb_dependencies != NULL &&
+	              strcmp(a->cfg->deb_dependencies, "apt") == 0;
 	if ((rc = agentstate_journal_begin(a->st, x->id, x->revision, kind,
 	                                   e)) != SL_OK)
 		goto out;

@@ -253,7 +253,7 @@ install_run(struct install_outcome *out, const struct install_job *job,
 	struct proc_result pr;
 	struct proc_spec sp;
 	char dir[4096], env_root[4200], env_id[64], env_rev[64];
-	char *env[5];
+	char *env[6];
 	struct err ie;
 	int rc, timeout;
 	bool made = false;
@@ -286,8 +286,12 @@ install_run(struct install_outcome *out, const struct install_job *job,
 	env[1] = env_id;
 	env[2] = env_rev;
 	/* The deb handler reads dpkg's messages: have them untranslated. */
-	env[3] = strcmp(u->install.handler, "deb") == 0 ? "LC_ALL=C" : NULL;
-	env[4] = NULL;
+	env[3] = env[4] = NULL;
+	if (strcmp(u->install.handler, "deb") == 0) {
+		env[3] = "LC_ALL=C";
+		env[4] = "DEBIAN_FRONTEND=noninteractive";
+	}
+	env[5] = NULL;
 	timeout = u->install.timeout_seconds > 0 ? u->install.timeout_seconds
 	                                         : job->default_timeout_s;
 	memset(&sp, 0, sizeof(sp));

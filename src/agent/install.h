@@ -17,6 +17,10 @@
  *            not a Debian operation). dpkg runs with LC_ALL=C and, when it
  *            fails, the outcome's detail is made of dpkg's own messages
  *            (see install_deb_explain()). Same --root handling as dpkg.
+ *            With deb_apt, the same files go to apt-get install -y
+ *            --no-install-recommends /dir/a.deb ... instead, which also
+ *            installs missing dependencies from the machine's archives
+ *            (with a root: apt's Dir and dpkg's options point into it).
  *
  * The update's files are copied (and their SHA-256 checked once more) into
  * a fresh directory under work_dir, which is the installer's working
@@ -54,6 +58,9 @@ struct install_job {
 	const char *work_dir;     /* the temporary directory goes here */
 	int default_timeout_s;    /* when the metadata sets none */
 	int kill_grace_s;         /* 0 = default */
+	bool deb_apt; /* deb handler: apt-get installs the chosen files and
+	               * fetches missing dependencies (agent option
+	               * deb_dependencies = apt) */
 };
 
 struct install_outcome {

@@ -59,6 +59,48 @@ load_status(struct dpkgdb **db, const char *root, struct err *e)
 	return rc;
 }
 
+/* apt-get with, for a root other than "/", apt's directories and dpkg's
+ * options pointing into it (its own sources.list, lists and cache). */
+static int
+apt_base(struct argv_b *a, const char *root, struct err *e)
+{
+	static const char *const dirs[][2] = {
+	        {"-oDir=", ""},
+	        {"-oDir::State::status=", "/var/lib/dpkg/status"},
+	        {"-oDir::Etc::sourceparts=", "/etc/apt/sources.list.d"},
+	        {"-oDir::Etc::parts=", "/etc/apt/apt.conf.d"},
+	        {"-oDir::Etc::preferencesparts=", "/etc/apt/preferences.d"},
+	        {"-oDPkg::Options::=--root=", ""},
+	        {"-oDPkg::Options::=--admindir=", "/var/lib/dpkg"},
+	        {"-oDPkg::Options::=--instdir=", ""},
+	};
+	static const char *const fixed[] = {
+	        "-oDPkg::Options::=--force-not-root",
+	        "-oDPkg::Options::=--force-bad-path",
+	        "-oDPkg::Options::=--log=/dev/null",
+	        "-oDir::Log::Terminal=/dev/null",
+	        "-oDir::Log::History=/dev/null",
+	        "-oDir::Log::Planner=/dev/null",
+	        "-oAPT::Sandbox::User=root",
+	        "-oDebug::NoLocking=1",
+	};
+	int rc;
+
+	if ((rc = install_argv_push(a, "apt-get", e)) != SL_OK ||
+	    (rc = install_argv_push(a, "-oDpkg::Use-Pty=0", e)) != SL_OK)
+		return rc;
+	if (root == NULL || strcmp(root, "/") == 0 || root[0] == '\0')
+		return SL_OK;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if ((rc = install_argv_push_cat(a, e, dirs[i][0], root,
+		                                dirs[i][1])) != SL_OK)
+			return rc;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if ((rc = install_argv_push(a, fixed[i], e)) != SL_OK)
+			return rc;
+	return SL_OK;
+}
+
 int
 install_deb_argv(struct argv_b *a, const struct install_job *job,
                  const char *dir, struct err *e)
@@ -80,8 +122,15 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 		               "deb: the handler takes no arguments");
 	if ((rc = load_status(&db, job->root, e)) != SL_OK)
 		return err_prefix(e, "deb: dpkg status");
-	if ((rc = install_dpkg_base(a, job->root, e)) != SL_OK ||
-	    (rc = install_argv_push(a, "-i", e)) != SL_OK)
+	if ((rc = job->deb_apt ? apt_base(a, job->root, e)
+	                       : install_dpkg_base(a, job->root, e)) != SL_OK ||
+	    (rc = install_argv_push(a, job->deb_apt ? "install" : "-i", e)) !=
+	            SL_OK)
+		goto out;
+	if (job->deb_apt &&
+	    ((rc = install_argv_push(a, "-y", e)) != SL_OK ||
+	     (rc = install_argv_push(a, "--no-install-recommends", e)) !=
+	             SL_OK))
 		goto out;
 	for (size_t i = 0; i < u->n_files; i++) {
 		const struct update_deb *d = u->files[i].deb;
@@ -247,11 +296,60 @@ reason(struct explain *x, const char *line)
 	x->has_reason = true;
 }
 
+/* apt-get's "The following packages have unmet dependencies:" lines:
+ * " acme-tool : Depends: libbar but it is not installable" and their
+ * continuations "             Depends: ..." (pkg remembers the package);
+ * "E: ..." errors. True when the line was one of them. */
+static bool
+apt_line(struct explain *x, const char *line, char *pkg, size_t n)
+{
+	static const char *const rel[][2] = {
+	        {"Depends: ", "depends on "},
+	        {"PreDepends: ", "pre-depends on "},
+	        {"Conflicts: ", "conflicts with "},
+	        {"Breaks: ", "breaks "},
+	};
+	const char *sep = strstr(line, " : "), *p = line;
+	char what[768];
+
+	if (starts(line, "E: ")) {
+		/* apt's conclusion adds nothing to the reasons already named */
+		if (!(x->out[0] != '\0' &&
+		      (strcmp(line + 3, "Unable to correct problems, you have "
+		                        "held broken packages.") == 0 ||
+		       starts(line + 3, "Sub-process "))))
+			clause(x, "apt", line + 3);
+		x->open = false;
+		return true;
+	}
+	if (line[0] != ' ')
+		return false;
+	if (sep != NULL && line[1] != ' ') {
+		snprintf(pkg, n, "%.*s", (int)(sep - line - 1), line + 1);
+		p = sep + 3;
+	} else {
+		while (*p == ' ')
+			p++;
+		if (pkg[0] == '\0')
+			return false;
+	}
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if (!starts(p, rel[i][0]))
+			continue;
+		snprintf(what, sizeof(what), "%s%s", rel[i][1],
+		         p + strlen(rel[i][0]));
+		clause(x, pkg, what);
+		x->open = false;
+		return true;
+	}
+	return false;
+}
+
 void
 install_deb_explain(char *out, size_t n, const char *output, int exit_code)
 {
 	struct explain x;
-	char line[1024], name[512], pending[512];
+	char line[1024], name[512], pending[512], apt_pkg[256] = "";
 	const char *p = output ? output : "";
 	enum { NONE, BLOCK, ERROR_MSG } mode = NONE;
 
@@ -315,6 +413,10 @@ install_deb_explain(char *out, size_t n, const char *output, int exit_code)
 		if (starts(line, "dpkg-deb: error: ")) {
 			clause(&x, "dpkg-deb", line + 17);
 			x.open = false;
+			mode = NONE;
+			continue;
+		}
+		if (apt_line(&x, line, apt_pkg, sizeof(apt_pkg))) {
 			mode = NONE;
 			continue;
 		}

@@ -731,6 +731,79 @@ test_deb_nothing_to_install(void **state)
 	install_outcome_clear(&oc);
 }
 
+/* An apt archive of dir/REPO's .debs (a flat file: repository with a
+ * Packages file written here) that the test tree's apt knows, and its
+ * lists fetched, as the agent's apt-get will see them. */
+static void
+make_apt_archive(const char *dir)
+{
+	sh("set -e; r=\"$1/root\"; repo=\"$1/repo\"; cd \"$repo\"; "
+	   ": >Packages; for f in *.deb; do dpkg-deb -f \"$f\" Package "
+	   "Version Architecture Maintainer Description >>Packages; printf "
+	   "'Filename: ./%s\\nSize: %s\\nSHA256: %s\\n\\n' \"$f\" "
+	   "\"$(stat -c %s \"$f\")\" \"$(sha256sum \"$f\" | cut -d' ' -f1)\" "
+	   ">>Packages; done; mkdir -p \"$r/etc/apt/sources.list.d\" "
+	   "\"$r/etc/apt/apt.conf.d\" \"$r/etc/apt/preferences.d\" "
+	   "\"$r/var/lib/apt/lists/partial\" "
+	   "\"$r/var/cache/apt/archives/partial\"; echo \"deb [trusted=yes] "
+	   "file:$repo ./\" >\"$r/etc/apt/sources.list\"; apt-get "
+	   "-oDir=\"$r\" -oDir::State::status=\"$r/var/lib/dpkg/status\" "
+	   "-oDir::Etc::sourceparts=\"$r/etc/apt/sources.list.d\" "
+	   "-oDir::Etc::parts=\"$r/etc/apt/apt.conf.d\" "
+	   "-oDir::Etc::preferencesparts=\"$r/etc/apt/preferences.d\" "
+	   "-oAPT::Sandbox::User=root -oDebug::NoLocking=1 update >/dev/null",
+	   (const char *[]){dir, NULL});
+}
+
+static void
+test_deb_apt_fetches_dependencies(void **state)
+{
+	const char *dir = *state, *arch = native_arch();
+	struct deb_fixture fx;
+	struct install_outcome oc;
+	struct install_job job;
+	char tool10[128], repo[PATH_MAX], key[128];
+	struct err e;
+
+	build_deb(dir, "acme-tool", "1.0", arch, NULL);
+	build_deb(dir, "acme-tool", "1.2", arch, "libfoo (>= 2)");
+	build_deb(dir, "acme-tool", "1.3", arch, "libbar");
+	snprintf(repo, sizeof(repo), "%s/repo", dir);
+	assert_int_equal(mkdir(repo, 0755), 0);
+	build_deb(repo, "libfoo", "2.0", arch, NULL);
+	snprintf(tool10, sizeof(tool10), "acme-tool_1.0_%s.deb", arch);
+	make_root(dir, NULL, (const char *[]){tool10, NULL});
+	make_apt_archive(dir);
+
+	/* libfoo comes from the archive, in the same apt-get run */
+	deb_update(&fx, dir,
+	           (const char *const[][3]){{"acme-tool", "1.2", arch},
+	                                    {NULL, NULL, NULL}});
+	deb_job(&job, &fx, dir);
+	job.deb_apt = true;
+	assert_int_equal(install_run(&oc, &job, &e), SL_OK);
+	if (oc.result != INSTALL_SUCCESS)
+		print_error("%s: %s\n", oc.detail, oc.output);
+	assert_int_equal(oc.result, INSTALL_SUCCESS);
+	install_outcome_clear(&oc);
+	snprintf(key, sizeof(key), "acme-tool:%s", arch);
+	assert_installed(dir, key, "1.2");
+	snprintf(key, sizeof(key), "libfoo:%s", arch);
+	assert_installed(dir, key, "2.0");
+
+	/* what the archive does not have is named */
+	deb_update(&fx, dir,
+	           (const char *const[][3]){{"acme-tool", "1.3", arch},
+	                                    {NULL, NULL, NULL}});
+	deb_job(&job, &fx, dir);
+	job.deb_apt = true;
+	assert_int_equal(install_run(&oc, &job, &e), SL_OK);
+	assert_int_equal(oc.result, INSTALL_FAILURE);
+	assert_string_equal(oc.detail, "acme-tool: depends on libbar but it "
+	                               "is not installable");
+	install_outcome_clear(&oc);
+}
+
 static void
 test_deb_explain(void **state)
 {
@@ -808,6 +881,8 @@ main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deb_nothing_to_install,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_deb_apt_fetches_dependencies, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,17 +30,21 @@ deb_key(char *out, size_t n, const struct update_deb *d)
 	return w >= 0 && (size_t)w < n ? SL_OK : SL_ETOOBIG;
 }
 
-/* Append to a bounded message ("; "-separated). */
+/* Say why key was not chosen ("; "-separated, bounded): not installed,
+ * or the version it has (have != NULL). */
 static void
-note(char *msg, size_t n, const char *fmt, const char *a, const char *b)
+note(char *msg, size_t n, const char *key, const char *have)
 {
 	size_t used = strlen(msg);
 
 	if (used + 1 >= n)
 		return;
-	snprintf(msg + used, n - used, "%s", used ? "; " : "");
-	used = strlen(msg);
-	snprintf(msg + used, n - used, fmt, a, b);
+	if (have == NULL)
+		snprintf(msg + used, n - used, "%s%s not installed",
+		         used ? "; " : "", key);
+	else
+		snprintf(msg + used, n - used, "%s%s %s installed",
+		         used ? "; " : "", key, have);
 }
 
 static int
@@ -146,11 +150,11 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 		}
 		have = dpkgdb_version(db, key);
 		if (have == NULL) {
-			note(why, sizeof(why), "%s%s not installed", key, "");
+			note(why, sizeof(why), key, NULL);
 			continue;
 		}
 		if (debver_cmp(have, d->version) >= 0) {
-			note(why, sizeof(why), "%s %s installed", key, have);
+			note(why, sizeof(why), key, have);
 			continue;
 		}
 		if ((rc = install_argv_push_cat(a, e, dir, "/",

@@ -80,6 +80,15 @@ int install_run(struct install_outcome *out, const struct install_job *job,
 
 void install_outcome_clear(struct install_outcome *o);
 
+/* The deb handler's choice among u's files: chosen[i] (u->n_files
+ * entries) is set for a file whose `deb` package is installed under root
+ * in an older version; *n_chosen counts them. why (why_n bytes, may be 0)
+ * receives the reasons for the others ("acme-lib:amd64 not installed;
+ * acme-tool:amd64 1.1 installed"). The agent also uses it to download only
+ * what will be installed. Errors: the dpkg status cannot be read. */
+int install_deb_select(bool *chosen, size_t *n_chosen, char *why, size_t why_n,
+                       const struct update *u, const char *root, struct err *e);
+
 /* Sum up the output of a failed dpkg run (LC_ALL=C) in out: one clause per
  * problem, joined with "; ", e.g. "acme-tool: depends on libfoo (>= 2):
  * libfoo is not installed", "acme-tool: conflicts with foo: foo (version

@@ -35,7 +35,7 @@ deb_key(char *out, size_t n, const struct update_deb *d)
 static void
 note(char *msg, size_t n, const char *key, const char *have)
 {
-	size_t used = strlen(msg);
+	size_t used = n > 0 ? strlen(msg) : 0;
 
 	if (used + 1 >= n)
 		return;
@@ -106,16 +106,54 @@ apt_base(struct argv_b *a, const char *root, struct err *e)
 }
 
 int
+install_deb_select(bool *chosen, size_t *n_chosen, char *why, size_t why_n,
+                   const struct update *u, const char *root, struct err *e)
+{
+	struct dpkgdb *db = NULL;
+	char key[512];
+	int rc;
+
+	*n_chosen = 0;
+	if (why_n > 0)
+		why[0] = '\0';
+	if ((rc = load_status(&db, root, e)) != SL_OK)
+		return err_prefix(e, "deb: dpkg status");
+	for (size_t i = 0; i < u->n_files; i++) {
+		const struct update_deb *d = u->files[i].deb;
+		const char *have;
+
+		chosen[i] = false;
+		if (d == NULL)
+			continue; /* not a Debian binary package */
+		if (deb_key(key, sizeof(key), d) != SL_OK) {
+			rc = err_set(e, SL_EINVAL,
+			             "deb: %s: package name too long",
+			             u->files[i].name);
+			goto out;
+		}
+		have = dpkgdb_version(db, key);
+		if (have == NULL || debver_cmp(have, d->version) >= 0) {
+			note(why, why_n, key, have);
+			continue;
+		}
+		chosen[i] = true;
+		(*n_chosen)++;
+	}
+out:
+	dpkgdb_free(db);
+	return rc;
+}
+
+int
 install_deb_argv(struct argv_b *a, const struct install_job *job,
                  const char *dir, struct err *e)
 {
 	const struct update *u = job->u;
-	struct dpkgdb *db = NULL;
-	char key[512], why[ERR_MSG_MAX - 64];
-	size_t chosen = 0;
+	char why[ERR_MSG_MAX - 128];
+	bool *chosen = NULL;
+	size_t n_chosen = 0;
 	int rc;
 
-	why[0] = '\0';
 	if (job->uninstall)
 		return err_set(
 		        e, SL_EUNSUPPORTED,
@@ -124,8 +162,19 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 	if (u->install.arguments != NULL && u->install.arguments[0] != NULL)
 		return err_set(e, SL_EINVAL,
 		               "deb: the handler takes no arguments");
-	if ((rc = load_status(&db, job->root, e)) != SL_OK)
-		return err_prefix(e, "deb: dpkg status");
+	if ((chosen = calloc(u->n_files + 1, sizeof(*chosen))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = install_deb_select(chosen, &n_chosen, why, sizeof(why), u,
+	                             job->root, e)) != SL_OK)
+		goto out;
+	if (n_chosen == 0) {
+		rc = err_set(
+		        e, SL_ENOTFOUND,
+		        "deb: nothing to install: no package of the update "
+		        "is installed in an older version (%s)",
+		        why[0] ? why : "the update has no Debian package");
+		goto out;
+	}
 	if ((rc = job->deb_apt ? apt_base(a, job->root, e)
 	                       : install_dpkg_base(a, job->root, e)) != SL_OK ||
 	    (rc = install_argv_push(a, job->deb_apt ? "install" : "-i", e)) !=
@@ -136,40 +185,13 @@ install_deb_argv(struct argv_b *a, const struct install_job *job,
 	     (rc = install_argv_push(a, "--no-install-recommends", e)) !=
 	             SL_OK))
 		goto out;
-	for (size_t i = 0; i < u->n_files; i++) {
-		const struct update_deb *d = u->files[i].deb;
-		const char *have;
-
-		if (d == NULL)
-			continue; /* not a Debian binary package */
-		if (deb_key(key, sizeof(key), d) != SL_OK) {
-			rc = err_set(e, SL_EINVAL,
-			             "deb: %s: package name too long",
-			             u->files[i].name);
-			goto out;
-		}
-		have = dpkgdb_version(db, key);
-		if (have == NULL) {
-			note(why, sizeof(why), key, NULL);
-			continue;
-		}
-		if (debver_cmp(have, d->version) >= 0) {
-			note(why, sizeof(why), key, have);
-			continue;
-		}
-		if ((rc = install_argv_push_cat(a, e, dir, "/",
+	for (size_t i = 0; i < u->n_files; i++)
+		if (chosen[i] &&
+		    (rc = install_argv_push_cat(a, e, dir, "/",
 		                                u->files[i].name)) != SL_OK)
 			goto out;
-		chosen++;
-	}
-	if (chosen == 0)
-		rc = err_set(
-		        e, SL_ENOTFOUND,
-		        "deb: nothing to install: no package of the update "
-		        "is installed in an older version (%s)",
-		        why[0] ? why : "the update has no Debian package");
 out:
-	dpkgdb_free(db);
+	free(chosen);
 	return rc;
 }
 

@@ -134,6 +134,7 @@ use_agent() { # N
 use_agent 1
 make_root "$ROOT" "$DEBS/acme-lib_1.0_all.deb" "$DEBS/acme-tool_1.0_${ARCH}.deb"
 agent install || agent_fail "install (both)"
+[ "$(grep -c "downloading .* for $U" "$AGENT_LOG")" = 2 ] || agent_fail "downloads"
 [ "$(installed_version "$ROOT" acme-lib)" = "1.1 ii " ] || agent_fail "acme-lib: $(installed_version "$ROOT" acme-lib)"
 [ "$(installed_version "$ROOT" "acme-tool:$ARCH")" = "1.1 ii " ] ||
 	agent_fail "acme-tool: $(installed_version "$ROOT" "acme-tool:$ARCH")"
@@ -158,6 +159,8 @@ agent install || agent_fail "install (tool only)"
 [ "$(state_of $U)" = installed ] || agent_fail "state: $(state_of $U) $(detail_of $U)"
 grep -q "acme-lib" <<<"$(jq -r '.[0].output' <<<"$(events_of $U install)")" &&
 	agent_fail "dpkg saw acme-lib: $(events_of $U install)"
+# Only the binary to be installed was downloaded.
+[ "$(grep -c "downloading .* for $U" "$AGENT_LOG")" = 1 ] || agent_fail "downloads"
 ID2=$(computer_id)
 
 # --- 3: neither -> not applicable ----------------------------------------------

@@ -245,9 +245,13 @@ clause(struct explain *x, const char *who, const char *what)
 static void
 mark(struct explain *x, const char *name)
 {
-	if (x->n_seen < sizeof(x->seen) / sizeof(x->seen[0]))
-		snprintf(x->seen[x->n_seen++], sizeof(x->seen[0]), "%s",
-		         base(name));
+	const char *b = base(name);
+	size_t len = strnlen(b, sizeof(x->seen[0]) - 1);
+
+	if (x->n_seen >= sizeof(x->seen) / sizeof(x->seen[0]))
+		return;
+	memcpy(x->seen[x->n_seen], b, len);
+	x->seen[x->n_seen++][len] = '\0';
 }
 
 static bool
@@ -286,7 +290,7 @@ static void
 relation(struct explain *x, const char *line)
 {
 	const char *sp = strchr(line + 1, ' ');
-	char who[256], what[512];
+	char who[1024], what[1024];
 	size_t wl, len;
 
 	if (sp == NULL)
@@ -304,7 +308,7 @@ relation(struct explain *x, const char *line)
 static void
 reason(struct explain *x, const char *line)
 {
-	char r[512];
+	char r[1024];
 	size_t len;
 
 	while (*line == ' ')
@@ -336,7 +340,7 @@ apt_line(struct explain *x, const char *line, char *pkg, size_t n)
 	        {"Breaks: ", "breaks "},
 	};
 	const char *sep = strstr(line, " : "), *p = line;
-	char what[768];
+	char what[1100];
 
 	if (starts(line, "E: ")) {
 		/* apt's conclusion adds nothing to the reasons already named */

@@ -11,7 +11,7 @@
 
 #include <ini.h>
 
-enum opt_type { OPT_STR, OPT_LIST, OPT_INT, OPT_TIME, OPT_URL };
+enum opt_type { OPT_STR, OPT_LIST, OPT_INT, OPT_TIME, OPT_URL, OPT_CHOICE };
 
 struct opt {
 	const char *name;
@@ -21,6 +21,9 @@ struct opt {
 	const char *dflt;
 	const char *help;
 };
+
+/* The values of the one OPT_CHOICE option so far (deb_dependencies). */
+static const char *const deb_dependencies[] = {"none", "apt", NULL};
 
 #define OFF(f) offsetof(struct agentcfg, f)
 
@@ -43,6 +46,9 @@ static const struct opt opts[] = {
          "download limit in bytes/s (0 = none)"},
         {"install_timeout", OPT_INT, OFF(install_timeout), 1, 7 * 86400, "3600",
          "default installer timeout in seconds"},
+        {"deb_dependencies", OPT_CHOICE, OFF(deb_dependencies), 0, 0, "none",
+         "deb handler: none (dpkg -i, missing dependencies fail) or apt "
+         "(apt-get installs the files and fetches missing dependencies)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -160,6 +166,17 @@ opt_set(struct agentcfg *c, const struct opt *o, const char *v, struct err *e)
 			return err_set(e, SL_EINVAL, "%s: must not be empty",
 			               o->name);
 		break;
+	case OPT_CHOICE: {
+		size_t i;
+		for (i = 0; deb_dependencies[i] != NULL; i++)
+			if (strcmp(v, deb_dependencies[i]) == 0)
+				break;
+		if (deb_dependencies[i] == NULL)
+			return err_set(e, SL_EINVAL,
+			               "%s: expected none or apt, got \"%s\"",
+			               o->name, v);
+		break;
+	}
 	}
 	if ((copy = strdup(v)) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
@@ -281,6 +298,7 @@ agentcfg_free(struct agentcfg *c)
 	free(c->state_dir);
 	free(c->root);
 	free(c->install_time);
+	free(c->deb_dependencies);
 	list_free(c->trusted_keys);
 	list_free(c->groups);
 	memset(c, 0, sizeof(*c));

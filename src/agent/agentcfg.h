@@ -24,6 +24,7 @@ struct agentcfg {
 	char *install_time;        /* "HH:MM", local time */
 	long long bandwidth_limit; /* bytes/s, 0 = unlimited */
 	long long install_timeout; /* seconds, default for every installer */
+	char *deb_dependencies;    /* deb handler: "none" or "apt" */
 	int install_hour, install_minute; /* parsed from install_time */
 	struct sign_keyring keyring;      /* loaded by agentcfg_load_keys */
 };

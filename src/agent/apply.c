@@ -39,8 +39,8 @@ queue_simple(struct agent *a, const struct det_update *x, const char *kind,
 /* Make every file of x present under downloads/<sha256>; paths[i] gets
  * its path (freed by the caller). */
 static int
-download_all(struct agent *a, const struct as_entry *en, char **paths,
-             struct err *e)
+download_all(struct agent *a, const struct as_entry *en, const bool *want,
+             char **paths, struct err *e)
 {
 	struct httpc_opts o = {0};
 	struct stat sb;
@@ -52,6 +52,8 @@ download_all(struct agent *a, const struct as_entry *en, char **paths,
 		const struct as_file *f = &en->files[i];
 		size_t n = strlen(a->downloads) + 1 + 64 + 1;
 
+		if (want != NULL && !want[i])
+			continue;
 		if ((paths[i] = malloc(n)) == NULL)
 			return err_set(e, SL_ENOMEM, "out of memory");
 		snprintf(paths[i], n, "%s/%s", a->downloads, f->sha256);
@@ -77,23 +79,55 @@ download_all(struct agent *a, const struct as_entry *en, char **paths,
 	return SL_OK;
 }
 
-/* The document's files in the order of u->files, matched by hash. */
+/* The document's files in the order of u->files, matched by hash (NULL
+ * for a file not downloaded). */
 static int
 map_paths(const struct as_entry *en, const struct update *u, char **by_entry,
           const char **out, struct err *e)
 {
 	for (size_t i = 0; i < u->n_files; i++) {
+		bool listed = false;
 		out[i] = NULL;
 		for (size_t k = 0; k < en->n_files; k++)
 			if (strcmp(en->files[k].sha256, u->files[i].sha256) ==
-			    0)
+			    0) {
 				out[i] = by_entry[k];
-		if (out[i] == NULL)
+				listed = true;
+			}
+		if (!listed)
 			return err_set(e, SL_ENOTFOUND,
 			               "the server lists no URL for file %s",
 			               u->files[i].name);
 	}
 	return SL_OK;
+}
+
+/* For the deb handler: which of the entry's files will be installed (the
+ * binaries the machine has in an older version), so only those are
+ * downloaded. NULL (download everything; the handler decides and reports)
+ * when that cannot be told. Free with free(). */
+static bool *
+deb_wanted(struct agent *a, const struct as_entry *en, const struct update *u)
+{
+	bool *chosen = calloc(u->n_files + 1, sizeof(bool));
+	bool *want = calloc(en->n_files + 1, sizeof(bool));
+	size_t n = 0;
+	struct err e;
+
+	if (chosen == NULL || want == NULL ||
+	    install_deb_select(chosen, &n, NULL, 0, u, a->cfg->root, &e) !=
+	            SL_OK) {
+		free(chosen);
+		free(want);
+		return NULL;
+	}
+	for (size_t i = 0; i < u->n_files; i++)
+		for (size_t k = 0; chosen[i] && k < en->n_files; k++)
+			if (strcmp(en->files[k].sha256, u->files[i].sha256) ==
+			    0)
+				want[k] = true;
+	free(chosen);
+	return want;
 }
 
 enum run_result { RUN_OK, RUN_FAILED, RUN_SKIPPED };
@@ -133,7 +167,7 @@ run_one(struct agent *a, struct det_update *x, bool uninstall,
 	struct install_job job;
 	struct as_event ev;
 	struct err de;
-	bool need_files;
+	bool need_files, *want = NULL;
 	int rc = SL_OK;
 
 	*res = RUN_FAILED;
@@ -158,7 +192,9 @@ run_one(struct agent *a, struct det_update *x, bool uninstall,
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (need_files && (download_all(a, en, paths, &de) != SL_OK ||
+	if (need_files && !uninstall && strcmp(u->install.handler, "deb") == 0)
+		want = deb_wanted(a, en, u);
+	if (need_files && (download_all(a, en, want, paths, &de) != SL_OK ||
 	                   map_paths(en, u, paths, upaths, &de) != SL_OK)) {
 		log_error("update %s: %s", x->id, de.msg);
 		queue_simple(a, x, "download", "failure", -1, de.msg);
@@ -172,6 +208,8 @@ run_one(struct agent *a, struct det_update *x, bool uninstall,
 	job.work_dir = a->work;
 	job.default_timeout_s = (int)a->cfg->install_timeout;
 	job.kill_grace_s = a->kill_grace_s;
+	job.deb_apt = a->cfg->deb_dependencies != NULL &&
+	              strcmp(a->cfg->deb_dependencies, "apt") == 0;
 	if ((rc = agentstate_journal_begin(a->st, x->id, x->revision, kind,
 	                                   e)) != SL_OK)
 		goto out;
@@ -209,6 +247,7 @@ out:
 		free(paths[i]);
 	free(paths);
 	free(upaths);
+	free(want);
 	update_free(u);
 	agentstate_entries_free(en, en ? 1 : 0);
 	return rc;

@@ -452,6 +452,14 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 	} else if (eval_text(sc, r->is_installable, &able, &re) != SL_OK) {
 		log_warn("update %s: is_installable: %s", x->id, re.msg);
 		set_state(x, "not-applicable", "is_installable: %s", re.msg);
+	} else if (!able && x->last_failed) {
+		/* The failed attempt itself may have made the rules miss (dpkg
+		 * leaves a package with missing dependencies unpacked, which
+		 * no longer counts as installed): keep the failure and its
+		 * reason in sight rather than calling it not applicable. It is
+		 * not tried again. */
+		set_state(x, "failed", "%s",
+		          oc->detail ? oc->detail : "failed");
 	} else if (!able) {
 		set_state(x, "not-applicable", NULL);
 	} else {

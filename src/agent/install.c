@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "fsx.h"
+#include "install_int.h"
 #include "proc.h"
 
-#define MAX_ARGS 256
+#define push     install_argv_push
+#define push_cat install_argv_push_cat
 
 const char *
 install_result_name(enum install_result r)
@@ -85,43 +87,36 @@ ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* argv under construction: strings are owned by the caller or the pool. */
-struct argv_b {
-	char *v[MAX_ARGS + 1];
-	size_t n;
-	char *owned[8];
-	size_t n_owned;
-};
-
-static int
-push(struct argv_b *a, const char *s, struct err *e)
+int
+install_argv_push(struct argv_b *a, const char *s, struct err *e)
 {
-	if (a->n >= MAX_ARGS)
+	if (a->n >= INSTALL_MAX_ARGS)
 		return err_set(e, SL_EINVAL, "more than %d arguments",
-		               MAX_ARGS);
+		               INSTALL_MAX_ARGS);
 	a->v[a->n++] = (char *)s;
 	a->v[a->n] = NULL;
 	return SL_OK;
 }
 
-/* Push x + y + z as one new string. */
-static int
-push_cat(struct argv_b *a, struct err *e, const char *x, const char *y,
-         const char *z)
+int
+install_argv_push_cat(struct argv_b *a, struct err *e, const char *x,
+                      const char *y, const char *z)
 {
 	size_t n = strlen(x) + strlen(y) + strlen(z);
 	char *s;
 
-	if (a->n_owned >= sizeof(a->owned) / sizeof(a->owned[0]) ||
-	    (s = malloc(n + 1)) == NULL)
+	if (a->n_owned >= sizeof(a->owned) / sizeof(a->owned[0]))
+		return err_set(e, SL_EINVAL, "more than %d arguments",
+		               INSTALL_MAX_ARGS);
+	if ((s = malloc(n + 1)) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	snprintf(s, n + 1, "%s%s%s", x, y, z);
 	a->owned[a->n_owned++] = s;
-	return push(a, s, e);
+	return install_argv_push(a, s, e);
 }
 
-static int
-dpkg_base(struct argv_b *a, const char *root, struct err *e)
+int
+install_dpkg_base(struct argv_b *a, const char *root, struct err *e)
 {
 	int rc;
 
@@ -153,11 +148,13 @@ build_argv(struct argv_b *a, const struct install_job *job, const char *dir,
 	size_t i = 0;
 	int rc;
 
+	if (strcmp(h, "deb") == 0)
+		return install_deb_argv(a, job, dir, e);
 	if (job->uninstall && args == NULL)
 		return err_set(e, SL_EUNSUPPORTED,
 		               "the update has no uninstall arguments");
 	if (strcmp(h, "dpkg") == 0) {
-		if ((rc = dpkg_base(a, job->root, e)) != SL_OK)
+		if ((rc = install_dpkg_base(a, job->root, e)) != SL_OK)
 			return rc;
 		if (job->uninstall) {
 			if (args[0] == NULL)
@@ -256,7 +253,7 @@ install_run(struct install_outcome *out, const struct install_job *job,
 	struct proc_result pr;
 	struct proc_spec sp;
 	char dir[4096], env_root[4200], env_id[64], env_rev[64];
-	char *env[4];
+	char *env[6];
 	struct err ie;
 	int rc, timeout;
 	bool made = false;
@@ -288,7 +285,13 @@ install_run(struct install_outcome *out, const struct install_job *job,
 	env[0] = env_root;
 	env[1] = env_id;
 	env[2] = env_rev;
-	env[3] = NULL;
+	/* The deb handler reads dpkg's messages: have them untranslated. */
+	env[3] = env[4] = NULL;
+	if (strcmp(u->install.handler, "deb") == 0) {
+		env[3] = "LC_ALL=C";
+		env[4] = "DEBIAN_FRONTEND=noninteractive";
+	}
+	env[5] = NULL;
 	timeout = u->install.timeout_seconds > 0 ? u->install.timeout_seconds
 	                                         : job->default_timeout_s;
 	memset(&sp, 0, sizeof(sp));
@@ -318,6 +321,10 @@ install_run(struct install_outcome *out, const struct install_job *job,
 		out->result = install_map_exit(&u->install, pr.exit_code);
 		snprintf(out->detail, sizeof(out->detail), "exit code %d",
 		         pr.exit_code);
+		if (out->result == INSTALL_FAILURE &&
+		    strcmp(u->install.handler, "deb") == 0)
+			install_deb_explain(out->detail, sizeof(out->detail),
+			                    out->output, pr.exit_code);
 	}
 	rc = SL_OK;
 out:

@@ -21,6 +21,10 @@
 	"  init DIR                           new catalog and signing key\n"   \
 	"  add DIR DEFINITION.json [FILE...]  add an update or a new "         \
 	"revision\n"                                                           \
+	"                                     (checked first: rules, "         \
+	"handler,\n"                                                           \
+	"                                     files; --unchecked skips "       \
+	"that)\n"                                                              \
 	"  expire DIR UPDATE-ID               withdraw an update\n"            \
 	"  sign DIR                           re-sign the index (new "         \
 	"version,\n"                                                           \
@@ -35,6 +39,8 @@
 	"  --expires-days N   validity of the signed index (add, expire, "     \
 	"sign;\n"                                                              \
 	"                     default 30)\n"                                   \
+	"  --unchecked        add: publish without the origin's checks (a\n"   \
+	"                     document for newer agents)\n"                    \
 	"  --key PUB          trust this public key (verify; default: the "    \
 	"catalog's\n"                                                          \
 	"                     own key when DIR holds private/signing.key)\n"   \
@@ -62,6 +68,7 @@ struct catalog_args {
 	long long min_version;
 	const char *keys[SIGN_MAX_KEYS];
 	int nkeys;
+	bool unchecked;
 };
 
 static int
@@ -81,6 +88,8 @@ parse_args(struct catalog_args *a, int argc, char **argv)
 				return cli_usage_error(&cmd_catalog,
 				                       "--min-version needs a "
 				                       "number >= 0");
+		} else if (strcmp(argv[i], "--unchecked") == 0) {
+			a->unchecked = true;
 		} else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
 			if (a->nkeys >= SIGN_MAX_KEYS)
 				return cli_usage_error(&cmd_catalog,
@@ -132,8 +141,10 @@ do_add(struct catalog_args *a)
 		return cli_usage_error(
 		        &cmd_catalog,
 		        "add takes DIR DEFINITION.json [FILE...]");
-	if (catalog_add(a->pos[1], a->pos[2], &a->pos[3], (size_t)(a->npos - 3),
-	                (int)a->expires_days, &u, &e) != SL_OK)
+	if (catalog_add_flags(a->pos[1], a->pos[2], &a->pos[3],
+	                      (size_t)(a->npos - 3), (int)a->expires_days,
+	                      a->unchecked ? CATALOG_ADD_UNCHECKED : 0, &u,
+	                      &e) != SL_OK)
 		return cli_fail("catalog add: %s", e.msg);
 	printf("added %s revision %lld: %s (%zu file%s)\n", u->id,
 	       (long long)u->revision, u->title, u->n_files,

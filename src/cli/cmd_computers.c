@@ -16,8 +16,9 @@
 	"       sluice computers move COMPUTER GROUP [--json]\n\n"             \
 	"COMPUTER is a computer id or a host name. list: id, host name, OS,\n" \
 	"group, the server it reports to (\"-\" = this one), last contact.\n"  \
-	"show (also `status`): the computer's state for each update, its\n"    \
-	"last contact and last report, and its recent install events.\n"       \
+	"show (also `status`): the computer's state for each update with\n"    \
+	"its detail (why it failed, what it waits for), its last contact\n"    \
+	"and last report, and its recent install events.\n"                    \
 	"move: assign the computer to GROUP (it gets that group's approvals\n" \
 	"at its next sync).\n"
 
@@ -83,8 +84,8 @@ move(struct cli_ctx *ctx, const char *name, const char *group)
 int
 computers_show(struct cli_ctx *ctx, const char *name)
 {
-	const char *uh[] = {"UPDATE",   "REV",   "STATE",
-	                    "REPORTED", "TITLE", NULL};
+	const char *uh[] = {"UPDATE", "REV",    "STATE", "REPORTED",
+	                    "TITLE",  "DETAIL", NULL};
 	const char *eh[] = {"TIME", "UPDATE", "KIND", "RESULT", "EXIT", NULL};
 	json_t *v = NULL, *c, *u, *ev;
 	char path[512], esc[256], id[64];
@@ -107,18 +108,14 @@ computers_show(struct cli_ctx *ctx, const char *name)
 	table_init(&t, uh);
 	json_array_foreach(json_object_get(v, "updates"), i, u)
 	{
-		char rev[24], title[600];
-		const char *detail = admin_str(u, "detail");
-		snprintf(title, sizeof(title), "%s%s%s%s",
-		         admin_str(u, "title"), strcmp(detail, "-") ? " (" : "",
-		         strcmp(detail, "-") ? detail : "",
-		         strcmp(detail, "-") ? ")" : "");
-		table_row(&t,
-		          (const char *const[]){
-		                  admin_str(u, "id"),
-		                  admin_int(rev, sizeof(rev), u, "revision"),
-		                  admin_str(u, "state"),
-		                  admin_str(u, "reported"), title});
+		char rev[24];
+		table_row(&t, (const char *const[]){admin_str(u, "id"),
+		                                    admin_int(rev, sizeof(rev),
+		                                              u, "revision"),
+		                                    admin_str(u, "state"),
+		                                    admin_str(u, "reported"),
+		                                    admin_str(u, "title"),
+		                                    admin_str(u, "detail")});
 	}
 	if (admin_csv()) {
 		table_print(&t, true, NULL);

@@ -76,10 +76,21 @@ void catalog_content_path(char *out, size_t n, const char *sha256);
 /* Tool operations on a local catalog directory DIR. */
 int catalog_init(const char *dir, struct err *e);
 /* Add an update (or a new revision) from a definition file plus files.
- * *added (may be NULL) receives the stored update (update_free()). */
+ * The completed document must pass update_check() (the origin's gate):
+ * otherwise nothing changes and e holds the first problem ("... (and N
+ * more problems)"). *added (may be NULL) receives the stored update
+ * (update_free()). */
 int catalog_add(const char *dir, const char *definition, char *const *files,
                 size_t n_files, int expiry_days, struct update **added,
                 struct err *e);
+
+/* catalog_add() with flags: CATALOG_ADD_UNCHECKED skips update_check()
+ * (a document written for newer agents, e.g. with a predicate this tool
+ * does not know; the codec's validation still applies). */
+#define CATALOG_ADD_UNCHECKED 0x1u
+int catalog_add_flags(const char *dir, const char *definition,
+                      char *const *files, size_t n_files, int expiry_days,
+                      unsigned flags, struct update **added, struct err *e);
 int catalog_expire(const char *dir, const char *id, int expiry_days,
                    struct err *e);
 /* Re-sign the index with a higher version and a fresh expiry. */

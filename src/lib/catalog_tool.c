@@ -19,6 +19,7 @@
 
 #include "fsx.h"
 #include "hash.h"
+#include "update_check.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -375,6 +376,15 @@ catalog_add(const char *dir, const char *definition, char *const *files,
             size_t n_files, int expiry_days, struct update **added,
             struct err *e)
 {
+	return catalog_add_flags(dir, definition, files, n_files, expiry_days,
+	                         0, added, e);
+}
+
+int
+catalog_add_flags(const char *dir, const char *definition, char *const *files,
+                  size_t n_files, int expiry_days, unsigned flags,
+                  struct update **added, struct err *e)
+{
 	json_t *def = NULL, *idoc = NULL, *entry = NULL, *ups, *x;
 	struct update *u = NULL;
 	struct catalog_dir d;
@@ -382,7 +392,7 @@ catalog_add(const char *dir, const char *definition, char *const *files,
 	json_error_t jerr;
 	int64_t version = 0;
 	int rc, lockfd = -1;
-	size_t i;
+	size_t i, n_problems = 0;
 
 	if ((rc = dir_paths(&d, dir, e)) || (rc = lock_dir(&d, &lockfd, e)) ||
 	    (rc = load_own_key(&k, &d, e)) ||
@@ -402,6 +412,18 @@ catalog_add(const char *dir, const char *definition, char *const *files,
 	}
 	if ((rc = complete_definition(def, idoc, &d, files, n_files, e)) ||
 	    (rc = update_from_json(&u, def, e))) {
+		err_prefix(e, "%s", definition);
+		goto out;
+	}
+	/* The origin's stricter gate: nothing broken is published. */
+	if (!(flags & CATALOG_ADD_UNCHECKED) &&
+	    (rc = update_check(u, NULL, NULL, &n_problems, e)) != SL_OK) {
+		if (n_problems > 1) {
+			char first[ERR_MSG_MAX];
+			snprintf(first, sizeof(first), "%s", e->msg);
+			err_set(e, rc, "%s (and %zu more problem%s)", first,
+			        n_problems - 1, n_problems > 2 ? "s" : "");
+		}
 		err_prefix(e, "%s", definition);
 		goto out;
 	}

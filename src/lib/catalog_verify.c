@@ -13,6 +13,7 @@
 
 #include "fsx.h"
 #include "hash.h"
+#include "update_check.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -70,12 +71,29 @@ verify_file(struct verify_run *v, const char *public_dir,
 		        u->id, (long long)u->revision, f->name, hex, f->sha256);
 }
 
+struct check_problem_arg {
+	struct verify_run *v;
+	const struct update *u;
+};
+
+/* A problem update_check() found in a published revision. */
+static void
+check_problem(void *arg, int code, const char *msg)
+{
+	struct check_problem_arg *cp = arg;
+
+	(void)code;
+	problem(cp->v, "update %s revision %lld: %s", cp->u->id,
+	        (long long)cp->u->revision, msg);
+}
+
 static void
 verify_entry(struct verify_run *v, const char *public_dir,
              const struct catalog_entry *en, const struct sign_keyring *kr)
 {
 	char path[PATH_MAX_LEN], *text = NULL;
 	struct update *u = NULL;
+	struct check_problem_arg cp = {v, NULL};
 	struct err e;
 	size_t len;
 
@@ -88,6 +106,8 @@ verify_entry(struct verify_run *v, const char *public_dir,
 		problem(v, "%s", e.msg);
 		goto out;
 	}
+	cp.u = u;
+	update_check(u, check_problem, &cp, NULL, &e);
 	for (size_t i = 0; i < u->n_files; i++)
 		verify_file(v, public_dir, u, &u->files[i]);
 	if (u->eula != NULL)

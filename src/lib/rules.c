@@ -22,7 +22,7 @@
 #include "osinfo.h"
 #include "rpmdb.h"
 #include "rpmver.h"
-#include "rules.h"
+#include "rules_int.h"
 
 #define CHUNK 65536
 
@@ -43,12 +43,6 @@ struct rules_ctx {
 
 	rules_update_lookup_fn update_installed;
 	void *update_arg;
-};
-
-struct pred {
-	const char *name;
-	int (*eval)(struct rules_ctx *c, const json_t *rule, const char *type,
-	            bool *out, struct err *e);
 };
 
 int
@@ -150,93 +144,6 @@ get_dpkg(struct rules_ctx *c, const struct dpkgdb **db, struct err *e)
 	return SL_OK;
 }
 
-/* --- parameters ------------------------------------------------------ */
-
-/* The string parameter key of rule; NULL in *out when absent and optional. */
-static int
-param(const json_t *rule, const char *type, const char *key, bool required,
-      const char **out, struct err *e)
-{
-	const json_t *v = json_object_get(rule, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return err_set(e, SL_EINVAL, "%s: missing %s", type,
-			               key);
-		return SL_OK;
-	}
-	if (!json_is_string(v))
-		return err_set(e, SL_EINVAL, "%s: %s must be a string", type,
-		               key);
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return err_set(e, SL_EINVAL, "%s: %s contains a NUL byte", type,
-		               key);
-	if (required && json_string_length(v) == 0)
-		return err_set(e, SL_EINVAL, "%s: %s must not be empty", type,
-		               key);
-	*out = json_string_value(v);
-	return SL_OK;
-}
-
-/* Check op (which must be valid) and version (non-empty) together. */
-static int
-op_version(const json_t *rule, const char *type, bool required, const char **op,
-           const char **version, struct err *e)
-{
-	bool dummy;
-	int rc;
-
-	if ((rc = param(rule, type, "op", required, op, e)) != SL_OK ||
-	    (rc = param(rule, type, "version", required, version, e)) != SL_OK)
-		return rc;
-	if ((*op == NULL) != (*version == NULL))
-		return err_set(e, SL_EINVAL,
-		               "%s: op and version must be given together",
-		               type);
-	if (*version != NULL && (*version)[0] == '\0')
-		return err_set(e, SL_EINVAL, "%s: version must not be empty",
-		               type);
-	if (*op != NULL && debver_op_holds(*op, 0, &dummy, e) != SL_OK)
-		return err_prefix(e, "%s", type);
-	return SL_OK;
-}
-
-/* Absolute, no ".." component, no empty path. */
-static bool
-path_ok(const char *p)
-{
-	const char *s;
-
-	if (p == NULL || p[0] != '/')
-		return false;
-	for (s = p; *s != '\0';) {
-		size_t n;
-
-		while (*s == '/')
-			s++;
-		n = strcspn(s, "/");
-		if (n == 2 && s[0] == '.' && s[1] == '.')
-			return false;
-		s += n;
-	}
-	return strlen(p) < PATH_MAX;
-}
-
-static int
-path_param(const json_t *rule, const char *type, const char **path,
-           struct err *e)
-{
-	int rc;
-
-	if ((rc = param(rule, type, "path", true, path, e)) != SL_OK)
-		return rc;
-	if (!path_ok(*path))
-		return err_set(e, SL_EINVAL,
-		               "%s: path must be absolute without '..'", type);
-	return SL_OK;
-}
-
 /* --- files under the root -------------------------------------------- */
 
 /* Open path (absolute, checked) under the root; a file descriptor or
@@ -316,7 +223,7 @@ p_file_exists(struct rules_ctx *c, const json_t *rule, const char *type,
 	const char *path;
 	int rc, fd;
 
-	if ((rc = path_param(rule, type, &path, e)) != SL_OK)
+	if ((rc = rules_path_param(rule, type, &path, e)) != SL_OK)
 		return rc;
 	fd = open_under_root(c, path, O_PATH);
 	if (fd < 0 && !absent(-fd))
@@ -340,8 +247,8 @@ p_file_sha256(struct rules_ctx *c, const json_t *rule, const char *type,
 	size_t i;
 	int rc, fd = -1;
 
-	if ((rc = path_param(rule, type, &path, e)) != SL_OK ||
-	    (rc = param(rule, type, "sha256", true, &sha, e)) != SL_OK)
+	if ((rc = rules_path_param(rule, type, &path, e)) != SL_OK ||
+	    (rc = rules_param(rule, type, "sha256", true, &sha, e)) != SL_OK)
 		return rc;
 	for (i = 0; i < HASH_HEX_LEN && sha[i] != '\0'; i++)
 		want[i] =
@@ -386,8 +293,8 @@ p_file_contains(struct rules_ctx *c, const json_t *rule, const char *type,
 	ssize_t n;
 	int rc, fd = -1;
 
-	if ((rc = path_param(rule, type, &path, e)) != SL_OK ||
-	    (rc = param(rule, type, "text", true, &text, e)) != SL_OK)
+	if ((rc = rules_path_param(rule, type, &path, e)) != SL_OK ||
+	    (rc = rules_param(rule, type, "text", true, &text, e)) != SL_OK)
 		return rc;
 	tlen = strlen(text);
 	if (tlen > RULES_MAX_TEXT)
@@ -445,7 +352,7 @@ p_os_id(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 	const char *id;
 	int rc;
 
-	if ((rc = param(rule, type, "id", true, &id, e)) != SL_OK)
+	if ((rc = rules_param(rule, type, "id", true, &id, e)) != SL_OK)
 		return rc;
 	if ((rc = get_os(c, &os, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -462,7 +369,8 @@ version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
 	const char *op, *version, *have;
 	int rc;
 
-	if ((rc = op_version(rule, type, true, &op, &version, e)) != SL_OK)
+	if ((rc = rules_op_version(rule, type, true, false, &op, &version,
+	                           e)) != SL_OK)
 		return rc;
 	if ((rc = get_os(c, &os, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -496,7 +404,7 @@ p_arch(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 	const char *arch;
 	int rc;
 
-	if ((rc = param(rule, type, "arch", true, &arch, e)) != SL_OK)
+	if ((rc = rules_param(rule, type, "arch", true, &arch, e)) != SL_OK)
 		return rc;
 	if ((rc = get_os(c, &os, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -514,8 +422,9 @@ p_deb_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	const char *pkg, *op, *version, *have;
 	int rc;
 
-	if ((rc = param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = op_version(rule, type, false, &op, &version, e)) != SL_OK)
+	if ((rc = rules_param(rule, type, "package", true, &pkg, e)) != SL_OK ||
+	    (rc = rules_op_version(rule, type, false, false, &op, &version,
+	                           e)) != SL_OK)
 		return rc;
 	if (version != NULL && debver_valid(version, e) != SL_OK)
 		return err_prefix(e, "%s: bad version '%.64s'", type, version);
@@ -559,8 +468,9 @@ p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	bool hit = false;
 	int rc;
 
-	if ((rc = param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = op_version(rule, type, false, &op, &version, e)) != SL_OK)
+	if ((rc = rules_param(rule, type, "package", true, &pkg, e)) != SL_OK ||
+	    (rc = rules_op_version(rule, type, false, false, &op, &version,
+	                           e)) != SL_OK)
 		return rc;
 	if ((rc = rpm_versions(c, pkg, &lines, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -593,7 +503,7 @@ p_update_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	const char *id;
 	int rc;
 
-	if ((rc = param(rule, type, "id", true, &id, e)) != SL_OK)
+	if ((rc = rules_param(rule, type, "id", true, &id, e)) != SL_OK)
 		return rc;
 	if (c->update_installed == NULL)
 		return err_set(e, SL_EUNSUPPORTED,
@@ -602,19 +512,20 @@ p_update_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	return SL_OK;
 }
 
-static const struct pred preds[] = {
-        {"true", p_const},
-        {"false", p_const},
-        {"os_id", p_os_id},
-        {"os_version", p_os_version},
-        {"arch", p_arch},
-        {"kernel", p_kernel},
-        {"file_exists", p_file_exists},
-        {"file_sha256", p_file_sha256},
-        {"file_contains", p_file_contains},
-        {"deb_installed", p_deb_installed},
-        {"rpm_installed", p_rpm_installed},
-        {"update_installed", p_update_installed},
+const struct pred rules_preds[] = {
+        {"true", rules_c_none, p_const},
+        {"false", rules_c_none, p_const},
+        {"os_id", rules_c_os_id, p_os_id},
+        {"os_version", rules_c_version_fact, p_os_version},
+        {"arch", rules_c_arch, p_arch},
+        {"kernel", rules_c_version_fact, p_kernel},
+        {"file_exists", rules_c_path, p_file_exists},
+        {"file_sha256", rules_c_file_sha256, p_file_sha256},
+        {"file_contains", rules_c_file_contains, p_file_contains},
+        {"deb_installed", rules_c_package, p_deb_installed},
+        {"rpm_installed", rules_c_package, p_rpm_installed},
+        {"update_installed", rules_c_update_installed, p_update_installed},
+        {NULL, NULL, NULL},
 };
 
 /* --- the tree ---------------------------------------------------------- */
@@ -684,10 +595,12 @@ eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
 	if (!json_is_string(type))
 		return err_set(e, SL_EINVAL, "rule type must be a string");
 	name = json_string_value(type);
-	for (i = 0; i < sizeof(preds) / sizeof(preds[0]); i++) {
-		if (strcmp(name, preds[i].name) != 0)
+	for (i = 0; rules_preds[i].name != NULL; i++) {
+		if (strcmp(name, rules_preds[i].name) != 0)
 			continue;
-		if ((rc = preds[i].eval(c, rule, name, &v, e)) != SL_OK)
+		if ((rc = rules_preds[i].check(rule, name, false, e)) !=
+		            SL_OK ||
+		    (rc = rules_preds[i].eval(c, rule, name, &v, e)) != SL_OK)
 			return rc;
 		*out = v;
 		return SL_OK;

@@ -78,4 +78,13 @@ void rules_ctx_set_update_lookup(struct rules_ctx *ctx,
 int rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out,
                struct err *e);
 
+/* The origin's gate: check rule's shape and every predicate's parameters
+ * without evaluating anything, more strictly than rules_eval() (op must be
+ * one of < <= = >= > !=; update_installed needs a lowercase UUID). path
+ * names the rule ("applicability.is_installable"); errors name the place
+ * inside it: "applicability.is_installable.or[2]: deb_installed: op
+ * without version". SL_EUNSUPPORTED for an unknown predicate, SL_EINVAL for
+ * anything else. The same table of predicates serves both. */
+int rules_check(const json_t *rule, const char *path, struct err *e);
+
 #endif

@@ -13,6 +13,9 @@
  *   - every update so approved that has license terms ("eula") needs them
  *     accepted: "accept_license": true records who accepted them and when
  *     (per revision); without it the request is refused (409).
+ * Approving an update for removal ("uninstall") is refused (409) when the
+ * latest revision cannot be removed: it has no uninstall_arguments, or its
+ * handler is deb (a downgrade is not a Debian operation).
  * action "not-approved" is an explicit setting (it overrides what the
  * group would inherit); action "inherit" removes the group's own setting.
  */
@@ -197,6 +200,27 @@ approvable(struct db *db, const char *id, struct err *e)
 	return SL_OK;
 }
 
+/* Refuse approving for removal what agents cannot remove: the latest
+ * revision decides. */
+static int
+removable(const struct update *u, struct err *e)
+{
+	if (strcmp(u->install.handler, "deb") == 0)
+		return err_set(
+		        e, SL_ECONFLICT,
+		        "update %s cannot be approved for removal: its "
+		        "handler is deb, and going back to older Debian "
+		        "packages (a downgrade) is not a Debian operation",
+		        u->id);
+	if (u->install.uninstall_arguments == NULL)
+		return err_set(
+		        e, SL_ECONFLICT,
+		        "update %s cannot be approved for removal: its "
+		        "latest revision (%lld) has no uninstall_arguments",
+		        u->id, (long long)u->revision);
+	return SL_OK;
+}
+
 static int
 approve_one(struct db *db, const struct req *r, const char *id, int64_t gid,
             const char *group, const char *action, bool has_dl, long long dl,
@@ -281,6 +305,8 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK) {
 		struct update *u0 = NULL;
 		rc = approvals_load_update(&u0, NULL, NULL, r->db, id, e);
+		if (rc == SL_OK && strcmp(action, "uninstall") == 0)
+			rc = removable(u0, e);
 		update_free(u0);
 	}
 	if (rc == SL_OK)

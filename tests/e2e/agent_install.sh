@@ -79,7 +79,12 @@ add $U_BAD "$TMP/files/$U_BAD/install.sh"
 script $U_UNK unk
 define $U_UNK "Unknown predicate" \
 	"$(appl unk '{"type":"windows_registry","key":"HKLM"}')" "$inst"
-add $U_UNK "$TMP/files/$U_UNK/install.sh"
+# A predicate newer than this origin tool: `catalog add` refuses it unless
+# told the document is meant for newer agents.
+"$SLUICE" catalog add "$CAT" "$TMP/def/$U_UNK.json" "$TMP/files/$U_UNK/install.sh" \
+	>/dev/null 2>&1 && fail "catalog add accepted an unknown predicate"
+"$SLUICE" catalog add --unchecked "$CAT" "$TMP/def/$U_UNK.json" \
+	"$TMP/files/$U_UNK/install.sh" >/dev/null || fail "catalog add --unchecked"
 
 # Needs a reboot: exit code 100 is listed in reboot_codes.
 script $U_RB rb 'trap "exit 100" EXIT'

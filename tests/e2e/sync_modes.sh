@@ -18,14 +18,15 @@ CAT=$TMP/cat
 U1=3f6c1e0a-9b2d-4c7e-8a15-2d9e4b7c6a01
 U2=8d2e4f60-1a3b-4c5d-9e7f-0a1b2c3d4e5f
 
-# def ID TITLE PRODUCT: a definition file (docs/metadata.md), path printed.
+# def ID TITLE PRODUCT FILE: a definition file (docs/metadata.md) whose
+# script is FILE, path printed.
 def() {
 	local f=$TMP/def-$1-$RANDOM.json
 	cat >"$f" <<EOF
 {"id":"$1","title":"$2","classification":"security","product":"$3",
  "release_date":"2026-11-01",
  "applicability":{"is_installed":{"type":"false"},"is_installable":{"type":"true"}},
- "install":{"handler":"script","arguments":[]},"files":[]}
+ "install":{"handler":"script","arguments":["$4"]},"files":[]}
 EOF
 	echo "$f"
 }
@@ -42,9 +43,9 @@ SHA1=$(sha256sum "$TMP/files/fix1.sh" | cut -d' ' -f1)
 SHA1B=$(sha256sum "$TMP/files/fix1b.sh" | cut -d' ' -f1)
 SHA2=$(sha256sum "$TMP/files/payload2.bin" | cut -d' ' -f1)
 
-"$SLUICE" catalog add "$CAT" "$(def $U1 'First fix' demo)" \
+"$SLUICE" catalog add "$CAT" "$(def $U1 'First fix' demo fix1.sh)" \
 	"$TMP/files/fix1.sh" >/dev/null || fail "catalog add U1"
-"$SLUICE" catalog add "$CAT" "$(def $U2 'Second fix' demo)" \
+"$SLUICE" catalog add "$CAT" "$(def $U2 'Second fix' demo payload2.bin)" \
 	"$TMP/files/payload2.bin" >/dev/null || fail "catalog add U2"
 
 # upstream_ini URL MODE: the INI lines for start_server.
@@ -140,9 +141,9 @@ expect_sync success 0 0 0
 
 echo "-- a tampered document is refused and nothing is imported"
 cp "$CAT/public/index.json" "$TMP/index-v3.json"
-"$SLUICE" catalog add "$CAT" "$(def $U1 'First fix v2' demo)" \
+"$SLUICE" catalog add "$CAT" "$(def $U1 'First fix v2' demo fix1b.sh)" \
 	"$TMP/files/fix1b.sh" >/dev/null || fail "catalog add U1 v2"
-"$SLUICE" catalog add "$CAT" "$(def $U2 'Second fix v2' demo)" \
+"$SLUICE" catalog add "$CAT" "$(def $U2 'Second fix v2' demo payload2.bin)" \
 	"$TMP/files/payload2.bin" >/dev/null || fail "catalog add U2 v2"
 DOC=$CAT/public/updates/$U2/2.json
 cp "$DOC" "$TMP/doc.json"

@@ -32,7 +32,7 @@ cat >"$TMP/def.json" <<EOF
 {"id":"$U3","title":"Big payload","classification":"feature","product":"demo",
  "release_date":"2026-11-01",
  "applicability":{"is_installed":{"type":"false"},"is_installable":{"type":"true"}},
- "install":{"handler":"script","arguments":[]},"files":[]}
+ "install":{"handler":"script","arguments":["big.bin"]},"files":[]}
 EOF
 "$SLUICE" catalog add "$CAT" "$TMP/def.json" "$TMP/files/big.bin" \
 	"$TMP/files/mid.bin" >/dev/null || fail "catalog add"

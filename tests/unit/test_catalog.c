@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,9 +363,12 @@ test_add_interrupted_at_each_step(void **state)
 	before = idx->version;
 	catalog_index_free(idx);
 	write_def("two.json", ID2, "Second fix");
-	write_text("new.sh", "echo new\n");
+	/* a new fix.sh, in a directory of its own */
+	snprintf(file, sizeof(file), "%s/new", tmp);
+	assert_int_equal(mkdir(file, 0755), 0);
+	write_text("new/fix.sh", "echo new\n");
 	snprintf(def, sizeof(def), "%s/two.json", tmp);
-	snprintf(file, sizeof(file), "%s/new.sh", tmp);
+	snprintf(file, sizeof(file), "%s/new/fix.sh", tmp);
 	for (step = 1;; step++) {
 		fsx_inject_failure(step);
 		int rc = catalog_add(cat, def, files, 1, 0, NULL, &e);
@@ -398,6 +402,44 @@ test_add_interrupted_at_each_step(void **state)
 	assert_int_equal(verify_at(time(NULL)), 0);
 }
 
+/* The origin's check: add refuses a definition that cannot work (the
+ * catalog is left as it was); verify reports one published unchecked. */
+static void
+test_add_checks_verify_reports(void **state)
+{
+	struct catalog_index *idx = NULL;
+	char def[256], file[256];
+	char *files[] = {file};
+	int64_t before;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	before = idx->version;
+	catalog_index_free(idx);
+	/* arguments[0] names fix.sh; the file given is other.sh */
+	write_def("two.json", ID2, "Second fix");
+	write_text("other.sh", "echo other\n");
+	snprintf(def, sizeof(def), "%s/two.json", tmp);
+	snprintf(file, sizeof(file), "%s/other.sh", tmp);
+	assert_int_equal(catalog_add(cat, def, files, 1, 0, NULL, &e),
+	                 SL_EINVAL);
+	assert_non_null(strstr(e.msg, "two.json: install.arguments[0]: "
+	                              "'fix.sh' is not one of the files"));
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	assert_int_equal(idx->version, before);
+	assert_null(catalog_index_latest(idx, ID2));
+	catalog_index_free(idx);
+
+	assert_int_equal(catalog_add_flags(cat, def, files, 1, 0,
+	                                   CATALOG_ADD_UNCHECKED, NULL, &e),
+	                 SL_OK);
+	assert_int_equal(verify_at(time(NULL)), 1);
+	assert_string_equal(last_problem,
+	                    "update " ID2 " revision 1: install.arguments[0]: "
+	                    "'fix.sh' is not one of the files");
+}
+
 int
 main(void)
 {
@@ -423,6 +465,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_add_interrupted_at_each_step, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_add_checks_verify_reports,
+	                                        setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

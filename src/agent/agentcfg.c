@@ -286,8 +286,8 @@ agentcfg_template(FILE *f)
 	      "\n[agent]\n",
 	      f);
 	for (size_t i = 0; i < N_OPTS; i++)
-		fprintf(f, "# %s\n#%s = %s\n", opts[i].help, opts[i].name,
-		        opts[i].dflt);
+		fprintf(f, "# %s\n#%s =%s%s\n", opts[i].help, opts[i].name,
+		        *opts[i].dflt ? " " : "", opts[i].dflt);
 }
 
 void

@@ -514,7 +514,8 @@ config_template(FILE *f)
 			fprintf(f, "\n[%s]\n", o->section);
 			section = o->section;
 		}
-		fprintf(f, "# %s\n#%s = %s\n", o->help, o->name, o->def);
+		fprintf(f, "# %s\n#%s =%s%s\n", o->help, o->name,
+		        *o->def ? " " : "", o->def);
 	}
 }
 

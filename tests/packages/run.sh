@@ -4,7 +4,8 @@
 # checks files, conffiles, man pages, units, the system user and its data
 # directory; runs sluiced from the unit's ExecStart as user sluice with the
 # installed configuration and enrols an agent; reinstalls (the upgrade
-# path) and removes (data stays); purges and checks that nothing is left.
+# path) and removes (data stays); purges and checks that nothing is left;
+# installs the agent over a configuration written first (docs/deploy.md).
 #
 #   tests/packages/run.sh [DIST]     DIST: where make deb puts them (dist)
 #   SKIP_BUILD=1                     use the .deb files already in DIST
@@ -51,6 +52,9 @@ cleanup() {
 		echo "cleanup: purging ${left[*]}" >&2
 		DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${left[@]}" >/dev/null 2>&1
 	fi
+	# /etc/sluice did not exist before the test: drop the key it put there.
+	rm -f /etc/sluice/origin.pub
+	rmdir /etc/sluice 2>/dev/null
 	rm -rf "$TMP"
 	exit $rc
 }
@@ -229,6 +233,25 @@ done
 left=$(find /etc /lib/systemd /usr /var/lib -xdev -name '*sluice*' 2>/dev/null | grep -v "^$ROOT" | head -n 5 || true)
 [ -z "$left" ] || fail "left after purge: $left"
 ok "no package, file, unit link, user, group or data directory left"
+
+step "enrol as docs/deploy.md does: configuration first, then the package"
+agent_deb=${debs[1]}
+mkdir -p /etc/sluice
+cp "$key" /etc/sluice/origin.pub
+printf '[agent]\nserver = http://sluice.example.org:8530\ntrusted_keys = /etc/sluice/origin.pub\ngroups = web\n' \
+	>/etc/sluice/agent.conf
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confdef \
+	-o Dpkg::Options::=--force-confold "$agent_deb" >"$TMP/apt.log" 2>&1 ||
+	{ cat "$TMP/apt.log" >&2; fail "apt-get install (preconfigured)"; }
+sluice-agent --dump-config | grep -qx 'server = http://sluice.example.org:8530' ||
+	fail "the preconfigured agent.conf was not kept"
+[ -L /etc/systemd/system/multi-user.target.wants/sluice-agent.service ] || fail "sluice-agent.service not enabled"
+ok "the written agent.conf is kept, the unit enabled"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq sluice-agent >"$TMP/apt.log" 2>&1 ||
+	{ cat "$TMP/apt.log" >&2; fail "apt-get purge sluice-agent"; }
+rm -f /etc/sluice/origin.pub # ours, not the package's
+rmdir /etc/sluice 2>/dev/null || fail "left in /etc/sluice after purge: $(ls -A /etc/sluice)"
+ok "purged: agent.conf (and its .dpkg-dist) removed"
 
 printf '\nPASS: packages built, installed, run, upgraded, removed and purged in %ds\n' \
 	"$(($(date +%s) - T0))"

@@ -56,7 +56,9 @@ deb: deb-deps
 	rm -rf $(DIST)/.build
 	lintian --fail-on error --info $(DIST)/*.changes
 
+# Needs root; installs and purges the packages (systemd: systemd-analyze).
 test-packages:
+	@scripts/deps.sh debhelper lintian scdoc systemd
 	tests/packages/run.sh $(DIST)
 
 format:

@@ -1,10 +1,15 @@
 # Sluice: the two commands of the README, and their helpers.
 #   make demo   install what is needed, build, run the local demo
 #   make test   install what is needed, build with ASan+UBSan, run every test
+#   make deb    the Debian packages (sluice-server, sluice-agent, sluice-tools)
+#               in $(DIST)/, checked with lintian
+#   make test-packages  build, install, run, purge the packages (as root)
 BUILD ?= build
 RELEASE ?= build-release
+DIST ?= dist
 
-.PHONY: all deps build release test demo bench format format-check clean
+.PHONY: all deps deb-deps build release test demo bench format format-check \
+	clean deb test-packages
 
 all: build
 
@@ -33,6 +38,29 @@ demo: release
 bench: release
 	bench/run.sh $(RELEASE)
 
+deb-deps:
+	@scripts/deps.sh debhelper lintian scdoc
+
+# dpkg-buildpackage writes its results next to the source tree: build in a
+# copy under $(DIST)/.build (the checkout stays clean) and keep the .deb,
+# .buildinfo and .changes files in $(DIST)/.
+deb: deb-deps
+	rm -rf $(DIST)/.build
+	mkdir -p $(DIST)/.build/sluice
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 tar -cf - | tar -xf - -C $(DIST)/.build/sluice
+	cd $(DIST)/.build/sluice && dpkg-buildpackage -us -uc -b
+	rm -f $(DIST)/*.deb $(DIST)/*.buildinfo $(DIST)/*.changes
+	mv $(DIST)/.build/*.deb $(DIST)/.build/*.buildinfo \
+		$(DIST)/.build/*.changes $(DIST)/
+	rm -rf $(DIST)/.build
+	lintian --fail-on error --info $(DIST)/*.changes
+
+# Needs root; installs and purges the packages (systemd: systemd-analyze).
+test-packages:
+	@scripts/deps.sh debhelper lintian scdoc systemd
+	tests/packages/run.sh $(DIST)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -40,4 +68,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(RELEASE)
+	rm -rf $(BUILD) $(RELEASE) $(DIST)

@@ -290,6 +290,24 @@ agentcfg_dump(const struct agentcfg *c, FILE *f)
 }
 
 void
+agentcfg_template(FILE *f)
+{
+	fputs("# sluice-agent configuration. Every option is listed with its "
+	      "default,\n"
+	      "# commented out; uncomment a line and change the value to "
+	      "override it.\n"
+	      "# Flags (--server, --root, --state) override this file; "
+	      "sluice-agent\n"
+	      "# --dump-config prints the effective configuration. See "
+	      "sluice-agent.conf(5).\n"
+	      "\n[agent]\n",
+	      f);
+	for (size_t i = 0; i < N_OPTS; i++)
+		fprintf(f, "# %s\n#%s =%s%s\n", opts[i].help, opts[i].name,
+		        *opts[i].dflt ? " " : "", opts[i].dflt);
+}
+
+void
 agentcfg_free(struct agentcfg *c)
 {
 	if (c == NULL)

@@ -47,6 +47,10 @@ int agentcfg_finish(struct agentcfg *c, struct err *e);
 /* Write the effective configuration as INI. */
 void agentcfg_dump(const struct agentcfg *c, FILE *f);
 
+/* Write every option of the table, commented out with its default and its
+ * help line, as an INI template (the packaged /etc/sluice/agent.conf). */
+void agentcfg_template(FILE *f);
+
 void agentcfg_free(struct agentcfg *c);
 
 #endif

@@ -398,7 +398,9 @@ usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 	        "\nThe configuration file (default %s, optional) has an "
-	        "[agent] section; --dump-config shows every option.\n",
+	        "[agent] section; --dump-config shows the effective "
+	        "configuration,\n--print-config-template every option "
+	        "with its default.\n",
 	        DEFAULT_CONFIG);
 }
 
@@ -460,6 +462,10 @@ main(int argc, char **argv)
 		if (strcmp(s, "--verbose") == 0 || strcmp(s, "-v") == 0) {
 			o.verbose = true;
 			continue;
+		}
+		if (strcmp(s, "--print-config-template") == 0) {
+			agentcfg_template(stdout);
+			return 0;
 		}
 		if (strcmp(s, "--dump-config") == 0) {
 			dump = true;

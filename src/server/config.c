@@ -1,6 +1,7 @@
 /*
  * config: the option table and everything that reads it (defaults, INI
- * parsing through inih, flag overrides, validation, dump).
+ * parsing through inih, flag overrides, validation, dump, and the commented
+ * template the packages install as /etc/sluice/sluiced.conf).
  */
 #include "config.h"
 
@@ -491,6 +492,30 @@ config_dump(const struct server_config *cfg, FILE *f)
 			break;
 		}
 		fputc('\n', f);
+	}
+}
+
+void
+config_template(FILE *f)
+{
+	const char *section = NULL;
+
+	fputs("# sluiced configuration. Every option is listed with its "
+	      "default,\n"
+	      "# commented out; uncomment a line and change the value to "
+	      "override it.\n"
+	      "# Flags (--data, --listen) override this file; "
+	      "sluiced --check-config\n"
+	      "# prints the effective configuration. See sluiced.conf(5).\n",
+	      f);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct opt *o = &options[i];
+		if (section == NULL || strcmp(section, o->section) != 0) {
+			fprintf(f, "\n[%s]\n", o->section);
+			section = o->section;
+		}
+		fprintf(f, "# %s\n#%s =%s%s\n", o->help, o->name,
+		        *o->def ? " " : "", o->def);
 	}
 }
 

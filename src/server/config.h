@@ -83,6 +83,10 @@ int config_finish(struct server_config *cfg, struct err *e);
 /* Write the effective configuration as INI text. */
 void config_dump(const struct server_config *cfg, FILE *f);
 
+/* Write every option of the table, commented out with its default and its
+ * help line, as an INI template (the packaged /etc/sluice/sluiced.conf). */
+void config_template(FILE *f);
+
 /* Release the strings; cfg is zeroed. NULL-safe. */
 void config_free(struct server_config *cfg);
 

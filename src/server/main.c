@@ -29,14 +29,18 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: sluiced [--config FILE] [--data DIR] [--listen "
 	        "ADDR:PORT] [--check-config]\n"
-	        "       sluiced --help | --version\n\n"
+	        "       sluiced --print-config-template | --help | "
+	        "--version\n\n"
 	        "  --config FILE    INI configuration file (see "
 	        "--check-config for every option)\n"
 	        "  --data DIR       data directory (server.data)\n"
 	        "  --listen A:P     address and port (server.listen, default "
 	        "127.0.0.1:%d)\n"
 	        "  --check-config   validate the configuration, print it and "
-	        "exit\n",
+	        "exit\n"
+	        "  --print-config-template\n"
+	        "                   print every option, commented out with "
+	        "its default\n",
 	        CONFIG_DEFAULT_PORT);
 }
 
@@ -56,6 +60,9 @@ parse_flags(struct flags *fl, int argc, char **argv)
 			return 1;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("sluiced %s\n", SLUICE_VERSION);
+			return 1;
+		} else if (strcmp(a, "--print-config-template") == 0) {
+			config_template(stdout);
 			return 1;
 		} else if (strcmp(a, "--check-config") == 0) {
 			fl->check = true;

@@ -165,6 +165,49 @@ test_keys(void **state)
 	agentcfg_free(&c);
 }
 
+/* The template (the packaged agent.conf) names every option with its
+ * default: uncommented, it loads and gives exactly the defaults. */
+static void
+test_template(void **state)
+{
+	struct agentcfg d, c;
+	char *tpl = NULL, *a = NULL, *b = NULL, path[128];
+	size_t n = 0, na = 0, nb = 0;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = open_memstream(&tpl, &n));
+	agentcfg_template(f);
+	fclose(f);
+	assert_non_null(strstr(tpl, "\n[agent]\n# base URL of the sluiced\n"
+	                            "#server = http://127.0.0.1:8530\n"));
+	assert_non_null(strstr(tpl, "\n#groups =\n"));
+	/* uncomment every "#name =" line (inih reads an indented line as
+	 * the previous value's continuation: drop the '#') */
+	for (char *p = tpl; (p = strstr(p, "\n#")) != NULL; p++)
+		if (p[2] >= 'a' && p[2] <= 'z')
+			memmove(p + 1, p + 2, strlen(p + 2) + 1);
+	put("template.conf", tpl, path, sizeof(path));
+	assert_int_equal(agentcfg_init(&d, &e), SL_OK);
+	assert_int_equal(agentcfg_init(&c, &e), SL_OK);
+	assert_int_equal(agentcfg_set(&c, "install_time", "04:30", &e), SL_OK);
+	assert_int_equal(agentcfg_load(&c, path, &e), SL_OK);
+	assert_int_equal(c.install_hour, 3);
+	assert_non_null(f = open_memstream(&a, &na));
+	agentcfg_dump(&d, f);
+	fclose(f);
+	assert_non_null(f = open_memstream(&b, &nb));
+	agentcfg_dump(&c, f);
+	fclose(f);
+	assert_string_equal(a, b);
+	agentcfg_free(&d);
+	agentcfg_free(&c);
+	free(tpl);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -173,6 +216,7 @@ main(void)
 	        cmocka_unit_test(test_file_and_flags),
 	        cmocka_unit_test(test_errors),
 	        cmocka_unit_test(test_keys),
+	        cmocka_unit_test(test_template),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

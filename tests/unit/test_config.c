@@ -258,6 +258,50 @@ test_storage_names(void **state)
 	                           "or on-approval");
 }
 
+/* The template (the packaged sluiced.conf) names every option with its
+ * default: uncommented, it loads and gives exactly the defaults. */
+static void
+test_template(void **state)
+{
+	struct server_config d, c;
+	char *tpl = NULL, *a = NULL, *b = NULL, ini[256];
+	size_t n = 0, na = 0, nb = 0;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = open_memstream(&tpl, &n));
+	config_template(f);
+	fclose(f);
+	assert_non_null(strstr(tpl, "[server]\n# address and port to listen "
+	                            "on\n#listen = 127.0.0.1:8530\n"));
+	assert_non_null(strstr(tpl, "\n#public_url =\n"));
+	assert_non_null(strstr(tpl, "[storage]\n# none | full | on-approval\n"
+	                            "#mode = none\n"));
+	/* uncomment every "#name =" line (inih reads an indented line as
+	 * the previous value's continuation: drop the '#') */
+	for (char *p = tpl; (p = strstr(p, "\n#")) != NULL; p++)
+		if (p[2] >= 'a' && p[2] <= 'z')
+			memmove(p + 1, p + 2, strlen(p + 2) + 1);
+	write_file(ini, sizeof(ini), "template.ini", tpl);
+	assert_int_equal(config_defaults(&d, &e), SL_OK);
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_int_equal(config_set(&c, "server", "threads", "9", &e), SL_OK);
+	assert_int_equal(config_load_file(&c, ini, &e), SL_OK);
+	assert_non_null(f = open_memstream(&a, &na));
+	config_dump(&d, f);
+	fclose(f);
+	assert_non_null(f = open_memstream(&b, &nb));
+	config_dump(&c, f);
+	fclose(f);
+	assert_string_equal(a, b);
+	config_free(&d);
+	config_free(&c);
+	free(tpl);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -270,6 +314,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_finish_checks, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_storage_names),
+	        cmocka_unit_test_setup_teardown(test_template, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,8 +8,8 @@ BUILD ?= build
 RELEASE ?= build-release
 DIST ?= dist
 
-.PHONY: all deps deb-deps build release test demo bench format format-check \
-	clean deb test-packages
+.PHONY: all deps deb-deps build release test demo demo-debian bench format \
+	format-check clean deb test-packages
 
 all: build
 
@@ -34,6 +34,10 @@ test: build
 
 demo: release
 	scripts/demo.sh $(RELEASE)
+
+# The real Debian feed against this machine (needs the apt archive).
+demo-debian: release
+	scripts/demo-debian.sh $(RELEASE)
 
 bench: release
 	bench/run.sh $(RELEASE)

@@ -159,7 +159,7 @@ static int
 tracker_cve(struct fixes *fx, const char *codename, const char *path,
             const char *src, const char *cve, json_t *c, struct err *e)
 {
-	const char *status, *fixed, *urgency, *desc;
+	const char *status = NULL, *fixed = NULL, *urgency = NULL, *desc = NULL;
 	json_t *rels, *r;
 	struct fix *f;
 	struct err ign;

@@ -25,7 +25,7 @@ static const char *const severities[] = {
 };
 
 static const char *const handlers[] = {
-        "command", "script", "dpkg", "rpm", NULL,
+        "command", "script", "dpkg", "rpm", "deb", NULL,
 };
 
 /* ---- field paths ---- */

@@ -127,7 +127,7 @@ main(int argc, char **argv)
 			bool all = b % 4 == 3;
 			bool binnmu = !all && b % 10 == 1;
 			const char *a = all ? "all" : arch;
-			char pkg[80], ver[96], fn[512], content[256], sha[65];
+			char pkg[128], ver[96], fn[512], content[256], sha[65];
 			snprintf(pkg, sizeof(pkg), "%s-bin%ld", src, b - b0);
 			snprintf(ver, sizeof(ver), "%s%s", version,
 			         binnmu ? "+b1" : "");

@@ -203,7 +203,7 @@ add_stanza(struct aptimport_set *s, const struct deb822 *d,
 {
 	const struct deb822_field *f[6], *src;
 	const char *p[6], *sn, *sv, *syn;
-	size_t n[6], snn, svn, synn, gi;
+	size_t n[6], snn, svn, synn, gi = 0;
 	char num[24], *end;
 	bool seen;
 	int rc;

@@ -216,7 +216,7 @@ aptrepo_release_has_arch(const struct aptrepo_release *r, const char *arch)
 static int
 run_gpgv(int *status, const char *home, char *const argv[], struct err *e)
 {
-	char envhome[PATH_MAX + 16], out[PATH_MAX], errf[PATH_MAX];
+	char envhome[PATH_MAX + 16], out[PATH_MAX + 16], errf[PATH_MAX + 16];
 	char *envp[] = {envhome, "LC_ALL=C", "PATH=/usr/bin:/bin", NULL};
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -328,7 +328,7 @@ static void
 rm_tree(const char *dir)
 {
 	const char *names[] = {"signed", "sig", "out", "status", "stderr"};
-	char p[PATH_MAX];
+	char p[PATH_MAX + 16];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);

@@ -80,7 +80,7 @@ read_indexes(struct aptimport_set *set, const struct aptrepo_release *r,
 			               "--component %s: not in the Release's "
 			               "Components",
 			               comps[c]);
-		for (size_t a = 0; o->archs[a] || a == 0; a++) {
+		for (size_t a = 0;; a++) {
 			/* Each requested arch, then binary-all if listed. */
 			const char *arch = o->archs[a] ? o->archs[a] : "all";
 			char *buf = NULL, *name = NULL;

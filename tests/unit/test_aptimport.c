@@ -46,7 +46,7 @@ group_teardown(void **state)
 
 /* Suite "s-security": openssl 3.0.11-1 (openssl, libssl3 for amd64 and
  * arm64, openssl-doc for all, listed in every index) and hello 2.0 whose
- * binNMU'd binary is 2.0+b1. */
+ * binNMU'd binary is 2.0+b1; openssl-common is only in binary-all. */
 static void
 write_v1(const char *openssl_version)
 {
@@ -67,6 +67,9 @@ write_v1(const char *openssl_version)
 	aptfix_stanza(arm, sizeof(arm), "openssl-doc", "openssl",
 	              openssl_version, "all", &fx);
 	aptfix_stanza(all, sizeof(all), "openssl-doc", src, openssl_version,
+	              "all", &fx);
+	/* Only in binary-all. */
+	aptfix_stanza(all, sizeof(all), "openssl-common", src, openssl_version,
 	              "all", &fx);
 	aptfix_write(&fx, "dists/s-security/main/binary-amd64/Packages", amd);
 	aptfix_write(&fx, "dists/s-security/main/binary-arm64/Packages", arm);
@@ -162,7 +165,7 @@ test_mapping(void **state)
 	assert_int_equal(import(&res, &o, &e), SL_OK);
 	assert_int_equal(res.n_new, 2);
 	assert_int_equal(res.n_unchanged, 0);
-	assert_int_equal(res.n_binaries, 5);
+	assert_int_equal(res.n_binaries, 6);
 	assert_int_equal(res.n_pairs, 2);
 	assert_string_equal(res.pairs[0].source, "hello");
 	assert_string_equal(res.pairs[0].version, "2.0");
@@ -187,7 +190,8 @@ test_mapping(void **state)
 	assert_string_equal(u->install.handler, "deb");
 	assert_null(u->install.arguments[0]);
 	assert_null(u->install.uninstall_arguments);
-	assert_int_equal(u->n_files, 4); /* amd64 x2, arm64, all once */
+	assert_int_equal(u->n_files, 5); /* amd64 x2, arm64, all x2 once */
+	file_named(u, "openssl-common_3.0.11-1_all.deb");
 	f = file_named(u, "libssl3_3.0.11-1_arm64.deb");
 	assert_string_equal(f->deb->package, "libssl3");
 	assert_string_equal(f->deb->version, "3.0.11-1");

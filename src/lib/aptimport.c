@@ -7,7 +7,8 @@
  * To supersede versions the archive no longer lists (a security suite
  * keeps only the newest), the versions imported so far are remembered per
  * archive in DIR/private/aptimport-<key>.json, written after the index
- * (losing it loses only those supersedence links).
+ * (losing it loses only those supersedence links), with the Date of the
+ * newest Release read, so that an older one is refused as a rollback.
  */
 #include "aptimport.h"
 
@@ -306,6 +307,28 @@ load_state(struct run *run, const char *path, struct err *e)
 	return run->state ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 
+/* Refuse a Release older than one imported before (an archive or a
+ * mirror serving stale, still validly signed, metadata). */
+static int
+check_date(struct run *run, const struct aptrepo_release *r, struct err *e)
+{
+	json_int_t seen =
+	        json_integer_value(json_object_get(run->state, "date"));
+
+	if (r->date_t == 0 || r->date_t == seen)
+		return SL_OK;
+	if (r->date_t < seen)
+		return err_set(e, SL_EROLLBACK,
+		               "the Release of %s is dated %s, older than the "
+		               "one an earlier import read: refusing to go back",
+		               run->o->suite, r->date);
+	if (json_object_set_new(run->state, "date",
+	                        json_integer((json_int_t)r->date_t)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	run->state_changed = true;
+	return SL_OK;
+}
+
 static int
 record_pairs(struct aptimport_result *res, const struct aptimport_set *set,
              struct err *e)
@@ -368,7 +391,8 @@ aptimport_run(struct aptimport_result *res, const char *catalog_dir,
 	if ((rc = catalog_batch_begin(&run.batch, catalog_dir, e)) ||
 	    (rc = state_path(spath, sizeof(spath), catalog_dir, run.m.origin,
 	                     run.m.codename, e)) ||
-	    (rc = load_state(&run, spath, e)))
+	    (rc = load_state(&run, spath, e)) ||
+	    (rc = check_date(&run, r, e)))
 		goto out;
 	for (size_t g0 = 0, g1; g0 < run.set.n_groups; g0 = g1) {
 		for (g1 = g0 + 1; g1 < run.set.n_groups &&

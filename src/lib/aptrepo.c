@@ -358,7 +358,7 @@ aptrepo_gpgv(char **out, size_t *out_len, const char *data, size_t len,
 		               strerror(errno));
 	hn = read(fd, head, sizeof(head) - 1);
 	close(fd);
-	if (hn > 0 && strncmp(head, "-----BEGIN", (size_t)hn < 10 ? (size_t)hn : 10) == 0)
+	if (hn >= 10 && memcmp(head, "-----BEGIN", 10) == 0)
 		return err_set(e, SL_EINVAL,
 		               "keyring %s: an ASCII-armored key; give a binary "
 		               "keyring (gpg --dearmor)",
@@ -455,6 +455,7 @@ aptrepo_release_fetch(struct aptrepo_release **out, const char *archive,
                       long long now, struct err *e)
 {
 	struct httpc_resp in = {0}, sig = {0};
+	struct aptrepo_release *r = NULL;
 	char rel[512], name[600], *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -486,8 +487,23 @@ aptrepo_release_fetch(struct aptrepo_release **out, const char *archive,
 	}
 	if (rc != SL_OK)
 		goto out;
-	rc = aptrepo_release_parse(out, name, text, len, now, e);
+	if ((rc = aptrepo_release_parse(&r, name, text, len, now, e)) != 0)
+		goto out;
+	/* A validly signed Release of another suite of the same archive
+	 * (a replay) is refused, as apt does. */
+	if ((r->suite == NULL || strcmp(r->suite, suite) != 0) &&
+	    (r->codename == NULL || strcmp(r->codename, suite) != 0)) {
+		rc = err_set(e, SL_EVERIFY,
+		             "%s: is the Release of suite %s (codename %s), "
+		             "not of %s",
+		             name, r->suite ? r->suite : "?",
+		             r->codename ? r->codename : "?", suite);
+		goto out;
+	}
+	*out = r;
+	r = NULL;
 out:
+	aptrepo_release_free(r);
 	free(text);
 	httpc_resp_free(&in);
 	httpc_resp_free(&sig);

@@ -363,6 +363,8 @@ deb822_hashents(struct deb822_hashent **out, size_t *n,
 		cnt++;
 	next:
 		line++;
+		if (eol == end)
+			break;
 		p = eol + 1;
 	}
 	*out = h;

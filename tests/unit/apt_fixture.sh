@@ -6,6 +6,7 @@
 #   apt_fixture.sh key HOME NAME KEYRING       new key; binary keyring out
 #   apt_fixture.sh compress FILE...            FILE.xz and FILE.gz beside
 #   apt_fixture.sh release ROOT SUITE ARCHS COMPONENTS [EXTRA-LINE]...
+#                                              (Date: $APT_FIXTURE_DATE or now)
 #   apt_fixture.sh sign ROOT SUITE HOME inline|detached
 #   apt_fixture.sh stop HOME                   stop HOME's gpg-agent
 set -euo pipefail
@@ -36,7 +37,7 @@ release)
 		echo "Suite: $suite"
 		echo "Codename: ${suite%%-*}"
 		echo "Version: 12"
-		echo "Date: $(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"
+		echo "Date: ${APT_FIXTURE_DATE:-$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')}"
 		for x in "$@"; do echo "$x"; done
 		echo "Architectures: $archs"
 		echo "Components: $comps"

@@ -392,6 +392,23 @@ test_bad_input(void **state)
 	assert_string_equal(e.msg, "dists/s-security/main/binary-arm64/"
 	                           "Packages.xz:4: field without a name");
 	aptimport_result_clear(&res);
+	/* A validly signed but older Release than the last one imported. */
+	write_v1("3.0.11-1");
+	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	               "inline");
+	assert_int_equal(import(&res, &o, &e), SL_OK);
+	aptimport_result_clear(&res);
+	v = index_version();
+	setenv("APT_FIXTURE_DATE", "Sat, 01 Jan 2000 00:00:00 UTC", 1);
+	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	               "inline");
+	unsetenv("APT_FIXTURE_DATE");
+	assert_int_equal(import(&res, &o, &e), SL_EROLLBACK);
+	assert_string_equal(e.msg, "the Release of s-security is dated Sat, 01 "
+	                           "Jan 2000 00:00:00 UTC, older than the one "
+	                           "an earlier import read: refusing to go "
+	                           "back");
+	aptimport_result_clear(&res);
 	o.archs = i386;
 	assert_int_equal(import(&res, &o, &e), SL_EINVAL);
 	assert_string_equal(e.msg, "--arch i386: not in the Release's "

@@ -123,6 +123,23 @@ test_only_signed_content_read(void **state)
 	aptrepo_release_free(r);
 }
 
+/* A validly signed Release of another suite is not this suite's. */
+static void
+test_other_suite(void **state)
+{
+	struct aptrepo_release *r = NULL;
+	struct err e;
+
+	(void)state;
+	publish(NULL, "inline");
+	aptfix_sh("cp -r %s/dists/s %s/dists/t", fx.repo, fx.repo);
+	assert_int_equal(aptrepo_release_fetch(&r, fx.url, "t", fx.keyring,
+	                                       (long long)time(NULL), &e),
+	                 SL_EVERIFY);
+	assert_string_equal(e.msg, "dists/t/InRelease: is the Release of suite "
+	                           "s (codename s), not of t");
+}
+
 static void
 test_good_detached(void **state)
 {
@@ -332,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup(test_good_inline, setup),
 	        cmocka_unit_test_setup(test_only_signed_content_read, setup),
+	        cmocka_unit_test_setup(test_other_suite, setup),
 	        cmocka_unit_test_setup(test_good_detached, setup),
 	        cmocka_unit_test_setup(test_tampered, setup),
 	        cmocka_unit_test_setup(test_wrong_key, setup),

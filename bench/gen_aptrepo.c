@@ -52,8 +52,8 @@ open_index(FILE **out, const char *root, const char *suite, const char *arch)
 
 static void
 stanza(FILE *f, const char *pkg, const char *src, const char *srcver,
-       const char *ver, const char *arch, const char *filename,
-       size_t size, const char *sha)
+       const char *ver, const char *arch, const char *filename, size_t size,
+       const char *sha)
 {
 	fprintf(f, "Package: %s\n", pkg);
 	if (src != NULL && srcver != NULL)
@@ -71,8 +71,8 @@ stanza(FILE *f, const char *pkg, const char *src, const char *srcver,
 	        "Description-md5: 0123456789abcdef0123456789abcdef\n"
 	        "Section: misc\nPriority: optional\n"
 	        "Filename: %s\nSize: %zu\nSHA256: %s\n\n",
-	        ver, size * 3, arch, ver, pkg, lorem, src ? src : pkg,
-	        filename, size, sha);
+	        ver, size * 3, arch, ver, pkg, lorem, src ? src : pkg, filename,
+	        size, sha);
 }
 
 int
@@ -114,7 +114,8 @@ main(int argc, char **argv)
 		                "--sources N --binaries M (M >= N)\n");
 		return 2;
 	}
-	if (hash_global_init(&e) != SL_OK || open_index(&fa, root, suite, arch) ||
+	if (hash_global_init(&e) != SL_OK ||
+	    open_index(&fa, root, suite, arch) ||
 	    open_index(&fall, root, suite, "all"))
 		return 1;
 	for (long s = 0; s < sources; s++) {
@@ -144,7 +145,8 @@ main(int argc, char **argv)
 				*strrchr(dir, '/') = '\0';
 				if (fsx_mkdirs(dir, 0755, &e) ||
 				    fsx_write_unsynced(path, content,
-				                       strlen(content), 0644, &e)) {
+				                       strlen(content), 0644,
+				                       &e)) {
 					fprintf(stderr, "gen_aptrepo: %s\n",
 					        e.msg);
 					return 1;

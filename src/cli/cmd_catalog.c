@@ -35,7 +35,7 @@
 	"         [--classification NAME] [--files url|copy]\n"                \
 	"         [--advisories KIND:PATH]... [--expires-days N]\n"            \
 	"                                     one update per source package\n" \
-	"                                     version of a signed apt "         \
+	"                                     version of a signed apt "        \
 	"archive\n"                                                            \
 	"                                     (components: main; arch: this\n" \
 	"                                     machine's; `all` always)\n"      \

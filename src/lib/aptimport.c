@@ -189,8 +189,8 @@ set_supersedes(struct update *u, const char *const *older, size_t n,
 
 /* The new update of group gi, written into the batch. */
 static int
-add_group(struct run *run, size_t gi, const char *const *older,
-          size_t n_older, struct err *e)
+add_group(struct run *run, size_t gi, const char *const *older, size_t n_older,
+          struct err *e)
 {
 	const struct aptimport_group *g = &run->set.groups[gi];
 	struct update *u = NULL;
@@ -318,10 +318,11 @@ check_date(struct run *run, const struct aptrepo_release *r, struct err *e)
 	if (r->date_t == 0 || r->date_t == seen)
 		return SL_OK;
 	if (r->date_t < seen)
-		return err_set(e, SL_EROLLBACK,
-		               "the Release of %s is dated %s, older than the "
-		               "one an earlier import read: refusing to go back",
-		               run->o->suite, r->date);
+		return err_set(
+		        e, SL_EROLLBACK,
+		        "the Release of %s is dated %s, older than the "
+		        "one an earlier import read: refusing to go back",
+		        run->o->suite, r->date);
 	if (json_object_set_new(run->state, "date",
 	                        json_integer((json_int_t)r->date_t)) != 0)
 		return err_set(e, SL_ENOMEM, "out of memory");
@@ -391,8 +392,7 @@ aptimport_run(struct aptimport_result *res, const char *catalog_dir,
 	if ((rc = catalog_batch_begin(&run.batch, catalog_dir, e)) ||
 	    (rc = state_path(spath, sizeof(spath), catalog_dir, run.m.origin,
 	                     run.m.codename, e)) ||
-	    (rc = load_state(&run, spath, e)) ||
-	    (rc = check_date(&run, r, e)))
+	    (rc = load_state(&run, spath, e)) || (rc = check_date(&run, r, e)))
 		goto out;
 	for (size_t g0 = 0, g1; g0 < run.set.n_groups; g0 = g1) {
 		for (g1 = g0 + 1; g1 < run.set.n_groups &&

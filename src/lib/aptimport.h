@@ -36,8 +36,8 @@ typedef int (*aptimport_decorate_fn)(void *arg, const char *source,
 
 /* Progress events (for a terminal): what ("fetched", "parsed",
  * "written"), a count and a name (a file) or NULL. */
-typedef void (*aptimport_progress_fn)(void *arg, const char *what,
-                                      size_t count, const char *name);
+typedef void (*aptimport_progress_fn)(void *arg, const char *what, size_t count,
+                                      const char *name);
 
 enum aptimport_files {
 	APTIMPORT_FILES_URL,  /* files point into the archive */

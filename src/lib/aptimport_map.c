@@ -91,9 +91,9 @@ rehash_bins(struct aptimport_set *s, struct err *e)
 		return rc;
 	for (size_t i = 0; i < s->n_bins; i++) {
 		struct aptimport_bin *b = &s->bins[i];
-		uint64_t h = bin_hash(b->package, strlen(b->package),
-		                      b->version, strlen(b->version), b->arch,
-		                      strlen(b->arch));
+		uint64_t h =
+		        bin_hash(b->package, strlen(b->package), b->version,
+		                 strlen(b->version), b->arch, strlen(b->arch));
 		size_t j = h & (s->bin_table_n - 1);
 		while (s->bin_table[j] != 0)
 			j = (j + 1) & (s->bin_table_n - 1);
@@ -116,7 +116,8 @@ group_of(struct aptimport_set *s, size_t *out, const char *src, size_t sn,
 	for (j = h & (s->table_n - 1); s->table[j] != 0;
 	     j = (j + 1) & (s->table_n - 1)) {
 		struct aptimport_group *g = &s->groups[s->table[j] - 1];
-		if (span_is(src, sn, g->source) && span_is(ver, vn, g->version)) {
+		if (span_is(src, sn, g->source) &&
+		    span_is(ver, vn, g->version)) {
 			*out = s->table[j] - 1;
 			return SL_OK;
 		}
@@ -198,8 +199,8 @@ static const char *const required[] = {
 };
 
 static int
-add_stanza(struct aptimport_set *s, const struct deb822 *d,
-           const char *file, const char *const *archs, struct err *e)
+add_stanza(struct aptimport_set *s, const struct deb822 *d, const char *file,
+           const char *const *archs, struct err *e)
 {
 	const struct deb822_field *f[6], *src;
 	const char *p[6], *sn, *sv, *syn;
@@ -228,10 +229,10 @@ add_stanza(struct aptimport_set *s, const struct deb822 *d,
 	if (!arch_wanted(p[2], n[2], archs))
 		return SL_OK;
 	if (n[5] != HASH_HEX_LEN || n[4] >= sizeof(num))
-		return err_set(e, SL_EPARSE,
-		               "%s:%zu: package %.*s: bad %s", file,
-		               f[n[5] != HASH_HEX_LEN ? 5 : 4]->line, (int)n[0],
-		               p[0], n[5] != HASH_HEX_LEN ? "SHA256" : "Size");
+		return err_set(e, SL_EPARSE, "%s:%zu: package %.*s: bad %s",
+		               file, f[n[5] != HASH_HEX_LEN ? 5 : 4]->line,
+		               (int)n[0], p[0],
+		               n[5] != HASH_HEX_LEN ? "SHA256" : "Size");
 	memcpy(num, p[4], n[4]);
 	num[n[4]] = '\0';
 	unsigned long long size = strtoull(num, &end, 10);
@@ -283,9 +284,8 @@ add_stanza(struct aptimport_set *s, const struct deb822 *d,
 		if (*c >= 'A' && *c <= 'F')
 			*c = (char)(*c - 'A' + 'a');
 	if (!hash_is_hex(b->sha256))
-		return err_set(e, SL_EPARSE,
-		               "%s:%zu: package %s: bad SHA256", file,
-		               f[5]->line, b->package);
+		return err_set(e, SL_EPARSE, "%s:%zu: package %s: bad SHA256",
+		               file, f[5]->line, b->package);
 	if ((rc = group_of(s, &gi, sn, snn, sv, svn, e)) != SL_OK)
 		return rc;
 	return append_index(&s->groups[gi].bins, &s->groups[gi].n_bins,
@@ -293,9 +293,8 @@ add_stanza(struct aptimport_set *s, const struct deb822 *d,
 }
 
 int
-aptimport_set_add(struct aptimport_set *set, const char *file,
-                  const char *buf, size_t len, const char *const *archs,
-                  struct err *e)
+aptimport_set_add(struct aptimport_set *set, const char *file, const char *buf,
+                  size_t len, const char *const *archs, struct err *e)
 {
 	struct deb822 d;
 	bool got;
@@ -420,10 +419,11 @@ build_doc(json_t **out, const struct aptimport_set *set,
 		if (urls == NULL || urls[i] == NULL)
 			url = aptrepo_url(m->archive, b->filename);
 		json_t *ref = pkg_ref(b);
-		if (json_array_append_new(
-		            older, json_pack("{s:s,s:O,s:s,s:s}", "type",
-		                             "deb_installed", "package", ref,
-		                             "op", "<", "version", b->version)) ||
+		if (json_array_append_new(older,
+		                          json_pack("{s:s,s:O,s:s,s:s}", "type",
+		                                    "deb_installed", "package",
+		                                    ref, "op", "<", "version",
+		                                    b->version)) ||
 		    json_array_append_new(present,
 		                          json_pack("{s:s,s:O}", "type",
 		                                    "deb_installed", "package",
@@ -448,11 +448,12 @@ build_doc(json_t **out, const struct aptimport_set *set,
 			if (strcmp(set->bins[g->bins[j]].package, b->package) ==
 			    0)
 				dup = true;
-		if (!dup && desc.len + strlen(b->package) + strlen(b->synopsis) +
-		                            4 <
-		                    DESCRIPTION_MAX)
-			buf_printf(&desc, NULL, "%s%s: %s", desc.len ? "\n" : "",
-			           b->package, b->synopsis);
+		if (!dup &&
+		    desc.len + strlen(b->package) + strlen(b->synopsis) + 4 <
+		            DESCRIPTION_MAX)
+			buf_printf(&desc, NULL, "%s%s: %s",
+			           desc.len ? "\n" : "", b->package,
+			           b->synopsis);
 	}
 	aptimport_id(id, m->origin, m->codename, g->source, g->version);
 	snprintf(title, sizeof(title), "%s %s (%s)", g->source, g->version,

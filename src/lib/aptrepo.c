@@ -83,8 +83,7 @@ parse_date(long long *out, const char *s)
 }
 
 static int
-dup_field(char **out, const struct deb822 *d, const char *name,
-          struct err *e)
+dup_field(char **out, const struct deb822 *d, const char *name, struct err *e)
 {
 	const struct deb822_field *f = deb822_get(d, name);
 	const char *p;
@@ -156,8 +155,7 @@ aptrepo_release_parse(struct aptrepo_release **out, const char *file,
 	    (rc = dup_field(&r->date, &d, "Date", e)) ||
 	    (rc = dup_field(&vu, &d, "Valid-Until", e)) ||
 	    (rc = split_words(&r->archs, deb822_get(&d, "Architectures"), e)) ||
-	    (rc = split_words(&r->components, deb822_get(&d, "Components"),
-	                      e)))
+	    (rc = split_words(&r->components, deb822_get(&d, "Components"), e)))
 		goto out;
 	if (r->date != NULL && parse_date(&r->date_t, r->date) < 0) {
 		f = deb822_get(&d, "Date");
@@ -251,10 +249,12 @@ status_has(const char *st, const char *word, char *arg, size_t n)
 {
 	size_t wl = strlen(word);
 
-	for (const char *p = st; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+	for (const char *p = st; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : p) {
 		if (strncmp(p, "[GNUPG:] ", 9) != 0 ||
 		    strncmp(p + 9, word, wl) != 0 ||
-		    (p[9 + wl] != ' ' && p[9 + wl] != '\n' && p[9 + wl] != '\0'))
+		    (p[9 + wl] != ' ' && p[9 + wl] != '\n' &&
+		     p[9 + wl] != '\0'))
 			continue;
 		if (arg != NULL && n > 0) {
 			const char *a = p + 9 + wl, *eol;
@@ -298,12 +298,13 @@ refusal(const char *st, const char *errtext, const char *keyring,
 		               name, a);
 	if (status_has(st, "EXPSIG", a, sizeof(a)))
 		return err_set(e, SL_EVERIFY,
-		               "%s: the signature has expired (EXPSIG %s)", name,
-		               a);
-	if (status_has(st, "ERRSIG", a, sizeof(a)))
-		return err_set(e, SL_EVERIFY,
-		               "%s: the signature cannot be checked (ERRSIG %s)",
+		               "%s: the signature has expired (EXPSIG %s)",
 		               name, a);
+	if (status_has(st, "ERRSIG", a, sizeof(a)))
+		return err_set(
+		        e, SL_EVERIFY,
+		        "%s: the signature cannot be checked (ERRSIG %s)", name,
+		        a);
 	if (status_has(st, "NODATA", NULL, 0) ||
 	    !status_has(st, "NEWSIG", NULL, 0))
 		return err_set(e, SL_EVERIFY, "%s: not signed", name);
@@ -359,10 +360,11 @@ aptrepo_gpgv(char **out, size_t *out_len, const char *data, size_t len,
 	hn = read(fd, head, sizeof(head) - 1);
 	close(fd);
 	if (hn >= 10 && memcmp(head, "-----BEGIN", 10) == 0)
-		return err_set(e, SL_EINVAL,
-		               "keyring %s: an ASCII-armored key; give a binary "
-		               "keyring (gpg --dearmor)",
-		               keyring);
+		return err_set(
+		        e, SL_EINVAL,
+		        "keyring %s: an ASCII-armored key; give a binary "
+		        "keyring (gpg --dearmor)",
+		        keyring);
 	snprintf(dir, sizeof(dir), "%s/sluice-gpgv-XXXXXX",
 	         tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (mkdtemp(dir) == NULL)
@@ -377,14 +379,14 @@ aptrepo_gpgv(char **out, size_t *out_len, const char *data, size_t len,
 	    (rc = fsx_join(err_p, sizeof(err_p), dir, "stderr", e)))
 		goto out;
 	if (sig == NULL) {
-		char *argv[] = {"gpgv", "--quiet", "--keyring", kr,
-		                "--status-fd", "1", "--output", out_p,
-		                data_p, NULL};
+		char *argv[] = {"gpgv",        "--quiet", "--keyring", kr,
+		                "--status-fd", "1",       "--output",  out_p,
+		                data_p,        NULL};
 		rc = run_gpgv(&status, dir, argv, e);
 	} else {
-		char *argv[] = {"gpgv",        "--quiet", "--keyring", kr,
-		                "--status-fd", "1",       sig_p,       data_p,
-		                NULL};
+		char *argv[] = {"gpgv", "--quiet",     "--keyring",
+		                kr,     "--status-fd", "1",
+		                sig_p,  data_p,        NULL};
 		rc = run_gpgv(&status, dir, argv, e);
 	}
 	if (rc != SL_OK)
@@ -451,8 +453,8 @@ fetch(struct httpc_resp *r, const char *archive, const char *rel, size_t cap,
 
 int
 aptrepo_release_fetch(struct aptrepo_release **out, const char *archive,
-                      const char *suite, const char *keyring,
-                      long long now, struct err *e)
+                      const char *suite, const char *keyring, long long now,
+                      struct err *e)
 {
 	struct httpc_resp in = {0}, sig = {0};
 	struct aptrepo_release *r = NULL;
@@ -513,9 +515,8 @@ out:
 int
 aptrepo_packages_fetch(char **out, size_t *out_len, char **name_out,
                        const char *archive, const char *suite,
-                       const struct aptrepo_release *r,
-                       const char *component, const char *arch,
-                       struct err *e)
+                       const struct aptrepo_release *r, const char *component,
+                       const char *arch, struct err *e)
 {
 	static const char *const forms[] = {"Packages.xz", "Packages.gz",
 	                                    "Packages"};
@@ -530,9 +531,10 @@ aptrepo_packages_fetch(char **out, size_t *out_len, char **name_out,
 		h = aptrepo_release_file(r, path);
 	}
 	if (h == NULL)
-		return err_set(e, SL_ENOTFOUND,
-		               "dists/%s/Release lists no %s/binary-%s/Packages",
-		               suite, component, arch);
+		return err_set(
+		        e, SL_ENOTFOUND,
+		        "dists/%s/Release lists no %s/binary-%s/Packages",
+		        suite, component, arch);
 	snprintf(rel, sizeof(rel), "dists/%s/%s", suite, h->path);
 	if (h->size > APTREPO_INDEX_MAX)
 		return err_set(e, SL_ETOOBIG, "%s: %llu bytes is over the cap",

@@ -22,18 +22,18 @@
 #include "deb822.h"
 #include "err.h"
 
-#define APTREPO_RELEASE_MAX (64u << 20)
-#define APTREPO_INDEX_MAX   (256u << 20)  /* compressed, as fetched */
+#define APTREPO_RELEASE_MAX  (64u << 20)
+#define APTREPO_INDEX_MAX    (256u << 20)  /* compressed, as fetched */
 #define APTREPO_PACKAGES_MAX (1024u << 20) /* uncompressed */
 
 struct aptrepo_release {
 	char *origin, *label, *suite, *codename, *version; /* NULL if absent */
 	char *date;                                        /* as written */
-	long long date_t;        /* 0 when absent */
-	long long valid_until_t; /* 0 when absent */
-	char **archs;            /* NULL-terminated */
-	char **components;       /* NULL-terminated */
-	struct deb822_hashent *files; /* the SHA256 list */
+	long long date_t;                                  /* 0 when absent */
+	long long valid_until_t;                           /* 0 when absent */
+	char **archs;                                      /* NULL-terminated */
+	char **components;                                 /* NULL-terminated */
+	struct deb822_hashent *files;                      /* the SHA256 list */
 	size_t n_files;
 };
 
@@ -67,8 +67,8 @@ int aptrepo_gpgv(char **out, size_t *out_len, const char *data, size_t len,
 /* Fetch dists/SUITE/InRelease (falling back to Release + Release.gpg when
  * there is no InRelease), verify and parse it. */
 int aptrepo_release_fetch(struct aptrepo_release **out, const char *archive,
-                          const char *suite, const char *keyring,
-                          long long now, struct err *e);
+                          const char *suite, const char *keyring, long long now,
+                          struct err *e);
 
 /* Fetch, check and decompress COMPONENT/binary-ARCH/Packages{.xz,.gz,}
  * (the first form the Release lists). SL_ENOTFOUND when the Release lists

@@ -100,8 +100,7 @@ int catalog_batch_begin(struct catalog_batch **out, const char *dir,
 bool catalog_batch_has(const struct catalog_batch *b, const char *id);
 /* Sign and store u's document (an id at most once per batch). A revision
  * of 0 becomes the next one for its id (1 for a new update). */
-int catalog_batch_add(struct catalog_batch *b, struct update *u,
-                      struct err *e);
+int catalog_batch_add(struct catalog_batch *b, struct update *u, struct err *e);
 /* Download url (size + SHA-256 checked) into the content store unless it
  * is there; rel (at least 80 bytes) receives "content/<aa>/<sha256>". */
 int catalog_batch_content(struct catalog_batch *b, const char *url,

@@ -33,8 +33,7 @@ cmp_id(const void *a, const void *b)
 }
 
 int
-catalog_batch_begin(struct catalog_batch **out, const char *dir,
-                    struct err *e)
+catalog_batch_begin(struct catalog_batch **out, const char *dir, struct err *e)
 {
 	struct catalog_batch *b = calloc(1, sizeof(*b));
 	const json_t *ups, *x;
@@ -72,8 +71,7 @@ out:
 bool
 catalog_batch_has(const struct catalog_batch *b, const char *id)
 {
-	return bsearch(&id, b->ids, b->n_ids, sizeof(*b->ids), cmp_id) !=
-	       NULL;
+	return bsearch(&id, b->ids, b->n_ids, sizeof(*b->ids), cmp_id) != NULL;
 }
 
 static int64_t
@@ -118,9 +116,8 @@ catalog_batch_add(struct catalog_batch *b, struct update *u, struct err *e)
 }
 
 int
-catalog_batch_content(struct catalog_batch *b, const char *url,
-                      uint64_t size, const char *sha256, char *rel,
-                      struct err *e)
+catalog_batch_content(struct catalog_batch *b, const char *url, uint64_t size,
+                      const char *sha256, char *rel, struct err *e)
 {
 	char dst[PATH_MAX_LEN];
 	int rc;

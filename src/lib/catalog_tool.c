@@ -118,8 +118,7 @@ out:
  * catalog's own key; expiry is not checked (we are about to re-sign). */
 int
 index_read(json_t **doc_out, int64_t *version, struct catalog_index **idx_out,
-           const struct catalog_dir *d, const struct sign_key *k,
-           struct err *e)
+           const struct catalog_dir *d, const struct sign_key *k, struct err *e)
 {
 	struct catalog_index *idx = NULL;
 	struct sign_keyring kr = {0};
@@ -326,8 +325,8 @@ load_own_key(struct sign_key *k, const struct catalog_dir *d, struct err *e)
 /* Store a completed update's signed document; returns its index entry. */
 int
 store_document(json_t **entry_out, const struct update *u,
-               const struct catalog_dir *d, const struct sign_key *k,
-               bool sync, struct err *e)
+               const struct catalog_dir *d, const struct sign_key *k, bool sync,
+               struct err *e)
 {
 	char rel[128], path[PATH_MAX_LEN], dir[PATH_MAX_LEN];
 	char sha[HASH_HEX_LEN + 1], *text = NULL;

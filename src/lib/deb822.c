@@ -62,8 +62,8 @@ add_field(struct deb822 *d, const char *p, const char *eol, struct err *e)
 	for (const char *c = p; c < colon; c++)
 		if (*c == ' ' || *c == '\t' || (unsigned char)*c < 0x21)
 			return err_set(e, SL_EPARSE,
-			               "%s:%zu: blank in a field name",
-			               d->file, d->line);
+			               "%s:%zu: blank in a field name", d->file,
+			               d->line);
 	for (size_t i = 0; i < d->n; i++)
 		if (d->fields[i].name_len == (size_t)(colon - p) &&
 		    strncasecmp(d->fields[i].name, p, (size_t)(colon - p)) == 0)
@@ -220,9 +220,8 @@ fail:
 }
 
 int
-deb822_source(const struct deb822_field *f, const char **name,
-              size_t *name_n, const char **version, size_t *version_n,
-              struct err *e)
+deb822_source(const struct deb822_field *f, const char **name, size_t *name_n,
+              const char **version, size_t *version_n, struct err *e)
 {
 	const char *p, *end, *q;
 	size_t n;
@@ -294,8 +293,7 @@ token(const char **p, const char *end, const char **t, size_t *tn)
 
 int
 deb822_hashents(struct deb822_hashent **out, size_t *n,
-                const struct deb822_field *f, const char *file,
-                struct err *e)
+                const struct deb822_field *f, const char *file, struct err *e)
 {
 	const char *p = f->value, *end = f->value + f->value_len;
 	struct deb822_hashent *h = NULL;
@@ -315,8 +313,7 @@ deb822_hashents(struct deb822_hashent **out, size_t *n,
 			goto next;
 		if (!token(&p, eol, &t[0], &tn[0]) ||
 		    !token(&p, eol, &t[1], &tn[1]) ||
-		    !token(&p, eol, &t[2], &tn[2]) ||
-		    !line_is_empty(p, eol)) {
+		    !token(&p, eol, &t[2], &tn[2]) || !line_is_empty(p, eol)) {
 			rc = err_set(e, SL_EPARSE,
 			             "%s:%zu: %.*s: expected 'HASH SIZE PATH'",
 			             file, line, (int)f->name_len, f->name);

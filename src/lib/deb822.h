@@ -35,8 +35,8 @@ struct deb822_field {
 struct deb822 {
 	const char *file; /* for errors; not owned */
 	const char *p, *end;
-	size_t line;         /* next line's number (1-based) */
-	size_t stanza_line;  /* first line of the current stanza */
+	size_t line;        /* next line's number (1-based) */
+	size_t stanza_line; /* first line of the current stanza */
 	struct deb822_field fields[DEB822_MAX_FIELDS];
 	size_t n;
 };
@@ -50,8 +50,7 @@ void deb822_init(struct deb822 *d, const char *file, const char *buf,
 int deb822_next(struct deb822 *d, bool *got, struct err *e);
 
 /* The field of the current stanza named name (any case), or NULL. */
-const struct deb822_field *deb822_get(const struct deb822 *d,
-                                      const char *name);
+const struct deb822_field *deb822_get(const struct deb822 *d, const char *name);
 
 /* A single-line value with surrounding blanks removed: *p and *n span into the
  * buffer. NULL field -> *n = 0. */
@@ -63,8 +62,7 @@ void deb822_trim(const struct deb822_field *f, const char **p, size_t *n);
 char *deb822_text(const struct deb822_field *f);
 
 /* The first line of a value (a Description's synopsis), trimmed. */
-void deb822_first_line(const struct deb822_field *f, const char **p,
-                       size_t *n);
+void deb822_first_line(const struct deb822_field *f, const char **p, size_t *n);
 
 /* The `Source:` field of a binary stanza: "name" or "name (version)".
  * *name and *version span into the value; *version_n is 0 when no version is

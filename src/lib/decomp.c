@@ -116,8 +116,7 @@ ungz(char **b, size_t *alloc, size_t *used, const char *in, size_t len,
 
 int
 decomp_buf(char **out, size_t *out_len, const char *in, size_t len,
-           enum decomp_kind kind, size_t cap, const char *name,
-           struct err *e)
+           enum decomp_kind kind, size_t cap, const char *name, struct err *e)
 {
 	size_t alloc, used = 0;
 	char *b;

@@ -156,8 +156,8 @@ fsx_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 int
-fsx_write_unsynced(const char *path, const void *data, size_t len,
-                   mode_t mode, struct err *e)
+fsx_write_unsynced(const char *path, const void *data, size_t len, mode_t mode,
+                   struct err *e)
 {
 	char tmp[4096];
 	int fd;

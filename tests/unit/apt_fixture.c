@@ -101,8 +101,7 @@ aptfix_stanza(char *b, size_t n, const char *pkg, const char *source,
 
 	snprintf(rel, sizeof(rel), "pool/main/%s_%s_%s.deb", pkg, version,
 	         arch);
-	snprintf(content, sizeof(content), "deb %s %s %s", pkg, version,
-	         arch);
+	snprintf(content, sizeof(content), "deb %s %s %s", pkg, version, arch);
 	aptfix_deb(f, rel, content, sha);
 	if (source != NULL)
 		snprintf(src, sizeof(src), "Source: %s\n", source);
@@ -121,8 +120,8 @@ aptfix_publish(const struct aptfix *f, const char *suite, const char *archs,
 {
 	aptfix_sh("find %s/dists/%s -name Packages -exec %s compress {} +",
 	          f->repo, suite, script());
-	aptfix_sh("%s release %s %s '%s' main %s%s%s", script(), f->repo,
-	          suite, archs, extra ? "'" : "", extra ? extra : "",
+	aptfix_sh("%s release %s %s '%s' main %s%s%s", script(), f->repo, suite,
+	          archs, extra ? "'" : "", extra ? extra : "",
 	          extra ? "'" : "");
 	if (strcmp(mode, "none") != 0)
 		aptfix_sh("%s sign %s %s %s %s", script(), f->repo, suite, home,

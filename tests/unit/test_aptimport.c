@@ -116,8 +116,8 @@ load(const char *id, int rev)
 	struct err e;
 	json_t *env;
 
-	snprintf(path, sizeof(path), "%s/public/updates/%s/%d.json", fx.cat,
-	         id, rev);
+	snprintf(path, sizeof(path), "%s/public/updates/%s/%d.json", fx.cat, id,
+	         rev);
 	assert_non_null(env = json_load_file(path, 0, NULL));
 	assert_int_equal(
 	        update_from_json(&u, json_object_get(env, "signed"), &e),
@@ -212,9 +212,10 @@ test_mapping(void **state)
 	assert_non_null(strstr(rules, "\"package\":\"openssl-doc\",\"type\""));
 	free(rules);
 	rules = json_dumps(u->is_installed, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_true(strncmp(rules, "{\"and\":[{\"or\":[{\"package\":"
-	                           "\"openssl:amd64\",\"type\":"
-	                           "\"deb_installed\"}",
+	assert_true(strncmp(rules,
+	                    "{\"and\":[{\"or\":[{\"package\":"
+	                    "\"openssl:amd64\",\"type\":"
+	                    "\"deb_installed\"}",
 	                    60) == 0);
 	assert_non_null(strstr(rules, "{\"not\":{\"or\":"));
 	free(rules);
@@ -312,8 +313,8 @@ struct seen {
 };
 
 static int
-decorate(void *arg, const char *source, const char *version,
-         struct update *u, struct err *e)
+decorate(void *arg, const char *source, const char *version, struct update *u,
+         struct err *e)
 {
 	struct seen *s = arg;
 

@@ -53,8 +53,8 @@ setup(void **state)
 	packages[0] = '\0';
 	aptfix_stanza(packages, sizeof(packages), "hello", NULL, "1.0-1",
 	              "amd64", &fx);
-	aptfix_stanza(packages, sizeof(packages), "libhello1", "hello",
-	              "1.0-1", "amd64", &fx);
+	aptfix_stanza(packages, sizeof(packages), "libhello1", "hello", "1.0-1",
+	              "amd64", &fx);
 	aptfix_write(&fx, "dists/s/main/binary-amd64/Packages", packages);
 	return 0;
 }
@@ -66,8 +66,7 @@ publish(const char *extra, const char *mode)
 }
 
 static int
-fetch_release(struct aptrepo_release **r, const char *keyring,
-              struct err *e)
+fetch_release(struct aptrepo_release **r, const char *keyring, struct err *e)
 {
 	return aptrepo_release_fetch(r, fx.url, "s", keyring,
 	                             (long long)time(NULL), e);
@@ -278,9 +277,8 @@ test_index_mismatch_and_truncated(void **state)
 /* ---- over HTTP ---- */
 
 static enum MHD_Result
-serve(void *cls, struct MHD_Connection *c, const char *url,
-      const char *method, const char *version, const char *upload,
-      size_t *upload_len, void **ptr)
+serve(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+      const char *version, const char *upload, size_t *upload_len, void **ptr)
 {
 	char path[1024], *body = NULL;
 	struct MHD_Response *r;

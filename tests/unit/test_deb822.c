@@ -60,8 +60,9 @@ test_packages(void **state)
 	free(text);
 	f = deb822_get(&d, "DESCRIPTION");
 	deb822_first_line(f, &p, &n);
-	assert_true(deb822_eq(p, n, "Secure Sockets Layer toolkit - shared "
-	                            "libraries"));
+	assert_true(deb822_eq(p, n,
+	                      "Secure Sockets Layer toolkit - shared "
+	                      "libraries"));
 	text = deb822_text(f);
 	assert_string_equal(text,
 	                    "Secure Sockets Layer toolkit - shared libraries\n"
@@ -188,7 +189,7 @@ test_release_hashes(void **state)
 	                 SL_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(h[0].sha256, "0123456789abcdef0123456789abcdef"
-	                                  "0123456789abcdef0123456789abcdef");
+	                                 "0123456789abcdef0123456789abcdef");
 	assert_int_equal(h[0].size, 1234);
 	assert_string_equal(h[0].path, "main/binary-amd64/Packages.xz");
 	assert_int_equal(h[1].size, 56);

@@ -28,7 +28,15 @@ static const char lorem[] =
         " descriptions do, so that the index has the size of the real one.\n"
         " .\n"
         " It provides nothing at all; its .deb is a few bytes of text whose\n"
-        " SHA-256 is nonetheless real.\n";
+        " SHA-256 is nonetheless real.\n"
+        " .\n"
+        " Real descriptions go on to list features, to explain how this\n"
+        " package relates to the others built from the same source, and to\n"
+        " point at documentation; the text below only fills the same room.\n"
+        " .\n"
+        "  * one feature among several, described in a sentence or two;\n"
+        "  * another one, with a note about the configuration it needs;\n"
+        "  * a last one, with a warning about an older behaviour.\n";
 
 static int
 open_index(FILE **out, const char *root, const char *suite, const char *arch)
@@ -70,6 +78,9 @@ stanza(FILE *f, const char *pkg, const char *src, const char *srcver,
 	        "Homepage: https://example.invalid/%s\n"
 	        "Description-md5: 0123456789abcdef0123456789abcdef\n"
 	        "Section: misc\nPriority: optional\n"
+	        "Recommends: bench-data, bench-doc\n"
+	        "Tag: implemented-in::c, interface::commandline, role::program\n"
+	        "MD5sum: 0123456789abcdef0123456789abcdef\n"
 	        "Filename: %s\nSize: %zu\nSHA256: %s\n\n",
 	        ver, size * 3, arch, ver, pkg, lorem, src ? src : pkg, filename,
 	        size, sha);

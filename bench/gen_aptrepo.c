@@ -79,7 +79,8 @@ stanza(FILE *f, const char *pkg, const char *src, const char *srcver,
 	        "Description-md5: 0123456789abcdef0123456789abcdef\n"
 	        "Section: misc\nPriority: optional\n"
 	        "Recommends: bench-data, bench-doc\n"
-	        "Tag: implemented-in::c, interface::commandline, role::program\n"
+	        "Tag: implemented-in::c, interface::commandline, "
+	        "role::program\n"
 	        "MD5sum: 0123456789abcdef0123456789abcdef\n"
 	        "Filename: %s\nSize: %zu\nSHA256: %s\n\n",
 	        ver, size * 3, arch, ver, pkg, lorem, src ? src : pkg, filename,

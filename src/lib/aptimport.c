@@ -361,6 +361,8 @@ aptimport_run(struct aptimport_result *res, const char *catalog_dir,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (o->archs == NULL || o->archs[0] == NULL)
+		return err_set(e, SL_EINVAL, "no architecture given");
 	if ((rc = aptrepo_release_fetch(&r, o->archive, o->suite, o->keyring,
 	                                now, e)) != SL_OK)
 		goto out;

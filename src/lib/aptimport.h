@@ -48,7 +48,8 @@ struct aptimport_opts {
 	const char *archive; /* base URL (http(s):// or file://) */
 	const char *suite;
 	const char *const *components; /* NULL-terminated; NULL = "main" */
-	const char *const *archs;      /* NULL-terminated, without "all" */
+	const char *const *archs;      /* NULL-terminated, at least one;
+	                                * "all" is always added */
 	const char *keyring;
 	const char *product;        /* NULL: "ORIGIN VERSION" */
 	const char *classification; /* NULL: security for *-security */

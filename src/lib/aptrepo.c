@@ -176,6 +176,12 @@ aptrepo_release_parse(struct aptrepo_release **out, const char *file,
 	}
 	if ((rc = deb822_hashents(&r->files, &r->n_files, f, file, e)) != 0)
 		goto out;
+	if ((f = deb822_get(&d, "Acquire-By-Hash")) != NULL) {
+		const char *v;
+		size_t vn;
+		deb822_trim(f, &v, &vn);
+		r->by_hash = deb822_eq(v, vn, "yes");
+	}
 	if (r->valid_until_t != 0 && r->valid_until_t < now) {
 		rc = err_set(e, SL_EEXPIRED, "%s: expired on %s (Valid-Until)",
 		             file, vu);
@@ -512,6 +518,61 @@ out:
 	return rc;
 }
 
+/* Fetch one index file the Release lists (h) into resp and check its size
+ * and SHA-256; rel receives the path fetched (relative to the archive). */
+static int
+fetch_checked(struct httpc_resp *resp, char *rel, size_t n, const char *archive,
+              const char *suite, const struct aptrepo_release *r,
+              const struct deb822_hashent *h, struct err *e)
+{
+	char sha[HASH_HEX_LEN + 1], dir[512];
+	const char *slash = strrchr(h->path, '/');
+	int rc = SL_ENOTFOUND;
+
+	if (h->size > APTREPO_INDEX_MAX)
+		return err_set(e, SL_ETOOBIG,
+		               "dists/%s/%s: %llu bytes is over "
+		               "the cap",
+		               suite, h->path, (unsigned long long)h->size);
+	/* By hash first when the archive offers it: a mirror in the middle
+	 * of an update may serve an index newer or older than its Release
+	 * under the plain name, never under the hash. */
+	if (r->by_hash && slash != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - h->path),
+		         h->path);
+		snprintf(rel, n, "dists/%s/%s/by-hash/SHA256/%s", suite, dir,
+		         h->sha256);
+		rc = fetch(resp, archive, rel, (size_t)h->size, e);
+	}
+	if (rc == SL_ENOTFOUND) {
+		snprintf(rel, n, "dists/%s/%s", suite, h->path);
+		rc = fetch(resp, archive, rel, (size_t)h->size, e);
+	}
+	if (rc == SL_ETOOBIG)
+		return err_set(e, SL_EVERIFY,
+		               "%s: larger than the %llu bytes the Release "
+		               "lists",
+		               rel, (unsigned long long)h->size);
+	if (rc == SL_ENOTFOUND)
+		return err_set(e, SL_ENET,
+		               "%s: not found, though the Release lists it",
+		               rel);
+	if (rc != SL_OK)
+		return rc;
+	if (resp->len != h->size)
+		return err_set(
+		        e, SL_EVERIFY,
+		        "%s: truncated: %zu bytes of the %llu the Release "
+		        "lists",
+		        rel, resp->len, (unsigned long long)h->size);
+	hash_buf_hex(resp->body, resp->len, sha);
+	if (strcmp(sha, h->sha256) != 0)
+		return err_set(e, SL_EVERIFY,
+		               "%s: SHA-256 %s does not match the Release's %s",
+		               rel, sha, h->sha256);
+	return SL_OK;
+}
+
 int
 aptrepo_packages_fetch(char **out, size_t *out_len, char **name_out,
                        const char *archive, const char *suite,
@@ -520,57 +581,50 @@ aptrepo_packages_fetch(char **out, size_t *out_len, char **name_out,
 {
 	static const char *const forms[] = {"Packages.xz", "Packages.gz",
 	                                    "Packages"};
-	const struct deb822_hashent *h = NULL;
-	char path[512], rel[1024], sha[HASH_HEX_LEN + 1];
+	const struct deb822_hashent *h;
+	char path[512], rel[1024];
 	struct httpc_resp resp = {0};
-	int rc;
+	struct err first = {0};
+	bool listed = false;
+	int rc = SL_OK;
 
-	for (size_t i = 0; h == NULL && i < 3; i++) {
+	/* Each form the Release lists, until one arrives intact: all are
+	 * checked against the verified Release, so any will do. */
+	for (size_t i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/binary-%s/%s", component, arch,
 		         forms[i]);
-		h = aptrepo_release_file(r, path);
+		if ((h = aptrepo_release_file(r, path)) == NULL)
+			continue;
+		listed = true;
+		rc = fetch_checked(&resp, rel, sizeof(rel), archive, suite, r,
+		                   h, e);
+		if (rc == SL_OK) {
+			rc = decomp_buf(out, out_len, resp.body, resp.len,
+			                decomp_kind_of(h->path),
+			                APTREPO_PACKAGES_MAX, rel, e);
+			httpc_resp_free(&resp);
+			break;
+		}
+		httpc_resp_free(&resp);
+		if (first.code == SL_OK)
+			first = *e;
+		if (rc != SL_EVERIFY && rc != SL_ENET)
+			break;
 	}
-	if (h == NULL)
+	if (!listed)
 		return err_set(
 		        e, SL_ENOTFOUND,
 		        "dists/%s/Release lists no %s/binary-%s/Packages",
 		        suite, component, arch);
-	snprintf(rel, sizeof(rel), "dists/%s/%s", suite, h->path);
-	if (h->size > APTREPO_INDEX_MAX)
-		return err_set(e, SL_ETOOBIG, "%s: %llu bytes is over the cap",
-		               rel, (unsigned long long)h->size);
-	rc = fetch(&resp, archive, rel, (size_t)h->size, e);
-	if (rc == SL_ETOOBIG)
-		return err_set(e, SL_EVERIFY,
-		               "%s: larger than the %llu bytes the Release "
-		               "lists",
-		               rel, (unsigned long long)h->size);
-	if (rc != SL_OK)
-		return err_prefix(e, "%s", rel);
-	if (resp.len != h->size) {
-		rc = err_set(e, SL_EVERIFY,
-		             "%s: truncated: %zu bytes of the %llu the Release "
-		             "lists",
-		             rel, resp.len, (unsigned long long)h->size);
-		goto out;
+	if (rc != SL_OK) {
+		if (first.code != SL_OK && e != NULL)
+			*e = first; /* the best form's failure */
+		return e != NULL ? e->code : rc;
 	}
-	hash_buf_hex(resp.body, resp.len, sha);
-	if (strcmp(sha, h->sha256) != 0) {
-		rc = err_set(e, SL_EVERIFY,
-		             "%s: SHA-256 %s does not match the Release's %s",
-		             rel, sha, h->sha256);
-		goto out;
-	}
-	if ((rc = decomp_buf(out, out_len, resp.body, resp.len,
-	                     decomp_kind_of(h->path), APTREPO_PACKAGES_MAX, rel,
-	                     e)) != SL_OK)
-		goto out;
 	if (name_out != NULL && (*name_out = strdup(rel)) == NULL) {
 		free(*out);
 		*out = NULL;
-		rc = err_set(e, SL_ENOMEM, "out of memory");
+		return err_set(e, SL_ENOMEM, "out of memory");
 	}
-out:
-	httpc_resp_free(&resp);
-	return rc;
+	return SL_OK;
 }

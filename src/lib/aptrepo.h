@@ -35,6 +35,7 @@ struct aptrepo_release {
 	char **components;                                 /* NULL-terminated */
 	struct deb822_hashent *files;                      /* the SHA256 list */
 	size_t n_files;
+	bool by_hash; /* Acquire-By-Hash: yes (indexes also under by-hash/) */
 };
 
 /* Parse a verified Release text (file names it for errors) and check that
@@ -70,11 +71,13 @@ int aptrepo_release_fetch(struct aptrepo_release **out, const char *archive,
                           const char *suite, const char *keyring, long long now,
                           struct err *e);
 
-/* Fetch, check and decompress COMPONENT/binary-ARCH/Packages{.xz,.gz,}
- * (the first form the Release lists). SL_ENOTFOUND when the Release lists
- * none. *name_out (may be NULL; free()) names the file fetched, relative
- * to the archive ("dists/SUITE/main/binary-amd64/Packages.xz"). Free *out
- * with free(). */
+/* Fetch, check and decompress COMPONENT/binary-ARCH/Packages{.xz,.gz,}:
+ * the forms the Release lists in that order (by hash first when the
+ * archive offers it) until one matches its size and SHA-256; when none
+ * does, the first form's error. SL_ENOTFOUND only when the Release lists
+ * none; a listed index that is missing is SL_ENET. *name_out (may be NULL;
+ * free()) names the file fetched, relative to the archive
+ * ("dists/SUITE/main/binary-amd64/Packages.xz"). Free *out with free(). */
 int aptrepo_packages_fetch(char **out, size_t *out_len, char **name_out,
                            const char *archive, const char *suite,
                            const struct aptrepo_release *r,

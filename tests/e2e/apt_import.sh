@@ -52,7 +52,8 @@ publish 3.0.11-1
 FLOG=$TMP/flaky.log
 python3 "$SOURCE_ROOT/tests/e2e/flaky_http.py" --root "$R" \
 	--port-file "$TMP/flaky.port" --log "$FLOG" \
-	--cut "binary-all/Packages.xz:30:1" &
+	--cut "binary-all/Packages.xz:30:1" --cut "binary-all/Packages.gz:30:1" \
+	--cut "binary-all/Packages:30:1" &
 FLAKY_PID=$!
 trap 'kill $FLAKY_PID 2>/dev/null || true; "$FIX" stop "$TMP/g1"; "$FIX" stop "$TMP/g2"; _lib_cleanup' EXIT
 for ((i = 0; i < 100; i++)); do
@@ -79,9 +80,9 @@ expect_fail() {
 	cmp -s "$IDX" "$TMP/idx.before" || fail "$what: the index changed"
 }
 
-# The connection drops 30 bytes into binary-all/Packages.xz.
+# The connection drops 30 bytes into each form of binary-all/Packages.
 expect_fail "cut download" "binary-all/Packages.xz"
-[ "$(grep -c 'action=cut' "$FLOG")" = 1 ] || fail "no cut: $(cat "$FLOG")"
+[ "$(grep -c 'action=cut' "$FLOG")" = 3 ] || fail "no cut: $(cat "$FLOG")"
 
 out=$(imp) || fail "import: $out"
 [ "$out" = "import-apt: 2 new, 0 unchanged, 0 superseded" ] || fail "summary: $out"
@@ -117,6 +118,8 @@ expect_fail "tampered InRelease" "signature does not verify"
 cp "$TMP/InRelease.good" "$R/dists/$SUITE/InRelease"
 printf 'X' | dd of="$R/dists/$SUITE/main/binary-amd64/Packages.xz" bs=1 seek=40 \
 	conv=notrunc status=none
+rm "$R/dists/$SUITE/main/binary-amd64/Packages.gz" \
+	"$R/dists/$SUITE/main/binary-amd64/Packages"
 expect_fail "tampered index" "Packages.xz: SHA-256 .* does not match the Release"
 publish 3.0.11-2
 expect_fail "unknown arch" "--arch arm64: not in the Release's Architectures (amd64)" \

@@ -236,16 +236,28 @@ static void
 test_index_mismatch_and_truncated(void **state)
 {
 	struct aptrepo_release *r = NULL;
-	char *buf = NULL;
+	char *buf = NULL, *name = NULL;
 	size_t len;
 	struct err e;
 
 	(void)state;
 	publish(NULL, "inline");
 	assert_int_equal(fetch_release(&r, fx.keyring, &e), SL_OK);
-	/* Same size, other bytes. */
+	/* Same size, other bytes: the next form listed (.gz) is used. */
 	aptfix_sh("cd %s/dists/s/main/binary-amd64 && "
 	          "printf 'X' | dd of=Packages.xz bs=1 seek=20 conv=notrunc "
+	          "status=none",
+	          fx.repo);
+	assert_int_equal(aptrepo_packages_fetch(&buf, &len, &name, fx.url, "s",
+	                                        r, "main", "amd64", &e),
+	                 SL_OK);
+	assert_string_equal(name, "dists/s/main/binary-amd64/Packages.gz");
+	assert_int_equal(len, strlen(packages));
+	free(buf);
+	free(name);
+	/* No good form: the first one's error. */
+	aptfix_sh("cd %s/dists/s/main/binary-amd64 && rm Packages.gz && "
+	          "printf 'X' | dd of=Packages bs=1 seek=20 conv=notrunc "
 	          "status=none",
 	          fx.repo);
 	assert_int_equal(aptrepo_packages_fetch(&buf, &len, NULL, fx.url, "s",
@@ -271,6 +283,42 @@ test_index_mismatch_and_truncated(void **state)
 	                                        r, "main", "amd64", &e),
 	                 SL_EVERIFY);
 	assert_non_null(strstr(e.msg, "larger than the "));
+	/* Listed but gone. */
+	aptfix_sh("rm %s/dists/s/main/binary-amd64/Packages*", fx.repo);
+	assert_int_equal(aptrepo_packages_fetch(&buf, &len, NULL, fx.url, "s",
+	                                        r, "main", "amd64", &e),
+	                 SL_ENET);
+	assert_string_equal(e.msg, "dists/s/main/binary-amd64/Packages.xz: not "
+	                           "found, though the Release lists it");
+	aptrepo_release_free(r);
+}
+
+/* With Acquire-By-Hash, the index is fetched by its hash: a stale file
+ * under the plain name (a mirror mid-update) does not matter. */
+static void
+test_by_hash(void **state)
+{
+	struct aptrepo_release *r = NULL;
+	char *buf = NULL, *name = NULL;
+	size_t len;
+	struct err e;
+
+	(void)state;
+	publish("Acquire-By-Hash: yes", "inline");
+	aptfix_sh("cd %s/dists/s/main/binary-amd64 && mkdir -p by-hash/SHA256 "
+	          "&& cp Packages.xz by-hash/SHA256/$(sha256sum < Packages.xz "
+	          "| cut -d' ' -f1) && echo stale > Packages.xz",
+	          fx.repo);
+	assert_int_equal(fetch_release(&r, fx.keyring, &e), SL_OK);
+	assert_true(r->by_hash);
+	assert_int_equal(aptrepo_packages_fetch(&buf, &len, &name, fx.url, "s",
+	                                        r, "main", "amd64", &e),
+	                 SL_OK);
+	assert_non_null(strstr(name, "dists/s/main/binary-amd64/by-hash/"
+	                             "SHA256/"));
+	assert_int_equal(len, strlen(packages));
+	free(buf);
+	free(name);
 	aptrepo_release_free(r);
 }
 
@@ -355,6 +403,7 @@ main(void)
 	        cmocka_unit_test_setup(test_unsigned, setup),
 	        cmocka_unit_test_setup(test_index_mismatch_and_truncated,
 	                               setup),
+	        cmocka_unit_test_setup(test_by_hash, setup),
 	        cmocka_unit_test_setup(test_http, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

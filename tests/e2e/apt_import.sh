@@ -150,4 +150,22 @@ out=$("$SLUICE" catalog import-apt "$CAT2" --archive "$URL" --suite "$SUITE" \
 	--arch amd64 --keyring "$TMP/archive.gpg" --files copy) || fail "copy: $out"
 [ "$(find "$CAT2/public/content" -type f | wc -l)" = 4 ] || fail "copy: content"
 "$SLUICE" catalog verify "$CAT2" >/dev/null || fail "verify after copy"
+# A root sluiced syncs the imported updates (the `deb` handler and the
+# files' `deb` objects pass the server's validation).
+KEY=$(ls "$CAT"/public/keys/*.pub)
+start_server "$TMP/data" "$(printf '[upstream]\nurl = file://%s/public\ntrusted_keys = %s\nsyncs_per_day = 0\n[storage]\nmode = none\n' "$CAT" "$KEY")"
+api POST /v1/admin/sync
+[ "$HTTP_STATUS" = 202 ] || fail "sync: HTTP $HTTP_STATUS $BODY"
+for ((i = 0; i < 100; i++)); do
+	api GET /v1/admin/sync/history
+	[ "$(jq -r '.history[0].result // "running"' <<<"$BODY")" != running ] && break
+	sleep 0.1
+done
+[ "$(jq -r '.history[0] | "\(.result) \(.new)"' <<<"$BODY")" = "success 3" ] ||
+	fail "sync: $BODY"
+api GET /v1/admin/updates
+jq -e '[.updates[].title] | sort == ["curl 7.88.1-10 (bookworm-security)",
+	"openssl 3.0.11-1 (bookworm-security)", "openssl 3.0.11-2 (bookworm-security)"]' \
+	<<<"$BODY" >/dev/null || fail "updates: $BODY"
+stop_server
 echo "ok: apt import"

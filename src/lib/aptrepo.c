@@ -599,9 +599,19 @@ aptrepo_packages_fetch(char **out, size_t *out_len, char **name_out,
 		rc = fetch_checked(&resp, rel, sizeof(rel), archive, suite, r,
 		                   h, e);
 		if (rc == SL_OK) {
-			rc = decomp_buf(out, out_len, resp.body, resp.len,
-			                decomp_kind_of(h->path),
-			                APTREPO_PACKAGES_MAX, rel, e);
+			/* The plain form's listed size sizes the buffer (a
+			 * hint only: the output is bounded by the cap). */
+			const struct deb822_hashent *plain;
+			size_t hint = 0;
+			snprintf(path, sizeof(path), "%s/binary-%s/Packages",
+			         component, arch);
+			plain = aptrepo_release_file(r, path);
+			if (plain != NULL && plain->size < APTREPO_PACKAGES_MAX)
+				hint = (size_t)plain->size;
+			rc = decomp_buf_hint(out, out_len, resp.body, resp.len,
+			                     decomp_kind_of(h->path),
+			                     APTREPO_PACKAGES_MAX, hint, rel,
+			                     e);
 			httpc_resp_free(&resp);
 			break;
 		}

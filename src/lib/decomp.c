@@ -118,6 +118,14 @@ int
 decomp_buf(char **out, size_t *out_len, const char *in, size_t len,
            enum decomp_kind kind, size_t cap, const char *name, struct err *e)
 {
+	return decomp_buf_hint(out, out_len, in, len, kind, cap, 0, name, e);
+}
+
+int
+decomp_buf_hint(char **out, size_t *out_len, const char *in, size_t len,
+                enum decomp_kind kind, size_t cap, size_t hint,
+                const char *name, struct err *e)
+{
 	size_t alloc, used = 0;
 	char *b;
 	int rc;
@@ -125,7 +133,12 @@ decomp_buf(char **out, size_t *out_len, const char *in, size_t len,
 	if (kind == DECOMP_NONE && len > cap)
 		return err_set(e, SL_ETOOBIG, "%s: more than %zu bytes", name,
 		               cap);
-	alloc = kind == DECOMP_NONE ? len + 1 : len * 4 + 4096;
+	if (kind == DECOMP_NONE)
+		alloc = len + 1;
+	else if (hint > 0)
+		alloc = hint + 2; /* room to see the end of the stream */
+	else
+		alloc = len * 4 + 4096;
 	if (alloc > cap + 1)
 		alloc = cap + 1;
 	if ((b = malloc(alloc)) == NULL)

@@ -24,5 +24,10 @@ enum decomp_kind decomp_kind_of(const char *name);
 int decomp_buf(char **out, size_t *out_len, const char *in, size_t len,
                enum decomp_kind kind, size_t cap, const char *name,
                struct err *e);
+/* The same with the expected output size (0: unknown), allocated at
+ * once instead of grown by doubling. */
+int decomp_buf_hint(char **out, size_t *out_len, const char *in, size_t len,
+                    enum decomp_kind kind, size_t cap, size_t hint,
+                    const char *name, struct err *e);
 
 #endif

@@ -73,9 +73,14 @@ read_indexes(struct aptimport_set *set, const struct aptrepo_release *r,
 		}
 	for (size_t c = 0; comps[c]; c++) {
 		bool listed = r->components == NULL || !r->components[0];
-		for (size_t j = 0; !listed && r->components[j]; j++)
-			listed = strcmp(r->components[j], comps[c]) == 0 ||
-			         ends_with(r->components[j], comps[c]);
+		/* Debian's security suite lists "updates/main" for main. */
+		for (size_t j = 0; !listed && r->components[j]; j++) {
+			const char *x = r->components[j];
+			size_t xl = strlen(x), cl = strlen(comps[c]);
+			listed = strcmp(x, comps[c]) == 0 ||
+			         (xl > cl && x[xl - cl - 1] == '/' &&
+			          ends_with(x, comps[c]));
+		}
 		if (!listed)
 			return err_set(e, SL_EINVAL,
 			               "--component %s: not in the Release's "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sluice's benchmarks: five scenarios, each measured side by side with a
+# Sluice's benchmarks: six scenarios, each measured side by side with a
 # reference peer in the same run, printed as one table.
 #
 #   bench/run.sh BUILD_DIR           full sizes (make bench): installs the
@@ -33,7 +33,7 @@ if [ "$SMOKE" = 0 ]; then
 	"$SOURCE_ROOT/scripts/deps.sh" nginx-light wrk hyperfine reprepro time
 fi
 for b in src/server/sluiced src/agent/sluice-agent src/cli/sluice \
-	bench/gen_catalog bench/bench_client; do
+	bench/gen_catalog bench/gen_aptrepo bench/bench_client; do
 	[ -x "$BUILD_DIR/$b" ] || {
 		echo "bench: $BUILD_DIR/$b is missing (build first)" >&2
 		exit 1
@@ -58,7 +58,8 @@ SCENARIOS="s1_content:1 content (vs nginx):300
 s2_agent_sync:2 agent sync:420
 s4_detect:4 agent detection (vs apt-get):240
 s5_report:5 status ingestion:120
-s3_catalog_sync:3 catalog sync (vs reprepro):600"
+s3_catalog_sync:3 catalog sync (vs reprepro):600
+s6_apt_import:6 apt import:900"
 
 t_start=$(date +%s)
 failed=()

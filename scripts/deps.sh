@@ -7,8 +7,9 @@ set -euo pipefail
 PKGS=(build-essential meson ninja-build pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
       libjansson-dev libsodium-dev libinih-dev libcmocka-dev
+      liblzma-dev zlib1g-dev gpgv gnupg xz-utils
       curl jq sqlite3 dpkg-dev fakeroot python3
-      wrk nginx-light reprepro time)
+      wrk nginx-light reprepro time apt-utils)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

@@ -35,6 +35,9 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 extern const struct cli_cmd cmd_catalog;
+/* `sluice catalog import-apt ...` (cmd_import_apt.c); argv[0] is
+ * "import-apt". */
+int catalog_import_apt(struct cli_ctx *ctx, int argc, char **argv);
 extern const struct cli_cmd cmd_sync;
 extern const struct cli_cmd cmd_updates;
 extern const struct cli_cmd cmd_approve;

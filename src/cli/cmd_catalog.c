@@ -34,6 +34,15 @@
 	"                                     check signatures, expiry, "      \
 	"rollback\n"                                                           \
 	"                                     and every file's hash\n"         \
+	"  import-apt DIR --archive URL --suite NAME --keyring FILE\n"         \
+	"         [--component NAME]... [--arch NAME]... [--product NAME]\n"   \
+	"         [--classification NAME] [--files url|copy]\n"                \
+	"         [--advisories KIND:PATH]... [--expires-days N]\n"            \
+	"                                     one update per source package\n" \
+	"                                     version of a signed apt "        \
+	"archive\n"                                                            \
+	"                                     (components: main; arch: this\n" \
+	"                                     machine's; `all` always)\n"      \
 	"\n"                                                                   \
 	"options:\n"                                                           \
 	"  --expires-days N   validity of the signed index (add, expire, "     \
@@ -307,6 +316,8 @@ catalog_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (cli_wants_help(&cmd_catalog, argc, argv))
 		return 0;
+	if (argc > 1 && strcmp(argv[1], "import-apt") == 0)
+		return catalog_import_apt(ctx, argc - 1, argv + 1);
 	if ((rc = parse_args(&a, argc, argv)) != 0)
 		return rc;
 	if (a.npos == 0)

@@ -200,6 +200,16 @@ show(struct cli_ctx *ctx, const char *id)
 	printf("%s%s\n",
 	       json_is_true(json_object_get(v, "declined")) ? ", DECLINED" : "",
 	       json_is_true(json_object_get(v, "expired")) ? ", EXPIRED" : "");
+	if (json_is_string(json_object_get(u, "security_bulletin")))
+		printf("advisory %s\n", admin_str(u, "security_bulletin"));
+	if (json_array_size(json_object_get(u, "cve_ids")) > 0) {
+		fputs("CVEs:", stdout);
+		json_array_foreach(json_object_get(u, "cve_ids"), i, x)
+		        printf(" %s", json_string_value(x));
+		putchar('\n');
+	}
+	if (json_is_string(json_object_get(u, "support_url")))
+		printf("more: %s\n", admin_str(u, "support_url"));
 	if (json_is_string(json_object_get(u, "description")))
 		printf("\n%s\n", admin_str(u, "description"));
 	eula = json_object_get(u, "eula");

@@ -523,3 +523,52 @@ advisory_db_load(struct advisory_db *db, const char *spec, struct err *e)
 		qsort(db->v, db->n, sizeof(*db->v), entry_cmp);
 	return SL_OK;
 }
+
+/* Replace *dst by a copy of src when src is given. */
+static int
+take_str(char **dst, const char *src, struct err *e)
+{
+	char *c;
+
+	if (src == NULL)
+		return SL_OK;
+	if ((c = strdup(src)) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	free(*dst);
+	*dst = c;
+	return SL_OK;
+}
+
+int
+advisory_apply(const struct advisory *a, struct update *u, struct err *e)
+{
+	size_t n = 0;
+	char **cves;
+	int rc;
+
+	if (a->id == NULL && (a->cve_ids == NULL || a->cve_ids[0] == NULL))
+		return SL_OK;
+	if ((rc = take_str(&u->title, a->title, e)) ||
+	    (rc = take_str(&u->security_bulletin, a->id, e)) ||
+	    (rc = take_str(&u->severity, a->severity, e)) ||
+	    (rc = take_str(&u->release_date, a->release_date, e)) ||
+	    (rc = take_str(&u->support_url, a->support_url, e)) ||
+	    (rc = take_str(&u->description, a->description, e)))
+		return rc;
+	while (a->cve_ids != NULL && a->cve_ids[n] != NULL)
+		n++;
+	if ((cves = calloc(n + 1, sizeof(*cves))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if ((cves[i] = strdup(a->cve_ids[i])) == NULL) {
+			while (i-- > 0)
+				free(cves[i]);
+			free(cves);
+			return err_set(e, SL_ENOMEM, "out of memory");
+		}
+	for (size_t i = 0; u->cve_ids != NULL && u->cve_ids[i] != NULL; i++)
+		free(u->cve_ids[i]);
+	free(u->cve_ids);
+	u->cve_ids = cves;
+	return SL_OK;
+}

@@ -27,6 +27,7 @@
 #define SLUICE_ADVISORY_H
 
 #include "err.h"
+#include "update.h"
 
 #define ADVISORY_FILE_CAP (512u * 1024 * 1024) /* largest input file */
 #define ADVISORY_LINE_CAP (64u * 1024)         /* longest list line */
@@ -92,6 +93,12 @@ typedef void (*advisory_each_fn)(void *arg, const char *source,
                                  const char *version, const char *id);
 void advisory_db_each(const struct advisory_db *db, advisory_each_fn fn,
                       void *arg);
+
+/* Name update u by advisory a: title, security_bulletin (a's id),
+ * cve_ids, and severity, release_date, support_url and description where a
+ * has them (u's own values stay where a has none). Nothing changes when a
+ * has no id and no CVE. SL_ENOMEM leaves u valid (partly named). */
+int advisory_apply(const struct advisory *a, struct update *u, struct err *e);
 
 /* Number of (source, version, entry) records held (for reporting). */
 size_t advisory_db_count(const struct advisory_db *db);

@@ -96,6 +96,36 @@ int catalog_expire(const char *dir, const char *id, int expiry_days,
 /* Re-sign the index with a higher version and a fresh expiry. */
 int catalog_sign(const char *dir, int expiry_days, struct err *e);
 
+/* A batch of new updates for a local catalog DIR (catalog_batch.c): the
+ * catalog stays locked from begin to free; every added document is
+ * written (atomically, without an fsync each), then commit syncs the file
+ * system once and writes the index once. Until the index is renamed into
+ * place readers see the previous catalog; a failure at any step leaves it
+ * valid and unchanged. */
+struct catalog_batch;
+
+/* Lock DIR, load its key and index. Free with catalog_batch_free(). */
+int catalog_batch_begin(struct catalog_batch **out, const char *dir,
+                        struct err *e);
+/* Whether the catalog's index (before this batch) holds update id. */
+bool catalog_batch_has(const struct catalog_batch *b, const char *id);
+/* Sign and store u's document (an id at most once per batch). A revision
+ * of 0 becomes the next one for its id (1 for a new update). */
+int catalog_batch_add(struct catalog_batch *b, struct update *u, struct err *e);
+/* Download url (size + SHA-256 checked) into the content store unless it
+ * is there; rel (at least 80 bytes) receives "content/<aa>/<sha256>". */
+int catalog_batch_content(struct catalog_batch *b, const char *url,
+                          uint64_t size, const char *sha256, char *rel,
+                          struct err *e);
+/* Publish: sync, then sign and write the index once. Nothing added:
+ * nothing written and SL_OK. */
+int catalog_batch_commit(struct catalog_batch *b, int expiry_days,
+                         struct err *e);
+/* Updates added so far. */
+size_t catalog_batch_count(const struct catalog_batch *b);
+/* Discard what is not committed and unlock; NULL is a no-op. */
+void catalog_batch_free(struct catalog_batch *b);
+
 /* Load DIR's index trusting DIR's own key (for list). */
 int catalog_load(struct catalog_index **out, const char *dir, struct err *e);
 

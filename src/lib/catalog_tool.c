@@ -17,20 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog_priv.h"
 #include "fsx.h"
 #include "hash.h"
 #include "update_check.h"
 
-#define PATH_MAX_LEN 4096
-
-struct catalog_dir {
-	char public[PATH_MAX_LEN];
-	char key[PATH_MAX_LEN];
-	char state[PATH_MAX_LEN];
-	char lock[PATH_MAX_LEN];
-};
-
-static int
+int
 dir_paths(struct catalog_dir *d, const char *dir, struct err *e)
 {
 	int rc;
@@ -45,7 +37,7 @@ dir_paths(struct catalog_dir *d, const char *dir, struct err *e)
 	return SL_OK;
 }
 
-static int
+int
 lock_dir(const struct catalog_dir *d, int *fd_out, struct err *e)
 {
 	int fd = open(d->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -64,7 +56,7 @@ lock_dir(const struct catalog_dir *d, int *fd_out, struct err *e)
 	return SL_OK;
 }
 
-static int64_t
+int64_t
 state_last_version(const struct catalog_dir *d)
 {
 	json_t *st = json_load_file(d->state, 0, NULL);
@@ -88,7 +80,7 @@ write_json(const char *path, const json_t *v, mode_t mode, struct err *e)
 }
 
 /* Sign and write a new index holding `updates` (stolen reference). */
-static int
+int
 index_write(const struct catalog_dir *d, const struct sign_key *k,
             json_t *updates, int64_t version, int expiry_days, struct err *e)
 {
@@ -125,9 +117,9 @@ out:
 
 /* The current index's signed document (new reference), checked with the
  * catalog's own key; expiry is not checked (we are about to re-sign). */
-static int
-index_read(json_t **doc_out, int64_t *version, const struct catalog_dir *d,
-           const struct sign_key *k, struct err *e)
+int
+index_read(json_t **doc_out, int64_t *version, struct catalog_index **idx_out,
+           const struct catalog_dir *d, const struct sign_key *k, struct err *e)
 {
 	struct catalog_index *idx = NULL;
 	struct sign_keyring kr = {0};
@@ -149,6 +141,10 @@ index_read(json_t **doc_out, int64_t *version, const struct catalog_dir *d,
 		goto out;
 	*doc_out = json_deep_copy(doc);
 	*version = idx->version;
+	if (idx_out != NULL) {
+		*idx_out = idx;
+		idx = NULL;
+	}
 out:
 	catalog_index_free(idx);
 	json_decref(env);
@@ -317,7 +313,7 @@ complete_definition(json_t *def, const json_t *index_doc,
 	return SL_OK;
 }
 
-static int
+int
 load_own_key(struct sign_key *k, const struct catalog_dir *d, struct err *e)
 {
 	int rc = sign_key_load(k, d->key, e);
@@ -328,9 +324,9 @@ load_own_key(struct sign_key *k, const struct catalog_dir *d, struct err *e)
 }
 
 /* Store a completed update's signed document; returns its index entry. */
-static int
+int
 store_document(json_t **entry_out, const struct update *u,
-               const struct catalog_dir *d, const struct sign_key *k,
+               const struct catalog_dir *d, const struct sign_key *k, bool sync,
                struct err *e)
 {
 	char rel[128], path[PATH_MAX_LEN], dir[PATH_MAX_LEN];
@@ -353,7 +349,8 @@ store_document(json_t **entry_out, const struct update *u,
 	snprintf(rel, sizeof(rel), "updates/%s/%lld.json", u->id,
 	         (long long)u->revision);
 	if ((rc = fsx_join(path, sizeof(path), d->public, rel, e)) ||
-	    (rc = fsx_write_atomic(path, text, strlen(text), 0644, e)))
+	    (rc = (sync ? fsx_write_atomic : fsx_write_unsynced)(
+	             path, text, strlen(text), 0644, e)))
 		goto out;
 	hash_buf_hex(text, strlen(text), sha);
 	*entry_out = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:b}", "id",
@@ -396,7 +393,7 @@ catalog_add_flags(const char *dir, const char *definition, char *const *files,
 
 	if ((rc = dir_paths(&d, dir, e)) || (rc = lock_dir(&d, &lockfd, e)) ||
 	    (rc = load_own_key(&k, &d, e)) ||
-	    (rc = index_read(&idoc, &version, &d, &k, e)))
+	    (rc = index_read(&idoc, &version, NULL, &d, &k, e)))
 		goto out;
 	if ((def = json_load_file(definition, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL) {
@@ -427,7 +424,7 @@ catalog_add_flags(const char *dir, const char *definition, char *const *files,
 		err_prefix(e, "%s", definition);
 		goto out;
 	}
-	if ((rc = store_document(&entry, u, &d, &k, e)) != SL_OK)
+	if ((rc = store_document(&entry, u, &d, &k, true, e)) != SL_OK)
 		goto out;
 	/* A new revision of a withdrawn update publishes it again. */
 	ups = json_object_get(idoc, "updates");
@@ -474,7 +471,7 @@ rewrite_index(const char *dir, const char *expire_id, int expiry_days,
 
 	if ((rc = dir_paths(&d, dir, e)) || (rc = lock_dir(&d, &lockfd, e)) ||
 	    (rc = load_own_key(&k, &d, e)) ||
-	    (rc = index_read(&idoc, &version, &d, &k, e)))
+	    (rc = index_read(&idoc, &version, NULL, &d, &k, e)))
 		goto out;
 	ups = json_object_get(idoc, "updates");
 	if (expire_id != NULL) {

@@ -156,6 +156,55 @@ fsx_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 int
+fsx_write_unsynced(const char *path, const void *data, size_t len, mode_t mode,
+                   struct err *e)
+{
+	char tmp[4096];
+	int fd;
+
+	if ((fd = open_temp(path, mode, tmp, sizeof(tmp), e)) < 0)
+		return fd;
+	if (fail_countdown > 0 && --fail_countdown == 0) {
+		close(fd);
+		unlink(tmp);
+		return err_set(e, SL_EIO, "%s: injected failure", path);
+	}
+	if (write_all(fd, data, len) < 0) {
+		err_set(e, SL_EIO, "%s: write: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return SL_EIO;
+	}
+	if (close(fd) < 0) {
+		err_set(e, SL_EIO, "%s: close: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return SL_EIO;
+	}
+	if (rename(tmp, path) < 0) {
+		err_set(e, SL_EIO, "%s: rename: %s", path, strerror(errno));
+		unlink(tmp);
+		return SL_EIO;
+	}
+	return SL_OK;
+}
+
+int
+fsx_syncfs(const char *path, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(e, SL_EIO, "open %s: %s", path, strerror(errno));
+	if (syncfs(fd) < 0) {
+		close(fd);
+		return err_set(e, SL_EIO, "syncfs %s: %s", path,
+		               strerror(errno));
+	}
+	close(fd);
+	return SL_OK;
+}
+
+int
 fsx_copy_atomic(const char *src, const char *dst, const char *want_sha256,
                 char sha_out[HASH_HEX_LEN + 1], uint64_t *size_out,
                 struct err *e)

@@ -24,6 +24,15 @@ int fsx_read(const char *path, size_t cap, char **out, size_t *len,
 int fsx_write_atomic(const char *path, const void *data, size_t len,
                      mode_t mode, struct err *e);
 
+/* Like fsx_write_atomic but without any fsync: a reader still never sees
+ * half a file, but a crash may lose it. For writing many files then
+ * syncing once with fsx_syncfs() before publishing them. */
+int fsx_write_unsynced(const char *path, const void *data, size_t len,
+                       mode_t mode, struct err *e);
+
+/* Flush the whole file system holding path (syncfs). */
+int fsx_syncfs(const char *path, struct err *e);
+
 /* Copy src to dst atomically, hashing as it goes. If want_sha256 is not
  * NULL the copy is refused (SL_EVERIFY, nothing left behind) unless the
  * content matches it. sha_out and size_out may be NULL. */

@@ -440,6 +440,94 @@ test_add_checks_verify_reports(void **state)
 	                    "'fix.sh' is not one of the files");
 }
 
+static struct update *
+make_update(const char *id, const char *title)
+{
+	char text[1024];
+	struct update *u = NULL;
+	struct err e;
+
+	snprintf(text, sizeof(text),
+	         "{\"id\":\"%s\",\"revision\":1,\"title\":\"%s\","
+	         "\"classification\":\"update\",\"product\":\"demo\","
+	         "\"release_date\":\"2026-11-01\",\"applicability\":{"
+	         "\"is_installed\":{\"type\":\"false\"},\"is_installable\":"
+	         "{\"type\":\"true\"}},\"install\":{\"handler\":\"deb\"},"
+	         "\"files\":[{\"name\":\"x_1_all.deb\",\"size\":1,\"sha256\":"
+	         "\"%064d\",\"url\":\"http://archive.test/x_1_all.deb\","
+	         "\"deb\":{\"package\":\"x\",\"version\":\"1\","
+	         "\"architecture\":\"all\"}}]}",
+	         id, title, 0);
+	assert_int_equal(update_from_string(&u, text, strlen(text), &e), SL_OK);
+	u->revision = 0; /* the batch numbers it */
+	return u;
+}
+
+/* A batch writes every document, then the index once; nothing added
+ * writes nothing; a failure at any step leaves the previous catalog. */
+static void
+test_batch(void **state)
+{
+	static const char *const ids[] = {
+	        "11111111-1111-8111-8111-111111111111",
+	        "22222222-2222-8222-8222-222222222222", ID1};
+	struct catalog_batch *b = NULL;
+	struct catalog_index *idx = NULL;
+	int64_t before;
+	struct err e;
+	int step, rc;
+
+	(void)state;
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	before = idx->version;
+	catalog_index_free(idx);
+	/* Nothing added: no new index. */
+	assert_int_equal(catalog_batch_begin(&b, cat, &e), SL_OK);
+	assert_true(catalog_batch_has(b, ID1));
+	assert_false(catalog_batch_has(b, ids[0]));
+	assert_int_equal(catalog_batch_commit(b, 0, &e), SL_OK);
+	catalog_batch_free(b);
+	assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+	assert_int_equal(idx->version, before);
+	catalog_index_free(idx);
+	for (step = 1;; step++) {
+		assert_int_equal(catalog_batch_begin(&b, cat, &e), SL_OK);
+		fsx_inject_failure(step);
+		rc = SL_OK;
+		for (size_t i = 0; i < 3 && rc == SL_OK; i++) {
+			struct update *u = make_update(ids[i], "batch");
+			rc = catalog_batch_add(b, u, &e);
+			update_free(u);
+		}
+		if (rc == SL_OK) {
+			assert_int_equal(catalog_batch_count(b), 3);
+			rc = catalog_batch_commit(b, 0, &e);
+		}
+		fsx_inject_failure(0);
+		catalog_batch_free(b);
+		if (rc != SL_OK) {
+			assert_int_equal(rc, SL_EIO);
+			assert_non_null(strstr(e.msg, "injected failure"));
+		}
+		assert_int_equal(catalog_load(&idx, cat, &e), SL_OK);
+		bool published = catalog_index_latest(idx, ids[0]) != NULL;
+		assert_int_equal(idx->version, before + (published ? 1 : 0));
+		if (published) {
+			/* A new revision of an existing id, numbered on. */
+			assert_int_equal(
+			        catalog_index_latest(idx, ID1)->revision, 2);
+			assert_int_equal(idx->n, 4);
+		} else {
+			assert_int_equal(idx->n, 1);
+		}
+		catalog_index_free(idx);
+		assert_int_equal(verify_at(time(NULL)), 0);
+		if (published)
+			break;
+	}
+	assert_true(step >= 4); /* 3 documents, then the index */
+}
+
 int
 main(void)
 {
@@ -467,6 +555,7 @@ main(void)
 	                test_add_interrupted_at_each_step, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_add_checks_verify_reports,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,10 +87,14 @@ read_indexes(struct aptimport_set *set, const struct aptrepo_release *r,
 			               "Components",
 			               comps[c]);
 		for (size_t a = 0;; a++) {
-			/* Each requested arch, then binary-all if listed. */
+			/* Each requested arch, then binary-all if listed
+			 * and the arch indexes do not hold `all` already
+			 * (as apt reads them). */
 			const char *arch = o->archs[a] ? o->archs[a] : "all";
 			char *buf = NULL, *name = NULL;
 			size_t len;
+			if (o->archs[a] == NULL && r->all_in_arch_indexes)
+				break;
 			rc = aptrepo_packages_fetch(&buf, &len, &name,
 			                            o->archive, o->suite, r,
 			                            comps[c], arch, e);

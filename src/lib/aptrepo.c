@@ -182,6 +182,12 @@ aptrepo_release_parse(struct aptrepo_release **out, const char *file,
 		deb822_trim(f, &v, &vn);
 		r->by_hash = deb822_eq(v, vn, "yes");
 	}
+	if ((f = deb822_get(&d, "No-Support-for-Architecture-all")) != NULL) {
+		const char *v;
+		size_t vn;
+		deb822_trim(f, &v, &vn);
+		r->all_in_arch_indexes = deb822_eq(v, vn, "Packages");
+	}
 	if (r->valid_until_t != 0 && r->valid_until_t < now) {
 		rc = err_set(e, SL_EEXPIRED, "%s: expired on %s (Valid-Until)",
 		             file, vu);

@@ -36,6 +36,10 @@ struct aptrepo_release {
 	struct deb822_hashent *files;                      /* the SHA256 list */
 	size_t n_files;
 	bool by_hash; /* Acquire-By-Hash: yes (indexes also under by-hash/) */
+	bool all_in_arch_indexes; /* No-Support-for-Architecture-all:
+	                           * Packages: each binary-ARCH index holds
+	                           * the arch all packages too, and apt
+	                           * reads no binary-all index */
 };
 
 /* Parse a verified Release text (file names it for errors) and check that

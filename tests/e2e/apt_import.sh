@@ -140,8 +140,17 @@ done
 rc=0
 "$SLUICE" catalog import-apt "$CAT" --archive "$URL" >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "missing --suite/--keyring: exit $rc"
-# --advisories specs are accepted (KIND:PATH).
-out=$(imp --advisories dsa:/nonexistent/dsa.list) || fail "advisories: $out"
+# An advisory file that cannot be read stops the import: nothing written.
+before=$(sha256sum "$CAT/public/index.json")
+if imp --advisories dsa-list:/nonexistent/dsa.list >"$TMP/adv.out" 2>&1; then
+	fail "a missing advisory file was accepted"
+fi
+grep -q "dsa.list" "$TMP/adv.out" || fail "no clear error: $(cat "$TMP/adv.out")"
+[ "$(sha256sum "$CAT/public/index.json")" = "$before" ] || fail "index changed"
+if imp --advisories dsa:/nonexistent/dsa.list >"$TMP/adv.out" 2>&1; then
+	fail "an unknown advisory kind was accepted"
+fi
+grep -q "unknown kind 'dsa'" "$TMP/adv.out" || fail "no clear error: $(cat "$TMP/adv.out")"
 
 # --files copy stores each .deb in the catalog and the catalog verifies.
 CAT2=$TMP/cat2

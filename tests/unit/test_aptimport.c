@@ -310,6 +310,7 @@ test_rerun_and_supersede(void **state)
 struct seen {
 	int calls;
 	bool fail;
+	bool hello_named; /* an advisory for hello exists (from now on) */
 };
 
 static int
@@ -324,7 +325,13 @@ decorate(void *arg, const char *source, const char *version, struct update *u,
 	if (strcmp(source, "openssl") == 0) {
 		free(u->title);
 		u->title = strdup("DSA-1 openssl");
+		u->security_bulletin = strdup("DSA-1");
 		assert_string_equal(version, "3.0.11-1");
+	}
+	if (strcmp(source, "hello") == 0 && s->hello_named) {
+		free(u->title);
+		u->title = strdup("DSA-2 hello");
+		u->security_bulletin = strdup("DSA-2");
 	}
 	return SL_OK;
 }
@@ -357,11 +364,65 @@ test_decorate(void **state)
 	u = load(id, 1);
 	assert_string_equal(u->title, "DSA-1 openssl");
 	update_free(u);
-	/* Only new updates are decorated. */
+	/* Named updates are not asked again; hello (unnamed) is, and stays
+	 * as it is while no advisory names it. */
+	s.calls = 0;
+	v = index_version();
+	assert_int_equal(import(&res, &o, &e), SL_OK);
+	assert_int_equal(res.n_revised, 0);
+	aptimport_result_clear(&res);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(index_version(), v);
+	/* A late advisory for hello publishes revision 2 named by it, once. */
+	s.hello_named = true;
+	assert_int_equal(import(&res, &o, &e), SL_OK);
+	assert_int_equal(res.n_revised, 1);
+	assert_int_equal(res.n_new, 0);
+	aptimport_result_clear(&res);
+	aptimport_id(id, "Test", "s", "hello", "2.0");
+	u = load(id, 2);
+	assert_string_equal(u->title, "DSA-2 hello");
+	assert_string_equal(u->security_bulletin, "DSA-2");
+	update_free(u);
 	s.calls = 0;
 	assert_int_equal(import(&res, &o, &e), SL_OK);
+	assert_int_equal(res.n_revised, 0);
+	assert_int_equal(res.n_unchanged, 2);
 	aptimport_result_clear(&res);
 	assert_int_equal(s.calls, 0);
+}
+
+/* No-Support-for-Architecture-all: Packages (Debian's security suite):
+ * the arch indexes hold the `all` packages and binary-all is not read,
+ * as apt does not read it (a broken one does not matter). */
+static void
+test_all_in_arch_indexes(void **state)
+{
+	struct aptimport_result res;
+	struct aptimport_opts o;
+	char id[UPDATE_ID_LEN + 1];
+	struct update *u;
+	struct err e;
+
+	(void)state;
+	aptfix_write(&fx, "dists/s-security/main/binary-all/Packages",
+	             "Package: broken\n");
+	aptfix_publish(&fx, "s-security", "amd64 arm64",
+	               "No-Support-for-Architecture-all: Packages", fx.home,
+	               "inline");
+	aptfix_sh("echo garbage > %s/dists/s-security/main/binary-all/Packages",
+	          fx.repo);
+	opts(&o);
+	assert_int_equal(import(&res, &o, &e), SL_OK);
+	aptimport_result_clear(&res);
+	aptimport_id(id, "Test", "s", "openssl", "3.0.11-1");
+	u = load(id, 1);
+	/* openssl-doc (all) from the arch indexes; openssl-common, only in
+	 * binary-all, is not there. */
+	file_named(u, "openssl-doc_3.0.11-1_all.deb");
+	for (size_t i = 0; i < u->n_files; i++)
+		assert_null(strstr(u->files[i].name, "openssl-common"));
+	update_free(u);
 }
 
 static void
@@ -512,6 +573,7 @@ main(void)
 	        cmocka_unit_test_setup(test_mapping, setup),
 	        cmocka_unit_test_setup(test_rerun_and_supersede, setup),
 	        cmocka_unit_test_setup(test_decorate, setup),
+	        cmocka_unit_test_setup(test_all_in_arch_indexes, setup),
 	        cmocka_unit_test_setup(test_bad_input, setup),
 	        cmocka_unit_test_setup(test_interrupted, setup),
 	        cmocka_unit_test_setup(test_copy, setup),

@@ -161,7 +161,7 @@ tracker_cve(struct fixes *fx, const char *codename, const char *path,
 {
 	const char *status = NULL, *fixed = NULL, *urgency = NULL, *desc = NULL;
 	json_t *rels, *r;
-	struct fix *f;
+	struct fix *f = NULL;
 	struct err ign;
 	char where[512];
 	int rc;

@@ -103,7 +103,11 @@ parse_header(struct list_adv *a, const char *line, struct err *e)
 		year = year * 10 + (*p - '0');
 	if (nd != 4 || *p != ']')
 		goto bad_date;
-	snprintf(a->date, sizeof(a->date), "%04d-%02d-%02d", year, mon, day);
+	{
+		char d[32]; /* room for any int, so no truncation warning */
+		snprintf(d, sizeof(d), "%04d-%02d-%02d", year, mon, day);
+		snprintf(a->date, sizeof(a->date), "%.10s", d);
+	}
 	if (!adv_date_valid(a->date))
 		goto bad_date;
 	p = skip_ws(p + 1);

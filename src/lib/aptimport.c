@@ -87,13 +87,16 @@ read_indexes(struct aptimport_set *set, const struct aptrepo_release *r,
 			               "Components",
 			               comps[c]);
 		for (size_t a = 0;; a++) {
-			/* Each requested arch, then binary-all if listed
-			 * and the arch indexes do not hold `all` already
-			 * (as apt reads them). */
+			/* Each requested arch, then binary-all where the
+			 * Release has `all` in its Architectures and does
+			 * not say that the arch indexes hold it (as apt
+			 * decides; Debian's security suite has no `all`). */
 			const char *arch = o->archs[a] ? o->archs[a] : "all";
 			char *buf = NULL, *name = NULL;
 			size_t len;
-			if (o->archs[a] == NULL && r->all_in_arch_indexes)
+			if (o->archs[a] == NULL &&
+			    (r->all_in_arch_indexes ||
+			     !aptrepo_release_has_arch(r, "all")))
 				break;
 			rc = aptrepo_packages_fetch(&buf, &len, &name,
 			                            o->archive, o->suite, r,

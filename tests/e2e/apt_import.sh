@@ -44,7 +44,7 @@ publish() {
 	} >"$d/binary-amd64/Packages"
 	stanza openssl-doc openssl "$1" all >"$d/binary-all/Packages"
 	"$FIX" compress "$d/binary-amd64/Packages" "$d/binary-all/Packages"
-	"$FIX" release "$R" "$SUITE" amd64 main
+	"$FIX" release "$R" "$SUITE" "all amd64" main
 	"$FIX" sign "$R" "$SUITE" "$TMP/g1" inline
 }
 publish 3.0.11-1
@@ -122,7 +122,7 @@ rm "$R/dists/$SUITE/main/binary-amd64/Packages.gz" \
 	"$R/dists/$SUITE/main/binary-amd64/Packages"
 expect_fail "tampered index" "Packages.xz: SHA-256 .* does not match the Release"
 publish 3.0.11-2
-expect_fail "unknown arch" "--arch arm64: not in the Release's Architectures (amd64)" \
+expect_fail "unknown arch" "--arch arm64: not in the Release's Architectures (all amd64)" \
 	--arch arm64
 expect_fail "no such suite" "dists/nosuch/Release: not found (HTTP 404)" \
 	--suite nosuch

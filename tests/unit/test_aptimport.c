@@ -85,7 +85,7 @@ setup(void **state)
 	aptfix_reset(&fx);
 	assert_int_equal(catalog_init(fx.cat, &e), SL_OK);
 	write_v1("3.0.11-1");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	return 0;
 }
@@ -266,7 +266,7 @@ test_rerun_and_supersede(void **state)
 	/* A security suite keeps only the newest version. */
 	aptfix_sh("rm -rf %s/dists", fx.repo);
 	write_v1("3.0.11-2");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	assert_int_equal(import(&res, &o, &e), SL_OK);
 	assert_int_equal(res.n_new, 1);
@@ -292,7 +292,7 @@ test_rerun_and_supersede(void **state)
 	aptfix_sh("rm -rf %s/dists", fx.repo);
 	aptfix_write(&fx, "dists/s-security/main/binary-amd64/Packages", amd);
 	aptfix_write(&fx, "dists/s-security/main/binary-arm64/Packages", "");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	assert_int_equal(import(&res, &o, &e), SL_OK);
 	assert_int_equal(res.n_new, 1);
@@ -392,12 +392,18 @@ test_decorate(void **state)
 	assert_int_equal(s.calls, 0);
 }
 
-/* No-Support-for-Architecture-all: Packages (Debian's security suite):
- * the arch indexes hold the `all` packages and binary-all is not read,
- * as apt does not read it (a broken one does not matter). */
+/* binary-all is read only where the Release has `all` in its
+ * Architectures and does not say (No-Support-for-Architecture-all:
+ * Packages) that the arch indexes hold those packages: as apt decides.
+ * A broken binary-all index is then never looked at. */
 static void
 test_all_in_arch_indexes(void **state)
 {
+	static const char *const releases[][2] = {
+	        {"all amd64 arm64",
+	         "No-Support-for-Architecture-all: Packages"},
+	        {"amd64 arm64", NULL},
+	};
 	struct aptimport_result res;
 	struct aptimport_opts o;
 	char id[UPDATE_ID_LEN + 1];
@@ -405,24 +411,24 @@ test_all_in_arch_indexes(void **state)
 	struct err e;
 
 	(void)state;
-	aptfix_write(&fx, "dists/s-security/main/binary-all/Packages",
-	             "Package: broken\n");
-	aptfix_publish(&fx, "s-security", "amd64 arm64",
-	               "No-Support-for-Architecture-all: Packages", fx.home,
-	               "inline");
-	aptfix_sh("echo garbage > %s/dists/s-security/main/binary-all/Packages",
-	          fx.repo);
-	opts(&o);
-	assert_int_equal(import(&res, &o, &e), SL_OK);
-	aptimport_result_clear(&res);
-	aptimport_id(id, "Test", "s", "openssl", "3.0.11-1");
-	u = load(id, 1);
-	/* openssl-doc (all) from the arch indexes; openssl-common, only in
-	 * binary-all, is not there. */
-	file_named(u, "openssl-doc_3.0.11-1_all.deb");
-	for (size_t i = 0; i < u->n_files; i++)
-		assert_null(strstr(u->files[i].name, "openssl-common"));
-	update_free(u);
+	for (size_t r = 0; r < 2; r++) {
+		setup(NULL);
+		aptfix_write(&fx, "dists/s-security/main/binary-all/Packages",
+		             "Package: broken\n");
+		aptfix_publish(&fx, "s-security", releases[r][0],
+		               releases[r][1], fx.home, "inline");
+		opts(&o);
+		assert_int_equal(import(&res, &o, &e), SL_OK);
+		aptimport_result_clear(&res);
+		aptimport_id(id, "Test", "s", "openssl", "3.0.11-1");
+		u = load(id, 1);
+		/* openssl-doc (all) from the arch indexes; openssl-common,
+		 * only in binary-all, is not there. */
+		file_named(u, "openssl-doc_3.0.11-1_all.deb");
+		for (size_t i = 0; i < u->n_files; i++)
+			assert_null(strstr(u->files[i].name, "openssl-common"));
+		update_free(u);
+	}
 }
 
 static void
@@ -439,7 +445,7 @@ test_bad_input(void **state)
 	aptfix_write(&fx, "dists/s-security/main/binary-arm64/Packages",
 	             "Package: a\nVersion: 1\nArchitecture: arm64\n"
 	             "Size: 1\nSHA256: 00\n\n");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	assert_int_equal(import(&res, &o, &e), SL_EPARSE);
 	assert_string_equal(e.msg, "dists/s-security/main/binary-arm64/"
@@ -448,7 +454,7 @@ test_bad_input(void **state)
 	aptimport_result_clear(&res);
 	aptfix_write(&fx, "dists/s-security/main/binary-arm64/Packages",
 	             "Package: a\nVersion: 1\n Architecture: arm64\n:x\n");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	assert_int_equal(import(&res, &o, &e), SL_EPARSE);
 	assert_string_equal(e.msg, "dists/s-security/main/binary-arm64/"
@@ -456,13 +462,13 @@ test_bad_input(void **state)
 	aptimport_result_clear(&res);
 	/* A validly signed but older Release than the last one imported. */
 	write_v1("3.0.11-1");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	assert_int_equal(import(&res, &o, &e), SL_OK);
 	aptimport_result_clear(&res);
 	v = index_version();
 	setenv("APT_FIXTURE_DATE", "Sat, 01 Jan 2000 00:00:00 UTC", 1);
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	unsetenv("APT_FIXTURE_DATE");
 	assert_int_equal(import(&res, &o, &e), SL_EROLLBACK);
@@ -474,7 +480,7 @@ test_bad_input(void **state)
 	o.archs = i386;
 	assert_int_equal(import(&res, &o, &e), SL_EINVAL);
 	assert_string_equal(e.msg, "--arch i386: not in the Release's "
-	                           "Architectures (amd64 arm64)");
+	                           "Architectures (all amd64 arm64)");
 	aptimport_result_clear(&res);
 	assert_int_equal(index_version(), v);
 }
@@ -556,7 +562,7 @@ test_copy(void **state)
 	aptfix_reset(&fx);
 	assert_int_equal(catalog_init(fx.cat, &e), SL_OK);
 	write_v1("3.0.11-1");
-	aptfix_publish(&fx, "s-security", "amd64 arm64", NULL, fx.home,
+	aptfix_publish(&fx, "s-security", "all amd64 arm64", NULL, fx.home,
 	               "inline");
 	aptfix_sh("printf 'evil' > %s/pool/main/hello_2.0+b1_amd64.deb",
 	          fx.repo);

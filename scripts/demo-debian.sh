@@ -127,6 +127,13 @@ diff --side-by-side --width=84 "$run/sluice.txt" "$run/apt.txt" || true
 if cmp -s "$run/sluice.txt" "$run/apt.txt"; then
 	echo "== the same $(wc -l <"$run/apt.txt") packages"
 else
-	echo "== the lists differ (lines marked < > |): see $run/sluice.txt and $run/apt.txt"
+	echo "== the lists differ in these packages; what apt says of each:"
+	# A package apt upgrades from another suite (a point release newer
+	# than the security fix) is needed by the security update all the
+	# same, but apt lists it under that other suite.
+	comm -3 "$run/sluice.txt" "$run/apt.txt" | tr -d '\t' | while read -r p; do
+		printf '  %-28s %s\n' "$p" \
+			"$(apt list --upgradable 2>/dev/null | grep "^$p/" | head -n 1 || true)"
+	done
 fi
 printf '\ndemo-debian finished: everything is in %s\n' "$run"

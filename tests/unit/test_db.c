@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "store/db_engine.h"
 
 static char tmp[64], path[128];
 
@@ -120,14 +121,14 @@ test_pragmas_and_constraints(void **state)
 	                "INSERT INTO computers(id, token_hash, hostname, "
 	                "group_id, registered_at) VALUES('c', 'h', 'x', 99, 0)",
 	                &e),
-	        SL_EDB);
+	        SL_ECONFLICT);
 	assert_string_equal(e.msg, "FOREIGN KEY constraint failed");
 	/* Group names are unique. */
 	assert_int_equal(db_exec(db,
 	                         "INSERT INTO groups(name) VALUES('All "
 	                         "Computers')",
 	                         &e),
-	                 SL_EDB);
+	                 SL_EEXISTS);
 	assert_string_equal(e.msg, "UNIQUE constraint failed: groups.name");
 	/* Rollback leaves nothing behind. */
 	assert_int_equal(db_begin(db, &e), SL_OK);
@@ -198,11 +199,87 @@ test_open_failure(void **state)
 	assert_non_null(strstr(e.msg, "open /nonexistent/dir/sluice.db: "));
 }
 
+static const char *const sql_ins =
+        "INSERT INTO groups(name, parent_id) VALUES($2, $1) RETURNING id";
+static const char *const sql_sel =
+        "SELECT id, name, parent_id FROM groups WHERE id >= $1 ORDER BY id";
+
+/* The common interface: $N bound by name, RETURNING, status mapping, the
+ * cache handing out a second statement while the first is still in use. */
+static void
+test_stmt_interface(void **state)
+{
+	struct db *db = NULL;
+	struct db_stmt *st, *st2;
+	struct err e;
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(db_open(&db, path, &e), SL_OK);
+	assert_int_equal(db_engine(db), DB_SQLITE);
+	assert_int_equal(db_stmt(db, &st, sql_ins, &e), SL_OK);
+	assert_int_equal(db_bind_int(st, 1, 1, &e), SL_OK);
+	assert_int_equal(db_bind_text(st, 2, "web", &e), SL_OK);
+	assert_int_equal(db_bind_int(st, 3, 1, &e), SL_EINTERNAL);
+	assert_string_equal(e.msg, "bind: no parameter $3");
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	id = db_col_int(st, 0);
+	assert_true(id > 2);
+	assert_int_equal(db_step(st, &e), DB_DONE);
+	assert_int_equal(db_changes(st), 1);
+	db_done(st);
+	/* Again from the cache: bindings were cleared, the name is taken. */
+	assert_int_equal(db_stmt(db, &st, sql_ins, &e), SL_OK);
+	assert_int_equal(db_bind_null(st, 1, &e), SL_OK);
+	assert_int_equal(db_bind_text(st, 2, "web", &e), SL_OK);
+	assert_int_equal(db_step(st, &e), SL_EEXISTS);
+	assert_string_equal(e.msg, "UNIQUE constraint failed: groups.name");
+	db_done(st);
+	/* Nested use of one SQL text. */
+	assert_int_equal(db_stmt(db, &st, sql_sel, &e), SL_OK);
+	assert_int_equal(db_bind_int(st, 1, 2, &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_int_equal(db_col_int(st, 0), 2);
+	assert_string_equal(db_col_text(st, 1), "Unassigned Computers");
+	assert_int_equal(db_stmt(db, &st2, sql_sel, &e), SL_OK);
+	assert_int_equal(db_bind_int(st2, 1, id, &e), SL_OK);
+	assert_int_equal(db_step(st2, &e), DB_ROW);
+	assert_string_equal(db_col_text(st2, 1), "web");
+	assert_false(db_col_null(st2, 2));
+	db_done(st2);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_int_equal(db_col_int(st, 0), id);
+	assert_int_equal(db_step(st, &e), DB_DONE);
+	db_done(st);
+	db_done(NULL);
+	/* A statement that does not prepare. */
+	assert_int_equal(db_stmt(db, &st, "SELECT x FROM nowhere", &e), SL_EDB);
+	assert_string_equal(e.msg, "prepare: no such table: nowhere");
+	db_close(db);
+}
+
+static void
+test_target_kind(void **state)
+{
+	struct db *db = NULL;
+	struct err e;
+
+	(void)state;
+	assert_true(db_target_is_postgres("postgresql://u@h/db"));
+	assert_true(db_target_is_postgres("postgres://h/db"));
+	assert_false(db_target_is_postgres("/var/lib/sluice/sluice.db"));
+	assert_int_equal(db_open(&db, "", &e), SL_EINVAL);
+	assert_string_equal(e.msg, "database: no target given");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stmt_interface, setup,
+	                                        teardown),
+	        cmocka_unit_test(test_target_kind),
 	        cmocka_unit_test_setup_teardown(test_pragmas_and_constraints,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,

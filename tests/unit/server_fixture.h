@@ -6,7 +6,7 @@
 #ifndef SLUICE_TESTS_SERVER_FIXTURE_H
 #define SLUICE_TESTS_SERVER_FIXTURE_H
 
-#include "db.h"
+#include "db_legacy.h"
 
 /* The single integer of a query (its first column of its first row). */
 long long fixture_int(struct db *db, const char *sql);

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "approvals.h"
-#include "audit.h"
+#include "store/approvals.h"
+#include "store/audit.h"
 #include "auth.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "hash.h"
 
 #define U1 "11111111-2222-4333-8444-555555555501"

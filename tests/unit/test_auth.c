@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "fsx.h"
 #include "hash.h"
 

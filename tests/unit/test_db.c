@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "db_legacy.h"
 #include "store/db_engine.h"
 
 static char tmp[64], path[128];

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"

@@ -18,7 +18,7 @@
 
 #include "catalog.h"
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "httpc.h"

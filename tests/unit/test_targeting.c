@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "targeting.h"
+#include "db_legacy.h"
+#include "store/targeting.h"
 
 static char tmp[64], path[128];
 static struct db *db;

@@ -2,7 +2,7 @@
  * db_legacy: the old SQLite-only helpers (../db.h) on top of the SQLite
  * engine, for the code that has not moved behind store.h yet.
  */
-#include "../db.h"
+#include "db_legacy.h"
 
 #include <stdlib.h>
 #include <string.h>

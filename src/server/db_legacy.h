@@ -3,8 +3,8 @@
  * store/store.h yet. Implemented on the SQLite engine of store/db.h
  * (store/db_legacy.c); refused on any other engine.
  */
-#ifndef SLUICE_SERVER_DB_H
-#define SLUICE_SERVER_DB_H
+#ifndef SLUICE_SERVER_DB_LEGACY_H
+#define SLUICE_SERVER_DB_LEGACY_H
 
 #include <stdint.h>
 

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 #include "sync.h"
 #include "update.h"

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 
 struct sync_result {

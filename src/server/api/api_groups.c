@@ -13,9 +13,9 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "approvals.h"
-#include "audit.h"
-#include "targeting.h"
+#include "store/approvals.h"
+#include "store/audit.h"
+#include "store/targeting.h"
 
 int
 api_actor(char *out, size_t n, const struct req *r, struct err *e)

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "approvals.h"
-#include "audit.h"
+#include "store/approvals.h"
+#include "store/audit.h"
 #include "fetch.h"
 #include "update.h"
 

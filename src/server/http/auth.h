@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 
 #define AUTH_TOKEN_LEN 64

@@ -14,11 +14,11 @@
 #include <time.h>
 
 #include "api.h"
-#include "approvals.h"
+#include "store/approvals.h"
 #include "auth.h"
 #include "hash.h"
 #include "sign.h"
-#include "targeting.h"
+#include "store/targeting.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096

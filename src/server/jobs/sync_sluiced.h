@@ -32,7 +32,7 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 #include "sync.h"
 

@@ -23,8 +23,8 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "approvals.h"
-#include "audit.h"
+#include "store/approvals.h"
+#include "store/audit.h"
 #include "auth.h"
 #include "fetch.h"
 #include "sign.h"

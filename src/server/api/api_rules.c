@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "audit.h"
+#include "store/audit.h"
 #include "autoapprove.h"
 #include "fetch.h"
 #include "update.h"

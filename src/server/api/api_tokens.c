@@ -12,7 +12,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "audit.h"
+#include "store/audit.h"
 #include "auth.h"
 
 static json_t *

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 
 #define AUDIT_ACTOR_MAX 160

@@ -23,7 +23,7 @@
 #define SLUICE_SERVER_REPLICA_H
 
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 
 int replica_pull(struct db *db, const struct server_config *cfg,

@@ -1,13 +1,13 @@
 /*
  * targeting: server-side or client-side group assignment (see the header).
  */
-#include "targeting.h"
+#include "store/targeting.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "store/audit.h"
 
 static int
 meta_or(char *out, size_t n, struct db *db, const char *key, const char *def,

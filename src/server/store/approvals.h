@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 #include "update.h"
 

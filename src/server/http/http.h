@@ -19,7 +19,7 @@
 #include <microhttpd.h>
 
 #include "config.h"
-#include "db.h"
+#include "db_legacy.h"
 #include "err.h"
 
 #define HTTP_BODY_MAX   (1u << 20) /* JSON request bodies */

@@ -1,7 +1,7 @@
 /*
  * audit: append-only audit log in SQLite (see the header).
  */
-#include "audit.h"
+#include "store/audit.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "audit.h"
+#include "store/audit.h"
 #include "auth.h"
 #include "scheduler.h"
 

@@ -2,7 +2,7 @@
  * approvals: effective approvals with inheritance along the group tree,
  * computed in SQL with a recursive CTE over the group's chain of parents.
  */
-#include "approvals.h"
+#include "store/approvals.h"
 
 #include <stdio.h>
 #include <string.h>

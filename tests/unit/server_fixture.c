@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 long long
-fixture_int(struct db *db, const char *sql)
+fixture_int(struct store *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	long long v;
@@ -26,7 +26,7 @@ fixture_int(struct db *db, const char *sql)
 }
 
 const char *
-fixture_text(struct db *db, const char *sql)
+fixture_text(struct store *db, const char *sql)
 {
 	static char out[2048];
 	sqlite3_stmt *st;

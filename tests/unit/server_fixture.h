@@ -9,10 +9,10 @@
 #include "db_legacy.h"
 
 /* The single integer of a query (its first column of its first row). */
-long long fixture_int(struct db *db, const char *sql);
+long long fixture_int(struct store *db, const char *sql);
 
 /* The text of a query's first column of its first row, "(null)" for NULL;
  * a static buffer, overwritten by the next call. */
-const char *fixture_text(struct db *db, const char *sql);
+const char *fixture_text(struct store *db, const char *sql);
 
 #endif

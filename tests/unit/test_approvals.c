@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "store/approvals.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "auth.h"
 #include "db_legacy.h"
 #include "hash.h"
@@ -25,7 +25,7 @@
 #define U2 "11111111-2222-4333-8444-555555555502"
 
 static char tmp[64], path[128];
-static struct db *db;
+static struct store *db;
 static int64_t web, canary, other;
 
 static void
@@ -34,7 +34,7 @@ exec_ok(const char *sql)
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(db_exec(db, sql, &e), SL_OK);
+	assert_int_equal(db_legacy_exec(db, sql, &e), SL_OK);
 }
 
 static int
@@ -48,7 +48,7 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-appr.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(db_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, path, &e), SL_OK);
 	exec_ok("INSERT INTO groups(name, parent_id) VALUES('web', 1);"
 	        "INSERT INTO groups(name, parent_id) VALUES('canary', "
 	        "(SELECT id FROM groups WHERE name = 'web'));"
@@ -72,7 +72,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	assert_int_equal(system(cmd), 0);
 	return 0;
@@ -147,12 +147,12 @@ test_inheritance(void **state)
 	set_ids(ids, sizeof(ids), other, -1);
 	assert_string_equal(ids, "");
 	/* The same setting again changes nothing (no new sequence). */
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
 	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
 	                               "alice", &changed, &e),
 	                 SL_OK);
 	assert_false(changed);
-	assert_int_equal(db_current_seq(db, &a1, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a1, &e), SL_OK);
 	assert_int_equal(a0, a1);
 	set_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, "");
@@ -173,7 +173,7 @@ test_inheritance(void **state)
 	removed_ids(ids, sizeof(ids), web, a0);
 	assert_string_equal(ids, "");
 	/* Back to inherit: canary gets web's approval again, incrementally. */
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
 	assert_int_equal(approvals_set(db, U1, canary, NULL, false, 0, "bob",
 	                               &changed, &e),
 	                 SL_OK);
@@ -186,7 +186,7 @@ test_inheritance(void **state)
 	                 SL_OK);
 	assert_false(changed);
 	/* web's approval withdrawn: canary's agents see it removed. */
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
 	assert_int_equal(approvals_set(db, U1, web, NULL, false, 0, "alice",
 	                               &changed, &e),
 	                 SL_OK);
@@ -198,7 +198,7 @@ test_inheritance(void **state)
 	                 SL_OK);
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, U2);
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
 	exec_ok("UPDATE update_status SET declined = 1, change_seq = "
 	        "(SELECT value + 1 FROM meta WHERE key = 'change_seq') WHERE "
 	        "id = '" U2 "';"
@@ -243,7 +243,7 @@ test_tree(void **state)
 static void
 test_audit_roles(void **state)
 {
-	char tok[AUTH_TOKEN_LEN + 1], actor[AUDIT_ACTOR_MAX];
+	char tok[AUTH_TOKEN_LEN + 1], actor[STORE_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	int64_t id, got;
 	struct err e;
@@ -272,12 +272,12 @@ test_audit_roles(void **state)
 	err_clear(&e);
 	assert_int_equal(auth_admin(&got, db, tok, &e), SL_EAUTH);
 	err_clear(&e);
-	assert_int_equal(audit_actor(actor, db, id, &e), SL_OK);
+	assert_int_equal(store_audit_actor(actor, db, id, &e), SL_OK);
 	assert_string_equal(actor, "ops");
-	assert_int_equal(audit_actor(actor, db, 9999, &e), SL_OK);
+	assert_int_equal(store_audit_actor(actor, db, 9999, &e), SL_OK);
 	assert_string_equal(actor, "token #9999");
-	assert_int_equal(audit_add(db, &e, actor, "group.create", "web",
-	                           "parent '%s'", "All Computers"),
+	assert_int_equal(store_audit_add(db, &e, actor, "group.create", "web",
+	                                 "parent '%s'", "All Computers"),
 	                 SL_OK);
 	assert_int_equal(db_prepare(db, &st,
 	                            "SELECT actor, action, target, detail FROM "

@@ -99,7 +99,7 @@ test_lookups_and_bootstrap(void **state)
 {
 	char tok[AUTH_TOKEN_LEN + 1], tok2[AUTH_TOKEN_LEN + 1], other[65],
 	        h[AUTH_TOKEN_LEN + 1], id[64], file[192], *text = NULL;
-	struct db *db = NULL;
+	struct store *db = NULL;
 	sqlite3_stmt *st;
 	struct stat sb;
 	int64_t admin;
@@ -108,7 +108,7 @@ test_lookups_and_bootstrap(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(db_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, path, &e), SL_OK);
 	assert_int_equal(auth_admin_bootstrap(tok, &created, db, tmp, &e),
 	                 SL_OK);
 	assert_true(created);
@@ -148,10 +148,11 @@ test_lookups_and_bootstrap(void **state)
 	/* The admin token is no computer token and vice versa. */
 	assert_int_equal(auth_admin(&admin, db, other, &e), SL_EAUTH);
 	/* A revoked admin token no longer works. */
-	assert_int_equal(db_exec(db, "UPDATE admin_tokens SET revoked = 1", &e),
-	                 SL_OK);
+	assert_int_equal(
+	        db_legacy_exec(db, "UPDATE admin_tokens SET revoked = 1", &e),
+	        SL_OK);
 	assert_int_equal(auth_admin(&admin, db, tok, &e), SL_EAUTH);
-	db_close(db);
+	store_close(db);
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include "db_legacy.h"
 #include "store/db_engine.h"
+#include "store/store.h"
 
 static char tmp[64], path[128];
 
@@ -43,14 +44,14 @@ teardown(void **state)
 static int64_t
 scalar(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t v;
 	struct err e;
 
-	assert_int_equal(db_prepare(db, &st, sql, &e), SL_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	assert_int_equal(db_stmt(db, &st, sql, &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	v = db_col_int(st, 0);
+	db_done(st);
 	return v;
 }
 
@@ -59,8 +60,6 @@ test_fresh(void **state)
 {
 	struct db *db = NULL;
 	int version;
-	int64_t seq;
-	char *v = NULL;
 	struct err e;
 
 	(void)state;
@@ -70,50 +69,80 @@ test_fresh(void **state)
 	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                            "type = 'table'"),
 	                 13 + 4 + 1); /* migrations 1, 2 and 3 */
-	assert_int_equal(db_group_id(db, DB_GROUP_ALL, &seq, &e), SL_OK);
-	assert_int_equal(seq, 1);
+	assert_int_equal(scalar(db, "SELECT id FROM groups WHERE name = "
+	                            "'All Computers'"),
+	                 1);
 	assert_int_equal(scalar(db, "SELECT parent_id FROM groups WHERE name = "
 	                            "'Unassigned Computers'"),
 	                 1);
-	assert_int_equal(db_group_id(db, "web", &seq, &e), SL_ENOTFOUND);
+	db_close(db);
+	db_close(NULL);
+}
+
+/* Meta and the change sequence, through the store. */
+static void
+test_meta_and_seq(void **state)
+{
+	struct store *s = NULL;
+	int version;
+	int64_t seq;
+	char *v = NULL;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path, &e), SL_OK);
+	assert_int_equal(store_schema_version(s, &version, &e), SL_OK);
+	assert_int_equal(version, DB_SCHEMA_VERSION);
+	assert_int_equal(db_group_id(s, DB_GROUP_ALL, &seq, &e), SL_OK);
+	assert_int_equal(seq, 1);
+	assert_int_equal(db_group_id(s, "web", &seq, &e), SL_ENOTFOUND);
 	assert_string_equal(e.msg, "no group named 'web'");
 
-	assert_int_equal(db_current_seq(db, &seq, &e), SL_OK);
+	assert_int_equal(store_seq_current(s, &seq, &e), SL_OK);
 	assert_int_equal(seq, 0);
-	assert_int_equal(db_next_seq(db, &seq, &e), SL_OK);
+	assert_int_equal(store_seq_next(s, &seq, &e), SL_OK);
 	assert_int_equal(seq, 1);
-	assert_int_equal(db_next_seq(db, &seq, &e), SL_OK);
+	assert_int_equal(store_seq_next(s, &seq, &e), SL_OK);
 	assert_int_equal(seq, 2);
-	assert_int_equal(db_current_seq(db, &seq, &e), SL_OK);
+	assert_int_equal(store_seq_current(s, &seq, &e), SL_OK);
 	assert_int_equal(seq, 2);
 
-	assert_int_equal(db_meta_get(db, "nothing", &v, &e), SL_ENOTFOUND);
+	assert_int_equal(store_meta_get(s, "nothing", &v, &e), SL_ENOTFOUND);
 	assert_string_equal(e.msg, "meta key 'nothing' not set");
-	assert_int_equal(db_meta_set(db, "upstream_index_version", "7", &e),
+	assert_int_equal(store_meta_set(s, "upstream_index_version", "7", &e),
 	                 SL_OK);
-	assert_int_equal(db_meta_set(db, "upstream_index_version", "8", &e),
+	assert_int_equal(store_meta_set(s, "upstream_index_version", "8", &e),
 	                 SL_OK);
-	assert_int_equal(db_meta_get(db, "upstream_index_version", &v, &e),
+	assert_int_equal(store_meta_get(s, "upstream_index_version", &v, &e),
 	                 SL_OK);
 	assert_string_equal(v, "8");
 	free(v);
-	db_close(db);
-	db_close(NULL);
+	/* A rolled back write transaction leaves nothing. */
+	assert_int_equal(store_begin(s, &e), SL_OK);
+	assert_int_equal(store_seq_next(s, &seq, &e), SL_OK);
+	store_rollback(s);
+	assert_int_equal(store_seq_current(s, &seq, &e), SL_OK);
+	assert_int_equal(seq, 2);
+	assert_int_equal(store_begin_read(s, &e), SL_OK);
+	assert_int_equal(store_commit(s, &e), SL_OK);
+	store_rollback(s); /* outside a transaction: harmless */
+	store_close(s);
+	store_close(NULL);
 }
 
 static void
 test_pragmas_and_constraints(void **state)
 {
 	struct db *db = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct err e;
 
 	(void)state;
 	assert_int_equal(db_open(&db, path, &e), SL_OK);
-	assert_int_equal(db_prepare(db, &st, "PRAGMA journal_mode", &e), SL_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-	sqlite3_finalize(st);
+	assert_int_equal(db_stmt(db, &st, "PRAGMA journal_mode", &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_string_equal(db_col_text(st, 0), "wal");
+	db_done(st);
 	assert_int_equal(scalar(db, "PRAGMA foreign_keys"), 1);
 	/* A computer in a group that does not exist is refused. */
 	assert_int_equal(
@@ -145,7 +174,6 @@ static void
 test_reopen_keeps_data(void **state)
 {
 	struct db *db = NULL;
-	int64_t seq;
 	struct err e;
 
 	(void)state;
@@ -155,13 +183,18 @@ test_reopen_keeps_data(void **state)
 	                         "VALUES('web', 1)",
 	                         &e),
 	                 SL_OK);
-	assert_int_equal(db_next_seq(db, &seq, &e), SL_OK);
+	assert_int_equal(db_exec(db,
+	                         "UPDATE meta SET value = '1' WHERE key = "
+	                         "'change_seq'",
+	                         &e),
+	                 SL_OK);
 	db_close(db);
 	db = NULL;
 	assert_int_equal(db_open(&db, path, &e), SL_OK);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM groups"), 3);
-	assert_int_equal(db_current_seq(db, &seq, &e), SL_OK);
-	assert_int_equal(seq, 1);
+	assert_int_equal(scalar(db, "SELECT CAST(value AS BIGINT) FROM meta "
+	                            "WHERE key = 'change_seq'"),
+	                 1);
 	db_close(db);
 }
 
@@ -174,7 +207,11 @@ test_newer_schema_refused(void **state)
 
 	(void)state;
 	assert_int_equal(db_open(&db, path, &e), SL_OK);
-	assert_int_equal(db_meta_set(db, "schema_version", "99", &e), SL_OK);
+	assert_int_equal(db_exec(db,
+	                         "UPDATE meta SET value = '99' WHERE key = "
+	                         "'schema_version'",
+	                         &e),
+	                 SL_OK);
 	db_close(db);
 	db = NULL;
 	assert_int_equal(db_open(&db, path, &e), SL_EUNSUPPORTED);
@@ -277,6 +314,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_meta_and_seq, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_stmt_interface, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_target_kind),

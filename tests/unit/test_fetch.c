@@ -25,7 +25,7 @@
 
 static char tmp[64], dbpath[192], content[192];
 static struct server_config cfg;
-static struct db *db;
+static struct store *db;
 
 /* A source file of n bytes; its sha256, file:// URL and store path. */
 struct src {
@@ -119,7 +119,7 @@ setup(void **state)
 	cfg.db_path = dbpath;
 	cfg.content_dir = content;
 	cfg.storage_mode = STORAGE_FULL;
-	assert_int_equal(db_open(&db, dbpath, &e), SL_OK);
+	assert_int_equal(store_open(&db, dbpath, &e), SL_OK);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	db = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	return system(cmd);

@@ -30,7 +30,7 @@
 
 static char tmp[64], cat[128], pub[192], url[256], dbpath[192], content[192];
 static struct server_config cfg;
-static struct db *db;
+static struct store *db;
 
 static void
 write_text(const char *name, const char *text)
@@ -95,7 +95,7 @@ setup(void **state)
 	cfg.db_path = dbpath;
 	cfg.content_dir = content;
 	cfg.storage_mode = STORAGE_FULL;
-	assert_int_equal(db_open(&db, dbpath, &e), SL_OK);
+	assert_int_equal(store_open(&db, dbpath, &e), SL_OK);
 	return 0;
 }
 
@@ -105,7 +105,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	db = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	return system(cmd);

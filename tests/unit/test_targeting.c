@@ -17,7 +17,7 @@
 #include "store/targeting.h"
 
 static char tmp[64], path[128];
-static struct db *db;
+static struct store *db;
 
 static int
 setup(void **state)
@@ -29,11 +29,11 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-targ.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(db_open(&db, path, &e), SL_OK);
-	assert_int_equal(db_exec(db,
-	                         "INSERT INTO groups(name, parent_id) "
-	                         "VALUES('web', 1)",
-	                         &e),
+	assert_int_equal(store_open(&db, path, &e), SL_OK);
+	assert_int_equal(db_legacy_exec(db,
+	                                "INSERT INTO groups(name, parent_id) "
+	                                "VALUES('web', 1)",
+	                                &e),
 	                 SL_OK);
 	return 0;
 }
@@ -44,7 +44,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	assert_int_equal(system(cmd), 0);
 	return 0;

@@ -13,7 +13,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "auth.h"
 #include "scheduler.h"
 
@@ -24,7 +24,7 @@
 typedef json_t *(*row_fn)(sqlite3_stmt *st);
 
 static int
-collect(json_t *arr, struct db *db, sqlite3_stmt *st, row_fn fn,
+collect(json_t *arr, struct store *db, sqlite3_stmt *st, row_fn fn,
         const char *what, struct err *e)
 {
 	int rc;
@@ -41,8 +41,8 @@ collect(json_t *arr, struct db *db, sqlite3_stmt *st, row_fn fn,
 
 /* Reply {key: [rows of sql]} for a query without parameters. */
 static int
-list_reply(struct reply *out, struct db *db, const char *key, const char *sql,
-           row_fn fn, struct err *e)
+list_reply(struct reply *out, struct store *db, const char *key,
+           const char *sql, row_fn fn, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
@@ -72,13 +72,14 @@ api_admin_sync(struct req *r, struct reply *out, struct err *e)
 		               "no upstream configured (upstream.url)");
 	sched_trigger(r->env->sched, &started);
 	{
-		char actor[AUDIT_ACTOR_MAX];
+		char actor[STORE_ACTOR_MAX];
 		struct err e2;
 		err_clear(&e2);
 		/* Best effort: the sync is started either way. */
 		if (api_actor(actor, sizeof(actor), r, &e2) == SL_OK)
-			audit_add(r->db, &e2, actor, "sync.start", "upstream",
-			          started ? "started" : "already running");
+			store_audit_add(
+			        r->store, &e2, actor, "sync.start", "upstream",
+			        started ? "started" : "already running");
 	}
 	out->status = 202;
 	out->json = json_pack("{s:b,s:b}", "started", started, "running", 1);
@@ -105,7 +106,7 @@ history_row(sqlite3_stmt *st)
 int
 api_admin_sync_history(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->db, "history",
+	return list_reply(out, r->store, "history",
 	                  "SELECT id, started_at, finished_at, result, "
 	                  "new_count, revised_count, expired_count, "
 	                  "index_version, error FROM sync_history "
@@ -142,7 +143,7 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT u.id, u.revision, u.title, u.classification, "
 	                "u.product, u.kb_article, u.severity, u.release_date, "
 	                "s.expired, s.declined FROM update_status s JOIN "
@@ -150,7 +151,7 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 	                "s.latest_revision ORDER BY u.release_date DESC, u.id",
 	                e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &fst,
+		rc = db_prepare(r->store, &fst,
 		                "SELECT f.name, f.sha256, f.size, "
 		                "coalesce(c.state = 'present', 0) FROM "
 		                "update_files f LEFT JOIN content c ON "
@@ -159,7 +160,7 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		                e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &ast,
+		        r->store, &ast,
 		        "SELECT g.name, a.action, a.deadline, a.approved_by "
 		        "FROM "
 		        "approvals a JOIN groups g ON g.id = a.group_id "
@@ -167,9 +168,9 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		        e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_exec(r->db, "BEGIN", e);
+	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = api_counts_all(&map, r->db, e);
+		rc = api_counts_all(&map, r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -208,20 +209,20 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		sqlite3_reset(fst);
 		sqlite3_bind_text(fst, 1, id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(fst, 2, sqlite3_column_int64(st, 1));
-		rc = collect(files, r->db, fst, file_row, "files", e);
+		rc = collect(files, r->store, fst, file_row, "files", e);
 		if (rc != SL_OK)
 			goto out;
 		sqlite3_reset(ast);
 		sqlite3_bind_text(ast, 1, id, -1, SQLITE_TRANSIENT);
-		rc = collect(apps, r->db, ast, approval_row, "approvals", e);
+		rc = collect(apps, r->store, ast, approval_row, "approvals", e);
 		if (rc != SL_OK)
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "updates");
+		rc = db_error(r->store, e, "updates");
 		goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:o}", "updates", arr);
@@ -230,7 +231,7 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK)
-		db_rollback(r->db);
+		store_rollback(r->store);
 	sqlite3_finalize(st);
 	sqlite3_finalize(fst);
 	sqlite3_finalize(ast);
@@ -251,7 +252,7 @@ group_row(sqlite3_stmt *st)
 int
 api_admin_groups(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->db, "groups",
+	return list_reply(out, r->store, "groups",
 	                  "SELECT g.name, p.name, (SELECT count(*) FROM "
 	                  "computers c WHERE c.group_id = g.id) FROM groups g "
 	                  "LEFT JOIN groups p ON p.id = g.parent_id "
@@ -263,7 +264,7 @@ int
 api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name, *parent;
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	json_t *body = NULL;
 	int64_t pid;
@@ -281,17 +282,17 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	if (parent == NULL)
 		parent = DB_GROUP_ALL;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_group_id(r->db, parent, &pid, e);
+	rc = db_group_id(r->store, parent, &pid, e);
 	if (rc != SL_OK) {
 		if (rc == SL_ENOTFOUND)
 			rc = err_set(e, SL_EINVAL,
 			             "parent: no group named '%s'", parent);
 		goto out;
 	}
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "INSERT INTO groups(name, parent_id) VALUES(?, ?)", e);
 	if (rc != SL_OK)
 		goto out;
@@ -303,15 +304,15 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "insert group");
+		rc = db_error(r->store, e, "insert group");
 		goto out;
 	}
 	rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = audit_add(r->db, e, actor, "group.create", name,
-		               "parent '%s'", parent);
+		rc = store_audit_add(r->store, e, actor, "group.create", name,
+		                     "parent '%s'", parent);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->status = 201;
@@ -321,7 +322,7 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "create group");
 	}
 	json_decref(body);
@@ -358,7 +359,7 @@ computer_row(sqlite3_stmt *st)
 int
 api_admin_computers(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->db, "computers",
+	return list_reply(out, r->store, "computers",
 	                  "SELECT " COMPUTER_COLS "ORDER BY c.hostname, c.id",
 	                  computer_row, e);
 }
@@ -367,7 +368,7 @@ int
 api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 {
 	const char *id = r->params[0], *group;
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	json_t *body = NULL;
 	int64_t gid, seq;
@@ -378,13 +379,13 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 		rc = api_req_str(&group, body, "group", NAME_MAX_LEN, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_group_id(r->db, group, &gid, e);
+	rc = db_group_id(r->store, group, &gid, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT group_id FROM computers WHERE id = ?", e);
 	if (rc != SL_OK)
 		goto out;
@@ -393,15 +394,15 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 	if (rc != SQLITE_ROW) {
 		rc = rc == SQLITE_DONE
 		             ? err_set(e, SL_ENOTFOUND, "no computer %s", id)
-		             : db_error(r->db, e, "computer lookup");
+		             : db_error(r->store, e, "computer lookup");
 		goto out;
 	}
 	if (sqlite3_column_int64(st, 0) != gid) {
 		sqlite3_finalize(st);
 		st = NULL;
-		rc = db_next_seq(r->db, &seq, e);
+		rc = store_seq_next(r->store, &seq, e);
 		if (rc == SL_OK)
-			rc = db_prepare(r->db, &st,
+			rc = db_prepare(r->store, &st,
 			                "UPDATE computers SET group_id = ?, "
 			                "group_seq = ? WHERE id = ?",
 			                e);
@@ -411,17 +412,18 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 		sqlite3_bind_int64(st, 2, seq);
 		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_error(r->db, e, "move computer");
+			rc = db_error(r->store, e, "move computer");
 			goto out;
 		}
 		rc = api_actor(actor, sizeof(actor), r, e);
 		if (rc == SL_OK)
-			rc = audit_add(r->db, e, actor, "computer.move", id,
-			               "to group '%s'", group);
+			rc = store_audit_add(r->store, e, actor,
+			                     "computer.move", id,
+			                     "to group '%s'", group);
 		if (rc != SL_OK)
 			goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:s,s:s}", "id", id, "group", group);
@@ -430,7 +432,7 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "move computer");
 	}
 	json_decref(body);
@@ -470,7 +472,7 @@ event_row(sqlite3_stmt *st)
 
 /* Run sql (one '?' = the computer id) into arr. */
 static int
-collect_for(json_t *arr, struct db *db, const char *sql, const char *id,
+collect_for(json_t *arr, struct store *db, const char *sql, const char *id,
             row_fn fn, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -496,16 +498,16 @@ api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = db_exec(r->db, "BEGIN", e);
+	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = collect_for(comp, r->db,
+		rc = collect_for(comp, r->store,
 		                 "SELECT " COMPUTER_COLS "WHERE c.id = ?", id,
 		                 computer_row, e);
 	if (rc == SL_OK && json_array_size(comp) == 0)
 		rc = err_set(e, SL_ENOTFOUND, "no computer %s", id);
 	if (rc == SL_OK)
 		rc = collect_for(
-		        ups, r->db,
+		        ups, r->store,
 		        "SELECT s.update_id, s.revision, u.title, "
 		        "s.state, s.detail, s.reported_at FROM "
 		        "update_states s LEFT JOIN updates u ON u.id = "
@@ -514,14 +516,14 @@ api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 		        "s.update_id",
 		        id, state_row, e);
 	if (rc == SL_OK)
-		rc = collect_for(evs, r->db,
+		rc = collect_for(evs, r->store,
 		                 "SELECT event_id, update_id, revision, time, "
 		                 "kind, result, exit_code, output, received_at "
 		                 "FROM events WHERE computer_id = ? ORDER BY "
 		                 "received_at DESC, time DESC LIMIT 200",
 		                 id, event_row, e);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json =
@@ -531,7 +533,7 @@ api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "computer status");
 	}
 	json_decref(comp);

@@ -46,7 +46,7 @@ in_list(const char *s, const char *const *l)
 
 /* The group a registering computer joins: see targeting.h. */
 static int
-pick_group(int64_t *out, struct db *db, json_t *groups, struct err *e)
+pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
 {
 	size_t i;
 	json_t *g;
@@ -91,16 +91,16 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 		rc = api_opt_str(&vals[i], body, opt[i], FIELD_MAX, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = pick_group(&gid, r->db, json_object_get(body, "groups"), e);
+	rc = pick_group(&gid, r->store, json_object_get(body, "groups"), e);
 	if (rc != SL_OK)
 		goto out;
 	auth_uuid(id);
 	auth_token_new(tok);
 	auth_token_hash(th, tok);
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "INSERT INTO computers(id, token_hash, hostname, "
 	                "os_id, os_version, arch, kernel, agent_version, "
 	                "group_id, registered_at, last_contact) "
@@ -117,10 +117,10 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(r->db, e, "register");
+		rc = db_error(r->store, e, "register");
 		goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:s,s:s}", "computer_id", id, "token", tok);
@@ -129,7 +129,7 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK)
-		db_rollback(r->db);
+		store_rollback(r->store);
 	sodium_memzero(tok, sizeof(tok));
 	json_decref(body);
 	return rc;
@@ -179,7 +179,7 @@ add_files(json_t *files, sqlite3_stmt *fst, const char *id, int64_t rev,
 			return err_set(e, SL_ENOMEM, "out of memory");
 	}
 	if (rc != SQLITE_DONE)
-		return db_error(r->db, e, "update files");
+		return db_error(r->store, e, "update files");
 	return SL_OK;
 }
 
@@ -193,9 +193,9 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 	json_error_t je;
 	int rc;
 
-	rc = approvals_prepare_set(&st, r->db, gid, since, e);
+	rc = approvals_prepare_set(&st, r->store, gid, since, e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &fst,
+		rc = db_prepare(r->store, &fst,
 		                "SELECT sha256, size, upstream_url FROM "
 		                "update_files WHERE update_id = ? AND "
 		                "revision = ? ORDER BY name, sha256",
@@ -230,7 +230,7 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 		if (rc != SL_OK)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? SL_OK : db_error(r->db, e, "approved set");
+	rc = rc == SQLITE_DONE ? SL_OK : db_error(r->store, e, "approved set");
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(fst);
@@ -246,7 +246,7 @@ add_removed(json_t *removed, const struct req *r, int64_t gid, int64_t since,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = approvals_prepare_removed(&st, r->db, gid, since, e);
+	rc = approvals_prepare_removed(&st, r->store, gid, since, e);
 	if (rc != SL_OK)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -258,11 +258,11 @@ add_removed(json_t *removed, const struct req *r, int64_t gid, int64_t since,
 			return err_set(e, SL_ENOMEM, "out of memory");
 		}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SL_OK : db_error(r->db, e, "removed set");
+	return rc == SQLITE_DONE ? SL_OK : db_error(r->store, e, "removed set");
 }
 
 static int
-touch_contact(struct db *db, const char *id, const char *col, struct err *e)
+touch_contact(struct store *db, const char *id, const char *col, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -307,10 +307,10 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	/* One read snapshot for the sequence and the data. */
-	rc = db_exec(r->db, "BEGIN", e);
+	rc = store_begin_read(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT group_id, group_seq, last_contact FROM "
 	                "computers WHERE id = ?",
 	                e);
@@ -330,7 +330,7 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	/* Done with the row: a statement left pending would keep the read
 	 * snapshot past COMMIT and make the contact UPDATE fail as busy. */
 	sqlite3_reset(st);
-	rc = db_current_seq(r->db, &cur, e);
+	rc = store_seq_current(r->store, &cur, e);
 	if (rc != SL_OK)
 		goto out;
 	full = since < 0 || since > cur || gseq > since;
@@ -349,9 +349,9 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	}
 	if (rc != SL_OK)
 		goto out;
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc == SL_OK && stale)
-		rc = touch_contact(r->db, r->computer_id, "last_contact", e);
+		rc = touch_contact(r->store, r->computer_id, "last_contact", e);
 	if (rc != SL_OK)
 		goto out;
 	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
@@ -363,7 +363,7 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "sync");
 	}
 	json_decref(updates);
@@ -498,7 +498,7 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 	int rc;
 
 	*n_events = 0;
-	rc = db_prepare(r->db, &sst,
+	rc = db_prepare(r->store, &sst,
 	                "INSERT INTO update_states(computer_id, update_id, "
 	                "revision, state, detail, reported_at) "
 	                "VALUES(?,?,?,?,?,?) ON CONFLICT(computer_id, "
@@ -507,7 +507,7 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 	                "excluded.detail, reported_at = excluded.reported_at",
 	                e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &est,
+		rc = db_prepare(r->store, &est,
 		                "INSERT OR IGNORE INTO events(event_id, "
 		                "computer_id, update_id, revision, time, kind, "
 		                "result, exit_code, output, received_at) "
@@ -525,7 +525,7 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 		bind_opt_text(sst, 5, o, "detail");
 		sqlite3_bind_int64(sst, 6, now);
 		if (sqlite3_step(sst) != SQLITE_DONE) {
-			rc = db_error(r->db, e, "store state");
+			rc = db_error(r->store, e, "store state");
 			goto out;
 		}
 	}
@@ -543,10 +543,10 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 		bind_opt_text(est, 9, o, "output");
 		sqlite3_bind_int64(est, 10, now);
 		if (sqlite3_step(est) != SQLITE_DONE) {
-			rc = db_error(r->db, e, "store event");
+			rc = db_error(r->store, e, "store event");
 			goto out;
 		}
-		*n_events += sqlite3_changes(db_handle(r->db));
+		*n_events += sqlite3_changes(db_handle(r->store));
 	}
 out:
 	sqlite3_finalize(sst);
@@ -586,13 +586,13 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	rc = validate_report(states_v, events_v, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = store_report(&n_events, r, states_v, events_v, e);
 	if (rc == SL_OK)
-		rc = touch_contact(r->db, r->computer_id, "last_report", e);
+		rc = touch_contact(r->store, r->computer_id, "last_report", e);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:I,s:I}", "states",
@@ -602,7 +602,7 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "report");
 	}
 	json_decref(empty);

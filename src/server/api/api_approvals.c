@@ -24,7 +24,7 @@
 #include "api.h"
 #include "api_manage.h"
 #include "store/approvals.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "auth.h"
 #include "fetch.h"
 #include "sign.h"
@@ -64,7 +64,7 @@ dep_add(struct dep_list *l, const char *id, const char *kind, struct err *e)
 /* All prerequisites and bundled updates of root, transitively: known ones
  * to `known`, ids the server does not have to `missing`. */
 static int
-collect_deps(struct dep_list *known, struct dep_list *missing, struct db *db,
+collect_deps(struct dep_list *known, struct dep_list *missing, struct store *db,
              const char *root, struct err *e)
 {
 	struct dep_list queue = {.n = 0};
@@ -93,7 +93,7 @@ collect_deps(struct dep_list *known, struct dep_list *missing, struct db *db,
 }
 
 static int
-title_of(char *out, size_t n, struct db *db, const char *id)
+title_of(char *out, size_t n, struct store *db, const char *id)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -114,7 +114,7 @@ title_of(char *out, size_t n, struct db *db, const char *id)
 
 /* Check (and with accept, record) the license terms of update id. */
 static int
-license_check(bool *recorded, struct db *db, const char *id, bool accept,
+license_check(bool *recorded, struct store *db, const char *id, bool accept,
               const char *actor, struct err *e)
 {
 	struct update *u = NULL;
@@ -163,9 +163,9 @@ license_check(bool *recorded, struct db *db, const char *id, bool accept,
 		rc = db_error(db, e, "record license acceptance");
 		goto out;
 	}
-	rc = audit_add(db, e, actor, "license.accept", id,
-	               "revision %lld, terms %s", (long long)u->revision,
-	               u->eula->name);
+	rc = store_audit_add(db, e, actor, "license.accept", id,
+	                     "revision %lld, terms %s", (long long)u->revision,
+	                     u->eula->name);
 	*recorded = rc == SL_OK;
 out:
 	sqlite3_finalize(st);
@@ -175,7 +175,7 @@ out:
 
 /* Refuse approving a declined or expired update. */
 static int
-approvable(struct db *db, const char *id, struct err *e)
+approvable(struct store *db, const char *id, struct err *e)
 {
 	struct update *u = NULL;
 	bool declined = false, expired = false;
@@ -198,7 +198,7 @@ approvable(struct db *db, const char *id, struct err *e)
 }
 
 static int
-approve_one(struct db *db, const struct req *r, const char *id, int64_t gid,
+approve_one(struct store *db, const struct req *r, const char *id, int64_t gid,
             const char *group, const char *action, bool has_dl, long long dl,
             const char *dl_s, const char *actor, struct err *e)
 {
@@ -207,10 +207,10 @@ approve_one(struct db *db, const struct req *r, const char *id, int64_t gid,
 
 	rc = approvals_set(db, id, gid, action, has_dl, dl, actor, &changed, e);
 	if (rc == SL_OK && changed)
-		rc = audit_add(db, e, actor, "approval.set", id,
-		               "group '%s': %s%s%s", group,
-		               action ? action : "inherit",
-		               has_dl ? ", deadline " : "", has_dl ? dl_s : "");
+		rc = store_audit_add(
+		        db, e, actor, "approval.set", id, "group '%s': %s%s%s",
+		        group, action ? action : "inherit",
+		        has_dl ? ", deadline " : "", has_dl ? dl_s : "");
 	if (rc == SL_OK && action != NULL && strcmp(action, "install") == 0 &&
 	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
 		rc = fetch_mark_wanted_for_update(db, id, e);
@@ -221,7 +221,7 @@ int
 api_admin_approve(struct req *r, struct reply *out, struct err *e)
 {
 	const char *id, *group, *action, *dl_s;
-	char actor[AUDIT_ACTOR_MAX], title[256], msg[ERR_MSG_MAX];
+	char actor[STORE_ACTOR_MAX], title[256], msg[ERR_MSG_MAX];
 	struct dep_list *known = NULL, *missing = NULL;
 	json_t *body = NULL, *also = NULL, *miss = NULL, *v;
 	bool accept, with_deps, has_dl = false, rec, lic = false;
@@ -275,22 +275,22 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK) {
 		struct update *u0 = NULL;
-		rc = approvals_load_update(&u0, NULL, NULL, r->db, id, e);
+		rc = approvals_load_update(&u0, NULL, NULL, r->store, id, e);
 		update_free(u0);
 	}
 	if (rc == SL_OK)
-		rc = db_group_id(r->db, group, &gid, e);
+		rc = db_group_id(r->store, group, &gid, e);
 	if (rc != SL_OK)
 		goto out;
 	if (strcmp(action, "install") == 0) {
-		rc = approvable(r->db, id, e);
+		rc = approvable(r->store, id, e);
 		if (rc == SL_OK)
-			rc = collect_deps(known, missing, r->db, id, e);
+			rc = collect_deps(known, missing, r->store, id, e);
 		if (rc != SL_OK)
 			goto out;
 		/* Which of them are not approved for installation here? */
@@ -298,7 +298,7 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		msg[0] = '\0';
 		for (size_t i = 0; i < known->n; i++) {
 			struct approval_eff eff;
-			rc = approvals_effective(&eff, r->db, known->ids[i],
+			rc = approvals_effective(&eff, r->store, known->ids[i],
 			                         gid, e);
 			if (rc != SL_OK)
 				goto out;
@@ -306,7 +306,7 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 				known->kind[i][0] = '\0'; /* already fine */
 				continue;
 			}
-			title_of(title, sizeof(title), r->db, known->ids[i]);
+			title_of(title, sizeof(title), r->store, known->ids[i]);
 			used += (size_t)snprintf(
 			        msg + used,
 			        used < sizeof(msg) ? sizeof(msg) - used : 0,
@@ -326,20 +326,21 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		for (size_t i = 0; i < missing->n; i++)
 			json_array_append_new(miss,
 			                      json_string(missing->ids[i]));
-		rc = license_check(&rec, r->db, id, accept, actor, e);
+		rc = license_check(&rec, r->store, id, accept, actor, e);
 		lic |= rec;
 		for (size_t i = 0; rc == SL_OK && i < known->n; i++) {
 			if (known->kind[i][0] == '\0')
 				continue;
-			rc = approvable(r->db, known->ids[i], e);
+			rc = approvable(r->store, known->ids[i], e);
 			if (rc == SL_OK)
-				rc = license_check(&rec, r->db, known->ids[i],
-				                   accept, actor, e);
+				rc = license_check(&rec, r->store,
+				                   known->ids[i], accept, actor,
+				                   e);
 			lic |= rec;
 			if (rc == SL_OK)
-				rc = approve_one(r->db, r, known->ids[i], gid,
-				                 group, "install", has_dl, dl,
-				                 dl_s, actor, e);
+				rc = approve_one(r->store, r, known->ids[i],
+				                 gid, group, "install", has_dl,
+				                 dl, dl_s, actor, e);
 			if (rc == SL_OK)
 				json_array_append_new(
 				        also, json_string(known->ids[i]));
@@ -347,11 +348,11 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		if (rc != SL_OK)
 			goto out;
 	}
-	rc = approve_one(r->db, r, id, gid, group,
+	rc = approve_one(r->store, r, id, gid, group,
 	                 strcmp(action, "inherit") == 0 ? NULL : action, has_dl,
 	                 dl, dl_s, actor, e);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	if (strcmp(action, "install") == 0 &&
@@ -366,7 +367,7 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "approve");
 	}
 	free(known);
@@ -379,7 +380,7 @@ out:
 
 /* {id, title} of the updates of sql (one '?' = the update id). */
 static int
-relation(json_t **out, struct db *db, const char *sql, const char *id,
+relation(json_t **out, struct store *db, const char *sql, const char *id,
          struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -459,10 +460,10 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = db_exec(r->db, "BEGIN", e);
+	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "SELECT u.document, s.declined, s.expired FROM " LATEST
 		        "WHERE s.id = ?",
 		        e);
@@ -482,14 +483,14 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_EINTERNAL, "stored document does not parse");
 		goto out;
 	}
-	rc = relation(&sup, r->db, LISTED("supersedes"), id, e);
+	rc = relation(&sup, r->store, LISTED("supersedes"), id, e);
 	if (rc == SL_OK)
-		rc = relation(&pre, r->db, LISTED("prerequisites"), id, e);
+		rc = relation(&pre, r->store, LISTED("prerequisites"), id, e);
 	if (rc == SL_OK)
-		rc = relation(&bun, r->db, LISTED("bundles"), id, e);
+		rc = relation(&bun, r->store, LISTED("bundles"), id, e);
 	if (rc == SL_OK)
 		rc = relation(
-		        &supby, r->db,
+		        &supby, r->store,
 		        "SELECT s.id, u.title FROM " LATEST
 		        ", json_each(u.document, '$.signed.supersedes') j "
 		        "WHERE j.value = ?1 ORDER BY s.id",
@@ -497,21 +498,22 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	rc = db_prepare(
-	        r->db, &st,
+	        r->store, &st,
 	        "SELECT g.name, a.action, a.deadline, a.approved_at, "
 	        "a.approved_by FROM approvals a JOIN groups g ON g.id = "
 	        "a.group_id WHERE a.update_id = ? ORDER BY g.name",
 	        e);
 	if (rc == SL_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		rc = api_collect(apps, r->db, st, approval_row, "approvals", e);
+		rc = api_collect(apps, r->store, st, approval_row, "approvals",
+		                 e);
 		sqlite3_finalize(st);
 		st = NULL;
 	}
 	/* Effective setting of every group (nearest own row up the tree). */
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "WITH RECURSIVE anc(gid, aid, depth) AS (SELECT id, "
 		        "id, "
 		        "0 FROM groups UNION ALL SELECT a.gid, g.parent_id, "
@@ -530,12 +532,13 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 		        e);
 	if (rc == SL_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		rc = api_collect(eff, r->db, st, effective_row, "effective", e);
+		rc = api_collect(eff, r->store, st, effective_row, "effective",
+		                 e);
 		sqlite3_finalize(st);
 		st = NULL;
 	}
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &st,
+		rc = db_prepare(r->store, &st,
 		                "SELECT l.accepted_by, l.accepted_at FROM "
 		                "license_acceptances l JOIN update_status s ON "
 		                "s.id = l.update_id AND s.latest_revision = "
@@ -548,7 +551,7 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 		lic = json_pack("{s:o,s:o}", "accepted_by",
 		                api_text_or_null(st, 0), "accepted_at",
 		                api_time_or_null(st, 1));
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:O,s:b,s:b,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
@@ -562,7 +565,7 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "update %s", id);
 	}
 	json_decref(doc);
@@ -578,7 +581,7 @@ out:
 
 /* Set update id's decline flag; *changed when it changed. */
 static int
-set_declined(bool *changed, struct db *db, const char *id, bool declined,
+set_declined(bool *changed, struct store *db, const char *id, bool declined,
              struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -586,7 +589,7 @@ set_declined(bool *changed, struct db *db, const char *id, bool declined,
 	int rc;
 
 	*changed = false;
-	rc = db_next_seq(db, &seq, e);
+	rc = store_seq_next(db, &seq, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
 		        db, &st,
@@ -612,7 +615,7 @@ int
 api_updates_decline(struct req *r, struct reply *out, struct err *e)
 {
 	const char *id = r->params[0];
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	struct update *u = NULL;
 	json_t *body = NULL, *v;
 	bool declined = true, changed = false;
@@ -631,19 +634,20 @@ api_updates_decline(struct req *r, struct reply *out, struct err *e)
 		if (v != NULL)
 			declined = json_is_true(v);
 	}
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = approvals_load_update(&u, NULL, NULL, r->db, id, e);
+		rc = approvals_load_update(&u, NULL, NULL, r->store, id, e);
 	if (rc == SL_OK)
-		rc = set_declined(&changed, r->db, id, declined, e);
+		rc = set_declined(&changed, r->store, id, declined, e);
 	if (rc == SL_OK && changed)
-		rc = audit_add(r->db, e, actor,
-		               declined ? "update.decline" : "update.undecline",
-		               id, "%s", u->title);
+		rc = store_audit_add(r->store, e, actor,
+		                     declined ? "update.decline"
+		                              : "update.undecline",
+		                     id, "%s", u->title);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:s,s:b,s:b}", "update", id, "declined",
@@ -652,7 +656,7 @@ api_updates_decline(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "decline");
 	}
 	update_free(u);
@@ -663,7 +667,7 @@ out:
 int
 api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 {
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	json_t *body = NULL, *list = json_array();
 	bool dry = false, changed;
@@ -679,14 +683,14 @@ api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 			goto out;
 		dry = json_is_true(json_object_get(body, "dry_run"));
 	}
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	/* Superseded by an update that is itself live, and needed by no
 	 * computer (no needed / downloaded / failed state). */
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "SELECT s.id, u.title, (SELECT group_concat(s2.id) "
 		        "FROM "
 		        "update_status s2 JOIN updates u2 ON u2.id = s2.id AND "
@@ -713,7 +717,7 @@ api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 		                  "superseded_by",
 		                  (const char *)sqlite3_column_text(st, 2)));
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "superseded updates");
+		rc = db_error(r->store, e, "superseded updates");
 		goto out;
 	}
 	sqlite3_finalize(st);
@@ -724,17 +728,17 @@ api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 		const char *uid = json_string_value(json_object_get(it, "id"));
 		if (dry)
 			break;
-		rc = set_declined(&changed, r->db, uid, true, e);
+		rc = set_declined(&changed, r->store, uid, true, e);
 		if (rc == SL_OK)
-			rc = audit_add(
-			        r->db, e, actor, "update.decline", uid,
+			rc = store_audit_add(
+			        r->store, e, actor, "update.decline", uid,
 			        "superseded by %s, needed by no computer",
 			        json_string_value(
 			                json_object_get(it, "superseded_by")));
 		if (rc != SL_OK)
 			goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:b,s:O}", "dry_run", dry, "declined", list);
@@ -743,7 +747,7 @@ api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "decline superseded");
 	}
 	json_decref(list);

@@ -49,7 +49,7 @@ api_admin_downstream_add(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	auth_token_new(tok);
 	auth_token_hash(th, tok);
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "INSERT INTO downstream_servers(name, token_hash, "
 	                "created_at) VALUES(?,?,?) ON CONFLICT(name) DO "
 	                "UPDATE SET token_hash = excluded.token_hash, "
@@ -62,7 +62,7 @@ api_admin_downstream_add(struct req *r, struct reply *out, struct err *e)
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
 	/* A revoked name may be added again (a new token). */
 	s = sqlite3_step(st);
-	if (s == SQLITE_DONE && sqlite3_changes(db_handle(r->db)) == 0)
+	if (s == SQLITE_DONE && sqlite3_changes(db_handle(r->store)) == 0)
 		s = SQLITE_CONSTRAINT;
 	if (s == SQLITE_CONSTRAINT) {
 		rc = err_set(e, SL_EEXISTS,
@@ -70,7 +70,7 @@ api_admin_downstream_add(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	if (s != SQLITE_DONE) {
-		rc = db_error(r->db, e, "downstream server");
+		rc = db_error(r->store, e, "downstream server");
 		goto out;
 	}
 	out->status = 201;
@@ -116,7 +116,7 @@ api_admin_downstream_list(struct req *r, struct reply *out, struct err *e)
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	if ((rc = db_prepare(r->db, &st, sql, e)) != SL_OK)
+	if ((rc = db_prepare(r->store, &st, sql, e)) != SL_OK)
 		goto out;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		o = json_pack(
@@ -139,7 +139,7 @@ api_admin_downstream_list(struct req *r, struct reply *out, struct err *e)
 		}
 	}
 	if (s != SQLITE_DONE) {
-		rc = db_error(r->db, e, "downstream servers");
+		rc = db_error(r->store, e, "downstream servers");
 		goto out;
 	}
 	out->json = json_pack("{s:o}", "downstreams", arr);
@@ -160,7 +160,7 @@ api_admin_downstream_remove(struct req *r, struct reply *out, struct err *e)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "UPDATE downstream_servers SET revoked = 1 "
 	                "WHERE name = ?",
 	                e);
@@ -168,8 +168,8 @@ api_admin_downstream_remove(struct req *r, struct reply *out, struct err *e)
 		return rc;
 	sqlite3_bind_text(st, 1, r->params[0], -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(r->db, e, "downstream server");
-	else if (sqlite3_changes(db_handle(r->db)) == 0)
+		rc = db_error(r->store, e, "downstream server");
+	else if (sqlite3_changes(db_handle(r->store)) == 0)
 		rc = err_set(e, SL_ENOTFOUND, "no downstream server named '%s'",
 		             r->params[0]);
 	sqlite3_finalize(st);

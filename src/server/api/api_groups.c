@@ -14,14 +14,14 @@
 #include "api.h"
 #include "api_manage.h"
 #include "store/approvals.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "store/targeting.h"
 
 int
 api_actor(char *out, size_t n, const struct req *r, struct err *e)
 {
-	char a[AUDIT_ACTOR_MAX];
-	int rc = audit_actor(a, r->db, r->admin_id, e);
+	char a[STORE_ACTOR_MAX];
+	int rc = store_audit_actor(a, r->store, r->admin_id, e);
 
 	if (rc == SL_OK)
 		snprintf(out, n, "%s", a);
@@ -35,7 +35,7 @@ api_query(const struct req *r, const char *key)
 }
 
 int
-api_collect(json_t *arr, struct db *db, sqlite3_stmt *st, api_row_fn fn,
+api_collect(json_t *arr, struct store *db, sqlite3_stmt *st, api_row_fn fn,
             const char *what, struct err *e)
 {
 	int rc;
@@ -71,7 +71,7 @@ is_builtin(const char *name)
 
 /* Run a statement with up to two int64 and one text parameter. */
 static int
-exec3(struct db *db, const char *sql, int64_t a, int64_t b, const char *t,
+exec3(struct store *db, const char *sql, int64_t a, int64_t b, const char *t,
       struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -90,7 +90,7 @@ exec3(struct db *db, const char *sql, int64_t a, int64_t b, const char *t,
 }
 
 static int
-count_of(int64_t *out, struct db *db, const char *sql, int64_t gid,
+count_of(int64_t *out, struct store *db, const char *sql, int64_t gid,
          struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -110,7 +110,7 @@ count_of(int64_t *out, struct db *db, const char *sql, int64_t gid,
 }
 
 static int
-parent_of(int64_t *out, struct db *db, int64_t gid, struct err *e)
+parent_of(int64_t *out, struct store *db, int64_t gid, struct err *e)
 {
 	return count_of(
 	        out, db,
@@ -122,7 +122,7 @@ int
 api_groups_update(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name = r->params[0], *new_name, *new_parent;
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	int64_t gid = 0, pid = 0, old_pid = 0;
 	json_t *body = NULL;
 	int rc, cyc;
@@ -144,34 +144,36 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 		        name);
 		goto out;
 	}
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = db_group_id(r->db, name, &gid, e);
+		rc = db_group_id(r->store, name, &gid, e);
 	if (rc != SL_OK)
 		goto out;
 	if (new_name != NULL && strcmp(new_name, name) != 0) {
 		int64_t other;
-		if (db_group_id(r->db, new_name, &other, NULL) == SL_OK) {
+		if (db_group_id(r->store, new_name, &other, NULL) == SL_OK) {
 			rc = err_set(e, SL_EEXISTS, "group '%s' already exists",
 			             new_name);
 			goto out;
 		}
-		rc = exec3(r->db, "UPDATE groups SET name = ?3 WHERE id = ?1",
-		           gid, 0, new_name, e);
+		rc = exec3(r->store,
+		           "UPDATE groups SET name = ?3 WHERE id = ?1", gid, 0,
+		           new_name, e);
 		if (rc == SL_OK)
-			rc = audit_add(r->db, e, actor, "group.rename", name,
-			               "new name '%s'", new_name);
+			rc = store_audit_add(r->store, e, actor, "group.rename",
+			                     name, "new name '%s'", new_name);
 		if (rc != SL_OK)
 			goto out;
 	}
 	if (new_parent != NULL) {
-		rc = db_group_id(r->db, new_parent, &pid, e);
+		rc = db_group_id(r->store, new_parent, &pid, e);
 		if (rc == SL_OK)
-			rc = parent_of(&old_pid, r->db, gid, e);
+			rc = parent_of(&old_pid, r->store, gid, e);
 		if (rc == SL_OK)
-			rc = approvals_is_descendant(&cyc, r->db, pid, gid, e);
+			rc = approvals_is_descendant(&cyc, r->store, pid, gid,
+			                             e);
 		if (rc != SL_OK)
 			goto out;
 		if (cyc) {
@@ -183,21 +185,22 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 		}
 		if (pid != old_pid) {
 			rc = exec3(
-			        r->db,
+			        r->store,
 			        "UPDATE groups SET parent_id = ?2 WHERE id = "
 			        "?1",
 			        gid, pid, NULL, e);
 			if (rc == SL_OK)
-				rc = approvals_touch_subtree(r->db, gid, e);
+				rc = approvals_touch_subtree(r->store, gid, e);
 			if (rc == SL_OK)
-				rc = audit_add(r->db, e, actor, "group.move",
-				               new_name ? new_name : name,
-				               "new parent '%s'", new_parent);
+				rc = store_audit_add(
+				        r->store, e, actor, "group.move",
+				        new_name ? new_name : name,
+				        "new parent '%s'", new_parent);
 			if (rc != SL_OK)
 				goto out;
 		}
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:s}", "name", new_name ? new_name : name);
@@ -205,7 +208,7 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "update group '%s'", name);
 	}
 	json_decref(body);
@@ -216,7 +219,7 @@ int
 api_groups_delete(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name = r->params[0], *force_s = api_query(r, "force");
-	char actor[AUDIT_ACTOR_MAX], pname[160] = "";
+	char actor[STORE_ACTOR_MAX], pname[160] = "";
 	int64_t gid = 0, pid = 0, n_comp = 0, n_sub = 0;
 	bool force = force_s && (strcmp(force_s, "1") == 0 ||
 	                         strcmp(force_s, "true") == 0);
@@ -227,27 +230,27 @@ api_groups_delete(struct req *r, struct reply *out, struct err *e)
 		               "delete group: '%s' is a built-in group and "
 		               "cannot be deleted",
 		               name);
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = db_group_id(r->db, name, &gid, e);
+		rc = db_group_id(r->store, name, &gid, e);
 	if (rc == SL_OK)
-		rc = parent_of(&pid, r->db, gid, e);
+		rc = parent_of(&pid, r->store, gid, e);
 	if (rc == SL_OK)
 		rc = count_of(
-		        &n_comp, r->db,
+		        &n_comp, r->store,
 		        "SELECT count(*) FROM computers WHERE group_id = ?",
 		        gid, e);
 	if (rc == SL_OK)
-		rc = count_of(&n_sub, r->db,
+		rc = count_of(&n_sub, r->store,
 		              "SELECT count(*) FROM groups WHERE parent_id = ?",
 		              gid, e);
 	if (rc != SL_OK)
 		goto out;
 	{
 		sqlite3_stmt *st = NULL;
-		if (db_prepare(r->db, &st,
+		if (db_prepare(r->store, &st,
 		               "SELECT name FROM groups WHERE id = ?",
 		               e) == SL_OK) {
 			sqlite3_bind_int64(st, 1, pid);
@@ -269,44 +272,44 @@ api_groups_delete(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	/* Everything below gets new inherited approvals: full sync. */
-	rc = approvals_touch_subtree(r->db, gid, e);
+	rc = approvals_touch_subtree(r->store, gid, e);
 	if (rc == SL_OK)
 		rc = exec3(
-		        r->db,
+		        r->store,
 		        "UPDATE computers SET group_id = ?2 WHERE group_id = "
 		        "?1",
 		        gid, pid, NULL, e);
 	if (rc == SL_OK)
-		rc = exec3(r->db,
+		rc = exec3(r->store,
 		           "UPDATE groups SET parent_id = ?2 WHERE parent_id = "
 		           "?1",
 		           gid, pid, NULL, e);
 	if (rc == SL_OK)
 		rc = exec3(
-		        r->db,
+		        r->store,
 		        "DELETE FROM approvals WHERE group_id = ?1 AND ?2 = ?2",
 		        gid, 0, NULL, e);
 	if (rc == SL_OK)
-		rc = exec3(r->db,
+		rc = exec3(r->store,
 		           "DELETE FROM approval_removals WHERE group_id = ?1 "
 		           "AND ?2 = ?2",
 		           gid, 0, NULL, e);
 	if (rc == SL_OK)
-		rc = exec3(r->db,
+		rc = exec3(r->store,
 		           "DELETE FROM autoapprove_groups WHERE group_id = ?1 "
 		           "AND ?2 = ?2",
 		           gid, 0, NULL, e);
 	if (rc == SL_OK)
-		rc = exec3(r->db,
+		rc = exec3(r->store,
 		           "DELETE FROM groups WHERE id = ?1 AND ?2 = ?2", gid,
 		           0, NULL, e);
 	if (rc == SL_OK)
-		rc = audit_add(
-		        r->db, e, actor, "group.delete", name,
+		rc = store_audit_add(
+		        r->store, e, actor, "group.delete", name,
 		        "%lld computer(s), %lld subgroup(s) moved to '%s'",
 		        (long long)n_comp, (long long)n_sub, pname);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:s,s:I,s:I,s:s}", "deleted", name,
@@ -317,7 +320,7 @@ api_groups_delete(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		if (strncmp(e->msg, "delete group", 12) != 0)
 			err_prefix(e, "delete group");
 	}
@@ -328,7 +331,7 @@ int
 api_settings_get(struct req *r, struct reply *out, struct err *e)
 {
 	struct targeting t;
-	int rc = targeting_get(&t, r->db, e);
+	int rc = targeting_get(&t, r->store, e);
 
 	if (rc != SL_OK)
 		return err_prefix(e, "settings");
@@ -341,7 +344,7 @@ int
 api_settings_put(struct req *r, struct reply *out, struct err *e)
 {
 	const char *mode, *unknown;
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	json_t *body = NULL;
 	int rc;
 
@@ -352,24 +355,25 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 		rc = api_opt_str(&unknown, body, "unknown_groups", 16, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = targeting_set(r->db, mode, unknown, e);
+		rc = targeting_set(r->store, mode, unknown, e);
 	if (rc == SL_OK)
-		rc = audit_add(r->db, e, actor, "settings.set", "targeting",
-		               "targeting=%s unknown_groups=%s",
-		               mode ? mode : "(unchanged)",
-		               unknown ? unknown : "(unchanged)");
+		rc = store_audit_add(r->store, e, actor, "settings.set",
+		                     "targeting",
+		                     "targeting=%s unknown_groups=%s",
+		                     mode ? mode : "(unchanged)",
+		                     unknown ? unknown : "(unchanged)");
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	json_decref(body);
 	return api_settings_get(r, out, e);
 out:
-	db_rollback(r->db);
+	store_rollback(r->store);
 	err_prefix(e, "settings");
 	json_decref(body);
 	return rc;

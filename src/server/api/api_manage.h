@@ -39,7 +39,7 @@ int api_report_updates(struct req *r, struct reply *out, struct err *e);
 int api_report_update(struct req *r, struct reply *out, struct err *e);
 int api_report_computers(struct req *r, struct reply *out, struct err *e);
 /* {update id: counts} for every update (free with json_decref()). */
-int api_counts_all(json_t **out, struct db *db, struct err *e);
+int api_counts_all(json_t **out, struct store *db, struct err *e);
 /* 1 when update row u (with its counts) is filtered out by the request's
  * query (classification, product, search, needed, failed, declined). */
 int api_update_filtered(const struct req *r, json_t *u, json_t *counts);
@@ -51,7 +51,7 @@ int api_actor(char *out, size_t n, const struct req *r, struct err *e);
 const char *api_query(const struct req *r, const char *key);
 /* Reply {key: rows} where fn turns each row of st into an object. */
 typedef json_t *(*api_row_fn)(sqlite3_stmt *st);
-int api_collect(json_t *arr, struct db *db, sqlite3_stmt *st, api_row_fn fn,
+int api_collect(json_t *arr, struct store *db, sqlite3_stmt *st, api_row_fn fn,
                 const char *what, struct err *e);
 /* A valid group name: 1-128 bytes, no control characters, no '/'. */
 int api_group_name_ok(const char *s, struct err *e);

@@ -62,7 +62,7 @@ counts_sum(json_t *counts)
 }
 
 static int
-scalar(int64_t *out, struct db *db, const char *sql, struct err *e)
+scalar(int64_t *out, struct store *db, const char *sql, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(db, &st, sql, e);
@@ -78,7 +78,7 @@ scalar(int64_t *out, struct db *db, const char *sql, struct err *e)
 }
 
 int
-api_counts_all(json_t **out, struct db *db, struct err *e)
+api_counts_all(json_t **out, struct store *db, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *map = json_object(), *c;
@@ -178,12 +178,12 @@ api_report_updates(struct req *r, struct reply *out, struct err *e)
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_exec(r->db, "BEGIN", e);
+	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = api_counts_all(&map, r->db, e);
+		rc = api_counts_all(&map, r->store, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "SELECT u.id, u.revision, u.title, "
 		        "u.classification, u.product, u.kb_article, "
 		        "s.declined, s.expired FROM update_status s JOIN "
@@ -217,10 +217,10 @@ api_report_updates(struct req *r, struct reply *out, struct err *e)
 			json_array_append_new(arr, u);
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "report");
+		rc = db_error(r->store, e, "report");
 		goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:O}", "updates", arr);
@@ -229,7 +229,7 @@ api_report_updates(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "report");
 	}
 	json_decref(arr);
@@ -254,10 +254,10 @@ api_report_update(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = db_exec(r->db, "BEGIN", e);
+	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "SELECT u.id, u.revision, u.title, "
 		        "u.classification, u.product, s.declined FROM "
 		        "update_status s JOIN updates u ON u.id = s.id "
@@ -279,7 +279,7 @@ api_report_update(struct req *r, struct reply *out, struct err *e)
 	                 sqlite3_column_int(st, 5));
 	sqlite3_finalize(st);
 	st = NULL;
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT c.id, c.hostname, g.name, c.server, t.state, "
 	                "t.detail, t.reported_at, t.revision FROM computers c "
 	                "JOIN groups g ON g.id = c.group_id LEFT JOIN "
@@ -315,10 +315,10 @@ api_report_update(struct req *r, struct reply *out, struct err *e)
 		                                    st, 7))));
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "report");
+		rc = db_error(r->store, e, "report");
 		goto out;
 	}
-	rc = db_commit(r->db, e);
+	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	{
@@ -335,7 +335,7 @@ api_report_update(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "report");
 	}
 	json_decref(head);
@@ -355,7 +355,7 @@ api_report_computers(struct req *r, struct reply *out, struct err *e)
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT c.id, c.hostname, g.name, c.server, "
 	                "c.last_contact, c.last_report, t.state, "
 	                "count(t.state) FROM computers c JOIN groups g ON g.id "
@@ -396,7 +396,7 @@ api_report_computers(struct req *r, struct reply *out, struct err *e)
 			           sqlite3_column_int64(st, 7));
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "report");
+		rc = db_error(r->store, e, "report");
 		goto out;
 	}
 	out->json = json_pack("{s:O}", "computers", arr);

@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "autoapprove.h"
 #include "fetch.h"
 #include "update.h"
@@ -43,16 +43,16 @@ api_rules_list(struct req *r, struct reply *out, struct err *e)
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT id, name, classification, product, action, "
 	                "deadline_days, accept_license, enabled, created_by, "
 	                "created_at FROM autoapprove_rules ORDER BY id",
 	                e);
 	if (rc == SL_OK)
-		rc = api_collect(arr, r->db, st, rule_row, "rules", e);
+		rc = api_collect(arr, r->store, st, rule_row, "rules", e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &gst,
+		        r->store, &gst,
 		        "SELECT g.name FROM autoapprove_groups ag JOIN "
 		        "groups g ON g.id = ag.group_id WHERE ag.rule_id "
 		        "= ? ORDER BY g.name",
@@ -96,7 +96,7 @@ int
 api_rules_create(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name, *cl, *pr, *action;
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	json_t *body = NULL, *groups, *dd, *g;
 	sqlite3_stmt *st = NULL;
 	int64_t rid, gid;
@@ -138,12 +138,12 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 		             "deadline_days: expected 0 to 3650 or null");
 	if (rc != SL_OK)
 		goto out;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "INSERT INTO autoapprove_rules(name, "
 		        "classification, product, action, deadline_days, "
 		        "accept_license, enabled, created_by, created_at) "
@@ -173,11 +173,11 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_error(r->db, e, "store rule");
+		rc = db_error(r->store, e, "store rule");
 		goto out;
 	}
 	rc = SL_OK;
-	rid = sqlite3_last_insert_rowid(db_handle(r->db));
+	rid = sqlite3_last_insert_rowid(db_handle(r->store));
 	json_array_foreach(groups, i, g)
 	{
 		if (!json_is_string(g)) {
@@ -185,10 +185,10 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 			             "groups[%zu]: expected a name", i);
 			goto out;
 		}
-		rc = db_group_id(r->db, json_string_value(g), &gid, e);
+		rc = db_group_id(r->store, json_string_value(g), &gid, e);
 		if (rc == SL_OK)
 			rc = db_prepare(
-			        r->db, &st,
+			        r->store, &st,
 			        "INSERT OR IGNORE INTO autoapprove_groups("
 			        "rule_id, group_id) VALUES(?, ?)",
 			        e);
@@ -197,7 +197,7 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 		sqlite3_bind_int64(st, 1, rid);
 		sqlite3_bind_int64(st, 2, gid);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_error(r->db, e, "store rule group");
+			rc = db_error(r->store, e, "store rule group");
 			goto out;
 		}
 		sqlite3_finalize(st);
@@ -205,8 +205,8 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 	}
 	{
 		char *gl = json_dumps(groups, JSON_COMPACT);
-		rc = audit_add(
-		        r->db, e, actor, "rule.create", name,
+		rc = store_audit_add(
+		        r->store, e, actor, "rule.create", name,
 		        "classification %s, product %s, %s for %s%s",
 		        cl ? cl : "any", pr ? pr : "any", action, gl ? gl : "?",
 		        json_is_true(json_object_get(body, "accept_license"))
@@ -215,7 +215,7 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 		free(gl);
 	}
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->status = 201;
@@ -225,7 +225,7 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "create rule");
 	}
 	json_decref(body);
@@ -233,7 +233,7 @@ out:
 }
 
 static int
-rule_id(int64_t *out, struct db *db, const char *name, struct err *e)
+rule_id(int64_t *out, struct store *db, const char *name, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(
@@ -259,19 +259,19 @@ int
 api_rules_delete(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name = r->params[0];
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	int64_t rid;
 	int rc;
 
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = rule_id(&rid, r->db, name, e);
+		rc = rule_id(&rid, r->store, name, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "DELETE FROM autoapprove_groups WHERE rule_id = "
 		        "?1",
 		        e);
@@ -279,23 +279,23 @@ api_rules_delete(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	sqlite3_bind_int64(st, 1, rid);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(r->db, e, "delete rule");
+		rc = db_error(r->store, e, "delete rule");
 		goto out;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "DELETE FROM autoapprove_rules WHERE id = ?", e);
 	if (rc != SL_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, rid);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(r->db, e, "delete rule");
+		rc = db_error(r->store, e, "delete rule");
 		goto out;
 	}
-	rc = audit_add(r->db, e, actor, "rule.delete", name, NULL);
+	rc = store_audit_add(r->store, e, actor, "rule.delete", name, NULL);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:s}", "deleted", name);
@@ -304,7 +304,7 @@ api_rules_delete(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "delete rule");
 	}
 	return rc;
@@ -314,7 +314,7 @@ int
 api_rules_run(struct req *r, struct reply *out, struct err *e)
 {
 	struct autoapprove_result res;
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	const char *name = NULL;
 	json_t *body = NULL;
 	int64_t rid = 0;
@@ -327,20 +327,21 @@ api_rules_run(struct req *r, struct reply *out, struct err *e)
 		if (rc != SL_OK)
 			goto out;
 	}
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK && name != NULL)
-		rc = rule_id(&rid, r->db, name, e);
+		rc = rule_id(&rid, r->store, name, e);
 	if (rc == SL_OK)
-		rc = autoapprove_run(&res, r->db, r->env->cfg, rid, 0, e);
+		rc = autoapprove_run(&res, r->store, r->env->cfg, rid, 0, e);
 	if (rc == SL_OK)
-		rc = audit_add(r->db, e, actor, "rule.run",
-		               name ? name : "(all rules)",
-		               "%u approval(s), %u skipped for license terms",
-		               res.approved, res.skipped_license);
+		rc = store_audit_add(
+		        r->store, e, actor, "rule.run",
+		        name ? name : "(all rules)",
+		        "%u approval(s), %u skipped for license terms",
+		        res.approved, res.skipped_license);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	if (res.approved > 0 &&
@@ -353,7 +354,7 @@ api_rules_run(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "run rules");
 	}
 	json_decref(body);

@@ -12,7 +12,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "auth.h"
 
 static json_t *
@@ -35,12 +35,12 @@ api_tokens_list(struct req *r, struct reply *out, struct err *e)
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT id, name, role, created_at, revoked FROM "
 	                "admin_tokens ORDER BY id",
 	                e);
 	if (rc == SL_OK)
-		rc = api_collect(arr, r->db, st, token_row, "tokens", e);
+		rc = api_collect(arr, r->store, st, token_row, "tokens", e);
 	sqlite3_finalize(st);
 	if (rc == SL_OK) {
 		out->json = json_pack("{s:O}", "tokens", arr);
@@ -56,7 +56,7 @@ api_tokens_list(struct req *r, struct reply *out, struct err *e)
 int
 api_tokens_create(struct req *r, struct reply *out, struct err *e)
 {
-	char actor[AUDIT_ACTOR_MAX], tok[AUTH_TOKEN_LEN + 1];
+	char actor[STORE_ACTOR_MAX], tok[AUTH_TOKEN_LEN + 1];
 	const char *name, *role;
 	json_t *body = NULL;
 	int64_t id;
@@ -69,16 +69,16 @@ api_tokens_create(struct req *r, struct reply *out, struct err *e)
 		rc = api_req_str(&role, body, "role", 32, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = auth_token_create(&id, tok, r->db, name, role, e);
+		rc = auth_token_create(&id, tok, r->store, name, role, e);
 	if (rc == SL_OK)
-		rc = audit_add(r->db, e, actor, "token.create", name, "role %s",
-		               role);
+		rc = store_audit_add(r->store, e, actor, "token.create", name,
+		                     "role %s", role);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->status = 201;
@@ -89,7 +89,7 @@ api_tokens_create(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "create token");
 	}
 	json_decref(body);
@@ -100,18 +100,18 @@ int
 api_tokens_revoke(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name = r->params[0];
-	char actor[AUDIT_ACTOR_MAX];
+	char actor[STORE_ACTOR_MAX];
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
 	int rc, is_admin = 0, admins = 0;
 
-	rc = db_begin(r->db, e);
+	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	/* By name (active tokens) or by numeric id. */
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &st,
+		        r->store, &st,
 		        "SELECT id, role = 'administrator', (SELECT "
 		        "count(*) FROM admin_tokens WHERE revoked = 0 AND "
 		        "role = 'administrator') FROM admin_tokens WHERE "
@@ -140,19 +140,19 @@ api_tokens_revoke(struct req *r, struct reply *out, struct err *e)
 		             name);
 		goto out;
 	}
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "UPDATE admin_tokens SET revoked = 1 WHERE id = ?", e);
 	if (rc != SL_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(r->db, e, "revoke");
+		rc = db_error(r->store, e, "revoke");
 		goto out;
 	}
-	rc = audit_add(r->db, e, actor, "token.revoke", name, "token #%lld",
-	               (long long)id);
+	rc = store_audit_add(r->store, e, actor, "token.revoke", name,
+	                     "token #%lld", (long long)id);
 	if (rc == SL_OK)
-		rc = db_commit(r->db, e);
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json =
@@ -162,22 +162,10 @@ api_tokens_revoke(struct req *r, struct reply *out, struct err *e)
 out:
 	sqlite3_finalize(st);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "revoke token");
 	}
 	return rc;
-}
-
-static json_t *
-audit_row(sqlite3_stmt *st)
-{
-	return json_pack("{s:I,s:o,s:s,s:s,s:o,s:o}", "id",
-	                 (json_int_t)sqlite3_column_int64(st, 0), "time",
-	                 api_time_or_null(st, 1), "actor",
-	                 (const char *)sqlite3_column_text(st, 2), "action",
-	                 (const char *)sqlite3_column_text(st, 3), "target",
-	                 api_text_or_null(st, 4), "detail",
-	                 api_text_or_null(st, 5));
 }
 
 int
@@ -186,7 +174,6 @@ api_audit_list(struct req *r, struct reply *out, struct err *e)
 	const char *lim_s = api_query(r, "limit"),
 	           *actor = api_query(r, "actor");
 	const char *action = api_query(r, "action");
-	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	long limit = 200;
 	char *end;
@@ -202,28 +189,12 @@ api_audit_list(struct req *r, struct reply *out, struct err *e)
 			               "audit: limit: expected 1 to 100000");
 		}
 	}
-	rc = db_prepare(r->db, &st,
-	                "SELECT id, at, actor, action, target, detail FROM "
-	                "audit_log WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS "
-	                "NULL OR action LIKE ?2 || '%') ORDER BY id DESC LIMIT "
-	                "?3",
-	                e);
-	if (rc == SL_OK) {
-		if (actor)
-			sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
-		if (action)
-			sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, limit);
-		rc = api_collect(arr, r->db, st, audit_row, "audit", e);
-	}
-	sqlite3_finalize(st);
+	rc = store_audit_list(arr, r->store, actor, action, limit, e);
 	if (rc == SL_OK) {
 		out->json = json_pack("{s:O}", "audit", arr);
 		if (out->json == NULL)
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 	}
 	json_decref(arr);
-	if (rc != SL_OK)
-		err_prefix(e, "audit");
 	return rc;
 }

@@ -39,7 +39,7 @@ upstream_auth(struct req *r, const char *token, struct err *e)
 	int rc, s;
 
 	auth_token_hash(th, token);
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT id, name FROM downstream_servers "
 	                "WHERE token_hash = ? AND revoked = 0",
 	                e);
@@ -54,7 +54,7 @@ upstream_auth(struct req *r, const char *token, struct err *e)
 	} else if (s == SQLITE_DONE) {
 		rc = err_set(e, SL_EAUTH, "unknown downstream server token");
 	} else {
-		rc = db_error(r->db, e, "downstream token");
+		rc = db_error(r->store, e, "downstream token");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -177,7 +177,8 @@ change_files(json_t *files, sqlite3_stmt *fst, const struct req *r,
 		                      "url", url)) != 0)
 			return err_set(e, SL_ENOMEM, "out of memory");
 	}
-	return rc == SQLITE_DONE ? SL_OK : db_error(r->db, e, "update files");
+	return rc == SQLITE_DONE ? SL_OK
+	                         : db_error(r->store, e, "update files");
 }
 
 static int
@@ -186,7 +187,7 @@ note_sync(const struct req *r, int64_t since, const char *mode, struct err *e)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "UPDATE downstream_servers SET last_sync = ?, "
 	                "last_anchor = ?, mode = coalesce(?, mode) "
 	                "WHERE id = ?",
@@ -202,7 +203,7 @@ note_sync(const struct req *r, int64_t since, const char *mode, struct err *e)
 	sqlite3_bind_int64(st, 4, r->downstream_id);
 	rc = sqlite3_step(st) == SQLITE_DONE
 	             ? SL_OK
-	             : db_error(r->db, e, "downstream server");
+	             : db_error(r->store, e, "downstream server");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -238,9 +239,9 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	/* One read snapshot for the sequence and the rows. */
-	if ((rc = db_exec(r->db, "BEGIN", e)) != SL_OK)
+	if ((rc = store_begin_read(r->store, e)) != SL_OK)
 		goto out;
-	if ((rc = db_current_seq(r->db, &cur, e)) != SL_OK)
+	if ((rc = store_seq_current(r->store, &cur, e)) != SL_OK)
 		goto out;
 	if (since > cur) {
 		/* An anchor this server never handed out (its database was
@@ -248,7 +249,7 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 		since = 0;
 		full = 1;
 	}
-	rc = db_prepare(r->db, &st,
+	rc = db_prepare(r->store, &st,
 	                "SELECT s.id, s.latest_revision, s.expired, "
 	                "s.declined, s.change_seq, u.document, u.product, "
 	                "u.classification FROM update_status s "
@@ -257,7 +258,7 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 	                "ORDER BY s.change_seq LIMIT ?2",
 	                e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &fst,
+		rc = db_prepare(r->store, &fst,
 		                "SELECT sha256, size, name, upstream_url FROM "
 		                "update_files WHERE update_id = ? AND "
 		                "revision = ? ORDER BY name, sha256",
@@ -303,10 +304,10 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 			goto out;
 	}
 	if (s != SQLITE_DONE) {
-		rc = db_error(r->db, e, "changes");
+		rc = db_error(r->store, e, "changes");
 		goto out;
 	}
-	if ((rc = db_commit(r->db, e)) != SL_OK)
+	if ((rc = store_commit(r->store, e)) != SL_OK)
 		goto out;
 	if ((rc = note_sync(r, since, mode, e)) != SL_OK)
 		goto out;
@@ -321,7 +322,7 @@ out:
 	sqlite3_finalize(fst);
 	json_decref(updates);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "changes");
 	}
 	return rc;
@@ -338,15 +339,15 @@ api_upstream_replica(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = db_exec(r->db, "BEGIN", e)) != SL_OK)
+	if ((rc = store_begin_read(r->store, e)) != SL_OK)
 		goto out;
-	rc = db_prepare(r->db, &gst,
+	rc = db_prepare(r->store, &gst,
 	                "SELECT g.name, p.name FROM groups g LEFT JOIN groups "
 	                "p ON p.id = g.parent_id ORDER BY g.id",
 	                e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &ast,
+		        r->store, &ast,
 		        "SELECT a.update_id, g.name, a.action, "
 		        "a.deadline FROM approvals a JOIN groups g ON "
 		        "g.id = a.group_id ORDER BY a.update_id, g.name",
@@ -363,7 +364,7 @@ api_upstream_replica(struct req *r, struct reply *out, struct err *e)
 		}
 	}
 	if (s != SQLITE_DONE) {
-		rc = db_error(r->db, e, "groups");
+		rc = db_error(r->store, e, "groups");
 		goto out;
 	}
 	while ((s = sqlite3_step(ast)) == SQLITE_ROW) {
@@ -379,10 +380,10 @@ api_upstream_replica(struct req *r, struct reply *out, struct err *e)
 		}
 	}
 	if (s != SQLITE_DONE) {
-		rc = db_error(r->db, e, "approvals");
+		rc = db_error(r->store, e, "approvals");
 		goto out;
 	}
-	if ((rc = db_commit(r->db, e)) != SL_OK)
+	if ((rc = store_commit(r->store, e)) != SL_OK)
 		goto out;
 	out->json = json_pack("{s:o,s:o}", "groups", groups, "approvals",
 	                      approvals);
@@ -395,7 +396,7 @@ out:
 	json_decref(groups);
 	json_decref(approvals);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "replica");
 	}
 	return rc;
@@ -439,7 +440,7 @@ struct rollup_stmts {
 /* The group a rolled-up computer shows in: its group's name when this
  * server has it, else Unassigned Computers. */
 static int
-rollup_group(int64_t *gid, struct db *db, const char *name, struct err *e)
+rollup_group(int64_t *gid, struct store *db, const char *name, struct err *e)
 {
 	int rc = SL_ENOTFOUND;
 
@@ -488,7 +489,7 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 		return err_set(e, SL_EINVAL,
 		               "updates: expected an array of at most %d",
 		               STATES_MAX);
-	if ((rc = rollup_group(&gid, r->db, group, e)) != SL_OK)
+	if ((rc = rollup_group(&gid, r->store, group, e)) != SL_OK)
 		return rc;
 	snprintf(th, sizeof(th), "downstream:%s", id);
 	if (sub != NULL)
@@ -516,13 +517,13 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 	sqlite3_bind_text(s->comp, 15, r->downstream_name, -1,
 	                  SQLITE_TRANSIENT);
 	if (sqlite3_step(s->comp) != SQLITE_DONE)
-		return db_error(r->db, e, "rolled-up computer");
-	if (sqlite3_changes(db_handle(r->db)) == 0)
+		return db_error(r->store, e, "rolled-up computer");
+	if (sqlite3_changes(db_handle(r->store)) == 0)
 		return SL_OK;
 	sqlite3_reset(s->del);
 	sqlite3_bind_text(s->del, 1, id, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s->del) != SQLITE_DONE)
-		return db_error(r->db, e, "rolled-up states");
+		return db_error(r->store, e, "rolled-up states");
 	json_array_foreach(states, i, o)
 	{
 		json_t *rev;
@@ -551,7 +552,7 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 		if ((rc = bind_time(s->state, 6, o, "reported", e)) != SL_OK)
 			return err_prefix(e, "updates[%zu]", i);
 		if (sqlite3_step(s->state) != SQLITE_DONE)
-			return db_error(r->db, e, "rolled-up state");
+			return db_error(r->store, e, "rolled-up state");
 	}
 	*stored = 1;
 	return SL_OK;
@@ -575,14 +576,14 @@ api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 		             ROLLUP_MAX);
 		goto out;
 	}
-	if ((rc = db_begin(r->db, e)) != SL_OK)
+	if ((rc = store_begin(r->store, e)) != SL_OK)
 		goto out;
 	/* A row is only ever updated when it is a computer rolled up
 	 * through this same downstream (same "downstream:<id>" token hash,
 	 * server under its name): a local computer, or one of another
 	 * downstream, with the same id is left alone. The state rows get
 	 * reported_at = now when the downstream does not say. */
-	rc = db_prepare(r->db, &s.comp,
+	rc = db_prepare(r->store, &s.comp,
 	                "INSERT INTO computers(id, token_hash, hostname, "
 	                "os_id, os_version, arch, kernel, agent_version, "
 	                "group_id, registered_at, last_contact, last_report, "
@@ -603,17 +604,17 @@ api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 	                e);
 	if (rc == SL_OK)
 		rc = db_prepare(
-		        r->db, &s.del,
+		        r->store, &s.del,
 		        "DELETE FROM update_states WHERE computer_id = ?", e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &s.state,
+		rc = db_prepare(r->store, &s.state,
 		                "INSERT INTO update_states(computer_id, "
 		                "update_id, revision, state, detail, "
 		                "reported_at) VALUES(?,?,?,?,?,"
 		                "coalesce(?6, strftime('%s','now')))",
 		                e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->db, &note,
+		rc = db_prepare(r->store, &note,
 		                "UPDATE downstream_servers SET last_rollup = ? "
 		                "WHERE id = ?",
 		                e);
@@ -631,10 +632,10 @@ api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 	sqlite3_bind_int64(note, 1, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int64(note, 2, r->downstream_id);
 	if (sqlite3_step(note) != SQLITE_DONE) {
-		rc = db_error(r->db, e, "downstream server");
+		rc = db_error(r->store, e, "downstream server");
 		goto out;
 	}
-	if ((rc = db_commit(r->db, e)) != SL_OK)
+	if ((rc = store_commit(r->store, e)) != SL_OK)
 		goto out;
 	out->json = json_pack("{s:i,s:i}", "computers", n, "skipped", skipped);
 	if (out->json == NULL)
@@ -646,7 +647,7 @@ out:
 	sqlite3_finalize(note);
 	json_decref(body);
 	if (rc != SL_OK) {
-		db_rollback(r->db);
+		store_rollback(r->store);
 		err_prefix(e, "rollup");
 	}
 	return rc;

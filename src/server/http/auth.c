@@ -86,7 +86,8 @@ auth_bearer(const char **token, const char *hdr, struct err *e)
 }
 
 int
-auth_computer(char id_out[64], struct db *db, const char *token, struct err *e)
+auth_computer(char id_out[64], struct store *db, const char *token,
+              struct err *e)
 {
 	char h[AUTH_TOKEN_LEN + 1];
 	sqlite3_stmt *st = NULL;
@@ -113,7 +114,7 @@ auth_computer(char id_out[64], struct db *db, const char *token, struct err *e)
 }
 
 int
-auth_admin(int64_t *id_out, struct db *db, const char *token, struct err *e)
+auth_admin(int64_t *id_out, struct store *db, const char *token, struct err *e)
 {
 	char h[AUTH_TOKEN_LEN + 1];
 	sqlite3_stmt *st = NULL;
@@ -141,7 +142,7 @@ auth_admin(int64_t *id_out, struct db *db, const char *token, struct err *e)
 }
 
 int
-auth_admin_for(int64_t *id_out, struct db *db, const char *token,
+auth_admin_for(int64_t *id_out, struct store *db, const char *token,
                const char *method, struct err *e)
 {
 	char h[AUTH_TOKEN_LEN + 1], name[128] = "";
@@ -183,7 +184,7 @@ auth_admin_for(int64_t *id_out, struct db *db, const char *token,
 
 int
 auth_token_create(int64_t *id_out, char token_out[AUTH_TOKEN_LEN + 1],
-                  struct db *db, const char *name, const char *role,
+                  struct store *db, const char *name, const char *role,
                   struct err *e)
 {
 	char tok[AUTH_TOKEN_LEN + 1], h[AUTH_TOKEN_LEN + 1];
@@ -240,14 +241,14 @@ out:
 
 int
 auth_admin_bootstrap(char token_out[AUTH_TOKEN_LEN + 1], bool *created,
-                     struct db *db, const char *data_dir, struct err *e)
+                     struct store *db, const char *data_dir, struct err *e)
 {
 	char tok[AUTH_TOKEN_LEN + 2], h[AUTH_TOKEN_LEN + 1], path[4096];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*created = false;
-	rc = db_begin(db, e);
+	rc = store_begin(db, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "admin token");
 	rc = db_prepare(db, &st, "SELECT count(*) FROM admin_tokens", e);
@@ -258,7 +259,7 @@ auth_admin_bootstrap(char token_out[AUTH_TOKEN_LEN + 1], bool *created,
 		goto out;
 	}
 	if (sqlite3_column_int(st, 0) > 0) {
-		rc = db_commit(db, e);
+		rc = store_commit(db, e);
 		goto out;
 	}
 	sqlite3_finalize(st);
@@ -285,7 +286,7 @@ auth_admin_bootstrap(char token_out[AUTH_TOKEN_LEN + 1], bool *created,
 	tok[AUTH_TOKEN_LEN] = '\0';
 	if (rc != SL_OK)
 		goto out;
-	rc = db_commit(db, e);
+	rc = store_commit(db, e);
 	if (rc != SL_OK)
 		goto out;
 	memcpy(token_out, tok, AUTH_TOKEN_LEN + 1);
@@ -294,7 +295,7 @@ out:
 	sqlite3_finalize(st);
 	sodium_memzero(tok, sizeof(tok));
 	if (rc != SL_OK) {
-		db_rollback(db);
+		store_rollback(db);
 		err_prefix(e, "admin token");
 	}
 	return rc;

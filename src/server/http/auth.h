@@ -31,11 +31,11 @@ int auth_bearer(const char **token, const char *hdr, struct err *e);
 
 /* The computer owning token (id copied to id_out, 64 bytes), else
  * SL_EAUTH ("unknown computer or bad token"). */
-int auth_computer(char id_out[64], struct db *db, const char *token,
+int auth_computer(char id_out[64], struct store *db, const char *token,
                   struct err *e);
 
 /* The admin token's row id, else SL_EAUTH. */
-int auth_admin(int64_t *id_out, struct db *db, const char *token,
+int auth_admin(int64_t *id_out, struct store *db, const char *token,
                struct err *e);
 
 /* Roles of admin tokens. */
@@ -45,20 +45,20 @@ int auth_admin(int64_t *id_out, struct db *db, const char *token,
 /* Any active admin token for a request with this HTTP method: the row id,
  * else SL_EAUTH; a reporter token on anything but GET/HEAD gets SL_EDENIED
  * (403) saying that it is read-only. */
-int auth_admin_for(int64_t *id_out, struct db *db, const char *token,
+int auth_admin_for(int64_t *id_out, struct store *db, const char *token,
                    const char *method, struct err *e);
 
 /* Create an admin token NAME with ROLE (one of the above): the new token
  * (shown once) goes to token_out, its row id to *id_out. SL_EINVAL for a
  * bad role or name, SL_EEXISTS when an active token has that name. */
 int auth_token_create(int64_t *id_out, char token_out[AUTH_TOKEN_LEN + 1],
-                      struct db *db, const char *name, const char *role,
+                      struct store *db, const char *name, const char *role,
                       struct err *e);
 
 /* When no admin token exists yet: make one, store its hash, write it to
  * DATA/admin.token (0600) and copy it to token_out with *created = true.
  * Otherwise *created = false. */
 int auth_admin_bootstrap(char token_out[AUTH_TOKEN_LEN + 1], bool *created,
-                         struct db *db, const char *data_dir, struct err *e);
+                         struct store *db, const char *data_dir, struct err *e);
 
 #endif

@@ -36,20 +36,20 @@ struct conn_state {
 static void
 db_key_destroy(void *p)
 {
-	db_close(p);
+	store_close(p);
 }
 
-static struct db *
+static struct store *
 thread_db(struct http *h, struct err *e)
 {
-	struct db *db = pthread_getspecific(h->db_key);
+	struct store *db = pthread_getspecific(h->db_key);
 
 	if (db != NULL)
 		return db;
-	if (db_open(&db, h->env->cfg->db_path, e) != SL_OK)
+	if (store_open(&db, h->env->cfg->db_path, e) != SL_OK)
 		return NULL;
 	if (pthread_setspecific(h->db_key, db) != 0) {
-		db_close(db);
+		store_close(db);
 		err_set(e, SL_EINTERNAL, "pthread_setspecific failed");
 		return NULL;
 	}
@@ -267,10 +267,10 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 	if (rc != SL_OK)
 		return rc;
 	if (need == AUTH_COMPUTER)
-		return auth_computer(r->computer_id, r->db, token, e);
+		return auth_computer(r->computer_id, r->store, token, e);
 	if (need == AUTH_DOWNSTREAM)
 		return upstream_auth(r, token, e);
-	return auth_admin_for(&r->admin_id, r->db, token, r->method, e);
+	return auth_admin_for(&r->admin_id, r->store, token, r->method, e);
 }
 
 static enum MHD_Result
@@ -311,8 +311,8 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 	r.body_len = st->body.len;
 	r.env = h->env;
 	if (!rt->no_db) {
-		r.db = thread_db(h, &e);
-		if (r.db == NULL) {
+		r.store = thread_db(h, &e);
+		if (r.store == NULL) {
 			err_prefix(&e, "database");
 			return queue_error(conn, method, url, 0, &e);
 		}

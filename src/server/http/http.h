@@ -45,7 +45,7 @@ struct req {
 	const char *body; /* NUL-terminated; "" when none */
 	size_t body_len;
 	const char *params[HTTP_MAX_PARAMS]; /* the '*' segments of the path */
-	struct db *db;                       /* this thread's connection */
+	struct store *store; /* this thread's database connection */
 	const struct http_env *env;
 	char computer_id[64];  /* set for AUTH_COMPUTER routes */
 	int64_t admin_id;      /* set for AUTH_ADMIN routes */

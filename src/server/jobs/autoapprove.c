@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "store/approvals.h"
-#include "store/audit.h"
+#include "store/store.h"
 #include "fetch.h"
 #include "update.h"
 
@@ -22,7 +22,7 @@ struct rule {
 
 /* License terms of id accepted (now or before) for a rule? */
 static int
-license_ok(int *ok, struct db *db, const char *id, const struct rule *ru,
+license_ok(int *ok, struct store *db, const char *id, const struct rule *ru,
            const char *actor, struct err *e)
 {
 	struct update *u = NULL;
@@ -62,8 +62,8 @@ license_ok(int *ok, struct db *db, const char *id, const struct rule *ru,
 		rc = db_error(db, e, "record license acceptance");
 		goto out;
 	}
-	rc = audit_add(db, e, actor, "license.accept", id, "revision %lld",
-	               (long long)u->revision);
+	rc = store_audit_add(db, e, actor, "license.accept", id,
+	                     "revision %lld", (long long)u->revision);
 out:
 	sqlite3_finalize(st);
 	update_free(u);
@@ -71,7 +71,7 @@ out:
 }
 
 static int
-run_rule(struct autoapprove_result *out, struct db *db,
+run_rule(struct autoapprove_result *out, struct store *db,
          const struct server_config *cfg, const struct rule *ru,
          long long since, struct err *e)
 {
@@ -121,9 +121,9 @@ run_rule(struct autoapprove_result *out, struct db *db,
 		        db, id, gid, ru->action, ru->deadline_days >= 0,
 		        now + ru->deadline_days * 86400, actor, &changed, e);
 		if (rc == SL_OK && changed)
-			rc = audit_add(db, e, actor, "approval.set", id,
-			               "group '%s': %s (auto-approval)", gname,
-			               ru->action);
+			rc = store_audit_add(db, e, actor, "approval.set", id,
+			                     "group '%s': %s (auto-approval)",
+			                     gname, ru->action);
 		if (rc == SL_OK && strcmp(ru->action, "install") == 0 &&
 		    cfg->storage_mode == STORAGE_ON_APPROVAL)
 			rc = fetch_mark_wanted_for_update(db, id, e);
@@ -138,7 +138,7 @@ out:
 }
 
 int
-autoapprove_run(struct autoapprove_result *out, struct db *db,
+autoapprove_run(struct autoapprove_result *out, struct store *db,
                 const struct server_config *cfg, int64_t rule_id,
                 long long since, struct err *e)
 {

@@ -32,7 +32,7 @@ struct autoapprove_result {
  * transaction. In storage mode on-approval the approved updates' files
  * are marked wanted (the caller wakes the fetch thread when
  * out->approved > 0). */
-int autoapprove_run(struct autoapprove_result *out, struct db *db,
+int autoapprove_run(struct autoapprove_result *out, struct store *db,
                     const struct server_config *cfg, int64_t rule_id,
                     long long since, struct err *e);
 

@@ -25,7 +25,7 @@
 
 struct fetch {
 	const struct server_config *cfg;
-	struct db *db;
+	struct store *db;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* CLOCK_MONOTONIC */
@@ -52,7 +52,7 @@ backoff_seconds(int attempts)
 }
 
 static int
-mark_present(struct db *db, const char *sha256, struct err *e)
+mark_present(struct store *db, const char *sha256, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -72,8 +72,8 @@ mark_present(struct db *db, const char *sha256, struct err *e)
 }
 
 static int
-mark_failed(struct db *db, const struct row *r, const char *msg, long long next,
-            struct err *e)
+mark_failed(struct store *db, const struct row *r, const char *msg,
+            long long next, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -100,7 +100,7 @@ mark_failed(struct db *db, const struct row *r, const char *msg, long long next,
  * failures are recorded in the row; only database errors are returned
  * (and FETCH_ABORTED). */
 static int
-process_row(struct fetch *f, struct db *db, const struct server_config *cfg,
+process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
             const struct row *r, struct fetch_stats *stats, struct err *e)
 {
 	char dir[4096], dst[4096], sub[3], hex[HASH_HEX_LEN + 1];
@@ -180,7 +180,8 @@ row_read(struct row *r, sqlite3_stmt *st, struct err *e)
 
 /* Up to max due rows into *rows (free each url and the array). */
 static int
-due_rows(struct row **rows, size_t *n, size_t max, struct db *db, struct err *e)
+due_rows(struct row **rows, size_t *n, size_t max, struct store *db,
+         struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	struct row *arr = NULL, *na;
@@ -228,7 +229,7 @@ rows_free(struct row *rows, size_t n)
 }
 
 int
-fetch_run_once(struct fetch_stats *out, struct db *db,
+fetch_run_once(struct fetch_stats *out, struct store *db,
                const struct server_config *cfg, struct err *e)
 {
 	struct fetch_stats stats = {0};
@@ -259,7 +260,7 @@ fetch_run_once(struct fetch_stats *out, struct db *db,
 
 /* Seconds until the earliest failed row is due again (capped at idle). */
 static long long
-idle_seconds(struct db *db)
+idle_seconds(struct store *db)
 {
 	sqlite3_stmt *st = NULL;
 	long long wait = FETCH_IDLE_SECONDS;
@@ -348,7 +349,7 @@ fetch_start(struct fetch **out, const struct server_config *cfg, struct err *e)
 		return err_set(e, SL_ENOMEM, "fetch: out of memory");
 	f->cfg = cfg;
 	atomic_init(&f->stop, false);
-	if ((rc = db_open(&f->db, cfg->db_path, e)) != SL_OK) {
+	if ((rc = store_open(&f->db, cfg->db_path, e)) != SL_OK) {
 		free(f);
 		err_prefix(e, "fetch");
 		return rc;
@@ -361,7 +362,7 @@ fetch_start(struct fetch **out, const struct server_config *cfg, struct err *e)
 	if ((prc = pthread_create(&f->thread, NULL, fetch_main, f)) != 0) {
 		pthread_mutex_destroy(&f->mu);
 		pthread_cond_destroy(&f->cv);
-		db_close(f->db);
+		store_close(f->db);
 		free(f);
 		return err_set(e, SL_EINTERNAL,
 		               "fetch: cannot start the thread: %s",
@@ -394,12 +395,12 @@ fetch_stop(struct fetch *f)
 	pthread_join(f->thread, NULL);
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
-	db_close(f->db);
+	store_close(f->db);
 	free(f);
 }
 
 int
-fetch_mark_wanted_for_update(struct db *db, const char *update_id,
+fetch_mark_wanted_for_update(struct store *db, const char *update_id,
                              struct err *e)
 {
 	sqlite3_stmt *st = NULL;

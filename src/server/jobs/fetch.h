@@ -53,7 +53,7 @@ void fetch_stop(struct fetch *f);
  * revision: new rows are inserted, 'failed' rows are reset to be retried
  * now, 'present' and 'wanted' rows are left alone. Then call fetch_wake().
  * SL_ENOTFOUND when the update is unknown. */
-int fetch_mark_wanted_for_update(struct db *db, const char *update_id,
+int fetch_mark_wanted_for_update(struct store *db, const char *update_id,
                                  struct err *e);
 
 struct fetch_stats {
@@ -65,7 +65,7 @@ struct fetch_stats {
  * the thread does; for tests and one-shot use). Individual download
  * failures are recorded in their rows and counted in *out (may be NULL),
  * not returned; the return value reports database errors only. */
-int fetch_run_once(struct fetch_stats *out, struct db *db,
+int fetch_run_once(struct fetch_stats *out, struct store *db,
                    const struct server_config *cfg, struct err *e);
 
 #endif

@@ -8,7 +8,7 @@
 #include <time.h>
 
 int
-import_step_done(struct db *db, sqlite3_stmt *st, const char *what,
+import_step_done(struct store *db, sqlite3_stmt *st, const char *what,
                  struct err *e)
 {
 	int rc =
@@ -51,7 +51,7 @@ import_stmts_free(struct import_stmts *s)
 }
 
 int
-import_stmts_prepare(struct import_stmts *s, struct db *db, struct err *e)
+import_stmts_prepare(struct import_stmts *s, struct store *db, struct err *e)
 {
 	int rc;
 
@@ -86,7 +86,7 @@ import_stmts_prepare(struct import_stmts *s, struct db *db, struct err *e)
 }
 
 int
-import_status_get(struct import_status *out, struct db *db,
+import_status_get(struct import_status *out, struct store *db,
                   struct import_stmts *s, const char *id, struct err *e)
 {
 	sqlite3_stmt *st = s->get;
@@ -109,7 +109,7 @@ import_status_get(struct import_status *out, struct db *db,
 }
 
 int
-import_update(struct db *db, struct import_stmts *s, const struct update *u,
+import_update(struct store *db, struct import_stmts *s, const struct update *u,
               const char *text, size_t len, const char *sha256, long long now,
               import_url_fn url, void *arg, struct err *e)
 {
@@ -146,7 +146,7 @@ import_update(struct db *db, struct import_stmts *s, const struct update *u,
 		                           e)) != SL_OK)
 			return rc;
 	}
-	if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
+	if ((rc = store_seq_next(db, &seq, e)) != SL_OK)
 		return rc;
 	sqlite3_bind_text(s->status, 1, u->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->status, 2, u->revision);
@@ -155,14 +155,14 @@ import_update(struct db *db, struct import_stmts *s, const struct update *u,
 }
 
 int
-import_expire(struct db *db, struct import_stmts *s, const char *id,
+import_expire(struct store *db, struct import_stmts *s, const char *id,
               bool *changed, struct err *e)
 {
 	int64_t seq;
 	int rc;
 
 	*changed = false;
-	if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
+	if ((rc = store_seq_next(db, &seq, e)) != SL_OK)
 		return rc;
 	sqlite3_bind_int64(s->expire, 1, seq);
 	sqlite3_bind_text(s->expire, 2, id, -1, SQLITE_STATIC);
@@ -173,7 +173,7 @@ import_expire(struct db *db, struct import_stmts *s, const char *id,
 }
 
 int
-import_want_content(struct db *db, enum storage_mode mode, long long now,
+import_want_content(struct store *db, enum storage_mode mode, long long now,
                     unsigned *n, struct err *e)
 {
 #define WANT_SELECT                                                            \
@@ -208,14 +208,14 @@ import_want_content(struct db *db, enum storage_mode mode, long long now,
 }
 
 int
-import_meta_int(struct db *db, const char *key, int64_t *out, struct err *e)
+import_meta_int(struct store *db, const char *key, int64_t *out, struct err *e)
 {
 	char *v = NULL, *end;
 	long long n;
 	int rc;
 
 	*out = 0;
-	rc = db_meta_get(db, key, &v, e);
+	rc = store_meta_get(db, key, &v, e);
 	if (rc == SL_ENOTFOUND) {
 		err_clear(e);
 		return SL_OK;
@@ -233,7 +233,8 @@ import_meta_int(struct db *db, const char *key, int64_t *out, struct err *e)
 }
 
 int
-import_history_start(struct db *db, long long now, int64_t *id, struct err *e)
+import_history_start(struct store *db, long long now, int64_t *id,
+                     struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -254,7 +255,7 @@ import_history_start(struct db *db, long long now, int64_t *id, struct err *e)
 }
 
 int
-import_history_finish(struct db *db, const struct sync_result *r,
+import_history_finish(struct store *db, const struct sync_result *r,
                       const int64_t *version, const char *err_msg,
                       struct err *e)
 {

@@ -19,7 +19,7 @@
 /* ---- groups ------------------------------------------------------------ */
 
 static int
-pull_groups(struct db *db, json_t *groups, struct err *e)
+pull_groups(struct store *db, json_t *groups, struct err *e)
 {
 	sqlite3_stmt *ins = NULL, *par = NULL;
 	const char *name, *parent;
@@ -82,7 +82,7 @@ out:
 
 /* Load the upstream's approvals into temp.replica_approvals. */
 static int
-load_upstream(struct db *db, json_t *approvals, struct err *e)
+load_upstream(struct store *db, json_t *approvals, struct err *e)
 {
 	const char *id, *group, *action, *dl;
 	sqlite3_stmt *st = NULL;
@@ -91,14 +91,16 @@ load_upstream(struct db *db, json_t *approvals, struct err *e)
 	size_t i;
 	int rc;
 
-	rc = db_exec(db,
-	             "CREATE TEMP TABLE IF NOT EXISTS replica_approvals("
-	             "update_id TEXT NOT NULL, group_name TEXT NOT NULL, "
-	             "action TEXT NOT NULL, deadline INTEGER, "
-	             "PRIMARY KEY(update_id, group_name))",
-	             e);
+	rc = db_legacy_exec(
+	        db,
+	        "CREATE TEMP TABLE IF NOT EXISTS replica_approvals("
+	        "update_id TEXT NOT NULL, group_name TEXT NOT NULL, "
+	        "action TEXT NOT NULL, deadline INTEGER, "
+	        "PRIMARY KEY(update_id, group_name))",
+	        e);
 	if (rc == SL_OK)
-		rc = db_exec(db, "DELETE FROM temp.replica_approvals", e);
+		rc = db_legacy_exec(db, "DELETE FROM temp.replica_approvals",
+		                    e);
 	if (rc == SL_OK)
 		rc = db_prepare(db, &st,
 		                "INSERT OR REPLACE INTO temp.replica_approvals "
@@ -157,7 +159,7 @@ changes_free(struct change *c, size_t n)
 /* Collect the rows of a query (update_id, group_id[, action, deadline])
  * before changing the tables it reads. */
 static int
-collect(struct change **out, size_t *n_out, struct db *db, const char *sql,
+collect(struct change **out, size_t *n_out, struct store *db, const char *sql,
         int with_action, struct err *e)
 {
 	struct change *c = NULL, *nc;
@@ -210,13 +212,13 @@ out:
 /* Set or remove one approval with a fresh change sequence (the same rows
  * an administrator's approval writes). */
 static int
-apply(struct db *db, const struct change *c, struct err *e)
+apply(struct store *db, const struct change *c, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t seq;
 	int rc;
 
-	if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
+	if ((rc = store_seq_next(db, &seq, e)) != SL_OK)
 		return rc;
 	rc = db_prepare(db, &st,
 	                c->action ? "DELETE FROM approval_removals WHERE "
@@ -269,7 +271,7 @@ apply(struct db *db, const struct change *c, struct err *e)
 }
 
 static int
-pull_approvals(struct db *db, json_t *approvals, unsigned *changed,
+pull_approvals(struct store *db, json_t *approvals, unsigned *changed,
                struct err *e)
 {
 	static const char removed_sql[] =
@@ -304,8 +306,8 @@ pull_approvals(struct db *db, json_t *approvals, unsigned *changed,
 }
 
 int
-replica_pull(struct db *db, const struct server_config *cfg, unsigned *changed,
-             struct err *e)
+replica_pull(struct store *db, const struct server_config *cfg,
+             unsigned *changed, struct err *e)
 {
 	json_t *v = NULL, *groups, *approvals;
 	int rc, in_tx = 0;
@@ -321,18 +323,18 @@ replica_pull(struct db *db, const struct server_config *cfg, unsigned *changed,
 		rc = err_set(e, SL_EPARSE, "malformed answer");
 		goto out;
 	}
-	if ((rc = db_begin(db, e)) != SL_OK)
+	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = 1;
 	if ((rc = pull_groups(db, groups, e)) != SL_OK ||
 	    (rc = pull_approvals(db, approvals, changed, e)) != SL_OK)
 		goto out;
-	if ((rc = db_commit(db, e)) != SL_OK)
+	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = 0;
 out:
 	if (in_tx)
-		db_rollback(db);
+		store_rollback(db);
 	json_decref(v);
 	if (rc != SL_OK)
 		err_prefix(e, "replica groups and approvals");
@@ -342,7 +344,7 @@ out:
 /* ---- status roll-up ---------------------------------------------------- */
 
 static int
-computer_states(json_t *arr, sqlite3_stmt *st, const char *id, struct db *db,
+computer_states(json_t *arr, sqlite3_stmt *st, const char *id, struct store *db,
                 struct err *e)
 {
 	int s;
@@ -386,8 +388,8 @@ push_page(const struct server_config *cfg, json_t **page, struct err *e)
 }
 
 int
-replica_rollup(struct db *db, const struct server_config *cfg, unsigned *pushed,
-               struct err *e)
+replica_rollup(struct store *db, const struct server_config *cfg,
+               unsigned *pushed, struct err *e)
 {
 	sqlite3_stmt *cst = NULL, *sst = NULL;
 	json_t *page = json_array(), *c = NULL, *states;

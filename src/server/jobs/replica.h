@@ -26,10 +26,10 @@
 #include "db_legacy.h"
 #include "err.h"
 
-int replica_pull(struct db *db, const struct server_config *cfg,
+int replica_pull(struct store *db, const struct server_config *cfg,
                  unsigned *changed, struct err *e);
 
-int replica_rollup(struct db *db, const struct server_config *cfg,
+int replica_rollup(struct store *db, const struct server_config *cfg,
                    unsigned *pushed, struct err *e);
 
 #endif

@@ -23,7 +23,7 @@ struct sched {
 };
 
 static void
-run_one(struct sched *s, struct db *db)
+run_one(struct sched *s, struct store *db)
 {
 	struct sync_result res = {0};
 	struct err e;
@@ -46,13 +46,13 @@ static void *
 sched_main(void *arg)
 {
 	struct sched *s = arg;
-	struct db *db = NULL;
+	struct store *db = NULL;
 	struct timespec due;
 	struct err e;
 	long interval = 0;
 
 	err_clear(&e);
-	if (db_open(&db, s->cfg->db_path, &e) != SL_OK) {
+	if (store_open(&db, s->cfg->db_path, &e) != SL_OK) {
 		log_error("scheduler: %s", e.msg);
 		return NULL;
 	}
@@ -89,7 +89,7 @@ sched_main(void *arg)
 		s->running = false;
 	}
 	pthread_mutex_unlock(&s->mu);
-	db_close(db);
+	store_close(db);
 	return NULL;
 }
 

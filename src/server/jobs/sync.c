@@ -148,7 +148,7 @@ out:
 /* Decide what to import: the newest revision of every update (entries are
  * sorted by id then revision, so it is the last of each run of ids). */
 static int
-plan_build(struct plan *p, struct db *db, struct import_stmts *s,
+plan_build(struct plan *p, struct store *db, struct import_stmts *s,
            const struct server_config *cfg, const struct catalog_index *idx,
            const char *base, struct err *e)
 {
@@ -210,7 +210,7 @@ doc_file_url(char **out, const struct update *u, const struct update_file *f,
 
 /* Write everything of a verified plan. The caller holds the transaction. */
 static int
-import_plan(struct db *db, struct import_stmts *s,
+import_plan(struct store *db, struct import_stmts *s,
             const struct server_config *cfg, const struct plan *p,
             const char *base, long long now, struct sync_result *res,
             struct err *e)
@@ -261,7 +261,7 @@ version_or_null(const struct sync_result *r)
  * auto-approval rules over what the sync brought (a replica's approvals
  * come from its upstream). */
 static int
-sync_from_sluiced(struct db *db, const struct server_config *cfg,
+sync_from_sluiced(struct store *db, const struct server_config *cfg,
                   struct sync_result *out, long long started, struct err *e)
 {
 	struct autoapprove_result aa;
@@ -270,20 +270,20 @@ sync_from_sluiced(struct db *db, const struct server_config *cfg,
 	if ((rc = sync_sluiced_run(db, cfg, out, e)) != SL_OK ||
 	    cfg->upstream_mode == UPSTREAM_REPLICA)
 		return rc;
-	if ((rc = db_begin(db, e)) != SL_OK)
+	if ((rc = store_begin(db, e)) != SL_OK)
 		return err_prefix(e, "sync: auto-approval");
 	if ((rc = autoapprove_run(&aa, db, cfg, 0, started, e)) != SL_OK) {
-		db_rollback(db);
+		store_rollback(db);
 		return err_prefix(e, "sync: auto-approval");
 	}
-	if ((rc = db_commit(db, e)) != SL_OK)
+	if ((rc = store_commit(db, e)) != SL_OK)
 		return err_prefix(e, "sync: auto-approval");
 	out->files_wanted += aa.approved;
 	return SL_OK;
 }
 
 int
-sync_run(struct db *db, const struct server_config *cfg,
+sync_run(struct store *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
 {
 	struct sync_result res = {0};
@@ -332,7 +332,7 @@ sync_run(struct db *db, const struct server_config *cfg,
 	if ((rc = plan_build(&plan, db, &stmts, cfg, idx, url, e)) != SL_OK)
 		goto out;
 	/* Everything verified: import it all or nothing. */
-	if ((rc = db_begin(db, e)) != SL_OK)
+	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = true;
 	if ((rc = import_plan(db, &stmts, cfg, &plan, url, now, &res, e)) !=
@@ -343,20 +343,21 @@ sync_run(struct db *db, const struct server_config *cfg,
 		goto out;
 	res.files_wanted += aa.approved;
 	snprintf(num, sizeof(num), "%" PRId64, idx->version);
-	if ((rc = db_meta_set(db, "upstream_index_version", num, e)) != SL_OK)
+	if ((rc = store_meta_set(db, "upstream_index_version", num, e)) !=
+	    SL_OK)
 		goto out;
 	res.index_version = idx->version;
 	if ((rc = import_history_finish(db, &res, version_or_null(&res), NULL,
 	                                e)) != SL_OK)
 		goto out;
-	if ((rc = db_commit(db, e)) != SL_OK)
+	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = false;
 	*out = res;
 out:
 	if (rc != SL_OK) {
 		if (in_tx)
-			db_rollback(db);
+			store_rollback(db);
 		res = (struct sync_result){
 		        .history_id = res.history_id,
 		        .index_version = idx != NULL ? idx->version : 0};
@@ -376,7 +377,7 @@ out:
 }
 
 int
-sync_mark_interrupted(struct db *db, int *n, struct err *e)
+sync_mark_interrupted(struct store *db, int *n, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;

@@ -56,12 +56,12 @@ struct sync_result {
  * Errors: SL_EVERIFY (index or document signature/hash), SL_EEXPIRED,
  * SL_EROLLBACK, SL_ENET/SL_ENOTFOUND (upstream unreachable), SL_EINVAL/
  * SL_EPARSE (malformed upstream data), SL_EDB. */
-int sync_run(struct db *db, const struct server_config *cfg,
+int sync_run(struct store *db, const struct server_config *cfg,
              struct sync_result *out, struct err *e);
 
 /* Mark sync_history rows left 'running' by a previous process (killed
  * mid-sync) as failed ("interrupted"). Call once at server start, before
  * any sync runs. *n (may be NULL) receives the number of rows changed. */
-int sync_mark_interrupted(struct db *db, int *n, struct err *e);
+int sync_mark_interrupted(struct store *db, int *n, struct err *e);
 
 #endif

@@ -113,7 +113,7 @@ page_stmts_free(struct page_stmts *s)
 }
 
 static int
-page_stmts_prepare(struct page_stmts *s, struct db *db, struct err *e)
+page_stmts_prepare(struct page_stmts *s, struct store *db, struct err *e)
 {
 	int rc;
 
@@ -194,7 +194,7 @@ verify_doc(struct update **out, const struct server_config *cfg, const char *id,
 
 /* Apply one change (inside the page's transaction). */
 static int
-apply_change(struct db *db, struct page_stmts *s,
+apply_change(struct store *db, struct page_stmts *s,
              const struct server_config *cfg, json_t *c, const char *base,
              struct sync_result *res, struct err *e)
 {
@@ -260,7 +260,7 @@ apply_change(struct db *db, struct page_stmts *s,
 	    json_is_boolean(json_object_get(c, "declined")) &&
 	    json_is_true(json_object_get(c, "declined")) != st.declined) {
 		int d = json_is_true(json_object_get(c, "declined"));
-		if ((rc = db_next_seq(db, &seq, e)) != SL_OK)
+		if ((rc = store_seq_next(db, &seq, e)) != SL_OK)
 			return rc;
 		sqlite3_bind_int(s->decline, 1, d);
 		sqlite3_bind_int64(s->decline, 2, seq);
@@ -311,7 +311,7 @@ list_arg(struct buf *b, const char *key, char *const *list, struct err *e)
 /* Fetch and import one page; *anchor advances, *more says whether
  * another page follows. */
 static int
-sync_page(struct db *db, const struct server_config *cfg, int64_t *anchor,
+sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
           bool *more, const char *base, struct sync_result *res, struct err *e)
 {
 	struct page_stmts s = {0};
@@ -347,7 +347,7 @@ sync_page(struct db *db, const struct server_config *cfg, int64_t *anchor,
 		goto out;
 	}
 	*more = json_is_true(json_object_get(v, "more"));
-	if ((rc = db_begin(db, e)) != SL_OK)
+	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = 1;
 	if ((rc = page_stmts_prepare(&s, db, e)) != SL_OK)
@@ -362,24 +362,24 @@ sync_page(struct db *db, const struct server_config *cfg, int64_t *anchor,
 			goto out;
 	}
 	snprintf(num, sizeof(num), "%lld", na);
-	if ((rc = db_meta_set(db, "upstream_anchor", num, e)) != SL_OK)
+	if ((rc = store_meta_set(db, "upstream_anchor", num, e)) != SL_OK)
 		goto out;
 	page_stmts_free(&s);
-	if ((rc = db_commit(db, e)) != SL_OK)
+	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = 0;
 	*anchor = na;
 out:
 	page_stmts_free(&s);
 	if (in_tx)
-		db_rollback(db);
+		store_rollback(db);
 	json_decref(v);
 	buf_free(&path);
 	return rc;
 }
 
 int
-sync_sluiced_run(struct db *db, const struct server_config *cfg,
+sync_sluiced_run(struct store *db, const struct server_config *cfg,
                  struct sync_result *out, struct err *e)
 {
 	struct sync_result res = {0};

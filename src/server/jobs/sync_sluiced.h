@@ -36,7 +36,7 @@
 #include "err.h"
 #include "sync.h"
 
-int sync_sluiced_run(struct db *db, const struct server_config *cfg,
+int sync_sluiced_run(struct store *db, const struct server_config *cfg,
                      struct sync_result *out, struct err *e);
 
 /* Call the upstream sluiced: METHOD <upstream_url><path> with the

@@ -28,7 +28,7 @@
 	"r.group_id) GROUP BY update_id) "
 
 int
-approvals_prepare_set(sqlite3_stmt **out, struct db *db, int64_t gid,
+approvals_prepare_set(sqlite3_stmt **out, struct store *db, int64_t gid,
                       int64_t since, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -54,7 +54,7 @@ approvals_prepare_set(sqlite3_stmt **out, struct db *db, int64_t gid,
 }
 
 int
-approvals_prepare_removed(sqlite3_stmt **out, struct db *db, int64_t gid,
+approvals_prepare_removed(sqlite3_stmt **out, struct store *db, int64_t gid,
                           int64_t since, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -78,7 +78,7 @@ approvals_prepare_removed(sqlite3_stmt **out, struct db *db, int64_t gid,
 }
 
 int
-approvals_effective(struct approval_eff *out, struct db *db,
+approvals_effective(struct approval_eff *out, struct store *db,
                     const char *update_id, int64_t gid, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -118,7 +118,7 @@ approvals_effective(struct approval_eff *out, struct db *db,
 /* The group's own row: *found, action and deadline. */
 static int
 own_row(bool *found, char action[16], bool *has_dl, long long *dl,
-        struct db *db, const char *id, int64_t gid, struct err *e)
+        struct store *db, const char *id, int64_t gid, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -148,7 +148,7 @@ own_row(bool *found, char action[16], bool *has_dl, long long *dl,
 }
 
 int
-approvals_set(struct db *db, const char *update_id, int64_t gid,
+approvals_set(struct store *db, const char *update_id, int64_t gid,
               const char *action, bool has_deadline, long long deadline,
               const char *actor, bool *changed, struct err *e)
 {
@@ -169,7 +169,7 @@ approvals_set(struct db *db, const char *update_id, int64_t gid,
 	if (action != NULL && found && strcmp(cur, action) == 0 &&
 	    cur_has_dl == has_deadline && (!has_deadline || cur_dl == deadline))
 		return SL_OK;
-	rc = db_next_seq(db, &seq, e);
+	rc = store_seq_next(db, &seq, e);
 	if (rc != SL_OK)
 		return rc;
 	if (action == NULL) {
@@ -238,7 +238,7 @@ out:
 
 int
 approvals_load_update(struct update **out, bool *declined, bool *expired,
-                      struct db *db, const char *id, struct err *e)
+                      struct store *db, const char *id, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	json_error_t je;
@@ -282,7 +282,7 @@ out:
 }
 
 int
-approvals_is_descendant(int *out, struct db *db, int64_t gid, int64_t anc,
+approvals_is_descendant(int *out, struct store *db, int64_t gid, int64_t anc,
                         struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -311,13 +311,13 @@ approvals_is_descendant(int *out, struct db *db, int64_t gid, int64_t anc,
 }
 
 int
-approvals_touch_subtree(struct db *db, int64_t gid, struct err *e)
+approvals_touch_subtree(struct store *db, int64_t gid, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t seq;
 	int rc;
 
-	rc = db_next_seq(db, &seq, e);
+	rc = store_seq_next(db, &seq, e);
 	if (rc == SL_OK)
 		rc = db_prepare(
 		        db, &st,

@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/audit.h"
+#include "store/store.h"
 
 static int
-meta_or(char *out, size_t n, struct db *db, const char *key, const char *def,
+meta_or(char *out, size_t n, struct store *db, const char *key, const char *def,
         struct err *e)
 {
 	char *v = NULL;
-	int rc = db_meta_get(db, key, &v, e);
+	int rc = store_meta_get(db, key, &v, e);
 
 	if (rc == SL_ENOTFOUND) {
 		snprintf(out, n, "%s", def);
@@ -28,7 +28,7 @@ meta_or(char *out, size_t n, struct db *db, const char *key, const char *def,
 }
 
 int
-targeting_get(struct targeting *out, struct db *db, struct err *e)
+targeting_get(struct targeting *out, struct store *db, struct err *e)
 {
 	int rc = meta_or(out->mode, sizeof(out->mode), db, "targeting",
 	                 "client", e);
@@ -40,7 +40,7 @@ targeting_get(struct targeting *out, struct db *db, struct err *e)
 }
 
 int
-targeting_set(struct db *db, const char *mode, const char *unknown,
+targeting_set(struct store *db, const char *mode, const char *unknown,
               struct err *e)
 {
 	int rc = SL_OK;
@@ -55,14 +55,14 @@ targeting_set(struct db *db, const char *mode, const char *unknown,
 		               "unknown_groups: expected 'ignore', 'create' or "
 		               "'reject'");
 	if (mode != NULL)
-		rc = db_meta_set(db, "targeting", mode, e);
+		rc = store_meta_set(db, "targeting", mode, e);
 	if (rc == SL_OK && unknown != NULL)
-		rc = db_meta_set(db, "unknown_groups", unknown, e);
+		rc = store_meta_set(db, "unknown_groups", unknown, e);
 	return rc;
 }
 
 static int
-create_group(int64_t *out, struct db *db, const char *name, struct err *e)
+create_group(int64_t *out, struct store *db, const char *name, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -81,8 +81,9 @@ create_group(int64_t *out, struct db *db, const char *name, struct err *e)
 		*out = sqlite3_last_insert_rowid(db_handle(db));
 	sqlite3_finalize(st);
 	if (rc == SL_OK)
-		rc = audit_add(db, e, "agent registration", "group.create",
-		               name, "client-side targeting");
+		rc = store_audit_add(db, e, "agent registration",
+		                     "group.create", name,
+		                     "client-side targeting");
 	return rc;
 }
 
@@ -98,7 +99,8 @@ name_ok(const char *s)
 }
 
 int
-targeting_pick_group(int64_t *out, struct db *db, json_t *groups, struct err *e)
+targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
+                     struct err *e)
 {
 	struct targeting t;
 	const char *first = NULL;

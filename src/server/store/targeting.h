@@ -25,14 +25,14 @@ struct targeting {
 	char unknown[16]; /* "ignore" | "create" | "reject" */
 };
 
-int targeting_get(struct targeting *out, struct db *db, struct err *e);
+int targeting_get(struct targeting *out, struct store *db, struct err *e);
 /* Validate and store (NULL members keep the current value). */
-int targeting_set(struct db *db, const char *mode, const char *unknown,
+int targeting_set(struct store *db, const char *mode, const char *unknown,
                   struct err *e);
 
 /* The group a registering computer joins, given its declared names (a
  * validated JSON array of strings, or NULL). Run inside a transaction. */
-int targeting_pick_group(int64_t *out, struct db *db, json_t *groups,
+int targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
                          struct err *e);
 
 #endif

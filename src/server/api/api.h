@@ -33,9 +33,6 @@ int api_admin_downstream_add(struct req *r, struct reply *out, struct err *e);
 int api_admin_downstream_list(struct req *r, struct reply *out, struct err *e);
 int api_admin_downstream_remove(struct req *r, struct reply *out,
                                 struct err *e);
-/* Check a downstream server token; sets r->downstream_id/_name, else
- * SL_EAUTH. */
-int upstream_auth(struct req *r, const char *token, struct err *e);
 /* SL_ECONFLICT naming the upstream when this server is a replica and rt
  * changes groups, approvals or approval rules (the list is in
  * api_upstream.c); SL_OK otherwise. */

@@ -15,41 +15,21 @@
 #include "store/store.h"
 #include "auth.h"
 
-static json_t *
-token_row(sqlite3_stmt *st)
-{
-	return json_pack("{s:I,s:s,s:s,s:o,s:b}", "id",
-	                 (json_int_t)sqlite3_column_int64(st, 0), "name",
-	                 (const char *)sqlite3_column_text(st, 1), "role",
-	                 (const char *)sqlite3_column_text(st, 2), "created",
-	                 api_time_or_null(st, 3), "revoked",
-	                 sqlite3_column_int(st, 4));
-}
-
 int
 api_tokens_list(struct req *r, struct reply *out, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	int rc;
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_prepare(r->store, &st,
-	                "SELECT id, name, role, created_at, revoked FROM "
-	                "admin_tokens ORDER BY id",
-	                e);
-	if (rc == SL_OK)
-		rc = api_collect(arr, r->store, st, token_row, "tokens", e);
-	sqlite3_finalize(st);
+	rc = store_admin_tokens_list(arr, r->store, e);
 	if (rc == SL_OK) {
 		out->json = json_pack("{s:O}", "tokens", arr);
 		if (out->json == NULL)
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 	}
 	json_decref(arr);
-	if (rc != SL_OK)
-		err_prefix(e, "tokens");
 	return rc;
 }
 
@@ -101,54 +81,36 @@ api_tokens_revoke(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name = r->params[0];
 	char actor[STORE_ACTOR_MAX];
-	sqlite3_stmt *st = NULL;
-	int64_t id = 0;
-	int rc, is_admin = 0, admins = 0;
+	struct store_admin_token t;
+	int64_t id = 0, admins = 0;
+	int rc;
 
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	/* By name (active tokens) or by numeric id. */
 	if (rc == SL_OK)
-		rc = db_prepare(
-		        r->store, &st,
-		        "SELECT id, role = 'administrator', (SELECT "
-		        "count(*) FROM admin_tokens WHERE revoked = 0 AND "
-		        "role = 'administrator') FROM admin_tokens WHERE "
-		        "revoked = 0 AND (name = ?1 OR CAST(id AS TEXT) = "
-		        "?1) ORDER BY id LIMIT 1",
-		        e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = store_admin_token_active(&t, &admins, r->store, name, e);
+	if (rc == SL_ENOTFOUND) {
 		rc = err_set(e, SL_ENOTFOUND,
 		             "no active token named '%s' (see sluice tokens "
 		             "list)",
 		             name);
 		goto out;
 	}
-	id = sqlite3_column_int64(st, 0);
-	is_admin = sqlite3_column_int(st, 1);
-	admins = sqlite3_column_int(st, 2);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (is_admin && admins <= 1) {
+	if (rc != SL_OK)
+		goto out;
+	id = t.id;
+	if (strcmp(t.role, AUTH_ROLE_ADMINISTRATOR) == 0 && admins <= 1) {
 		rc = err_set(e, SL_ECONFLICT,
 		             "'%s' is the last administrator token: create "
 		             "another one first",
 		             name);
 		goto out;
 	}
-	rc = db_prepare(r->store, &st,
-	                "UPDATE admin_tokens SET revoked = 1 WHERE id = ?", e);
+	rc = store_admin_token_revoke(r->store, id, e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(r->store, e, "revoke");
-		goto out;
-	}
 	rc = store_audit_add(r->store, e, actor, "token.revoke", name,
 	                     "token #%lld", (long long)id);
 	if (rc == SL_OK)
@@ -160,7 +122,6 @@ api_tokens_revoke(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "revoke token");

@@ -31,35 +31,6 @@
 #define FIELD_MAX            255
 #define SERVER_PATH_MAX      1024
 
-int
-upstream_auth(struct req *r, const char *token, struct err *e)
-{
-	char th[AUTH_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
-	int rc, s;
-
-	auth_token_hash(th, token);
-	rc = db_prepare(r->store, &st,
-	                "SELECT id, name FROM downstream_servers "
-	                "WHERE token_hash = ? AND revoked = 0",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		r->downstream_id = sqlite3_column_int64(st, 0);
-		snprintf(r->downstream_name, sizeof(r->downstream_name), "%s",
-		         (const char *)sqlite3_column_text(st, 1));
-	} else if (s == SQLITE_DONE) {
-		rc = err_set(e, SL_EAUTH, "unknown downstream server token");
-	} else {
-		rc = db_error(r->store, e, "downstream token");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Administration routes that change what a replica takes from its
  * upstream: groups, approvals, declines and automatic approval rules. Any
  * modifying method on a path starting with one of these is refused. */

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -90,54 +91,30 @@ auth_computer(char id_out[64], struct store *db, const char *token,
               struct err *e)
 {
 	char h[AUTH_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	auth_token_hash(h, token);
-	rc = db_prepare(db, &st,
-	                "SELECT id FROM computers WHERE token_hash = ?", e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		snprintf(id_out, 64, "%s", id ? id : "");
-		rc = SL_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = err_set(e, SL_EAUTH, "unknown computer or bad token");
-	} else {
-		rc = db_error(db, e, "computer lookup");
-	}
-	sqlite3_finalize(st);
+	rc = store_computer_by_token(id_out, db, h, e);
+	if (rc == SL_ENOTFOUND)
+		return err_set(e, SL_EAUTH, "unknown computer or bad token");
 	return rc;
 }
 
 int
 auth_admin(int64_t *id_out, struct store *db, const char *token, struct err *e)
 {
+	struct store_admin_token t;
 	char h[AUTH_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	auth_token_hash(h, token);
-	rc = db_prepare(db, &st,
-	                "SELECT id FROM admin_tokens WHERE token_hash = ? "
-	                "AND revoked = 0 AND role = 'administrator'",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(st, 0);
-		rc = SL_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = err_set(e, SL_EAUTH, "bad admin token");
-	} else {
-		rc = db_error(db, e, "admin token lookup");
-	}
-	sqlite3_finalize(st);
+	rc = store_admin_token_by_hash(&t, db, h, e);
+	if (rc == SL_OK && strcmp(t.role, AUTH_ROLE_ADMINISTRATOR) != 0)
+		rc = SL_ENOTFOUND;
+	if (rc == SL_ENOTFOUND)
+		return err_set(e, SL_EAUTH, "bad admin token");
+	if (rc == SL_OK)
+		*id_out = t.id;
 	return rc;
 }
 
@@ -145,40 +122,37 @@ int
 auth_admin_for(int64_t *id_out, struct store *db, const char *token,
                const char *method, struct err *e)
 {
-	char h[AUTH_TOKEN_LEN + 1], name[128] = "";
-	sqlite3_stmt *st = NULL;
-	bool reporter = false;
+	struct store_admin_token t;
+	char h[AUTH_TOKEN_LEN + 1];
 	int rc;
 
 	auth_token_hash(h, token);
-	rc = db_prepare(db, &st,
-	                "SELECT id, role, name FROM admin_tokens WHERE "
-	                "token_hash = ? AND revoked = 0",
-	                e);
+	rc = store_admin_token_by_hash(&t, db, h, e);
+	if (rc == SL_ENOTFOUND)
+		return err_set(e, SL_EAUTH, "bad admin token");
 	if (rc != SL_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *role = (const char *)sqlite3_column_text(st, 1);
-		const char *n = (const char *)sqlite3_column_text(st, 2);
-		*id_out = sqlite3_column_int64(st, 0);
-		reporter = role == NULL ||
-		           strcmp(role, AUTH_ROLE_ADMINISTRATOR) != 0;
-		snprintf(name, sizeof(name), "%s", n ? n : "");
-		rc = SL_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = err_set(e, SL_EAUTH, "bad admin token");
-	} else {
-		rc = db_error(db, e, "admin token lookup");
-	}
-	sqlite3_finalize(st);
-	if (rc == SL_OK && reporter && strcmp(method, "GET") != 0 &&
-	    strcmp(method, "HEAD") != 0)
-		rc = err_set(e, SL_EDENIED,
-		             "token '%s' has the role reporter (read-only): "
-		             "changes need an administrator token",
-		             name);
+	if (strcmp(t.role, AUTH_ROLE_ADMINISTRATOR) != 0 &&
+	    strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return err_set(e, SL_EDENIED,
+		               "token '%s' has the role reporter (read-only): "
+		               "changes need an administrator token",
+		               t.name);
+	*id_out = t.id;
+	return SL_OK;
+}
+
+int
+auth_downstream(int64_t *id_out, char name_out[128], struct store *db,
+                const char *token, struct err *e)
+{
+	char h[AUTH_TOKEN_LEN + 1];
+	int rc;
+
+	auth_token_hash(h, token);
+	rc = store_downstream_by_token(id_out, name_out, db, h, e);
+	if (rc == SL_ENOTFOUND)
+		return err_set(e, SL_EAUTH, "unknown downstream server token");
 	return rc;
 }
 
@@ -188,7 +162,7 @@ auth_token_create(int64_t *id_out, char token_out[AUTH_TOKEN_LEN + 1],
                   struct err *e)
 {
 	char tok[AUTH_TOKEN_LEN + 1], h[AUTH_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
+	bool taken;
 	int rc;
 
 	if (strcmp(role, AUTH_ROLE_ADMINISTRATOR) != 0 &&
@@ -201,40 +175,20 @@ auth_token_create(int64_t *id_out, char token_out[AUTH_TOKEN_LEN + 1],
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/')
 			return err_set(e, SL_EINVAL,
 			               "name: no control characters or '/'");
-	rc = db_prepare(db, &st,
-	                "SELECT 1 FROM admin_tokens WHERE name = ? AND "
-	                "revoked = 0",
-	                e);
+	rc = store_admin_token_name_taken(&taken, db, name, e);
 	if (rc != SL_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc == SQLITE_ROW)
+	if (taken)
 		return err_set(e, SL_EEXISTS,
 		               "an active token named '%s' exists (revoke it "
 		               "first or pick another name)",
 		               name);
 	auth_token_new(tok);
 	auth_token_hash(h, tok);
-	rc = db_prepare(db, &st,
-	                "INSERT INTO admin_tokens(name, role, token_hash, "
-	                "created_at) VALUES(?, ?, ?, strftime('%s','now'))",
-	                e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, h, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(db, e, "store admin token");
-		goto out;
-	}
-	*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	memcpy(token_out, tok, AUTH_TOKEN_LEN + 1);
-out:
-	sqlite3_finalize(st);
+	rc = store_admin_token_insert(id_out, db, name, role, h,
+	                              (int64_t)time(NULL), e);
+	if (rc == SL_OK)
+		memcpy(token_out, tok, AUTH_TOKEN_LEN + 1);
 	sodium_memzero(tok, sizeof(tok));
 	return rc;
 }
@@ -244,40 +198,27 @@ auth_admin_bootstrap(char token_out[AUTH_TOKEN_LEN + 1], bool *created,
                      struct store *db, const char *data_dir, struct err *e)
 {
 	char tok[AUTH_TOKEN_LEN + 2], h[AUTH_TOKEN_LEN + 1], path[4096];
-	sqlite3_stmt *st = NULL;
+	int64_t n = 0, id;
 	int rc;
 
 	*created = false;
 	rc = store_begin(db, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "admin token");
-	rc = db_prepare(db, &st, "SELECT count(*) FROM admin_tokens", e);
+	rc = store_admin_token_count(&n, db, e);
 	if (rc != SL_OK)
 		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = db_error(db, e, "count admin tokens");
-		goto out;
-	}
-	if (sqlite3_column_int(st, 0) > 0) {
+	if (n > 0) {
 		rc = store_commit(db, e);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
 	auth_token_new(tok);
 	auth_token_hash(h, tok);
-	rc = db_prepare(db, &st,
-	                "INSERT INTO admin_tokens(name, role, token_hash, "
-	                "created_at) VALUES('initial', 'administrator', ?, "
-	                "strftime('%s','now'))",
-	                e);
+	rc = store_admin_token_insert(&id, db, "initial",
+	                              AUTH_ROLE_ADMINISTRATOR, h,
+	                              (int64_t)time(NULL), e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(db, e, "store admin token");
-		goto out;
-	}
 	rc = fsx_join(path, sizeof(path), data_dir, "admin.token", e);
 	if (rc != SL_OK)
 		goto out;
@@ -292,7 +233,6 @@ auth_admin_bootstrap(char token_out[AUTH_TOKEN_LEN + 1], bool *created,
 	memcpy(token_out, tok, AUTH_TOKEN_LEN + 1);
 	*created = true;
 out:
-	sqlite3_finalize(st);
 	sodium_memzero(tok, sizeof(tok));
 	if (rc != SL_OK) {
 		store_rollback(db);

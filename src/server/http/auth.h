@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 #define AUTH_TOKEN_LEN 64
@@ -47,6 +47,11 @@ int auth_admin(int64_t *id_out, struct store *db, const char *token,
  * (403) saying that it is read-only. */
 int auth_admin_for(int64_t *id_out, struct store *db, const char *token,
                    const char *method, struct err *e);
+
+/* The active downstream server owning token: id and name (128 bytes),
+ * else SL_EAUTH ("unknown downstream server token"). */
+int auth_downstream(int64_t *id_out, char name_out[128], struct store *db,
+                    const char *token, struct err *e);
 
 /* Create an admin token NAME with ROLE (one of the above): the new token
  * (shown once) goes to token_out, its row id to *id_out. SL_EINVAL for a

@@ -269,7 +269,8 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 	if (need == AUTH_COMPUTER)
 		return auth_computer(r->computer_id, r->store, token, e);
 	if (need == AUTH_DOWNSTREAM)
-		return upstream_auth(r, token, e);
+		return auth_downstream(&r->downstream_id, r->downstream_name,
+		                       r->store, token, e);
 	return auth_admin_for(&r->admin_id, r->store, token, r->method, e);
 }
 

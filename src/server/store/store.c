@@ -46,9 +46,9 @@ int
 store_begin_read(struct store *s, struct err *e)
 {
 	if (db_engine(s->db) == DB_POSTGRES)
-		return db_exec(s->db,
-		               "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-		               e);
+		return db_exec(
+		        s->db,
+		        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e);
 	return db_exec(s->db, "BEGIN", e);
 }
 
@@ -72,8 +72,8 @@ store_schema_version(struct store *s, int *out, struct err *e)
 }
 
 int
-store_qv(struct store *s, struct db_stmt **out, struct err *e,
-         const char *sql, const char *fmt, va_list ap)
+store_qv(struct store *s, struct db_stmt **out, struct err *e, const char *sql,
+         const char *fmt, va_list ap)
 {
 	struct db_stmt *st;
 	int rc;
@@ -81,8 +81,7 @@ store_qv(struct store *s, struct db_stmt **out, struct err *e,
 	rc = db_stmt(s->db, &st, sql, e);
 	if (rc != SL_OK)
 		return rc;
-	for (int i = 1; fmt != NULL && fmt[i - 1] != '\0' && rc == SL_OK;
-	     i++) {
+	for (int i = 1; fmt != NULL && fmt[i - 1] != '\0' && rc == SL_OK; i++) {
 		switch (fmt[i - 1]) {
 		case 'i':
 			rc = db_bind_int(st, i, va_arg(ap, int64_t), e);
@@ -111,8 +110,8 @@ store_qv(struct store *s, struct db_stmt **out, struct err *e,
 }
 
 int
-store_q(struct store *s, struct db_stmt **out, struct err *e,
-        const char *sql, const char *fmt, ...)
+store_q(struct store *s, struct db_stmt **out, struct err *e, const char *sql,
+        const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -124,8 +123,8 @@ store_q(struct store *s, struct db_stmt **out, struct err *e,
 }
 
 int
-store_q_run(struct store *s, int64_t *changes, struct err *e,
-            const char *sql, const char *fmt, ...)
+store_q_run(struct store *s, int64_t *changes, struct err *e, const char *sql,
+            const char *fmt, ...)
 {
 	struct db_stmt *st;
 	va_list ap;

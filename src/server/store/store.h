@@ -56,10 +56,46 @@ int store_seq_current(struct store *s, int64_t *out, struct err *e);
 
 /* Server settings kept in the meta table. store_meta_get: *out (free())
  * or SL_ENOTFOUND. */
-int store_meta_get(struct store *s, const char *key, char **out,
-                   struct err *e);
+int store_meta_get(struct store *s, const char *key, char **out, struct err *e);
 int store_meta_set(struct store *s, const char *key, const char *value,
                    struct err *e);
+
+/* --- Tokens (store_tokens.c): lookups by the SHA-256 hex of a token, and
+ * the admin tokens. --------------------------------------------------------*/
+
+struct store_admin_token {
+	int64_t id;
+	char name[128];
+	char role[32];
+};
+
+/* The computer whose token has this hash: its id (SL_ENOTFOUND). */
+int store_computer_by_token(char id_out[64], struct store *s,
+                            const char *token_hash, struct err *e);
+/* The active admin token with this hash (SL_ENOTFOUND). */
+int store_admin_token_by_hash(struct store_admin_token *out, struct store *s,
+                              const char *token_hash, struct err *e);
+/* The oldest active admin token named name_or_id, or whose id is that
+ * number, with the number of active administrator tokens (SL_ENOTFOUND). */
+int store_admin_token_active(struct store_admin_token *out, int64_t *admins,
+                             struct store *s, const char *name_or_id,
+                             struct err *e);
+/* Whether an active admin token is named name. */
+int store_admin_token_name_taken(bool *out, struct store *s, const char *name,
+                                 struct err *e);
+/* Admin tokens ever created (revoked ones too). */
+int store_admin_token_count(int64_t *out, struct store *s, struct err *e);
+/* A new admin token row; *id_out its id. */
+int store_admin_token_insert(int64_t *id_out, struct store *s, const char *name,
+                             const char *role, const char *token_hash,
+                             int64_t now, struct err *e);
+int store_admin_token_revoke(struct store *s, int64_t id, struct err *e);
+/* Every admin token as {id, name, role, created, revoked}, by id. */
+int store_admin_tokens_list(json_t *arr, struct store *s, struct err *e);
+/* The active downstream server with this token hash (SL_ENOTFOUND). */
+int store_downstream_by_token(int64_t *id_out, char name_out[128],
+                              struct store *s, const char *token_hash,
+                              struct err *e);
 
 /* --- Audit (store_audit.c): every administrative change, written in the
  * same transaction as the change it records. ---------------------------*/
@@ -77,7 +113,6 @@ int store_audit_actor(char out[STORE_ACTOR_MAX], struct store *s,
 /* The newest `limit` entries, newest first, optionally only those of actor
  * and those whose action starts with action_prefix (NULL: any). */
 int store_audit_list(json_t *arr, struct store *s, const char *actor,
-                     const char *action_prefix, int64_t limit,
-                     struct err *e);
+                     const char *action_prefix, int64_t limit, struct err *e);
 
 #endif

@@ -36,8 +36,8 @@ int store_q_run(struct store *s, int64_t *changes, struct err *e,
 
 /* The integer in column 0 of the first row: DB_ROW (found), DB_DONE (no
  * row, *out untouched) or a negative status. */
-int store_q_int(struct store *s, int64_t *out, struct err *e,
-                const char *sql, const char *fmt, ...);
+int store_q_int(struct store *s, int64_t *out, struct err *e, const char *sql,
+                const char *fmt, ...);
 
 /* Step st to its end, appending row(st) to arr for each row. */
 int store_q_collect(json_t *arr, struct db_stmt *st,

@@ -24,11 +24,4 @@ int db_error(struct store *db, struct err *e, const char *what);
 /* Run one constant statement without parameters or rows. */
 int db_legacy_exec(struct store *db, const char *sql, struct err *e);
 
-/* Group helpers shared by handlers: id of a group by name (SL_ENOTFOUND). */
-int db_group_id(struct store *db, const char *name, int64_t *out,
-                struct err *e);
-
-#define DB_GROUP_ALL        "All Computers"
-#define DB_GROUP_UNASSIGNED "Unassigned Computers"
-
 #endif

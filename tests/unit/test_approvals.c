@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/approvals.h"
+#include "store/store.h"
 #include "store/store.h"
 #include "auth.h"
 #include "db_legacy.h"
@@ -60,9 +60,9 @@ setup(void **state)
 	        "INSERT INTO update_status VALUES('" U1 "', 1, 0, 0, 0, NULL);"
 	        "INSERT INTO update_status VALUES('" U2
 	        "', 1, 0, 0, 0, NULL);");
-	assert_int_equal(db_group_id(db, "web", &web, &e), SL_OK);
-	assert_int_equal(db_group_id(db, "canary", &canary, &e), SL_OK);
-	assert_int_equal(db_group_id(db, "other", &other, &e), SL_OK);
+	assert_int_equal(store_group_id(&web, db, "web", &e), SL_OK);
+	assert_int_equal(store_group_id(&canary, db, "canary", &e), SL_OK);
+	assert_int_equal(store_group_id(&other, db, "other", &e), SL_OK);
 	return 0;
 }
 
@@ -78,47 +78,58 @@ teardown(void **state)
 	return 0;
 }
 
-/* Ids of a prepared set/removed statement, comma-joined. */
-static void
-ids_of(char *out, size_t n, sqlite3_stmt *st)
-{
-	size_t used = 0;
+/* Ids of the approved or removed set, comma-joined. */
+struct ids {
+	char *out;
+	size_t n, used;
+};
 
-	out[0] = '\0';
-	while (sqlite3_step(st) == SQLITE_ROW)
-		used += (size_t)snprintf(out + used, n - used, "%s%s",
-		                         used ? "," : "",
-		                         sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+static int
+add_id(void *arg, const char *id, struct err *e)
+{
+	struct ids *c = arg;
+
+	(void)e;
+	c->used += (size_t)snprintf(c->out + c->used, c->n - c->used, "%s%s",
+	                            c->used ? "," : "", id);
+	return SL_OK;
+}
+
+static int
+add_approved(void *arg, const struct store_approved *a, struct err *e)
+{
+	return add_id(arg, a->update_id, e);
 }
 
 static void
 set_ids(char *out, size_t n, int64_t gid, int64_t since)
 {
-	sqlite3_stmt *st = NULL;
+	struct ids c = {out, n, 0};
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(approvals_prepare_set(&st, db, gid, since, &e), SL_OK);
-	ids_of(out, n, st);
+	out[0] = '\0';
+	assert_int_equal(
+	        store_approved_each(db, gid, since, add_approved, &c, &e),
+	        SL_OK);
 }
 
 static void
 removed_ids(char *out, size_t n, int64_t gid, int64_t since)
 {
-	sqlite3_stmt *st = NULL;
+	struct ids c = {out, n, 0};
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(approvals_prepare_removed(&st, db, gid, since, &e),
+	out[0] = '\0';
+	assert_int_equal(store_removed_each(db, gid, since, add_id, &c, &e),
 	                 SL_OK);
-	ids_of(out, n, st);
 }
 
 static void
 test_inheritance(void **state)
 {
-	struct approval_eff eff;
+	struct store_approval_eff eff;
 	char ids[256];
 	bool changed;
 	int64_t a0, a1;
@@ -127,20 +138,23 @@ test_inheritance(void **state)
 	(void)state;
 	err_clear(&e);
 	/* Nothing anywhere: no setting. */
-	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, canary, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "");
 	assert_int_equal(eff.from_gid, 0);
 	/* web approves: canary inherits it, other does not. */
-	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
-	                               "alice", &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, web, "install", true, 1000,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	assert_true(changed);
-	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, canary, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "install");
 	assert_int_equal(eff.from_gid, web);
 	assert_true(eff.has_deadline);
 	assert_int_equal(eff.deadline, 1000);
-	assert_int_equal(approvals_effective(&eff, db, U1, other, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, other, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "");
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, U1);
@@ -148,8 +162,8 @@ test_inheritance(void **state)
 	assert_string_equal(ids, "");
 	/* The same setting again changes nothing (no new sequence). */
 	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
-	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
-	                               "alice", &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, web, "install", true, 1000,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	assert_false(changed);
 	assert_int_equal(store_seq_current(db, &a1, &e), SL_OK);
@@ -157,14 +171,16 @@ test_inheritance(void **state)
 	set_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, "");
 	/* canary's own not-approved overrides web. */
-	assert_int_equal(approvals_set(db, U1, canary, "not-approved", false, 0,
-	                               "bob", &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, canary, "not-approved",
+	                                    false, 0, "bob", &changed, &e),
 	                 SL_OK);
 	assert_true(changed);
-	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, canary, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "not-approved");
 	assert_int_equal(eff.from_gid, canary);
-	assert_int_equal(approvals_effective(&eff, db, U1, web, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, web, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "install");
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, "");
@@ -174,27 +190,27 @@ test_inheritance(void **state)
 	assert_string_equal(ids, "");
 	/* Back to inherit: canary gets web's approval again, incrementally. */
 	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
-	assert_int_equal(approvals_set(db, U1, canary, NULL, false, 0, "bob",
-	                               &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, canary, NULL, false, 0,
+	                                    "bob", &changed, &e),
 	                 SL_OK);
 	assert_true(changed);
 	set_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, U1);
 	/* Removing a setting that does not exist changes nothing. */
-	assert_int_equal(approvals_set(db, U2, canary, NULL, false, 0, "bob",
-	                               &changed, &e),
+	assert_int_equal(store_approval_set(db, U2, canary, NULL, false, 0,
+	                                    "bob", &changed, &e),
 	                 SL_OK);
 	assert_false(changed);
 	/* web's approval withdrawn: canary's agents see it removed. */
 	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
-	assert_int_equal(approvals_set(db, U1, web, NULL, false, 0, "alice",
-	                               &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, web, NULL, false, 0,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	removed_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, U1);
 	/* A declined update leaves the set and is listed as removed. */
-	assert_int_equal(approvals_set(db, U2, 1, "install", false, 0, "alice",
-	                               &changed, &e),
+	assert_int_equal(store_approval_set(db, U2, 1, "install", false, 0,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, U2);
@@ -218,24 +234,25 @@ test_tree(void **state)
 
 	(void)state;
 	err_clear(&e);
-	assert_int_equal(approvals_is_descendant(&d, db, canary, web, &e),
+	assert_int_equal(store_group_is_descendant(&d, db, canary, web, &e),
 	                 SL_OK);
 	assert_int_equal(d, 1);
-	assert_int_equal(approvals_is_descendant(&d, db, web, canary, &e),
+	assert_int_equal(store_group_is_descendant(&d, db, web, canary, &e),
 	                 SL_OK);
 	assert_int_equal(d, 0);
-	assert_int_equal(approvals_is_descendant(&d, db, web, web, &e), SL_OK);
+	assert_int_equal(store_group_is_descendant(&d, db, web, web, &e),
+	                 SL_OK);
 	assert_int_equal(d, 1);
-	assert_int_equal(approvals_touch_subtree(db, web, &e), SL_OK);
+	assert_int_equal(store_group_touch_subtree(db, web, &e), SL_OK);
 	/* Stored documents are parsed from their envelope. */
-	assert_int_equal(approvals_load_update(&u, NULL, NULL, db, U1, &e),
+	assert_int_equal(store_update_load(&u, NULL, NULL, db, U1, &e),
 	                 SL_EINTERNAL);
 	assert_string_equal(e.msg, "stored document of " U1 " does not parse");
 	err_clear(&e);
-	assert_int_equal(approvals_load_update(
-	                         &u, NULL, NULL, db,
-	                         "99999999-2222-4333-8444-555555555501", &e),
-	                 SL_ENOTFOUND);
+	assert_int_equal(
+	        store_update_load(&u, NULL, NULL, db,
+	                          "99999999-2222-4333-8444-555555555501", &e),
+	        SL_ENOTFOUND);
 	assert_string_equal(e.msg,
 	                    "no update 99999999-2222-4333-8444-555555555501");
 }

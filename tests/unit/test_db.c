@@ -93,9 +93,9 @@ test_meta_and_seq(void **state)
 	assert_int_equal(store_open(&s, path, &e), SL_OK);
 	assert_int_equal(store_schema_version(s, &version, &e), SL_OK);
 	assert_int_equal(version, DB_SCHEMA_VERSION);
-	assert_int_equal(db_group_id(s, DB_GROUP_ALL, &seq, &e), SL_OK);
+	assert_int_equal(store_group_id(&seq, s, STORE_GROUP_ALL, &e), SL_OK);
 	assert_int_equal(seq, 1);
-	assert_int_equal(db_group_id(s, "web", &seq, &e), SL_ENOTFOUND);
+	assert_int_equal(store_group_id(&seq, s, "web", &e), SL_ENOTFOUND);
 	assert_string_equal(e.msg, "no group named 'web'");
 
 	assert_int_equal(store_seq_current(s, &seq, &e), SL_OK);

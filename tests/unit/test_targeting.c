@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "db_legacy.h"
-#include "store/targeting.h"
+#include "targeting.h"
 
 static char tmp[64], path[128];
 static struct store *db;
@@ -72,9 +72,10 @@ test_modes(void **state)
 
 	(void)state;
 	err_clear(&e);
-	assert_int_equal(db_group_id(db, "web", &web, &e), SL_OK);
-	assert_int_equal(db_group_id(db, DB_GROUP_UNASSIGNED, &unassigned, &e),
-	                 SL_OK);
+	assert_int_equal(store_group_id(&web, db, "web", &e), SL_OK);
+	assert_int_equal(
+	        store_group_id(&unassigned, db, STORE_GROUP_UNASSIGNED, &e),
+	        SL_OK);
 	assert_int_equal(targeting_get(&t, db, &e), SL_OK);
 	assert_string_equal(t.mode, "client");
 	assert_string_equal(t.unknown, "ignore");

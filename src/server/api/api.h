@@ -50,6 +50,8 @@ int api_opt_str(const char **out, json_t *obj, const char *key, size_t max,
 /* Required non-empty string member. */
 int api_req_str(const char **out, json_t *obj, const char *key, size_t max,
                 struct err *e);
+/* RFC 3339 text of a unix time (JSON null if it cannot be written). */
+json_t *api_time(int64_t t);
 /* RFC 3339 text of a unix time, or JSON null when t is SQL NULL. */
 json_t *api_time_or_null(sqlite3_stmt *st, int col);
 /* The URL this server hands out for a file (to its agents and to its

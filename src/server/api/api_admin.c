@@ -240,24 +240,21 @@ out:
 	return rc;
 }
 
-static json_t *
-group_row(sqlite3_stmt *st)
-{
-	return json_pack("{s:s,s:o,s:I}", "name",
-	                 (const char *)sqlite3_column_text(st, 0), "parent",
-	                 api_text_or_null(st, 1), "computers",
-	                 (json_int_t)sqlite3_column_int64(st, 2));
-}
-
 int
 api_admin_groups(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->store, "groups",
-	                  "SELECT g.name, p.name, (SELECT count(*) FROM "
-	                  "computers c WHERE c.group_id = g.id) FROM groups g "
-	                  "LEFT JOIN groups p ON p.id = g.parent_id "
-	                  "ORDER BY g.id",
-	                  group_row, e);
+	json_t *arr = json_array();
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = store_groups_list(arr, r->store, e);
+	if (rc != SL_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	out->json = json_pack("{s:o}", "groups", arr);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 
 int
@@ -265,9 +262,8 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name, *parent;
 	char actor[STORE_ACTOR_MAX];
-	sqlite3_stmt *st = NULL;
 	json_t *body = NULL;
-	int64_t pid;
+	int64_t pid, gid;
 	int rc;
 
 	rc = http_json_body(&body, r, e);
@@ -281,32 +277,20 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	if (parent == NULL)
-		parent = DB_GROUP_ALL;
+		parent = STORE_GROUP_ALL;
 	rc = store_begin(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_group_id(r->store, parent, &pid, e);
+	rc = store_group_id(&pid, r->store, parent, e);
 	if (rc != SL_OK) {
 		if (rc == SL_ENOTFOUND)
 			rc = err_set(e, SL_EINVAL,
 			             "parent: no group named '%s'", parent);
 		goto out;
 	}
-	rc = db_prepare(r->store, &st,
-	                "INSERT INTO groups(name, parent_id) VALUES(?, ?)", e);
+	rc = store_group_create(&gid, r->store, name, pid, e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, pid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		rc = err_set(e, SL_EEXISTS, "group '%s' already exists", name);
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_error(r->store, e, "insert group");
-		goto out;
-	}
 	rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
 		rc = store_audit_add(r->store, e, actor, "group.create", name,
@@ -320,7 +304,6 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "create group");
@@ -382,7 +365,7 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 	rc = store_begin(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_group_id(r->store, group, &gid, e);
+	rc = store_group_id(&gid, r->store, group, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = db_prepare(r->store, &st,

@@ -14,11 +14,11 @@
 #include <time.h>
 
 #include "api.h"
-#include "store/approvals.h"
+#include "store/store.h"
 #include "auth.h"
 #include "hash.h"
 #include "sign.h"
-#include "store/targeting.h"
+#include "targeting.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -78,7 +78,7 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	const char *hostname, *vals[5];
 	char id[AUTH_UUID_LEN + 1], tok[AUTH_TOKEN_LEN + 1],
 	        th[AUTH_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
+	struct store_computer_new c;
 	json_t *body = NULL;
 	int64_t gid;
 	int rc;
@@ -100,26 +100,21 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	auth_uuid(id);
 	auth_token_new(tok);
 	auth_token_hash(th, tok);
-	rc = db_prepare(r->store, &st,
-	                "INSERT INTO computers(id, token_hash, hostname, "
-	                "os_id, os_version, arch, kernel, agent_version, "
-	                "group_id, registered_at, last_contact) "
-	                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-	                e);
+	c = (struct store_computer_new){
+	        .id = id,
+	        .token_hash = th,
+	        .hostname = hostname,
+	        .os_id = vals[0],
+	        .os_version = vals[1],
+	        .arch = vals[2],
+	        .kernel = vals[3],
+	        .agent_version = vals[4],
+	        .group_id = gid,
+	        .now = (int64_t)time(NULL),
+	};
+	rc = store_computer_register(r->store, &c, e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, th, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hostname, -1, SQLITE_STATIC);
-	for (int i = 0; i < 5; i++)
-		sqlite3_bind_text(st, 4 + i, vals[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, gid);
-	sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(r->store, e, "register");
-		goto out;
-	}
 	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
@@ -127,7 +122,6 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
 	if (rc != SL_OK)
 		store_rollback(r->store);
 	sodium_memzero(tok, sizeof(tok));
@@ -157,131 +151,70 @@ parse_anchor(json_t *v)
 	return a;
 }
 
-static int
-add_files(json_t *files, sqlite3_stmt *fst, const char *id, int64_t rev,
-          const struct req *r, const char *base, struct err *e)
-{
-	char url[4096];
-	int rc;
+struct approved_ctx {
+	json_t *updates;
+	json_t *files; /* of the update being added */
+	const struct req *r;
+	const char *base;
+};
 
-	sqlite3_reset(fst);
-	sqlite3_bind_text(fst, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(fst, 2, rev);
-	while ((rc = sqlite3_step(fst)) == SQLITE_ROW) {
-		const char *sha = (const char *)sqlite3_column_text(fst, 0);
-		const char *up = (const char *)sqlite3_column_text(fst, 2);
-		api_content_url(url, sizeof(url), r, base, sha, up);
-		if (json_array_append_new(
-		            files,
-		            json_pack("{s:s,s:I,s:s}", "sha256", sha, "size",
-		                      (json_int_t)sqlite3_column_int64(fst, 1),
-		                      "url", url)) != 0)
-			return err_set(e, SL_ENOMEM, "out of memory");
-	}
-	if (rc != SQLITE_DONE)
-		return db_error(r->store, e, "update files");
+static int
+add_file(void *arg, const char *sha, int64_t size, const char *upstream_url,
+         struct err *e)
+{
+	struct approved_ctx *c = arg;
+	char url[4096];
+
+	api_content_url(url, sizeof(url), c->r, c->base, sha, upstream_url);
+	if (json_array_append_new(
+	            c->files, json_pack("{s:s,s:I,s:s}", "sha256", sha, "size",
+	                                (json_int_t)size, "url", url)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
 	return SL_OK;
 }
 
+static int
+add_one(void *arg, const struct store_approved *a, struct err *e)
+{
+	struct approved_ctx *c = arg;
+	json_error_t je;
+	json_t *doc, *u;
+
+	doc = json_loads(a->document ? a->document : "", 0, &je);
+	if (doc == NULL)
+		return err_set(e, SL_EINTERNAL,
+		               "stored document of %s revision %" PRId64
+		               " does not parse",
+		               a->update_id, a->revision);
+	c->files = json_array();
+	u = json_pack("{s:s,s:I,s:{s:s,s:o},s:o,s:o}", "id", a->update_id,
+	              "revision", (json_int_t)a->revision, "approval", "action",
+	              a->action, "deadline",
+	              a->has_deadline ? api_time(a->deadline) : json_null(),
+	              "document", doc, "files", c->files);
+	if (u == NULL || json_array_append_new(c->updates, u) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return store_update_files_each(c->r->store, a->update_id, a->revision,
+	                               add_file, c, e);
+}
+
 /* Append the approved updates of group gid (with what it inherits from its
- * parents, see approvals.h) changed after `since` (all when since < 0). */
+ * parents, see store.h) changed after `since` (all when since < 0). */
 static int
 add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
              const char *base, struct err *e)
 {
-	sqlite3_stmt *st = NULL, *fst = NULL;
-	json_error_t je;
-	int rc;
+	struct approved_ctx c = {updates, NULL, r, base};
 
-	rc = approvals_prepare_set(&st, r->store, gid, since, e);
-	if (rc == SL_OK)
-		rc = db_prepare(r->store, &fst,
-		                "SELECT sha256, size, upstream_url FROM "
-		                "update_files WHERE update_id = ? AND "
-		                "revision = ? ORDER BY name, sha256",
-		                e);
-	if (rc != SL_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		int64_t rev = sqlite3_column_int64(st, 1);
-		const char *docs = (const char *)sqlite3_column_text(st, 4);
-		json_t *doc, *files, *u;
-
-		doc = json_loads(docs ? docs : "", 0, &je);
-		if (doc == NULL) {
-			rc = err_set(e, SL_EINTERNAL,
-			             "stored document of %s revision %" PRId64
-			             " does not parse",
-			             id, rev);
-			goto out;
-		}
-		files = json_array();
-		u = json_pack("{s:s,s:I,s:{s:s,s:o},s:o,s:o}", "id", id,
-		              "revision", (json_int_t)rev, "approval", "action",
-		              (const char *)sqlite3_column_text(st, 2),
-		              "deadline", api_time_or_null(st, 3), "document",
-		              doc, "files", files);
-		if (u == NULL || json_array_append_new(updates, u) != 0) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-		rc = add_files(files, fst, id, rev, r, base, e);
-		if (rc != SL_OK)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? SL_OK : db_error(r->store, e, "approved set");
-out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(fst);
-	return rc;
-}
-
-/* Ids no longer approved for group gid since `since`: approvals removed,
- * and approved updates declined or expired since. */
-static int
-add_removed(json_t *removed, const struct req *r, int64_t gid, int64_t since,
-            struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = approvals_prepare_removed(&st, r->store, gid, since, e);
-	if (rc != SL_OK)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_array_append_new(
-		            removed,
-		            json_string((const char *)sqlite3_column_text(
-		                    st, 0))) != 0) {
-			sqlite3_finalize(st);
-			return err_set(e, SL_ENOMEM, "out of memory");
-		}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SL_OK : db_error(r->store, e, "removed set");
+	return store_approved_each(r->store, gid, since, add_one, &c, e);
 }
 
 static int
-touch_contact(struct store *db, const char *id, const char *col, struct err *e)
+add_id(void *arg, const char *id, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, &st,
-	                strcmp(col, "last_report") == 0
-	                        ? "UPDATE computers SET last_contact = ?1, "
-	                          "last_report = ?1 WHERE id = ?2"
-	                        : "UPDATE computers SET last_contact = ?1 "
-	                          "WHERE id = ?2",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? SL_OK
-	                                     : db_error(db, e, "last contact");
-	sqlite3_finalize(st);
-	return rc;
+	if (json_array_append_new(arg, json_string(id)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
 }
 
 int
@@ -289,8 +222,8 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 {
 	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL;
 	char base[2048], anchor[24];
-	sqlite3_stmt *st = NULL;
-	int64_t since, gid, gseq, cur;
+	struct store_computer_sync c;
+	int64_t since, cur, now;
 	int rc, full, stale;
 
 	rc = http_json_body(&body, r, e);
@@ -310,30 +243,19 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	rc = store_begin_read(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = db_prepare(r->store, &st,
-	                "SELECT group_id, group_seq, last_contact FROM "
-	                "computers WHERE id = ?",
-	                e);
+	rc = store_computer_sync_state(&c, r->store, r->computer_id, e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_text(st, 1, r->computer_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = err_set(e, SL_EAUTH, "unknown computer");
-		goto out;
-	}
-	gid = sqlite3_column_int64(st, 0);
-	gseq = sqlite3_column_int64(st, 1);
 	/* Contact time to the minute: a computer syncing often does not take
 	 * the write lock each time. */
-	stale = sqlite3_column_type(st, 2) == SQLITE_NULL ||
-	        sqlite3_column_int64(st, 2) < (sqlite3_int64)time(NULL) - 60;
-	/* Done with the row: a statement left pending would keep the read
-	 * snapshot past COMMIT and make the contact UPDATE fail as busy. */
-	sqlite3_reset(st);
+	now = (int64_t)time(NULL);
+	stale = !c.has_contact || c.last_contact < now - 60;
 	rc = store_seq_current(r->store, &cur, e);
 	if (rc != SL_OK)
 		goto out;
-	full = since < 0 || since > cur || gseq > since;
+	full = since < 0 || since > cur || c.group_seq > since;
 	updates = json_array();
 	removed = json_array();
 	if (updates == NULL || removed == NULL) {
@@ -343,15 +265,20 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	/* The change sequence is global: an anchor equal to it means nothing
 	 * changed anywhere since, so a no-change sync costs no query. */
 	if (full || since < cur) {
-		rc = add_approved(updates, r, gid, full ? -1 : since, base, e);
+		rc = add_approved(updates, r, c.group_id, full ? -1 : since,
+		                  base, e);
 		if (rc == SL_OK && !full)
-			rc = add_removed(removed, r, gid, since, e);
+			/* Ids no longer approved since `since`: approvals
+			 * removed, approved updates declined or expired. */
+			rc = store_removed_each(r->store, c.group_id, since,
+			                        add_id, removed, e);
 	}
 	if (rc != SL_OK)
 		goto out;
 	rc = store_commit(r->store, e);
 	if (rc == SL_OK && stale)
-		rc = touch_contact(r->store, r->computer_id, "last_contact", e);
+		rc = store_computer_touch(r->store, r->computer_id, now, false,
+		                          e);
 	if (rc != SL_OK)
 		goto out;
 	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
@@ -361,7 +288,6 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "sync");
@@ -464,93 +390,67 @@ validate_report(json_t *states_v, json_t *events_v, struct err *e)
 	return SL_OK;
 }
 
-static void
-bind_opt_text(sqlite3_stmt *st, int col, json_t *o, const char *key)
+static const char *
+opt_text(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
-	if (json_is_string(v))
-		sqlite3_bind_text(st, col, json_string_value(v), -1,
-		                  SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, col);
+	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static void
-bind_opt_int(sqlite3_stmt *st, int col, json_t *o, const char *key)
+/* The integer member key in *slot; NULL when absent. */
+static const int64_t *
+opt_int(int64_t *slot, json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
-	if (json_is_integer(v))
-		sqlite3_bind_int64(st, col, json_integer_value(v));
-	else
-		sqlite3_bind_null(st, col);
+	if (!json_is_integer(v))
+		return NULL;
+	*slot = json_integer_value(v);
+	return slot;
 }
 
 static int
 store_report(int *n_events, const struct req *r, json_t *states_v,
-             json_t *events_v, struct err *e)
+             json_t *events_v, int64_t now, struct err *e)
 {
-	sqlite3_stmt *sst = NULL, *est = NULL;
-	sqlite3_int64 now = (sqlite3_int64)time(NULL);
+	int64_t rev, code;
+	bool inserted;
 	json_t *o;
 	size_t i;
-	int rc;
+	int rc = SL_OK;
 
 	*n_events = 0;
-	rc = db_prepare(r->store, &sst,
-	                "INSERT INTO update_states(computer_id, update_id, "
-	                "revision, state, detail, reported_at) "
-	                "VALUES(?,?,?,?,?,?) ON CONFLICT(computer_id, "
-	                "update_id) DO UPDATE SET revision = "
-	                "excluded.revision, state = excluded.state, detail = "
-	                "excluded.detail, reported_at = excluded.reported_at",
-	                e);
-	if (rc == SL_OK)
-		rc = db_prepare(r->store, &est,
-		                "INSERT OR IGNORE INTO events(event_id, "
-		                "computer_id, update_id, revision, time, kind, "
-		                "result, exit_code, output, received_at) "
-		                "VALUES(?,?,?,?,?,?,?,?,?,?)",
-		                e);
-	if (rc != SL_OK)
-		goto out;
 	json_array_foreach(states_v, i, o)
 	{
-		sqlite3_reset(sst);
-		sqlite3_bind_text(sst, 1, r->computer_id, -1, SQLITE_STATIC);
-		bind_opt_text(sst, 2, o, "id");
-		bind_opt_int(sst, 3, o, "revision");
-		bind_opt_text(sst, 4, o, "state");
-		bind_opt_text(sst, 5, o, "detail");
-		sqlite3_bind_int64(sst, 6, now);
-		if (sqlite3_step(sst) != SQLITE_DONE) {
-			rc = db_error(r->store, e, "store state");
-			goto out;
-		}
+		struct store_state st = {
+		        .update_id = opt_text(o, "id"),
+		        .revision = opt_int(&rev, o, "revision"),
+		        .state = opt_text(o, "state"),
+		        .detail = opt_text(o, "detail"),
+		};
+		rc = store_state_upsert(r->store, r->computer_id, &st, now, e);
+		if (rc != SL_OK)
+			return rc;
 	}
 	json_array_foreach(events_v, i, o)
 	{
-		sqlite3_reset(est);
-		bind_opt_text(est, 1, o, "event_id");
-		sqlite3_bind_text(est, 2, r->computer_id, -1, SQLITE_STATIC);
-		bind_opt_text(est, 3, o, "id");
-		bind_opt_int(est, 4, o, "revision");
-		bind_opt_text(est, 5, o, "time");
-		bind_opt_text(est, 6, o, "kind");
-		bind_opt_text(est, 7, o, "result");
-		bind_opt_int(est, 8, o, "exit_code");
-		bind_opt_text(est, 9, o, "output");
-		sqlite3_bind_int64(est, 10, now);
-		if (sqlite3_step(est) != SQLITE_DONE) {
-			rc = db_error(r->store, e, "store event");
-			goto out;
-		}
-		*n_events += sqlite3_changes(db_handle(r->store));
+		struct store_event ev = {
+		        .event_id = opt_text(o, "event_id"),
+		        .update_id = opt_text(o, "id"),
+		        .time = opt_text(o, "time"),
+		        .kind = opt_text(o, "kind"),
+		        .result = opt_text(o, "result"),
+		        .output = opt_text(o, "output"),
+		        .revision = opt_int(&rev, o, "revision"),
+		        .exit_code = opt_int(&code, o, "exit_code"),
+		};
+		rc = store_event_insert(&inserted, r->store, r->computer_id,
+		                        &ev, now, e);
+		if (rc != SL_OK)
+			return rc;
+		*n_events += inserted;
 	}
-out:
-	sqlite3_finalize(sst);
-	sqlite3_finalize(est);
 	return rc;
 }
 
@@ -559,6 +459,7 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 {
 	json_t *body = NULL, *states_v, *events_v, *empty = NULL;
 	int rc, n_events = 0;
+	int64_t now;
 
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
@@ -586,11 +487,13 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	rc = validate_report(states_v, events_v, e);
 	if (rc != SL_OK)
 		goto out;
+	now = (int64_t)time(NULL);
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
-		rc = store_report(&n_events, r, states_v, events_v, e);
+		rc = store_report(&n_events, r, states_v, events_v, now, e);
 	if (rc == SL_OK)
-		rc = touch_contact(r->store, r->computer_id, "last_report", e);
+		rc = store_computer_touch(r->store, r->computer_id, now, true,
+		                          e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)

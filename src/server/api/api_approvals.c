@@ -23,7 +23,7 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "store/approvals.h"
+#include "store/store.h"
 #include "store/store.h"
 #include "auth.h"
 #include "fetch.h"
@@ -72,7 +72,7 @@ collect_deps(struct dep_list *known, struct dep_list *missing, struct store *db,
 
 	for (size_t q = 0; rc == SL_OK && q < queue.n; q++) {
 		struct update *u = NULL;
-		rc = approvals_load_update(&u, NULL, NULL, db, queue.ids[q], e);
+		rc = store_update_load(&u, NULL, NULL, db, queue.ids[q], e);
 		if (rc == SL_ENOTFOUND) {
 			rc = dep_add(missing, queue.ids[q], queue.kind[q], e);
 			continue;
@@ -123,7 +123,7 @@ license_check(bool *recorded, struct store *db, const char *id, bool accept,
 	int rc;
 
 	*recorded = false;
-	rc = approvals_load_update(&u, NULL, NULL, db, id, e);
+	rc = store_update_load(&u, NULL, NULL, db, id, e);
 	if (rc != SL_OK)
 		return rc;
 	if (u->eula == NULL)
@@ -179,7 +179,7 @@ approvable(struct store *db, const char *id, struct err *e)
 {
 	struct update *u = NULL;
 	bool declined = false, expired = false;
-	int rc = approvals_load_update(&u, &declined, &expired, db, id, e);
+	int rc = store_update_load(&u, &declined, &expired, db, id, e);
 
 	update_free(u);
 	if (rc != SL_OK)
@@ -205,7 +205,8 @@ approve_one(struct store *db, const struct req *r, const char *id, int64_t gid,
 	bool changed;
 	int rc;
 
-	rc = approvals_set(db, id, gid, action, has_dl, dl, actor, &changed, e);
+	rc = store_approval_set(db, id, gid, action, has_dl, dl, actor,
+	                        &changed, e);
 	if (rc == SL_OK && changed)
 		rc = store_audit_add(
 		        db, e, actor, "approval.set", id, "group '%s': %s%s%s",
@@ -280,11 +281,11 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK) {
 		struct update *u0 = NULL;
-		rc = approvals_load_update(&u0, NULL, NULL, r->store, id, e);
+		rc = store_update_load(&u0, NULL, NULL, r->store, id, e);
 		update_free(u0);
 	}
 	if (rc == SL_OK)
-		rc = db_group_id(r->store, group, &gid, e);
+		rc = store_group_id(&gid, r->store, group, e);
 	if (rc != SL_OK)
 		goto out;
 	if (strcmp(action, "install") == 0) {
@@ -297,9 +298,9 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 		used = 0;
 		msg[0] = '\0';
 		for (size_t i = 0; i < known->n; i++) {
-			struct approval_eff eff;
-			rc = approvals_effective(&eff, r->store, known->ids[i],
-			                         gid, e);
+			struct store_approval_eff eff;
+			rc = store_approval_effective(&eff, r->store,
+			                              known->ids[i], gid, e);
 			if (rc != SL_OK)
 				goto out;
 			if (strcmp(eff.action, "install") == 0) {
@@ -638,7 +639,7 @@ api_updates_decline(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = approvals_load_update(&u, NULL, NULL, r->store, id, e);
+		rc = store_update_load(&u, NULL, NULL, r->store, id, e);
 	if (rc == SL_OK)
 		rc = set_declined(&changed, r->store, id, declined, e);
 	if (rc == SL_OK && changed)

@@ -13,9 +13,9 @@
 
 #include "api.h"
 #include "api_manage.h"
-#include "store/approvals.h"
 #include "store/store.h"
-#include "store/targeting.h"
+#include "store/store.h"
+#include "targeting.h"
 
 int
 api_actor(char *out, size_t n, const struct req *r, struct err *e)
@@ -65,57 +65,8 @@ api_group_name_ok(const char *s, struct err *e)
 static int
 is_builtin(const char *name)
 {
-	return strcmp(name, DB_GROUP_ALL) == 0 ||
-	       strcmp(name, DB_GROUP_UNASSIGNED) == 0;
-}
-
-/* Run a statement with up to two int64 and one text parameter. */
-static int
-exec3(struct store *db, const char *sql, int64_t a, int64_t b, const char *t,
-      struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(db, &st, sql, e);
-
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	if (t != NULL)
-		sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? SL_OK
-	                                     : db_error(db, e, "group change");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-count_of(int64_t *out, struct store *db, const char *sql, int64_t gid,
-         struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(db, &st, sql, e);
-
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, gid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = SL_OK;
-	} else {
-		rc = db_error(db, e, "count");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-parent_of(int64_t *out, struct store *db, int64_t gid, struct err *e)
-{
-	return count_of(
-	        out, db,
-	        "SELECT coalesce(parent_id, 0) FROM groups WHERE id = ?", gid,
-	        e);
+	return strcmp(name, STORE_GROUP_ALL) == 0 ||
+	       strcmp(name, STORE_GROUP_UNASSIGNED) == 0;
 }
 
 int
@@ -124,6 +75,7 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 	const char *name = r->params[0], *new_name, *new_parent;
 	char actor[STORE_ACTOR_MAX];
 	int64_t gid = 0, pid = 0, old_pid = 0;
+	struct store_group_info gi = {0};
 	json_t *body = NULL;
 	int rc, cyc;
 
@@ -148,19 +100,17 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = db_group_id(r->store, name, &gid, e);
+		rc = store_group_id(&gid, r->store, name, e);
 	if (rc != SL_OK)
 		goto out;
 	if (new_name != NULL && strcmp(new_name, name) != 0) {
 		int64_t other;
-		if (db_group_id(r->store, new_name, &other, NULL) == SL_OK) {
+		if (store_group_id(&other, r->store, new_name, NULL) == SL_OK) {
 			rc = err_set(e, SL_EEXISTS, "group '%s' already exists",
 			             new_name);
 			goto out;
 		}
-		rc = exec3(r->store,
-		           "UPDATE groups SET name = ?3 WHERE id = ?1", gid, 0,
-		           new_name, e);
+		rc = store_group_rename(r->store, gid, new_name, e);
 		if (rc == SL_OK)
 			rc = store_audit_add(r->store, e, actor, "group.rename",
 			                     name, "new name '%s'", new_name);
@@ -168,12 +118,13 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 			goto out;
 	}
 	if (new_parent != NULL) {
-		rc = db_group_id(r->store, new_parent, &pid, e);
+		rc = store_group_id(&pid, r->store, new_parent, e);
 		if (rc == SL_OK)
-			rc = parent_of(&old_pid, r->store, gid, e);
+			rc = store_group_info(&gi, r->store, gid, e);
+		old_pid = gi.parent_id;
 		if (rc == SL_OK)
-			rc = approvals_is_descendant(&cyc, r->store, pid, gid,
-			                             e);
+			rc = store_group_is_descendant(&cyc, r->store, pid, gid,
+			                               e);
 		if (rc != SL_OK)
 			goto out;
 		if (cyc) {
@@ -184,13 +135,10 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 			goto out;
 		}
 		if (pid != old_pid) {
-			rc = exec3(
-			        r->store,
-			        "UPDATE groups SET parent_id = ?2 WHERE id = "
-			        "?1",
-			        gid, pid, NULL, e);
+			rc = store_group_reparent(r->store, gid, pid, e);
 			if (rc == SL_OK)
-				rc = approvals_touch_subtree(r->store, gid, e);
+				rc = store_group_touch_subtree(r->store, gid,
+				                               e);
 			if (rc == SL_OK)
 				rc = store_audit_add(
 				        r->store, e, actor, "group.move",
@@ -220,6 +168,7 @@ api_groups_delete(struct req *r, struct reply *out, struct err *e)
 {
 	const char *name = r->params[0], *force_s = api_query(r, "force");
 	char actor[STORE_ACTOR_MAX], pname[160] = "";
+	struct store_group_info gi;
 	int64_t gid = 0, pid = 0, n_comp = 0, n_sub = 0;
 	bool force = force_s && (strcmp(force_s, "1") == 0 ||
 	                         strcmp(force_s, "true") == 0);
@@ -234,33 +183,15 @@ api_groups_delete(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = db_group_id(r->store, name, &gid, e);
+		rc = store_group_id(&gid, r->store, name, e);
 	if (rc == SL_OK)
-		rc = parent_of(&pid, r->store, gid, e);
-	if (rc == SL_OK)
-		rc = count_of(
-		        &n_comp, r->store,
-		        "SELECT count(*) FROM computers WHERE group_id = ?",
-		        gid, e);
-	if (rc == SL_OK)
-		rc = count_of(&n_sub, r->store,
-		              "SELECT count(*) FROM groups WHERE parent_id = ?",
-		              gid, e);
+		rc = store_group_info(&gi, r->store, gid, e);
 	if (rc != SL_OK)
 		goto out;
-	{
-		sqlite3_stmt *st = NULL;
-		if (db_prepare(r->store, &st,
-		               "SELECT name FROM groups WHERE id = ?",
-		               e) == SL_OK) {
-			sqlite3_bind_int64(st, 1, pid);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				snprintf(pname, sizeof(pname), "%s",
-				         (const char *)sqlite3_column_text(st,
-				                                           0));
-		}
-		sqlite3_finalize(st);
-	}
+	pid = gi.parent_id;
+	n_comp = gi.n_computers;
+	n_sub = gi.n_subgroups;
+	snprintf(pname, sizeof(pname), "%s", gi.parent_name);
 	if ((n_comp > 0 || n_sub > 0) && !force) {
 		rc = err_set(
 		        e, SL_ECONFLICT,
@@ -272,37 +203,9 @@ api_groups_delete(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	/* Everything below gets new inherited approvals: full sync. */
-	rc = approvals_touch_subtree(r->store, gid, e);
+	rc = store_group_touch_subtree(r->store, gid, e);
 	if (rc == SL_OK)
-		rc = exec3(
-		        r->store,
-		        "UPDATE computers SET group_id = ?2 WHERE group_id = "
-		        "?1",
-		        gid, pid, NULL, e);
-	if (rc == SL_OK)
-		rc = exec3(r->store,
-		           "UPDATE groups SET parent_id = ?2 WHERE parent_id = "
-		           "?1",
-		           gid, pid, NULL, e);
-	if (rc == SL_OK)
-		rc = exec3(
-		        r->store,
-		        "DELETE FROM approvals WHERE group_id = ?1 AND ?2 = ?2",
-		        gid, 0, NULL, e);
-	if (rc == SL_OK)
-		rc = exec3(r->store,
-		           "DELETE FROM approval_removals WHERE group_id = ?1 "
-		           "AND ?2 = ?2",
-		           gid, 0, NULL, e);
-	if (rc == SL_OK)
-		rc = exec3(r->store,
-		           "DELETE FROM autoapprove_groups WHERE group_id = ?1 "
-		           "AND ?2 = ?2",
-		           gid, 0, NULL, e);
-	if (rc == SL_OK)
-		rc = exec3(r->store,
-		           "DELETE FROM groups WHERE id = ?1 AND ?2 = ?2", gid,
-		           0, NULL, e);
+		rc = store_group_delete(r->store, gid, pid, e);
 	if (rc == SL_OK)
 		rc = store_audit_add(
 		        r->store, e, actor, "group.delete", name,

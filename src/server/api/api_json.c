@@ -42,6 +42,16 @@ api_req_str(const char **out, json_t *obj, const char *key, size_t max,
 }
 
 json_t *
+api_time(int64_t t)
+{
+	char s[21];
+
+	if (sign_time_format(s, (long long)t) != 0)
+		return json_null();
+	return json_string(s);
+}
+
+json_t *
 api_time_or_null(sqlite3_stmt *st, int col)
 {
 	char t[21];

@@ -185,7 +185,7 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 			             "groups[%zu]: expected a name", i);
 			goto out;
 		}
-		rc = db_group_id(r->store, json_string_value(g), &gid, e);
+		rc = store_group_id(&gid, r->store, json_string_value(g), e);
 		if (rc == SL_OK)
 			rc = db_prepare(
 			        r->store, &st,

@@ -416,10 +416,10 @@ rollup_group(int64_t *gid, struct store *db, const char *name, struct err *e)
 	int rc = SL_ENOTFOUND;
 
 	if (name != NULL)
-		rc = db_group_id(db, name, gid, e);
+		rc = store_group_id(gid, db, name, e);
 	if (rc == SL_ENOTFOUND) {
 		err_clear(e);
-		rc = db_group_id(db, DB_GROUP_UNASSIGNED, gid, e);
+		rc = store_group_id(gid, db, STORE_GROUP_UNASSIGNED, e);
 	}
 	return rc;
 }

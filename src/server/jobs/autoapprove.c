@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store/approvals.h"
+#include "store/store.h"
 #include "store/store.h"
 #include "fetch.h"
 #include "update.h"
@@ -30,7 +30,7 @@ license_ok(int *ok, struct store *db, const char *id, const struct rule *ru,
 	int rc;
 
 	*ok = 1;
-	rc = approvals_load_update(&u, NULL, NULL, db, id, e);
+	rc = store_update_load(&u, NULL, NULL, db, id, e);
 	if (rc != SL_OK || u->eula == NULL)
 		goto out;
 	rc = db_prepare(db, &st,
@@ -117,7 +117,7 @@ run_rule(struct autoapprove_result *out, struct store *db,
 			out->skipped_license++;
 			continue;
 		}
-		rc = approvals_set(
+		rc = store_approval_set(
 		        db, id, gid, ru->action, ru->deadline_days >= 0,
 		        now + ru->deadline_days * 86400, actor, &changed, e);
 		if (rc == SL_OK && changed)

@@ -34,12 +34,6 @@ struct fetch {
 };
 
 /* A content row due for download. */
-struct row {
-	char sha256[HASH_HEX_LEN + 1];
-	uint64_t size;
-	char *url;
-	int attempts;
-};
 
 static long long
 backoff_seconds(int attempts)
@@ -54,46 +48,15 @@ backoff_seconds(int attempts)
 static int
 mark_present(struct store *db, const char *sha256, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, &st,
-	                "UPDATE content SET state = 'present', error = NULL, "
-	                "updated_at = ? WHERE sha256 = ?",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(db, e, "content");
-	sqlite3_finalize(st);
-	return rc;
+	return store_content_present(db, sha256, (int64_t)time(NULL), e);
 }
 
 static int
-mark_failed(struct store *db, const struct row *r, const char *msg,
-            long long next, struct err *e)
+mark_failed(struct store *db, const struct store_content_due *r,
+            const char *msg, long long next, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, &st,
-	                "UPDATE content SET state = 'failed', attempts = ?, "
-	                "next_attempt = ?, error = ?, updated_at = ? "
-	                "WHERE sha256 = ?",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int(st, 1, r->attempts + 1);
-	sqlite3_bind_int64(st, 2, next);
-	sqlite3_bind_text(st, 3, msg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 5, r->sha256, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(db, e, "content");
-	sqlite3_finalize(st);
-	return rc;
+	return store_content_failed(db, r->sha256, r->attempts + 1, next, msg,
+	                            (int64_t)time(NULL), e);
 }
 
 /* Bring one row's file into the store (f NULL: synchronously). Download
@@ -101,7 +64,8 @@ mark_failed(struct store *db, const struct row *r, const char *msg,
  * (and FETCH_ABORTED). */
 static int
 process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
-            const struct row *r, struct fetch_stats *stats, struct err *e)
+            const struct store_content_due *r, struct fetch_stats *stats,
+            struct err *e)
 {
 	char dir[4096], dst[4096], sub[3], hex[HASH_HEX_LEN + 1];
 	struct err de;
@@ -123,17 +87,17 @@ process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
 		 * ever made by a verified rename, but check anyway. */
 		if (fsx_exists(dst) &&
 		    hash_file_hex(dst, hex, &have, &de) == SL_OK &&
-		    have == r->size && strcmp(hex, r->sha256) == 0)
+		    have == (uint64_t)r->size && strcmp(hex, r->sha256) == 0)
 			rc = SL_OK;
 		else {
 			log_info("fetch: %s: downloading %" PRIu64
 			         " bytes from %s%s",
-			         r->sha256, r->size, r->url,
+			         r->sha256, (uint64_t)r->size, r->url,
 			         r->attempts > 0 ? " (retry)" : "");
 			struct httpc_opts o = {.cancel = f != NULL ? &f->stop
 			                                           : NULL};
-			rc = httpc_download(r->url, dst, r->size, r->sha256, &o,
-			                    &de);
+			rc = httpc_download(r->url, dst, (uint64_t)r->size,
+			                    r->sha256, &o, &de);
 			/* Stopped mid-transfer: the .part stays for the
 			 * next start; nothing to record. */
 			if (rc != SL_OK && f != NULL && atomic_load(&f->stop))
@@ -144,7 +108,7 @@ process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
 		return rc;
 	if (rc == SL_OK) {
 		log_info("fetch: %s: stored (%" PRIu64 " bytes)", r->sha256,
-		         r->size);
+		         (uint64_t)r->size);
 		if (stats != NULL)
 			stats->downloaded++;
 		return mark_present(db, r->sha256, e);
@@ -157,75 +121,17 @@ process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
 	return mark_failed(db, r, de.msg, (long long)time(NULL) + delay, e);
 }
 
-static const char due_sql[] =
-        "SELECT sha256, size, upstream_url, attempts FROM content "
-        "WHERE state = 'wanted' OR (state = 'failed' AND next_attempt <= ?) "
-        "ORDER BY state = 'failed', next_attempt, updated_at, sha256 "
-        "LIMIT ?";
-
 static int
-row_read(struct row *r, sqlite3_stmt *st, struct err *e)
+due_rows(struct store_content_due **rows, size_t *n, size_t max,
+         struct store *db, struct err *e)
 {
-	const char *sha = (const char *)sqlite3_column_text(st, 0);
-	const char *url = (const char *)sqlite3_column_text(st, 2);
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->sha256, sizeof(r->sha256), "%s", sha != NULL ? sha : "");
-	r->size = (uint64_t)sqlite3_column_int64(st, 1);
-	r->attempts = sqlite3_column_int(st, 3);
-	if ((r->url = strdup(url != NULL ? url : "")) == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	return SL_OK;
-}
-
-/* Up to max due rows into *rows (free each url and the array). */
-static int
-due_rows(struct row **rows, size_t *n, size_t max, struct store *db,
-         struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	struct row *arr = NULL, *na;
-	size_t cnt = 0, alloc = 0;
-	int rc, s;
-
-	if ((rc = db_prepare(db, &st, due_sql, e)) != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == alloc) {
-			alloc = alloc == 0 ? 16 : alloc * 2;
-			if ((na = realloc(arr, alloc * sizeof(*arr))) == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			arr = na;
-		}
-		if ((rc = row_read(&arr[cnt], st, e)) != SL_OK)
-			goto out;
-		cnt++;
-	}
-	if (s != SQLITE_DONE)
-		rc = db_error(db, e, "due content");
-out:
-	sqlite3_finalize(st);
-	if (rc != SL_OK) {
-		for (size_t i = 0; i < cnt; i++)
-			free(arr[i].url);
-		free(arr);
-		return rc;
-	}
-	*rows = arr;
-	*n = cnt;
-	return SL_OK;
+	return store_content_next_due(rows, n, db, (int64_t)time(NULL), max, e);
 }
 
 static void
-rows_free(struct row *rows, size_t n)
+rows_free(struct store_content_due *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(rows[i].url);
-	free(rows);
+	store_content_due_free(rows, n);
 }
 
 int
@@ -233,7 +139,7 @@ fetch_run_once(struct fetch_stats *out, struct store *db,
                const struct server_config *cfg, struct err *e)
 {
 	struct fetch_stats stats = {0};
-	struct row *rows = NULL;
+	struct store_content_due *rows = NULL;
 	size_t n = 0;
 	int rc;
 
@@ -262,23 +168,16 @@ fetch_run_once(struct fetch_stats *out, struct store *db,
 static long long
 idle_seconds(struct store *db)
 {
-	sqlite3_stmt *st = NULL;
 	long long wait = FETCH_IDLE_SECONDS;
+	int64_t at;
+	bool any;
 
-	if (db_prepare(db, &st,
-	               "SELECT MIN(next_attempt) FROM content "
-	               "WHERE state = 'failed'",
-	               NULL) != SL_OK)
-		return wait;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		long long d =
-		        sqlite3_column_int64(st, 0) - (long long)time(NULL);
+	if (store_content_next_retry(&at, &any, db, NULL) == SL_OK && any) {
+		long long d = (long long)at - (long long)time(NULL);
 
 		if (d < wait)
 			wait = d < 1 ? 1 : d;
 	}
-	sqlite3_finalize(st);
 	return wait;
 }
 
@@ -303,7 +202,7 @@ fetch_main(void *arg)
 	struct err e;
 
 	while (!atomic_load(&f->stop)) {
-		struct row *rows = NULL;
+		struct store_content_due *rows = NULL;
 		size_t n = 0;
 		int rc;
 
@@ -403,45 +302,5 @@ int
 fetch_mark_wanted_for_update(struct store *db, const char *update_id,
                              struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	bool known = false;
-	int rc, s;
-
-	rc = db_prepare(db, &st, "SELECT 1 FROM update_status WHERE id = ?", e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, update_id, -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW)
-		known = true;
-	else if (s != SQLITE_DONE)
-		rc = db_error(db, e, "update status");
-	sqlite3_finalize(st);
-	if (rc != SL_OK)
-		return rc;
-	if (!known)
-		return err_set(e, SL_ENOTFOUND, "update %s: not found",
-		               update_id);
-	/* The WHERE of the SELECT keeps the upsert unambiguous for SQLite. */
-	rc = db_prepare(
-	        db, &st,
-	        "INSERT INTO content(sha256, size, upstream_url, state, "
-	        "updated_at) "
-	        "SELECT f.sha256, f.size, f.upstream_url, 'wanted', ? "
-	        "FROM update_files f JOIN update_status s "
-	        "ON s.id = f.update_id AND s.latest_revision = f.revision "
-	        "WHERE f.update_id = ? "
-	        "ON CONFLICT(sha256) DO UPDATE SET state = 'wanted', "
-	        "attempts = 0, next_attempt = 0, "
-	        "updated_at = excluded.updated_at "
-	        "WHERE content.state = 'failed'",
-	        e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 2, update_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(db, e, "wanted content");
-	sqlite3_finalize(st);
-	return rc;
+	return store_content_want_update(db, update_id, (int64_t)time(NULL), e);
 }

@@ -45,28 +45,3 @@ db_legacy_exec(struct store *s, const char *sql, struct err *e)
 {
 	return db_exec(store_db(s), sql, e);
 }
-
-int
-db_group_id(struct store *s, const char *name, int64_t *out, struct err *e)
-{
-	struct db_stmt *st;
-	int rc;
-
-	rc = db_stmt(store_db(s), &st, "SELECT id FROM groups WHERE name = $1",
-	             e);
-	if (rc != SL_OK)
-		return rc;
-	rc = db_bind_text(st, 1, name, e);
-	if (rc == SL_OK)
-		rc = db_step(st, e);
-	if (rc == DB_ROW) {
-		*out = db_col_int(st, 0);
-		rc = SL_OK;
-	} else if (rc == DB_DONE) {
-		rc = err_set(e, SL_ENOTFOUND, "no group named '%s'", name);
-	} else {
-		err_prefix(e, "group lookup");
-	}
-	db_done(st);
-	return rc;
-}

@@ -95,6 +95,12 @@ store_qv(struct store *s, struct db_stmt **out, struct err *e, const char *sql,
 		case 'n':
 			rc = db_bind_null(st, i, e);
 			break;
+		case 'j': {
+			const int64_t *p = va_arg(ap, const int64_t *);
+			rc = p != NULL ? db_bind_int(st, i, *p, e)
+			               : db_bind_null(st, i, e);
+			break;
+		}
 		default:
 			rc = err_set(e, SL_EINTERNAL, "bind: format '%c'",
 			             fmt[i - 1]);

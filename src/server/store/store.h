@@ -21,11 +21,13 @@
 #define SLUICE_SERVER_STORE_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
 #include "err.h"
+#include "update.h"
 
 struct store;
 
@@ -59,6 +61,197 @@ int store_seq_current(struct store *s, int64_t *out, struct err *e);
 int store_meta_get(struct store *s, const char *key, char **out, struct err *e);
 int store_meta_set(struct store *s, const char *key, const char *value,
                    struct err *e);
+
+/* --- Computers (store_computers.c) --------------------------------------*/
+
+struct store_computer_new {
+	const char *id; /* a UUID */
+	const char *token_hash;
+	const char *hostname;
+	const char *os_id, *os_version, *arch, *kernel, *agent_version; /* NULL
+	                                                                   ok */
+	int64_t group_id;
+	int64_t now; /* registration and first contact */
+};
+
+/* A newly registered computer. Inside a transaction. */
+int store_computer_register(struct store *s, const struct store_computer_new *c,
+                            struct err *e);
+
+/* What an agent sync needs of its computer row. */
+struct store_computer_sync {
+	int64_t group_id;
+	int64_t group_seq; /* change sequence of its last group change */
+	bool has_contact;
+	int64_t last_contact;
+};
+/* SL_ENOTFOUND ("unknown computer") when there is no such computer. */
+int store_computer_sync_state(struct store_computer_sync *out, struct store *s,
+                              const char *id, struct err *e);
+/* Record contact at now (and a report when report is true). */
+int store_computer_touch(struct store *s, const char *id, int64_t now,
+                         bool report, struct err *e);
+
+/* One reported state (revision NULL when absent). */
+struct store_state {
+	const char *update_id;
+	const int64_t *revision;
+	const char *state;
+	const char *detail;
+};
+/* Insert or replace the computer's state of an update. */
+int store_state_upsert(struct store *s, const char *computer_id,
+                       const struct store_state *st, int64_t now,
+                       struct err *e);
+
+/* One reported event; NULL members are stored as NULL. */
+struct store_event {
+	const char *event_id, *update_id, *time, *kind, *result, *output;
+	const int64_t *revision, *exit_code;
+};
+/* Store an event once: *inserted is false when event_id was already
+ * stored (a retried report). */
+int store_event_insert(bool *inserted, struct store *s, const char *computer_id,
+                       const struct store_event *ev, int64_t now,
+                       struct err *e);
+
+/* --- Groups (store_groups.c): the computer group tree; group 1 is "All
+ * Computers", group 2 "Unassigned Computers" (both built in). ------------*/
+
+#define STORE_GROUP_ALL        "All Computers"
+#define STORE_GROUP_UNASSIGNED "Unassigned Computers"
+
+/* The id of the group named name (SL_ENOTFOUND "no group named '...'"). */
+int store_group_id(int64_t *out, struct store *s, const char *name,
+                   struct err *e);
+/* A new group under parent_id; SL_EEXISTS when the name is taken. */
+int store_group_create(int64_t *out, struct store *s, const char *name,
+                       int64_t parent_id, struct err *e);
+
+struct store_group_info {
+	int64_t parent_id; /* 0 for the root */
+	char parent_name[160];
+	int64_t n_computers; /* directly in the group */
+	int64_t n_subgroups; /* direct children */
+};
+int store_group_info(struct store_group_info *out, struct store *s, int64_t gid,
+                     struct err *e);
+int store_group_rename(struct store *s, int64_t gid, const char *name,
+                       struct err *e);
+int store_group_reparent(struct store *s, int64_t gid, int64_t parent_id,
+                         struct err *e);
+/* Delete group gid: its computers and subgroups move to heir; its own
+ * approvals, removal marks and rule targets go. Inside a transaction. */
+int store_group_delete(struct store *s, int64_t gid, int64_t heir,
+                       struct err *e);
+/* Every group as {name, parent, computers}, by id. */
+int store_groups_list(json_t *arr, struct store *s, struct err *e);
+
+/* --- Approvals (store_approvals.c): what each computer group is approved
+ * for. A group has, per update, its own setting (a row in approvals:
+ * install, uninstall or not-approved) or none; without one it inherits its
+ * parent's effective setting, up to "All Computers". An explicit
+ * not-approved therefore overrides an ancestor's approval. Removing a
+ * group's own setting (back to "inherit") leaves an approval_removals row
+ * so that agents of the group and of its descendants notice the change
+ * incrementally. Every change takes a fresh change sequence in the
+ * caller's transaction. ---------------------------------------------------*/
+
+#define STORE_GROUP_MAX_DEPTH 32 /* nesting limit of computer groups */
+
+/* The effective setting of an update for a group. */
+struct store_approval_eff {
+	char action[16]; /* install|uninstall|not-approved ("" = none) */
+	bool has_deadline;
+	long long deadline;
+	int64_t from_gid; /* the group whose own row decided (0 = none) */
+};
+
+int store_approval_effective(struct store_approval_eff *out, struct store *s,
+                             const char *update_id, int64_t gid, struct err *e);
+
+/* Set the group's own setting: action install|uninstall|not-approved, or
+ * NULL to remove it (inherit again). deadline is used when has_deadline.
+ * *changed (may be NULL) tells whether anything changed. Inside a
+ * transaction. */
+int store_approval_set(struct store *s, const char *update_id, int64_t gid,
+                       const char *action, bool has_deadline,
+                       long long deadline, const char *actor, bool *changed,
+                       struct err *e);
+
+/* One update of a group's approved set; the strings stay valid during the
+ * callback only. */
+struct store_approved {
+	const char *update_id;
+	int64_t revision; /* the latest stored revision */
+	const char *action;
+	bool has_deadline;
+	int64_t deadline;
+	const char *document; /* the stored signed envelope (JSON text) */
+};
+typedef int (*store_approved_fn)(void *arg, const struct store_approved *a,
+                                 struct err *e);
+typedef int (*store_id_fn)(void *arg, const char *id, struct err *e);
+typedef int (*store_file_fn)(void *arg, const char *sha256, int64_t size,
+                             const char *upstream_url, struct err *e);
+
+/* Call fn for each update of the approved set of group gid whose approval
+ * or revision changed after `since` (all when since < 0), by id. A status
+ * other than SL_OK from fn stops the walk and is returned. */
+int store_approved_each(struct store *s, int64_t gid, int64_t since,
+                        store_approved_fn fn, void *arg, struct err *e);
+/* Call fn for each update id not in the approved set of gid whose setting
+ * on gid's chain, or whose status (declined, expired), changed after
+ * since. */
+int store_removed_each(struct store *s, int64_t gid, int64_t since,
+                       store_id_fn fn, void *arg, struct err *e);
+/* Call fn for each file of an update revision, by name. */
+int store_update_files_each(struct store *s, const char *update_id,
+                            int64_t revision, store_file_fn fn, void *arg,
+                            struct err *e);
+
+/* The newest stored revision of update id, parsed from its envelope. Free
+ * with update_free(). SL_ENOTFOUND when unknown. *declined (may be NULL)
+ * receives the decline flag, *expired likewise. */
+int store_update_load(struct update **out, bool *declined, bool *expired,
+                      struct store *s, const char *id, struct err *e);
+
+/* True (1) when gid is anc or one of its descendants; 0 otherwise. */
+int store_group_is_descendant(int *out, struct store *s, int64_t gid,
+                              int64_t anc, struct err *e);
+
+/* Bump computers.group_seq for every computer of gid's subtree (their
+ * effective approvals changed wholesale: full sync next time). */
+int store_group_touch_subtree(struct store *s, int64_t gid, struct err *e);
+
+/* --- Content (store_content.c): the files this server keeps, by SHA-256:
+ * wanted, present, or failed with a next attempt time. --------------------*/
+
+int store_content_present(struct store *s, const char *sha256, int64_t now,
+                          struct err *e);
+int store_content_failed(struct store *s, const char *sha256, int attempts,
+                         int64_t next_attempt, const char *error, int64_t now,
+                         struct err *e);
+
+struct store_content_due {
+	char sha256[65];
+	int64_t size;
+	char *url; /* the upstream URL */
+	int attempts;
+};
+/* Up to max rows due for download at now (wanted first, then failed rows
+ * whose next attempt has come). Free with store_content_due_free(). */
+int store_content_next_due(struct store_content_due **out, size_t *n_out,
+                           struct store *s, int64_t now, size_t max,
+                           struct err *e);
+void store_content_due_free(struct store_content_due *rows, size_t n);
+/* The earliest next attempt of a failed row (*any false when none). */
+int store_content_next_retry(int64_t *at, bool *any, struct store *s,
+                             struct err *e);
+/* Want every file of update_id's latest revision (failed ones are
+ * retried at once). SL_ENOTFOUND for an unknown update. */
+int store_content_want_update(struct store *s, const char *update_id,
+                              int64_t now, struct err *e);
 
 /* --- Tokens (store_tokens.c): lookups by the SHA-256 hex of a token, and
  * the admin tokens. --------------------------------------------------------*/

@@ -5,7 +5,7 @@
  *
  * Argument formats (one letter per $N, in order from $1):
  *   'i' int64_t, 'd' int, 't' const char * (NULL binds SQL NULL),
- *   'n' SQL NULL (no argument).
+ *   'n' SQL NULL (no argument), 'j' const int64_t * (NULL binds NULL).
  */
 #ifndef SLUICE_SERVER_STORE_STORE_INT_H
 #define SLUICE_SERVER_STORE_STORE_INT_H

@@ -71,8 +71,7 @@ store_admin_token_by_hash(struct store_admin_token *out, struct store *s,
 
 int
 store_admin_token_active(struct store_admin_token *out, int64_t *admins,
-                         struct store *s, const char *name_or_id,
-                         struct err *e)
+                         struct store *s, const char *name_or_id, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -112,8 +111,8 @@ store_admin_token_count(int64_t *out, struct store *s, struct err *e)
 
 int
 store_admin_token_insert(int64_t *id_out, struct store *s, const char *name,
-                         const char *role, const char *token_hash,
-                         int64_t now, struct err *e)
+                         const char *role, const char *token_hash, int64_t now,
+                         struct err *e)
 {
 	int rc = store_q_int(s, id_out, e,
 	                     "INSERT INTO admin_tokens(name, role, token_hash, "
@@ -130,9 +129,9 @@ store_admin_token_insert(int64_t *id_out, struct store *s, const char *name,
 int
 store_admin_token_revoke(struct store *s, int64_t id, struct err *e)
 {
-	int rc = store_q_run(s, NULL, e,
-	                     "UPDATE admin_tokens SET revoked = 1 WHERE id = $1",
-	                     "i", id);
+	int rc = store_q_run(
+	        s, NULL, e, "UPDATE admin_tokens SET revoked = 1 WHERE id = $1",
+	        "i", id);
 
 	return rc != SL_OK ? err_prefix(e, "revoke") : SL_OK;
 }
@@ -165,9 +164,8 @@ store_admin_tokens_list(json_t *arr, struct store *s, struct err *e)
 }
 
 int
-store_downstream_by_token(int64_t *id_out, char name_out[128],
-                          struct store *s, const char *token_hash,
-                          struct err *e)
+store_downstream_by_token(int64_t *id_out, char name_out[128], struct store *s,
+                          const char *token_hash, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -185,8 +183,9 @@ store_downstream_by_token(int64_t *id_out, char name_out[128],
 		snprintf(name_out, 128, "%s", n ? n : "");
 		rc = SL_OK;
 	} else if (rc == DB_DONE) {
-		rc = err_set(e, SL_ENOTFOUND, "no downstream server with this "
-		                              "token");
+		rc = err_set(e, SL_ENOTFOUND,
+		             "no downstream server with this "
+		             "token");
 	} else {
 		err_prefix(e, "downstream token");
 	}

@@ -1,7 +1,7 @@
 /*
  * targeting: server-side or client-side group assignment (see the header).
  */
-#include "store/targeting.h"
+#include "targeting.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,22 +64,14 @@ targeting_set(struct store *db, const char *mode, const char *unknown,
 static int
 create_group(int64_t *out, struct store *db, const char *name, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
+	int64_t all;
 	int rc;
 
-	rc = db_prepare(db, &st,
-	                "INSERT INTO groups(name, parent_id) VALUES(?, "
-	                "(SELECT id FROM groups WHERE name = 'All "
-	                "Computers'))",
-	                e);
+	rc = store_group_id(&all, db, STORE_GROUP_ALL, e);
+	if (rc == SL_OK)
+		rc = store_group_create(out, db, name, all, e);
 	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(db, e, "create group");
-	else
-		*out = sqlite3_last_insert_rowid(db_handle(db));
-	sqlite3_finalize(st);
+		return err_prefix(e, "create group");
 	if (rc == SL_OK)
 		rc = store_audit_add(db, e, "agent registration",
 		                     "group.create", name,
@@ -115,7 +107,7 @@ targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
 		json_array_foreach(groups, i, g)
 		{
 			const char *name = json_string_value(g);
-			rc = db_group_id(db, name, out, e);
+			rc = store_group_id(out, db, name, e);
 			if (rc == SL_OK)
 				return SL_OK;
 			if (rc != SL_ENOTFOUND)
@@ -140,5 +132,5 @@ targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
 			return create_group(out, db, first, e);
 		}
 	}
-	return db_group_id(db, DB_GROUP_UNASSIGNED, out, e);
+	return store_group_id(out, db, STORE_GROUP_UNASSIGNED, e);
 }

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 struct targeting {

@@ -78,14 +78,13 @@ test_reserve(void **state)
 	assert_null(v);
 	assert_int_equal(array_reserve(&v, &cap, 40, 1, 100, &e), SL_OK);
 	assert_int_equal(cap, 64);
-	assert_int_equal(array_reserve(&v, &cap, 101, 1, 100, &e),
-	                 SL_ETOOBIG);
+	assert_int_equal(array_reserve(&v, &cap, 101, 1, 100, &e), SL_ETOOBIG);
 	assert_string_equal(e.msg, "more than 100 elements");
 	assert_int_equal(cap, 64);
 	/* An allocation that cannot be made leaves the array as it was. */
-	assert_int_equal(array_reserve(&v, &cap, 65, SIZE_MAX / 8, SIZE_MAX,
-	                               &e),
-	                 SL_ENOMEM);
+	assert_int_equal(
+	        array_reserve(&v, &cap, 65, SIZE_MAX / 8, SIZE_MAX, &e),
+	        SL_ENOMEM);
 	assert_string_equal(e.msg, "out of memory");
 	assert_int_equal(cap, 64);
 	assert_non_null(v);

@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
-#include "import.h"
+#include "store/store.h"
 #include "sync_sluiced.h"
 #include "update.h"
 
@@ -148,20 +148,19 @@ out:
 /* Decide what to import: the newest revision of every update (entries are
  * sorted by id then revision, so it is the last of each run of ids). */
 static int
-plan_build(struct plan *p, struct store *db, struct import_stmts *s,
-           const struct server_config *cfg, const struct catalog_index *idx,
-           const char *base, struct err *e)
+plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
+           const struct catalog_index *idx, const char *base, struct err *e)
 {
 	int rc;
 
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct catalog_entry *en = &idx->entries[i];
-		struct import_status st;
+		struct store_update_status st;
 
 		if (i + 1 < idx->n &&
 		    strcmp(idx->entries[i + 1].id, en->id) == 0)
 			continue;
-		if ((rc = import_status_get(&st, db, s, en->id, e)) != SL_OK)
+		if ((rc = store_update_status(&st, db, en->id, e)) != SL_OK)
 			return rc;
 		if (en->expired) {
 			/* Withdrawn: never import it, only record the expiry
@@ -175,8 +174,8 @@ plan_build(struct plan *p, struct store *db, struct import_stmts *s,
 			}
 			continue;
 		}
-		if (!import_in_list(cfg->products, en->product) ||
-		    !import_in_list(cfg->classifications, en->classification))
+		if (!sync_in_list(cfg->products, en->product) ||
+		    !sync_in_list(cfg->classifications, en->classification))
 			continue;
 		if (st.known && st.revision >= en->revision)
 			continue;
@@ -210,27 +209,26 @@ doc_file_url(char **out, const struct update *u, const struct update_file *f,
 
 /* Write everything of a verified plan. The caller holds the transaction. */
 static int
-import_plan(struct store *db, struct import_stmts *s,
-            const struct server_config *cfg, const struct plan *p,
-            const char *base, long long now, struct sync_result *res,
-            struct err *e)
+import_plan(struct store *db, const struct server_config *cfg,
+            const struct plan *p, const char *base, long long now,
+            struct sync_result *res, struct err *e)
 {
 	int rc;
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pending *d = &p->docs[i];
 		struct doc_urls urls = {.base = base, .path = d->entry->path};
-		struct import_status st;
+		struct store_update_status st;
 
 		/* Re-check under the write lock: another sync may have
 		 * imported it since the plan was made. */
-		if ((rc = import_status_get(&st, db, s, d->u->id, e)) != SL_OK)
+		if ((rc = store_update_status(&st, db, d->u->id, e)) != SL_OK)
 			return rc;
 		if (st.known && st.revision >= d->u->revision)
 			continue;
-		if ((rc = import_update(db, s, d->u, d->text, d->len,
-		                        d->entry->sha256, now, doc_file_url,
-		                        &urls, e)) != SL_OK)
+		if ((rc = store_update_import(db, d->u, d->text, d->len,
+		                              d->entry->sha256, now,
+		                              doc_file_url, &urls, e)) != SL_OK)
 			return rc;
 		if (st.known)
 			res->revised_count++;
@@ -240,14 +238,14 @@ import_plan(struct store *db, struct import_stmts *s,
 	for (size_t i = 0; i < p->n_expire; i++) {
 		bool changed;
 
-		if ((rc = import_expire(db, s, p->expire[i]->id, &changed,
-		                        e)) != SL_OK)
+		if ((rc = store_update_expire(db, p->expire[i]->id, &changed,
+		                              e)) != SL_OK)
 			return rc;
 		if (changed)
 			res->expired_count++;
 	}
-	return import_want_content(db, cfg->storage_mode, now,
-	                           &res->files_wanted, e);
+	return sync_want_content(db, cfg->storage_mode, now, &res->files_wanted,
+	                         e);
 }
 
 /* The index version a catalog sync records: none before one was accepted. */
@@ -291,7 +289,6 @@ sync_run(struct store *db, const struct server_config *cfg,
 	struct catalog_index *idx = NULL;
 	struct httpc_resp r = {0};
 	struct plan plan = {0};
-	struct import_stmts stmts = {0};
 	struct err e2;
 	char *url = NULL, num[32];
 	long long now = (long long)time(NULL);
@@ -302,7 +299,7 @@ sync_run(struct store *db, const struct server_config *cfg,
 	if (cfg->upstream_kind == UPSTREAM_SLUICED)
 		return sync_from_sluiced(db, cfg, out, now, e);
 	memset(out, 0, sizeof(*out));
-	if ((rc = import_history_start(db, now, &res.history_id, e)) != SL_OK) {
+	if ((rc = store_sync_start(&res.history_id, db, now, e)) != SL_OK) {
 		err_prefix(e, "sync");
 		return rc;
 	}
@@ -313,7 +310,7 @@ sync_run(struct store *db, const struct server_config *cfg,
 	}
 	if ((rc = index_url(&url, cfg->upstream_url, e)) != SL_OK)
 		goto out;
-	rc = import_meta_int(db, "upstream_index_version", &min_version, e);
+	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
 	if ((rc = fetch_body(&r, url, CATALOG_INDEX_MAX, e)) != SL_OK) {
@@ -327,16 +324,13 @@ sync_run(struct store *db, const struct server_config *cfg,
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = import_stmts_prepare(&stmts, db, e)) != SL_OK)
-		goto out;
-	if ((rc = plan_build(&plan, db, &stmts, cfg, idx, url, e)) != SL_OK)
+	if ((rc = plan_build(&plan, db, cfg, idx, url, e)) != SL_OK)
 		goto out;
 	/* Everything verified: import it all or nothing. */
 	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = true;
-	if ((rc = import_plan(db, &stmts, cfg, &plan, url, now, &res, e)) !=
-	    SL_OK)
+	if ((rc = import_plan(db, cfg, &plan, url, now, &res, e)) != SL_OK)
 		goto out;
 	/* Auto-approval rules over the updates this sync saw first. */
 	if ((rc = autoapprove_run(&aa, db, cfg, 0, now, e)) != SL_OK)
@@ -347,8 +341,8 @@ sync_run(struct store *db, const struct server_config *cfg,
 	    SL_OK)
 		goto out;
 	res.index_version = idx->version;
-	if ((rc = import_history_finish(db, &res, version_or_null(&res), NULL,
-	                                e)) != SL_OK)
+	if ((rc = sync_history_finish(db, &res, version_or_null(&res), NULL,
+	                              e)) != SL_OK)
 		goto out;
 	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
@@ -364,11 +358,10 @@ out:
 		/* Record the failure; a second error here cannot hide the
 		 * first one, which is what the caller sees. */
 		err_clear(&e2);
-		import_history_finish(db, &res, version_or_null(&res),
-		                      e != NULL ? e->msg : err_name(rc), &e2);
+		sync_history_finish(db, &res, version_or_null(&res),
+		                    e != NULL ? e->msg : err_name(rc), &e2);
 		err_prefix(e, "sync");
 	}
-	import_stmts_free(&stmts);
 	plan_free(&plan);
 	catalog_index_free(idx);
 	httpc_resp_free(&r);
@@ -379,20 +372,44 @@ out:
 int
 sync_mark_interrupted(struct store *db, int *n, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	return store_sync_interrupted(n, db, (int64_t)time(NULL), e);
+}
 
-	rc = db_prepare(db, &st,
-	                "UPDATE sync_history SET result = 'failure', "
-	                "finished_at = ?, error = 'interrupted: the server "
-	                "stopped during the sync' WHERE result = 'running'",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	rc = import_step_done(db, st, "sync history", e);
-	if (rc == SL_OK && n != NULL)
-		*n = sqlite3_changes(db_handle(db));
-	sqlite3_finalize(st);
-	return rc;
+bool
+sync_in_list(char *const *list, const char *s)
+{
+	if (list == NULL)
+		return true;
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+int
+sync_want_content(struct store *db, enum storage_mode mode, long long now,
+                  unsigned *n, struct err *e)
+{
+	*n = 0;
+	if (mode == STORAGE_NONE)
+		return SL_OK;
+	return store_content_want_current(n, db, mode != STORAGE_FULL,
+	                                  (int64_t)now, e);
+}
+
+int
+sync_history_finish(struct store *db, const struct sync_result *r,
+                    const int64_t *version, const char *err_msg, struct err *e)
+{
+	struct store_sync_end end = {
+	        .id = r->history_id,
+	        .now = (int64_t)time(NULL),
+	        .new_count = r->new_count,
+	        .revised_count = r->revised_count,
+	        .expired_count = r->expired_count,
+	        .index_version = version,
+	        .error = err_msg,
+	};
+
+	return store_sync_finish(db, &end, e);
 }

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 struct sync_result {
@@ -63,5 +63,18 @@ int sync_run(struct store *db, const struct server_config *cfg,
  * mid-sync) as failed ("interrupted"). Call once at server start, before
  * any sync runs. *n (may be NULL) receives the number of rows changed. */
 int sync_mark_interrupted(struct store *db, int *n, struct err *e);
+
+/* Helpers shared with sync_sluiced.c. */
+/* True when list is NULL (no filter) or holds s. */
+bool sync_in_list(char *const *list, const char *s);
+/* Add the content rows the storage mode wants (see
+ * store_content_want_current); none -> nothing. */
+int sync_want_content(struct store *db, enum storage_mode mode, long long now,
+                      unsigned *n, struct err *e);
+/* Finish history row r->history_id: success with r's counts when err_msg
+ * is NULL, else failure with err_msg; index_version *version or NULL. */
+int sync_history_finish(struct store *db, const struct sync_result *r,
+                        const int64_t *version, const char *err_msg,
+                        struct err *e);
 
 #endif

@@ -14,7 +14,7 @@
 #include "catalog.h"
 #include "hash.h"
 #include "httpc.h"
-#include "import.h"
+#include "store/store.h"
 #include "replica.h"
 #include "update.h"
 
@@ -98,33 +98,6 @@ out:
 
 /* ---- one page of changes ---------------------------------------------- */
 
-/* The statements of a page: the import's, and a replica's declines. */
-struct page_stmts {
-	struct import_stmts imp;
-	sqlite3_stmt *decline;
-};
-
-static void
-page_stmts_free(struct page_stmts *s)
-{
-	import_stmts_free(&s->imp);
-	sqlite3_finalize(s->decline);
-	s->decline = NULL;
-}
-
-static int
-page_stmts_prepare(struct page_stmts *s, struct store *db, struct err *e)
-{
-	int rc;
-
-	if ((rc = import_stmts_prepare(&s->imp, db, e)) != SL_OK)
-		return rc;
-	return db_prepare(db, &s->decline,
-	                  "UPDATE update_status SET declined = ?, "
-	                  "change_seq = ? WHERE id = ? AND declined != ?",
-	                  e);
-}
-
 /* Where the upstream serves a change's files. */
 struct change_urls {
 	json_t *files;    /* the change's "files" (may be NULL) */
@@ -194,9 +167,8 @@ verify_doc(struct update **out, const struct server_config *cfg, const char *id,
 
 /* Apply one change (inside the page's transaction). */
 static int
-apply_change(struct store *db, struct page_stmts *s,
-             const struct server_config *cfg, json_t *c, const char *base,
-             struct sync_result *res, struct err *e)
+apply_change(struct store *db, const struct server_config *cfg, json_t *c,
+             const char *base, struct sync_result *res, struct err *e)
 {
 	const char *id = json_string_value(json_object_get(c, "id"));
 	json_t *rev_v = json_object_get(c, "revision");
@@ -204,23 +176,23 @@ apply_change(struct store *db, struct page_stmts *s,
 	json_t *files = json_object_get(c, "files");
 	struct change_urls urls = {.files = json_is_array(files) ? files : NULL,
 	                           .base = base};
-	struct import_status st;
+	struct store_update_status st;
 	struct update *u = NULL;
 	bool known, changed;
-	int64_t rev, seq;
+	int64_t rev;
 	int rc;
 
 	if (id == NULL || strlen(id) > UPDATE_ID_LEN || !json_is_integer(rev_v))
 		return err_set(e, SL_EPARSE, "change without id or revision");
 	rev = json_integer_value(rev_v);
-	if ((rc = import_status_get(&st, db, &s->imp, id, e)) != SL_OK)
+	if ((rc = store_update_status(&st, db, id, e)) != SL_OK)
 		return rc;
 	known = st.known;
 	if (json_is_true(json_object_get(c, "expired"))) {
 		/* Withdrawn: only an update we hold is marked expired. */
 		if (!known || st.expired)
 			return SL_OK;
-		rc = import_expire(db, &s->imp, id, &changed, e);
+		rc = store_update_expire(db, id, &changed, e);
 		if (rc == SL_OK && changed)
 			res->expired_count++;
 		return rc;
@@ -235,16 +207,16 @@ apply_change(struct store *db, struct page_stmts *s,
 		                json_string_length(doc_v), e);
 		if (rc != SL_OK)
 			return rc;
-		if (import_in_list(cfg->products, u->product) &&
-		    import_in_list(cfg->classifications, u->classification)) {
+		if (sync_in_list(cfg->products, u->product) &&
+		    sync_in_list(cfg->classifications, u->classification)) {
 			const char *text = json_string_value(doc_v);
 			size_t len = json_string_length(doc_v);
 			char hex[HASH_HEX_LEN + 1];
 
 			hash_buf_hex(text, len, hex);
-			rc = import_update(db, &s->imp, u, text, len, hex,
-			                   (long long)time(NULL), file_url,
-			                   &urls, e);
+			rc = store_update_import(db, u, text, len, hex,
+			                         (int64_t)time(NULL), file_url,
+			                         &urls, e);
 			if (rc == SL_OK && known)
 				res->revised_count++;
 			else if (rc == SL_OK)
@@ -259,14 +231,9 @@ apply_change(struct store *db, struct page_stmts *s,
 	if (known && cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    json_is_boolean(json_object_get(c, "declined")) &&
 	    json_is_true(json_object_get(c, "declined")) != st.declined) {
-		int d = json_is_true(json_object_get(c, "declined"));
-		if ((rc = store_seq_next(db, &seq, e)) != SL_OK)
-			return rc;
-		sqlite3_bind_int(s->decline, 1, d);
-		sqlite3_bind_int64(s->decline, 2, seq);
-		sqlite3_bind_text(s->decline, 3, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s->decline, 4, d);
-		rc = import_step_done(db, s->decline, "decline", e);
+		rc = store_update_mirror_decline(
+		        db, id, json_is_true(json_object_get(c, "declined")),
+		        e);
 	}
 	return rc;
 }
@@ -314,7 +281,6 @@ static int
 sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
           bool *more, const char *base, struct sync_result *res, struct err *e)
 {
-	struct page_stmts s = {0};
 	json_t *v = NULL, *updates, *c;
 	const char *next;
 	struct buf path;
@@ -350,27 +316,23 @@ sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
 	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = 1;
-	if ((rc = page_stmts_prepare(&s, db, e)) != SL_OK)
-		goto out;
 	json_array_foreach(updates, i, c)
 	{
 		if (!json_is_object(c)) {
 			rc = err_set(e, SL_EPARSE, "changes: malformed answer");
 			goto out;
 		}
-		if ((rc = apply_change(db, &s, cfg, c, base, res, e)) != SL_OK)
+		if ((rc = apply_change(db, cfg, c, base, res, e)) != SL_OK)
 			goto out;
 	}
 	snprintf(num, sizeof(num), "%lld", na);
 	if ((rc = store_meta_set(db, "upstream_anchor", num, e)) != SL_OK)
 		goto out;
-	page_stmts_free(&s);
 	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = 0;
 	*anchor = na;
 out:
-	page_stmts_free(&s);
 	if (in_tx)
 		store_rollback(db);
 	json_decref(v);
@@ -392,14 +354,14 @@ sync_sluiced_run(struct store *db, const struct server_config *cfg,
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&base, 8192);
-	if ((rc = import_history_start(db, (long long)time(NULL),
-	                               &res.history_id, e)) != SL_OK) {
+	if ((rc = store_sync_start(&res.history_id, db, (int64_t)time(NULL),
+	                           e)) != SL_OK) {
 		err_prefix(e, "sync");
 		buf_free(&base);
 		return rc;
 	}
 	if ((rc = base_url(&base, cfg, e)) != SL_OK ||
-	    (rc = import_meta_int(db, "upstream_anchor", &anchor, e)) != SL_OK)
+	    (rc = store_meta_int(&anchor, db, "upstream_anchor", e)) != SL_OK)
 		goto out;
 	while (more && pages++ < PAGES_MAX) {
 		rc = sync_page(db, cfg, &anchor, &more, base.data, &res, e);
@@ -412,18 +374,18 @@ sync_sluiced_run(struct store *db, const struct server_config *cfg,
 	if (cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    (rc = replica_pull(db, cfg, NULL, e)) != SL_OK)
 		goto out;
-	if ((rc = import_want_content(db, cfg->storage_mode,
-	                              (long long)time(NULL), &res.files_wanted,
-	                              e)) != SL_OK)
+	if ((rc = sync_want_content(db, cfg->storage_mode,
+	                            (long long)time(NULL), &res.files_wanted,
+	                            e)) != SL_OK)
 		goto out;
 	if ((rc = replica_rollup(db, cfg, &pushed, e)) != SL_OK)
 		goto out;
 out:
 	/* A failure to record cannot hide the sync's own result. */
 	err_clear(&e2);
-	import_history_finish(db, &res, &res.index_version,
-	                      rc == SL_OK ? NULL : (e ? e->msg : err_name(rc)),
-	                      &e2);
+	sync_history_finish(db, &res, &res.index_version,
+	                    rc == SL_OK ? NULL : (e ? e->msg : err_name(rc)),
+	                    &e2);
 	*out = res;
 	if (rc != SL_OK)
 		err_prefix(e, "sync");

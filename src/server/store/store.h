@@ -224,6 +224,71 @@ int store_group_is_descendant(int *out, struct store *s, int64_t gid,
  * effective approvals changed wholesale: full sync next time). */
 int store_group_touch_subtree(struct store *s, int64_t gid, struct err *e);
 
+/* --- Updates (store_updates.c): the catalog side of a sync. Writes
+ * verified update documents into updates / update_files / update_status
+ * (each change with a fresh change sequence) and records every run in
+ * sync_history. Nothing here verifies or opens a transaction: the callers
+ * verify every document first and decide the transaction. --------------*/
+
+/* Local status of an update (all false / 0 when it is not known). */
+struct store_update_status {
+	bool known;
+	int64_t revision; /* latest_revision */
+	bool expired;
+	bool declined;
+};
+int store_update_status(struct store_update_status *out, struct store *s,
+                        const char *id, struct err *e);
+
+/* The absolute URL of file f of update u, for update_files.upstream_url:
+ * *out is the caller's to free(); on failure set e. */
+typedef int (*store_url_fn)(char **out, const struct update *u,
+                            const struct update_file *f, void *arg,
+                            struct err *e);
+
+/* Insert the verified update u as its latest revision: updates (text/len
+ * = the envelope bytes verbatim, sha256 = their hex SHA-256, imported_at
+ * = now), one update_files row per file (URL from url(arg)), and
+ * update_status with a fresh change sequence. Borrows everything. */
+int store_update_import(struct store *s, const struct update *u,
+                        const char *text, size_t len, const char *sha256,
+                        int64_t now, store_url_fn url, void *arg,
+                        struct err *e);
+/* Mark update id expired with a fresh change sequence; *changed says
+ * whether the row changed (it was known and not yet expired). */
+int store_update_expire(struct store *s, const char *id, bool *changed,
+                        struct err *e);
+/* A replica mirrors its upstream's decline flag of update id. */
+int store_update_mirror_decline(struct store *s, const char *id, bool declined,
+                                struct err *e);
+
+/* Add the content rows (state 'wanted', updated_at = now) of every
+ * current, not declined revision, or with approved_only of those approved
+ * (install or uninstall) for some group. *n: rows added. */
+int store_content_want_current(unsigned *n, struct store *s, bool approved_only,
+                               int64_t now, struct err *e);
+
+/* A non-negative integer kept in meta (0 when the key is absent). */
+int store_meta_int(int64_t *out, struct store *s, const char *key,
+                   struct err *e);
+
+/* A 'running' sync_history row started at now; *id receives its id. */
+int store_sync_start(int64_t *id, struct store *s, int64_t now, struct err *e);
+/* How a run ended: success with its counts when error is NULL, else
+ * failure with error. index_version may be NULL (recorded as NULL). */
+struct store_sync_end {
+	int64_t id;
+	int64_t now;
+	unsigned new_count, revised_count, expired_count;
+	const int64_t *index_version;
+	const char *error;
+};
+int store_sync_finish(struct store *s, const struct store_sync_end *end,
+                      struct err *e);
+/* Mark the rows left 'running' by a process that stopped mid-sync as
+ * failed ("interrupted"); *n (may be NULL) receives how many. */
+int store_sync_interrupted(int *n, struct store *s, int64_t now, struct err *e);
+
 /* --- Content (store_content.c): the files this server keeps, by SHA-256:
  * wanted, present, or failed with a next attempt time. --------------------*/
 

@@ -17,8 +17,8 @@ store_computer_register(struct store *s, const struct store_computer_new *c,
 	        "registered_at, last_contact) VALUES($1, $2, $3, $4, $5, $6, "
 	        "$7, $8, $9, $10, $10)",
 	        "ttttttttii", c->id, c->token_hash, c->hostname, c->os_id,
-	        c->os_version, c->arch, c->kernel, c->agent_version, c->group_id,
-	        c->now);
+	        c->os_version, c->arch, c->kernel, c->agent_version,
+	        c->group_id, c->now);
 
 	return rc != SL_OK ? err_prefix(e, "register") : SL_OK;
 }
@@ -55,8 +55,8 @@ store_computer_sync_state(struct store_computer_sync *out, struct store *s,
 }
 
 int
-store_computer_touch(struct store *s, const char *id, int64_t now,
-                     bool report, struct err *e)
+store_computer_touch(struct store *s, const char *id, int64_t now, bool report,
+                     struct err *e)
 {
 	int rc;
 

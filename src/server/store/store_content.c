@@ -30,7 +30,8 @@ store_content_failed(struct store *s, const char *sha256, int attempts,
 	                     "UPDATE content SET state = 'failed', attempts = "
 	                     "$1, next_attempt = $2, error = $3, updated_at = "
 	                     "$4 WHERE sha256 = $5",
-	                     "ditit", attempts, next_attempt, error, now, sha256);
+	                     "ditit", attempts, next_attempt, error, now,
+	                     sha256);
 
 	return rc != SL_OK ? err_prefix(e, "content") : SL_OK;
 }
@@ -45,8 +46,7 @@ store_content_due_free(struct store_content_due *rows, size_t n)
 
 int
 store_content_next_due(struct store_content_due **out, size_t *n_out,
-                       struct store *s, int64_t now, size_t max,
-                       struct err *e)
+                       struct store *s, int64_t now, size_t max, struct err *e)
 {
 	struct store_content_due *rows = NULL;
 	struct db_stmt *st;
@@ -90,8 +90,7 @@ store_content_next_due(struct store_content_due **out, size_t *n_out,
 }
 
 int
-store_content_next_retry(int64_t *at, bool *any, struct store *s,
-                         struct err *e)
+store_content_next_retry(int64_t *at, bool *any, struct store *s, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -113,29 +112,31 @@ store_content_next_retry(int64_t *at, bool *any, struct store *s,
 }
 
 int
-store_content_want_update(struct store *s, const char *update_id,
-                          int64_t now, struct err *e)
+store_content_want_update(struct store *s, const char *update_id, int64_t now,
+                          struct err *e)
 {
 	int64_t one;
 	int rc;
 
-	rc = store_q_int(s, &one, e, "SELECT 1 FROM update_status WHERE id = $1",
-	                 "t", update_id);
+	rc = store_q_int(s, &one, e,
+	                 "SELECT 1 FROM update_status WHERE id = $1", "t",
+	                 update_id);
 	if (rc < 0)
 		return err_prefix(e, "update status");
 	if (rc == DB_DONE)
 		return err_set(e, SL_ENOTFOUND, "update %s: not found",
 		               update_id);
 	/* The WHERE of the SELECT keeps the upsert unambiguous for SQLite. */
-	rc = store_q_run(s, NULL, e,
-	                 "INSERT INTO content(sha256, size, upstream_url, "
-	                 "state, updated_at) SELECT f.sha256, f.size, "
-	                 "f.upstream_url, 'wanted', $1 FROM update_files f "
-	                 "JOIN update_status s ON s.id = f.update_id AND "
-	                 "s.latest_revision = f.revision WHERE f.update_id = $2 "
-	                 "ON CONFLICT(sha256) DO UPDATE SET state = 'wanted', "
-	                 "attempts = 0, next_attempt = 0, updated_at = "
-	                 "excluded.updated_at WHERE content.state = 'failed'",
-	                 "it", now, update_id);
+	rc = store_q_run(
+	        s, NULL, e,
+	        "INSERT INTO content(sha256, size, upstream_url, "
+	        "state, updated_at) SELECT f.sha256, f.size, "
+	        "f.upstream_url, 'wanted', $1 FROM update_files f "
+	        "JOIN update_status s ON s.id = f.update_id AND "
+	        "s.latest_revision = f.revision WHERE f.update_id = $2 "
+	        "ON CONFLICT(sha256) DO UPDATE SET state = 'wanted', "
+	        "attempts = 0, next_attempt = 0, updated_at = "
+	        "excluded.updated_at WHERE content.state = 'failed'",
+	        "it", now, update_id);
 	return rc != SL_OK ? err_prefix(e, "wanted content") : SL_OK;
 }

@@ -6,8 +6,7 @@
 #include <stdio.h>
 
 int
-store_group_id(int64_t *out, struct store *s, const char *name,
-               struct err *e)
+store_group_id(int64_t *out, struct store *s, const char *name, struct err *e)
 {
 	int rc = store_q_int(s, out, e, "SELECT id FROM groups WHERE name = $1",
 	                     "t", name);
@@ -64,8 +63,7 @@ store_group_info(struct store_group_info *out, struct store *s, int64_t gid,
 		out->n_subgroups = db_col_int(st, 3);
 		rc = SL_OK;
 	} else if (rc == DB_DONE) {
-		rc = err_set(e, SL_ENOTFOUND, "no group #%lld",
-		             (long long)gid);
+		rc = err_set(e, SL_ENOTFOUND, "no group #%lld", (long long)gid);
 	} else {
 		err_prefix(e, "group");
 	}
@@ -96,8 +94,7 @@ store_group_reparent(struct store *s, int64_t gid, int64_t parent_id,
 }
 
 int
-store_group_delete(struct store *s, int64_t gid, int64_t heir,
-                   struct err *e)
+store_group_delete(struct store *s, int64_t gid, int64_t heir, struct err *e)
 {
 	int rc;
 
@@ -112,18 +109,19 @@ store_group_delete(struct store *s, int64_t gid, int64_t heir,
 		                 "ii", gid, heir);
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM approvals WHERE group_id = $1", "i",
-		                 gid);
+		                 "DELETE FROM approvals WHERE group_id = $1",
+		                 "i", gid);
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e,
 		                 "DELETE FROM approval_removals WHERE group_id "
 		                 "= $1",
 		                 "i", gid);
 	if (rc == SL_OK)
-		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM autoapprove_groups WHERE group_id "
-		                 "= $1",
-		                 "i", gid);
+		rc = store_q_run(
+		        s, NULL, e,
+		        "DELETE FROM autoapprove_groups WHERE group_id "
+		        "= $1",
+		        "i", gid);
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e, "DELETE FROM groups WHERE id = $1",
 		                 "i", gid);
@@ -133,8 +131,8 @@ store_group_delete(struct store *s, int64_t gid, int64_t heir,
 static json_t *
 group_row(struct db_stmt *st)
 {
-	return json_pack("{s:s,s:o,s:I}", "name", db_col_text(st, 0),
-	                 "parent", store_col_text(st, 1), "computers",
+	return json_pack("{s:s,s:o,s:I}", "name", db_col_text(st, 0), "parent",
+	                 store_col_text(st, 1), "computers",
 	                 (json_int_t)db_col_int(st, 2));
 }
 

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 struct autoapprove_result {

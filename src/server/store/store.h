@@ -318,6 +318,60 @@ int store_content_next_retry(int64_t *at, bool *any, struct store *s,
 int store_content_want_update(struct store *s, const char *update_id,
                               int64_t now, struct err *e);
 
+/* --- Rules (store_rules.c): auto-approval rules and license
+ * acceptances. -------------------------------------------------------------*/
+
+/* Every rule as {id, name, classification, product, action, deadline_days,
+ * accept_license, enabled, created_by, created_at, groups: [names]}. */
+int store_rules_list(json_t *arr, struct store *s, struct err *e);
+
+struct store_rule_new {
+	const char *name, *classification, *product, *action; /* NULL: any */
+	const int64_t *deadline_days;                         /* NULL: none */
+	bool accept_license, enabled;
+	const char *created_by;
+	int64_t now;
+};
+/* SL_EEXISTS ("a rule named ... exists") for a taken name. */
+int store_rule_create(int64_t *id, struct store *s,
+                      const struct store_rule_new *r, struct err *e);
+int store_rule_add_group(struct store *s, int64_t rule_id, int64_t gid,
+                         struct err *e);
+/* SL_ENOTFOUND ("no rule named ...") */
+int store_rule_id(int64_t *out, struct store *s, const char *name,
+                  struct err *e);
+int store_rule_delete(struct store *s, int64_t rule_id, struct err *e);
+
+struct store_rule {
+	int64_t id;
+	char name[160];
+	char action[16];
+	int64_t deadline_days; /* < 0: none */
+	bool accept_license;
+};
+/* Rule rule_id, or every enabled rule when rule_id is 0 (at most max, by
+ * id). */
+int store_rules_to_run(struct store_rule *out, size_t max, size_t *n,
+                       struct store *s, int64_t rule_id, struct err *e);
+
+struct store_rule_match {
+	char update_id[64];
+	int64_t group_id;
+	char group_name[160];
+};
+/* The (update, group) pairs rule_id covers among the current, neither
+ * declined nor expired updates first imported at or after since, where
+ * the group has no setting of its own yet. Free *out with free(). */
+int store_rule_matches(struct store_rule_match **out, size_t *n_out,
+                       struct store *s, int64_t rule_id, int64_t since,
+                       struct err *e);
+
+int store_license_accepted(bool *out, struct store *s, const char *update_id,
+                           int64_t revision, struct err *e);
+int store_license_accept(struct store *s, const char *update_id,
+                         int64_t revision, const char *actor, int64_t now,
+                         struct err *e);
+
 /* --- Tokens (store_tokens.c): lookups by the SHA-256 hex of a token, and
  * the admin tokens. --------------------------------------------------------*/
 

@@ -170,7 +170,7 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = api_counts_all(&map, r->store, e);
+		rc = store_report_counts(&map, r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -38,8 +38,6 @@ int api_audit_list(struct req *r, struct reply *out, struct err *e);
 int api_report_updates(struct req *r, struct reply *out, struct err *e);
 int api_report_update(struct req *r, struct reply *out, struct err *e);
 int api_report_computers(struct req *r, struct reply *out, struct err *e);
-/* {update id: counts} for every update (free with json_decref()). */
-int api_counts_all(json_t **out, struct store *db, struct err *e);
 /* 1 when update row u (with its counts) is filtered out by the request's
  * query (classification, product, search, needed, failed, declined). */
 int api_update_filtered(const struct req *r, json_t *u, json_t *counts);

@@ -318,6 +318,29 @@ int store_content_next_retry(int64_t *at, bool *any, struct store *s,
 int store_content_want_update(struct store *s, const char *update_id,
                               int64_t now, struct err *e);
 
+/* --- Reports (store_reports.c): counts of the states computers report.
+ * Counts objects hold one member per agent state with '-' turned into '_'
+ * plus no_status (computers that sent nothing about the update). Run them
+ * in a read transaction for one consistent snapshot. ---------------------*/
+
+/* *out: {update id: counts} for every update (a new reference). */
+int store_report_counts(json_t **out, struct store *s, struct err *e);
+/* Whether the updates list leaves u (with its counts c) out. */
+typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
+/* Append {id, revision, title, classification, product, kb_article,
+ * declined, expired, counts} of each current update (newest release
+ * first) that skip() keeps; counts from store_report_counts(). */
+int store_report_updates(json_t *arr, struct store *s, json_t *counts,
+                         store_filter_fn skip, void *arg, struct err *e);
+/* The report of one update: {update, totals, groups: [{group, counts}],
+ * computers: [...]}; SL_ENOTFOUND for an unknown update. */
+int store_report_update(json_t **out, struct store *s, const char *id,
+                        struct err *e);
+/* Append each computer (of group, or all when NULL) with the counts of
+ * its states, by hostname. */
+int store_report_computers(json_t *arr, struct store *s, const char *group,
+                           struct err *e);
+
 /* --- Rules (store_rules.c): auto-approval rules and license
  * acceptances. -------------------------------------------------------------*/
 

@@ -15,17 +15,17 @@
 static json_t *
 rule_row(struct db_stmt *st)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:b,s:b,s:o,s:o,s:[]}", "id",
-	                 (json_int_t)db_col_int(st, 0), "name",
-	                 db_col_text(st, 1), "classification",
-	                 store_col_text(st, 2), "product", store_col_text(st, 3),
-	                 "action", db_col_text(st, 4), "deadline_days",
-	                 db_col_null(st, 5) ? json_null()
-	                                    : json_integer(db_col_int(st, 5)),
-	                 "accept_license", (int)db_col_int(st, 6), "enabled",
-	                 (int)db_col_int(st, 7), "created_by",
-	                 store_col_text(st, 8), "created_at",
-	                 store_col_time(st, 9), "groups");
+	return json_pack(
+	        "{s:I,s:s,s:o,s:o,s:s,s:o,s:b,s:b,s:o,s:o,s:[]}", "id",
+	        (json_int_t)db_col_int(st, 0), "name", db_col_text(st, 1),
+	        "classification", store_col_text(st, 2), "product",
+	        store_col_text(st, 3), "action", db_col_text(st, 4),
+	        "deadline_days",
+	        db_col_null(st, 5) ? json_null()
+	                           : json_integer(db_col_int(st, 5)),
+	        "accept_license", (int)db_col_int(st, 6), "enabled",
+	        (int)db_col_int(st, 7), "created_by", store_col_text(st, 8),
+	        "created_at", store_col_time(st, 9), "groups");
 }
 
 int
@@ -51,13 +51,13 @@ store_rules_list(json_t *arr, struct store *s, struct err *e)
 
 		if (rc != SL_OK)
 			break;
-		rc = store_q(s, &st, e,
-		             "SELECT g.name FROM autoapprove_groups ag JOIN "
-		             "groups g ON g.id = ag.group_id WHERE ag.rule_id "
-		             "= $1 ORDER BY g.name",
-		             "i",
-		             (int64_t)json_integer_value(json_object_get(ru,
-		                                                         "id")));
+		rc = store_q(
+		        s, &st, e,
+		        "SELECT g.name FROM autoapprove_groups ag JOIN "
+		        "groups g ON g.id = ag.group_id WHERE ag.rule_id "
+		        "= $1 ORDER BY g.name",
+		        "i",
+		        (int64_t)json_integer_value(json_object_get(ru, "id")));
 		if (rc != SL_OK)
 			break;
 		while ((rc = db_step(st, e)) == DB_ROW)
@@ -126,9 +126,9 @@ store_rule_id(int64_t *out, struct store *s, const char *name, struct err *e)
 int
 store_rule_delete(struct store *s, int64_t rule_id, struct err *e)
 {
-	int rc = store_q_run(s, NULL, e,
-	                     "DELETE FROM autoapprove_groups WHERE rule_id = $1",
-	                     "i", rule_id);
+	int rc = store_q_run(
+	        s, NULL, e, "DELETE FROM autoapprove_groups WHERE rule_id = $1",
+	        "i", rule_id);
 
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e,
@@ -233,9 +233,8 @@ store_license_accepted(bool *out, struct store *s, const char *update_id,
 }
 
 int
-store_license_accept(struct store *s, const char *update_id,
-                     int64_t revision, const char *actor, int64_t now,
-                     struct err *e)
+store_license_accept(struct store *s, const char *update_id, int64_t revision,
+                     const char *actor, int64_t now, struct err *e)
 {
 	int rc = store_q_run(s, NULL, e,
 	                     "INSERT INTO license_acceptances(update_id, "
@@ -243,6 +242,5 @@ store_license_accept(struct store *s, const char *update_id,
 	                     "$2, $3, $4)",
 	                     "titi", update_id, revision, actor, now);
 
-	return rc != SL_OK ? err_prefix(e, "record license acceptance")
-	                   : SL_OK;
+	return rc != SL_OK ? err_prefix(e, "record license acceptance") : SL_OK;
 }

@@ -147,6 +147,19 @@ int store_group_delete(struct store *s, int64_t gid, int64_t heir,
 /* Every group as {name, parent, computers}, by id. */
 int store_groups_list(json_t *arr, struct store *s, struct err *e);
 
+/* Every computer as {id, hostname, os, arch, kernel, group,
+ * agent_version, last_contact, last_report, server}, by hostname. */
+int store_computers_list(json_t *arr, struct store *s, struct err *e);
+/* Move computer id to group gid (a fresh group_seq: full sync next time);
+ * *moved false when it was there already. SL_ENOTFOUND ("no computer
+ * ..."). Inside a transaction. */
+int store_computer_move(bool *moved, struct store *s, const char *id,
+                        int64_t gid, struct err *e);
+/* One computer's row (*computer, a new reference), its update states and
+ * its newest 200 events. SL_ENOTFOUND ("no computer ..."). */
+int store_computer_status(json_t **computer, json_t *updates, json_t *events,
+                          struct store *s, const char *id, struct err *e);
+
 /* --- Approvals (store_approvals.c): what each computer group is approved
  * for. A group has, per update, its own setting (a row in approvals:
  * install, uninstall or not-approved) or none; without one it inherits its
@@ -289,6 +302,10 @@ int store_sync_finish(struct store *s, const struct store_sync_end *end,
  * failed ("interrupted"); *n (may be NULL) receives how many. */
 int store_sync_interrupted(int *n, struct store *s, int64_t now, struct err *e);
 
+/* The newest 100 sync runs as {id, started, finished, result, new,
+ * revised, expired, index_version, error}. */
+int store_sync_history(json_t *arr, struct store *s, struct err *e);
+
 /* --- Content (store_content.c): the files this server keeps, by SHA-256:
  * wanted, present, or failed with a next attempt time. --------------------*/
 
@@ -332,6 +349,11 @@ typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
  * first) that skip() keeps; counts from store_report_counts(). */
 int store_report_updates(json_t *arr, struct store *s, json_t *counts,
                          store_filter_fn skip, void *arg, struct err *e);
+/* Like store_report_updates, for the updates list: each update also with
+ * severity, release_date, its files {name, sha256, size, present} and
+ * its groups' own approvals {group, action, deadline, approved_by}. */
+int store_updates_list(json_t *arr, struct store *s, json_t *counts,
+                       store_filter_fn skip, void *arg, struct err *e);
 /* The report of one update: {update, totals, groups: [{group, counts}],
  * computers: [...]}; SL_ENOTFOUND for an unknown update. */
 int store_report_update(json_t **out, struct store *s, const char *id,

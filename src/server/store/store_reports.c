@@ -74,10 +74,10 @@ store_report_counts(json_t **out, struct store *s, struct err *e)
 	rc = rc < 0 ? rc : SL_OK;
 	if (rc == SL_OK)
 		rc = db_stmt(s->db, &st,
-		                "SELECT s.id, t.state, count(t.state) FROM "
-		                "update_status s LEFT JOIN update_states t ON "
-		                "t.update_id = s.id GROUP BY s.id, t.state",
-		                e);
+		             "SELECT s.id, t.state, count(t.state) FROM "
+		             "update_status s LEFT JOIN update_states t ON "
+		             "t.update_id = s.id GROUP BY s.id, t.state",
+		             e);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -266,9 +266,9 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 		            0) {
 			json_t *c = counts_new();
 			json_object_del(c, "no_status");
-			cur = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id,
-			                "hostname", db_col_text(st, 1), "group",
-			                db_col_text(st, 2), "server",
+			cur = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id",
+			                id, "hostname", db_col_text(st, 1),
+			                "group", db_col_text(st, 2), "server",
 			                store_col_text(st, 3), "last_contact",
 			                store_col_time(st, 4), "last_report",
 			                store_col_time(st, 5), "counts", c);

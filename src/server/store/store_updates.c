@@ -250,3 +250,139 @@ store_sync_interrupted(int *n, struct store *s, int64_t now, struct err *e)
 		*n = (int)changes;
 	return SL_OK;
 }
+
+static json_t *
+history_row(struct db_stmt *st)
+{
+	return json_pack("{s:I,s:o,s:o,s:s,s:I,s:I,s:I,s:o,s:o}", "id",
+	                 (json_int_t)db_col_int(st, 0), "started",
+	                 store_col_time(st, 1), "finished",
+	                 store_col_time(st, 2), "result", db_col_text(st, 3),
+	                 "new", (json_int_t)db_col_int(st, 4), "revised",
+	                 (json_int_t)db_col_int(st, 5), "expired",
+	                 (json_int_t)db_col_int(st, 6), "index_version",
+	                 db_col_null(st, 7) ? json_null()
+	                                    : json_integer(db_col_int(st, 7)),
+	                 "error", store_col_text(st, 8));
+}
+
+int
+store_sync_history(json_t *arr, struct store *s, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT id, started_at, finished_at, result, new_count, "
+	             "revised_count, expired_count, index_version, error FROM "
+	             "sync_history ORDER BY id DESC LIMIT 100",
+	             NULL);
+	if (rc != SL_OK)
+		return err_prefix(e, "history");
+	rc = store_q_collect(arr, st, history_row, e);
+	db_done(st);
+	return rc != SL_OK ? err_prefix(e, "history") : SL_OK;
+}
+
+static json_t *
+file_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:I,s:b}", "name", db_col_text(st, 0),
+	                 "sha256", db_col_text(st, 1), "size",
+	                 (json_int_t)db_col_int(st, 2), "present",
+	                 (int)db_col_int(st, 3));
+}
+
+static json_t *
+approval_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o}", "group", db_col_text(st, 0),
+	                 "action", db_col_text(st, 1), "deadline",
+	                 store_col_time(st, 2), "approved_by",
+	                 store_col_text(st, 3));
+}
+
+static int
+update_details(json_t *files, json_t *apps, struct store *s, const char *id,
+               int64_t revision, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT f.name, f.sha256, f.size, CASE WHEN c.state = "
+	             "'present' THEN 1 ELSE 0 END FROM update_files f LEFT "
+	             "JOIN content c ON c.sha256 = f.sha256 WHERE f.update_id "
+	             "= $1 AND f.revision = $2 ORDER BY f.name",
+	             "ti", id, revision);
+	if (rc != SL_OK)
+		return rc;
+	rc = store_q_collect(files, st, file_row, e);
+	db_done(st);
+	if (rc != SL_OK)
+		return rc;
+	rc = store_q(s, &st, e,
+	             "SELECT g.name, a.action, a.deadline, a.approved_by FROM "
+	             "approvals a JOIN groups g ON g.id = a.group_id WHERE "
+	             "a.update_id = $1 ORDER BY g.name",
+	             "t", id);
+	if (rc != SL_OK)
+		return rc;
+	rc = store_q_collect(apps, st, approval_row, e);
+	db_done(st);
+	return rc;
+}
+
+int
+store_updates_list(json_t *arr, struct store *s, json_t *counts,
+                   store_filter_fn skip, void *arg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT u.id, u.revision, u.title, u.classification, "
+	             "u.product, u.kb_article, u.severity, u.release_date, "
+	             "s.expired, s.declined FROM update_status s JOIN updates "
+	             "u ON u.id = s.id AND u.revision = s.latest_revision "
+	             "ORDER BY u.release_date DESC, u.id",
+	             NULL);
+	if (rc != SL_OK)
+		return err_prefix(e, "updates");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		json_t *files = json_array(), *apps = json_array(), *u, *c;
+		const char *id = db_col_text(st, 0);
+
+		u = json_pack("{s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:o,"
+		              "s:o}",
+		              "id", id, "revision",
+		              (json_int_t)db_col_int(st, 1), "title",
+		              db_col_text(st, 2), "classification",
+		              db_col_text(st, 3), "product", db_col_text(st, 4),
+		              "kb_article", store_col_text(st, 5), "severity",
+		              store_col_text(st, 6), "release_date",
+		              store_col_text(st, 7), "expired",
+		              (int)db_col_int(st, 8), "declined",
+		              (int)db_col_int(st, 9), "files", files,
+		              "approvals", apps);
+		if (u == NULL) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+		c = json_object_get(counts, id);
+		json_object_set(u, "counts", c ? c : json_null());
+		if (skip(arg, u, c)) {
+			json_decref(u);
+			continue;
+		}
+		if (json_array_append_new(arr, u) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+		rc = update_details(files, apps, s, id, db_col_int(st, 1), e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "updates") : SL_OK;
+}

@@ -95,20 +95,9 @@ collect_deps(struct dep_list *known, struct dep_list *missing, struct store *db,
 static int
 title_of(char *out, size_t n, struct store *db, const char *id)
 {
-	sqlite3_stmt *st = NULL;
+	bool known;
 
-	snprintf(out, n, "?");
-	if (db_prepare(db, &st,
-	               "SELECT u.title FROM update_status s JOIN updates u ON "
-	               "u.id = s.id AND u.revision = s.latest_revision WHERE "
-	               "s.id = ?",
-	               NULL) != SL_OK)
-		return SL_OK;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, n, "%s",
-		         (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_update_title(out, n, &known, db, id, NULL);
 	return SL_OK;
 }
 
@@ -118,7 +107,6 @@ license_check(bool *recorded, struct store *db, const char *id, bool accept,
               const char *actor, struct err *e)
 {
 	struct update *u = NULL;
-	sqlite3_stmt *st = NULL;
 	bool accepted = false;
 	int rc;
 
@@ -128,18 +116,8 @@ license_check(bool *recorded, struct store *db, const char *id, bool accept,
 		return rc;
 	if (u->eula == NULL)
 		goto out;
-	rc = db_prepare(db, &st,
-	                "SELECT 1 FROM license_acceptances WHERE update_id = ? "
-	                "AND revision = ?",
-	                e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, u->revision);
-	accepted = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (accepted)
+	rc = store_license_accepted(&accepted, db, id, u->revision, e);
+	if (rc != SL_OK || accepted)
 		goto out;
 	if (!accept) {
 		rc = err_set(e, SL_ECONFLICT,
@@ -149,26 +127,14 @@ license_check(bool *recorded, struct store *db, const char *id, bool accept,
 		             id, u->title, u->eula->name, id);
 		goto out;
 	}
-	rc = db_prepare(db, &st,
-	                "INSERT INTO license_acceptances(update_id, revision, "
-	                "accepted_by, accepted_at) VALUES(?, ?, ?, ?)",
-	                e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, u->revision);
-	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(db, e, "record license acceptance");
-		goto out;
-	}
-	rc = store_audit_add(db, e, actor, "license.accept", id,
-	                     "revision %lld, terms %s", (long long)u->revision,
-	                     u->eula->name);
+	rc = store_license_accept(db, id, u->revision, actor,
+	                          (int64_t)time(NULL), e);
+	if (rc == SL_OK)
+		rc = store_audit_add(db, e, actor, "license.accept", id,
+		                     "revision %lld, terms %s",
+		                     (long long)u->revision, u->eula->name);
 	*recorded = rc == SL_OK;
 out:
-	sqlite3_finalize(st);
 	update_free(u);
 	return rc;
 }
@@ -379,32 +345,44 @@ out:
 	return rc;
 }
 
-/* {id, title} of the updates of sql (one '?' = the update id). */
+/* {id, title, known} of an update id. */
 static int
-relation(json_t **out, struct store *db, const char *sql, const char *id,
-         struct err *e)
+relation_add(json_t *arr, struct store *db, const char *id, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	int rc;
+	char title[512];
+	bool known;
+	int rc = store_update_title(title, sizeof(title), &known, db, id, e);
+
+	if (rc != SL_OK)
+		return rc;
+	if (json_array_append_new(
+	            arr, json_pack("{s:s,s:o,s:b}", "id", id, "title",
+	                           known ? json_string(title) : json_null(),
+	                           "known", known)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
+}
+
+/* The ids listed in the document's field (supersedes, prerequisites,
+ * bundles), with titles. */
+static int
+listed(json_t **out, struct store *db, json_t *doc, const char *field,
+       struct err *e)
+{
+	json_t *arr = json_array(), *v;
+	size_t i;
+	int rc = SL_OK;
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = db_prepare(db, &st, sql, e);
-	if (rc != SL_OK) {
-		json_decref(arr);
-		return rc;
+	json_array_foreach(
+	        json_object_get(json_object_get(doc, "signed"), field), i, v)
+	{
+		if (json_is_string(v))
+			rc = relation_add(arr, db, json_string_value(v), e);
+		if (rc != SL_OK)
+			break;
 	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(
-		        arr,
-		        json_pack("{s:s,s:o,s:b}", "id",
-		                  (const char *)sqlite3_column_text(st, 0),
-		                  "title", api_text_or_null(st, 1), "known",
-		                  sqlite3_column_type(st, 1) != SQLITE_NULL));
-	rc = rc == SQLITE_DONE ? SL_OK : db_error(db, e, "relations");
-	sqlite3_finalize(st);
 	if (rc != SL_OK)
 		json_decref(arr);
 	else
@@ -412,35 +390,45 @@ relation(json_t **out, struct store *db, const char *sql, const char *id,
 	return rc;
 }
 
-#define LATEST                                                                 \
-	"update_status s JOIN updates u ON u.id = s.id AND u.revision = "      \
-	"s.latest_revision "
-/* The ids listed in this update's document field F, with titles. */
-#define LISTED(F)                                                              \
-	"SELECT j.value, (SELECT u2.title FROM update_status s2 JOIN updates " \
-	"u2 ON u2.id = s2.id AND u2.revision = s2.latest_revision WHERE "      \
-	"s2.id = j.value) FROM " LATEST ", json_each(u.document, "             \
-	"'$.signed." F "') j WHERE s.id = ?"
-
-static json_t *
-approval_row(sqlite3_stmt *st)
+/* Whether the stored envelope text lists id in signed.supersedes. */
+static bool
+doc_supersedes(const char *text, const char *id)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "group",
-	                 (const char *)sqlite3_column_text(st, 0), "action",
-	                 (const char *)sqlite3_column_text(st, 1), "deadline",
-	                 api_time_or_null(st, 2), "approved_at",
-	                 api_time_or_null(st, 3), "approved_by",
-	                 api_text_or_null(st, 4));
+	json_error_t je;
+	json_t *doc = json_loads(text ? text : "", 0, &je), *v;
+	bool hit = false;
+	size_t i;
+
+	json_array_foreach(
+	        json_object_get(json_object_get(doc, "signed"), "supersedes"),
+	        i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+			hit = true;
+	}
+	json_decref(doc);
+	return hit;
 }
 
-static json_t *
-effective_row(sqlite3_stmt *st)
+struct superseders {
+	const char *id;
+	json_t *arr;
+};
+
+static int
+add_superseder(void *arg, const struct store_update_row *u, struct err *e)
 {
-	return json_pack("{s:s,s:s,s:o,s:o}", "group",
-	                 (const char *)sqlite3_column_text(st, 0), "action",
-	                 (const char *)sqlite3_column_text(st, 1), "deadline",
-	                 api_time_or_null(st, 2), "from",
-	                 api_text_or_null(st, 3));
+	struct superseders *c = arg;
+
+	if (!doc_supersedes(u->document, c->id))
+		return SL_OK;
+	if (json_array_append_new(
+	            c->arr,
+	            json_pack("{s:s,s:o,s:b}", "id", u->id, "title",
+	                      u->title ? json_string(u->title) : json_null(),
+	                      "known", u->title != NULL)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
 }
 
 int
@@ -448,111 +436,39 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 {
 	const char *id = r->params[0];
 	json_t *doc = NULL, *sup = NULL, *supby = NULL, *pre = NULL,
-	       *bun = NULL, *apps = NULL, *eff = NULL, *lic = json_null();
-	sqlite3_stmt *st = NULL;
-	json_error_t je;
-	int rc, declined = 0, expired = 0;
+	       *bun = NULL, *apps = NULL, *eff = NULL, *lic = NULL;
+	struct superseders sb = {.id = id};
+	bool declined = false, expired = false;
+	int rc;
 
 	if (!auth_is_uuid(id))
 		return err_set(e, SL_EINVAL, "update: expected a UUID");
 	apps = json_array();
 	eff = json_array();
-	if (apps == NULL || eff == NULL) {
+	supby = json_array();
+	if (apps == NULL || eff == NULL || supby == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = db_prepare(
-		        r->store, &st,
-		        "SELECT u.document, s.declined, s.expired FROM " LATEST
-		        "WHERE s.id = ?",
-		        e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = err_set(e, SL_ENOTFOUND, "no update %s", id);
-		goto out;
-	}
-	doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, &je);
-	declined = sqlite3_column_int(st, 1);
-	expired = sqlite3_column_int(st, 2);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (doc == NULL) {
-		rc = err_set(e, SL_EINTERNAL, "stored document does not parse");
-		goto out;
-	}
-	rc = relation(&sup, r->store, LISTED("supersedes"), id, e);
+		rc = store_update_document(&doc, &declined, &expired, r->store,
+		                           id, e);
 	if (rc == SL_OK)
-		rc = relation(&pre, r->store, LISTED("prerequisites"), id, e);
+		rc = listed(&sup, r->store, doc, "supersedes", e);
 	if (rc == SL_OK)
-		rc = relation(&bun, r->store, LISTED("bundles"), id, e);
+		rc = listed(&pre, r->store, doc, "prerequisites", e);
 	if (rc == SL_OK)
-		rc = relation(
-		        &supby, r->store,
-		        "SELECT s.id, u.title FROM " LATEST
-		        ", json_each(u.document, '$.signed.supersedes') j "
-		        "WHERE j.value = ?1 ORDER BY s.id",
-		        id, e);
-	if (rc != SL_OK)
-		goto out;
-	rc = db_prepare(
-	        r->store, &st,
-	        "SELECT g.name, a.action, a.deadline, a.approved_at, "
-	        "a.approved_by FROM approvals a JOIN groups g ON g.id = "
-	        "a.group_id WHERE a.update_id = ? ORDER BY g.name",
-	        e);
-	if (rc == SL_OK) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		rc = api_collect(apps, r->store, st, approval_row, "approvals",
-		                 e);
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	/* Effective setting of every group (nearest own row up the tree). */
+		rc = listed(&bun, r->store, doc, "bundles", e);
+	sb.arr = supby;
 	if (rc == SL_OK)
-		rc = db_prepare(
-		        r->store, &st,
-		        "WITH RECURSIVE anc(gid, aid, depth) AS (SELECT id, "
-		        "id, "
-		        "0 FROM groups UNION ALL SELECT a.gid, g.parent_id, "
-		        "a.depth + 1 FROM anc a JOIN groups g ON g.id = a.aid "
-		        "WHERE g.parent_id IS NOT NULL AND a.depth < 64), "
-		        "hit AS (SELECT anc.gid, anc.depth, ap.action, "
-		        "ap.deadline, ap.group_id FROM anc JOIN approvals ap "
-		        "ON "
-		        "ap.group_id = anc.aid AND ap.update_id = ?1) "
-		        "SELECT g.name, coalesce(h.action, 'not-approved'), "
-		        "h.deadline, (SELECT name FROM groups WHERE id = "
-		        "h.group_id) FROM groups g LEFT JOIN hit h ON h.gid = "
-		        "g.id AND h.depth = (SELECT min(depth) FROM hit h2 "
-		        "WHERE "
-		        "h2.gid = g.id) ORDER BY g.id",
-		        e);
-	if (rc == SL_OK) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		rc = api_collect(eff, r->store, st, effective_row, "effective",
-		                 e);
-		sqlite3_finalize(st);
-		st = NULL;
-	}
+		rc = store_updates_each(r->store, add_superseder, &sb, e);
 	if (rc == SL_OK)
-		rc = db_prepare(r->store, &st,
-		                "SELECT l.accepted_by, l.accepted_at FROM "
-		                "license_acceptances l JOIN update_status s ON "
-		                "s.id = l.update_id AND s.latest_revision = "
-		                "l.revision WHERE l.update_id = ?",
-		                e);
-	if (rc != SL_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		lic = json_pack("{s:o,s:o}", "accepted_by",
-		                api_text_or_null(st, 0), "accepted_at",
-		                api_time_or_null(st, 1));
-	rc = store_commit(r->store, e);
+		rc = store_update_approvals(apps, eff, r->store, id, e);
+	if (rc == SL_OK)
+		rc = store_update_license(&lic, r->store, id, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:O,s:b,s:b,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
@@ -564,7 +480,6 @@ api_updates_show(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "update %s", id);
@@ -585,31 +500,72 @@ static int
 set_declined(bool *changed, struct store *db, const char *id, bool declined,
              struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t seq;
+	return store_update_set_declined(changed, db, id, declined,
+	                                 (int64_t)time(NULL), e);
+}
+
+/* Live updates (neither declined nor expired) by the ids they supersede:
+ * {superseded id: "id1,id2"}. */
+static int
+map_superseders(void *arg, const struct store_update_row *u, struct err *e)
+{
+	json_t *map = arg, *v, *doc;
+	json_error_t je;
+	size_t i;
+
+	if (u->declined || u->expired)
+		return SL_OK;
+	doc = json_loads(u->document ? u->document : "", 0, &je);
+	json_array_foreach(
+	        json_object_get(json_object_get(doc, "signed"), "supersedes"),
+	        i, v)
+	{
+		const char *t = json_string_value(v), *cur;
+		char *joined;
+		size_t n;
+
+		if (t == NULL)
+			continue;
+		cur = json_string_value(json_object_get(map, t));
+		n = (cur ? strlen(cur) + 1 : 0) + strlen(u->id) + 1;
+		if ((joined = malloc(n)) == NULL) {
+			json_decref(doc);
+			return err_set(e, SL_ENOMEM, "out of memory");
+		}
+		snprintf(joined, n, "%s%s%s", cur ? cur : "", cur ? "," : "",
+		         u->id);
+		json_object_set_new(map, t, json_string(joined));
+		free(joined);
+	}
+	json_decref(doc);
+	return SL_OK;
+}
+
+struct superseded {
+	struct store *db;
+	json_t *map, *list;
+};
+
+/* Superseded by a live update and needed by no computer. */
+static int
+add_superseded(void *arg, const struct store_update_row *u, struct err *e)
+{
+	struct superseded *c = arg;
+	const char *by = json_string_value(json_object_get(c->map, u->id));
+	bool needed;
 	int rc;
 
-	*changed = false;
-	rc = store_seq_next(db, &seq, e);
-	if (rc == SL_OK)
-		rc = db_prepare(
-		        db, &st,
-		        "UPDATE update_status SET declined = ?2, "
-		        "declined_at = CASE WHEN ?2 THEN ?3 END, "
-		        "change_seq = ?4 WHERE id = ?1 AND declined != ?2",
-		        e);
-	if (rc != SL_OK)
+	if (u->declined || by == NULL)
+		return SL_OK;
+	rc = store_update_needed(&needed, c->db, u->id, e);
+	if (rc != SL_OK || needed)
 		return rc;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, declined ? 1 : 0);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 4, seq);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(db, e, "decline");
-	else
-		*changed = sqlite3_changes(db_handle(db)) > 0;
-	sqlite3_finalize(st);
-	return rc;
+	if (json_array_append_new(c->list,
+	                          json_pack("{s:s,s:s,s:s}", "id", u->id,
+	                                    "title", u->title ? u->title : "",
+	                                    "superseded_by", by)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
 }
 
 int
@@ -669,15 +625,18 @@ int
 api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 {
 	char actor[STORE_ACTOR_MAX];
-	sqlite3_stmt *st = NULL;
-	json_t *body = NULL, *list = json_array();
+	json_t *body = NULL, *list = json_array(), *map = json_object();
+	struct superseded sc = {r->store, map, list};
 	bool dry = false, changed;
 	size_t i;
 	json_t *it;
 	int rc = SL_OK;
 
-	if (list == NULL)
+	if (list == NULL || map == NULL) {
+		json_decref(list);
+		json_decref(map);
 		return err_set(e, SL_ENOMEM, "out of memory");
+	}
 	if (r->body_len > 0) {
 		rc = http_json_body(&body, r, e);
 		if (rc != SL_OK)
@@ -690,40 +649,11 @@ api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 	/* Superseded by an update that is itself live, and needed by no
 	 * computer (no needed / downloaded / failed state). */
 	if (rc == SL_OK)
-		rc = db_prepare(
-		        r->store, &st,
-		        "SELECT s.id, u.title, (SELECT group_concat(s2.id) "
-		        "FROM "
-		        "update_status s2 JOIN updates u2 ON u2.id = s2.id AND "
-		        "u2.revision = s2.latest_revision, "
-		        "json_each(u2.document, "
-		        "'$.signed.supersedes') j WHERE j.value = s.id AND "
-		        "s2.declined = 0 AND s2.expired = 0) AS by FROM " LATEST
-		        "WHERE s.declined = 0 AND by IS NOT NULL AND NOT "
-		        "EXISTS "
-		        "(SELECT 1 FROM update_states t WHERE t.update_id = "
-		        "s.id "
-		        "AND t.state IN ('needed', 'downloaded', 'failed')) "
-		        "ORDER BY s.id",
-		        e);
+		rc = store_updates_each(r->store, map_superseders, map, e);
+	if (rc == SL_OK)
+		rc = store_updates_each(r->store, add_superseded, &sc, e);
 	if (rc != SL_OK)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(
-		        list,
-		        json_pack("{s:s,s:s,s:s}", "id",
-		                  (const char *)sqlite3_column_text(st, 0),
-		                  "title",
-		                  (const char *)sqlite3_column_text(st, 1),
-		                  "superseded_by",
-		                  (const char *)sqlite3_column_text(st, 2)));
-	if (rc != SQLITE_DONE) {
-		rc = db_error(r->store, e, "superseded updates");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	rc = SL_OK;
 	json_array_foreach(list, i, it)
 	{
 		const char *uid = json_string_value(json_object_get(it, "id"));
@@ -746,11 +676,11 @@ api_updates_decline_superseded(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "decline superseded");
 	}
+	json_decref(map);
 	json_decref(list);
 	json_decref(body);
 	return rc;

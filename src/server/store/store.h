@@ -306,6 +306,46 @@ int store_sync_interrupted(int *n, struct store *s, int64_t now, struct err *e);
  * revised, expired, index_version, error}. */
 int store_sync_history(json_t *arr, struct store *s, struct err *e);
 
+/* --- Catalog (store_catalog.c): one update as the administration sees
+ * it. ---------------------------------------------------------------------*/
+
+/* The title of the latest revision of id ("?" and *known false when
+ * unknown). */
+int store_update_title(char *out, size_t n, bool *known, struct store *s,
+                       const char *id, struct err *e);
+/* The stored envelope of id's latest revision, parsed (*doc, a new
+ * reference), and its flags. SL_ENOTFOUND ("no update ..."). */
+int store_update_document(json_t **doc, bool *declined, bool *expired,
+                          struct store *s, const char *id, struct err *e);
+
+/* One current update; strings valid during the callback only. */
+struct store_update_row {
+	const char *id, *title, *document;
+	bool declined, expired;
+};
+typedef int (*store_update_fn)(void *arg, const struct store_update_row *u,
+                               struct err *e);
+/* Call fn for the latest revision of every update, by id. */
+int store_updates_each(struct store *s, store_update_fn fn, void *arg,
+                       struct err *e);
+
+/* Append the groups' own settings of update id {group, action, deadline,
+ * approved_at, approved_by} to own, and every group's effective setting
+ * {group, action, deadline, from} to effective. */
+int store_update_approvals(json_t *own, json_t *effective, struct store *s,
+                           const char *id, struct err *e);
+/* {accepted_by, accepted_at} of the latest revision's license terms, or
+ * JSON null (*out is a new reference). */
+int store_update_license(json_t **out, struct store *s, const char *id,
+                         struct err *e);
+/* Set the decline flag (with a fresh change sequence); *changed when it
+ * changed. Inside a transaction. */
+int store_update_set_declined(bool *changed, struct store *s, const char *id,
+                              bool declined, int64_t now, struct err *e);
+/* Whether some computer still needs id (needed, downloaded or failed). */
+int store_update_needed(bool *needed, struct store *s, const char *id,
+                        struct err *e);
+
 /* --- Content (store_content.c): the files this server keeps, by SHA-256:
  * wanted, present, or failed with a next attempt time. --------------------*/
 

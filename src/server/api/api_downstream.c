@@ -34,10 +34,9 @@ int
 api_admin_downstream_add(struct req *r, struct reply *out, struct err *e)
 {
 	char tok[AUTH_TOKEN_LEN + 1], th[AUTH_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
 	json_t *body = NULL;
 	const char *name;
-	int rc, s;
+	int rc;
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
@@ -49,37 +48,15 @@ api_admin_downstream_add(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	auth_token_new(tok);
 	auth_token_hash(th, tok);
-	rc = db_prepare(r->store, &st,
-	                "INSERT INTO downstream_servers(name, token_hash, "
-	                "created_at) VALUES(?,?,?) ON CONFLICT(name) DO "
-	                "UPDATE SET token_hash = excluded.token_hash, "
-	                "revoked = 0 WHERE revoked = 1",
-	                e);
+	rc = store_downstream_add(r->store, name, th, (int64_t)time(NULL), e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, th, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	/* A revoked name may be added again (a new token). */
-	s = sqlite3_step(st);
-	if (s == SQLITE_DONE && sqlite3_changes(db_handle(r->store)) == 0)
-		s = SQLITE_CONSTRAINT;
-	if (s == SQLITE_CONSTRAINT) {
-		rc = err_set(e, SL_EEXISTS,
-		             "a downstream server named '%s' exists", name);
-		goto out;
-	}
-	if (s != SQLITE_DONE) {
-		rc = db_error(r->store, e, "downstream server");
-		goto out;
-	}
 	out->status = 201;
 	out->json = json_pack("{s:s,s:s}", "name", name, "token", tok);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	sodium_memzero(tok, sizeof(tok));
-	sqlite3_finalize(st);
 	json_decref(body);
 	if (rc != SL_OK)
 		err_prefix(e, "downstream add");
@@ -89,65 +66,17 @@ out:
 int
 api_admin_downstream_list(struct req *r, struct reply *out, struct err *e)
 {
-	/* A downstream's computers are those rolled up through it: server
-	 * "name" (its own) or "name/..." (its downstreams'). */
-	static const char sql[] =
-	        "WITH c AS (SELECT d.id AS did, k.id AS cid, "
-	        " (k.server = d.name) AS own FROM downstream_servers d "
-	        " JOIN computers k ON k.server = d.name OR "
-	        " substr(k.server, 1, length(d.name) + 1) = d.name || '/') "
-	        "SELECT d.name, d.mode, d.last_sync, d.last_rollup, "
-	        " d.created_at, d.revoked, "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND c.own), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM update_states s WHERE s.computer_id = "
-	        "  c.cid AND s.state IN ('needed', 'downloaded'))), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM update_states s WHERE s.computer_id = "
-	        "  c.cid AND s.state = 'failed')), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM update_states s WHERE s.computer_id = "
-	        "  c.cid AND s.state = 'installed-pending-reboot')) "
-	        "FROM downstream_servers d ORDER BY d.name";
-	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array(), *o;
-	int rc, s;
+	json_t *arr = json_array();
+	int rc;
 
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	if ((rc = db_prepare(r->store, &st, sql, e)) != SL_OK)
-		goto out;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		o = json_pack(
-		        "{s:s,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I,s:I}}",
-		        "name", (const char *)sqlite3_column_text(st, 0),
-		        "mode", api_text_or_null(st, 1), "last_sync",
-		        api_time_or_null(st, 2), "last_rollup",
-		        api_time_or_null(st, 3), "created",
-		        api_time_or_null(st, 4), "revoked",
-		        sqlite3_column_int(st, 5) != 0, "computers", "total",
-		        (json_int_t)sqlite3_column_int64(st, 6), "direct",
-		        (json_int_t)sqlite3_column_int64(st, 7), "needing",
-		        (json_int_t)sqlite3_column_int64(st, 8), "failed",
-		        (json_int_t)sqlite3_column_int64(st, 9),
-		        "pending_reboot",
-		        (json_int_t)sqlite3_column_int64(st, 10));
-		if (o == NULL || json_array_append_new(arr, o) != 0) {
+	rc = store_downstreams_list(arr, r->store, e);
+	if (rc == SL_OK) {
+		out->json = json_pack("{s:O}", "downstreams", arr);
+		if (out->json == NULL)
 			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
 	}
-	if (s != SQLITE_DONE) {
-		rc = db_error(r->store, e, "downstream servers");
-		goto out;
-	}
-	out->json = json_pack("{s:o}", "downstreams", arr);
-	arr = NULL;
-	if (out->json == NULL)
-		rc = err_set(e, SL_ENOMEM, "out of memory");
-out:
-	sqlite3_finalize(st);
 	json_decref(arr);
 	return rc;
 }
@@ -157,22 +86,8 @@ out:
 int
 api_admin_downstream_remove(struct req *r, struct reply *out, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = store_downstream_revoke(r->store, r->params[0], e);
 
-	rc = db_prepare(r->store, &st,
-	                "UPDATE downstream_servers SET revoked = 1 "
-	                "WHERE name = ?",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, r->params[0], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(r->store, e, "downstream server");
-	else if (sqlite3_changes(db_handle(r->store)) == 0)
-		rc = err_set(e, SL_ENOTFOUND, "no downstream server named '%s'",
-		             r->params[0]);
-	sqlite3_finalize(st);
 	if (rc == SL_OK) {
 		out->json = json_pack("{s:s,s:b}", "name", r->params[0],
 		                      "revoked", 1);

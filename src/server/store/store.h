@@ -457,6 +457,20 @@ int store_license_accept(struct store *s, const char *update_id,
                          int64_t revision, const char *actor, int64_t now,
                          struct err *e);
 
+/* --- Downstream (store_downstream.c, store_replica.c): the downstream
+ * servers of this sluiced and what they are sent and send back. ----------*/
+
+/* A new downstream server (or a revoked one again, with a new token);
+ * SL_EEXISTS when an active one has that name. */
+int store_downstream_add(struct store *s, const char *name,
+                         const char *token_hash, int64_t now, struct err *e);
+/* Every downstream server as {name, mode, last_sync, last_rollup,
+ * created, revoked, computers: {total, direct, needing, failed,
+ * pending_reboot}}, by name. */
+int store_downstreams_list(json_t *arr, struct store *s, struct err *e);
+/* SL_ENOTFOUND ("no downstream server named ..."). */
+int store_downstream_revoke(struct store *s, const char *name, struct err *e);
+
 /* --- Tokens (store_tokens.c): lookups by the SHA-256 hex of a token, and
  * the admin tokens. --------------------------------------------------------*/
 

@@ -159,16 +159,17 @@ struct approved_ctx {
 };
 
 static int
-add_file(void *arg, const char *sha, int64_t size, const char *upstream_url,
-         struct err *e)
+add_file(void *arg, const struct store_file *f, struct err *e)
 {
 	struct approved_ctx *c = arg;
 	char url[4096];
 
-	api_content_url(url, sizeof(url), c->r, c->base, sha, upstream_url);
-	if (json_array_append_new(
-	            c->files, json_pack("{s:s,s:I,s:s}", "sha256", sha, "size",
-	                                (json_int_t)size, "url", url)) != 0)
+	api_content_url(url, sizeof(url), c->r, c->base, f->sha256,
+	                f->upstream_url);
+	if (json_array_append_new(c->files, json_pack("{s:s,s:I,s:s}", "sha256",
+	                                              f->sha256, "size",
+	                                              (json_int_t)f->size,
+	                                              "url", url)) != 0)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	return SL_OK;
 }

@@ -123,73 +123,72 @@ in_csv(const char *list, const char *s)
 	return 0;
 }
 
-/* The files of one revision, with the URL this server's agents get. */
-static int
-change_files(json_t *files, sqlite3_stmt *fst, const struct req *r,
-             const char *id, int64_t rev, const char *base, struct err *e)
-{
-	char url[4096];
-	int rc;
+struct changes_ctx {
+	const struct req *r;
+	const char *products, *classes, *base;
+	json_t *updates, *files;
+	int64_t n, last;
+};
 
-	sqlite3_reset(fst);
-	sqlite3_bind_text(fst, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(fst, 2, rev);
-	while ((rc = sqlite3_step(fst)) == SQLITE_ROW) {
-		const char *sha = (const char *)sqlite3_column_text(fst, 0);
-		const char *up = (const char *)sqlite3_column_text(fst, 3);
-		api_content_url(url, sizeof(url), r, base, sha, up);
-		if (json_array_append_new(
-		            files,
-		            json_pack("{s:s,s:I,s:s,s:s}", "sha256", sha,
-		                      "size",
-		                      (json_int_t)sqlite3_column_int64(fst, 1),
-		                      "name",
-		                      (const char *)sqlite3_column_text(fst, 2),
-		                      "url", url)) != 0)
-			return err_set(e, SL_ENOMEM, "out of memory");
-	}
-	return rc == SQLITE_DONE ? SL_OK
-	                         : db_error(r->store, e, "update files");
+/* One file of a change, with the URL this server's agents get. */
+static int
+change_file(void *arg, const struct store_file *f, struct err *e)
+{
+	struct changes_ctx *c = arg;
+	char url[4096];
+
+	api_content_url(url, sizeof(url), c->r, c->base, f->sha256,
+	                f->upstream_url);
+	if (json_array_append_new(
+	            c->files, json_pack("{s:s,s:I,s:s,s:s}", "sha256",
+	                                f->sha256, "size", (json_int_t)f->size,
+	                                "name", f->name, "url", url)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
 }
 
 static int
-note_sync(const struct req *r, int64_t since, const char *mode, struct err *e)
+change_one(void *arg, const struct store_change *ch, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct changes_ctx *c = arg;
+	json_t *u;
 
-	rc = db_prepare(r->store, &st,
-	                "UPDATE downstream_servers SET last_sync = ?, "
-	                "last_anchor = ?, mode = coalesce(?, mode) "
-	                "WHERE id = ?",
-	                e);
-	if (rc != SL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 2, since);
-	if (mode != NULL)
-		sqlite3_bind_text(st, 3, mode, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, r->downstream_id);
-	rc = sqlite3_step(st) == SQLITE_DONE
-	             ? SL_OK
-	             : db_error(r->store, e, "downstream server");
-	sqlite3_finalize(st);
-	return rc;
+	c->n++;
+	c->last = ch->change_seq;
+	if (!in_csv(c->products, ch->product) ||
+	    !in_csv(c->classes, ch->classification))
+		return SL_OK;
+	c->files = json_array();
+	u = json_pack("{s:s,s:I,s:b,s:b,s:o}", "id", ch->id, "revision",
+	              (json_int_t)ch->revision, "expired", ch->expired,
+	              "declined", ch->declined, "files", c->files);
+	if (u == NULL || json_array_append_new(c->updates, u) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	/* The envelope bytes exactly as the origin signed them. */
+	if (json_object_set_new(u, "document",
+	                        ch->expired ? json_null()
+	                                    : json_string(ch->document
+	                                                          ? ch->document
+	                                                          : "")) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if (ch->expired)
+		return SL_OK;
+	return store_update_files_each(c->r->store, ch->id, ch->revision,
+	                               change_file, c, e);
 }
 
 int
 api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 {
-	const char *products = qarg(r, "products");
-	const char *classes = qarg(r, "classifications");
 	const char *mode = qarg(r, "mode");
-	sqlite3_stmt *st = NULL, *fst = NULL;
-	json_t *updates = NULL;
-	int64_t since, limit, cur, last = 0, n = 0;
+	struct changes_ctx c = {
+	        .r = r,
+	        .products = qarg(r, "products"),
+	        .classes = qarg(r, "classifications"),
+	};
+	int64_t since, limit, cur;
 	char base[2048], anchor[24];
-	int rc, full = 0, s;
+	int rc, full = 0;
 
 	if (mode != NULL && strcmp(mode, "autonomous") != 0 &&
 	    strcmp(mode, "replica") != 0)
@@ -203,9 +202,10 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 		rc = http_public_base(base, sizeof(base), r, e);
 	if (rc != SL_OK)
 		goto out;
+	c.base = base;
 	if (limit < 1)
 		limit = 1;
-	if ((updates = json_array()) == NULL) {
+	if ((c.updates = json_array()) == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -220,78 +220,24 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 		since = 0;
 		full = 1;
 	}
-	rc = db_prepare(r->store, &st,
-	                "SELECT s.id, s.latest_revision, s.expired, "
-	                "s.declined, s.change_seq, u.document, u.product, "
-	                "u.classification FROM update_status s "
-	                "JOIN updates u ON u.id = s.id AND u.revision = "
-	                "s.latest_revision WHERE s.change_seq > ?1 "
-	                "ORDER BY s.change_seq LIMIT ?2",
-	                e);
-	if (rc == SL_OK)
-		rc = db_prepare(r->store, &fst,
-		                "SELECT sha256, size, name, upstream_url FROM "
-		                "update_files WHERE update_id = ? AND "
-		                "revision = ? ORDER BY name, sha256",
-		                e);
+	rc = store_changes_each(r->store, since, limit, change_one, &c, e);
 	if (rc != SL_OK)
 		goto out;
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		int64_t rev = sqlite3_column_int64(st, 1);
-		int expired = sqlite3_column_int(st, 2) != 0;
-		json_t *u, *files;
-
-		n++;
-		last = sqlite3_column_int64(st, 4);
-		if (!in_csv(products,
-		            (const char *)sqlite3_column_text(st, 6)) ||
-		    !in_csv(classes, (const char *)sqlite3_column_text(st, 7)))
-			continue;
-		files = json_array();
-		u = json_pack("{s:s,s:I,s:b,s:b,s:o}", "id", id, "revision",
-		              (json_int_t)rev, "expired", expired, "declined",
-		              sqlite3_column_int(st, 3) != 0, "files", files);
-		if (u == NULL || json_array_append_new(updates, u) != 0) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-		/* The envelope bytes exactly as the origin signed them. */
-		if (json_object_set_new(
-		            u, "document",
-		            expired ? json_null()
-		                    : json_stringn(
-		                              (const char *)sqlite3_column_text(
-		                                      st, 5),
-		                              (size_t)sqlite3_column_bytes(
-		                                      st, 5))) != 0) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-		if (!expired && (rc = change_files(files, fst, r, id, rev, base,
-		                                   e)) != SL_OK)
-			goto out;
-	}
-	if (s != SQLITE_DONE) {
-		rc = db_error(r->store, e, "changes");
-		goto out;
-	}
 	if ((rc = store_commit(r->store, e)) != SL_OK)
 		goto out;
-	if ((rc = note_sync(r, since, mode, e)) != SL_OK)
+	if ((rc = store_downstream_note_sync(r->store, r->downstream_id,
+	                                     (int64_t)time(NULL), since, mode,
+	                                     e)) != SL_OK)
 		goto out;
-	snprintf(anchor, sizeof(anchor), "%" PRId64, n == limit ? last : cur);
+	snprintf(anchor, sizeof(anchor), "%" PRId64,
+	         c.n == limit ? c.last : cur);
 	out->json = json_pack("{s:s,s:b,s:b,s:o}", "anchor", anchor, "more",
-	                      n == limit, "full", full, "updates", updates);
-	updates = NULL;
+	                      c.n == limit, "full", full, "updates", c.updates);
+	c.updates = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(fst);
-	json_decref(updates);
+	json_decref(c.updates);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "changes");
@@ -302,9 +248,8 @@ out:
 int
 api_upstream_replica(struct req *r, struct reply *out, struct err *e)
 {
-	sqlite3_stmt *gst = NULL, *ast = NULL;
-	json_t *groups = json_array(), *approvals = json_array(), *o;
-	int rc, s;
+	json_t *groups = json_array(), *approvals = json_array();
+	int rc;
 
 	if (groups == NULL || approvals == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
@@ -312,48 +257,8 @@ api_upstream_replica(struct req *r, struct reply *out, struct err *e)
 	}
 	if ((rc = store_begin_read(r->store, e)) != SL_OK)
 		goto out;
-	rc = db_prepare(r->store, &gst,
-	                "SELECT g.name, p.name FROM groups g LEFT JOIN groups "
-	                "p ON p.id = g.parent_id ORDER BY g.id",
-	                e);
-	if (rc == SL_OK)
-		rc = db_prepare(
-		        r->store, &ast,
-		        "SELECT a.update_id, g.name, a.action, "
-		        "a.deadline FROM approvals a JOIN groups g ON "
-		        "g.id = a.group_id ORDER BY a.update_id, g.name",
-		        e);
-	if (rc != SL_OK)
+	if ((rc = store_replica_state(groups, approvals, r->store, e)) != SL_OK)
 		goto out;
-	while ((s = sqlite3_step(gst)) == SQLITE_ROW) {
-		o = json_pack("{s:s,s:o}", "name",
-		              (const char *)sqlite3_column_text(gst, 0),
-		              "parent", api_text_or_null(gst, 1));
-		if (o == NULL || json_array_append_new(groups, o) != 0) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (s != SQLITE_DONE) {
-		rc = db_error(r->store, e, "groups");
-		goto out;
-	}
-	while ((s = sqlite3_step(ast)) == SQLITE_ROW) {
-		o = json_pack(
-		        "{s:s,s:s,s:s,s:o}", "update",
-		        (const char *)sqlite3_column_text(ast, 0), "group",
-		        (const char *)sqlite3_column_text(ast, 1), "action",
-		        (const char *)sqlite3_column_text(ast, 2), "deadline",
-		        api_time_or_null(ast, 3));
-		if (o == NULL || json_array_append_new(approvals, o) != 0) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (s != SQLITE_DONE) {
-		rc = db_error(r->store, e, "approvals");
-		goto out;
-	}
 	if ((rc = store_commit(r->store, e)) != SL_OK)
 		goto out;
 	out->json = json_pack("{s:o,s:o}", "groups", groups, "approvals",
@@ -362,8 +267,6 @@ api_upstream_replica(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(gst);
-	sqlite3_finalize(ast);
 	json_decref(groups);
 	json_decref(approvals);
 	if (rc != SL_OK) {
@@ -375,38 +278,27 @@ out:
 
 /* ---- roll-up ---------------------------------------------------------- */
 
-static void
-bind_str(sqlite3_stmt *st, int col, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, col);
-}
-
-/* An optional RFC 3339 member bound as unix time (NULL when absent). */
+/* An optional RFC 3339 member as unix time: *out = slot, or NULL when
+ * absent. */
 static int
-bind_time(sqlite3_stmt *st, int col, json_t *o, const char *key, struct err *e)
+opt_time(const int64_t **out, int64_t *slot, json_t *o, const char *key,
+         struct err *e)
 {
 	const char *s;
 	long long t;
 	int rc = api_opt_str(&s, o, key, 64, e);
 
+	*out = NULL;
 	if (rc != SL_OK)
 		return rc;
-	if (s == NULL) {
-		sqlite3_bind_null(st, col);
+	if (s == NULL)
 		return SL_OK;
-	}
 	if ((rc = sign_time_parse(s, &t, e)) != SL_OK)
 		return err_prefix(e, "%s", key);
-	sqlite3_bind_int64(st, col, t);
+	*slot = t;
+	*out = slot;
 	return SL_OK;
 }
-
-struct rollup_stmts {
-	sqlite3_stmt *comp, *del, *state;
-};
 
 /* The group a rolled-up computer shows in: its group's name when this
  * server has it, else Unassigned Computers. */
@@ -428,15 +320,16 @@ rollup_group(int64_t *gid, struct store *db, const char *name, struct err *e)
  * taken by a computer of this server or of another downstream (never
  * overwritten). */
 static int
-rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
-           struct err *e)
+rollup_one(int *stored, struct req *r, json_t *c, int64_t now, struct err *e)
 {
 	static const char *const opt[] = {"os_id", "os_version", "arch",
 	                                  "kernel", "agent_version"};
-	const char *id, *host, *group, *sub, *v, *uid, *state, *detail;
+	const char *id, *host, *group, *sub, *vals[5], *uid, *state, *detail;
 	char th[80], server[SERVER_PATH_MAX + 160];
+	int64_t gid, reg, contact, report, rep, rev;
+	struct store_rollup_computer rc_row;
 	json_t *states, *o;
-	int64_t gid;
+	bool ok;
 	size_t i;
 	int rc;
 
@@ -468,36 +361,39 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 		         sub);
 	else
 		snprintf(server, sizeof(server), "%s", r->downstream_name);
-	sqlite3_reset(s->comp);
-	sqlite3_clear_bindings(s->comp);
-	sqlite3_bind_text(s->comp, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s->comp, 2, th, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s->comp, 3, host, -1, SQLITE_TRANSIENT);
-	for (i = 0; i < 5; i++) {
-		if ((rc = api_opt_str(&v, c, opt[i], FIELD_MAX, e)) != SL_OK)
+	for (i = 0; i < 5; i++)
+		if ((rc = api_opt_str(&vals[i], c, opt[i], FIELD_MAX, e)) !=
+		    SL_OK)
 			return rc;
-		bind_str(s->comp, 4 + (int)i, v);
-	}
-	sqlite3_bind_int64(s->comp, 9, gid);
-	if ((rc = bind_time(s->comp, 10, c, "registered", e)) != SL_OK ||
-	    (rc = bind_time(s->comp, 11, c, "last_contact", e)) != SL_OK ||
-	    (rc = bind_time(s->comp, 12, c, "last_report", e)) != SL_OK)
+	rc_row = (struct store_rollup_computer){
+	        .id = id,
+	        .token_hash = th,
+	        .hostname = host,
+	        .os_id = vals[0],
+	        .os_version = vals[1],
+	        .arch = vals[2],
+	        .kernel = vals[3],
+	        .agent_version = vals[4],
+	        .group_id = gid,
+	        .server = server,
+	        .downstream = r->downstream_name,
+	        .now = now,
+	};
+	if ((rc = opt_time(&rc_row.registered, &reg, c, "registered", e)) !=
+	            SL_OK ||
+	    (rc = opt_time(&rc_row.last_contact, &contact, c, "last_contact",
+	                   e)) != SL_OK ||
+	    (rc = opt_time(&rc_row.last_report, &report, c, "last_report",
+	                   e)) != SL_OK)
 		return rc;
-	sqlite3_bind_text(s->comp, 13, server, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s->comp, 14, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(s->comp, 15, r->downstream_name, -1,
-	                  SQLITE_TRANSIENT);
-	if (sqlite3_step(s->comp) != SQLITE_DONE)
-		return db_error(r->store, e, "rolled-up computer");
-	if (sqlite3_changes(db_handle(r->store)) == 0)
+	if ((rc = store_rollup_computer(&ok, r->store, &rc_row, e)) != SL_OK)
+		return rc;
+	if (!ok)
 		return SL_OK;
-	sqlite3_reset(s->del);
-	sqlite3_bind_text(s->del, 1, id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s->del) != SQLITE_DONE)
-		return db_error(r->store, e, "rolled-up states");
 	json_array_foreach(states, i, o)
 	{
-		json_t *rev;
+		const int64_t *reported;
+		json_t *rev_v;
 
 		if (!json_is_object(o))
 			return err_set(e, SL_EINVAL,
@@ -507,23 +403,24 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 			rc = api_req_str(&state, o, "state", 64, e);
 		if (rc == SL_OK)
 			rc = api_opt_str(&detail, o, "detail", 4096, e);
-		rev = json_object_get(o, "revision");
-		if (rc == SL_OK && !json_is_integer(rev))
+		rev_v = json_object_get(o, "revision");
+		if (rc == SL_OK && !json_is_integer(rev_v))
 			rc = err_set(e, SL_EINVAL,
 			             "revision: expected a number");
+		if (rc == SL_OK)
+			rc = opt_time(&reported, &rep, o, "reported", e);
 		if (rc != SL_OK)
 			return err_prefix(e, "updates[%zu]", i);
-		sqlite3_reset(s->state);
-		sqlite3_clear_bindings(s->state);
-		sqlite3_bind_text(s->state, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s->state, 2, uid, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s->state, 3, json_integer_value(rev));
-		sqlite3_bind_text(s->state, 4, state, -1, SQLITE_TRANSIENT);
-		bind_str(s->state, 5, detail);
-		if ((rc = bind_time(s->state, 6, o, "reported", e)) != SL_OK)
-			return err_prefix(e, "updates[%zu]", i);
-		if (sqlite3_step(s->state) != SQLITE_DONE)
-			return db_error(r->store, e, "rolled-up state");
+		rev = json_integer_value(rev_v);
+		struct store_state st = {
+		        .update_id = uid,
+		        .revision = &rev,
+		        .state = state,
+		        .detail = detail,
+		};
+		rc = store_rollup_state(r->store, id, &st, reported, now, e);
+		if (rc != SL_OK)
+			return rc;
 	}
 	*stored = 1;
 	return SL_OK;
@@ -532,10 +429,9 @@ rollup_one(int *stored, struct req *r, struct rollup_stmts *s, json_t *c,
 int
 api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 {
-	struct rollup_stmts s = {0};
-	sqlite3_stmt *note = NULL;
 	json_t *body = NULL, *comps, *c;
 	int rc, stored, n = 0, skipped = 0;
+	int64_t now = (int64_t)time(NULL);
 	size_t i;
 
 	if ((rc = http_json_body(&body, r, e)) != SL_OK)
@@ -549,73 +445,24 @@ api_upstream_rollup(struct req *r, struct reply *out, struct err *e)
 	}
 	if ((rc = store_begin(r->store, e)) != SL_OK)
 		goto out;
-	/* A row is only ever updated when it is a computer rolled up
-	 * through this same downstream (same "downstream:<id>" token hash,
-	 * server under its name): a local computer, or one of another
-	 * downstream, with the same id is left alone. The state rows get
-	 * reported_at = now when the downstream does not say. */
-	rc = db_prepare(r->store, &s.comp,
-	                "INSERT INTO computers(id, token_hash, hostname, "
-	                "os_id, os_version, arch, kernel, agent_version, "
-	                "group_id, registered_at, last_contact, last_report, "
-	                "server) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-	                "coalesce(?10, ?14),?11,?12,?13) "
-	                "ON CONFLICT(id) DO UPDATE SET hostname = "
-	                "excluded.hostname, os_id = excluded.os_id, "
-	                "os_version = excluded.os_version, arch = "
-	                "excluded.arch, kernel = excluded.kernel, "
-	                "agent_version = excluded.agent_version, group_id = "
-	                "excluded.group_id, last_contact = "
-	                "excluded.last_contact, last_report = "
-	                "excluded.last_report, server = excluded.server "
-	                "WHERE computers.token_hash = excluded.token_hash "
-	                "AND (computers.server = ?15 OR "
-	                "substr(computers.server, 1, length(?15) + 1) = "
-	                "?15 || '/')",
-	                e);
-	if (rc == SL_OK)
-		rc = db_prepare(
-		        r->store, &s.del,
-		        "DELETE FROM update_states WHERE computer_id = ?", e);
-	if (rc == SL_OK)
-		rc = db_prepare(r->store, &s.state,
-		                "INSERT INTO update_states(computer_id, "
-		                "update_id, revision, state, detail, "
-		                "reported_at) VALUES(?,?,?,?,?,"
-		                "coalesce(?6, strftime('%s','now')))",
-		                e);
-	if (rc == SL_OK)
-		rc = db_prepare(r->store, &note,
-		                "UPDATE downstream_servers SET last_rollup = ? "
-		                "WHERE id = ?",
-		                e);
-	if (rc != SL_OK)
-		goto out;
 	json_array_foreach(comps, i, c)
 	{
-		if ((rc = rollup_one(&stored, r, &s, c, e)) != SL_OK) {
+		if ((rc = rollup_one(&stored, r, c, now, e)) != SL_OK) {
 			err_prefix(e, "computers[%zu]", i);
 			goto out;
 		}
 		n += stored;
 		skipped += !stored;
 	}
-	sqlite3_bind_int64(note, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(note, 2, r->downstream_id);
-	if (sqlite3_step(note) != SQLITE_DONE) {
-		rc = db_error(r->store, e, "downstream server");
-		goto out;
-	}
-	if ((rc = store_commit(r->store, e)) != SL_OK)
+	rc = store_downstream_note_rollup(r->store, r->downstream_id, now, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:i,s:i}", "computers", n, "skipped", skipped);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(s.comp);
-	sqlite3_finalize(s.del);
-	sqlite3_finalize(s.state);
-	sqlite3_finalize(note);
 	json_decref(body);
 	if (rc != SL_OK) {
 		store_rollback(r->store);

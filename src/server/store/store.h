@@ -205,8 +205,12 @@ struct store_approved {
 typedef int (*store_approved_fn)(void *arg, const struct store_approved *a,
                                  struct err *e);
 typedef int (*store_id_fn)(void *arg, const char *id, struct err *e);
-typedef int (*store_file_fn)(void *arg, const char *sha256, int64_t size,
-                             const char *upstream_url, struct err *e);
+struct store_file {
+	const char *sha256, *name, *upstream_url;
+	int64_t size;
+};
+typedef int (*store_file_fn)(void *arg, const struct store_file *f,
+                             struct err *e);
 
 /* Call fn for each update of the approved set of group gid whose approval
  * or revision changed after `since` (all when since < 0), by id. A status
@@ -470,6 +474,50 @@ int store_downstream_add(struct store *s, const char *name,
 int store_downstreams_list(json_t *arr, struct store *s, struct err *e);
 /* SL_ENOTFOUND ("no downstream server named ..."). */
 int store_downstream_revoke(struct store *s, const char *name, struct err *e);
+
+/* One catalog change for a downstream; strings valid during the callback
+ * only (document: the envelope exactly as the origin signed it). */
+struct store_change {
+	const char *id, *document, *product, *classification;
+	int64_t revision, change_seq;
+	bool expired, declined;
+};
+typedef int (*store_change_fn)(void *arg, const struct store_change *c,
+                               struct err *e);
+/* Call fn for the first `limit` updates whose change sequence is after
+ * since, in change order. */
+int store_changes_each(struct store *s, int64_t since, int64_t limit,
+                       store_change_fn fn, void *arg, struct err *e);
+/* Record a downstream's sync (anchor it asked from, mode when not NULL)
+ * and roll-up. */
+int store_downstream_note_sync(struct store *s, int64_t id, int64_t now,
+                               int64_t anchor, const char *mode, struct err *e);
+int store_downstream_note_rollup(struct store *s, int64_t id, int64_t now,
+                                 struct err *e);
+/* What a replica copies: groups {name, parent} by id and approvals
+ * {update, group, action, deadline}. */
+int store_replica_state(json_t *groups, json_t *approvals, struct store *s,
+                        struct err *e);
+
+/* A computer rolled up by downstream server `downstream`. */
+struct store_rollup_computer {
+	const char *id, *token_hash, *hostname;
+	const char *os_id, *os_version, *arch, *kernel, *agent_version;
+	int64_t group_id;
+	const int64_t *registered, *last_contact, *last_report; /* NULL ok */
+	const char *server;     /* "name" or "name/sub" */
+	const char *downstream; /* the downstream's name */
+	int64_t now;
+};
+/* Insert or update the computer and clear its states (*stored true), or
+ * leave a computer of this server or of another downstream with the same
+ * id alone (*stored false). Inside a transaction. */
+int store_rollup_computer(bool *stored, struct store *s,
+                          const struct store_rollup_computer *c, struct err *e);
+/* One state of a rolled-up computer (reported_at = *reported, or now). */
+int store_rollup_state(struct store *s, const char *computer_id,
+                       const struct store_state *st, const int64_t *reported,
+                       int64_t now, struct err *e);
 
 /* --- Tokens (store_tokens.c): lookups by the SHA-256 hex of a token, and
  * the admin tokens. --------------------------------------------------------*/

@@ -44,7 +44,7 @@ static const char *const sql_removed =
                   "s.expired != 0 OR s.declined != 0) ORDER BY 1";
 
 static const char *const sql_files =
-        "SELECT sha256, size, upstream_url FROM update_files WHERE "
+        "SELECT sha256, size, upstream_url, name FROM update_files WHERE "
         "update_id = $1 AND revision = $2 ORDER BY name, sha256";
 
 int
@@ -106,8 +106,13 @@ store_update_files_each(struct store *s, const char *update_id,
 	if (rc != SL_OK)
 		return err_prefix(e, "update files");
 	while ((rc = db_step(st, e)) == DB_ROW) {
-		rc = fn(arg, db_col_text(st, 0), db_col_int(st, 1),
-		        db_col_text(st, 2), e);
+		struct store_file f = {
+		        .sha256 = db_col_text(st, 0),
+		        .size = db_col_int(st, 1),
+		        .upstream_url = db_col_text(st, 2),
+		        .name = db_col_text(st, 3),
+		};
+		rc = fn(arg, &f, e);
 		if (rc != SL_OK)
 			break;
 	}

@@ -30,18 +30,17 @@ store_downstream_add(struct store *s, const char *name, const char *token_hash,
 static json_t *
 downstream_row(struct db_stmt *st)
 {
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I,s:I}}",
-	                 "name", db_col_text(st, 0), "mode",
-	                 store_col_text(st, 1), "last_sync",
-	                 store_col_time(st, 2), "last_rollup",
-	                 store_col_time(st, 3), "created",
-	                 store_col_time(st, 4), "revoked",
-	                 db_col_int(st, 5) != 0, "computers", "total",
-	                 (json_int_t)db_col_int(st, 6), "direct",
-	                 (json_int_t)db_col_int(st, 7), "needing",
-	                 (json_int_t)db_col_int(st, 8), "failed",
-	                 (json_int_t)db_col_int(st, 9), "pending_reboot",
-	                 (json_int_t)db_col_int(st, 10));
+	return json_pack(
+	        "{s:s,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I,s:I}}", "name",
+	        db_col_text(st, 0), "mode", store_col_text(st, 1), "last_sync",
+	        store_col_time(st, 2), "last_rollup", store_col_time(st, 3),
+	        "created", store_col_time(st, 4), "revoked",
+	        db_col_int(st, 5) != 0, "computers", "total",
+	        (json_int_t)db_col_int(st, 6), "direct",
+	        (json_int_t)db_col_int(st, 7), "needing",
+	        (json_int_t)db_col_int(st, 8), "failed",
+	        (json_int_t)db_col_int(st, 9), "pending_reboot",
+	        (json_int_t)db_col_int(st, 10));
 }
 
 int

@@ -7,6 +7,7 @@
 #define SLUICE_SERVER_API_H
 
 #include "http.h"
+#include "jsonx.h"
 
 /* api_agent.c */
 int api_agent_register(struct req *r, struct reply *out, struct err *e);
@@ -43,13 +44,6 @@ int upstream_replica_refuse(const struct req *r, const struct route *rt,
 int content_get(struct req *r, struct reply *out, struct err *e);
 
 /* Shared JSON helpers (api_json.c). */
-/* Optional string member: NULL when absent or null; SL_EINVAL when of
- * another type or longer than max bytes. */
-int api_opt_str(const char **out, json_t *obj, const char *key, size_t max,
-                struct err *e);
-/* Required non-empty string member. */
-int api_req_str(const char **out, json_t *obj, const char *key, size_t max,
-                struct err *e);
 /* RFC 3339 text of a unix time (JSON null if it cannot be written). */
 json_t *api_time(int64_t t);
 /* RFC 3339 text of a unix time, or JSON null when t is SQL NULL. */

@@ -123,11 +123,11 @@ api_admin_group_create(struct req *r, struct reply *out, struct err *e)
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "create group");
-	rc = api_req_str(&name, body, "name", NAME_MAX_LEN, e);
+	rc = jsonx_req_str(&name, body, "name", NAME_MAX_LEN, e);
 	if (rc == SL_OK)
 		rc = api_group_name_ok(name, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&parent, body, "parent", NAME_MAX_LEN, e);
+		rc = jsonx_opt_str(&parent, body, "parent", NAME_MAX_LEN, e);
 	if (rc != SL_OK)
 		goto out;
 	if (parent == NULL)
@@ -184,7 +184,7 @@ api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_req_str(&group, body, "group", NAME_MAX_LEN, e);
+		rc = jsonx_req_str(&group, body, "group", NAME_MAX_LEN, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);

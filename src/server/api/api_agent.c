@@ -86,9 +86,9 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
 		return rc;
-	rc = api_req_str(&hostname, body, "hostname", FIELD_MAX, e);
+	rc = jsonx_req_str(&hostname, body, "hostname", FIELD_MAX, e);
 	for (size_t i = 0; rc == SL_OK && i < 5; i++)
-		rc = api_opt_str(&vals[i], body, opt[i], FIELD_MAX, e);
+		rc = jsonx_opt_str(&vals[i], body, opt[i], FIELD_MAX, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);
@@ -323,7 +323,7 @@ check_enum(const char **out, json_t *o, const char *key,
            const char *const *allowed, const char *what, size_t i,
            struct err *e)
 {
-	int rc = api_req_str(out, o, key, FIELD_MAX, e);
+	int rc = jsonx_req_str(out, o, key, FIELD_MAX, e);
 
 	if (rc == SL_OK && !in_list(*out, allowed))
 		rc = err_set(e, SL_EINVAL, "%s: '%s' is not a known value", key,
@@ -347,11 +347,11 @@ validate_report(json_t *states_v, json_t *events_v, struct err *e)
 		if (!json_is_object(o))
 			return err_set(e, SL_EINVAL,
 			               "states[%zu]: expected an object", i);
-		rc = api_req_str(&s, o, "id", FIELD_MAX, e);
+		rc = jsonx_req_str(&s, o, "id", FIELD_MAX, e);
 		if (rc == SL_OK && !auth_is_uuid(s))
 			rc = err_set(e, SL_EINVAL, "id: expected a UUID");
 		if (rc == SL_OK)
-			rc = api_opt_str(&s, o, "detail", DETAIL_MAX, e);
+			rc = jsonx_opt_str(&s, o, "detail", DETAIL_MAX, e);
 		if (rc != SL_OK)
 			return err_prefix(e, "states[%zu]", i);
 		rc = check_int(o, "revision", 1, 1, "states", i, e);
@@ -365,15 +365,15 @@ validate_report(json_t *states_v, json_t *events_v, struct err *e)
 		if (!json_is_object(o))
 			return err_set(e, SL_EINVAL,
 			               "events[%zu]: expected an object", i);
-		rc = api_req_str(&s, o, "event_id", 64, e);
+		rc = jsonx_req_str(&s, o, "event_id", 64, e);
 		if (rc == SL_OK)
-			rc = api_req_str(&s, o, "id", FIELD_MAX, e);
+			rc = jsonx_req_str(&s, o, "id", FIELD_MAX, e);
 		if (rc == SL_OK && !auth_is_uuid(s))
 			rc = err_set(e, SL_EINVAL, "id: expected a UUID");
 		if (rc == SL_OK)
-			rc = api_opt_str(&s, o, "time", 64, e);
+			rc = jsonx_opt_str(&s, o, "time", 64, e);
 		if (rc == SL_OK)
-			rc = api_opt_str(&s, o, "output", OUTPUT_MAX, e);
+			rc = jsonx_opt_str(&s, o, "output", OUTPUT_MAX, e);
 		if (rc != SL_OK)
 			return err_prefix(e, "events[%zu]", i);
 		rc = check_int(o, "revision", 0, 1, "events", i, e);

@@ -199,15 +199,15 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_req_str(&id, body, "update", 64, e);
+		rc = jsonx_req_str(&id, body, "update", 64, e);
 	if (rc == SL_OK && !auth_is_uuid(id))
 		rc = err_set(e, SL_EINVAL, "update: expected a UUID");
 	if (rc == SL_OK)
-		rc = api_req_str(&group, body, "group", 128, e);
+		rc = jsonx_req_str(&group, body, "group", 128, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&action, body, "action", 32, e);
+		rc = jsonx_opt_str(&action, body, "action", 32, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&dl_s, body, "deadline", 64, e);
+		rc = jsonx_opt_str(&dl_s, body, "deadline", 64, e);
 	if (rc != SL_OK)
 		goto out;
 	v = json_object_get(body, "accept_license");

@@ -40,7 +40,7 @@ api_admin_downstream_add(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_req_str(&name, body, "name", DS_NAME_MAX, e);
+		rc = jsonx_req_str(&name, body, "name", DS_NAME_MAX, e);
 	if (rc == SL_OK && !name_ok(name))
 		rc = err_set(e, SL_EINVAL,
 		             "name: letters, digits, '.', '-' and '_' only");

@@ -81,9 +81,9 @@ api_groups_update(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&new_name, body, "name", 128, e);
+		rc = jsonx_opt_str(&new_name, body, "name", 128, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&new_parent, body, "parent", 128, e);
+		rc = jsonx_opt_str(&new_parent, body, "parent", 128, e);
 	if (rc == SL_OK && new_name != NULL)
 		rc = api_group_name_ok(new_name, e);
 	if (rc != SL_OK)
@@ -253,9 +253,9 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&mode, body, "targeting", 16, e);
+		rc = jsonx_opt_str(&mode, body, "targeting", 16, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&unknown, body, "unknown_groups", 16, e);
+		rc = jsonx_opt_str(&unknown, body, "unknown_groups", 16, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);

@@ -54,13 +54,13 @@ api_rules_create(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_req_str(&name, body, "name", 128, e);
+		rc = jsonx_req_str(&name, body, "name", 128, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&cl, body, "classification", 64, e);
+		rc = jsonx_opt_str(&cl, body, "classification", 64, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&pr, body, "product", 255, e);
+		rc = jsonx_opt_str(&pr, body, "product", 255, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&action, body, "action", 16, e);
+		rc = jsonx_opt_str(&action, body, "action", 16, e);
 	if (rc != SL_OK)
 		goto out;
 	if (action == NULL)
@@ -196,7 +196,7 @@ api_rules_run(struct req *r, struct reply *out, struct err *e)
 	if (r->body_len > 0) {
 		rc = http_json_body(&body, r, e);
 		if (rc == SL_OK)
-			rc = api_opt_str(&name, body, "rule", 128, e);
+			rc = jsonx_opt_str(&name, body, "rule", 128, e);
 		if (rc != SL_OK)
 			goto out;
 	}

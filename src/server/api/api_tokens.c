@@ -44,9 +44,9 @@ api_tokens_create(struct req *r, struct reply *out, struct err *e)
 
 	rc = http_json_body(&body, r, e);
 	if (rc == SL_OK)
-		rc = api_req_str(&name, body, "name", 64, e);
+		rc = jsonx_req_str(&name, body, "name", 64, e);
 	if (rc == SL_OK)
-		rc = api_req_str(&role, body, "role", 32, e);
+		rc = jsonx_req_str(&role, body, "role", 32, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);

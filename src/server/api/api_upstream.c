@@ -286,7 +286,7 @@ opt_time(const int64_t **out, int64_t *slot, json_t *o, const char *key,
 {
 	const char *s;
 	long long t;
-	int rc = api_opt_str(&s, o, key, 64, e);
+	int rc = jsonx_opt_str(&s, o, key, 64, e);
 
 	*out = NULL;
 	if (rc != SL_OK)
@@ -336,15 +336,15 @@ rollup_one(int *stored, struct req *r, json_t *c, int64_t now, struct err *e)
 	*stored = 0;
 	if (!json_is_object(c))
 		return err_set(e, SL_EINVAL, "expected an object");
-	rc = api_req_str(&id, c, "id", 64, e);
+	rc = jsonx_req_str(&id, c, "id", 64, e);
 	if (rc == SL_OK && !auth_is_uuid(id))
 		rc = err_set(e, SL_EINVAL, "id: expected a UUID");
 	if (rc == SL_OK)
-		rc = api_req_str(&host, c, "hostname", FIELD_MAX, e);
+		rc = jsonx_req_str(&host, c, "hostname", FIELD_MAX, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&group, c, "group", FIELD_MAX, e);
+		rc = jsonx_opt_str(&group, c, "group", FIELD_MAX, e);
 	if (rc == SL_OK)
-		rc = api_opt_str(&sub, c, "server", SERVER_PATH_MAX, e);
+		rc = jsonx_opt_str(&sub, c, "server", SERVER_PATH_MAX, e);
 	if (rc != SL_OK)
 		return rc;
 	states = json_object_get(c, "updates");
@@ -362,7 +362,7 @@ rollup_one(int *stored, struct req *r, json_t *c, int64_t now, struct err *e)
 	else
 		snprintf(server, sizeof(server), "%s", r->downstream_name);
 	for (i = 0; i < 5; i++)
-		if ((rc = api_opt_str(&vals[i], c, opt[i], FIELD_MAX, e)) !=
+		if ((rc = jsonx_opt_str(&vals[i], c, opt[i], FIELD_MAX, e)) !=
 		    SL_OK)
 			return rc;
 	rc_row = (struct store_rollup_computer){
@@ -398,11 +398,11 @@ rollup_one(int *stored, struct req *r, json_t *c, int64_t now, struct err *e)
 		if (!json_is_object(o))
 			return err_set(e, SL_EINVAL,
 			               "updates[%zu]: expected an object", i);
-		rc = api_req_str(&uid, o, "id", 64, e);
+		rc = jsonx_req_str(&uid, o, "id", 64, e);
 		if (rc == SL_OK)
-			rc = api_req_str(&state, o, "state", 64, e);
+			rc = jsonx_req_str(&state, o, "state", 64, e);
 		if (rc == SL_OK)
-			rc = api_opt_str(&detail, o, "detail", 4096, e);
+			rc = jsonx_opt_str(&detail, o, "detail", 4096, e);
 		rev_v = json_object_get(o, "revision");
 		if (rc == SL_OK && !json_is_integer(rev_v))
 			rc = err_set(e, SL_EINVAL,

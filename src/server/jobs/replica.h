@@ -23,7 +23,7 @@
 #define SLUICE_SERVER_REPLICA_H
 
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 int replica_pull(struct store *db, const struct server_config *cfg,

@@ -32,19 +32,11 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 #include "sync.h"
 
 int sync_sluiced_run(struct store *db, const struct server_config *cfg,
                      struct sync_result *out, struct err *e);
-
-/* Call the upstream sluiced: METHOD <upstream_url><path> with the
- * downstream token and body (may be NULL; not consumed). A 2xx JSON object
- * answer goes to *out (json_decref()); any other answer is an error whose
- * message carries the upstream's own error text. */
-int sluiced_call(json_t **out, const struct server_config *cfg,
-                 const char *method, const char *path, const json_t *body,
-                 struct err *e);
 
 #endif

@@ -499,6 +499,40 @@ int store_downstream_note_rollup(struct store *s, int64_t id, int64_t now,
 int store_replica_state(json_t *groups, json_t *approvals, struct store *s,
                         struct err *e);
 
+/* A replica's copy of its upstream's groups: the group exists, and its
+ * parent is parent (NULL: none). */
+int store_replica_group(struct store *s, const char *name, struct err *e);
+int store_replica_group_parent(struct store *s, const char *name,
+                               const char *parent, struct err *e);
+
+#define STORE_APPROVALS_MAX 10000000 /* approval rows read at once */
+
+/* Every group's own approval row. */
+struct store_approval_row {
+	char *update_id;
+	int64_t group_id;
+	char *group_name;
+	char action[16];
+	bool has_deadline;
+	int64_t deadline;
+};
+int store_approval_rows(struct store_approval_row **out, size_t *n_out,
+                        struct store *s, struct err *e);
+void store_approval_rows_free(struct store_approval_row *rows, size_t n);
+/* Set (action not NULL, deadline NULL for none) or remove one approval as
+ * the upstream has it, with a fresh change sequence. */
+int store_replica_approval(struct store *s, const char *update_id, int64_t gid,
+                           const char *action, const int64_t *deadline,
+                           int64_t now, struct err *e);
+
+/* Called with each computer this server knows as the roll-up sends it
+ * ({id, hostname, os_id, ..., group, registered, last_contact,
+ * last_report, server, updates: [{id, revision, state, detail,
+ * reported}]}); fn takes the reference. */
+typedef int (*store_json_fn)(void *arg, json_t *o, struct err *e);
+int store_rollup_each(struct store *s, store_json_fn fn, void *arg,
+                      struct err *e);
+
 /* A computer rolled up by downstream server `downstream`. */
 struct store_rollup_computer {
 	const char *id, *token_hash, *hostname;

@@ -7,7 +7,7 @@
 
 int
 jsonx_opt_str(const char **out, json_t *obj, const char *key, size_t max,
-            struct err *e)
+              struct err *e)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -27,7 +27,7 @@ jsonx_opt_str(const char **out, json_t *obj, const char *key, size_t max,
 
 int
 jsonx_req_str(const char **out, json_t *obj, const char *key, size_t max,
-            struct err *e)
+              struct err *e)
 {
 	int rc = jsonx_opt_str(out, obj, key, max, e);
 

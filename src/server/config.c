@@ -11,6 +11,7 @@
 
 #include <ini.h>
 
+#include "array.h"
 #include "buf.h"
 
 enum opt_type { OPT_STR, OPT_INT, OPT_LIST, OPT_STORAGE, OPT_LISTEN };
@@ -24,6 +25,8 @@ struct opt {
 	long min, max; /* OPT_INT bounds */
 	const char *help;
 };
+
+#define CONFIG_LIST_MAX 1024 /* entries of a comma-separated list */
 
 #define F(field) offsetof(struct server_config, field)
 
@@ -115,8 +118,8 @@ trim(char *s)
 static int
 list_parse(char ***out, const char *s, struct err *e)
 {
-	char *copy, *cur, *comma, **l = NULL, **nl;
-	size_t n = 0;
+	char *copy, *cur, *comma, **l = NULL;
+	size_t n = 0, cap = 0;
 	int rc = SL_OK;
 
 	*out = NULL;
@@ -130,12 +133,10 @@ list_parse(char ***out, const char *s, struct err *e)
 		char *t = trim(cur);
 		if (*t == '\0')
 			continue;
-		nl = realloc(l, (n + 2) * sizeof(*l));
-		if (nl == NULL) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
+		/* Room for this entry and the terminating NULL. */
+		if ((rc = array_reserve(&l, &cap, n + 2, sizeof(*l),
+		                        CONFIG_LIST_MAX + 1, e)) != SL_OK)
 			goto out;
-		}
-		l = nl;
 		l[n + 1] = NULL;
 		l[n] = strdup(t);
 		if (l[n] == NULL) {

@@ -12,7 +12,7 @@
 
 #include "auth.h"
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"

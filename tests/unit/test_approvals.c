@@ -15,10 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/store.h"
+#include "server_fixture.h"
 #include "store/store.h"
 #include "auth.h"
-#include "db_legacy.h"
 #include "hash.h"
 
 #define U1 "11111111-2222-4333-8444-555555555501"
@@ -34,7 +33,7 @@ exec_ok(const char *sql)
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(db_legacy_exec(db, sql, &e), SL_OK);
+	assert_int_equal(db_exec(fixture_db(db), sql, &e), SL_OK);
 }
 
 static int
@@ -261,7 +260,7 @@ static void
 test_audit_roles(void **state)
 {
 	char tok[AUTH_TOKEN_LEN + 1], actor[STORE_ACTOR_MAX];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t id, got;
 	struct err e;
 
@@ -296,18 +295,17 @@ test_audit_roles(void **state)
 	assert_int_equal(store_audit_add(db, &e, actor, "group.create", "web",
 	                                 "parent '%s'", "All Computers"),
 	                 SL_OK);
-	assert_int_equal(db_prepare(db, &st,
-	                            "SELECT actor, action, target, detail FROM "
-	                            "audit_log ORDER BY id DESC LIMIT 1",
-	                            &e),
+	assert_int_equal(db_stmt(fixture_db(db), &st,
+	                         "SELECT actor, action, target, detail FROM "
+	                         "audit_log ORDER BY id DESC LIMIT 1",
+	                         &e),
 	                 SL_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal(sqlite3_column_text(st, 0), "token #9999");
-	assert_string_equal(sqlite3_column_text(st, 1), "group.create");
-	assert_string_equal(sqlite3_column_text(st, 2), "web");
-	assert_string_equal(sqlite3_column_text(st, 3),
-	                    "parent 'All Computers'");
-	sqlite3_finalize(st);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_string_equal(db_col_text(st, 0), "token #9999");
+	assert_string_equal(db_col_text(st, 1), "group.create");
+	assert_string_equal(db_col_text(st, 2), "web");
+	assert_string_equal(db_col_text(st, 3), "parent 'All Computers'");
+	db_done(st);
 }
 
 int

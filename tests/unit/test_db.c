@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db_legacy.h"
 #include "store/db_engine.h"
 #include "store/store.h"
 

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db_legacy.h"
-#include "targeting.h"
+#include "server_fixture.h"
+#include "api_targeting.h"
 
 static char tmp[64], path[128];
 static struct store *db;
@@ -30,10 +30,10 @@ setup(void **state)
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
 	assert_int_equal(store_open(&db, path, &e), SL_OK);
-	assert_int_equal(db_legacy_exec(db,
-	                                "INSERT INTO groups(name, parent_id) "
-	                                "VALUES('web', 1)",
-	                                &e),
+	assert_int_equal(db_exec(fixture_db(db),
+	                         "INSERT INTO groups(name, parent_id) "
+	                         "VALUES('web', 1)",
+	                         &e),
 	                 SL_OK);
 	return 0;
 }
@@ -58,7 +58,7 @@ pick(const char *json, int want)
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(targeting_pick_group(&gid, db, g, &e), want);
+	assert_int_equal(api_targeting_pick_group(&gid, db, g, &e), want);
 	json_decref(g);
 	return gid;
 }
@@ -76,7 +76,7 @@ test_modes(void **state)
 	assert_int_equal(
 	        store_group_id(&unassigned, db, STORE_GROUP_UNASSIGNED, &e),
 	        SL_OK);
-	assert_int_equal(targeting_get(&t, db, &e), SL_OK);
+	assert_int_equal(api_targeting_get(&t, db, &e), SL_OK);
 	assert_string_equal(t.mode, "client");
 	assert_string_equal(t.unknown, "ignore");
 	/* client + ignore: the first existing name, else Unassigned. */
@@ -84,10 +84,10 @@ test_modes(void **state)
 	assert_int_equal(pick("[\"nope\"]", SL_OK), unassigned);
 	assert_int_equal(pick("[]", SL_OK), unassigned);
 	/* reject */
-	assert_int_equal(targeting_set(db, NULL, "reject", &e), SL_OK);
+	assert_int_equal(api_targeting_set(db, NULL, "reject", &e), SL_OK);
 	{
 		json_t *g = json_pack("[s]", "nope");
-		assert_int_equal(targeting_pick_group(&lab, db, g, &e),
+		assert_int_equal(api_targeting_pick_group(&lab, db, g, &e),
 		                 SL_EINVAL);
 		json_decref(g);
 	}
@@ -98,19 +98,19 @@ test_modes(void **state)
 	assert_int_equal(pick("[\"web\"]", SL_OK), web);
 	/* create */
 	err_clear(&e);
-	assert_int_equal(targeting_set(db, NULL, "create", &e), SL_OK);
+	assert_int_equal(api_targeting_set(db, NULL, "create", &e), SL_OK);
 	lab = pick("[\"lab\"]", SL_OK);
 	assert_true(lab > 0);
 	assert_int_equal(pick("[\"lab\"]", SL_OK), lab);
 	pick("[\"a/b\"]", SL_EINVAL);
 	/* server-side: whatever the agent declares. */
-	assert_int_equal(targeting_set(db, "server", NULL, &e), SL_OK);
+	assert_int_equal(api_targeting_set(db, "server", NULL, &e), SL_OK);
 	assert_int_equal(pick("[\"web\"]", SL_OK), unassigned);
 	/* bad values */
-	assert_int_equal(targeting_set(db, "both", NULL, &e), SL_EINVAL);
+	assert_int_equal(api_targeting_set(db, "both", NULL, &e), SL_EINVAL);
 	assert_string_equal(e.msg, "targeting: expected 'server' or 'client'");
 	err_clear(&e);
-	assert_int_equal(targeting_set(db, NULL, "maybe", &e), SL_EINVAL);
+	assert_int_equal(api_targeting_set(db, NULL, "maybe", &e), SL_EINVAL);
 	assert_string_equal(e.msg, "unknown_groups: expected 'ignore', "
 	                           "'create' or 'reject'");
 }

@@ -34,26 +34,16 @@ int api_admin_downstream_add(struct req *r, struct reply *out, struct err *e);
 int api_admin_downstream_list(struct req *r, struct reply *out, struct err *e);
 int api_admin_downstream_remove(struct req *r, struct reply *out,
                                 struct err *e);
-/* SL_ECONFLICT naming the upstream when this server is a replica and rt
- * changes groups, approvals or approval rules (the list is in
- * api_upstream.c); SL_OK otherwise. */
-int upstream_replica_refuse(const struct req *r, const struct route *rt,
-                            struct err *e);
-
 /* content.c */
 int content_get(struct req *r, struct reply *out, struct err *e);
 
 /* Shared JSON helpers (api_json.c). */
 /* RFC 3339 text of a unix time (JSON null if it cannot be written). */
 json_t *api_time(int64_t t);
-/* RFC 3339 text of a unix time, or JSON null when t is SQL NULL. */
-json_t *api_time_or_null(sqlite3_stmt *st, int col);
 /* The URL this server hands out for a file (to its agents and to its
  * downstream servers): its own <base>/content/<sha256>, or in storage
  * mode none the upstream's URL. */
 void api_content_url(char *out, size_t n, const struct req *r, const char *base,
                      const char *sha256, const char *upstream_url);
-/* Text column as a JSON string, or null. */
-json_t *api_text_or_null(sqlite3_stmt *st, int col);
 
 #endif

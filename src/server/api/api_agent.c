@@ -18,7 +18,7 @@
 #include "auth.h"
 #include "hash.h"
 #include "sign.h"
-#include "targeting.h"
+#include "api_targeting.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -67,7 +67,7 @@ pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
 				               i);
 		}
 	}
-	return targeting_pick_group(out, db, groups, e);
+	return api_targeting_pick_group(out, db, groups, e);
 }
 
 int

@@ -15,7 +15,7 @@
 #include "api_manage.h"
 #include "store/store.h"
 #include "store/store.h"
-#include "targeting.h"
+#include "api_targeting.h"
 
 int
 api_actor(char *out, size_t n, const struct req *r, struct err *e)
@@ -32,22 +32,6 @@ const char *
 api_query(const struct req *r, const char *key)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-int
-api_collect(json_t *arr, struct store *db, sqlite3_stmt *st, api_row_fn fn,
-            const char *what, struct err *e)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = fn(st);
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			return err_set(e, SL_ENOMEM, "out of memory");
-	}
-	if (rc != SQLITE_DONE)
-		return db_error(db, e, what);
-	return SL_OK;
 }
 
 int
@@ -234,7 +218,7 @@ int
 api_settings_get(struct req *r, struct reply *out, struct err *e)
 {
 	struct targeting t;
-	int rc = targeting_get(&t, r->store, e);
+	int rc = api_targeting_get(&t, r->store, e);
 
 	if (rc != SL_OK)
 		return err_prefix(e, "settings");
@@ -262,7 +246,7 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = targeting_set(r->store, mode, unknown, e);
+		rc = api_targeting_set(r->store, mode, unknown, e);
 	if (rc == SL_OK)
 		rc = store_audit_add(r->store, e, actor, "settings.set",
 		                     "targeting",

@@ -18,26 +18,6 @@ api_time(int64_t t)
 	return json_string(s);
 }
 
-json_t *
-api_time_or_null(sqlite3_stmt *st, int col)
-{
-	char t[21];
-
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return json_null();
-	if (sign_time_format(t, (long long)sqlite3_column_int64(st, col)) != 0)
-		return json_null();
-	return json_string(t);
-}
-
-json_t *
-api_text_or_null(sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-
-	return s ? json_string(s) : json_null();
-}
-
 void
 api_content_url(char *out, size_t n, const struct req *r, const char *base,
                 const char *sha256, const char *upstream_url)

@@ -47,10 +47,6 @@ int api_update_filtered(const struct req *r, json_t *u, json_t *counts);
 int api_actor(char *out, size_t n, const struct req *r, struct err *e);
 /* A query-string argument or NULL. */
 const char *api_query(const struct req *r, const char *key);
-/* Reply {key: rows} where fn turns each row of st into an object. */
-typedef json_t *(*api_row_fn)(sqlite3_stmt *st);
-int api_collect(json_t *arr, struct store *db, sqlite3_stmt *st, api_row_fn fn,
-                const char *what, struct err *e);
 /* A valid group name: 1-128 bytes, no control characters, no '/'. */
 int api_group_name_ok(const char *s, struct err *e);
 

@@ -31,49 +31,6 @@
 #define FIELD_MAX            255
 #define SERVER_PATH_MAX      1024
 
-/* Administration routes that change what a replica takes from its
- * upstream: groups, approvals, declines and automatic approval rules. Any
- * modifying method on a path starting with one of these is refused. */
-static const char *const replica_ro_prefixes[] = {
-        "/v1/admin/groups",      "/v1/admin/approvals", "/v1/admin/rules",
-        "/v1/admin/autoapprove", "/v1/admin/declines",  NULL,
-};
-
-static int
-replica_ro(const struct route *rt)
-{
-	size_t n;
-
-	if (strcmp(rt->method, "GET") == 0 || strcmp(rt->method, "HEAD") == 0)
-		return 0;
-	for (size_t i = 0; replica_ro_prefixes[i] != NULL; i++) {
-		n = strlen(replica_ro_prefixes[i]);
-		if (strncmp(rt->pattern, replica_ro_prefixes[i], n) == 0 &&
-		    (rt->pattern[n] == '\0' || rt->pattern[n] == '/'))
-			return 1;
-	}
-	/* Declines: /v1/admin/updates/<id>/decline and
-	 * /v1/admin/updates/decline-superseded. */
-	n = strlen(rt->pattern);
-	return strncmp(rt->pattern, "/v1/admin/updates/", 18) == 0 &&
-	       (strstr(rt->pattern + 18, "decline") != NULL);
-}
-
-int
-upstream_replica_refuse(const struct req *r, const struct route *rt,
-                        struct err *e)
-{
-	const struct server_config *cfg = r->env->cfg;
-
-	if (cfg->upstream_kind == UPSTREAM_SLUICED &&
-	    cfg->upstream_mode == UPSTREAM_REPLICA && replica_ro(rt))
-		return err_set(e, SL_ECONFLICT,
-		               "this server is a replica of %s: change groups "
-		               "and approvals there",
-		               cfg->upstream_url);
-	return SL_OK;
-}
-
 static const char *
 qarg(const struct req *r, const char *key)
 {

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "api.h"
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
@@ -320,7 +319,7 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 	}
 	rc = authenticate(&r, rt->auth, &e);
 	if (rc == SL_OK)
-		rc = upstream_replica_refuse(&r, rt, &e);
+		rc = routes_replica_refuse(&r, rt, &e);
 	if (rc == SL_OK)
 		rc = rt->fn(&r, &rep, &e);
 	if (rc != SL_OK) {

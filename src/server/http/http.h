@@ -19,7 +19,7 @@
 #include <microhttpd.h>
 
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 #define HTTP_BODY_MAX   (1u << 20) /* JSON request bodies */
@@ -74,6 +74,12 @@ struct route {
 
 extern const struct route routes[];
 extern const size_t n_routes;
+
+/* SL_ECONFLICT naming the upstream when this server is a replica and rt
+ * changes groups, approvals or approval rules (the list is in
+ * routes.c); SL_OK otherwise. */
+int routes_replica_refuse(const struct req *r, const struct route *rt,
+                          struct err *e);
 
 struct http;
 

@@ -26,7 +26,7 @@
 #define SLUICE_SERVER_FETCH_H
 
 #include "config.h"
-#include "db_legacy.h"
+#include "store/store.h"
 #include "err.h"
 
 #define FETCH_IDLE_SECONDS   30

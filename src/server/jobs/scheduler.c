@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "db_legacy.h"
+#include "store/store.h"
 #include "fetch.h"
 #include "log.h"
 #include "sync.h"

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "autoapprove.h"
+#include "array.h"
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
@@ -29,6 +30,9 @@ struct pending {
 	size_t len;
 	bool revised; /* the update was known with an older revision */
 };
+
+/* Updates one sync imports or expires at most (the index caps them too). */
+#define PLAN_MAX 1000000
 
 struct plan {
 	struct pending *docs;
@@ -47,22 +51,6 @@ plan_free(struct plan *p)
 	free(p->docs);
 	free(p->expire);
 	memset(p, 0, sizeof(*p));
-}
-
-static int
-grow(void **arr, size_t *alloc, size_t n, size_t elem, struct err *e)
-{
-	size_t na;
-	void *np;
-
-	if (n < *alloc)
-		return SL_OK;
-	na = *alloc == 0 ? 16 : *alloc * 2;
-	if ((np = realloc(*arr, na * elem)) == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	*arr = np;
-	*alloc = na;
-	return SL_OK;
 }
 
 /* "<upstream_url>/index.json" whether or not the URL ends with '/'. */
@@ -128,8 +116,7 @@ plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
 	                       e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = grow((void **)&p->docs, &p->alloc, p->n, sizeof(*p->docs),
-	               e)) != SL_OK)
+	if ((rc = ARRAY_GROW(p->docs, p->alloc, p->n, PLAN_MAX, e)) != SL_OK)
 		goto out;
 	p->docs[p->n++] = (struct pending){.entry = en,
 	                                   .u = u,
@@ -166,8 +153,8 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 			/* Withdrawn: never import it, only record the expiry
 			 * of an update we already have. */
 			if (st.known && !st.expired) {
-				rc = grow((void **)&p->expire, &p->alloc_expire,
-				          p->n_expire, sizeof(*p->expire), e);
+				rc = ARRAY_GROW(p->expire, p->alloc_expire,
+				                p->n_expire, PLAN_MAX, e);
 				if (rc != SL_OK)
 					return rc;
 				p->expire[p->n_expire++] = en;

@@ -80,4 +80,3 @@ out:
 	buf_free(&url);
 	return rc;
 }
-

@@ -21,8 +21,6 @@
 
 #include <sqlite3.h>
 
-#include "db_sqlite.h"
-
 #define CACHE_SLOTS 512 /* power of two */
 #define CACHE_MAX   384 /* cached statements; more are private */
 
@@ -164,14 +162,6 @@ static struct sq_stmt *
 sqs(struct db_stmt *st)
 {
 	return (struct sq_stmt *)st;
-}
-
-sqlite3 *
-db_sqlite_handle(struct db *db)
-{
-	if (db == NULL || db->ops != &sq_ops)
-		return NULL;
-	return sq(db)->h;
 }
 
 /* The status of an extended SQLite result code. */

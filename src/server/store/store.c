@@ -276,12 +276,3 @@ store_seq_next(struct store *s, int64_t *out, struct err *e)
 		return err_set(e, SL_EDB, "change sequence missing");
 	return err_prefix(e, "change sequence");
 }
-
-/* For the code not yet behind store functions (db_legacy.h). */
-struct db *store_db(struct store *s);
-
-struct db *
-store_db(struct store *s)
-{
-	return s->db;
-}

@@ -1,7 +1,8 @@
 /*
- * targeting: server-side or client-side group assignment (see the header).
+ * api_targeting: server-side or client-side group assignment (see the
+ * header).
  */
-#include "targeting.h"
+#include "api_targeting.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,32 +29,25 @@ meta_or(char *out, size_t n, struct store *db, const char *key, const char *def,
 }
 
 int
-targeting_get(struct targeting *out, struct store *db, struct err *e)
+api_targeting_get(struct targeting *out, struct store *db, struct err *e)
 {
 	int rc = meta_or(out->mode, sizeof(out->mode), db, "targeting",
-	                 "client", e);
+	                 TARGETING_DEFAULT, e);
 
 	if (rc == SL_OK)
 		rc = meta_or(out->unknown, sizeof(out->unknown), db,
-		             "unknown_groups", "ignore", e);
+		             "unknown_groups", TARGETING_UNKNOWN_DEFAULT, e);
 	return rc;
 }
 
 int
-targeting_set(struct store *db, const char *mode, const char *unknown,
-              struct err *e)
+api_targeting_set(struct store *db, const char *mode, const char *unknown,
+                  struct err *e)
 {
-	int rc = SL_OK;
+	int rc = targeting_check(mode, unknown, e);
 
-	if (mode != NULL && strcmp(mode, "server") != 0 &&
-	    strcmp(mode, "client") != 0)
-		return err_set(e, SL_EINVAL,
-		               "targeting: expected 'server' or 'client'");
-	if (unknown != NULL && strcmp(unknown, "ignore") != 0 &&
-	    strcmp(unknown, "create") != 0 && strcmp(unknown, "reject") != 0)
-		return err_set(e, SL_EINVAL,
-		               "unknown_groups: expected 'ignore', 'create' or "
-		               "'reject'");
+	if (rc != SL_OK)
+		return rc;
 	if (mode != NULL)
 		rc = store_meta_set(db, "targeting", mode, e);
 	if (rc == SL_OK && unknown != NULL)
@@ -91,8 +85,8 @@ name_ok(const char *s)
 }
 
 int
-targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
-                     struct err *e)
+api_targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
+                         struct err *e)
 {
 	struct targeting t;
 	const char *first = NULL;
@@ -100,10 +94,10 @@ targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
 	json_t *g;
 	int rc;
 
-	rc = targeting_get(&t, db, e);
+	rc = api_targeting_get(&t, db, e);
 	if (rc != SL_OK)
 		return rc;
-	if (strcmp(t.mode, "client") == 0 && json_is_array(groups)) {
+	if (strcmp(t.mode, TARGETING_CLIENT) == 0 && json_is_array(groups)) {
 		json_array_foreach(groups, i, g)
 		{
 			const char *name = json_string_value(g);
@@ -115,7 +109,8 @@ targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
 			if (first == NULL)
 				first = name;
 		}
-		if (first != NULL && strcmp(t.unknown, "reject") == 0)
+		if (first != NULL &&
+		    strcmp(t.unknown, TARGETING_UNKNOWN_REJECT) == 0)
 			return err_set(
 			        e, SL_EINVAL,
 			        "groups: no group named '%s' on this "
@@ -123,7 +118,8 @@ targeting_pick_group(int64_t *out, struct store *db, json_t *groups,
 			        "unknown groups: ask an administrator to "
 			        "create it)",
 			        first);
-		if (first != NULL && strcmp(t.unknown, "create") == 0) {
+		if (first != NULL &&
+		    strcmp(t.unknown, TARGETING_UNKNOWN_CREATE) == 0) {
 			if (!name_ok(first) || strlen(first) > 128)
 				return err_set(e, SL_EINVAL,
 				               "groups: '%s' is not a valid "

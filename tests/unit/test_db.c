@@ -306,6 +306,12 @@ test_target_kind(void **state)
 	assert_false(db_target_is_postgres("/var/lib/sluice/sluice.db"));
 	assert_int_equal(db_open(&db, "", &e), SL_EINVAL);
 	assert_string_equal(e.msg, "database: no target given");
+	/* Until the libpq engine is built in, a PostgreSQL URL is refused
+	 * (and never echoed: it may hold a password). */
+	assert_int_equal(db_open(&db, "postgresql://u:secret@h/db", &e),
+	                 SL_EUNSUPPORTED);
+	assert_null(db);
+	assert_null(strstr(e.msg, "secret"));
 }
 
 int

@@ -131,7 +131,8 @@ store_content_want_update(struct store *s, const char *update_id, int64_t now,
 	        s, NULL, e,
 	        "INSERT INTO content(sha256, size, upstream_url, "
 	        "state, updated_at) SELECT f.sha256, f.size, "
-	        "f.upstream_url, 'wanted', $1 FROM update_files f "
+	        "f.upstream_url, 'wanted', CAST($1 AS BIGINT) FROM "
+	        "update_files f "
 	        "JOIN update_status s ON s.id = f.update_id AND "
 	        "s.latest_revision = f.revision WHERE f.update_id = $2 "
 	        "ON CONFLICT(sha256) DO UPDATE SET state = 'wanted', "

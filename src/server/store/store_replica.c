@@ -132,16 +132,18 @@ store_rollup_computer(bool *stored, struct store *s,
 	        "INSERT INTO computers(id, token_hash, hostname, os_id, "
 	        "os_version, arch, kernel, agent_version, group_id, "
 	        "registered_at, last_contact, last_report, server) VALUES($1, "
-	        "$2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, $14), $11, $12, "
-	        "$13) ON CONFLICT(id) DO UPDATE SET hostname = "
+	        "$2, $3, $4, $5, $6, $7, $8, $9, coalesce(CAST($10 AS BIGINT), "
+	        "CAST($14 AS BIGINT)), $11, $12, $13) ON CONFLICT(id) DO "
+	        "UPDATE SET hostname = "
 	        "excluded.hostname, os_id = excluded.os_id, os_version = "
 	        "excluded.os_version, arch = excluded.arch, kernel = "
 	        "excluded.kernel, agent_version = excluded.agent_version, "
 	        "group_id = excluded.group_id, last_contact = "
 	        "excluded.last_contact, last_report = excluded.last_report, "
 	        "server = excluded.server WHERE computers.token_hash = "
-	        "excluded.token_hash AND (computers.server = $15 OR "
-	        "substr(computers.server, 1, length($15) + 1) = $15 || '/')",
+	        "excluded.token_hash AND (computers.server = CAST($15 AS TEXT) "
+	        "OR substr(computers.server, 1, length(CAST($15 AS TEXT)) + 1) "
+	        "= CAST($15 AS TEXT) || '/')",
 	        "ttttttttijjjtit", c->id, c->token_hash, c->hostname, c->os_id,
 	        c->os_version, c->arch, c->kernel, c->agent_version,
 	        c->group_id, c->registered, c->last_contact, c->last_report,
@@ -168,7 +170,8 @@ store_rollup_state(struct store *s, const char *computer_id,
 	        store_q_run(s, NULL, e,
 	                    "INSERT INTO update_states(computer_id, update_id, "
 	                    "revision, state, detail, reported_at) VALUES($1, "
-	                    "$2, $3, $4, $5, coalesce($6, $7))",
+	                    "$2, $3, $4, $5, coalesce(CAST($6 AS BIGINT), "
+	                    "CAST($7 AS BIGINT)))",
 	                    "ttjttji", computer_id, st->update_id, st->revision,
 	                    st->state, st->detail, reported, now);
 

@@ -147,8 +147,8 @@ store_rules_to_run(struct store_rule *out, size_t max, size_t *n,
 	*n = 0;
 	rc = store_q(s, &st, e,
 	             "SELECT id, name, action, coalesce(deadline_days, -1), "
-	             "accept_license FROM autoapprove_rules WHERE ($1 = 0 AND "
-	             "enabled != 0) OR id = $1 ORDER BY id",
+	             "accept_license FROM autoapprove_rules WHERE (CAST($1 AS "
+	             "BIGINT) = 0 AND enabled != 0) OR id = $1 ORDER BY id",
 	             "i", rule_id);
 	if (rc != SL_OK)
 		return err_prefix(e, "rules");

@@ -152,7 +152,8 @@ store_content_want_current(unsigned *n, struct store *s, bool approved_only,
 {
 #define WANT_SELECT                                                            \
 	"INSERT INTO content(sha256, size, upstream_url, state, updated_at) "  \
-	"SELECT f.sha256, f.size, f.upstream_url, 'wanted', $1 "               \
+	"SELECT f.sha256, f.size, f.upstream_url, 'wanted', "                  \
+	"CAST($1 AS BIGINT) "                                                  \
 	"FROM update_files f JOIN update_status s "                            \
 	"ON s.id = f.update_id AND s.latest_revision = f.revision "            \
 	"WHERE s.expired = 0 AND s.declined = 0"

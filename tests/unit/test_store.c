@@ -77,10 +77,9 @@ test_groups(void **state)
 	arr = json_array();
 	assert_int_equal(store_groups_list(arr, s, &e), SL_OK);
 	assert_int_equal(json_array_size(arr), 3);
-	assert_string_equal(
-	        json_string_value(json_object_get(json_array_get(arr, 2),
-	                                          "name")),
-	        "web-europe");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(arr, 2), "name")),
+	                    "web-europe");
 	json_decref(arr);
 }
 
@@ -103,9 +102,8 @@ test_computers(void **state)
 	                         .result = "success",
 	                         .revision = &rev,
 	                         .exit_code = &code};
-	struct store_state st = {.update_id = "u1",
-	                         .revision = &rev,
-	                         .state = "installed"};
+	struct store_state st = {
+	        .update_id = "u1", .revision = &rev, .state = "installed"};
 	char id[64];
 	bool moved, inserted;
 	struct err e;
@@ -174,9 +172,9 @@ test_content(void **state)
 	                 SL_OK);
 	assert_int_equal(store_content_next_retry(&at, &any, s, &e), SL_OK);
 	assert_false(any);
-	assert_int_equal(store_content_failed(s, "aa", 1, 500, "HTTP 404", 10,
-	                                      &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_content_failed(s, "aa", 1, 500, "HTTP 404", 10, &e),
+	        SL_OK);
 	assert_int_equal(store_content_next_retry(&at, &any, s, &e), SL_OK);
 	assert_true(any);
 	assert_int_equal(at, 500);
@@ -247,24 +245,22 @@ test_tokens_and_downstreams(void **state)
 	                 SL_OK);
 	assert_int_equal(store_downstream_add(s, "branch", "dh2", 5, &e),
 	                 SL_EEXISTS);
-	assert_string_equal(e.msg,
-	                    "a downstream server named 'branch' exists");
+	assert_string_equal(e.msg, "a downstream server named 'branch' exists");
 	assert_int_equal(store_downstream_revoke(s, "branch", &e), SL_OK);
 	/* A revoked name may be added again, with a new token. */
 	assert_int_equal(store_downstream_add(s, "branch", "dh2", 6, &e),
 	                 SL_OK);
 	{
 		char name[128];
-		assert_int_equal(store_downstream_by_token(&id, name, s, "dh2",
-		                                           &e),
-		                 SL_OK);
+		assert_int_equal(
+		        store_downstream_by_token(&id, name, s, "dh2", &e),
+		        SL_OK);
 		assert_string_equal(name, "branch");
-		assert_int_equal(store_downstream_by_token(&id, name, s, "dh1",
-		                                           &e),
-		                 SL_ENOTFOUND);
+		assert_int_equal(
+		        store_downstream_by_token(&id, name, s, "dh1", &e),
+		        SL_ENOTFOUND);
 	}
-	assert_int_equal(store_downstream_revoke(s, "nope", &e),
-	                 SL_ENOTFOUND);
+	assert_int_equal(store_downstream_revoke(s, "nope", &e), SL_ENOTFOUND);
 	assert_string_equal(e.msg, "no downstream server named 'nope'");
 }
 

@@ -39,17 +39,8 @@
 
 #include "config.h"
 #include "store/store.h"
+#include "sync_result.h"
 #include "err.h"
-
-struct sync_result {
-	int64_t history_id;     /* the sync_history row of this run */
-	int64_t index_version;  /* version of the accepted index (0 on failure)
-	                         */
-	unsigned new_count;     /* updates seen for the first time */
-	unsigned revised_count; /* known updates with a newer revision */
-	unsigned expired_count; /* updates newly marked expired */
-	unsigned files_wanted;  /* content rows newly set to 'wanted' */
-};
 
 /* Run one complete sync (see above). *out is filled on success; on failure
  * out->history_id still names the recorded row (when one could be made).
@@ -63,18 +54,5 @@ int sync_run(struct store *db, const struct server_config *cfg,
  * mid-sync) as failed ("interrupted"). Call once at server start, before
  * any sync runs. *n (may be NULL) receives the number of rows changed. */
 int sync_mark_interrupted(struct store *db, int *n, struct err *e);
-
-/* Helpers shared with sync_sluiced.c. */
-/* True when list is NULL (no filter) or holds s. */
-bool sync_in_list(char *const *list, const char *s);
-/* Add the content rows the storage mode wants (see
- * store_content_want_current); none -> nothing. */
-int sync_want_content(struct store *db, enum storage_mode mode, long long now,
-                      unsigned *n, struct err *e);
-/* Finish history row r->history_id: success with r's counts when err_msg
- * is NULL, else failure with err_msg; index_version *version or NULL. */
-int sync_history_finish(struct store *db, const struct sync_result *r,
-                        const int64_t *version, const char *err_msg,
-                        struct err *e);
 
 #endif

@@ -34,7 +34,7 @@
 #include "config.h"
 #include "store/store.h"
 #include "err.h"
-#include "sync.h"
+#include "sync_result.h"
 
 int sync_sluiced_run(struct store *db, const struct server_config *cfg,
                      struct sync_result *out, struct err *e);

@@ -85,8 +85,12 @@ list_parse(char ***out, const char *s, struct err *e)
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (b > a) {
-			rc = array_reserve(&l, &cap, n + 2, sizeof(*l),
-			                   LIST_MAX + 1, e);
+			rc = n == LIST_MAX
+			             ? err_set(e, SL_ETOOBIG,
+			                       "more than %d entries", LIST_MAX)
+			             : array_reserve(&l, &cap, n + 2,
+			                             sizeof(*l), LIST_MAX + 1,
+			                             e);
 			if (rc != SL_OK) {
 				list_free(l);
 				return rc;

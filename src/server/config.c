@@ -134,6 +134,11 @@ list_parse(char ***out, const char *s, struct err *e)
 		if (*t == '\0')
 			continue;
 		/* Room for this entry and the terminating NULL. */
+		if (n == CONFIG_LIST_MAX) {
+			rc = err_set(e, SL_ETOOBIG, "more than %d entries",
+			             CONFIG_LIST_MAX);
+			goto out;
+		}
 		if ((rc = array_reserve(&l, &cap, n + 2, sizeof(*l),
 		                        CONFIG_LIST_MAX + 1, e)) != SL_OK)
 			goto out;

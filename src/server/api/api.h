@@ -38,6 +38,10 @@ int api_admin_downstream_remove(struct req *r, struct reply *out,
 int content_get(struct req *r, struct reply *out, struct err *e);
 
 /* Shared JSON helpers (api_json.c). */
+/* Reply {key: [what fn appends]} (a store listing function). */
+typedef int (*api_list_fn)(json_t *arr, struct store *s, struct err *e);
+int api_list_reply(struct reply *out, struct store *s, const char *key,
+                   api_list_fn fn, struct err *e);
 /* RFC 3339 text of a unix time (JSON null if it cannot be written). */
 json_t *api_time(int64_t t);
 /* The URL this server hands out for a file (to its agents and to its

@@ -19,27 +19,6 @@
 
 #define NAME_MAX_LEN 128
 
-typedef int (*list_fn)(json_t *arr, struct store *s, struct err *e);
-
-/* Reply {key: [what fn lists]}. */
-static int
-list_reply(struct reply *out, struct store *s, const char *key, list_fn fn,
-           struct err *e)
-{
-	json_t *arr = json_array();
-	int rc;
-
-	if (arr == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = fn(arr, s, e);
-	if (rc != SL_OK) {
-		json_decref(arr);
-		return rc;
-	}
-	out->json = json_pack("{s:o}", key, arr);
-	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
-}
-
 int
 api_admin_sync(struct req *r, struct reply *out, struct err *e)
 {
@@ -67,7 +46,7 @@ api_admin_sync(struct req *r, struct reply *out, struct err *e)
 int
 api_admin_sync_history(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->store, "history", store_sync_history, e);
+	return api_list_reply(out, r->store, "history", store_sync_history, e);
 }
 
 static int
@@ -108,7 +87,7 @@ out:
 int
 api_admin_groups(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->store, "groups", store_groups_list, e);
+	return api_list_reply(out, r->store, "groups", store_groups_list, e);
 }
 
 int
@@ -169,7 +148,8 @@ out:
 int
 api_admin_computers(struct req *r, struct reply *out, struct err *e)
 {
-	return list_reply(out, r->store, "computers", store_computers_list, e);
+	return api_list_reply(out, r->store, "computers", store_computers_list,
+	                      e);
 }
 
 int

@@ -66,19 +66,8 @@ out:
 int
 api_admin_downstream_list(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *arr = json_array();
-	int rc;
-
-	if (arr == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = store_downstreams_list(arr, r->store, e);
-	if (rc == SL_OK) {
-		out->json = json_pack("{s:O}", "downstreams", arr);
-		if (out->json == NULL)
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-	}
-	json_decref(arr);
-	return rc;
+	return api_list_reply(out, r->store, "downstreams",
+	                      store_downstreams_list, e);
 }
 
 /* Revoke: the token stops working; the row (and the computers rolled

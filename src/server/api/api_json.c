@@ -18,6 +18,24 @@ api_time(int64_t t)
 	return json_string(s);
 }
 
+int
+api_list_reply(struct reply *out, struct store *s, const char *key,
+               api_list_fn fn, struct err *e)
+{
+	json_t *arr = json_array();
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = fn(arr, s, e);
+	if (rc != SL_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	out->json = json_pack("{s:o}", key, arr);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
 void
 api_content_url(char *out, size_t n, const struct req *r, const char *base,
                 const char *sha256, const char *upstream_url)

@@ -17,19 +17,7 @@
 int
 api_rules_list(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *arr = json_array();
-	int rc;
-
-	if (arr == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = store_rules_list(arr, r->store, e);
-	if (rc == SL_OK) {
-		out->json = json_pack("{s:O}", "rules", arr);
-		if (out->json == NULL)
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-	}
-	json_decref(arr);
-	return rc;
+	return api_list_reply(out, r->store, "rules", store_rules_list, e);
 }
 
 static int

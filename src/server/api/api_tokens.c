@@ -18,19 +18,8 @@
 int
 api_tokens_list(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *arr = json_array();
-	int rc;
-
-	if (arr == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = store_admin_tokens_list(arr, r->store, e);
-	if (rc == SL_OK) {
-		out->json = json_pack("{s:O}", "tokens", arr);
-		if (out->json == NULL)
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-	}
-	json_decref(arr);
-	return rc;
+	return api_list_reply(out, r->store, "tokens", store_admin_tokens_list,
+	                      e);
 }
 
 int

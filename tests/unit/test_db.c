@@ -294,6 +294,27 @@ test_stmt_interface(void **state)
 	db_close(db);
 }
 
+/* A write lock held by another connection past the busy timeout is
+ * SL_EUNAVAILABLE (503: retry), not a database error. */
+static void
+test_busy_is_unavailable(void **state)
+{
+	struct db *a = NULL, *b = NULL;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(db_open(&a, path, &e), SL_OK);
+	assert_int_equal(db_open(&b, path, &e), SL_OK);
+	assert_int_equal(db_begin(a, &e), SL_OK);
+	assert_int_equal(db_begin(b, &e), SL_EUNAVAILABLE);
+	assert_string_equal(e.msg, "database is locked");
+	db_rollback(a);
+	assert_int_equal(db_begin(b, &e), SL_OK);
+	assert_int_equal(db_commit(b, &e), SL_OK);
+	db_close(a);
+	db_close(b);
+}
+
 static void
 test_target_kind(void **state)
 {
@@ -324,6 +345,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_stmt_interface, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_target_kind),
+	        cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_pragmas_and_constraints,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,

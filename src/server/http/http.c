@@ -1,7 +1,7 @@
 /*
  * http: libmicrohttpd glue — request accumulation with a cap, route
- * matching, authentication, JSON replies and errors, per-thread SQLite
- * connections. Handlers live in api_*.c and content.c; the table in
+ * matching, authentication, JSON replies and errors, per-thread
+ * database connections (store.h). Handlers live in api/; the table in
  * routes.c.
  */
 #include "http.h"

@@ -6,8 +6,8 @@
  * cap (HTTP_BODY_MAX, 413 beyond it); the caller's token is checked for the
  * route's role; the handler fills a struct reply. Every failure becomes a
  * JSON error body {"error":{"code","message"}} with the status from
- * err_http_status(). Each worker thread has its own SQLite connection,
- * opened on first use and closed when the thread ends.
+ * err_http_status(). Each worker thread has its own database connection
+ * (a struct store), opened on first use and closed when the thread ends.
  */
 #ifndef SLUICE_SERVER_HTTP_H
 #define SLUICE_SERVER_HTTP_H

@@ -11,6 +11,10 @@
 
 #include <ini.h>
 
+#include "array.h"
+
+#define LIST_MAX 1024 /* items of a comma-separated list */
+
 enum opt_type { OPT_STR, OPT_LIST, OPT_INT, OPT_TIME, OPT_URL, OPT_CHOICE };
 
 struct opt {
@@ -67,12 +71,16 @@ list_free(char **l)
 static int
 list_parse(char ***out, const char *s, struct err *e)
 {
-	size_t n = 0, cap = 4;
-	char **l = calloc(cap + 1, sizeof(*l));
+	size_t n = 0, cap = 0;
+	char **l = NULL;
 	const char *p = s;
+	int rc;
 
-	if (l == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
+	/* Room for the terminating NULL from the start. */
+	if ((rc = array_reserve(&l, &cap, 1, sizeof(*l), LIST_MAX + 1, e)) !=
+	    SL_OK)
+		return rc;
+	l[0] = NULL;
 	while (*p != '\0') {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -83,13 +91,15 @@ list_parse(char ***out, const char *s, struct err *e)
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (b > a) {
-			if (n == cap) {
-				char **nl =
-				        realloc(l, (cap * 2 + 1) * sizeof(*l));
-				if (nl == NULL)
-					goto nomem;
-				l = nl;
-				cap *= 2;
+			rc = n == LIST_MAX
+			             ? err_set(e, SL_ETOOBIG,
+			                       "more than %d entries", LIST_MAX)
+			             : array_reserve(&l, &cap, n + 2,
+			                             sizeof(*l), LIST_MAX + 1,
+			                             e);
+			if (rc != SL_OK) {
+				list_free(l);
+				return rc;
 			}
 			if ((l[n] = strndup(a, (size_t)(b - a))) == NULL)
 				goto nomem;

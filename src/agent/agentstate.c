@@ -529,14 +529,8 @@ agentstate_outcomes_all(struct agentstate *s, struct as_outcome **out,
 	                  e)) != SL_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((x = realloc(v, cap * sizeof(*x))) == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = x;
-		}
+		if ((rc = ARRAY_GROW(v, cap, cnt, AS_ROWS_MAX, e)) != SL_OK)
+			goto out;
 		x = &v[cnt++];
 		memset(x, 0, sizeof(*x));
 		as_col_copy(x->id, sizeof(x->id), st, 0);
@@ -563,7 +557,7 @@ int
 agentstate_installed_all(struct agentstate *s, char ***ids, size_t *n,
                          struct err *e)
 {
-	char **v = NULL, **x;
+	char **v = NULL;
 	sqlite3_stmt *st;
 	size_t cnt = 0, cap = 0;
 	int rc, r;
@@ -572,14 +566,8 @@ agentstate_installed_all(struct agentstate *s, char ***ids, size_t *n,
 	    SL_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((x = realloc(v, cap * sizeof(*x))) == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = x;
-		}
+		if ((rc = ARRAY_GROW(v, cap, cnt, AS_ROWS_MAX, e)) != SL_OK)
+			goto out;
 		if ((v[cnt] = as_col_dup(st, 0)) == NULL) {
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			goto out;

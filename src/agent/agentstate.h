@@ -77,6 +77,7 @@ struct as_outcome {
 struct as_batch {
 	int64_t *state_seqs, *event_seqs;
 	size_t n_states, n_events;
+	size_t cap_states, cap_events;
 };
 
 /* Open (creating and migrating) the database. Free with

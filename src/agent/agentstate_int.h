@@ -10,6 +10,10 @@
 #include <sqlite3.h>
 
 #include "agentstate.h"
+#include "array.h"
+
+/* Rows one query of the state database hands back at most. */
+#define AS_ROWS_MAX 1000000
 
 #define AS_CACHE 16
 

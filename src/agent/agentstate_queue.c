@@ -24,19 +24,13 @@ agentstate_batch_free(struct as_batch *b)
 }
 
 static int
-seq_push(int64_t **v, size_t *n, int64_t seq, struct err *e)
+seq_push(int64_t **v, size_t *n, size_t *cap, int64_t seq, struct err *e)
 {
-	int64_t *nv;
+	int rc = ARRAY_GROW(*v, *cap, *n, AS_ROWS_MAX, e);
 
-	/* Capacity is 16, then doubles whenever n reaches a power of 2. */
-	if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0)) {
-		nv = realloc(*v, (*n ? *n * 2 : 16) * sizeof(*nv));
-		if (nv == NULL)
-			return err_set(e, SL_ENOMEM, "out of memory");
-		*v = nv;
-	}
-	(*v)[(*n)++] = seq;
-	return SL_OK;
+	if (rc == SL_OK)
+		(*v)[(*n)++] = seq;
+	return rc;
 }
 
 #define BATCH_MAX_ROWS 500
@@ -126,7 +120,7 @@ agentstate_queue_batch(struct agentstate *s, json_t **body, struct as_batch *b,
 		    SL_OK)
 			goto out;
 		if (fits &&
-		    (rc = seq_push(&b->event_seqs, &b->n_events,
+		    (rc = seq_push(&b->event_seqs, &b->n_events, &b->cap_events,
 		                   sqlite3_column_int64(st, 0), e)) != SL_OK)
 			goto out;
 		rows += fits;
@@ -154,7 +148,7 @@ agentstate_queue_batch(struct agentstate *s, json_t **body, struct as_batch *b,
 		    SL_OK)
 			goto out;
 		if (fits &&
-		    (rc = seq_push(&b->state_seqs, &b->n_states,
+		    (rc = seq_push(&b->state_seqs, &b->n_states, &b->cap_states,
 		                   sqlite3_column_int64(st, 0), e)) != SL_OK)
 			goto out;
 		rows += fits;

@@ -172,15 +172,9 @@ files_load(struct agentstate *s, struct as_entry *en, struct err *e)
 	as_bind_text(st, 1, en->id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct as_file *f;
-		if (en->n_files == cap) {
-			cap = cap ? cap * 2 : 4;
-			f = realloc(en->files, cap * sizeof(*f));
-			if (f == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			en->files = f;
-		}
+		rc = ARRAY_GROW(en->files, cap, en->n_files, AS_ROWS_MAX, e);
+		if (rc != SL_OK)
+			goto out;
 		f = &en->files[en->n_files];
 		as_col_copy(f->sha256, sizeof(f->sha256), st, 0);
 		f->size = (uint64_t)sqlite3_column_int64(st, 1);
@@ -243,8 +237,8 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
 	enum { SAME, CHANGED, RETITLED };
 	sqlite3_stmt *cur = NULL, *put = NULL, *del = NULL;
 	unsigned char *what = calloc(n ? n : 1, 1);
-	char **gone = NULL, **ng;
-	size_t n_gone = 0, i = 0, queued = 0;
+	char **gone = NULL;
+	size_t n_gone = 0, cap_gone = 0, i = 0, queued = 0;
 	int rc, r = SQLITE_DONE;
 
 	if (what == NULL)
@@ -265,14 +259,13 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
 		int c = i == n ? 1 : oid == NULL ? -1 : strcmp(x[i].id, oid);
 
 		if (c > 0) { /* gone */
-			if ((ng = realloc(gone, (n_gone + 1) * sizeof(*ng))) ==
-			            NULL ||
-			    (ng[n_gone] = strdup(oid)) == NULL) {
-				gone = ng ? ng : gone;
+			rc = ARRAY_GROW(gone, cap_gone, n_gone, AS_ROWS_MAX, e);
+			if (rc != SL_OK)
+				goto out;
+			if ((gone[n_gone] = strdup(oid)) == NULL) {
 				rc = err_set(e, SL_ENOMEM, "out of memory");
 				goto out;
 			}
-			gone = ng;
 			n_gone++;
 		} else if (c < 0) {
 			what[i] = CHANGED;
@@ -368,14 +361,8 @@ states_query(struct agentstate *s, const char *sql, struct as_state **out,
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct as_state *x;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((x = realloc(v, cap * sizeof(*x))) == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = x;
-		}
+		if ((rc = ARRAY_GROW(v, cap, cnt, AS_ROWS_MAX, e)) != SL_OK)
+			goto out;
 		x = &v[cnt++];
 		memset(x, 0, sizeof(*x));
 		as_col_copy(x->id, sizeof(x->id), st, 0);
@@ -453,14 +440,8 @@ entries_query2(struct agentstate *s, const char *sql, const char *arg,
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		as_bind_text(st, 2, arg2);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((en = realloc(v, cap * sizeof(*en))) == NULL) {
-				rc = err_set(e, SL_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = en;
-		}
+		if ((rc = ARRAY_GROW(v, cap, cnt, AS_ROWS_MAX, e)) != SL_OK)
+			goto out;
 		en = &v[cnt++];
 		memset(en, 0, sizeof(*en));
 		as_col_copy(en->id, sizeof(en->id), st, 0);

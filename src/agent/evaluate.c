@@ -19,12 +19,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "array.h"
 #include "hash.h"
 #include "log.h"
 #include "rules.h"
 #include "sign.h"
 
 #define CHECK_CHUNK       256
+#define DETECT_MAX        1000000     /* updates one detection pass holds */
 #define FULL_REPORT_EVERY (24 * 3600) /* all states, not only changes */
 
 /* --- verification --------------------------------------------------------*/
@@ -315,7 +317,7 @@ struct scan {
 	struct as_outcome *outcomes; /* sorted by id */
 	size_t n_outcomes;
 	size_t *mark_on, *mark_off; /* indexes whose installed mark changes */
-	size_t n_on, n_off;
+	size_t n_on, n_off, cap_on, cap_off;
 };
 
 static bool
@@ -424,7 +426,7 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 	struct err re;
 	bool inst = false, able = false, pending, has_oc, known = false;
 	struct agent *a = sc->a;
-	size_t **mark, *nmark, *nl;
+	size_t **mark, *nmark, *cap;
 
 	err_clear(&re);
 	oc = sc->n_outcomes == 0 ? NULL
@@ -476,13 +478,15 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 	 * collected here, written in the states' transaction. */
 	if (known && is_installed_state(x) != known_installed(sc, x->id)) {
 		bool on = is_installed_state(x);
+		int rc;
+
 		mark = on ? &sc->mark_on : &sc->mark_off;
 		nmark = on ? &sc->n_on : &sc->n_off;
-		nl = realloc(*mark, (*nmark + 1) * sizeof(*nl));
-		if (nl == NULL)
-			return err_set(e, SL_ENOMEM, "out of memory");
-		*mark = nl;
-		nl[(*nmark)++] = idx;
+		cap = on ? &sc->cap_on : &sc->cap_off;
+		if ((rc = array_reserve(mark, cap, *nmark + 1, sizeof(**mark),
+		                        DETECT_MAX, e)) != SL_OK)
+			return rc;
+		(*mark)[(*nmark)++] = idx;
 	}
 	return SL_OK;
 }
@@ -495,14 +499,8 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 	struct det_update *x;
 	int rc = SL_OK;
 
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		x = realloc(d->ups, cap * sizeof(*x));
-		if (x == NULL)
-			return err_set(e, SL_ENOMEM, "out of memory");
-		d->ups = x;
-		d->cap = cap;
-	}
+	if ((rc = ARRAY_GROW(d->ups, d->cap, d->n, DETECT_MAX, e)) != SL_OK)
+		return rc;
 	x = &d->ups[d->n++]; /* counted now: detection_free releases it */
 	memset(x, 0, sizeof(*x));
 	snprintf(x->id, sizeof(x->id), "%s", r->id);

@@ -8,6 +8,7 @@
 #include "admin_call.h"
 #include "cli.h"
 #include "table.h"
+#include "targeting.h"
 
 #define GROUPS_USAGE                                                           \
 	"usage: sluice groups [list] [--json | --csv]\n"                       \
@@ -111,6 +112,12 @@ targeting(struct cli_ctx *ctx, int npos, const char **pos, const char *unknown)
 	json_t *v = NULL;
 	int rc;
 
+	struct err e;
+
+	/* The vocabulary is shared with the server: refuse a bad word here
+	 * with the server's own message. */
+	if (targeting_check(npos ? pos[0] : NULL, unknown, &e) != SL_OK)
+		return cli_usage_error(&cmd_groups, "%s", e.msg);
 	if (npos == 0 && unknown == NULL)
 		rc = admin_call(&v, ctx, "GET", "/v1/admin/settings", NULL);
 	else {

@@ -12,6 +12,7 @@
 
 #include <ini.h>
 
+#include "array.h"
 #include "buf.h"
 
 enum opt_type { OPT_STR, OPT_INT, OPT_LIST, OPT_STORAGE, OPT_LISTEN };
@@ -25,6 +26,8 @@ struct opt {
 	long min, max; /* OPT_INT bounds */
 	const char *help;
 };
+
+#define CONFIG_LIST_MAX 1024 /* entries of a comma-separated list */
 
 #define F(field) offsetof(struct server_config, field)
 
@@ -116,8 +119,8 @@ trim(char *s)
 static int
 list_parse(char ***out, const char *s, struct err *e)
 {
-	char *copy, *cur, *comma, **l = NULL, **nl;
-	size_t n = 0;
+	char *copy, *cur, *comma, **l = NULL;
+	size_t n = 0, cap = 0;
 	int rc = SL_OK;
 
 	*out = NULL;
@@ -131,12 +134,15 @@ list_parse(char ***out, const char *s, struct err *e)
 		char *t = trim(cur);
 		if (*t == '\0')
 			continue;
-		nl = realloc(l, (n + 2) * sizeof(*l));
-		if (nl == NULL) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
+		/* Room for this entry and the terminating NULL. */
+		if (n == CONFIG_LIST_MAX) {
+			rc = err_set(e, SL_ETOOBIG, "more than %d entries",
+			             CONFIG_LIST_MAX);
 			goto out;
 		}
-		l = nl;
+		if ((rc = array_reserve(&l, &cap, n + 2, sizeof(*l),
+		                        CONFIG_LIST_MAX + 1, e)) != SL_OK)
+			goto out;
 		l[n + 1] = NULL;
 		l[n] = strdup(t);
 		if (l[n] == NULL) {

@@ -12,7 +12,7 @@
 
 #include "auth.h"
 #include "config.h"
-#include "db.h"
+#include "store/store.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -123,7 +123,7 @@ main(int argc, char **argv)
 	struct server_config cfg = {0};
 	struct flags fl = {0};
 	struct http_env env = {0};
-	struct db *db = NULL;
+	struct store *db = NULL;
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
 	struct http *http = NULL;
@@ -160,7 +160,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (prepare_data(&cfg, &e) != SL_OK ||
-	    db_open(&db, cfg.db_path, &e) != SL_OK ||
+	    store_open(&db, cfg.db_path, &e) != SL_OK ||
 	    sync_mark_interrupted(db, &n, &e) != SL_OK ||
 	    auth_admin_bootstrap(token, &created, db, cfg.data_dir, &e) !=
 	            SL_OK) {
@@ -204,7 +204,7 @@ out:
 	http_stop(http);
 	sched_stop(sched);
 	fetch_stop(fetch);
-	db_close(db);
+	store_close(db);
 	config_free(&cfg);
 	if (status == 0 && !fl.check)
 		log_info("stopped");

@@ -293,7 +293,7 @@ while read -r method path; do
 		-H "Authorization: Bearer $RTOK" -d '{}' "$SERVER_URL$path")
 	[ "$code" = 403 ] || fail "reporter $method $path -> $code $(cat "$TMP/r.out")"
 	n=$((n + 1))
-done < <(grep -oE '\{"(POST|PUT|DELETE|PATCH)", "/v1/admin[^"]*"' "$SOURCE_ROOT/src/server/routes.c" |
+done < <(grep -oE '\{"(POST|PUT|DELETE|PATCH)", "/v1/admin[^"]*"' "$SOURCE_ROOT/src/server/http/routes.c" |
 	sed -E 's/\{"([A-Z]+)", "([^"]*)"/\1 \2/')
 [ $n -ge 15 ] || fail "only $n change routes found"
 api GET /v1/admin/groups

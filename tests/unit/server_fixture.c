@@ -11,33 +11,40 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-long long
-fixture_int(struct db *db, const char *sql)
+#include "store/store_int.h"
+
+struct db *
+fixture_db(struct store *s)
 {
-	sqlite3_stmt *st;
+	return s->db;
+}
+
+long long
+fixture_int(struct store *s, const char *sql)
+{
+	struct db_stmt *st;
+	struct err e;
 	long long v;
 
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	assert_int_equal(db_stmt(s->db, &st, sql, &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	v = db_col_int(st, 0);
+	db_done(st);
 	return v;
 }
 
 const char *
-fixture_text(struct db *db, const char *sql)
+fixture_text(struct store *s, const char *sql)
 {
 	static char out[2048];
-	sqlite3_stmt *st;
-	const unsigned char *t;
+	struct db_stmt *st;
+	const char *t;
+	struct err e;
 
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	t = sqlite3_column_text(st, 0);
-	snprintf(out, sizeof(out), "%s",
-	         t != NULL ? (const char *)t : "(null)");
-	sqlite3_finalize(st);
+	assert_int_equal(db_stmt(s->db, &st, sql, &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	t = db_col_text(st, 0);
+	snprintf(out, sizeof(out), "%s", t != NULL ? t : "(null)");
+	db_done(st);
 	return out;
 }

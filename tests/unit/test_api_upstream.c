@@ -74,7 +74,7 @@ test_replica_refuses(void **state)
 	assert_int_equal(c.upstream_mode, UPSTREAM_REPLICA);
 	for (size_t i = 0; i < n_routes; i++) {
 		err_clear(&e);
-		rc = upstream_replica_refuse(&r, &routes[i], &e);
+		rc = routes_replica_refuse(&r, &routes[i], &e);
 		if (expect_refused(&routes[i])) {
 			refused++;
 			assert_int_equal(rc, SL_ECONFLICT);
@@ -115,7 +115,7 @@ test_autonomous_and_catalog_refuse_nothing(void **state)
 		                          : UPSTREAM_AUTONOMOUS;
 		for (size_t i = 0; i < n_routes; i++)
 			assert_int_equal(
-			        upstream_replica_refuse(&r, &routes[i], &e),
+			        routes_replica_refuse(&r, &routes[i], &e),
 			        SL_OK);
 		config_free(&c);
 	}

@@ -15,17 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "approvals.h"
-#include "audit.h"
+#include "server_fixture.h"
+#include "store/store.h"
 #include "auth.h"
-#include "db.h"
 #include "hash.h"
 
 #define U1 "11111111-2222-4333-8444-555555555501"
 #define U2 "11111111-2222-4333-8444-555555555502"
 
 static char tmp[64], path[128];
-static struct db *db;
+static struct store *db;
 static int64_t web, canary, other;
 
 static void
@@ -34,7 +33,7 @@ exec_ok(const char *sql)
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(db_exec(db, sql, &e), SL_OK);
+	assert_int_equal(db_exec(fixture_db(db), sql, &e), SL_OK);
 }
 
 static int
@@ -48,7 +47,7 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-appr.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(db_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, path, &e), SL_OK);
 	exec_ok("INSERT INTO groups(name, parent_id) VALUES('web', 1);"
 	        "INSERT INTO groups(name, parent_id) VALUES('canary', "
 	        "(SELECT id FROM groups WHERE name = 'web'));"
@@ -60,9 +59,9 @@ setup(void **state)
 	        "INSERT INTO update_status VALUES('" U1 "', 1, 0, 0, 0, NULL);"
 	        "INSERT INTO update_status VALUES('" U2
 	        "', 1, 0, 0, 0, NULL);");
-	assert_int_equal(db_group_id(db, "web", &web, &e), SL_OK);
-	assert_int_equal(db_group_id(db, "canary", &canary, &e), SL_OK);
-	assert_int_equal(db_group_id(db, "other", &other, &e), SL_OK);
+	assert_int_equal(store_group_id(&web, db, "web", &e), SL_OK);
+	assert_int_equal(store_group_id(&canary, db, "canary", &e), SL_OK);
+	assert_int_equal(store_group_id(&other, db, "other", &e), SL_OK);
 	return 0;
 }
 
@@ -72,53 +71,64 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	assert_int_equal(system(cmd), 0);
 	return 0;
 }
 
-/* Ids of a prepared set/removed statement, comma-joined. */
-static void
-ids_of(char *out, size_t n, sqlite3_stmt *st)
-{
-	size_t used = 0;
+/* Ids of the approved or removed set, comma-joined. */
+struct ids {
+	char *out;
+	size_t n, used;
+};
 
-	out[0] = '\0';
-	while (sqlite3_step(st) == SQLITE_ROW)
-		used += (size_t)snprintf(out + used, n - used, "%s%s",
-		                         used ? "," : "",
-		                         sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+static int
+add_id(void *arg, const char *id, struct err *e)
+{
+	struct ids *c = arg;
+
+	(void)e;
+	c->used += (size_t)snprintf(c->out + c->used, c->n - c->used, "%s%s",
+	                            c->used ? "," : "", id);
+	return SL_OK;
+}
+
+static int
+add_approved(void *arg, const struct store_approved *a, struct err *e)
+{
+	return add_id(arg, a->update_id, e);
 }
 
 static void
 set_ids(char *out, size_t n, int64_t gid, int64_t since)
 {
-	sqlite3_stmt *st = NULL;
+	struct ids c = {out, n, 0};
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(approvals_prepare_set(&st, db, gid, since, &e), SL_OK);
-	ids_of(out, n, st);
+	out[0] = '\0';
+	assert_int_equal(
+	        store_approved_each(db, gid, since, add_approved, &c, &e),
+	        SL_OK);
 }
 
 static void
 removed_ids(char *out, size_t n, int64_t gid, int64_t since)
 {
-	sqlite3_stmt *st = NULL;
+	struct ids c = {out, n, 0};
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(approvals_prepare_removed(&st, db, gid, since, &e),
+	out[0] = '\0';
+	assert_int_equal(store_removed_each(db, gid, since, add_id, &c, &e),
 	                 SL_OK);
-	ids_of(out, n, st);
 }
 
 static void
 test_inheritance(void **state)
 {
-	struct approval_eff eff;
+	struct store_approval_eff eff;
 	char ids[256];
 	bool changed;
 	int64_t a0, a1;
@@ -127,44 +137,49 @@ test_inheritance(void **state)
 	(void)state;
 	err_clear(&e);
 	/* Nothing anywhere: no setting. */
-	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, canary, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "");
 	assert_int_equal(eff.from_gid, 0);
 	/* web approves: canary inherits it, other does not. */
-	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
-	                               "alice", &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, web, "install", true, 1000,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	assert_true(changed);
-	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, canary, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "install");
 	assert_int_equal(eff.from_gid, web);
 	assert_true(eff.has_deadline);
 	assert_int_equal(eff.deadline, 1000);
-	assert_int_equal(approvals_effective(&eff, db, U1, other, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, other, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "");
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, U1);
 	set_ids(ids, sizeof(ids), other, -1);
 	assert_string_equal(ids, "");
 	/* The same setting again changes nothing (no new sequence). */
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
-	assert_int_equal(approvals_set(db, U1, web, "install", true, 1000,
-	                               "alice", &changed, &e),
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
+	assert_int_equal(store_approval_set(db, U1, web, "install", true, 1000,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	assert_false(changed);
-	assert_int_equal(db_current_seq(db, &a1, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a1, &e), SL_OK);
 	assert_int_equal(a0, a1);
 	set_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, "");
 	/* canary's own not-approved overrides web. */
-	assert_int_equal(approvals_set(db, U1, canary, "not-approved", false, 0,
-	                               "bob", &changed, &e),
+	assert_int_equal(store_approval_set(db, U1, canary, "not-approved",
+	                                    false, 0, "bob", &changed, &e),
 	                 SL_OK);
 	assert_true(changed);
-	assert_int_equal(approvals_effective(&eff, db, U1, canary, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, canary, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "not-approved");
 	assert_int_equal(eff.from_gid, canary);
-	assert_int_equal(approvals_effective(&eff, db, U1, web, &e), SL_OK);
+	assert_int_equal(store_approval_effective(&eff, db, U1, web, &e),
+	                 SL_OK);
 	assert_string_equal(eff.action, "install");
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, "");
@@ -173,32 +188,32 @@ test_inheritance(void **state)
 	removed_ids(ids, sizeof(ids), web, a0);
 	assert_string_equal(ids, "");
 	/* Back to inherit: canary gets web's approval again, incrementally. */
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
-	assert_int_equal(approvals_set(db, U1, canary, NULL, false, 0, "bob",
-	                               &changed, &e),
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
+	assert_int_equal(store_approval_set(db, U1, canary, NULL, false, 0,
+	                                    "bob", &changed, &e),
 	                 SL_OK);
 	assert_true(changed);
 	set_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, U1);
 	/* Removing a setting that does not exist changes nothing. */
-	assert_int_equal(approvals_set(db, U2, canary, NULL, false, 0, "bob",
-	                               &changed, &e),
+	assert_int_equal(store_approval_set(db, U2, canary, NULL, false, 0,
+	                                    "bob", &changed, &e),
 	                 SL_OK);
 	assert_false(changed);
 	/* web's approval withdrawn: canary's agents see it removed. */
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
-	assert_int_equal(approvals_set(db, U1, web, NULL, false, 0, "alice",
-	                               &changed, &e),
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
+	assert_int_equal(store_approval_set(db, U1, web, NULL, false, 0,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	removed_ids(ids, sizeof(ids), canary, a0);
 	assert_string_equal(ids, U1);
 	/* A declined update leaves the set and is listed as removed. */
-	assert_int_equal(approvals_set(db, U2, 1, "install", false, 0, "alice",
-	                               &changed, &e),
+	assert_int_equal(store_approval_set(db, U2, 1, "install", false, 0,
+	                                    "alice", &changed, &e),
 	                 SL_OK);
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, U2);
-	assert_int_equal(db_current_seq(db, &a0, &e), SL_OK);
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
 	exec_ok("UPDATE update_status SET declined = 1, change_seq = "
 	        "(SELECT value + 1 FROM meta WHERE key = 'change_seq') WHERE "
 	        "id = '" U2 "';"
@@ -218,24 +233,25 @@ test_tree(void **state)
 
 	(void)state;
 	err_clear(&e);
-	assert_int_equal(approvals_is_descendant(&d, db, canary, web, &e),
+	assert_int_equal(store_group_is_descendant(&d, db, canary, web, &e),
 	                 SL_OK);
 	assert_int_equal(d, 1);
-	assert_int_equal(approvals_is_descendant(&d, db, web, canary, &e),
+	assert_int_equal(store_group_is_descendant(&d, db, web, canary, &e),
 	                 SL_OK);
 	assert_int_equal(d, 0);
-	assert_int_equal(approvals_is_descendant(&d, db, web, web, &e), SL_OK);
+	assert_int_equal(store_group_is_descendant(&d, db, web, web, &e),
+	                 SL_OK);
 	assert_int_equal(d, 1);
-	assert_int_equal(approvals_touch_subtree(db, web, &e), SL_OK);
+	assert_int_equal(store_group_touch_subtree(db, web, &e), SL_OK);
 	/* Stored documents are parsed from their envelope. */
-	assert_int_equal(approvals_load_update(&u, NULL, NULL, db, U1, &e),
+	assert_int_equal(store_update_load(&u, NULL, NULL, db, U1, &e),
 	                 SL_EINTERNAL);
 	assert_string_equal(e.msg, "stored document of " U1 " does not parse");
 	err_clear(&e);
-	assert_int_equal(approvals_load_update(
-	                         &u, NULL, NULL, db,
-	                         "99999999-2222-4333-8444-555555555501", &e),
-	                 SL_ENOTFOUND);
+	assert_int_equal(
+	        store_update_load(&u, NULL, NULL, db,
+	                          "99999999-2222-4333-8444-555555555501", &e),
+	        SL_ENOTFOUND);
 	assert_string_equal(e.msg,
 	                    "no update 99999999-2222-4333-8444-555555555501");
 }
@@ -243,8 +259,8 @@ test_tree(void **state)
 static void
 test_audit_roles(void **state)
 {
-	char tok[AUTH_TOKEN_LEN + 1], actor[AUDIT_ACTOR_MAX];
-	sqlite3_stmt *st = NULL;
+	char tok[AUTH_TOKEN_LEN + 1], actor[STORE_ACTOR_MAX];
+	struct db_stmt *st = NULL;
 	int64_t id, got;
 	struct err e;
 
@@ -272,25 +288,24 @@ test_audit_roles(void **state)
 	err_clear(&e);
 	assert_int_equal(auth_admin(&got, db, tok, &e), SL_EAUTH);
 	err_clear(&e);
-	assert_int_equal(audit_actor(actor, db, id, &e), SL_OK);
+	assert_int_equal(store_audit_actor(actor, db, id, &e), SL_OK);
 	assert_string_equal(actor, "ops");
-	assert_int_equal(audit_actor(actor, db, 9999, &e), SL_OK);
+	assert_int_equal(store_audit_actor(actor, db, 9999, &e), SL_OK);
 	assert_string_equal(actor, "token #9999");
-	assert_int_equal(audit_add(db, &e, actor, "group.create", "web",
-	                           "parent '%s'", "All Computers"),
+	assert_int_equal(store_audit_add(db, &e, actor, "group.create", "web",
+	                                 "parent '%s'", "All Computers"),
 	                 SL_OK);
-	assert_int_equal(db_prepare(db, &st,
-	                            "SELECT actor, action, target, detail FROM "
-	                            "audit_log ORDER BY id DESC LIMIT 1",
-	                            &e),
+	assert_int_equal(db_stmt(fixture_db(db), &st,
+	                         "SELECT actor, action, target, detail FROM "
+	                         "audit_log ORDER BY id DESC LIMIT 1",
+	                         &e),
 	                 SL_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal(sqlite3_column_text(st, 0), "token #9999");
-	assert_string_equal(sqlite3_column_text(st, 1), "group.create");
-	assert_string_equal(sqlite3_column_text(st, 2), "web");
-	assert_string_equal(sqlite3_column_text(st, 3),
-	                    "parent 'All Computers'");
-	sqlite3_finalize(st);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_string_equal(db_col_text(st, 0), "token #9999");
+	assert_string_equal(db_col_text(st, 1), "group.create");
+	assert_string_equal(db_col_text(st, 2), "web");
+	assert_string_equal(db_col_text(st, 3), "parent 'All Computers'");
+	db_done(st);
 }
 
 int

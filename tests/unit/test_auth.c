@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "db.h"
+#include "server_fixture.h"
 #include "fsx.h"
 #include "hash.h"
 
@@ -99,8 +99,8 @@ test_lookups_and_bootstrap(void **state)
 {
 	char tok[AUTH_TOKEN_LEN + 1], tok2[AUTH_TOKEN_LEN + 1], other[65],
 	        h[AUTH_TOKEN_LEN + 1], id[64], file[192], *text = NULL;
-	struct db *db = NULL;
-	sqlite3_stmt *st;
+	struct store *db = NULL;
+	struct db_stmt *st;
 	struct stat sb;
 	int64_t admin;
 	bool created;
@@ -108,7 +108,7 @@ test_lookups_and_bootstrap(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(db_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, path, &e), SL_OK);
 	assert_int_equal(auth_admin_bootstrap(tok, &created, db, tmp, &e),
 	                 SL_OK);
 	assert_true(created);
@@ -132,15 +132,15 @@ test_lookups_and_bootstrap(void **state)
 
 	/* A computer is found by the hash of its token only. */
 	auth_token_hash(h, other);
-	assert_int_equal(db_prepare(db, &st,
-	                            "INSERT INTO computers(id, token_hash, "
-	                            "hostname, group_id, registered_at) "
-	                            "VALUES('c1', ?, 'h', 2, 0)",
-	                            &e),
+	assert_int_equal(db_stmt(fixture_db(db), &st,
+	                         "INSERT INTO computers(id, token_hash, "
+	                         "hostname, group_id, registered_at) "
+	                         "VALUES('c1', $1, 'h', 2, 0)",
+	                         &e),
 	                 SL_OK);
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	assert_int_equal(db_bind_text(st, 1, h, &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_DONE);
+	db_done(st);
 	assert_int_equal(auth_computer(id, db, other, &e), SL_OK);
 	assert_string_equal(id, "c1");
 	assert_int_equal(auth_computer(id, db, tok, &e), SL_EAUTH);
@@ -148,10 +148,11 @@ test_lookups_and_bootstrap(void **state)
 	/* The admin token is no computer token and vice versa. */
 	assert_int_equal(auth_admin(&admin, db, other, &e), SL_EAUTH);
 	/* A revoked admin token no longer works. */
-	assert_int_equal(db_exec(db, "UPDATE admin_tokens SET revoked = 1", &e),
+	assert_int_equal(db_exec(fixture_db(db),
+	                         "UPDATE admin_tokens SET revoked = 1", &e),
 	                 SL_OK);
 	assert_int_equal(auth_admin(&admin, db, tok, &e), SL_EAUTH);
-	db_close(db);
+	store_close(db);
 }
 
 int

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -25,7 +24,7 @@
 
 static char tmp[64], dbpath[192], content[192];
 static struct server_config cfg;
-static struct db *db;
+static struct store *db;
 
 /* A source file of n bytes; its sha256, file:// URL and store path. */
 struct src {
@@ -56,28 +55,30 @@ src_make(struct src *s, const char *name, size_t n, unsigned seed)
 static void
 exec_sql(const char *sql)
 {
-	char *msg = NULL;
+	struct err e;
 
-	if (sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
+	if (db_exec(fixture_db(db), sql, &e) != SL_OK)
+		fail_msg("%s: %s", sql, e.msg);
 }
 
 static void
 want(const struct src *s, const char *url)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
+	struct err e;
 
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db),
-	                                    "INSERT INTO content(sha256, size, "
-	                                    "upstream_url, state, updated_at) "
-	                                    "VALUES(?, ?, ?, 'wanted', 1)",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
-	sqlite3_bind_text(st, 1, s->sha, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)s->n);
-	sqlite3_bind_text(st, 3, url != NULL ? url : s->url, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	assert_int_equal(db_stmt(fixture_db(db), &st,
+	                         "INSERT INTO content(sha256, size, "
+	                         "upstream_url, state, updated_at) "
+	                         "VALUES($1, $2, $3, 'wanted', 1)",
+	                         &e),
+	                 SL_OK);
+	assert_int_equal(db_bind_text(st, 1, s->sha, &e), SL_OK);
+	assert_int_equal(db_bind_int(st, 2, (int64_t)s->n, &e), SL_OK);
+	assert_int_equal(db_bind_text(st, 3, url != NULL ? url : s->url, &e),
+	                 SL_OK);
+	assert_int_equal(db_step(st, &e), DB_DONE);
+	db_done(st);
 }
 
 static long long
@@ -119,7 +120,7 @@ setup(void **state)
 	cfg.db_path = dbpath;
 	cfg.content_dir = content;
 	cfg.storage_mode = STORAGE_FULL;
-	assert_int_equal(db_open(&db, dbpath, &e), SL_OK);
+	assert_int_equal(store_open(&db, dbpath, &e), SL_OK);
 	return 0;
 }
 
@@ -129,7 +130,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	db = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	return system(cmd);
@@ -213,15 +214,13 @@ test_failure_backoff(void **state)
 
 	/* The upstream is fixed: the next due attempt succeeds. */
 	exec_sql("UPDATE content SET next_attempt = 0");
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db),
-	                                    "UPDATE content SET upstream_url "
-	                                    "= ?",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
-	sqlite3_bind_text(st, 1, a.url, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	struct db_stmt *st;
+	assert_int_equal(db_stmt(fixture_db(db), &st,
+	                         "UPDATE content SET upstream_url = $1", &e),
+	                 SL_OK);
+	assert_int_equal(db_bind_text(st, 1, a.url, &e), SL_OK);
+	assert_int_equal(db_step(st, &e), DB_DONE);
+	db_done(st);
 	assert_int_equal(fetch_run_once(&fs, db, &cfg, &e), SL_OK);
 	assert_int_equal(fs.downloaded, 1);
 	file_equals(a.dst, &a);

@@ -18,7 +18,6 @@
 
 #include "catalog.h"
 #include "config.h"
-#include "db.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "httpc.h"
@@ -30,7 +29,7 @@
 
 static char tmp[64], cat[128], pub[192], url[256], dbpath[192], content[192];
 static struct server_config cfg;
-static struct db *db;
+static struct store *db;
 
 static void
 write_text(const char *name, const char *text)
@@ -95,7 +94,7 @@ setup(void **state)
 	cfg.db_path = dbpath;
 	cfg.content_dir = content;
 	cfg.storage_mode = STORAGE_FULL;
-	assert_int_equal(db_open(&db, dbpath, &e), SL_OK);
+	assert_int_equal(store_open(&db, dbpath, &e), SL_OK);
 	return 0;
 }
 
@@ -105,7 +104,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	db = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	return system(cmd);
@@ -261,26 +260,26 @@ test_modes(void **state)
 	cfg.storage_mode = STORAGE_ON_APPROVAL;
 	sync_ok(&r);
 	assert_int_equal(q("SELECT COUNT(*) FROM content"), 0);
-	assert_int_equal(sqlite3_exec(db_handle(db),
-	                              "INSERT INTO approvals(update_id, "
-	                              "group_id, action, approved_at, "
-	                              "change_seq) VALUES('" ID2
-	                              "', 1, 'not-approved', 1, 1)",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(db_exec(fixture_db(db),
+	                         "INSERT INTO approvals(update_id, "
+	                         "group_id, action, approved_at, "
+	                         "change_seq) VALUES('" ID2
+	                         "', 1, 'not-approved', 1, 1)",
+	                         &e),
+	                 SL_OK);
 	sync_ok(&r);
 	assert_int_equal(r.files_wanted, 0);
 	assert_int_equal(q("SELECT COUNT(*) FROM content"), 0);
-	assert_int_equal(sqlite3_exec(db_handle(db),
-	                              "INSERT OR IGNORE INTO groups(name) "
-	                              "VALUES('test-group');"
-	                              "INSERT INTO approvals(update_id, "
-	                              "group_id, action, approved_at, "
-	                              "change_seq) SELECT '" ID1
-	                              "', id, 'install', 1, 1 FROM groups "
-	                              "WHERE name = 'test-group'",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(db_exec(fixture_db(db),
+	                         "INSERT OR IGNORE INTO groups(name) "
+	                         "VALUES('test-group');"
+	                         "INSERT INTO approvals(update_id, "
+	                         "group_id, action, approved_at, "
+	                         "change_seq) SELECT '" ID1
+	                         "', id, 'install', 1, 1 FROM groups "
+	                         "WHERE name = 'test-group'",
+	                         &e),
+	                 SL_OK);
 	assert_int_equal(fetch_mark_wanted_for_update(db, ID1, &e), SL_OK);
 	assert_int_equal(q("SELECT COUNT(*) FROM content WHERE state = "
 	                   "'wanted'"),
@@ -468,11 +467,11 @@ test_unreachable_and_interrupted(void **state)
 	assert_refused(SL_ENOTFOUND, "upstream index: ", 0);
 	cfg.upstream_url = url;
 
-	assert_int_equal(sqlite3_exec(db_handle(db),
-	                              "INSERT INTO sync_history(started_at, "
-	                              "result) VALUES(1, 'running')",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(db_exec(fixture_db(db),
+	                         "INSERT INTO sync_history(started_at, "
+	                         "result) VALUES(1, 'running')",
+	                         &e),
+	                 SL_OK);
 	assert_int_equal(sync_mark_interrupted(db, &n, &e), SL_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(q("SELECT COUNT(*) FROM sync_history WHERE result = "

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "targeting.h"
+#include "server_fixture.h"
+#include "api_targeting.h"
 
 static char tmp[64], path[128];
-static struct db *db;
+static struct store *db;
 
 static int
 setup(void **state)
@@ -29,8 +29,8 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-targ.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(db_open(&db, path, &e), SL_OK);
-	assert_int_equal(db_exec(db,
+	assert_int_equal(store_open(&db, path, &e), SL_OK);
+	assert_int_equal(db_exec(fixture_db(db),
 	                         "INSERT INTO groups(name, parent_id) "
 	                         "VALUES('web', 1)",
 	                         &e),
@@ -44,7 +44,7 @@ teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	db_close(db);
+	store_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	assert_int_equal(system(cmd), 0);
 	return 0;
@@ -58,7 +58,7 @@ pick(const char *json, int want)
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(targeting_pick_group(&gid, db, g, &e), want);
+	assert_int_equal(api_targeting_pick_group(&gid, db, g, &e), want);
 	json_decref(g);
 	return gid;
 }
@@ -72,10 +72,11 @@ test_modes(void **state)
 
 	(void)state;
 	err_clear(&e);
-	assert_int_equal(db_group_id(db, "web", &web, &e), SL_OK);
-	assert_int_equal(db_group_id(db, DB_GROUP_UNASSIGNED, &unassigned, &e),
-	                 SL_OK);
-	assert_int_equal(targeting_get(&t, db, &e), SL_OK);
+	assert_int_equal(store_group_id(&web, db, "web", &e), SL_OK);
+	assert_int_equal(
+	        store_group_id(&unassigned, db, STORE_GROUP_UNASSIGNED, &e),
+	        SL_OK);
+	assert_int_equal(api_targeting_get(&t, db, &e), SL_OK);
 	assert_string_equal(t.mode, "client");
 	assert_string_equal(t.unknown, "ignore");
 	/* client + ignore: the first existing name, else Unassigned. */
@@ -83,10 +84,10 @@ test_modes(void **state)
 	assert_int_equal(pick("[\"nope\"]", SL_OK), unassigned);
 	assert_int_equal(pick("[]", SL_OK), unassigned);
 	/* reject */
-	assert_int_equal(targeting_set(db, NULL, "reject", &e), SL_OK);
+	assert_int_equal(api_targeting_set(db, NULL, "reject", &e), SL_OK);
 	{
 		json_t *g = json_pack("[s]", "nope");
-		assert_int_equal(targeting_pick_group(&lab, db, g, &e),
+		assert_int_equal(api_targeting_pick_group(&lab, db, g, &e),
 		                 SL_EINVAL);
 		json_decref(g);
 	}
@@ -97,19 +98,19 @@ test_modes(void **state)
 	assert_int_equal(pick("[\"web\"]", SL_OK), web);
 	/* create */
 	err_clear(&e);
-	assert_int_equal(targeting_set(db, NULL, "create", &e), SL_OK);
+	assert_int_equal(api_targeting_set(db, NULL, "create", &e), SL_OK);
 	lab = pick("[\"lab\"]", SL_OK);
 	assert_true(lab > 0);
 	assert_int_equal(pick("[\"lab\"]", SL_OK), lab);
 	pick("[\"a/b\"]", SL_EINVAL);
 	/* server-side: whatever the agent declares. */
-	assert_int_equal(targeting_set(db, "server", NULL, &e), SL_OK);
+	assert_int_equal(api_targeting_set(db, "server", NULL, &e), SL_OK);
 	assert_int_equal(pick("[\"web\"]", SL_OK), unassigned);
 	/* bad values */
-	assert_int_equal(targeting_set(db, "both", NULL, &e), SL_EINVAL);
+	assert_int_equal(api_targeting_set(db, "both", NULL, &e), SL_EINVAL);
 	assert_string_equal(e.msg, "targeting: expected 'server' or 'client'");
 	err_clear(&e);
-	assert_int_equal(targeting_set(db, NULL, "maybe", &e), SL_EINVAL);
+	assert_int_equal(api_targeting_set(db, NULL, "maybe", &e), SL_EINVAL);
 	assert_string_equal(e.msg, "unknown_groups: expected 'ignore', "
 	                           "'create' or 'reject'");
 }

@@ -1,0 +1,39 @@
+/*
+ * jsonx: validated JSON member access (jsonx.h).
+ */
+#include "jsonx.h"
+
+#include <string.h>
+
+int
+jsonx_opt_str(const char **out, json_t *obj, const char *key, size_t max,
+              struct err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return SL_OK;
+	if (!json_is_string(v))
+		return err_set(e, SL_EINVAL, "%s: expected a string", key);
+	if (json_string_length(v) > max)
+		return err_set(e, SL_EINVAL, "%s: longer than %zu bytes", key,
+		               max);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return err_set(e, SL_EINVAL, "%s: contains a NUL byte", key);
+	*out = json_string_value(v);
+	return SL_OK;
+}
+
+int
+jsonx_req_str(const char **out, json_t *obj, const char *key, size_t max,
+              struct err *e)
+{
+	int rc = jsonx_opt_str(out, obj, key, max, e);
+
+	if (rc != SL_OK)
+		return rc;
+	if (*out == NULL || **out == '\0')
+		return err_set(e, SL_EINVAL, "%s: required", key);
+	return SL_OK;
+}

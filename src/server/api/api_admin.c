@@ -1,0 +1,234 @@
+/*
+ * api_admin: the minimal administration endpoints (admin token): sync
+ * trigger and history, updates, groups, computers, approvals, per-computer
+ * status. Every change an agent must notice takes a fresh change sequence
+ * in the same transaction (see api_agent.c); every change is audited.
+ * Approvals, declines and the rest of the administration are in
+ * api_approvals.c, api_groups.c, api_rules.c, api_tokens.c, api_reports.c.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "api_manage.h"
+#include "store/store.h"
+#include "auth.h"
+#include "scheduler.h"
+
+#define NAME_MAX_LEN 128
+
+int
+api_admin_sync(struct req *r, struct reply *out, struct err *e)
+{
+	bool started;
+
+	if (r->env->cfg->upstream_url == NULL)
+		return err_set(e, SL_ECONFLICT,
+		               "no upstream configured (upstream.url)");
+	sched_trigger(r->env->sched, &started);
+	{
+		char actor[STORE_ACTOR_MAX];
+		struct err e2;
+		err_clear(&e2);
+		/* Best effort: the sync is started either way. */
+		if (api_actor(actor, sizeof(actor), r, &e2) == SL_OK)
+			store_audit_add(
+			        r->store, &e2, actor, "sync.start", "upstream",
+			        started ? "started" : "already running");
+	}
+	out->status = 202;
+	out->json = json_pack("{s:b,s:b}", "started", started, "running", 1);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
+int
+api_admin_sync_history(struct req *r, struct reply *out, struct err *e)
+{
+	return api_list_reply(out, r->store, "history", store_sync_history, e);
+}
+
+static int
+skip_update(void *arg, json_t *u, json_t *c)
+{
+	return api_update_filtered(arg, u, c);
+}
+
+int
+api_admin_updates(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *arr = json_array(), *map = NULL;
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_counts(&map, r->store, e);
+	if (rc == SL_OK)
+		rc = store_updates_list(arr, r->store, map, skip_update, r, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:o}", "updates", arr);
+	arr = NULL;
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK)
+		store_rollback(r->store);
+	json_decref(arr);
+	json_decref(map);
+	return rc;
+}
+
+int
+api_admin_groups(struct req *r, struct reply *out, struct err *e)
+{
+	return api_list_reply(out, r->store, "groups", store_groups_list, e);
+}
+
+int
+api_admin_group_create(struct req *r, struct reply *out, struct err *e)
+{
+	const char *name, *parent;
+	char actor[STORE_ACTOR_MAX];
+	json_t *body = NULL;
+	int64_t pid, gid;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "create group");
+	rc = jsonx_req_str(&name, body, "name", NAME_MAX_LEN, e);
+	if (rc == SL_OK)
+		rc = api_group_name_ok(name, e);
+	if (rc == SL_OK)
+		rc = jsonx_opt_str(&parent, body, "parent", NAME_MAX_LEN, e);
+	if (rc != SL_OK)
+		goto out;
+	if (parent == NULL)
+		parent = STORE_GROUP_ALL;
+	rc = store_begin(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_group_id(&pid, r->store, parent, e);
+	if (rc != SL_OK) {
+		if (rc == SL_ENOTFOUND)
+			rc = err_set(e, SL_EINVAL,
+			             "parent: no group named '%s'", parent);
+		goto out;
+	}
+	rc = store_group_create(&gid, r->store, name, pid, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = api_actor(actor, sizeof(actor), r, e);
+	if (rc == SL_OK)
+		rc = store_audit_add(r->store, e, actor, "group.create", name,
+		                     "parent '%s'", parent);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->status = 201;
+	out->json = json_pack("{s:s,s:s}", "name", name, "parent", parent);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "create group");
+	}
+	json_decref(body);
+	return rc;
+}
+
+int
+api_admin_computers(struct req *r, struct reply *out, struct err *e)
+{
+	return api_list_reply(out, r->store, "computers", store_computers_list,
+	                      e);
+}
+
+int
+api_admin_computer_move(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id = r->params[0], *group;
+	char actor[STORE_ACTOR_MAX];
+	json_t *body = NULL;
+	bool moved;
+	int64_t gid;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc == SL_OK)
+		rc = jsonx_req_str(&group, body, "group", NAME_MAX_LEN, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_begin(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_group_id(&gid, r->store, group, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_computer_move(&moved, r->store, id, gid, e);
+	if (rc != SL_OK)
+		goto out;
+	if (moved) {
+		rc = api_actor(actor, sizeof(actor), r, e);
+		if (rc == SL_OK)
+			rc = store_audit_add(r->store, e, actor,
+			                     "computer.move", id,
+			                     "to group '%s'", group);
+		if (rc != SL_OK)
+			goto out;
+	}
+	rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:s,s:s}", "id", id, "group", group);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "move computer");
+	}
+	json_decref(body);
+	return rc;
+}
+
+int
+api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *comp = NULL, *ups = json_array(), *evs = json_array();
+	const char *id = r->params[0];
+	int rc = SL_OK;
+
+	if (ups == NULL || evs == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_computer_status(&comp, ups, evs, r->store, id, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:O,s:O,s:O}", "computer", comp, "updates", ups,
+	                      "events", evs);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "computer status");
+	}
+	json_decref(comp);
+	json_decref(ups);
+	json_decref(evs);
+	return rc;
+}

@@ -1,0 +1,515 @@
+/*
+ * api_agent: the agent-facing endpoints — register, sync (full or
+ * incremental by change-sequence anchor) and report (idempotent).
+ *
+ * Anchors: every change an agent must see bumps meta 'change_seq' and
+ * stamps the changed row (approvals, approval_removals, update_status,
+ * computers.group_seq). The anchor handed out is the sequence value read
+ * in the same snapshot as the data, so "changed since A" is exactly
+ * "change_seq > A".
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "store/store.h"
+#include "auth.h"
+#include "hash.h"
+#include "sign.h"
+#include "api_targeting.h"
+
+#define FIELD_MAX     255
+#define DETAIL_MAX    4096
+#define OUTPUT_MAX    (64u << 10)
+#define BATCH_MAX     10000
+#define CLIENT_GROUPS 32
+
+static const char *const states[] = {
+        "not-applicable",           "needed", "downloaded", "installed",
+        "installed-pending-reboot", "failed", NULL,
+};
+static const char *const kinds[] = {"install", "uninstall", "download",
+                                    "verify", NULL};
+static const char *const results[] = {"success", "failure", "reboot-required",
+                                      NULL};
+
+static int
+in_list(const char *s, const char *const *l)
+{
+	for (; *l; l++)
+		if (strcmp(s, *l) == 0)
+			return 1;
+	return 0;
+}
+
+/* The group a registering computer joins: see targeting.h. */
+static int
+pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
+{
+	size_t i;
+	json_t *g;
+
+	if (groups != NULL && !json_is_null(groups)) {
+		if (!json_is_array(groups) ||
+		    json_array_size(groups) > CLIENT_GROUPS)
+			return err_set(e, SL_EINVAL,
+			               "groups: expected an array of at most "
+			               "%d names",
+			               CLIENT_GROUPS);
+		json_array_foreach(groups, i, g)
+		{
+			if (!json_is_string(g) ||
+			    json_string_length(g) > FIELD_MAX)
+				return err_set(e, SL_EINVAL,
+				               "groups[%zu]: expected a name",
+				               i);
+		}
+	}
+	return api_targeting_pick_group(out, db, groups, e);
+}
+
+int
+api_agent_register(struct req *r, struct reply *out, struct err *e)
+{
+	static const char *const opt[] = {"os_id", "os_version", "arch",
+	                                  "kernel", "agent_version"};
+	const char *hostname, *vals[5];
+	char id[AUTH_UUID_LEN + 1], tok[AUTH_TOKEN_LEN + 1],
+	        th[AUTH_TOKEN_LEN + 1];
+	struct store_computer_new c;
+	json_t *body = NULL;
+	int64_t gid;
+	int rc;
+
+	rc = http_json_body(&body, r, e);
+	if (rc != SL_OK)
+		return rc;
+	rc = jsonx_req_str(&hostname, body, "hostname", FIELD_MAX, e);
+	for (size_t i = 0; rc == SL_OK && i < 5; i++)
+		rc = jsonx_opt_str(&vals[i], body, opt[i], FIELD_MAX, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_begin(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = pick_group(&gid, r->store, json_object_get(body, "groups"), e);
+	if (rc != SL_OK)
+		goto out;
+	auth_uuid(id);
+	auth_token_new(tok);
+	auth_token_hash(th, tok);
+	c = (struct store_computer_new){
+	        .id = id,
+	        .token_hash = th,
+	        .hostname = hostname,
+	        .os_id = vals[0],
+	        .os_version = vals[1],
+	        .arch = vals[2],
+	        .kernel = vals[3],
+	        .agent_version = vals[4],
+	        .group_id = gid,
+	        .now = (int64_t)time(NULL),
+	};
+	rc = store_computer_register(r->store, &c, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:s,s:s}", "computer_id", id, "token", tok);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK)
+		store_rollback(r->store);
+	sodium_memzero(tok, sizeof(tok));
+	json_decref(body);
+	return rc;
+}
+
+/* A decimal anchor; -1 when absent or not one of ours. */
+static int64_t
+parse_anchor(json_t *v)
+{
+	const char *s;
+	int64_t a = 0;
+	size_t n;
+
+	if (v == NULL || !json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	n = strlen(s);
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		a = a * 10 + (s[i] - '0');
+	}
+	return a;
+}
+
+struct approved_ctx {
+	json_t *updates;
+	json_t *files; /* of the update being added */
+	const struct req *r;
+	const char *base;
+};
+
+static int
+add_file(void *arg, const struct store_file *f, struct err *e)
+{
+	struct approved_ctx *c = arg;
+	char url[4096];
+
+	api_content_url(url, sizeof(url), c->r, c->base, f->sha256,
+	                f->upstream_url);
+	if (json_array_append_new(c->files, json_pack("{s:s,s:I,s:s}", "sha256",
+	                                              f->sha256, "size",
+	                                              (json_int_t)f->size,
+	                                              "url", url)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
+}
+
+static int
+add_one(void *arg, const struct store_approved *a, struct err *e)
+{
+	struct approved_ctx *c = arg;
+	json_error_t je;
+	json_t *doc, *u;
+
+	doc = json_loads(a->document ? a->document : "", 0, &je);
+	if (doc == NULL)
+		return err_set(e, SL_EINTERNAL,
+		               "stored document of %s revision %" PRId64
+		               " does not parse",
+		               a->update_id, a->revision);
+	c->files = json_array();
+	u = json_pack("{s:s,s:I,s:{s:s,s:o},s:o,s:o}", "id", a->update_id,
+	              "revision", (json_int_t)a->revision, "approval", "action",
+	              a->action, "deadline",
+	              a->has_deadline ? api_time(a->deadline) : json_null(),
+	              "document", doc, "files", c->files);
+	if (u == NULL || json_array_append_new(c->updates, u) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return store_update_files_each(c->r->store, a->update_id, a->revision,
+	                               add_file, c, e);
+}
+
+/* Append the approved updates of group gid (with what it inherits from its
+ * parents, see store.h) changed after `since` (all when since < 0). */
+static int
+add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
+             const char *base, struct err *e)
+{
+	struct approved_ctx c = {updates, NULL, r, base};
+
+	return store_approved_each(r->store, gid, since, add_one, &c, e);
+}
+
+static int
+add_id(void *arg, const char *id, struct err *e)
+{
+	if (json_array_append_new(arg, json_string(id)) != 0)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
+}
+
+int
+api_agent_sync(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL;
+	char base[2048], anchor[24];
+	struct store_computer_sync c;
+	int64_t since, cur, now;
+	int rc, full, stale;
+
+	rc = http_json_body(&body, r, e);
+	if (rc != SL_OK)
+		return rc;
+	anchor_v = json_object_get(body, "anchor");
+	if (anchor_v != NULL && !json_is_null(anchor_v) &&
+	    !json_is_string(anchor_v)) {
+		rc = err_set(e, SL_EINVAL, "anchor: expected a string or null");
+		goto out;
+	}
+	since = parse_anchor(anchor_v);
+	rc = http_public_base(base, sizeof(base), r, e);
+	if (rc != SL_OK)
+		goto out;
+	/* One read snapshot for the sequence and the data. */
+	rc = store_begin_read(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	rc = store_computer_sync_state(&c, r->store, r->computer_id, e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
+	if (rc != SL_OK)
+		goto out;
+	/* Contact time to the minute: a computer syncing often does not take
+	 * the write lock each time. */
+	now = (int64_t)time(NULL);
+	stale = !c.has_contact || c.last_contact < now - 60;
+	rc = store_seq_current(r->store, &cur, e);
+	if (rc != SL_OK)
+		goto out;
+	full = since < 0 || since > cur || c.group_seq > since;
+	updates = json_array();
+	removed = json_array();
+	if (updates == NULL || removed == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The change sequence is global: an anchor equal to it means nothing
+	 * changed anywhere since, so a no-change sync costs no query. */
+	if (full || since < cur) {
+		rc = add_approved(updates, r, c.group_id, full ? -1 : since,
+		                  base, e);
+		if (rc == SL_OK && !full)
+			/* Ids no longer approved since `since`: approvals
+			 * removed, approved updates declined or expired. */
+			rc = store_removed_each(r->store, c.group_id, since,
+			                        add_id, removed, e);
+	}
+	if (rc != SL_OK)
+		goto out;
+	rc = store_commit(r->store, e);
+	if (rc == SL_OK && stale)
+		rc = store_computer_touch(r->store, r->computer_id, now, false,
+		                          e);
+	if (rc != SL_OK)
+		goto out;
+	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
+	out->json = json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor, "full",
+	                      full, "updates", updates, "removed", removed);
+	updates = removed = NULL;
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "sync");
+	}
+	json_decref(updates);
+	json_decref(removed);
+	json_decref(body);
+	return rc;
+}
+
+static int
+check_int(json_t *o, const char *key, int required, int64_t min,
+          const char *what, size_t i, struct err *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return err_set(e, SL_EINVAL, "%s[%zu].%s: required",
+			               what, i, key);
+		return SL_OK;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min)
+		return err_set(e, SL_EINVAL,
+		               "%s[%zu].%s: expected an integer >= %" PRId64,
+		               what, i, key, min);
+	return SL_OK;
+}
+
+static int
+check_enum(const char **out, json_t *o, const char *key,
+           const char *const *allowed, const char *what, size_t i,
+           struct err *e)
+{
+	int rc = jsonx_req_str(out, o, key, FIELD_MAX, e);
+
+	if (rc == SL_OK && !in_list(*out, allowed))
+		rc = err_set(e, SL_EINVAL, "%s: '%s' is not a known value", key,
+		             *out);
+	if (rc != SL_OK)
+		return err_prefix(e, "%s[%zu]", what, i);
+	return SL_OK;
+}
+
+/* Validate every state and event before anything is stored. */
+static int
+validate_report(json_t *states_v, json_t *events_v, struct err *e)
+{
+	const char *s;
+	json_t *o;
+	size_t i;
+	int rc;
+
+	json_array_foreach(states_v, i, o)
+	{
+		if (!json_is_object(o))
+			return err_set(e, SL_EINVAL,
+			               "states[%zu]: expected an object", i);
+		rc = jsonx_req_str(&s, o, "id", FIELD_MAX, e);
+		if (rc == SL_OK && !auth_is_uuid(s))
+			rc = err_set(e, SL_EINVAL, "id: expected a UUID");
+		if (rc == SL_OK)
+			rc = jsonx_opt_str(&s, o, "detail", DETAIL_MAX, e);
+		if (rc != SL_OK)
+			return err_prefix(e, "states[%zu]", i);
+		rc = check_int(o, "revision", 1, 1, "states", i, e);
+		if (rc == SL_OK)
+			rc = check_enum(&s, o, "state", states, "states", i, e);
+		if (rc != SL_OK)
+			return rc;
+	}
+	json_array_foreach(events_v, i, o)
+	{
+		if (!json_is_object(o))
+			return err_set(e, SL_EINVAL,
+			               "events[%zu]: expected an object", i);
+		rc = jsonx_req_str(&s, o, "event_id", 64, e);
+		if (rc == SL_OK)
+			rc = jsonx_req_str(&s, o, "id", FIELD_MAX, e);
+		if (rc == SL_OK && !auth_is_uuid(s))
+			rc = err_set(e, SL_EINVAL, "id: expected a UUID");
+		if (rc == SL_OK)
+			rc = jsonx_opt_str(&s, o, "time", 64, e);
+		if (rc == SL_OK)
+			rc = jsonx_opt_str(&s, o, "output", OUTPUT_MAX, e);
+		if (rc != SL_OK)
+			return err_prefix(e, "events[%zu]", i);
+		rc = check_int(o, "revision", 0, 1, "events", i, e);
+		if (rc == SL_OK)
+			rc = check_int(o, "exit_code", 0, INT32_MIN, "events",
+			               i, e);
+		if (rc == SL_OK)
+			rc = check_enum(&s, o, "kind", kinds, "events", i, e);
+		if (rc == SL_OK)
+			rc = check_enum(&s, o, "result", results, "events", i,
+			                e);
+		if (rc != SL_OK)
+			return rc;
+	}
+	return SL_OK;
+}
+
+static const char *
+opt_text(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The integer member key in *slot; NULL when absent. */
+static const int64_t *
+opt_int(int64_t *slot, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		return NULL;
+	*slot = json_integer_value(v);
+	return slot;
+}
+
+static int
+store_report(int *n_events, const struct req *r, json_t *states_v,
+             json_t *events_v, int64_t now, struct err *e)
+{
+	int64_t rev, code;
+	bool inserted;
+	json_t *o;
+	size_t i;
+	int rc = SL_OK;
+
+	*n_events = 0;
+	json_array_foreach(states_v, i, o)
+	{
+		struct store_state st = {
+		        .update_id = opt_text(o, "id"),
+		        .revision = opt_int(&rev, o, "revision"),
+		        .state = opt_text(o, "state"),
+		        .detail = opt_text(o, "detail"),
+		};
+		rc = store_state_upsert(r->store, r->computer_id, &st, now, e);
+		if (rc != SL_OK)
+			return rc;
+	}
+	json_array_foreach(events_v, i, o)
+	{
+		struct store_event ev = {
+		        .event_id = opt_text(o, "event_id"),
+		        .update_id = opt_text(o, "id"),
+		        .time = opt_text(o, "time"),
+		        .kind = opt_text(o, "kind"),
+		        .result = opt_text(o, "result"),
+		        .output = opt_text(o, "output"),
+		        .revision = opt_int(&rev, o, "revision"),
+		        .exit_code = opt_int(&code, o, "exit_code"),
+		};
+		rc = store_event_insert(&inserted, r->store, r->computer_id,
+		                        &ev, now, e);
+		if (rc != SL_OK)
+			return rc;
+		*n_events += inserted;
+	}
+	return rc;
+}
+
+int
+api_agent_report(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *body = NULL, *states_v, *events_v, *empty = NULL;
+	int rc, n_events = 0;
+	int64_t now;
+
+	rc = http_json_body(&body, r, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "report");
+	empty = json_array();
+	if (empty == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	states_v = json_object_get(body, "states");
+	events_v = json_object_get(body, "events");
+	if (states_v == NULL || json_is_null(states_v))
+		states_v = empty;
+	if (events_v == NULL || json_is_null(events_v))
+		events_v = empty;
+	if (!json_is_array(states_v) || !json_is_array(events_v) ||
+	    json_array_size(states_v) > BATCH_MAX ||
+	    json_array_size(events_v) > BATCH_MAX) {
+		rc = err_set(e, SL_EINVAL,
+		             "states and events: expected arrays of at most %d "
+		             "entries",
+		             BATCH_MAX);
+		goto out;
+	}
+	rc = validate_report(states_v, events_v, e);
+	if (rc != SL_OK)
+		goto out;
+	now = (int64_t)time(NULL);
+	rc = store_begin(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report(&n_events, r, states_v, events_v, now, e);
+	if (rc == SL_OK)
+		rc = store_computer_touch(r->store, r->computer_id, now, true,
+		                          e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:I,s:I}", "states",
+	                      (json_int_t)json_array_size(states_v), "events",
+	                      (json_int_t)n_events);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "report");
+	}
+	json_decref(empty);
+	json_decref(body);
+	return rc;
+}

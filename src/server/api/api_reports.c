@@ -1,0 +1,138 @@
+/*
+ * api_reports: status reports — per update (how many computers reported
+ * each state, in total and per group, and each computer's state), per
+ * computer (counts of its states, last contact and report) — and the
+ * per-update counts the updates list shows. Computers rolled up from
+ * downstream servers (computers.server not NULL) count like local ones;
+ * each row names the server a computer reports to ("server": null = this
+ * one).
+ *
+ * Counts: one member per agent state with '-' turned into '_'
+ * (not_applicable, needed, downloaded, installed,
+ * installed_pending_reboot, failed) plus no_status: computers that sent
+ * nothing about the update.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "api_manage.h"
+#include "auth.h"
+
+/* The filters of GET /v1/admin/updates and /v1/admin/reports/updates. */
+int
+api_update_filtered(const struct req *r, json_t *u, json_t *counts)
+{
+	const char *cl = api_query(r, "classification");
+	const char *pr = api_query(r, "product");
+	const char *se = api_query(r, "search");
+	const char *dec = api_query(r, "declined");
+	int declined = json_is_true(json_object_get(u, "declined"));
+
+	if (dec == NULL || strcmp(dec, "0") == 0) {
+		if (declined)
+			return 1;
+	} else if (strcmp(dec, "only") == 0 && !declined) {
+		return 1;
+	}
+	if (cl && strcasecmp(cl, json_string_value(json_object_get(
+	                                 u, "classification"))) != 0)
+		return 1;
+	if (pr && strcasecmp(pr, json_string_value(
+	                                 json_object_get(u, "product"))) != 0)
+		return 1;
+	if (se && *se) {
+		const char *t = json_string_value(json_object_get(u, "title"));
+		const char *kb =
+		        json_string_value(json_object_get(u, "kb_article"));
+		const char *id = json_string_value(json_object_get(u, "id"));
+		if (!(t && strcasestr(t, se)) && !(kb && strcasestr(kb, se)) &&
+		    !(id && strstr(id, se)))
+			return 1;
+	}
+	if (api_query(r, "needed") &&
+	    json_integer_value(json_object_get(counts, "needed")) +
+	                    json_integer_value(
+	                            json_object_get(counts, "downloaded")) ==
+	            0)
+		return 1;
+	if (api_query(r, "failed") &&
+	    json_integer_value(json_object_get(counts, "failed")) == 0)
+		return 1;
+	return 0;
+}
+
+static int
+skip_update(void *arg, json_t *u, json_t *c)
+{
+	return api_update_filtered(arg, u, c);
+}
+
+int
+api_report_updates(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *arr = json_array(), *map = NULL;
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_counts(&map, r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_updates(arr, r->store, map, skip_update, r,
+		                          e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	out->json = json_pack("{s:O}", "updates", arr);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "report");
+	}
+	json_decref(arr);
+	json_decref(map);
+	return rc;
+}
+
+int
+api_report_update(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id = r->params[0];
+	int rc;
+
+	if (!auth_is_uuid(id))
+		return err_set(e, SL_EINVAL, "report: update: expected a UUID");
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_update(&out->json, r->store, id, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK) {
+		json_decref(out->json);
+		out->json = NULL;
+		store_rollback(r->store);
+		err_prefix(e, "report");
+	}
+	return rc;
+}
+
+int
+api_report_computers(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *arr = json_array();
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = store_report_computers(arr, r->store, api_query(r, "group"), e);
+	if (rc == SL_OK) {
+		out->json = json_pack("{s:O}", "computers", arr);
+		rc = out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+	}
+	json_decref(arr);
+	return rc;
+}

@@ -1,0 +1,102 @@
+/*
+ * http: sluiced's HTTP front end on libmicrohttpd (epoll, thread pool).
+ *
+ * A request is matched against the one route table (routes.c: method,
+ * path pattern, handler, required role); its body is accumulated under a
+ * cap (HTTP_BODY_MAX, 413 beyond it); the caller's token is checked for the
+ * route's role; the handler fills a struct reply. Every failure becomes a
+ * JSON error body {"error":{"code","message"}} with the status from
+ * err_http_status(). Each worker thread has its own database connection
+ * (a struct store), opened on first use and closed when the thread ends.
+ */
+#ifndef SLUICE_SERVER_HTTP_H
+#define SLUICE_SERVER_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "config.h"
+#include "store/store.h"
+#include "err.h"
+
+#define HTTP_BODY_MAX   (1u << 20) /* JSON request bodies */
+#define HTTP_MAX_PARAMS 2
+
+struct sched;
+struct fetch;
+
+/* Shared, read-mostly state every handler may use. */
+struct http_env {
+	const struct server_config *cfg;
+	struct sched *sched; /* sync scheduler (never NULL in sluiced) */
+	struct fetch *fetch; /* background downloads; may be NULL */
+};
+
+/* AUTH_DOWNSTREAM: a downstream sluiced's server token (api_upstream.c). */
+enum route_auth { AUTH_NONE, AUTH_COMPUTER, AUTH_ADMIN, AUTH_DOWNSTREAM };
+
+struct req {
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	const char *body; /* NUL-terminated; "" when none */
+	size_t body_len;
+	const char *params[HTTP_MAX_PARAMS]; /* the '*' segments of the path */
+	struct store *store; /* this thread's database connection */
+	const struct http_env *env;
+	char computer_id[64];  /* set for AUTH_COMPUTER routes */
+	int64_t admin_id;      /* set for AUTH_ADMIN routes */
+	int64_t downstream_id; /* set for AUTH_DOWNSTREAM routes */
+	char downstream_name[128];
+};
+
+/* What a handler answers: a JSON body (reference handed over) or a raw
+ * MHD response (handed over); status defaults to 200. */
+struct reply {
+	int status;
+	json_t *json;
+	struct MHD_Response *raw;
+};
+
+typedef int (*route_fn)(struct req *r, struct reply *out, struct err *e);
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/v1/admin/computers/ * /group" ('*' = one
+	                        segment) */
+	route_fn fn;
+	enum route_auth auth;
+	int no_db; /* 1: the handler never touches the database (hot path) */
+};
+
+extern const struct route routes[];
+extern const size_t n_routes;
+
+/* SL_ECONFLICT naming the upstream when this server is a replica and rt
+ * changes groups, approvals or approval rules (the list is in
+ * routes.c); SL_OK otherwise. */
+int routes_replica_refuse(const struct req *r, const struct route *rt,
+                          struct err *e);
+
+struct http;
+
+/* Start listening on cfg->listen_addr:cfg->port with cfg->threads worker
+ * threads. env must outlive the server. Free with http_stop(). */
+int http_start(struct http **out, const struct http_env *env, struct err *e);
+/* Stop accepting, finish, join the workers. NULL-safe. */
+void http_stop(struct http *h);
+
+/* Parse r->body as a JSON object (SL_EPARSE with jansson's position). */
+int http_json_body(json_t **out, const struct req *r, struct err *e);
+
+/* The base URL for content links: cfg public_url, else "http://" + Host.
+ * Writes at most n bytes; no trailing '/'. */
+int http_public_base(char *out, size_t n, const struct req *r, struct err *e);
+
+/* A JSON response with the given status (consumes the reference). */
+struct MHD_Response *http_json_response(json_t *v);
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * db_sqlite: the SQLite engine of db.h. One connection per struct db (WAL,
+ * busy_timeout 5000 ms, foreign keys on, synchronous NORMAL; SQLite in
+ * multi-thread mode, so each thread opens its own). The schema is brought
+ * up to date with versioned migrations: an append-only list in which
+ * migration N brings the schema from version N-1 to N inside one
+ * transaction and records 'schema_version' in meta. A database newer than
+ * this binary is refused.
+ *
+ * Statements are prepared once and cached per connection in a small open-
+ * addressed table keyed by the SQL text pointer. A cached statement still
+ * in use (a caller stepping it while another asks for the same SQL) is not
+ * handed out twice: the second caller gets a private statement, finalized
+ * by db_done(). Parameters $N are bound by name.
+ */
+#include "db_engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#define CACHE_SLOTS 512 /* power of two */
+#define CACHE_MAX   384 /* cached statements; more are private */
+
+struct sq_stmt {
+	struct db_stmt base;
+	sqlite3_stmt *h;
+	const char *sql;
+	int64_t changes;
+	bool busy;   /* handed out, db_done() not called yet */
+	bool cached; /* owned by the cache; else freed by db_done() */
+};
+
+struct sq_db {
+	struct db base;
+	sqlite3 *h;
+	size_t n_cached;
+	struct sq_stmt *cache[CACHE_SLOTS];
+};
+
+static const struct db_engine_ops sq_ops;
+
+static const char *const migration_1 =
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT "
+        "NULL);"
+        "CREATE TABLE updates(id TEXT NOT NULL, revision INTEGER NOT NULL, "
+        " title TEXT NOT NULL, classification TEXT NOT NULL, product TEXT NOT "
+        "NULL, kb_article TEXT, severity TEXT, release_date TEXT, "
+        " document TEXT NOT NULL, doc_sha256 TEXT NOT NULL, "
+        " imported_at INTEGER NOT NULL, PRIMARY KEY(id, revision));"
+        "CREATE TABLE update_status(id TEXT PRIMARY KEY, latest_revision "
+        "INTEGER NOT NULL, expired INTEGER NOT NULL DEFAULT 0, declined "
+        "INTEGER NOT NULL DEFAULT 0, change_seq INTEGER NOT NULL);"
+        "CREATE TABLE update_files(update_id TEXT NOT NULL, revision INTEGER "
+        "NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, name TEXT NOT "
+        "NULL, upstream_url TEXT NOT NULL, "
+        " PRIMARY KEY(update_id, revision, sha256));"
+        "CREATE TABLE content(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+        "upstream_url TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT "
+        "NULL DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0, error TEXT, "
+        "updated_at INTEGER NOT NULL);"
+        "CREATE TABLE sync_history(id INTEGER PRIMARY KEY, started_at INTEGER "
+        "NOT NULL, finished_at INTEGER, result TEXT NOT NULL, new_count "
+        "INTEGER NOT NULL DEFAULT 0, revised_count INTEGER NOT NULL DEFAULT "
+        "0, expired_count INTEGER NOT NULL DEFAULT 0, index_version INTEGER, "
+        "error TEXT);"
+        "CREATE TABLE groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+        "UNIQUE, parent_id INTEGER REFERENCES groups(id));"
+        "CREATE TABLE computers(id TEXT PRIMARY KEY, token_hash TEXT NOT NULL "
+        "UNIQUE, hostname TEXT NOT NULL, os_id TEXT, os_version TEXT, arch "
+        "TEXT, kernel TEXT, agent_version TEXT, group_id INTEGER NOT NULL "
+        "REFERENCES groups(id), group_seq INTEGER NOT NULL DEFAULT 0, "
+        "registered_at INTEGER NOT NULL, last_contact INTEGER, last_report "
+        "INTEGER);"
+        "CREATE TABLE approvals(update_id TEXT NOT NULL, group_id INTEGER NOT "
+        "NULL REFERENCES groups(id), action TEXT NOT NULL, deadline INTEGER, "
+        "approved_at INTEGER NOT NULL, change_seq INTEGER NOT NULL, "
+        "PRIMARY KEY(update_id, group_id));"
+        "CREATE TABLE approval_removals(update_id TEXT NOT NULL, group_id "
+        "INTEGER NOT NULL, change_seq INTEGER NOT NULL, "
+        "PRIMARY KEY(update_id, group_id));"
+        "CREATE TABLE update_states(computer_id TEXT NOT NULL, update_id TEXT "
+        "NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL, detail "
+        "TEXT, reported_at INTEGER NOT NULL, "
+        "PRIMARY KEY(computer_id, update_id));"
+        "CREATE TABLE events(event_id TEXT PRIMARY KEY, computer_id TEXT NOT "
+        "NULL, update_id TEXT NOT NULL, revision INTEGER, time TEXT, kind "
+        "TEXT NOT NULL, result TEXT NOT NULL, exit_code INTEGER, output TEXT, "
+        "received_at INTEGER NOT NULL);"
+        "CREATE TABLE admin_tokens(id INTEGER PRIMARY KEY, name TEXT NOT "
+        "NULL, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, "
+        "created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX events_computer ON events(computer_id);"
+        "CREATE INDEX approvals_group ON approvals(group_id, change_seq);"
+        "CREATE INDEX content_state ON content(state, next_attempt);"
+        "INSERT INTO meta(key, value) VALUES('change_seq', '0');"
+        "INSERT INTO groups(id, name, parent_id) VALUES(1, 'All Computers', "
+        "NULL);"
+        "INSERT INTO groups(id, name, parent_id) VALUES(2, 'Unassigned "
+        "Computers', 1);";
+
+/* Administration: nested groups, declines, license acceptance,
+ * auto-approval rules, admin tokens with roles, audit log. */
+static const char *const migration_2 =
+        /* approvals.action may now also be 'not-approved': an explicit
+         * setting that overrides the parent group's approval. */
+        "ALTER TABLE approvals ADD COLUMN approved_by TEXT;"
+        "ALTER TABLE update_status ADD COLUMN declined_at INTEGER;"
+        "CREATE TABLE license_acceptances(update_id TEXT NOT NULL, revision "
+        "INTEGER NOT NULL, accepted_by TEXT NOT NULL, accepted_at INTEGER "
+        "NOT NULL, PRIMARY KEY(update_id, revision));"
+        "CREATE TABLE autoapprove_rules(id INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL UNIQUE, classification TEXT, product TEXT, action TEXT NOT "
+        "NULL DEFAULT 'install', deadline_days INTEGER, accept_license "
+        "INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1, "
+        "created_by TEXT, created_at INTEGER NOT NULL);"
+        "CREATE TABLE autoapprove_groups(rule_id INTEGER NOT NULL REFERENCES "
+        "autoapprove_rules(id) ON DELETE CASCADE, group_id INTEGER NOT NULL "
+        "REFERENCES groups(id), PRIMARY KEY(rule_id, group_id));"
+        "CREATE TABLE audit_log(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, "
+        "actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail "
+        "TEXT);"
+        "CREATE INDEX update_states_update ON update_states(update_id);"
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('targeting', "
+        "'client');"
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('unknown_groups', "
+        "'ignore');";
+
+/* Server hierarchy: downstream servers, replica configuration, roll-up. */
+static const char *const migration_3 =
+        /* computers.server: NULL = reports to this server; else the
+         * downstream path ("replica1" or "replica1/branch2") of a computer
+         * whose status was rolled up; its token_hash is then
+         * "downstream:<id>", which never matches a token. */
+        "ALTER TABLE computers ADD COLUMN server TEXT;"
+        "CREATE TABLE downstream_servers(id INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE, created_at "
+        "INTEGER NOT NULL, mode TEXT, last_sync INTEGER, last_anchor "
+        "INTEGER, last_rollup INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX computers_server ON computers(server);";
+
+/* migrations[i] brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+        migration_1,
+        migration_2,
+        migration_3,
+};
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+_Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION,
+               "DB_SCHEMA_VERSION must match the migration list");
+
+static struct sq_db *
+sq(struct db *db)
+{
+	return (struct sq_db *)db;
+}
+
+static struct sq_stmt *
+sqs(struct db_stmt *st)
+{
+	return (struct sq_stmt *)st;
+}
+
+/* The status of an extended SQLite result code. */
+static int
+sq_status(int code)
+{
+	switch (code) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return SL_EEXISTS;
+	case SQLITE_NOMEM:
+		return SL_ENOMEM;
+	default:
+		break;
+	}
+	switch (code & 0xff) {
+	case SQLITE_CONSTRAINT:
+		return SL_ECONFLICT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SL_EUNAVAILABLE;
+	default:
+		return SL_EDB;
+	}
+}
+
+static int
+sq_error(struct sq_db *d, struct err *e)
+{
+	return err_set(e, sq_status(sqlite3_extended_errcode(d->h)), "%s",
+	               sqlite3_errmsg(d->h));
+}
+
+static size_t
+slot_of(const char *sql)
+{
+	uintptr_t p = (uintptr_t)sql;
+
+	p ^= p >> 17;
+	p *= (uintptr_t)0x9e3779b97f4a7c15ull;
+	return (size_t)(p >> 7) & (CACHE_SLOTS - 1);
+}
+
+static void
+stmt_free(struct sq_stmt *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->h);
+	free(s);
+}
+
+static int
+sq_prepare(struct sq_db *d, struct sq_stmt **out, const char *sql,
+           struct err *e)
+{
+	struct sq_stmt *s;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h,
+	                       NULL) != SQLITE_OK) {
+		int rc =
+		        err_set(e, SL_EDB, "prepare: %s", sqlite3_errmsg(d->h));
+		free(s);
+		return rc;
+	}
+	s->base.ops = &sq_ops;
+	s->base.db = &d->base;
+	s->sql = sql;
+	*out = s;
+	return SL_OK;
+}
+
+static int
+sq_stmt(struct db *db, struct db_stmt **out, const char *sql, struct err *e)
+{
+	struct sq_db *d = sq(db);
+	struct sq_stmt *s = NULL;
+	size_t i = slot_of(sql);
+	int rc;
+
+	for (size_t n = 0; n < CACHE_SLOTS; n++) {
+		struct sq_stmt *c = d->cache[i];
+		if (c == NULL)
+			break;
+		if (c->sql == sql) {
+			s = c;
+			break;
+		}
+		i = (i + 1) & (CACHE_SLOTS - 1);
+	}
+	if (s != NULL && !s->busy) {
+		sqlite3_reset(s->h);
+		sqlite3_clear_bindings(s->h);
+		s->changes = 0;
+		s->busy = true;
+		*out = &s->base;
+		return SL_OK;
+	}
+	rc = sq_prepare(d, &s, sql, e);
+	if (rc != SL_OK)
+		return rc;
+	if (d->cache[i] == NULL && d->n_cached < CACHE_MAX) {
+		s->cached = true;
+		d->cache[i] = s;
+		d->n_cached++;
+	}
+	s->busy = true;
+	*out = &s->base;
+	return SL_OK;
+}
+
+static int
+param(struct sq_stmt *s, int idx, struct err *e)
+{
+	char name[16];
+	int i;
+
+	snprintf(name, sizeof(name), "$%d", idx);
+	i = sqlite3_bind_parameter_index(s->h, name);
+	if (i == 0)
+		return err_set(e, SL_EINTERNAL, "bind: no parameter %s", name);
+	return i;
+}
+
+static int
+bind_status(struct sq_stmt *s, int code, struct err *e)
+{
+	if (code == SQLITE_OK)
+		return SL_OK;
+	return err_set(e, sq_status(code), "bind: %s",
+	               sqlite3_errmsg(sq(s->base.db)->h));
+}
+
+static int
+sq_bind_int(struct db_stmt *st, int idx, int64_t v, struct err *e)
+{
+	struct sq_stmt *s = sqs(st);
+	int i = param(s, idx, e);
+
+	if (i < 0)
+		return i;
+	return bind_status(s, sqlite3_bind_int64(s->h, i, v), e);
+}
+
+static int
+sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
+{
+	struct sq_stmt *s = sqs(st);
+	int i = param(s, idx, e);
+
+	if (i < 0)
+		return i;
+	if (v == NULL)
+		return bind_status(s, sqlite3_bind_null(s->h, i), e);
+	return bind_status(
+	        s, sqlite3_bind_text(s->h, i, v, -1, SQLITE_TRANSIENT), e);
+}
+
+static int
+sq_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n,
+             struct err *e)
+{
+	struct sq_stmt *s = sqs(st);
+	int i = param(s, idx, e);
+
+	if (i < 0)
+		return i;
+	return bind_status(
+	        s, sqlite3_bind_blob64(s->h, i, p, n, SQLITE_TRANSIENT), e);
+}
+
+static int
+sq_bind_null(struct db_stmt *st, int idx, struct err *e)
+{
+	struct sq_stmt *s = sqs(st);
+	int i = param(s, idx, e);
+
+	if (i < 0)
+		return i;
+	return bind_status(s, sqlite3_bind_null(s->h, i), e);
+}
+
+static int
+sq_step(struct db_stmt *st, struct err *e)
+{
+	struct sq_stmt *s = sqs(st);
+	struct sq_db *d = sq(s->base.db);
+	int rc = sqlite3_step(s->h);
+
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE) {
+		s->changes = sqlite3_changes64(d->h);
+		return DB_DONE;
+	}
+	return sq_error(d, e);
+}
+
+static bool
+sq_col_null(struct db_stmt *st, int col)
+{
+	return sqlite3_column_type(sqs(st)->h, col) == SQLITE_NULL;
+}
+
+static int64_t
+sq_col_int(struct db_stmt *st, int col)
+{
+	return sqlite3_column_int64(sqs(st)->h, col);
+}
+
+static const char *
+sq_col_text(struct db_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(sqs(st)->h, col);
+}
+
+static const void *
+sq_col_blob(struct db_stmt *st, int col, size_t *n)
+{
+	struct sq_stmt *s = sqs(st);
+	const void *p = sqlite3_column_blob(s->h, col);
+
+	*n = p != NULL ? (size_t)sqlite3_column_bytes(s->h, col) : 0;
+	return p;
+}
+
+static int64_t
+sq_changes(struct db_stmt *st)
+{
+	return sqs(st)->changes;
+}
+
+static void
+sq_done(struct db_stmt *st)
+{
+	struct sq_stmt *s = sqs(st);
+
+	if (!s->cached) {
+		stmt_free(s);
+		return;
+	}
+	sqlite3_reset(s->h);
+	s->busy = false;
+}
+
+static int
+sq_exec(struct db *db, const char *sql, struct err *e)
+{
+	struct sq_db *d = sq(db);
+	char *msg = NULL;
+	int rc;
+
+	if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return SL_OK;
+	rc = err_set(e, sq_status(sqlite3_extended_errcode(d->h)), "%s",
+	             msg ? msg : sqlite3_errmsg(d->h));
+	sqlite3_free(msg);
+	return rc;
+}
+
+static int
+sq_begin(struct db *db, struct err *e)
+{
+	return sq_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+static int
+sq_commit(struct db *db, struct err *e)
+{
+	return sq_exec(db, "COMMIT", e);
+}
+
+static void
+sq_rollback(struct db *db)
+{
+	struct sq_db *d = sq(db);
+
+	if (!sqlite3_get_autocommit(d->h))
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* One integer from a constant query; *found false when no row. */
+static int
+query_int(struct db *db, const char *sql, int64_t *out, bool *found,
+          struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = sq_stmt(db, &st, sql, e);
+	if (rc != SL_OK)
+		return rc;
+	rc = sq_step(st, e);
+	*found = rc == DB_ROW;
+	if (rc == DB_ROW)
+		*out = sq_col_int(st, 0);
+	sq_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+static int
+sq_schema_version(struct db *db, int *out, struct err *e)
+{
+	int64_t n = 0;
+	bool found;
+	int rc;
+
+	rc = query_int(db,
+	               "SELECT count(*) FROM sqlite_master WHERE type = "
+	               "'table' AND name = 'meta'",
+	               &n, &found, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "schema version");
+	if (n == 0) {
+		*out = 0;
+		return SL_OK;
+	}
+	rc = query_int(db,
+	               "SELECT CAST(value AS INTEGER) FROM meta "
+	               "WHERE key = 'schema_version'",
+	               &n, &found, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "schema version");
+	*out = found ? (int)n : 0;
+	return SL_OK;
+}
+
+static int
+set_version(struct db *db, int v, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = sq_stmt(db, &st,
+	             "INSERT INTO meta(key, value) VALUES('schema_version', "
+	             "CAST($1 AS TEXT)) ON CONFLICT(key) DO UPDATE SET "
+	             "value = excluded.value",
+	             e);
+	if (rc != SL_OK)
+		return rc;
+	rc = sq_bind_int(st, 1, v, e);
+	if (rc == SL_OK)
+		rc = sq_step(st, e);
+	sq_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+static int
+migrate(struct db *db, struct err *e)
+{
+	int version, rc;
+
+	rc = sq_begin(db, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "migrate");
+	rc = sq_schema_version(db, &version, e);
+	if (rc != SL_OK)
+		goto out;
+	if (version > (int)N_MIGRATIONS) {
+		rc = err_set(e, SL_EUNSUPPORTED,
+		             "database schema version %d is newer than this "
+		             "server (%d)",
+		             version, (int)N_MIGRATIONS);
+		goto out;
+	}
+	for (int v = version; v < (int)N_MIGRATIONS; v++) {
+		rc = sq_exec(db, migrations[v], e);
+		if (rc != SL_OK) {
+			err_prefix(e, "migration %d", v + 1);
+			goto out;
+		}
+		rc = set_version(db, v + 1, e);
+		if (rc != SL_OK)
+			goto out;
+	}
+	rc = sq_commit(db, e);
+out:
+	if (rc != SL_OK) {
+		sq_rollback(db);
+		err_prefix(e, "migrate");
+	}
+	return rc;
+}
+
+static void
+sq_close(struct db *db)
+{
+	struct sq_db *d = sq(db);
+
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		stmt_free(d->cache[i]);
+	sqlite3_close_v2(d->h);
+	free(d);
+}
+
+int
+db_sqlite_open(struct db **out, const char *path, struct err *e)
+{
+	struct sq_db *d;
+	int rc;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	d->base.ops = &sq_ops;
+	if (sqlite3_open_v2(path, &d->h,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                            SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		rc = err_set(e, SL_EDB, "open %s: %s", path,
+		             d->h ? sqlite3_errmsg(d->h) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(d->h, 5000);
+	rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL", e);
+	if (rc == SL_OK)
+		rc = sq_exec(&d->base, "PRAGMA foreign_keys=ON", e);
+	if (rc == SL_OK)
+		rc = sq_exec(&d->base, "PRAGMA synchronous=NORMAL", e);
+	if (rc != SL_OK) {
+		err_prefix(e, "open %s", path);
+		goto out;
+	}
+	rc = migrate(&d->base, e);
+	if (rc != SL_OK) {
+		err_prefix(e, "open %s", path);
+		goto out;
+	}
+	*out = &d->base;
+	d = NULL;
+out:
+	if (d != NULL)
+		sq_close(&d->base);
+	return rc;
+}
+
+static const struct db_engine_ops sq_ops = {
+        .kind = DB_SQLITE,
+        .name = "sqlite",
+        .close = sq_close,
+        .stmt = sq_stmt,
+        .bind_int = sq_bind_int,
+        .bind_text = sq_bind_text,
+        .bind_blob = sq_bind_blob,
+        .bind_null = sq_bind_null,
+        .step = sq_step,
+        .col_null = sq_col_null,
+        .col_int = sq_col_int,
+        .col_text = sq_col_text,
+        .col_blob = sq_col_blob,
+        .changes = sq_changes,
+        .done = sq_done,
+        .exec = sq_exec,
+        .begin = sq_begin,
+        .commit = sq_commit,
+        .rollback = sq_rollback,
+        .schema_version = sq_schema_version,
+};

@@ -1,0 +1,278 @@
+/*
+ * store: the connection, transactions, meta and the change sequence
+ * (store.h), and the statement short forms of store_int.h.
+ */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sign.h"
+
+int
+store_open(struct store **out, const char *target, struct err *e)
+{
+	struct store *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = db_open(&s->db, target, e);
+	if (rc != SL_OK) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return SL_OK;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	db_close(s->db);
+	free(s);
+}
+
+int
+store_begin(struct store *s, struct err *e)
+{
+	return db_begin(s->db, e);
+}
+
+int
+store_begin_read(struct store *s, struct err *e)
+{
+	if (db_engine(s->db) == DB_POSTGRES)
+		return db_exec(
+		        s->db,
+		        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e);
+	return db_exec(s->db, "BEGIN", e);
+}
+
+int
+store_commit(struct store *s, struct err *e)
+{
+	return db_commit(s->db, e);
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (s != NULL)
+		db_rollback(s->db);
+}
+
+int
+store_schema_version(struct store *s, int *out, struct err *e)
+{
+	return db_schema_version(s->db, out, e);
+}
+
+int
+store_qv(struct store *s, struct db_stmt **out, struct err *e, const char *sql,
+         const char *fmt, va_list ap)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = db_stmt(s->db, &st, sql, e);
+	if (rc != SL_OK)
+		return rc;
+	for (int i = 1; fmt != NULL && fmt[i - 1] != '\0' && rc == SL_OK; i++) {
+		switch (fmt[i - 1]) {
+		case 'i':
+			rc = db_bind_int(st, i, va_arg(ap, int64_t), e);
+			break;
+		case 'd':
+			rc = db_bind_int(st, i, va_arg(ap, int), e);
+			break;
+		case 't':
+			rc = db_bind_text(st, i, va_arg(ap, const char *), e);
+			break;
+		case 'n':
+			rc = db_bind_null(st, i, e);
+			break;
+		case 'j': {
+			const int64_t *p = va_arg(ap, const int64_t *);
+			rc = p != NULL ? db_bind_int(st, i, *p, e)
+			               : db_bind_null(st, i, e);
+			break;
+		}
+		default:
+			rc = err_set(e, SL_EINTERNAL, "bind: format '%c'",
+			             fmt[i - 1]);
+			break;
+		}
+	}
+	if (rc != SL_OK) {
+		db_done(st);
+		return rc;
+	}
+	*out = st;
+	return SL_OK;
+}
+
+int
+store_q(struct store *s, struct db_stmt **out, struct err *e, const char *sql,
+        const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = store_qv(s, out, e, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+store_q_run(struct store *s, int64_t *changes, struct err *e, const char *sql,
+            const char *fmt, ...)
+{
+	struct db_stmt *st;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = store_qv(s, &st, e, sql, fmt, ap);
+	va_end(ap);
+	if (rc != SL_OK)
+		return rc;
+	while ((rc = db_step(st, e)) == DB_ROW)
+		;
+	if (rc == DB_DONE && changes != NULL)
+		*changes = db_changes(st);
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
+store_q_int(struct store *s, int64_t *out, struct err *e, const char *sql,
+            const char *fmt, ...)
+{
+	struct db_stmt *st;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = store_qv(s, &st, e, sql, fmt, ap);
+	va_end(ap);
+	if (rc != SL_OK)
+		return rc;
+	rc = db_step(st, e);
+	if (rc == DB_ROW)
+		*out = db_col_int(st, 0);
+	db_done(st);
+	return rc;
+}
+
+int
+store_q_collect(json_t *arr, struct db_stmt *st,
+                json_t *(*row)(struct db_stmt *st), struct err *e)
+{
+	int rc;
+
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		json_t *o = row(st);
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			return err_set(e, SL_ENOMEM, "out of memory");
+	}
+	return rc < 0 ? rc : SL_OK;
+}
+
+json_t *
+store_col_time(struct db_stmt *st, int col)
+{
+	char t[21];
+
+	if (db_col_null(st, col))
+		return json_null();
+	if (sign_time_format(t, (long long)db_col_int(st, col)) != 0)
+		return json_null();
+	return json_string(t);
+}
+
+json_t *
+store_col_text(struct db_stmt *st, int col)
+{
+	const char *v = db_col_text(st, col);
+
+	return v != NULL ? json_string(v) : json_null();
+}
+
+int
+store_meta_get(struct store *s, const char *key, char **out, struct err *e)
+{
+	struct db_stmt *st;
+	char *copy;
+	int rc;
+
+	rc = store_q(s, &st, e, "SELECT value FROM meta WHERE key = $1", "t",
+	             key);
+	if (rc != SL_OK)
+		return err_prefix(e, "meta get");
+	rc = db_step(st, e);
+	if (rc == DB_ROW) {
+		const char *v = db_col_text(st, 0);
+		copy = strdup(v ? v : "");
+		rc = copy != NULL ? SL_OK
+		                  : err_set(e, SL_ENOMEM, "out of memory");
+		if (copy != NULL)
+			*out = copy;
+	} else if (rc == DB_DONE) {
+		rc = err_set(e, SL_ENOTFOUND, "meta key '%s' not set", key);
+	} else {
+		err_prefix(e, "meta get");
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value,
+               struct err *e)
+{
+	int rc = store_q_run(s, NULL, e,
+	                     "INSERT INTO meta(key, value) VALUES($1, $2) "
+	                     "ON CONFLICT(key) DO UPDATE SET value = "
+	                     "excluded.value",
+	                     "tt", key, value);
+
+	return rc != SL_OK ? err_prefix(e, "meta set") : SL_OK;
+}
+
+int
+store_seq_current(struct store *s, int64_t *out, struct err *e)
+{
+	int rc = store_q_int(s, out, e,
+	                     "SELECT CAST(value AS BIGINT) FROM meta "
+	                     "WHERE key = 'change_seq'",
+	                     NULL);
+
+	if (rc == DB_ROW)
+		return SL_OK;
+	if (rc == DB_DONE)
+		return err_set(e, SL_EDB, "change sequence missing");
+	return err_prefix(e, "change sequence");
+}
+
+int
+store_seq_next(struct store *s, int64_t *out, struct err *e)
+{
+	/* One statement: the bump and the read cannot be split by another
+	 * writer (the caller's transaction holds the write lock anyway). */
+	int rc = store_q_int(s, out, e,
+	                     "UPDATE meta SET value = CAST(CAST(value AS "
+	                     "BIGINT) + 1 AS TEXT) WHERE key = 'change_seq' "
+	                     "RETURNING CAST(value AS BIGINT)",
+	                     NULL);
+
+	if (rc == DB_ROW)
+		return SL_OK;
+	if (rc == DB_DONE)
+		return err_set(e, SL_EDB, "change sequence missing");
+	return err_prefix(e, "change sequence");
+}

@@ -1,0 +1,323 @@
+/*
+ * store_approvals: effective approvals with inheritance along the group
+ * tree (store.h, "Approvals"), computed in SQL with a recursive CTE over
+ * the group's chain of parents.
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* chain(gid, depth): $1 and its ancestors. own: rows on the chain. eff:
+ * the nearest row per update. chg: the newest change on the chain per
+ * update (settings and removals). */
+#define CHAIN_CTE                                                              \
+	"WITH RECURSIVE chain(gid, depth) AS (SELECT CAST($1 AS BIGINT), 0 "   \
+	"UNION ALL SELECT g.parent_id, c.depth + 1 FROM groups g JOIN chain "  \
+	"c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND c.depth < 64), "  \
+	"own AS (SELECT a.update_id, a.action, a.deadline, a.change_seq, "     \
+	"c.depth FROM approvals a JOIN chain c ON c.gid = a.group_id), "       \
+	"eff AS (SELECT o.update_id, o.action, o.deadline FROM own o WHERE "   \
+	"o.depth = (SELECT min(o2.depth) FROM own o2 WHERE o2.update_id = "    \
+	"o.update_id)), "                                                      \
+	"chg AS (SELECT update_id, max(change_seq) AS seq FROM (SELECT "       \
+	"update_id, change_seq FROM own UNION ALL SELECT r.update_id, "        \
+	"r.change_seq FROM approval_removals r JOIN chain c ON c.gid = "       \
+	"r.group_id) AS x GROUP BY update_id) "
+
+static const char *const sql_approved = CHAIN_CTE
+        "SELECT f.update_id, s.latest_revision, f.action, f.deadline, "
+        "u.document FROM eff f JOIN chg ON chg.update_id = f.update_id "
+        "JOIN update_status s ON s.id = f.update_id "
+        "JOIN updates u ON u.id = s.id AND u.revision = "
+        "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
+        "AND s.expired = 0 AND s.declined = 0 "
+        "AND (chg.seq > $2 OR s.change_seq > $2) ORDER BY f.update_id";
+
+static const char *const sql_removed =
+        CHAIN_CTE "SELECT chg.update_id FROM chg LEFT JOIN update_status "
+                  "s ON s.id = chg.update_id LEFT JOIN eff f ON "
+                  "f.update_id = chg.update_id WHERE (chg.seq > $2 OR "
+                  "coalesce(s.change_seq, 0) > $2) AND (f.action IS "
+                  "NULL OR f.action NOT IN ('install', 'uninstall') OR "
+                  "s.expired != 0 OR s.declined != 0) ORDER BY 1";
+
+static const char *const sql_files =
+        "SELECT sha256, size, upstream_url, name FROM update_files WHERE "
+        "update_id = $1 AND revision = $2 ORDER BY name, sha256";
+
+int
+store_approved_each(struct store *s, int64_t gid, int64_t since,
+                    store_approved_fn fn, void *arg, struct err *e)
+{
+	struct store_approved a;
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_approved, "ii", gid, since);
+	if (rc != SL_OK)
+		return err_prefix(e, "approved set");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		a.update_id = db_col_text(st, 0);
+		a.revision = db_col_int(st, 1);
+		a.action = db_col_text(st, 2);
+		a.has_deadline = !db_col_null(st, 3);
+		a.deadline = db_col_int(st, 3);
+		a.document = db_col_text(st, 4);
+		rc = fn(arg, &a, e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	if (rc < 0)
+		return rc;
+	return SL_OK;
+}
+
+int
+store_removed_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
+                   void *arg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_removed, "ii", gid, since);
+	if (rc != SL_OK)
+		return err_prefix(e, "removed set");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		rc = fn(arg, db_col_text(st, 0), e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
+store_update_files_each(struct store *s, const char *update_id,
+                        int64_t revision, store_file_fn fn, void *arg,
+                        struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_files, "ti", update_id, revision);
+	if (rc != SL_OK)
+		return err_prefix(e, "update files");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		struct store_file f = {
+		        .sha256 = db_col_text(st, 0),
+		        .size = db_col_int(st, 1),
+		        .upstream_url = db_col_text(st, 2),
+		        .name = db_col_text(st, 3),
+		};
+		rc = fn(arg, &f, e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
+store_approval_effective(struct store_approval_eff *out, struct store *s,
+                         const char *update_id, int64_t gid, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_q(s, &st, e,
+	             "WITH RECURSIVE chain(gid, depth) AS (SELECT CAST($1 AS "
+	             "BIGINT), 0 UNION ALL SELECT g.parent_id, c.depth + 1 "
+	             "FROM groups g JOIN chain c ON g.id = c.gid WHERE "
+	             "g.parent_id IS NOT NULL AND c.depth < 64) SELECT "
+	             "a.action, a.deadline, a.group_id FROM approvals a JOIN "
+	             "chain c ON c.gid = a.group_id WHERE a.update_id = $2 "
+	             "ORDER BY c.depth LIMIT 1",
+	             "it", gid, update_id);
+	if (rc != SL_OK)
+		return err_prefix(e, "effective approval");
+	rc = db_step(st, e);
+	if (rc == DB_ROW) {
+		const char *a = db_col_text(st, 0);
+		snprintf(out->action, sizeof(out->action), "%s", a ? a : "");
+		out->has_deadline = !db_col_null(st, 1);
+		out->deadline = db_col_int(st, 1);
+		out->from_gid = db_col_int(st, 2);
+	}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "effective approval") : SL_OK;
+}
+
+/* The group's own row: *found, action and deadline. */
+static int
+own_row(bool *found, char action[16], bool *has_dl, long long *dl,
+        struct store *s, const char *id, int64_t gid, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	*found = false;
+	rc = store_q(s, &st, e,
+	             "SELECT action, deadline FROM approvals WHERE "
+	             "update_id = $1 AND group_id = $2",
+	             "ti", id, gid);
+	if (rc != SL_OK)
+		return err_prefix(e, "approval");
+	rc = db_step(st, e);
+	if (rc == DB_ROW) {
+		const char *a = db_col_text(st, 0);
+		*found = true;
+		snprintf(action, 16, "%s", a ? a : "");
+		*has_dl = !db_col_null(st, 1);
+		*dl = db_col_int(st, 1);
+	}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "approval") : SL_OK;
+}
+
+int
+store_approval_set(struct store *s, const char *update_id, int64_t gid,
+                   const char *action, bool has_deadline, long long deadline,
+                   const char *actor, bool *changed, struct err *e)
+{
+	char cur[16] = "";
+	bool found, cur_has_dl = false;
+	long long cur_dl = 0;
+	int64_t seq, dl = deadline;
+	int rc;
+
+	if (changed)
+		*changed = false;
+	rc = own_row(&found, cur, &cur_has_dl, &cur_dl, s, update_id, gid, e);
+	if (rc != SL_OK)
+		return rc;
+	if (action == NULL && !found)
+		return SL_OK;
+	if (action != NULL && found && strcmp(cur, action) == 0 &&
+	    cur_has_dl == has_deadline && (!has_deadline || cur_dl == deadline))
+		return SL_OK;
+	rc = store_seq_next(s, &seq, e);
+	if (rc != SL_OK)
+		return rc;
+	if (action == NULL) {
+		rc = store_q_run(s, NULL, e,
+		                 "DELETE FROM approvals WHERE update_id = $1 "
+		                 "AND group_id = $2",
+		                 "ti", update_id, gid);
+		if (rc != SL_OK)
+			return err_prefix(e, "remove approval");
+		rc = store_q_run(s, NULL, e,
+		                 "INSERT INTO approval_removals(update_id, "
+		                 "group_id, change_seq) VALUES($1, $2, $3) ON "
+		                 "CONFLICT(update_id, group_id) DO UPDATE SET "
+		                 "change_seq = excluded.change_seq",
+		                 "tii", update_id, gid, seq);
+	} else {
+		rc = store_q_run(
+		        s, NULL, e,
+		        "INSERT INTO approvals(update_id, group_id, action, "
+		        "deadline, approved_at, change_seq, approved_by) "
+		        "VALUES($1, $2, $3, $4, $5, $6, $7) "
+		        "ON CONFLICT(update_id, group_id) DO UPDATE SET "
+		        "action = excluded.action, deadline = "
+		        "excluded.deadline, "
+		        "approved_at = excluded.approved_at, change_seq = "
+		        "excluded.change_seq, approved_by = "
+		        "excluded.approved_by",
+		        "titjiit", update_id, gid, action,
+		        has_deadline ? &dl : NULL, (int64_t)time(NULL), seq,
+		        actor);
+	}
+	if (rc != SL_OK)
+		return err_prefix(e, "store approval");
+	if (changed)
+		*changed = true;
+	return SL_OK;
+}
+
+int
+store_update_load(struct update **out, bool *declined, bool *expired,
+                  struct store *s, const char *id, struct err *e)
+{
+	struct db_stmt *st;
+	json_error_t je;
+	json_t *doc = NULL;
+	const char *text;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT u.document, s.declined, s.expired FROM "
+	             "update_status s JOIN updates u ON u.id = s.id AND "
+	             "u.revision = s.latest_revision WHERE s.id = $1",
+	             "t", id);
+	if (rc != SL_OK)
+		return err_prefix(e, "update lookup");
+	rc = db_step(st, e);
+	if (rc != DB_ROW) {
+		rc = rc == DB_DONE
+		             ? err_set(e, SL_ENOTFOUND, "no update %s", id)
+		             : err_prefix(e, "update lookup");
+		goto out;
+	}
+	if (declined)
+		*declined = db_col_int(st, 1) != 0;
+	if (expired)
+		*expired = db_col_int(st, 2) != 0;
+	text = db_col_text(st, 0);
+	doc = json_loads(text ? text : "", 0, &je);
+	if (doc == NULL || !json_is_object(json_object_get(doc, "signed"))) {
+		rc = err_set(e, SL_EINTERNAL,
+		             "stored document of %s does not parse", id);
+		goto out;
+	}
+	rc = update_from_json(out, json_object_get(doc, "signed"), e);
+	if (rc != SL_OK)
+		err_prefix(e, "stored document of %s", id);
+out:
+	json_decref(doc);
+	db_done(st);
+	return rc;
+}
+
+int
+store_group_is_descendant(int *out, struct store *s, int64_t gid, int64_t anc,
+                          struct err *e)
+{
+	int64_t one = 0;
+	int rc;
+
+	rc = store_q_int(s, &one, e,
+	                 "WITH RECURSIVE chain(gid, depth) AS (SELECT CAST($1 "
+	                 "AS BIGINT), 0 UNION ALL SELECT g.parent_id, c.depth "
+	                 "+ 1 FROM groups g JOIN chain c ON g.id = c.gid WHERE "
+	                 "g.parent_id IS NOT NULL AND c.depth < 64) SELECT 1 "
+	                 "FROM chain WHERE gid = $2",
+	                 "ii", gid, anc);
+	if (rc < 0)
+		return err_prefix(e, "group ancestry");
+	*out = rc == DB_ROW;
+	return SL_OK;
+}
+
+int
+store_group_touch_subtree(struct store *s, int64_t gid, struct err *e)
+{
+	int64_t seq;
+	int rc;
+
+	rc = store_seq_next(s, &seq, e);
+	if (rc != SL_OK)
+		return rc;
+	rc = store_q_run(s, NULL, e,
+	                 "WITH RECURSIVE sub(gid, depth) AS (SELECT CAST($1 AS "
+	                 "BIGINT), 0 UNION ALL SELECT g.id, s.depth + 1 FROM "
+	                 "groups g JOIN sub s ON g.parent_id = s.gid WHERE "
+	                 "s.depth < 64) UPDATE computers SET group_seq = $2 "
+	                 "WHERE group_id IN (SELECT gid FROM sub)",
+	                 "ii", gid, seq);
+	return rc != SL_OK ? err_prefix(e, "mark computers for a full sync")
+	                   : SL_OK;
+}

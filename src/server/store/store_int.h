@@ -1,0 +1,51 @@
+/*
+ * store_int: what the store_*.c files share (never included outside
+ * src/server/store/): the struct store itself and short forms for
+ * preparing, binding and running a statement of db.h.
+ *
+ * Argument formats (one letter per $N, in order from $1):
+ *   'i' int64_t, 'd' int, 't' const char * (NULL binds SQL NULL),
+ *   'n' SQL NULL (no argument), 'j' const int64_t * (NULL binds NULL).
+ */
+#ifndef SLUICE_SERVER_STORE_STORE_INT_H
+#define SLUICE_SERVER_STORE_STORE_INT_H
+
+#include <stdarg.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "store.h"
+
+struct store {
+	struct db *db;
+};
+
+/* The cached statement for sql with its parameters bound: step it with
+ * db_step() and release it with db_done() (also on error paths once this
+ * returned SL_OK). */
+int store_q(struct store *s, struct db_stmt **out, struct err *e,
+            const char *sql, const char *fmt, ...);
+int store_qv(struct store *s, struct db_stmt **out, struct err *e,
+             const char *sql, const char *fmt, va_list ap);
+
+/* Run a statement that returns no rows; *changes (may be NULL) receives
+ * the rows it changed. */
+int store_q_run(struct store *s, int64_t *changes, struct err *e,
+                const char *sql, const char *fmt, ...);
+
+/* The integer in column 0 of the first row: DB_ROW (found), DB_DONE (no
+ * row, *out untouched) or a negative status. */
+int store_q_int(struct store *s, int64_t *out, struct err *e, const char *sql,
+                const char *fmt, ...);
+
+/* Step st to its end, appending row(st) to arr for each row. */
+int store_q_collect(json_t *arr, struct db_stmt *st,
+                    json_t *(*row)(struct db_stmt *st), struct err *e);
+
+/* Column helpers for building JSON: RFC 3339 text of a Unix time or null;
+ * text or null. */
+json_t *store_col_time(struct db_stmt *st, int col);
+json_t *store_col_text(struct db_stmt *st, int col);
+
+#endif

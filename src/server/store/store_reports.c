@@ -1,0 +1,287 @@
+/*
+ * store_reports: status reports (store.h, "Reports") — per update (how
+ * many computers reported each state, in total and per group, and each
+ * computer's state), per computer (counts of its states, last contact and
+ * report) — and the per-update counts the updates list shows. Computers
+ * rolled up from downstream servers (computers.server not NULL) count like
+ * local ones; each row names the server a computer reports to ("server":
+ * null = this one).
+ *
+ * Counts: one member per agent state with '-' turned into '_'
+ * (not_applicable, needed, downloaded, installed,
+ * installed_pending_reboot, failed) plus no_status: computers that sent
+ * nothing about the update.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+static const char *const count_keys[] = {
+        "not_applicable",           "needed", "downloaded", "installed",
+        "installed_pending_reboot", "failed", "no_status",  NULL,
+};
+
+static json_t *
+counts_new(void)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && count_keys[i]; i++)
+		json_object_set_new(o, count_keys[i], json_integer(0));
+	return o;
+}
+
+/* counts[state] += n ("installed-pending-reboot" -> key with '_'). */
+static void
+counts_add(json_t *counts, const char *state, json_int_t n)
+{
+	char key[64];
+	size_t i;
+
+	for (i = 0; state[i] && i + 1 < sizeof(key); i++)
+		key[i] = state[i] == '-' ? '_' : state[i];
+	key[i] = '\0';
+	json_object_set_new(
+	        counts, key,
+	        json_integer(json_integer_value(json_object_get(counts, key)) +
+	                     n));
+}
+
+static json_int_t
+counts_sum(json_t *counts)
+{
+	json_int_t s = 0;
+
+	for (size_t i = 0; count_keys[i]; i++)
+		if (strcmp(count_keys[i], "no_status") != 0)
+			s += json_integer_value(
+			        json_object_get(counts, count_keys[i]));
+	return s;
+}
+
+int
+store_report_counts(json_t **out, struct store *s, struct err *e)
+{
+	struct db_stmt *st = NULL;
+	json_t *map = json_object(), *c;
+	const char *k;
+	int64_t total = 0;
+	int rc;
+
+	if (map == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = store_q_int(s, &total, e, "SELECT count(*) FROM computers", NULL);
+	rc = rc < 0 ? rc : SL_OK;
+	if (rc == SL_OK)
+		rc = db_stmt(s->db, &st,
+		             "SELECT s.id, t.state, count(t.state) FROM "
+		             "update_status s LEFT JOIN update_states t ON "
+		             "t.update_id = s.id GROUP BY s.id, t.state",
+		             e);
+	if (rc != SL_OK)
+		goto out;
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *id = db_col_text(st, 0);
+		const char *state = db_col_text(st, 1);
+		c = json_object_get(map, id);
+		if (c == NULL) {
+			c = counts_new();
+			if (c == NULL || json_object_set_new(map, id, c) != 0) {
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+		if (state != NULL)
+			counts_add(c, state, db_col_int(st, 2));
+	}
+	if (rc != DB_DONE) {
+		rc = err_prefix(e, "update counts");
+		goto out;
+	}
+	rc = SL_OK;
+	json_object_foreach(map, k, c) json_object_set_new(
+	        c, "no_status", json_integer(total - counts_sum(c)));
+	*out = map;
+	map = NULL;
+out:
+	db_done(st);
+	json_decref(map);
+	return rc;
+}
+
+int
+store_report_updates(json_t *arr, struct store *s, json_t *counts,
+                     store_filter_fn skip, void *arg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT u.id, u.revision, u.title, u.classification, "
+	             "u.product, u.kb_article, s.declined, s.expired FROM "
+	             "update_status s JOIN updates u ON u.id = s.id AND "
+	             "u.revision = s.latest_revision ORDER BY u.release_date "
+	             "DESC, u.id",
+	             NULL);
+	if (rc != SL_OK)
+		return err_prefix(e, "report");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *id = db_col_text(st, 0);
+		json_t *c = json_object_get(counts, id);
+		json_t *u = json_pack(
+		        "{s:s,s:I,s:s,s:s,s:s,s:o,s:b,s:b,s:O}", "id", id,
+		        "revision", (json_int_t)db_col_int(st, 1), "title",
+		        db_col_text(st, 2), "classification",
+		        db_col_text(st, 3), "product", db_col_text(st, 4),
+		        "kb_article", store_col_text(st, 5), "declined",
+		        (int)db_col_int(st, 6), "expired",
+		        (int)db_col_int(st, 7), "counts", c ? c : json_null());
+		if (u == NULL) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+		if (skip(arg, u, c))
+			json_decref(u);
+		else if (json_array_append_new(arr, u) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "report") : SL_OK;
+}
+
+int
+store_report_update(json_t **out, struct store *s, const char *id,
+                    struct err *e)
+{
+	struct db_stmt *st = NULL;
+	json_t *head = NULL, *totals = NULL, *groups = NULL, *comps = NULL;
+	int rc;
+
+	totals = counts_new();
+	groups = json_object();
+	comps = json_array();
+	if (totals == NULL || groups == NULL || comps == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_q(s, &st, e,
+	             "SELECT u.id, u.revision, u.title, u.classification, "
+	             "u.product, s.declined FROM update_status s JOIN updates "
+	             "u ON u.id = s.id AND u.revision = s.latest_revision "
+	             "WHERE s.id = $1",
+	             "t", id);
+	if (rc != SL_OK)
+		goto out;
+	rc = db_step(st, e);
+	if (rc != DB_ROW) {
+		if (rc == DB_DONE)
+			rc = err_set(e, SL_ENOTFOUND, "no update %s", id);
+		goto out;
+	}
+	head = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b}", "id", id, "revision",
+	                 (json_int_t)db_col_int(st, 1), "title",
+	                 db_col_text(st, 2), "classification",
+	                 db_col_text(st, 3), "product", db_col_text(st, 4),
+	                 "declined", (int)db_col_int(st, 5));
+	db_done(st);
+	st = NULL;
+	rc = store_q(s, &st, e,
+	             "SELECT c.id, c.hostname, g.name, c.server, t.state, "
+	             "t.detail, t.reported_at, t.revision FROM computers c "
+	             "JOIN groups g ON g.id = c.group_id LEFT JOIN "
+	             "update_states t ON t.computer_id = c.id AND "
+	             "t.update_id = $1 ORDER BY g.name, c.hostname, c.id",
+	             "t", id);
+	if (rc != SL_OK)
+		goto out;
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *g = db_col_text(st, 2);
+		const char *state = db_col_text(st, 4);
+		json_t *gc = json_object_get(groups, g);
+		if (gc == NULL) {
+			gc = counts_new();
+			json_object_set_new(groups, g, gc);
+		}
+		counts_add(totals, state ? state : "no_status", 1);
+		counts_add(gc, state ? state : "no_status", 1);
+		json_array_append_new(
+		        comps,
+		        json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "id",
+		                  db_col_text(st, 0), "hostname",
+		                  db_col_text(st, 1), "group", g, "server",
+		                  store_col_text(st, 3), "state",
+		                  state ? state : "no-status", "detail",
+		                  store_col_text(st, 5), "reported",
+		                  store_col_time(st, 6), "revision",
+		                  db_col_null(st, 7)
+		                          ? json_null()
+		                          : json_integer(db_col_int(st, 7))));
+	}
+	if (rc != DB_DONE)
+		goto out;
+	{
+		json_t *garr = json_array(), *gc;
+		const char *g;
+		json_object_foreach(groups, g, gc) json_array_append_new(
+		        garr, json_pack("{s:s,s:O}", "group", g, "counts", gc));
+		*out = json_pack("{s:O,s:O,s:o,s:O}", "update", head, "totals",
+		                 totals, "groups", garr, "computers", comps);
+	}
+	rc = *out != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+out:
+	db_done(st);
+	json_decref(head);
+	json_decref(totals);
+	json_decref(groups);
+	json_decref(comps);
+	return rc;
+}
+
+int
+store_report_computers(json_t *arr, struct store *s, const char *group,
+                       struct err *e)
+{
+	struct db_stmt *st;
+	json_t *cur = NULL;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT c.id, c.hostname, g.name, c.server, "
+	             "c.last_contact, c.last_report, t.state, count(t.state) "
+	             "FROM computers c JOIN groups g ON g.id = c.group_id "
+	             "LEFT JOIN update_states t ON t.computer_id = c.id WHERE "
+	             "CAST($1 AS TEXT) IS NULL OR g.name = $1 GROUP BY c.id, "
+	             "c.hostname, g.name, c.server, c.last_contact, "
+	             "c.last_report, t.state ORDER BY c.hostname, c.id",
+	             "t", group);
+	if (rc != SL_OK)
+		return err_prefix(e, "report");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *id = db_col_text(st, 0);
+		const char *state = db_col_text(st, 6);
+		if (cur == NULL ||
+		    strcmp(json_string_value(json_object_get(cur, "id")), id) !=
+		            0) {
+			json_t *c = counts_new();
+			json_object_del(c, "no_status");
+			cur = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id",
+			                id, "hostname", db_col_text(st, 1),
+			                "group", db_col_text(st, 2), "server",
+			                store_col_text(st, 3), "last_contact",
+			                store_col_time(st, 4), "last_report",
+			                store_col_time(st, 5), "counts", c);
+			if (cur == NULL ||
+			    json_array_append_new(arr, cur) != 0) {
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		if (state != NULL)
+			counts_add(json_object_get(cur, "counts"), state,
+			           db_col_int(st, 7));
+	}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "report") : SL_OK;
+}

@@ -28,20 +28,23 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: sluiced [--config FILE] [--data DIR] [--listen "
-	        "ADDR:PORT] [--check-config]\n"
+	        "ADDR:PORT] [--database URL] [--check-config]\n"
 	        "       sluiced --help | --version\n\n"
 	        "  --config FILE    INI configuration file (see "
 	        "--check-config for every option)\n"
 	        "  --data DIR       data directory (server.data)\n"
 	        "  --listen A:P     address and port (server.listen, default "
 	        "127.0.0.1:%d)\n"
+	        "  --database URL   PostgreSQL database postgresql://... "
+	        "(database.url;\n"
+	        "                   default: the SQLite file DATA/sluice.db)\n"
 	        "  --check-config   validate the configuration, print it and "
 	        "exit\n",
 	        CONFIG_DEFAULT_PORT);
 }
 
 struct flags {
-	const char *config, *data, *listen;
+	const char *config, *data, *listen, *database;
 	bool check;
 };
 
@@ -65,6 +68,8 @@ parse_flags(struct flags *fl, int argc, char **argv)
 			fl->data = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--listen") == 0) {
 			fl->listen = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--database") == 0) {
+			fl->database = argv[++i];
 		} else {
 			fprintf(stderr,
 			        "sluiced: unknown or incomplete option "
@@ -89,6 +94,8 @@ load_config(struct server_config *cfg, const struct flags *fl, struct err *e)
 		rc = config_set(cfg, "server", "data", fl->data, e);
 	if (rc == SL_OK && fl->listen)
 		rc = config_set_listen(cfg, fl->listen, e);
+	if (rc == SL_OK && fl->database)
+		rc = config_set(cfg, "database", "url", fl->database, e);
 	if (rc == SL_OK)
 		rc = config_finish(cfg, e);
 	return rc;

@@ -159,6 +159,13 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The server's queries still go to SQLite directly: PostgreSQL is
+	 * served once they all go through the store layer (store/db.h). */
+	if (cfg.database_url != NULL) {
+		log_error("start: database.url: this build serves SQLite "
+		          "only (DATA/sluice.db)");
+		goto out;
+	}
 	if (prepare_data(&cfg, &e) != SL_OK ||
 	    db_open(&db, cfg.db_path, &e) != SL_OK ||
 	    sync_mark_interrupted(db, &n, &e) != SL_OK ||

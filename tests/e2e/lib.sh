@@ -12,6 +12,10 @@
 #                           sets SERVER_PID, SERVER_PORT, SERVER_URL,
 #                           ADMIN_TOKEN, SERVER_LOG; extra lines are INI text
 #                           appended to the generated config (sections ok)
+#                           With SLUICE_TEST_DATABASE (a PostgreSQL URL,
+#                           tests/pg/with_cluster.sh) the server's database
+#                           is a schema of its own there, one per DATA
+#                           (a restart on DATA finds its data again).
 #   stop_server             SIGTERM + wait; fails if it did not exit cleanly
 #   server_alive            fails unless sluiced is still running
 #   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN (not in a
@@ -63,6 +67,19 @@ wait_port() {
 	fail "nothing listens on port $port after ${secs}s"
 }
 
+# The [database] lines for DATA: none (SQLite in DATA) unless
+# SLUICE_TEST_DATABASE names a PostgreSQL database.
+database_ini() {
+	local data=$1 schema sep=?
+	[ -n "${SLUICE_TEST_DATABASE:-}" ] || return 0
+	schema="e2e_$(printf '%s' "$data" | md5sum | cut -c1-16)"
+	psql -qAt "$SLUICE_TEST_DATABASE" -c "CREATE SCHEMA IF NOT EXISTS $schema" >/dev/null ||
+		fail "cannot create schema $schema in SLUICE_TEST_DATABASE"
+	case "$SLUICE_TEST_DATABASE" in *\?*) sep='&' ;; esac
+	echo "[database]"
+	echo "url = $SLUICE_TEST_DATABASE${sep}options=-csearch_path%3D$schema"
+}
+
 start_server() {
 	local data=$1 extra=${2:-} i
 	mkdir -p "$data"
@@ -74,6 +91,7 @@ start_server() {
 		echo "listen = 127.0.0.1:$SERVER_PORT"
 		echo "data = $data"
 		echo "threads = 4"
+		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
 	: >>"$SERVER_LOG" # exists before the child opens it

@@ -20,8 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
+#include "db_fixture.h"
 #include "store/db.h"
 #include "store/db_engine.h"
 
@@ -33,35 +32,18 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 
 struct engine {
 	enum db_engine_kind kind;
-	char target[512]; /* file path or URL of this test's database */
-	char dir[64];     /* SQLite: the temporary directory */
+	char target[1024]; /* file path or URL of this test's database */
+	char dir[64];      /* SQLite: the temporary directory */
+	char schema[32];   /* PostgreSQL: this test's schema */
 };
 
 static struct engine sqlite_engine = {.kind = DB_SQLITE};
 static struct engine postgresql_engine = {.kind = DB_POSTGRES};
-static unsigned schema_serial;
-
-/* Run one statement on the test cluster outside db.h (set-up only). */
-static void
-pg_admin(const char *sql)
-{
-	PGconn *c = PQconnectdb(getenv("SLUICE_TEST_DATABASE"));
-	PGresult *r;
-
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-}
 
 static int
 setup(void **state)
 {
 	struct engine *en = *state;
-	const char *url;
-	char sql[128];
 
 	if (en->kind == DB_SQLITE) {
 		snprintf(en->dir, sizeof(en->dir), "/tmp/sluice-dbeng.XXXXXX");
@@ -70,18 +52,10 @@ setup(void **state)
 		         en->dir);
 		return 0;
 	}
-	url = getenv("SLUICE_TEST_DATABASE");
-	if (url == NULL || *url == '\0') {
-		en->target[0] = '\0';
-		return 0;
-	}
-	/* A schema per test: the URL sets it as the search path. */
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA t%u_%ld", ++schema_serial,
-	         (long)getpid());
-	pg_admin(sql);
-	snprintf(en->target, sizeof(en->target),
-	         "%s%soptions=-csearch_path%%3Dt%u_%ld", url,
-	         strchr(url, '?') ? "&" : "?", schema_serial, (long)getpid());
+	en->target[0] = '\0';
+	if (fixture_pg_enabled())
+		fixture_pg_target(en->target, sizeof(en->target), en->schema,
+		                  sizeof(en->schema));
 	return 0;
 }
 
@@ -95,9 +69,7 @@ teardown(void **state)
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", en->dir);
 		assert_int_equal(system(cmd), 0);
 	} else if (en->target[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "DROP SCHEMA t%u_%ld CASCADE",
-		         schema_serial, (long)getpid());
-		pg_admin(cmd);
+		fixture_pg_drop(en->schema);
 	}
 	return 0;
 }

@@ -8,7 +8,8 @@ PKGS=(build-essential meson ninja-build pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
       libjansson-dev libsodium-dev libinih-dev libcmocka-dev
       curl jq sqlite3 dpkg-dev fakeroot python3
-      wrk nginx-light reprepro time)
+      wrk nginx-light reprepro time
+      postgresql) # postgresql: initdb/pg_ctl for tests/pg (no service used)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

@@ -400,8 +400,8 @@ static int
 parse_file_deb(struct update_deb **out, const json_t *v, struct path *p,
                struct err *e)
 {
-	static const char *const keys[] = {"package", "version",
-	                                   "architecture", NULL};
+	static const char *const keys[] = {"package", "version", "architecture",
+	                                   NULL};
 	size_t old;
 	int rc;
 
@@ -432,8 +432,8 @@ static int
 parse_file(struct update_file *f, const json_t *v, struct path *p,
            struct err *e)
 {
-	static const char *const keys[] = {"name", "size", "sha256", "url",
-	                                   "deb",  NULL};
+	static const char *const keys[] = {"name", "size", "sha256",
+	                                   "url",  "deb",  NULL};
 	char *sha = NULL;
 	json_int_t size = 0;
 	size_t old;

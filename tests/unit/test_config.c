@@ -277,17 +277,17 @@ test_database_url(void **state)
 	                             "not shown\n"));
 
 	/* The flag's way in; SQLite again when emptied. */
-	assert_int_equal(config_set(&c, "database", "url",
-	                            "postgres://h/db", &e),
-	                 SL_OK);
+	assert_int_equal(
+	        config_set(&c, "database", "url", "postgres://h/db", &e),
+	        SL_OK);
 	assert_int_equal(config_finish(&c, &e), SL_OK);
 	assert_string_equal(c.db_path, "postgres://h/db");
 	assert_int_equal(config_set(&c, "database", "url", "", &e), SL_OK);
 	assert_int_equal(config_finish(&c, &e), SL_OK);
 	assert_string_equal(c.db_path, "/srv/s/sluice.db");
-	assert_int_equal(config_set(&c, "database", "url",
-	                            "mysql://root:pw2@h/db", &e),
-	                 SL_OK);
+	assert_int_equal(
+	        config_set(&c, "database", "url", "mysql://root:pw2@h/db", &e),
+	        SL_OK);
 	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
 	assert_string_equal(e.msg, "database.url: expected a postgresql:// URL "
 	                           "(empty: the SQLite file DATA/sluice.db)");

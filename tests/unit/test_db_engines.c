@@ -171,8 +171,7 @@ test_nulls(void **state)
 	assert_int_equal(db_bind_null(st, 3, &e), SL_OK);
 	assert_int_equal(db_step(st, &e), DB_DONE);
 	db_done(st);
-	assert_int_equal(db_stmt(db, &st, "SELECT s, n, id FROM t", &e),
-	                 SL_OK);
+	assert_int_equal(db_stmt(db, &st, "SELECT s, n, id FROM t", &e), SL_OK);
 	assert_int_equal(db_step(st, &e), DB_ROW);
 	assert_true(db_col_null(st, 0));
 	assert_null(db_col_text(st, 0));
@@ -229,9 +228,9 @@ test_text(void **state)
 	                         "SELECT id FROM t WHERE lower(s) = lower($1)",
 	                         &e),
 	                 SL_OK);
-	assert_int_equal(db_bind_text(st, 1, "IT'S \"QUOTED\"; -- NOT A COMMENT",
-	                              &e),
-	                 SL_OK);
+	assert_int_equal(
+	        db_bind_text(st, 1, "IT'S \"QUOTED\"; -- NOT A COMMENT", &e),
+	        SL_OK);
 	assert_int_equal(db_step(st, &e), DB_ROW);
 	assert_int_equal(db_col_int(st, 0), 0);
 	db_done(st);
@@ -290,17 +289,17 @@ test_returning(void **state)
 		                         "VALUES($1, 1) RETURNING id",
 		                         &e),
 		                 SL_OK);
-		assert_int_equal(db_bind_text(st, 1, want == 3 ? "web" : "db",
-		                              &e),
-		                 SL_OK);
+		assert_int_equal(
+		        db_bind_text(st, 1, want == 3 ? "web" : "db", &e),
+		        SL_OK);
 		assert_int_equal(db_step(st, &e), DB_ROW);
 		assert_int_equal(db_col_int(st, 0), want);
 		assert_int_equal(db_step(st, &e), DB_DONE);
 		assert_int_equal(db_changes(st), 1);
 		db_done(st);
 	}
-	assert_int_equal(scalar(db, "SELECT parent_id FROM groups WHERE id = 2"),
-	                 1);
+	assert_int_equal(
+	        scalar(db, "SELECT parent_id FROM groups WHERE id = 2"), 1);
 	db_close(db);
 }
 
@@ -476,9 +475,9 @@ test_large_result(void **state)
 	}
 	assert_int_equal(db_commit(db, &e), SL_OK);
 	/* 40 MB of documents, read with a few MB at most in memory. */
-	assert_int_equal(db_stmt(db, &st, "SELECT id, doc FROM docs ORDER BY id",
-	                         &e),
-	                 SL_OK);
+	assert_int_equal(
+	        db_stmt(db, &st, "SELECT id, doc FROM docs ORDER BY id", &e),
+	        SL_OK);
 	while (db_step(st, &e) == DB_ROW) {
 		assert_int_equal(db_col_int(st, 0), n);
 		assert_int_equal(strlen(db_col_text(st, 1)), BIG_DOC);
@@ -516,9 +515,9 @@ test_changes(void **state)
 	assert_int_equal(db_step(st, &e), DB_DONE);
 	assert_int_equal(db_changes(st), 2);
 	db_done(st);
-	assert_int_equal(db_stmt(db, &st, "DELETE FROM meta WHERE value = $1",
-	                         &e),
-	                 SL_OK);
+	assert_int_equal(
+	        db_stmt(db, &st, "DELETE FROM meta WHERE value = $1", &e),
+	        SL_OK);
 	assert_int_equal(db_bind_text(st, 1, "nothing", &e), SL_OK);
 	assert_int_equal(db_step(st, &e), DB_DONE);
 	assert_int_equal(db_changes(st), 0);
@@ -548,9 +547,9 @@ test_interleaved(void **state)
 		                         "meta WHERE key = $1",
 		                         &e),
 		                 SL_OK);
-		assert_int_equal(db_bind_text(inner, 1, db_col_text(outer, 0),
-		                              &e),
-		                 SL_OK);
+		assert_int_equal(
+		        db_bind_text(inner, 1, db_col_text(outer, 0), &e),
+		        SL_OK);
 		assert_int_equal(db_step(inner, &e), DB_ROW);
 		n += db_col_int(inner, 0);
 		db_done(inner);
@@ -776,9 +775,12 @@ test_pg_password_hidden(void **state)
 }
 
 /* Named "sqlite: test_x" / "postgresql: test_x" in the output. */
-#define ON(engine, fn) {#engine ": " #fn, fn, setup, teardown, &engine##_engine}
-#define BOTH(fn)       ON(sqlite, fn), ON(postgresql, fn)
-#define PG(fn)         ON(postgresql, fn)
+#define ON(engine, fn)                                                         \
+	{                                                                      \
+#engine ": " #fn, fn, setup, teardown, &engine##_engine        \
+	}
+#define BOTH(fn) ON(sqlite, fn), ON(postgresql, fn)
+#define PG(fn)   ON(postgresql, fn)
 
 int
 main(void)

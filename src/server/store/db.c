@@ -10,9 +10,8 @@
 bool
 db_target_is_postgres(const char *target)
 {
-	return target != NULL &&
-	       (strncmp(target, "postgresql://", 13) == 0 ||
-	        strncmp(target, "postgres://", 11) == 0);
+	return target != NULL && (strncmp(target, "postgresql://", 13) == 0 ||
+	                          strncmp(target, "postgres://", 11) == 0);
 }
 
 int

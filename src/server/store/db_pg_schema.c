@@ -1,5 +1,6 @@
 /*
- * db_pg_schema: sluiced's schema in PostgreSQL DDL (db_pg_schema.h).
+ * db_pg_schema: sluiced's schema in PostgreSQL DDL and the migration that
+ * applies it (db_pg_schema.h).
  *
  * The same tables, columns, constraints, indexes and seed rows as the
  * SQLite migrations, translated: INTEGER columns are BIGINT (SQLite
@@ -10,7 +11,12 @@
  */
 #include "db_pg_schema.h"
 
+#include <stdio.h>
+
 #include "db_engine.h"
+
+/* pg_advisory_xact_lock key of the migrations ("sluice" + 1). */
+#define PG_MIGRATE_LOCK "7526466745837232129"
 
 static const char *const migration_1 =
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT "
@@ -111,13 +117,62 @@ static const char *const migration_3 =
         "NULL DEFAULT 0);"
         "CREATE INDEX computers_server ON computers(server);";
 
-const char *const pg_migrations[] = {
+/* migrations[i] brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
 };
-const size_t pg_migrations_n = sizeof(pg_migrations) / sizeof(pg_migrations[0]);
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(sizeof(pg_migrations) / sizeof(pg_migrations[0]) ==
-                       DB_SCHEMA_VERSION,
+_Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION,
                "DB_SCHEMA_VERSION must match the PostgreSQL migrations");
+
+/* The advisory lock serialises front-ends starting together on one
+ * database: the second waits for the first's commit, then reads the new
+ * version and has nothing left to do. */
+int
+db_pg_migrate(struct db *db, struct err *e)
+{
+	char sql[128];
+	int version, rc;
+
+	rc = db_begin(db, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "migrate");
+	rc = db_exec(db, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
+	             e);
+	if (rc == SL_OK)
+		rc = db_schema_version(db, &version, e);
+	if (rc != SL_OK)
+		goto out;
+	if (version > (int)N_MIGRATIONS) {
+		rc = err_set(e, SL_EDB,
+		             "database schema version %d is newer than this "
+		             "server (%d)",
+		             version, (int)N_MIGRATIONS);
+		goto out;
+	}
+	for (int v = version; v < (int)N_MIGRATIONS; v++) {
+		rc = db_exec(db, migrations[v], e);
+		if (rc != SL_OK) {
+			err_prefix(e, "migration %d", v + 1);
+			goto out;
+		}
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO meta(key, value) "
+		         "VALUES('schema_version', '%d') ON CONFLICT (key) "
+		         "DO UPDATE SET value = excluded.value",
+		         v + 1);
+		rc = db_exec(db, sql, e);
+		if (rc != SL_OK)
+			goto out;
+	}
+	rc = db_commit(db, e);
+out:
+	if (rc != SL_OK) {
+		db_rollback(db);
+		err_prefix(e, "migrate");
+	}
+	return rc;
+}

@@ -656,6 +656,7 @@ test_pg_server_restart(void **state)
 	struct db *db = open_fresh(state);
 	struct db_stmt *st;
 	struct err e;
+	int rc;
 
 	if (getenv("SLUICE_TEST_PG_DIR") == NULL ||
 	    getenv("SLUICE_TEST_PG_CLUSTER") == NULL) {
@@ -664,37 +665,60 @@ test_pg_server_restart(void **state)
 		skip();
 	}
 	assert_int_equal(scalar(db, "SELECT count(*) FROM groups"), 2);
-	cluster("halt");
-	/* The statement is cached: the loss shows at the step. */
+	/* Lost between db_stmt() and db_step(). */
 	assert_int_equal(db_stmt(db, &st, "SELECT count(*) FROM groups", &e),
 	                 SL_OK);
+	cluster("halt");
 	assert_int_equal(db_step(st, &e), SL_EUNAVAILABLE);
 	if (strstr(e.msg, "unavailable") == NULL ||
 	    strstr(e.msg, "postgresql://postgres@127.0.0.1:") == NULL)
 		fail_msg("lost connection: '%s'", e.msg);
+	assert_int_equal(db_step(st, &e), DB_DONE);
 	db_done(st);
 	/* While the server is down, reconnecting fails the same way. */
 	assert_int_equal(db_stmt(db, &st, "SELECT 1", &e), SL_EUNAVAILABLE);
-	if (strstr(e.msg, "unavailable") == NULL)
+	if (strstr(e.msg, "unavailable: connection to server at") == NULL)
 		fail_msg("reconnect: '%s'", e.msg);
 	assert_int_equal(db_begin(db, &e), SL_EUNAVAILABLE);
 	cluster("start");
 	/* The same struct db works again. */
 	assert_int_equal(scalar(db, "SELECT count(*) FROM groups"), 2);
 
+	/* A restart while the connection is idle: the next statement
+	 * reconnects without an error. */
+	cluster("halt");
+	cluster("start");
+	assert_int_equal(scalar(db, "SELECT count(*) FROM groups"), 2);
+
+	/* Lost while a result streams: the rows read so far, then the
+	 * error. */
+	assert_int_equal(db_stmt(db, &st,
+	                         "SELECT CAST(n AS BIGINT), repeat('x', 1000) "
+	                         "FROM generate_series(1, 100000) AS s(n)",
+	                         &e),
+	                 SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	cluster("halt");
+	while ((rc = db_step(st, &e)) == DB_ROW)
+		;
+	assert_int_equal(rc, SL_EUNAVAILABLE);
+	db_done(st);
+	cluster("start");
+
 	/* Lost inside a transaction: nothing reconnects before rollback,
 	 * and the transaction's writes are gone. */
 	assert_int_equal(db_begin(db, &e), SL_OK);
 	meta_put(db, put, "lost", "1");
-	cluster("halt");
 	assert_int_equal(db_stmt(db, &st, put, &e), SL_OK);
 	assert_int_equal(db_bind_text(st, 1, "lost2", &e), SL_OK);
+	cluster("halt");
 	assert_int_equal(db_step(st, &e), SL_EUNAVAILABLE);
 	db_done(st);
 	cluster("start");
 	assert_int_equal(db_stmt(db, &st, put, &e), SL_EUNAVAILABLE);
-	if (strstr(e.msg, "inside a transaction") == NULL)
+	if (strstr(e.msg, "inside a transaction (roll it back first)") == NULL)
 		fail_msg("lost transaction: '%s'", e.msg);
+	assert_int_equal(db_begin(db, &e), SL_EUNAVAILABLE);
 	assert_int_equal(db_commit(db, &e), SL_EUNAVAILABLE);
 	db_rollback(db);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM meta WHERE key LIKE "

@@ -139,6 +139,18 @@ pg_result_error(struct pg_db *db, const PGresult *res, struct err *e)
 int
 pg_conn_ready(struct pg_db *db, struct err *e)
 {
+	/* A server that closed the idle connection (restart, shutdown, idle
+	 * timeout) left its error and end-of-file in the socket: read them
+	 * before sending anything, so that case reconnects here and the
+	 * caller sees no error at all once the server is back. */
+	if (!db->broken && db->active == NULL) {
+		/* Read, parse (the error goes to the notice hook), read the
+		 * end-of-file that follows. */
+		for (int i = 0; i < 2 && PQconsumeInput(db->conn); i++)
+			(void)PQisBusy(db->conn);
+		if (PQstatus(db->conn) != CONNECTION_OK)
+			db->broken = true;
+	}
 	if (!db->broken)
 		return SL_OK;
 	if (db->in_tx)

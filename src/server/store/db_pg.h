@@ -10,10 +10,10 @@
 
 #include "db_engine.h"
 
-#define PG_BUCKETS    128
-#define PG_QUEUE_MAX  200000 /* rows buffered for a statement set aside */
-#define PG_OID_BOOL   16
-#define PG_OID_BYTEA  17
+#define PG_BUCKETS   128
+#define PG_QUEUE_MAX 200000 /* rows buffered for a statement set aside */
+#define PG_OID_BOOL  16
+#define PG_OID_BYTEA 17
 
 enum pg_state {
 	PG_IDLE,   /* not run since db_stmt()/db_done() */

@@ -428,4 +428,3 @@ pg_done(struct db_stmt *base)
 {
 	stmt_reset((struct pg_stmt *)base);
 }
-

@@ -772,6 +772,116 @@ test_pg_aborted_transaction(void **state)
 	db_close(db);
 }
 
+static const char *const lock_row = "UPDATE meta SET value = 'x' "
+                                    "WHERE key = $1";
+
+struct locker {
+	struct db *db;
+	const char *key;
+	int rc;
+	struct err e;
+};
+
+/* Lock a meta row in db's open transaction (blocks while another holds
+ * it). */
+static void *
+lock_thread(void *arg)
+{
+	struct locker *l = arg;
+	struct db_stmt *st = NULL;
+
+	l->rc = db_stmt(l->db, &st, lock_row, &l->e);
+	if (l->rc == SL_OK)
+		l->rc = db_bind_text(st, 1, l->key, &l->e);
+	if (l->rc == SL_OK)
+		l->rc = db_step(st, &l->e);
+	db_done(st); /* NULL-safe */
+	return NULL;
+}
+
+static void
+test_pg_deadlock(void **state)
+{
+	struct engine *en = *state;
+	struct db *a = open_fresh(state), *b = NULL;
+	struct locker la = {.key = "k2"}, lb = {.key = "k1"};
+	struct locker *victim, *other;
+	pthread_t th;
+	struct err e;
+
+	assert_int_equal(db_open(&b, en->target, &e), SL_OK);
+	exec_ok(a, "INSERT INTO meta(key, value) VALUES('k1', ''), ('k2', "
+	           "'')");
+	assert_int_equal(db_begin(a, &e), SL_OK);
+	assert_int_equal(db_begin(b, &e), SL_OK);
+	la.db = a;
+	la.key = "k1";
+	lock_thread(&la);
+	assert_int_equal(la.rc, DB_DONE);
+	lb.db = b;
+	lb.key = "k2";
+	lock_thread(&lb);
+	assert_int_equal(lb.rc, DB_DONE);
+	/* a waits for k2 (b's), b for k1 (a's): one of them is chosen. */
+	la.key = "k2";
+	assert_int_equal(pthread_create(&th, NULL, lock_thread, &la), 0);
+	usleep(200 * 1000);
+	lb.key = "k1";
+	lock_thread(&lb);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	victim = la.rc == SL_EUNAVAILABLE ? &la : &lb;
+	other = victim == &la ? &lb : &la;
+	assert_int_equal(victim->rc, SL_EUNAVAILABLE);
+	assert_string_equal(victim->e.msg, "deadlock detected (retry)");
+	assert_int_equal(other->rc, DB_DONE);
+	db_rollback(victim->db);
+	assert_int_equal(db_commit(other->db, &e), SL_OK);
+	/* The victim's connection goes on. */
+	assert_int_equal(scalar(victim->db, "SELECT count(*) FROM meta WHERE "
+	                                    "value = 'x'"),
+	                 2);
+	db_close(b);
+	db_close(a);
+}
+
+/* A result left part-way frees the connection for the next statement. */
+static void
+test_pg_abandoned_result(void **state)
+{
+	struct db *db = open_fresh(state);
+	struct db_stmt *st;
+	struct err e;
+
+	assert_int_equal(db_stmt(db, &st,
+	                         "SELECT n FROM generate_series(1, 5000) "
+	                         "AS s(n)",
+	                         &e),
+	                 SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_int_equal(db_col_int(st, 0), 1);
+	db_done(st);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM groups"), 2);
+	/* Run again from the start after db_done(). */
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	assert_int_equal(db_col_int(st, 0), 1);
+	db_done(st);
+	/* Set aside by db_exec() and read after it. */
+	assert_int_equal(db_stmt(db, &st,
+	                         "SELECT n FROM generate_series(1, 5000) "
+	                         "AS s(n)",
+	                         &e),
+	                 SL_OK);
+	assert_int_equal(db_step(st, &e), DB_ROW);
+	exec_ok(db, "UPDATE meta SET value = '1' WHERE key = 'change_seq'");
+	for (int64_t n = 2; n <= 5000; n++) {
+		assert_int_equal(db_step(st, &e), DB_ROW);
+		assert_int_equal(db_col_int(st, 0), n);
+	}
+	assert_int_equal(db_step(st, &e), DB_DONE);
+	db_done(st);
+	db_close(db);
+}
+
 static void
 test_pg_password_hidden(void **state)
 {
@@ -826,6 +936,8 @@ main(void)
 	        PG(test_pg_concurrent_migrations),
 	        PG(test_pg_server_restart),
 	        PG(test_pg_aborted_transaction),
+	        PG(test_pg_deadlock),
+	        PG(test_pg_abandoned_result),
 	        PG(test_pg_password_hidden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,6 @@
  */
 #include "db_pg.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +144,12 @@ stmt_prepare(struct pg_stmt *st, struct err *e)
 		st->lens = calloc((size_t)n + 1, sizeof(*st->lens));
 		st->fmts = calloc((size_t)n + 1, sizeof(*st->fmts));
 		if (st->vals == NULL || st->lens == NULL || st->fmts == NULL) {
+			free(st->vals);
+			free(st->lens);
+			free(st->fmts);
+			st->vals = NULL;
+			st->lens = NULL;
+			st->fmts = NULL;
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -322,8 +327,18 @@ pg_step(struct db_stmt *base, struct err *e)
 		return DB_DONE;
 	if (st->state == PG_IDLE && (rc = stmt_start(st, e)) != SL_OK)
 		return rc;
+	if (st->state == PG_QUEUED && st->qhead == st->qlen) {
+		/* Only an overflowing queue lacks its final result. */
+		rc = st->overflow ? err_set(e, SL_ETOOBIG,
+		                            "result of more than %d rows set "
+		                            "aside for another statement",
+		                            PG_QUEUE_MAX)
+		                  : DB_DONE;
+		stmt_finish(st);
+		return rc;
+	}
 	if (st->state == PG_QUEUED)
-		r = st->qhead < st->qlen ? st->queue[st->qhead++] : NULL;
+		r = st->queue[st->qhead++];
 	else
 		r = PQgetResult(st->db->conn);
 	switch (PQresultStatus(r)) {
@@ -372,7 +387,6 @@ pg_col_int(struct db_stmt *base, int col)
 	v = PQgetvalue(st->row, 0, col);
 	if (PQftype(st->row, col) == PG_OID_BOOL)
 		return v[0] == 't';
-	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (*end == '.' || *end == 'e' || *end == 'E')
 		return (int64_t)strtod(v, NULL); /* numeric, double */

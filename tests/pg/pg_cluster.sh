@@ -4,11 +4,12 @@
 # directory, listening on 127.0.0.1 on a free port, trust authentication,
 # fsync off. No PostgreSQL service of the machine is used or touched.
 #
-#   pg_cluster.sh start [DIR]  create DIR (default: a new temporary
-#                              directory) with a cluster and a database
-#                              "sluice", start it; print DIR on stdout.
-#                              An existing DIR is started again (same port).
-#   pg_cluster.sh url DIR      print the database's URL
+#   pg_cluster.sh start DIR    create a cluster in DIR (made if missing,
+#                              e.g. DIR=$(mktemp -d)) with a database
+#                              "sluice", start it and print its URL; a DIR
+#                              holding a halted cluster is started again
+#                              (same port, same data)
+#   pg_cluster.sh url DIR      print the database's URL again
 #   pg_cluster.sh halt DIR     stop the server (pg_ctl stop -m fast), keep
 #                              the data: "start DIR" brings it back
 #   pg_cluster.sh stop DIR     stop the server and remove DIR
@@ -61,19 +62,18 @@ pg_ctl_start() {
 }
 
 cmd_start() {
-	local dir=${1:-} port
+	local dir=${1:?usage: pg_cluster.sh start DIR} port
 	[ -x "$PG_BIN/initdb" ] || die "$PG_BIN/initdb not found (apt-get install postgresql)"
 	ensure_user
-	if [ -n "$dir" ] && [ -f "$dir/port" ]; then
-		pg_ctl_start "$dir"
-		echo "$dir"
+	if [ -f "$dir/port" ]; then
+		as_owner "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null ||
+			pg_ctl_start "$dir"
+		cmd_url "$dir"
 		return
 	fi
-	if [ -z "$dir" ]; then
-		dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-pg.XXXXXX")
-	else
-		mkdir -p "$dir"
-	fi
+	mkdir -p "$dir"
+	[ -z "$(ls -A "$dir")" ] || die "$dir is neither empty nor a cluster"
+	dir=$(cd "$dir" && pwd)
 	chmod 0755 "$dir"
 	[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$dir"
 	as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust \
@@ -86,7 +86,7 @@ cmd_start() {
 	pg_ctl_start "$dir"
 	as_owner "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres sluice ||
 		die "createdb failed"
-	echo "$dir"
+	cmd_url "$dir"
 }
 
 cmd_url() {
@@ -117,7 +117,7 @@ url) cmd_url "${2:-}" ;;
 halt) cmd_halt "${2:-}" ;;
 stop) cmd_stop "${2:-}" ;;
 *)
-	echo "usage: pg_cluster.sh start [DIR] | url DIR | halt DIR | stop DIR" >&2
+	echo "usage: pg_cluster.sh start DIR | url DIR | halt DIR | stop DIR" >&2
 	exit 2
 	;;
 esac

@@ -14,9 +14,9 @@ set -euo pipefail
 	exit 2
 }
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$("$here/pg_cluster.sh" start)
-trap '"$here/pg_cluster.sh" stop "$dir"' EXIT
-SLUICE_TEST_DATABASE=$("$here/pg_cluster.sh" url "$dir")
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-pg.XXXXXX")
+trap '"$here/pg_cluster.sh" stop "$dir" || rm -rf "$dir"' EXIT
+SLUICE_TEST_DATABASE=$("$here/pg_cluster.sh" start "$dir")
 export SLUICE_TEST_DATABASE SLUICE_TEST_PG_DIR="$dir"
 export SLUICE_TEST_PG_CLUSTER="$here/pg_cluster.sh"
 set +e

@@ -643,8 +643,9 @@ cluster(const char *verb)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "%s %s %s", getenv("SLUICE_TEST_PG_CLUSTER"),
-	         verb, getenv("SLUICE_TEST_PG_DIR"));
+	snprintf(cmd, sizeof(cmd), "%s %s %s >/dev/null",
+	         getenv("SLUICE_TEST_PG_CLUSTER"), verb,
+	         getenv("SLUICE_TEST_PG_DIR"));
 	assert_int_equal(system(cmd), 0);
 }
 

@@ -126,6 +126,22 @@ scalar(struct db *db, const char *sql)
 	return v;
 }
 
+/* The text of a one-row, one-column query without parameters. */
+static char *
+scalar_text(struct db *db, const char *sql)
+{
+	static char out[256];
+	struct db_stmt *st;
+	struct err e;
+
+	assert_int_equal(db_stmt(db, &st, sql, &e), SL_OK);
+	if (db_step(st, &e) != DB_ROW)
+		fail_msg("%s: %s", sql, e.msg);
+	snprintf(out, sizeof(out), "%s", db_col_text(st, 0));
+	db_done(st);
+	return out;
+}
+
 static void
 test_placeholders(void **state)
 {
@@ -682,8 +698,11 @@ test_pg_server_restart(void **state)
 		fail_msg("reconnect: '%s'", e.msg);
 	assert_int_equal(db_begin(db, &e), SL_EUNAVAILABLE);
 	cluster("start");
-	/* The same struct db works again. */
+	/* The same struct db works again, set up as at open. */
 	assert_int_equal(scalar(db, "SELECT count(*) FROM groups"), 2);
+	assert_string_equal(scalar_text(db, "SELECT "
+	                                    "current_setting('lock_timeout')"),
+	                    "5s");
 
 	/* A restart while the connection is idle: the next statement
 	 * reconnects without an error. */
@@ -845,6 +864,37 @@ test_pg_deadlock(void **state)
 	db_close(a);
 }
 
+static void
+test_pg_lock_timeout(void **state)
+{
+	struct engine *en = *state;
+	struct db *a = open_fresh(state), *b = NULL;
+	struct locker la = {.key = "k1"}, lb = {.key = "k1"};
+	struct err e;
+
+	assert_int_equal(db_open(&b, en->target, &e), SL_OK);
+	/* Like SQLite's busy timeout: 5 s unless configured. */
+	assert_string_equal(scalar_text(b, "SELECT "
+	                                   "current_setting('lock_timeout')"),
+	                    "5s");
+	exec_ok(b, "SET lock_timeout = '300ms'");
+	exec_ok(a, "INSERT INTO meta(key, value) VALUES('k1', '')");
+	assert_int_equal(db_begin(a, &e), SL_OK);
+	la.db = a;
+	lock_thread(&la);
+	assert_int_equal(la.rc, DB_DONE);
+	lb.db = b;
+	lock_thread(&lb);
+	assert_int_equal(lb.rc, SL_EUNAVAILABLE);
+	assert_string_equal(lb.e.msg,
+	                    "canceling statement due to lock timeout (retry)");
+	db_rollback(a);
+	lock_thread(&lb);
+	assert_int_equal(lb.rc, DB_DONE);
+	db_close(b);
+	db_close(a);
+}
+
 /* A result left part-way frees the connection for the next statement. */
 static void
 test_pg_abandoned_result(void **state)
@@ -938,6 +988,7 @@ main(void)
 	        PG(test_pg_server_restart),
 	        PG(test_pg_aborted_transaction),
 	        PG(test_pg_deadlock),
+	        PG(test_pg_lock_timeout),
 	        PG(test_pg_abandoned_result),
 	        PG(test_pg_password_hidden),
 	};

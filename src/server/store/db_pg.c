@@ -128,12 +128,37 @@ pg_result_error(struct pg_db *db, const PGresult *res, struct err *e)
 		return err_set(e, SL_EEXISTS, "%s", msg);
 	if (strncmp(state, "23", 2) == 0)
 		return err_set(e, SL_ECONFLICT, "%s", msg);
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+	/* Serialization failure, deadlock, lock wait past lock_timeout. */
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
 		return err_set(e, SL_EUNAVAILABLE, "%s (retry)", msg);
 	return err_set(e, SL_EDB, "%s", msg);
 }
 
 /* ---- connection ---- */
+
+static int conn_exec(struct pg_db *db, PGresult **out, const char *sql,
+                     struct err *e);
+
+/* Session settings, after every (re)connection: a lock waited for past
+ * 5 s answers SL_EUNAVAILABLE as SQLite's busy timeout does, unless the
+ * URL, role or database sets lock_timeout itself. */
+static int
+conn_setup(struct pg_db *db, struct err *e)
+{
+	const char *enc = PQparameterStatus(db->conn, "server_encoding");
+
+	if (enc != NULL && strcmp(enc, "UTF8") != 0 &&
+	    strcmp(enc, "SQL_ASCII") != 0)
+		return err_set(e, SL_EUNSUPPORTED,
+		               "database %s has encoding %s: sluiced needs "
+		               "UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
+		               db->where, enc);
+	return conn_exec(db, NULL,
+	                 "SELECT set_config('lock_timeout', '5s', false) "
+	                 "WHERE current_setting('lock_timeout') = '0'",
+	                 e);
+}
 
 /* Reconnect a lost connection (not inside a lost transaction). */
 int
@@ -167,7 +192,7 @@ pg_conn_ready(struct pg_db *db, struct err *e)
 		return pg_set_unavailable(db, e, PQerrorMessage(db->conn));
 	db->broken = false;
 	db->gen++;
-	return SL_OK;
+	return conn_setup(db, e);
 }
 
 /* Run sql (no parameters) with the connection to itself; *out gets the
@@ -409,7 +434,9 @@ db_pg_open(struct db **out, const char *url, struct err *e)
 		goto out;
 	}
 	db->gen = 1;
-	rc = db_pg_migrate(&db->base, e);
+	rc = conn_setup(db, e);
+	if (rc == SL_OK)
+		rc = db_pg_migrate(&db->base, e);
 	if (rc != SL_OK) {
 		err_prefix(e, "open %s", db->where);
 		goto out;

@@ -50,24 +50,24 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# Start the server of DIR on its port; fails (log on stderr) if it does not.
 pg_ctl_start() {
 	local dir=$1 port
 	port=$(cat "$dir/port")
 	as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 		-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-		start >/dev/null || {
-		tail -n 20 "$dir/server.log" >&2 || true
-		die "server in $dir did not start"
-	}
+		start >/dev/null && return 0
+	tail -n 5 "$dir/server.log" >&2 || true
+	return 1
 }
 
 cmd_start() {
-	local dir=${1:?usage: pg_cluster.sh start DIR} port
+	local dir=${1:?usage: pg_cluster.sh start DIR} port i
 	[ -x "$PG_BIN/initdb" ] || die "$PG_BIN/initdb not found (apt-get install postgresql)"
 	ensure_user
 	if [ -f "$dir/port" ]; then
 		as_owner "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null ||
-			pg_ctl_start "$dir"
+			pg_ctl_start "$dir" || die "server in $dir did not start"
 		cmd_url "$dir"
 		return
 	fi
@@ -81,9 +81,13 @@ cmd_start() {
 		cat "$dir/initdb.log" >&2
 		die "initdb failed in $dir"
 	}
-	port=$(free_port)
-	echo "$port" >"$dir/port"
-	pg_ctl_start "$dir"
+	# A free port may be taken before the server binds it: try again.
+	for i in 1 2 3; do
+		port=$(free_port)
+		echo "$port" >"$dir/port"
+		pg_ctl_start "$dir" && break
+		[ "$i" -lt 3 ] || die "server in $dir did not start"
+	done
 	as_owner "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres sluice ||
 		die "createdb failed"
 	cmd_url "$dir"

@@ -72,7 +72,7 @@ wait_port() {
 # The PostgreSQL URL of the server on DATA under SLUICE_TEST_DATABASE: a
 # schema of its own (created on first use) as the search path.
 database_url() {
-	local data=$1 schema sep=?
+	local data=$1 schema sep='?'
 	schema="e2e_$(printf '%s' "$data" | md5sum | cut -c1-16)"
 	PGOPTIONS='-c client_min_messages=warning' psql -qAt "$SLUICE_TEST_DATABASE" \
 		-c "CREATE SCHEMA IF NOT EXISTS $schema" >/dev/null ||

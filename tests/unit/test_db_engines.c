@@ -792,6 +792,48 @@ test_pg_aborted_transaction(void **state)
 	db_close(db);
 }
 
+/* The translation of SQLite's types: 64-bit integers, identity row ids,
+ * bytewise text (SQLite's BINARY collation). */
+static void
+test_pg_schema_types(void **state)
+{
+	struct db *db = open_fresh(state);
+	struct db_stmt *st;
+	struct err e;
+
+	assert_int_equal(scalar(db, "SELECT count(*) FROM "
+	                            "information_schema.columns WHERE "
+	                            "table_schema = current_schema() AND "
+	                            "data_type NOT IN ('bigint', 'text')"),
+	                 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM "
+	                            "information_schema.columns WHERE "
+	                            "table_schema = current_schema() AND "
+	                            "data_type = 'text' AND "
+	                            "coalesce(collation_name, '') <> 'C'"),
+	                 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM "
+	                            "information_schema.columns WHERE "
+	                            "table_schema = current_schema() AND "
+	                            "is_identity = 'YES'"),
+	                 6);
+	exec_ok(db, "INSERT INTO groups(name) VALUES('b'), ('B'), ('_x'), "
+	            "('a')");
+	assert_int_equal(db_stmt(db, &st,
+	                         "SELECT name FROM groups WHERE id > 2 "
+	                         "ORDER BY name",
+	                         &e),
+	                 SL_OK);
+	for (const char *const *want =
+	             (const char *const[]){"B", "_x", "a", "b", NULL};
+	     *want != NULL; want++) {
+		assert_int_equal(db_step(st, &e), DB_ROW);
+		assert_string_equal(db_col_text(st, 0), *want);
+	}
+	db_done(st);
+	db_close(db);
+}
+
 static const char *const lock_row = "UPDATE meta SET value = 'x' "
                                     "WHERE key = $1";
 
@@ -987,6 +1029,7 @@ main(void)
 	        PG(test_pg_concurrent_migrations),
 	        PG(test_pg_server_restart),
 	        PG(test_pg_aborted_transaction),
+	        PG(test_pg_schema_types),
 	        PG(test_pg_deadlock),
 	        PG(test_pg_lock_timeout),
 	        PG(test_pg_abandoned_result),

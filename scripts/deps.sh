@@ -9,7 +9,8 @@ PKGS=(build-essential meson ninja-build pkg-config
       libjansson-dev libsodium-dev libinih-dev libcmocka-dev
       liblzma-dev zlib1g-dev gpgv gnupg xz-utils
       curl jq sqlite3 dpkg-dev fakeroot python3
-      wrk nginx-light reprepro time apt-utils)
+      wrk nginx-light reprepro time apt-utils
+      postgresql) # postgresql: initdb/pg_ctl for tests/pg (no service used)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

@@ -58,6 +58,9 @@ static const struct opt options[] = {
          "autonomous | replica (kind sluiced)"},
         {"storage", "mode", OPT_STORAGE, F(storage_mode), "none", 0, 0,
          "none | full | on-approval"},
+        {"database", "url", OPT_STR, F(database_url), "", 0, 0,
+         "PostgreSQL database postgresql://USER[:PASSWORD]@HOST[:PORT]/DB "
+         "(empty: the SQLite file DATA/sluice.db)"},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -394,14 +397,24 @@ int
 config_finish(struct server_config *cfg, struct err *e)
 {
 	char *spec = NULL, *p, *comma;
-	int rc;
+	int rc = SL_OK;
 
 	if (cfg->data_dir == NULL)
 		return err_set(e, SL_EINVAL, "server.data must be set");
 	free(cfg->db_path);
 	free(cfg->content_dir);
 	cfg->db_path = cfg->content_dir = NULL;
-	rc = path_join(&cfg->db_path, cfg->data_dir, "sluice.db", e);
+	if (cfg->database_url == NULL) {
+		rc = path_join(&cfg->db_path, cfg->data_dir, "sluice.db", e);
+	} else if (strncmp(cfg->database_url, "postgresql://", 13) != 0 &&
+	           strncmp(cfg->database_url, "postgres://", 11) != 0) {
+		/* Not echoed: it may hold a password. */
+		return err_set(e, SL_EINVAL,
+		               "database.url: expected a postgresql:// URL "
+		               "(empty: the SQLite file DATA/sluice.db)");
+	} else if ((cfg->db_path = strdup(cfg->database_url)) == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+	}
 	if (rc == SL_OK)
 		rc = path_join(&cfg->content_dir, cfg->data_dir, "content", e);
 	if (rc != SL_OK)
@@ -456,6 +469,29 @@ out:
 	return rc;
 }
 
+/* A database URL without its password or query parameters. */
+static void
+dump_url(FILE *f, const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at, *colon;
+
+	auth = auth ? auth + 3 : url;
+	end = auth + strcspn(auth, "/?");
+	at = NULL;
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon == NULL) {
+		fprintf(f, "%.*s", (int)strcspn(url, "?"), url);
+	} else {
+		fprintf(f, "%.*s", (int)(colon - url), url);
+		fprintf(f, "%.*s", (int)strcspn(at, "?"), at);
+	}
+	if (strchr(url, '?') != NULL || colon != NULL)
+		fputs(" ; password and parameters not shown", f);
+}
+
 static void
 dump_list(FILE *f, char **l)
 {
@@ -481,7 +517,10 @@ config_dump(const struct server_config *cfg, FILE *f)
 			const char *v = *(char *const *)(base + o->off);
 			if (o->off == F(upstream_token) && v != NULL)
 				v = "(set; not shown)";
-			fputs(v ? v : "", f);
+			if (o->off == F(database_url) && v != NULL)
+				dump_url(f, v);
+			else
+				fputs(v ? v : "", f);
 			break;
 		}
 		case OPT_INT:
@@ -543,6 +582,11 @@ config_free(struct server_config *cfg)
 	free(cfg->upstream_token);
 	list_free(cfg->products);
 	list_free(cfg->classifications);
+	if (cfg->database_url != NULL)
+		sodium_memzero(cfg->database_url, strlen(cfg->database_url));
+	free(cfg->database_url);
+	if (cfg->db_path != NULL)
+		sodium_memzero(cfg->db_path, strlen(cfg->db_path));
 	free(cfg->db_path);
 	free(cfg->content_dir);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));

@@ -56,8 +56,12 @@ struct server_config {
 	enum upstream_kind upstream_kind;
 	enum upstream_mode upstream_mode;
 
-	/* Derived from data_dir by config_finish(). */
-	char *db_path;     /* DATA/sluice.db */
+	/* [database] url: a PostgreSQL URL, NULL = SQLite in data_dir. */
+	char *database_url;
+
+	/* Derived by config_finish(). db_path is the target of db_open():
+	 * database_url when set, else DATA/sluice.db. */
+	char *db_path;
 	char *content_dir; /* DATA/content */
 };
 

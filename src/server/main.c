@@ -28,7 +28,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: sluiced [--config FILE] [--data DIR] [--listen "
-	        "ADDR:PORT] [--check-config]\n"
+	        "ADDR:PORT] [--database URL] [--check-config]\n"
 	        "       sluiced --print-config-template | --help | "
 	        "--version\n\n"
 	        "  --config FILE    INI configuration file (see "
@@ -36,6 +36,9 @@ usage(FILE *f)
 	        "  --data DIR       data directory (server.data)\n"
 	        "  --listen A:P     address and port (server.listen, default "
 	        "127.0.0.1:%d)\n"
+	        "  --database URL   PostgreSQL database postgresql://... "
+	        "(database.url;\n"
+	        "                   default: the SQLite file DATA/sluice.db)\n"
 	        "  --check-config   validate the configuration, print it and "
 	        "exit\n"
 	        "  --print-config-template\n"
@@ -45,7 +48,7 @@ usage(FILE *f)
 }
 
 struct flags {
-	const char *config, *data, *listen;
+	const char *config, *data, *listen, *database;
 	bool check;
 };
 
@@ -72,6 +75,8 @@ parse_flags(struct flags *fl, int argc, char **argv)
 			fl->data = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--listen") == 0) {
 			fl->listen = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--database") == 0) {
+			fl->database = argv[++i];
 		} else {
 			fprintf(stderr,
 			        "sluiced: unknown or incomplete option "
@@ -96,6 +101,8 @@ load_config(struct server_config *cfg, const struct flags *fl, struct err *e)
 		rc = config_set(cfg, "server", "data", fl->data, e);
 	if (rc == SL_OK && fl->listen)
 		rc = config_set_listen(cfg, fl->listen, e);
+	if (rc == SL_OK && fl->database)
+		rc = config_set(cfg, "database", "url", fl->database, e);
 	if (rc == SL_OK)
 		rc = config_finish(cfg, e);
 	return rc;

@@ -42,7 +42,7 @@ queued() { # TABLE
 	sqlite3 "$STATE/agent.db" "SELECT count(*) FROM $1"
 }
 server_events() { # ID KIND
-	sqlite3 "$DATA/sluice.db" \
+	server_sql "$DATA" \
 		"SELECT count(*) FROM events WHERE update_id='$1' AND kind='$2'"
 }
 

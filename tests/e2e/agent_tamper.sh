@@ -27,16 +27,12 @@ approve $U_GOOD install
 approve $U_EVIL install
 
 # The attacker controls the server: make the update run something else.
-python3 - "$DATA/sluice.db" "$U_EVIL" <<'PY' || fail "tampering failed"
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-(doc,) = db.execute("SELECT document FROM updates WHERE id=?", (sys.argv[2],)).fetchone()
-env = json.loads(doc)
-env["signed"]["install"]["arguments"].append("--evil")
-db.execute("UPDATE updates SET document=? WHERE id=?", (json.dumps(env, indent=2), sys.argv[2]))
-db.commit()
-PY
-sqlite3 "$DATA/sluice.db" "SELECT document FROM updates WHERE id='$U_EVIL'" |
+doc=$(server_sql "$DATA" "SELECT document FROM updates WHERE id='$U_EVIL'")
+doc=$(jq '.signed.install.arguments += ["--evil"]' <<<"$doc") ||
+	fail "tampering failed"
+server_sql "$DATA" "UPDATE updates SET document='${doc//\'/\'\'}' WHERE id='$U_EVIL'" ||
+	fail "tampering failed"
+server_sql "$DATA" "SELECT document FROM updates WHERE id='$U_EVIL'" |
 	grep -q -- --evil || fail "tampering did not apply"
 
 agent install || agent_fail "install"

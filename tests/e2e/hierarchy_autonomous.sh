@@ -111,7 +111,7 @@ jq -e --arg u1 $U1 --arg u2 $U2 --arg u3 $U3 '
 jq -e --arg u3 $U3 '.updates[] | select(.id==$u3) | .approvals |
 	any(.group=="web" and .action=="install")' <<<"$BODY" >/dev/null ||
 	hfail "the downstream's rule did not approve the new update: $BODY"
-n=$(sqlite3 "$down1_DATA/sluice.db" "SELECT count(*) FROM updates")
+n=$(server_sql "$down1_DATA" "SELECT count(*) FROM updates")
 [ "$n" = 4 ] || hfail "updates rows (U1, U2 r1, U2 r2, U3): $n"
 nsync down1
 jq -e '.new==0 and .revised==0 and .expired==0' <<<"$SYNC" >/dev/null ||

@@ -53,7 +53,7 @@ rc=0
 # --- level 2: a replica of the root -------------------------------------------
 TOK2=$(downstream_token replica1 root)
 [[ "$TOK2" =~ ^[0-9a-f]{64}$ ]] || hfail "downstream add: '$TOK2'"
-grep -qa "$TOK2" "$root_DATA"/sluice.db* && hfail "downstream token stored in clear"
+grep -qa "$TOK2" < <(server_db_dump "$root_DATA") && hfail "downstream token stored in clear"
 # A wrong token is refused by the server-to-server API.
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(printf '0%.0s' {1..64})" \
 	"$root_URL/v1/upstream/changes?since=0")
@@ -156,7 +156,7 @@ done
 for pair in "$CID2=replica1" "$CID3=replica1/branch" "$PID3=replica1/branch"; do
 	c=${pair%%=*}
 	want=${pair#*=}
-	got=$(sqlite3 "$root_DATA/sluice.db" "SELECT server FROM computers WHERE id='$c'")
+	got=$(server_sql "$root_DATA" "SELECT server FROM computers WHERE id='$c'")
 	[ "$got" = "$want" ] || hfail "computer $c reports to '$got', expected '$want'"
 	srv=$(jq -r --arg c "$c" '.computers[] | select(.id==$c) | .server // "absent"' <<<"$BODY")
 	[ "$srv" = absent ] || [ "$srv" = "$want" ] || hfail "server field of $c: $srv"
@@ -207,7 +207,7 @@ jq -e --arg u $U1 '.full==false and (.removed | index($u)) != null' <<<"$SYNCB" 
 mkupdate $U3 "Hierarchy fix three" three
 nsync root
 nsync replica1
-sqlite3 "$replica1_DATA/sluice.db" \
+server_sql "$replica1_DATA" \
 	"UPDATE updates SET document = replace(document, 'Hierarchy fix three', 'Hierarchy fix 3') WHERE id = '$U3'"
 nsync branch failure
 jq -e --arg u $U3 '.error | contains($u)' <<<"$SYNC" >/dev/null || hfail "refusal: $SYNC"
@@ -215,7 +215,7 @@ napi branch GET /v1/admin/updates
 jq -e --arg u $U3 '[.updates[] | select(.id==$u)] | length == 0' <<<"$BODY" >/dev/null ||
 	hfail "the branch imported a tampered document: $BODY"
 # Repaired upstream: the next sync imports it, once.
-sqlite3 "$replica1_DATA/sluice.db" \
+server_sql "$replica1_DATA" \
 	"UPDATE updates SET document = replace(document, 'Hierarchy fix 3', 'Hierarchy fix three') WHERE id = '$U3'"
 nsync branch
 [ "$(jq .new <<<"$SYNC")" = 1 ] || hfail "after repair: $SYNC"

@@ -12,6 +12,12 @@
 #                           sets SERVER_PID, SERVER_PORT, SERVER_URL,
 #                           ADMIN_TOKEN, SERVER_LOG; extra lines are INI text
 #                           appended to the generated config (sections ok)
+#                           With SLUICE_TEST_DATABASE (a PostgreSQL URL,
+#                           tests/pg/with_cluster.sh) the server's database
+#                           is a schema of its own there, one per DATA
+#                           (a restart on DATA finds its data again).
+#   server_sql DATA SQL     query the database of the server on DATA
+#   server_db_dump DATA     print all its stored bytes (secrets grep)
 #   stop_server             SIGTERM + wait; fails if it did not exit cleanly
 #   server_alive            fails unless sluiced is still running
 #   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN (not in a
@@ -63,6 +69,47 @@ wait_port() {
 	fail "nothing listens on port $port after ${secs}s"
 }
 
+# The PostgreSQL URL of the server on DATA under SLUICE_TEST_DATABASE: a
+# schema of its own (created on first use) as the search path.
+database_url() {
+	local data=$1 schema sep='?'
+	schema="e2e_$(printf '%s' "$data" | md5sum | cut -c1-16)"
+	PGOPTIONS='-c client_min_messages=warning' psql -qAt "$SLUICE_TEST_DATABASE" \
+		-c "CREATE SCHEMA IF NOT EXISTS $schema" >/dev/null ||
+		fail "cannot create schema $schema in SLUICE_TEST_DATABASE"
+	case "$SLUICE_TEST_DATABASE" in *\?*) sep='&' ;; esac
+	echo "$SLUICE_TEST_DATABASE${sep}options=-csearch_path%3D$schema"
+}
+
+# The [database] lines for DATA: none (SQLite in DATA) unless
+# SLUICE_TEST_DATABASE names a PostgreSQL database.
+database_ini() {
+	[ -n "${SLUICE_TEST_DATABASE:-}" ] || return 0
+	echo "[database]"
+	echo "url = $(database_url "$1")"
+}
+
+# server_sql DATA SQL: run SQL on the database of the server on DATA
+# (sqlite3 on DATA/sluice.db, or psql under SLUICE_TEST_DATABASE); rows
+# are printed '|'-separated, as both tools do.
+server_sql() {
+	if [ -n "${SLUICE_TEST_DATABASE:-}" ]; then
+		psql -qAt -v ON_ERROR_STOP=1 "$(database_url "$1")" -c "$2"
+	else
+		sqlite3 "$1/sluice.db" "$2"
+	fi
+}
+
+# server_db_dump DATA: every byte the server's database stores (to grep
+# for secrets): the SQLite files, or a pg_dump of the schema.
+server_db_dump() {
+	if [ -n "${SLUICE_TEST_DATABASE:-}" ]; then
+		pg_dump "$(database_url "$1")" -n "e2e_$(printf '%s' "$1" | md5sum | cut -c1-16)"
+	else
+		cat "$1"/sluice.db*
+	fi
+}
+
 start_server() {
 	local data=$1 extra=${2:-} i
 	mkdir -p "$data"
@@ -74,6 +121,7 @@ start_server() {
 		echo "listen = 127.0.0.1:$SERVER_PORT"
 		echo "data = $data"
 		echo "threads = 4"
+		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
 	: >>"$SERVER_LOG" # exists before the child opens it

@@ -71,7 +71,7 @@ CID=$(jq -r .computer_id <<<"$REG")
 CTOK=$(jq -r .token <<<"$REG")
 [[ "$CID" =~ ^[0-9a-f-]{36}$ ]] || fail "register: $REG"
 [[ "$CTOK" =~ ^[0-9a-f]{64}$ ]] || fail "register token: $REG"
-grep -qa "$CTOK" "$DATA"/sluice.db* && fail "the computer token is stored in clear"
+grep -qa "$CTOK" < <(server_db_dump "$DATA") && fail "the computer token is stored in clear"
 
 agent() { # PATH BODY -> sets HTTP_STATUS, BODY
 	HTTP_STATUS=$(curl -sS -o "$TMP/agent.out" -w '%{http_code}' -X POST \
@@ -296,7 +296,7 @@ start_server "$DATA" "[storage]
 mode = full"
 [ "$ADMIN_TOKEN" = "$OLD_ADMIN" ] || fail "admin token changed on restart"
 [ "$(grep -c 'admin token:' "$SERVER_LOG")" = 1 ] || fail "admin token shown twice"
-grep -qa "$OLD_ADMIN" "$DATA"/sluice.db* && fail "the admin token is stored in clear"
+grep -qa "$OLD_ADMIN" < <(server_db_dump "$DATA") && fail "the admin token is stored in clear"
 agent /v1/agent/sync "{\"anchor\":\"$A3\"}"
 [ "$HTTP_STATUS" = 200 ] || fail "computer token after restart: $BODY"
 api GET /v1/admin/computers

@@ -239,6 +239,61 @@ test_finish_checks(void **state)
 	config_free(&c);
 }
 
+/* [database] url: a PostgreSQL URL becomes the database target; the dump
+ * shows it without password or parameters; anything else is refused
+ * without being echoed. */
+static void
+test_database_url(void **state)
+{
+	struct server_config c;
+	char ini[256], dump[256], text[2048];
+	size_t n;
+	FILE *f;
+	struct err e;
+
+	(void)state;
+	write_file(ini, sizeof(ini), "db.ini",
+	           "[server]\ndata = /srv/s\n[database]\nurl = "
+	           "postgresql://sluice:pw1@db.example:5433/sluice"
+	           "?sslmode=require\n");
+	assert_int_equal(config_defaults(&c, &e), SL_OK);
+	assert_int_equal(config_load_file(&c, ini, &e), SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_string_equal(c.db_path, "postgresql://sluice:pw1@db.example:5433"
+	                               "/sluice?sslmode=require");
+	assert_string_equal(c.content_dir, "/srv/s/content");
+	snprintf(dump, sizeof(dump), "%s/dump.ini", tmp);
+	assert_non_null(f = fopen(dump, "w"));
+	config_dump(&c, f);
+	fclose(f);
+	assert_non_null(f = fopen(dump, "r"));
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_null(strstr(text, "pw1"));
+	assert_non_null(strstr(text, "[database]\n# PostgreSQL database "));
+	assert_non_null(strstr(text, "\nurl = postgresql://sluice@db.example:"
+	                             "5433/sluice ; password and parameters "
+	                             "not shown\n"));
+
+	/* The flag's way in; SQLite again when emptied. */
+	assert_int_equal(
+	        config_set(&c, "database", "url", "postgres://h/db", &e),
+	        SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_string_equal(c.db_path, "postgres://h/db");
+	assert_int_equal(config_set(&c, "database", "url", "", &e), SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_string_equal(c.db_path, "/srv/s/sluice.db");
+	assert_int_equal(
+	        config_set(&c, "database", "url", "mysql://root:pw2@h/db", &e),
+	        SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "database.url: expected a postgresql:// URL "
+	                           "(empty: the SQLite file DATA/sluice.db)");
+	config_free(&c);
+}
+
 static void
 test_storage_names(void **state)
 {
@@ -312,6 +367,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_bad_files, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_finish_checks, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_database_url, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_storage_names),
 	        cmocka_unit_test_setup_teardown(test_template, setup, teardown),

@@ -524,7 +524,7 @@ migrate(struct db *db, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	if (version > (int)N_MIGRATIONS) {
-		rc = err_set(e, SL_EUNSUPPORTED,
+		rc = err_set(e, SL_EDB,
 		             "database schema version %d is newer than this "
 		             "server (%d)",
 		             version, (int)N_MIGRATIONS);

@@ -38,6 +38,8 @@ static const struct opt options[] = {
          "data directory (database, content store)"},
         {"server", "public_url", OPT_STR, F(public_url), "", 0, 0,
          "base URL agents use for content (empty: from the Host header)"},
+        {"server", "console_dir", OPT_STR, F(console_dir), SLUICE_CONSOLE_DIR,
+         0, 0, "the web console's files (web/ of the source tree)"},
         {"server", "threads", OPT_INT, F(threads), "4", 1, 256,
          "HTTP worker threads"},
         {"upstream", "url", OPT_STR, F(upstream_url), "", 0, 0,
@@ -572,6 +574,7 @@ config_free(struct server_config *cfg)
 	free(cfg->listen_addr);
 	free(cfg->data_dir);
 	free(cfg->public_url);
+	free(cfg->console_dir);
 	free(cfg->upstream_url);
 	free(cfg->trusted_keys_spec);
 	free(cfg->upstream_kind_name);

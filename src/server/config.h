@@ -37,6 +37,7 @@ struct server_config {
 	char *data_dir;    /* /var/lib/sluice */
 	char *public_url;  /* NULL = "http://" + Host header */
 	int threads;       /* HTTP worker threads */
+	char *console_dir; /* the web console's assets (web/) */
 
 	char *upstream_url;      /* file:// or http(s)://; NULL = none */
 	char *trusted_keys_spec; /* comma-separated key file paths */

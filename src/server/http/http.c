@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "api_console.h"
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
@@ -262,6 +263,12 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 		return SL_OK;
 	hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                  MHD_HTTP_HEADER_AUTHORIZATION);
+	/* The web console's session cookie stands for an admin token
+	 * (api_console.c: CSRF token and reporter checks there). */
+	if (hdr == NULL && need == AUTH_ADMIN &&
+	    MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+	                                CONSOLE_COOKIE) != NULL)
+		return console_session_auth(&r->admin_id, r, e);
 	rc = auth_bearer(&token, hdr, e);
 	if (rc != SL_OK)
 		return rc;

@@ -608,4 +608,15 @@ int store_audit_actor(char out[STORE_ACTOR_MAX], struct store *s,
 int store_audit_list(json_t *arr, struct store *s, const char *actor,
                      const char *action_prefix, int64_t limit, struct err *e);
 
+/* --- Console (store_console.c): what the web console's views need. -----*/
+
+/* *out: {update id: action} for every update some group has its own
+ * install or uninstall setting for (a new reference). */
+int store_console_approved(json_t **out, struct store *s, struct err *e);
+/* Append {computer, hostname, update, title, detail, reported} for each
+ * failed state reported at or after since (Unix time), newest first, at
+ * most limit. */
+int store_console_failures(json_t *arr, struct store *s, int64_t since,
+                           int64_t limit, struct err *e);
+
 #endif

@@ -1,0 +1,411 @@
+/*
+ * api_console_data: the admin endpoints the web console reads that the
+ * rest of the API lacks: the dashboard's figures in one request and the
+ * updates and computers lists with server-side filtering and paging, so
+ * that a browser never receives 100,000 rows (docs/protocol.md, "Console
+ * views"). Read-only; any admin token or console session may call them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api.h"
+#include "api_console.h"
+#include "api_manage.h"
+
+#define PAGE_DEFAULT   50
+#define PAGE_MAX       500
+#define STALE_DEFAULT  30
+#define FAILURES_MAX   50
+#define FAILURE_WINDOW (24 * 3600)
+
+static long
+query_long(const struct req *r, const char *key, long def, long min, long max)
+{
+	const char *s = api_query(r, key);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min)
+		return min;
+	return v > max ? max : v;
+}
+
+static json_int_t
+count_of(json_t *c, const char *k)
+{
+	return json_integer_value(json_object_get(c, k));
+}
+
+/* RFC 3339 text of now - days, to compare with the API's times. */
+static void
+stale_before(char out[32], long days)
+{
+	time_t t = time(NULL) - (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A computer's status: failed, needed, no_status or up_to_date. */
+static const char *
+computer_state(json_t *c)
+{
+	json_t *k = json_object_get(c, "counts");
+
+	if (count_of(k, "failed") > 0)
+		return "failed";
+	if (count_of(k, "needed") + count_of(k, "downloaded") > 0)
+		return "needed";
+	if (json_is_null(json_object_get(c, "last_report")))
+		return "no_status";
+	return "up_to_date";
+}
+
+static int
+stale(json_t *c, const char *before)
+{
+	const char *lc = json_string_value(json_object_get(c, "last_contact"));
+
+	return lc == NULL || strcmp(lc, before) < 0;
+}
+
+/* --- dashboard --------------------------------------------------------- */
+
+struct dash {
+	json_t *by_class, *by_sev;
+	json_int_t total, needed, failed, approved_n;
+	json_t *approved;
+};
+
+static void
+bump(json_t *obj, const char *key)
+{
+	json_t *v;
+
+	if (key == NULL || *key == '\0')
+		key = "unspecified";
+	v = json_object_get(obj, key);
+	json_object_set_new(obj, key,
+	                    json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+static int
+dash_update(void *arg, json_t *u, json_t *c)
+{
+	struct dash *d = arg;
+
+	if (json_is_true(json_object_get(u, "declined")) ||
+	    json_is_true(json_object_get(u, "expired")))
+		return 1;
+	d->total++;
+	if (json_object_get(d->approved, json_string_value(json_object_get(
+	                                         u, "id"))) != NULL)
+		d->approved_n++;
+	if (count_of(c, "failed") > 0)
+		d->failed++;
+	if (count_of(c, "needed") + count_of(c, "downloaded") +
+	            count_of(c, "failed") ==
+	    0)
+		return 1;
+	d->needed++;
+	bump(d->by_class,
+	     json_string_value(json_object_get(u, "classification")));
+	bump(d->by_sev, json_string_value(json_object_get(u, "severity")));
+	return 1; /* count only: nothing is kept */
+}
+
+int
+api_console_dashboard(struct req *r, struct reply *out, struct err *e)
+{
+	struct dash d = {0};
+	json_t *counts = NULL, *comps = json_array(), *scratch = json_array();
+	json_t *hist = json_array(), *fails = json_array(), *downs = json_array();
+	json_t *cs = NULL, *sync = NULL;
+	long days = query_long(r, "days", STALE_DEFAULT, 1, 3650);
+	json_int_t n[5] = {0}; /* up_to_date needed failed no_status stale */
+	char before[32];
+	size_t i;
+	json_t *c;
+	int rc;
+
+	d.by_class = json_object();
+	d.by_sev = json_object();
+	if (comps == NULL || scratch == NULL || hist == NULL ||
+	    fails == NULL || downs == NULL || d.by_class == NULL ||
+	    d.by_sev == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_counts(&counts, r->store, e);
+	if (rc == SL_OK)
+		rc = store_console_approved(&d.approved, r->store, e);
+	if (rc == SL_OK)
+		rc = store_updates_list(scratch, r->store, counts, dash_update,
+		                        &d, e);
+	if (rc == SL_OK)
+		rc = store_report_computers(comps, r->store, NULL, e);
+	if (rc == SL_OK)
+		rc = store_sync_history(hist, r->store, e);
+	if (rc == SL_OK)
+		rc = store_console_failures(
+		        fails, r->store,
+		        (int64_t)time(NULL) - FAILURE_WINDOW, FAILURES_MAX, e);
+	if (rc == SL_OK)
+		rc = store_downstreams_list(downs, r->store, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	stale_before(before, days);
+	json_array_foreach(comps, i, c)
+	{
+		const char *s = computer_state(c);
+		n[strcmp(s, "up_to_date") == 0 ? 0
+		  : strcmp(s, "needed") == 0   ? 1
+		  : strcmp(s, "failed") == 0   ? 2
+		                               : 3]++;
+		if (stale(c, before))
+			n[4]++;
+	}
+	cs = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "total",
+	               (json_int_t)json_array_size(comps), "up_to_date", n[0],
+	               "needed", n[1], "failed", n[2], "no_status", n[3],
+	               "stale", n[4], "stale_days", (int)days);
+	sync = json_array_size(hist) > 0 ? json_incref(json_array_get(hist, 0))
+	                                 : json_null();
+	while (json_array_size(hist) > 10)
+		json_array_remove(hist, json_array_size(hist) - 1);
+	out->json = json_pack(
+	        "{s:o,s:{s:I,s:I,s:I,s:I,s:O,s:O},s:o,s:O,s:O,s:O}",
+	        "computers", cs, "updates", "total", d.total, "needed",
+	        d.needed, "with_failures", d.failed, "approved", d.approved_n,
+	        "needed_by_classification", d.by_class, "needed_by_severity",
+	        d.by_sev, "last_sync", sync, "syncs", hist, "failures_24h",
+	        fails, "downstreams", downs);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "dashboard");
+	}
+	json_decref(counts);
+	json_decref(d.approved);
+	json_decref(d.by_class);
+	json_decref(d.by_sev);
+	json_decref(comps);
+	json_decref(scratch);
+	json_decref(hist);
+	json_decref(fails);
+	json_decref(downs);
+	return rc;
+}
+
+/* --- updates, paged ---------------------------------------------------- */
+
+struct page {
+	const struct req *r;
+	json_t *approved;
+	long offset, limit;
+	json_int_t total;
+};
+
+static int
+status_keeps(const char *want, json_t *c)
+{
+	if (strcmp(want, "needed") == 0)
+		return count_of(c, "needed") + count_of(c, "downloaded") > 0;
+	if (strcmp(want, "failed") == 0)
+		return count_of(c, "failed") > 0;
+	if (strcmp(want, "installed") == 0)
+		return count_of(c, "installed") +
+		               count_of(c, "installed_pending_reboot") >
+		       0;
+	if (strcmp(want, "not_applicable") == 0)
+		return count_of(c, "not_applicable") > 0;
+	return 1;
+}
+
+/* 1 when the console's own filters (beyond api_update_filtered) drop u. */
+static int
+console_filtered(struct page *p, json_t *u, json_t *c)
+{
+	const char *sev = api_query(p->r, "severity");
+	const char *appr = api_query(p->r, "approval");
+	const char *status = api_query(p->r, "status");
+	const char *since = api_query(p->r, "since");
+	const char *until = api_query(p->r, "until");
+	const char *rd = json_string_value(json_object_get(u, "release_date"));
+	const char *us = json_string_value(json_object_get(u, "severity"));
+	int approved;
+
+	if (sev && *sev &&
+	    (us == NULL ? strcmp(sev, "unspecified") != 0
+	                : strcasecmp(sev, us) != 0))
+		return 1;
+	if (appr && *appr) {
+		approved = json_object_get(p->approved,
+		                           json_string_value(json_object_get(
+		                                   u, "id"))) != NULL;
+		if ((strcmp(appr, "approved") == 0 && !approved) ||
+		    (strcmp(appr, "unapproved") == 0 && approved))
+			return 1;
+	}
+	if (status && *status && !status_keeps(status, c))
+		return 1;
+	if (since && *since && (rd == NULL || strcmp(rd, since) < 0))
+		return 1;
+	if (until && *until && (rd == NULL || strncmp(rd, until, 10) > 0))
+		return 1;
+	return 0;
+}
+
+static int
+page_update(void *arg, json_t *u, json_t *c)
+{
+	struct page *p = arg;
+	json_int_t i;
+
+	if (api_update_filtered(p->r, u, c) || console_filtered(p, u, c))
+		return 1;
+	i = p->total++;
+	return i < p->offset || i >= p->offset + p->limit;
+}
+
+static int
+page_reply(struct reply *out, const char *key, json_t *arr,
+           const struct page *p, struct err *e)
+{
+	out->json = json_pack("{s:I,s:I,s:I,s:O}", "total", p->total,
+	                      "offset", (json_int_t)p->offset, "limit",
+	                      (json_int_t)p->limit, key, arr);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
+int
+api_console_updates_page(struct req *r, struct reply *out, struct err *e)
+{
+	struct page p = {.r = r};
+	json_t *arr = json_array(), *counts = NULL;
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	p.offset = query_long(r, "offset", 0, 0, 1L << 30);
+	p.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_counts(&counts, r->store, e);
+	if (rc == SL_OK)
+		rc = store_console_approved(&p.approved, r->store, e);
+	if (rc == SL_OK)
+		rc = store_updates_list(arr, r->store, counts, page_update, &p,
+		                        e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc == SL_OK)
+		rc = page_reply(out, "updates", arr, &p, e);
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "updates");
+	}
+	json_decref(arr);
+	json_decref(counts);
+	json_decref(p.approved);
+	return rc;
+}
+
+/* --- computers, paged -------------------------------------------------- */
+
+static int
+computer_keeps(const struct req *r, json_t *c, json_t *info,
+               const char *before)
+{
+	const char *os = api_query(r, "os");
+	const char *status = api_query(r, "status");
+	const char *search = api_query(r, "search");
+	const char *cos = json_string_value(json_object_get(info, "os"));
+	const char *host = json_string_value(json_object_get(c, "hostname"));
+
+	if (os && *os && (cos == NULL || strcasestr(cos, os) == NULL))
+		return 0;
+	if (search && *search && (host == NULL || strcasestr(host, search) == NULL))
+		return 0;
+	if (status && *status) {
+		if (strcmp(status, "stale") == 0)
+			return stale(c, before);
+		return strcmp(status, computer_state(c)) == 0;
+	}
+	return 1;
+}
+
+int
+api_console_computers_page(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *rep = json_array(), *info = json_array(), *byid = json_object();
+	json_t *arr = json_array(), *c, *ci;
+	const char *group = api_query(r, "group");
+	long days = query_long(r, "days", STALE_DEFAULT, 1, 3650);
+	struct page p = {.r = r};
+	char before[32];
+	size_t i;
+	int rc;
+
+	if (rep == NULL || info == NULL || byid == NULL || arr == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	p.offset = query_long(r, "offset", 0, 0, 1L << 30);
+	p.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_computers(
+		        rep, r->store, group && *group ? group : NULL, e);
+	if (rc == SL_OK)
+		rc = store_computers_list(info, r->store, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	json_array_foreach(info, i, ci)
+	        json_object_set(byid, json_string_value(json_object_get(ci, "id")),
+	                        ci);
+	stale_before(before, days);
+	json_array_foreach(rep, i, c)
+	{
+		ci = json_object_get(byid,
+		                     json_string_value(json_object_get(c, "id")));
+		if (!computer_keeps(r, c, ci, before))
+			continue;
+		if (p.total++ < p.offset ||
+		    p.total > (json_int_t)(p.offset + p.limit))
+			continue;
+		json_object_set_new(c, "status",
+		                    json_string(computer_state(c)));
+		json_object_set_new(c, "stale", json_boolean(stale(c, before)));
+		json_object_set(c, "os", json_object_get(ci, "os"));
+		json_object_set(c, "arch", json_object_get(ci, "arch"));
+		json_object_set(c, "agent_version",
+		                json_object_get(ci, "agent_version"));
+		json_array_append(arr, c);
+	}
+	rc = page_reply(out, "computers", arr, &p, e);
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "computers");
+	}
+	json_decref(rep);
+	json_decref(info);
+	json_decref(byid);
+	json_decref(arr);
+	return rc;
+}

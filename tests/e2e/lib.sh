@@ -121,6 +121,7 @@ start_server() {
 		echo "listen = 127.0.0.1:$SERVER_PORT"
 		echo "data = $data"
 		echo "threads = 4"
+		echo "console_dir = $SOURCE_ROOT/web"
 		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"

@@ -126,6 +126,7 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 	struct dash d = {0};
 	json_t *counts = NULL, *comps = json_array(), *scratch = json_array();
 	json_t *hist = json_array(), *fails = json_array(), *downs = json_array();
+	json_t *insts = json_array();
 	json_t *cs = NULL, *sync = NULL;
 	long days = query_long(r, "days", STALE_DEFAULT, 1, 3650);
 	json_int_t n[5] = {0}; /* up_to_date needed failed no_status stale */
@@ -137,7 +138,7 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 	d.by_class = json_object();
 	d.by_sev = json_object();
 	if (comps == NULL || scratch == NULL || hist == NULL ||
-	    fails == NULL || downs == NULL || d.by_class == NULL ||
+	    fails == NULL || downs == NULL || insts == NULL || d.by_class == NULL ||
 	    d.by_sev == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
@@ -155,9 +156,13 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = store_sync_history(hist, r->store, e);
 	if (rc == SL_OK)
-		rc = store_console_failures(
-		        fails, r->store,
-		        (int64_t)time(NULL) - FAILURE_WINDOW, FAILURES_MAX, e);
+		rc = store_console_states(fails, r->store, "failed",
+		                          (int64_t)time(NULL) - FAILURE_WINDOW,
+		                          FAILURES_MAX, e);
+	if (rc == SL_OK)
+		rc = store_console_states(insts, r->store, "installed",
+		                          (int64_t)time(NULL) - FAILURE_WINDOW,
+		                          FAILURES_MAX, e);
 	if (rc == SL_OK)
 		rc = store_downstreams_list(downs, r->store, e);
 	if (rc == SL_OK)
@@ -184,12 +189,12 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 	while (json_array_size(hist) > 10)
 		json_array_remove(hist, json_array_size(hist) - 1);
 	out->json = json_pack(
-	        "{s:o,s:{s:I,s:I,s:I,s:I,s:O,s:O},s:o,s:O,s:O,s:O}",
+	        "{s:o,s:{s:I,s:I,s:I,s:I,s:O,s:O},s:o,s:O,s:O,s:O,s:O}",
 	        "computers", cs, "updates", "total", d.total, "needed",
 	        d.needed, "with_failures", d.failed, "approved", d.approved_n,
 	        "needed_by_classification", d.by_class, "needed_by_severity",
 	        d.by_sev, "last_sync", sync, "syncs", hist, "failures_24h",
-	        fails, "downstreams", downs);
+	        fails, "installed_24h", insts, "downstreams", downs);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
@@ -205,6 +210,7 @@ out:
 	json_decref(scratch);
 	json_decref(hist);
 	json_decref(fails);
+	json_decref(insts);
 	json_decref(downs);
 	return rc;
 }

@@ -67,18 +67,20 @@ const struct route routes[] = {
         {"DELETE", "/v1/admin/downstreams/*", api_admin_downstream_remove,
          AUTH_ADMIN, 0},
         /* web console (api_console.c, api_console_data.c) */
+        {"POST", "/console/api/login", api_console_login, AUTH_NONE, 0},
+        {"GET", "/console/api/session", api_console_session, AUTH_NONE, 0},
+        {"POST", "/console/api/logout", api_console_logout, AUTH_NONE, 0},
         {"GET", "/console", api_console_redirect, AUTH_NONE, 1},
         {"GET", "/console/", api_console_index, AUTH_NONE, 1},
         {"GET", "/console/*", api_console_asset, AUTH_NONE, 1},
         {"GET", "/console/*/*", api_console_asset, AUTH_NONE, 1},
-        {"POST", "/console/api/login", api_console_login, AUTH_NONE, 0},
-        {"GET", "/console/api/session", api_console_session, AUTH_NONE, 0},
-        {"POST", "/console/api/logout", api_console_logout, AUTH_NONE, 0},
         {"GET", "/v1/admin/console/dashboard", api_console_dashboard,
          AUTH_ADMIN, 0},
         {"GET", "/v1/admin/console/updates", api_console_updates_page,
          AUTH_ADMIN, 0},
         {"GET", "/v1/admin/console/computers", api_console_computers_page,
+         AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/console/license/*", api_console_license,
          AUTH_ADMIN, 0},
 };
 

@@ -614,9 +614,9 @@ int store_audit_list(json_t *arr, struct store *s, const char *actor,
  * install or uninstall setting for (a new reference). */
 int store_console_approved(json_t **out, struct store *s, struct err *e);
 /* Append {computer, hostname, update, title, detail, reported} for each
- * failed state reported at or after since (Unix time), newest first, at
- * most limit. */
-int store_console_failures(json_t *arr, struct store *s, int64_t since,
-                           int64_t limit, struct err *e);
+ * update state `state` (failed, installed, ...) reported at or after since
+ * (Unix time), newest first, at most limit. */
+int store_console_states(json_t *arr, struct store *s, const char *state,
+                         int64_t since, int64_t limit, struct err *e);
 
 #endif

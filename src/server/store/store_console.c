@@ -1,8 +1,8 @@
 /*
  * store_console: the few queries the web console needs beyond the other
  * areas: which updates some group approves (the approval filter of the
- * paged updates list) and the failed installs of a recent window (the
- * dashboard). Plain SQL both engines run.
+ * paged updates list) and the states (failed, installed) reported in a
+ * recent window (the dashboard). Plain SQL both engines run.
  */
 #include "store_int.h"
 
@@ -49,8 +49,8 @@ failure_row(struct db_stmt *st)
 }
 
 int
-store_console_failures(json_t *arr, struct store *s, int64_t since,
-                       int64_t limit, struct err *e)
+store_console_states(json_t *arr, struct store *s, const char *state,
+                     int64_t since, int64_t limit, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -60,12 +60,12 @@ store_console_failures(json_t *arr, struct store *s, int64_t since,
 	             "f.detail, f.reported_at FROM update_states f JOIN "
 	             "computers c ON c.id = f.computer_id LEFT JOIN updates u "
 	             "ON u.id = f.update_id AND u.revision = f.revision WHERE "
-	             "f.state = 'failed' AND f.reported_at >= $1 ORDER BY "
-	             "f.reported_at DESC, c.hostname LIMIT $2",
-	             "ii", since, limit);
+	             "f.state = $1 AND f.reported_at >= $2 ORDER BY "
+	             "f.reported_at DESC, c.hostname LIMIT $3",
+	             "tii", state, since, limit);
 	if (rc != SL_OK)
-		return err_prefix(e, "failures");
+		return err_prefix(e, "%s states", state);
 	rc = store_q_collect(arr, st, failure_row, e);
 	db_done(st);
-	return rc != SL_OK ? err_prefix(e, "failures") : SL_OK;
+	return rc != SL_OK ? err_prefix(e, "%s states", state) : SL_OK;
 }

@@ -9,7 +9,7 @@ RELEASE ?= build-release
 DIST ?= dist
 
 .PHONY: all deps deb-deps build release test demo demo-debian bench format \
-	format-check clean deb test-packages
+	format-check clean deb test-packages browser-deps
 
 all: build
 
@@ -29,8 +29,16 @@ $(RELEASE)/build.ninja:
 release: deps $(RELEASE)/build.ninja
 	ninja -C $(RELEASE)
 
-test: build
+test: build browser-deps
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+# The web console's browser test (tests/e2e/console_browser.sh): Debian's
+# chromium and playwright-core from npm, in tests/browser/node_modules.
+browser-deps:
+	@scripts/deps.sh chromium nodejs
+	@command -v npm >/dev/null || scripts/deps.sh npm
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+		(cd tests/browser && npm ci --no-audit --no-fund)
 
 demo: release
 	scripts/demo.sh $(RELEASE)

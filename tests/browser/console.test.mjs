@@ -26,7 +26,11 @@ async function signIn(page, token) {
 	await page.fill('#token', token);
 	await page.press('#token', 'Enter');
 }
-const shot = (page, name, full) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: !!full });
+async function shot(page, name) {
+	await page.evaluate(() => { const t = document.getElementById('toast'); if (t) t.className = ''; });
+	await page.waitForTimeout(250); // the toast's fade
+	await page.screenshot({ path: `${shots}/${name}.png` });
+}
 
 try {
 	const page = await newPage();

@@ -59,7 +59,7 @@ export async function render(main, parts, query) {
 		{ title: 'Title', class: 'title', get: (u) => h('div', null, link(`#/updates/${u.id}`, u.title), h('div', { class: 'sub' }, [u.kb_article, u.product].filter(Boolean).join(' · '))) },
 		{ title: 'Classification', get: (u) => u.classification },
 		{ title: 'Severity', get: (u) => (u.severity ? badge(u.severity, `sev-${u.severity}`) : '—') },
-		{ title: 'Released', get: (u) => u.release_date || '—' },
+		{ title: 'Released', class: 'date', get: (u) => u.release_date || '—' },
 		{ title: 'Approval', get: approvalSummary },
 		{ title: 'Needed', class: 'num', get: (u) => n(u, 'needed') + n(u, 'downloaded') },
 		{ title: 'Installed', class: 'num', get: (u) => n(u, 'installed') + n(u, 'installed_pending_reboot') },

@@ -89,7 +89,7 @@ export async function render(main, parts, query) {
 				{ title: 'Failed', class: 'num', get: (c) => n(c, 'failed') },
 				{ title: 'Installed', class: 'num', get: (c) => n(c, 'installed') + n(c, 'installed_pending_reboot') },
 				{ title: 'Last contact', get: (c) => h('span', { title: fmtTime(c.last_contact) }, ago(c.last_contact)) },
-				{ title: 'Server', get: (c) => c.server || 'this one' },
+				{ title: 'Server', get: (c) => c.server || 'local' },
 			], data.computers, { select: api.isAdmin(), selected, key: (c) => c.id, onselect: refreshBulk, empty: 'No computer matches.' }),
 			pager(data.total, data.offset, data.limit, (o) => setQuery({ offset: o })))));
 }

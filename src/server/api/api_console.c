@@ -32,17 +32,17 @@
 #include "fsx.h"
 #include "hash.h"
 
-#define COOKIE_NAME  CONSOLE_COOKIE
-#define SESSION_TTL  (8 * 3600)
-#define CSRF_HEADER  "X-CSRF-Token"
-#define KEY_FILE     "console.key"
-#define COOKIE_MAX   128
-#define ASSET_MAX    (8u << 20)
+#define COOKIE_NAME CONSOLE_COOKIE
+#define SESSION_TTL (8 * 3600)
+#define CSRF_HEADER "X-CSRF-Token"
+#define KEY_FILE    "console.key"
+#define COOKIE_MAX  128
+#define ASSET_MAX   (8u << 20)
 
 /* No inline script or style, nothing from elsewhere, no framing. */
-#define CSP                                                                 \
-	"default-src 'none'; script-src 'self'; style-src 'self'; "         \
-	"img-src 'self' data:; connect-src 'self'; font-src 'self'; "       \
+#define CSP                                                                    \
+	"default-src 'none'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; connect-src 'self'; font-src 'self'; "          \
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -139,8 +139,7 @@ cookie_check(int64_t *id_out, const char *cookie, struct err *e)
 	if (strlen(mac) != 64 || sodium_memcmp(mac, want, 64) != 0)
 		return err_set(e, SL_EAUTH, "session: cookie does not verify");
 	if (exp < (long long)time(NULL))
-		return err_set(e, SL_EAUTH,
-		               "session expired: sign in again");
+		return err_set(e, SL_EAUTH, "session expired: sign in again");
 	*id_out = id;
 	return SL_OK;
 }
@@ -198,8 +197,8 @@ console_session_auth(int64_t *id_out, const struct req *r, struct err *e)
 		if (sent == NULL || strlen(sent) != 64 ||
 		    sodium_memcmp(sent, want, 64) != 0)
 			return err_set(e, SL_EDENIED,
-			               "missing or wrong CSRF token (header "
-			               CSRF_HEADER ")");
+			               "missing or wrong CSRF token "
+			               "(header " CSRF_HEADER ")");
 	}
 	*id_out = t.id;
 	return SL_OK;
@@ -223,8 +222,8 @@ session_reply(struct reply *out, const struct store_admin_token *t,
 	json_t *v;
 
 	csrf_for(csrf, cookie);
-	v = json_pack("{s:s,s:s,s:s}", "name", t->name, "role", t->role,
-	              "csrf", csrf);
+	v = json_pack("{s:s,s:s,s:s}", "name", t->name, "role", t->role, "csrf",
+	              csrf);
 	if (v == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	out->raw = http_json_response(v);
@@ -241,8 +240,8 @@ static const char *
 secure_attr(const struct req *r)
 {
 	const char *pu = r->env->cfg->public_url;
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-	        r->conn, MHD_CONNECTION_INFO_PROTOCOL);
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_PROTOCOL);
 
 	if (ci != NULL && ci->protocol != 0)
 		return "; Secure";
@@ -361,8 +360,7 @@ asset_name_ok(const char *s)
 }
 
 static int
-serve_file(struct reply *out, const char *dir, const char *name,
-           struct err *e)
+serve_file(struct reply *out, const char *dir, const char *name, struct err *e)
 {
 	char path[4096];
 	struct stat sb;
@@ -402,10 +400,12 @@ int
 api_console_redirect(struct req *r, struct reply *out, struct err *e)
 {
 	(void)r;
-	out->raw = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	out->raw =
+	        MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	if (out->raw == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	MHD_add_response_header(out->raw, MHD_HTTP_HEADER_LOCATION, "/console/");
+	MHD_add_response_header(out->raw, MHD_HTTP_HEADER_LOCATION,
+	                        "/console/");
 	out->status = 302;
 	return SL_OK;
 }

@@ -125,7 +125,8 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 {
 	struct dash d = {0};
 	json_t *counts = NULL, *comps = json_array(), *scratch = json_array();
-	json_t *hist = json_array(), *fails = json_array(), *downs = json_array();
+	json_t *hist = json_array(), *fails = json_array(),
+	       *downs = json_array();
 	json_t *insts = json_array();
 	json_t *cs = NULL, *sync = NULL;
 	long days = query_long(r, "days", STALE_DEFAULT, 1, 3650);
@@ -137,8 +138,8 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 
 	d.by_class = json_object();
 	d.by_sev = json_object();
-	if (comps == NULL || scratch == NULL || hist == NULL ||
-	    fails == NULL || downs == NULL || insts == NULL || d.by_class == NULL ||
+	if (comps == NULL || scratch == NULL || hist == NULL || fails == NULL ||
+	    downs == NULL || insts == NULL || d.by_class == NULL ||
 	    d.by_sev == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
@@ -290,8 +291,8 @@ static int
 page_reply(struct reply *out, const char *key, json_t *arr,
            const struct page *p, struct err *e)
 {
-	out->json = json_pack("{s:I,s:I,s:I,s:O}", "total", p->total,
-	                      "offset", (json_int_t)p->offset, "limit",
+	out->json = json_pack("{s:I,s:I,s:I,s:O}", "total", p->total, "offset",
+	                      (json_int_t)p->offset, "limit",
 	                      (json_int_t)p->limit, key, arr);
 	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
@@ -332,8 +333,7 @@ api_console_updates_page(struct req *r, struct reply *out, struct err *e)
 /* --- computers, paged -------------------------------------------------- */
 
 static int
-computer_keeps(const struct req *r, json_t *c, json_t *info,
-               const char *before)
+computer_keeps(const struct req *r, json_t *c, json_t *info, const char *before)
 {
 	const char *os = api_query(r, "os");
 	const char *status = api_query(r, "status");
@@ -343,7 +343,8 @@ computer_keeps(const struct req *r, json_t *c, json_t *info,
 
 	if (os && *os && (cos == NULL || strcasestr(cos, os) == NULL))
 		return 0;
-	if (search && *search && (host == NULL || strcasestr(host, search) == NULL))
+	if (search && *search &&
+	    (host == NULL || strcasestr(host, search) == NULL))
 		return 0;
 	if (status && *status) {
 		if (strcmp(status, "stale") == 0)
@@ -373,22 +374,21 @@ api_console_computers_page(struct req *r, struct reply *out, struct err *e)
 	p.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = store_report_computers(
-		        rep, r->store, group && *group ? group : NULL, e);
+		rc = store_report_computers(rep, r->store,
+		                            group && *group ? group : NULL, e);
 	if (rc == SL_OK)
 		rc = store_computers_list(info, r->store, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	json_array_foreach(info, i, ci)
-	        json_object_set(byid, json_string_value(json_object_get(ci, "id")),
-	                        ci);
+	json_array_foreach(info, i, ci) json_object_set(
+	        byid, json_string_value(json_object_get(ci, "id")), ci);
 	stale_before(before, days);
 	json_array_foreach(rep, i, c)
 	{
-		ci = json_object_get(byid,
-		                     json_string_value(json_object_get(c, "id")));
+		ci = json_object_get(
+		        byid, json_string_value(json_object_get(c, "id")));
 		if (!computer_keeps(r, c, ci, before))
 			continue;
 		if (p.total++ < p.offset ||

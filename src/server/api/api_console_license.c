@@ -82,7 +82,8 @@ api_console_license(struct req *r, struct reply *out, struct err *e)
 	int rc;
 
 	if (!auth_is_uuid(id))
-		return err_set(e, SL_EINVAL, "license: expected an update UUID");
+		return err_set(e, SL_EINVAL,
+		               "license: expected an update UUID");
 	rc = store_update_load(&u, NULL, NULL, r->store, id, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "license");
@@ -104,8 +105,8 @@ api_console_license(struct req *r, struct reply *out, struct err *e)
 		             u->eula->name);
 		goto out;
 	}
-	out->json = json_pack("{s:s,s:s,s:s%}", "name", u->eula->name,
-	                      "sha256", u->eula->sha256, "text", text, len);
+	out->json = json_pack("{s:s,s:s,s:s%}", "name", u->eula->name, "sha256",
+	                      u->eula->sha256, "text", text, len);
 	if (out->json == NULL)
 		rc = err_set(e, SL_EINVAL,
 		             "license terms %s: not UTF-8 text: read them from "

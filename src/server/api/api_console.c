@@ -151,7 +151,7 @@ session_token(struct store_admin_token *t, const char **cookie_out,
 {
 	const char *cookie;
 	char idtxt[24];
-	int64_t id, admins;
+	int64_t id = 0, admins = 0;
 	int rc;
 
 	cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
@@ -177,7 +177,7 @@ int
 console_session_auth(int64_t *id_out, const struct req *r, struct err *e)
 {
 	struct store_admin_token t;
-	const char *cookie, *sent;
+	const char *cookie = NULL, *sent;
 	char want[65];
 	int rc;
 
@@ -296,7 +296,7 @@ int
 api_console_session(struct req *r, struct reply *out, struct err *e)
 {
 	struct store_admin_token t;
-	const char *cookie;
+	const char *cookie = NULL;
 	int rc;
 
 	rc = session_token(&t, &cookie, r, e);

@@ -67,6 +67,9 @@ code=$(curl -s -o "$TMP/login.json" -w '%{http_code}' -c "$jar" -H 'Content-Type
 	-d "{\"token\":\"$ADMIN_TOKEN\"}" "$SERVER_URL/console/api/login")
 [ "$code" = 200 ] || fail "login: $code $(cat "$TMP/login.json")"
 grep -q 'HttpOnly' "$jar" || fail "session cookie is not HttpOnly"
+code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -H 'Origin: https://evil.example' \
+	-H 'Content-Type: application/json' -d "{\"token\":\"$ADMIN_TOKEN\"}" "$SERVER_URL/console/api/login")
+[ "$code" = 403 ] && grep -q 'another site' "$TMP/r.json" || fail "login from another site: $code $(cat "$TMP/r.json")"
 csrf=$(jq -r .csrf "$TMP/login.json")
 code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -b "$jar" -H 'Content-Type: application/json' \
 	-d '{"name":"no-csrf"}' "$SERVER_URL/v1/admin/groups")

@@ -57,11 +57,11 @@ test_approved(void **state)
 	assert_int_equal(store_approval_set(s, "u1", web, "install", false, 0,
 	                                    "t", NULL, &e),
 	                 SL_OK);
-	assert_int_equal(store_approval_set(s, "u2", web, "not-approved",
-	                                    false, 0, "t", NULL, &e),
-	                 SL_OK);
-	assert_int_equal(store_approval_set(s, "u3", all, "uninstall", false,
+	assert_int_equal(store_approval_set(s, "u2", web, "not-approved", false,
 	                                    0, "t", NULL, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(s, "u3", all, "uninstall", false, 0,
+	                                    "t", NULL, &e),
 	                 SL_OK);
 	assert_int_equal(store_console_approved(&map, s, &e), SL_OK);
 	/* An explicit not-approved is no approval. */

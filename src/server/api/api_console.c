@@ -250,6 +250,28 @@ secure_attr(const struct req *r)
 	return "";
 }
 
+/* A browser names the page a POST comes from in Origin: sign-in is only
+ * taken from this server's own pages (no login CSRF). Clients that send
+ * no Origin (curl, scripts) are not browsers and pass. */
+static int
+same_origin(const struct req *r, struct err *e)
+{
+	const char *origin, *host, *p;
+
+	origin =
+	        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	if (origin == NULL)
+		return SL_OK;
+	host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                   MHD_HTTP_HEADER_HOST);
+	p = strstr(origin, "://");
+	if (host != NULL && p != NULL && strcmp(p + 3, host) == 0)
+		return SL_OK;
+	return err_set(e, SL_EDENIED,
+	               "sign-in from another site (Origin %.100s) refused",
+	               origin);
+}
+
 int
 api_console_login(struct req *r, struct reply *out, struct err *e)
 {
@@ -261,7 +283,9 @@ api_console_login(struct req *r, struct reply *out, struct err *e)
 	long long exp;
 	int rc;
 
-	rc = http_json_body(&req, r, e);
+	rc = same_origin(r, e);
+	if (rc == SL_OK)
+		rc = http_json_body(&req, r, e);
 	if (rc == SL_OK)
 		rc = jsonx_req_str(&tok, req, "token", 256, e);
 	if (rc != SL_OK)

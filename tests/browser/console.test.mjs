@@ -75,6 +75,12 @@ try {
 	await page.waitForSelector('#approve');
 	const detail = await page.textContent('main');
 	check(detail.includes('CVE-2026-10001') && detail.includes('OpenSSL 3.0.11 fix') && detail.includes('OS is sluicetest'), 'metadata, supersedence, rules');
+	// Keyboard: the dialog opens with Enter on the button and closes with Escape.
+	await page.focus('#approve');
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('dialog.modal[open]');
+	await page.keyboard.press('Escape');
+	await page.waitForSelector('dialog.modal', { state: 'detached' });
 	await page.click('#approve');
 	await page.waitForSelector('dialog.modal select[data-group="web"]');
 	check((await page.textContent('pre.license-text')).includes('any number of computers'), 'license text in the dialog');
@@ -122,8 +128,14 @@ try {
 	await page.waitForSelector('text=license.accept');
 	await shot(page, 'audit');
 
-	log('keyboard: the sign-out button is reachable with Tab');
+	log('keyboard: the skip link is the first stop and leads to the page');
+	await page.goto(`${URL0}#/`);
+	await page.reload();
+	await page.waitForSelector('#card-sync');
 	await page.keyboard.press('Tab');
+	check(await page.evaluate(() => document.activeElement.classList.contains('skip')), 'skip link first');
+	await page.keyboard.press('Enter');
+	check(await page.evaluate(() => document.activeElement.id === 'main'), 'focus on the page');
 
 	log('phone width');
 	const phone = await newPage({ width: 390, height: 844 });

@@ -66,6 +66,9 @@ try {
 	await page.waitForFunction(() => location.hash.includes('classification=feature'));
 	await page.waitForSelector('table.grid >> text=Monitoring agent 2.1');
 	check(!(await page.isVisible('text=OpenSSL 3.0.13 security fix')), 'the filter leaves security updates out');
+	await page.goto(`${URL0}#/updates?superseded=1`);
+	await page.waitForSelector('.page-head >> text=1 matching');
+	check(await page.isVisible('table.grid >> text=OpenSSL 3.0.11 fix'), 'the superseded update');
 	await page.goto(`${URL0}#/updates`);
 	await page.waitForSelector('text=OpenSSL 3.0.13 security fix');
 	await shot(page, 'updates');

@@ -75,7 +75,7 @@ code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -b "$jar" -H 'Content-Type: ap
 	-d '{"name":"no-csrf"}' "$SERVER_URL/v1/admin/groups")
 [ "$code" = 403 ] && grep -q 'CSRF' "$TMP/r.json" || fail "no CSRF token: $code $(cat "$TMP/r.json")"
 code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -b "$jar" -H 'Content-Type: application/json' \
-	-H "X-CSRF-Token: 0$(cut -c2- <<<"$csrf")" -d '{"name":"bad-csrf"}' "$SERVER_URL/v1/admin/groups")
+	-H "X-CSRF-Token: $(tr 0-9a-f 1-9a-f0 <<<"$csrf")" -d '{"name":"bad-csrf"}' "$SERVER_URL/v1/admin/groups")
 [ "$code" = 403 ] || fail "wrong CSRF token: $code $(cat "$TMP/r.json")"
 code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -b "$jar" -H 'Content-Type: application/json' \
 	-H "X-CSRF-Token: $csrf" -d '{"name":"db"}' "$SERVER_URL/v1/admin/groups")

@@ -8,7 +8,7 @@ import { approveDialog, groupTree } from './update.js';
 
 export const CLASSIFICATIONS = ['security', 'critical', 'feature', 'definition', 'update', 'driver', 'tool', 'service-pack', 'rollup'];
 const SEVERITIES = ['critical', 'important', 'moderate', 'low', 'unspecified'];
-const FILTERS = ['search', 'classification', 'severity', 'product', 'approval', 'status', 'declined', 'since', 'until'];
+const FILTERS = ['search', 'classification', 'severity', 'product', 'approval', 'status', 'superseded', 'declined', 'since', 'until'];
 const LIMIT = 50;
 
 export function approvalSummary(u) {
@@ -42,6 +42,7 @@ export async function render(main, parts, query) {
 	field('Product', h('input', { type: 'text', name: 'product', value: f.product, placeholder: 'Any' })),
 	field('Approval', select('approval', [['', 'Any'], ['approved', 'Approved'], ['unapproved', 'Not approved']], f.approval)),
 	field('Status', select('status', [['', 'Any'], ['needed', 'Needed'], ['failed', 'Failed'], ['installed', 'Installed'], ['not_applicable', 'Not applicable']], f.status)),
+	field('Superseded', select('superseded', [['', 'Any'], ['1', 'Superseded'], ['0', 'Not superseded']], f.superseded)),
 	field('Declined', select('declined', [['', 'Hide'], ['1', 'Show'], ['only', 'Only']], f.declined)),
 	field('Released from', h('input', { type: 'date', name: 'since', value: f.since })),
 	field('to', h('input', { type: 'date', name: 'until', value: f.until })),

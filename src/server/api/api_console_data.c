@@ -221,6 +221,7 @@ out:
 struct page {
 	const struct req *r;
 	json_t *approved;
+	json_t *superseded; /* {id: true} when the superseded filter is set */
 	long offset, limit;
 	json_int_t total;
 };
@@ -268,11 +269,43 @@ console_filtered(struct page *p, json_t *u, json_t *c)
 	}
 	if (status && *status && !status_keeps(status, c))
 		return 1;
+	if (p->superseded != NULL &&
+	    (json_object_get(p->superseded,
+	                     json_string_value(json_object_get(u, "id"))) !=
+	     NULL) != (strcmp(api_query(p->r, "superseded"), "1") == 0))
+		return 1;
 	if (since && *since && (rd == NULL || strcmp(rd, since) < 0))
 		return 1;
 	if (until && *until && (rd == NULL || strncmp(rd, until, 10) > 0))
 		return 1;
 	return 0;
+}
+
+/* Collect the ids that live updates supersede. Only documents that
+ * mention "supersedes" are parsed. */
+static int
+add_superseded(void *arg, const struct store_update_row *u, struct err *e)
+{
+	json_t *map = arg, *doc, *v;
+	size_t i;
+
+	if (u->declined || u->expired || u->document == NULL ||
+	    strstr(u->document, "\"supersedes\"") == NULL)
+		return SL_OK;
+	doc = json_loads(u->document, 0, NULL);
+	json_array_foreach(
+	        json_object_get(json_object_get(doc, "signed"), "supersedes"),
+	        i, v)
+	{
+		if (json_is_string(v) &&
+		    json_object_set(map, json_string_value(v), json_true()) !=
+		            0) {
+			json_decref(doc);
+			return err_set(e, SL_ENOMEM, "out of memory");
+		}
+	}
+	json_decref(doc);
+	return SL_OK;
 }
 
 static int
@@ -300,6 +333,7 @@ page_reply(struct reply *out, const char *key, json_t *arr,
 int
 api_console_updates_page(struct req *r, struct reply *out, struct err *e)
 {
+	const char *sup = api_query(r, "superseded");
 	struct page p = {.r = r};
 	json_t *arr = json_array(), *counts = NULL;
 	int rc;
@@ -313,6 +347,14 @@ api_console_updates_page(struct req *r, struct reply *out, struct err *e)
 		rc = store_report_counts(&counts, r->store, e);
 	if (rc == SL_OK)
 		rc = store_console_approved(&p.approved, r->store, e);
+	if (rc == SL_OK && sup != NULL &&
+	    (strcmp(sup, "0") == 0 || strcmp(sup, "1") == 0)) {
+		p.superseded = json_object();
+		rc = p.superseded == NULL
+		             ? err_set(e, SL_ENOMEM, "out of memory")
+		             : store_updates_each(r->store, add_superseded,
+		                                  p.superseded, e);
+	}
 	if (rc == SL_OK)
 		rc = store_updates_list(arr, r->store, counts, page_update, &p,
 		                        e);
@@ -327,6 +369,7 @@ api_console_updates_page(struct req *r, struct reply *out, struct err *e)
 	json_decref(arr);
 	json_decref(counts);
 	json_decref(p.approved);
+	json_decref(p.superseded);
 	return rc;
 }
 

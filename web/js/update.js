@@ -2,7 +2,7 @@
 // the Approve dialog (per group of the tree, deadline, apply to children,
 // license terms shown and accepted in the dialog) and decline.
 import * as api from './api.js';
-import { h, table, link, badge, fmtTime, ago, dialog, toast, field, donut, COLORS, downloadCsv } from './ui.js';
+import { h, table, pager, link, badge, fmtTime, ago, dialog, toast, field, donut, select, COLORS, downloadCsv } from './ui.js';
 import { go } from './app.js';
 
 // [[group, depth]] in tree order (All Computers first).
@@ -123,9 +123,39 @@ function relList(list, empty) {
 	return h('ul', { class: 'plain' }, list.map((x) => h('li', null, x.known ? link(`#/updates/${x.id}`, x.title || x.id) : h('span', null, x.title || x.id, ' ', h('span', { class: 'muted small' }, '(not on this server)')))));
 }
 
+const STATES = [['', 'Any state'], ['installed', 'Installed'], ['installed-pending-reboot', 'Installed, reboot pending'], ['needed', 'Needed'], ['downloaded', 'Downloaded'], ['failed', 'Failed'], ['not-applicable', 'Not applicable'], ['no-status', 'No status']];
+
+// The update's computers, a page at a time, with a state filter.
+function computersCard(id, first) {
+	const body = h('div');
+	const state = select('state', STATES, '', { 'aria-label': 'State' });
+	const cpath = `/v1/admin/console/updates/${encodeURIComponent(id)}/computers`;
+	async function show(offset) {
+		const rep = offset === 0 && !state.value ? first : await api.get(cpath + api.qs({ state: state.value, offset, limit: 50 }));
+		body.replaceChildren(table([
+			{ title: 'Computer', get: (c) => link(`#/computers/${c.id}`, c.hostname) }, { title: 'Group', get: (c) => c.group },
+			{ title: 'State', get: (c) => badge(c.state, c.state) }, { title: 'Detail', class: 'detail', get: (c) => c.detail || '' },
+			{ title: 'Reported', get: (c) => ago(c.reported) },
+		], rep.computers, { empty: 'No computers.' }), rep.total > rep.limit ? pager(rep.total, rep.offset, rep.limit, show) : null);
+	}
+	state.addEventListener('change', () => show(0));
+	async function csv() {
+		const rows = [];
+		for (let off = 0; ; off += 500) {
+			const r = await api.get(cpath + api.qs({ state: state.value, offset: off, limit: 500 }));
+			rows.push(...r.computers);
+			if (off + 500 >= r.total) break;
+		}
+		downloadCsv(`update-${id}.csv`, ['computer', 'hostname', 'group', 'server', 'state', 'detail', 'reported'], rows.map((c) => [c.id, c.hostname, c.group, c.server || '', c.state, c.detail || '', c.reported || '']));
+	}
+	show(0);
+	return h('section', { class: 'card wide', id: 'computer-states' }, h('div', { class: 'card-head' }, h('h2', null, 'Computers'),
+		h('span', { class: 'actions' }, state, h('button', { type: 'button', onclick: csv }, 'Export CSV'))), body);
+}
+
 export async function render(main, parts) {
 	const id = parts[0];
-	const [d, rep] = await Promise.all([api.get(`/v1/admin/updates/${encodeURIComponent(id)}`), api.get(`/v1/admin/reports/updates/${encodeURIComponent(id)}`)]);
+	const [d, rep] = await Promise.all([api.get(`/v1/admin/updates/${encodeURIComponent(id)}`), api.get(`/v1/admin/console/updates/${encodeURIComponent(id)}/computers?limit=50`)]);
 	const u = d.update;
 	const reload = () => render(main, parts);
 	const files = (await api.get('/v1/admin/console/updates' + api.qs({ search: u.id, declined: 1, limit: 1 }))).updates[0];
@@ -174,12 +204,5 @@ export async function render(main, parts) {
 				{ title: 'Deadline', get: (e) => fmtTime(e.deadline) },
 				{ title: 'Approved by', get: (e) => { const a = d.approvals.find((x) => x.group === e.group); return a ? `${a.approved_by}, ${fmtTime(a.approved_at)}` : ''; } },
 			], d.effective)),
-			h('section', { class: 'card wide', id: 'computer-states' }, h('div', { class: 'card-head' }, h('h2', null, 'Computers'),
-				h('button', { type: 'button', onclick: () => downloadCsv(`update-${u.id}.csv`, ['computer', 'hostname', 'group', 'server', 'state', 'detail', 'reported'], rep.computers.map((c) => [c.id, c.hostname, c.group, c.server || '', c.state, c.detail || '', c.reported || ''])) }, 'Export CSV')),
-			table([
-				{ title: 'Computer', get: (c) => link(`#/computers/${c.id}`, c.hostname) }, { title: 'Group', get: (c) => c.group },
-				{ title: 'State', get: (c) => badge(c.state, c.state) }, { title: 'Detail', class: 'detail', get: (c) => c.detail || '' },
-				{ title: 'Reported', get: (c) => ago(c.reported) },
-			], rep.computers.slice(0, 200), { empty: 'No computers.' }),
-			rep.computers.length > 200 ? h('p', { class: 'muted' }, `First 200 of ${rep.computers.length}; export the CSV for all.`) : null)));
+			computersCard(u.id, rep)));
 }

@@ -28,11 +28,14 @@ int api_console_session(struct req *r, struct reply *out, struct err *e);
 int api_console_logout(struct req *r, struct reply *out, struct err *e);
 
 /* api_console_data.c: GET /v1/admin/console/dashboard,
- * /v1/admin/console/updates, /v1/admin/console/computers
+ * /v1/admin/console/updates, /v1/admin/console/computers,
+ * /v1/admin/console/updates/<id>/computers
  * (docs/protocol.md, "Console views"). */
 int api_console_dashboard(struct req *r, struct reply *out, struct err *e);
 int api_console_updates_page(struct req *r, struct reply *out, struct err *e);
 int api_console_computers_page(struct req *r, struct reply *out, struct err *e);
+int api_console_update_computers(struct req *r, struct reply *out,
+                                 struct err *e);
 /* api_console_license.c: GET /v1/admin/console/license/<id>. */
 int api_console_license(struct req *r, struct reply *out, struct err *e);
 

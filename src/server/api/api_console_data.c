@@ -13,6 +13,7 @@
 #include "api.h"
 #include "api_console.h"
 #include "api_manage.h"
+#include "auth.h"
 
 #define PAGE_DEFAULT   50
 #define PAGE_MAX       500
@@ -455,6 +456,59 @@ out:
 	json_decref(rep);
 	json_decref(info);
 	json_decref(byid);
+	json_decref(arr);
+	return rc;
+}
+
+/* --- one update's computers, paged ------------------------------------ */
+
+int
+api_console_update_computers(struct req *r, struct reply *out, struct err *e)
+{
+	const char *id = r->params[0], *state = api_query(r, "state");
+	json_t *rep = NULL, *arr = json_array(), *c;
+	struct page p = {.r = r};
+	size_t i;
+	int rc;
+
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if (!auth_is_uuid(id)) {
+		json_decref(arr);
+		return err_set(e, SL_EINVAL, "update: expected a UUID");
+	}
+	p.offset = query_long(r, "offset", 0, 0, 1L << 30);
+	p.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report_update(&rep, r->store, id, e);
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc != SL_OK)
+		goto out;
+	json_array_foreach(json_object_get(rep, "computers"), i, c)
+	{
+		const char *st = json_string_value(json_object_get(c, "state"));
+		if (state && *state && (st == NULL || strcmp(st, state) != 0))
+			continue;
+		if (p.total++ < p.offset ||
+		    p.total > (json_int_t)(p.offset + p.limit))
+			continue;
+		json_array_append(arr, c);
+	}
+	out->json = json_pack("{s:I,s:I,s:I,s:O,s:O,s:O}", "total", p.total,
+	                      "offset", (json_int_t)p.offset, "limit",
+	                      (json_int_t)p.limit, "totals",
+	                      json_object_get(rep, "totals"), "groups",
+	                      json_object_get(rep, "groups"), "computers", arr);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	if (rc != SL_OK) {
+		store_rollback(r->store);
+		err_prefix(e, "update %s", id);
+	}
+	json_decref(rep);
 	json_decref(arr);
 	return rc;
 }

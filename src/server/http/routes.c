@@ -82,6 +82,8 @@ const struct route routes[] = {
          AUTH_ADMIN, 0},
         {"GET", "/v1/admin/console/license/*", api_console_license, AUTH_ADMIN,
          0},
+        {"GET", "/v1/admin/console/updates/*/computers",
+         api_console_update_computers, AUTH_ADMIN, 0},
 };
 
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

@@ -26,10 +26,10 @@ async function signIn(page, token) {
 	await page.fill('#token', token);
 	await page.press('#token', 'Enter');
 }
-async function shot(page, name) {
+async function shot(page, name, fullPage) {
 	await page.evaluate(() => { const t = document.getElementById('toast'); if (t) t.className = ''; });
 	await page.waitForTimeout(250); // the toast's fade
-	await page.screenshot({ path: `${shots}/${name}.png` });
+	await page.screenshot({ path: `${shots}/${name}.png`, fullPage: !!fullPage });
 }
 
 try {
@@ -105,7 +105,8 @@ try {
 	await page.reload();
 	await page.waitForSelector('#computer-states .badge.installed');
 	check((await page.textContent('#update-status')).match(/Installed\s*1/), 'installed count 1');
-	await shot(page, 'update');
+	check(!/\bnull\b/.test(await page.textContent('main')), 'no "null" on the page');
+	await shot(page, 'update', true);
 	await page.click('nav.side >> text=Dashboard');
 	await page.waitForSelector('#card-installs >> text=OpenSSL 3.0.13 security fix');
 	check((await page.textContent('#card-failures')).includes('exit code 3'), 'the failed install with its detail');
@@ -156,6 +157,7 @@ try {
 	await rep.goto(`${URL0}#/updates/${env.U_SEC}`);
 	await rep.waitForSelector('#group-approvals');
 	check(!(await rep.isVisible('#approve')), 'no Approve button for a reporter');
+	check(!/\bnull\b/.test(await rep.textContent('main')), 'no "null" on the page');
 	const status = await rep.evaluate(async (id) => {
 		const s = await (await fetch('/console/api/session')).json();
 		const r = await fetch('/v1/admin/approvals', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }, body: JSON.stringify({ update: id, group: 'web', action: 'install', accept_license: true }) });

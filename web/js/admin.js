@@ -1,7 +1,7 @@
 // admin: auto-approval rules, synchronization (history, settings, sync
 // now), downstream servers, admin tokens and the audit log.
 import * as api from './api.js';
-import { h, table, badge, fmtTime, ago, dialog, confirmDialog, toast, field, select } from './ui.js';
+import { h, fill, table, badge, fmtTime, ago, dialog, confirmDialog, toast, field, select } from './ui.js';
 import { go } from './app.js';
 import { CLASSIFICATIONS } from './updates.js';
 import { groupTree } from './update.js';
@@ -12,7 +12,7 @@ const adminBtn = (text, onclick, cls) => (api.isAdmin() ? h('button', { type: 'b
 export async function rules(main) {
 	const [{ rules: list }, { groups }] = await Promise.all([api.get('/v1/admin/rules'), api.get('/v1/admin/groups')]);
 	const reload = () => rules(main);
-	main.replaceChildren(head('Automatic approval rules',
+	fill(main, head('Automatic approval rules',
 		adminBtn('New rule…', () => newRule(groups, reload)),
 		adminBtn('Run all rules now', async () => { const r = await api.post('/v1/admin/rules/run'); toast(`${r.approved} approved, ${r.skipped_license} skipped (license terms)`, 'good'); reload(); }, '')),
 	h('p', { class: 'muted' }, 'Rules run after every successful synchronization on the updates it brought for the first time.'),
@@ -57,7 +57,7 @@ export async function sync(main) {
 	const targeting = select('targeting', [['client', 'Client-side (agents declare their group)'], ['server', 'Server-side (assign here)']], settings.targeting);
 	const unknown = select('unknown_groups', [['ignore', 'Ignore (Unassigned Computers)'], ['create', 'Create the group'], ['reject', 'Reject the registration']], settings.unknown_groups);
 	if (!api.isAdmin()) { targeting.disabled = true; unknown.disabled = true; }
-	main.replaceChildren(head('Synchronization', adminBtn('Synchronize now', async () => { await api.post('/v1/admin/sync'); toast('Synchronization started', 'good'); setTimeout(reload, 1500); })),
+	fill(main, head('Synchronization', adminBtn('Synchronize now', async () => { await api.post('/v1/admin/sync'); toast('Synchronization started', 'good'); setTimeout(reload, 1500); })),
 		h('div', { class: 'cards' },
 			h('section', { class: 'card wide' }, h('h2', null, 'History'), table([
 				{ title: 'Started', get: (s) => fmtTime(s.started) }, { title: 'Finished', get: (s) => fmtTime(s.finished) },
@@ -74,7 +74,7 @@ export async function sync(main) {
 export async function downstreams(main) {
 	const { downstreams: list } = await api.get('/v1/admin/downstreams');
 	const reload = () => downstreams(main);
-	main.replaceChildren(head('Downstream servers', adminBtn('Add server…', () => {
+	fill(main, head('Downstream servers', adminBtn('Add server…', () => {
 		const name = h('input', { type: 'text', name: 'name', required: true });
 		dialog('Add a downstream server', field('Name', name), [{ text: 'Cancel' }, {
 			text: 'Add', primary: true, onclick: async () => {
@@ -100,7 +100,7 @@ function showSecret(title, secret, note) {
 export async function tokens(main) {
 	const { tokens: list } = await api.get('/v1/admin/tokens');
 	const reload = () => tokens(main);
-	main.replaceChildren(head('Admin tokens', adminBtn('New token…', () => {
+	fill(main, head('Admin tokens', adminBtn('New token…', () => {
 		const name = h('input', { type: 'text', name: 'name', required: true });
 		const role = select('role', [['reporter', 'Reporter (read-only)'], ['administrator', 'Administrator']], 'reporter');
 		dialog('New admin token', h('div', { class: 'form' }, field('Name', name), field('Role', role)), [{ text: 'Cancel' }, {
@@ -124,7 +124,7 @@ export async function audit(main, parts, query) {
 		class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); const p = new URLSearchParams([...new FormData(form)].filter(([, v]) => v)); go('#/audit' + (p.toString() ? '?' + p : '')); },
 	}, field('Who', h('input', { type: 'text', name: 'actor', value: actor })), field('Action', h('input', { type: 'text', name: 'action', value: action, placeholder: 'e.g. approval' })),
 	h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply')));
-	main.replaceChildren(head('Audit log', h('span', { class: 'muted' }, 'newest first, at most 500')), form, table([
+	fill(main, head('Audit log', h('span', { class: 'muted' }, 'newest first, at most 500')), form, table([
 		{ title: 'Time', get: (a) => fmtTime(a.time) }, { title: 'Who', get: (a) => a.actor }, { title: 'Action', get: (a) => h('code', null, a.action) },
 		{ title: 'On', get: (a) => a.target || '' }, { title: 'Detail', class: 'detail', get: (a) => a.detail || '' },
 	], list, { empty: 'Nothing recorded.' }));

@@ -2,7 +2,7 @@
 // list (GET /v1/admin/console/computers: filtered and paged on the
 // server), moving computers between groups, and one computer's page.
 import * as api from './api.js';
-import { h, table, pager, link, badge, field, select, toast, dialog, confirmDialog, fmtTime, ago, COLORS, donut, downloadCsv } from './ui.js';
+import { h, fill, table, pager, link, badge, field, select, toast, dialog, confirmDialog, fmtTime, ago, COLORS, donut, downloadCsv } from './ui.js';
 import { go } from './app.js';
 import { groupTree } from './update.js';
 
@@ -78,7 +78,7 @@ export async function render(main, parts, query) {
 			} }, 'Move'));
 	};
 	const n = (c, k) => c.counts[k] || 0;
-	main.replaceChildren(
+	fill(main,
 		h('div', { class: 'page-head' }, h('h1', null, f.group || 'Computers'), h('span', { class: 'muted' }, `${data.total.toLocaleString('en')} matching`)),
 		h('div', { class: 'split' }, treePanel(groups, f.group, reload), h('div', { class: 'split-main' }, form, bulk,
 			table([
@@ -105,7 +105,7 @@ async function computerPage(main, id) {
 		const sel = select('group', groupOptions(groups), c.group, { 'aria-label': 'Group' });
 		return [h('span', null, 'Group '), sel, h('button', { type: 'button', onclick: async () => { await api.put(`/v1/admin/computers/${c.id}/group`, { group: sel.value }); toast(`Moved to ${sel.value}`, 'good'); computerPage(main, id); } }, 'Move')];
 	})()) : null;
-	main.replaceChildren(
+	fill(main,
 		h('p', { class: 'crumbs' }, link('#/computers', 'Computers'), ' › ', link(`#/computers?group=${encodeURIComponent(c.group)}`, c.group), ' › '),
 		h('div', { class: 'page-head' }, h('h1', null, c.hostname), h('span', { class: 'muted' }, c.id)),
 		move,

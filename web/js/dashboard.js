@@ -2,7 +2,7 @@
 // severity, the last sync with "Synchronize now", failed installs of the
 // last 24 hours and the downstream servers (GET /v1/admin/console/dashboard).
 import * as api from './api.js';
-import { h, donut, bars, fmtTime, ago, badge, table, link, COLORS, toast } from './ui.js';
+import { h, fill, donut, bars, fmtTime, ago, badge, table, link, COLORS, toast } from './ui.js';
 
 const SEV = { critical: '#b42318', important: '#d1453b', moderate: '#e0a526', low: '#3b7dd8', unspecified: '#98a2b3' };
 const CLS = ['#1f5fae', '#3b7dd8', '#6aa3e8', '#7d5fc9', '#2e9d5b', '#e0a526', '#98a2b3'];
@@ -67,7 +67,7 @@ export async function render(main) {
 		.map(([k, v]) => ({ label: k, value: v, color: SEV[k] || '#98a2b3', href: `#/updates?severity=${encodeURIComponent(k)}&status=needed` }));
 	const rerender = () => render(main);
 
-	main.replaceChildren(
+	fill(main,
 		h('div', { class: 'page-head' }, h('h1', null, 'Dashboard'), h('span', { class: 'muted' }, `${u.total} updates, ${c.total} computers`)),
 		h('div', { class: 'tiles' },
 			tile('Computers', c.total, '#/computers'),

@@ -1,7 +1,7 @@
 // reports: per update and per computer, paged on the server; the CSV
 // export walks every page of the same query.
 import * as api from './api.js';
-import { h, table, pager, link, downloadCsv, select, field, toast } from './ui.js';
+import { h, fill, table, pager, link, downloadCsv, select, field, toast } from './ui.js';
 import { go } from './app.js';
 import { CLASSIFICATIONS } from './updates.js';
 
@@ -30,7 +30,7 @@ export async function render(main, parts, query) {
 		const q = { classification: cls };
 		const r = await api.get('/v1/admin/console/updates' + api.qs({ ...q, offset, limit: LIMIT }));
 		const cols = ['not_applicable', 'needed', 'downloaded', 'installed', 'installed_pending_reboot', 'failed', 'no_status'];
-		main.replaceChildren(h('div', { class: 'page-head' }, h('h1', null, 'Reports'),
+		fill(main, h('div', { class: 'page-head' }, h('h1', null, 'Reports'),
 			h('button', { type: 'button', id: 'export-csv', onclick: async () => {
 				const rows = await all('/v1/admin/console/updates', 'updates', q);
 				downloadCsv('updates-report.csv', ['id', 'revision', 'title', 'classification', 'product', 'kb_article', ...cols], rows.map((u) => [u.id, u.revision, u.title, u.classification, u.product, u.kb_article || '', ...cols.map((k) => C(u, k))]));
@@ -52,7 +52,7 @@ export async function render(main, parts, query) {
 	const { groups } = await api.get('/v1/admin/groups');
 	const q = { group };
 	const r = await api.get('/v1/admin/console/computers' + api.qs({ ...q, offset, limit: LIMIT }));
-	main.replaceChildren(h('div', { class: 'page-head' }, h('h1', null, 'Reports'),
+	fill(main, h('div', { class: 'page-head' }, h('h1', null, 'Reports'),
 		h('button', { type: 'button', id: 'export-csv', onclick: async () => {
 			const rows = await all('/v1/admin/console/computers', 'computers', q);
 			downloadCsv('computers-report.csv', ['id', 'hostname', 'group', 'server', 'os', 'status', 'last_contact', 'installed', 'needed', 'failed', 'not_applicable'],

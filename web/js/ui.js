@@ -186,3 +186,9 @@ export const COLORS = {
 	up_to_date: '#2e9d5b', needed: '#e0a526', failed: '#d1453b', no_status: '#98a2b3', stale: '#7d5fc9',
 	installed: '#2e9d5b', not_applicable: '#c5cbd6', downloaded: '#f0c35a', installed_pending_reboot: '#66b588',
 };
+
+// Replace el's children with kids, leaving out null/false (a reporter's
+// missing buttons).
+export function fill(el, ...kids) {
+	el.replaceChildren(...kids.flat().filter((k) => k != null && k !== false));
+}

@@ -2,7 +2,7 @@
 // the Approve dialog (per group of the tree, deadline, apply to children,
 // license terms shown and accepted in the dialog) and decline.
 import * as api from './api.js';
-import { h, table, pager, link, badge, fmtTime, ago, dialog, toast, field, donut, select, COLORS, downloadCsv } from './ui.js';
+import { h, fill, table, pager, link, badge, fmtTime, ago, dialog, toast, field, donut, select, COLORS, downloadCsv } from './ui.js';
 import { go } from './app.js';
 
 // [[group, depth]] in tree order (All Computers first).
@@ -132,11 +132,11 @@ function computersCard(id, first) {
 	const cpath = `/v1/admin/console/updates/${encodeURIComponent(id)}/computers`;
 	async function show(offset) {
 		const rep = offset === 0 && !state.value ? first : await api.get(cpath + api.qs({ state: state.value, offset, limit: 50 }));
-		body.replaceChildren(table([
+		body.replaceChildren(...[table([
 			{ title: 'Computer', get: (c) => link(`#/computers/${c.id}`, c.hostname) }, { title: 'Group', get: (c) => c.group },
 			{ title: 'State', get: (c) => badge(c.state, c.state) }, { title: 'Detail', class: 'detail', get: (c) => c.detail || '' },
 			{ title: 'Reported', get: (c) => ago(c.reported) },
-		], rep.computers, { empty: 'No computers.' }), rep.total > rep.limit ? pager(rep.total, rep.offset, rep.limit, show) : null);
+		], rep.computers, { empty: 'No computers.' }), rep.total > rep.limit ? pager(rep.total, rep.offset, rep.limit, show) : null].filter(Boolean));
 	}
 	state.addEventListener('change', () => show(0));
 	async function csv() {
@@ -165,7 +165,7 @@ export async function render(main, parts) {
 		h('button', { type: 'button', class: 'primary', id: 'approve', disabled: d.declined || d.expired, onclick: () => approveDialog(d, reload) }, 'Approve…'),
 		h('button', { type: 'button', id: 'decline', onclick: async () => { await api.post(`/v1/admin/updates/${u.id}/decline`, { declined: !d.declined }); toast(d.declined ? 'Undeclined' : 'Declined', 'good'); reload(); } }, d.declined ? 'Undecline' : 'Decline')) : null;
 	const inst = u.install || {};
-	main.replaceChildren(
+	fill(main,
 		h('p', { class: 'crumbs' }, link('#/updates', 'Updates'), ' › '),
 		h('div', { class: 'page-head' }, h('h1', null, u.title),
 			h('span', null, badge(u.classification), u.severity ? badge(u.severity, `sev-${u.severity}`) : null, d.declined ? badge('declined') : null, d.expired ? badge('expired') : null)),

@@ -2,7 +2,7 @@
 // paged on the server), with bulk approve/decline of a selection; the
 // detail page of one update is update.js.
 import * as api from './api.js';
-import { h, table, pager, link, badge, field, select, toast, dialog } from './ui.js';
+import { h, fill, table, pager, link, badge, field, select, toast, dialog } from './ui.js';
 import { go } from './app.js';
 import { approveDialog, groupTree } from './update.js';
 
@@ -67,7 +67,7 @@ export async function render(main, parts, query) {
 		{ title: 'Failed', class: 'num', get: (u) => { const v = n(u, 'failed'); return v ? h('b', { class: 'bad' }, String(v)) : '0'; } },
 		{ title: 'Not applicable', class: 'num', get: (u) => n(u, 'not_applicable') },
 	];
-	main.replaceChildren(
+	fill(main,
 		h('div', { class: 'page-head' }, h('h1', null, 'Updates'), h('span', { class: 'muted' }, `${data.total.toLocaleString('en')} matching`)),
 		form, bulk,
 		table(cols, data.updates, { select: api.isAdmin(), selected, key: (u) => u.id, onselect: refreshBulk, empty: 'No update matches these filters.' }),

@@ -120,14 +120,15 @@ cookie_check(int64_t *id_out, const char *cookie, struct err *e)
 	char body[64], want[65];
 	const char *dot2, *mac;
 	long long id, exp;
-	char *end;
+	char *end, *end2;
 
 	if (strlen(cookie) >= COOKIE_MAX)
 		return err_set(e, SL_EAUTH, "session: malformed cookie");
 	id = strtoll(cookie, &end, 10);
 	if (end == cookie || *end != '.' || id <= 0)
 		return err_set(e, SL_EAUTH, "session: malformed cookie");
-	exp = strtoll(end + 1, (char **)&dot2, 10);
+	exp = strtoll(end + 1, &end2, 10);
+	dot2 = end2;
 	if (dot2 == end + 1 || *dot2 != '.')
 		return err_set(e, SL_EAUTH, "session: malformed cookie");
 	mac = dot2 + 1;

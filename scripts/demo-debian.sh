@@ -10,20 +10,7 @@
 set -euo pipefail
 build=${1:-build-release}
 top=$(cd "$(dirname "$0")/.." && pwd)
-sluice="$build/src/cli/sluice"
-sluiced="$build/src/server/sluiced"
-agent="$build/src/agent/sluice-agent"
-run="$top/demo-debian-run"
-
-step() { printf '\n== %s\n' "$*"; }
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid"
-		wait "$server_pid" 2>/dev/null || true
-	fi
-}
-trap cleanup EXIT
+. "$top/scripts/demo-lib.sh"
 
 . /etc/os-release
 codename=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
@@ -55,8 +42,7 @@ read -r archive keyring < <(find_source | head -n 1) || true
 [ -n "${archive:-}" ] || { echo "demo-debian: no apt source for $suite in /etc/apt" >&2; exit 1; }
 keyring=${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
 
-rm -rf "$run"
-mkdir -p "$run"
+demo_init "$build" "$top/demo-debian-run"
 
 step "1. import $suite from $archive (keyring $keyring)"
 "$sluice" catalog init "$run/catalog" >/dev/null
@@ -67,25 +53,7 @@ step "1. import $suite from $archive (keyring $keyring)"
 key=$(ls "$run"/catalog/public/keys/*.pub | head -n 1)
 
 step "2. sluiced on embedded SQLite, metadata only (storage mode none)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$run/sluiced.conf" <<CONF
-[server]
-listen = 127.0.0.1:$port
-data = $run/server
-[upstream]
-url = file://$run/catalog/public
-trusted_keys = $key
-syncs_per_day = 0
-[storage]
-mode = none
-CONF
-"$sluiced" --config "$run/sluiced.conf" 2>"$run/sluiced.log" &
-server_pid=$!
-for _ in $(seq 100); do
-	[ -s "$run/server/admin.token" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-	sleep 0.1
-done
-export SLUICE_SERVER="http://127.0.0.1:$port" SLUICE_TOKEN=$(cat "$run/server/admin.token")
+demo_server none
 "$sluice" sync >/dev/null
 echo "$("$sluice" --json updates | jq '.updates | length') updates synced"
 "$sluice" groups create this-machine >/dev/null

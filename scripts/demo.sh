@@ -5,25 +5,10 @@
 set -euo pipefail
 build=${1:-build-release}
 top=$(cd "$(dirname "$0")/.." && pwd)
-sluice="$build/src/cli/sluice"
-sluiced="$build/src/server/sluiced"
-agent="$build/src/agent/sluice-agent"
-run="$top/demo-run"
+. "$top/scripts/demo-lib.sh"
+demo_init "$build" "$top/demo-run"
 ex="$top/examples/demo"
 FIX=5e1a1d3c-7f0b-4c2e-9a4d-1b2c3d4e5f60
-
-step() { printf '\n== %s\n' "$*"; }
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid"
-		wait "$server_pid" 2>/dev/null || true
-	fi
-}
-trap cleanup EXIT
-
-rm -rf "$run"
-mkdir -p "$run"
 
 step "1. a catalog origin (the upstream, as Microsoft Update is for WSUS)"
 "$sluice" catalog init "$run/catalog"
@@ -34,26 +19,7 @@ step "1. a catalog origin (the upstream, as Microsoft Update is for WSUS)"
 key=$(ls "$run"/catalog/public/keys/*.pub | head -n 1)
 
 step "2. sluiced on embedded SQLite, storing files at sync (storage mode full)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$run/sluiced.conf" <<CONF
-[server]
-listen = 127.0.0.1:$port
-data = $run/server
-[upstream]
-url = file://$run/catalog/public
-trusted_keys = $key
-syncs_per_day = 0
-[storage]
-mode = full
-CONF
-"$sluiced" --config "$run/sluiced.conf" 2>"$run/sluiced.log" &
-server_pid=$!
-for _ in $(seq 100); do
-	[ -s "$run/server/admin.token" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-	sleep 0.1
-done
-export SLUICE_SERVER="http://127.0.0.1:$port" SLUICE_TOKEN=$(cat "$run/server/admin.token")
-echo "sluiced listening on $SLUICE_SERVER (log: $run/sluiced.log)"
+demo_server full
 "$sluice" sync
 "$sluice" updates
 "$sluice" groups create demo

@@ -60,6 +60,16 @@ cleanup() {
 }
 
 [ "$(id -u)" -eq 0 ] || fail "run as root (installs and purges packages)"
+# On a CI machine a run killed half way may have left our own packages
+# behind: purge them (and what they made) first. Elsewhere refuse below.
+if [ "${CI:-}" = true ]; then
+	for p in $(all_pkgs); do
+		known "$p" && { echo "CI: purging $p left by an earlier run"; apt-get purge -y -qq "$p" >/dev/null 2>&1 || dpkg --purge --force-all "$p" >/dev/null 2>&1 || true; }
+	done
+	getent passwd sluice >/dev/null && { echo "CI: removing user sluice left by an earlier run"; userdel sluice 2>/dev/null || true; }
+	getent group sluice >/dev/null && groupdel sluice 2>/dev/null || true
+	rm -rf /var/lib/sluice /var/lib/sluice-agent /etc/sluice
+fi
 for p in $(all_pkgs); do
 	if known "$p"; then
 		fail "$p is already on this system; this test would purge it"

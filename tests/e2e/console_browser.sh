@@ -3,7 +3,8 @@
 # playwright-core (tests/browser/console.test.mjs) against a real sluiced
 # that synced a real catalog; a real sluice-agent installs what the test
 # approved through the console's Approve dialog. Screenshots of the main
-# pages go to docs/screenshots/ (SCREENSHOTS=dir to put them elsewhere).
+# pages go to $TMP/screenshots, or to SCREENSHOTS=dir (SCREENSHOTS=$PWD/docs/screenshots
+# refreshes the ones docs/console.md and the README show).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 
@@ -86,7 +87,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$SERVER_URL/console/..%2fsluice.d
 [ "$code" = 404 ] || fail "asset path escape: $code"
 
 export SERVER_URL ADMIN_TOKEN REPORTER_TOKEN CHROMIUM AGENT ACONF U_SEC U_FEAT U_OLD
-export SCREENSHOTS=${SCREENSHOTS:-$SOURCE_ROOT/docs/screenshots}
+export SCREENSHOTS=${SCREENSHOTS:-$TMP/screenshots}
 mkdir -p "$SCREENSHOTS"
 node "$BROWSER_DIR/console.test.mjs" || fail "browser test (server log above)"
 [ "$(state_of $U_SEC)" = installed ] || fail "U_SEC is not installed on the computer"

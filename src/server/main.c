@@ -174,10 +174,6 @@ main(int argc, char **argv)
 		fl.check = true; /* no "stopped" line */
 		goto out;
 	}
-	if (lifecycle_log_apply(&cfg, &e) != SL_OK) {
-		log_error("configuration: %s", e.msg);
-		goto out;
-	}
 	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK) {
 		log_error("init: %s", e.msg);
 		goto out;
@@ -191,8 +187,11 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The lock first: a second sluiced says so on its own stderr and
+	 * never touches the first one's log file or database. */
 	if (prepare_data(&cfg, &e) != SL_OK ||
 	    pidlock_acquire(&lock, cfg.data_dir, "sluiced.pid", &e) != SL_OK ||
+	    lifecycle_log_apply(&cfg, &e) != SL_OK ||
 	    store_open(&db, cfg.db_path, &e) != SL_OK ||
 	    sync_mark_interrupted(db, &n, &e) != SL_OK ||
 	    auth_admin_bootstrap(token, &created, db, cfg.data_dir, &e) !=

@@ -205,7 +205,7 @@ render_counters(struct buf *b, struct err *e)
 		                get(&content_bytes));
 	if (rc == SL_OK)
 		rc = help(b, e, "sluice_download_bytes_total", "counter",
-		          "bytes the fetch thread downloaded from upstream");
+		          "bytes of update files the fetch thread downloaded and stored");
 	if (rc == SL_OK)
 		rc = buf_printf(b, e,
 		                "sluice_download_bytes_total %" PRIu64 "\n",

@@ -8,9 +8,26 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 
+# systemd's notification socket, played by a datagram listener: what
+# sluiced sends (Type=notify) lands in $TMP/notify, one message a line.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+        f.flush()
+' "$TMP/notify.sock" "$TMP/notify" &
+NOTIFY_PID=$!
+for _ in $(seq 50); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
+export NOTIFY_SOCKET=$TMP/notify.sock
+
 catalog_setup
 server_up none
 INI=$DATA/sluiced.ini
+grep -qx 'READY=1' "$TMP/notify" || fail "no READY=1 on the notify socket: $(cat "$TMP/notify")"
+echo "ok: sd_notify READY=1 once listening"
 
 wait_log() { # FILE PATTERN: wait up to 10 s for a line
 	local i
@@ -32,6 +49,8 @@ printf '[log]\naccess = off\n' >>"$INI"
 kill -HUP "$SERVER_PID"
 wait_log "$SERVER_LOG" 'reload: 1 option(s) applied, 1 need a restart'
 grep -q 'reload: log.access changed, applied' "$SERVER_LOG" || fail "log.access not applied"
+grep -q '^RELOADING=1 MONOTONIC_USEC=[0-9]*$' "$TMP/notify" || fail "no RELOADING=1: $(cat "$TMP/notify")"
+[ "$(grep -c '^READY=1$' "$TMP/notify")" = 2 ] || fail "no READY=1 after the reload: $(cat "$TMP/notify")"
 grep -q 'WARN sluiced: reload: server.threads changed, needs restart' "$SERVER_LOG" ||
 	fail "server.threads not reported as needing a restart"
 n=$(access_lines "$SERVER_LOG")
@@ -112,7 +131,11 @@ report_loop() { # N: reports N01.., one at a time, until refused
 		[ "$code" = 000 ] && return 0
 	done
 }
-for l in 1 2 3 4; do report_loop $l & done
+loops=()
+for l in 1 2 3 4; do
+	report_loop $l &
+	loops+=($!)
+done
 for _ in $(seq 200); do
 	[ "$(cat "$TMP"/report-codes.* 2>/dev/null | wc -l)" -ge 40 ] && break
 	sleep 0.05
@@ -122,10 +145,12 @@ wait_pids=$SERVER_PID
 rc=0
 wait "$SERVER_PID" || rc=$?
 SERVER_PID=
-wait
+wait "${loops[@]}"
 [ "$rc" = 0 ] || fail "sluiced exited with status $rc on SIGTERM"
 grep -q 'SIGTERM received, shutting down' "$TMP/sluiced-file.log" || fail "no shutdown line"
 grep -q 'INFO sluiced: stopped' "$TMP/sluiced-file.log" || fail "no 'stopped' line"
+grep -qx 'STOPPING=1' "$TMP/notify" || fail "no STOPPING=1: $(cat "$TMP/notify")"
+kill "$NOTIFY_PID"
 answered=$(cat "$TMP"/report-codes.* | awk '$2 == 200 { print $1 }')
 [ "$(wc -w <<<"$answered")" -ge 40 ] || fail "only $(wc -w <<<"$answered") reports answered"
 for i in $answered; do

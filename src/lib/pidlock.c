@@ -1,7 +1,8 @@
 /*
- * pidlock: an fcntl (POSIX record) write lock on a PID file. fcntl rather
- * than flock so F_GETLK can name the holder even when the file's contents
- * are stale or empty.
+ * pidlock: an open-file-description lock (F_OFD_SETLK) on a PID file. Not
+ * a classic POSIX record lock: the process would lose that one whenever
+ * any of its code opened and closed the same file. The holder's PID is
+ * read from the file, which the holder writes right after locking.
  */
 #include "pidlock.h"
 
@@ -24,6 +25,7 @@ pidlock_acquire(struct pidlock **out, const char *dir, const char *name,
 	struct pidlock *l = NULL;
 	char path[4096], pid[32];
 	int fd = -1, rc, n;
+	long holder;
 
 	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
@@ -31,17 +33,20 @@ pidlock_acquire(struct pidlock **out, const char *dir, const char *name,
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_set(e, SL_EIO, "lock %s: %s", path, strerror(errno));
-	if (fcntl(fd, F_SETLK, &fl) != 0) {
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
 		if (errno != EACCES && errno != EAGAIN) {
 			rc = err_set(e, SL_EIO, "lock %s: %s", path,
 			             strerror(errno));
 			goto out;
 		}
-		fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		memset(pid, 0, sizeof(pid));
+		holder = 0;
+		if (pread(fd, pid, sizeof(pid) - 1, 0) > 0)
+			holder = strtol(pid, NULL, 10);
+		if (holder > 0)
 			rc = err_set(e, SL_ECONFLICT,
 			             "%s is in use by PID %ld (lock %s)", dir,
-			             (long)fl.l_pid, path);
+			             holder, path);
 		else
 			rc = err_set(e, SL_ECONFLICT,
 			             "%s is in use by another process (lock "

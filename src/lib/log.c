@@ -30,8 +30,7 @@ log_set_level(enum log_level min)
 int
 log_enabled(enum log_level lvl)
 {
-	return (int)lvl >=
-	       atomic_load_explicit(&log_min, memory_order_relaxed);
+	return (int)lvl >= atomic_load_explicit(&log_min, memory_order_relaxed);
 }
 
 int

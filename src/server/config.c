@@ -16,7 +16,14 @@
 #include "buf.h"
 #include "log.h"
 
-enum opt_type { OPT_STR, OPT_INT, OPT_LIST, OPT_STORAGE, OPT_LISTEN, OPT_LEVEL };
+enum opt_type {
+	OPT_STR,
+	OPT_INT,
+	OPT_LIST,
+	OPT_STORAGE,
+	OPT_LISTEN,
+	OPT_LEVEL
+};
 
 struct opt {
 	const char *section;
@@ -30,8 +37,8 @@ struct opt {
 
 /* The options a SIGHUP applies (config_reload()); the others need a
  * restart. Only strings and levels are read by the main thread alone. */
-static const char *const reloadable[] = {"log.level", "log.access",
-                                         "log.file", NULL};
+static const char *const reloadable[] = {"log.level", "log.access", "log.file",
+                                         NULL};
 
 #define CONFIG_LIST_MAX 1024 /* entries of a comma-separated list */
 
@@ -676,7 +683,8 @@ static bool
 opt_equal(const struct server_config *a, const struct server_config *b,
           const struct opt *o)
 {
-	const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+	const char *pa = (const char *)a + o->off,
+	           *pb = (const char *)b + o->off;
 
 	switch (o->type) {
 	case OPT_STR: {
@@ -725,7 +733,8 @@ config_reload(struct server_config *cur, struct server_config *next,
 		if (reload) {
 			/* Only OPT_STR and OPT_LEVEL options are reloadable:
 			 * a string is swapped (next frees the old one). */
-			char *pc = (char *)cur + o->off, *pn = (char *)next + o->off;
+			char *pc = (char *)cur + o->off,
+			     *pn = (char *)next + o->off;
 			if (o->type == OPT_STR) {
 				char *t = *(char **)pc;
 				*(char **)pc = *(char **)pn;

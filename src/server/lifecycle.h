@@ -21,8 +21,8 @@ int lifecycle_log_apply(const struct server_config *cfg, struct err *e);
  * as needing a restart; a configuration that does not load is logged and
  * changes nothing. Logs one line per changed option and a summary. */
 void lifecycle_reload(struct server_config *cfg,
-                      int (*load)(struct server_config *next,
-                                  const void *arg, struct err *e),
+                      int (*load)(struct server_config *next, const void *arg,
+                                  struct err *e),
                       const void *arg);
 
 /* sd_notify(state) when systemd waits for it ("READY=1", "STOPPING=1"). */

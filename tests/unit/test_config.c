@@ -425,9 +425,9 @@ test_reload(void **state)
 	                 SL_OK);
 	assert_int_equal(config_finish(&next, &e), SL_EINVAL);
 	assert_string_equal(e.msg, "metrics.listen 'nope': expected ADDR:PORT");
-	assert_int_equal(config_set(&next, "metrics", "listen",
-	                            "127.0.0.1:9530", &e),
-	                 SL_OK);
+	assert_int_equal(
+	        config_set(&next, "metrics", "listen", "127.0.0.1:9530", &e),
+	        SL_OK);
 	assert_int_equal(config_finish(&next, &e), SL_OK);
 	assert_string_equal(next.metrics_addr, "127.0.0.1");
 	assert_int_equal(next.metrics_port, 9530);

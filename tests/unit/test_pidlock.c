@@ -57,7 +57,7 @@ child_try(const char *want_msg)
 		if (rc == SL_OK)
 			_exit(0);
 		_exit(rc == SL_ECONFLICT && strcmp(e.msg, want_msg) == 0 ? 1
-		                                                           : 2);
+		                                                         : 2);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));

@@ -135,9 +135,8 @@ api_metrics(struct req *r, struct reply *out, struct err *e)
 	if (want != NULL) {
 		/* Any text the operator chose: compared whole, in constant
 		 * time. */
-		token = hdr != NULL && strncmp(hdr, "Bearer ", 7) == 0
-		                ? hdr + 7
-		                : "";
+		token = hdr != NULL && strncmp(hdr, "Bearer ", 7) == 0 ? hdr + 7
+		                                                       : "";
 		if (strlen(token) != strlen(want) ||
 		    sodium_memcmp(token, want, strlen(want)) != 0)
 			return err_set(e, SL_EAUTH,
@@ -262,10 +261,11 @@ ops_listener_start(struct ops_listener **out, const struct http_env *env,
 	freeaddrinfo(ai);
 	if (l->d == NULL) {
 		free(l);
-		return err_set(e, SL_EIO,
-		               "metrics.listen: cannot listen on %s:%d (address "
-		               "in use or not available)",
-		               cfg->metrics_addr, cfg->metrics_port);
+		return err_set(
+		        e, SL_EIO,
+		        "metrics.listen: cannot listen on %s:%d (address "
+		        "in use or not available)",
+		        cfg->metrics_addr, cfg->metrics_port);
 	}
 	*out = l;
 	return SL_OK;

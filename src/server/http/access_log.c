@@ -71,8 +71,7 @@ client_addr(char *out, size_t n, struct MHD_Connection *conn)
 	return "-";
 }
 
-#define ACCESS_FMT                                                             \
-	"access %s %s %s %d %" PRIu64 " %" PRIu64 ".%03" PRIu64 "ms"
+#define ACCESS_FMT "access %s %s %s %d %" PRIu64 " %" PRIu64 ".%03" PRIu64 "ms"
 
 void
 access_log_write(struct MHD_Connection *conn, const char *method,

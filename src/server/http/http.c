@@ -101,7 +101,6 @@ http_json_response(json_t *v)
 	return resp;
 }
 
-
 static enum MHD_Result
 queue_json(struct MHD_Connection *conn, int status, json_t *v)
 {

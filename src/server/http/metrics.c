@@ -15,14 +15,14 @@
 #include "http.h"
 
 /* Statuses counted one by one; any other lands in "other". */
-static const int statuses[] = {200, 201, 204, 206, 304, 400, 401, 403,
-                               404, 405, 409, 410, 413, 414, 416, 422,
-                               429, 500, 502, 503, 504};
+static const int statuses[] = {200, 201, 204, 206, 304, 400, 401,
+                               403, 404, 405, 409, 410, 413, 414,
+                               416, 422, 429, 500, 502, 503, 504};
 #define N_STATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Upper bounds of the duration buckets in microseconds (+Inf after). */
-static const uint64_t bounds_us[] = {1000,   2500,   5000,    10000,
-                                     25000,  50000,  100000,  250000,
+static const uint64_t bounds_us[] = {1000,   2500,    5000,    10000,
+                                     25000,  50000,   100000,  250000,
                                      500000, 1000000, 2500000, 10000000};
 #define N_BOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
 
@@ -53,7 +53,7 @@ metrics_request(int route, int status, uint64_t bytes, uint64_t usec)
 	size_t slot, si, b;
 
 	slot = (route < 0 || route >= METRICS_ROUTES_MAX) ? METRICS_ROUTES_MAX
-	                                                   : (size_t)route;
+	                                                  : (size_t)route;
 	for (si = 0; si + 1 < N_STATUS; si++)
 		if (statuses[si] == status)
 			break;
@@ -140,7 +140,8 @@ render_requests(struct buf *b, struct err *e)
 			else
 				rc = buf_printf(b, e,
 				                "sluice_http_requests_total{%s,"
-				                "status=\"other\"} %" PRIu64 "\n",
+				                "status=\"other\"} %" PRIu64
+				                "\n",
 				                lb, v);
 		}
 	}
@@ -167,15 +168,18 @@ render_requests(struct buf *b, struct err *e)
 		}
 		cum += get(&hist[s][N_BOUNDS]);
 		if (rc == SL_OK)
-			rc = buf_printf(
-			        b, e,
-			        "sluice_http_request_duration_seconds_bucket{%s,"
-			        "le=\"+Inf\"} %" PRIu64 "\n"
-			        "sluice_http_request_duration_seconds_sum{%s} %.6f\n"
-			        "sluice_http_request_duration_seconds_count{%s} "
-			        "%" PRIu64 "\n",
-			        lb, cum, lb, (double)get(&hist_sum_us[s]) / 1e6, lb,
-			        cum);
+			rc = buf_printf(b, e,
+			                "sluice_http_request_duration_seconds_"
+			                "bucket{%s,"
+			                "le=\"+Inf\"} %" PRIu64 "\n"
+			                "sluice_http_request_duration_seconds_"
+			                "sum{%s} %.6f\n"
+			                "sluice_http_request_duration_seconds_"
+			                "count{%s} "
+			                "%" PRIu64 "\n",
+			                lb, cum, lb,
+			                (double)get(&hist_sum_us[s]) / 1e6, lb,
+			                cum);
 	}
 	return rc;
 }
@@ -191,21 +195,24 @@ render_counters(struct buf *b, struct err *e)
 		rc = buf_printf(b, e, "sluice_agent_syncs_total %" PRIu64 "\n",
 		                route_ok("POST", "/v1/agent/sync"));
 	if (rc == SL_OK)
-		rc = help(b, e, "sluice_agent_reports_total", "counter",
-		          "agent reports accepted (POST /v1/agent/report, 2xx)");
+		rc = help(
+		        b, e, "sluice_agent_reports_total", "counter",
+		        "agent reports accepted (POST /v1/agent/report, 2xx)");
 	if (rc == SL_OK)
-		rc = buf_printf(b, e, "sluice_agent_reports_total %" PRIu64 "\n",
+		rc = buf_printf(b, e,
+		                "sluice_agent_reports_total %" PRIu64 "\n",
 		                route_ok("POST", "/v1/agent/report"));
 	if (rc == SL_OK)
 		rc = help(b, e, "sluice_content_served_bytes_total", "counter",
 		          "bytes of update files served (GET /content/...)");
 	if (rc == SL_OK)
-		rc = buf_printf(b, e,
-		                "sluice_content_served_bytes_total %" PRIu64 "\n",
-		                get(&content_bytes));
+		rc = buf_printf(
+		        b, e, "sluice_content_served_bytes_total %" PRIu64 "\n",
+		        get(&content_bytes));
 	if (rc == SL_OK)
 		rc = help(b, e, "sluice_download_bytes_total", "counter",
-		          "bytes of update files the fetch thread downloaded and stored");
+		          "bytes of update files the fetch thread downloaded "
+		          "and stored");
 	if (rc == SL_OK)
 		rc = buf_printf(b, e,
 		                "sluice_download_bytes_total %" PRIu64 "\n",
@@ -254,9 +261,8 @@ render_store(struct buf *b, struct store *db, const struct server_config *cfg,
 		          "their last contact (up to 1h, 1d, 7d, older or "
 		          "never)");
 	for (int i = 0; rc == SL_OK && i <= STORE_CONTACT_AGES; i++) {
-		int64_t v = i < STORE_CONTACT_AGES
-		                    ? st.contact_within[i] - prev
-		                    : st.computers - prev;
+		int64_t v = i < STORE_CONTACT_AGES ? st.contact_within[i] - prev
+		                                   : st.computers - prev;
 		rc = buf_printf(b, e,
 		                "sluice_computers{last_contact=\"%s\"} %" PRId64
 		                "\n",
@@ -287,14 +293,15 @@ render_store(struct buf *b, struct store *db, const struct server_config *cfg,
 		rc = help(b, e, "sluice_downloads", "gauge",
 		          "update files by download state");
 	for (int i = 0; rc == SL_OK && i < 3; i++)
-		rc = buf_printf(b, e, "sluice_downloads{state=\"%s\"} %" PRId64
-		                "\n",
+		rc = buf_printf(b, e,
+		                "sluice_downloads{state=\"%s\"} %" PRId64 "\n",
 		                states[i], st.content_files[i]);
 	if (rc == SL_OK)
-		rc = buf_printf(b, e, "sluice_downloads{state=\"running\"} %" PRId64
-		                "\n",
-		                (int64_t)atomic_load_explicit(
-		                        &downloads_running, memory_order_relaxed));
+		rc = buf_printf(
+		        b, e,
+		        "sluice_downloads{state=\"running\"} %" PRId64 "\n",
+		        (int64_t)atomic_load_explicit(&downloads_running,
+		                                      memory_order_relaxed));
 	if (rc == SL_OK)
 		rc = help(b, e, "sluice_downloads_bytes", "gauge",
 		          "bytes of the update files by download state");
@@ -307,7 +314,8 @@ render_store(struct buf *b, struct store *db, const struct server_config *cfg,
 		rc = help(b, e, "sluice_database_size_bytes", "gauge",
 		          "size of the database (SQLite: file and WAL)");
 	if (rc == SL_OK)
-		rc = buf_printf(b, e, "sluice_database_size_bytes %" PRId64 "\n",
+		rc = buf_printf(b, e,
+		                "sluice_database_size_bytes %" PRId64 "\n",
 		                st.db_bytes);
 	return rc;
 }

@@ -621,7 +621,7 @@ struct store_stats {
 	int64_t contact_within[STORE_CONTACT_AGES];
 	int64_t contact_age_s[STORE_CONTACT_AGES];
 	int64_t syncs_ok, syncs_failed;
-	int64_t last_sync_success; /* Unix time; 0 = never */
+	int64_t last_sync_success;                  /* Unix time; 0 = never */
 	int64_t content_files[3], content_bytes[3]; /* by STORE_CONTENT_* */
 	int64_t db_bytes; /* PostgreSQL's size of the database; -1 SQLite */
 };

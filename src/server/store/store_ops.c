@@ -83,14 +83,16 @@ store_stats(struct store *s, struct store_stats *out, int64_t now,
 
 	rc = count(s, &st.events, e, "SELECT count(*) FROM events", NULL);
 	if (rc == SL_OK)
-		rc = count(s, &st.computers, e,
-		           "SELECT count(*) FROM computers WHERE server IS NULL",
-		           NULL);
+		rc = count(
+		        s, &st.computers, e,
+		        "SELECT count(*) FROM computers WHERE server IS NULL",
+		        NULL);
 	for (int i = 0; rc == SL_OK && i < STORE_CONTACT_AGES; i++) {
-		rc = count(s, &n, e,
-		           "SELECT count(*) FROM computers WHERE server IS NULL "
-		           "AND last_contact >= $1",
-		           "i", now - ages[i]);
+		rc = count(
+		        s, &n, e,
+		        "SELECT count(*) FROM computers WHERE server IS NULL "
+		        "AND last_contact >= $1",
+		        "i", now - ages[i]);
 		st.contact_within[i] = n;
 		st.contact_age_s[i] = ages[i];
 	}

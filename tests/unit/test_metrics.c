@@ -74,8 +74,8 @@ test_counters(void **state)
 	char *t;
 
 	(void)state;
-	metrics_request(sync, 200, 10, 800);     /* <= 1 ms */
-	metrics_request(sync, 200, 10, 3000);    /* <= 5 ms */
+	metrics_request(sync, 200, 10, 800);      /* <= 1 ms */
+	metrics_request(sync, 200, 10, 3000);     /* <= 5 ms */
 	metrics_request(sync, 401, 10, 20000000); /* +Inf */
 	metrics_request(sync, 299, 0, 10);
 	metrics_request(content, 206, 4096, 10);
@@ -154,9 +154,10 @@ test_store(void **state)
 	                          "sluice_computers{last_contact=\"7d\"} 0\n"
 	                          "sluice_computers{last_contact=\"older\"} "
 	                          "1\n"));
-	assert_non_null(strstr(t, "sluice_sync_runs_total{result=\"success\"} "
-	                          "1\nsluice_sync_runs_total{result=\"failure\"}"
-	                          " 1\n"));
+	assert_non_null(strstr(t,
+	                       "sluice_sync_runs_total{result=\"success\"} "
+	                       "1\nsluice_sync_runs_total{result=\"failure\"}"
+	                       " 1\n"));
 	assert_non_null(strstr(t, "sluice_sync_last_success_timestamp_seconds "
 	                          "1000\n"));
 	assert_non_null(strstr(t, "sluice_downloads{state=\"queued\"} 1\n"));
@@ -193,12 +194,12 @@ test_access_clean(void **state)
 	        access_log_clean(out, sizeof(out), "/a?token=secret"), "/a");
 	assert_string_equal(access_log_clean(out, sizeof(out), "/a b\n\x7f"),
 	                    "/a?b??");
-	assert_string_equal(access_log_clean(out, sizeof(out),
-	                                     "/0123456789abcdefgh"),
-	                    "/0123456789a...");
-	assert_string_equal(access_log_clean(out, sizeof(out),
-	                                     "/0123456789a?secret=long"),
-	                    "/0123456789a");
+	assert_string_equal(
+	        access_log_clean(out, sizeof(out), "/0123456789abcdefgh"),
+	        "/0123456789a...");
+	assert_string_equal(
+	        access_log_clean(out, sizeof(out), "/0123456789a?secret=long"),
+	        "/0123456789a");
 }
 
 int

@@ -361,7 +361,9 @@ dispatch_route(struct http *h, struct MHD_Connection *conn, const char *url,
 		MHD_destroy_response(rep.raw);
 		json_decref(rep.json);
 		last_status = rep.status;
-		last_json_len = rep.bytes;
+		/* A raw body made by http_json_response() counted itself. */
+		if (rep.bytes != 0)
+			last_json_len = rep.bytes;
 	} else {
 		if (rep.json == NULL)
 			rep.json = json_object();

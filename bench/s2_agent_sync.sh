@@ -107,11 +107,11 @@ for kind in nochange full; do
 		[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] ||
 			die "sync $kind c=$c: errors: $W_ERR_TEXT"
 		[ "$kind" = full ] || [ $((2 * W_STATUS_ERRS)) -le "$W_REQS" ] ||
-			die "sync $kind c=$c: most answers failed: $W_ERR_TEXT ($(grep -v ' -> 200' "$SL_LOG" | tail -n 1))"
+			die "sync $kind c=$c: most answers failed: $W_ERR_TEXT ($(grep -Ev ' access [^ ]+ [A-Z]+ [^ ]+ 200 ' "$SL_LOG" | tail -n 1))"
 		if [ "$W_STATUS_ERRS" -gt 0 ]; then
 			row "2 agent sync" "${kind/nochange/no-change} syncs, $c conn: failed answers (HTTP >= 400) of $W_REQS" \
 				"$W_STATUS_ERRS" - "sluice<1"
-			log "failed answers: $(grep -v ' -> 200' "$SL_LOG" | tail -n 1)"
+			log "failed answers: $(grep -Ev ' access [^ ]+ [A-Z]+ [^ ]+ 200 ' "$SL_LOG" | tail -n 1)"
 		fi
 		if [ "$kind" = nochange ]; then
 			row "2 agent sync" "no-change syncs/s, $c conn" "$W_OK_RPS" - \

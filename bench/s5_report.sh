@@ -32,11 +32,11 @@ for c in $CONNS; do
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] ||
 		die "report c=$c: errors: $W_ERR_TEXT"
 	[ $((2 * W_STATUS_ERRS)) -le "$W_REQS" ] ||
-		die "report c=$c: most answers failed: $W_ERR_TEXT ($(grep -v ' -> 200' "$SL_LOG" | tail -n 1))"
+		die "report c=$c: most answers failed: $W_ERR_TEXT ($(grep -Ev ' access [^ ]+ [A-Z]+ [^ ]+ 200 ' "$SL_LOG" | tail -n 1))"
 	if [ "$W_STATUS_ERRS" -gt 0 ]; then
 		row "5 status ingestion" "reports, $c conn: failed answers (HTTP >= 400) of $W_REQS" \
 			"$W_STATUS_ERRS" - "sluice<1"
-		log "failed answers: $(grep -v ' -> 200' "$SL_LOG" | tail -n 1)"
+		log "failed answers: $(grep -Ev ' access [^ ]+ [A-Z]+ [^ ]+ 200 ' "$SL_LOG" | tail -n 1)"
 	fi
 	after=$(count)
 	stored=$((after - before))

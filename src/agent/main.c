@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "httpc.h"
 #include "log.h"
+#include "pidlock.h"
 #include "version.h"
 
 #define DEFAULT_CONFIG "/etc/sluice/agent.conf"
@@ -307,9 +308,19 @@ cmd_run(struct agent *a, const struct opts *o)
 	struct sigaction sa;
 	long long now = (long long)time(NULL);
 	long long next_detect, next_install;
+	struct pidlock *lock = NULL;
 	size_t qs = 0, qe = 0;
 	int bad = 0;
+	struct err e;
 
+	/* One daemon per state directory; the one-shot commands share it
+	 * with the daemon through agent_lock() between steps. */
+	err_clear(&e);
+	if (pidlock_acquire(&lock, a->cfg->state_dir, "agent.pid", &e) !=
+	    SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -371,6 +382,7 @@ cmd_run(struct agent *a, const struct opts *o)
 	}
 	detection_free(d);
 	log_info("agent stopped");
+	pidlock_release(lock);
 	return bad ? 1 : 0;
 }
 

@@ -4,18 +4,50 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static const char *log_component = "sluice";
-static enum log_level log_min = LOG_LVL_INFO;
+static _Atomic int log_min = LOG_LVL_INFO;
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void
 log_init(const char *component, enum log_level min)
 {
 	log_component = component;
-	log_min = min;
+	atomic_store_explicit(&log_min, (int)min, memory_order_relaxed);
+}
+
+void
+log_set_level(enum log_level min)
+{
+	atomic_store_explicit(&log_min, (int)min, memory_order_relaxed);
+}
+
+int
+log_enabled(enum log_level lvl)
+{
+	return (int)lvl >= atomic_load_explicit(&log_min, memory_order_relaxed);
+}
+
+int
+log_level_parse(enum log_level *out, const char *s)
+{
+	for (int i = LOG_LVL_DEBUG; i <= LOG_LVL_ERROR; i++)
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+log_level_name(enum log_level lvl)
+{
+	return level_names[lvl];
 }
 
 static void
@@ -26,7 +58,7 @@ log_vline(enum log_level lvl, const char *fmt, va_list ap)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (lvl < log_min)
+	if (!log_enabled(lvl))
 		return;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);

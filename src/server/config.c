@@ -14,8 +14,16 @@
 
 #include "array.h"
 #include "buf.h"
+#include "log.h"
 
-enum opt_type { OPT_STR, OPT_INT, OPT_LIST, OPT_STORAGE, OPT_LISTEN };
+enum opt_type {
+	OPT_STR,
+	OPT_INT,
+	OPT_LIST,
+	OPT_STORAGE,
+	OPT_LISTEN,
+	OPT_LEVEL
+};
 
 struct opt {
 	const char *section;
@@ -26,6 +34,11 @@ struct opt {
 	long min, max; /* OPT_INT bounds */
 	const char *help;
 };
+
+/* The options a SIGHUP applies (config_reload()); the others need a
+ * restart. Only strings and levels are read by the main thread alone. */
+static const char *const reloadable[] = {"log.level", "log.access", "log.file",
+                                         NULL};
 
 #define CONFIG_LIST_MAX 1024 /* entries of a comma-separated list */
 
@@ -63,6 +76,20 @@ static const struct opt options[] = {
         {"database", "url", OPT_STR, F(database_url), "", 0, 0,
          "PostgreSQL database postgresql://USER[:PASSWORD]@HOST[:PORT]/DB "
          "(empty: the SQLite file DATA/sluice.db)"},
+        {"log", "level", OPT_LEVEL, F(log_level), "info", 0, 0,
+         "debug | info | warn | error (reloaded on SIGHUP)"},
+        {"log", "access", OPT_LEVEL, F(access_level), "info", 0, 0,
+         "level of the access log line per request: debug | info | warn "
+         "| off (reloaded on SIGHUP)"},
+        {"log", "file", OPT_STR, F(log_file), "", 0, 0,
+         "append the log to this file, reopened on SIGHUP (empty: "
+         "standard error, the journal under systemd)"},
+        {"metrics", "listen", OPT_STR, F(metrics_listen), "", 0, 0,
+         "ADDR:PORT of a separate listener for /metrics, /healthz and "
+         "/readyz without authentication (empty: none)"},
+        {"metrics", "token", OPT_STR, F(metrics_token), "", 0, 0,
+         "bearer token for GET /metrics on the main listener (empty: an "
+         "administrator or reporter token)"},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -251,6 +278,23 @@ opt_set(struct server_config *cfg, const struct opt *o, const char *value,
 		return rc == SL_OK ? rc : err_prefix(e, "storage.mode");
 	case OPT_LISTEN:
 		return config_set_listen(cfg, value, e);
+	case OPT_LEVEL: {
+		int *field = (int *)(base + o->off);
+		enum log_level lvl;
+		if (strcmp(value, "off") == 0 && o->off == F(access_level)) {
+			*field = CONFIG_LEVEL_OFF;
+			return SL_OK;
+		}
+		if (log_level_parse(&lvl, value) != 0)
+			return err_set(e, SL_EINVAL,
+			               "%s.%s = '%s': expected debug, info, "
+			               "warn or error%s",
+			               o->section, o->name, value,
+			               o->off == F(access_level) ? " or off"
+			                                         : "");
+		*field = (int)lvl;
+		return SL_OK;
+	}
 	}
 	return err_set(e, SL_EINTERNAL, "bad option type");
 }
@@ -395,6 +439,30 @@ config_upstream_finish(struct server_config *cfg, struct err *e)
 	return SL_OK;
 }
 
+/* [metrics] listen "ADDR:PORT" -> metrics_addr, metrics_port. */
+static int
+config_metrics_finish(struct server_config *cfg, struct err *e)
+{
+	const char *v = cfg->metrics_listen, *colon;
+	int rc;
+
+	free(cfg->metrics_addr);
+	cfg->metrics_addr = NULL;
+	cfg->metrics_port = 0;
+	if (v == NULL)
+		return SL_OK;
+	colon = strrchr(v, ':');
+	if (colon == NULL || colon == v)
+		return err_set(e, SL_EINVAL,
+		               "metrics.listen '%s': expected ADDR:PORT", v);
+	if ((rc = parse_port(&cfg->metrics_port, colon + 1, e)) != SL_OK)
+		return err_prefix(e, "metrics.listen");
+	cfg->metrics_addr = strndup(v, (size_t)(colon - v));
+	if (cfg->metrics_addr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
+}
+
 int
 config_finish(struct server_config *cfg, struct err *e)
 {
@@ -437,6 +505,8 @@ config_finish(struct server_config *cfg, struct err *e)
 		               "https://",
 		               cfg->public_url);
 	if ((rc = config_upstream_finish(cfg, e)) != SL_OK)
+		return rc;
+	if ((rc = config_metrics_finish(cfg, e)) != SL_OK)
 		return rc;
 	cfg->trusted_keys.n = 0;
 	if (cfg->trusted_keys_spec == NULL) {
@@ -517,7 +587,9 @@ config_dump(const struct server_config *cfg, FILE *f)
 		switch (o->type) {
 		case OPT_STR: {
 			const char *v = *(char *const *)(base + o->off);
-			if (o->off == F(upstream_token) && v != NULL)
+			if ((o->off == F(upstream_token) ||
+			     o->off == F(metrics_token)) &&
+			    v != NULL)
 				v = "(set; not shown)";
 			if (o->off == F(database_url) && v != NULL)
 				dump_url(f, v);
@@ -537,6 +609,14 @@ config_dump(const struct server_config *cfg, FILE *f)
 		case OPT_LISTEN:
 			fprintf(f, "%s:%d", cfg->listen_addr, cfg->port);
 			break;
+		case OPT_LEVEL: {
+			int v = *(const int *)(base + o->off);
+			fputs(v == CONFIG_LEVEL_OFF
+			              ? "off"
+			              : log_level_name((enum log_level)v),
+			      f);
+			break;
+		}
 		}
 		fputc('\n', f);
 	}
@@ -592,6 +672,81 @@ config_free(struct server_config *cfg)
 		sodium_memzero(cfg->db_path, strlen(cfg->db_path));
 	free(cfg->db_path);
 	free(cfg->content_dir);
+	free(cfg->log_file);
+	free(cfg->metrics_listen);
+	free(cfg->metrics_addr);
+	if (cfg->metrics_token != NULL)
+		sodium_memzero(cfg->metrics_token, strlen(cfg->metrics_token));
+	free(cfg->metrics_token);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool
+opt_equal(const struct server_config *a, const struct server_config *b,
+          const struct opt *o)
+{
+	const char *pa = (const char *)a + o->off,
+	           *pb = (const char *)b + o->off;
+
+	switch (o->type) {
+	case OPT_STR: {
+		const char *x = *(char *const *)pa, *y = *(char *const *)pb;
+		return (x == NULL && y == NULL) ||
+		       (x != NULL && y != NULL && strcmp(x, y) == 0);
+	}
+	case OPT_INT:
+	case OPT_LEVEL:
+		return *(const int *)pa == *(const int *)pb;
+	case OPT_LIST: {
+		char **x = *(char **const *)pa, **y = *(char **const *)pb;
+		for (; x && y && *x && *y; x++, y++)
+			if (strcmp(*x, *y) != 0)
+				return false;
+		return (x == NULL || *x == NULL) && (y == NULL || *y == NULL);
+	}
+	case OPT_STORAGE:
+		return a->storage_mode == b->storage_mode;
+	case OPT_LISTEN:
+		return a->port == b->port &&
+		       strcmp(a->listen_addr, b->listen_addr) == 0;
+	}
+	return false;
+}
+
+int
+config_reload(struct server_config *cur, struct server_config *next,
+              void (*changed)(const char *section, const char *name,
+                              bool applied, void *arg),
+              void *arg)
+{
+	char full[64];
+	bool reload;
+	int n = 0;
+
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct opt *o = &options[i];
+		if (opt_equal(cur, next, o))
+			continue;
+		n++;
+		snprintf(full, sizeof(full), "%s.%s", o->section, o->name);
+		reload = false;
+		for (size_t k = 0; reloadable[k] != NULL; k++)
+			reload = reload || strcmp(reloadable[k], full) == 0;
+		if (reload) {
+			/* Only OPT_STR and OPT_LEVEL options are reloadable:
+			 * a string is swapped (next frees the old one). */
+			char *pc = (char *)cur + o->off,
+			     *pn = (char *)next + o->off;
+			if (o->type == OPT_STR) {
+				char *t = *(char **)pc;
+				*(char **)pc = *(char **)pn;
+				*(char **)pn = t;
+			} else {
+				*(int *)pc = *(int *)pn;
+			}
+		}
+		changed(o->section, o->name, reload, arg);
+	}
+	return n;
 }

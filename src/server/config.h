@@ -64,7 +64,22 @@ struct server_config {
 	 * database_url when set, else DATA/sluice.db. */
 	char *db_path;
 	char *content_dir; /* DATA/content */
+
+	/* [log]: level and access (enum log_level; access may be
+	 * CONFIG_LEVEL_OFF), file (NULL = standard error). */
+	int log_level;
+	int access_level;
+	char *log_file;
+
+	/* [metrics] listen "ADDR:PORT" (NULL = none; parsed into
+	 * metrics_addr/metrics_port) and token (NULL = admin tokens). */
+	char *metrics_listen;
+	char *metrics_addr;
+	int metrics_port;
+	char *metrics_token;
 };
+
+#define CONFIG_LEVEL_OFF 9 /* above every log level: never written */
 
 /* Fill cfg with the defaults of the option table. Free with config_free(). */
 int config_defaults(struct server_config *cfg, struct err *e);
@@ -91,6 +106,16 @@ void config_dump(const struct server_config *cfg, FILE *f);
 /* Write every option of the table, commented out with its default and its
  * help line, as an INI template (the packaged /etc/sluice/sluiced.conf). */
 void config_template(FILE *f);
+
+/* Compare a freshly loaded and finished configuration next with the
+ * running one cur. Each option that differs is reported to changed();
+ * those the option table marks reloadable ([log] level, access, file) are
+ * moved into cur (applied = true), the others stay as they are and need a
+ * restart (applied = false). Returns how many options differ. */
+int config_reload(struct server_config *cur, struct server_config *next,
+                  void (*changed)(const char *section, const char *name,
+                                  bool applied, void *arg),
+                  void *arg);
 
 /* Release the strings; cfg is zeroed. NULL-safe. */
 void config_free(struct server_config *cfg);

@@ -2,8 +2,10 @@
  * sluiced: the Sluice update server. Reads its configuration (defaults <
  * INI file < flags), opens the database (migrating it), creates the admin
  * token at first start, starts the fetch thread, the sync scheduler and
- * the HTTP server, then waits for SIGTERM/SIGINT and shuts everything down
- * in reverse order.
+ * the HTTP server, then waits for signals: SIGHUP reloads (lifecycle.c),
+ * SIGTERM/SIGINT shut everything down in reverse order (the HTTP server
+ * finishes the requests in progress first). The data directory is locked
+ * (DATA/sluiced.pid) so a second sluiced on it stops at once.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +18,10 @@
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
+#include "api_ops.h"
 #include "http.h"
+#include "lifecycle.h"
+#include "pidlock.h"
 #include "httpc.h"
 #include "log.h"
 #include "scheduler.h"
@@ -29,6 +34,7 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: sluiced [--config FILE] [--data DIR] [--listen "
 	        "ADDR:PORT] [--database URL] [--check-config]\n"
+	        "       sluiced [--config FILE] [--data DIR] --backup FILE\n"
 	        "       sluiced --print-config-template | --help | "
 	        "--version\n\n"
 	        "  --config FILE    INI configuration file (see "
@@ -41,6 +47,10 @@ usage(FILE *f)
 	        "                   default: the SQLite file DATA/sluice.db)\n"
 	        "  --check-config   validate the configuration, print it and "
 	        "exit\n"
+	        "  --backup FILE    write a consistent copy of the SQLite "
+	        "database to FILE\n"
+	        "                   (online: the server may be running) and "
+	        "exit\n"
 	        "  --print-config-template\n"
 	        "                   print every option, commented out with "
 	        "its default\n",
@@ -48,7 +58,7 @@ usage(FILE *f)
 }
 
 struct flags {
-	const char *config, *data, *listen, *database;
+	const char *config, *data, *listen, *database, *backup;
 	bool check;
 };
 
@@ -75,6 +85,8 @@ parse_flags(struct flags *fl, int argc, char **argv)
 			fl->data = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--listen") == 0) {
 			fl->listen = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--backup") == 0) {
+			fl->backup = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--database") == 0) {
 			fl->database = argv[++i];
 		} else {
@@ -90,8 +102,9 @@ parse_flags(struct flags *fl, int argc, char **argv)
 }
 
 static int
-load_config(struct server_config *cfg, const struct flags *fl, struct err *e)
+load_config(struct server_config *cfg, const void *arg, struct err *e)
 {
+	const struct flags *fl = arg;
 	int rc;
 
 	rc = config_defaults(cfg, e);
@@ -134,6 +147,8 @@ main(int argc, char **argv)
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
 	struct http *http = NULL;
+	struct ops_listener *ops = NULL;
+	struct pidlock *lock = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
 	sigset_t set;
@@ -154,6 +169,11 @@ main(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	if (fl.backup) {
+		status = lifecycle_backup(&cfg, fl.backup);
+		fl.check = true; /* no "stopped" line */
+		goto out;
+	}
 	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK) {
 		log_error("init: %s", e.msg);
 		goto out;
@@ -163,10 +183,15 @@ main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The lock first: a second sluiced says so on its own stderr and
+	 * never touches the first one's log file or database. */
 	if (prepare_data(&cfg, &e) != SL_OK ||
+	    pidlock_acquire(&lock, cfg.data_dir, "sluiced.pid", &e) != SL_OK ||
+	    lifecycle_log_apply(&cfg, &e) != SL_OK ||
 	    store_open(&db, cfg.db_path, &e) != SL_OK ||
 	    sync_mark_interrupted(db, &n, &e) != SL_OK ||
 	    auth_admin_bootstrap(token, &created, db, cfg.data_dir, &e) !=
@@ -177,9 +202,9 @@ main(int argc, char **argv)
 	if (n > 0)
 		log_warn("%d interrupted sync(s) marked failed", n);
 	if (created) {
-		log_info(
-		        "admin token: %s (store it now; it is not shown again)",
-		        token);
+		log_info("admin token created in %s/admin.token (0600; no "
+		         "token is ever logged)",
+		         cfg.data_dir);
 		sodium_memzero(token, sizeof(token));
 	}
 	log_info("data %s, storage mode %s, upstream %s", cfg.data_dir,
@@ -197,17 +222,30 @@ main(int argc, char **argv)
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
-	if (http_start(&http, &env, &e) != SL_OK) {
+	if (http_start(&http, &env, &e) != SL_OK ||
+	    ops_listener_start(&ops, &env, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
 		goto out;
 	}
 	log_info("listening on %s:%d", cfg.listen_addr, cfg.port);
-	if (sigwait(&set, &sig) != 0)
-		sig = SIGTERM;
+	if (ops)
+		log_info("metrics listening on %s:%d", cfg.metrics_addr,
+		         cfg.metrics_port);
+	lifecycle_notify("READY=1");
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			sig = SIGTERM;
+		if (sig != SIGHUP)
+			break;
+		log_info("SIGHUP received, reloading the configuration");
+		lifecycle_reload(&cfg, load_config, &fl);
+	}
+	lifecycle_notify("STOPPING=1");
 	log_info("%s received, shutting down",
 	         sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = 0;
 out:
+	ops_listener_stop(ops);
 	http_stop(http);
 	sched_stop(sched);
 	fetch_stop(fetch);
@@ -215,5 +253,6 @@ out:
 	config_free(&cfg);
 	if (status == 0 && !fl.check)
 		log_info("stopped");
+	pidlock_release(lock);
 	return status;
 }

@@ -295,7 +295,8 @@ OLD_ADMIN=$ADMIN_TOKEN
 start_server "$DATA" "[storage]
 mode = full"
 [ "$ADMIN_TOKEN" = "$OLD_ADMIN" ] || fail "admin token changed on restart"
-[ "$(grep -c 'admin token:' "$SERVER_LOG")" = 1 ] || fail "admin token shown twice"
+[ "$(grep -c 'admin token created in' "$SERVER_LOG")" = 1 ] || fail "admin token created twice"
+grep -qF "$OLD_ADMIN" "$SERVER_LOG" && fail "the admin token is in the log"
 grep -qa "$OLD_ADMIN" < <(server_db_dump "$DATA") && fail "the admin token is stored in clear"
 agent /v1/agent/sync "{\"anchor\":\"$A3\"}"
 [ "$HTTP_STATUS" = 200 ] || fail "computer token after restart: $BODY"

@@ -3,7 +3,9 @@
 # and puts it back): builds them (make deb), installs them with apt-get,
 # checks files, conffiles, man pages, units, the system user and its data
 # directory; runs sluiced from the unit's ExecStart as user sluice with the
-# installed configuration and enrols an agent; reinstalls (the upgrade
+# installed configuration and enrols an agent; checks /healthz, /readyz and
+# /metrics, a SIGHUP reload, the data directory lock, an online backup
+# while the agent reports and its restore; reinstalls (the upgrade
 # path) and removes (data stays); purges and checks that nothing is left;
 # installs the agent over a configuration written first (docs/deploy.md).
 #
@@ -151,6 +153,10 @@ systemd-analyze verify "$man_opt" /lib/systemd/system/sluiced.service \
 	/lib/systemd/system/sluice-agent.service >"$TMP/verify.log" 2>&1 ||
 	{ cat "$TMP/verify.log" >&2; fail "systemd-analyze verify"; }
 ok "systemd-analyze verify: both units"
+grep -qx 'Type=notify' /lib/systemd/system/sluiced.service || fail "sluiced.service is not Type=notify"
+grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' /lib/systemd/system/sluiced.service ||
+	fail "sluiced.service has no ExecReload sending SIGHUP"
+ok "sluiced.service: Type=notify, ExecReload sends SIGHUP"
 for u in sluiced sluice-agent; do
 	line=$(systemd-analyze security --offline=yes "/lib/systemd/system/$u.service" 2>&1 |
 		grep 'Overall exposure level') || fail "systemd-analyze security $u"
@@ -204,6 +210,101 @@ sluice-agent detect --config "$TMP/agent.conf" >"$TMP/agent.log" 2>&1 ||
 n=$(sluice --json computers | jq '.computers | length')
 [ "$n" = 1 ] || fail "the server lists $n computers"
 ok "agent registered (state in /var/lib/sluice-agent); the server lists it"
+
+step "health, readiness and metrics"
+code=$(curl -s -o "$TMP/h" -w '%{http_code}' "$url/healthz")
+[ "$code" = 200 ] || fail "GET /healthz: HTTP $code"
+code=$(curl -s -o "$TMP/r" -w '%{http_code}' "$url/readyz")
+[ "$code" = 200 ] && jq -e '.status == "ready" and .database == "ok"' "$TMP/r" >/dev/null ||
+	fail "GET /readyz: HTTP $code $(cat "$TMP/r")"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")
+[ "$code" = 401 ] || fail "GET /metrics without a token: HTTP $code"
+code=$(curl -s -o "$TMP/m" -w '%{http_code}' -H "Authorization: Bearer $token" "$url/metrics")
+[ "$code" = 200 ] || fail "GET /metrics: HTTP $code"
+python3 "$ROOT/tests/e2e/prom_parse.py" <"$TMP/m" >"$TMP/samples" || fail "the /metrics exposition does not parse"
+for m in sluice_http_requests_total sluice_http_request_duration_seconds_bucket \
+	sluice_agent_syncs_total sluice_agent_reports_total sluice_events_stored \
+	sluice_sync_runs_total sluice_sync_last_success_timestamp_seconds sluice_downloads \
+	sluice_downloads_bytes sluice_content_served_bytes_total sluice_computers \
+	sluice_database_size_bytes; do
+	grep -q "^$m[{ ]" "$TMP/samples" || fail "no metric $m in /metrics"
+done
+awk '$1 == "sluice_agent_syncs_total" && $2 >= 1 { f = 1 } END { exit !f }' "$TMP/samples" ||
+	fail "sluice_agent_syncs_total: $(grep agent_syncs "$TMP/samples")"
+ok "/healthz, /readyz (no token), /metrics (token; $(wc -l <"$TMP/samples") samples parse, the named metrics present)"
+
+step "SIGHUP reloads /etc/sluice/sluiced.conf"
+cp -p /etc/sluice/sluiced.conf "$TMP/sluiced.conf.orig"
+grep -q ' access 127\.0\.0\.1 GET /healthz 200 ' "$TMP/sluiced.log" || fail "no access line at the default level"
+printf '\n[log]\naccess = off\n' >>/etc/sluice/sluiced.conf
+kill -HUP "$SERVER_PID"
+for _ in $(seq 50); do
+	grep -q 'reload: 1 option(s) applied' "$TMP/sluiced.log" && break
+	sleep 0.1
+done
+grep -q 'reload: log.access changed, applied' "$TMP/sluiced.log" || fail "SIGHUP: log.access not applied"
+n=$(grep -c ' access ' "$TMP/sluiced.log")
+curl -fsS -o /dev/null "$url/healthz" || fail "GET /healthz after SIGHUP"
+sleep 0.3
+[ "$(grep -c ' access ' "$TMP/sluiced.log")" = "$n" ] || fail "access lines after [log] access = off"
+cp -p "$TMP/sluiced.conf.orig" /etc/sluice/sluiced.conf
+kill -HUP "$SERVER_PID"
+ok "SIGHUP applied [log] access = off (no more access lines), then the packaged file again"
+
+step "a second sluiced on /var/lib/sluice is refused"
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+rc=0
+# shellcheck disable=SC2086
+(cd / && exec timeout 20 setpriv --reuid=sluice --regid=sluice --init-groups --no-new-privs -- \
+	$exec_start --listen "127.0.0.1:$port2") >"$TMP/second.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "second sluiced: exit status $rc: $(cat "$TMP/second.log")"
+grep -q "/var/lib/sluice is in use by PID $SERVER_PID" "$TMP/second.log" ||
+	fail "second sluiced: $(cat "$TMP/second.log")"
+kill -0 "$SERVER_PID" || fail "the first sluiced died"
+ok "exits at once: $(sed 's/^.*ERROR sluiced: //' "$TMP/second.log")"
+
+step "backup while agents report, restore into a fresh data directory"
+install -d -o sluice -g sluice -m 0750 "$TMP/backup" "$TMP/restored"
+chmod 0755 "$TMP"
+(for _ in $(seq 20); do
+	[ -e "$TMP/stop" ] && break
+	sluice-agent detect --config "$TMP/agent.conf" >>"$TMP/agent.log" 2>&1 || echo fail >>"$TMP/agent-fail"
+done) &
+loop=$!
+sleep 0.3
+(cd / && exec setpriv --reuid=sluice --regid=sluice --init-groups --no-new-privs -- \
+	sluiced --config /etc/sluice/sluiced.conf --backup "$TMP/backup/sluice.db") >"$TMP/backup.log" 2>&1 ||
+	fail "sluiced --backup: $(cat "$TMP/backup.log")"
+touch "$TMP/stop"
+wait "$loop"
+[ ! -e "$TMP/agent-fail" ] || fail "an agent detect failed during the backup: $(tail -n 5 "$TMP/agent.log")"
+[ "$(sqlite3 "$TMP/backup/sluice.db" 'PRAGMA integrity_check')" = ok ] || fail "the backup does not check"
+reports=$(grep -c ' POST /v1/agent/sync 200 ' "$TMP/sluiced.log")
+install -o sluice -g sluice -m 0640 "$TMP/backup/sluice.db" "$TMP/restored/sluice.db"
+port3=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+# shellcheck disable=SC2086
+(cd / && exec setpriv --reuid=sluice --regid=sluice --init-groups --no-new-privs -- \
+	$exec_start --data "$TMP/restored" --listen "127.0.0.1:$port3") >"$TMP/restored.log" 2>&1 &
+RESTORED_PID=$!
+for _ in $(seq 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port3") 2>/dev/null && break
+	kill -0 "$RESTORED_PID" 2>/dev/null || fail "the restored sluiced exited: $(cat "$TMP/restored.log")"
+	sleep 0.1
+done
+url3=http://127.0.0.1:$port3
+code=$(curl -s -o "$TMP/r" -w '%{http_code}' "$url3/readyz")
+[ "$code" = 200 ] || fail "restored /readyz: HTTP $code $(cat "$TMP/r")"
+n=$(curl -s -H "Authorization: Bearer $token" "$url3/v1/admin/computers" | jq '.computers | length')
+[ "$n" = 1 ] || fail "the restored server lists $n computers"
+atoken=$(sqlite3 /var/lib/sluice-agent/agent.db "SELECT value FROM meta WHERE key='token'")
+anchor=$(sqlite3 /var/lib/sluice-agent/agent.db "SELECT value FROM meta WHERE key='anchor'")
+ans=$(curl -sS -X POST -H "Authorization: Bearer $atoken" -H 'Content-Type: application/json' \
+	--data-binary "{\"anchor\":\"$anchor\"}" "$url3/v1/agent/sync")
+[ "$(jq -c '.full' <<<"$ans")" = false ] || fail "the agent's sync on the restored server is not incremental: $ans"
+kill -TERM "$RESTORED_PID"
+wait "$RESTORED_PID" || fail "the restored sluiced did not stop cleanly"
+ok "backup as user sluice during $reports agent syncs; restored: ready, same computer, the admin token works, the agent's next sync is incremental"
+
 stop_server
 ok "sluiced stopped cleanly on SIGTERM"
 

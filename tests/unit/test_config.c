@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "hash.h"
+#include "log.h"
 #include "sign.h"
 
 static char tmp[64];
@@ -357,6 +358,83 @@ test_template(void **state)
 	free(b);
 }
 
+struct changes {
+	char text[512];
+};
+
+static void
+note(const char *section, const char *name, bool applied, void *arg)
+{
+	struct changes *c = arg;
+	size_t len = strlen(c->text);
+
+	snprintf(c->text + len, sizeof(c->text) - len, "%s.%s:%s ", section,
+	         name, applied ? "applied" : "restart");
+}
+
+/* SIGHUP's comparison: [log] options move into the running config, the
+ * others are reported as needing a restart and keep their running value;
+ * bad [log] values and [metrics] listen are refused with the option's
+ * name. */
+static void
+test_reload(void **state)
+{
+	struct server_config cur, next;
+	struct changes c = {{0}};
+	struct err e;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cur, &e), SL_OK);
+	assert_int_equal(config_finish(&cur, &e), SL_OK);
+	assert_int_equal(cur.log_level, LOG_LVL_INFO);
+	assert_int_equal(cur.access_level, LOG_LVL_INFO);
+	assert_null(cur.log_file);
+	assert_int_equal(config_defaults(&next, &e), SL_OK);
+	assert_int_equal(config_reload(&cur, &next, note, &c), 0);
+	assert_int_equal(config_set(&next, "log", "level", "debug", &e), SL_OK);
+	assert_int_equal(config_set(&next, "log", "access", "off", &e), SL_OK);
+	assert_int_equal(config_set(&next, "log", "file", "/tmp/x.log", &e),
+	                 SL_OK);
+	assert_int_equal(config_set(&next, "server", "threads", "9", &e),
+	                 SL_OK);
+	assert_int_equal(config_set(&next, "upstream", "products", "a,b", &e),
+	                 SL_OK);
+	assert_int_equal(config_finish(&next, &e), SL_OK);
+	assert_int_equal(config_reload(&cur, &next, note, &c), 5);
+	assert_string_equal(c.text, "server.threads:restart "
+	                            "upstream.products:restart "
+	                            "log.level:applied log.access:applied "
+	                            "log.file:applied ");
+	assert_int_equal(cur.log_level, LOG_LVL_DEBUG);
+	assert_int_equal(cur.access_level, CONFIG_LEVEL_OFF);
+	assert_string_equal(cur.log_file, "/tmp/x.log");
+	assert_int_equal(cur.threads, 4);
+	assert_null(cur.products);
+	config_free(&next);
+
+	assert_int_equal(config_defaults(&next, &e), SL_OK);
+	assert_int_equal(config_set(&next, "log", "level", "off", &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "log.level = 'off': expected debug, info, "
+	                           "warn or error");
+	assert_int_equal(config_set(&next, "log", "access", "loud", &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "log.access = 'loud': expected debug, "
+	                           "info, warn or error or off");
+	assert_int_equal(config_set(&next, "metrics", "listen", "nope", &e),
+	                 SL_OK);
+	assert_int_equal(config_finish(&next, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "metrics.listen 'nope': expected ADDR:PORT");
+	assert_int_equal(
+	        config_set(&next, "metrics", "listen", "127.0.0.1:9530", &e),
+	        SL_OK);
+	assert_int_equal(config_finish(&next, &e), SL_OK);
+	assert_string_equal(next.metrics_addr, "127.0.0.1");
+	assert_int_equal(next.metrics_port, 9530);
+	config_free(&next);
+	config_free(&cur);
+}
+
 int
 main(void)
 {
@@ -371,6 +449,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_database_url, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_storage_names),
+	        cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_template, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

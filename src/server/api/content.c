@@ -176,6 +176,8 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		                        hdr);
 		out->status = MHD_HTTP_PARTIAL_CONTENT;
 	}
+	if (strcmp(r->method, "GET") == 0 && sb.st_size > 0)
+		out->bytes = last - first + 1;
 	out->raw = resp;
 	return SL_OK;
 }

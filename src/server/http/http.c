@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "access_log.h"
 #include "api_console.h"
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
 
 #define PATH_MAX_LEN 2048
 
@@ -31,7 +34,28 @@ struct conn_state {
 	struct buf body;
 	int too_big;
 	char *params[HTTP_MAX_PARAMS];
+	/* For the access log and metrics, when the request completes. */
+	uint64_t t0_us;
+	int route; /* index in routes[]; -1 none */
+	int status;
+	uint64_t bytes;
+	char method[16];
+	char path[256]; /* cleaned for a log line (access_log_clean()) */
 };
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The body length of the last response this thread built and the status
+ * it queued (dispatch() hands them to the access log and metrics). */
+static _Thread_local uint64_t last_json_len;
+static _Thread_local int last_status;
 
 static void
 db_key_destroy(void *p)
@@ -66,6 +90,7 @@ http_json_response(json_t *v)
 	json_decref(v);
 	if (s == NULL)
 		return NULL;
+	last_json_len = strlen(s);
 	resp = MHD_create_response_from_buffer(strlen(s), s,
 	                                       MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
@@ -85,6 +110,7 @@ queue_json(struct MHD_Connection *conn, int status, json_t *v)
 
 	if (resp == NULL)
 		return MHD_NO;
+	last_status = status;
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -281,13 +307,12 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 }
 
 static enum MHD_Result
-dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
-         const char *method, struct conn_state *st)
+dispatch_route(struct http *h, struct MHD_Connection *conn, const char *url,
+               const char *method, struct conn_state *st)
 {
 	struct req r = {.conn = conn, .method = method, .path = url};
 	struct reply rep = {0};
 	const struct route *rt;
-	char lp[256];
 	struct err e;
 	enum MHD_Result ret;
 	int mismatch = 0, rc;
@@ -312,6 +337,7 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 		err_set(&e, SL_ENOTFOUND, "no such resource: %s", url);
 		return queue_error(conn, method, url, 0, &e);
 	}
+	st->route = (int)(rt - routes);
 	for (size_t k = 0; k < HTTP_MAX_PARAMS; k++)
 		r.params[k] = st->params[k];
 	r.body = st->body.data ? st->body.data : "";
@@ -341,19 +367,31 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 		ret = MHD_queue_response(conn, (unsigned)rep.status, rep.raw);
 		MHD_destroy_response(rep.raw);
 		json_decref(rep.json);
+		last_status = rep.status;
+		/* A raw body made by http_json_response() counted itself. */
+		if (rep.bytes != 0)
+			last_json_len = rep.bytes;
 	} else {
 		if (rep.json == NULL)
 			rep.json = json_object();
 		ret = queue_json(conn, rep.status, rep.json);
 	}
-	/* Content downloads are the hot path: their successes are logged at
-	 * debug level only (failures always are). */
-	if (rt->no_db)
-		log_debug("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
-		          rep.status);
-	else
-		log_info("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
-		         rep.status);
+	return ret;
+}
+
+/* Route the request and keep what the access log and the metrics need
+ * when it completes (on_completed()). */
+static enum MHD_Result
+dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
+         const char *method, struct conn_state *st)
+{
+	enum MHD_Result ret;
+
+	last_status = 0;
+	last_json_len = 0;
+	ret = dispatch_route(h, conn, url, method, st);
+	st->status = last_status;
+	st->bytes = last_json_len;
 	return ret;
 }
 
@@ -373,6 +411,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (st == NULL)
 			return MHD_NO;
 		buf_init(&st->body, HTTP_BODY_MAX);
+		st->t0_us = now_us();
+		st->route = -1;
+		access_log_clean(st->method, sizeof(st->method), method);
+		access_log_clean(st->path, sizeof(st->path), url);
 		*con_cls = st;
 		cl = MHD_lookup_connection_value(
 		        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -383,7 +425,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			err_set(&e, SL_ETOOBIG, "request body over %u bytes",
 			        HTTP_BODY_MAX);
 			st->too_big = 2;
-			return queue_error(conn, method, url, 0, &e);
+			last_status = 0;
+			last_json_len = 0;
+			if (queue_error(conn, method, url, 0, &e) != MHD_YES)
+				return MHD_NO;
+			st->status = last_status;
+			st->bytes = last_json_len;
+			return MHD_YES;
 		}
 		return MHD_YES;
 	}
@@ -406,12 +454,19 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
 	struct conn_state *st = *con_cls;
+	uint64_t usec;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (st == NULL)
 		return;
+	if (st->status != 0) {
+		usec = now_us() - st->t0_us;
+		metrics_request(st->route, st->status, st->bytes, usec);
+		if (access_log_enabled())
+			access_log_write(conn, st->method, st->path, st->status,
+			                 st->bytes, usec);
+	}
 	buf_free(&st->body);
 	for (size_t k = 0; k < HTTP_MAX_PARAMS; k++)
 		free(st->params[k]);

@@ -59,6 +59,7 @@ struct reply {
 	int status;
 	json_t *json;
 	struct MHD_Response *raw;
+	uint64_t bytes; /* body bytes of raw (access log, metrics) */
 };
 
 typedef int (*route_fn)(struct req *r, struct reply *out, struct err *e);

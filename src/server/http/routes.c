@@ -7,6 +7,7 @@
 #include "api.h"
 #include "api_console.h"
 #include "api_manage.h"
+#include "api_ops.h"
 
 const struct route routes[] = {
         /* agents */
@@ -16,6 +17,10 @@ const struct route routes[] = {
         /* content store (no database on this path) */
         {"GET", "/content/*", content_get, AUTH_NONE, 1},
         {"HEAD", "/content/*", content_get, AUTH_NONE, 1},
+        /* operators (api_ops.h): liveness, readiness, metrics */
+        {"GET", "/healthz", api_healthz, AUTH_NONE, 1},
+        {"GET", "/readyz", api_readyz, AUTH_NONE, 0},
+        {"GET", "/metrics", api_metrics, AUTH_NONE, 0},
         /* administration */
         {"POST", "/v1/admin/sync", api_admin_sync, AUTH_ADMIN, 0},
         {"GET", "/v1/admin/sync/history", api_admin_sync_history, AUTH_ADMIN,

@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "httpc.h"
 #include "log.h"
+#include "metrics.h"
 
 #define FETCH_ABORTED       1 /* internal: stop requested mid-transfer */
 #define FETCH_ONCE_MAX_ROWS 100000
@@ -96,8 +97,12 @@ process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
 			         r->attempts > 0 ? " (retry)" : "");
 			struct httpc_opts o = {.cancel = f != NULL ? &f->stop
 			                                           : NULL};
+			metrics_download_running(1);
 			rc = httpc_download(r->url, dst, (uint64_t)r->size,
 			                    r->sha256, &o, &de);
+			metrics_download_running(-1);
+			if (rc == SL_OK)
+				metrics_download_bytes((uint64_t)r->size);
 			/* Stopped mid-transfer: the .part stays for the
 			 * next start; nothing to record. */
 			if (rc != SL_OK && f != NULL && atomic_load(&f->stop))

@@ -619,4 +619,38 @@ int store_console_approved(json_t **out, struct store *s, struct err *e);
 int store_console_states(json_t *arr, struct store *s, const char *state,
                          int64_t since, int64_t limit, struct err *e);
 
+/* --- Operations (store_ops.c) -------------------------------------------*/
+
+#define STORE_CONTACT_AGES 3
+enum { STORE_CONTENT_WANTED, STORE_CONTENT_FAILED, STORE_CONTENT_PRESENT };
+
+/* The figures /metrics shows (one read each; not one snapshot). */
+struct store_stats {
+	int64_t events;    /* install events stored */
+	int64_t computers; /* computers reporting to this server */
+	/* computers whose last contact is within contact_age_s[i] */
+	int64_t contact_within[STORE_CONTACT_AGES];
+	int64_t contact_age_s[STORE_CONTACT_AGES];
+	int64_t syncs_ok, syncs_failed;
+	int64_t last_sync_success;                  /* Unix time; 0 = never */
+	int64_t content_files[3], content_bytes[3]; /* by STORE_CONTENT_* */
+	int64_t db_bytes; /* PostgreSQL's size of the database; -1 SQLite */
+};
+
+int store_stats(struct store *s, struct store_stats *out, int64_t now,
+                struct err *e);
+
+/* The schema version this binary migrates to (/readyz compares it with
+ * store_schema_version()). */
+int store_schema_wanted(void);
+
+/* Unix time of the last successful sync; 0 when none. */
+int store_last_sync_success(struct store *s, int64_t *out, struct err *e);
+
+/* A consistent copy of the SQLite database target written to dest (via
+ * dest.tmp, renamed when whole and checked) with SQLite's online backup
+ * API, while other connections keep reading and writing.
+ * SL_EUNSUPPORTED for a PostgreSQL target (pg_dump is the tool). */
+int store_backup(const char *target, const char *dest, struct err *e);
+
 #endif

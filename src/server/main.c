@@ -201,7 +201,18 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
-	log_info("listening on %s:%d", cfg.listen_addr, cfg.port);
+	if (cfg.tls_cert == NULL || strcmp(cfg.tls_plain, "off") != 0)
+		log_info("listening on %s:%d%s", cfg.listen_addr, cfg.port,
+		         cfg.tls_cert != NULL &&
+		                         strcmp(cfg.tls_plain, "content") == 0
+		                 ? " (plain HTTP: /content/ only)"
+		                 : "");
+	if (cfg.tls_cert != NULL)
+		log_info("listening on %s:%d (TLS)", cfg.tls_addr, cfg.tls_port);
+	log_info("connections: at most %u, %d per address, %ds to send a "
+	         "request",
+	         http_max_connections(http), cfg.per_address_connections,
+	         cfg.request_timeout);
 	if (sigwait(&set, &sig) != 0)
 		sig = SIGTERM;
 	log_info("%s received, shutting down",

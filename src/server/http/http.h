@@ -83,9 +83,13 @@ int routes_replica_refuse(const struct req *r, const struct route *rt,
 
 struct http;
 
-/* Start listening on cfg->listen_addr:cfg->port with cfg->threads worker
- * threads. env must outlive the server. Free with http_stop(). */
+/* Start listening on cfg->listen_addr:cfg->port (plain HTTP) and, with
+ * [tls], on cfg->tls_addr:cfg->tls_port (HTTPS), with cfg->threads worker
+ * threads each and the [limits] of http/limits.h. env must outlive the server. Free with http_stop(). */
 int http_start(struct http **out, const struct http_env *env, struct err *e);
+/* The global connection limit in effect (http/limits.h). */
+unsigned int http_max_connections(const struct http *h);
+
 /* Stop accepting, finish, join the workers. NULL-safe. */
 void http_stop(struct http *h);
 

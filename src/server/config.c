@@ -58,6 +58,9 @@ static const struct opt options[] = {
          "catalog | sluiced (what upstream.url points to)"},
         {"upstream", "token", OPT_STR, F(upstream_token), "", 0, 0,
          "downstream token from the upstream sluiced (kind sluiced)"},
+        {"upstream", "ca_file", OPT_STR, F(upstream_ca_file), "", 0, 0,
+         "CA certificates (PEM) to trust for an https:// upstream (empty: "
+         "the system's)"},
         {"upstream", "mode", OPT_STR, F(upstream_mode_name), "autonomous", 0, 0,
          "autonomous | replica (kind sluiced)"},
         {"storage", "mode", OPT_STORAGE, F(storage_mode), "none", 0, 0,
@@ -657,6 +660,7 @@ config_free(struct server_config *cfg)
 		sodium_memzero(cfg->db_path, strlen(cfg->db_path));
 	free(cfg->db_path);
 	free(cfg->content_dir);
+	free(cfg->upstream_ca_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
 	free(cfg->tls_listen);

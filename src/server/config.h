@@ -53,6 +53,8 @@ struct server_config {
 	 * upstream sluiced's administrator (kind sluiced only). */
 	char *upstream_kind_name;
 	char *upstream_token;
+	char *upstream_ca_file; /* CA PEM for an https:// upstream; NULL:
+	                           the system's */
 	char *upstream_mode_name;
 	enum upstream_kind upstream_kind;
 	enum upstream_mode upstream_mode;

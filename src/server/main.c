@@ -158,6 +158,7 @@ main(int argc, char **argv)
 		log_error("init: %s", e.msg);
 		goto out;
 	}
+	httpc_set_ca_file(cfg.upstream_ca_file);
 	/* Signals are taken by sigwait() in this thread only: block them
 	 * before any other thread starts so every thread inherits the mask. */
 	sigemptyset(&set);

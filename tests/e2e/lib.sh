@@ -18,6 +18,9 @@
 #                           (a restart on DATA finds its data again).
 #   server_sql DATA SQL     query the database of the server on DATA
 #   server_db_dump DATA     print all its stored bytes (secrets grep)
+#                           Registration is set to open (no enrollment key
+#                           needed) unless E2E_REGISTRATION=key: tests about
+#                           other things register agents freely.
 #   stop_server             SIGTERM + wait; fails if it did not exit cleanly
 #   server_alive            fails unless sluiced is still running
 #   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN (not in a
@@ -137,6 +140,11 @@ start_server() {
 	wait_port "$SERVER_PORT"
 	ADMIN_TOKEN=$(cat "$data/admin.token")
 	export SLUICE_SERVER=$SERVER_URL SLUICE_TOKEN=$ADMIN_TOKEN
+	if [ "${E2E_REGISTRATION:-open}" = open ] &&
+		! grep -q '^plain = content' "$data/sluiced.ini"; then
+		api PUT /v1/admin/settings '{"registration":"open"}'
+		[ "$HTTP_STATUS" = 200 ] || fail "registration open: $HTTP_STATUS $BODY"
+	fi
 }
 
 server_alive() {

@@ -97,6 +97,7 @@ start_sluiced() {
 		echo "[server]"
 		echo "listen = 127.0.0.1:$SL_PORT"
 		echo "data = $data"
+		echo "user = root" # benchmarks run as root, like make test
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
 	: >>"$SL_LOG"

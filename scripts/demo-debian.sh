@@ -72,6 +72,9 @@ cat >"$run/sluiced.conf" <<CONF
 [server]
 listen = 127.0.0.1:$port
 data = $run/server
+# make demo runs as root on a development machine without a sluice
+# account: stay root explicitly (a real server drops to user sluice)
+user = root
 [upstream]
 url = file://$run/catalog/public
 trusted_keys = $key
@@ -95,6 +98,7 @@ echo "$("$sluice" --json updates | jq '.updates | length') updates synced"
 "$sluice" rules run >/dev/null
 
 step "3. the agent detects against this machine's dpkg database (root /)"
+enroll=$("$sluice" enrollment create --group this-machine --uses 1 --expires 1h 2>/dev/null)
 cat >"$run/agent.conf" <<CONF
 [agent]
 server = $SLUICE_SERVER
@@ -102,6 +106,7 @@ state_dir = $run/agent
 root = /
 trusted_keys = $key
 groups = this-machine
+enrollment_key = $enroll
 CONF
 "$agent" detect --config "$run/agent.conf"
 computer=$("$sluice" --json computers | jq -r '.computers[0].id')

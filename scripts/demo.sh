@@ -39,6 +39,9 @@ cat >"$run/sluiced.conf" <<CONF
 [server]
 listen = 127.0.0.1:$port
 data = $run/server
+# make demo runs as root on a development machine without a sluice
+# account: stay root explicitly (a real server drops to user sluice)
+user = root
 [upstream]
 url = file://$run/catalog/public
 trusted_keys = $key

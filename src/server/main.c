@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "config.h"
@@ -18,7 +19,9 @@
 #include "hash.h"
 #include "http.h"
 #include "httpc.h"
+#include "listen.h"
 #include "log.h"
+#include "privdrop.h"
 #include "scheduler.h"
 #include "sync.h"
 #include "version.h"
@@ -134,6 +137,8 @@ main(int argc, char **argv)
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
 	struct http *http = NULL;
+	struct http_sockets socks = {.plain_fd = -1, .tls_fd = -1};
+	enum privdrop_result pd;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
 	sigset_t set;
@@ -159,6 +164,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 	httpc_set_ca_file(cfg.upstream_ca_file);
+	/* Ports and the TLS key first, then no more root (privdrop.h). */
+	if (http_sockets_open(&socks, &cfg, &e) != SL_OK ||
+	    privdrop_apply(&pd, &cfg, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
+	if (pd == PRIVDROP_DROPPED)
+		log_info("running as user %s (uid %u, gid %u)", cfg.run_user,
+		         (unsigned)getuid(), (unsigned)getgid());
+	else if (pd == PRIVDROP_KEPT_ROOT)
+		log_warn("running as root (server.user = root): a flaw in "
+		         "request handling would give away the machine");
 	/* Signals are taken by sigwait() in this thread only: block them
 	 * before any other thread starts so every thread inherits the mask. */
 	sigemptyset(&set);
@@ -198,7 +215,7 @@ main(int argc, char **argv)
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
-	if (http_start(&http, &env, &e) != SL_OK) {
+	if (http_start(&http, &env, &socks, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
 		goto out;
 	}
@@ -220,6 +237,7 @@ main(int argc, char **argv)
 	         sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = 0;
 out:
+	http_sockets_close(&socks);
 	http_stop(http);
 	sched_stop(sched);
 	fetch_stop(fetch);

@@ -124,6 +124,8 @@ start_server() {
 		echo "listen = 127.0.0.1:$SERVER_PORT"
 		echo "data = $data"
 		echo "threads = 4"
+		# the tests run as root; privdrop.sh covers dropping it
+		echo "user = root"
 		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"

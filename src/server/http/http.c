@@ -6,15 +6,16 @@
  */
 #include "http.h"
 
-#include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "buf.h"
 #include "connlimit.h"
+#include "listen.h"
 #include "log.h"
 #include "tls.h"
 
@@ -437,30 +438,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Start one listener on addr:port (TLS with h->creds when tls). */
+/* Start one listener on the bound socket fd (TLS with h->creds when tls);
+ * the daemon owns fd from here on, also on failure. */
 static int
-listener_start(struct listener *li, struct http *h, const char *addr,
+listener_start(struct listener *li, struct http *h, int fd, const char *addr,
                int port, int tls, unsigned int share, struct err *e)
 {
 	const struct server_config *cfg = h->env->cfg;
 	struct MHD_OptionItem opts[CONNLIMIT_N_OPTIONS + TLS_N_OPTIONS + 1];
-	struct addrinfo hints = {0}, *ai = NULL;
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD;
-	char sport[16];
 	size_t n;
-	int grc;
 
 	li->h = h;
-	snprintf(sport, sizeof(sport), "%d", port);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
-	grc = getaddrinfo(addr, sport, &hints, &ai);
-	if (grc != 0)
-		return err_set(e, SL_EINVAL, "listen address %s: %s", addr,
-		               gai_strerror(grc));
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
 	n = connlimit_options(h->limits, opts, share);
 	if (tls) {
 		flags |= MHD_USE_TLS;
@@ -469,56 +458,71 @@ listener_start(struct listener *li, struct http *h, const char *addr,
 	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	li->d = MHD_start_daemon(
 	        flags, (uint16_t)port, NULL, NULL, on_request, li,
-	        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
-	        (unsigned int)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED,
-	        on_completed, li, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	freeaddrinfo(ai);
-	if (li->d == NULL)
+	        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, li, MHD_OPTION_ARRAY,
+	        opts, MHD_OPTION_END);
+	if (li->d == NULL) {
+		close(fd);
 		return err_set(e, SL_EIO,
-		               tls ? "cannot listen on %s:%d with TLS (address "
-		                     "in use or not available, or tls.cert and "
+		               tls ? "cannot serve TLS on %s:%d (tls.cert and "
 		                     "tls.key are not a matching certificate and "
-		                     "key)"
-		                   : "cannot listen on %s:%d (address in use or "
-		                     "not available)",
+		                     "key?)"
+		                   : "cannot serve on %s:%d",
 		               addr, port);
+	}
 	return SL_OK;
 }
 
 int
-http_start(struct http **out, const struct http_env *env, struct err *e)
+http_start(struct http **out, const struct http_env *env,
+           struct http_sockets *socks, struct err *e)
 {
 	const struct server_config *cfg = env->cfg;
+	struct http_sockets own = {.plain_fd = -1, .tls_fd = -1};
 	struct http *h;
-	int rc, tls = cfg->tls_cert != NULL, plain;
+	int rc, fd;
 
+	if (socks == NULL) {
+		rc = http_sockets_open(&own, cfg, e);
+		if (rc != SL_OK)
+			return rc;
+		socks = &own;
+	}
 	h = calloc(1, sizeof(*h));
-	if (h == NULL)
+	if (h == NULL) {
+		http_sockets_close(socks);
 		return err_set(e, SL_ENOMEM, "out of memory");
+	}
 	h->env = env;
+	h->creds = socks->creds;
+	memset(&socks->creds, 0, sizeof(socks->creds));
 	if (pthread_key_create(&h->db_key, db_key_destroy) != 0) {
 		rc = err_set(e, SL_EINTERNAL, "pthread_key_create failed");
 		goto out;
 	}
 	h->key_made = 1;
-	plain = !tls || strcmp(cfg->tls_plain, "off") != 0;
 	rc = connlimit_new(&h->limits, cfg, e);
-	if (rc == SL_OK && tls)
-		rc = tls_load(&h->creds, cfg->tls_cert, cfg->tls_key, e);
-	if (rc == SL_OK && plain) {
-		h->plain.content_only =
-		        tls && strcmp(cfg->tls_plain, "content") == 0;
-		rc = listener_start(&h->plain, h, cfg->listen_addr, cfg->port,
-		                    0, tls ? 2 : 1, e);
+	if (rc == SL_OK && socks->plain_fd >= 0) {
+		h->plain.content_only = socks->tls_fd >= 0 &&
+		                        strcmp(cfg->tls_plain, "content") == 0;
+		fd = socks->plain_fd;
+		socks->plain_fd = -1;
+		rc = listener_start(&h->plain, h, fd, cfg->listen_addr,
+		                    cfg->port, 0, socks->tls_fd >= 0 ? 2 : 1, e);
 	}
-	if (rc == SL_OK && tls)
-		rc = listener_start(&h->tls, h, cfg->tls_addr, cfg->tls_port, 1,
-		                    plain ? 2 : 1, e);
+	if (rc == SL_OK && socks->tls_fd >= 0) {
+		fd = socks->tls_fd;
+		socks->tls_fd = -1;
+		rc = listener_start(&h->tls, h, fd, cfg->tls_addr, cfg->tls_port,
+		                    1, h->plain.d != NULL ? 2 : 1, e);
+	}
 	if (rc != SL_OK)
 		goto out;
 	*out = h;
 	h = NULL;
 out:
+	http_sockets_close(socks);
 	http_stop(h);
 	return rc;
 }

@@ -135,6 +135,7 @@ cat >"$TMP/bad.ini" <<EOF2
 [server]
 listen = 127.0.0.1:$(free_port)
 data = $TMP/data
+user = root
 [tls]
 cert = $PKI/good.pem
 key = $PKI/untrusted.key

@@ -19,7 +19,7 @@
 	"       sluice enrollment revoke ID [--json]\n"                        \
 	"       sluice enrollment mode [key | open]\n\n"                       \
 	"An agent registers with an enrollment key (enrollment_key in its\n"   \
-	"configuration). create prints the new key once: the server keeps\n"  \
+	"configuration). create prints the new key once: the server keeps\n"   \
 	"only its hash. --group (repeatable) pins the groups its computers\n"  \
 	"may land in, whatever the agent asks for; --expires takes an RFC\n"   \
 	"3339 time or a duration (30m, 12h, 7d); --uses limits how many\n"     \
@@ -36,7 +36,8 @@ duration(const char *t)
 
 	errno = 0;
 	n = strtoll(t, &end, 10);
-	if (errno != 0 || end == t || n <= 0 || end[0] == '\0' || end[1] != '\0')
+	if (errno != 0 || end == t || n <= 0 || end[0] == '\0' ||
+	    end[1] != '\0')
 		return 0;
 	switch (*end) {
 	case 's':
@@ -62,11 +63,12 @@ create(struct cli_ctx *ctx, int argc, char **argv)
 	if (body == NULL || groups == NULL)
 		goto out;
 	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *a = argv[i],
+		           *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (val == NULL) {
-			rc = cli_usage_error(&cmd_enrollment,
-			                     "unknown or incomplete option '%s'",
-			                     a);
+			rc = cli_usage_error(
+			        &cmd_enrollment,
+			        "unknown or incomplete option '%s'", a);
 			goto out;
 		}
 		i++;
@@ -123,9 +125,8 @@ out:
 static int
 list(struct cli_ctx *ctx)
 {
-	const char *head[] = {"ID",   "NAME",    "GROUPS", "EXPIRES",
-	                      "USED", "OF",      "CREATED", "BY",
-	                      "STATE", NULL};
+	const char *head[] = {"ID", "NAME",    "GROUPS", "EXPIRES", "USED",
+	                      "OF", "CREATED", "BY",     "STATE",   NULL};
 	json_t *v = NULL, *k;
 	struct table t;
 	size_t i;

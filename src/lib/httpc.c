@@ -25,9 +25,9 @@
 
 /* httpc_set_ca_file(): set once before any transfer, read-only after. */
 static const char *ca_file;
-#define MAX_REDIRS                3
-#define HEADER_CAP                8192
-#define HASH_CHUNK                65536
+#define MAX_REDIRS 3
+#define HEADER_CAP 8192
+#define HASH_CHUNK 65536
 /* Downloads without an explicit timeout abort when stalled this long. */
 #define STALL_TIME_S 60
 

@@ -44,6 +44,8 @@ static const struct opt options[] = {
          "account to run as when started as root (ports are bound first)"},
         {"server", "group", OPT_STR, F(run_group), "", 0, 0,
          "group to run as when started as root (empty: the user's group)"},
+        {"server", "seccomp", OPT_STR, F(seccomp), "off", 0, 0,
+         "on: a system-call filter (seccomp) allows only what sluiced uses"},
         {"upstream", "url", OPT_STR, F(upstream_url), "", 0, 0,
          "catalog origin or upstream server URL"},
         {"upstream", "trusted_keys", OPT_STR, F(trusted_keys_spec), "", 0, 0,
@@ -80,8 +82,8 @@ static const struct opt options[] = {
          "content | all | off"},
         {"limits", "max_connections", OPT_INT, F(max_connections), "0", 0,
          1000000, "open connections at most (0: from the open file limit)"},
-        {"limits", "per_address", OPT_INT, F(per_address_connections), "64",
-         0, 100000, "open connections per client address (0: no limit)"},
+        {"limits", "per_address", OPT_INT, F(per_address_connections), "64", 0,
+         100000, "open connections per client address (0: no limit)"},
         {"limits", "request_timeout", OPT_INT, F(request_timeout), "10", 1,
          3600, "seconds to receive a request's headers and body"},
         {"limits", "idle_timeout", OPT_INT, F(idle_timeout), "60", 1, 3600,
@@ -455,7 +457,8 @@ config_tls_finish(struct server_config *cfg, struct err *e)
 	}
 	if (cfg->tls_addr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	if (cfg->tls_cert != NULL && strcmp(cfg->tls_addr, cfg->listen_addr) == 0 &&
+	if (cfg->tls_cert != NULL &&
+	    strcmp(cfg->tls_addr, cfg->listen_addr) == 0 &&
 	    cfg->tls_port == cfg->port)
 		return err_set(e, SL_EINVAL,
 		               "tls.listen: %s:%d is server.listen too",
@@ -504,6 +507,10 @@ config_finish(struct server_config *cfg, struct err *e)
 		               "server.public_url '%s': expected http:// or "
 		               "https://",
 		               cfg->public_url);
+	if (cfg->seccomp == NULL || (strcmp(cfg->seccomp, "on") != 0 &&
+	                             strcmp(cfg->seccomp, "off") != 0))
+		return err_set(e, SL_EINVAL,
+		               "server.seccomp: expected on or off");
 	if ((rc = config_upstream_finish(cfg, e)) != SL_OK ||
 	    (rc = config_tls_finish(cfg, e)) != SL_OK)
 		return rc;
@@ -668,6 +675,7 @@ config_free(struct server_config *cfg)
 	free(cfg->tls_addr);
 	free(cfg->run_user);
 	free(cfg->run_group);
+	free(cfg->seccomp);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -85,6 +85,7 @@ struct server_config {
 	 * root (privdrop.h); group NULL: the user's primary group. */
 	char *run_user;
 	char *run_group;
+	char *seccomp; /* "on" | "off" (sandbox.h) */
 
 	/* Derived by config_finish(). db_path is the target of db_open():
 	 * database_url when set, else DATA/sluice.db. */

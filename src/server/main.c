@@ -22,6 +22,7 @@
 #include "listen.h"
 #include "log.h"
 #include "privdrop.h"
+#include "sandbox.h"
 #include "scheduler.h"
 #include "sync.h"
 #include "version.h"
@@ -176,6 +177,14 @@ main(int argc, char **argv)
 	else if (pd == PRIVDROP_KEPT_ROOT)
 		log_warn("running as root (server.user = root): a flaw in "
 		         "request handling would give away the machine");
+	/* Before any thread: the filter covers every thread started later. */
+	if (strcmp(cfg.seccomp, "on") == 0) {
+		if (sandbox_apply(&e) != SL_OK) {
+			log_error("start: %s", e.msg);
+			goto out;
+		}
+		log_info("system-call filter on (server.seccomp)");
+	}
 	/* Signals are taken by sigwait() in this thread only: block them
 	 * before any other thread starts so every thread inherits the mask. */
 	sigemptyset(&set);
@@ -226,7 +235,8 @@ main(int argc, char **argv)
 		                 ? " (plain HTTP: /content/ only)"
 		                 : "");
 	if (cfg.tls_cert != NULL)
-		log_info("listening on %s:%d (TLS)", cfg.tls_addr, cfg.tls_port);
+		log_info("listening on %s:%d (TLS)", cfg.tls_addr,
+		         cfg.tls_port);
 	log_info("connections: at most %u, %d per address, %ds to send a "
 	         "request",
 	         http_max_connections(http), cfg.per_address_connections,

@@ -34,12 +34,13 @@ privdrop_apply(enum privdrop_result *out, const struct server_config *cfg,
 		               "account to run as");
 	if (getpwnam_r(cfg->run_user, &pw, pbuf, sizeof(pbuf), &pwp) != 0 ||
 	    pwp == NULL)
-		return err_set(e, SL_EINVAL,
-		               "started as root: server.user '%s' is not an "
-		               "account on this system (create it, e.g. adduser "
-		               "--system --group %s, or name another one); "
-		               "sluiced does not serve as root",
-		               cfg->run_user, cfg->run_user);
+		return err_set(
+		        e, SL_EINVAL,
+		        "started as root: server.user '%s' is not an "
+		        "account on this system (create it, e.g. adduser "
+		        "--system --group %s, or name another one); "
+		        "sluiced does not serve as root",
+		        cfg->run_user, cfg->run_user);
 	if (pw.pw_uid == 0) {
 		if (strcmp(cfg->run_user, "root") != 0)
 			return err_set(e, SL_EINVAL,

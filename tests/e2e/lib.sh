@@ -126,6 +126,9 @@ start_server() {
 		echo "threads = 4"
 		# the tests run as root; privdrop.sh covers dropping it
 		echo "user = root"
+		# the system-call filter is on in the tests: a call it does not
+		# allow stops sluiced (and the test) with a line naming it
+		echo "seccomp = ${E2E_SECCOMP:-off}"
 		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Least privilege: sluiced started as root binds its ports (a privileged
 # one too), reads a root-only TLS key, then runs as server.user (nobody
-# here) with that user's group and no supplementary groups, and still
-# serves; a missing account refuses to start; server.user = root is the
+# here) with that user's group, no supplementary groups, no capabilities
+# and the system-call filter, and still serves; a missing account refuses to start; server.user = root is the
 # explicit exception and is logged as such.
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +12,7 @@ id nobody >/dev/null 2>&1 || { echo "privdrop: skipped (no user nobody)"; exit 7
 # nobody must reach the data directory: a world-traversable parent
 BASE=$(mktemp -d /tmp/sluice-privdrop.XXXXXX)
 chmod 755 "$BASE"
-trap 'rm -rf "$BASE"; _lib_cleanup' EXIT
+trap '_lib_cleanup; rm -rf "$BASE"' EXIT
 DATA=$BASE/data # made by sluiced for nobody
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$BASE/key.pem" -out "$BASE/cert.pem" -days 1 -subj /CN=localhost \
@@ -31,6 +31,7 @@ cat >"$BASE/sluiced.ini" <<EOF
 listen = 127.0.0.1:$PORT
 data = $DATA
 user = nobody
+seccomp = on
 [tls]
 cert = $BASE/cert.pem
 key = $BASE/key.pem
@@ -41,6 +42,12 @@ LOG=$BASE/sluiced.log
 "$SLUICED" --config "$BASE/sluiced.ini" >"$LOG" 2>&1 &
 SERVER_PID=$!
 SERVER_LOG=$LOG
+# the ports listen before the data is ready: wait for the log line
+for ((i = 0; i < 200; i++)); do
+	grep -q "listening on 127.0.0.1:$PRIV (TLS)" "$LOG" && break
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "sluiced exited at start"
+	sleep 0.1
+done
 wait_port "$PORT"
 wait_port "$PRIV"
 grep -q "running as user nobody" "$LOG" || fail "no drop in the log"
@@ -52,6 +59,8 @@ ngid=$(id -g nobody)
 [ "$gid" = "$ngid $ngid $ngid $ngid" ] || fail "gids: $gid"
 groups=$(awk '/^Groups:/ { $1 = ""; print $0 }' "/proc/$SERVER_PID/status" | xargs)
 [ "$groups" = "$ngid" ] || [ -z "$groups" ] || fail "supplementary groups: $groups"
+[ "$(awk '/^Seccomp:/ { print $2 }' "/proc/$SERVER_PID/status")" = 2 ] ||
+	fail "no system-call filter"
 caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$SERVER_PID/status")
 [ "$caps" = 0000000000000000 ] || fail "effective capabilities: $caps"
 [ "$(stat -c %U "$DATA")" = nobody ] || fail "data directory owner: $(stat -c %U "$DATA")"
@@ -82,10 +91,13 @@ if ! id toor >/dev/null 2>&1; then
 		fail "empty user as root: rc=$rc $out"
 fi
 # explicit root: runs, with a warning
-sed -i 's/^user = .*/user = root/' "$BASE/sluiced.ini"
+sed -i 's/^user = .*/user = root/; s/^seccomp = on/seccomp = off/' "$BASE/sluiced.ini"
 "$SLUICED" --config "$BASE/sluiced.ini" >"$LOG" 2>&1 &
 SERVER_PID=$!
-wait_port "$PORT"
+for ((i = 0; i < 200; i++)); do
+	grep -q "listening on" "$LOG" && break
+	sleep 0.1
+done
 grep -q "running as root (server.user = root)" "$LOG" || fail "no warning for root"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true

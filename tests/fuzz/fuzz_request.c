@@ -36,8 +36,9 @@ static const struct target targets[] = {
         {"POST", "/v1/admin/approvals", 1},
         {"PUT", "/v1/admin/settings", 1},
         {"POST", "/v1/admin/updates/decline-superseded", 1},
-        {"POST", "/v1/admin/updates/11111111-2222-4333-8444-555555555501/"
-                 "decline",
+        {"POST",
+         "/v1/admin/updates/11111111-2222-4333-8444-555555555501/"
+         "decline",
          1},
         {"POST", "/v1/admin/rules", 1},
         {"POST", "/v1/admin/tokens", 1},
@@ -110,13 +111,14 @@ start(void)
 	close(fd);
 	snprintf(data, sizeof(data), "%s/data", fuzz_dir());
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
-	if (hash_global_init(&e) != SL_OK || config_defaults(&cfg, &e) != SL_OK ||
+	if (hash_global_init(&e) != SL_OK ||
+	    config_defaults(&cfg, &e) != SL_OK ||
 	    config_set(&cfg, "server", "data", data, &e) != SL_OK ||
 	    config_set_listen(&cfg, listen, &e) != SL_OK ||
 	    config_set(&cfg, "server", "threads", "2", &e) != SL_OK ||
 	    config_set(&cfg, "upstream", "syncs_per_day", "0", &e) != SL_OK ||
-	    config_finish(&cfg, &e) != SL_OK ||
-	    mkdir(data, 0700) != 0 || store_open(&db, cfg.db_path, &e) != SL_OK ||
+	    config_finish(&cfg, &e) != SL_OK || mkdir(data, 0700) != 0 ||
+	    store_open(&db, cfg.db_path, &e) != SL_OK ||
 	    auth_admin_bootstrap(admin, &created, db, data, &e) != SL_OK ||
 	    store_meta_set(db, "registration", "open", &e) != SL_OK ||
 	    sched_start(&sched, &cfg, NULL, &e) != SL_OK) {

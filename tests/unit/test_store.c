@@ -331,14 +331,13 @@ test_audit_like_escaped(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(store_audit_add(s, &e, "root", "group.create", "web",
-	                                 NULL),
-	                 SL_OK);
-	assert_int_equal(store_audit_add(s, &e, "root", "group_x.del", "web",
-	                                 NULL),
-	                 SL_OK);
-	assert_int_equal(store_audit_add(s, &e, "root", "a%b\\c", "web",
-	                                 NULL),
+	assert_int_equal(
+	        store_audit_add(s, &e, "root", "group.create", "web", NULL),
+	        SL_OK);
+	assert_int_equal(
+	        store_audit_add(s, &e, "root", "group_x.del", "web", NULL),
+	        SL_OK);
+	assert_int_equal(store_audit_add(s, &e, "root", "a%b\\c", "web", NULL),
 	                 SL_OK);
 	arr = json_array();
 	assert_int_equal(store_audit_list(arr, s, NULL, "%", 100, &e), SL_OK);

@@ -130,8 +130,8 @@ api_enroll_create(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
-		rc = key_groups(&groups, r->store, json_object_get(body, "groups"),
-		                e);
+		rc = key_groups(&groups, r->store,
+		                json_object_get(body, "groups"), e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc != SL_OK)
@@ -144,12 +144,12 @@ api_enroll_create(struct req *r, struct reply *out, struct err *e)
 	k.created_by = actor;
 	rc = store_enroll_create(&id, r->store, &k, e);
 	if (rc == SL_OK)
-		rc = store_audit_add(r->store, e, actor, "enrollment.create",
-		                     name, "key #%lld, groups %s, uses %lld, "
-		                           "expires %lld",
-		                     (long long)id, groups ? groups : "(any)",
-		                     (long long)k.max_uses,
-		                     (long long)k.expires_at);
+		rc = store_audit_add(
+		        r->store, e, actor, "enrollment.create", name,
+		        "key #%lld, groups %s, uses %lld, "
+		        "expires %lld",
+		        (long long)id, groups ? groups : "(any)",
+		        (long long)k.max_uses, (long long)k.expires_at);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
@@ -262,11 +262,12 @@ api_enroll_admit(int64_t *key_id, int64_t *group_id, struct store *s,
 		return rc;
 	if (key == NULL) {
 		if (strcmp(mode, STORE_REGISTRATION_OPEN) != 0)
-			return err_set(e, SL_EAUTH,
-			               "this server registers computers with an "
-			               "enrollment key only (enrollment_key in "
-			               "the agent's configuration; sluice "
-			               "enrollment create makes one)");
+			return err_set(
+			        e, SL_EAUTH,
+			        "this server registers computers with an "
+			        "enrollment key only (enrollment_key in "
+			        "the agent's configuration; sluice "
+			        "enrollment create makes one)");
 		*key_id = 0;
 		return pick(group_id, s, groups, e);
 	}
@@ -285,9 +286,8 @@ api_enroll_admit(int64_t *key_id, int64_t *group_id, struct store *s,
 }
 
 int
-api_enroll_audit(struct store *s, const char *computer_id,
-                 const char *hostname, int64_t group_id, int64_t key_id,
-                 struct err *e)
+api_enroll_audit(struct store *s, const char *computer_id, const char *hostname,
+                 int64_t group_id, int64_t key_id, struct err *e)
 {
 	char actor[64];
 	int rc;

@@ -227,8 +227,7 @@ api_settings_get(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		return err_prefix(e, "settings");
 	out->json = json_pack("{s:s,s:s,s:s}", "targeting", t.mode,
-	                      "unknown_groups", t.unknown, "registration",
-	                      reg);
+	                      "unknown_groups", t.unknown, "registration", reg);
 	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 

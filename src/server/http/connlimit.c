@@ -68,8 +68,8 @@ reaper_main(void *arg)
 		 * connection's socket here. */
 		for (struct tracked *t = l->head.next; t != &l->head;
 		     t = t->next) {
-			time_t d = __atomic_load_n(&t->deadline,
-			                           __ATOMIC_RELAXED);
+			time_t d =
+			        __atomic_load_n(&t->deadline, __ATOMIC_RELAXED);
 			if (d == 0 || d > now)
 				continue;
 			shutdown(t->fd, SHUT_RDWR);
@@ -77,9 +77,10 @@ reaper_main(void *arg)
 			n++;
 		}
 		if (n > 0)
-			log_info("closed %u connection(s) that sent no complete "
-			         "request within %us",
-			         n, l->request_timeout);
+			log_info(
+			        "closed %u connection(s) that sent no complete "
+			        "request within %us",
+			        n, l->request_timeout);
 	}
 	pthread_mutex_unlock(&l->mu);
 	return NULL;
@@ -154,9 +155,10 @@ connlimit_request_done(struct connlimit *l, struct MHD_Connection *c)
 
 int
 connlimit_new(struct connlimit **out, const struct server_config *cfg,
-           struct err *e)
+              struct err *e)
 {
 	struct rlimit rl;
+	pthread_condattr_t ca;
 	struct connlimit *l;
 	rlim_t fds;
 	int rc;
@@ -165,10 +167,15 @@ connlimit_new(struct connlimit **out, const struct server_config *cfg,
 	if (l == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
+	/* The reaper waits on CLOCK_MONOTONIC deadlines. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	l->head.next = l->head.prev = &l->head;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		rc = err_set(e, SL_EINTERNAL, "getrlimit(RLIMIT_NOFILE) failed");
+		rc = err_set(e, SL_EINTERNAL,
+		             "getrlimit(RLIMIT_NOFILE) failed");
 		goto out;
 	}
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -224,7 +231,7 @@ connlimit_free(struct connlimit *l)
 
 size_t
 connlimit_options(struct connlimit *l, struct MHD_OptionItem *opts,
-               unsigned int share)
+                  unsigned int share)
 {
 	unsigned int max = l->max_conns / (share > 0 ? share : 1);
 	size_t n = 0;

@@ -30,7 +30,7 @@ struct connlimit;
 /* Raise the soft RLIMIT_NOFILE to the hard one, size the connection limit
  * and start the reaper thread. Free with connlimit_free(). */
 int connlimit_new(struct connlimit **out, const struct server_config *cfg,
-               struct err *e);
+                  struct err *e);
 /* Stop the reaper (after the listeners are stopped). NULL-safe. */
 void connlimit_free(struct connlimit *l);
 
@@ -38,7 +38,7 @@ void connlimit_free(struct connlimit *l);
  * CONNLIMIT_N_OPTIONS); returns how many were appended. share: the number of
  * listeners the global limit is divided between. */
 size_t connlimit_options(struct connlimit *l, struct MHD_OptionItem *opts,
-                      unsigned int share);
+                         unsigned int share);
 
 /* The global connection limit in effect (all listeners). */
 unsigned int connlimit_max_connections(const struct connlimit *l);

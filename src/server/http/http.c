@@ -199,8 +199,9 @@ http_public_base(char *out, size_t n, const struct req *r, struct err *e)
 	} else {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
 		        r->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-		const char *scheme =
-		        ci != NULL && ci->tls_session != NULL ? "https" : "http";
+		const char *scheme = ci != NULL && ci->tls_session != NULL
+		                             ? "https"
+		                             : "http";
 		host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 		                                   MHD_HTTP_HEADER_HOST);
 		if (host != NULL && host_ok(host))
@@ -456,20 +457,21 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 		n += tls_options(&h->creds, opts + n);
 	}
 	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	li->d = MHD_start_daemon(
-	        flags, (uint16_t)port, NULL, NULL, on_request, li,
-	        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, li, MHD_OPTION_ARRAY,
-	        opts, MHD_OPTION_END);
+	li->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request,
+	                         li, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	                         MHD_OPTION_THREAD_POOL_SIZE,
+	                         (unsigned int)cfg->threads,
+	                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, li,
+	                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (li->d == NULL) {
 		close(fd);
-		return err_set(e, SL_EIO,
-		               tls ? "cannot serve TLS on %s:%d (tls.cert and "
-		                     "tls.key are not a matching certificate and "
-		                     "key?)"
-		                   : "cannot serve on %s:%d",
-		               addr, port);
+		return err_set(
+		        e, SL_EIO,
+		        tls ? "cannot serve TLS on %s:%d (tls.cert and "
+		              "tls.key are not a matching certificate and "
+		              "key?)"
+		            : "cannot serve on %s:%d",
+		        addr, port);
 	}
 	return SL_OK;
 }
@@ -509,13 +511,15 @@ http_start(struct http **out, const struct http_env *env,
 		fd = socks->plain_fd;
 		socks->plain_fd = -1;
 		rc = listener_start(&h->plain, h, fd, cfg->listen_addr,
-		                    cfg->port, 0, socks->tls_fd >= 0 ? 2 : 1, e);
+		                    cfg->port, 0, socks->tls_fd >= 0 ? 2 : 1,
+		                    e);
 	}
 	if (rc == SL_OK && socks->tls_fd >= 0) {
 		fd = socks->tls_fd;
 		socks->tls_fd = -1;
-		rc = listener_start(&h->tls, h, fd, cfg->tls_addr, cfg->tls_port,
-		                    1, h->plain.d != NULL ? 2 : 1, e);
+		rc = listener_start(&h->tls, h, fd, cfg->tls_addr,
+		                    cfg->tls_port, 1,
+		                    h->plain.d != NULL ? 2 : 1, e);
 	}
 	if (rc != SL_OK)
 		goto out;

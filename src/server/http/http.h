@@ -86,7 +86,8 @@ struct http_sockets;
 
 /* Start listening on cfg->listen_addr:cfg->port (plain HTTP) and, with
  * [tls], on cfg->tls_addr:cfg->tls_port (HTTPS), with cfg->threads worker
- * threads each and the [limits] of http/limits.h. env must outlive the server. Free with http_stop(). */
+ * threads each and the [limits] of http/limits.h. env must outlive the server.
+ * Free with http_stop(). */
 /* socks: the sockets and TLS credentials of http_sockets_open() (listen.h),
  * taken over (also on failure); NULL: open them here. */
 int http_start(struct http **out, const struct http_env *env,

@@ -14,8 +14,7 @@
 #define PEM_MAX (1u << 20)
 
 static int
-read_pem(char **out, const char *path, const char *what, int key,
-         struct err *e)
+read_pem(char **out, const char *path, const char *what, int key, struct err *e)
 {
 	char *text = NULL;
 	size_t len = 0;

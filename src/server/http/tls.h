@@ -29,8 +29,8 @@ struct tls_creds {
 /* Read the certificate (chain) and key files; each must hold a PEM block
  * of the right kind. On failure *out is untouched. Free with
  * tls_creds_free(). */
-int tls_load(struct tls_creds *out, const char *cert_path,
-             const char *key_path, struct err *e);
+int tls_load(struct tls_creds *out, const char *cert_path, const char *key_path,
+             struct err *e);
 /* Wipe and free the PEM text; zeroes c. NULL-safe. */
 void tls_creds_free(struct tls_creds *c);
 

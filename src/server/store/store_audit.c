@@ -73,8 +73,8 @@ store_audit_list(json_t *arr, struct store *s, const char *actor,
 	rc = store_q(s, &st, e,
 	             "SELECT id, at, actor, action, target, detail FROM "
 	             "audit_log WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1) "
-	             "AND (CAST($2 AS TEXT) IS NULL OR action LIKE $2" STORE_LIKE_ESCAPE
-	             ") ORDER BY id DESC LIMIT $3",
+	             "AND (CAST($2 AS TEXT) IS NULL OR action LIKE "
+	             "$2" STORE_LIKE_ESCAPE ") ORDER BY id DESC LIMIT $3",
 	             "tti", actor, pat, limit);
 	if (rc != SL_OK) {
 		free(pat);

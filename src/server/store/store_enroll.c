@@ -23,10 +23,11 @@ store_enroll_create(int64_t *id, struct store *s,
 	                 k->max_uses > 0 ? &k->max_uses : NULL, k->created_by,
 	                 k->now);
 	if (rc == SL_OK)
-		rc = store_q_int(s, id, e,
-		                 "SELECT id FROM enrollment_keys WHERE key_hash "
-		                 "= $1",
-		                 "t", k->key_hash);
+		rc = store_q_int(
+		        s, id, e,
+		        "SELECT id FROM enrollment_keys WHERE key_hash "
+		        "= $1",
+		        "t", k->key_hash);
 	if (rc == DB_ROW)
 		return SL_OK;
 	if (rc == DB_DONE)
@@ -45,16 +46,15 @@ key_row(struct db_stmt *st)
 		if (groups == NULL)
 			groups = json_null();
 	}
-	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:b}", "id",
-	                 (json_int_t)db_col_int(st, 0), "name",
-	                 store_col_text(st, 1), "groups", groups, "expires",
-	                 store_col_time(st, 3), "max_uses",
-	                 db_col_null(st, 4) ? json_null()
-	                                    : json_integer(db_col_int(st, 4)),
-	                 "used", (json_int_t)db_col_int(st, 5), "created_by",
-	                 store_col_text(st, 6), "created",
-	                 store_col_time(st, 7), "revoked",
-	                 (int)db_col_int(st, 8));
+	return json_pack(
+	        "{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:b}", "id",
+	        (json_int_t)db_col_int(st, 0), "name", store_col_text(st, 1),
+	        "groups", groups, "expires", store_col_time(st, 3), "max_uses",
+	        db_col_null(st, 4) ? json_null()
+	                           : json_integer(db_col_int(st, 4)),
+	        "used", (json_int_t)db_col_int(st, 5), "created_by",
+	        store_col_text(st, 6), "created", store_col_time(st, 7),
+	        "revoked", (int)db_col_int(st, 8));
 }
 
 int

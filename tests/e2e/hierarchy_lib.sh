@@ -59,7 +59,7 @@ node_start() {
 		echo "data = $data"
 		echo "threads = 4"
 		echo "user = root" # the tests run as root (privdrop.sh)
-		echo "seccomp = ${E2E_SECCOMP:-off}"
+		echo "seccomp = ${E2E_SECCOMP:-on}"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
 	: >>"$data/sluiced.log"

@@ -128,7 +128,7 @@ start_server() {
 		echo "user = root"
 		# the system-call filter is on in the tests: a call it does not
 		# allow stops sluiced (and the test) with a line naming it
-		echo "seccomp = ${E2E_SECCOMP:-off}"
+		echo "seccomp = ${E2E_SECCOMP:-on}"
 		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"

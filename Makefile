@@ -6,10 +6,12 @@
 #   make test-packages  build, install, run, purge the packages (as root)
 BUILD ?= build
 RELEASE ?= build-release
+FUZZ ?= build-fuzz
+FUZZ_TIME ?= 60
 DIST ?= dist
 
 .PHONY: all deps deb-deps build release test demo demo-debian bench format \
-	format-check clean deb test-packages browser-deps
+	format-check clean deb test-packages browser-deps fuzz
 
 all: build
 
@@ -39,6 +41,17 @@ browser-deps:
 	@command -v npm >/dev/null || scripts/deps.sh npm
 	@[ -d tests/browser/node_modules/playwright-core ] || \
 		(cd tests/browser && npm ci --no-audit --no-fund)
+
+# libFuzzer (clang, ASan + UBSan): every harness of tests/fuzz for
+# FUZZ_TIME seconds from its seeds; a crash is written to $(FUZZ)/crashes/
+# and fails the target (move it to tests/fuzz/crashes/NAME/ with the fix:
+# make test replays it from then on).
+$(FUZZ)/build.ninja:
+	CC=clang meson setup $(FUZZ) --buildtype=debug -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dman=disabled
+
+fuzz: deps $(FUZZ)/build.ninja
+	tests/fuzz/run.sh $(FUZZ) $(FUZZ_TIME)
 
 demo: release
 	scripts/demo.sh $(RELEASE)
@@ -80,4 +93,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(RELEASE) $(DIST)
+	rm -rf $(BUILD) $(RELEASE) $(DIST) $(FUZZ)

@@ -97,6 +97,7 @@ start_sluiced() {
 		echo "[server]"
 		echo "listen = 127.0.0.1:$SL_PORT"
 		echo "data = $data"
+		echo "user = root" # benchmarks run as root, like make test
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
 	: >>"$SL_LOG"
@@ -110,6 +111,10 @@ start_sluiced() {
 	done
 	wait_port "$SL_PORT"
 	SL_TOKEN=$(cat "$data/admin.token")
+	# benchmarks register computers without enrollment keys
+	curl -sS -f -o /dev/null -X PUT -H "Authorization: Bearer $SL_TOKEN" \
+		--data '{"registration":"open"}' "$SL_URL/v1/admin/settings" ||
+		die "cannot open registration"
 }
 
 stop_sluiced() {

@@ -63,6 +63,7 @@ echo "$("$sluice" --json updates | jq '.updates | length') updates synced"
 "$sluice" rules run >/dev/null
 
 step "3. the agent detects against this machine's dpkg database (root /)"
+enroll=$("$sluice" enrollment create --group this-machine --uses 1 --expires 1h 2>/dev/null)
 cat >"$run/agent.conf" <<CONF
 [agent]
 server = $SLUICE_SERVER
@@ -70,6 +71,7 @@ state_dir = $run/agent
 root = /
 trusted_keys = $key
 groups = this-machine
+enrollment_key = $enroll
 CONF
 "$agent" detect --config "$run/agent.conf"
 computer=$("$sluice" --json computers | jq -r '.computers[0].id')

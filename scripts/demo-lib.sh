@@ -34,6 +34,9 @@ demo_server() {
 [server]
 listen = 127.0.0.1:$port
 data = $run/server
+# the demos run as root on a development machine without a sluice
+# account: stay root explicitly (a real server drops to user sluice)
+user = root
 [upstream]
 url = file://$run/catalog/public
 trusted_keys = $key

@@ -28,6 +28,8 @@ step "3. a managed computer: a demo root with hello-sluice 1.0, and its agent"
 mkdir -p "$run/root/etc" "$run/root/opt/hello-sluice"
 printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$run/root/etc/os-release"
 echo 1.0 >"$run/root/opt/hello-sluice/VERSION"
+# registration needs an enrollment key; this one pins the group demo
+enroll=$("$sluice" enrollment create --group demo --uses 1 --expires 1h)
 cat >"$run/agent.conf" <<CONF
 [agent]
 server = $SLUICE_SERVER
@@ -35,6 +37,7 @@ state_dir = $run/agent
 root = $run/root
 trusted_keys = $key
 groups = demo
+enrollment_key = $enroll
 CONF
 "$agent" detect --config "$run/agent.conf"
 computer=$("$sluice" --json computers | jq -r '.computers[0].id')

@@ -86,10 +86,11 @@ agentapi_register(char **id, char **token, const char *server,
 
 	for (size_t k = 0; groups && h->groups && h->groups[k]; k++)
 		json_array_append_new(groups, json_string(h->groups[k]));
-	body = json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*}", "hostname",
-	                 h->hostname, "os_id", h->os_id, "os_version",
-	                 h->os_version, "arch", h->arch, "kernel", h->kernel,
-	                 "agent_version", SLUICE_VERSION, "groups", groups);
+	body = json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*, s:s*}",
+	                 "hostname", h->hostname, "os_id", h->os_id,
+	                 "os_version", h->os_version, "arch", h->arch, "kernel",
+	                 h->kernel, "agent_version", SLUICE_VERSION, "groups",
+	                 groups, "enrollment_key", h->enrollment_key);
 	if (body == NULL)
 		return err_set(e, SL_ENOMEM, "cannot build the request");
 	if ((rc = post(&ans, server, "/v1/agent/register", NULL, body,

@@ -21,7 +21,8 @@
 
 struct agentapi_host {
 	const char *hostname, *os_id, *os_version, *arch, *kernel;
-	char *const *groups; /* NULL-terminated; may be NULL */
+	char *const *groups;        /* NULL-terminated; may be NULL */
+	const char *enrollment_key; /* may be NULL (open registration) */
 };
 
 struct agentapi_sync {

@@ -15,7 +15,16 @@
 
 #define LIST_MAX 1024 /* items of a comma-separated list */
 
-enum opt_type { OPT_STR, OPT_LIST, OPT_INT, OPT_TIME, OPT_URL, OPT_CHOICE };
+/* OPT_OPTSTR: a string that may be empty (kept as NULL). */
+enum opt_type {
+	OPT_STR,
+	OPT_LIST,
+	OPT_INT,
+	OPT_TIME,
+	OPT_URL,
+	OPT_CHOICE,
+	OPT_OPTSTR
+};
 
 struct opt {
 	const char *name;
@@ -53,6 +62,11 @@ static const struct opt opts[] = {
         {"deb_dependencies", OPT_CHOICE, OFF(deb_dependencies), 0, 0, "none",
          "deb handler: none (dpkg -i, missing dependencies fail) or apt "
          "(apt-get installs the files and fetches missing dependencies)"},
+        {"ca_file", OPT_OPTSTR, OFF(ca_file), 0, 0, "",
+         "PEM file of the CA certificates to trust for an https:// server "
+         "(empty: the system's)"},
+        {"enrollment_key", OPT_OPTSTR, OFF(enrollment_key), 0, 0, "",
+         "enrollment key for registering (sluice enrollment create)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -138,6 +152,15 @@ opt_set(struct agentcfg *c, const struct opt *o, const char *v, struct err *e)
 	int rc;
 
 	switch (o->type) {
+	case OPT_OPTSTR:
+		copy = NULL;
+		if (*v != '\0' && (copy = strdup(v)) == NULL)
+			return err_set(e, SL_ENOMEM, "out of memory");
+		if (*(char **)base != NULL)
+			sodium_memzero(*(char **)base, strlen(*(char **)base));
+		free(*(char **)base);
+		*(char **)base = copy;
+		return SL_OK;
 	case OPT_LIST: {
 		char **l = NULL;
 		if ((rc = list_parse(&l, v, e)) != SL_OK)
@@ -294,6 +317,8 @@ agentcfg_dump(const struct agentcfg *c, FILE *f)
 			fputc('\n', f);
 		} else {
 			const char *s = *(const char *const *)base;
+			if (opts[i].off == OFF(enrollment_key) && s != NULL)
+				s = "(set; not shown)";
 			fprintf(f, "%s\n", s ? s : "");
 		}
 	}
@@ -327,6 +352,10 @@ agentcfg_free(struct agentcfg *c)
 	free(c->root);
 	free(c->install_time);
 	free(c->deb_dependencies);
+	free(c->ca_file);
+	if (c->enrollment_key != NULL)
+		sodium_memzero(c->enrollment_key, strlen(c->enrollment_key));
+	free(c->enrollment_key);
 	list_free(c->trusted_keys);
 	list_free(c->groups);
 	memset(c, 0, sizeof(*c));

@@ -25,6 +25,8 @@ struct agentcfg {
 	long long bandwidth_limit; /* bytes/s, 0 = unlimited */
 	long long install_timeout; /* seconds, default for every installer */
 	char *deb_dependencies;    /* deb handler: "none" or "apt" */
+	char *ca_file;        /* CA PEM for https:// servers; NULL = system */
+	char *enrollment_key; /* sent when registering; NULL = none */
 	int install_hour, install_minute; /* parsed from install_time */
 	struct sign_keyring keyring;      /* loaded by agentcfg_load_keys */
 };

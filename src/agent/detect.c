@@ -109,6 +109,7 @@ do_register(struct agent *a, struct err *e)
 	h.arch = oi->arch;
 	h.kernel = oi->kernel;
 	h.groups = a->cfg->groups;
+	h.enrollment_key = a->cfg->enrollment_key;
 	if ((rc = agentapi_register(&id, &token, a->cfg->server, &h, e)) !=
 	    SL_OK)
 		goto out;

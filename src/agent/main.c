@@ -530,6 +530,7 @@ main(int argc, char **argv)
 		agentcfg_free(&cfg);
 		return rc;
 	}
+	httpc_set_ca_file(cfg.ca_file);
 	if (agent_open(&a, &cfg, &e) != SL_OK) {
 		log_error("%s", e.msg);
 		agentcfg_free(&cfg);

@@ -48,5 +48,6 @@ extern const struct cli_cmd cmd_tokens;
 extern const struct cli_cmd cmd_report;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_downstream;
+extern const struct cli_cmd cmd_enrollment;
 
 #endif

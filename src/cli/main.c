@@ -9,12 +9,13 @@
 
 #include "cli.h"
 #include "hash.h"
+#include "httpc.h"
 #include "version.h"
 
 static const struct cli_cmd *commands[] = {
         &cmd_catalog, &cmd_sync,      &cmd_updates,    &cmd_approve,
         &cmd_groups,  &cmd_computers, &cmd_rules,      &cmd_tokens,
-        &cmd_report,  &cmd_audit,     &cmd_downstream,
+        &cmd_report,  &cmd_audit,     &cmd_downstream, &cmd_enrollment,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -63,8 +64,8 @@ cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: sluice [--server URL] [--token TOKEN] [--json] "
-	           "COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: sluice [--server URL] [--token TOKEN] [--ca-file "
+	           "PEM] [--json] COMMAND [ARGS]\n\n"
 	           "The Sluice administrative console.\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-12s %s\n", commands[i]->name,
@@ -73,6 +74,9 @@ usage(FILE *f)
 	        "\nglobal options:\n"
 	        "  --server URL   the sluiced to talk to (or SLUICE_SERVER)\n"
 	        "  --token TOKEN  an admin token (or SLUICE_TOKEN)\n"
+	        "  --ca-file PEM  CA certificates to trust for an https:// "
+	        "server\n"
+	        "                 (or SLUICE_CA_FILE; default: the system's)\n"
 	        "  --json         machine-readable output\n"
 	        "  --help         this text; `sluice COMMAND --help` for one "
 	        "command\n"
@@ -86,6 +90,7 @@ main(int argc, char **argv)
 	        .server = getenv("SLUICE_SERVER"),
 	        .token = getenv("SLUICE_TOKEN"),
 	};
+	const char *ca_file = getenv("SLUICE_CA_FILE");
 	int i;
 
 	if (hash_global_init(NULL) != 0)
@@ -104,6 +109,8 @@ main(int argc, char **argv)
 			ctx.server = argv[++i];
 		} else if (strcmp(argv[i], "--token") == 0 && i + 1 < argc) {
 			ctx.token = argv[++i];
+		} else if (strcmp(argv[i], "--ca-file") == 0 && i + 1 < argc) {
+			ca_file = argv[++i];
 		} else {
 			fprintf(stderr, "sluice: unknown option %s\n", argv[i]);
 			usage(stderr);
@@ -114,6 +121,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	httpc_set_ca_file(ca_file != NULL && *ca_file ? ca_file : NULL);
 	for (size_t c = 0; c < N_COMMANDS; c++)
 		if (strcmp(commands[c]->name, argv[i]) == 0)
 			return commands[c]->run(&ctx, argc - i, argv + i);

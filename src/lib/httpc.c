@@ -22,9 +22,12 @@
 
 #define DEFAULT_TIMEOUT_S         300
 #define DEFAULT_CONNECT_TIMEOUT_S 10
-#define MAX_REDIRS                3
-#define HEADER_CAP                8192
-#define HASH_CHUNK                65536
+
+/* httpc_set_ca_file(): set once before any transfer, read-only after. */
+static const char *ca_file;
+#define MAX_REDIRS 3
+#define HEADER_CAP 8192
+#define HASH_CHUNK 65536
 /* Downloads without an explicit timeout abort when stalled this long. */
 #define STALL_TIME_S 60
 
@@ -112,6 +115,14 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 	    curl_easy_setopt(x->c, CURLOPT_USERAGENT,
 	                     "sluice/" SLUICE_VERSION) != CURLE_OK) {
 		rc = err_set(e, SL_EINTERNAL, "%s: cannot set curl options",
+		             url);
+		goto out;
+	}
+	/* https:// peers are always verified (certificate chain and host
+	 * name); ca_file replaces the system's trusted authorities. */
+	if (ca_file != NULL &&
+	    curl_easy_setopt(x->c, CURLOPT_CAINFO, ca_file) != CURLE_OK) {
+		rc = err_set(e, SL_EINTERNAL, "%s: cannot set the CA file",
 		             url);
 		goto out;
 	}
@@ -705,4 +716,10 @@ httpc_global_init(struct err *e)
 		return err_set(e, SL_EINTERNAL, "curl_global_init: %s",
 		               curl_easy_strerror(cc));
 	return SL_OK;
+}
+
+void
+httpc_set_ca_file(const char *path)
+{
+	ca_file = path;
 }

@@ -66,6 +66,13 @@ int httpc_download(const char *url, const char *dst, uint64_t size,
  * (or when base/ref cannot be parsed). */
 char *httpc_resolve(const char *base, const char *ref);
 
+/* Trust only the CA certificates in this PEM file for https:// (NULL, the
+ * default: the system's trust store). Peers are always verified: a
+ * certificate that does not chain to a trusted CA, has expired or does not
+ * name the host is a transport failure (SL_ENET). Call before any
+ * transfer; path must stay valid while transfers run. */
+void httpc_set_ca_file(const char *path);
+
 /* Call once per process before threads: curl_global_init. */
 int httpc_global_init(struct err *e);
 

@@ -55,6 +55,12 @@ static const struct opt options[] = {
          0, 0, "the web console's files (web/ of the source tree)"},
         {"server", "threads", OPT_INT, F(threads), "4", 1, 256,
          "HTTP worker threads"},
+        {"server", "user", OPT_STR, F(run_user), "sluice", 0, 0,
+         "account to run as when started as root (ports are bound first)"},
+        {"server", "group", OPT_STR, F(run_group), "", 0, 0,
+         "group to run as when started as root (empty: the user's group)"},
+        {"server", "seccomp", OPT_STR, F(seccomp), "off", 0, 0,
+         "on: a system-call filter (seccomp) allows only what sluiced uses"},
         {"upstream", "url", OPT_STR, F(upstream_url), "", 0, 0,
          "catalog origin or upstream server URL"},
         {"upstream", "trusted_keys", OPT_STR, F(trusted_keys_spec), "", 0, 0,
@@ -69,6 +75,9 @@ static const struct opt options[] = {
          "catalog | sluiced (what upstream.url points to)"},
         {"upstream", "token", OPT_STR, F(upstream_token), "", 0, 0,
          "downstream token from the upstream sluiced (kind sluiced)"},
+        {"upstream", "ca_file", OPT_STR, F(upstream_ca_file), "", 0, 0,
+         "CA certificates (PEM) to trust for an https:// upstream (empty: "
+         "the system's)"},
         {"upstream", "mode", OPT_STR, F(upstream_mode_name), "autonomous", 0, 0,
          "autonomous | replica (kind sluiced)"},
         {"storage", "mode", OPT_STORAGE, F(storage_mode), "none", 0, 0,
@@ -90,6 +99,26 @@ static const struct opt options[] = {
         {"metrics", "token", OPT_STR, F(metrics_token), "", 0, 0,
          "bearer token for GET /metrics on the main listener (empty: an "
          "administrator or reporter token)"},
+        {"tls", "cert", OPT_STR, F(tls_cert), "", 0, 0,
+         "PEM certificate (chain) of the HTTPS listener (empty: no TLS)"},
+        {"tls", "key", OPT_STR, F(tls_key), "", 0, 0,
+         "PEM private key of the HTTPS listener"},
+        {"tls", "listen", OPT_STR, F(tls_listen), "", 0, 0,
+         "HTTPS address and port (empty: server.listen's address, port "
+         "8531)"},
+        {"tls", "plain", OPT_STR, F(tls_plain), "content", 0, 0,
+         "what server.listen serves over plain HTTP while TLS is on: "
+         "content | all | off"},
+        {"limits", "max_connections", OPT_INT, F(max_connections), "0", 0,
+         1000000, "open connections at most (0: from the open file limit)"},
+        {"limits", "per_address", OPT_INT, F(per_address_connections), "64", 0,
+         100000, "open connections per client address (0: no limit)"},
+        {"limits", "request_timeout", OPT_INT, F(request_timeout), "10", 1,
+         3600, "seconds to receive a request's headers and body"},
+        {"limits", "idle_timeout", OPT_INT, F(idle_timeout), "60", 1, 3600,
+         "seconds a connection may stay silent"},
+        {"limits", "backlog", OPT_INT, F(listen_backlog), "511", 1, 65535,
+         "listen backlog (connections not yet accepted)"},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -463,6 +492,50 @@ config_metrics_finish(struct server_config *cfg, struct err *e)
 	return SL_OK;
 }
 
+/* [tls]: both files or neither; the HTTPS address; what stays plain. */
+static int
+config_tls_finish(struct server_config *cfg, struct err *e)
+{
+	const char *colon;
+	int rc;
+
+	free(cfg->tls_addr);
+	cfg->tls_addr = NULL;
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		return err_set(e, SL_EINVAL,
+		               "tls.cert and tls.key: set both or neither");
+	if (cfg->tls_plain == NULL || (strcmp(cfg->tls_plain, "content") != 0 &&
+	                               strcmp(cfg->tls_plain, "all") != 0 &&
+	                               strcmp(cfg->tls_plain, "off") != 0))
+		return err_set(e, SL_EINVAL,
+		               "tls.plain '%s': expected content, all or off",
+		               cfg->tls_plain ? cfg->tls_plain : "");
+	if (cfg->tls_listen == NULL) {
+		cfg->tls_port = CONFIG_DEFAULT_TLS_PORT;
+		cfg->tls_addr = strdup(cfg->listen_addr);
+	} else {
+		colon = strrchr(cfg->tls_listen, ':');
+		if (colon == NULL || colon == cfg->tls_listen)
+			return err_set(e, SL_EINVAL,
+			               "tls.listen '%s': expected ADDR:PORT",
+			               cfg->tls_listen);
+		rc = parse_port(&cfg->tls_port, colon + 1, e);
+		if (rc != SL_OK)
+			return err_prefix(e, "tls.listen");
+		cfg->tls_addr = strndup(cfg->tls_listen,
+		                        (size_t)(colon - cfg->tls_listen));
+	}
+	if (cfg->tls_addr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if (cfg->tls_cert != NULL &&
+	    strcmp(cfg->tls_addr, cfg->listen_addr) == 0 &&
+	    cfg->tls_port == cfg->port)
+		return err_set(e, SL_EINVAL,
+		               "tls.listen: %s:%d is server.listen too",
+		               cfg->tls_addr, cfg->tls_port);
+	return SL_OK;
+}
+
 int
 config_finish(struct server_config *cfg, struct err *e)
 {
@@ -504,7 +577,12 @@ config_finish(struct server_config *cfg, struct err *e)
 		               "server.public_url '%s': expected http:// or "
 		               "https://",
 		               cfg->public_url);
-	if ((rc = config_upstream_finish(cfg, e)) != SL_OK)
+	if (cfg->seccomp == NULL || (strcmp(cfg->seccomp, "on") != 0 &&
+	                             strcmp(cfg->seccomp, "off") != 0))
+		return err_set(e, SL_EINVAL,
+		               "server.seccomp: expected on or off");
+	if ((rc = config_upstream_finish(cfg, e)) != SL_OK ||
+	    (rc = config_tls_finish(cfg, e)) != SL_OK)
 		return rc;
 	if ((rc = config_metrics_finish(cfg, e)) != SL_OK)
 		return rc;
@@ -678,6 +756,15 @@ config_free(struct server_config *cfg)
 	if (cfg->metrics_token != NULL)
 		sodium_memzero(cfg->metrics_token, strlen(cfg->metrics_token));
 	free(cfg->metrics_token);
+	free(cfg->upstream_ca_file);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
+	free(cfg->tls_listen);
+	free(cfg->tls_plain);
+	free(cfg->tls_addr);
+	free(cfg->run_user);
+	free(cfg->run_group);
+	free(cfg->seccomp);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));
 	memset(cfg, 0, sizeof(*cfg));
 }

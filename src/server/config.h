@@ -13,7 +13,8 @@
 #include "err.h"
 #include "sign.h"
 
-#define CONFIG_DEFAULT_PORT 8530
+#define CONFIG_DEFAULT_PORT     8530
+#define CONFIG_DEFAULT_TLS_PORT 8531 /* as WSUS */
 
 enum storage_mode {
 	STORAGE_NONE,        /* metadata only; agents use upstream URLs */
@@ -53,12 +54,39 @@ struct server_config {
 	 * upstream sluiced's administrator (kind sluiced only). */
 	char *upstream_kind_name;
 	char *upstream_token;
+	char *upstream_ca_file; /* CA PEM for an https:// upstream; NULL:
+	                           the system's */
 	char *upstream_mode_name;
 	enum upstream_kind upstream_kind;
 	enum upstream_mode upstream_mode;
 
 	/* [database] url: a PostgreSQL URL, NULL = SQLite in data_dir. */
 	char *database_url;
+
+	/* [limits] (http/limits.h). max_connections 0: from the open file
+	 * limit. per_address 0: none. Timeouts in seconds. */
+	int max_connections;
+	int per_address_connections;
+	int request_timeout;
+	int idle_timeout;
+	int listen_backlog;
+
+	/* [tls] (http/tls.h): cert and key PEM files (NULL: no TLS); listen
+	 * as configured (NULL: server.listen's address, port 8531), parsed
+	 * into tls_addr/tls_port; plain: what the plain listener serves
+	 * while TLS is on ("all", "content" or "off"). */
+	char *tls_cert;
+	char *tls_key;
+	char *tls_listen;
+	char *tls_plain;
+	char *tls_addr;
+	int tls_port;
+
+	/* [server] user/group: the account sluiced drops to when started as
+	 * root (privdrop.h); group NULL: the user's primary group. */
+	char *run_user;
+	char *run_group;
+	char *seccomp; /* "on" | "off" (sandbox.h) */
 
 	/* Derived by config_finish(). db_path is the target of db_open():
 	 * database_url when set, else DATA/sluice.db. */

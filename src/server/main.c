@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "config.h"
@@ -23,7 +24,10 @@
 #include "lifecycle.h"
 #include "pidlock.h"
 #include "httpc.h"
+#include "listen.h"
 #include "log.h"
+#include "privdrop.h"
+#include "sandbox.h"
 #include "scheduler.h"
 #include "sync.h"
 #include "version.h"
@@ -149,6 +153,8 @@ main(int argc, char **argv)
 	struct http *http = NULL;
 	struct ops_listener *ops = NULL;
 	struct pidlock *lock = NULL;
+	struct http_sockets socks = {.plain_fd = -1, .tls_fd = -1};
+	enum privdrop_result pd;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
 	sigset_t set;
@@ -177,6 +183,27 @@ main(int argc, char **argv)
 	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK) {
 		log_error("init: %s", e.msg);
 		goto out;
+	}
+	httpc_set_ca_file(cfg.upstream_ca_file);
+	/* Ports and the TLS key first, then no more root (privdrop.h). */
+	if (http_sockets_open(&socks, &cfg, &e) != SL_OK ||
+	    privdrop_apply(&pd, &cfg, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
+	if (pd == PRIVDROP_DROPPED)
+		log_info("running as user %s (uid %u, gid %u)", cfg.run_user,
+		         (unsigned)getuid(), (unsigned)getgid());
+	else if (pd == PRIVDROP_KEPT_ROOT)
+		log_warn("running as root (server.user = root): a flaw in "
+		         "request handling would give away the machine");
+	/* Before any thread: the filter covers every thread started later. */
+	if (strcmp(cfg.seccomp, "on") == 0) {
+		if (sandbox_apply(&e) != SL_OK) {
+			log_error("start: %s", e.msg);
+			goto out;
+		}
+		log_info("system-call filter on (server.seccomp)");
 	}
 	/* Signals are taken by sigwait() in this thread only: block them
 	 * before any other thread starts so every thread inherits the mask. */
@@ -222,15 +249,27 @@ main(int argc, char **argv)
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
-	if (http_start(&http, &env, &e) != SL_OK ||
+	if (http_start(&http, &env, &socks, &e) != SL_OK ||
 	    ops_listener_start(&ops, &env, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
 		goto out;
 	}
-	log_info("listening on %s:%d", cfg.listen_addr, cfg.port);
+	if (cfg.tls_cert == NULL || strcmp(cfg.tls_plain, "off") != 0)
+		log_info("listening on %s:%d%s", cfg.listen_addr, cfg.port,
+		         cfg.tls_cert != NULL &&
+		                         strcmp(cfg.tls_plain, "content") == 0
+		                 ? " (plain HTTP: /content/ only)"
+		                 : "");
+	if (cfg.tls_cert != NULL)
+		log_info("listening on %s:%d (TLS)", cfg.tls_addr,
+		         cfg.tls_port);
 	if (ops)
 		log_info("metrics listening on %s:%d", cfg.metrics_addr,
 		         cfg.metrics_port);
+	log_info("connections: at most %u, %d per address, %ds to send a "
+	         "request",
+	         http_max_connections(http), cfg.per_address_connections,
+	         cfg.request_timeout);
 	lifecycle_notify("READY=1");
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -246,6 +285,7 @@ main(int argc, char **argv)
 	status = 0;
 out:
 	ops_listener_stop(ops);
+	http_sockets_close(&socks);
 	http_stop(http);
 	sched_stop(sched);
 	fetch_stop(fetch);

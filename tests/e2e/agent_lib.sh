@@ -12,7 +12,8 @@
 #   admin_sync                 POST /v1/admin/sync and wait for success
 #   approve ID ACTION [DEADLINE]  approval for group web
 #   agent_conf                 $ACONF: the agent's config (root $ROOT,
-#                              state $STATE, groups web)
+#                              state $STATE, groups web, a new enrollment
+#                              key)
 #   agent CMD [ARGS]           run sluice-agent CMD; output appended to
 #                              $AGENT_LOG; returns its status (fails the
 #                              test on a sanitizer report)
@@ -87,6 +88,8 @@ approve() {
 }
 
 agent_conf() {
+	local enroll
+	enroll=$("$SLUICE" enrollment create --name e2e) || fail "enrollment create"
 	cat >"$ACONF" <<EOF
 [agent]
 server = $SERVER_URL
@@ -95,6 +98,7 @@ root = $ROOT
 trusted_keys = $KEY
 groups = web
 install_timeout = 60
+enrollment_key = $enroll
 EOF
 }
 

@@ -58,6 +58,8 @@ node_start() {
 		echo "listen = 127.0.0.1:$port"
 		echo "data = $data"
 		echo "threads = 4"
+		echo "user = root" # the tests run as root (privdrop.sh)
+		echo "seccomp = ${E2E_SECCOMP:-on}"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
 	: >>"$data/sluiced.log"
@@ -74,6 +76,10 @@ node_start() {
 	printf -v "${name}_URL" %s "http://127.0.0.1:$port"
 	printf -v "${name}_DATA" %s "$data"
 	printf -v "${name}_TOKEN" %s "$(cat "$data/admin.token")"
+	# agents register without enrollment keys here (enrollment.sh)
+	curl -sS -f -o /dev/null -X PUT -H "Authorization: Bearer $(cat "$data/admin.token")" \
+		--data '{"registration":"open"}' "http://127.0.0.1:$port/v1/admin/settings" ||
+		hfail "cannot open registration on $name"
 	[[ " ${NODES[*]} " == *" $name "* ]] || NODES+=("$name")
 }
 

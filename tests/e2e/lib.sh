@@ -18,6 +18,9 @@
 #                           (a restart on DATA finds its data again).
 #   server_sql DATA SQL     query the database of the server on DATA
 #   server_db_dump DATA     print all its stored bytes (secrets grep)
+#                           Registration is set to open (no enrollment key
+#                           needed) unless E2E_REGISTRATION=key: tests about
+#                           other things register agents freely.
 #   stop_server             SIGTERM + wait; fails if it did not exit cleanly
 #   server_alive            fails unless sluiced is still running
 #   api METHOD PATH [BODY]  curl the admin API with ADMIN_TOKEN (not in a
@@ -122,6 +125,11 @@ start_server() {
 		echo "data = $data"
 		echo "threads = 4"
 		echo "console_dir = $SOURCE_ROOT/web"
+		# the tests run as root; privdrop.sh covers dropping it
+		echo "user = root"
+		# the system-call filter is on in the tests: a call it does not
+		# allow stops sluiced (and the test) with a line naming it
+		echo "seccomp = ${E2E_SECCOMP:-on}"
 		database_ini "$data"
 		printf '%s\n' "$extra"
 	} >"$data/sluiced.ini"
@@ -138,6 +146,11 @@ start_server() {
 	wait_port "$SERVER_PORT"
 	ADMIN_TOKEN=$(cat "$data/admin.token")
 	export SLUICE_SERVER=$SERVER_URL SLUICE_TOKEN=$ADMIN_TOKEN
+	if [ "${E2E_REGISTRATION:-open}" = open ] &&
+		! grep -q '^plain = content' "$data/sluiced.ini"; then
+		api PUT /v1/admin/settings '{"registration":"open"}'
+		[ "$HTTP_STATUS" = 200 ] || fail "registration open: $HTTP_STATUS $BODY"
+	fi
 }
 
 server_alive() {

@@ -203,7 +203,8 @@ sluice groups create web >/dev/null || fail "sluice groups create"
 step "enrol an agent (installed sluice-agent, installed sluice)"
 sluice catalog init "$TMP/catalog" >/dev/null || fail "sluice catalog init"
 key=$(ls "$TMP"/catalog/public/keys/*.pub | head -n 1)
-printf '[agent]\nserver = %s\ntrusted_keys = %s\ngroups = web\n' "$url" "$key" >"$TMP/agent.conf"
+enroll=$(sluice enrollment create --group web --uses 1) || fail "sluice enrollment create"
+printf '[agent]\nserver = %s\ntrusted_keys = %s\ngroups = web\nenrollment_key = %s\n' "$url" "$key" "$enroll" >"$TMP/agent.conf"
 sluice-agent detect --config "$TMP/agent.conf" >"$TMP/agent.log" 2>&1 ||
 	{ cat "$TMP/agent.log" >&2; fail "sluice-agent detect"; }
 [ -f /var/lib/sluice-agent/agent.db ] || fail "no /var/lib/sluice-agent/agent.db"

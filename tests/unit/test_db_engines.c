@@ -816,7 +816,7 @@ test_pg_schema_types(void **state)
 	                            "information_schema.columns WHERE "
 	                            "table_schema = current_schema() AND "
 	                            "is_identity = 'YES'"),
-	                 6);
+	                 7);
 	exec_ok(db, "INSERT INTO groups(name) VALUES('b'), ('B'), ('_x'), "
 	            "('a')");
 	assert_int_equal(db_stmt(db, &st,

@@ -322,6 +322,47 @@ test_rules_and_history(void **state)
 	json_decref(arr);
 }
 
+/* LIKE patterns from user text are escaped: '%' and '_' match only
+ * themselves. */
+static void
+test_audit_like_escaped(void **state)
+{
+	json_t *arr;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(
+	        store_audit_add(s, &e, "root", "group.create", "web", NULL),
+	        SL_OK);
+	assert_int_equal(
+	        store_audit_add(s, &e, "root", "group_x.del", "web", NULL),
+	        SL_OK);
+	assert_int_equal(store_audit_add(s, &e, "root", "a%b\\c", "web", NULL),
+	                 SL_OK);
+	arr = json_array();
+	assert_int_equal(store_audit_list(arr, s, NULL, "%", 100, &e), SL_OK);
+	assert_int_equal(json_array_size(arr), 0);
+	json_array_clear(arr);
+	assert_int_equal(store_audit_list(arr, s, NULL, "group_", 100, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(arr, 0), "action")),
+	                    "group_x.del");
+	json_array_clear(arr);
+	assert_int_equal(store_audit_list(arr, s, NULL, "a%b\\", 100, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 1);
+	json_array_clear(arr);
+	assert_int_equal(store_audit_list(arr, s, NULL, "group", 100, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 2);
+	json_array_clear(arr);
+	assert_int_equal(store_audit_list(arr, s, NULL, NULL, 100, &e), SL_OK);
+	assert_int_equal(json_array_size(arr), 3);
+	json_decref(arr);
+}
+
 int
 main(void)
 {
@@ -333,6 +374,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_tokens_and_downstreams,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rules_and_history, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_audit_like_escaped, setup,
 	                                        teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

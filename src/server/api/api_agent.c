@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "sign.h"
 #include "api_targeting.h"
+#include "api_enroll.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -80,7 +81,7 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	        th[AUTH_TOKEN_LEN + 1];
 	struct store_computer_new c;
 	json_t *body = NULL;
-	int64_t gid;
+	int64_t gid, key_id = 0;
 	int rc;
 
 	rc = http_json_body(&body, r, e);
@@ -94,7 +95,8 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	rc = store_begin(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	rc = pick_group(&gid, r->store, json_object_get(body, "groups"), e);
+	/* The enrollment key (or open registration) and the group. */
+	rc = api_enroll_admit(&key_id, &gid, r->store, body, pick_group, e);
 	if (rc != SL_OK)
 		goto out;
 	auth_uuid(id);
@@ -113,6 +115,8 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	        .now = (int64_t)time(NULL),
 	};
 	rc = store_computer_register(r->store, &c, e);
+	if (rc == SL_OK)
+		rc = api_enroll_audit(r->store, id, hostname, gid, key_id, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_commit(r->store, e);

@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "api_manage.h"
+#include "api_enroll.h"
 #include "store/store.h"
 #include "store/store.h"
 #include "api_targeting.h"
@@ -218,19 +219,22 @@ int
 api_settings_get(struct req *r, struct reply *out, struct err *e)
 {
 	struct targeting t;
+	char reg[16];
 	int rc = api_targeting_get(&t, r->store, e);
 
+	if (rc == SL_OK)
+		rc = store_registration_mode(reg, r->store, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "settings");
-	out->json = json_pack("{s:s,s:s}", "targeting", t.mode,
-	                      "unknown_groups", t.unknown);
+	out->json = json_pack("{s:s,s:s,s:s}", "targeting", t.mode,
+	                      "unknown_groups", t.unknown, "registration", reg);
 	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 
 int
 api_settings_put(struct req *r, struct reply *out, struct err *e)
 {
-	const char *mode, *unknown;
+	const char *mode, *unknown, *reg = NULL;
 	char actor[STORE_ACTOR_MAX];
 	json_t *body = NULL;
 	int rc;
@@ -240,6 +244,8 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 		rc = jsonx_opt_str(&mode, body, "targeting", 16, e);
 	if (rc == SL_OK)
 		rc = jsonx_opt_str(&unknown, body, "unknown_groups", 16, e);
+	if (rc == SL_OK)
+		rc = jsonx_opt_str(&reg, body, "registration", 16, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);
@@ -247,7 +253,12 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
 		rc = api_targeting_set(r->store, mode, unknown, e);
-	if (rc == SL_OK)
+	if (rc == SL_OK && reg != NULL)
+		rc = api_enroll_set_mode(r->store, reg, e);
+	if (rc == SL_OK && reg != NULL)
+		rc = store_audit_add(r->store, e, actor, "settings.set",
+		                     "registration", "registration=%s", reg);
+	if (rc == SL_OK && (mode != NULL || unknown != NULL || reg == NULL))
 		rc = store_audit_add(r->store, e, actor, "settings.set",
 		                     "targeting",
 		                     "targeting=%s unknown_groups=%s",

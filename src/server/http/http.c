@@ -6,24 +6,38 @@
  */
 #include "http.h"
 
-#include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "access_log.h"
 #include "api_console.h"
 #include "auth.h"
 #include "buf.h"
+#include "connlimit.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
+#include "tls.h"
 
 #define PATH_MAX_LEN 2048
 
-struct http {
+/* One listening daemon: the plain one (server.listen) and, with [tls],
+ * the HTTPS one. content_only: the plain listener while TLS is on with
+ * tls.plain = content. */
+struct listener {
+	struct http *h;
 	struct MHD_Daemon *d;
+	int content_only;
+};
+
+struct http {
+	struct listener plain, tls;
+	struct connlimit *limits;
+	struct tls_creds creds;
 	const struct http_env *env;
 	pthread_key_t db_key;
 	int key_made;
@@ -210,10 +224,15 @@ http_public_base(char *out, size_t n, const struct req *r, struct err *e)
 			len--;
 		w = snprintf(out, n, "%.*s", (int)len, cfg->public_url);
 	} else {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		        r->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		const char *scheme = ci != NULL && ci->tls_session != NULL
+		                             ? "https"
+		                             : "http";
 		host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 		                                   MHD_HTTP_HEADER_HOST);
 		if (host != NULL && host_ok(host))
-			w = snprintf(out, n, "http://%s", host);
+			w = snprintf(out, n, "%s://%s", scheme, host);
 		else
 			w = snprintf(out, n, "http://%s:%d", cfg->listen_addr,
 			             cfg->port);
@@ -307,9 +326,10 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 }
 
 static enum MHD_Result
-dispatch_route(struct http *h, struct MHD_Connection *conn, const char *url,
-               const char *method, struct conn_state *st)
+dispatch_route(struct listener *li, struct MHD_Connection *conn,
+               const char *url, const char *method, struct conn_state *st)
 {
+	struct http *h = li->h;
 	struct req r = {.conn = conn, .method = method, .path = url};
 	struct reply rep = {0};
 	const struct route *rt;
@@ -318,6 +338,7 @@ dispatch_route(struct http *h, struct MHD_Connection *conn, const char *url,
 	int mismatch = 0, rc;
 
 	err_clear(&e);
+	connlimit_request_received(conn);
 	if (st->too_big) {
 		err_set(&e, SL_ETOOBIG, "request body over %u bytes",
 		        HTTP_BODY_MAX);
@@ -338,6 +359,12 @@ dispatch_route(struct http *h, struct MHD_Connection *conn, const char *url,
 		return queue_error(conn, method, url, 0, &e);
 	}
 	st->route = (int)(rt - routes);
+	if (li->content_only && !rt->no_db) {
+		err_set(&e, SL_EDENIED,
+		        "this listener serves only /content/ over plain HTTP: "
+		        "use the server's https:// URL");
+		return queue_error(conn, method, url, 403, &e);
+	}
 	for (size_t k = 0; k < HTTP_MAX_PARAMS; k++)
 		r.params[k] = st->params[k];
 	r.body = st->body.data ? st->body.data : "";
@@ -382,14 +409,14 @@ dispatch_route(struct http *h, struct MHD_Connection *conn, const char *url,
 /* Route the request and keep what the access log and the metrics need
  * when it completes (on_completed()). */
 static enum MHD_Result
-dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
+dispatch(struct listener *li, struct MHD_Connection *conn, const char *url,
          const char *method, struct conn_state *st)
 {
 	enum MHD_Result ret;
 
 	last_status = 0;
 	last_json_len = 0;
-	ret = dispatch_route(h, conn, url, method, st);
+	ret = dispatch_route(li, conn, url, method, st);
 	st->status = last_status;
 	st->bytes = last_json_len;
 	return ret;
@@ -400,7 +427,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload,
            size_t *upload_size, void **con_cls)
 {
-	struct http *h = cls;
+	struct listener *li = cls;
 	struct conn_state *st = *con_cls;
 	const char *cl;
 	struct err e;
@@ -446,18 +473,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (st->too_big == 2)
 		return MHD_YES; /* already answered */
-	return dispatch(h, conn, url, method, st);
+	return dispatch(li, conn, url, method, st);
 }
 
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+	struct listener *li = cls;
 	struct conn_state *st = *con_cls;
 	uint64_t usec;
 
-	(void)cls;
 	(void)toe;
+	connlimit_request_done(li->h->limits, conn);
 	if (st == NULL)
 		return;
 	if (st->status != 0) {
@@ -474,58 +502,102 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Start one listener on the bound socket fd (TLS with h->creds when tls);
+ * the daemon owns fd from here on, also on failure. */
+static int
+listener_start(struct listener *li, struct http *h, int fd, const char *addr,
+               int port, int tls, unsigned int share, struct err *e)
+{
+	const struct server_config *cfg = h->env->cfg;
+	struct MHD_OptionItem opts[CONNLIMIT_N_OPTIONS + TLS_N_OPTIONS + 1];
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD;
+	size_t n;
+
+	li->h = h;
+	n = connlimit_options(h->limits, opts, share);
+	if (tls) {
+		flags |= MHD_USE_TLS;
+		n += tls_options(&h->creds, opts + n);
+	}
+	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	li->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request,
+	                         li, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	                         MHD_OPTION_THREAD_POOL_SIZE,
+	                         (unsigned int)cfg->threads,
+	                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, li,
+	                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (li->d == NULL) {
+		close(fd);
+		return err_set(
+		        e, SL_EIO,
+		        tls ? "cannot serve TLS on %s:%d (tls.cert and "
+		              "tls.key are not a matching certificate and "
+		              "key?)"
+		            : "cannot serve on %s:%d",
+		        addr, port);
+	}
+	return SL_OK;
+}
+
 int
-http_start(struct http **out, const struct http_env *env, struct err *e)
+http_start(struct http **out, const struct http_env *env,
+           struct http_sockets *socks, struct err *e)
 {
 	const struct server_config *cfg = env->cfg;
-	struct addrinfo hints = {0}, *ai = NULL;
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD;
+	struct http_sockets own = {.plain_fd = -1, .tls_fd = -1};
 	struct http *h;
-	char port[16];
-	int rc, grc;
+	int rc, fd;
 
+	if (socks == NULL) {
+		rc = http_sockets_open(&own, cfg, e);
+		if (rc != SL_OK)
+			return rc;
+		socks = &own;
+	}
 	h = calloc(1, sizeof(*h));
-	if (h == NULL)
+	if (h == NULL) {
+		http_sockets_close(socks);
 		return err_set(e, SL_ENOMEM, "out of memory");
+	}
 	h->env = env;
+	h->creds = socks->creds;
+	memset(&socks->creds, 0, sizeof(socks->creds));
 	if (pthread_key_create(&h->db_key, db_key_destroy) != 0) {
 		rc = err_set(e, SL_EINTERNAL, "pthread_key_create failed");
 		goto out;
 	}
 	h->key_made = 1;
-	snprintf(port, sizeof(port), "%d", cfg->port);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
-	grc = getaddrinfo(cfg->listen_addr, port, &hints, &ai);
-	if (grc != 0) {
-		rc = err_set(e, SL_EINVAL, "listen address %s: %s",
-		             cfg->listen_addr, gai_strerror(grc));
-		goto out;
+	rc = connlimit_new(&h->limits, cfg, e);
+	if (rc == SL_OK && socks->plain_fd >= 0) {
+		h->plain.content_only = socks->tls_fd >= 0 &&
+		                        strcmp(cfg->tls_plain, "content") == 0;
+		fd = socks->plain_fd;
+		socks->plain_fd = -1;
+		rc = listener_start(&h->plain, h, fd, cfg->listen_addr,
+		                    cfg->port, 0, socks->tls_fd >= 0 ? 2 : 1,
+		                    e);
 	}
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(
-	        flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
-	        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
-	        (unsigned int)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED,
-	        on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
-	        (unsigned int)120, MHD_OPTION_END);
-	if (h->d == NULL) {
-		rc = err_set(e, SL_EIO,
-		             "cannot listen on %s:%d (address in use or not "
-		             "available)",
-		             cfg->listen_addr, cfg->port);
-		goto out;
+	if (rc == SL_OK && socks->tls_fd >= 0) {
+		fd = socks->tls_fd;
+		socks->tls_fd = -1;
+		rc = listener_start(&h->tls, h, fd, cfg->tls_addr,
+		                    cfg->tls_port, 1,
+		                    h->plain.d != NULL ? 2 : 1, e);
 	}
+	if (rc != SL_OK)
+		goto out;
 	*out = h;
 	h = NULL;
-	rc = SL_OK;
 out:
-	if (ai)
-		freeaddrinfo(ai);
+	http_sockets_close(socks);
 	http_stop(h);
 	return rc;
+}
+
+unsigned int
+http_max_connections(const struct http *h)
+{
+	return connlimit_max_connections(h->limits);
 }
 
 void
@@ -533,8 +605,12 @@ http_stop(struct http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->d)
-		MHD_stop_daemon(h->d);
+	if (h->plain.d)
+		MHD_stop_daemon(h->plain.d);
+	if (h->tls.d)
+		MHD_stop_daemon(h->tls.d);
+	connlimit_free(h->limits);
+	tls_creds_free(&h->creds);
 	if (h->key_made)
 		pthread_key_delete(h->db_key);
 	free(h);

@@ -83,10 +83,19 @@ int routes_replica_refuse(const struct req *r, const struct route *rt,
                           struct err *e);
 
 struct http;
+struct http_sockets;
 
-/* Start listening on cfg->listen_addr:cfg->port with cfg->threads worker
- * threads. env must outlive the server. Free with http_stop(). */
-int http_start(struct http **out, const struct http_env *env, struct err *e);
+/* Start listening on cfg->listen_addr:cfg->port (plain HTTP) and, with
+ * [tls], on cfg->tls_addr:cfg->tls_port (HTTPS), with cfg->threads worker
+ * threads each and the [limits] of http/limits.h. env must outlive the server.
+ * Free with http_stop(). */
+/* socks: the sockets and TLS credentials of http_sockets_open() (listen.h),
+ * taken over (also on failure); NULL: open them here. */
+int http_start(struct http **out, const struct http_env *env,
+               struct http_sockets *socks, struct err *e);
+/* The global connection limit in effect (http/limits.h). */
+unsigned int http_max_connections(const struct http *h);
+
 /* Stop accepting, finish, join the workers. NULL-safe. */
 void http_stop(struct http *h);
 

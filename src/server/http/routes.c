@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "api_console.h"
+#include "api_enroll.h"
 #include "api_manage.h"
 #include "api_ops.h"
 
@@ -53,6 +54,10 @@ const struct route routes[] = {
         {"POST", "/v1/admin/tokens", api_tokens_create, AUTH_ADMIN, 0},
         {"DELETE", "/v1/admin/tokens/*", api_tokens_revoke, AUTH_ADMIN, 0},
         {"GET", "/v1/admin/audit", api_audit_list, AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/enrollment-keys", api_enroll_list, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/enrollment-keys", api_enroll_create, AUTH_ADMIN, 0},
+        {"DELETE", "/v1/admin/enrollment-keys/*", api_enroll_revoke, AUTH_ADMIN,
+         0},
         {"GET", "/v1/admin/reports/updates", api_report_updates, AUTH_ADMIN, 0},
         {"GET", "/v1/admin/reports/updates/*", api_report_update, AUTH_ADMIN,
          0},

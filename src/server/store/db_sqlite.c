@@ -141,11 +141,26 @@ static const char *const migration_3 =
         "INTEGER, last_rollup INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX computers_server ON computers(server);";
 
+/* Enrollment keys: registration needs one unless meta 'registration' is
+ * 'open'. A server that already has computers keeps registering them
+ * openly (its agents hold no key yet); a new one requires keys. groups: a
+ * JSON array of the group names the key pins (NULL: the agent chooses). */
+static const char *const migration_4 =
+        "CREATE TABLE enrollment_keys(id INTEGER PRIMARY KEY, key_hash TEXT "
+        "NOT NULL UNIQUE, name TEXT, groups TEXT, expires_at INTEGER, "
+        "max_uses INTEGER, used INTEGER NOT NULL DEFAULT 0, created_by TEXT, "
+        "created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+        "ALTER TABLE computers ADD COLUMN enrollment_key_id INTEGER;"
+        "INSERT OR IGNORE INTO meta(key, value) SELECT 'registration', "
+        "CASE WHEN EXISTS (SELECT 1 FROM computers) THEN 'open' ELSE 'key' "
+        "END;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
+        migration_4,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

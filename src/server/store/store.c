@@ -276,3 +276,26 @@ store_seq_next(struct store *s, int64_t *out, struct err *e)
 		return err_set(e, SL_EDB, "change sequence missing");
 	return err_prefix(e, "change sequence");
 }
+
+int
+store_like_prefix(char **out, const char *prefix, struct err *e)
+{
+	size_t n = strlen(prefix), j = 0;
+	char *p;
+
+	if (n > STORE_LIKE_MAX)
+		return err_set(e, SL_ETOOBIG, "pattern over %d bytes",
+		               STORE_LIKE_MAX);
+	p = malloc(2 * n + 2);
+	if (p == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (prefix[i] == '%' || prefix[i] == '_' || prefix[i] == '\\')
+			p[j++] = '\\';
+		p[j++] = prefix[i];
+	}
+	p[j++] = '%';
+	p[j] = '\0';
+	*out = p;
+	return SL_OK;
+}

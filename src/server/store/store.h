@@ -653,4 +653,47 @@ int store_last_sync_success(struct store *s, int64_t *out, struct err *e);
  * SL_EUNSUPPORTED for a PostgreSQL target (pg_dump is the tool). */
 int store_backup(const char *target, const char *dest, struct err *e);
 
+/* --- Enrollment keys (store_enroll.c): what a computer must present to
+ * register (docs/security.md). Only the key's SHA-256 is stored. -------*/
+
+#define STORE_REGISTRATION_KEY  "key"  /* meta 'registration': keys needed */
+#define STORE_REGISTRATION_OPEN "open" /* anyone may register (labs) */
+
+struct store_enroll_new {
+	const char *key_hash;
+	const char *name;   /* may be NULL */
+	const char *groups; /* JSON array text of pinned group names, or NULL */
+	int64_t expires_at; /* Unix time; 0 = never */
+	int64_t max_uses;   /* 0 = unlimited */
+	const char *created_by;
+	int64_t now;
+};
+
+/* A key as registration sees it. groups: JSON array text or NULL; free
+ * with store_enroll_key_clear(). */
+struct store_enroll_key {
+	int64_t id;
+	char *name;
+	char *groups;
+};
+
+int store_enroll_create(int64_t *id, struct store *s,
+                        const struct store_enroll_new *k, struct err *e);
+/* Append {id, name, groups, expires, max_uses, used, created_by, created,
+ * revoked} for every key, oldest first. */
+int store_enroll_list(json_t *arr, struct store *s, struct err *e);
+/* Revoke key id: SL_ENOTFOUND when there is none (or it is revoked). */
+int store_enroll_revoke(struct store *s, int64_t id, struct err *e);
+/* Check the key with this hash at time now and count one use (inside the
+ * registration's transaction). SL_EAUTH naming why it is refused: not
+ * known, revoked, expired or used up. */
+int store_enroll_use(struct store_enroll_key *out, struct store *s,
+                     const char *key_hash, int64_t now, struct err *e);
+void store_enroll_key_clear(struct store_enroll_key *k);
+/* Record the key a computer registered with. */
+int store_enroll_mark_computer(struct store *s, const char *computer_id,
+                               int64_t key_id, struct err *e);
+/* meta 'registration' (STORE_REGISTRATION_*; "key" when unset). */
+int store_registration_mode(char out[16], struct store *s, struct err *e);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 int
@@ -63,17 +64,24 @@ store_audit_list(json_t *arr, struct store *s, const char *actor,
                  const char *action_prefix, int64_t limit, struct err *e)
 {
 	struct db_stmt *st;
+	char *pat = NULL;
 	int rc;
 
+	if (action_prefix != NULL &&
+	    (rc = store_like_prefix(&pat, action_prefix, e)) != SL_OK)
+		return err_prefix(e, "audit: action");
 	rc = store_q(s, &st, e,
 	             "SELECT id, at, actor, action, target, detail FROM "
 	             "audit_log WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1) "
-	             "AND (CAST($2 AS TEXT) IS NULL OR action LIKE $2 || '%') "
-	             "ORDER BY id DESC LIMIT $3",
-	             "tti", actor, action_prefix, limit);
-	if (rc != SL_OK)
+	             "AND (CAST($2 AS TEXT) IS NULL OR action LIKE "
+	             "$2" STORE_LIKE_ESCAPE ") ORDER BY id DESC LIMIT $3",
+	             "tti", actor, pat, limit);
+	if (rc != SL_OK) {
+		free(pat);
 		return err_prefix(e, "audit");
+	}
 	rc = store_q_collect(arr, st, audit_row, e);
 	db_done(st);
+	free(pat);
 	return rc != SL_OK ? err_prefix(e, "audit") : SL_OK;
 }

@@ -48,4 +48,12 @@ int store_q_collect(json_t *arr, struct db_stmt *st,
 json_t *store_col_time(struct db_stmt *st, int col);
 json_t *store_col_text(struct db_stmt *st, int col);
 
+/* A LIKE pattern matching text that starts with prefix literally: '%',
+ * '_' and backslash are escaped with a backslash, for use as
+ * "col LIKE $N" STORE_LIKE_ESCAPE (the same on both engines); user text
+ * must never reach a LIKE any other way. Free *out with free(). */
+#define STORE_LIKE_MAX    4096
+#define STORE_LIKE_ESCAPE " ESCAPE '\\'"
+int store_like_prefix(char **out, const char *prefix, struct err *e);
+
 #endif

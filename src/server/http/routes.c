@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_maint.h"
 #include "api_manage.h"
 
 const struct route routes[] = {
@@ -65,6 +66,9 @@ const struct route routes[] = {
          0},
         {"DELETE", "/v1/admin/downstreams/*", api_admin_downstream_remove,
          AUTH_ADMIN, 0},
+        /* maintenance (api_maint.h) */
+        {"POST", "/v1/admin/export", api_maint_export, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/import", api_maint_import, AUTH_ADMIN, 0},
 };
 
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "autoapprove.h"
+#include "export.h"
 #include "array.h"
 #include "buf.h"
 #include "catalog.h"
@@ -136,7 +137,8 @@ out:
  * sorted by id then revision, so it is the last of each run of ids). */
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
-           const struct catalog_index *idx, const char *base, struct err *e)
+           const struct catalog_index *idx, const char *base,
+           sync_keep_fn keep, void *keep_arg, struct err *e)
 {
 	int rc;
 
@@ -163,6 +165,8 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 		}
 		if (!sync_in_list(cfg->products, en->product) ||
 		    !sync_in_list(cfg->classifications, en->classification))
+			continue;
+		if (keep != NULL && !keep(keep_arg, en->id))
 			continue;
 		if (st.known && st.revision >= en->revision)
 			continue;
@@ -271,6 +275,14 @@ int
 sync_run(struct store *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
 {
+	return sync_run_filtered(db, cfg, NULL, NULL, out, e);
+}
+
+int
+sync_run_filtered(struct store *db, const struct server_config *cfg,
+                  sync_keep_fn keep, void *keep_arg, struct sync_result *out,
+                  struct err *e)
+{
 	struct sync_result res = {0};
 	struct autoapprove_result aa;
 	struct catalog_index *idx = NULL;
@@ -306,12 +318,12 @@ sync_run(struct store *db, const struct server_config *cfg,
 	}
 	rc = catalog_index_parse(&idx, r.body, r.len, &cfg->trusted_keys, now,
 	                         min_version, e);
-	httpc_resp_free(&r);
 	if (rc != SL_OK) {
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = plan_build(&plan, db, cfg, idx, url, e)) != SL_OK)
+	if ((rc = plan_build(&plan, db, cfg, idx, url, keep, keep_arg, e)) !=
+	    SL_OK)
 		goto out;
 	/* Everything verified: import it all or nothing. */
 	if ((rc = store_begin(db, e)) != SL_OK)
@@ -334,6 +346,10 @@ sync_run(struct store *db, const struct server_config *cfg,
 	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = false;
+	/* Keep the origin's signed index for `sluice export` (best effort:
+	 * the sync itself succeeded). */
+	err_clear(&e2);
+	(void)export_keep_index(cfg, r.body, r.len, &e2);
 	*out = res;
 out:
 	if (rc != SL_OK) {

@@ -1,0 +1,137 @@
+/*
+ * api_maint: the maintenance endpoints (admin token): export and import of
+ * updates for networks with no upstream (jobs/export.h). Both name a path
+ * on the server's machine, as WSUS's wsusutil does: the archive is written
+ * and read by sluiced itself, never carried through the HTTP body.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "api_maint.h"
+#include "api_manage.h"
+#include "export.h"
+#include "fetch.h"
+#include "store/store.h"
+
+#define PATH_MAX_LEN 4000
+
+static int
+abs_path(const char **out, json_t *body, struct err *e)
+{
+	int rc = jsonx_req_str(out, body, "path", PATH_MAX_LEN, e);
+
+	if (rc == SL_OK && (*out)[0] != '/')
+		rc = err_set(e, SL_EINVAL,
+		             "path: '%s' is not absolute (a path on the "
+		             "server's machine)",
+		             *out);
+	return rc;
+}
+
+static void
+audit(struct req *r, const char *action, const char *target,
+      const char *detail)
+{
+	char actor[STORE_ACTOR_MAX];
+	struct err e2;
+
+	err_clear(&e2);
+	/* Best effort: what was done is done either way. */
+	if (api_actor(actor, sizeof(actor), r, &e2) == SL_OK)
+		store_audit_add(r->store, &e2, actor, action, target, "%s",
+		                detail);
+}
+
+int
+api_maint_export(struct req *r, struct reply *out, struct err *e)
+{
+	struct export_opts o = {.files = EXPORT_FILES_ALL};
+	struct export_result res;
+	const char *files = NULL;
+	json_t *body = NULL, *ap;
+	char detail[256];
+	int rc;
+
+	if ((rc = http_json_body(&body, r, e)) != SL_OK)
+		return err_prefix(e, "export");
+	if ((rc = abs_path(&o.path, body, e)) != SL_OK ||
+	    (rc = jsonx_opt_str(&files, body, "files", 16, e)) != SL_OK)
+		goto out;
+	if (files == NULL || strcmp(files, "all") == 0)
+		o.files = EXPORT_FILES_ALL;
+	else if (strcmp(files, "approved") == 0)
+		o.files = EXPORT_FILES_APPROVED;
+	else if (strcmp(files, "none") == 0)
+		o.files = EXPORT_FILES_NONE;
+	else {
+		rc = err_set(e, SL_EINVAL,
+		             "files: '%s' is not all, approved or none", files);
+		goto out;
+	}
+	ap = json_object_get(body, "approvals");
+	if (ap != NULL && !json_is_boolean(ap)) {
+		rc = err_set(e, SL_EINVAL, "approvals: expected true or false");
+		goto out;
+	}
+	o.approvals = json_is_true(ap);
+	if ((rc = export_run(&res, r->store, r->env->cfg, &o, e)) != SL_OK)
+		goto out;
+	snprintf(detail, sizeof(detail),
+	         "index %lld, %u updates, %u files, %u approvals",
+	         (long long)res.index_version, res.updates, res.files,
+	         res.approvals);
+	audit(r, "export", o.path, detail);
+	out->json = json_pack(
+	        "{s:s,s:I,s:i,s:i,s:i,s:i,s:I,s:i}", "path", o.path,
+	        "index_version", (json_int_t)res.index_version, "updates",
+	        (int)res.updates, "skipped", (int)res.skipped, "files",
+	        (int)res.files, "missing_files", (int)res.missing, "bytes",
+	        (json_int_t)res.bytes, "approvals", (int)res.approvals);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	json_decref(body);
+	return rc;
+}
+
+int
+api_maint_import(struct req *r, struct reply *out, struct err *e)
+{
+	struct import_result res = {0};
+	const char *path;
+	json_t *body = NULL;
+	char detail[256];
+	int rc;
+
+	if ((rc = http_json_body(&body, r, e)) != SL_OK)
+		return err_prefix(e, "import");
+	if ((rc = abs_path(&path, body, e)) != SL_OK)
+		goto out;
+	rc = import_run(&res, r->store, r->env->cfg, path, e);
+	if (rc != SL_OK) {
+		audit(r, "import", path, e->msg);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail),
+	         "index %lld: %u new, %u revised, %u expired, %u files, %u "
+	         "approvals",
+	         (long long)res.index_version, res.new_count,
+	         res.revised_count, res.expired_count, res.files,
+	         res.approvals);
+	audit(r, "import", path, detail);
+	fetch_wake(r->env->fetch);
+	out->json = json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:i,s:i}", "path",
+	                      path, "history_id", (json_int_t)res.history_id,
+	                      "index_version", (json_int_t)res.index_version,
+	                      "new", (int)res.new_count, "revised",
+	                      (int)res.revised_count, "expired",
+	                      (int)res.expired_count, "files", (int)res.files,
+	                      "files_already_present", (int)res.files_had,
+	                      "approvals", (int)res.approvals);
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+out:
+	json_decref(body);
+	return rc;
+}

@@ -15,18 +15,18 @@
 #include "cli.h"
 
 #define EXPORT_USAGE                                                           \
-	"usage: sluice export [--files all|approved|none] [--approvals]\n"    \
-	"                     [--timeout SECONDS] [--json] FILE\n\n"          \
-	"Write an archive of the server's updates for a server with no\n"     \
-	"upstream: the origin's signed index and documents byte for byte,\n"  \
+	"usage: sluice export [--files all|approved|none] [--approvals]\n"     \
+	"                     [--timeout SECONDS] [--json] FILE\n\n"           \
+	"Write an archive of the server's updates for a server with no\n"      \
+	"upstream: the origin's signed index and documents byte for byte,\n"   \
 	"the files of all updates (default), of approved ones, or none, and\n" \
-	"with --approvals the groups and approvals. FILE is a path on the\n"  \
+	"with --approvals the groups and approvals. FILE is a path on the\n"   \
 	"server's machine. Default timeout 3600 s.\n"
 
 #define IMPORT_USAGE                                                           \
 	"usage: sluice import [--timeout SECONDS] [--json] FILE\n\n"           \
-	"Load an archive written by `sluice export` (on a server with no\n"   \
-	"upstream). Every signature and file is verified as in a sync; a\n"   \
+	"Load an archive written by `sluice export` (on a server with no\n"    \
+	"upstream). Every signature and file is verified as in a sync; a\n"    \
 	"tampered archive imports nothing; importing again changes nothing.\n" \
 	"FILE is a path on the server's machine. Default timeout 3600 s.\n"
 
@@ -94,9 +94,11 @@ export_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		admin_print_json(v);
 	} else {
-		printf("exported to %s: index version %s, ", admin_str(v, "path"),
+		printf("exported to %s: index version %s, ",
+		       admin_str(v, "path"),
 		       admin_int(num, sizeof(num), v, "index_version"));
-		printf("%s updates, ", admin_int(num, sizeof(num), v, "updates"));
+		printf("%s updates, ",
+		       admin_int(num, sizeof(num), v, "updates"));
 		printf("%s files, ", admin_int(num, sizeof(num), v, "files"));
 		printf("%s approvals, ",
 		       admin_int(num, sizeof(num), v, "approvals"));
@@ -147,8 +149,10 @@ import_run(struct cli_ctx *ctx, int argc, char **argv)
 		printf("imported %s: index version %s, ", admin_str(v, "path"),
 		       admin_int(num, sizeof(num), v, "index_version"));
 		printf("%s new, ", admin_int(num, sizeof(num), v, "new"));
-		printf("%s revised, ", admin_int(num, sizeof(num), v, "revised"));
-		printf("%s expired, ", admin_int(num, sizeof(num), v, "expired"));
+		printf("%s revised, ",
+		       admin_int(num, sizeof(num), v, "revised"));
+		printf("%s expired, ",
+		       admin_int(num, sizeof(num), v, "expired"));
 		printf("%s files, ", admin_int(num, sizeof(num), v, "files"));
 		printf("%s approvals\n",
 		       admin_int(num, sizeof(num), v, "approvals"));

@@ -81,8 +81,10 @@ header(struct tarx_writer *w, const char *name, uint64_t size, struct err *e)
 	size_t n = strlen(name);
 
 	if (n == 0 || n > TARX_NAME_MAX)
-		return err_set(e, SL_EINVAL, "%s: member name '%s': 1 to %d "
-		               "bytes", w->path, name, TARX_NAME_MAX);
+		return err_set(e, SL_EINVAL,
+		               "%s: member name '%s': 1 to %d "
+		               "bytes",
+		               w->path, name, TARX_NAME_MAX);
 	if (size >= (1ull << 33))
 		return err_set(e, SL_ETOOBIG, "%s: member '%s': over 8 GiB",
 		               w->path, name);
@@ -385,10 +387,11 @@ tarx_extract(const char *archive, const char *dir,
 			char path[4096];
 
 			if (size != 0) {
-				rc = err_set(e, SL_EPARSE,
-				             "%s: member '%s': a directory with "
-				             "a size",
-				             archive, name);
+				rc = err_set(
+				        e, SL_EPARSE,
+				        "%s: member '%s': a directory with "
+				        "a size",
+				        archive, name);
 				goto out;
 			}
 			if ((rc = fsx_join(path, sizeof(path), dir, name, e)) !=

@@ -19,8 +19,7 @@
 struct tarx_writer;
 
 /* Create path (truncating it) for writing. Free with tarx_writer_free(). */
-int tarx_writer_open(struct tarx_writer **out, const char *path,
-                     struct err *e);
+int tarx_writer_open(struct tarx_writer **out, const char *path, struct err *e);
 /* Add a member named name with the bytes data[0..len). */
 int tarx_add_bytes(struct tarx_writer *w, const char *name, const void *data,
                    size_t len, struct err *e);
@@ -34,9 +33,9 @@ int tarx_writer_finish(struct tarx_writer *w, struct err *e);
 void tarx_writer_free(struct tarx_writer *w);
 
 struct tarx_limits {
-	size_t max_members;   /* 0 = no limit */
-	uint64_t max_total;   /* bytes of all members; 0 = no limit */
-	uint64_t max_member;  /* bytes of one member; 0 = no limit */
+	size_t max_members;  /* 0 = no limit */
+	uint64_t max_total;  /* bytes of all members; 0 = no limit */
+	uint64_t max_member; /* bytes of one member; 0 = no limit */
 };
 
 /* Whether a member name is acceptable to the caller (after the reader's

@@ -30,8 +30,7 @@ abs_path(const char **out, json_t *body, struct err *e)
 }
 
 static void
-audit(struct req *r, const char *action, const char *target,
-      const char *detail)
+audit(struct req *r, const char *action, const char *target, const char *detail)
 {
 	char actor[STORE_ACTOR_MAX];
 	struct err e2;
@@ -116,19 +115,18 @@ api_maint_import(struct req *r, struct reply *out, struct err *e)
 	snprintf(detail, sizeof(detail),
 	         "index %lld: %u new, %u revised, %u expired, %u files, %u "
 	         "approvals",
-	         (long long)res.index_version, res.new_count,
-	         res.revised_count, res.expired_count, res.files,
-	         res.approvals);
+	         (long long)res.index_version, res.new_count, res.revised_count,
+	         res.expired_count, res.files, res.approvals);
 	audit(r, "import", path, detail);
 	fetch_wake(r->env->fetch);
-	out->json = json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:i,s:i}", "path",
-	                      path, "history_id", (json_int_t)res.history_id,
-	                      "index_version", (json_int_t)res.index_version,
-	                      "new", (int)res.new_count, "revised",
-	                      (int)res.revised_count, "expired",
-	                      (int)res.expired_count, "files", (int)res.files,
-	                      "files_already_present", (int)res.files_had,
-	                      "approvals", (int)res.approvals);
+	out->json =
+	        json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:i,s:i}", "path", path,
+	                  "history_id", (json_int_t)res.history_id,
+	                  "index_version", (json_int_t)res.index_version, "new",
+	                  (int)res.new_count, "revised", (int)res.revised_count,
+	                  "expired", (int)res.expired_count, "files",
+	                  (int)res.files, "files_already_present",
+	                  (int)res.files_had, "approvals", (int)res.approvals);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:

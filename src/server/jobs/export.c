@@ -21,14 +21,14 @@
 #include "tarx.h"
 
 int
-export_keep_index(const struct server_config *cfg, const char *text,
-                  size_t len, struct err *e)
+export_keep_index(const struct server_config *cfg, const char *text, size_t len,
+                  struct err *e)
 {
 	char path[4096];
 	int rc;
 
-	if ((rc = fsx_join(path, sizeof(path), cfg->data_dir,
-	                   EXPORT_INDEX_FILE, e)) != SL_OK)
+	if ((rc = fsx_join(path, sizeof(path), cfg->data_dir, EXPORT_INDEX_FILE,
+	                   e)) != SL_OK)
 		return rc;
 	return fsx_write_atomic(path, text, len, 0644, e);
 }
@@ -38,9 +38,9 @@ struct walk {
 	const struct catalog_index *idx;
 	const struct server_config *cfg;
 	struct tarx_writer *tar;
-	json_t *approved;  /* {update id: true} (files approved) */
-	json_t *updates;   /* manifest "updates" */
-	json_t *files;     /* {sha256: true} chosen files */
+	json_t *approved; /* {update id: true} (files approved) */
+	json_t *updates;  /* manifest "updates" */
+	json_t *files;    /* {sha256: true} chosen files */
 	enum export_files mode;
 	struct export_result *res;
 };
@@ -70,10 +70,9 @@ walk_update(void *arg, const struct store_update_row *row, struct err *e)
 	if ((rc = tarx_add_bytes(w->tar, en->path, row->document, len, e)) !=
 	    SL_OK)
 		goto out;
-	if (json_array_append_new(w->updates,
-	                          json_pack("{s:s,s:I}", "id", u->id,
-	                                    "revision",
-	                                    (json_int_t)u->revision)) != 0) {
+	if (json_array_append_new(
+	            w->updates, json_pack("{s:s,s:I}", "id", u->id, "revision",
+	                                  (json_int_t)u->revision)) != 0) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -105,7 +104,8 @@ approved_set(json_t *set, json_t *approvals, struct err *e)
 
 	json_array_foreach(approvals, i, a)
 	{
-		const char *id = json_string_value(json_object_get(a, "update"));
+		const char *id =
+		        json_string_value(json_object_get(a, "update"));
 		const char *act =
 		        json_string_value(json_object_get(a, "action"));
 
@@ -169,8 +169,8 @@ load_index(struct catalog_index **idx, char **text, size_t *len,
 	char path[4096];
 	int rc;
 
-	if ((rc = fsx_join(path, sizeof(path), cfg->data_dir,
-	                   EXPORT_INDEX_FILE, e)) != SL_OK)
+	if ((rc = fsx_join(path, sizeof(path), cfg->data_dir, EXPORT_INDEX_FILE,
+	                   e)) != SL_OK)
 		return rc;
 	rc = fsx_read(path, CATALOG_INDEX_MAX, text, len, e);
 	if (rc == SL_ENOTFOUND)

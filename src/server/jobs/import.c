@@ -237,7 +237,8 @@ approvals_apply(struct import_result *res, struct store *db,
 		return rc;
 	json_array_foreach(groups, i, v)
 	{
-		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *name =
+		        json_string_value(json_object_get(v, "name"));
 
 		if (name == NULL)
 			continue;
@@ -246,7 +247,8 @@ approvals_apply(struct import_result *res, struct store *db,
 	}
 	json_array_foreach(groups, i, v)
 	{
-		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *name =
+		        json_string_value(json_object_get(v, "name"));
 		const char *parent =
 		        json_string_value(json_object_get(v, "parent"));
 
@@ -260,7 +262,8 @@ approvals_apply(struct import_result *res, struct store *db,
 	}
 	json_array_foreach(approvals, i, v)
 	{
-		const char *id = json_string_value(json_object_get(v, "update"));
+		const char *id =
+		        json_string_value(json_object_get(v, "update"));
 		const char *g = json_string_value(json_object_get(v, "group"));
 		const char *act =
 		        json_string_value(json_object_get(v, "action"));
@@ -307,8 +310,7 @@ out:
 
 int
 import_run(struct import_result *out, struct store *db,
-           const struct server_config *cfg, const char *path,
-           struct err *e)
+           const struct server_config *cfg, const char *path, struct err *e)
 {
 	struct import_result res = {0};
 	struct tarx_limits lim = {.max_members = EXPORT_MEMBERS_MAX};

@@ -137,8 +137,8 @@ out:
  * sorted by id then revision, so it is the last of each run of ids). */
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
-           const struct catalog_index *idx, const char *base,
-           sync_keep_fn keep, void *keep_arg, struct err *e)
+           const struct catalog_index *idx, const char *base, sync_keep_fn keep,
+           void *keep_arg, struct err *e)
 {
 	int rc;
 

@@ -61,6 +61,21 @@ static const struct opt options[] = {
         {"database", "url", OPT_STR, F(database_url), "", 0, 0,
          "PostgreSQL database postgresql://USER[:PASSWORD]@HOST[:PORT]/DB "
          "(empty: the SQLite file DATA/sluice.db)"},
+        {"cleanup", "interval_hours", OPT_INT, F(cleanup_hours), "0", 0, 8760,
+         "run the cleanup every N hours (0 = only `sluice cleanup`)"},
+        {"cleanup", "superseded_days", OPT_INT, F(cleanup_superseded_days),
+         "30", -1, 36500,
+         "decline updates superseded this many days that no computer "
+         "needs (-1 = never)"},
+        {"cleanup", "decline_expired", OPT_INT, F(cleanup_expired), "1", 0, 1,
+         "decline expired updates (1/0)"},
+        {"cleanup", "computer_days", OPT_INT, F(cleanup_computer_days), "0", 0,
+         36500,
+         "delete computers not heard from in this many days (0 = never)"},
+        {"cleanup", "files", OPT_INT, F(cleanup_files), "1", 0, 1,
+         "delete files and old revisions nothing needs (1/0)"},
+        {"cleanup", "compact", OPT_INT, F(cleanup_compact), "1", 0, 1,
+         "compact the database (1/0)"},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -59,6 +59,15 @@ struct server_config {
 	/* [database] url: a PostgreSQL URL, NULL = SQLite in data_dir. */
 	char *database_url;
 
+	/* [cleanup] (jobs/cleanup.h): every interval_hours (0 = only on
+	 * demand); superseded_days < 0 skips that step, computer_days 0
+	 * keeps every computer; the flags are 0/1. */
+	int cleanup_hours;
+	int cleanup_superseded_days;
+	int cleanup_expired;
+	int cleanup_computer_days;
+	int cleanup_files;
+	int cleanup_compact;
 	/* Derived by config_finish(). db_path is the target of db_open():
 	 * database_url when set, else DATA/sluice.db. */
 	char *db_path;

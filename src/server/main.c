@@ -19,6 +19,7 @@
 #include "http.h"
 #include "httpc.h"
 #include "log.h"
+#include "cleanup.h"
 #include "scheduler.h"
 #include "sync.h"
 #include "version.h"
@@ -133,6 +134,7 @@ main(int argc, char **argv)
 	struct store *db = NULL;
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
+	struct cleanup_thread *cleanup = NULL;
 	struct http *http = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
@@ -194,6 +196,10 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	if (cleanup_start(&cleanup, &cfg, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
@@ -209,6 +215,7 @@ main(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	cleanup_stop(cleanup);
 	sched_stop(sched);
 	fetch_stop(fetch);
 	store_close(db);

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "api_maint.h"
 #include "api_manage.h"
+#include "cleanup.h"
 #include "export.h"
 #include "fetch.h"
 #include "store/store.h"
@@ -130,6 +131,82 @@ api_maint_import(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
+	json_decref(body);
+	return rc;
+}
+
+/* An optional integer member within [lo, hi] into *out. */
+static int
+opt_int(int *out, json_t *body, const char *key, int lo, int hi,
+        struct err *e)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return SL_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi)
+		return err_set(e, SL_EINVAL, "%s: expected an integer %d..%d",
+		               key, lo, hi);
+	*out = (int)json_integer_value(v);
+	return SL_OK;
+}
+
+static int
+opt_bool(bool *out, json_t *body, const char *key, struct err *e)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return SL_OK;
+	if (!json_is_boolean(v))
+		return err_set(e, SL_EINVAL, "%s: expected true or false", key);
+	*out = json_is_true(v);
+	return SL_OK;
+}
+
+int
+api_maint_cleanup(struct req *r, struct reply *out, struct err *e)
+{
+	struct cleanup_opts o;
+	char actor[STORE_ACTOR_MAX];
+	json_t *body = NULL, *rep = NULL;
+	int rc;
+
+	cleanup_opts_from_config(&o, r->env->cfg);
+	if (r->body_len > 0 && (rc = http_json_body(&body, r, e)) != SL_OK)
+		return err_prefix(e, "cleanup");
+	if ((rc = api_actor(actor, sizeof(actor), r, e)) != SL_OK)
+		goto out;
+	o.actor = actor;
+	if (body != NULL &&
+	    ((rc = opt_bool(&o.dry_run, body, "dry_run", e)) != SL_OK ||
+	     (rc = opt_int(&o.superseded_days, body, "superseded_days", -1,
+	                   36500, e)) != SL_OK ||
+	     (rc = opt_bool(&o.expired, body, "expired", e)) != SL_OK ||
+	     (rc = opt_int(&o.computer_days, body, "computer_days", 0, 36500,
+	                   e)) != SL_OK ||
+	     (rc = opt_bool(&o.files, body, "files", e)) != SL_OK ||
+	     (rc = opt_bool(&o.compact, body, "compact", e)) != SL_OK ||
+	     (rc = opt_bool(&o.vacuum_full, body, "vacuum_full", e)) !=
+	             SL_OK ||
+	     (rc = opt_int(&o.batch, body, "batch", 0, 100000, e)) != SL_OK))
+		goto out;
+	if ((rc = cleanup_run(&rep, r->store, r->env->cfg, &o, e)) != SL_OK)
+		goto out;
+	if (!o.dry_run) {
+		struct err e2;
+
+		err_clear(&e2);
+		store_audit_add(r->store, &e2, actor, "cleanup", NULL,
+		                "finished in %lld ms",
+		                (long long)json_integer_value(
+		                        json_object_get(rep, "duration_ms")));
+	}
+	out->json = rep;
+	rep = NULL;
+out:
+	json_decref(rep);
 	json_decref(body);
 	return rc;
 }

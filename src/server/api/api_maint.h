@@ -11,4 +11,9 @@ int api_maint_export(struct req *r, struct reply *out, struct err *e);
 /* POST /v1/admin/import {path} */
 int api_maint_import(struct req *r, struct reply *out, struct err *e);
 
+/* POST /v1/admin/cleanup {dry_run, superseded_days, expired,
+ * computer_days, files, compact, vacuum_full, batch}: the report of
+ * jobs/cleanup.h (defaults from the [cleanup] settings). */
+int api_maint_cleanup(struct req *r, struct reply *out, struct err *e);
+
 #endif

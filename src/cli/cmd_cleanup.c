@@ -16,18 +16,20 @@
 	"                      [--computer-days N] [--no-superseded]\n"        \
 	"                      [--no-expired] [--no-files] [--no-compact]\n"   \
 	"                      [--vacuum-full] [--list] [--json]\n\n"          \
-	"Clean the server up; each step reports what it did (or would do\n"   \
-	"with --dry-run). Defaults come from the server's [cleanup] settings:\n" \
-	"decline updates superseded for 30 days that no computer needs,\n"    \
-	"decline expired updates, delete files and old revisions nothing\n"   \
-	"needs, compact the database. --computer-days N also deletes\n"       \
-	"computers not heard from in N days. --vacuum-full (SQLite) rebuilds\n" \
+	"Clean the server up; each step reports what it did (or would do\n"    \
+	"with --dry-run). Defaults come from the server's [cleanup] "          \
+	"settings:\n"                                                          \
+	"decline updates superseded for 30 days that no computer needs,\n"     \
+	"decline expired updates, delete files and old revisions nothing\n"    \
+	"needs, compact the database. --computer-days N also deletes\n"        \
+	"computers not heard from in N days. --vacuum-full (SQLite) "          \
+	"rebuilds\n"                                                           \
 	"the database file, holding it for the whole run: use it in a quiet\n" \
 	"hour. --list prints the first objects of each step.\n"
 
 static int
-num(const struct cli_cmd *cmd, const char *opt, const char *s, long lo,
-    long hi, json_t *body, const char *key)
+num(const struct cli_cmd *cmd, const char *opt, const char *s, long lo, long hi,
+    json_t *body, const char *key)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
@@ -56,7 +58,8 @@ print_step(json_t *s, bool dry, bool list)
 		       dry ? "would decline" : "declined", n);
 	else if (strcmp(name, "computers") == 0)
 		printf("computers not heard from in %lld days: %s %lld\n",
-		       (long long)json_integer_value(json_object_get(s, "days")),
+		       (long long)json_integer_value(
+		               json_object_get(s, "days")),
 		       dry ? "would delete" : "deleted", n);
 	else if (strcmp(name, "revisions") == 0)
 		printf("old revisions: %s %lld\n",
@@ -72,8 +75,8 @@ print_step(json_t *s, bool dry, bool list)
 		       (long long)json_integer_value(
 		               json_object_get(s, "size_after")),
 		       dry ? "could reclaim" : "reclaimed", bytes,
-		       !dry && json_integer_value(json_object_get(
-		                       s, "reclaimable")) > 0
+		       !dry && json_integer_value(
+		                       json_object_get(s, "reclaimable")) > 0
 		               ? " (more with --vacuum-full)"
 		               : "");
 	if (!list)
@@ -106,17 +109,16 @@ cleanup_run(struct cli_ctx *ctx, int argc, char **argv)
 	const char *sup = NULL, *comp = NULL, *pos[1];
 	bool dry = false, no_sup = false, no_exp = false, no_files = false,
 	     no_compact = false, full = false, list = false;
-	const struct admin_opt opts[] = {
-	        {"--dry-run", NULL, &dry},
-	        {"--superseded-days", &sup, NULL},
-	        {"--computer-days", &comp, NULL},
-	        {"--no-superseded", NULL, &no_sup},
-	        {"--no-expired", NULL, &no_exp},
-	        {"--no-files", NULL, &no_files},
-	        {"--no-compact", NULL, &no_compact},
-	        {"--vacuum-full", NULL, &full},
-	        {"--list", NULL, &list},
-	        {NULL, NULL, NULL}};
+	const struct admin_opt opts[] = {{"--dry-run", NULL, &dry},
+	                                 {"--superseded-days", &sup, NULL},
+	                                 {"--computer-days", &comp, NULL},
+	                                 {"--no-superseded", NULL, &no_sup},
+	                                 {"--no-expired", NULL, &no_exp},
+	                                 {"--no-files", NULL, &no_files},
+	                                 {"--no-compact", NULL, &no_compact},
+	                                 {"--vacuum-full", NULL, &full},
+	                                 {"--list", NULL, &list},
+	                                 {NULL, NULL, NULL}};
 	json_t *body, *v = NULL, *s;
 	size_t i;
 	int npos, rc;
@@ -129,13 +131,13 @@ cleanup_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((body = json_object()) == NULL)
 		return cli_fail("out of memory");
 	json_object_set_new(body, "dry_run", json_boolean(dry));
-	if (sup != NULL && (rc = num(&cmd_cleanup, "--superseded-days", sup,
-	                             0, 36500, body, "superseded_days")) != 0)
+	if (sup != NULL && (rc = num(&cmd_cleanup, "--superseded-days", sup, 0,
+	                             36500, body, "superseded_days")) != 0)
 		goto fail;
 	if (no_sup)
 		json_object_set_new(body, "superseded_days", json_integer(-1));
-	if (comp != NULL && (rc = num(&cmd_cleanup, "--computer-days", comp,
-	                              1, 36500, body, "computer_days")) != 0)
+	if (comp != NULL && (rc = num(&cmd_cleanup, "--computer-days", comp, 1,
+	                              36500, body, "computer_days")) != 0)
 		goto fail;
 	if (no_exp)
 		json_object_set_new(body, "expired", json_false());

@@ -68,8 +68,12 @@ static int
 xfer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
               curl_off_t ultotal, curl_off_t ulnow)
 {
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return atomic_load((const atomic_bool *)arg) ? 1 : 0;
+	const struct httpc_opts *o = arg;
+
+	(void)dltotal, (void)ultotal, (void)ulnow;
+	if (o->progress != NULL && dlnow >= 0)
+		o->progress(o->progress_arg, (uint64_t)dlnow);
+	return o->cancel != NULL && atomic_load(o->cancel) ? 1 : 0;
 }
 
 /*
@@ -130,10 +134,15 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 		             url);
 		goto out;
 	}
-	if (o != NULL && o->cancel != NULL &&
+	if (!x->is_file && o != NULL && o->proxy != NULL &&
+	    curl_easy_setopt(x->c, CURLOPT_PROXY, o->proxy) != CURLE_OK) {
+		rc = err_set(e, SL_EINTERNAL, "%s: cannot set the proxy", url);
+		goto out;
+	}
+	if (o != NULL && (o->cancel != NULL || o->progress != NULL) &&
 	    (curl_easy_setopt(x->c, CURLOPT_XFERINFOFUNCTION, xfer_progress) !=
 	             CURLE_OK ||
-	     curl_easy_setopt(x->c, CURLOPT_XFERINFODATA, (void *)o->cancel) !=
+	     curl_easy_setopt(x->c, CURLOPT_XFERINFODATA, (void *)o) !=
 	             CURLE_OK ||
 	     curl_easy_setopt(x->c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)) {
 		rc = err_set(e, SL_EINTERNAL, "%s: cannot set curl options",

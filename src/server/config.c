@@ -4,6 +4,7 @@
  * template the packages install as /etc/sluice/sluiced.conf).
  */
 #include "config.h"
+#include "netopts.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -61,6 +62,14 @@ static const struct opt options[] = {
         {"database", "url", OPT_STR, F(database_url), "", 0, 0,
          "PostgreSQL database postgresql://USER[:PASSWORD]@HOST[:PORT]/DB "
          "(empty: the SQLite file DATA/sluice.db)"},
+        {"network", "proxy", OPT_STR, F(proxy_url), "", 0, 0,
+         "HTTP(S) proxy for upstream syncs and file downloads, "
+         "http://[user:password@]host:port (empty: none)"},
+        {"network", "download_limit_kbps", OPT_INT, F(download_limit_kbps), "0",
+         0, 10000000, "file download bandwidth limit in KiB/s (0 = none)"},
+        {"network", "download_window", OPT_STR, F(download_window), "", 0, 0,
+         "hours in which files are downloaded, HH:MM-HH:MM local time "
+         "(empty: always)"},
         {"cleanup", "interval_hours", OPT_INT, F(cleanup_hours), "0", 0, 8760,
          "run the cleanup every N hours (0 = only `sluice cleanup`)"},
         {"cleanup", "superseded_days", OPT_INT, F(cleanup_superseded_days),
@@ -432,6 +441,10 @@ config_finish(struct server_config *cfg, struct err *e)
 	}
 	if (rc == SL_OK)
 		rc = path_join(&cfg->content_dir, cfg->data_dir, "content", e);
+	if (rc == SL_OK)
+		rc = netopts_window_parse(&cfg->window_start_min,
+		                          &cfg->window_end_min,
+		                          cfg->download_window, e);
 	if (rc != SL_OK)
 		return rc;
 	if (cfg->upstream_url != NULL &&

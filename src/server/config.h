@@ -68,6 +68,15 @@ struct server_config {
 	int cleanup_computer_days;
 	int cleanup_files;
 	int cleanup_compact;
+	/* [network] (jobs/netopts.h): an HTTP(S) proxy for the upstream and
+	 * file downloads ("http://[user:password@]host:port", "" = none), a
+	 * bandwidth limit for file downloads (KiB/s, 0 = none) and the hours
+	 * in which file downloads run ("HH:MM-HH:MM" local time, "" =
+	 * always; parsed into minutes of the day, -1 when none). */
+	char *proxy_url;
+	int download_limit_kbps;
+	char *download_window;
+	int window_start_min, window_end_min;
 	/* Derived by config_finish(). db_path is the target of db_open():
 	 * database_url when set, else DATA/sluice.db. */
 	char *db_path;

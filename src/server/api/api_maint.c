@@ -13,6 +13,8 @@
 #include "cleanup.h"
 #include "export.h"
 #include "fetch.h"
+#include "progress.h"
+#include "store/store_maint.h"
 #include "store/store.h"
 
 #define PATH_MAX_LEN 4000
@@ -137,8 +139,7 @@ out:
 
 /* An optional integer member within [lo, hi] into *out. */
 static int
-opt_int(int *out, json_t *body, const char *key, int lo, int hi,
-        struct err *e)
+opt_int(int *out, json_t *body, const char *key, int lo, int hi, struct err *e)
 {
 	json_t *v = json_object_get(body, key);
 
@@ -188,8 +189,7 @@ api_maint_cleanup(struct req *r, struct reply *out, struct err *e)
 	                   e)) != SL_OK ||
 	     (rc = opt_bool(&o.files, body, "files", e)) != SL_OK ||
 	     (rc = opt_bool(&o.compact, body, "compact", e)) != SL_OK ||
-	     (rc = opt_bool(&o.vacuum_full, body, "vacuum_full", e)) !=
-	             SL_OK ||
+	     (rc = opt_bool(&o.vacuum_full, body, "vacuum_full", e)) != SL_OK ||
 	     (rc = opt_int(&o.batch, body, "batch", 0, 100000, e)) != SL_OK))
 		goto out;
 	if ((rc = cleanup_run(&rep, r->store, r->env->cfg, &o, e)) != SL_OK)
@@ -209,4 +209,102 @@ out:
 	json_decref(rep);
 	json_decref(body);
 	return rc;
+}
+
+/* The pending and failed files as the progress and history show them. */
+static int
+files_state(json_t **out, struct store *db, struct err *e)
+{
+	struct store_content_summary cs;
+	json_t *list = json_array();
+	int rc;
+
+	if (list == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = store_maint_content_summary(&cs, db, e)) != SL_OK ||
+	    (rc = store_maint_content_problems(list, db, 20, e)) != SL_OK) {
+		json_decref(list);
+		return rc;
+	}
+	*out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "pending",
+	                 (json_int_t)cs.wanted, "pending_bytes",
+	                 (json_int_t)cs.wanted_bytes, "failed",
+	                 (json_int_t)cs.failed, "failed_bytes",
+	                 (json_int_t)cs.failed_bytes, "present",
+	                 (json_int_t)cs.present, "present_bytes",
+	                 (json_int_t)cs.present_bytes, "problems", list);
+	return *out != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}
+
+int
+api_maint_sync_progress(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *p = progress_json(), *files = NULL, *fe, *round;
+	int64_t left;
+	double rate;
+	int rc;
+
+	if (p == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = files_state(&files, r->store, e)) != SL_OK) {
+		json_decref(p);
+		return rc;
+	}
+	fe = json_object_get(p, "fetch");
+	round = json_object_get(fe, "round");
+	/* Total of this round: what it fetched plus what is still due. */
+	json_object_set_new(round, "files_total",
+	                    json_integer(json_integer_value(json_object_get(
+	                                         round, "files_done")) +
+	                                 json_integer_value(json_object_get(
+	                                         files, "pending"))));
+	left = json_integer_value(json_object_get(files, "pending_bytes"));
+	if (json_object_get(fe, "current") != NULL)
+		left -= json_integer_value(json_object_get(
+		        json_object_get(fe, "current"), "received"));
+	json_object_set_new(round, "bytes_total",
+	                    json_integer(json_integer_value(json_object_get(
+	                                         round, "bytes_done")) +
+	                                 (left > 0 ? left : 0)));
+	rate = (double)json_integer_value(json_object_get(round, "rate_bps"));
+	json_object_set_new(
+	        round, "eta_s",
+	        rate > 0 && left > 0
+	                ? json_integer((json_int_t)(left / rate + 1))
+	                : (left > 0 ? json_null() : json_integer(0)));
+	json_object_set_new(p, "files", files);
+	out->json = p;
+	return SL_OK;
+}
+
+int
+api_maint_sync_history(struct req *r, struct reply *out, struct err *e)
+{
+	json_t *h0, *files = NULL;
+	const char *res;
+	int rc;
+
+	if ((rc = api_list_reply(out, r->store, "history", store_sync_history,
+	                         e)) != SL_OK)
+		return rc;
+	/* The newest successful run also says whether its files are all in
+	 * (files_result complete, pending or failed) and which are not, and
+	 * why. "result" keeps the metadata's outcome for scripts. */
+	h0 = json_array_get(json_object_get(out->json, "history"), 0);
+	res = json_string_value(json_object_get(h0, "result"));
+	if (res == NULL || strcmp(res, "success") != 0 ||
+	    r->env->cfg->storage_mode == STORAGE_NONE)
+		return SL_OK;
+	if ((rc = files_state(&files, r->store, e)) != SL_OK)
+		return rc;
+	json_object_set_new(h0, "files_result",
+	                    json_string(json_integer_value(json_object_get(
+	                                        files, "failed")) > 0
+	                                        ? "failed"
+	                                : json_integer_value(json_object_get(
+	                                          files, "pending")) > 0
+	                                        ? "pending"
+	                                        : "complete"));
+	json_object_set_new(h0, "files", files);
+	return SL_OK;
 }

@@ -16,4 +16,12 @@ int api_maint_import(struct req *r, struct reply *out, struct err *e);
  * jobs/cleanup.h (defaults from the [cleanup] settings). */
 int api_maint_cleanup(struct req *r, struct reply *out, struct err *e);
 
+/* GET /v1/admin/sync/progress: jobs/progress.h's snapshot with the
+ * content store's pending and failed files, the round's totals and ETA. */
+int api_maint_sync_progress(struct req *r, struct reply *out, struct err *e);
+/* GET /v1/admin/sync/history: the history; the newest successful run
+ * also has files_result (complete, pending or failed) and files (the
+ * counts, and the pending and failed files with their errors). */
+int api_maint_sync_history(struct req *r, struct reply *out, struct err *e);
+
 #endif

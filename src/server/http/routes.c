@@ -18,7 +18,9 @@ const struct route routes[] = {
         {"HEAD", "/content/*", content_get, AUTH_NONE, 1},
         /* administration */
         {"POST", "/v1/admin/sync", api_admin_sync, AUTH_ADMIN, 0},
-        {"GET", "/v1/admin/sync/history", api_admin_sync_history, AUTH_ADMIN,
+        {"GET", "/v1/admin/sync/history", api_maint_sync_history, AUTH_ADMIN,
+         0},
+        {"GET", "/v1/admin/sync/progress", api_maint_sync_progress, AUTH_ADMIN,
          0},
         {"GET", "/v1/admin/updates", api_admin_updates, AUTH_ADMIN, 0},
         {"GET", "/v1/admin/groups", api_admin_groups, AUTH_ADMIN, 0},

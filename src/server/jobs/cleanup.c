@@ -18,9 +18,9 @@
 #include "hash.h"
 #include "store/store_cleanup.h"
 
-#define PAGE      1000
-#define DRY_MAX   10000000 /* objects a dry run counts at most per step */
-#define DAY       86400
+#define PAGE    1000
+#define DRY_MAX 10000000 /* objects a dry run counts at most per step */
+#define DAY     86400
 
 struct run {
 	struct store *db;
@@ -66,8 +66,8 @@ tx_commit(struct run *r, struct err *e)
 static json_t *
 step_new(struct run *r, const char *name)
 {
-	json_t *s = json_pack("{s:s,s:i,s:[]}", "step", name, "count", 0,
-	                      "items");
+	json_t *s =
+	        json_pack("{s:s,s:i,s:[]}", "step", name, "count", 0, "items");
 
 	if (s != NULL && json_array_append_new(r->steps, s) != 0)
 		return NULL;
@@ -120,15 +120,13 @@ sup_page(void *arg, const struct store_cleanup_update *u, struct err *e)
 			continue;
 		cur = json_object_get(sc->by, t);
 		/* Superseded since the earliest live superseder arrived. */
-		if (cur != NULL &&
-		    json_integer_value(json_object_get(cur, "since")) <=
-		            u->imported_at)
+		if (cur != NULL && json_integer_value(json_object_get(
+		                           cur, "since")) <= u->imported_at)
 			continue;
-		if (json_object_set_new(sc->by, t,
-		                        json_pack("{s:s,s:I}", "by", u->id,
-		                                  "since",
-		                                  (json_int_t)u->imported_at)) !=
-		    0) {
+		if (json_object_set_new(
+		            sc->by, t,
+		            json_pack("{s:s,s:I}", "by", u->id, "since",
+		                      (json_int_t)u->imported_at)) != 0) {
 			json_decref(doc);
 			return err_set(e, SL_ENOMEM, "out of memory");
 		}
@@ -146,29 +144,30 @@ decline_all(struct run *r, json_t *list, const char *why, struct err *e)
 	int rc = SL_OK;
 
 	while (i < n) {
-		size_t end = i + (size_t)r->batch < n ? i + (size_t)r->batch : n;
+		size_t end =
+		        i + (size_t)r->batch < n ? i + (size_t)r->batch : n;
 
 		if ((rc = tx_begin(r, e)) != SL_OK)
 			return rc;
 		for (; i < end && rc == SL_OK; i++) {
 			json_t *it = json_array_get(list, i);
-			const char *id = json_is_string(it)
-			                         ? json_string_value(it)
-			                         : json_string_value(
-			                                   json_object_get(it,
-			                                                   "id"));
+			const char *id =
+			        json_is_string(it)
+			                ? json_string_value(it)
+			                : json_string_value(
+			                          json_object_get(it, "id"));
 			const char *by = json_string_value(
 			        json_object_get(it, "superseded_by"));
 			bool changed;
 
-			rc = store_update_set_declined(&changed, r->db, id, true,
-			                               r->now, e);
+			rc = store_update_set_declined(&changed, r->db, id,
+			                               true, r->now, e);
 			if (rc == SL_OK && changed)
-				rc = store_audit_add(
-				        r->db, e, r->actor, "update.decline", id,
-				        "cleanup: %s%s%s", why,
-				        by != NULL ? " by " : "",
-				        by != NULL ? by : "");
+				rc = store_audit_add(r->db, e, r->actor,
+				                     "update.decline", id,
+				                     "cleanup: %s%s%s", why,
+				                     by != NULL ? " by " : "",
+				                     by != NULL ? by : "");
 		}
 		if (rc != SL_OK) {
 			store_rollback(r->db);
@@ -293,10 +292,11 @@ step_computers(struct run *r, struct err *e)
 		                                   batch, e);
 		if (rc != SL_OK || json_array_size(page) == 0)
 			break;
-		snprintf(after, sizeof(after), "%s",
-		         json_string_value(json_object_get(
-		                 json_array_get(page, json_array_size(page) - 1),
-		                 "id")));
+		snprintf(
+		        after, sizeof(after), "%s",
+		        json_string_value(json_object_get(
+		                json_array_get(page, json_array_size(page) - 1),
+		                "id")));
 		if (r->o->dry_run) {
 			json_array_foreach(page, i, c) step_count(step, 1, c);
 			continue;
@@ -314,8 +314,8 @@ step_computers(struct run *r, struct err *e)
 			if (rc == SL_OK && deleted) {
 				step_count(step, 1, c);
 				rc = store_audit_add(
-				        r->db, e, r->actor, "computer.delete", id,
-				        "cleanup: %s, last contact %s",
+				        r->db, e, r->actor, "computer.delete",
+				        id, "cleanup: %s, last contact %s",
 				        json_string_value(
 				                json_object_get(c, "hostname")),
 				        json_string_value(json_object_get(
@@ -353,8 +353,8 @@ step_revisions(struct run *r, struct err *e)
 			break;
 		}
 		rc = store_cleanup_old_revisions(
-		        page, r->db, "", r->o->dry_run ? DRY_MAX : (size_t)r->batch,
-		        e);
+		        page, r->db, "",
+		        r->o->dry_run ? DRY_MAX : (size_t)r->batch, e);
 		if (rc != SL_OK || json_array_size(page) == 0)
 			break;
 		if (r->o->dry_run) {
@@ -398,15 +398,16 @@ step_revisions(struct run *r, struct err *e)
 
 /* Remove DATA/content/<aa>/<sha> and its .part; *bytes += what went. */
 static void
-unlink_content(const struct server_config *cfg, const char *sha,
-               int64_t *bytes, unsigned *files)
+unlink_content(const struct server_config *cfg, const char *sha, int64_t *bytes,
+               unsigned *files)
 {
 	char path[4096];
 	struct stat st;
 
 	for (int part = 0; part < 2; part++) {
 		int n = snprintf(path, sizeof(path), "%s/%.2s/%s%s",
-		                 cfg->content_dir, sha, sha, part ? ".part" : "");
+		                 cfg->content_dir, sha, sha,
+		                 part ? ".part" : "");
 
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return;
@@ -465,16 +466,17 @@ files_rows(struct run *r, json_t *step, struct files_tally *t, struct err *e)
 			json_decref(gone);
 			break;
 		}
-		snprintf(after, sizeof(after), "%s",
-		         json_string_value(json_object_get(
-		                 json_array_get(page, json_array_size(page) - 1),
-		                 "sha256")));
+		snprintf(
+		        after, sizeof(after), "%s",
+		        json_string_value(json_object_get(
+		                json_array_get(page, json_array_size(page) - 1),
+		                "sha256")));
 		if (r->o->dry_run) {
 			json_array_foreach(page, i, c)
 			{
 				step_count(step, 1, c);
-				if (strcmp(json_string_value(json_object_get(
-				                   c, "state")),
+				if (strcmp(json_string_value(
+				                   json_object_get(c, "state")),
 				           "present") == 0)
 					t->bytes += json_integer_value(
 					        json_object_get(c, "size"));
@@ -502,8 +504,9 @@ files_rows(struct run *r, json_t *step, struct files_tally *t, struct err *e)
 			}
 		}
 		if (rc == SL_OK && json_array_size(gone) > 0)
-			rc = store_audit_add(r->db, e, r->actor, "cleanup.files",
-			                     NULL, "%zu files nothing needs",
+			rc = store_audit_add(r->db, e, r->actor,
+			                     "cleanup.files", NULL,
+			                     "%zu files nothing needs",
 			                     json_array_size(gone));
 		if (rc != SL_OK || (rc = tx_commit(r, e)) != SL_OK) {
 			store_rollback(r->db);
@@ -511,8 +514,7 @@ files_rows(struct run *r, json_t *step, struct files_tally *t, struct err *e)
 			break;
 		}
 		json_array_foreach(gone, i, c) unlink_content(
-		        r->cfg,
-		        json_string_value(json_object_get(c, "sha256")),
+		        r->cfg, json_string_value(json_object_get(c, "sha256")),
 		        &t->bytes, &t->files);
 		json_decref(gone);
 	}
@@ -523,18 +525,17 @@ files_rows(struct run *r, json_t *step, struct files_tally *t, struct err *e)
 /* Then the store's directory: files with no row (an import of files of
  * updates not wanted, a download that finished after its row went). */
 static int
-files_orphans(struct run *r, json_t *step, struct files_tally *t,
-              struct err *e)
+files_orphans(struct run *r, json_t *step, struct files_tally *t, struct err *e)
 {
 	DIR *top = opendir(r->cfg->content_dir), *sub;
 	struct dirent *d, *f;
 	int rc = SL_OK;
 
 	if (top == NULL)
-		return errno == ENOENT ? SL_OK
-		                       : err_set(e, SL_EIO, "%s: %s",
-		                                 r->cfg->content_dir,
-		                                 strerror(errno));
+		return errno == ENOENT
+		               ? SL_OK
+		               : err_set(e, SL_EIO, "%s: %s",
+		                         r->cfg->content_dir, strerror(errno));
 	while (rc == SL_OK && (d = readdir(top)) != NULL) {
 		char dir[4096];
 
@@ -560,10 +561,10 @@ files_orphans(struct run *r, json_t *step, struct files_tally *t,
 			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
 			if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 				continue;
-			json_t *item = json_pack("{s:s,s:I,s:s}", "sha256", sha,
-			                         "size", (json_int_t)st.st_size,
-			                         "state",
-			                         part ? "partial" : "orphan");
+			json_t *item =
+			        json_pack("{s:s,s:I,s:s}", "sha256", sha,
+			                  "size", (json_int_t)st.st_size,
+			                  "state", part ? "partial" : "orphan");
 			step_count(step, 1, item);
 			json_decref(item);
 			if (r->o->dry_run) {
@@ -572,8 +573,8 @@ files_orphans(struct run *r, json_t *step, struct files_tally *t,
 			}
 			/* The row (if a sync just made one) goes too. */
 			bool deleted;
-			if ((rc = store_cleanup_content_delete(&deleted, r->db,
-			                                       sha, e)) != SL_OK)
+			if ((rc = store_cleanup_content_delete(
+			             &deleted, r->db, sha, e)) != SL_OK)
 				break;
 			if (deleted && unlink(path) == 0) {
 				t->bytes += st.st_size;
@@ -623,23 +624,24 @@ step_compact(struct run *r, struct err *e)
 		rc = store_cleanup_compact(r->db, r->o->vacuum_full, 256, e);
 		ms = ms_since(&t0);
 		if (r->o->vacuum_full && ms > r->longest_ms)
-			r->longest_ms = ms; /* it held the database throughout */
-		if (rc != SL_OK ||
-		    (rc = store_cleanup_space(&size1, &free1, r->db, e)) !=
-		            SL_OK)
+			r->longest_ms =
+			        ms; /* it held the database throughout */
+		if (rc != SL_OK || (rc = store_cleanup_space(
+		                            &size1, &free1, r->db, e)) != SL_OK)
 			goto out;
-		rc = store_audit_add(r->db, e, r->actor, "cleanup.compact", NULL,
-		                     "%" PRId64 " bytes before, %" PRId64
-		                     " after",
-		                     size0, size1);
+		rc = store_audit_add(
+		        r->db, e, r->actor, "cleanup.compact", NULL,
+		        "%" PRId64 " bytes before, %" PRId64 " after", size0,
+		        size1);
 	} else {
 		size1 = size0;
 		free1 = free0;
 	}
 	json_object_set_new(step, "size_before", json_integer(size0));
 	json_object_set_new(step, "size_after", json_integer(size1));
-	json_object_set_new(step, "bytes",
-	                    json_integer(r->o->dry_run ? free0 : size0 - size1));
+	json_object_set_new(
+	        step, "bytes",
+	        json_integer(r->o->dry_run ? free0 : size0 - size1));
 	json_object_set_new(step, "reclaimable", json_integer(free1));
 	json_object_set_new(step, "count", json_integer(size0 - size1 > 0));
 out:
@@ -670,8 +672,8 @@ cleanup_run(json_t **report, struct store *db, const struct server_config *cfg,
 	                .cfg = cfg,
 	                .o = o,
 	                .actor = o->actor != NULL ? o->actor : "cleanup",
-	                .batch = o->batch > 0 ? o->batch
-	                                      : CLEANUP_BATCH_DEFAULT,
+	                .batch =
+	                        o->batch > 0 ? o->batch : CLEANUP_BATCH_DEFAULT,
 	                .now = (long long)time(NULL),
 	                .steps = json_array()};
 	struct timespec t0;
@@ -696,10 +698,9 @@ cleanup_run(json_t **report, struct store *db, const struct server_config *cfg,
 		json_decref(r.steps);
 		return err_prefix(e, "cleanup");
 	}
-	*report = json_pack("{s:b,s:o,s:I,s:f}", "dry_run", o->dry_run,
-	                    "steps", r.steps, "duration_ms",
-	                    (json_int_t)ms_since(&t0), "longest_batch_ms",
-	                    r.longest_ms);
+	*report = json_pack("{s:b,s:o,s:I,s:f}", "dry_run", o->dry_run, "steps",
+	                    r.steps, "duration_ms", (json_int_t)ms_since(&t0),
+	                    "longest_batch_ms", r.longest_ms);
 	return *report != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 

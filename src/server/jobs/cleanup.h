@@ -42,7 +42,8 @@ struct cleanup_opts {
 	int computer_days; /* 0: skip the step */
 	bool files;        /* revisions and files */
 	bool compact;
-	bool vacuum_full; /* SQLite: one blocking VACUUM (see store_cleanup.h) */
+	bool vacuum_full;  /* SQLite: one blocking VACUUM (see store_cleanup.h)
+	                    */
 	const char *actor; /* for the audit log */
 	int batch;         /* objects per transaction; 0 = default */
 };

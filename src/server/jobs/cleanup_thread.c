@@ -26,13 +26,11 @@ log_report(json_t *rep)
 	json_t *s;
 	size_t i;
 
-	json_array_foreach(json_object_get(rep, "steps"), i, s)
-	        log_info("cleanup: %s: %lld (%lld bytes)",
-	                 json_string_value(json_object_get(s, "step")),
-	                 (long long)json_integer_value(
-	                         json_object_get(s, "count")),
-	                 (long long)json_integer_value(
-	                         json_object_get(s, "bytes")));
+	json_array_foreach(json_object_get(rep, "steps"), i, s) log_info(
+	        "cleanup: %s: %lld (%lld bytes)",
+	        json_string_value(json_object_get(s, "step")),
+	        (long long)json_integer_value(json_object_get(s, "count")),
+	        (long long)json_integer_value(json_object_get(s, "bytes")));
 	log_info("cleanup: done in %lld ms, longest batch %.1f ms",
 	         (long long)json_integer_value(
 	                 json_object_get(rep, "duration_ms")),

@@ -10,7 +10,7 @@
 
 /* A file a current revision of a non-declined update needs. */
 #define NEEDED_SHA                                                             \
-	"SELECT 1 FROM update_files f JOIN update_status s ON s.id = "          \
+	"SELECT 1 FROM update_files f JOIN update_status s ON s.id = "         \
 	"f.update_id AND s.latest_revision = f.revision WHERE f.sha256 = "     \
 	"$1 AND s.declined = 0"
 
@@ -83,12 +83,13 @@ store_cleanup_stale_computers(json_t *arr, struct store *s, int64_t before,
                               const char *after, size_t limit, struct err *e)
 {
 	struct db_stmt *st;
-	int rc = store_q(s, &st, e,
-	                 "SELECT id, hostname, coalesce(last_contact, "
-	                 "registered_at) FROM computers WHERE server IS NULL "
-	                 "AND coalesce(last_contact, registered_at) < $1 AND id "
-	                 "> $2 ORDER BY id LIMIT $3",
-	                 "iti", before, after, (int64_t)limit);
+	int rc =
+	        store_q(s, &st, e,
+	                "SELECT id, hostname, coalesce(last_contact, "
+	                "registered_at) FROM computers WHERE server IS NULL "
+	                "AND coalesce(last_contact, registered_at) < $1 AND id "
+	                "> $2 ORDER BY id LIMIT $3",
+	                "iti", before, after, (int64_t)limit);
 
 	if (rc != SL_OK)
 		return err_prefix(e, "stale computers");
@@ -113,12 +114,12 @@ store_cleanup_computer_delete(bool *deleted, struct store *s, const char *id,
 	if (rc != SL_OK || n == 0)
 		return rc != SL_OK ? err_prefix(e, "computer %s", id) : SL_OK;
 	rc = store_q_run(s, NULL, e,
-	                 "DELETE FROM update_states WHERE computer_id = $1", "t",
-	                 id);
+	                 "DELETE FROM update_states WHERE computer_id = $1",
+	                 "t", id);
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM events WHERE computer_id = $1", "t",
-		                 id);
+		                 "DELETE FROM events WHERE computer_id = $1",
+		                 "t", id);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer %s", id);
 	*deleted = true;
@@ -134,7 +135,8 @@ revision_row(struct db_stmt *st)
 
 /* An old revision that nothing names. */
 #define OLD_REVISION                                                           \
-	"u.revision < (SELECT latest_revision FROM update_status s WHERE s.id " \
+	"u.revision < (SELECT latest_revision FROM update_status s WHERE "     \
+	"s.id "                                                                \
 	"= u.id) AND NOT EXISTS (SELECT 1 FROM update_states x WHERE "         \
 	"x.update_id = u.id AND x.revision = u.revision) AND NOT EXISTS "      \
 	"(SELECT 1 FROM license_acceptances l WHERE l.update_id = u.id AND "   \
@@ -145,10 +147,11 @@ store_cleanup_old_revisions(json_t *arr, struct store *s, const char *after,
                             size_t limit, struct err *e)
 {
 	struct db_stmt *st;
-	int rc = store_q(s, &st, e,
-	                 "SELECT u.id, u.revision FROM updates u WHERE u.id >= $1 "
-	                 "AND " OLD_REVISION " ORDER BY u.id, u.revision LIMIT $2",
-	                 "ti", after, (int64_t)limit);
+	int rc = store_q(
+	        s, &st, e,
+	        "SELECT u.id, u.revision FROM updates u WHERE u.id >= $1 "
+	        "AND " OLD_REVISION " ORDER BY u.id, u.revision LIMIT $2",
+	        "ti", after, (int64_t)limit);
 
 	if (rc != SL_OK)
 		return err_prefix(e, "old revisions");
@@ -169,12 +172,14 @@ store_cleanup_revision_delete(bool *deleted, struct store *s, const char *id,
 
 	*deleted = false;
 	if (rc == SL_OK && n > 0)
-		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM update_files WHERE update_id = $1 "
-		                 "AND revision = $2",
-		                 "ti", id, revision);
+		rc = store_q_run(
+		        s, NULL, e,
+		        "DELETE FROM update_files WHERE update_id = $1 "
+		        "AND revision = $2",
+		        "ti", id, revision);
 	if (rc != SL_OK)
-		return err_prefix(e, "revision %s/%lld", id, (long long)revision);
+		return err_prefix(e, "revision %s/%lld", id,
+		                  (long long)revision);
 	*deleted = n > 0;
 	return SL_OK;
 }
@@ -192,14 +197,15 @@ store_cleanup_unneeded_content(json_t *arr, struct store *s, const char *after,
                                size_t limit, struct err *e)
 {
 	struct db_stmt *st;
-	int rc = store_q(s, &st, e,
-	                 "SELECT c.sha256, c.size, c.state FROM content c WHERE "
-	                 "c.sha256 > $1 AND NOT EXISTS (SELECT 1 FROM "
-	                 "update_files f JOIN update_status s ON s.id = "
-	                 "f.update_id AND s.latest_revision = f.revision WHERE "
-	                 "f.sha256 = c.sha256 AND s.declined = 0) ORDER BY "
-	                 "c.sha256 LIMIT $2",
-	                 "ti", after, (int64_t)limit);
+	int rc =
+	        store_q(s, &st, e,
+	                "SELECT c.sha256, c.size, c.state FROM content c WHERE "
+	                "c.sha256 > $1 AND NOT EXISTS (SELECT 1 FROM "
+	                "update_files f JOIN update_status s ON s.id = "
+	                "f.update_id AND s.latest_revision = f.revision WHERE "
+	                "f.sha256 = c.sha256 AND s.declined = 0) ORDER BY "
+	                "c.sha256 LIMIT $2",
+	                "ti", after, (int64_t)limit);
 
 	if (rc != SL_OK)
 		return err_prefix(e, "content");

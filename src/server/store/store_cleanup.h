@@ -21,7 +21,7 @@
 struct store_cleanup_update {
 	const char *id;
 	bool declined, expired;
-	int64_t imported_at; /* when its latest revision came to this server */
+	int64_t imported_at;  /* when its latest revision came to this server */
 	const char *document; /* the signed envelope */
 };
 typedef int (*store_cleanup_update_fn)(void *arg,
@@ -30,10 +30,9 @@ typedef int (*store_cleanup_update_fn)(void *arg,
 /* Call fn for up to limit current updates with ids after `after` ("" for
  * the first page), by id; *n receives how many, last (37 bytes) the last
  * id. */
-int store_cleanup_updates_page(struct store *s, const char *after,
-                               size_t limit, store_cleanup_update_fn fn,
-                               void *arg, size_t *n, char last[37],
-                               struct err *e);
+int store_cleanup_updates_page(struct store *s, const char *after, size_t limit,
+                               store_cleanup_update_fn fn, void *arg, size_t *n,
+                               char last[37], struct err *e);
 
 /* Append up to limit ids after `after` of expired, not declined updates. */
 int store_cleanup_expired(json_t *ids, struct store *s, const char *after,

@@ -84,7 +84,7 @@ sleep_ms(long ms)
 static int
 sync_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	bool wait_files = false;
+	bool wait_files = false, ok;
 	json_t *v = NULL, *h0;
 	const char *result;
 	long timeout = 600;
@@ -149,7 +149,8 @@ sync_run(struct cli_ctx *ctx, int argc, char **argv)
 		v = NULL;
 		sleep_ms(200);
 	}
-	if (wait_files && strcmp(result, "success") == 0) {
+	ok = strcmp(result, "success") == 0;
+	if (wait_files && ok) {
 		json_decref(v);
 		v = NULL;
 		if (sync_wait_files(
@@ -163,7 +164,7 @@ sync_run(struct cli_ctx *ctx, int argc, char **argv)
 		admin_print_json(h0);
 	else
 		print_entry(h0);
-	rc = strcmp(result, "success") == 0 ? 0 : 1;
+	rc = ok ? 0 : 1;
 	if (wait_files && json_is_string(json_object_get(h0, "files_result")) &&
 	    strcmp(admin_str(h0, "files_result"), "failed") == 0)
 		rc = 1;

@@ -47,42 +47,57 @@ bar(char *out, double frac)
 static void
 draw(json_t *v, bool tty, bool *busy)
 {
-	json_t *sy = json_object_get(v, "sync"), *fe = json_object_get(v, "fetch");
-	json_t *round = json_object_get(fe, "round"), *files = json_object_get(v, "files");
+	json_t *sy = json_object_get(v, "sync"),
+	       *fe = json_object_get(v, "fetch");
+	json_t *round = json_object_get(fe, "round"),
+	       *files = json_object_get(v, "files");
 	json_t *docs = json_object_get(sy, "documents");
 	char b[BAR + 1], done[32], total[32], rate[32];
-	long long pending = json_integer_value(json_object_get(files, "pending"));
+	long long pending =
+	        json_integer_value(json_object_get(files, "pending"));
 
 	*busy = pending > 0 || json_is_true(json_object_get(fe, "active"));
 	if (!tty)
 		return;
 	if (json_is_true(json_object_get(sy, "running"))) {
-		long long t = json_integer_value(json_object_get(docs, "total"));
-		long long ver = json_integer_value(json_object_get(docs, "verified"));
-		long long imp = json_integer_value(json_object_get(docs, "imported"));
+		long long t =
+		        json_integer_value(json_object_get(docs, "total"));
+		long long ver =
+		        json_integer_value(json_object_get(docs, "verified"));
+		long long imp =
+		        json_integer_value(json_object_get(docs, "imported"));
 
 		bar(b, t > 0 ? (double)(ver + imp) / (double)(2 * t) : 0);
-		fprintf(stderr, "\r\033[Ksync [%s] %s: %lld/%lld verified, %lld imported",
+		fprintf(stderr,
+		        "\r\033[Ksync [%s] %s: %lld/%lld verified, %lld "
+		        "imported",
 		        b, admin_str(sy, "phase"), ver, t, imp);
 	} else {
-		long long fd = json_integer_value(json_object_get(round, "files_done"));
-		long long ft = json_integer_value(json_object_get(round, "files_total"));
-		double bd = (double)json_integer_value(json_object_get(round, "bytes_done"));
-		double bt = (double)json_integer_value(json_object_get(round, "bytes_total"));
+		long long fd = json_integer_value(
+		        json_object_get(round, "files_done"));
+		long long ft = json_integer_value(
+		        json_object_get(round, "files_total"));
+		double bd = (double)json_integer_value(
+		        json_object_get(round, "bytes_done"));
+		double bt = (double)json_integer_value(
+		        json_object_get(round, "bytes_total"));
 		json_t *eta = json_object_get(round, "eta_s");
 
 		human(done, sizeof(done), bd);
 		human(total, sizeof(total), bt);
 		human(rate, sizeof(rate),
-		      (double)json_integer_value(json_object_get(round, "rate_bps")));
+		      (double)json_integer_value(
+		              json_object_get(round, "rate_bps")));
 		bar(b, bt > 0 ? bd / bt : 1);
-		fprintf(stderr, "\r\033[Kfiles [%s] %lld/%lld, %s of %s, %s/s", b, fd, ft,
-		        done, total, rate);
+		fprintf(stderr, "\r\033[Kfiles [%s] %lld/%lld, %s of %s, %s/s",
+		        b, fd, ft, done, total, rate);
 		if (json_is_integer(eta) && *busy)
-			fprintf(stderr, ", ETA %llds", (long long)json_integer_value(eta));
+			fprintf(stderr, ", ETA %llds",
+			        (long long)json_integer_value(eta));
 		if (json_integer_value(json_object_get(files, "failed")) > 0)
 			fprintf(stderr, ", %lld failed",
-			        (long long)json_integer_value(json_object_get(files, "failed")));
+			        (long long)json_integer_value(
+			                json_object_get(files, "failed")));
 	}
 	fflush(stderr);
 }
@@ -110,7 +125,8 @@ sync_wait_files(struct cli_ctx *ctx, long timeout_s)
 	while (busy) {
 		json_t *v = NULL;
 
-		if (admin_call(&v, ctx, "GET", "/v1/admin/sync/progress", NULL) != 0)
+		if (admin_call(&v, ctx, "GET", "/v1/admin/sync/progress",
+		               NULL) != 0)
 			return 1;
 		draw(v, tty, &busy);
 		json_decref(v);
@@ -119,7 +135,8 @@ sync_wait_files(struct cli_ctx *ctx, long timeout_s)
 		if (time(NULL) - start > timeout_s) {
 			if (tty)
 				fputc('\n', stderr);
-			return cli_fail("files still downloading after the timeout");
+			return cli_fail(
+			        "files still downloading after the timeout");
 		}
 		nanosleep(&ts, NULL);
 	}
@@ -141,7 +158,7 @@ sync_print_files(json_t *h)
 	       (long long)json_integer_value(json_object_get(files, "present")),
 	       (long long)json_integer_value(json_object_get(files, "pending")),
 	       (long long)json_integer_value(json_object_get(files, "failed")));
-	json_array_foreach(json_object_get(files, "problems"), i, p)
-	        printf("  %s %s %s: %s\n", admin_str(p, "state"), admin_str(p, "name"),
-	               admin_str(p, "sha256"), admin_str(p, "error"));
+	json_array_foreach(json_object_get(files, "problems"), i, p) printf(
+	        "  %s %s %s: %s\n", admin_str(p, "state"), admin_str(p, "name"),
+	        admin_str(p, "sha256"), admin_str(p, "error"));
 }

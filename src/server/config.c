@@ -545,7 +545,9 @@ config_dump(const struct server_config *cfg, FILE *f)
 			const char *v = *(char *const *)(base + o->off);
 			if (o->off == F(upstream_token) && v != NULL)
 				v = "(set; not shown)";
-			if (o->off == F(database_url) && v != NULL)
+			if ((o->off == F(database_url) ||
+			     o->off == F(proxy_url)) &&
+			    v != NULL && v[0] != '\0')
 				dump_url(f, v);
 			else
 				fputs(v ? v : "", f);
@@ -617,6 +619,10 @@ config_free(struct server_config *cfg)
 		sodium_memzero(cfg->db_path, strlen(cfg->db_path));
 	free(cfg->db_path);
 	free(cfg->content_dir);
+	if (cfg->proxy_url != NULL)
+		sodium_memzero(cfg->proxy_url, strlen(cfg->proxy_url));
+	free(cfg->proxy_url);
+	free(cfg->download_window);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -17,8 +17,7 @@
 /* Parse "HH:MM-HH:MM" into minutes of the day (*start, *end); NULL or ""
  * gives -1, -1 (no window). start == end is refused; end before start
  * wraps past midnight ("22:00-06:00"). */
-int netopts_window_parse(int *start, int *end, const char *spec,
-                         struct err *e);
+int netopts_window_parse(int *start, int *end, const char *spec, struct err *e);
 
 /* Seconds from now (local time) until the download window opens; 0 when
  * it is open or there is none. */

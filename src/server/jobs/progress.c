@@ -164,9 +164,8 @@ progress_json(void)
 	        (int)sy.verified, "imported", (int)sy.imported, "last_result",
 	        sy.last[0] ? sy.last : NULL, "fetch", "active", fe.active,
 	        "current", cur, "round", "files_done", (int)fe.done,
-	        "files_failed", (int)fe.failed, "bytes_done",
-	        (json_int_t)bytes, "seconds", el, "rate_bps",
-	        (json_int_t)rate);
+	        "files_failed", (int)fe.failed, "bytes_done", (json_int_t)bytes,
+	        "seconds", el, "rate_bps", (json_int_t)rate);
 	pthread_mutex_unlock(&mu);
 	return out;
 }

@@ -9,8 +9,8 @@
 #include "store_int.h"
 
 int
-store_maint_content_summary(struct store_content_summary *out,
-                            struct store *s, struct err *e)
+store_maint_content_summary(struct store_content_summary *out, struct store *s,
+                            struct err *e)
 {
 	struct db_stmt *st;
 	int rc;

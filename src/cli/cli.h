@@ -51,6 +51,7 @@ extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_downstream;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_cleanup;
+extern const struct cli_cmd cmd_notify;
 extern const struct cli_cmd cmd_import;
 
 #endif

@@ -70,6 +70,28 @@ static const struct opt options[] = {
         {"network", "download_window", OPT_STR, F(download_window), "", 0, 0,
          "hours in which files are downloaded, HH:MM-HH:MM local time "
          "(empty: always)"},
+        {"notify", "smtp", OPT_STR, F(notify_smtp), "", 0, 0,
+         "SMTP server for e-mail, smtp://host:port or smtps://host:port "
+         "(empty: no e-mail)"},
+        {"notify", "starttls", OPT_STR, F(notify_starttls), "try", 0, 0,
+         "none | try | required"},
+        {"notify", "ca_file", OPT_STR, F(notify_ca_file), "", 0, 0,
+         "CA certificates for the SMTP server (empty: the system's)"},
+        {"notify", "user", OPT_STR, F(notify_user), "", 0, 0,
+         "SMTP user (empty: no authentication)"},
+        {"notify", "password", OPT_STR, F(notify_password), "", 0, 0,
+         "SMTP password"},
+        {"notify", "from", OPT_STR, F(notify_from), "sluice@localhost", 0, 0,
+         "sender address"},
+        {"notify", "to", OPT_LIST, F(notify_to), "", 0, 0,
+         "comma-separated recipient addresses"},
+        {"notify", "webhook", OPT_STR, F(notify_webhook), "", 0, 0,
+         "URL that receives each event as an HTTP POST of JSON (empty: "
+         "none)"},
+        {"notify", "on_sync", OPT_INT, F(notify_on_sync), "1", 0, 1,
+         "notify when a sync brings new updates (1/0)"},
+        {"notify", "report_hours", OPT_INT, F(notify_report_hours), "0", 0,
+         8760, "send a status report every N hours (0 = never)"},
         {"cleanup", "interval_hours", OPT_INT, F(cleanup_hours), "0", 0, 8760,
          "run the cleanup every N hours (0 = only `sluice cleanup`)"},
         {"cleanup", "superseded_days", OPT_INT, F(cleanup_superseded_days),
@@ -543,7 +565,9 @@ config_dump(const struct server_config *cfg, FILE *f)
 		switch (o->type) {
 		case OPT_STR: {
 			const char *v = *(char *const *)(base + o->off);
-			if (o->off == F(upstream_token) && v != NULL)
+			if ((o->off == F(upstream_token) ||
+			     o->off == F(notify_password)) &&
+			    v != NULL && v[0] != '\0')
 				v = "(set; not shown)";
 			if ((o->off == F(database_url) ||
 			     o->off == F(proxy_url)) &&
@@ -623,6 +647,17 @@ config_free(struct server_config *cfg)
 		sodium_memzero(cfg->proxy_url, strlen(cfg->proxy_url));
 	free(cfg->proxy_url);
 	free(cfg->download_window);
+	if (cfg->notify_password != NULL)
+		sodium_memzero(cfg->notify_password,
+		               strlen(cfg->notify_password));
+	free(cfg->notify_password);
+	free(cfg->notify_smtp);
+	free(cfg->notify_starttls);
+	free(cfg->notify_ca_file);
+	free(cfg->notify_user);
+	free(cfg->notify_from);
+	list_free(cfg->notify_to);
+	free(cfg->notify_webhook);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -77,6 +77,18 @@ struct server_config {
 	int download_limit_kbps;
 	char *download_window;
 	int window_start_min, window_end_min;
+	/* [notify] (jobs/notify.h): e-mail through an SMTP server and/or a
+	 * webhook (HTTP POST of a JSON event). */
+	char *notify_smtp;     /* smtp://host:port ("" = no e-mail) */
+	char *notify_starttls; /* none | try | required */
+	char *notify_ca_file;  /* "" = the system's CAs */
+	char *notify_user;     /* "" = no AUTH */
+	char *notify_password;
+	char *notify_from;
+	char **notify_to;        /* recipients */
+	char *notify_webhook;    /* http(s) URL ("" = none) */
+	int notify_on_sync;      /* 1/0: new updates synced */
+	int notify_report_hours; /* status report every N hours, 0 = never */
 	/* Derived by config_finish(). db_path is the target of db_open():
 	 * database_url when set, else DATA/sluice.db. */
 	char *db_path;

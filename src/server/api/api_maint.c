@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "api_maint.h"
@@ -13,6 +14,7 @@
 #include "cleanup.h"
 #include "export.h"
 #include "fetch.h"
+#include "notify.h"
 #include "progress.h"
 #include "store/store_maint.h"
 #include "store/store.h"
@@ -101,6 +103,7 @@ int
 api_maint_import(struct req *r, struct reply *out, struct err *e)
 {
 	struct import_result res = {0};
+	int64_t started;
 	const char *path;
 	json_t *body = NULL;
 	char detail[256];
@@ -110,6 +113,7 @@ api_maint_import(struct req *r, struct reply *out, struct err *e)
 		return err_prefix(e, "import");
 	if ((rc = abs_path(&path, body, e)) != SL_OK)
 		goto out;
+	started = (int64_t)time(NULL);
 	rc = import_run(&res, r->store, r->env->cfg, path, e);
 	if (rc != SL_OK) {
 		audit(r, "import", path, e->msg);
@@ -122,6 +126,14 @@ api_maint_import(struct req *r, struct reply *out, struct err *e)
 	         res.expired_count, res.files, res.approvals);
 	audit(r, "import", path, detail);
 	fetch_wake(r->env->fetch);
+	if (res.new_count + res.revised_count > 0) {
+		struct err e2;
+
+		err_clear(&e2);
+		/* Best effort, as after a sync (the import is done). */
+		(void)notify_after_sync(r->store, r->env->cfg, started, NULL,
+		                        &e2);
+	}
 	out->json =
 	        json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:i,s:i}", "path", path,
 	                  "history_id", (json_int_t)res.history_id,
@@ -307,4 +319,37 @@ api_maint_sync_history(struct req *r, struct reply *out, struct err *e)
 	                                        : "complete"));
 	json_object_set_new(h0, "files", files);
 	return SL_OK;
+}
+
+int
+api_maint_notify(struct req *r, struct reply *out, struct err *e)
+{
+	const struct server_config *cfg = r->env->cfg;
+	const char *what = r->params[0];
+	json_t *ev;
+	int rc, sent = 0;
+
+	if (!notify_configured(cfg))
+		return err_set(e, SL_ECONFLICT,
+		               "no notification configured ([notify] smtp and "
+		               "to, or webhook)");
+	if (strcmp(what, "test") == 0) {
+		if ((ev = json_object()) == NULL)
+			return err_set(e, SL_ENOMEM, "out of memory");
+		rc = notify_send(cfg, "test", "sluice: test message",
+		                 "This is a test message from sluiced: "
+		                 "notifications work.\n",
+		                 ev, &sent, e);
+		json_decref(ev);
+	} else if (strcmp(what, "report") == 0) {
+		rc = notify_report(r->store, cfg, &sent, e);
+	} else {
+		return err_set(e, SL_ENOTFOUND,
+		               "notify: '%s' is not test or report", what);
+	}
+	if (rc != SL_OK)
+		return err_prefix(e, "notify %s", what);
+	audit(r, "notify", what, "sent");
+	out->json = json_pack("{s:s,s:i}", "sent", what, "channels", sent);
+	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }

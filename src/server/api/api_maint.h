@@ -24,4 +24,8 @@ int api_maint_sync_progress(struct req *r, struct reply *out, struct err *e);
  * counts, and the pending and failed files with their errors). */
 int api_maint_sync_history(struct req *r, struct reply *out, struct err *e);
 
+/* POST /v1/admin/notify/test and /v1/admin/notify/report: send a test
+ * message or the status report now, through every configured channel. */
+int api_maint_notify(struct req *r, struct reply *out, struct err *e);
+
 #endif

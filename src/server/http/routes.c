@@ -72,6 +72,7 @@ const struct route routes[] = {
         {"POST", "/v1/admin/export", api_maint_export, AUTH_ADMIN, 0},
         {"POST", "/v1/admin/import", api_maint_import, AUTH_ADMIN, 0},
         {"POST", "/v1/admin/cleanup", api_maint_cleanup, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/notify/*", api_maint_notify, AUTH_ADMIN, 0},
 };
 
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

@@ -67,8 +67,10 @@ int cleanup_due(bool *ran, json_t **report, struct store *db,
                 const struct server_config *cfg, long long now, struct err *e);
 
 struct cleanup_thread;
-/* A thread that calls cleanup_due() every minute and logs each run; none
- * (*out NULL) when cfg->cleanup_hours is 0. Stop with cleanup_stop(). */
+/* A thread that calls cleanup_due() (and notify_report_due(), notify.h)
+ * every minute and logs each run; none (*out NULL) when neither
+ * cfg->cleanup_hours nor cfg->notify_report_hours is set. Stop with
+ * cleanup_stop(). */
 int cleanup_start(struct cleanup_thread **out, const struct server_config *cfg,
                   struct err *e);
 void cleanup_stop(struct cleanup_thread *t);

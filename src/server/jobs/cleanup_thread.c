@@ -1,7 +1,7 @@
 /*
- * cleanup_thread: the scheduled cleanup (cleanup.h). A thread with its own
- * database connection that asks cleanup_due() once a minute and logs what
- * each run did, one line per step.
+ * cleanup_thread: the scheduled maintenance (cleanup.h). A thread with its
+ * own database connection that asks cleanup_due() and notify_report_due()
+ * once a minute and logs what each run did, one line per step.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "notify.h"
 
 #define CHECK_EVERY_S 60
 
@@ -63,6 +64,12 @@ run(void *arg)
 		else if (ran)
 			log_report(rep);
 		json_decref(rep);
+		err_clear(&e);
+		if (notify_report_due(&ran, db, t->cfg, (long long)time(NULL),
+		                      &e) != SL_OK)
+			log_warn("notify: status report: %s", e.msg);
+		else if (ran)
+			log_info("notify: status report sent");
 		pthread_mutex_lock(&t->mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += CHECK_EVERY_S;
@@ -82,7 +89,7 @@ cleanup_start(struct cleanup_thread **out, const struct server_config *cfg,
 	struct cleanup_thread *t;
 
 	*out = NULL;
-	if (cfg->cleanup_hours <= 0)
+	if (cfg->cleanup_hours <= 0 && cfg->notify_report_hours <= 0)
 		return SL_OK;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");

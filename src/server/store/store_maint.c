@@ -71,3 +71,108 @@ store_maint_content_problems(json_t *arr, struct store *s, size_t limit,
 	db_done(st);
 	return rc != SL_OK ? err_prefix(e, "content") : SL_OK;
 }
+
+static json_t *
+new_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:s,s:o}", "id", db_col_text(st, 0), "title",
+	                 db_col_text(st, 1), "classification",
+	                 db_col_text(st, 2), "severity", store_col_text(st, 3));
+}
+
+int
+store_maint_new_updates(json_t *by_class, json_t *list, struct store *s,
+                        int64_t since, size_t limit, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT u.classification, count(*) FROM update_status s "
+	             "JOIN updates u ON u.id = s.id AND u.revision = "
+	             "s.latest_revision WHERE u.imported_at >= $1 GROUP BY "
+	             "u.classification ORDER BY u.classification",
+	             "i", since);
+	if (rc != SL_OK)
+		return err_prefix(e, "new updates");
+	while ((rc = db_step(st, e)) == DB_ROW)
+		if (json_object_set_new(by_class, db_col_text(st, 0),
+		                        json_integer(db_col_int(st, 1))) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+	db_done(st);
+	if (rc < 0)
+		return err_prefix(e, "new updates");
+	rc = store_q(s, &st, e,
+	             "SELECT u.id, u.title, u.classification, u.severity FROM "
+	             "update_status s JOIN updates u ON u.id = s.id AND "
+	             "u.revision = s.latest_revision WHERE u.imported_at >= $1 "
+	             "ORDER BY u.classification, u.title LIMIT $2",
+	             "ii", since, (int64_t)limit);
+	if (rc != SL_OK)
+		return err_prefix(e, "new updates");
+	rc = store_q_collect(list, st, new_row, e);
+	db_done(st);
+	return rc != SL_OK ? err_prefix(e, "new updates") : SL_OK;
+}
+
+static json_t *
+failure_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o}", "hostname", db_col_text(st, 0),
+	                 "update", db_col_text(st, 1), "title",
+	                 store_col_text(st, 2), "detail",
+	                 store_col_text(st, 3));
+}
+
+#define LIVE_STATE                                                             \
+	"JOIN update_status s ON s.id = x.update_id AND s.declined = 0 "
+
+int
+store_maint_status(json_t **out, struct store *s, size_t limit, struct err *e)
+{
+	int64_t computers = 0, needing = 0, failed = 0;
+	json_t *list = json_array();
+	struct db_stmt *st;
+	int rc;
+
+	if (list == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = store_q_int(s, &computers, e,
+	                      "SELECT count(*) FROM computers", NULL)) < 0 ||
+	    (rc = store_q_int(s, &needing, e,
+	                      "SELECT count(DISTINCT x.computer_id) FROM "
+	                      "update_states x " LIVE_STATE
+	                      "WHERE x.state IN ('needed', 'downloaded', "
+	                      "'failed')",
+	                      NULL)) < 0 ||
+	    (rc = store_q_int(s, &failed, e,
+	                      "SELECT count(*) FROM update_states x " LIVE_STATE
+	                      "WHERE x.state = 'failed'",
+	                      NULL)) < 0) {
+		json_decref(list);
+		return err_prefix(e, "status");
+	}
+	rc = store_q(
+	        s, &st, e,
+	        "SELECT c.hostname, x.update_id, (SELECT u.title FROM "
+	        "updates u WHERE u.id = x.update_id AND u.revision = "
+	        "s.latest_revision), x.detail FROM update_states x " LIVE_STATE
+	        "JOIN computers c ON c.id = x.computer_id WHERE x.state = "
+	        "'failed' ORDER BY c.hostname, x.update_id LIMIT $1",
+	        "i", (int64_t)limit);
+	if (rc == SL_OK) {
+		rc = store_q_collect(list, st, failure_row, e);
+		db_done(st);
+	}
+	if (rc != SL_OK) {
+		json_decref(list);
+		return err_prefix(e, "status");
+	}
+	*out = json_pack("{s:I,s:I,s:I,s:o}", "computers",
+	                 (json_int_t)computers, "computers_needing",
+	                 (json_int_t)needing, "failed_installs",
+	                 (json_int_t)failed, "failures", list);
+	return *out != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+}

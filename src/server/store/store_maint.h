@@ -25,4 +25,16 @@ int store_maint_content_summary(struct store_content_summary *out,
 int store_maint_content_problems(json_t *arr, struct store *s, size_t limit,
                                  struct err *e);
 
+/* Updates whose latest revision came at or after since: *by_class
+ * {classification: count} and up to limit {id, title, classification,
+ * severity} in list, by classification then title. */
+int store_maint_new_updates(json_t *by_class, json_t *list, struct store *s,
+                            int64_t since, size_t limit, struct err *e);
+
+/* The status report: {computers, computers_needing, failed_installs,
+ * failures: [{hostname, update, title, detail}] (up to limit)}; states of
+ * declined updates are not counted. *out is a new reference. */
+int store_maint_status(json_t **out, struct store *s, size_t limit,
+                       struct err *e);
+
 #endif

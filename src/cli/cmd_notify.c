@@ -10,9 +10,9 @@
 
 #define NOTIFY_USAGE                                                           \
 	"usage: sluice notify test|report [--json]\n\n"                        \
-	"test    send a test message through every channel the server's\n"    \
-	"        [notify] settings configure (e-mail, webhook)\n"             \
-	"report  send the status report now (computers needing updates,\n"    \
+	"test    send a test message through every channel the server's\n"     \
+	"        [notify] settings configure (e-mail, webhook)\n"              \
+	"report  send the status report now (computers needing updates,\n"     \
 	"        failed installations)\n"
 
 static int

@@ -79,12 +79,13 @@ compose(struct buf *b, const struct smtp_msg *m, struct err *e)
 	for (size_t i = 0; rc == SL_OK && m->to[i] != NULL; i++)
 		rc = buf_printf(b, e, "%s<%s>", i > 0 ? ", " : "", m->to[i]);
 	if (rc == SL_OK)
-		rc = buf_printf(b, e,
-		                "\r\nSubject: %s\r\nMessage-ID: <%s@sluice>\r\n"
-		                "MIME-Version: 1.0\r\nContent-Type: text/plain; "
-		                "charset=utf-8\r\nContent-Transfer-Encoding: "
-		                "8bit\r\n\r\n",
-		                m->subject, id);
+		rc = buf_printf(
+		        b, e,
+		        "\r\nSubject: %s\r\nMessage-ID: <%s@sluice>\r\n"
+		        "MIME-Version: 1.0\r\nContent-Type: text/plain; "
+		        "charset=utf-8\r\nContent-Transfer-Encoding: "
+		        "8bit\r\n\r\n",
+		        m->subject, id);
 	for (const char *p = m->body; rc == SL_OK && *p; p++) {
 		if (*p == '\n' && (p == m->body || p[-1] != '\r'))
 			rc = buf_puts(b, "\r\n", e);
@@ -186,8 +187,8 @@ smtp_send(const struct smtp_msg *m, struct err *e)
 
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		rc = err_set(e, SL_ENET, "mail: %s: %s (last answer %ld)",
-		             m->url, errbuf[0] ? errbuf : curl_easy_strerror(cc),
-		             code);
+		             m->url,
+		             errbuf[0] ? errbuf : curl_easy_strerror(cc), code);
 		goto out;
 	}
 	rc = SL_OK;

@@ -19,10 +19,10 @@ enum smtp_tls {
 struct smtp_msg {
 	const char *url; /* smtp://host[:port] or smtps://host[:port] */
 	enum smtp_tls tls;
-	const char *ca_file;          /* NULL: the system's CAs */
-	const char *user, *password;  /* NULL user: no AUTH */
-	const char *from;             /* address */
-	const char *const *to;        /* NULL-terminated addresses, >= 1 */
+	const char *ca_file;         /* NULL: the system's CAs */
+	const char *user, *password; /* NULL user: no AUTH */
+	const char *from;            /* address */
+	const char *const *to;       /* NULL-terminated addresses, >= 1 */
 	const char *subject;
 	const char *body; /* text; lines end with \n (sent as CRLF) */
 	long timeout_s;   /* 0 = 30 */

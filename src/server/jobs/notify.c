@@ -47,10 +47,10 @@ send_mail(const struct server_config *cfg, const char *subject,
 	};
 	int rc;
 
-	if ((rc = smtp_tls_parse(&m.tls, set(cfg->notify_starttls)
-	                                         ? cfg->notify_starttls
-	                                         : NULL,
-	                         e)) != SL_OK)
+	if ((rc = smtp_tls_parse(
+	             &m.tls,
+	             set(cfg->notify_starttls) ? cfg->notify_starttls : NULL,
+	             e)) != SL_OK)
 		return err_prefix(e, "notify");
 	return smtp_send(&m, e);
 }
@@ -138,8 +138,9 @@ notify_after_sync(struct store *db, const struct server_config *cfg,
 		goto out;
 	snprintf(subject, sizeof(subject), "sluice: %lld new update%s synced",
 	         total, total == 1 ? "" : "s");
-	rc = buf_printf(&b, e, "The last sync brought %lld new or revised "
-	                       "updates.\n\nBy classification:\n",
+	rc = buf_printf(&b, e,
+	                "The last sync brought %lld new or revised "
+	                "updates.\n\nBy classification:\n",
 	                total);
 	json_object_foreach(by, cls, v)
 	{
@@ -192,8 +193,8 @@ notify_report(struct store *db, const struct server_config *cfg, int *sent,
 	buf_init(&b, BODY_MAX);
 	if ((rc = store_maint_status(&st, db, LIST_SHOWN, e)) != SL_OK)
 		goto out;
-	long long needing = json_integer_value(
-	        json_object_get(st, "computers_needing"));
+	long long needing =
+	        json_integer_value(json_object_get(st, "computers_needing"));
 	long long failed =
 	        json_integer_value(json_object_get(st, "failed_installs"));
 	snprintf(subject, sizeof(subject),
@@ -201,12 +202,12 @@ notify_report(struct store *db, const struct server_config *cfg, int *sent,
 	         "installation%s",
 	         needing, needing == 1 ? "" : "s", failed,
 	         failed == 1 ? "" : "s");
-	rc = buf_printf(&b, e,
-	                "Computers: %lld\nComputers needing updates: %lld\n"
-	                "Failed installations: %lld\n",
-	                (long long)json_integer_value(
-	                        json_object_get(st, "computers")),
-	                needing, failed);
+	rc = buf_printf(
+	        &b, e,
+	        "Computers: %lld\nComputers needing updates: %lld\n"
+	        "Failed installations: %lld\n",
+	        (long long)json_integer_value(json_object_get(st, "computers")),
+	        needing, failed);
 	if (rc == SL_OK && failed > 0)
 		rc = buf_puts(&b, "\nFailed:\n", e);
 	json_array_foreach(json_object_get(st, "failures"), i, v)
@@ -217,10 +218,11 @@ notify_report(struct store *db, const struct server_config *cfg, int *sent,
 		if (rc == SL_OK)
 			rc = buf_printf(
 			        &b, e, "  %s: %s%s%s\n",
-			        json_string_value(json_object_get(v, "hostname")),
+			        json_string_value(
+			                json_object_get(v, "hostname")),
 			        t != NULL ? t
-			                  : json_string_value(
-			                            json_object_get(v, "update")),
+			                  : json_string_value(json_object_get(
+			                            v, "update")),
 			        d != NULL ? ": " : "", d != NULL ? d : "");
 	}
 	if (rc == SL_OK)
@@ -232,9 +234,8 @@ out:
 }
 
 int
-notify_report_due(bool *ran, struct store *db,
-                  const struct server_config *cfg, long long now,
-                  struct err *e)
+notify_report_due(bool *ran, struct store *db, const struct server_config *cfg,
+                  long long now, struct err *e)
 {
 	int64_t last;
 	char num[32];

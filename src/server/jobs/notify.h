@@ -29,8 +29,8 @@ bool notify_configured(const struct server_config *cfg);
  * webhook. Both are tried; the first failure is returned. *sent (may be
  * NULL) counts the channels that accepted it. */
 int notify_send(const struct server_config *cfg, const char *kind,
-                const char *subject, const char *body, json_t *event,
-                int *sent, struct err *e);
+                const char *subject, const char *body, json_t *event, int *sent,
+                struct err *e);
 
 /* After a sync that began at `since`: when new or revised updates came
  * and on_sync is set, send the summary. *sent as above (0: nothing). */
@@ -38,8 +38,8 @@ int notify_after_sync(struct store *db, const struct server_config *cfg,
                       int64_t since, int *sent, struct err *e);
 
 /* The status report now. */
-int notify_report(struct store *db, const struct server_config *cfg,
-                  int *sent, struct err *e);
+int notify_report(struct store *db, const struct server_config *cfg, int *sent,
+                  struct err *e);
 
 /* The report when report_hours have passed since the last (meta
  * 'notify_report_last'); *ran says whether one was sent. */

@@ -158,10 +158,15 @@ decline_all(struct run *r, json_t *list, const char *why, struct err *e)
 			                          json_object_get(it, "id"));
 			const char *by = json_string_value(
 			        json_object_get(it, "superseded_by"));
-			bool changed;
+			bool changed = false, needed = false;
 
-			rc = store_update_set_declined(&changed, r->db, id,
-			                               true, r->now, e);
+			/* A computer may have reported it needed since the
+			 * list was made: check again under the write lock. */
+			if (by != NULL)
+				rc = store_update_needed(&needed, r->db, id, e);
+			if (rc == SL_OK && !needed)
+				rc = store_update_set_declined(
+				        &changed, r->db, id, true, r->now, e);
 			if (rc == SL_OK && changed)
 				rc = store_audit_add(r->db, e, r->actor,
 				                     "update.decline", id,

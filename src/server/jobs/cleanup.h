@@ -32,7 +32,7 @@
 #include "err.h"
 #include "store/store.h"
 
-#define CLEANUP_BATCH_DEFAULT 200
+#define CLEANUP_BATCH_DEFAULT 100
 #define CLEANUP_LIST_MAX      100 /* ids a step lists in its report */
 
 struct cleanup_opts {

@@ -80,10 +80,15 @@ sync_req null >/dev/null || die "full agent sync failed"
 ANCHOR=$(jq -r .anchor "$D/ans.json")
 [ "$ANCHOR" != null ] || die "no anchor: $(head -c 300 "$D/ans.json")"
 
-# The no-change sync loop: one request after another, times to $1.
+# The sync loop of an up-to-date agent: one request after another, each
+# with the anchor the previous answer gave (so during the cleanup each
+# answer holds the updates declined since the last one); times to $1.
 loop() {
+	local a=$ANCHOR n
 	while [ ! -e "$D/stop" ]; do
-		sync_req "\"$ANCHOR\"" >>"$1" || echo 999 >>"$1"
+		sync_req "\"$a\"" >>"$1" || echo 999 >>"$1"
+		n=$(jq -r '.anchor // empty' "$D/ans.json" 2>/dev/null) || n=
+		[ -n "$n" ] && a=$n
 	done
 }
 loop "$D/before.times" &
@@ -103,6 +108,14 @@ wall=$(calc "$(now_s) - $t0")
 touch "$D/stop"
 wait $lp
 
+# Reference for the syncs during the cleanup (each of which holds the
+# updates declined since the previous one): the same incremental sync
+# with no cleanup running, after one decline.
+A=$(jq -r .anchor "$D/ans.json")
+admin POST "/v1/admin/updates/$(printf '%08x-0000-4000-8000-%012x' $UPDATES $UPDATES)/decline" '{"declined":true}'
+: >"$D/incr.times"
+for ((i = 0; i < 10; i++)); do sync_req "\"$A\"" >>"$D/incr.times"; done
+
 declined=$(jq '.steps[] | select(.step == "superseded") | .count' "$D/report.json")
 [ "$declined" -gt 0 ] || die "nothing declined: $(head -c 300 "$D/report.json")"
 left=$(sqlite3 "$D/sluice.db" "SELECT count(*) FROM update_status WHERE declined = 0")
@@ -112,12 +125,14 @@ n_during=$(wc -l <"$D/during.times")
 log "cleanup: $wall s, declined $declined (left $left), $n_during agent syncs meanwhile"
 row "7 cleanup" "cleanup wall time, s ($UPDATES updates, $rows status rows)" "$wall" - -
 row "7 cleanup" "superseded updates declined (needed ones kept)" "$declined" - -
-row "7 cleanup" "longest write batch, ms" \
-	"$(jq .longest_batch_ms "$D/report.json")" - "sluice<100"
-row "7 cleanup" "agent no-change sync during cleanup: longest, ms ($n_during syncs)" \
+row "7 cleanup" "write batches (100 objects): longest / mean, ms ($(jq .batches "$D/report.json") batches)" \
+	"$(jq .longest_batch_ms "$D/report.json") / $(jq .mean_batch_ms "$D/report.json")" - -
+row "7 cleanup" "agent sync during cleanup: longest, ms ($n_during syncs)" \
 	"$(calc "$(max "$D/during.times") * 1000")" \
 	"$(calc "$(max "$D/before.times") * 1000")" -
-row "7 cleanup" "agent no-change sync during cleanup: p99, ms (ref: before)" \
+row "7 cleanup" "agent sync, no cleanup, one decline since its anchor: longest, ms" \
+	"$(calc "$(max "$D/incr.times") * 1000")" - -
+row "7 cleanup" "agent sync during cleanup: p99, ms (ref: before)" \
 	"$(calc "$(p99 "$D/during.times") * 1000")" \
 	"$(calc "$(p99 "$D/before.times") * 1000")" -
 stop_sluiced

@@ -16,7 +16,8 @@ test_window_parse(void **state)
 	int a, b;
 
 	(void)state;
-	assert_int_equal(netopts_window_parse(&a, &b, "22:00-06:30", &e), SL_OK);
+	assert_int_equal(netopts_window_parse(&a, &b, "22:00-06:30", &e),
+	                 SL_OK);
 	assert_int_equal(a, 22 * 60);
 	assert_int_equal(b, 6 * 60 + 30);
 	assert_int_equal(netopts_window_parse(&a, &b, "", &e), SL_OK);

@@ -152,7 +152,8 @@ sync_print_files(json_t *h)
 	const char *fr = json_string_value(json_object_get(h, "files_result"));
 	size_t i;
 
-	if (fr == NULL)
+	/* Only when something is missing: a complete run is one line. */
+	if (fr == NULL || strcmp(fr, "complete") == 0)
 		return;
 	printf("  files: %s (%lld present, %lld pending, %lld failed)\n", fr,
 	       (long long)json_integer_value(json_object_get(files, "present")),

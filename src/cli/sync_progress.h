@@ -14,7 +14,8 @@ void sync_show_progress(struct cli_ctx *ctx);
 /* Show progress until no file is pending or downloading (at most
  * timeout_s seconds). 0, or 1 after printing why it stopped. */
 int sync_wait_files(struct cli_ctx *ctx, long timeout_s);
-/* Print the files line of a history entry (files_result and problems). */
+/* Print the files lines of a history entry whose files_result is pending
+ * or failed (the counts and the problems); nothing otherwise. */
 void sync_print_files(json_t *h);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,10 @@
 #include "tarx.h"
 
 #define MANIFEST_MAX (256u << 20)
-#define IMPORT_DIR   "import"
+
+/* One import at a time in this process: they share DATA/import/. */
+static pthread_mutex_t import_mu = PTHREAD_MUTEX_INITIALIZER;
+#define IMPORT_DIR "import"
 
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -320,6 +324,10 @@ import_run(struct import_result *out, struct store *db,
 	char dir[4096], url[4200];
 	int rc;
 
+	dir[0] = '\0';
+	if (pthread_mutex_trylock(&import_mu) != 0)
+		return err_set(e, SL_ECONFLICT,
+		               "import: another import is running");
 	if ((rc = fsx_join(dir, sizeof(dir), cfg->data_dir, IMPORT_DIR, e)) !=
 	    SL_OK)
 		goto out;
@@ -368,5 +376,6 @@ out:
 	}
 	json_decref(m.root);
 	json_decref(m.ids);
+	pthread_mutex_unlock(&import_mu);
 	return rc;
 }

@@ -59,7 +59,8 @@ s2_agent_sync:2 agent sync:420
 s4_detect:4 agent detection (vs apt-get):240
 s5_report:5 status ingestion:120
 s3_catalog_sync:3 catalog sync (vs reprepro):600
-s6_apt_import:6 apt import:900"
+s6_apt_import:6 apt import:900
+s7_cleanup:7 cleanup under load:900"
 
 t_start=$(date +%s)
 failed=()

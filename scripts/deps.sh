@@ -10,7 +10,7 @@ PKGS=(build-essential meson ninja-build pkg-config
       liblzma-dev zlib1g-dev gpgv gnupg xz-utils
       curl jq sqlite3 dpkg-dev fakeroot python3
       wrk nginx-light reprepro time apt-utils
-      libsystemd-dev openssl clang libseccomp-dev
+      libsystemd-dev openssl clang libseccomp-dev python3-aiosmtpd
       postgresql) # postgresql: initdb/pg_ctl for tests/pg (no service used)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 

@@ -15,12 +15,27 @@
 
 #define SMALL_MAX (1u << 20)
 
+static const char *proxy_url;
+
+void
+agentapi_set_proxy(const char *url)
+{
+	proxy_url = url != NULL && url[0] != '\0' ? url : NULL;
+}
+
+const char *
+agentapi_proxy(void)
+{
+	return proxy_url;
+}
+
 /* POST body to server+path; on 2xx *out is the parsed answer. */
 static int
 post(json_t **out, const char *server, const char *path, const char *token,
      const json_t *body, size_t cap, struct err *e)
 {
-	struct httpc_opts o = {.token = token, .timeout_s = 600};
+	struct httpc_opts o = {
+	        .token = token, .timeout_s = 600, .proxy = proxy_url};
 	struct httpc_resp r = {0};
 	json_error_t je;
 	char url[2048], *text = NULL;

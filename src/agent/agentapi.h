@@ -35,6 +35,12 @@ struct agentapi_sync {
 };
 
 /* POST /v1/agent/register. *id and *token are freed with free(). */
+/* The proxy every request to the server goes through (NULL or "":
+ * none); set once after the configuration is read. */
+void agentapi_set_proxy(const char *url);
+/* The proxy set above, for other transfers (downloads); NULL if none. */
+const char *agentapi_proxy(void);
+
 int agentapi_register(char **id, char **token, const char *server,
                       const struct agentapi_host *h, struct err *e);
 

@@ -30,7 +30,7 @@ struct opt {
 	const char *name;
 	enum opt_type type;
 	size_t off;
-	long long min, max; /* OPT_INT bounds */
+	long long min, max; /* OPT_INT bounds; OPT_STR: min 1 = may be empty */
 	const char *dflt;
 	const char *help;
 };
@@ -57,6 +57,9 @@ static const struct opt opts[] = {
          "daily install time HH:MM"},
         {"bandwidth_limit", OPT_INT, OFF(bandwidth_limit), 0, LLONG_MAX, "0",
          "download limit in bytes/s (0 = none)"},
+        {"proxy", OPT_STR, OFF(proxy), 1, 0, "",
+         "HTTP(S) proxy to reach the server, "
+         "http://[user:password@]host:port (empty: none)"},
         {"install_timeout", OPT_INT, OFF(install_timeout), 1, 7 * 86400, "3600",
          "default installer timeout in seconds"},
         {"deb_dependencies", OPT_CHOICE, OFF(deb_dependencies), 0, 0, "none",
@@ -195,7 +198,7 @@ opt_set(struct agentcfg *c, const struct opt *o, const char *v, struct err *e)
 			        o->name, v);
 		break;
 	case OPT_STR:
-		if (*v == '\0')
+		if (*v == '\0' && o->min == 0)
 			return err_set(e, SL_EINVAL, "%s: must not be empty",
 			               o->name);
 		break;
@@ -356,6 +359,7 @@ agentcfg_free(struct agentcfg *c)
 	if (c->enrollment_key != NULL)
 		sodium_memzero(c->enrollment_key, strlen(c->enrollment_key));
 	free(c->enrollment_key);
+	free(c->proxy);
 	list_free(c->trusted_keys);
 	list_free(c->groups);
 	memset(c, 0, sizeof(*c));

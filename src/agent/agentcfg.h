@@ -23,6 +23,7 @@ struct agentcfg {
 	long long detect_interval_hours;
 	char *install_time;        /* "HH:MM", local time */
 	long long bandwidth_limit; /* bytes/s, 0 = unlimited */
+	char *proxy;               /* HTTP(S) proxy URL; NULL or "" = none */
 	long long install_timeout; /* seconds, default for every installer */
 	char *deb_dependencies;    /* deb handler: "none" or "apt" */
 	char *ca_file;        /* CA PEM for https:// servers; NULL = system */

@@ -5,6 +5,7 @@
  * reports it on its next start instead of forgetting it.
  */
 #include "agent.h"
+#include "agentapi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ download_all(struct agent *a, const struct as_entry *en, const bool *want,
 	int rc;
 
 	o.max_bytes_per_s = a->cfg->bandwidth_limit;
+	o.proxy = agentapi_proxy();
 	o.timeout_s = 24 * 3600;
 	for (size_t i = 0; i < en->n_files; i++) {
 		const struct as_file *f = &en->files[i];

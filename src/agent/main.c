@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "agentapi.h"
 #include "agentcfg.h"
 #include "hash.h"
 #include "httpc.h"
@@ -429,6 +430,7 @@ setup(struct agentcfg *cfg, const struct opts *o, bool needs_keys)
 		log_error("config: %s", e.msg);
 		return 2;
 	}
+	agentapi_set_proxy(cfg->proxy);
 	if ((o->root && agentcfg_set(cfg, "root", o->root, &e) != SL_OK) ||
 	    (o->state &&
 	     agentcfg_set(cfg, "state_dir", o->state, &e) != SL_OK) ||

@@ -43,7 +43,9 @@ admin_call(json_t **out, const struct cli_ctx *ctx, const char *method,
            const char *path, json_t *body)
 {
 	static bool inited;
-	struct httpc_opts o = {.token = ctx->token, .timeout_s = 60};
+	struct httpc_opts o = {.token = ctx->token,
+	                       .timeout_s = ctx->timeout_s > 0 ? ctx->timeout_s
+	                                                       : 60};
 	struct httpc_resp resp = {0};
 	char url[4096], *text = NULL;
 	size_t len;

@@ -15,6 +15,7 @@ struct cli_ctx {
 	const char *server; /* --server or SLUICE_SERVER */
 	const char *token;  /* --token or SLUICE_TOKEN */
 	bool json;          /* --json: machine-readable output */
+	long timeout_s;     /* admin calls' timeout; 0 = 60 s */
 };
 
 struct cli_cmd {
@@ -49,5 +50,9 @@ extern const struct cli_cmd cmd_report;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_downstream;
 extern const struct cli_cmd cmd_enrollment;
+extern const struct cli_cmd cmd_export;
+extern const struct cli_cmd cmd_cleanup;
+extern const struct cli_cmd cmd_notify;
+extern const struct cli_cmd cmd_import;
 
 #endif

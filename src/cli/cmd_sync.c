@@ -10,13 +10,18 @@
 
 #include "admin_call.h"
 #include "cli.h"
+#include "sync_progress.h"
 
 #define SYNC_USAGE                                                             \
-	"usage: sluice sync [--timeout SECONDS] [--json]\n"                    \
+	"usage: sluice sync [--wait] [--timeout SECONDS] [--json]\n"           \
 	"       sluice sync history [--json]\n\n"                              \
 	"Start a sync of the server from its upstream and wait until it is\n"  \
 	"finished (default at most 600 s); print its result. Exit status 1\n"  \
-	"when the sync failed. `history` lists the last syncs.\n"
+	"when the sync failed. --wait also waits for the files to download,\n" \
+	"with a progress bar on a terminal (documents verified and "           \
+	"imported,\n"                                                          \
+	"files and bytes of total, rate, ETA); exit status 1 when files\n"     \
+	"failed. `history` lists the last syncs.\n"
 
 static int64_t
 newest_id(json_t *hist, const char **result)
@@ -45,6 +50,7 @@ print_entry(json_t *h)
 	if (json_is_string(err))
 		printf(": %s", json_string_value(err));
 	putchar('\n');
+	sync_print_files(h);
 }
 
 static int
@@ -78,6 +84,7 @@ sleep_ms(long ms)
 static int
 sync_run(struct cli_ctx *ctx, int argc, char **argv)
 {
+	bool wait_files = false, ok;
 	json_t *v = NULL, *h0;
 	const char *result;
 	long timeout = 600;
@@ -96,7 +103,9 @@ sync_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		char *end;
-		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--wait") == 0) {
+			wait_files = true;
+		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			timeout = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || timeout <= 0)
 				return cli_usage_error(&cmd_sync,
@@ -129,6 +138,8 @@ sync_run(struct cli_ctx *ctx, int argc, char **argv)
 		id = newest_id(v, &result);
 		if (strcmp(result, "running") != 0 && id > before)
 			break;
+		if (wait_files)
+			sync_show_progress(ctx);
 		if (time(NULL) - start > timeout) {
 			json_decref(v);
 			return cli_fail("sync still running after %ld s",
@@ -138,12 +149,25 @@ sync_run(struct cli_ctx *ctx, int argc, char **argv)
 		v = NULL;
 		sleep_ms(200);
 	}
+	ok = strcmp(result, "success") == 0;
+	if (wait_files && ok) {
+		json_decref(v);
+		v = NULL;
+		if (sync_wait_files(
+		            ctx, timeout - (long)(time(NULL) - start)) != 0 ||
+		    admin_call(&v, ctx, "GET", "/v1/admin/sync/history",
+		               NULL) != 0)
+			return 1;
+	}
 	h0 = json_array_get(json_object_get(v, "history"), 0);
 	if (ctx->json)
 		admin_print_json(h0);
 	else
 		print_entry(h0);
-	rc = strcmp(result, "success") == 0 ? 0 : 1;
+	rc = ok ? 0 : 1;
+	if (wait_files && json_is_string(json_object_get(h0, "files_result")) &&
+	    strcmp(admin_str(h0, "files_result"), "failed") == 0)
+		rc = 1;
 	json_decref(v);
 	return rc;
 }

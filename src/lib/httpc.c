@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -37,6 +38,12 @@ struct xfer {
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
 	bool is_file;
+	/* Progress, cancel and pacing (xfer_progress). */
+	const struct httpc_opts *o;
+	long long rate;     /* bytes/s to pace to; 0 = none */
+	struct timespec t0; /* when the first byte arrived */
+	uint64_t received;  /* bytes received since */
+	bool started;
 };
 
 static bool
@@ -67,12 +74,57 @@ add_header(struct xfer *x, const char *h, struct err *e)
 }
 
 /* Progress callback: a non-zero return makes curl stop the transfer. */
+/* curl's own receive limit (CURLOPT_MAX_RECV_SPEED_LARGE) lets transfers
+ * on a fast network through at several times the rate (it reads many
+ * buffers per round), so downloads are also paced here, as each chunk is
+ * written: while the average since the first byte is above the rate,
+ * sleep (200 ms at a time, stopping early on a cancel); the socket buffers
+ * fill and the sender slows down. */
+static void
+xfer_pace(struct xfer *x, size_t len)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!x->started) {
+		x->started = true;
+		x->t0 = now;
+	}
+	x->received += len;
+	/* curl reports progress between rounds of reads, and a paced round
+	 * can last seconds: report from here too. */
+	if (x->o->progress != NULL)
+		x->o->progress(x->o->progress_arg, x->received);
+	for (;;) {
+		double el = (double)(now.tv_sec - x->t0.tv_sec) +
+		            (double)(now.tv_nsec - x->t0.tv_nsec) / 1e9;
+		double want = (double)x->received / (double)x->rate;
+		double d = want - el;
+		struct timespec ts;
+
+		if (d <= 0 ||
+		    (x->o->cancel != NULL && atomic_load(x->o->cancel)))
+			return;
+		if (d > 0.2)
+			d = 0.2;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(d * 1e9);
+		nanosleep(&ts, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	}
+}
+
 static int
 xfer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
               curl_off_t ultotal, curl_off_t ulnow)
 {
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return atomic_load((const atomic_bool *)arg) ? 1 : 0;
+	struct xfer *x = arg;
+	const struct httpc_opts *o = x->o;
+
+	(void)dltotal, (void)ultotal, (void)ulnow;
+	if (o->progress != NULL && dlnow >= 0)
+		o->progress(o->progress_arg, (uint64_t)dlnow);
+	return o->cancel != NULL && atomic_load(o->cancel) ? 1 : 0;
 }
 
 /*
@@ -141,10 +193,17 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 		             url);
 		goto out;
 	}
-	if (o != NULL && o->cancel != NULL &&
+	if (!x->is_file && o != NULL && o->proxy != NULL &&
+	    curl_easy_setopt(x->c, CURLOPT_PROXY, o->proxy) != CURLE_OK) {
+		rc = err_set(e, SL_EINTERNAL, "%s: cannot set the proxy", url);
+		goto out;
+	}
+	x->o = o;
+	x->rate = download && o != NULL ? o->max_bytes_per_s : 0;
+	if (o != NULL && (o->cancel != NULL || o->progress != NULL) &&
 	    (curl_easy_setopt(x->c, CURLOPT_XFERINFOFUNCTION, xfer_progress) !=
 	             CURLE_OK ||
-	     curl_easy_setopt(x->c, CURLOPT_XFERINFODATA, (void *)o->cancel) !=
+	     curl_easy_setopt(x->c, CURLOPT_XFERINFODATA, (void *)x) !=
 	             CURLE_OK ||
 	     curl_easy_setopt(x->c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)) {
 		rc = err_set(e, SL_EINTERNAL, "%s: cannot set curl options",
@@ -356,6 +415,7 @@ struct dl {
 	bool bad_status; /* answer >= 300: nothing written */
 	bool too_big;    /* more than size bytes */
 	int io_errno;
+	struct xfer *x; /* for pacing */
 };
 
 static int
@@ -419,6 +479,8 @@ dl_write(char *p, size_t sz, size_t n, void *ud)
 	}
 	hash_update(&d->h, p, len);
 	d->have += len;
+	if (d->x != NULL && d->x->rate > 0)
+		xfer_pace(d->x, len);
 	return len;
 }
 
@@ -485,6 +547,7 @@ dl_transfer(struct dl *d, const char *url, const struct httpc_opts *o,
 	if ((rc = xfer_headers(&x, url, e)) != SL_OK)
 		goto out;
 	d->c = x.c;
+	d->x = &x;
 	d->is_file = x.is_file;
 	d->started = false;
 	d->status = 0;

@@ -24,6 +24,15 @@ struct httpc_opts {
 	 * stops within about a second: SL_ENET "...: cancelled"; a download
 	 * keeps its .part for the next attempt. */
 	const atomic_bool *cancel;
+	/* When not NULL, called now and then during a transfer with the
+	 * bytes received so far by this request (a resumed download counts
+	 * from its resume point). */
+	void (*progress)(void *arg, uint64_t received);
+	void *progress_arg;
+	/* An HTTP(S) proxy URL ("http://[user:password@]host:port"); "" =
+	 * none; NULL = curl's default (the *_proxy environment variables).
+	 * Never used for file:// URLs. */
+	const char *proxy;
 };
 
 struct httpc_resp {

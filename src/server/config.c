@@ -4,6 +4,7 @@
  * template the packages install as /etc/sluice/sluiced.conf).
  */
 #include "config.h"
+#include "netopts.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -119,6 +120,51 @@ static const struct opt options[] = {
          "seconds a connection may stay silent"},
         {"limits", "backlog", OPT_INT, F(listen_backlog), "511", 1, 65535,
          "listen backlog (connections not yet accepted)"},
+        {"network", "proxy", OPT_STR, F(proxy_url), "", 0, 0,
+         "HTTP(S) proxy for upstream syncs and file downloads, "
+         "http://[user:password@]host:port (empty: none)"},
+        {"network", "download_limit_kbps", OPT_INT, F(download_limit_kbps), "0",
+         0, 10000000, "file download bandwidth limit in KiB/s (0 = none)"},
+        {"network", "download_window", OPT_STR, F(download_window), "", 0, 0,
+         "hours in which files are downloaded, HH:MM-HH:MM local time "
+         "(empty: always)"},
+        {"notify", "smtp", OPT_STR, F(notify_smtp), "", 0, 0,
+         "SMTP server for e-mail, smtp://host:port or smtps://host:port "
+         "(empty: no e-mail)"},
+        {"notify", "starttls", OPT_STR, F(notify_starttls), "try", 0, 0,
+         "none | try | required"},
+        {"notify", "ca_file", OPT_STR, F(notify_ca_file), "", 0, 0,
+         "CA certificates for the SMTP server (empty: the system's)"},
+        {"notify", "user", OPT_STR, F(notify_user), "", 0, 0,
+         "SMTP user (empty: no authentication)"},
+        {"notify", "password", OPT_STR, F(notify_password), "", 0, 0,
+         "SMTP password"},
+        {"notify", "from", OPT_STR, F(notify_from), "sluice@localhost", 0, 0,
+         "sender address"},
+        {"notify", "to", OPT_LIST, F(notify_to), "", 0, 0,
+         "comma-separated recipient addresses"},
+        {"notify", "webhook", OPT_STR, F(notify_webhook), "", 0, 0,
+         "URL that receives each event as an HTTP POST of JSON (empty: "
+         "none)"},
+        {"notify", "on_sync", OPT_INT, F(notify_on_sync), "1", 0, 1,
+         "notify when a sync brings new updates (1/0)"},
+        {"notify", "report_hours", OPT_INT, F(notify_report_hours), "0", 0,
+         8760, "send a status report every N hours (0 = never)"},
+        {"cleanup", "interval_hours", OPT_INT, F(cleanup_hours), "0", 0, 8760,
+         "run the cleanup every N hours (0 = only `sluice cleanup`)"},
+        {"cleanup", "superseded_days", OPT_INT, F(cleanup_superseded_days),
+         "30", -1, 36500,
+         "decline updates superseded this many days that no computer "
+         "needs (-1 = never)"},
+        {"cleanup", "decline_expired", OPT_INT, F(cleanup_expired), "1", 0, 1,
+         "decline expired updates (1/0)"},
+        {"cleanup", "computer_days", OPT_INT, F(cleanup_computer_days), "0", 0,
+         36500,
+         "delete computers not heard from in this many days (0 = never)"},
+        {"cleanup", "files", OPT_INT, F(cleanup_files), "1", 0, 1,
+         "delete files and old revisions nothing needs (1/0)"},
+        {"cleanup", "compact", OPT_INT, F(cleanup_compact), "1", 0, 1,
+         "compact the database (1/0)"},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -560,6 +606,10 @@ config_finish(struct server_config *cfg, struct err *e)
 	}
 	if (rc == SL_OK)
 		rc = path_join(&cfg->content_dir, cfg->data_dir, "content", e);
+	if (rc == SL_OK)
+		rc = netopts_window_parse(&cfg->window_start_min,
+		                          &cfg->window_end_min,
+		                          cfg->download_window, e);
 	if (rc != SL_OK)
 		return rc;
 	if (cfg->upstream_url != NULL &&
@@ -666,10 +716,13 @@ config_dump(const struct server_config *cfg, FILE *f)
 		case OPT_STR: {
 			const char *v = *(char *const *)(base + o->off);
 			if ((o->off == F(upstream_token) ||
-			     o->off == F(metrics_token)) &&
-			    v != NULL)
+			     o->off == F(metrics_token) ||
+			     o->off == F(notify_password)) &&
+			    v != NULL && v[0] != '\0')
 				v = "(set; not shown)";
-			if (o->off == F(database_url) && v != NULL)
+			if ((o->off == F(database_url) ||
+			     o->off == F(proxy_url)) &&
+			    v != NULL && v[0] != '\0')
 				dump_url(f, v);
 			else
 				fputs(v ? v : "", f);
@@ -765,6 +818,21 @@ config_free(struct server_config *cfg)
 	free(cfg->run_user);
 	free(cfg->run_group);
 	free(cfg->seccomp);
+	if (cfg->proxy_url != NULL)
+		sodium_memzero(cfg->proxy_url, strlen(cfg->proxy_url));
+	free(cfg->proxy_url);
+	free(cfg->download_window);
+	if (cfg->notify_password != NULL)
+		sodium_memzero(cfg->notify_password,
+		               strlen(cfg->notify_password));
+	free(cfg->notify_password);
+	free(cfg->notify_smtp);
+	free(cfg->notify_starttls);
+	free(cfg->notify_ca_file);
+	free(cfg->notify_user);
+	free(cfg->notify_from);
+	list_free(cfg->notify_to);
+	free(cfg->notify_webhook);
 	sodium_memzero(&cfg->trusted_keys, sizeof(cfg->trusted_keys));
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -88,6 +88,36 @@ struct server_config {
 	char *run_group;
 	char *seccomp; /* "on" | "off" (sandbox.h) */
 
+	/* [cleanup] (jobs/cleanup.h): every interval_hours (0 = only on
+	 * demand); superseded_days < 0 skips that step, computer_days 0
+	 * keeps every computer; the flags are 0/1. */
+	int cleanup_hours;
+	int cleanup_superseded_days;
+	int cleanup_expired;
+	int cleanup_computer_days;
+	int cleanup_files;
+	int cleanup_compact;
+	/* [network] (jobs/netopts.h): an HTTP(S) proxy for the upstream and
+	 * file downloads ("http://[user:password@]host:port", "" = none), a
+	 * bandwidth limit for file downloads (KiB/s, 0 = none) and the hours
+	 * in which file downloads run ("HH:MM-HH:MM" local time, "" =
+	 * always; parsed into minutes of the day, -1 when none). */
+	char *proxy_url;
+	int download_limit_kbps;
+	char *download_window;
+	int window_start_min, window_end_min;
+	/* [notify] (jobs/notify.h): e-mail through an SMTP server and/or a
+	 * webhook (HTTP POST of a JSON event). */
+	char *notify_smtp;     /* smtp://host:port ("" = no e-mail) */
+	char *notify_starttls; /* none | try | required */
+	char *notify_ca_file;  /* "" = the system's CAs */
+	char *notify_user;     /* "" = no AUTH */
+	char *notify_password;
+	char *notify_from;
+	char **notify_to;        /* recipients */
+	char *notify_webhook;    /* http(s) URL ("" = none) */
+	int notify_on_sync;      /* 1/0: new updates synced */
+	int notify_report_hours; /* status report every N hours, 0 = never */
 	/* Derived by config_finish(). db_path is the target of db_open():
 	 * database_url when set, else DATA/sluice.db. */
 	char *db_path;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "sandbox.h"
+#include "cleanup.h"
 #include "scheduler.h"
 #include "sync.h"
 #include "version.h"
@@ -150,6 +151,7 @@ main(int argc, char **argv)
 	struct store *db = NULL;
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
+	struct cleanup_thread *cleanup = NULL;
 	struct http *http = NULL;
 	struct ops_listener *ops = NULL;
 	struct pidlock *lock = NULL;
@@ -246,6 +248,10 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	if (cleanup_start(&cleanup, &cfg, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
@@ -287,6 +293,7 @@ out:
 	ops_listener_stop(ops);
 	http_sockets_close(&socks);
 	http_stop(http);
+	cleanup_stop(cleanup);
 	sched_stop(sched);
 	fetch_stop(fetch);
 	store_close(db);

@@ -369,7 +369,7 @@ has "agent registration" group.create lab
 	fail "audit table: $("$SLUICE" audit --action approval)"
 
 # --- every subcommand has --help ---------------------------------------------
-for c in sync updates approve groups computers rules tokens report audit; do
+for c in sync updates approve groups computers rules tokens report audit export import cleanup notify; do
 	"$SLUICE" $c --help | grep -q "^usage: sluice $c" || fail "$c --help"
 	# docs/cli.md holds every command's help text verbatim.
 	"$SLUICE" $c --help | python3 -c 'import sys; sys.exit(sys.stdin.read() not in open(sys.argv[1]).read())' \

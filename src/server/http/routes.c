@@ -7,6 +7,7 @@
 #include "api.h"
 #include "api_console.h"
 #include "api_enroll.h"
+#include "api_maint.h"
 #include "api_manage.h"
 #include "api_ops.h"
 
@@ -24,7 +25,9 @@ const struct route routes[] = {
         {"GET", "/metrics", api_metrics, AUTH_NONE, 0},
         /* administration */
         {"POST", "/v1/admin/sync", api_admin_sync, AUTH_ADMIN, 0},
-        {"GET", "/v1/admin/sync/history", api_admin_sync_history, AUTH_ADMIN,
+        {"GET", "/v1/admin/sync/history", api_maint_sync_history, AUTH_ADMIN,
+         0},
+        {"GET", "/v1/admin/sync/progress", api_maint_sync_progress, AUTH_ADMIN,
          0},
         {"GET", "/v1/admin/updates", api_admin_updates, AUTH_ADMIN, 0},
         {"GET", "/v1/admin/groups", api_admin_groups, AUTH_ADMIN, 0},
@@ -94,6 +97,11 @@ const struct route routes[] = {
          0},
         {"GET", "/v1/admin/console/updates/*/computers",
          api_console_update_computers, AUTH_ADMIN, 0},
+        /* maintenance (api_maint.h) */
+        {"POST", "/v1/admin/export", api_maint_export, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/import", api_maint_import, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/cleanup", api_maint_cleanup, AUTH_ADMIN, 0},
+        {"POST", "/v1/admin/notify/*", api_maint_notify, AUTH_ADMIN, 0},
 };
 
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

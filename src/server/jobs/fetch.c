@@ -17,6 +17,8 @@
 
 #include "fsx.h"
 #include "hash.h"
+#include "netopts.h"
+#include "progress.h"
 #include "httpc.h"
 #include "log.h"
 #include "metrics.h"
@@ -95,14 +97,18 @@ process_row(struct fetch *f, struct store *db, const struct server_config *cfg,
 			         " bytes from %s%s",
 			         r->sha256, (uint64_t)r->size, r->url,
 			         r->attempts > 0 ? " (retry)" : "");
-			struct httpc_opts o = {.cancel = f != NULL ? &f->stop
-			                                           : NULL};
+			struct httpc_opts o = {
+			        .cancel = f != NULL ? &f->stop : NULL,
+			        .progress = progress_fetch_bytes};
+			netopts_http(&o, cfg, true);
+			progress_fetch_begin(r->sha256, (uint64_t)r->size);
 			metrics_download_running(1);
 			rc = httpc_download(r->url, dst, (uint64_t)r->size,
 			                    r->sha256, &o, &de);
 			metrics_download_running(-1);
 			if (rc == SL_OK)
 				metrics_download_bytes((uint64_t)r->size);
+			progress_fetch_end(rc == SL_OK);
 			/* Stopped mid-transfer: the .part stays for the
 			 * next start; nothing to record. */
 			if (rc != SL_OK && f != NULL && atomic_load(&f->stop))
@@ -228,6 +234,16 @@ fetch_main(void *arg)
 		}
 		if (n == 0) {
 			wait_for_work(f, idle_seconds(f->db));
+			continue;
+		}
+		/* Outside the download window: wait for it (woken early
+		 * only to check again). */
+		long long closed = netopts_window_wait(f->cfg, time(NULL));
+		if (closed > 0) {
+			rows_free(rows, n);
+			wait_for_work(f, closed < FETCH_IDLE_SECONDS
+			                         ? closed
+			                         : FETCH_IDLE_SECONDS);
 			continue;
 		}
 		rc = process_row(f, f->db, f->cfg, &rows[0], NULL, &e);

@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "fetch.h"
 #include "log.h"
+#include "notify.h"
 #include "sync.h"
 
 struct sched {
@@ -26,7 +27,9 @@ static void
 run_one(struct sched *s, struct store *db)
 {
 	struct sync_result res = {0};
+	int64_t since = (int64_t)time(NULL);
 	struct err e;
+	int sent;
 
 	err_clear(&e);
 	log_info("sync: starting from %s",
@@ -40,6 +43,12 @@ run_one(struct sched *s, struct store *db)
 	         (long long)res.index_version, res.new_count, res.revised_count,
 	         res.expired_count, res.files_wanted);
 	fetch_wake(s->fetch);
+	if (res.new_count + res.revised_count > 0) {
+		if (notify_after_sync(db, s->cfg, since, &sent, &e) != SL_OK)
+			log_warn("notify: %s", e.msg);
+		else if (sent > 0)
+			log_info("notify: sync summary sent");
+	}
 }
 
 static void *

@@ -14,10 +14,13 @@
 #include <time.h>
 
 #include "autoapprove.h"
+#include "export.h"
 #include "array.h"
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
+#include "netopts.h"
+#include "progress.h"
 #include "store/store.h"
 #include "sync_sluiced.h"
 #include "update.h"
@@ -82,9 +85,12 @@ index_url(char **out, const char *upstream, struct err *e)
 
 /* GET url (cap bytes) and insist on a 200 answer. */
 static int
-fetch_body(struct httpc_resp *out, const char *url, size_t cap, struct err *e)
+fetch_body(struct httpc_resp *out, const char *url, size_t cap,
+           const struct server_config *cfg, struct err *e)
 {
 	struct httpc_opts o = {0};
+
+	netopts_http(&o, cfg, false);
 	int rc;
 
 	if ((rc = httpc_get(out, url, cap, &o, e)) != SL_OK)
@@ -110,7 +116,7 @@ plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
 	if ((url = httpc_resolve(base, en->path)) == NULL)
 		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
 		               en->path, base);
-	if ((rc = fetch_body(&r, url, UPDATE_DOC_MAX, e)) != SL_OK)
+	if ((rc = fetch_body(&r, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
 		goto out;
 	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, &cfg->trusted_keys,
 	                       e);
@@ -133,12 +139,19 @@ out:
 }
 
 /* Decide what to import: the newest revision of every update (entries are
- * sorted by id then revision, so it is the last of each run of ids). */
+ * sorted by id then revision, so it is the last of each run of ids). The
+ * documents to fetch are chosen first, so progress can show a total. */
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
-           const struct catalog_index *idx, const char *base, struct err *e)
+           const struct catalog_index *idx, const char *base, sync_keep_fn keep,
+           void *keep_arg, struct err *e)
 {
-	int rc;
+	struct todo {
+		const struct catalog_entry *en;
+		bool revised;
+	} *todo = NULL;
+	size_t n_todo = 0, alloc_todo = 0;
+	int rc = SL_OK;
 
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct catalog_entry *en = &idx->entries[i];
@@ -148,7 +161,7 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 		    strcmp(idx->entries[i + 1].id, en->id) == 0)
 			continue;
 		if ((rc = store_update_status(&st, db, en->id, e)) != SL_OK)
-			return rc;
+			goto out;
 		if (en->expired) {
 			/* Withdrawn: never import it, only record the expiry
 			 * of an update we already have. */
@@ -156,7 +169,7 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 				rc = ARRAY_GROW(p->expire, p->alloc_expire,
 				                p->n_expire, PLAN_MAX, e);
 				if (rc != SL_OK)
-					return rc;
+					goto out;
 				p->expire[p->n_expire++] = en;
 			}
 			continue;
@@ -164,14 +177,28 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 		if (!sync_in_list(cfg->products, en->product) ||
 		    !sync_in_list(cfg->classifications, en->classification))
 			continue;
+		if (keep != NULL && !keep(keep_arg, en->id))
+			continue;
 		if (st.known && st.revision >= en->revision)
 			continue;
-		if ((rc = plan_doc(p, base, en, cfg, st.known, e)) != SL_OK) {
-			err_prefix(e, "upstream document");
-			return rc;
-		}
+		if ((rc = ARRAY_GROW(todo, alloc_todo, n_todo, PLAN_MAX, e)) !=
+		    SL_OK)
+			goto out;
+		todo[n_todo++] = (struct todo){en, st.known};
 	}
-	return SL_OK;
+	progress_sync_docs_total((unsigned)n_todo);
+	progress_sync_phase("documents");
+	for (size_t i = 0; i < n_todo; i++) {
+		rc = plan_doc(p, base, todo[i].en, cfg, todo[i].revised, e);
+		if (rc != SL_OK) {
+			err_prefix(e, "upstream document");
+			goto out;
+		}
+		progress_sync_doc_verified();
+	}
+out:
+	free(todo);
+	return rc;
 }
 
 /* Where a catalog document's files are: resolved against the index URL. */
@@ -217,6 +244,7 @@ import_plan(struct store *db, const struct server_config *cfg,
 		                              d->entry->sha256, now,
 		                              doc_file_url, &urls, e)) != SL_OK)
 			return rc;
+		progress_sync_doc_imported();
 		if (st.known)
 			res->revised_count++;
 		else
@@ -271,6 +299,14 @@ int
 sync_run(struct store *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
 {
+	return sync_run_filtered(db, cfg, NULL, NULL, out, e);
+}
+
+int
+sync_run_filtered(struct store *db, const struct server_config *cfg,
+                  sync_keep_fn keep, void *keep_arg, struct sync_result *out,
+                  struct err *e)
+{
 	struct sync_result res = {0};
 	struct autoapprove_result aa;
 	struct catalog_index *idx = NULL;
@@ -291,6 +327,7 @@ sync_run(struct store *db, const struct server_config *cfg,
 		return rc;
 	}
 	out->history_id = res.history_id;
+	progress_sync_begin();
 	if (cfg->upstream_url == NULL || cfg->upstream_url[0] == '\0') {
 		rc = err_set(e, SL_EINVAL, "no upstream configured");
 		goto out;
@@ -300,20 +337,21 @@ sync_run(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = fetch_body(&r, url, CATALOG_INDEX_MAX, e)) != SL_OK) {
+	if ((rc = fetch_body(&r, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}
 	rc = catalog_index_parse(&idx, r.body, r.len, &cfg->trusted_keys, now,
 	                         min_version, e);
-	httpc_resp_free(&r);
 	if (rc != SL_OK) {
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = plan_build(&plan, db, cfg, idx, url, e)) != SL_OK)
+	if ((rc = plan_build(&plan, db, cfg, idx, url, keep, keep_arg, e)) !=
+	    SL_OK)
 		goto out;
 	/* Everything verified: import it all or nothing. */
+	progress_sync_phase("importing");
 	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = true;
@@ -334,6 +372,10 @@ sync_run(struct store *db, const struct server_config *cfg,
 	if ((rc = store_commit(db, e)) != SL_OK)
 		goto out;
 	in_tx = false;
+	/* Keep the origin's signed index for `sluice export` (best effort:
+	 * the sync itself succeeded). */
+	err_clear(&e2);
+	(void)export_keep_index(cfg, r.body, r.len, &e2);
 	*out = res;
 out:
 	if (rc != SL_OK) {
@@ -349,6 +391,7 @@ out:
 		                    e != NULL ? e->msg : err_name(rc), &e2);
 		err_prefix(e, "sync");
 	}
+	progress_sync_end(rc == SL_OK);
 	plan_free(&plan);
 	catalog_index_free(idx);
 	httpc_resp_free(&r);

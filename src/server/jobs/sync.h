@@ -35,6 +35,7 @@
 #ifndef SLUICE_SERVER_SYNC_H
 #define SLUICE_SERVER_SYNC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -49,6 +50,14 @@
  * SL_EPARSE (malformed upstream data), SL_EDB. */
 int sync_run(struct store *db, const struct server_config *cfg,
              struct sync_result *out, struct err *e);
+
+/* Whether the sync imports update id (besides the configured filters). */
+typedef bool (*sync_keep_fn)(void *arg, const char *id);
+/* sync_run() importing only the updates keep() accepts (keep NULL: all).
+ * `sluice import` runs it over an unpacked archive. */
+int sync_run_filtered(struct store *db, const struct server_config *cfg,
+                      sync_keep_fn keep, void *keep_arg,
+                      struct sync_result *out, struct err *e);
 
 /* Mark sync_history rows left 'running' by a previous process (killed
  * mid-sync) as failed ("interrupted"). Call once at server start, before

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "httpc.h"
+#include "netopts.h"
 
 int
 upstream_base_url(struct buf *b, const struct server_config *cfg, struct err *e)
@@ -43,6 +44,8 @@ sluiced_call(json_t **out, const struct server_config *cfg, const char *method,
              const char *path, const json_t *body, struct err *e)
 {
 	struct httpc_opts o = {.token = cfg->upstream_token, .timeout_s = 600};
+
+	netopts_http(&o, cfg, false);
 	struct httpc_resp r = {0};
 	json_error_t je;
 	struct buf url;

@@ -121,6 +121,7 @@ agentapi_sync_clear(struct agentapi_sync *s)
 	for (size_t i = 0; i < s->n_removed; i++)
 		free(s->removed[i]);
 	free(s->removed);
+	free(s->next);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -146,7 +147,8 @@ parse_entry(struct as_entry *en, const json_t *u, size_t idx, struct err *e)
 	en->revision = json_integer_value(rev);
 	action = json_string_value(json_object_get(ap, "action"));
 	if (action == NULL || (strcmp(action, "install") != 0 &&
-	                       strcmp(action, "uninstall") != 0))
+	                       strcmp(action, "uninstall") != 0 &&
+	                       strcmp(action, "none") != 0))
 		return err_set(e, SL_EPARSE,
 		               "updates[%zu].approval.action: invalid", idx);
 	snprintf(en->action, sizeof(en->action), "%s", action);
@@ -199,14 +201,15 @@ parse_entry(struct as_entry *en, const json_t *u, size_t idx, struct err *e)
 
 int
 agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
-              const char *anchor, struct err *e)
+              const char *anchor, const char *cursor, struct err *e)
 {
 	struct agentapi_sync s = {0};
 	json_t *body, *ans = NULL, *ups, *rem, *v;
 	size_t i;
 	int rc;
 
-	body = json_pack("{s:s?}", "anchor", anchor);
+	body = json_pack("{s:s?,s:i,s:s?}", "anchor", anchor, "protocol", 2,
+	                 "cursor", cursor);
 	if (body == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	if ((rc = post(&ans, server, "/v1/agent/sync", token, body,
@@ -215,6 +218,10 @@ agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
 	s.full = json_is_true(json_object_get(ans, "full"));
 	if ((rc = dup_str(&s.anchor, json_object_get(ans, "anchor"), "anchor",
 	                  e)) != SL_OK)
+		goto out;
+	v = json_object_get(ans, "next");
+	if (json_is_string(v) &&
+	    (rc = dup_str(&s.next, v, "next", e)) != SL_OK)
 		goto out;
 	ups = json_object_get(ans, "updates");
 	rem = json_object_get(ans, "removed");

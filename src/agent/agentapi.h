@@ -31,15 +31,19 @@ struct agentapi_sync {
 	size_t n;
 	char **removed;
 	size_t n_removed;
+	char *next; /* the next page's cursor; NULL on the last page */
 };
 
 /* POST /v1/agent/register. *id and *token are freed with free(). */
 int agentapi_register(char **id, char **token, const char *server,
                       const struct agentapi_host *h, struct err *e);
 
-/* POST /v1/agent/sync with anchor (NULL for a full sync). */
+/* POST /v1/agent/sync (protocol 2: every update not declined, with its
+ * approval or "none") with anchor (NULL for a full sync); cursor is NULL
+ * for the first page, then the previous page's next. */
 int agentapi_sync(struct agentapi_sync *out, const char *server,
-                  const char *token, const char *anchor, struct err *e);
+                  const char *token, const char *anchor, const char *cursor,
+                  struct err *e);
 void agentapi_sync_clear(struct agentapi_sync *s);
 
 /* POST /v1/agent/report; *events_new (may be NULL) gets how many events

@@ -122,11 +122,17 @@ out:
 	return rc;
 }
 
+/* The most pages one sync may take (PAGE_MAX updates each on the
+ * server: far above any catalog). */
+#define SYNC_PAGES_MAX 10000
+
 static int
 sync_once(struct agent *a, struct err *e)
 {
 	struct agentapi_sync s = {0};
-	char *id = NULL, *token = NULL, *anchor = NULL;
+	char *id = NULL, *token = NULL, *anchor = NULL, *cursor = NULL;
+	size_t pages = 0, n = 0, n_removed = 0;
+	bool full = false;
 	int rc;
 
 	rc = agentstate_identity(a->st, &id, &token, e);
@@ -139,22 +145,43 @@ sync_once(struct agent *a, struct err *e)
 		goto out;
 	if ((rc = agentstate_anchor(a->st, &anchor, e)) != SL_OK)
 		goto out;
-	if ((rc = agentapi_sync(&s, a->cfg->server, token, anchor, e)) != SL_OK)
+	/* Page by page, all in one local transaction: an interrupted sync
+	 * leaves the view as it was. Only one page is held at a time. */
+	if ((rc = agentstate_begin(a->st, e)) != SL_OK)
 		goto out;
-	if ((rc = agentstate_view_apply(a->st, s.full, s.entries, s.n,
-	                                s.removed, s.n_removed, s.anchor, e)) !=
-	    SL_OK)
-		goto out;
+	do {
+		agentapi_sync_clear(&s);
+		rc = agentapi_sync(&s, a->cfg->server, token, anchor, cursor,
+		                   e);
+		if (rc != SL_OK)
+			break;
+		if (pages == 0)
+			full = s.full;
+		rc = agentstate_view_apply(a->st, pages == 0 && s.full,
+		                           s.entries, s.n, s.removed,
+		                           s.n_removed, s.anchor, e);
+		n += s.n;
+		n_removed += s.n_removed;
+		free(cursor);
+		cursor = s.next;
+		s.next = NULL;
+		if (rc == SL_OK && ++pages > SYNC_PAGES_MAX)
+			rc = err_set(e, SL_EPARSE,
+			             "sync: more than %d pages",
+			             SYNC_PAGES_MAX);
+	} while (rc == SL_OK && cursor != NULL);
 	/* After a full sync the server may know nothing of this computer's
 	 * states (new group, reset): report all of them next time. */
-	if (s.full &&
-	    (rc = agentstate_set_meta(a->st, "report_all", "1", e)) != SL_OK)
+	if (rc == SL_OK && full)
+		rc = agentstate_set_meta(a->st, "report_all", "1", e);
+	if ((rc = agentstate_end(a->st, rc, e)) != SL_OK)
 		goto out;
 	log_info("synced %s: %zu update(s)%s, %zu removed, anchor %s",
-	         s.full ? "fully" : "incrementally", s.n,
-	         s.full ? "" : " changed", s.n_removed, s.anchor);
+	         full ? "fully" : "incrementally", n, full ? "" : " changed",
+	         n_removed, s.anchor);
 out:
 	agentapi_sync_clear(&s);
+	free(cursor);
 	free(id);
 	free(token);
 	free(anchor);

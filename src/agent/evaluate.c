@@ -465,7 +465,10 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 	} else if (!able) {
 		set_state(x, "not-applicable", NULL);
 	} else {
-		x->candidate = true;
+		/* Every update is evaluated (WSUS: an unapproved update still
+		 * shows whether it is needed); only an approved one is a
+		 * candidate for installation. */
+		x->candidate = strcmp(x->action, "install") == 0;
 		if (x->last_failed)
 			set_state(x, "failed", "%s",
 			          oc->detail ? oc->detail : "failed");

@@ -129,17 +129,13 @@ out:
 	return rc;
 }
 
-/* A decimal anchor; -1 when absent or not one of ours. */
+/* A decimal anchor; -1 when not one of ours. */
 static int64_t
-parse_anchor(json_t *v)
+parse_decimal(const char *s)
 {
-	const char *s;
 	int64_t a = 0;
 	size_t n;
 
-	if (v == NULL || !json_is_string(v))
-		return -1;
-	s = json_string_value(v);
 	n = strlen(s);
 	if (n == 0 || n > 18)
 		return -1;
@@ -149,6 +145,15 @@ parse_anchor(json_t *v)
 		a = a * 10 + (s[i] - '0');
 	}
 	return a;
+}
+
+/* A decimal anchor; -1 when absent or not one of ours. */
+static int64_t
+parse_anchor(json_t *v)
+{
+	if (v == NULL || !json_is_string(v))
+		return -1;
+	return parse_decimal(json_string_value(v));
 }
 
 struct approved_ctx {
@@ -218,14 +223,100 @@ add_id(void *arg, const char *id, struct err *e)
 	return SL_OK;
 }
 
+/* Protocol 2 pages: at most this many updates per answer (a request may
+ * ask for fewer), so neither side ever holds the whole set. */
+#define PAGE_DEFAULT 500
+#define PAGE_MAX     2000
+
+/* A page cursor "SINCE/ANCHOR/LASTID" (SINCE -1: a full sync): the next
+ * page continues the same sync at the same anchor after LASTID. */
+static int
+parse_cursor(int64_t *since, int64_t *cur, char after[40], const char *c,
+             struct err *e)
+{
+	char buf[96], *p, *q;
+
+	if (strlen(c) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", c);
+	p = strchr(buf, '/');
+	q = p ? strchr(p + 1, '/') : NULL;
+	if (q == NULL || strlen(q + 1) == 0 || strlen(q + 1) >= 40)
+		goto bad;
+	*p = *q = '\0';
+	*since = strcmp(buf, "f") == 0 ? -1 : parse_decimal(buf);
+	*cur = parse_decimal(p + 1);
+	if ((*since < 0 && strcmp(buf, "f") != 0) || *cur < 0 ||
+	    !auth_is_uuid(q + 1))
+		goto bad;
+	snprintf(after, 40, "%s", q + 1);
+	return SL_OK;
+bad:
+	return err_set(e, SL_EINVAL, "cursor: not one this server made");
+}
+
+struct page_ctx {
+	struct approved_ctx ac;
+	char last[40];
+	int64_t n;
+};
+
+static int
+add_page_one(void *arg, const struct store_approved *a, struct err *e)
+{
+	struct page_ctx *p = arg;
+
+	snprintf(p->last, sizeof(p->last), "%s", a->update_id);
+	p->n++;
+	return add_one(&p->ac, a, e);
+}
+
+/* The request's protocol version (1 when absent) and page size. */
+static int
+sync_request(int *proto, int64_t *limit, const char **cursor, json_t *body,
+             struct err *e)
+{
+	json_t *v = json_object_get(body, "protocol");
+
+	*proto = 1;
+	*limit = PAGE_DEFAULT;
+	*cursor = NULL;
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 2)
+			return err_set(e, SL_EINVAL,
+			               "protocol: expected 1 or 2");
+		*proto = (int)json_integer_value(v);
+	}
+	v = json_object_get(body, "limit");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > PAGE_MAX)
+			return err_set(e, SL_EINVAL,
+			               "limit: expected 1 to %d", PAGE_MAX);
+		*limit = json_integer_value(v);
+	}
+	v = json_object_get(body, "cursor");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return err_set(e, SL_EINVAL,
+			               "cursor: expected a string or null");
+		*cursor = json_string_value(v);
+	}
+	return SL_OK;
+}
+
 int
 api_agent_sync(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL;
-	char base[2048], anchor[24];
+	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL,
+	       *next = NULL;
+	char base[2048], anchor[24], after[40] = "", cbuf[96];
 	struct store_computer_sync c;
-	int64_t since, cur, now;
-	int rc, full, stale;
+	int64_t since, cur, now, limit;
+	const char *cursor;
+	struct page_ctx pc;
+	int rc, full, stale, proto;
 
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
@@ -236,6 +327,9 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_EINVAL, "anchor: expected a string or null");
 		goto out;
 	}
+	rc = sync_request(&proto, &limit, &cursor, body, e);
+	if (rc != SL_OK)
+		goto out;
 	since = parse_anchor(anchor_v);
 	rc = http_public_base(base, sizeof(base), r, e);
 	if (rc != SL_OK)
@@ -256,16 +350,26 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	rc = store_seq_current(r->store, &cur, e);
 	if (rc != SL_OK)
 		goto out;
-	full = since < 0 || since > cur || c.group_seq > since;
+	if (proto == 2 && cursor != NULL) {
+		/* A later page: the sync the first page started, at its
+		 * anchor (changes since are sent again next time). */
+		rc = parse_cursor(&since, &cur, after, cursor, e);
+		if (rc != SL_OK)
+			goto out;
+		full = since < 0;
+	} else
+		full = since < 0 || since > cur || c.group_seq > since;
 	updates = json_array();
 	removed = json_array();
 	if (updates == NULL || removed == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
+	memset(&pc, 0, sizeof(pc));
+	pc.ac = (struct approved_ctx){updates, NULL, r, base};
 	/* The change sequence is global: an anchor equal to it means nothing
 	 * changed anywhere since, so a no-change sync costs no query. */
-	if (full || since < cur) {
+	if (proto == 1 && (full || since < cur)) {
 		rc = add_approved(updates, r, c.group_id, full ? -1 : since,
 		                  base, e);
 		if (rc == SL_OK && !full)
@@ -273,6 +377,13 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 			 * removed, approved updates declined or expired. */
 			rc = store_removed_each(r->store, c.group_id, since,
 			                        add_id, removed, e);
+	} else if (proto == 2 && (full || since < cur)) {
+		rc = store_evaluate_each(r->store, c.group_id,
+		                         full ? -1 : since, after, limit,
+		                         add_page_one, &pc, e);
+		if (rc == SL_OK && !full && cursor == NULL)
+			rc = store_gone_each(r->store, c.group_id, since,
+			                     add_id, removed, e);
 	}
 	if (rc != SL_OK)
 		goto out;
@@ -283,9 +394,27 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
-	out->json = json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor, "full",
-	                      full, "updates", updates, "removed", removed);
-	updates = removed = NULL;
+	if (proto == 2 && pc.n == limit) {
+		if (full)
+			snprintf(cbuf, sizeof(cbuf), "f/%" PRId64 "/%s", cur,
+			         pc.last);
+		else
+			snprintf(cbuf, sizeof(cbuf),
+			         "%" PRId64 "/%" PRId64 "/%s", since, cur,
+			         pc.last);
+		next = json_string(cbuf);
+	} else
+		next = json_null();
+	if (proto == 1)
+		out->json = json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor,
+		                      "full", full, "updates", updates,
+		                      "removed", removed);
+	else
+		out->json = json_pack("{s:i,s:s,s:b,s:o,s:o,s:o}", "protocol",
+		                      2, "anchor", anchor, "full", full,
+		                      "updates", updates, "removed", removed,
+		                      "next", next);
+	updates = removed = next = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
@@ -295,6 +424,7 @@ out:
 	}
 	json_decref(updates);
 	json_decref(removed);
+	json_decref(next);
 	json_decref(body);
 	return rc;
 }

@@ -222,6 +222,17 @@ int store_approved_each(struct store *s, int64_t gid, int64_t since,
  * since. */
 int store_removed_each(struct store *s, int64_t gid, int64_t since,
                        store_id_fn fn, void *arg, struct err *e);
+/* Protocol 2: call fn for each update the computers of gid evaluate (not
+ * declined; expired only while approved for removal) changed after since
+ * (all when since < 0), with id greater than after (""), limit at most, by
+ * id. a->action is "install", "uninstall" or "none" (not approved). */
+int store_evaluate_each(struct store *s, int64_t gid, int64_t since,
+                        const char *after, int64_t limit, store_approved_fn fn,
+                        void *arg, struct err *e);
+/* Protocol 2: the ids that left that set after since (declined; expired
+ * and not approved for removal). */
+int store_gone_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
+                    void *arg, struct err *e);
 /* Call fn for each file of an update revision, by name. */
 int store_update_files_each(struct store *s, const char *update_id,
                             int64_t revision, store_file_fn fn, void *arg,

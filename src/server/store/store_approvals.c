@@ -32,7 +32,7 @@ static const char *const sql_approved = CHAIN_CTE
         "JOIN update_status s ON s.id = f.update_id "
         "JOIN updates u ON u.id = s.id AND u.revision = "
         "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
-        "AND s.expired = 0 AND s.declined = 0 "
+        "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined = 0 "
         "AND (chg.seq > $2 OR s.change_seq > $2) ORDER BY f.update_id";
 
 static const char *const sql_removed =
@@ -41,7 +41,31 @@ static const char *const sql_removed =
                   "f.update_id = chg.update_id WHERE (chg.seq > $2 OR "
                   "coalesce(s.change_seq, 0) > $2) AND (f.action IS "
                   "NULL OR f.action NOT IN ('install', 'uninstall') OR "
-                  "s.expired != 0 OR s.declined != 0) ORDER BY 1";
+                  "(s.expired != 0 AND f.action != 'uninstall') OR "
+                  "s.declined != 0) ORDER BY 1";
+
+/* Every update an agent evaluates (protocol 2): each one not declined,
+ * and an expired one only while it is approved for removal (WSUS allows
+ * exactly one action on an expired update: uninstall), with the group's
+ * effective approval or none; changed after $2, ids after $3, $4 at
+ * most. */
+static const char *const sql_evaluate = CHAIN_CTE
+        "SELECT s.id, s.latest_revision, f.action, f.deadline, u.document "
+        "FROM update_status s JOIN updates u ON u.id = s.id AND "
+        "u.revision = s.latest_revision LEFT JOIN eff f ON f.update_id = "
+        "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE s.declined = 0 "
+        "AND (s.expired = 0 OR f.action = 'uninstall') AND "
+        "(coalesce(chg.seq, 0) > $2 OR s.change_seq > $2) AND s.id > "
+        "CAST($3 AS TEXT) ORDER BY s.id LIMIT $4";
+
+/* The ids that left the evaluated set after $2: declined, or expired and
+ * not (any longer) approved for removal. */
+static const char *const sql_gone = CHAIN_CTE
+        "SELECT s.id FROM update_status s LEFT JOIN eff f ON f.update_id = "
+        "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE "
+        "(coalesce(chg.seq, 0) > $2 OR s.change_seq > $2) AND "
+        "(s.declined != 0 OR (s.expired != 0 AND coalesce(f.action, '') "
+        "!= 'uninstall')) ORDER BY s.id";
 
 static const char *const sql_files =
         "SELECT sha256, size, upstream_url, name FROM update_files WHERE "
@@ -73,6 +97,56 @@ store_approved_each(struct store *s, int64_t gid, int64_t since,
 	if (rc < 0)
 		return rc;
 	return SL_OK;
+}
+
+int
+store_evaluate_each(struct store *s, int64_t gid, int64_t since,
+                    const char *after, int64_t limit, store_approved_fn fn,
+                    void *arg, struct err *e)
+{
+	struct store_approved a;
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_evaluate, "iiti", gid, since, after,
+	             limit);
+	if (rc != SL_OK)
+		return err_prefix(e, "evaluated set");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		a.update_id = db_col_text(st, 0);
+		a.revision = db_col_int(st, 1);
+		a.action = db_col_null(st, 2) ? "none" : db_col_text(st, 2);
+		if (strcmp(a.action, "not-approved") == 0)
+			a.action = "none";
+		a.has_deadline =
+		        strcmp(a.action, "none") != 0 && !db_col_null(st, 3);
+		a.deadline = db_col_int(st, 3);
+		a.document = db_col_text(st, 4);
+		rc = fn(arg, &a, e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
+store_gone_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
+                void *arg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_gone, "ii", gid, since);
+	if (rc != SL_OK)
+		return err_prefix(e, "removed set");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		rc = fn(arg, db_col_text(st, 0), e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
 }
 
 int

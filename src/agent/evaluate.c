@@ -527,19 +527,28 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 	return rc;
 }
 
-/* An update superseded by an approved, applicable update is not offered. */
+/* An update superseded by an approved, applicable update is not offered;
+ * an unapproved one (evaluated all the same) superseded by any applicable
+ * update is not needed. */
 static void
 apply_supersedence(struct detection *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *s = &d->ups[i];
-		if (!s->accepted || strcmp(s->action, "install") != 0 ||
+		bool approved = strcmp(s->action, "install") == 0;
+
+		if (!s->accepted ||
 		    !(is_needed_state(s) || is_installed_state(s)))
 			continue;
 		for (size_t k = 0; s->supersedes && s->supersedes[k]; k++) {
 			struct det_update *x =
 			        detection_find(d, s->supersedes[k]);
-			if (x == NULL || x == s || !x->candidate)
+			bool unapproved_needed =
+			        x != NULL && strcmp(x->action, "none") == 0 &&
+			        is_needed_state(x);
+
+			if (x == NULL || x == s ||
+			    !((approved && x->candidate) || unapproved_needed))
 				continue;
 			x->candidate = false;
 			set_state(x, "not-applicable", "superseded by %s",

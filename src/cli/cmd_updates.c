@@ -114,7 +114,11 @@ list(struct cli_ctx *ctx, int argc, char **argv, int start)
 		        json_is_true(json_object_get(f, "present"));
 		snprintf(fl, sizeof(fl), "%zu/%zu", present,
 		         json_array_size(files));
-		snprintf(title, sizeof(title), "%s%s%s", admin_str(u, "title"),
+		snprintf(title, sizeof(title), "%s%s%s%s",
+		         admin_str(u, "title"),
+		         json_is_true(json_object_get(u, "awaiting_license"))
+		                 ? " (awaiting license acceptance)"
+		                 : "",
 		         json_is_true(json_object_get(u, "expired"))
 		                 ? " (expired)"
 		                 : "",

@@ -123,11 +123,16 @@ static const char *const migration_3 =
         "NULL DEFAULT 0);"
         "CREATE INDEX computers_server ON computers(server);";
 
+/* License terms per revision (see db_sqlite.c). */
+static const char *const migration_4 =
+        "ALTER TABLE updates ADD COLUMN eula_sha256 " T ";";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
+        migration_4,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

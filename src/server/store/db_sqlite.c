@@ -141,11 +141,18 @@ static const char *const migration_3 =
         "INTEGER, last_rollup INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX computers_server ON computers(server);";
 
+/* The SHA-256 of each revision's license terms (NULL: none, or imported
+ * before this migration), so that terms accepted for one revision count
+ * for a later one only while they are the same. */
+static const char *const migration_4 =
+        "ALTER TABLE updates ADD COLUMN eula_sha256 TEXT;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
+        migration_4,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -33,16 +33,20 @@ static const char *const sql_approved = CHAIN_CTE
         "JOIN updates u ON u.id = s.id AND u.revision = "
         "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
         "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined = 0 "
+        "AND (f.action = 'uninstall' OR " STORE_LICENSE_OK("u") ") "
         "AND (chg.seq > $2 OR s.change_seq > $2) ORDER BY f.update_id";
 
 static const char *const sql_removed =
         CHAIN_CTE "SELECT chg.update_id FROM chg LEFT JOIN update_status "
-                  "s ON s.id = chg.update_id LEFT JOIN eff f ON "
+                  "s ON s.id = chg.update_id LEFT JOIN updates u ON u.id "
+                  "= s.id AND u.revision = s.latest_revision LEFT JOIN "
+                  "eff f ON "
                   "f.update_id = chg.update_id WHERE (chg.seq > $2 OR "
                   "coalesce(s.change_seq, 0) > $2) AND (f.action IS "
                   "NULL OR f.action NOT IN ('install', 'uninstall') OR "
                   "(s.expired != 0 AND f.action != 'uninstall') OR "
-                  "s.declined != 0) ORDER BY 1";
+                  "(f.action = 'install' AND NOT " STORE_LICENSE_OK("u")
+                  ") OR s.declined != 0) ORDER BY 1";
 
 /* Every update an agent evaluates (protocol 2): each one not declined,
  * and an expired one only while it is approved for removal (WSUS allows
@@ -50,7 +54,9 @@ static const char *const sql_removed =
  * effective approval or none; changed after $2, ids after $3, $4 at
  * most. */
 static const char *const sql_evaluate = CHAIN_CTE
-        "SELECT s.id, s.latest_revision, f.action, f.deadline, u.document "
+        "SELECT s.id, s.latest_revision, CASE WHEN f.action = 'install' "
+        "AND NOT " STORE_LICENSE_OK("u") " THEN NULL ELSE f.action END, "
+        "f.deadline, u.document "
         "FROM update_status s JOIN updates u ON u.id = s.id AND "
         "u.revision = s.latest_revision LEFT JOIN eff f ON f.update_id = "
         "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE s.declined = 0 "

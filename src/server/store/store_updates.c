@@ -43,8 +43,9 @@ insert_update(struct store *s, const struct update *u, const char *text,
 	rc = store_q(s, &st, e,
 	             "INSERT INTO updates(id, revision, title, classification, "
 	             "product, kb_article, severity, release_date, document, "
-	             "doc_sha256, imported_at) VALUES($1, $2, $3, $4, $5, $6, "
-	             "$7, $8, $9, $10, $11) ON CONFLICT(id, revision) DO "
+	             "doc_sha256, imported_at, eula_sha256) VALUES($1, $2, $3, "
+	             "$4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT(id, "
+	             "revision) DO "
 	             "NOTHING",
 	             "titttttt", u->id, (int64_t)u->revision, u->title,
 	             u->classification, u->product, u->kb_article, u->severity,
@@ -64,6 +65,9 @@ insert_update(struct store *s, const struct update *u, const char *text,
 		rc = db_bind_text(st, 10, sha256, e);
 	if (rc == SL_OK)
 		rc = db_bind_int(st, 11, now, e);
+	if (rc == SL_OK)
+		rc = u->eula ? db_bind_text(st, 12, u->eula->sha256, e)
+		             : db_bind_null(st, 12, e);
 	if (rc == SL_OK)
 		rc = db_step(st, e);
 	db_done(st);
@@ -344,9 +348,13 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 	rc = store_q(s, &st, e,
 	             "SELECT u.id, u.revision, u.title, u.classification, "
 	             "u.product, u.kb_article, u.severity, u.release_date, "
-	             "s.expired, s.declined FROM update_status s JOIN updates "
-	             "u ON u.id = s.id AND u.revision = s.latest_revision "
-	             "ORDER BY u.release_date DESC, u.id",
+	             "s.expired, s.declined, CASE WHEN EXISTS (SELECT 1 FROM "
+	             "approvals a WHERE a.update_id = s.id AND a.action = "
+	             "'install') AND NOT " STORE_LICENSE_OK(
+	                     "u") " THEN 1 ELSE 0 END FROM update_status s JOIN "
+	                          "updates u ON u.id = s.id AND u.revision = "
+	                          "s.latest_revision ORDER BY u.release_date "
+	                          "DESC, u.id",
 	             NULL);
 	if (rc != SL_OK)
 		return err_prefix(e, "updates");
@@ -370,6 +378,10 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			break;
 		}
+		/* Approved, but these license terms are not accepted yet: held
+		 * back from agents. */
+		json_object_set_new(u, "awaiting_license",
+		                    json_boolean(db_col_int(st, 10) != 0));
 		c = json_object_get(counts, id);
 		json_object_set(u, "counts", c ? c : json_null());
 		if (skip(arg, u, c)) {

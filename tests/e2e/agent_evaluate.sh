@@ -107,4 +107,39 @@ grep -q "cursor: not one this server made" <<<"$bad" || fail "bad cursor: $bad"
 old=$(page '{"anchor":null}')
 [ "$(jq -r '[.updates[].id] | sort | join(" ")' <<<"$old")" = "$U_APP $U_OK" ] ||
 	fail "protocol 1: $old"
+
+# --- 4. new license terms are accepted before a revision reaches agents ----
+# WSUS: "only approved updates whose license agreement has been accepted
+# are sent to clients"; a revision with new terms waits for acceptance.
+U_LIC=bbbbbbbb-0000-4000-8000-000000000006
+view_action() { sqlite3 "$STATE/agent.db" "SELECT revision || ' ' || action FROM view WHERE id='$1'"; }
+script $U_LIC lic
+lic_rev() { # TITLE TERMS
+	echo "$2" >"$TMP/files/$U_LIC/license.txt"
+	define $U_LIC "$1" "$(appl lic)" "$inst" '"eula":{"name":"license.txt"}'
+	add $U_LIC "$TMP/files/$U_LIC/run.sh" "$TMP/files/$U_LIC/license.txt"
+	admin_sync
+}
+accept() {
+	api POST /v1/admin/approvals "{\"update\":\"$U_LIC\",\"group\":\"web\",\"action\":\"install\",\"accept_license\":true}"
+	[ "$HTTP_STATUS" = 200 ] || fail "accept: $HTTP_STATUS $BODY"
+}
+lic_rev "Licensed" "terms one"
+accept
+agent detect || agent_fail "detect (license 1)"
+[ "$(view_action $U_LIC)" = "1 install" ] || agent_fail "accepted revision 1: $(view_action $U_LIC)"
+lic_rev "Licensed, new terms" "terms two"
+agent detect || agent_fail "detect (license 2)"
+[ "$(view_action $U_LIC)" = "2 none" ] ||
+	agent_fail "revision 2 with new terms reached the agent approved: $(view_action $U_LIC)"
+"$SLUICE" updates | grep "$U_LIC" | grep -q "awaiting license acceptance" ||
+	fail "sluice updates does not show the wait: $("$SLUICE" updates)"
+accept
+agent detect || agent_fail "detect (accepted 2)"
+[ "$(view_action $U_LIC)" = "2 install" ] || agent_fail "accepted revision 2: $(view_action $U_LIC)"
+"$SLUICE" updates | grep "$U_LIC" | grep -q "awaiting license" && fail "still awaiting after acceptance"
+# The same terms in a later revision were accepted already.
+lic_rev "Licensed, same terms" "terms two"
+agent detect || agent_fail "detect (license 3)"
+[ "$(view_action $U_LIC)" = "3 install" ] || agent_fail "revision 3 (same terms): $(view_action $U_LIC)"
 echo "agent_evaluate: ok"

@@ -36,6 +36,11 @@
 	"  approved for the group need --with-prerequisites (or approve "      \
 	"them\n"                                                               \
 	"  first). Deadline: a UTC time such as 2026-12-01T00:00:00Z.\n"       \
+	"  Every computer evaluates every update that is not declined and\n"   \
+	"  reports whether it needs it; only approved ones are installed.\n"   \
+	"  A new revision whose license terms differ from the accepted\n"      \
+	"  ones is held back (\"awaiting license acceptance\") until they\n"   \
+	"  are accepted. An expired update takes one action: uninstall.\n"    \
 	"decline: hide the update from the default views and withdraw it\n"    \
 	"  from every computer (--undo: undecline).\n"                         \
 	"decline-superseded: decline every update superseded by a live\n"      \

@@ -152,6 +152,33 @@ computers_show(struct cli_ctx *ctx, const char *name)
 	return 0;
 }
 
+/* A --group that names no group is an error, not "no computers". */
+static int
+group_check(struct cli_ctx *ctx, const char *group)
+{
+	char known[1024] = "";
+	size_t i, used = 0;
+	json_t *v = NULL, *g;
+	int found = 0;
+
+	if (admin_call(&v, ctx, "GET", "/v1/admin/groups", NULL) != 0)
+		return 1;
+	json_array_foreach(json_object_get(v, "groups"), i, g)
+	{
+		const char *n = admin_str(g, "name");
+		int w = snprintf(known + used, sizeof(known) - used, "%s%s",
+		                 used ? ", " : "", n);
+
+		found |= strcmp(n, group) == 0;
+		if (w > 0 && (size_t)w < sizeof(known) - used)
+			used += (size_t)w;
+	}
+	json_decref(v);
+	if (!found)
+		return cli_fail("no group '%s' (known: %s)", group, known);
+	return 0;
+}
+
 static int
 list(struct cli_ctx *ctx, const char *group)
 {
@@ -161,6 +188,8 @@ list(struct cli_ctx *ctx, const char *group)
 	struct table t;
 	size_t i;
 
+	if (group != NULL && group_check(ctx, group) != 0)
+		return 1;
 	if (admin_call(&v, ctx, "GET", "/v1/admin/computers", NULL) != 0)
 		return 1;
 	if (group != NULL) {

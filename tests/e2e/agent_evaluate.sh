@@ -142,4 +142,20 @@ agent detect || agent_fail "detect (accepted 2)"
 lic_rev "Licensed, same terms" "terms two"
 agent detect || agent_fail "detect (license 3)"
 [ "$(view_action $U_LIC)" = "3 install" ] || agent_fail "revision 3 (same terms): $(view_action $U_LIC)"
+
+# --- 10. a filter that names nothing is an error -----------------------------
+rc=0
+out=$("$SLUICE" updates --classification securty 2>&1) || rc=$?
+[ $rc = 1 ] && grep -q "no classification 'securty' (known: security)" <<<"$out" ||
+	fail "unknown classification: rc=$rc $out"
+"$SLUICE" updates --classification SECURITY | grep -q $U_OK || fail "known classification"
+rc=0
+out=$("$SLUICE" report updates --product nope 2>&1) || rc=$?
+[ $rc = 1 ] && grep -q "no product 'nope' (known: agent test)" <<<"$out" ||
+	fail "unknown product: rc=$rc $out"
+rc=0
+out=$("$SLUICE" computers --group nope 2>&1) || rc=$?
+[ $rc = 1 ] && grep -q "no group 'nope' (known: All Computers, .*web)" <<<"$out" ||
+	fail "unknown group: rc=$rc $out"
+"$SLUICE" computers --group web | grep -q "$(hostname)" || fail "computers --group web"
 echo "agent_evaluate: ok"

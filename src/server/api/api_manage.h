@@ -35,6 +35,7 @@ int api_tokens_revoke(struct req *r, struct reply *out, struct err *e);
 int api_audit_list(struct req *r, struct reply *out, struct err *e);
 
 /* api_reports.c */
+int api_update_filter_check(const struct req *r, struct err *e);
 int api_report_updates(struct req *r, struct reply *out, struct err *e);
 int api_report_update(struct req *r, struct reply *out, struct err *e);
 int api_report_computers(struct req *r, struct reply *out, struct err *e);

@@ -404,6 +404,10 @@ typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
  * first) that skip() keeps; counts from store_report_counts(). */
 int store_report_updates(json_t *arr, struct store *s, json_t *counts,
                          store_filter_fn skip, void *arg, struct err *e);
+/* The distinct classifications (product: the products) of the updates
+ * held, sorted, into the array of strings arr. */
+int store_update_names(json_t *arr, struct store *s, bool product,
+                       struct err *e);
 /* Like store_report_updates, for the updates list: each update also with
  * severity, release_date, its files {name, sha256, size, present} and
  * its groups' own approvals {group, action, deadline, approved_by}. */

@@ -399,3 +399,30 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 	db_done(st);
 	return rc < 0 ? err_prefix(e, "updates") : SL_OK;
 }
+
+int
+store_update_names(json_t *arr, struct store *s, bool product, struct err *e)
+{
+	static const char *const q_class =
+	        "SELECT DISTINCT lower(u.classification) FROM update_status s "
+	        "JOIN updates u ON u.id = s.id AND u.revision = "
+	        "s.latest_revision ORDER BY 1";
+	static const char *const q_product =
+	        "SELECT DISTINCT lower(u.product) FROM update_status s JOIN "
+	        "updates u ON u.id = s.id AND u.revision = s.latest_revision "
+	        "ORDER BY 1";
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, product ? q_product : q_class, NULL);
+	if (rc != SL_OK)
+		return err_prefix(e, "update names");
+	while ((rc = db_step(st, e)) == DB_ROW)
+		if (json_array_append_new(arr, json_string(db_col_text(
+		                                       st, 0))) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "update names") : SL_OK;
+}

@@ -109,7 +109,7 @@ set_ids(char *out, size_t n, int64_t gid, int64_t since)
 	err_clear(&e);
 	out[0] = '\0';
 	assert_int_equal(
-	        store_approved_each(db, gid, since, add_approved, &c, &e),
+	        store_approved_each(db, gid, NULL, since, add_approved, &c, &e),
 	        SL_OK);
 }
 
@@ -121,7 +121,7 @@ removed_ids(char *out, size_t n, int64_t gid, int64_t since)
 
 	err_clear(&e);
 	out[0] = '\0';
-	assert_int_equal(store_removed_each(db, gid, since, add_id, &c, &e),
+	assert_int_equal(store_removed_each(db, gid, NULL, since, add_id, &c, &e),
 	                 SL_OK);
 }
 
@@ -326,7 +326,7 @@ eval_ids(char *out, size_t n, int64_t gid, int64_t since, const char *after,
 
 	err_clear(&e);
 	out[0] = '\0';
-	assert_int_equal(store_evaluate_each(db, gid, since, after, limit,
+	assert_int_equal(store_evaluate_each(db, gid, NULL, since, after, limit,
 	                                     add_evaluated, &c, &e),
 	                 SL_OK);
 }
@@ -368,7 +368,7 @@ test_evaluated_set(void **state)
 		struct ids c = {ids, sizeof(ids), 0};
 		ids[0] = '\0';
 		assert_int_equal(
-		        store_gone_each(db, other, a0, add_id, &c, &e), SL_OK);
+		        store_gone_each(db, other, NULL, a0, add_id, &c, &e), SL_OK);
 		assert_string_equal(ids, U1);
 	}
 	assert_int_equal(store_approval_set(db, U1, other, "uninstall", false,

@@ -70,16 +70,69 @@ pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
 	return api_targeting_pick_group(out, db, groups, e);
 }
 
+/* Client-side targeting with several names: the computer joins every one
+ * that exists (its first group is gid); *joined gets their names (or
+ * the one group it landed in), *unknown the names that do not exist. */
+static int
+join_groups(json_t **joined, json_t **unknown, struct store *db,
+            const char *id, int64_t gid, json_t *groups, struct err *e)
+{
+	json_t *j = json_array(), *u = json_array(), *g;
+	struct targeting t;
+	bool changed;
+	int64_t other;
+	size_t i;
+	int rc;
+
+	if (j == NULL || u == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = api_targeting_get(&t, db, e);
+	if (rc == SL_OK && strcmp(t.mode, TARGETING_CLIENT) == 0 &&
+	    json_is_array(groups)) {
+		json_array_foreach(groups, i, g)
+		{
+			const char *name = json_string_value(g);
+
+			rc = store_group_id(&other, db, name, e);
+			if (rc == SL_ENOTFOUND) {
+				json_array_append_new(u, json_string(name));
+				rc = SL_OK;
+				continue;
+			}
+			if (rc == SL_OK && other != gid)
+				rc = store_computer_group_add(&changed, db, id,
+				                              other, e);
+			if (rc != SL_OK)
+				goto out;
+			json_array_append_new(j, json_string(name));
+		}
+	}
+	if (rc == SL_OK && json_array_size(j) == 0)
+		json_array_append_new(j, json_string(STORE_GROUP_UNASSIGNED));
+out:
+	if (rc != SL_OK) {
+		json_decref(j);
+		json_decref(u);
+		return rc;
+	}
+	*joined = j;
+	*unknown = u;
+	return SL_OK;
+}
+
 int
 api_agent_register(struct req *r, struct reply *out, struct err *e)
 {
-	static const char *const opt[] = {"os_id", "os_version", "arch",
-	                                  "kernel", "agent_version"};
-	const char *hostname, *vals[5];
+	static const char *const opt[] = {"os_id",  "os_version",
+	                                  "arch",   "kernel",
+	                                  "agent_version", "machine_id"};
+	const char *hostname, *vals[6];
 	char id[AUTH_UUID_LEN + 1], tok[AUTH_TOKEN_LEN + 1],
-	        th[AUTH_TOKEN_LEN + 1];
+	        th[AUTH_TOKEN_LEN + 1], replaced[40];
 	struct store_computer_new c;
-	json_t *body = NULL;
+	json_t *body = NULL, *joined = NULL, *unknown = NULL;
 	int64_t gid;
 	int rc;
 
@@ -87,7 +140,7 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		return rc;
 	rc = jsonx_req_str(&hostname, body, "hostname", FIELD_MAX, e);
-	for (size_t i = 0; rc == SL_OK && i < 5; i++)
+	for (size_t i = 0; rc == SL_OK && i < 6; i++)
 		rc = jsonx_opt_str(&vals[i], body, opt[i], FIELD_MAX, e);
 	if (rc != SL_OK)
 		goto out;
@@ -111,20 +164,32 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	        .agent_version = vals[4],
 	        .group_id = gid,
 	        .now = (int64_t)time(NULL),
+	        .machine_id = vals[5] && *vals[5] ? vals[5] : NULL,
 	};
-	rc = store_computer_register(r->store, &c, e);
+	rc = store_computer_register(replaced, r->store, &c, e);
+	if (rc != SL_OK)
+		goto out;
+	if (replaced[0] != '\0')
+		snprintf(id, sizeof(id), "%.36s", replaced);
+	rc = join_groups(&joined, &unknown, r->store, id, gid,
+	                 json_object_get(body, "groups"), e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	out->json = json_pack("{s:s,s:s}", "computer_id", id, "token", tok);
+	out->json = json_pack("{s:s,s:s,s:o,s:o,s:b}", "computer_id", id,
+	                      "token", tok, "groups", joined, "unknown_groups",
+	                      unknown, "replaced", replaced[0] != '\0');
+	joined = unknown = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK)
 		store_rollback(r->store);
 	sodium_memzero(tok, sizeof(tok));
+	json_decref(joined);
+	json_decref(unknown);
 	json_decref(body);
 	return rc;
 }
@@ -212,7 +277,8 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 {
 	struct approved_ctx c = {updates, NULL, r, base};
 
-	return store_approved_each(r->store, gid, since, add_one, &c, e);
+	return store_approved_each(r->store, gid, r->computer_id, since, add_one,
+	                           &c, e);
 }
 
 static int
@@ -375,14 +441,16 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		if (rc == SL_OK && !full)
 			/* Ids no longer approved since `since`: approvals
 			 * removed, approved updates declined or expired. */
-			rc = store_removed_each(r->store, c.group_id, since,
+			rc = store_removed_each(r->store, c.group_id,
+			                        r->computer_id, since,
 			                        add_id, removed, e);
 	} else if (proto == 2 && (full || since < cur)) {
-		rc = store_evaluate_each(r->store, c.group_id,
+		rc = store_evaluate_each(r->store, c.group_id, r->computer_id,
 		                         full ? -1 : since, after, limit,
 		                         add_page_one, &pc, e);
 		if (rc == SL_OK && !full && cursor == NULL)
-			rc = store_gone_each(r->store, c.group_id, since,
+			rc = store_gone_each(r->store, c.group_id, r->computer_id,
+			                     since,
 			                     add_id, removed, e);
 	}
 	if (rc != SL_OK)

@@ -34,6 +34,14 @@ int api_tokens_create(struct req *r, struct reply *out, struct err *e);
 int api_tokens_revoke(struct req *r, struct reply *out, struct err *e);
 int api_audit_list(struct req *r, struct reply *out, struct err *e);
 
+/* api_membership.c */
+int api_admin_computer_group_add(struct req *r, struct reply *out,
+                                 struct err *e);
+int api_admin_computer_group_remove(struct req *r, struct reply *out,
+                                    struct err *e);
+int api_admin_computer_delete(struct req *r, struct reply *out,
+                              struct err *e);
+
 /* api_reports.c */
 int api_update_filter_check(const struct req *r, struct err *e);
 int api_report_updates(struct req *r, struct reply *out, struct err *e);

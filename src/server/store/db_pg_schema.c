@@ -127,12 +127,21 @@ static const char *const migration_3 =
 static const char *const migration_4 =
         "ALTER TABLE updates ADD COLUMN eula_sha256 " T ";";
 
+/* A computer in several groups (see db_sqlite.c). */
+static const char *const migration_5 =
+        "CREATE TABLE computer_groups(computer_id " T " NOT NULL, group_id "
+        "BIGINT NOT NULL, PRIMARY KEY(computer_id, group_id));"
+        "CREATE INDEX computer_groups_group ON computer_groups(group_id);"
+        "ALTER TABLE computers ADD COLUMN machine_id " T ";"
+        "CREATE UNIQUE INDEX computers_machine ON computers(machine_id);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
         migration_4,
+        migration_5,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -147,12 +147,25 @@ static const char *const migration_3 =
 static const char *const migration_4 =
         "ALTER TABLE updates ADD COLUMN eula_sha256 TEXT;";
 
+/* A computer in several groups: computers.group_id is its first group,
+ * computer_groups holds the others. */
+static const char *const migration_5 =
+        "CREATE TABLE computer_groups(computer_id TEXT NOT NULL, group_id "
+        "INTEGER NOT NULL, PRIMARY KEY(computer_id, group_id));"
+        "CREATE INDEX computer_groups_group ON computer_groups(group_id);"
+        /* The machine identity an agent sends (/etc/machine-id or its own
+         * id file): a reinstalled machine registering again replaces its
+         * old record. */
+        "ALTER TABLE computers ADD COLUMN machine_id TEXT;"
+        "CREATE UNIQUE INDEX computers_machine ON computers(machine_id);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
         migration_4,
+        migration_5,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -9,18 +9,34 @@
 #include <string.h>
 #include <time.h>
 
-/* chain(gid, depth): $1 and its ancestors. own: rows on the chain. eff:
- * the nearest row per update. chg: the newest change on the chain per
- * update (settings and removals). */
+/* mem: the computer's groups ($1, its first group, and the others of
+ * computer_groups for computer $2; $2 NULL: group $1 alone). chain(root,
+ * gid, depth): each of them and its ancestors. own: rows on the chains.
+ * per: the nearest row per update on each chain (inheritance per group).
+ * win, eff: where a computer's groups disagree, install wins over
+ * uninstall and either over not approved; of several deadlines of the
+ * winning action the earliest wins. chg: the newest change on the chains
+ * per update (settings and removals). */
 #define CHAIN_CTE                                                              \
-	"WITH RECURSIVE chain(gid, depth) AS (SELECT CAST($1 AS BIGINT), 0 "   \
-	"UNION ALL SELECT g.parent_id, c.depth + 1 FROM groups g JOIN chain "  \
-	"c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND c.depth < 64), "  \
-	"own AS (SELECT a.update_id, a.action, a.deadline, a.change_seq, "     \
-	"c.depth FROM approvals a JOIN chain c ON c.gid = a.group_id), "       \
-	"eff AS (SELECT o.update_id, o.action, o.deadline FROM own o WHERE "   \
+	"WITH RECURSIVE mem(root) AS (SELECT CAST($1 AS BIGINT) UNION SELECT " \
+	"group_id FROM computer_groups WHERE computer_id = CAST($2 AS "        \
+	"TEXT)), chain(root, gid, depth) AS (SELECT root, root, 0 FROM mem "   \
+	"UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM groups g "     \
+	"JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND "      \
+	"c.depth < 64), "                                                      \
+	"own AS (SELECT c.root, a.update_id, a.action, a.deadline, "           \
+	"a.change_seq, c.depth FROM approvals a JOIN chain c ON c.gid = "      \
+	"a.group_id), "                                                        \
+	"per AS (SELECT o.update_id, o.action, o.deadline FROM own o WHERE "   \
 	"o.depth = (SELECT min(o2.depth) FROM own o2 WHERE o2.update_id = "    \
-	"o.update_id)), "                                                      \
+	"o.update_id AND o2.root = o.root)), "                                 \
+	"win AS (SELECT update_id, CASE WHEN sum(CASE WHEN action = "          \
+	"'install' THEN 1 ELSE 0 END) > 0 THEN 'install' WHEN sum(CASE WHEN "  \
+	"action = 'uninstall' THEN 1 ELSE 0 END) > 0 THEN 'uninstall' ELSE "   \
+	"'not-approved' END AS action FROM per GROUP BY update_id), "          \
+	"eff AS (SELECT w.update_id, w.action, (SELECT min(p.deadline) FROM "  \
+	"per p WHERE p.update_id = w.update_id AND p.action = w.action) AS "   \
+	"deadline FROM win w), "                                               \
 	"chg AS (SELECT update_id, max(change_seq) AS seq FROM (SELECT "       \
 	"update_id, change_seq FROM own UNION ALL SELECT r.update_id, "        \
 	"r.change_seq FROM approval_removals r JOIN chain c ON c.gid = "       \
@@ -34,15 +50,15 @@ static const char *const sql_approved = CHAIN_CTE
         "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
         "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined = 0 "
         "AND (f.action = 'uninstall' OR " STORE_LICENSE_OK("u") ") "
-        "AND (chg.seq > $2 OR s.change_seq > $2) ORDER BY f.update_id";
+        "AND (chg.seq > $3 OR s.change_seq > $3) ORDER BY f.update_id";
 
 static const char *const sql_removed =
         CHAIN_CTE "SELECT chg.update_id FROM chg LEFT JOIN update_status "
                   "s ON s.id = chg.update_id LEFT JOIN updates u ON u.id "
                   "= s.id AND u.revision = s.latest_revision LEFT JOIN "
                   "eff f ON "
-                  "f.update_id = chg.update_id WHERE (chg.seq > $2 OR "
-                  "coalesce(s.change_seq, 0) > $2) AND (f.action IS "
+                  "f.update_id = chg.update_id WHERE (chg.seq > $3 OR "
+                  "coalesce(s.change_seq, 0) > $3) AND (f.action IS "
                   "NULL OR f.action NOT IN ('install', 'uninstall') OR "
                   "(s.expired != 0 AND f.action != 'uninstall') OR "
                   "(f.action = 'install' AND NOT " STORE_LICENSE_OK("u")
@@ -51,7 +67,7 @@ static const char *const sql_removed =
 /* Every update an agent evaluates (protocol 2): each one not declined,
  * and an expired one only while it is approved for removal (WSUS allows
  * exactly one action on an expired update: uninstall), with the group's
- * effective approval or none; changed after $2, ids after $3, $4 at
+ * effective approval or none; changed after $3, ids after $4, $5 at
  * most. */
 static const char *const sql_evaluate = CHAIN_CTE
         "SELECT s.id, s.latest_revision, CASE WHEN f.action = 'install' "
@@ -61,15 +77,15 @@ static const char *const sql_evaluate = CHAIN_CTE
         "u.revision = s.latest_revision LEFT JOIN eff f ON f.update_id = "
         "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE s.declined = 0 "
         "AND (s.expired = 0 OR f.action = 'uninstall') AND "
-        "(coalesce(chg.seq, 0) > $2 OR s.change_seq > $2) AND s.id > "
-        "CAST($3 AS TEXT) ORDER BY s.id LIMIT $4";
+        "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND s.id > "
+        "CAST($4 AS TEXT) ORDER BY s.id LIMIT $5";
 
-/* The ids that left the evaluated set after $2: declined, or expired and
+/* The ids that left the evaluated set after $3: declined, or expired and
  * not (any longer) approved for removal. */
 static const char *const sql_gone = CHAIN_CTE
         "SELECT s.id FROM update_status s LEFT JOIN eff f ON f.update_id = "
         "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE "
-        "(coalesce(chg.seq, 0) > $2 OR s.change_seq > $2) AND "
+        "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND "
         "(s.declined != 0 OR (s.expired != 0 AND coalesce(f.action, '') "
         "!= 'uninstall')) ORDER BY s.id";
 
@@ -78,14 +94,15 @@ static const char *const sql_files =
         "update_id = $1 AND revision = $2 ORDER BY name, sha256";
 
 int
-store_approved_each(struct store *s, int64_t gid, int64_t since,
-                    store_approved_fn fn, void *arg, struct err *e)
+store_approved_each(struct store *s, int64_t gid, const char *computer,
+                    int64_t since, store_approved_fn fn, void *arg,
+                    struct err *e)
 {
 	struct store_approved a;
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_approved, "ii", gid, since);
+	rc = store_q(s, &st, e, sql_approved, "iti", gid, computer, since);
 	if (rc != SL_OK)
 		return err_prefix(e, "approved set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -106,16 +123,16 @@ store_approved_each(struct store *s, int64_t gid, int64_t since,
 }
 
 int
-store_evaluate_each(struct store *s, int64_t gid, int64_t since,
-                    const char *after, int64_t limit, store_approved_fn fn,
-                    void *arg, struct err *e)
+store_evaluate_each(struct store *s, int64_t gid, const char *computer,
+                    int64_t since, const char *after, int64_t limit,
+                    store_approved_fn fn, void *arg, struct err *e)
 {
 	struct store_approved a;
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_evaluate, "iiti", gid, since, after,
-	             limit);
+	rc = store_q(s, &st, e, sql_evaluate, "ititi", gid, computer, since,
+	             after, limit);
 	if (rc != SL_OK)
 		return err_prefix(e, "evaluated set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -137,13 +154,13 @@ store_evaluate_each(struct store *s, int64_t gid, int64_t since,
 }
 
 int
-store_gone_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
-                void *arg, struct err *e)
+store_gone_each(struct store *s, int64_t gid, const char *computer,
+                int64_t since, store_id_fn fn, void *arg, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_gone, "ii", gid, since);
+	rc = store_q(s, &st, e, sql_gone, "iti", gid, computer, since);
 	if (rc != SL_OK)
 		return err_prefix(e, "removed set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -156,13 +173,13 @@ store_gone_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
 }
 
 int
-store_removed_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
-                   void *arg, struct err *e)
+store_removed_each(struct store *s, int64_t gid, const char *computer,
+                   int64_t since, store_id_fn fn, void *arg, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_removed, "ii", gid, since);
+	rc = store_q(s, &st, e, sql_removed, "iti", gid, computer, since);
 	if (rc != SL_OK)
 		return err_prefix(e, "removed set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -396,7 +413,9 @@ store_group_touch_subtree(struct store *s, int64_t gid, struct err *e)
 	                 "BIGINT), 0 UNION ALL SELECT g.id, s.depth + 1 FROM "
 	                 "groups g JOIN sub s ON g.parent_id = s.gid WHERE "
 	                 "s.depth < 64) UPDATE computers SET group_seq = $2 "
-	                 "WHERE group_id IN (SELECT gid FROM sub)",
+	                 "WHERE group_id IN (SELECT gid FROM sub) OR id IN "
+	                 "(SELECT computer_id FROM computer_groups WHERE "
+	                 "group_id IN (SELECT gid FROM sub))",
 	                 "ii", gid, seq);
 	return rc != SL_OK ? err_prefix(e, "mark computers for a full sync")
 	                   : SL_OK;

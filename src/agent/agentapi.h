@@ -21,7 +21,15 @@
 
 struct agentapi_host {
 	const char *hostname, *os_id, *os_version, *arch, *kernel;
-	char *const *groups; /* NULL-terminated; may be NULL */
+	char *const *groups;    /* NULL-terminated; may be NULL */
+	const char *machine_id; /* may be NULL */
+};
+
+/* What registration answered besides the identity: the groups joined and
+ * the requested ones that do not exist, comma-separated (free with
+ * free(); "" when none). */
+struct agentapi_joined {
+	char *groups, *unknown;
 };
 
 struct agentapi_sync {
@@ -35,8 +43,9 @@ struct agentapi_sync {
 };
 
 /* POST /v1/agent/register. *id and *token are freed with free(). */
-int agentapi_register(char **id, char **token, const char *server,
-                      const struct agentapi_host *h, struct err *e);
+int agentapi_register(char **id, char **token, struct agentapi_joined *j,
+                      const char *server, const struct agentapi_host *h,
+                      struct err *e);
 
 /* POST /v1/agent/sync (protocol 2: every update not declined, with its
  * approval or "none") with anchor (NULL for a full sync); cursor is NULL

@@ -90,12 +90,37 @@ agent_close(struct agent *a)
 	a->st = NULL;
 }
 
+/* The machine identity: STATE/machine-id (an administrator may set it),
+ * else ROOT/etc/machine-id; "" when neither is readable. A reinstalled
+ * machine that registers again with it replaces its old record. */
+static void
+machine_id(char out[128], const struct agent *a)
+{
+	const char *dirs[2] = {a->cfg->state_dir, a->cfg->root};
+	const char *names[2] = {"machine-id", "etc/machine-id"};
+	char path[4096];
+
+	out[0] = '\0';
+	for (int i = 0; i < 2 && out[0] == '\0'; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], names[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(out, 128, f) == NULL)
+			out[0] = '\0';
+		fclose(f);
+		out[strcspn(out, " \t\r\n")] = '\0';
+	}
+}
+
 static int
 do_register(struct agent *a, struct err *e)
 {
 	struct agentapi_host h;
+	struct agentapi_joined j = {0};
 	struct osinfo *oi = NULL;
-	char host[256], *id = NULL, *token = NULL;
+	char host[256], *id = NULL, *token = NULL, mid[128];
 	int rc;
 
 	if ((rc = osinfo_load(&oi, a->cfg->root, e)) != SL_OK)
@@ -109,14 +134,23 @@ do_register(struct agent *a, struct err *e)
 	h.arch = oi->arch;
 	h.kernel = oi->kernel;
 	h.groups = a->cfg->groups;
-	if ((rc = agentapi_register(&id, &token, a->cfg->server, &h, e)) !=
+	machine_id(mid, a);
+	h.machine_id = mid[0] ? mid : NULL;
+	if ((rc = agentapi_register(&id, &token, &j, a->cfg->server, &h, e)) !=
 	    SL_OK)
 		goto out;
 	if ((rc = agentstate_set_identity(a->st, id, token, e)) != SL_OK)
 		goto out;
 	log_info("registered with %s as computer %s", a->cfg->server, id);
+	log_info("joined group(s): %s", j.groups);
+	if (*j.unknown)
+		log_warn("requested group(s) that do not exist on the server: "
+		         "%s",
+		         j.unknown);
 out:
 	osinfo_free(oi);
+	free(j.groups);
+	free(j.unknown);
 	free(id);
 	free(token);
 	return rc;
@@ -166,8 +200,7 @@ sync_once(struct agent *a, struct err *e)
 		cursor = s.next;
 		s.next = NULL;
 		if (rc == SL_OK && ++pages > SYNC_PAGES_MAX)
-			rc = err_set(e, SL_EPARSE,
-			             "sync: more than %d pages",
+			rc = err_set(e, SL_EPARSE, "sync: more than %d pages",
 			             SYNC_PAGES_MAX);
 	} while (rc == SL_OK && cursor != NULL);
 	/* After a full sync the server may know nothing of this computer's

@@ -24,18 +24,18 @@
 	"COMPUTER is a computer id or a host name. list: id, host name, OS,\n" \
 	"groups, the server it reports to (\"-\" = this one), last contact.\n" \
 	"--group: the computers in GROUP (among their groups); --stale:\n"     \
-	"those that have not reported for DAYS days (or never).\n"            \
+	"those that have not reported for DAYS days (or never).\n"             \
 	"show (also `status`): the computer's state for each update with\n"    \
 	"its detail (why it failed, what it waits for), its last contact\n"    \
 	"and last report, and its recent install events.\n"                    \
 	"move: put the computer in GROUP alone (it gets that group's\n"        \
 	"approvals at its next sync). add / remove: put it in GROUP besides\n" \
-	"its other groups, or take it out of one (not its only group).\n"     \
+	"its other groups, or take it out of one (not its only group).\n"      \
 	"Where the approvals of a computer's groups disagree, install wins\n"  \
-	"over uninstall, either wins over not approved, and of several\n"     \
-	"deadlines the earliest wins; each group still inherits from its\n"   \
-	"parents. delete: forget the computer (its token stops working;\n"    \
-	"its states and events go); an agent that registers again with the\n" \
+	"over uninstall, either wins over not approved, and of several\n"      \
+	"deadlines the earliest wins; each group still inherits from its\n"    \
+	"parents. delete: forget the computer (its token stops working;\n"     \
+	"its states and events go); an agent that registers again with the\n"  \
 	"same machine identity replaces its old record.\n"
 
 /* Resolve a host name to an id (ids pass through). */
@@ -91,8 +91,8 @@ membership(struct cli_ctx *ctx, const char *verb, const char *name,
 		if ((body = json_pack("{s:s}", "group", group)) == NULL)
 			return cli_fail("out of memory");
 	} else if (strcmp(verb, "remove") == 0) {
-		snprintf(path, sizeof(path),
-		         "/v1/admin/computers/%s/groups/%s", esc, gesc);
+		snprintf(path, sizeof(path), "/v1/admin/computers/%s/groups/%s",
+		         esc, gesc);
 	} else {
 		snprintf(path, sizeof(path), "/v1/admin/computers/%s", esc);
 	}
@@ -244,8 +244,9 @@ in_group(json_t *c, const char *group)
 	json_t *g;
 	size_t i;
 
-	json_array_foreach(json_object_get(c, "groups"), i, g) if (strcmp(
-	        json_string_value(g), group) == 0) return true;
+	json_array_foreach(json_object_get(c, "groups"), i,
+	                   g) if (strcmp(json_string_value(g), group) ==
+	                          0) return true;
 	return strcmp(admin_str(c, "group"), group) == 0;
 }
 
@@ -314,12 +315,12 @@ list(struct cli_ctx *ctx, const char *group, long stale)
 	}
 	table_init(&t, head);
 	json_array_foreach(json_object_get(v, "computers"), i, c) table_row(
-	        &t, (const char *const[]){
-	                    admin_str(c, "id"), admin_str(c, "hostname"),
-	                    admin_str(c, "os"), admin_str(c, "arch"),
-	                    groups_text(gbuf, sizeof(gbuf), c),
-	                    admin_str(c, "server"),
-	                    admin_str(c, "last_contact")});
+	        &t,
+	        (const char *const[]){
+	                admin_str(c, "id"), admin_str(c, "hostname"),
+	                admin_str(c, "os"), admin_str(c, "arch"),
+	                groups_text(gbuf, sizeof(gbuf), c),
+	                admin_str(c, "server"), admin_str(c, "last_contact")});
 	table_print(&t, admin_csv(), "no computers registered yet");
 	json_decref(v);
 	return 0;
@@ -345,8 +346,8 @@ computers_run(struct cli_ctx *ctx, int argc, char **argv)
 			                       "expected COMPUTER GROUP");
 		return move(ctx, argv[2], argv[3]);
 	}
-	if (argc >= 2 && (strcmp(argv[1], "add") == 0 ||
-	                  strcmp(argv[1], "remove") == 0)) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "remove") == 0)) {
 		if (argc != 4)
 			return cli_usage_error(&cmd_computers,
 			                       "expected COMPUTER GROUP");

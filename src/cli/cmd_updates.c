@@ -40,7 +40,7 @@
 	"  reports whether it needs it; only approved ones are installed.\n"   \
 	"  A new revision whose license terms differ from the accepted\n"      \
 	"  ones is held back (\"awaiting license acceptance\") until they\n"   \
-	"  are accepted. An expired update takes one action: uninstall.\n"    \
+	"  are accepted. An expired update takes one action: uninstall.\n"     \
 	"decline: hide the update from the default views and withdraw it\n"    \
 	"  from every computer (--undo: undecline).\n"                         \
 	"decline-superseded: decline every update superseded by a live\n"      \

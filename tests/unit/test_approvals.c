@@ -121,8 +121,9 @@ removed_ids(char *out, size_t n, int64_t gid, int64_t since)
 
 	err_clear(&e);
 	out[0] = '\0';
-	assert_int_equal(store_removed_each(db, gid, NULL, since, add_id, &c, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_removed_each(db, gid, NULL, since, add_id, &c, &e),
+	        SL_OK);
 }
 
 static void
@@ -368,7 +369,8 @@ test_evaluated_set(void **state)
 		struct ids c = {ids, sizeof(ids), 0};
 		ids[0] = '\0';
 		assert_int_equal(
-		        store_gone_each(db, other, NULL, a0, add_id, &c, &e), SL_OK);
+		        store_gone_each(db, other, NULL, a0, add_id, &c, &e),
+		        SL_OK);
 		assert_string_equal(ids, U1);
 	}
 	assert_int_equal(store_approval_set(db, U1, other, "uninstall", false,

@@ -74,8 +74,8 @@ pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
  * that exists (its first group is gid); *joined gets their names (or
  * the one group it landed in), *unknown the names that do not exist. */
 static int
-join_groups(json_t **joined, json_t **unknown, struct store *db,
-            const char *id, int64_t gid, json_t *groups, struct err *e)
+join_groups(json_t **joined, json_t **unknown, struct store *db, const char *id,
+            int64_t gid, json_t *groups, struct err *e)
 {
 	json_t *j = json_array(), *u = json_array(), *g;
 	struct targeting t;
@@ -125,8 +125,8 @@ out:
 int
 api_agent_register(struct req *r, struct reply *out, struct err *e)
 {
-	static const char *const opt[] = {"os_id",  "os_version",
-	                                  "arch",   "kernel",
+	static const char *const opt[] = {"os_id",         "os_version",
+	                                  "arch",          "kernel",
 	                                  "agent_version", "machine_id"};
 	const char *hostname, *vals[6];
 	char id[AUTH_UUID_LEN + 1], tok[AUTH_TOKEN_LEN + 1],
@@ -277,8 +277,8 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 {
 	struct approved_ctx c = {updates, NULL, r, base};
 
-	return store_approved_each(r->store, gid, r->computer_id, since, add_one,
-	                           &c, e);
+	return store_approved_each(r->store, gid, r->computer_id, since,
+	                           add_one, &c, e);
 }
 
 static int
@@ -358,8 +358,8 @@ sync_request(int *proto, int64_t *limit, const char **cursor, json_t *body,
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > PAGE_MAX)
-			return err_set(e, SL_EINVAL,
-			               "limit: expected 1 to %d", PAGE_MAX);
+			return err_set(e, SL_EINVAL, "limit: expected 1 to %d",
+			               PAGE_MAX);
 		*limit = json_integer_value(v);
 	}
 	v = json_object_get(body, "cursor");
@@ -442,16 +442,16 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 			/* Ids no longer approved since `since`: approvals
 			 * removed, approved updates declined or expired. */
 			rc = store_removed_each(r->store, c.group_id,
-			                        r->computer_id, since,
-			                        add_id, removed, e);
+			                        r->computer_id, since, add_id,
+			                        removed, e);
 	} else if (proto == 2 && (full || since < cur)) {
 		rc = store_evaluate_each(r->store, c.group_id, r->computer_id,
 		                         full ? -1 : since, after, limit,
 		                         add_page_one, &pc, e);
 		if (rc == SL_OK && !full && cursor == NULL)
-			rc = store_gone_each(r->store, c.group_id, r->computer_id,
-			                     since,
-			                     add_id, removed, e);
+			rc = store_gone_each(r->store, c.group_id,
+			                     r->computer_id, since, add_id,
+			                     removed, e);
 	}
 	if (rc != SL_OK)
 		goto out;
@@ -474,14 +474,14 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	} else
 		next = json_null();
 	if (proto == 1)
-		out->json = json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor,
-		                      "full", full, "updates", updates,
-		                      "removed", removed);
+		out->json =
+		        json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor, "full",
+		                  full, "updates", updates, "removed", removed);
 	else
-		out->json = json_pack("{s:i,s:s,s:b,s:o,s:o,s:o}", "protocol",
-		                      2, "anchor", anchor, "full", full,
-		                      "updates", updates, "removed", removed,
-		                      "next", next);
+		out->json =
+		        json_pack("{s:i,s:s,s:b,s:o,s:o,s:o}", "protocol", 2,
+		                  "anchor", anchor, "full", full, "updates",
+		                  updates, "removed", removed, "next", next);
 	updates = removed = next = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");

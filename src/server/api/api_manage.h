@@ -39,8 +39,7 @@ int api_admin_computer_group_add(struct req *r, struct reply *out,
                                  struct err *e);
 int api_admin_computer_group_remove(struct req *r, struct reply *out,
                                     struct err *e);
-int api_admin_computer_delete(struct req *r, struct reply *out,
-                              struct err *e);
+int api_admin_computer_delete(struct req *r, struct reply *out, struct err *e);
 
 /* api_reports.c */
 int api_update_filter_check(const struct req *r, struct err *e);

@@ -36,18 +36,18 @@ change(struct req *r, struct reply *out, const char *group, bool add,
 	if (rc == SL_OK && changed) {
 		rc = api_actor(actor, sizeof(actor), r, e);
 		if (rc == SL_OK)
-			rc = store_audit_add(
-			        r->store, e, actor,
-			        add ? "computer.group.add"
-			            : "computer.group.remove",
-			        id, "%s group '%s'", add ? "to" : "from", group);
+			rc = store_audit_add(r->store, e, actor,
+			                     add ? "computer.group.add"
+			                         : "computer.group.remove",
+			                     id, "%s group '%s'",
+			                     add ? "to" : "from", group);
 	}
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
-		return err_prefix(e, "%s group '%s'", add ? "add to" : "remove from",
-		                  group);
+		return err_prefix(e, "%s group '%s'",
+		                  add ? "add to" : "remove from", group);
 	}
 	out->json = json_pack("{s:s,s:s,s:b}", "id", id, "group", group,
 	                      "changed", changed);
@@ -71,8 +71,7 @@ api_admin_computer_group_add(struct req *r, struct reply *out, struct err *e)
 }
 
 int
-api_admin_computer_group_remove(struct req *r, struct reply *out,
-                                struct err *e)
+api_admin_computer_group_remove(struct req *r, struct reply *out, struct err *e)
 {
 	return change(r, out, r->params[1], false, e);
 }
@@ -90,8 +89,9 @@ api_admin_computer_delete(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
 	if (rc == SL_OK)
-		rc = store_audit_add(r->store, e, actor, "computer.delete", id,
-		                     "token revoked, states and events deleted");
+		rc = store_audit_add(
+		        r->store, e, actor, "computer.delete", id,
+		        "token revoked, states and events deleted");
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK) {

@@ -89,8 +89,8 @@ api_update_filter_check(const struct req *r, struct err *e)
 			int w;
 
 			found |= strcasecmp(s, want) == 0;
-			w = snprintf(known + used, sizeof(known) - used,
-			             "%s%s", used ? ", " : "", s);
+			w = snprintf(known + used, sizeof(known) - used, "%s%s",
+			             used ? ", " : "", s);
 			if (w > 0 && (size_t)w < sizeof(known) - used)
 				used += (size_t)w;
 		}

@@ -161,11 +161,7 @@ static const char *const migration_5 =
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,
-        migration_2,
-        migration_3,
-        migration_4,
-        migration_5,
+        migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -81,8 +81,7 @@ struct store_computer_new {
  * its id is copied to replaced (else replaced is ""). Inside a
  * transaction. */
 int store_computer_register(char replaced[40], struct store *s,
-                            const struct store_computer_new *c,
-                            struct err *e);
+                            const struct store_computer_new *c, struct err *e);
 /* Delete computer id: its row (and so its token), groups, states and
  * events. SL_ENOTFOUND ("no computer ..."). Inside a transaction. */
 int store_computer_delete(struct store *s, const char *id, struct err *e);
@@ -245,8 +244,7 @@ int store_approved_each(struct store *s, int64_t gid, const char *computer,
  * on gid's chain, or whose status (declined, expired), changed after
  * since. */
 int store_removed_each(struct store *s, int64_t gid, const char *computer,
-                       int64_t since, store_id_fn fn, void *arg,
-                       struct err *e);
+                       int64_t since, store_id_fn fn, void *arg, struct err *e);
 /* Protocol 2: call fn for each update the computers of gid evaluate (not
  * declined; expired only while approved for removal) changed after since
  * (all when since < 0), with id greater than after (""), limit at most, by

@@ -49,8 +49,10 @@ static const char *const sql_approved = CHAIN_CTE
         "JOIN updates u ON u.id = s.id AND u.revision = "
         "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
         "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined = 0 "
-        "AND (f.action = 'uninstall' OR " STORE_LICENSE_OK("u") ") "
-        "AND (chg.seq > $3 OR s.change_seq > $3) ORDER BY f.update_id";
+        "AND (f.action = 'uninstall' OR " STORE_LICENSE_OK(
+                "u") ") "
+                     "AND (chg.seq > $3 OR s.change_seq > $3) ORDER BY "
+                     "f.update_id";
 
 static const char *const sql_removed =
         CHAIN_CTE "SELECT chg.update_id FROM chg LEFT JOIN update_status "
@@ -61,8 +63,8 @@ static const char *const sql_removed =
                   "coalesce(s.change_seq, 0) > $3) AND (f.action IS "
                   "NULL OR f.action NOT IN ('install', 'uninstall') OR "
                   "(s.expired != 0 AND f.action != 'uninstall') OR "
-                  "(f.action = 'install' AND NOT " STORE_LICENSE_OK("u")
-                  ") OR s.declined != 0) ORDER BY 1";
+                  "(f.action = 'install' AND NOT " STORE_LICENSE_OK(
+                          "u") ") OR s.declined != 0) ORDER BY 1";
 
 /* Every update an agent evaluates (protocol 2): each one not declined,
  * and an expired one only while it is approved for removal (WSUS allows
@@ -71,14 +73,18 @@ static const char *const sql_removed =
  * most. */
 static const char *const sql_evaluate = CHAIN_CTE
         "SELECT s.id, s.latest_revision, CASE WHEN f.action = 'install' "
-        "AND NOT " STORE_LICENSE_OK("u") " THEN NULL ELSE f.action END, "
-        "f.deadline, u.document "
-        "FROM update_status s JOIN updates u ON u.id = s.id AND "
-        "u.revision = s.latest_revision LEFT JOIN eff f ON f.update_id = "
-        "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE s.declined = 0 "
-        "AND (s.expired = 0 OR f.action = 'uninstall') AND "
-        "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND s.id > "
-        "CAST($4 AS TEXT) ORDER BY s.id LIMIT $5";
+        "AND NOT " STORE_LICENSE_OK(
+                "u") " THEN NULL ELSE f.action END, "
+                     "f.deadline, u.document "
+                     "FROM update_status s JOIN updates u ON u.id = s.id AND "
+                     "u.revision = s.latest_revision LEFT JOIN eff f ON "
+                     "f.update_id = "
+                     "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE "
+                     "s.declined = 0 "
+                     "AND (s.expired = 0 OR f.action = 'uninstall') AND "
+                     "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND "
+                     "s.id > "
+                     "CAST($4 AS TEXT) ORDER BY s.id LIMIT $5";
 
 /* The ids that left the evaluated set after $3: declined, or expired and
  * not (any longer) approved for removal. */

@@ -33,15 +33,17 @@ store_computer_register(char replaced[40], struct store *s,
 		if (rc == SL_OK)
 			rc = store_q_run(
 			        s, NULL, e,
-			        "UPDATE computers SET token_hash = $2, hostname "
+			        "UPDATE computers SET token_hash = $2, "
+			        "hostname "
 			        "= $3, os_id = $4, os_version = $5, arch = $6, "
-			        "kernel = $7, agent_version = $8, group_id = $9, "
+			        "kernel = $7, agent_version = $8, group_id = "
+			        "$9, "
 			        "registered_at = $10, last_contact = $10, "
 			        "group_seq = $11 WHERE id = $1",
 			        "ttttttttiii", replaced, c->token_hash,
 			        c->hostname, c->os_id, c->os_version, c->arch,
-			        c->kernel, c->agent_version, c->group_id, c->now,
-			        seq);
+			        c->kernel, c->agent_version, c->group_id,
+			        c->now, seq);
 		if (rc == SL_OK)
 			rc = store_q_run(s, NULL, e,
 			                 "DELETE FROM computer_groups WHERE "
@@ -76,8 +78,9 @@ store_computer_delete(struct store *s, const char *id, struct err *e)
 	for (size_t i = 0; rc == SL_OK && i < sizeof(sql) / sizeof(sql[0]); i++)
 		rc = store_q_run(s, NULL, e, sql[i], "t", id);
 	if (rc == SL_OK)
-		rc = store_q_run(s, &n, e, "DELETE FROM computers WHERE id = $1",
-		                 "t", id);
+		rc = store_q_run(s, &n, e,
+		                 "DELETE FROM computers WHERE id = $1", "t",
+		                 id);
 	if (rc != SL_OK)
 		return err_prefix(e, "delete computer");
 	if (n == 0)
@@ -241,10 +244,11 @@ store_computer_move(bool *moved, struct store *s, const char *id, int64_t gid,
 	                 "iit", gid, seq, id);
 	/* A move puts the computer in that one group. */
 	if (rc == SL_OK)
-		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM computer_groups WHERE computer_id "
-		                 "= $1",
-		                 "t", id);
+		rc = store_q_run(
+		        s, NULL, e,
+		        "DELETE FROM computer_groups WHERE computer_id "
+		        "= $1",
+		        "t", id);
 	if (rc != SL_OK)
 		return err_prefix(e, "move computer");
 	*moved = true;
@@ -259,10 +263,11 @@ regroup(struct store *s, const char *id, struct err *e)
 	int rc = store_seq_next(s, &seq, e);
 
 	if (rc == SL_OK)
-		rc = store_q_run(s, NULL, e,
-		                 "UPDATE computers SET group_seq = $1 WHERE id = "
-		                 "$2",
-		                 "it", seq, id);
+		rc = store_q_run(
+		        s, NULL, e,
+		        "UPDATE computers SET group_seq = $1 WHERE id = "
+		        "$2",
+		        "it", seq, id);
 	return rc;
 }
 
@@ -328,10 +333,11 @@ store_computer_group_remove(struct store *s, const char *id, int64_t gid,
 		gid = next;
 	}
 	if (rc == SL_OK || rc == DB_ROW)
-		rc = store_q_run(s, &n, e,
-		                 "DELETE FROM computer_groups WHERE computer_id "
-		                 "= $1 AND group_id = $2",
-		                 "ti", id, gid);
+		rc = store_q_run(
+		        s, &n, e,
+		        "DELETE FROM computer_groups WHERE computer_id "
+		        "= $1 AND group_id = $2",
+		        "ti", id, gid);
 	if (rc == SL_OK && n == 0)
 		return err_set(e, SL_ENOTFOUND, "the computer is not in it");
 	if (rc == SL_OK)
@@ -353,11 +359,11 @@ add_other_groups(json_t *arr, struct store *s, struct err *e)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	json_array_foreach(arr, i, c)
 	{
-		json_t *gs = json_pack("[s]", json_string_value(json_object_get(
-		                                      c, "group")));
+		json_t *gs = json_pack(
+		        "[s]", json_string_value(json_object_get(c, "group")));
 		json_object_set_new(c, "groups", gs);
-		json_object_set(byid, json_string_value(json_object_get(c, "id")),
-		                gs);
+		json_object_set(
+		        byid, json_string_value(json_object_get(c, "id")), gs);
 	}
 	rc = store_q(s, &st, e,
 	             "SELECT cg.computer_id, g.name FROM computer_groups cg "

@@ -345,17 +345,18 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "SELECT u.id, u.revision, u.title, u.classification, "
-	             "u.product, u.kb_article, u.severity, u.release_date, "
-	             "s.expired, s.declined, CASE WHEN EXISTS (SELECT 1 FROM "
-	             "approvals a WHERE a.update_id = s.id AND a.action = "
-	             "'install') AND NOT " STORE_LICENSE_OK(
-	                     "u") " THEN 1 ELSE 0 END FROM update_status s JOIN "
-	                          "updates u ON u.id = s.id AND u.revision = "
-	                          "s.latest_revision ORDER BY u.release_date "
-	                          "DESC, u.id",
-	             NULL);
+	rc = store_q(
+	        s, &st, e,
+	        "SELECT u.id, u.revision, u.title, u.classification, "
+	        "u.product, u.kb_article, u.severity, u.release_date, "
+	        "s.expired, s.declined, CASE WHEN EXISTS (SELECT 1 FROM "
+	        "approvals a WHERE a.update_id = s.id AND a.action = "
+	        "'install') AND NOT " STORE_LICENSE_OK(
+	                "u") " THEN 1 ELSE 0 END FROM update_status s JOIN "
+	                     "updates u ON u.id = s.id AND u.revision = "
+	                     "s.latest_revision ORDER BY u.release_date "
+	                     "DESC, u.id",
+	        NULL);
 	if (rc != SL_OK)
 		return err_prefix(e, "updates");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -418,8 +419,8 @@ store_update_names(json_t *arr, struct store *s, bool product, struct err *e)
 	if (rc != SL_OK)
 		return err_prefix(e, "update names");
 	while ((rc = db_step(st, e)) == DB_ROW)
-		if (json_array_append_new(arr, json_string(db_col_text(
-		                                       st, 0))) != 0) {
+		if (json_array_append_new(
+		            arr, json_string(db_col_text(st, 0))) != 0) {
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			break;
 		}

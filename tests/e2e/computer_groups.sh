@@ -12,7 +12,7 @@
 U1=cccccccc-0000-4000-8000-000000000001
 U2=cccccccc-0000-4000-8000-000000000002
 U3=cccccccc-0000-4000-8000-000000000003
-U4=cccccccc-0000-4000-8000-000000000004
+U4=cdcccccc-0000-4000-8000-000000000004
 
 catalog_setup
 mkdir -p "$ROOT/etc"
@@ -22,8 +22,10 @@ inst='{"handler":"script","arguments":["run.sh"],"uninstall_arguments":["run.sh"
 for u in $U1 $U2 $U3 $U4; do
 	mkdir -p "$TMP/files/$u"
 	echo 'exit 0' >"$TMP/files/$u/run.sh"
+	extra=
+	[ $u = $U1 ] && extra='"kb_article":"KB5001","security_bulletin":"DSA-5111-1"'
 	define $u "Update ${u: -1}" \
-		"{\"is_installed\":{\"type\":\"file_exists\",\"path\":\"/opt/${u: -1}\"},\"is_installable\":{\"type\":\"os_id\",\"id\":\"sluicetest\"}}" "$inst"
+		"{\"is_installed\":{\"type\":\"file_exists\",\"path\":\"/opt/${u: -1}\"},\"is_installable\":{\"type\":\"os_id\",\"id\":\"sluicetest\"}}" "$inst" "$extra"
 	add $u "$TMP/files/$u/run.sh"
 done
 server_up full
@@ -107,4 +109,22 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer 
 [ "$(server_sql "$DATA" "SELECT count(*) FROM update_states WHERE computer_id = '$CID'")" = 0 ] ||
 	fail "states of the deleted computer kept"
 [ "$("$SLUICE" --json computers | jq '.computers | length')" = 0 ] || fail "still listed"
+
+# --- 9. updates named as an administrator does --------------------------------
+for name in KB5001 kb5001 5001 DSA-5111-1 dsa-5111-1; do
+	"$SLUICE" updates show $name | grep -q "^$U1 " || fail "updates show $name"
+done
+"$SLUICE" updates show cd | grep -q "^$U4 " || fail "unique id prefix"
+"$SLUICE" report update DSA-5111-1 | grep -q "(all computers)" || fail "report update by advisory"
+"$SLUICE" updates approve cd web --action not-approved >/dev/null || fail "approve by prefix"
+"$SLUICE" updates decline cd | grep -q "$U4" || fail "decline by prefix"
+rc=0
+out=$("$SLUICE" updates show cccc 2>&1) || rc=$?
+[ $rc = 1 ] && grep -q "'cccc' is ambiguous: it names 3 updates:" <<<"$out" &&
+	grep -q "  $U1  Update 1  KB5001  DSA-5111-1" <<<"$out" && grep -q "  $U3  Update 3" <<<"$out" ||
+	fail "ambiguous prefix: rc=$rc $out"
+rc=0
+out=$("$SLUICE" updates show DSA-9999-1 2>&1) || rc=$?
+[ $rc = 1 ] && grep -q "no update 'DSA-9999-1' (expected an id, an id prefix, a KB article or an advisory id)" <<<"$out" ||
+	fail "unknown name: rc=$rc $out"
 echo "computer_groups: ok"

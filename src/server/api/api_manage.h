@@ -41,6 +41,9 @@ int api_admin_computer_group_remove(struct req *r, struct reply *out,
                                     struct err *e);
 int api_admin_computer_delete(struct req *r, struct reply *out, struct err *e);
 
+/* api_lookup.c */
+int api_lookup_updates(struct req *r, struct reply *out, struct err *e);
+
 /* api_reports.c */
 int api_update_filter_check(const struct req *r, struct err *e);
 int api_report_updates(struct req *r, struct reply *out, struct err *e);

@@ -31,6 +31,7 @@ const struct route routes[] = {
          api_admin_computer_group_remove, AUTH_ADMIN, 0},
         {"DELETE", "/v1/admin/computers/*", api_admin_computer_delete,
          AUTH_ADMIN, 0},
+        {"GET", "/v1/admin/lookup/updates", api_lookup_updates, AUTH_ADMIN, 0},
         {"GET", "/v1/admin/computers/*/status", api_admin_computer_status,
          AUTH_ADMIN, 0},
         {"POST", "/v1/admin/approvals", api_admin_approve, AUTH_ADMIN, 0},

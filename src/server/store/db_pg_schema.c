@@ -125,7 +125,8 @@ static const char *const migration_3 =
 
 /* License terms per revision (see db_sqlite.c). */
 static const char *const migration_4 =
-        "ALTER TABLE updates ADD COLUMN eula_sha256 " T ";";
+        "ALTER TABLE updates ADD COLUMN eula_sha256 " T ";"
+        "ALTER TABLE updates ADD COLUMN security_bulletin " T ";";
 
 /* A computer in several groups (see db_sqlite.c). */
 static const char *const migration_5 =

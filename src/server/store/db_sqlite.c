@@ -145,7 +145,10 @@ static const char *const migration_3 =
  * before this migration), so that terms accepted for one revision count
  * for a later one only while they are the same. */
 static const char *const migration_4 =
-        "ALTER TABLE updates ADD COLUMN eula_sha256 TEXT;";
+        "ALTER TABLE updates ADD COLUMN eula_sha256 TEXT;"
+        /* The advisory id (DSA-5111-1), so that an administrator can name
+         * an update by it. */
+        "ALTER TABLE updates ADD COLUMN security_bulletin TEXT;";
 
 /* A computer in several groups: computers.group_id is its first group,
  * computer_groups holds the others. */

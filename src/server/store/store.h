@@ -427,6 +427,11 @@ typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
  * first) that skip() keeps; counts from store_report_counts(). */
 int store_report_updates(json_t *arr, struct store *s, json_t *counts,
                          store_filter_fn skip, void *arg, struct err *e);
+/* The updates (at most 21, by id) a name may mean: an id prefix, a KB
+ * article ("KB5034441" or "5034441"), an advisory id ("DSA-5111-1"); as
+ * {id, title, kb_article, security_bulletin}. */
+int store_update_lookup(json_t *arr, struct store *s, const char *name,
+                        struct err *e);
 /* The distinct classifications (product: the products) of the updates
  * held, sorted, into the array of strings arr. */
 int store_update_names(json_t *arr, struct store *s, bool product,

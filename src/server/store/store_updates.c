@@ -40,16 +40,18 @@ insert_update(struct store *s, const struct update *u, const char *text,
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "INSERT INTO updates(id, revision, title, classification, "
-	             "product, kb_article, severity, release_date, document, "
-	             "doc_sha256, imported_at, eula_sha256) VALUES($1, $2, $3, "
-	             "$4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT(id, "
-	             "revision) DO "
-	             "NOTHING",
-	             "titttttt", u->id, (int64_t)u->revision, u->title,
-	             u->classification, u->product, u->kb_article, u->severity,
-	             u->release_date);
+	rc = store_q(
+	        s, &st, e,
+	        "INSERT INTO updates(id, revision, title, classification, "
+	        "product, kb_article, severity, release_date, document, "
+	        "doc_sha256, imported_at, eula_sha256, security_bulletin) "
+	        "VALUES($1, $2, $3, "
+	        "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(id, "
+	        "revision) DO "
+	        "NOTHING",
+	        "titttttt", u->id, (int64_t)u->revision, u->title,
+	        u->classification, u->product, u->kb_article, u->severity,
+	        u->release_date);
 	if (rc != SL_OK)
 		return err_prefix(e, "insert update");
 	/* The envelope verbatim: it need not be NUL-terminated. */
@@ -68,6 +70,10 @@ insert_update(struct store *s, const struct update *u, const char *text,
 	if (rc == SL_OK)
 		rc = u->eula ? db_bind_text(st, 12, u->eula->sha256, e)
 		             : db_bind_null(st, 12, e);
+	if (rc == SL_OK)
+		rc = u->security_bulletin
+		             ? db_bind_text(st, 13, u->security_bulletin, e)
+		             : db_bind_null(st, 13, e);
 	if (rc == SL_OK)
 		rc = db_step(st, e);
 	db_done(st);
@@ -426,4 +432,37 @@ store_update_names(json_t *arr, struct store *s, bool product, struct err *e)
 		}
 	db_done(st);
 	return rc < 0 ? err_prefix(e, "update names") : SL_OK;
+}
+
+static json_t *
+lookup_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o}", "id", db_col_text(st, 0), "title",
+	                 db_col_text(st, 1), "kb_article",
+	                 store_col_text(st, 2), "security_bulletin",
+	                 store_col_text(st, 3));
+}
+
+int
+store_update_lookup(json_t *arr, struct store *s, const char *name,
+                    struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT s.id, u.title, u.kb_article, u.security_bulletin "
+	             "FROM update_status s JOIN updates u ON u.id = s.id AND "
+	             "u.revision = s.latest_revision WHERE substr(s.id, 1, "
+	             "length(CAST($1 AS TEXT))) = lower(CAST($1 AS TEXT)) OR "
+	             "lower(u.kb_article) = lower(CAST($1 AS TEXT)) OR "
+	             "lower(u.kb_article) = 'kb' || lower(CAST($1 AS TEXT)) "
+	             "OR lower(u.security_bulletin) = lower(CAST($1 AS TEXT)) "
+	             "ORDER BY s.id LIMIT 21",
+	             "t", name);
+	if (rc != SL_OK)
+		return err_prefix(e, "update lookup");
+	rc = store_q_collect(arr, st, lookup_row, e);
+	db_done(st);
+	return rc != SL_OK ? err_prefix(e, "update lookup") : SL_OK;
 }

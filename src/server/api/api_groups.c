@@ -222,17 +222,19 @@ api_settings_get(struct req *r, struct reply *out, struct err *e)
 
 	if (rc != SL_OK)
 		return err_prefix(e, "settings");
-	out->json = json_pack("{s:s,s:s}", "targeting", t.mode,
-	                      "unknown_groups", t.unknown);
+	out->json = json_pack("{s:s,s:s,s:s}", "targeting", t.mode,
+	                      "unknown_groups", t.unknown, "storage_mode",
+	                      config_storage_name(api_storage_mode(r)));
 	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 
 int
 api_settings_put(struct req *r, struct reply *out, struct err *e)
 {
-	const char *mode, *unknown;
+	const char *mode, *unknown, *storage;
 	char actor[STORE_ACTOR_MAX];
 	json_t *body = NULL;
+	bool storage_changed = false;
 	int rc;
 
 	rc = http_json_body(&body, r, e);
@@ -240,23 +242,30 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 		rc = jsonx_opt_str(&mode, body, "targeting", 16, e);
 	if (rc == SL_OK)
 		rc = jsonx_opt_str(&unknown, body, "unknown_groups", 16, e);
+	if (rc == SL_OK)
+		rc = jsonx_opt_str(&storage, body, "storage_mode", 16, e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
-	if (rc == SL_OK)
+	if (rc == SL_OK && (mode != NULL || unknown != NULL))
 		rc = api_targeting_set(r->store, mode, unknown, e);
-	if (rc == SL_OK)
+	if (rc == SL_OK && (mode != NULL || unknown != NULL))
 		rc = store_audit_add(r->store, e, actor, "settings.set",
 		                     "targeting",
 		                     "targeting=%s unknown_groups=%s",
 		                     mode ? mode : "(unchanged)",
 		                     unknown ? unknown : "(unchanged)");
+	/* Last before the commit: it switches the mode in memory. */
+	if (rc == SL_OK && storage != NULL)
+		rc = api_storage_set(&storage_changed, r, storage, actor, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
+	if (storage_changed)
+		api_storage_changed(r);
 	json_decref(body);
 	return api_settings_get(r, out, e);
 out:

@@ -206,7 +206,7 @@ api_rules_run(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	if (res.approved > 0 &&
-	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+	    api_storage_mode(r) == STORAGE_ON_APPROVAL)
 		fetch_wake(r->env->fetch);
 	out->json =
 	        json_pack("{s:I,s:I}", "approved", (json_int_t)res.approved,

@@ -427,6 +427,9 @@ typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
  * first) that skip() keeps; counts from store_report_counts(). */
 int store_report_updates(json_t *arr, struct store *s, json_t *counts,
                          store_filter_fn skip, void *arg, struct err *e);
+/* Give every update a new change sequence: agents fetch them all again at
+ * their next incremental sync (their file URLs changed). */
+int store_updates_touch_all(struct store *s, struct err *e);
 /* The updates (at most 21, by id) a name may mean: an id prefix, a KB
  * article ("KB5034441" or "5034441"), an advisory id ("DSA-5111-1"); as
  * {id, title, kb_article, security_bulletin}. */

@@ -466,3 +466,16 @@ store_update_lookup(json_t *arr, struct store *s, const char *name,
 	db_done(st);
 	return rc != SL_OK ? err_prefix(e, "update lookup") : SL_OK;
 }
+
+int
+store_updates_touch_all(struct store *s, struct err *e)
+{
+	int64_t seq;
+	int rc = store_seq_next(s, &seq, e);
+
+	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "UPDATE update_status SET change_seq = $1", "i",
+		                 seq);
+	return rc != SL_OK ? err_prefix(e, "touch updates") : SL_OK;
+}

@@ -12,9 +12,9 @@
 #include "version.h"
 
 static const struct cli_cmd *commands[] = {
-        &cmd_catalog, &cmd_sync,      &cmd_updates,    &cmd_approve,
-        &cmd_groups,  &cmd_computers, &cmd_rules,      &cmd_tokens, &cmd_settings,
-        &cmd_report,  &cmd_audit,     &cmd_downstream,
+        &cmd_catalog,  &cmd_sync,      &cmd_updates, &cmd_approve,
+        &cmd_groups,   &cmd_computers, &cmd_rules,   &cmd_tokens,
+        &cmd_settings, &cmd_report,    &cmd_audit,   &cmd_downstream,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -143,6 +143,29 @@ lic_rev "Licensed, same terms" "terms two"
 agent detect || agent_fail "detect (license 3)"
 [ "$(view_action $U_LIC)" = "3 install" ] || agent_fail "revision 3 (same terms): $(view_action $U_LIC)"
 
+# --- 7. new revisions of approved updates ------------------------------------
+# Default (WSUS: "automatically approve new revisions of updates that are
+# already approved"): the newest revision stays approved; with the switch
+# off it waits for an administrator. (New license terms always wait: 4.)
+U_REV=bbbbbbbb-0000-4000-8000-000000000007
+script $U_REV rev
+rev() { # TITLE
+	define $U_REV "$1" "$(appl rev)" "$inst"
+	add $U_REV "$TMP/files/$U_REV/run.sh"
+	admin_sync
+}
+rev "Revised one"
+approve $U_REV install
+rev "Revised two"
+agent detect || agent_fail "detect (rev 2)"
+[ "$(view_action $U_REV)" = "2 install" ] || agent_fail "new revision not approved: $(view_action $U_REV)"
+"$SLUICE" settings set approve_new_revisions off | grep -q "approve_new_revisions: off" || fail "switch off"
+rev "Revised three"
+agent detect || agent_fail "detect (rev 3)"
+[ "$(view_action $U_REV)" = "3 none" ] || agent_fail "switch off, new revision approved: $(view_action $U_REV)"
+"$SLUICE" audit | grep -q "approval.withdraw" || fail "withdrawal not audited"
+"$SLUICE" settings set approve_new_revisions on >/dev/null || fail "switch on"
+
 # --- 10. a filter that names nothing is an error -----------------------------
 rc=0
 out=$("$SLUICE" updates --classification securty 2>&1) || rc=$?

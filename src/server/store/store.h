@@ -427,6 +427,12 @@ typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
  * first) that skip() keeps; counts from store_report_counts(). */
 int store_report_updates(json_t *arr, struct store *s, json_t *counts,
                          store_filter_fn skip, void *arg, struct err *e);
+/* Withdraw every install approval of update id (each group's own row goes:
+ * the groups inherit again), recorded as by actor; *n gets how many. For
+ * a new revision when approve_new_revisions is off. Inside a transaction. */
+int store_approvals_withdraw_install(unsigned *n, struct store *s,
+                                     const char *id, const char *actor,
+                                     struct err *e);
 /* Give every update a new change sequence: agents fetch them all again at
  * their next incremental sync (their file URLs changed). */
 int store_updates_touch_all(struct store *s, struct err *e);

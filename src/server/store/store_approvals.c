@@ -426,3 +426,36 @@ store_group_touch_subtree(struct store *s, int64_t gid, struct err *e)
 	return rc != SL_OK ? err_prefix(e, "mark computers for a full sync")
 	                   : SL_OK;
 }
+
+int
+store_approvals_withdraw_install(unsigned *n, struct store *s, const char *id,
+                                 const char *actor, struct err *e)
+{
+	int64_t gids[256];
+	struct db_stmt *st;
+	size_t k = 0;
+	int rc;
+
+	*n = 0;
+	rc = store_q(s, &st, e,
+	             "SELECT group_id FROM approvals WHERE update_id = $1 AND "
+	             "action = 'install' ORDER BY group_id",
+	             "t", id);
+	if (rc != SL_OK)
+		return err_prefix(e, "withdraw approvals");
+	while ((rc = db_step(st, e)) == DB_ROW && k < 256)
+		gids[k++] = db_col_int(st, 0);
+	db_done(st);
+	if (rc < 0)
+		return err_prefix(e, "withdraw approvals");
+	for (size_t i = 0; i < k; i++) {
+		bool changed;
+
+		rc = store_approval_set(s, id, gids[i], NULL, false, 0, actor,
+		                        &changed, e);
+		if (rc != SL_OK)
+			return rc;
+		*n += changed;
+	}
+	return SL_OK;
+}

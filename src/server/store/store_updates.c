@@ -475,7 +475,7 @@ store_updates_touch_all(struct store *s, struct err *e)
 
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e,
-		                 "UPDATE update_status SET change_seq = $1", "i",
-		                 seq);
+		                 "UPDATE update_status SET change_seq = $1",
+		                 "i", seq);
 	return rc != SL_OK ? err_prefix(e, "touch updates") : SL_OK;
 }

@@ -53,9 +53,9 @@ setup(void **state)
 	        "(SELECT id FROM groups WHERE name = 'web'));"
 	        "INSERT INTO groups(name, parent_id) VALUES('other', 1);"
 	        "INSERT INTO updates VALUES('" U1 "', 1, 'One', 'security', "
-	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL);"
+	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL, NULL);"
 	        "INSERT INTO updates VALUES('" U2 "', 1, 'Two', 'feature', "
-	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL);"
+	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL, NULL);"
 	        "INSERT INTO update_status VALUES('" U1 "', 1, 0, 0, 0, NULL);"
 	        "INSERT INTO update_status VALUES('" U2
 	        "', 1, 0, 0, 0, NULL);");

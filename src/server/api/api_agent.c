@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "sign.h"
 #include "api_targeting.h"
+#include "api_agent_page.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -321,22 +322,6 @@ bad:
 	return err_set(e, SL_EINVAL, "cursor: not one this server made");
 }
 
-struct page_ctx {
-	struct approved_ctx ac;
-	char last[40];
-	int64_t n;
-};
-
-static int
-add_page_one(void *arg, const struct store_approved *a, struct err *e)
-{
-	struct page_ctx *p = arg;
-
-	snprintf(p->last, sizeof(p->last), "%s", a->update_id);
-	p->n++;
-	return add_one(&p->ac, a, e);
-}
-
 /* The request's protocol version (1 when absent) and page size. */
 static int
 sync_request(int *proto, int64_t *limit, const char **cursor, json_t *body,
@@ -375,13 +360,11 @@ sync_request(int *proto, int64_t *limit, const char **cursor, json_t *body,
 int
 api_agent_sync(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL,
-	       *next = NULL;
-	char base[2048], anchor[24], after[40] = "", cbuf[96];
+	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL;
+	char base[2048], anchor[24], after[40] = "";
 	struct store_computer_sync c;
 	int64_t since, cur, now, limit;
 	const char *cursor;
-	struct page_ctx pc;
 	int rc, full, stale, proto;
 
 	rc = http_json_body(&body, r, e);
@@ -425,17 +408,29 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		full = since < 0;
 	} else
 		full = since < 0 || since > cur || c.group_seq > since;
+	if (proto == 2) {
+		struct agent_page_req q = {
+		        .gid = c.group_id,
+		        .since = full ? -1 : since,
+		        .cur = cur,
+		        .full = full,
+		        .first = cursor == NULL,
+		        .after = after,
+		        .limit = limit,
+		        .base = base,
+		};
+		rc = api_agent_page(out, r, &q, e);
+		goto done;
+	}
 	updates = json_array();
 	removed = json_array();
 	if (updates == NULL || removed == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	memset(&pc, 0, sizeof(pc));
-	pc.ac = (struct approved_ctx){updates, NULL, r, base};
 	/* The change sequence is global: an anchor equal to it means nothing
 	 * changed anywhere since, so a no-change sync costs no query. */
-	if (proto == 1 && (full || since < cur)) {
+	if (full || since < cur) {
 		rc = add_approved(updates, r, c.group_id, full ? -1 : since,
 		                  base, e);
 		if (rc == SL_OK && !full)
@@ -444,55 +439,33 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 			rc = store_removed_each(r->store, c.group_id,
 			                        r->computer_id, since, add_id,
 			                        removed, e);
-	} else if (proto == 2 && (full || since < cur)) {
-		rc = store_evaluate_each(r->store, c.group_id, r->computer_id,
-		                         full ? -1 : since, after, limit,
-		                         add_page_one, &pc, e);
-		if (rc == SL_OK && !full && cursor == NULL)
-			rc = store_gone_each(r->store, c.group_id,
-			                     r->computer_id, since, add_id,
-			                     removed, e);
 	}
 	if (rc != SL_OK)
 		goto out;
-	rc = store_commit(r->store, e);
+	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
+	out->json = json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor, "full",
+	                      full, "updates", updates, "removed", removed);
+	updates = removed = NULL;
+	if (out->json == NULL)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+done:
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
 	if (rc == SL_OK && stale)
 		rc = store_computer_touch(r->store, r->computer_id, now, false,
 		                          e);
-	if (rc != SL_OK)
-		goto out;
-	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
-	if (proto == 2 && pc.n == limit) {
-		if (full)
-			snprintf(cbuf, sizeof(cbuf), "f/%" PRId64 "/%s", cur,
-			         pc.last);
-		else
-			snprintf(cbuf, sizeof(cbuf),
-			         "%" PRId64 "/%" PRId64 "/%s", since, cur,
-			         pc.last);
-		next = json_string(cbuf);
-	} else
-		next = json_null();
-	if (proto == 1)
-		out->json =
-		        json_pack("{s:s,s:b,s:o,s:o}", "anchor", anchor, "full",
-		                  full, "updates", updates, "removed", removed);
-	else
-		out->json =
-		        json_pack("{s:i,s:s,s:b,s:o,s:o,s:o}", "protocol", 2,
-		                  "anchor", anchor, "full", full, "updates",
-		                  updates, "removed", removed, "next", next);
-	updates = removed = next = NULL;
-	if (out->json == NULL)
-		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "sync");
+		json_decref(out->json);
+		out->json = NULL;
+		if (out->raw != NULL)
+			MHD_destroy_response(out->raw);
+		out->raw = NULL;
 	}
 	json_decref(updates);
 	json_decref(removed);
-	json_decref(next);
 	json_decref(body);
 	return rc;
 }

@@ -384,6 +384,87 @@ test_evaluated_set(void **state)
 	                 SL_OK);
 }
 
+static int
+add_with_deadline(void *arg, const struct store_approved *a, struct err *e)
+{
+	char item[64];
+
+	snprintf(item, sizeof(item), "%s:%s:%lld", a->update_id + 34, a->action,
+	         a->has_deadline ? (long long)a->deadline : -1LL);
+	return add_id(arg, item, e);
+}
+
+/* A computer in canary (under web) and other: where the groups disagree,
+ * install wins over uninstall, either over not approved, and the earliest
+ * deadline of the winning action wins; each group inherits on its own. */
+static void
+test_several_groups(void **state)
+{
+	struct store_computer_new c = {
+	        .id = "c0000000-0000-4000-8000-000000000001",
+	        .token_hash = "th-several",
+	        .hostname = "multi",
+	        .group_id = canary,
+	        .now = 1};
+	char ids[256], replaced[40];
+	struct ids acc = {ids, sizeof(ids), 0};
+	bool changed;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	exec_ok("DELETE FROM approvals");
+	exec_ok("UPDATE update_status SET declined = 0, expired = 0");
+	assert_int_equal(store_computer_register(replaced, db, &c, &e), SL_OK);
+	assert_int_equal(
+	        store_computer_group_add(&changed, db, c.id, other, &e), SL_OK);
+	assert_true(changed);
+	/* U1: canary uninstall, other install (deadlines 200 and 100). */
+	assert_int_equal(store_approval_set(db, U1, canary, "uninstall", false,
+	                                    0, "a", &changed, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(db, U1, other, "install", true, 100,
+	                                    "a", &changed, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(db, U1, web, "install", true, 50,
+	                                    "a", &changed, &e),
+	                 SL_OK);
+	/* U2: web not-approved (canary inherits it), other uninstall. */
+	assert_int_equal(store_approval_set(db, U2, web, "not-approved", false,
+	                                    0, "a", &changed, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(db, U2, other, "uninstall", true,
+	                                    500, "a", &changed, &e),
+	                 SL_OK);
+	ids[0] = '\0';
+	assert_int_equal(store_evaluate_each(db, canary, c.id, -1, "", 100,
+	                                     add_with_deadline, &acc, &e),
+	                 SL_OK);
+	/* U1: canary's own uninstall hides web's install for canary; other's
+	 * install wins over it with its deadline. */
+	assert_string_equal(ids, "01:install:100,02:uninstall:500");
+	/* Alone in canary: U1 uninstall, U2 not approved. */
+	acc.used = 0;
+	ids[0] = '\0';
+	assert_int_equal(store_evaluate_each(db, canary, NULL, -1, "", 100,
+	                                     add_with_deadline, &acc, &e),
+	                 SL_OK);
+	assert_string_equal(ids, "01:uninstall:-1,02:none:-1");
+	/* Leaving its first group: other becomes it; the only group stays. */
+	assert_int_equal(store_computer_group_remove(db, c.id, canary, &e),
+	                 SL_OK);
+	assert_int_equal(store_computer_group_remove(db, c.id, other, &e),
+	                 SL_ECONFLICT);
+	assert_string_equal(e.msg, "it is the computer's only group: move it "
+	                           "to another instead");
+	err_clear(&e);
+	assert_int_equal(store_computer_group_remove(db, c.id, web, &e),
+	                 SL_ENOTFOUND);
+	assert_int_equal(store_computer_delete(db, c.id, &e), SL_OK);
+	assert_int_equal(store_computer_delete(db, c.id, &e), SL_ENOTFOUND);
+	exec_ok("DELETE FROM approvals");
+}
+
 int
 main(void)
 {
@@ -391,6 +472,7 @@ main(void)
 	        cmocka_unit_test(test_inheritance),
 	        cmocka_unit_test(test_tree),
 	        cmocka_unit_test(test_evaluated_set),
+	        cmocka_unit_test(test_several_groups),
 	        cmocka_unit_test(test_audit_roles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

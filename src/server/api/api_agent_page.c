@@ -37,10 +37,10 @@ page_file(void *arg, const struct store_file *f, struct err *e)
 
 	api_content_url(url, sizeof(url), p->r, p->base, f->sha256,
 	                f->upstream_url);
-	if (json_array_append_new(p->files,
-	                          json_pack("{s:s,s:I,s:s}", "sha256", f->sha256,
-	                                    "size", (json_int_t)f->size, "url",
-	                                    url)) != 0)
+	if (json_array_append_new(p->files, json_pack("{s:s,s:I,s:s}", "sha256",
+	                                              f->sha256, "size",
+	                                              (json_int_t)f->size,
+	                                              "url", url)) != 0)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	return SL_OK;
 }
@@ -77,7 +77,8 @@ page_entry(void *arg, const struct store_approved *a, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* {"id":...,"files":[...]} -> {"id":...,"files":[...],"document":DOC} */
+	/* {"id":...,"files":[...]} -> {"id":...,"files":[...],"document":DOC}
+	 */
 	len = strlen(text);
 	rc = buf_puts(&p->b, p->n ? "," : "", e);
 	if (rc == SL_OK)

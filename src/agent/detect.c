@@ -156,7 +156,7 @@ out:
 	return rc;
 }
 
-/* The most pages one sync may take (PAGE_MAX updates each on the
+/* The most pages one sync may take (up to 5000 updates each on the
  * server: far above any catalog). */
 #define SYNC_PAGES_MAX 10000
 

@@ -292,8 +292,8 @@ add_id(void *arg, const char *id, struct err *e)
 
 /* Protocol 2 pages: at most this many updates per answer (a request may
  * ask for fewer), so neither side ever holds the whole set. */
-#define PAGE_DEFAULT 500
-#define PAGE_MAX     2000
+#define PAGE_DEFAULT 1000
+#define PAGE_MAX     5000
 
 /* A page cursor "SINCE/ANCHOR/LASTID" (SINCE -1: a full sync): the next
  * page continues the same sync at the same anchor after LASTID. */

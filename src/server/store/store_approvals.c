@@ -12,12 +12,16 @@
 /* mem: the computer's groups ($1, its first group, and the others of
  * computer_groups for computer $2; $2 NULL: group $1 alone). chain(root,
  * gid, depth): each of them and its ancestors. own: rows on the chains.
- * per: the nearest row per update on each chain (inheritance per group).
+ * near, per: the nearest row per update on each chain (inheritance per
+ * group).
  * win, eff: where a computer's groups disagree, install wins over
  * uninstall and either over not approved; of several deadlines of the
  * winning action the earliest wins. chg: the newest change on the chains
  * per update (settings and removals). */
-#define CHAIN_CTE                                                              \
+#define CHAIN_CTE CHAIN_CTE_F("", "")
+/* With filters on the approvals (a) and removals (r) rows: a page of
+ * protocol 2 needs only the updates after its cursor. */
+#define CHAIN_CTE_F(fa, fr)                                                    \
 	"WITH RECURSIVE mem(root) AS (SELECT CAST($1 AS BIGINT) UNION SELECT " \
 	"group_id FROM computer_groups WHERE computer_id = CAST($2 AS "        \
 	"TEXT)), chain(root, gid, depth) AS (SELECT root, root, 0 FROM mem "   \
@@ -26,21 +30,23 @@
 	"c.depth < 64), "                                                      \
 	"own AS (SELECT c.root, a.update_id, a.action, a.deadline, "           \
 	"a.change_seq, c.depth FROM approvals a JOIN chain c ON c.gid = "      \
-	"a.group_id), "                                                        \
-	"per AS (SELECT o.update_id, o.action, o.deadline FROM own o WHERE "   \
-	"o.depth = (SELECT min(o2.depth) FROM own o2 WHERE o2.update_id = "    \
-	"o.update_id AND o2.root = o.root)), "                                 \
+	"a.group_id" fa "), "                                                  \
+	"near AS (SELECT root, update_id, min(depth) AS depth FROM own GROUP " \
+	"BY root, update_id), "                                                \
+	"per AS (SELECT o.update_id, o.action, o.deadline FROM own o JOIN "    \
+	"near n ON n.root = o.root AND n.update_id = o.update_id AND n.depth " \
+	"= o.depth), "                                                         \
 	"win AS (SELECT update_id, CASE WHEN sum(CASE WHEN action = "          \
 	"'install' THEN 1 ELSE 0 END) > 0 THEN 'install' WHEN sum(CASE WHEN "  \
 	"action = 'uninstall' THEN 1 ELSE 0 END) > 0 THEN 'uninstall' ELSE "   \
 	"'not-approved' END AS action FROM per GROUP BY update_id), "          \
-	"eff AS (SELECT w.update_id, w.action, (SELECT min(p.deadline) FROM "  \
-	"per p WHERE p.update_id = w.update_id AND p.action = w.action) AS "   \
-	"deadline FROM win w), "                                               \
+	"eff AS (SELECT w.update_id, w.action, min(p.deadline) AS deadline "   \
+	"FROM win w JOIN per p ON p.update_id = w.update_id AND p.action = "   \
+	"w.action GROUP BY w.update_id, w.action), "                           \
 	"chg AS (SELECT update_id, max(change_seq) AS seq FROM (SELECT "       \
 	"update_id, change_seq FROM own UNION ALL SELECT r.update_id, "        \
 	"r.change_seq FROM approval_removals r JOIN chain c ON c.gid = "       \
-	"r.group_id) AS x GROUP BY update_id) "
+	"r.group_id" fr ") AS x GROUP BY update_id) "
 
 static const char *const sql_approved = CHAIN_CTE
         "SELECT f.update_id, s.latest_revision, f.action, f.deadline, "
@@ -71,20 +77,43 @@ static const char *const sql_removed =
  * exactly one action on an expired update: uninstall), with the group's
  * effective approval or none; changed after $3, ids after $4, $5 at
  * most. */
-static const char *const sql_evaluate = CHAIN_CTE
-        "SELECT s.id, s.latest_revision, CASE WHEN f.action = 'install' "
-        "AND NOT " STORE_LICENSE_OK(
-                "u") " THEN NULL ELSE f.action END, "
-                     "f.deadline, u.document "
-                     "FROM update_status s JOIN updates u ON u.id = s.id AND "
-                     "u.revision = s.latest_revision LEFT JOIN eff f ON "
-                     "f.update_id = "
-                     "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE "
-                     "s.declined = 0 "
-                     "AND (s.expired = 0 OR f.action = 'uninstall') AND "
-                     "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND "
-                     "s.id > "
-                     "CAST($4 AS TEXT) ORDER BY s.id LIMIT $5";
+static const char *const sql_evaluate = CHAIN_CTE_F(
+        " WHERE a.update_id > CAST($4 AS TEXT)",
+        " WHERE r.update_id > CAST($4 AS TEXT)") "SELECT s.id, "
+                                                 "s.latest_revision, CASE WHEN "
+                                                 "f.action = 'install' "
+                                                 "AND NOT " STORE_LICENSE_OK(
+                                                         "u") " THEN NULL ELSE "
+                                                              "f.action END, "
+                                                              "f.deadline, "
+                                                              "u.document "
+                                                              "FROM "
+                                                              "update_status s "
+                                                              "JOIN updates u "
+                                                              "ON u.id = s.id "
+                                                              "AND "
+                                                              "u.revision = "
+                                                              "s.latest_"
+                                                              "revision LEFT "
+                                                              "JOIN eff f ON "
+                                                              "f.update_id = "
+                                                              "s.id LEFT JOIN "
+                                                              "chg ON "
+                                                              "chg.update_id = "
+                                                              "s.id WHERE "
+                                                              "s.declined = 0 "
+                                                              "AND (s.expired "
+                                                              "= 0 OR f.action "
+                                                              "= 'uninstall') "
+                                                              "AND "
+                                                              "(coalesce(chg."
+                                                              "seq, 0) > $3 OR "
+                                                              "s.change_seq > "
+                                                              "$3) AND "
+                                                              "s.id > "
+                                                              "CAST($4 AS "
+                                                              "TEXT) ORDER BY "
+                                                              "s.id LIMIT $5";
 
 /* The ids that left the evaluated set after $3: declined, or expired and
  * not (any longer) approved for removal. */

@@ -56,6 +56,7 @@ trap cleanup EXIT
 # name:label:time limit in seconds (full run)
 SCENARIOS="s1_content:1 content (vs nginx):300
 s2_agent_sync:2 agent sync:420
+s7_agent_pages:7 first sync (pages):300
 s4_detect:4 agent detection (vs apt-get):240
 s5_report:5 status ingestion:120
 s3_catalog_sync:3 catalog sync (vs reprepro):600

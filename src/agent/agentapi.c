@@ -91,9 +91,32 @@ dup_str(char **out, const json_t *v, const char *what, struct err *e)
 	return SL_OK;
 }
 
+/* The strings of a JSON array, comma-separated (free with free()). */
+static char *
+names_text(const json_t *arr)
+{
+	size_t i, n = 1;
+	json_t *v;
+	char *t;
+
+	json_array_foreach(arr, i, v) n += json_string_length(v) + 2;
+	if ((t = calloc(1, n)) == NULL)
+		return NULL;
+	json_array_foreach(arr, i, v)
+	{
+		size_t at = strlen(t);
+
+		if (json_is_string(v))
+			snprintf(t + at, n - at, "%s%s", at ? ", " : "",
+			         json_string_value(v));
+	}
+	return t;
+}
+
 int
-agentapi_register(char **id, char **token, const char *server,
-                  const struct agentapi_host *h, struct err *e)
+agentapi_register(char **id, char **token, struct agentapi_joined *j,
+                  const char *server, const struct agentapi_host *h,
+                  struct err *e)
 {
 	json_t *body, *groups = json_array(), *ans = NULL;
 	char *i = NULL, *t = NULL;
@@ -101,11 +124,12 @@ agentapi_register(char **id, char **token, const char *server,
 
 	for (size_t k = 0; groups && h->groups && h->groups[k]; k++)
 		json_array_append_new(groups, json_string(h->groups[k]));
-	body = json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*, s:s*}",
+	body = json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*, s:s*, s:s*}",
 	                 "hostname", h->hostname, "os_id", h->os_id,
 	                 "os_version", h->os_version, "arch", h->arch, "kernel",
 	                 h->kernel, "agent_version", SLUICE_VERSION, "groups",
-	                 groups, "enrollment_key", h->enrollment_key);
+	                 groups, "enrollment_key", h->enrollment_key,
+	                 "machine_id", h->machine_id);
 	if (body == NULL)
 		return err_set(e, SL_ENOMEM, "cannot build the request");
 	if ((rc = post(&ans, server, "/v1/agent/register", NULL, body,
@@ -116,6 +140,14 @@ agentapi_register(char **id, char **token, const char *server,
 	    (rc = dup_str(&t, json_object_get(ans, "token"), "token", e)) !=
 	            SL_OK)
 		goto out;
+	j->groups = names_text(json_object_get(ans, "groups"));
+	j->unknown = names_text(json_object_get(ans, "unknown_groups"));
+	if (j->groups == NULL || j->unknown == NULL) {
+		free(j->groups);
+		free(j->unknown);
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
 	*id = i;
 	*token = t;
 	i = t = NULL;
@@ -137,6 +169,7 @@ agentapi_sync_clear(struct agentapi_sync *s)
 	for (size_t i = 0; i < s->n_removed; i++)
 		free(s->removed[i]);
 	free(s->removed);
+	free(s->next);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -161,8 +194,9 @@ parse_entry(struct as_entry *en, const json_t *u, size_t idx, struct err *e)
 		               idx);
 	en->revision = json_integer_value(rev);
 	action = json_string_value(json_object_get(ap, "action"));
-	if (action == NULL || (strcmp(action, "install") != 0 &&
-	                       strcmp(action, "uninstall") != 0))
+	if (action == NULL ||
+	    (strcmp(action, "install") != 0 &&
+	     strcmp(action, "uninstall") != 0 && strcmp(action, "none") != 0))
 		return err_set(e, SL_EPARSE,
 		               "updates[%zu].approval.action: invalid", idx);
 	snprintf(en->action, sizeof(en->action), "%s", action);
@@ -215,14 +249,15 @@ parse_entry(struct as_entry *en, const json_t *u, size_t idx, struct err *e)
 
 int
 agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
-              const char *anchor, struct err *e)
+              const char *anchor, const char *cursor, struct err *e)
 {
 	struct agentapi_sync s = {0};
 	json_t *body, *ans = NULL, *ups, *rem, *v;
 	size_t i;
 	int rc;
 
-	body = json_pack("{s:s?}", "anchor", anchor);
+	body = json_pack("{s:s?,s:i,s:s?}", "anchor", anchor, "protocol", 2,
+	                 "cursor", cursor);
 	if (body == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	if ((rc = post(&ans, server, "/v1/agent/sync", token, body,
@@ -231,6 +266,9 @@ agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
 	s.full = json_is_true(json_object_get(ans, "full"));
 	if ((rc = dup_str(&s.anchor, json_object_get(ans, "anchor"), "anchor",
 	                  e)) != SL_OK)
+		goto out;
+	v = json_object_get(ans, "next");
+	if (json_is_string(v) && (rc = dup_str(&s.next, v, "next", e)) != SL_OK)
 		goto out;
 	ups = json_object_get(ans, "updates");
 	rem = json_object_get(ans, "removed");

@@ -23,6 +23,14 @@ struct agentapi_host {
 	const char *hostname, *os_id, *os_version, *arch, *kernel;
 	char *const *groups;        /* NULL-terminated; may be NULL */
 	const char *enrollment_key; /* may be NULL (open registration) */
+	const char *machine_id;     /* may be NULL */
+};
+
+/* What registration answered besides the identity: the groups joined and
+ * the requested ones that do not exist, comma-separated (free with
+ * free(); "" when none). */
+struct agentapi_joined {
+	char *groups, *unknown;
 };
 
 struct agentapi_sync {
@@ -32,6 +40,7 @@ struct agentapi_sync {
 	size_t n;
 	char **removed;
 	size_t n_removed;
+	char *next; /* the next page's cursor; NULL on the last page */
 };
 
 /* POST /v1/agent/register. *id and *token are freed with free(). */
@@ -41,12 +50,16 @@ void agentapi_set_proxy(const char *url);
 /* The proxy set above, for other transfers (downloads); NULL if none. */
 const char *agentapi_proxy(void);
 
-int agentapi_register(char **id, char **token, const char *server,
-                      const struct agentapi_host *h, struct err *e);
+int agentapi_register(char **id, char **token, struct agentapi_joined *j,
+                      const char *server, const struct agentapi_host *h,
+                      struct err *e);
 
-/* POST /v1/agent/sync with anchor (NULL for a full sync). */
+/* POST /v1/agent/sync (protocol 2: every update not declined, with its
+ * approval or "none") with anchor (NULL for a full sync); cursor is NULL
+ * for the first page, then the previous page's next. */
 int agentapi_sync(struct agentapi_sync *out, const char *server,
-                  const char *token, const char *anchor, struct err *e);
+                  const char *token, const char *anchor, const char *cursor,
+                  struct err *e);
 void agentapi_sync_clear(struct agentapi_sync *s);
 
 /* POST /v1/agent/report; *events_new (may be NULL) gets how many events

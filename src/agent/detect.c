@@ -90,12 +90,37 @@ agent_close(struct agent *a)
 	a->st = NULL;
 }
 
+/* The machine identity: STATE/machine-id (an administrator may set it),
+ * else ROOT/etc/machine-id; "" when neither is readable. A reinstalled
+ * machine that registers again with it replaces its old record. */
+static void
+machine_id(char out[128], const struct agent *a)
+{
+	const char *dirs[2] = {a->cfg->state_dir, a->cfg->root};
+	const char *names[2] = {"machine-id", "etc/machine-id"};
+	char path[4096];
+
+	out[0] = '\0';
+	for (int i = 0; i < 2 && out[0] == '\0'; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], names[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(out, 128, f) == NULL)
+			out[0] = '\0';
+		fclose(f);
+		out[strcspn(out, " \t\r\n")] = '\0';
+	}
+}
+
 static int
 do_register(struct agent *a, struct err *e)
 {
 	struct agentapi_host h;
+	struct agentapi_joined j = {0};
 	struct osinfo *oi = NULL;
-	char host[256], *id = NULL, *token = NULL;
+	char host[256], *id = NULL, *token = NULL, mid[128];
 	int rc;
 
 	if ((rc = osinfo_load(&oi, a->cfg->root, e)) != SL_OK)
@@ -110,24 +135,39 @@ do_register(struct agent *a, struct err *e)
 	h.kernel = oi->kernel;
 	h.groups = a->cfg->groups;
 	h.enrollment_key = a->cfg->enrollment_key;
-	if ((rc = agentapi_register(&id, &token, a->cfg->server, &h, e)) !=
+	machine_id(mid, a);
+	h.machine_id = mid[0] ? mid : NULL;
+	if ((rc = agentapi_register(&id, &token, &j, a->cfg->server, &h, e)) !=
 	    SL_OK)
 		goto out;
 	if ((rc = agentstate_set_identity(a->st, id, token, e)) != SL_OK)
 		goto out;
 	log_info("registered with %s as computer %s", a->cfg->server, id);
+	log_info("joined group(s): %s", j.groups);
+	if (*j.unknown)
+		log_warn("requested group(s) that do not exist on the server: "
+		         "%s",
+		         j.unknown);
 out:
 	osinfo_free(oi);
+	free(j.groups);
+	free(j.unknown);
 	free(id);
 	free(token);
 	return rc;
 }
 
+/* The most pages one sync may take (up to 5000 updates each on the
+ * server: far above any catalog). */
+#define SYNC_PAGES_MAX 10000
+
 static int
 sync_once(struct agent *a, struct err *e)
 {
 	struct agentapi_sync s = {0};
-	char *id = NULL, *token = NULL, *anchor = NULL;
+	char *id = NULL, *token = NULL, *anchor = NULL, *cursor = NULL;
+	size_t pages = 0, n = 0, n_removed = 0;
+	bool full = false;
 	int rc;
 
 	rc = agentstate_identity(a->st, &id, &token, e);
@@ -140,22 +180,42 @@ sync_once(struct agent *a, struct err *e)
 		goto out;
 	if ((rc = agentstate_anchor(a->st, &anchor, e)) != SL_OK)
 		goto out;
-	if ((rc = agentapi_sync(&s, a->cfg->server, token, anchor, e)) != SL_OK)
+	/* Page by page, all in one local transaction: an interrupted sync
+	 * leaves the view as it was. Only one page is held at a time. */
+	if ((rc = agentstate_begin(a->st, e)) != SL_OK)
 		goto out;
-	if ((rc = agentstate_view_apply(a->st, s.full, s.entries, s.n,
-	                                s.removed, s.n_removed, s.anchor, e)) !=
-	    SL_OK)
-		goto out;
+	do {
+		agentapi_sync_clear(&s);
+		rc = agentapi_sync(&s, a->cfg->server, token, anchor, cursor,
+		                   e);
+		if (rc != SL_OK)
+			break;
+		if (pages == 0)
+			full = s.full;
+		rc = agentstate_view_apply(a->st, pages == 0 && s.full,
+		                           s.entries, s.n, s.removed,
+		                           s.n_removed, s.anchor, e);
+		n += s.n;
+		n_removed += s.n_removed;
+		free(cursor);
+		cursor = s.next;
+		s.next = NULL;
+		if (rc == SL_OK && ++pages > SYNC_PAGES_MAX)
+			rc = err_set(e, SL_EPARSE, "sync: more than %d pages",
+			             SYNC_PAGES_MAX);
+	} while (rc == SL_OK && cursor != NULL);
 	/* After a full sync the server may know nothing of this computer's
 	 * states (new group, reset): report all of them next time. */
-	if (s.full &&
-	    (rc = agentstate_set_meta(a->st, "report_all", "1", e)) != SL_OK)
+	if (rc == SL_OK && full)
+		rc = agentstate_set_meta(a->st, "report_all", "1", e);
+	if ((rc = agentstate_end(a->st, rc, e)) != SL_OK)
 		goto out;
 	log_info("synced %s: %zu update(s)%s, %zu removed, anchor %s",
-	         s.full ? "fully" : "incrementally", s.n,
-	         s.full ? "" : " changed", s.n_removed, s.anchor);
+	         full ? "fully" : "incrementally", n, full ? "" : " changed",
+	         n_removed, s.anchor);
 out:
 	agentapi_sync_clear(&s);
+	free(cursor);
 	free(id);
 	free(token);
 	free(anchor);

@@ -465,7 +465,10 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 	} else if (!able) {
 		set_state(x, "not-applicable", NULL);
 	} else {
-		x->candidate = true;
+		/* Every update is evaluated (WSUS: an unapproved update still
+		 * shows whether it is needed); only an approved one is a
+		 * candidate for installation. */
+		x->candidate = strcmp(x->action, "install") == 0;
 		if (x->last_failed)
 			set_state(x, "failed", "%s",
 			          oc->detail ? oc->detail : "failed");
@@ -524,19 +527,28 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 	return rc;
 }
 
-/* An update superseded by an approved, applicable update is not offered. */
+/* An update superseded by an approved, applicable update is not offered;
+ * an unapproved one (evaluated all the same) superseded by any applicable
+ * update is not needed. */
 static void
 apply_supersedence(struct detection *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *s = &d->ups[i];
-		if (!s->accepted || strcmp(s->action, "install") != 0 ||
+		bool approved = strcmp(s->action, "install") == 0;
+
+		if (!s->accepted ||
 		    !(is_needed_state(s) || is_installed_state(s)))
 			continue;
 		for (size_t k = 0; s->supersedes && s->supersedes[k]; k++) {
 			struct det_update *x =
 			        detection_find(d, s->supersedes[k]);
-			if (x == NULL || x == s || !x->candidate)
+			bool unapproved_needed =
+			        x != NULL && strcmp(x->action, "none") == 0 &&
+			        is_needed_state(x);
+
+			if (x == NULL || x == s ||
+			    !((approved && x->candidate) || unapproved_needed))
 				continue;
 			x->candidate = false;
 			set_state(x, "not-applicable", "superseded by %s",

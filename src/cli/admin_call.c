@@ -214,3 +214,49 @@ admin_query(char *out, size_t n, const char *path, const char *const *kv)
 	}
 	return true;
 }
+
+int
+admin_update_id(char out[64], const struct cli_ctx *ctx, const char *name)
+{
+	const char *kv[] = {"name", name, NULL};
+	char path[512];
+	json_t *v = NULL, *arr, *u;
+	size_t i, n;
+
+	if (strlen(name) == 36 && name[8] == '-' && name[13] == '-') {
+		snprintf(out, 64, "%s", name);
+		return 0;
+	}
+	if (!admin_query(path, sizeof(path), "/v1/admin/lookup/updates", kv))
+		return cli_fail("update name too long: '%s'", name);
+	if (admin_call(&v, ctx, "GET", path, NULL) != 0)
+		return 1;
+	arr = json_object_get(v, "updates");
+	n = json_array_size(arr);
+	if (n == 1)
+		snprintf(out, 64, "%s",
+		         admin_str(json_array_get(arr, 0), "id"));
+	else if (n == 0)
+		cli_fail("no update '%s' (expected an id, an id prefix, a KB "
+		         "article or an advisory id)",
+		         name);
+	else {
+		cli_fail("'%s' is ambiguous: it names %s%zu updates:", name,
+		         n > 20 ? "more than " : "", n > 20 ? (size_t)20 : n);
+		json_array_foreach(arr, i, u)
+		{
+			const char *kb = admin_str(u, "kb_article"),
+			           *adv = admin_str(u, "security_bulletin");
+			if (i == 20)
+				break;
+			fprintf(stderr, "  %s  %s%s%s%s%s\n",
+			        admin_str(u, "id"), admin_str(u, "title"),
+			        strcmp(kb, "-") ? "  " : "",
+			        strcmp(kb, "-") ? kb : "",
+			        strcmp(adv, "-") ? "  " : "",
+			        strcmp(adv, "-") ? adv : "");
+		}
+	}
+	json_decref(v);
+	return n == 1 ? 0 : 1;
+}

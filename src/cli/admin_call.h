@@ -55,6 +55,12 @@ const char *admin_int(char *buf, size_t n, json_t *o, const char *key);
  * NULL-terminated key/value list. false when it does not fit. */
 bool admin_query(char *out, size_t n, const char *path, const char *const *kv);
 
+/* Resolve what an administrator typed for an update — a full id, an
+ * unambiguous id prefix, a KB article or an advisory id — to its id in
+ * out. Non-zero (with a message on stderr listing the candidates when it
+ * is ambiguous) when it names none or several. */
+int admin_update_id(char out[64], const struct cli_ctx *ctx, const char *name);
+
 /* `sluice updates approve` and `sluice approve`: argv[start] is the
  * update id (cmd_updates.c). */
 int updates_approve(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,

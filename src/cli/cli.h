@@ -46,6 +46,7 @@ extern const struct cli_cmd cmd_groups;
 extern const struct cli_cmd cmd_computers;
 extern const struct cli_cmd cmd_rules;
 extern const struct cli_cmd cmd_tokens;
+extern const struct cli_cmd cmd_settings;
 extern const struct cli_cmd cmd_report;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_downstream;

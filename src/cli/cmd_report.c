@@ -129,12 +129,14 @@ report_update(struct cli_ctx *ctx, const char *id)
 	const char *gh[] = {"GROUP", COUNT_HEAD, NULL};
 	const char *ch[] = {"COMPUTER", "HOSTNAME", "GROUP",  "SERVER",
 	                    "STATE",    "REPORTED", "DETAIL", NULL};
-	char path[256], esc[128];
+	char path[256], esc[128], uid[64];
 	json_t *v = NULL, *u, *g, *c;
 	struct table t;
 	size_t i;
 
-	if (!admin_escape(esc, sizeof(esc), id))
+	if (admin_update_id(uid, ctx, id) != 0)
+		return 1;
+	if (!admin_escape(esc, sizeof(esc), uid))
 		return cli_fail("update id too long");
 	snprintf(path, sizeof(path), "/v1/admin/reports/updates/%s", esc);
 	if (admin_call(&v, ctx, "GET", path, NULL) != 0)

@@ -20,6 +20,8 @@
 	"                      [--with-prerequisites] [--json]\n"              \
 	"       sluice updates decline UPDATE-ID [--undo] [--json]\n"          \
 	"       sluice updates decline-superseded [--dry-run] [--json]\n\n"    \
+	"UPDATE-ID: an id, an unambiguous id prefix, a KB article\n"           \
+	"  (KB5034441) or an advisory id (DSA-5111-1).\n"                      \
 	"list: the updates (declined ones only with --declined or --all):\n"   \
 	"  id, revision, classification, product, files in the content\n"      \
 	"  store, computers needing it / failed, title, approvals.\n"          \
@@ -36,6 +38,11 @@
 	"  approved for the group need --with-prerequisites (or approve "      \
 	"them\n"                                                               \
 	"  first). Deadline: a UTC time such as 2026-12-01T00:00:00Z.\n"       \
+	"  Every computer evaluates every update that is not declined and\n"   \
+	"  reports whether it needs it; only approved ones are installed.\n"   \
+	"  A new revision whose license terms differ from the accepted\n"      \
+	"  ones is held back (\"awaiting license acceptance\") until they\n"   \
+	"  are accepted. An expired update takes one action: uninstall.\n"     \
 	"decline: hide the update from the default views and withdraw it\n"    \
 	"  from every computer (--undo: undecline).\n"                         \
 	"decline-superseded: decline every update superseded by a live\n"      \
@@ -114,7 +121,11 @@ list(struct cli_ctx *ctx, int argc, char **argv, int start)
 		        json_is_true(json_object_get(f, "present"));
 		snprintf(fl, sizeof(fl), "%zu/%zu", present,
 		         json_array_size(files));
-		snprintf(title, sizeof(title), "%s%s%s", admin_str(u, "title"),
+		snprintf(title, sizeof(title), "%s%s%s%s",
+		         admin_str(u, "title"),
+		         json_is_true(json_object_get(u, "awaiting_license"))
+		                 ? " (awaiting license acceptance)"
+		                 : "",
 		         json_is_true(json_object_get(u, "expired"))
 		                 ? " (expired)"
 		                 : "",
@@ -171,13 +182,15 @@ print_relation(const char *label, json_t *arr)
 static int
 show(struct cli_ctx *ctx, const char *id)
 {
-	char path[256], esc[128];
+	char path[256], esc[128], uid[64];
 	json_t *v = NULL, *u, *x, *lic, *eula;
 	const char *head[] = {"GROUP", "EFFECTIVE", "DEADLINE", "SET ON", NULL};
 	struct table t;
 	size_t i;
 
-	if (!admin_escape(esc, sizeof(esc), id))
+	if (admin_update_id(uid, ctx, id) != 0)
+		return 1;
+	if (!admin_escape(esc, sizeof(esc), uid))
 		return cli_fail("update id too long");
 	snprintf(path, sizeof(path), "/v1/admin/updates/%s", esc);
 	if (admin_call(&v, ctx, "GET", path, NULL) != 0)
@@ -267,6 +280,7 @@ updates_approve(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,
 	        {NULL, NULL, NULL},
 	};
 	json_t *body, *v = NULL, *x;
+	char uid[64];
 	size_t i;
 	int npos, rc;
 
@@ -274,10 +288,11 @@ updates_approve(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,
 		return 2;
 	if (npos != 2)
 		return cli_usage_error(cmd, "expected UPDATE-ID GROUP");
-	body = json_pack("{s:s,s:s,s:s,s:s?,s:b,s:b}", "update", pos[0],
-	                 "group", pos[1], "action", action, "deadline",
-	                 deadline, "accept_license", accept,
-	                 "with_prerequisites", deps);
+	if (admin_update_id(uid, ctx, pos[0]) != 0)
+		return 1;
+	body = json_pack("{s:s,s:s,s:s,s:s?,s:b,s:b}", "update", uid, "group",
+	                 pos[1], "action", action, "deadline", deadline,
+	                 "accept_license", accept, "with_prerequisites", deps);
 	if (body == NULL)
 		return cli_fail("out of memory");
 	rc = admin_call(&v, ctx, "POST", "/v1/admin/approvals", body);
@@ -292,9 +307,9 @@ updates_approve(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,
 	if (strcmp(action, "inherit") == 0)
 		printf("update %s: group '%s' now inherits its parent's "
 		       "setting\n",
-		       pos[0], pos[1]);
+		       uid, pos[1]);
 	else
-		printf("update %s: %s for '%s'%s%s\n", pos[0], action, pos[1],
+		printf("update %s: %s for '%s'%s%s\n", uid, action, pos[1],
 		       deadline ? ", deadline " : "", deadline ? deadline : "");
 	json_array_foreach(json_object_get(v, "also_approved"), i, x)
 	        printf("  also approved (prerequisite or bundled): %s\n",
@@ -315,7 +330,7 @@ decline(struct cli_ctx *ctx, int argc, char **argv)
 	bool undo = false;
 	const struct admin_opt opts[] = {{"--undo", NULL, &undo},
 	                                 {NULL, NULL, NULL}};
-	char path[256], esc[128];
+	char path[256], esc[128], uid[64];
 	json_t *body, *v = NULL;
 	int npos, rc;
 
@@ -323,7 +338,9 @@ decline(struct cli_ctx *ctx, int argc, char **argv)
 		return 2;
 	if (npos != 1)
 		return cli_usage_error(&cmd_updates, "expected UPDATE-ID");
-	if (!admin_escape(esc, sizeof(esc), pos[0]))
+	if (admin_update_id(uid, ctx, pos[0]) != 0)
+		return 1;
+	if (!admin_escape(esc, sizeof(esc), uid))
 		return cli_fail("update id too long");
 	snprintf(path, sizeof(path), "/v1/admin/updates/%s/decline", esc);
 	body = json_pack("{s:b}", "declined", !undo);
@@ -334,7 +351,7 @@ decline(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		admin_print_json(v);
 	else
-		printf("update %s %s%s\n", pos[0],
+		printf("update %s %s%s\n", uid,
 		       undo ? "undeclined" : "declined",
 		       json_is_true(json_object_get(v, "changed"))
 		               ? ""

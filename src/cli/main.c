@@ -13,10 +13,11 @@
 #include "version.h"
 
 static const struct cli_cmd *commands[] = {
-        &cmd_catalog,    &cmd_sync,   &cmd_updates,    &cmd_approve,
+        &cmd_catalog,    &cmd_sync,      &cmd_updates, &cmd_approve,
         &cmd_groups,     &cmd_computers, &cmd_rules,   &cmd_tokens,
-        &cmd_report,     &cmd_audit,  &cmd_downstream, &cmd_enrollment,
-        &cmd_export,     &cmd_import, &cmd_cleanup,    &cmd_notify,
+        &cmd_settings,   &cmd_report,    &cmd_audit,   &cmd_downstream,
+        &cmd_enrollment, &cmd_export,    &cmd_import,  &cmd_cleanup,
+        &cmd_notify,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

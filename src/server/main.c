@@ -8,6 +8,7 @@
  * (DATA/sluiced.pid) so a second sluiced on it stops at once.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -236,11 +237,29 @@ main(int argc, char **argv)
 		         cfg.data_dir);
 		sodium_memzero(token, sizeof(token));
 	}
+	{
+		/* A storage mode set on the running server (sluice settings)
+		 * wins over the configuration file. */
+		char *m = NULL;
+		enum storage_mode sm;
+
+		if (store_meta_get(db, "storage_mode", &m, &e) == SL_OK &&
+		    config_storage_parse(&sm, m, &e) == SL_OK &&
+		    sm != cfg.storage_mode) {
+			log_info("storage mode %s (set by an administrator; "
+			         "the configuration says %s)",
+			         m, config_storage_name(cfg.storage_mode));
+			cfg.storage_mode = sm;
+		}
+		free(m);
+		err_clear(&e);
+	}
 	log_info("data %s, storage mode %s, upstream %s", cfg.data_dir,
 	         config_storage_name(cfg.storage_mode),
 	         cfg.upstream_url ? cfg.upstream_url : "(none)");
-	if (cfg.storage_mode != STORAGE_NONE &&
-	    fetch_start(&fetch, &cfg, &e) != SL_OK) {
+	/* The fetch thread runs in every mode: the mode may change while the
+	 * server runs (it idles in mode none). */
+	if (fetch_start(&fetch, &cfg, &e) != SL_OK) {
 		log_error("start: fetch: %s", e.msg);
 		goto out;
 	}

@@ -101,8 +101,9 @@ state_on() { # COMPUTER-ID UPDATE -> the state the server holds
 	api GET "/v1/admin/computers/$1/status"
 	jq -r --arg id "$2" '.updates[] | select(.id==$id) | .state' <<<"$BODY"
 }
-view_of() { # NAME -> the update ids in the agent's view (status table)
-	"$AGENT" status --config "$TMP/$1.conf" 2>>"$AGENT_LOG" | grep -o 'bbbbbbbb-[0-9a-f-]*' | sort -u || true
+view_of() { # NAME -> the ids approved in the agent's view (every update not
+	# declined is in the view, evaluated; unapproved ones have action none)
+	sqlite3 "$TMP/$1/state/agent.db" "SELECT id FROM view WHERE action != 'none' ORDER BY id"
 }
 agent_setup A canary
 agent_setup B db
@@ -131,7 +132,9 @@ PA=$(jq -r .anchor <<<"$BODY")
 run_agent A detect
 run_agent B detect
 [ "$(state_on "$CA" $U_SEC)" = needed ] || fail "A (canary) did not get web's approval: $BODY"
-[ -z "$(state_on "$CB" $U_SEC)" ] || fail "B (db) got web's approval"
+grep -q $U_SEC <<<"$(view_of B)" && fail "B (db) got web's approval"
+# ... but B evaluates it all the same (WSUS: unapproved updates are evaluated)
+[ "$(state_on "$CB" $U_SEC)" = needed ] || fail "B did not evaluate the unapproved U_SEC"
 grep -q $U_SEC <<<"$(view_of A)" || fail "U_SEC not in A's view"
 probe_sync "\"$PA\""
 [ "$(jq -r '[.updates[].id] | join(",")' <<<"$BODY")" = $U_SEC ] || fail "probe: $BODY"
@@ -229,8 +232,9 @@ grep -q "^$U_REP,Update rep,1,1,1,0,1$" <<<"$out" || fail "csv row: $out"
 "$SLUICE" updates --failed | grep -q $U_REP || fail "--failed filter"
 "$SLUICE" updates --failed | grep -q $U_SEC && fail "--failed shows $U_SEC"
 "$SLUICE" updates --needed --classification update | grep -q $U_REP || fail "--needed"
-# A installed U_SEC: nobody needs it any more.
-"$SLUICE" updates --needed --classification security | grep -q $U_SEC && fail "--needed: $U_SEC"
+# A installed U_SEC; B (db, where it is not approved) still needs it, and
+# the Needed count says so (every computer evaluates every update).
+"$SLUICE" updates --needed --classification security | grep -q $U_SEC || fail "--needed: $U_SEC"
 "$SLUICE" updates --search 'update pre' | grep -q $U_PRE || fail "--search"
 [ "$("$SLUICE" updates --search 'update pre' | wc -l)" = 2 ] || fail "--search matched more"
 "$SLUICE" report computers | grep -Eq "^$CA +[^ ]+ +canary +- +[0-9]+ " || fail "computers report"

@@ -117,6 +117,17 @@ api POST /v1/admin/approvals "{\"update\":\"$UX\",\"group\":\"web\",\"action\":\
 rc=0
 out=$("$SLUICE" approve "$U" web --action uninstall 2>&1) || rc=$?
 [ "$rc" = 1 ] && grep -q "HTTP 409" <<<"$out" || fail "sluice approve --action uninstall: rc=$rc $out"
+# An auto-approval rule for removal approves none of them either.
+api POST /v1/admin/groups '{"name":"removal"}'
+api POST /v1/admin/rules '{"name":"remove-all","classification":"security","action":"uninstall","groups":["removal"]}'
+[ "$HTTP_STATUS" = 201 ] || fail "uninstall rule: $HTTP_STATUS $BODY"
+api POST /v1/admin/rules/run '{"name":"remove-all"}'
+[ "$HTTP_STATUS" = 200 ] && jq -e '.approved == 0 and .skipped_not_removable == 3' <<<"$BODY" >/dev/null ||
+	fail "uninstall rule run: $HTTP_STATUS $BODY"
+api GET "/v1/admin/updates/$UX"
+[ -z "$(jq -r '.effective[] | select(.group=="removal") | .action // empty' <<<"$BODY" | grep -v not-approved)" ] ||
+	fail "the rule approved a removal it cannot do: $BODY"
+api DELETE /v1/admin/rules/remove-all
 # The install approval stands.
 api GET "/v1/admin/updates/$U"
 [ "$(jq -r '.effective[] | select(.group=="web") | .action' <<<"$BODY")" = install ] ||

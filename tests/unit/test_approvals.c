@@ -53,9 +53,9 @@ setup(void **state)
 	        "(SELECT id FROM groups WHERE name = 'web'));"
 	        "INSERT INTO groups(name, parent_id) VALUES('other', 1);"
 	        "INSERT INTO updates VALUES('" U1 "', 1, 'One', 'security', "
-	        "'P', NULL, NULL, NULL, '{}', 'x', 0);"
+	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL, NULL);"
 	        "INSERT INTO updates VALUES('" U2 "', 1, 'Two', 'feature', "
-	        "'P', NULL, NULL, NULL, '{}', 'x', 0);"
+	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL, NULL);"
 	        "INSERT INTO update_status VALUES('" U1 "', 1, 0, 0, 0, NULL);"
 	        "INSERT INTO update_status VALUES('" U2
 	        "', 1, 0, 0, 0, NULL);");
@@ -109,7 +109,7 @@ set_ids(char *out, size_t n, int64_t gid, int64_t since)
 	err_clear(&e);
 	out[0] = '\0';
 	assert_int_equal(
-	        store_approved_each(db, gid, since, add_approved, &c, &e),
+	        store_approved_each(db, gid, NULL, since, add_approved, &c, &e),
 	        SL_OK);
 }
 
@@ -121,8 +121,9 @@ removed_ids(char *out, size_t n, int64_t gid, int64_t since)
 
 	err_clear(&e);
 	out[0] = '\0';
-	assert_int_equal(store_removed_each(db, gid, since, add_id, &c, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_removed_each(db, gid, NULL, since, add_id, &c, &e),
+	        SL_OK);
 }
 
 static void
@@ -308,12 +309,170 @@ test_audit_roles(void **state)
 	db_done(st);
 }
 
+static int
+add_evaluated(void *arg, const struct store_approved *a, struct err *e)
+{
+	char item[64];
+
+	snprintf(item, sizeof(item), "%s:%s", a->update_id + 34, a->action);
+	return add_id(arg, item, e);
+}
+
+static void
+eval_ids(char *out, size_t n, int64_t gid, int64_t since, const char *after,
+         int64_t limit)
+{
+	struct ids c = {out, n, 0};
+	struct err e;
+
+	err_clear(&e);
+	out[0] = '\0';
+	assert_int_equal(store_evaluate_each(db, gid, NULL, since, after, limit,
+	                                     add_evaluated, &c, &e),
+	                 SL_OK);
+}
+
+/* Protocol 2: every update not declined, approved or not, in pages; an
+ * expired one only while approved for removal. */
+static void
+test_evaluated_set(void **state)
+{
+	char ids[256];
+	bool changed;
+	int64_t a0;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	exec_ok("UPDATE update_status SET declined = 0 WHERE id = '" U2 "'");
+	assert_int_equal(store_approval_set(db, U1, other, "install", false, 0,
+	                                    "alice", &changed, &e),
+	                 SL_OK);
+	/* other's own not-approved overrides All Computers' install. */
+	assert_int_equal(store_approval_set(db, U2, other, "not-approved",
+	                                    false, 0, "alice", &changed, &e),
+	                 SL_OK);
+	eval_ids(ids, sizeof(ids), other, -1, "", 100);
+	assert_string_equal(ids, "01:install,02:none");
+	eval_ids(ids, sizeof(ids), other, -1, "", 1);
+	assert_string_equal(ids, "01:install");
+	eval_ids(ids, sizeof(ids), other, -1, U1, 1);
+	assert_string_equal(ids, "02:none");
+	/* Expired: gone unless approved for removal. */
+	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
+	exec_ok("UPDATE update_status SET expired = 1, change_seq = 1000 "
+	        "WHERE id = '" U1 "'");
+	exec_ok("UPDATE meta SET value = '1000' WHERE key = 'change_seq'");
+	eval_ids(ids, sizeof(ids), other, -1, "", 100);
+	assert_string_equal(ids, "02:none");
+	{
+		struct ids c = {ids, sizeof(ids), 0};
+		ids[0] = '\0';
+		assert_int_equal(
+		        store_gone_each(db, other, NULL, a0, add_id, &c, &e),
+		        SL_OK);
+		assert_string_equal(ids, U1);
+	}
+	assert_int_equal(store_approval_set(db, U1, other, "uninstall", false,
+	                                    0, "alice", &changed, &e),
+	                 SL_OK);
+	eval_ids(ids, sizeof(ids), other, a0, "", 100);
+	assert_string_equal(ids, "01:uninstall");
+	exec_ok("UPDATE update_status SET expired = 0 WHERE id = '" U1 "'");
+	assert_int_equal(store_approval_set(db, U1, other, NULL, false, 0,
+	                                    "alice", &changed, &e),
+	                 SL_OK);
+}
+
+static int
+add_with_deadline(void *arg, const struct store_approved *a, struct err *e)
+{
+	char item[64];
+
+	snprintf(item, sizeof(item), "%s:%s:%lld", a->update_id + 34, a->action,
+	         a->has_deadline ? (long long)a->deadline : -1LL);
+	return add_id(arg, item, e);
+}
+
+/* A computer in canary (under web) and other: where the groups disagree,
+ * install wins over uninstall, either over not approved, and the earliest
+ * deadline of the winning action wins; each group inherits on its own. */
+static void
+test_several_groups(void **state)
+{
+	struct store_computer_new c = {
+	        .id = "c0000000-0000-4000-8000-000000000001",
+	        .token_hash = "th-several",
+	        .hostname = "multi",
+	        .group_id = canary,
+	        .now = 1};
+	char ids[256], replaced[40];
+	struct ids acc = {ids, sizeof(ids), 0};
+	bool changed;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	exec_ok("DELETE FROM approvals");
+	exec_ok("UPDATE update_status SET declined = 0, expired = 0");
+	assert_int_equal(store_computer_register(replaced, db, &c, &e), SL_OK);
+	assert_int_equal(
+	        store_computer_group_add(&changed, db, c.id, other, &e), SL_OK);
+	assert_true(changed);
+	/* U1: canary uninstall, other install (deadlines 200 and 100). */
+	assert_int_equal(store_approval_set(db, U1, canary, "uninstall", false,
+	                                    0, "a", &changed, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(db, U1, other, "install", true, 100,
+	                                    "a", &changed, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(db, U1, web, "install", true, 50,
+	                                    "a", &changed, &e),
+	                 SL_OK);
+	/* U2: web not-approved (canary inherits it), other uninstall. */
+	assert_int_equal(store_approval_set(db, U2, web, "not-approved", false,
+	                                    0, "a", &changed, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(db, U2, other, "uninstall", true,
+	                                    500, "a", &changed, &e),
+	                 SL_OK);
+	ids[0] = '\0';
+	assert_int_equal(store_evaluate_each(db, canary, c.id, -1, "", 100,
+	                                     add_with_deadline, &acc, &e),
+	                 SL_OK);
+	/* U1: canary's own uninstall hides web's install for canary; other's
+	 * install wins over it with its deadline. */
+	assert_string_equal(ids, "01:install:100,02:uninstall:500");
+	/* Alone in canary: U1 uninstall, U2 not approved. */
+	acc.used = 0;
+	ids[0] = '\0';
+	assert_int_equal(store_evaluate_each(db, canary, NULL, -1, "", 100,
+	                                     add_with_deadline, &acc, &e),
+	                 SL_OK);
+	assert_string_equal(ids, "01:uninstall:-1,02:none:-1");
+	/* Leaving its first group: other becomes it; the only group stays. */
+	assert_int_equal(store_computer_group_remove(db, c.id, canary, &e),
+	                 SL_OK);
+	assert_int_equal(store_computer_group_remove(db, c.id, other, &e),
+	                 SL_ECONFLICT);
+	assert_string_equal(e.msg, "it is the computer's only group: move it "
+	                           "to another instead");
+	err_clear(&e);
+	assert_int_equal(store_computer_group_remove(db, c.id, web, &e),
+	                 SL_ENOTFOUND);
+	assert_int_equal(store_computer_delete(db, c.id, &e), SL_OK);
+	assert_int_equal(store_computer_delete(db, c.id, &e), SL_ENOTFOUND);
+	exec_ok("DELETE FROM approvals");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_inheritance),
 	        cmocka_unit_test(test_tree),
+	        cmocka_unit_test(test_evaluated_set),
+	        cmocka_unit_test(test_several_groups),
 	        cmocka_unit_test(test_audit_roles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

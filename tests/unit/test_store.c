@@ -104,13 +104,15 @@ test_computers(void **state)
 	                         .exit_code = &code};
 	struct store_state st = {
 	        .update_id = "u1", .revision = &rev, .state = "installed"};
-	char id[64];
+	char id[64], replaced[40];
 	bool moved, inserted;
 	struct err e;
 
 	(void)state;
-	assert_int_equal(store_computer_register(s, &c, &e), SL_OK);
-	assert_int_equal(store_computer_register(s, &c, &e), SL_EEXISTS);
+	assert_int_equal(store_computer_register(replaced, s, &c, &e), SL_OK);
+	assert_string_equal(replaced, "");
+	assert_int_equal(store_computer_register(replaced, s, &c, &e),
+	                 SL_EEXISTS);
 	assert_int_equal(store_computer_by_token(id, s, "h1", &e), SL_OK);
 	assert_string_equal(id, "c1");
 	assert_int_equal(store_computer_by_token(id, s, "h2", &e),

@@ -93,10 +93,11 @@ test_states(void **state)
 	struct store_state inst = {
 	        .update_id = "u3", .revision = &rev, .state = "installed"};
 	json_t *arr = json_array(), *row;
+	char replaced[40];
 	struct err e;
 
 	(void)state;
-	assert_int_equal(store_computer_register(s, &c, &e), SL_OK);
+	assert_int_equal(store_computer_register(replaced, s, &c, &e), SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &failed, 5000, &e), SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &old, 100, &e), SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &inst, 5001, &e), SL_OK);

@@ -65,6 +65,8 @@ api_admin_updates(struct req *r, struct reply *out, struct err *e)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
+		rc = api_update_filter_check(r, e);
+	if (rc == SL_OK)
 		rc = store_report_counts(&map, r->store, e);
 	if (rc == SL_OK)
 		rc = store_updates_list(arr, r->store, map, skip_update, r, e);

@@ -20,6 +20,7 @@
 #include "sign.h"
 #include "api_targeting.h"
 #include "api_enroll.h"
+#include "api_agent_page.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -71,24 +72,78 @@ pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
 	return api_targeting_pick_group(out, db, groups, e);
 }
 
+/* Client-side targeting with several names: the computer joins every one
+ * that exists (its first group is gid); *joined gets their names (or
+ * the one group it landed in), *unknown the names that do not exist. */
+static int
+join_groups(json_t **joined, json_t **unknown, struct store *db, const char *id,
+            int64_t gid, json_t *groups, struct err *e)
+{
+	json_t *j = json_array(), *u = json_array(), *g;
+	struct targeting t;
+	bool changed;
+	int64_t other;
+	size_t i;
+	int rc;
+
+	if (j == NULL || u == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = api_targeting_get(&t, db, e);
+	if (rc == SL_OK && strcmp(t.mode, TARGETING_CLIENT) == 0 &&
+	    json_is_array(groups)) {
+		json_array_foreach(groups, i, g)
+		{
+			const char *name = json_string_value(g);
+
+			rc = store_group_id(&other, db, name, e);
+			if (rc == SL_ENOTFOUND) {
+				json_array_append_new(u, json_string(name));
+				rc = SL_OK;
+				continue;
+			}
+			if (rc == SL_OK && other != gid)
+				rc = store_computer_group_add(&changed, db, id,
+				                              other, e);
+			if (rc != SL_OK)
+				goto out;
+			json_array_append_new(j, json_string(name));
+		}
+	}
+	if (rc == SL_OK && json_array_size(j) == 0)
+		json_array_append_new(j, json_string(STORE_GROUP_UNASSIGNED));
+out:
+	if (rc != SL_OK) {
+		json_decref(j);
+		json_decref(u);
+		return rc;
+	}
+	*joined = j;
+	*unknown = u;
+	return SL_OK;
+}
+
 int
 api_agent_register(struct req *r, struct reply *out, struct err *e)
 {
-	static const char *const opt[] = {"os_id", "os_version", "arch",
-	                                  "kernel", "agent_version"};
-	const char *hostname, *vals[5];
+	static const char *const opt[] = {"os_id",         "os_version",
+	                                  "arch",          "kernel",
+	                                  "agent_version", "machine_id"};
+	const char *hostname, *vals[6];
 	char id[AUTH_UUID_LEN + 1], tok[AUTH_TOKEN_LEN + 1],
-	        th[AUTH_TOKEN_LEN + 1];
+	        th[AUTH_TOKEN_LEN + 1], replaced[40];
 	struct store_computer_new c;
-	json_t *body = NULL;
+	json_t *body = NULL, *joined = NULL, *unknown = NULL;
 	int64_t gid, key_id = 0;
+	bool pinned = false;
 	int rc;
 
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
 		return rc;
 	rc = jsonx_req_str(&hostname, body, "hostname", FIELD_MAX, e);
-	for (size_t i = 0; rc == SL_OK && i < 5; i++)
+	for (size_t i = 0; rc == SL_OK && i < 6; i++)
 		rc = jsonx_opt_str(&vals[i], body, opt[i], FIELD_MAX, e);
 	if (rc != SL_OK)
 		goto out;
@@ -96,7 +151,8 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	/* The enrollment key (or open registration) and the group. */
-	rc = api_enroll_admit(&key_id, &gid, r->store, body, pick_group, e);
+	rc = api_enroll_admit(&key_id, &gid, &pinned, r->store, body,
+	                      pick_group, e);
 	if (rc != SL_OK)
 		goto out;
 	auth_uuid(id);
@@ -113,37 +169,47 @@ api_agent_register(struct req *r, struct reply *out, struct err *e)
 	        .agent_version = vals[4],
 	        .group_id = gid,
 	        .now = (int64_t)time(NULL),
+	        .machine_id = vals[5] && *vals[5] ? vals[5] : NULL,
 	};
-	rc = store_computer_register(r->store, &c, e);
-	if (rc == SL_OK)
-		rc = api_enroll_audit(r->store, id, hostname, gid, key_id, e);
+	rc = store_computer_register(replaced, r->store, &c, e);
+	if (rc != SL_OK)
+		goto out;
+	if (replaced[0] != '\0')
+		snprintf(id, sizeof(id), "%.36s", replaced);
+	rc = api_enroll_audit(r->store, id, hostname, gid, key_id, e);
+	if (rc != SL_OK)
+		goto out;
+	/* A key that pins groups decides them alone. */
+	rc = join_groups(&joined, &unknown, r->store, id, gid,
+	                 pinned ? NULL : json_object_get(body, "groups"), e);
 	if (rc != SL_OK)
 		goto out;
 	rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	out->json = json_pack("{s:s,s:s}", "computer_id", id, "token", tok);
+	out->json = json_pack("{s:s,s:s,s:o,s:o,s:b}", "computer_id", id,
+	                      "token", tok, "groups", joined, "unknown_groups",
+	                      unknown, "replaced", replaced[0] != '\0');
+	joined = unknown = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
 	if (rc != SL_OK)
 		store_rollback(r->store);
 	sodium_memzero(tok, sizeof(tok));
+	json_decref(joined);
+	json_decref(unknown);
 	json_decref(body);
 	return rc;
 }
 
-/* A decimal anchor; -1 when absent or not one of ours. */
+/* A decimal anchor; -1 when not one of ours. */
 static int64_t
-parse_anchor(json_t *v)
+parse_decimal(const char *s)
 {
-	const char *s;
 	int64_t a = 0;
 	size_t n;
 
-	if (v == NULL || !json_is_string(v))
-		return -1;
-	s = json_string_value(v);
 	n = strlen(s);
 	if (n == 0 || n > 18)
 		return -1;
@@ -153,6 +219,15 @@ parse_anchor(json_t *v)
 		a = a * 10 + (s[i] - '0');
 	}
 	return a;
+}
+
+/* A decimal anchor; -1 when absent or not one of ours. */
+static int64_t
+parse_anchor(json_t *v)
+{
+	if (v == NULL || !json_is_string(v))
+		return -1;
+	return parse_decimal(json_string_value(v));
 }
 
 struct approved_ctx {
@@ -211,7 +286,8 @@ add_approved(json_t *updates, const struct req *r, int64_t gid, int64_t since,
 {
 	struct approved_ctx c = {updates, NULL, r, base};
 
-	return store_approved_each(r->store, gid, since, add_one, &c, e);
+	return store_approved_each(r->store, gid, r->computer_id, since,
+	                           add_one, &c, e);
 }
 
 static int
@@ -222,14 +298,82 @@ add_id(void *arg, const char *id, struct err *e)
 	return SL_OK;
 }
 
+/* Protocol 2 pages: at most this many updates per answer (a request may
+ * ask for fewer), so neither side ever holds the whole set. */
+#define PAGE_DEFAULT 1000
+#define PAGE_MAX     5000
+
+/* A page cursor "SINCE/ANCHOR/LASTID" (SINCE -1: a full sync): the next
+ * page continues the same sync at the same anchor after LASTID. */
+static int
+parse_cursor(int64_t *since, int64_t *cur, char after[40], const char *c,
+             struct err *e)
+{
+	char buf[96], *p, *q;
+
+	if (strlen(c) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", c);
+	p = strchr(buf, '/');
+	q = p ? strchr(p + 1, '/') : NULL;
+	if (q == NULL || strlen(q + 1) == 0 || strlen(q + 1) >= 40)
+		goto bad;
+	*p = *q = '\0';
+	*since = strcmp(buf, "f") == 0 ? -1 : parse_decimal(buf);
+	*cur = parse_decimal(p + 1);
+	if ((*since < 0 && strcmp(buf, "f") != 0) || *cur < 0 ||
+	    !auth_is_uuid(q + 1))
+		goto bad;
+	snprintf(after, 40, "%s", q + 1);
+	return SL_OK;
+bad:
+	return err_set(e, SL_EINVAL, "cursor: not one this server made");
+}
+
+/* The request's protocol version (1 when absent) and page size. */
+static int
+sync_request(int *proto, int64_t *limit, const char **cursor, json_t *body,
+             struct err *e)
+{
+	json_t *v = json_object_get(body, "protocol");
+
+	*proto = 1;
+	*limit = PAGE_DEFAULT;
+	*cursor = NULL;
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 2)
+			return err_set(e, SL_EINVAL,
+			               "protocol: expected 1 or 2");
+		*proto = (int)json_integer_value(v);
+	}
+	v = json_object_get(body, "limit");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > PAGE_MAX)
+			return err_set(e, SL_EINVAL, "limit: expected 1 to %d",
+			               PAGE_MAX);
+		*limit = json_integer_value(v);
+	}
+	v = json_object_get(body, "cursor");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return err_set(e, SL_EINVAL,
+			               "cursor: expected a string or null");
+		*cursor = json_string_value(v);
+	}
+	return SL_OK;
+}
+
 int
 api_agent_sync(struct req *r, struct reply *out, struct err *e)
 {
 	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL;
-	char base[2048], anchor[24];
+	char base[2048], anchor[24], after[40] = "";
 	struct store_computer_sync c;
-	int64_t since, cur, now;
-	int rc, full, stale;
+	int64_t since, cur, now, limit;
+	const char *cursor;
+	int rc, full, stale, proto;
 
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
@@ -240,6 +384,9 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_EINVAL, "anchor: expected a string or null");
 		goto out;
 	}
+	rc = sync_request(&proto, &limit, &cursor, body, e);
+	if (rc != SL_OK)
+		goto out;
 	since = parse_anchor(anchor_v);
 	rc = http_public_base(base, sizeof(base), r, e);
 	if (rc != SL_OK)
@@ -260,7 +407,29 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	rc = store_seq_current(r->store, &cur, e);
 	if (rc != SL_OK)
 		goto out;
-	full = since < 0 || since > cur || c.group_seq > since;
+	if (proto == 2 && cursor != NULL) {
+		/* A later page: the sync the first page started, at its
+		 * anchor (changes since are sent again next time). */
+		rc = parse_cursor(&since, &cur, after, cursor, e);
+		if (rc != SL_OK)
+			goto out;
+		full = since < 0;
+	} else
+		full = since < 0 || since > cur || c.group_seq > since;
+	if (proto == 2) {
+		struct agent_page_req q = {
+		        .gid = c.group_id,
+		        .since = full ? -1 : since,
+		        .cur = cur,
+		        .full = full,
+		        .first = cursor == NULL,
+		        .after = after,
+		        .limit = limit,
+		        .base = base,
+		};
+		rc = api_agent_page(out, r, &q, e);
+		goto done;
+	}
 	updates = json_array();
 	removed = json_array();
 	if (updates == NULL || removed == NULL) {
@@ -275,15 +444,10 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		if (rc == SL_OK && !full)
 			/* Ids no longer approved since `since`: approvals
 			 * removed, approved updates declined or expired. */
-			rc = store_removed_each(r->store, c.group_id, since,
-			                        add_id, removed, e);
+			rc = store_removed_each(r->store, c.group_id,
+			                        r->computer_id, since, add_id,
+			                        removed, e);
 	}
-	if (rc != SL_OK)
-		goto out;
-	rc = store_commit(r->store, e);
-	if (rc == SL_OK && stale)
-		rc = store_computer_touch(r->store, r->computer_id, now, false,
-		                          e);
 	if (rc != SL_OK)
 		goto out;
 	snprintf(anchor, sizeof(anchor), "%" PRId64, cur);
@@ -292,10 +456,21 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	updates = removed = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
+done:
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
+	if (rc == SL_OK && stale)
+		rc = store_computer_touch(r->store, r->computer_id, now, false,
+		                          e);
 out:
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "sync");
+		json_decref(out->json);
+		out->json = NULL;
+		if (out->raw != NULL)
+			MHD_destroy_response(out->raw);
+		out->raw = NULL;
 	}
 	json_decref(updates);
 	json_decref(removed);

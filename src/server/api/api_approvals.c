@@ -203,7 +203,7 @@ approve_one(struct store *db, const struct req *r, const char *id, int64_t gid,
 		        group, action ? action : "inherit",
 		        has_dl ? ", deadline " : "", has_dl ? dl_s : "");
 	if (rc == SL_OK && action != NULL && strcmp(action, "install") == 0 &&
-	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+	    api_storage_mode(r) == STORAGE_ON_APPROVAL)
 		rc = fetch_mark_wanted_for_update(db, id, e);
 	return rc;
 }
@@ -349,7 +349,7 @@ api_admin_approve(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	if (strcmp(action, "install") == 0 &&
-	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+	    api_storage_mode(r) == STORAGE_ON_APPROVAL)
 		fetch_wake(r->env->fetch);
 	out->json = json_pack("{s:s,s:s,s:s,s:o,s:O,s:O,s:b}", "update", id,
 	                      "group", group, "action", action, "deadline",

@@ -243,8 +243,8 @@ out:
 }
 
 int
-api_enroll_admit(int64_t *key_id, int64_t *group_id, struct store *s,
-                 json_t *body,
+api_enroll_admit(int64_t *key_id, int64_t *group_id, bool *pinned,
+                 struct store *s, json_t *body,
                  int (*pick)(int64_t *out, struct store *s, json_t *groups,
                              struct err *e),
                  struct err *e)
@@ -255,6 +255,7 @@ api_enroll_admit(int64_t *key_id, int64_t *group_id, struct store *s,
 	const char *key = NULL;
 	int rc;
 
+	*pinned = false;
 	rc = jsonx_opt_str(&key, body, "enrollment_key", KEY_MAX_LEN, e);
 	if (rc == SL_OK)
 		rc = store_registration_mode(mode, s, e);
@@ -275,6 +276,7 @@ api_enroll_admit(int64_t *key_id, int64_t *group_id, struct store *s,
 	rc = store_enroll_use(&k, s, kh, (int64_t)time(NULL), e);
 	if (rc != SL_OK)
 		return rc;
+	*pinned = k.groups != NULL;
 	if (k.groups != NULL)
 		rc = pinned_group(group_id, s, &k, groups, e);
 	else

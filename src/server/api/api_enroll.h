@@ -10,6 +10,7 @@
 #ifndef SLUICE_SERVER_API_ENROLL_H
 #define SLUICE_SERVER_API_ENROLL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -27,9 +28,11 @@ int api_enroll_revoke(struct req *r, struct reply *out, struct err *e);
  * open registration without a key), then choose the group: with a key
  * that pins groups, the first of the agent's groups that the key pins and
  * that exists, else the first pinned group that exists; without, the
- * targeting settings decide (pick is api_agent.c's group choice). */
-int api_enroll_admit(int64_t *key_id, int64_t *group_id, struct store *s,
-                     json_t *body,
+ * targeting settings decide (pick is api_agent.c's group choice).
+ * *pinned: the key pins the groups (the agent's own choice of further
+ * groups is then ignored). */
+int api_enroll_admit(int64_t *key_id, int64_t *group_id, bool *pinned,
+                     struct store *s, json_t *body,
                      int (*pick)(int64_t *out, struct store *s, json_t *groups,
                                  struct err *e),
                      struct err *e);

@@ -9,6 +9,7 @@
  * those computers get a full sync next time (group_seq).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -226,17 +227,27 @@ api_settings_get(struct req *r, struct reply *out, struct err *e)
 		rc = store_registration_mode(reg, r->store, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "settings");
-	out->json = json_pack("{s:s,s:s,s:s}", "targeting", t.mode,
-	                      "unknown_groups", t.unknown, "registration", reg);
+	char *anr = NULL;
+
+	rc = store_meta_get(r->store, "approve_new_revisions", &anr, e);
+	if (rc != SL_OK && rc != SL_ENOTFOUND)
+		return err_prefix(e, "settings");
+	out->json = json_pack(
+	        "{s:s,s:s,s:s,s:s,s:b}", "targeting", t.mode, "unknown_groups",
+	        t.unknown, "registration", reg, "storage_mode",
+	        config_storage_name(api_storage_mode(r)),
+	        "approve_new_revisions", anr == NULL || strcmp(anr, "0") != 0);
+	free(anr);
 	return out->json ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 }
 
 int
 api_settings_put(struct req *r, struct reply *out, struct err *e)
 {
-	const char *mode, *unknown, *reg = NULL;
+	const char *mode, *unknown, *storage, *reg = NULL;
 	char actor[STORE_ACTOR_MAX];
-	json_t *body = NULL;
+	json_t *body = NULL, *anr;
+	bool storage_changed = false;
 	int rc;
 
 	rc = http_json_body(&body, r, e);
@@ -246,28 +257,47 @@ api_settings_put(struct req *r, struct reply *out, struct err *e)
 		rc = jsonx_opt_str(&unknown, body, "unknown_groups", 16, e);
 	if (rc == SL_OK)
 		rc = jsonx_opt_str(&reg, body, "registration", 16, e);
+	if (rc == SL_OK)
+		rc = jsonx_opt_str(&storage, body, "storage_mode", 16, e);
+	anr = json_object_get(body, "approve_new_revisions");
+	if (rc == SL_OK && anr != NULL && !json_is_boolean(anr))
+		rc = err_set(e, SL_EINVAL,
+		             "approve_new_revisions: expected true or false");
 	if (rc != SL_OK)
 		goto out;
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = api_actor(actor, sizeof(actor), r, e);
-	if (rc == SL_OK)
+	if (rc == SL_OK && (mode != NULL || unknown != NULL))
 		rc = api_targeting_set(r->store, mode, unknown, e);
 	if (rc == SL_OK && reg != NULL)
 		rc = api_enroll_set_mode(r->store, reg, e);
 	if (rc == SL_OK && reg != NULL)
 		rc = store_audit_add(r->store, e, actor, "settings.set",
 		                     "registration", "registration=%s", reg);
-	if (rc == SL_OK && (mode != NULL || unknown != NULL || reg == NULL))
+	if (rc == SL_OK && (mode != NULL || unknown != NULL))
 		rc = store_audit_add(r->store, e, actor, "settings.set",
 		                     "targeting",
 		                     "targeting=%s unknown_groups=%s",
 		                     mode ? mode : "(unchanged)",
 		                     unknown ? unknown : "(unchanged)");
+	if (rc == SL_OK && anr != NULL)
+		rc = store_meta_set(r->store, "approve_new_revisions",
+		                    json_is_true(anr) ? "1" : "0", e);
+	if (rc == SL_OK && anr != NULL)
+		rc = store_audit_add(r->store, e, actor, "settings.set",
+		                     "approve_new_revisions",
+		                     "approve_new_revisions=%s",
+		                     json_is_true(anr) ? "on" : "off");
+	/* Last before the commit: it switches the mode in memory. */
+	if (rc == SL_OK && storage != NULL)
+		rc = api_storage_set(&storage_changed, r, storage, actor, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
+	if (storage_changed)
+		api_storage_changed(r);
 	json_decref(body);
 	return api_settings_get(r, out, e);
 out:

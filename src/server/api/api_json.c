@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_manage.h"
 #include "sign.h"
 
 json_t *
@@ -40,7 +41,7 @@ void
 api_content_url(char *out, size_t n, const struct req *r, const char *base,
                 const char *sha256, const char *upstream_url)
 {
-	if (r->env->cfg->storage_mode == STORAGE_NONE)
+	if (api_storage_mode(r) == STORAGE_NONE)
 		snprintf(out, n, "%s",
 		         upstream_url != NULL ? upstream_url : "");
 	else

@@ -8,6 +8,9 @@
 #ifndef SLUICE_SERVER_API_MANAGE_H
 #define SLUICE_SERVER_API_MANAGE_H
 
+#include <stdbool.h>
+
+#include "config.h"
 #include "http.h"
 
 /* api_groups.c */
@@ -34,7 +37,27 @@ int api_tokens_create(struct req *r, struct reply *out, struct err *e);
 int api_tokens_revoke(struct req *r, struct reply *out, struct err *e);
 int api_audit_list(struct req *r, struct reply *out, struct err *e);
 
+/* api_membership.c */
+int api_admin_computer_group_add(struct req *r, struct reply *out,
+                                 struct err *e);
+int api_admin_computer_group_remove(struct req *r, struct reply *out,
+                                    struct err *e);
+int api_admin_computer_delete(struct req *r, struct reply *out, struct err *e);
+
+/* api_lookup.c */
+int api_lookup_updates(struct req *r, struct reply *out, struct err *e);
+
+/* api_storage.c: the storage mode in effect, and a change of it inside
+ * the caller's transaction (restored by the caller's rollback only for
+ * the database: call on the last step before commit); after the commit,
+ * api_storage_changed wakes the fetch thread. */
+enum storage_mode api_storage_mode(const struct req *r);
+int api_storage_set(bool *changed, struct req *r, const char *name,
+                    const char *actor, struct err *e);
+void api_storage_changed(struct req *r);
+
 /* api_reports.c */
+int api_update_filter_check(const struct req *r, struct err *e);
 int api_report_updates(struct req *r, struct reply *out, struct err *e);
 int api_report_update(struct req *r, struct reply *out, struct err *e);
 int api_report_computers(struct req *r, struct reply *out, struct err *e);

@@ -61,6 +61,47 @@ api_update_filtered(const struct req *r, json_t *u, json_t *counts)
 	return 0;
 }
 
+/* A classification or product filter that names nothing is an error, not
+ * an empty list: "no classification 'securty' (known: critical,
+ * security)". Call inside a read transaction. */
+int
+api_update_filter_check(const struct req *r, struct err *e)
+{
+	static const char *const keys[] = {"classification", "product"};
+	char known[1024];
+	int rc = SL_OK;
+
+	for (size_t k = 0; rc == SL_OK && k < 2; k++) {
+		const char *want = api_query(r, keys[k]);
+		json_t *names, *n;
+		size_t i, used = 0;
+		int found = 0;
+
+		if (want == NULL)
+			continue;
+		if ((names = json_array()) == NULL)
+			return err_set(e, SL_ENOMEM, "out of memory");
+		rc = store_update_names(names, r->store, k == 1, e);
+		known[0] = '\0';
+		json_array_foreach(names, i, n)
+		{
+			const char *s = json_string_value(n);
+			int w;
+
+			found |= strcasecmp(s, want) == 0;
+			w = snprintf(known + used, sizeof(known) - used, "%s%s",
+			             used ? ", " : "", s);
+			if (w > 0 && (size_t)w < sizeof(known) - used)
+				used += (size_t)w;
+		}
+		json_decref(names);
+		if (rc == SL_OK && !found)
+			rc = err_set(e, SL_ENOTFOUND, "no %s '%s' (known: %s)",
+			             keys[k], want, used ? known : "none");
+	}
+	return rc;
+}
+
 static int
 skip_update(void *arg, json_t *u, json_t *c)
 {
@@ -76,6 +117,8 @@ api_report_updates(struct req *r, struct reply *out, struct err *e)
 	if (arr == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	rc = store_begin_read(r->store, e);
+	if (rc == SL_OK)
+		rc = api_update_filter_check(r, e);
 	if (rc == SL_OK)
 		rc = store_report_counts(&map, r->store, e);
 	if (rc == SL_OK)

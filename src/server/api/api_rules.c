@@ -199,18 +199,19 @@ api_rules_run(struct req *r, struct reply *out, struct err *e)
 		rc = store_audit_add(
 		        r->store, e, actor, "rule.run",
 		        name ? name : "(all rules)",
-		        "%u approval(s), %u skipped for license terms",
-		        res.approved, res.skipped_license);
+		        "%u approval(s), %u skipped for license terms, %u "
+		        "not removable",
+		        res.approved, res.skipped_license, res.skipped_removal);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	if (res.approved > 0 &&
-	    r->env->cfg->storage_mode == STORAGE_ON_APPROVAL)
+	if (res.approved > 0 && api_storage_mode(r) == STORAGE_ON_APPROVAL)
 		fetch_wake(r->env->fetch);
-	out->json =
-	        json_pack("{s:I,s:I}", "approved", (json_int_t)res.approved,
-	                  "skipped_license", (json_int_t)res.skipped_license);
+	out->json = json_pack(
+	        "{s:I,s:I,s:I}", "approved", (json_int_t)res.approved,
+	        "skipped_license", (json_int_t)res.skipped_license,
+	        "skipped_not_removable", (json_int_t)res.skipped_removal);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:

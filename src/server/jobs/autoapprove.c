@@ -42,6 +42,21 @@ out:
 	return rc;
 }
 
+/* An uninstall rule approves only what agents can remove (as an
+ * administrator's approval is refused, 409): the latest revision has
+ * uninstall_arguments and a handler that can uninstall. */
+static int
+removable(int *ok, struct store *db, const char *id, struct err *e)
+{
+	struct update *u = NULL;
+	int rc = store_update_load(&u, NULL, NULL, db, id, e);
+
+	*ok = rc == SL_OK && u->install.uninstall_arguments != NULL &&
+	      strcmp(u->install.handler, "deb") != 0;
+	update_free(u);
+	return rc;
+}
+
 static int
 run_rule(struct autoapprove_result *out, struct store *db,
          const struct server_config *cfg, const struct store_rule *ru,
@@ -65,6 +80,15 @@ run_rule(struct autoapprove_result *out, struct store *db,
 		if (!ok) {
 			out->skipped_license++;
 			continue;
+		}
+		if (strcmp(ru->action, "uninstall") == 0) {
+			rc = removable(&ok, db, id, e);
+			if (rc != SL_OK)
+				break;
+			if (!ok) {
+				out->skipped_removal++;
+				continue;
+			}
 		}
 		rc = store_approval_set(db, id, m[i].group_id, ru->action,
 		                        ru->deadline_days >= 0,

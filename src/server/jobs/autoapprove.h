@@ -25,6 +25,8 @@
 struct autoapprove_result {
 	unsigned approved;        /* approvals made */
 	unsigned skipped_license; /* left out: license terms not accepted */
+	unsigned skipped_removal; /* uninstall rules: the update cannot be
+	                             removed (no uninstall_arguments, deb) */
 };
 
 /* Run rule rule_id (0 = every enabled rule) over the updates first

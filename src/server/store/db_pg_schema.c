@@ -135,12 +135,23 @@ static const char *const migration_4 =
         "EXISTS (SELECT 1 FROM computers) THEN 'open' ELSE 'key' END "
         "ON CONFLICT (key) DO NOTHING;";
 
+/* License terms per revision (see db_sqlite.c). */
+static const char *const migration_5 =
+        "ALTER TABLE updates ADD COLUMN eula_sha256 " T ";"
+        "ALTER TABLE updates ADD COLUMN security_bulletin " T ";";
+
+/* A computer in several groups (see db_sqlite.c). */
+static const char *const migration_6 =
+        "CREATE TABLE computer_groups(computer_id " T " NOT NULL, group_id "
+        "BIGINT NOT NULL, PRIMARY KEY(computer_id, group_id));"
+        "CREATE INDEX computer_groups_group ON computer_groups(group_id);"
+        "ALTER TABLE computers ADD COLUMN machine_id " T ";"
+        "CREATE UNIQUE INDEX computers_machine ON computers(machine_id);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,
-        migration_2,
-        migration_3,
-        migration_4,
+        migration_1, migration_2, migration_3,
+        migration_4, migration_5, migration_6,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

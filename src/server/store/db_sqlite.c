@@ -155,12 +155,31 @@ static const char *const migration_4 =
         "CASE WHEN EXISTS (SELECT 1 FROM computers) THEN 'open' ELSE 'key' "
         "END;";
 
+/* The SHA-256 of each revision's license terms (NULL: none, or imported
+ * before this migration), so that terms accepted for one revision count
+ * for a later one only while they are the same. */
+static const char *const migration_5 =
+        "ALTER TABLE updates ADD COLUMN eula_sha256 TEXT;"
+        /* The advisory id (DSA-5111-1), so that an administrator can name
+         * an update by it. */
+        "ALTER TABLE updates ADD COLUMN security_bulletin TEXT;";
+
+/* A computer in several groups: computers.group_id is its first group,
+ * computer_groups holds the others. */
+static const char *const migration_6 =
+        "CREATE TABLE computer_groups(computer_id TEXT NOT NULL, group_id "
+        "INTEGER NOT NULL, PRIMARY KEY(computer_id, group_id));"
+        "CREATE INDEX computer_groups_group ON computer_groups(group_id);"
+        /* The machine identity an agent sends (/etc/machine-id or its own
+         * id file): a reinstalled machine registering again replaces its
+         * old record. */
+        "ALTER TABLE computers ADD COLUMN machine_id TEXT;"
+        "CREATE UNIQUE INDEX computers_machine ON computers(machine_id);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,
-        migration_2,
-        migration_3,
-        migration_4,
+        migration_1, migration_2, migration_3,
+        migration_4, migration_5, migration_6,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -71,12 +71,20 @@ struct store_computer_new {
 	const char *os_id, *os_version, *arch, *kernel, *agent_version; /* NULL
 	                                                                   ok */
 	int64_t group_id;
-	int64_t now; /* registration and first contact */
+	int64_t now;            /* registration and first contact */
+	const char *machine_id; /* NULL ok */
 };
 
-/* A newly registered computer. Inside a transaction. */
-int store_computer_register(struct store *s, const struct store_computer_new *c,
-                            struct err *e);
+/* A newly registered computer. When a computer with the same machine_id
+ * exists (a reinstalled machine), that record is replaced instead (new
+ * token, host details and group, a full sync; its other groups go) and
+ * its id is copied to replaced (else replaced is ""). Inside a
+ * transaction. */
+int store_computer_register(char replaced[40], struct store *s,
+                            const struct store_computer_new *c, struct err *e);
+/* Delete computer id: its row (and so its token), groups, states and
+ * events. SL_ENOTFOUND ("no computer ..."). Inside a transaction. */
+int store_computer_delete(struct store *s, const char *id, struct err *e);
 
 /* What an agent sync needs of its computer row. */
 struct store_computer_sync {
@@ -147,7 +155,8 @@ int store_group_delete(struct store *s, int64_t gid, int64_t heir,
 /* Every group as {name, parent, computers}, by id. */
 int store_groups_list(json_t *arr, struct store *s, struct err *e);
 
-/* Every computer as {id, hostname, os, arch, kernel, group,
+/* Every computer as {id, hostname, os, arch, kernel, group, groups (its
+ * first group, then the others by name),
  * agent_version, last_contact, last_report, server}, by hostname. */
 int store_computers_list(json_t *arr, struct store *s, struct err *e);
 /* Move computer id to group gid (a fresh group_seq: full sync next time);
@@ -155,6 +164,15 @@ int store_computers_list(json_t *arr, struct store *s, struct err *e);
  * ..."). Inside a transaction. */
 int store_computer_move(bool *moved, struct store *s, const char *id,
                         int64_t gid, struct err *e);
+/* Add computer id to group gid besides its others (*changed false when it
+ * is in it already), or remove it from gid (its first group passes to
+ * another; SL_ECONFLICT when gid is its only group, SL_ENOTFOUND when it
+ * is not in gid). Either gives the computer a full sync. Inside a
+ * transaction. */
+int store_computer_group_add(bool *changed, struct store *s, const char *id,
+                             int64_t gid, struct err *e);
+int store_computer_group_remove(struct store *s, const char *id, int64_t gid,
+                                struct err *e);
 /* One computer's row (*computer, a new reference), its update states and
  * its newest 200 events. SL_ENOTFOUND ("no computer ..."). */
 int store_computer_status(json_t **computer, json_t *updates, json_t *events,
@@ -212,16 +230,32 @@ struct store_file {
 typedef int (*store_file_fn)(void *arg, const struct store_file *f,
                              struct err *e);
 
-/* Call fn for each update of the approved set of group gid whose approval
+/* The sets below are those of group gid and, when computer is not NULL,
+ * of the other groups computer is in (computer_groups); where the groups
+ * disagree, install wins over uninstall, either over not approved, and the
+ * earliest deadline of the winning action wins.
+ * Call fn for each update of the approved set of group gid whose approval
  * or revision changed after `since` (all when since < 0), by id. A status
  * other than SL_OK from fn stops the walk and is returned. */
-int store_approved_each(struct store *s, int64_t gid, int64_t since,
-                        store_approved_fn fn, void *arg, struct err *e);
+int store_approved_each(struct store *s, int64_t gid, const char *computer,
+                        int64_t since, store_approved_fn fn, void *arg,
+                        struct err *e);
 /* Call fn for each update id not in the approved set of gid whose setting
  * on gid's chain, or whose status (declined, expired), changed after
  * since. */
-int store_removed_each(struct store *s, int64_t gid, int64_t since,
-                       store_id_fn fn, void *arg, struct err *e);
+int store_removed_each(struct store *s, int64_t gid, const char *computer,
+                       int64_t since, store_id_fn fn, void *arg, struct err *e);
+/* Protocol 2: call fn for each update the computers of gid evaluate (not
+ * declined; expired only while approved for removal) changed after since
+ * (all when since < 0), with id greater than after (""), limit at most, by
+ * id. a->action is "install", "uninstall" or "none" (not approved). */
+int store_evaluate_each(struct store *s, int64_t gid, const char *computer,
+                        int64_t since, const char *after, int64_t limit,
+                        store_approved_fn fn, void *arg, struct err *e);
+/* Protocol 2: the ids that left that set after since (declined; expired
+ * and not approved for removal). */
+int store_gone_each(struct store *s, int64_t gid, const char *computer,
+                    int64_t since, store_id_fn fn, void *arg, struct err *e);
 /* Call fn for each file of an update revision, by name. */
 int store_update_files_each(struct store *s, const char *update_id,
                             int64_t revision, store_file_fn fn, void *arg,
@@ -393,6 +427,24 @@ typedef int (*store_filter_fn)(void *arg, json_t *u, json_t *c);
  * first) that skip() keeps; counts from store_report_counts(). */
 int store_report_updates(json_t *arr, struct store *s, json_t *counts,
                          store_filter_fn skip, void *arg, struct err *e);
+/* Withdraw every install approval of update id (each group's own row goes:
+ * the groups inherit again), recorded as by actor; *n gets how many. For
+ * a new revision when approve_new_revisions is off. Inside a transaction. */
+int store_approvals_withdraw_install(unsigned *n, struct store *s,
+                                     const char *id, const char *actor,
+                                     struct err *e);
+/* Give every update a new change sequence: agents fetch them all again at
+ * their next incremental sync (their file URLs changed). */
+int store_updates_touch_all(struct store *s, struct err *e);
+/* The updates (at most 21, by id) a name may mean: an id prefix, a KB
+ * article ("KB5034441" or "5034441"), an advisory id ("DSA-5111-1"); as
+ * {id, title, kb_article, security_bulletin}. */
+int store_update_lookup(json_t *arr, struct store *s, const char *name,
+                        struct err *e);
+/* The distinct classifications (product: the products) of the updates
+ * held, sorted, into the array of strings arr. */
+int store_update_names(json_t *arr, struct store *s, bool product,
+                       struct err *e);
 /* Like store_report_updates, for the updates list: each update also with
  * severity, release_date, its files {name, sha256, size, present} and
  * its groups' own approvals {group, action, deadline, approved_by}. */

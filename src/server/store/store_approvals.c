@@ -9,22 +9,44 @@
 #include <string.h>
 #include <time.h>
 
-/* chain(gid, depth): $1 and its ancestors. own: rows on the chain. eff:
- * the nearest row per update. chg: the newest change on the chain per
- * update (settings and removals). */
-#define CHAIN_CTE                                                              \
-	"WITH RECURSIVE chain(gid, depth) AS (SELECT CAST($1 AS BIGINT), 0 "   \
-	"UNION ALL SELECT g.parent_id, c.depth + 1 FROM groups g JOIN chain "  \
-	"c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND c.depth < 64), "  \
-	"own AS (SELECT a.update_id, a.action, a.deadline, a.change_seq, "     \
-	"c.depth FROM approvals a JOIN chain c ON c.gid = a.group_id), "       \
-	"eff AS (SELECT o.update_id, o.action, o.deadline FROM own o WHERE "   \
-	"o.depth = (SELECT min(o2.depth) FROM own o2 WHERE o2.update_id = "    \
-	"o.update_id)), "                                                      \
+/* mem: the computer's groups ($1, its first group, and the others of
+ * computer_groups for computer $2; $2 NULL: group $1 alone). chain(root,
+ * gid, depth): each of them and its ancestors. own: rows on the chains.
+ * near, per: the nearest row per update on each chain (inheritance per
+ * group).
+ * win, eff: where a computer's groups disagree, install wins over
+ * uninstall and either over not approved; of several deadlines of the
+ * winning action the earliest wins. chg: the newest change on the chains
+ * per update (settings and removals). */
+#define CHAIN_CTE CHAIN_CTE_F("", "")
+/* With filters on the approvals (a) and removals (r) rows: a page of
+ * protocol 2 needs only the updates after its cursor. */
+#define CHAIN_CTE_F(fa, fr)                                                    \
+	"WITH RECURSIVE mem(root) AS (SELECT CAST($1 AS BIGINT) UNION SELECT " \
+	"group_id FROM computer_groups WHERE computer_id = CAST($2 AS "        \
+	"TEXT)), chain(root, gid, depth) AS (SELECT root, root, 0 FROM mem "   \
+	"UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM groups g "     \
+	"JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND "      \
+	"c.depth < 64), "                                                      \
+	"own AS (SELECT c.root, a.update_id, a.action, a.deadline, "           \
+	"a.change_seq, c.depth FROM approvals a JOIN chain c ON c.gid = "      \
+	"a.group_id" fa "), "                                                  \
+	"near AS (SELECT root, update_id, min(depth) AS depth FROM own GROUP " \
+	"BY root, update_id), "                                                \
+	"per AS (SELECT o.update_id, o.action, o.deadline FROM own o JOIN "    \
+	"near n ON n.root = o.root AND n.update_id = o.update_id AND n.depth " \
+	"= o.depth), "                                                         \
+	"win AS (SELECT update_id, CASE WHEN sum(CASE WHEN action = "          \
+	"'install' THEN 1 ELSE 0 END) > 0 THEN 'install' WHEN sum(CASE WHEN "  \
+	"action = 'uninstall' THEN 1 ELSE 0 END) > 0 THEN 'uninstall' ELSE "   \
+	"'not-approved' END AS action FROM per GROUP BY update_id), "          \
+	"eff AS (SELECT w.update_id, w.action, min(p.deadline) AS deadline "   \
+	"FROM win w JOIN per p ON p.update_id = w.update_id AND p.action = "   \
+	"w.action GROUP BY w.update_id, w.action), "                           \
 	"chg AS (SELECT update_id, max(change_seq) AS seq FROM (SELECT "       \
 	"update_id, change_seq FROM own UNION ALL SELECT r.update_id, "        \
 	"r.change_seq FROM approval_removals r JOIN chain c ON c.gid = "       \
-	"r.group_id) AS x GROUP BY update_id) "
+	"r.group_id" fr ") AS x GROUP BY update_id) "
 
 static const char *const sql_approved = CHAIN_CTE
         "SELECT f.update_id, s.latest_revision, f.action, f.deadline, "
@@ -32,30 +54,90 @@ static const char *const sql_approved = CHAIN_CTE
         "JOIN update_status s ON s.id = f.update_id "
         "JOIN updates u ON u.id = s.id AND u.revision = "
         "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
-        "AND s.expired = 0 AND s.declined = 0 "
-        "AND (chg.seq > $2 OR s.change_seq > $2) ORDER BY f.update_id";
+        "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined = 0 "
+        "AND (f.action = 'uninstall' OR " STORE_LICENSE_OK(
+                "u") ") "
+                     "AND (chg.seq > $3 OR s.change_seq > $3) ORDER BY "
+                     "f.update_id";
 
 static const char *const sql_removed =
         CHAIN_CTE "SELECT chg.update_id FROM chg LEFT JOIN update_status "
-                  "s ON s.id = chg.update_id LEFT JOIN eff f ON "
-                  "f.update_id = chg.update_id WHERE (chg.seq > $2 OR "
-                  "coalesce(s.change_seq, 0) > $2) AND (f.action IS "
+                  "s ON s.id = chg.update_id LEFT JOIN updates u ON u.id "
+                  "= s.id AND u.revision = s.latest_revision LEFT JOIN "
+                  "eff f ON "
+                  "f.update_id = chg.update_id WHERE (chg.seq > $3 OR "
+                  "coalesce(s.change_seq, 0) > $3) AND (f.action IS "
                   "NULL OR f.action NOT IN ('install', 'uninstall') OR "
-                  "s.expired != 0 OR s.declined != 0) ORDER BY 1";
+                  "(s.expired != 0 AND f.action != 'uninstall') OR "
+                  "(f.action = 'install' AND NOT " STORE_LICENSE_OK(
+                          "u") ") OR s.declined != 0) ORDER BY 1";
+
+/* Every update an agent evaluates (protocol 2): each one not declined,
+ * and an expired one only while it is approved for removal (WSUS allows
+ * exactly one action on an expired update: uninstall), with the group's
+ * effective approval or none; changed after $3, ids after $4, $5 at
+ * most. */
+static const char *const sql_evaluate = CHAIN_CTE_F(
+        " WHERE a.update_id > CAST($4 AS TEXT)",
+        " WHERE r.update_id > CAST($4 AS TEXT)") "SELECT s.id, "
+                                                 "s.latest_revision, CASE WHEN "
+                                                 "f.action = 'install' "
+                                                 "AND NOT " STORE_LICENSE_OK(
+                                                         "u") " THEN NULL ELSE "
+                                                              "f.action END, "
+                                                              "f.deadline, "
+                                                              "u.document "
+                                                              "FROM "
+                                                              "update_status s "
+                                                              "JOIN updates u "
+                                                              "ON u.id = s.id "
+                                                              "AND "
+                                                              "u.revision = "
+                                                              "s.latest_"
+                                                              "revision LEFT "
+                                                              "JOIN eff f ON "
+                                                              "f.update_id = "
+                                                              "s.id LEFT JOIN "
+                                                              "chg ON "
+                                                              "chg.update_id = "
+                                                              "s.id WHERE "
+                                                              "s.declined = 0 "
+                                                              "AND (s.expired "
+                                                              "= 0 OR f.action "
+                                                              "= 'uninstall') "
+                                                              "AND "
+                                                              "(coalesce(chg."
+                                                              "seq, 0) > $3 OR "
+                                                              "s.change_seq > "
+                                                              "$3) AND "
+                                                              "s.id > "
+                                                              "CAST($4 AS "
+                                                              "TEXT) ORDER BY "
+                                                              "s.id LIMIT $5";
+
+/* The ids that left the evaluated set after $3: declined, or expired and
+ * not (any longer) approved for removal. */
+static const char *const sql_gone = CHAIN_CTE
+        "SELECT s.id FROM update_status s LEFT JOIN eff f ON f.update_id = "
+        "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE "
+        "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND "
+        "(s.declined != 0 OR (s.expired != 0 AND coalesce(f.action, '') "
+        "!= 'uninstall')) ORDER BY s.id";
 
 static const char *const sql_files =
         "SELECT sha256, size, upstream_url, name FROM update_files WHERE "
         "update_id = $1 AND revision = $2 ORDER BY name, sha256";
 
 int
-store_approved_each(struct store *s, int64_t gid, int64_t since,
-                    store_approved_fn fn, void *arg, struct err *e)
+store_approved_each(struct store *s, int64_t gid, const char *computer,
+                    int64_t since, store_approved_fn fn, void *arg,
+                    struct err *e)
 {
 	struct store_approved a;
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_approved, "ii", gid, since);
+	rc = store_q(s, &st, e, sql_approved, "iti", gid, computer, since);
 	if (rc != SL_OK)
 		return err_prefix(e, "approved set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -76,13 +158,63 @@ store_approved_each(struct store *s, int64_t gid, int64_t since,
 }
 
 int
-store_removed_each(struct store *s, int64_t gid, int64_t since, store_id_fn fn,
-                   void *arg, struct err *e)
+store_evaluate_each(struct store *s, int64_t gid, const char *computer,
+                    int64_t since, const char *after, int64_t limit,
+                    store_approved_fn fn, void *arg, struct err *e)
+{
+	struct store_approved a;
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_evaluate, "ititi", gid, computer, since,
+	             after, limit);
+	if (rc != SL_OK)
+		return err_prefix(e, "evaluated set");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		a.update_id = db_col_text(st, 0);
+		a.revision = db_col_int(st, 1);
+		a.action = db_col_null(st, 2) ? "none" : db_col_text(st, 2);
+		if (strcmp(a.action, "not-approved") == 0)
+			a.action = "none";
+		a.has_deadline =
+		        strcmp(a.action, "none") != 0 && !db_col_null(st, 3);
+		a.deadline = db_col_int(st, 3);
+		a.document = db_col_text(st, 4);
+		rc = fn(arg, &a, e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
+store_gone_each(struct store *s, int64_t gid, const char *computer,
+                int64_t since, store_id_fn fn, void *arg, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_removed, "ii", gid, since);
+	rc = store_q(s, &st, e, sql_gone, "iti", gid, computer, since);
+	if (rc != SL_OK)
+		return err_prefix(e, "removed set");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		rc = fn(arg, db_col_text(st, 0), e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
+store_removed_each(struct store *s, int64_t gid, const char *computer,
+                   int64_t since, store_id_fn fn, void *arg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, sql_removed, "iti", gid, computer, since);
 	if (rc != SL_OK)
 		return err_prefix(e, "removed set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -316,8 +448,43 @@ store_group_touch_subtree(struct store *s, int64_t gid, struct err *e)
 	                 "BIGINT), 0 UNION ALL SELECT g.id, s.depth + 1 FROM "
 	                 "groups g JOIN sub s ON g.parent_id = s.gid WHERE "
 	                 "s.depth < 64) UPDATE computers SET group_seq = $2 "
-	                 "WHERE group_id IN (SELECT gid FROM sub)",
+	                 "WHERE group_id IN (SELECT gid FROM sub) OR id IN "
+	                 "(SELECT computer_id FROM computer_groups WHERE "
+	                 "group_id IN (SELECT gid FROM sub))",
 	                 "ii", gid, seq);
 	return rc != SL_OK ? err_prefix(e, "mark computers for a full sync")
 	                   : SL_OK;
+}
+
+int
+store_approvals_withdraw_install(unsigned *n, struct store *s, const char *id,
+                                 const char *actor, struct err *e)
+{
+	int64_t gids[256];
+	struct db_stmt *st;
+	size_t k = 0;
+	int rc;
+
+	*n = 0;
+	rc = store_q(s, &st, e,
+	             "SELECT group_id FROM approvals WHERE update_id = $1 AND "
+	             "action = 'install' ORDER BY group_id",
+	             "t", id);
+	if (rc != SL_OK)
+		return err_prefix(e, "withdraw approvals");
+	while ((rc = db_step(st, e)) == DB_ROW && k < 256)
+		gids[k++] = db_col_int(st, 0);
+	db_done(st);
+	if (rc < 0)
+		return err_prefix(e, "withdraw approvals");
+	for (size_t i = 0; i < k; i++) {
+		bool changed;
+
+		rc = store_approval_set(s, id, gids[i], NULL, false, 0, actor,
+		                        &changed, e);
+		if (rc != SL_OK)
+			return rc;
+		*n += changed;
+	}
+	return SL_OK;
 }

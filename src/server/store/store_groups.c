@@ -123,6 +123,11 @@ store_group_delete(struct store *s, int64_t gid, int64_t heir, struct err *e)
 		        "= $1",
 		        "i", gid);
 	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "DELETE FROM computer_groups WHERE group_id = "
+		                 "$1",
+		                 "i", gid);
+	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e, "DELETE FROM groups WHERE id = $1",
 		                 "i", gid);
 	return rc != SL_OK ? err_prefix(e, "group change") : SL_OK;

@@ -56,4 +56,15 @@ json_t *store_col_text(struct db_stmt *st, int col);
 #define STORE_LIKE_ESCAPE " ESCAPE '\\'"
 int store_like_prefix(char **out, const char *prefix, struct err *e);
 
+/* SQL: the latest revision u (an alias of updates) has no license terms,
+ * or terms the administrator accepted, for it or for another revision with
+ * the same terms (WSUS: only approved updates whose license agreement has
+ * been accepted are sent to clients). */
+#define STORE_LICENSE_OK(u)                                                    \
+	"(" u ".eula_sha256 IS NULL OR EXISTS (SELECT 1 FROM "                 \
+	"license_acceptances la JOIN updates ua ON ua.id = la.update_id AND "  \
+	"ua.revision = la.revision WHERE la.update_id = " u ".id AND "         \
+	"(la.revision = " u ".revision OR ua.eula_sha256 = " u                 \
+	".eula_sha256)))"
+
 #endif

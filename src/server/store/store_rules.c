@@ -222,8 +222,12 @@ store_license_accepted(bool *out, struct store *s, const char *update_id,
 {
 	int64_t one;
 	int rc = store_q_int(s, &one, e,
-	                     "SELECT 1 FROM license_acceptances WHERE "
-	                     "update_id = $1 AND revision = $2",
+	                     "SELECT 1 FROM updates u WHERE u.id = $1 AND "
+	                     "u.revision = $2 AND "
+	                     "u.eula_sha256 IS NOT NULL AND " STORE_LICENSE_OK(
+	                             "u") " UNION ALL SELECT 1 FROM "
+	                                  "license_acceptances WHERE "
+	                                  "update_id = $1 AND revision = $2",
 	                     "ti", update_id, revision);
 
 	if (rc < 0)
@@ -241,6 +245,16 @@ store_license_accept(struct store *s, const char *update_id, int64_t revision,
 	                     "revision, accepted_by, accepted_at) VALUES($1, "
 	                     "$2, $3, $4)",
 	                     "titi", update_id, revision, actor, now);
+	int64_t seq;
 
+	/* The update may have been held back from agents for want of this
+	 * acceptance: their next incremental sync must carry it. */
+	if (rc == SL_OK)
+		rc = store_seq_next(s, &seq, e);
+	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "UPDATE update_status SET change_seq = $2 "
+		                 "WHERE id = $1",
+		                 "ti", update_id, seq);
 	return rc != SL_OK ? err_prefix(e, "record license acceptance") : SL_OK;
 }

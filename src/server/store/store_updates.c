@@ -40,15 +40,18 @@ insert_update(struct store *s, const struct update *u, const char *text,
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "INSERT INTO updates(id, revision, title, classification, "
-	             "product, kb_article, severity, release_date, document, "
-	             "doc_sha256, imported_at) VALUES($1, $2, $3, $4, $5, $6, "
-	             "$7, $8, $9, $10, $11) ON CONFLICT(id, revision) DO "
-	             "NOTHING",
-	             "titttttt", u->id, (int64_t)u->revision, u->title,
-	             u->classification, u->product, u->kb_article, u->severity,
-	             u->release_date);
+	rc = store_q(
+	        s, &st, e,
+	        "INSERT INTO updates(id, revision, title, classification, "
+	        "product, kb_article, severity, release_date, document, "
+	        "doc_sha256, imported_at, eula_sha256, security_bulletin) "
+	        "VALUES($1, $2, $3, "
+	        "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(id, "
+	        "revision) DO "
+	        "NOTHING",
+	        "titttttt", u->id, (int64_t)u->revision, u->title,
+	        u->classification, u->product, u->kb_article, u->severity,
+	        u->release_date);
 	if (rc != SL_OK)
 		return err_prefix(e, "insert update");
 	/* The envelope verbatim: it need not be NUL-terminated. */
@@ -64,6 +67,13 @@ insert_update(struct store *s, const struct update *u, const char *text,
 		rc = db_bind_text(st, 10, sha256, e);
 	if (rc == SL_OK)
 		rc = db_bind_int(st, 11, now, e);
+	if (rc == SL_OK)
+		rc = u->eula ? db_bind_text(st, 12, u->eula->sha256, e)
+		             : db_bind_null(st, 12, e);
+	if (rc == SL_OK)
+		rc = u->security_bulletin
+		             ? db_bind_text(st, 13, u->security_bulletin, e)
+		             : db_bind_null(st, 13, e);
 	if (rc == SL_OK)
 		rc = db_step(st, e);
 	db_done(st);
@@ -341,13 +351,18 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "SELECT u.id, u.revision, u.title, u.classification, "
-	             "u.product, u.kb_article, u.severity, u.release_date, "
-	             "s.expired, s.declined FROM update_status s JOIN updates "
-	             "u ON u.id = s.id AND u.revision = s.latest_revision "
-	             "ORDER BY u.release_date DESC, u.id",
-	             NULL);
+	rc = store_q(
+	        s, &st, e,
+	        "SELECT u.id, u.revision, u.title, u.classification, "
+	        "u.product, u.kb_article, u.severity, u.release_date, "
+	        "s.expired, s.declined, CASE WHEN EXISTS (SELECT 1 FROM "
+	        "approvals a WHERE a.update_id = s.id AND a.action = "
+	        "'install') AND NOT " STORE_LICENSE_OK(
+	                "u") " THEN 1 ELSE 0 END FROM update_status s JOIN "
+	                     "updates u ON u.id = s.id AND u.revision = "
+	                     "s.latest_revision ORDER BY u.release_date "
+	                     "DESC, u.id",
+	        NULL);
 	if (rc != SL_OK)
 		return err_prefix(e, "updates");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -370,6 +385,10 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			break;
 		}
+		/* Approved, but these license terms are not accepted yet: held
+		 * back from agents. */
+		json_object_set_new(u, "awaiting_license",
+		                    json_boolean(db_col_int(st, 10) != 0));
 		c = json_object_get(counts, id);
 		json_object_set(u, "counts", c ? c : json_null());
 		if (skip(arg, u, c)) {
@@ -386,4 +405,77 @@ store_updates_list(json_t *arr, struct store *s, json_t *counts,
 	}
 	db_done(st);
 	return rc < 0 ? err_prefix(e, "updates") : SL_OK;
+}
+
+int
+store_update_names(json_t *arr, struct store *s, bool product, struct err *e)
+{
+	static const char *const q_class =
+	        "SELECT DISTINCT lower(u.classification) FROM update_status s "
+	        "JOIN updates u ON u.id = s.id AND u.revision = "
+	        "s.latest_revision ORDER BY 1";
+	static const char *const q_product =
+	        "SELECT DISTINCT lower(u.product) FROM update_status s JOIN "
+	        "updates u ON u.id = s.id AND u.revision = s.latest_revision "
+	        "ORDER BY 1";
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e, product ? q_product : q_class, NULL);
+	if (rc != SL_OK)
+		return err_prefix(e, "update names");
+	while ((rc = db_step(st, e)) == DB_ROW)
+		if (json_array_append_new(
+		            arr, json_string(db_col_text(st, 0))) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "update names") : SL_OK;
+}
+
+static json_t *
+lookup_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:s,s:o,s:o}", "id", db_col_text(st, 0), "title",
+	                 db_col_text(st, 1), "kb_article",
+	                 store_col_text(st, 2), "security_bulletin",
+	                 store_col_text(st, 3));
+}
+
+int
+store_update_lookup(json_t *arr, struct store *s, const char *name,
+                    struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT s.id, u.title, u.kb_article, u.security_bulletin "
+	             "FROM update_status s JOIN updates u ON u.id = s.id AND "
+	             "u.revision = s.latest_revision WHERE substr(s.id, 1, "
+	             "length(CAST($1 AS TEXT))) = lower(CAST($1 AS TEXT)) OR "
+	             "lower(u.kb_article) = lower(CAST($1 AS TEXT)) OR "
+	             "lower(u.kb_article) = 'kb' || lower(CAST($1 AS TEXT)) "
+	             "OR lower(u.security_bulletin) = lower(CAST($1 AS TEXT)) "
+	             "ORDER BY s.id LIMIT 21",
+	             "t", name);
+	if (rc != SL_OK)
+		return err_prefix(e, "update lookup");
+	rc = store_q_collect(arr, st, lookup_row, e);
+	db_done(st);
+	return rc != SL_OK ? err_prefix(e, "update lookup") : SL_OK;
+}
+
+int
+store_updates_touch_all(struct store *s, struct err *e)
+{
+	int64_t seq;
+	int rc = store_seq_next(s, &seq, e);
+
+	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "UPDATE update_status SET change_seq = $1",
+		                 "i", seq);
+	return rc != SL_OK ? err_prefix(e, "touch updates") : SL_OK;
 }

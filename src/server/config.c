@@ -40,6 +40,8 @@ static const struct opt options[] = {
          "base URL agents use for content (empty: from the Host header)"},
         {"server", "threads", OPT_INT, F(threads), "4", 1, 256,
          "HTTP worker threads"},
+        {"server", "access_log", OPT_INT, F(access_log), "0", 0, 1,
+         "1: log every answered request; 0: failures only"},
         {"upstream", "url", OPT_STR, F(upstream_url), "", 0, 0,
          "catalog origin or upstream server URL"},
         {"upstream", "trusted_keys", OPT_STR, F(trusted_keys_spec), "", 0, 0,

@@ -37,6 +37,7 @@ struct server_config {
 	char *data_dir;    /* /var/lib/sluice */
 	char *public_url;  /* NULL = "http://" + Host header */
 	int threads;       /* HTTP worker threads */
+	int access_log;    /* 1: a line per answered request */
 
 	char *upstream_url;      /* file:// or http(s)://; NULL = none */
 	char *trusted_keys_spec; /* comma-separated key file paths */

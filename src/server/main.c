@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "config.h"
 #include "store/store.h"
+#include "store/store_contact.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -134,6 +135,7 @@ main(int argc, char **argv)
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
 	struct http *http = NULL;
+	struct store_contacts *contacts = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
 	sigset_t set;
@@ -194,9 +196,15 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	/* Agents' last-contact times, written every 2 s in one batch. */
+	if (store_contacts_new(&contacts, cfg.db_path, 2000, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
+	env.contacts = contacts;
 	if (http_start(&http, &env, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
 		goto out;
@@ -209,6 +217,7 @@ main(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(http);
+	store_contacts_free(contacts);
 	sched_stop(sched);
 	fetch_stop(fetch);
 	store_close(db);

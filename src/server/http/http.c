@@ -266,7 +266,8 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 	if (rc != SL_OK)
 		return rc;
 	if (need == AUTH_COMPUTER)
-		return auth_computer(r->computer_id, r->store, token, e);
+		return auth_computer_sync(r->computer_id, &r->computer_sync,
+		                          &r->computer_seq, r->store, token, e);
 	if (need == AUTH_DOWNSTREAM)
 		return auth_downstream(&r->downstream_id, r->downstream_name,
 		                       r->store, token, e);
@@ -339,12 +340,10 @@ dispatch(struct http *h, struct MHD_Connection *conn, const char *url,
 			rep.json = json_object();
 		ret = queue_json(conn, rep.status, rep.json);
 	}
-	/* Content downloads are the hot path: their successes are logged at
-	 * debug level only (failures always are). */
-	if (rt->no_db)
-		log_debug("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
-		          rep.status);
-	else
+	/* Answered requests are logged with access_log only (failures always
+	 * are): a line per agent sync or download would be most of the log
+	 * and a measurable part of each request's cost. */
+	if (h->env->cfg->access_log)
 		log_info("%s %s -> %d", method, log_path(lp, sizeof(lp), url),
 		         rep.status);
 	return ret;

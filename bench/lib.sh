@@ -239,7 +239,10 @@ stats() {
 }
 
 # "min–max" of a stats line, for the spread column.
-spread() { awk '{ printf "%.4g–%.4g", $1, $3 }' <<<"$1"; }
+spread() {
+	awk 'function f(x) { return (x >= 100) ? sprintf("%.0f", x) : sprintf("%.3g", x) }
+	{ printf "%s–%s", f($1), f($3) }' <<<"$1"
+}
 
 # The verdict of a ratio goal over rounds: ratio_goal MEDIAN MIN GOAL_MED
 # GOAL_MIN prints "median >= G, every round >= M: yes|**NO**".

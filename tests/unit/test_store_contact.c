@@ -136,9 +136,9 @@ test_open_error(void **state)
 
 	(void)state;
 	err_clear(&e);
-	assert_int_equal(store_contacts_new(&c, "/nonexistent/dir/x.db", 100,
-	                                    &e),
-	                 SL_EDB);
+	assert_int_equal(
+	        store_contacts_new(&c, "/nonexistent/dir/x.db", 100, &e),
+	        SL_EDB);
 	assert_null(c);
 	assert_non_null(strstr(e.msg, "last contacts: "));
 	assert_non_null(strstr(e.msg, "/nonexistent/dir/x.db"));

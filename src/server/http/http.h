@@ -50,7 +50,7 @@ struct req {
 	const char *params[HTTP_MAX_PARAMS]; /* the '*' segments of the path */
 	struct store *store; /* this thread's database connection */
 	const struct http_env *env;
-	char computer_id[64];  /* set for AUTH_COMPUTER routes */
+	char computer_id[64]; /* set for AUTH_COMPUTER routes */
 	/* AUTH_COMPUTER routes: the computer's sync state and the change
 	 * sequence, read with its token (one snapshot). */
 	struct store_computer_sync computer_sync;

@@ -8,10 +8,12 @@
 #   SMOKE       1 = tiny sizes (make test), 0 = full sizes
 #
 #   die MSG            record MSG as the reason this scenario stopped, exit 1
-#   row SCEN METRIC SLUICE REF GOAL
+#   row SCEN METRIC SLUICE REF GOAL [ROUNDS]
 #                      append a result row. SLUICE/REF are numbers or text
-#                      ("-" when there is none); GOAL is "ratio>=X",
-#                      "ratio<=X", "sluice>=X", "sluice<X" or "-"
+#                      ("-" when there is none; medians when there are
+#                      rounds); GOAL is "ratio>=X", "ratio<=X", "sluice>=X",
+#                      "sluice<X", a verdict text or "-"; ROUNDS is the
+#                      spread over rounds (min–max of each figure)
 #   start_sluiced DATA [INI]  start sluiced (extra INI text appended):
 #                      sets SL_PID SL_PORT SL_URL SL_TOKEN SL_LOG
 #   stop_sluiced       SIGTERM and wait
@@ -217,7 +219,8 @@ run_wrk() {
 }
 
 row() {
-	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RESULTS"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" \
+		"${6:--}" >>"$RESULTS"
 }
 
 # A generated catalog origin: gen_origin DIR UPDATES [REVISED [VERSION]];
@@ -227,4 +230,69 @@ gen_origin() {
 	key=$("$GEN" --dir "$dir" --updates "$n" --revised "$rev" \
 		--version "$ver") || die "gen_catalog failed"
 	echo "$dir/public/$key"
+}
+
+# min median max of numbers: stats X... prints "MIN MED MAX" (the median of
+# an even count is the mean of the middle two).
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	END {
+		if (NR == 0) { print "- - -"; exit }
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.6g %.6g %.6g\n", v[1], m, v[NR]
+	}'
+}
+
+# "min–max" of a stats line, for the spread column.
+spread() {
+	awk 'function f(x) { return (x >= 100) ? sprintf("%.0f", x) : sprintf("%.3g", x) }
+	{ printf "%s–%s", f($1), f($3) }' <<<"$1"
+}
+
+# The verdict of a ratio goal over rounds: ratio_goal MEDIAN MIN GOAL_MED
+# GOAL_MIN prints "median >= G, every round >= M: yes|**NO**".
+ratio_goal() {
+	local ok
+	ok=$(calc "($1 >= $3) && ($2 >= $4)")
+	printf 'median ratio >= %s, no round < %s: %s' "$3" "$4" \
+		"$([ "$ok" = 1 ] && echo yes || echo '**NO**')"
+}
+
+# An nginx of its own minimal configuration as a foreground child:
+# start_nginx DIR ROOT [SERVER_EXTRA]; sets NG_PORT NG_URL. SERVER_EXTRA is
+# text for its server block (e.g. a location with a fixed answer).
+start_nginx() {
+	local d=$1 root=$2 extra=${3:-}
+	mkdir -p "$d/tmp"
+	NG_PORT=$(free_port)
+	cat >"$d/nginx.conf" <<NGX
+worker_processes auto;
+daemon off;
+user root;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	default_type application/octet-stream;
+	client_body_temp_path $d/tmp/body;
+	proxy_temp_path $d/tmp/proxy;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	server {
+		listen 127.0.0.1:$NG_PORT;
+		root $root;
+		$extra
+	}
+}
+NGX
+	nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
+		>>"$d/out.log" 2>&1 &
+	track_child $!
+	wait_port "$NG_PORT"
+	NG_URL="http://127.0.0.1:$NG_PORT"
 }

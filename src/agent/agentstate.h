@@ -85,7 +85,8 @@ struct as_batch {
 int agentstate_open(struct agentstate **out, const char *path, struct err *e);
 void agentstate_close(struct agentstate *s);
 
-/* A random (version 4) UUID in canonical lowercase text. */
+/* A time-ordered (version 7) UUID in canonical lowercase text: Unix time
+ * in milliseconds, then random bits; the id of a new event. */
 void agentstate_uuid(char out[AS_ID_MAX]);
 
 /* Group many changes in one transaction (the module's own transactions

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "config.h"
 #include "store/store.h"
+#include "store/store_contact.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -158,6 +159,7 @@ main(int argc, char **argv)
 	struct pidlock *lock = NULL;
 	struct http_sockets socks = {.plain_fd = -1, .tls_fd = -1};
 	enum privdrop_result pd;
+	struct store_contacts *contacts = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
 	sigset_t set;
@@ -271,9 +273,15 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	/* Agents' last-contact times, written every 2 s in one batch. */
+	if (store_contacts_new(&contacts, cfg.db_path, 2000, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
 	env.cfg = &cfg;
 	env.sched = sched;
 	env.fetch = fetch;
+	env.contacts = contacts;
 	if (http_start(&http, &env, &socks, &e) != SL_OK ||
 	    ops_listener_start(&ops, &env, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
@@ -313,6 +321,7 @@ out:
 	http_sockets_close(&socks);
 	http_stop(http);
 	cleanup_stop(cleanup);
+	store_contacts_free(contacts);
 	sched_stop(sched);
 	fetch_stop(fetch);
 	store_close(db);

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "store/store.h"
+#include "store/store_contact.h"
 #include "auth.h"
 #include "hash.h"
 #include "sign.h"
@@ -373,7 +374,7 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	struct store_computer_sync c;
 	int64_t since, cur, now, limit;
 	const char *cursor;
-	int rc, full, stale, proto;
+	int rc, full, stale, proto, in_txn = 0;
 
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
@@ -388,25 +389,16 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	since = parse_anchor(anchor_v);
-	rc = http_public_base(base, sizeof(base), r, e);
-	if (rc != SL_OK)
-		goto out;
-	/* One read snapshot for the sequence and the data. */
-	rc = store_begin_read(r->store, e);
-	if (rc != SL_OK)
-		goto out;
-	rc = store_computer_sync_state(&c, r->store, r->computer_id, e);
-	if (rc == SL_ENOTFOUND)
-		rc = err_set(e, SL_EAUTH, "unknown computer");
-	if (rc != SL_OK)
-		goto out;
-	/* Contact time to the minute: a computer syncing often does not take
-	 * the write lock each time. */
+	/* Every sync records its contact: in memory, written in batches
+	 * (store_contact.h), or else written here to the minute. */
 	now = (int64_t)time(NULL);
+	c = r->computer_sync;
+	cur = r->computer_seq;
 	stale = !c.has_contact || c.last_contact < now - 60;
-	rc = store_seq_current(r->store, &cur, e);
-	if (rc != SL_OK)
-		goto out;
+	if (r->env->contacts != NULL) {
+		store_contacts_note(r->env->contacts, r->computer_id, now);
+		stale = 0;
+	}
 	if (proto == 2 && cursor != NULL) {
 		/* A later page: the sync the first page started, at its
 		 * anchor (changes since are sent again next time). */
@@ -417,7 +409,30 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	} else
 		full = since < 0 || since > cur || c.group_seq > since;
 	if (proto == 2) {
-		struct agent_page_req q = {
+		struct agent_page_req q;
+
+		/* A no-change first page needs no query (api_agent_page);
+		 * anything else reads in one snapshot. */
+		if (full || since < cur || cursor != NULL) {
+			rc = http_public_base(base, sizeof(base), r, e);
+			if (rc == SL_OK)
+				rc = store_begin_read(r->store, e);
+			if (rc != SL_OK)
+				goto out;
+			in_txn = 1;
+			rc = store_computer_sync_state(&c, r->store,
+			                               r->computer_id, e);
+			if (rc == SL_ENOTFOUND)
+				rc = err_set(e, SL_EAUTH, "unknown computer");
+			if (rc == SL_OK && cursor == NULL) {
+				rc = store_seq_current(r->store, &cur, e);
+				full = since < 0 || since > cur ||
+				       c.group_seq > since;
+			}
+			if (rc != SL_OK)
+				goto out;
+		}
+		q = (struct agent_page_req){
 		        .gid = c.group_id,
 		        .since = full ? -1 : since,
 		        .cur = cur,
@@ -437,8 +452,25 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	/* The change sequence is global: an anchor equal to it means nothing
-	 * changed anywhere since, so a no-change sync costs no query. */
+	 * changed anywhere since. The computer row and the sequence came from
+	 * one statement with the token (one snapshot), so a no-change sync
+	 * costs no further query and no transaction. */
 	if (full || since < cur) {
+		rc = http_public_base(base, sizeof(base), r, e);
+		if (rc != SL_OK)
+			goto out;
+		/* One read snapshot for the sequence and the data. */
+		rc = store_begin_read(r->store, e);
+		if (rc != SL_OK)
+			goto out;
+		rc = store_computer_sync_state(&c, r->store, r->computer_id, e);
+		if (rc == SL_ENOTFOUND)
+			rc = err_set(e, SL_EAUTH, "unknown computer");
+		if (rc == SL_OK)
+			rc = store_seq_current(r->store, &cur, e);
+		if (rc != SL_OK)
+			goto out;
+		full = since < 0 || since > cur || c.group_seq > since;
 		rc = add_approved(updates, r, c.group_id, full ? -1 : since,
 		                  base, e);
 		if (rc == SL_OK && !full)
@@ -447,6 +479,7 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 			rc = store_removed_each(r->store, c.group_id,
 			                        r->computer_id, since, add_id,
 			                        removed, e);
+		in_txn = 1;
 	}
 	if (rc != SL_OK)
 		goto out;
@@ -457,7 +490,7 @@ api_agent_sync(struct req *r, struct reply *out, struct err *e)
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 done:
-	if (rc == SL_OK)
+	if (rc == SL_OK && in_txn)
 		rc = store_commit(r->store, e);
 	if (rc == SL_OK && stale)
 		rc = store_computer_touch(r->store, r->computer_id, now, false,

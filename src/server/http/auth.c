@@ -101,6 +101,21 @@ auth_computer(char id_out[64], struct store *db, const char *token,
 }
 
 int
+auth_computer_sync(char id_out[64], struct store_computer_sync *sync,
+                   int64_t *seq, struct store *db, const char *token,
+                   struct err *e)
+{
+	char h[AUTH_TOKEN_LEN + 1];
+	int rc;
+
+	auth_token_hash(h, token);
+	rc = store_computer_by_token_sync(id_out, sync, seq, db, h, e);
+	if (rc == SL_ENOTFOUND)
+		return err_set(e, SL_EAUTH, "unknown computer or bad token");
+	return rc;
+}
+
+int
 auth_admin(int64_t *id_out, struct store *db, const char *token, struct err *e)
 {
 	struct store_admin_token t;

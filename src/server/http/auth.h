@@ -33,6 +33,11 @@ int auth_bearer(const char **token, const char *hdr, struct err *e);
  * SL_EAUTH ("unknown computer or bad token"). */
 int auth_computer(char id_out[64], struct store *db, const char *token,
                   struct err *e);
+/* auth_computer, and from the same statement the computer's sync state and
+ * the change sequence (store_computer_by_token_sync). */
+int auth_computer_sync(char id_out[64], struct store_computer_sync *sync,
+                       int64_t *seq, struct store *db, const char *token,
+                       struct err *e);
 
 /* The admin token's row id, else SL_EAUTH. */
 int auth_admin(int64_t *id_out, struct store *db, const char *token,

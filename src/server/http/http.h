@@ -33,6 +33,9 @@ struct http_env {
 	const struct server_config *cfg;
 	struct sched *sched; /* sync scheduler (never NULL in sluiced) */
 	struct fetch *fetch; /* background downloads; may be NULL */
+	/* Last-contact times batched in memory (store_contact.h); NULL:
+	 * each sync writes its contact itself. */
+	struct store_contacts *contacts;
 };
 
 /* AUTH_DOWNSTREAM: a downstream sluiced's server token (api_upstream.c). */
@@ -47,7 +50,11 @@ struct req {
 	const char *params[HTTP_MAX_PARAMS]; /* the '*' segments of the path */
 	struct store *store; /* this thread's database connection */
 	const struct http_env *env;
-	char computer_id[64];  /* set for AUTH_COMPUTER routes */
+	char computer_id[64]; /* set for AUTH_COMPUTER routes */
+	/* AUTH_COMPUTER routes: the computer's sync state and the change
+	 * sequence, read with its token (one snapshot). */
+	struct store_computer_sync computer_sync;
+	int64_t computer_seq;
 	int64_t admin_id;      /* set for AUTH_ADMIN routes */
 	int64_t downstream_id; /* set for AUTH_DOWNSTREAM routes */
 	char downstream_name[128];

@@ -4,6 +4,7 @@
  */
 #include "scheduler.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,12 +30,17 @@ run_one(struct sched *s, struct store *db)
 	struct sync_result res = {0};
 	int64_t since = (int64_t)time(NULL);
 	struct err e;
-	int sent;
+	int sent, rc;
 
 	err_clear(&e);
 	log_info("sync: starting from %s",
 	         s->cfg->upstream_url ? s->cfg->upstream_url : "(no upstream)");
-	if (sync_run(db, s->cfg, &res, &e) != SL_OK) {
+	rc = sync_run(db, s->cfg, &res, &e);
+	/* A sync's working memory (a large catalog's documents and index)
+	 * goes back to the system, not into malloc's free lists for the
+	 * rest of the process's life. */
+	malloc_trim(0);
+	if (rc != SL_OK) {
 		log_warn("sync failed: %s", e.msg);
 		return;
 	}

@@ -15,6 +15,7 @@
  */
 #include "db_engine.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,12 +595,27 @@ sq_close(struct db *db)
 	free(d);
 }
 
+/* Before SQLite's first use in the process: multi-thread mode (each
+ * connection is used by one thread at a time, so SQLite's own mutexes on
+ * connections are not needed) and no memory statistics (they take a
+ * global mutex on every allocation). Fails harmlessly when something in
+ * the process already initialised SQLite. */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_global_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 db_sqlite_open(struct db **out, const char *path, struct err *e)
 {
 	struct sq_db *d;
 	int rc;
 
+	pthread_once(&sq_once, sq_global_init);
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");

@@ -96,6 +96,13 @@ struct store_computer_sync {
 /* SL_ENOTFOUND ("unknown computer") when there is no such computer. */
 int store_computer_sync_state(struct store_computer_sync *out, struct store *s,
                               const char *id, struct err *e);
+/* An agent's request in one statement: the computer whose token hash this
+ * is (id_out, SL_ENOTFOUND if none), its sync state and the current change
+ * sequence (*seq), all from one snapshot. */
+int store_computer_by_token_sync(char id_out[64],
+                                 struct store_computer_sync *sync, int64_t *seq,
+                                 struct store *s, const char *token_hash,
+                                 struct err *e);
 /* Record contact at now (and a report when report is true). */
 int store_computer_touch(struct store *s, const char *id, int64_t now,
                          bool report, struct err *e);

@@ -33,6 +33,42 @@ store_computer_by_token(char id_out[64], struct store *s,
 	return rc;
 }
 
+int
+store_computer_by_token_sync(char id_out[64], struct store_computer_sync *sync,
+                             int64_t *seq, struct store *s,
+                             const char *token_hash, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT id, group_id, group_seq, last_contact, (SELECT "
+	             "CAST(value AS BIGINT) FROM meta WHERE key = "
+	             "'change_seq') FROM computers WHERE token_hash = $1",
+	             "t", token_hash);
+	if (rc != SL_OK)
+		return err_prefix(e, "computer lookup");
+	rc = db_step(st, e);
+	if (rc == DB_ROW && db_col_null(st, 4)) {
+		rc = err_set(e, SL_EDB, "change sequence missing");
+	} else if (rc == DB_ROW) {
+		const char *id = db_col_text(st, 0);
+		snprintf(id_out, 64, "%s", id ? id : "");
+		sync->group_id = db_col_int(st, 1);
+		sync->group_seq = db_col_int(st, 2);
+		sync->has_contact = !db_col_null(st, 3);
+		sync->last_contact = db_col_int(st, 3);
+		*seq = db_col_int(st, 4);
+		rc = SL_OK;
+	} else if (rc == DB_DONE) {
+		rc = err_set(e, SL_ENOTFOUND, "no computer with this token");
+	} else {
+		err_prefix(e, "computer lookup");
+	}
+	db_done(st);
+	return rc;
+}
+
 static void
 token_fill(struct store_admin_token *out, struct db_stmt *st)
 {

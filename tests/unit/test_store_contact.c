@@ -1,0 +1,160 @@
+/*
+ * test_store_contact: last-contact times batched in memory: the latest time
+ * per computer is written by a flush, never a time older than the row's,
+ * what is left is written when the batcher is freed, and the writer
+ * thread flushes on its own.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server_fixture.h"
+#include "store/store.h"
+#include "store/store_contact.h"
+
+#define C1 "11111111-2222-4333-8444-555555555501"
+#define C2 "11111111-2222-4333-8444-555555555502"
+
+static char tmp[64], path[128];
+static struct store *s;
+
+static void
+add_computer(const char *id)
+{
+	struct store_computer_new c = {.id = id,
+	                               .token_hash = id,
+	                               .hostname = "h",
+	                               .group_id = 1,
+	                               .now = 10};
+	char replaced[40];
+	struct err e;
+
+	assert_int_equal(store_begin(s, &e), SL_OK);
+	assert_int_equal(store_computer_register(replaced, s, &c, &e), SL_OK);
+	assert_int_equal(store_commit(s, &e), SL_OK);
+}
+
+static int64_t
+contact(const char *id)
+{
+	struct store_computer_sync cs;
+	struct err e;
+
+	assert_int_equal(store_computer_sync_state(&cs, s, id, &e), SL_OK);
+	assert_true(cs.has_contact);
+	return cs.last_contact;
+}
+
+static int
+setup(void **state)
+{
+	struct err e;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-contact.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
+	assert_int_equal(store_open(&s, path, &e), SL_OK);
+	add_computer(C1);
+	add_computer(C2);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	store_close(s);
+	s = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void
+test_flush_latest(void **state)
+{
+	struct store_contacts *c;
+	struct err e;
+
+	(void)state;
+	/* A long interval: only the explicit flushes write. */
+	assert_int_equal(store_contacts_new(&c, path, 3600000, &e), SL_OK);
+	store_contacts_note(c, C1, 100);
+	store_contacts_note(c, C1, 50);
+	store_contacts_note(c, C2, 70);
+	assert_int_equal(contact(C1), 10); /* not written yet */
+	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
+	assert_int_equal(contact(C1), 100);
+	assert_int_equal(contact(C2), 70);
+	/* Nothing noted: a flush writes nothing. */
+	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
+	/* A report wrote a later time: the batch does not take it back. */
+	assert_int_equal(store_computer_touch(s, C1, 200, true, &e), SL_OK);
+	store_contacts_note(c, C1, 150);
+	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
+	assert_int_equal(contact(C1), 200);
+	/* Unknown computers and over-long ids change nothing. */
+	store_contacts_note(c, "no-such-computer", 500);
+	store_contacts_note(c, "", 500);
+	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
+	/* Freeing writes what is left. */
+	store_contacts_note(c, C2, 300);
+	store_contacts_free(c);
+	assert_int_equal(contact(C2), 300);
+	store_contacts_free(NULL);
+}
+
+static void
+test_writer_thread(void **state)
+{
+	struct store_contacts *c;
+	struct err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_contacts_new(&c, path, 20, &e), SL_OK);
+	store_contacts_note(c, C1, 400);
+	for (i = 0; i < 500 && contact(C1) != 400; i++)
+		usleep(10000);
+	assert_int_equal(contact(C1), 400);
+	store_contacts_free(c);
+}
+
+static void
+test_open_error(void **state)
+{
+	struct store_contacts *c = NULL;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(
+	        store_contacts_new(&c, "/nonexistent/dir/x.db", 100, &e),
+	        SL_EDB);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "last contacts: "));
+	assert_non_null(strstr(e.msg, "/nonexistent/dir/x.db"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_flush_latest, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_writer_thread, setup,
+	                                        teardown),
+	        cmocka_unit_test(test_open_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

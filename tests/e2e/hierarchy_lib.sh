@@ -59,6 +59,7 @@ node_start() {
 		echo "data = $data"
 		echo "threads = 4"
 		printf '%s\n' "$extra"
+		database_ini "$data"
 	} >"$data/sluiced.ini"
 	: >>"$data/sluiced.log"
 	"$SLUICED" --config "$data/sluiced.ini" >>"$data/sluiced.log" 2>&1 &

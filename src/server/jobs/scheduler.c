@@ -10,16 +10,26 @@
 
 #include "store/store.h"
 #include "fetch.h"
+#include "lease.h"
+#include "store/store_lease.h"
 #include "log.h"
 #include "sync.h"
 
 struct sched {
 	const struct server_config *cfg;
 	struct fetch *fetch;
+	struct lease *lease;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool pending, running, stop;
+};
+
+/* What a sync attempt came to. */
+enum sched_outcome {
+	SCHED_RAN,     /* this front-end ran a sync */
+	SCHED_BUSY,    /* another front-end holds the sync: ask again later */
+	SCHED_NOT_DUE, /* the scheduled sync is not due yet (*due says when) */
 };
 
 static void
@@ -42,14 +52,79 @@ run_one(struct sched *s, struct store *db)
 	fetch_wake(s->fetch);
 }
 
+/* One sync under the cluster-wide "sync" lease. A scheduled one runs only
+ * when the shared next_due has come (so of several front-ends waking at
+ * the same time one syncs and the others find it done), then moves
+ * next_due one interval on; a requested one runs at once. */
+static enum sched_outcome
+attempt(struct sched *s, struct store *db, bool scheduled, long interval,
+        int64_t *due)
+{
+	struct err e;
+	int64_t now;
+
+	int n = 0;
+
+	if (!lease_take(s->lease, db, "sync"))
+		return SCHED_BUSY;
+	now = (int64_t)time(NULL);
+	err_clear(&e);
+	/* Holding the lease, a 'running' sync is one whose front-end died. */
+	if (store_sync_interrupted(&n, db, now, &e) != SL_OK)
+		log_warn("scheduler: %s", e.msg);
+	else if (n > 0)
+		log_warn("sync: %d sync(s) interrupted elsewhere, taking over", n);
+	if (scheduled) {
+		if (store_lease_due(due, db, "sync", &e) != SL_OK) {
+			log_warn("scheduler: %s", e.msg);
+			lease_drop(s->lease, db, "sync");
+			return SCHED_BUSY;
+		}
+		if (*due > now) {
+			lease_drop(s->lease, db, "sync");
+			return SCHED_NOT_DUE;
+		}
+	}
+	run_one(s, db);
+	if (scheduled) {
+		*due = (int64_t)time(NULL) + interval;
+		err_clear(&e);
+		if (store_lease_set_due(db, "sync", lease_holder(s->lease), *due,
+		                        &e) != SL_OK)
+			log_warn("scheduler: %s", e.msg);
+	}
+	lease_drop(s->lease, db, "sync");
+	return SCHED_RAN;
+}
+
+static void
+mono_in(struct timespec *t, long secs)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += secs;
+}
+
+static bool
+mono_reached(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec ||
+	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
 static void *
 sched_main(void *arg)
 {
 	struct sched *s = arg;
 	struct store *db = NULL;
-	struct timespec due;
+	struct timespec check;
+	enum sched_outcome o;
 	struct err e;
 	long interval = 0;
+	bool want = false, timed = false;
+	int64_t due = 0;
 
 	err_clear(&e);
 	if (store_open(&db, s->cfg->db_path, &e) != SL_OK) {
@@ -58,33 +133,45 @@ sched_main(void *arg)
 	}
 	if (s->cfg->syncs_per_day > 0 && s->cfg->upstream_url != NULL)
 		interval = 86400L / s->cfg->syncs_per_day;
-	/* The first scheduled sync comes shortly after start, so a server
-	 * that was down catches up; then every interval. */
-	clock_gettime(CLOCK_MONOTONIC, &due);
-	due.tv_sec += SCHED_FIRST_DELAY_S;
+	/* The first check comes shortly after start, so a server that was
+	 * down past the due time catches up; the due time itself is shared
+	 * by every front-end on the database. */
+	mono_in(&check, SCHED_FIRST_DELAY_S);
+	timed = interval > 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		if (!s->pending) {
-			int rc = 0;
-			if (interval > 0)
-				rc = pthread_cond_timedwait(&s->cv, &s->mu,
-				                            &due);
+			if (timed)
+				pthread_cond_timedwait(&s->cv, &s->mu, &check);
 			else
 				pthread_cond_wait(&s->cv, &s->mu);
 			if (s->stop)
 				break;
-			if (rc != 0 && interval > 0) {
-				s->pending = true; /* scheduled time */
-				clock_gettime(CLOCK_MONOTONIC, &due);
-				due.tv_sec += interval;
-			}
-			if (!s->pending)
-				continue;
 		}
+		if (s->pending)
+			want = true;
 		s->pending = false;
+		if (!want && !(timed && mono_reached(&check)))
+			continue;
 		s->running = true;
 		pthread_mutex_unlock(&s->mu);
-		run_one(s, db);
+		if (want) {
+			o = attempt(s, db, false, interval, &due);
+			want = o == SCHED_BUSY;
+		} else {
+			o = attempt(s, db, true, interval, &due);
+		}
+		if (o == SCHED_BUSY) {
+			mono_in(&check, LEASE_RETRY_S);
+			timed = true;
+		} else if (interval > 0) {
+			int64_t wait = due - (int64_t)time(NULL);
+			mono_in(&check,
+			        wait < 1 ? 1 : (wait > interval ? interval : wait));
+			timed = true;
+		} else {
+			timed = false;
+		}
 		pthread_mutex_lock(&s->mu);
 		s->running = false;
 	}
@@ -105,6 +192,10 @@ sched_start(struct sched **out, const struct server_config *cfg,
 		return err_set(e, SL_ENOMEM, "out of memory");
 	s->cfg = cfg;
 	s->fetch = fetch;
+	if (lease_start(&s->lease, cfg, e) != SL_OK) {
+		free(s);
+		return err_prefix(e, "scheduler");
+	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -113,6 +204,7 @@ sched_start(struct sched **out, const struct server_config *cfg,
 	if (pthread_create(&s->thread, NULL, sched_main, s) != 0) {
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
+		lease_stop(s->lease);
 		free(s);
 		return err_set(e, SL_EINTERNAL, "cannot start the scheduler");
 	}
@@ -142,6 +234,7 @@ sched_stop(struct sched *s)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
+	lease_stop(s->lease);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

@@ -141,11 +141,19 @@ static const char *const migration_3 =
         "INTEGER, last_rollup INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX computers_server ON computers(server);";
 
+/* Cluster jobs: a lease per job (store_lease.c), so that several
+ * front-ends on one database run each scheduled job once; next_due is the
+ * job's next scheduled run, shared by the front-ends. */
+static const char *const migration_4 =
+        "CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+        "expires_at INTEGER NOT NULL, next_due INTEGER NOT NULL DEFAULT 0);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,
         migration_2,
         migration_3,
+        migration_4,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

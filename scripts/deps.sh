@@ -10,7 +10,8 @@ PKGS=(build-essential meson ninja-build pkg-config
       liblzma-dev zlib1g-dev gpgv gnupg xz-utils
       curl jq sqlite3 dpkg-dev fakeroot python3
       wrk nginx-light reprepro time apt-utils
-      postgresql) # postgresql: initdb/pg_ctl for tests/pg (no service used)
+      postgresql # postgresql: initdb/pg_ctl for tests/pg (no service used)
+      haproxy) # haproxy: the load balancer of tests/e2e/cluster_*.sh (no service)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

@@ -52,17 +52,19 @@ run_one(struct sched *s, struct store *db)
 	fetch_wake(s->fetch);
 }
 
-/* One sync under the cluster-wide "sync" lease. A scheduled one runs only
- * when the shared next_due has come (so of several front-ends waking at
- * the same time one syncs and the others find it done), then moves
- * next_due one interval on; a requested one runs at once. */
+/* One sync under the cluster-wide "sync" lease. It runs when requested
+ * (manual), when the shared next_due has come (so of several front-ends
+ * waking at the same time one syncs and the others find it done), or when
+ * the lease lapsed on a sync still marked running: its front-end died and
+ * this one takes the sync over. A due or taken-over sync moves next_due
+ * one interval on. */
 static enum sched_outcome
-attempt(struct sched *s, struct store *db, bool scheduled, long interval,
+attempt(struct sched *s, struct store *db, bool manual, long interval,
         int64_t *due)
 {
 	struct err e;
 	int64_t now;
-
+	bool is_due;
 	int n = 0;
 
 	if (!lease_take(s->lease, db, "sync"))
@@ -70,23 +72,23 @@ attempt(struct sched *s, struct store *db, bool scheduled, long interval,
 	now = (int64_t)time(NULL);
 	err_clear(&e);
 	/* Holding the lease, a 'running' sync is one whose front-end died. */
-	if (store_sync_interrupted(&n, db, now, &e) != SL_OK)
+	if (store_sync_interrupted(&n, db, now, &e) != SL_OK ||
+	    store_lease_due(due, db, "sync", &e) != SL_OK) {
 		log_warn("scheduler: %s", e.msg);
-	else if (n > 0)
-		log_warn("sync: %d sync(s) interrupted elsewhere, taking over", n);
-	if (scheduled) {
-		if (store_lease_due(due, db, "sync", &e) != SL_OK) {
-			log_warn("scheduler: %s", e.msg);
-			lease_drop(s->lease, db, "sync");
-			return SCHED_BUSY;
-		}
-		if (*due > now) {
-			lease_drop(s->lease, db, "sync");
-			return SCHED_NOT_DUE;
-		}
+		lease_drop(s->lease, db, "sync");
+		return SCHED_BUSY;
+	}
+	if (n > 0)
+		log_warn("sync: %d sync(s) interrupted on another front-end, "
+		         "taking over",
+		         n);
+	is_due = interval > 0 && *due <= now;
+	if (!manual && n == 0 && !is_due) {
+		lease_drop(s->lease, db, "sync");
+		return SCHED_NOT_DUE;
 	}
 	run_one(s, db);
-	if (scheduled) {
+	if (interval > 0 && (is_due || n > 0)) {
 		*due = (int64_t)time(NULL) + interval;
 		err_clear(&e);
 		if (store_lease_set_due(db, "sync", lease_holder(s->lease), *due,
@@ -123,8 +125,8 @@ sched_main(void *arg)
 	enum sched_outcome o;
 	struct err e;
 	long interval = 0;
-	bool want = false, timed = false;
-	int64_t due = 0;
+	bool want = false;
+	int64_t due = 0, wait;
 
 	err_clear(&e);
 	if (store_open(&db, s->cfg->db_path, &e) != SL_OK) {
@@ -135,43 +137,32 @@ sched_main(void *arg)
 		interval = 86400L / s->cfg->syncs_per_day;
 	/* The first check comes shortly after start, so a server that was
 	 * down past the due time catches up; the due time itself is shared
-	 * by every front-end on the database. */
+	 * by every front-end on the database. Checks come at least every
+	 * LEASE_TTL_S, to take over a sync whose front-end died. */
 	mono_in(&check, SCHED_FIRST_DELAY_S);
-	timed = interval > 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		if (!s->pending) {
-			if (timed)
-				pthread_cond_timedwait(&s->cv, &s->mu, &check);
-			else
-				pthread_cond_wait(&s->cv, &s->mu);
+			pthread_cond_timedwait(&s->cv, &s->mu, &check);
 			if (s->stop)
 				break;
 		}
 		if (s->pending)
 			want = true;
 		s->pending = false;
-		if (!want && !(timed && mono_reached(&check)))
+		if (!want && !mono_reached(&check))
 			continue;
 		s->running = true;
 		pthread_mutex_unlock(&s->mu);
-		if (want) {
-			o = attempt(s, db, false, interval, &due);
+		o = attempt(s, db, want, interval, &due);
+		if (want)
 			want = o == SCHED_BUSY;
-		} else {
-			o = attempt(s, db, true, interval, &due);
-		}
-		if (o == SCHED_BUSY) {
-			mono_in(&check, LEASE_RETRY_S);
-			timed = true;
-		} else if (interval > 0) {
-			int64_t wait = due - (int64_t)time(NULL);
-			mono_in(&check,
-			        wait < 1 ? 1 : (wait > interval ? interval : wait));
-			timed = true;
-		} else {
-			timed = false;
-		}
+		wait = LEASE_TTL_S;
+		if (o == SCHED_BUSY)
+			wait = LEASE_RETRY_S;
+		else if (interval > 0 && due - (int64_t)time(NULL) < wait)
+			wait = due - (int64_t)time(NULL);
+		mono_in(&check, wait < 1 ? 1 : (long)wait);
 		pthread_mutex_lock(&s->mu);
 		s->running = false;
 	}

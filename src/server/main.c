@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "config.h"
 #include "store/store.h"
+#include "store/store_migrate.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -41,6 +42,10 @@ usage(FILE *f)
 	        "                   default: the SQLite file DATA/sluice.db)\n"
 	        "  --check-config   validate the configuration, print it and "
 	        "exit\n"
+	        "  --migrate-to URL copy this SQLite installation into the "
+	        "empty PostgreSQL\n"
+	        "                   database URL (verified by counts), then "
+	        "exit\n"
 	        "  --print-config-template\n"
 	        "                   print every option, commented out with "
 	        "its default\n",
@@ -48,7 +53,7 @@ usage(FILE *f)
 }
 
 struct flags {
-	const char *config, *data, *listen, *database;
+	const char *config, *data, *listen, *database, *migrate_to;
 	bool check;
 };
 
@@ -77,6 +82,8 @@ parse_flags(struct flags *fl, int argc, char **argv)
 			fl->listen = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--database") == 0) {
 			fl->database = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--migrate-to") == 0) {
+			fl->migrate_to = argv[++i];
 		} else {
 			fprintf(stderr,
 			        "sluiced: unknown or incomplete option "
@@ -124,6 +131,34 @@ prepare_data(const struct server_config *cfg, struct err *e)
 	return rc;
 }
 
+static void
+migrated_table(void *arg, const char *table, int64_t rows)
+{
+	(void)arg;
+	printf("%-24s %lld rows\n", table, (long long)rows);
+}
+
+/* --migrate-to: the SQLite file of cfg into the PostgreSQL database url. */
+static int
+migrate(const struct server_config *cfg, const char *url)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (cfg->database_url != NULL) {
+		log_error("--migrate-to: the source must be SQLite (this "
+		          "configuration names a PostgreSQL database)");
+		return 1;
+	}
+	if (store_migrate(cfg->db_path, url, migrated_table, NULL, &e) !=
+	    SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
+	log_info("migrated %s into PostgreSQL; counts verified", cfg->db_path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,6 +187,10 @@ main(int argc, char **argv)
 	if (fl.check) {
 		config_dump(&cfg, stdout);
 		status = 0;
+		goto out;
+	}
+	if (fl.migrate_to) {
+		status = migrate(&cfg, fl.migrate_to);
 		goto out;
 	}
 	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK) {

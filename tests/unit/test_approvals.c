@@ -220,7 +220,8 @@ test_inheritance(void **state)
 	        "(SELECT CAST(value AS BIGINT) + 1 FROM meta WHERE key = "
 	        "'change_seq') WHERE "
 	        "id = '" U2 "';"
-	        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) "
+	        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS "
+	        "TEXT) "
 	        "WHERE key = 'change_seq'");
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, "");

@@ -66,9 +66,9 @@ test_take_renew_expire(void **state)
 	assert_int_equal(store_lease_take(&got, a, "sync", "A", 112, 127, &e),
 	                 SL_OK);
 	assert_true(got);
-	assert_int_equal(store_lease_holder(holder, sizeof(holder), b, "sync",
-	                                    120, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_lease_holder(holder, sizeof(holder), b, "sync", 120, &e),
+	        SL_OK);
 	assert_string_equal(holder, "A");
 	/* A dies: past its expiry b takes over, and a's renewal fails. */
 	assert_int_equal(store_lease_take(&got, b, "sync", "B", 128, 143, &e),
@@ -83,14 +83,14 @@ test_take_renew_expire(void **state)
 	assert_true(got);
 	/* A release frees it at once; another holder's release does not. */
 	assert_int_equal(store_lease_release(a, "sync", "A", &e), SL_OK);
-	assert_int_equal(store_lease_holder(holder, sizeof(holder), a, "sync",
-	                                    130, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_lease_holder(holder, sizeof(holder), a, "sync", 130, &e),
+	        SL_OK);
 	assert_string_equal(holder, "B");
 	assert_int_equal(store_lease_release(b, "sync", "B", &e), SL_OK);
-	assert_int_equal(store_lease_holder(holder, sizeof(holder), a, "sync",
-	                                    130, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_lease_holder(holder, sizeof(holder), a, "sync", 130, &e),
+	        SL_OK);
 	assert_string_equal(holder, "");
 	assert_int_equal(store_lease_take(&got, a, "sync", "A", 131, 146, &e),
 	                 SL_OK);

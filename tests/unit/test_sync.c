@@ -28,7 +28,8 @@
 #define ID1 "0b8f5a52-3c1e-4d8e-9a55-6f0e3c7d1a01"
 #define ID2 "7c2d9e14-55aa-4b0c-8f61-1e2d3c4b5a69"
 
-static char tmp[64], cat[128], pub[192], url[256], dbtmp[128], dbpath[512], content[192];
+static char tmp[64], cat[128], pub[192], url[256], dbtmp[128], dbpath[512],
+        content[192];
 static struct server_config cfg;
 static struct store *db;
 

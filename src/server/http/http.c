@@ -89,7 +89,8 @@ queue_json(struct MHD_Connection *conn, int status, json_t *v)
 	/* 503: the database is away (another front-end or a moment later
 	 * will do); clients and load balancers retry. */
 	if (status == 503)
-		MHD_add_response_header(resp, "Retry-After", HTTP_RETRY_AFTER_S);
+		MHD_add_response_header(resp, "Retry-After",
+		                        HTTP_RETRY_AFTER_S);
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;

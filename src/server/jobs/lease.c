@@ -79,8 +79,7 @@ keeper_main(void *arg)
 }
 
 int
-lease_start(struct lease **out, const struct server_config *cfg,
-            struct err *e)
+lease_start(struct lease **out, const struct server_config *cfg, struct err *e)
 {
 	pthread_condattr_t ca;
 	struct lease *l;
@@ -108,7 +107,8 @@ lease_start(struct lease **out, const struct server_config *cfg,
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mu);
 		free(l);
-		return err_set(e, SL_EINTERNAL, "cannot start the lease keeper");
+		return err_set(e, SL_EINTERNAL,
+		               "cannot start the lease keeper");
 	}
 	*out = l;
 	return SL_OK;

@@ -91,8 +91,8 @@ attempt(struct sched *s, struct store *db, bool manual, long interval,
 	if (interval > 0 && (is_due || n > 0)) {
 		*due = (int64_t)time(NULL) + interval;
 		err_clear(&e);
-		if (store_lease_set_due(db, "sync", lease_holder(s->lease), *due,
-		                        &e) != SL_OK)
+		if (store_lease_set_due(db, "sync", lease_holder(s->lease),
+		                        *due, &e) != SL_OK)
 			log_warn("scheduler: %s", e.msg);
 	}
 	lease_drop(s->lease, db, "sync");

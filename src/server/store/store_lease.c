@@ -16,13 +16,14 @@ store_lease_take(bool *got, struct store *s, const char *name,
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "INSERT INTO leases(name, holder, expires_at) "
-	             "VALUES($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
-	             "holder = excluded.holder, expires_at = excluded.expires_at "
-	             "WHERE leases.holder = excluded.holder OR "
-	             "leases.expires_at < $4 RETURNING holder",
-	             "ttii", name, holder, expires, now);
+	rc = store_q(
+	        s, &st, e,
+	        "INSERT INTO leases(name, holder, expires_at) "
+	        "VALUES($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
+	        "holder = excluded.holder, expires_at = excluded.expires_at "
+	        "WHERE leases.holder = excluded.holder OR "
+	        "leases.expires_at < $4 RETURNING holder",
+	        "ttii", name, holder, expires, now);
 	if (rc != SL_OK)
 		return err_prefix(e, "lease %s", name);
 	rc = db_step(st, e);
@@ -47,14 +48,14 @@ store_lease_release(struct store *s, const char *name, const char *holder,
 }
 
 int
-store_lease_due(int64_t *out, struct store *s, const char *name,
-                struct err *e)
+store_lease_due(int64_t *out, struct store *s, const char *name, struct err *e)
 {
 	int64_t v = 0;
 	int rc;
 
-	rc = store_q_int(s, &v, e, "SELECT next_due FROM leases WHERE name = $1",
-	                 "t", name);
+	rc = store_q_int(s, &v, e,
+	                 "SELECT next_due FROM leases WHERE name = $1", "t",
+	                 name);
 	if (rc < 0)
 		return err_prefix(e, "lease %s", name);
 	*out = v;
@@ -75,7 +76,8 @@ store_lease_set_due(struct store *s, const char *name, const char *holder,
 	if (rc != SL_OK)
 		return err_prefix(e, "lease %s", name);
 	if (n == 0)
-		return err_set(e, SL_EDENIED, "lease %s: held by another", name);
+		return err_set(e, SL_EDENIED, "lease %s: held by another",
+		               name);
 	return SL_OK;
 }
 

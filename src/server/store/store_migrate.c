@@ -111,7 +111,8 @@ next_table(struct table *t, int n, PGconn *c, struct err *e)
 		}
 		for (j = 0; j < PQntuples(r) && ready; j++)
 			for (k = 0; k < n; k++)
-				if (strcmp(t[k].name, PQgetvalue(r, j, 0)) == 0 &&
+				if (strcmp(t[k].name, PQgetvalue(r, j, 0)) ==
+				            0 &&
 				    !t[k].done)
 					ready = false;
 		PQclear(r);
@@ -156,7 +157,8 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 	if (rc == SL_OK)
 		rc = sql_cols(&ins, t, e);
 	for (i = 0; rc == SL_OK && i < t->ncols; i++)
-		rc = buf_printf(&ins, e, "%s$%d", i ? ", " : ") VALUES(", i + 1);
+		rc = buf_printf(&ins, e, "%s$%d", i ? ", " : ") VALUES(",
+		                i + 1);
 	if (rc == SL_OK)
 		rc = buf_printf(&ins, e, ")");
 	if (rc != SL_OK)
@@ -171,8 +173,8 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 		for (i = 0; i < t->ncols; i++)
 			vals[i] = sqlite3_column_type(st, i) == SQLITE_NULL
 			                  ? NULL
-			                  : (const char *)sqlite3_column_text(st,
-			                                                      i);
+			                  : (const char *)sqlite3_column_text(
+			                            st, i);
 		r = PQexecParams(dst, ins.data, t->ncols, NULL, vals, NULL,
 		                 NULL, 0);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -239,9 +241,10 @@ move_sequences(PGconn *c, const struct table *t, int n, struct err *e)
 	for (i = 0; i < n && rc == SL_OK; i++) {
 		if (strcmp(t[i].cols[0], "id") != 0)
 			continue;
-		snprintf(sql, sizeof(sql),
-		         "SELECT pg_get_serial_sequence('%s', 'id') IS NOT NULL",
-		         t[i].name);
+		snprintf(
+		        sql, sizeof(sql),
+		        "SELECT pg_get_serial_sequence('%s', 'id') IS NOT NULL",
+		        t[i].name);
 		r = PQexec(c, sql);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			PQclear(r);
@@ -273,8 +276,9 @@ store_migrate(const char *sqlite_path, const char *pg_url,
 	const char *const nonempty[] = {"computers", "updates", "sync_history"};
 
 	if (!db_target_is_postgres(pg_url))
-		return err_set(e, SL_EINVAL,
-		               "migrate: the target must be a postgresql:// URL");
+		return err_set(
+		        e, SL_EINVAL,
+		        "migrate: the target must be a postgresql:// URL");
 	/* Both schemas at this binary's version. */
 	if ((rc = db_open(&check, sqlite_path, e)) != SL_OK)
 		return err_prefix(e, "migrate: source");

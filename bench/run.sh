@@ -61,7 +61,8 @@ s4_detect:4 agent detection (vs apt-get):240
 s5_report:5 status ingestion:120
 s3_catalog_sync:3 catalog sync (vs reprepro):600
 s6_apt_import:6 apt import:900
-s7_engines:7 engines (SQLite vs PostgreSQL):600"
+s7_engines:7 engines (SQLite vs PostgreSQL):600
+s8_scale:8 large database:900"
 
 t_start=$(date +%s)
 failed=()

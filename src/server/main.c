@@ -13,7 +13,7 @@
 #include "auth.h"
 #include "config.h"
 #include "store/store.h"
-#include "store/store_migrate.h"
+#include "store/db_migrate.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -150,7 +150,7 @@ migrate(const struct server_config *cfg, const char *url)
 		          "configuration names a PostgreSQL database)");
 		return 1;
 	}
-	if (store_migrate(cfg->db_path, url, migrated_table, NULL, &e) !=
+	if (db_migrate(cfg->db_path, url, migrated_table, NULL, &e) !=
 	    SL_OK) {
 		log_error("%s", e.msg);
 		return 1;

@@ -1,10 +1,10 @@
 /*
- * store_migrate: SQLite -> PostgreSQL copy (store_migrate.h). The tables
+ * db_migrate: SQLite -> PostgreSQL copy (db_migrate.h). The tables
  * and columns come from the target's catalog (the PostgreSQL schema of
  * this binary), so a new migration needs no change here; values travel as
  * text and PostgreSQL converts them to the column's type.
  */
-#include "store_migrate.h"
+#include "db_migrate.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -264,8 +264,8 @@ move_sequences(PGconn *c, const struct table *t, int n, struct err *e)
 }
 
 int
-store_migrate(const char *sqlite_path, const char *pg_url,
-              store_migrate_fn each, void *arg, struct err *e)
+db_migrate(const char *sqlite_path, const char *pg_url,
+              db_migrate_fn each, void *arg, struct err *e)
 {
 	static struct table tables[MIGRATE_MAX_TABLES];
 	struct db *check = NULL;

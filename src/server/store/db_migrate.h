@@ -1,5 +1,5 @@
 /*
- * store_migrate: copy an SQLite installation into a PostgreSQL database
+ * db_migrate: copy an SQLite installation into a PostgreSQL database
  * (sluiced --migrate-to URL), so a site grows onto several front-ends
  * without starting over.
  *
@@ -13,17 +13,17 @@
  * compared with the source before the commit (SL_EINTERNAL on a
  * difference, nothing committed).
  */
-#ifndef SLUICE_SERVER_STORE_STORE_MIGRATE_H
-#define SLUICE_SERVER_STORE_STORE_MIGRATE_H
+#ifndef SLUICE_SERVER_STORE_DB_MIGRATE_H
+#define SLUICE_SERVER_STORE_DB_MIGRATE_H
 
 #include <stdint.h>
 
 #include "err.h"
 
 /* Called once per table after its rows are copied and counted. */
-typedef void (*store_migrate_fn)(void *arg, const char *table, int64_t rows);
+typedef void (*db_migrate_fn)(void *arg, const char *table, int64_t rows);
 
-int store_migrate(const char *sqlite_path, const char *pg_url,
-                  store_migrate_fn each, void *arg, struct err *e);
+int db_migrate(const char *sqlite_path, const char *pg_url,
+                  db_migrate_fn each, void *arg, struct err *e);
 
 #endif

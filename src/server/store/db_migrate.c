@@ -271,7 +271,7 @@ db_migrate(const char *sqlite_path, const char *pg_url,
 	struct db *check = NULL;
 	sqlite3 *src = NULL;
 	PGconn *dst = NULL;
-	int64_t got, want, busy;
+	int64_t got = 0, want = 0, busy = 0;
 	int rc, n = 0, i, k;
 	const char *const nonempty[] = {"computers", "updates", "sync_history"};
 

@@ -150,8 +150,7 @@ migrate(const struct server_config *cfg, const char *url)
 		          "configuration names a PostgreSQL database)");
 		return 1;
 	}
-	if (db_migrate(cfg->db_path, url, migrated_table, NULL, &e) !=
-	    SL_OK) {
+	if (db_migrate(cfg->db_path, url, migrated_table, NULL, &e) != SL_OK) {
 		log_error("%s", e.msg);
 		return 1;
 	}

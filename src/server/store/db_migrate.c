@@ -264,8 +264,8 @@ move_sequences(PGconn *c, const struct table *t, int n, struct err *e)
 }
 
 int
-db_migrate(const char *sqlite_path, const char *pg_url,
-              db_migrate_fn each, void *arg, struct err *e)
+db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
+           void *arg, struct err *e)
 {
 	static struct table tables[MIGRATE_MAX_TABLES];
 	struct db *check = NULL;

@@ -23,7 +23,7 @@
 /* Called once per table after its rows are copied and counted. */
 typedef void (*db_migrate_fn)(void *arg, const char *table, int64_t rows);
 
-int db_migrate(const char *sqlite_path, const char *pg_url,
-                  db_migrate_fn each, void *arg, struct err *e);
+int db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
+               void *arg, struct err *e);
 
 #endif

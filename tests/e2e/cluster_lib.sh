@@ -70,6 +70,10 @@ fe_start() {
 		echo "listen = 127.0.0.1:$port"
 		echo "data = $data"
 		echo "threads = 4"
+		# the tests run as root; privdrop.sh covers dropping it
+		echo "user = root"
+		echo "seccomp = ${E2E_SECCOMP:-on}"
+		echo "console_dir = $SOURCE_ROOT/web"
 		printf '%s\n' "$extra"
 		echo "[database]"
 		echo "url = $CLUSTER_DB"
@@ -89,6 +93,12 @@ fe_start() {
 	# The first front-end made the admin token; the others share it.
 	if [ -f "$data/admin.token" ] && [ -z "${ADMIN_TOKEN:-}" ]; then
 		ADMIN_TOKEN=$(cat "$data/admin.token")
+		# These scenarios are about the cluster: open registration
+		# (enrollment.sh covers keys), once for the shared database.
+		curl -sS -o /dev/null -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" \
+			-H 'Content-Type: application/json' --data '{"registration":"open"}' \
+			"http://127.0.0.1:$port/v1/admin/settings" ||
+			cfail "registration open on $name"
 	fi
 	[[ " ${FE_NAMES[*]} " == *" $name "* ]] || FE_NAMES+=("$name")
 }

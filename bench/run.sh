@@ -30,7 +30,8 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 SOURCE_ROOT=$(dirname "$BENCH_DIR")
 
 if [ "$SMOKE" = 0 ]; then
-	"$SOURCE_ROOT/scripts/deps.sh" nginx-light wrk hyperfine reprepro time
+	"$SOURCE_ROOT/scripts/deps.sh" nginx-light wrk hyperfine reprepro time \
+		haproxy postgresql
 fi
 for b in src/server/sluiced src/agent/sluice-agent src/cli/sluice \
 	bench/gen_catalog bench/gen_aptrepo bench/bench_client; do
@@ -56,12 +57,14 @@ trap cleanup EXIT
 # name:label:time limit in seconds (full run)
 SCENARIOS="s1_content:1 content (vs nginx):420
 s2_agent_sync:2 agent sync:420
-s7_agent_pages:7 first sync (pages):300
+s7_agent_pages:8 first sync (pages):300
 s4_detect:4 agent detection (vs apt-get):240
 s5_report:5 status ingestion:600
 s3_catalog_sync:3 catalog sync (vs reprepro):600
 s6_apt_import:6 apt import:900
-s7_cleanup:7 cleanup under load:900"
+s7_cleanup:9 cleanup under load:900
+s7_engines:10 engines (SQLite vs PostgreSQL):600
+s8_scale:11 large database:900"
 
 t_start=$(date +%s)
 failed=()

@@ -11,7 +11,8 @@ PKGS=(build-essential meson ninja-build pkg-config
       curl jq sqlite3 dpkg-dev fakeroot python3
       wrk nginx-light reprepro time apt-utils
       libsystemd-dev openssl clang libseccomp-dev python3-aiosmtpd
-      postgresql) # postgresql: initdb/pg_ctl for tests/pg (no service used)
+      postgresql # postgresql: initdb/pg_ctl for tests/pg (no service used)
+      haproxy) # haproxy: the load balancer of tests/e2e/cluster_*.sh (no service)
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

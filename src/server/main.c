@@ -18,6 +18,7 @@
 #include "config.h"
 #include "store/store.h"
 #include "store/store_contact.h"
+#include "store/db_migrate.h"
 #include "fetch.h"
 #include "fsx.h"
 #include "hash.h"
@@ -58,6 +59,10 @@ usage(FILE *f)
 	        "database to FILE\n"
 	        "                   (online: the server may be running) and "
 	        "exit\n"
+	        "  --migrate-to URL copy this SQLite installation into the "
+	        "empty PostgreSQL\n"
+	        "                   database URL (verified by counts), then "
+	        "exit\n"
 	        "  --print-config-template\n"
 	        "                   print every option, commented out with "
 	        "its default\n",
@@ -65,7 +70,7 @@ usage(FILE *f)
 }
 
 struct flags {
-	const char *config, *data, *listen, *database, *backup;
+	const char *config, *data, *listen, *database, *backup, *migrate_to;
 	bool check;
 };
 
@@ -96,6 +101,8 @@ parse_flags(struct flags *fl, int argc, char **argv)
 			fl->backup = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--database") == 0) {
 			fl->database = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--migrate-to") == 0) {
+			fl->migrate_to = argv[++i];
 		} else {
 			fprintf(stderr,
 			        "sluiced: unknown or incomplete option "
@@ -144,6 +151,33 @@ prepare_data(const struct server_config *cfg, struct err *e)
 	return rc;
 }
 
+static void
+migrated_table(void *arg, const char *table, int64_t rows)
+{
+	(void)arg;
+	printf("%-24s %lld rows\n", table, (long long)rows);
+}
+
+/* --migrate-to: the SQLite file of cfg into the PostgreSQL database url. */
+static int
+migrate(const struct server_config *cfg, const char *url)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (cfg->database_url != NULL) {
+		log_error("--migrate-to: the source must be SQLite (this "
+		          "configuration names a PostgreSQL database)");
+		return 1;
+	}
+	if (db_migrate(cfg->db_path, url, migrated_table, NULL, &e) != SL_OK) {
+		log_error("%s", e.msg);
+		return 1;
+	}
+	log_info("migrated %s into PostgreSQL; counts verified", cfg->db_path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,6 +217,10 @@ main(int argc, char **argv)
 	if (fl.backup) {
 		status = lifecycle_backup(&cfg, fl.backup);
 		fl.check = true; /* no "stopped" line */
+		goto out;
+	}
+	if (fl.migrate_to) {
+		status = migrate(&cfg, fl.migrate_to);
 		goto out;
 	}
 	if (hash_global_init(&e) != SL_OK || httpc_global_init(&e) != SL_OK) {

@@ -61,6 +61,7 @@ node_start() {
 		echo "user = root" # the tests run as root (privdrop.sh)
 		echo "seccomp = ${E2E_SECCOMP:-on}"
 		printf '%s\n' "$extra"
+		database_ini "$data"
 	} >"$data/sluiced.ini"
 	: >>"$data/sluiced.log"
 	"$SLUICED" --config "$data/sluiced.ini" >>"$data/sluiced.log" 2>&1 &

@@ -70,10 +70,21 @@ const char *
 fixture_db_target(const char *sqlite_path)
 {
 	static char url[1024];
-	char schema[32];
+	const char *base = getenv("SLUICE_TEST_DATABASE");
+	uint64_t h = 1469598103934665603ull; /* FNV-1a of the path */
+	char sql[128];
+	const char *p;
 
 	if (!fixture_pg_enabled())
 		return sqlite_path;
-	fixture_pg_target(url, sizeof(url), schema, sizeof(schema));
+	/* One schema per path: reopening the same "file" finds its data. */
+	for (p = sqlite_path; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS p%ld_%016llx",
+	         (long)getpid(), (unsigned long long)h);
+	admin(sql);
+	snprintf(url, sizeof(url), "%s%soptions=-csearch_path%%3Dp%ld_%016llx",
+	         base, strchr(base, '?') ? "&" : "?", (long)getpid(),
+	         (unsigned long long)h);
 	return url;
 }

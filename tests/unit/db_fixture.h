@@ -22,8 +22,9 @@ void fixture_pg_target(char *out, size_t n, char *schema, size_t sn);
 void fixture_pg_drop(const char *schema);
 
 /* The database for a test: sqlite_path itself, or with
- * SLUICE_TEST_DATABASE a fresh PostgreSQL schema's URL. A static buffer,
- * overwritten by the next call. */
+ * SLUICE_TEST_DATABASE the URL of a PostgreSQL schema of its own, one per
+ * path and process (created empty on first use, so opening the same path
+ * again finds its data). A static buffer, overwritten by the next call. */
 const char *fixture_db_target(const char *sqlite_path);
 
 #endif

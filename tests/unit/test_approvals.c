@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "store/store.h"
 #include "auth.h"
@@ -33,7 +34,8 @@ exec_ok(const char *sql)
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(db_exec(fixture_db(db), sql, &e), SL_OK);
+	if (db_exec(fixture_db(db), sql, &e) != SL_OK)
+		fail_msg("%s", e.msg);
 }
 
 static int
@@ -47,7 +49,7 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-appr.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(store_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, fixture_db_target(path), &e), SL_OK);
 	exec_ok("INSERT INTO groups(name, parent_id) VALUES('web', 1);"
 	        "INSERT INTO groups(name, parent_id) VALUES('canary', "
 	        "(SELECT id FROM groups WHERE name = 'web'));"
@@ -216,9 +218,12 @@ test_inheritance(void **state)
 	assert_string_equal(ids, U2);
 	assert_int_equal(store_seq_current(db, &a0, &e), SL_OK);
 	exec_ok("UPDATE update_status SET declined = 1, change_seq = "
-	        "(SELECT value + 1 FROM meta WHERE key = 'change_seq') WHERE "
+	        "(SELECT CAST(value AS BIGINT) + 1 FROM meta WHERE key = "
+	        "'change_seq') WHERE "
 	        "id = '" U2 "';"
-	        "UPDATE meta SET value = value + 1 WHERE key = 'change_seq'");
+	        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS "
+	        "TEXT) "
+	        "WHERE key = 'change_seq'");
 	set_ids(ids, sizeof(ids), canary, -1);
 	assert_string_equal(ids, "");
 	removed_ids(ids, sizeof(ids), other, a0);

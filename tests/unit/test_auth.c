@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "fsx.h"
 #include "hash.h"
@@ -108,7 +109,7 @@ test_lookups_and_bootstrap(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(store_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, fixture_db_target(path), &e), SL_OK);
 	assert_int_equal(auth_admin_bootstrap(tok, &created, db, tmp, &e),
 	                 SL_OK);
 	assert_true(created);

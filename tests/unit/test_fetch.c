@@ -20,9 +20,10 @@
 #include "fsx.h"
 #include "hash.h"
 #include "httpc.h"
+#include "db_fixture.h"
 #include "server_fixture.h"
 
-static char tmp[64], dbpath[192], content[192];
+static char tmp[64], dbtmp[128], dbpath[512], content[192];
 static struct server_config cfg;
 static struct store *db;
 
@@ -114,7 +115,9 @@ setup(void **state)
 	(void)state;
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-fetch-XXXXXX");
 	assert_non_null(mkdtemp(tmp));
-	snprintf(dbpath, sizeof(dbpath), "%s/sluice.db", tmp);
+	snprintf(dbtmp, sizeof(dbtmp), "%s/sluice.db", tmp);
+	/* The jobs open their own connections to cfg.db_path. */
+	snprintf(dbpath, sizeof(dbpath), "%s", fixture_db_target(dbtmp));
 	snprintf(content, sizeof(content), "%s/content", tmp);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.db_path = dbpath;

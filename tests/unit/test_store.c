@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "store/store.h"
 
@@ -28,7 +29,7 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-store.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(store_open(&s, path, &e), SL_OK);
+	assert_int_equal(store_open(&s, fixture_db_target(path), &e), SL_OK);
 	return 0;
 }
 

@@ -21,13 +21,15 @@
 #include "fetch.h"
 #include "fsx.h"
 #include "httpc.h"
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "sync.h"
 
 #define ID1 "0b8f5a52-3c1e-4d8e-9a55-6f0e3c7d1a01"
 #define ID2 "7c2d9e14-55aa-4b0c-8f61-1e2d3c4b5a69"
 
-static char tmp[64], cat[128], pub[192], url[256], dbpath[192], content[192];
+static char tmp[64], cat[128], pub[192], url[256], dbtmp[128], dbpath[512],
+        content[192];
 static struct server_config cfg;
 static struct store *db;
 
@@ -79,7 +81,9 @@ setup(void **state)
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cat, sizeof(cat), "%s/cat", tmp);
 	snprintf(pub, sizeof(pub), "%s/public", cat);
-	snprintf(dbpath, sizeof(dbpath), "%s/sluice.db", tmp);
+	snprintf(dbtmp, sizeof(dbtmp), "%s/sluice.db", tmp);
+	/* The jobs open their own connections to cfg.db_path. */
+	snprintf(dbpath, sizeof(dbpath), "%s", fixture_db_target(dbtmp));
 	snprintf(content, sizeof(content), "%s/content", tmp);
 	assert_int_equal(catalog_init(cat, &e), SL_OK);
 	add_update(ID1, "First fix", "demo", "echo one\n");
@@ -271,8 +275,9 @@ test_modes(void **state)
 	assert_int_equal(r.files_wanted, 0);
 	assert_int_equal(q("SELECT COUNT(*) FROM content"), 0);
 	assert_int_equal(db_exec(fixture_db(db),
-	                         "INSERT OR IGNORE INTO groups(name) "
-	                         "VALUES('test-group');"
+	                         "INSERT INTO groups(name) "
+	                         "VALUES('test-group') "
+	                         "ON CONFLICT DO NOTHING;"
 	                         "INSERT INTO approvals(update_id, "
 	                         "group_id, action, approved_at, "
 	                         "change_seq) SELECT '" ID1

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "api_targeting.h"
 
@@ -29,7 +30,7 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-targ.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(store_open(&db, path, &e), SL_OK);
+	assert_int_equal(store_open(&db, fixture_db_target(path), &e), SL_OK);
 	assert_int_equal(db_exec(fixture_db(db),
 	                         "INSERT INTO groups(name, parent_id) "
 	                         "VALUES('web', 1)",

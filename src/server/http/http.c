@@ -116,6 +116,8 @@ http_json_response(json_t *v)
 	return resp;
 }
 
+#define HTTP_RETRY_AFTER_S "5"
+
 static enum MHD_Result
 queue_json(struct MHD_Connection *conn, int status, json_t *v)
 {
@@ -125,6 +127,11 @@ queue_json(struct MHD_Connection *conn, int status, json_t *v)
 	if (resp == NULL)
 		return MHD_NO;
 	last_status = status;
+	/* 503: the database is away (another front-end or a moment later
+	 * will do); clients and load balancers retry. */
+	if (status == 503)
+		MHD_add_response_header(resp, "Retry-After",
+		                        HTTP_RETRY_AFTER_S);
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;

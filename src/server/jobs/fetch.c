@@ -20,6 +20,7 @@
 #include "netopts.h"
 #include "progress.h"
 #include "httpc.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -29,6 +30,7 @@
 struct fetch {
 	const struct server_config *cfg;
 	struct store *db;
+	struct lease *lease; /* the cluster-wide "fetch" job */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* CLOCK_MONOTONIC */
@@ -225,6 +227,13 @@ fetch_main(void *arg)
 			wait_for_work(f, FETCH_IDLE_SECONDS);
 			continue;
 		}
+		/* Of several front-ends on one database, the holder of the
+		 * "fetch" lease downloads (into the shared content
+		 * directory); the others stand by to take over. */
+		if (!lease_take(f->lease, f->db, "fetch")) {
+			wait_for_work(f, LEASE_RETRY_S);
+			continue;
+		}
 		/* One row at a time, so that new work and retries are
 		 * picked up in order between transfers. */
 		if ((rc = due_rows(&rows, &n, 1, f->db, &e)) != SL_OK) {
@@ -274,6 +283,11 @@ fetch_start(struct fetch **out, const struct server_config *cfg, struct err *e)
 		err_prefix(e, "fetch");
 		return rc;
 	}
+	if ((rc = lease_start(&f->lease, cfg, e)) != SL_OK) {
+		store_close(f->db);
+		free(f);
+		return err_prefix(e, "fetch");
+	}
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -282,6 +296,7 @@ fetch_start(struct fetch **out, const struct server_config *cfg, struct err *e)
 	if ((prc = pthread_create(&f->thread, NULL, fetch_main, f)) != 0) {
 		pthread_mutex_destroy(&f->mu);
 		pthread_cond_destroy(&f->cv);
+		lease_stop(f->lease);
 		store_close(f->db);
 		free(f);
 		return err_set(e, SL_EINTERNAL,
@@ -313,6 +328,8 @@ fetch_stop(struct fetch *f)
 	pthread_cond_signal(&f->cv);
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->thread, NULL);
+	lease_drop(f->lease, f->db, "fetch");
+	lease_stop(f->lease);
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
 	store_close(f->db);

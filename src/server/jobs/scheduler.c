@@ -11,6 +11,8 @@
 
 #include "store/store.h"
 #include "fetch.h"
+#include "lease.h"
+#include "store/store_lease.h"
 #include "log.h"
 #include "notify.h"
 #include "sync.h"
@@ -18,10 +20,18 @@
 struct sched {
 	const struct server_config *cfg;
 	struct fetch *fetch;
+	struct lease *lease;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool pending, running, stop;
+};
+
+/* What a sync attempt came to. */
+enum sched_outcome {
+	SCHED_RAN,     /* this front-end ran a sync */
+	SCHED_BUSY,    /* another front-end holds the sync: ask again later */
+	SCHED_NOT_DUE, /* the scheduled sync is not due yet (*due says when) */
 };
 
 static void
@@ -57,14 +67,81 @@ run_one(struct sched *s, struct store *db)
 	}
 }
 
+/* One sync under the cluster-wide "sync" lease. It runs when requested
+ * (manual), when the shared next_due has come (so of several front-ends
+ * waking at the same time one syncs and the others find it done), or when
+ * the lease lapsed on a sync still marked running: its front-end died and
+ * this one takes the sync over. A due or taken-over sync moves next_due
+ * one interval on. */
+static enum sched_outcome
+attempt(struct sched *s, struct store *db, bool manual, long interval,
+        int64_t *due)
+{
+	struct err e;
+	int64_t now;
+	bool is_due;
+	int n = 0;
+
+	if (!lease_take(s->lease, db, "sync"))
+		return SCHED_BUSY;
+	now = (int64_t)time(NULL);
+	err_clear(&e);
+	/* Holding the lease, a 'running' sync is one whose front-end died. */
+	if (store_sync_interrupted(&n, db, now, &e) != SL_OK ||
+	    store_lease_due(due, db, "sync", &e) != SL_OK) {
+		log_warn("scheduler: %s", e.msg);
+		lease_drop(s->lease, db, "sync");
+		return SCHED_BUSY;
+	}
+	if (n > 0)
+		log_warn("sync: %d sync(s) interrupted on another front-end, "
+		         "taking over",
+		         n);
+	is_due = interval > 0 && *due <= now;
+	if (!manual && n == 0 && !is_due) {
+		lease_drop(s->lease, db, "sync");
+		return SCHED_NOT_DUE;
+	}
+	run_one(s, db);
+	if (interval > 0 && (is_due || n > 0)) {
+		*due = (int64_t)time(NULL) + interval;
+		err_clear(&e);
+		if (store_lease_set_due(db, "sync", lease_holder(s->lease),
+		                        *due, &e) != SL_OK)
+			log_warn("scheduler: %s", e.msg);
+	}
+	lease_drop(s->lease, db, "sync");
+	return SCHED_RAN;
+}
+
+static void
+mono_in(struct timespec *t, long secs)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += secs;
+}
+
+static bool
+mono_reached(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec ||
+	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
 static void *
 sched_main(void *arg)
 {
 	struct sched *s = arg;
 	struct store *db = NULL;
-	struct timespec due;
+	struct timespec check;
+	enum sched_outcome o;
 	struct err e;
 	long interval = 0;
+	bool want = false;
+	int64_t due = 0, wait;
 
 	err_clear(&e);
 	if (store_open(&db, s->cfg->db_path, &e) != SL_OK) {
@@ -73,33 +150,34 @@ sched_main(void *arg)
 	}
 	if (s->cfg->syncs_per_day > 0 && s->cfg->upstream_url != NULL)
 		interval = 86400L / s->cfg->syncs_per_day;
-	/* The first scheduled sync comes shortly after start, so a server
-	 * that was down catches up; then every interval. */
-	clock_gettime(CLOCK_MONOTONIC, &due);
-	due.tv_sec += SCHED_FIRST_DELAY_S;
+	/* The first check comes shortly after start, so a server that was
+	 * down past the due time catches up; the due time itself is shared
+	 * by every front-end on the database. Checks come at least every
+	 * LEASE_TTL_S, to take over a sync whose front-end died. */
+	mono_in(&check, SCHED_FIRST_DELAY_S);
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		if (!s->pending) {
-			int rc = 0;
-			if (interval > 0)
-				rc = pthread_cond_timedwait(&s->cv, &s->mu,
-				                            &due);
-			else
-				pthread_cond_wait(&s->cv, &s->mu);
+			pthread_cond_timedwait(&s->cv, &s->mu, &check);
 			if (s->stop)
 				break;
-			if (rc != 0 && interval > 0) {
-				s->pending = true; /* scheduled time */
-				clock_gettime(CLOCK_MONOTONIC, &due);
-				due.tv_sec += interval;
-			}
-			if (!s->pending)
-				continue;
 		}
+		if (s->pending)
+			want = true;
 		s->pending = false;
+		if (!want && !mono_reached(&check))
+			continue;
 		s->running = true;
 		pthread_mutex_unlock(&s->mu);
-		run_one(s, db);
+		o = attempt(s, db, want, interval, &due);
+		if (want)
+			want = o == SCHED_BUSY;
+		wait = LEASE_TTL_S;
+		if (o == SCHED_BUSY)
+			wait = LEASE_RETRY_S;
+		else if (interval > 0 && due - (int64_t)time(NULL) < wait)
+			wait = due - (int64_t)time(NULL);
+		mono_in(&check, wait < 1 ? 1 : (long)wait);
 		pthread_mutex_lock(&s->mu);
 		s->running = false;
 	}
@@ -120,6 +198,10 @@ sched_start(struct sched **out, const struct server_config *cfg,
 		return err_set(e, SL_ENOMEM, "out of memory");
 	s->cfg = cfg;
 	s->fetch = fetch;
+	if (lease_start(&s->lease, cfg, e) != SL_OK) {
+		free(s);
+		return err_prefix(e, "scheduler");
+	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -128,6 +210,7 @@ sched_start(struct sched **out, const struct server_config *cfg,
 	if (pthread_create(&s->thread, NULL, sched_main, s) != 0) {
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
+		lease_stop(s->lease);
 		free(s);
 		return err_set(e, SL_EINTERNAL, "cannot start the scheduler");
 	}
@@ -157,6 +240,7 @@ sched_stop(struct sched *s)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
+	lease_stop(s->lease);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

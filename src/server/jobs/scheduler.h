@@ -1,10 +1,12 @@
 /*
  * scheduler: the sync scheduler thread. It runs sync_run() syncs_per_day
- * times a day (evenly spaced, the first one SCHED_FIRST_DELAY_S after
- * start; none when syncs_per_day is 0) and whenever
- * sched_trigger() asks, never two at once. After each sync it wakes the
- * fetch thread. It has its own database connection and logs one line per
- * sync.
+ * times a day (evenly spaced; the first check SCHED_FIRST_DELAY_S after
+ * start; none when syncs_per_day is 0) and whenever sched_trigger() asks,
+ * never two at once. The due time and the "sync" lease (jobs/lease.h) live
+ * in the database, so several front-ends on one database run each
+ * scheduled sync once, and one takes over a sync whose front-end died.
+ * After each sync it wakes the fetch thread. It has its own database
+ * connection and logs one line per sync.
  */
 #ifndef SLUICE_SERVER_SCHEDULER_H
 #define SLUICE_SERVER_SCHEDULER_H

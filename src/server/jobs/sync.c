@@ -22,6 +22,7 @@
 #include "netopts.h"
 #include "progress.h"
 #include "store/store.h"
+#include "store/store_lease.h"
 #include "sync_sluiced.h"
 #include "update.h"
 
@@ -432,5 +433,17 @@ out:
 int
 sync_mark_interrupted(struct store *db, int *n, struct err *e)
 {
+	char holder[128];
+
+	/* Another front-end on the database may be syncing right now: its
+	 * 'running' row is no leftover. */
+	if (store_lease_holder(holder, sizeof(holder), db, "sync",
+	                       (int64_t)time(NULL), e) != SL_OK)
+		return err_prefix(e, "sync");
+	if (holder[0] != '\0') {
+		if (n != NULL)
+			*n = 0;
+		return SL_OK;
+	}
 	return store_sync_interrupted(n, db, (int64_t)time(NULL), e);
 }

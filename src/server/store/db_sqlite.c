@@ -177,10 +177,17 @@ static const char *const migration_6 =
         "ALTER TABLE computers ADD COLUMN machine_id TEXT;"
         "CREATE UNIQUE INDEX computers_machine ON computers(machine_id);";
 
+/* Cluster jobs: a lease per job (store_lease.c), so that several
+ * front-ends on one database run each scheduled job once; next_due is the
+ * job's next scheduled run, shared by the front-ends. */
+static const char *const migration_7 =
+        "CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+        "expires_at INTEGER NOT NULL, next_due INTEGER NOT NULL DEFAULT 0);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1, migration_2, migration_3,
-        migration_4, migration_5, migration_6,
+        migration_1, migration_2, migration_3, migration_4,
+        migration_5, migration_6, migration_7,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

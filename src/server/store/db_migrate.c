@@ -1,0 +1,375 @@
+/*
+ * db_migrate: SQLite -> PostgreSQL copy (db_migrate.h). The tables
+ * and columns come from the target's catalog (the PostgreSQL schema of
+ * this binary), so a new migration needs no change here; values travel as
+ * text and PostgreSQL converts them to the column's type.
+ */
+#include "db_migrate.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "db.h"
+
+#define MIGRATE_MAX_TABLES  64
+#define MIGRATE_MAX_COLUMNS 64
+#define MIGRATE_SQL_MAX     8192
+
+struct table {
+	char name[64];
+	char cols[MIGRATE_MAX_COLUMNS][64];
+	int ncols;
+	bool done;
+};
+
+static int
+pg_fail(struct err *e, PGconn *c, const char *what)
+{
+	return err_set(e, SL_EDB, "%s: %s", what, PQerrorMessage(c));
+}
+
+/* Run sql without parameters; SL_EDB with the server's message. */
+static int
+pg_cmd(PGconn *c, const char *sql, struct err *e)
+{
+	PGresult *r = PQexec(c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	         PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	PQclear(r);
+	return ok ? SL_OK : pg_fail(e, c, sql);
+}
+
+/* The schema's tables (the search path's first schema) and columns. */
+static int
+load_tables(struct table *t, int *n, PGconn *c, struct err *e)
+{
+	PGresult *r;
+	int i, rc = SL_OK;
+
+	r = PQexec(c, "SELECT table_name, column_name FROM "
+	              "information_schema.columns WHERE table_schema = "
+	              "current_schema() ORDER BY table_name, ordinal_position");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return pg_fail(e, c, "list tables");
+	}
+	*n = 0;
+	for (i = 0; i < PQntuples(r) && rc == SL_OK; i++) {
+		const char *tn = PQgetvalue(r, i, 0), *cn = PQgetvalue(r, i, 1);
+		struct table *cur = *n > 0 ? &t[*n - 1] : NULL;
+
+		if (cur == NULL || strcmp(cur->name, tn) != 0) {
+			if (*n == MIGRATE_MAX_TABLES) {
+				rc = err_set(e, SL_ETOOBIG, "over %d tables",
+				             MIGRATE_MAX_TABLES);
+				break;
+			}
+			cur = &t[(*n)++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->name, sizeof(cur->name), "%s", tn);
+		}
+		if (cur->ncols == MIGRATE_MAX_COLUMNS)
+			rc = err_set(e, SL_ETOOBIG, "%s: over %d columns", tn,
+			             MIGRATE_MAX_COLUMNS);
+		else
+			snprintf(cur->cols[cur->ncols++], 64, "%s", cn);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Index of the next table whose referenced tables are all copied. */
+static int
+next_table(struct table *t, int n, PGconn *c, struct err *e)
+{
+	const char *sql =
+	        "SELECT DISTINCT p.relname FROM pg_constraint k JOIN pg_class "
+	        "ch ON ch.oid = k.conrelid JOIN pg_class p ON p.oid = "
+	        "k.confrelid WHERE k.contype = 'f' AND ch.relname = $1 AND "
+	        "p.relname <> $1 AND ch.relnamespace = (SELECT oid FROM "
+	        "pg_namespace WHERE nspname = current_schema())";
+	int i, j, k;
+
+	for (i = 0; i < n; i++) {
+		const char *p[1] = {t[i].name};
+		PGresult *r;
+		bool ready = true;
+
+		if (t[i].done)
+			continue;
+		r = PQexecParams(c, sql, 1, NULL, p, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			PQclear(r);
+			return pg_fail(e, c, "foreign keys");
+		}
+		for (j = 0; j < PQntuples(r) && ready; j++)
+			for (k = 0; k < n; k++)
+				if (strcmp(t[k].name, PQgetvalue(r, j, 0)) ==
+				            0 &&
+				    !t[k].done)
+					ready = false;
+		PQclear(r);
+		if (ready)
+			return i;
+	}
+	return err_set(e, SL_EINTERNAL, "foreign keys form a cycle");
+}
+
+static int
+sql_cols(struct buf *b, const struct table *t, struct err *e)
+{
+	int i, rc = SL_OK;
+
+	for (i = 0; i < t->ncols && rc == SL_OK; i++)
+		rc = buf_printf(b, e, "%s%s", i ? ", " : "", t->cols[i]);
+	return rc;
+}
+
+/* Copy one table's rows; *rows receives how many. */
+static int
+copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
+           struct err *e)
+{
+	struct buf sel = {0}, ins = {0};
+	const char *vals[MIGRATE_MAX_COLUMNS];
+	sqlite3_stmt *st = NULL;
+	int i, rc, step;
+
+	*rows = 0;
+	buf_init(&sel, MIGRATE_SQL_MAX);
+	buf_init(&ins, MIGRATE_SQL_MAX);
+	rc = buf_printf(&sel, e, "SELECT ");
+	if (rc == SL_OK)
+		rc = sql_cols(&sel, t, e);
+	/* rowid order: parents before their children in self-referencing
+	 * tables (groups), as they were created. */
+	if (rc == SL_OK)
+		rc = buf_printf(&sel, e, " FROM %s ORDER BY rowid", t->name);
+	if (rc == SL_OK)
+		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
+	if (rc == SL_OK)
+		rc = sql_cols(&ins, t, e);
+	for (i = 0; rc == SL_OK && i < t->ncols; i++)
+		rc = buf_printf(&ins, e, "%s$%d", i ? ", " : ") VALUES(",
+		                i + 1);
+	if (rc == SL_OK)
+		rc = buf_printf(&ins, e, ")");
+	if (rc != SL_OK)
+		goto out;
+	if (sqlite3_prepare_v2(src, sel.data, -1, &st, NULL) != SQLITE_OK) {
+		rc = err_set(e, SL_EDB, "%s: %s", t->name, sqlite3_errmsg(src));
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		PGresult *r;
+
+		for (i = 0; i < t->ncols; i++)
+			vals[i] = sqlite3_column_type(st, i) == SQLITE_NULL
+			                  ? NULL
+			                  : (const char *)sqlite3_column_text(
+			                            st, i);
+		r = PQexecParams(dst, ins.data, t->ncols, NULL, vals, NULL,
+		                 NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			PQclear(r);
+			rc = err_set(e, SL_EDB, "%s row %lld: %s", t->name,
+			             (long long)*rows + 1, PQerrorMessage(dst));
+			goto out;
+		}
+		PQclear(r);
+		(*rows)++;
+	}
+	if (step != SQLITE_DONE)
+		rc = err_set(e, SL_EDB, "%s: %s", t->name, sqlite3_errmsg(src));
+out:
+	sqlite3_finalize(st);
+	buf_free(&sel);
+	buf_free(&ins);
+	return rc;
+}
+
+static int
+count_pg(int64_t *out, PGconn *c, const char *table, struct err *e)
+{
+	char sql[128];
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return pg_fail(e, c, sql);
+	}
+	*out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SL_OK;
+}
+
+static int
+count_sqlite(int64_t *out, sqlite3 *db, const char *table, struct err *e)
+{
+	char sql[128];
+	sqlite3_stmt *st = NULL;
+	int rc = SL_OK;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		rc = err_set(e, SL_EDB, "%s: %s", sql, sqlite3_errmsg(db));
+	else
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Identity columns continue after the copied ids. */
+static int
+move_sequences(PGconn *c, const struct table *t, int n, struct err *e)
+{
+	char sql[512];
+	PGresult *r;
+	bool identity;
+	int i, rc = SL_OK;
+
+	for (i = 0; i < n && rc == SL_OK; i++) {
+		if (strcmp(t[i].cols[0], "id") != 0)
+			continue;
+		snprintf(
+		        sql, sizeof(sql),
+		        "SELECT pg_get_serial_sequence('%s', 'id') IS NOT NULL",
+		        t[i].name);
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			PQclear(r);
+			return pg_fail(e, c, sql);
+		}
+		identity = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		PQclear(r);
+		if (!identity)
+			continue;
+		snprintf(sql, sizeof(sql),
+		         "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
+		         "coalesce((SELECT max(id) FROM %s), 0) + 1, false)",
+		         t[i].name, t[i].name);
+		rc = pg_cmd(c, sql, e);
+	}
+	return rc;
+}
+
+int
+db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
+           void *arg, struct err *e)
+{
+	static struct table tables[MIGRATE_MAX_TABLES];
+	struct db *check = NULL;
+	sqlite3 *src = NULL;
+	PGconn *dst = NULL;
+	int64_t got = 0, want = 0, busy = 0;
+	int rc, n = 0, i, k;
+	const char *const nonempty[] = {"computers", "updates", "sync_history"};
+
+	if (!db_target_is_postgres(pg_url))
+		return err_set(
+		        e, SL_EINVAL,
+		        "migrate: the target must be a postgresql:// URL");
+	/* Both schemas at this binary's version. */
+	if ((rc = db_open(&check, sqlite_path, e)) != SL_OK)
+		return err_prefix(e, "migrate: source");
+	db_close(check);
+	if ((rc = db_open(&check, pg_url, e)) != SL_OK)
+		return err_prefix(e, "migrate: target");
+	db_close(check);
+	if (sqlite3_open_v2(sqlite_path, &src, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		rc = err_set(e, SL_EDB, "%s: %s", sqlite_path,
+		             sqlite3_errmsg(src));
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 10000);
+	dst = PQconnectdb(pg_url);
+	if (PQstatus(dst) != CONNECTION_OK) {
+		rc = err_set(e, SL_EUNAVAILABLE, "target unavailable");
+		goto out;
+	}
+	if ((rc = load_tables(tables, &n, dst, e)) != SL_OK)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		if ((rc = count_pg(&busy, dst, nonempty[i], e)) != SL_OK)
+			goto out;
+		if (busy > 0) {
+			rc = err_set(e, SL_ECONFLICT,
+			             "target already holds data (%lld rows in "
+			             "%s): migrate into an empty database",
+			             (long long)busy, nonempty[i]);
+			goto out;
+		}
+	}
+	/* One snapshot of the source; one transaction on the target. */
+	if (sqlite3_exec(src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    (rc = pg_cmd(dst, "BEGIN", e)) != SL_OK) {
+		if (rc == SL_OK)
+			rc = err_set(e, SL_EDB, "%s", sqlite3_errmsg(src));
+		goto out;
+	}
+	/* The fresh schema's own rows (default groups, meta) give way to the
+	 * source's: children first. */
+	for (i = 0; i < n; i++)
+		tables[i].done = false;
+	for (k = 0; k < n; k++) {
+		if ((i = next_table(tables, n, dst, e)) < 0) {
+			rc = i;
+			goto out;
+		}
+		tables[i].done = true;
+	}
+	if ((rc = pg_cmd(dst, "SET CONSTRAINTS ALL DEFERRED", e)) != SL_OK)
+		goto out;
+	for (i = n - 1; i >= 0; i--) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", tables[i].name);
+		if ((rc = pg_cmd(dst, sql, e)) != SL_OK)
+			goto out;
+	}
+	for (i = 0; i < n; i++)
+		tables[i].done = false;
+	for (k = 0; k < n; k++) {
+		if ((i = next_table(tables, n, dst, e)) < 0) {
+			rc = i;
+			goto out;
+		}
+		rc = copy_table(&got, &tables[i], src, dst, e);
+		if (rc == SL_OK)
+			rc = count_sqlite(&want, src, tables[i].name, e);
+		if (rc == SL_OK)
+			rc = count_pg(&got, dst, tables[i].name, e);
+		if (rc == SL_OK && got != want)
+			rc = err_set(e, SL_EINTERNAL,
+			             "%s: %lld rows in the source, %lld copied",
+			             tables[i].name, (long long)want,
+			             (long long)got);
+		if (rc != SL_OK)
+			goto out;
+		tables[i].done = true;
+		if (each != NULL)
+			each(arg, tables[i].name, got);
+	}
+	if ((rc = move_sequences(dst, tables, n, e)) != SL_OK)
+		goto out;
+	rc = pg_cmd(dst, "COMMIT", e);
+out:
+	if (rc != SL_OK && dst != NULL && PQstatus(dst) == CONNECTION_OK)
+		PQclear(PQexec(dst, "ROLLBACK"));
+	if (src != NULL) {
+		sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(src);
+	}
+	PQfinish(dst);
+	return rc != SL_OK ? err_prefix(e, "migrate") : SL_OK;
+}

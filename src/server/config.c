@@ -777,6 +777,16 @@ config_template(FILE *f)
 	}
 }
 
+/* Free a string that may hold a secret (a token, a password, a URL with
+ * one), wiping it first. NULL is a no-op. */
+static void
+free_secret(char *p)
+{
+	if (p != NULL)
+		sodium_memzero(p, strlen(p));
+	free(p);
+}
+
 void
 config_free(struct server_config *cfg)
 {
@@ -790,25 +800,16 @@ config_free(struct server_config *cfg)
 	free(cfg->trusted_keys_spec);
 	free(cfg->upstream_kind_name);
 	free(cfg->upstream_mode_name);
-	if (cfg->upstream_token != NULL)
-		sodium_memzero(cfg->upstream_token,
-		               strlen(cfg->upstream_token));
-	free(cfg->upstream_token);
+	free_secret(cfg->upstream_token);
 	list_free(cfg->products);
 	list_free(cfg->classifications);
-	if (cfg->database_url != NULL)
-		sodium_memzero(cfg->database_url, strlen(cfg->database_url));
-	free(cfg->database_url);
-	if (cfg->db_path != NULL)
-		sodium_memzero(cfg->db_path, strlen(cfg->db_path));
-	free(cfg->db_path);
+	free_secret(cfg->database_url);
+	free_secret(cfg->db_path);
 	free(cfg->content_dir);
 	free(cfg->log_file);
 	free(cfg->metrics_listen);
 	free(cfg->metrics_addr);
-	if (cfg->metrics_token != NULL)
-		sodium_memzero(cfg->metrics_token, strlen(cfg->metrics_token));
-	free(cfg->metrics_token);
+	free_secret(cfg->metrics_token);
 	free(cfg->upstream_ca_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
@@ -818,14 +819,9 @@ config_free(struct server_config *cfg)
 	free(cfg->run_user);
 	free(cfg->run_group);
 	free(cfg->seccomp);
-	if (cfg->proxy_url != NULL)
-		sodium_memzero(cfg->proxy_url, strlen(cfg->proxy_url));
-	free(cfg->proxy_url);
+	free_secret(cfg->proxy_url);
 	free(cfg->download_window);
-	if (cfg->notify_password != NULL)
-		sodium_memzero(cfg->notify_password,
-		               strlen(cfg->notify_password));
-	free(cfg->notify_password);
+	free_secret(cfg->notify_password);
 	free(cfg->notify_smtp);
 	free(cfg->notify_starttls);
 	free(cfg->notify_ca_file);

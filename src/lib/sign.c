@@ -208,7 +208,8 @@ canon_value(struct buf *b, const json_t *v, int depth, struct err *e)
 			return err_set(e, SL_ENOMEM, "out of memory");
 		i = 0;
 		json_object_foreach((json_t *)v, k, val) keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_keys);
+		if (n > 1) /* qsort() takes no NULL, even for nothing */
+			qsort(keys, n, sizeof(*keys), cmp_keys);
 		rc = buf_puts(b, "{", e);
 		for (i = 0; rc == SL_OK && i < n; i++) {
 			if (i > 0 && (rc = buf_puts(b, ",", e)) != SL_OK)

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "config.h"
@@ -68,9 +69,24 @@ send_req(const char *method, const char *path, const char *tok,
 
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-		abort();
+	/* Tens of thousands of connections a minute from one address use
+	 * up the client's ephemeral ports in TIME_WAIT: the harness closes
+	 * with a reset (SO_LINGER 0), and a connect that still fails is
+	 * retried for a while before it counts as the server gone. */
+	for (int tries = 0;; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd >= 0 &&
+		    connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			break;
+		if (fd >= 0)
+			close(fd);
+		if (tries == 200)
+			abort();
+		usleep(10000);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_LINGER,
+	           &(struct linger){.l_onoff = 1, .l_linger = 0},
+	           sizeof(struct linger));
 	n = snprintf(head, sizeof(head),
 	             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s"
 	             "Content-Type: application/json\r\nContent-Length: "

@@ -188,14 +188,15 @@ store_evaluate_each(struct store *s, int64_t gid, const char *computer,
 	return rc < 0 ? rc : SL_OK;
 }
 
-int
-store_gone_each(struct store *s, int64_t gid, const char *computer,
-                int64_t since, store_id_fn fn, void *arg, struct err *e)
+/* The ids sql ($1 group, $2 computer, $3 anchor) returns, one by one. */
+static int
+ids_each(struct store *s, const char *sql, int64_t gid, const char *computer,
+         int64_t since, store_id_fn fn, void *arg, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_gone, "iti", gid, computer, since);
+	rc = store_q(s, &st, e, sql, "iti", gid, computer, since);
 	if (rc != SL_OK)
 		return err_prefix(e, "removed set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -208,22 +209,17 @@ store_gone_each(struct store *s, int64_t gid, const char *computer,
 }
 
 int
+store_gone_each(struct store *s, int64_t gid, const char *computer,
+                int64_t since, store_id_fn fn, void *arg, struct err *e)
+{
+	return ids_each(s, sql_gone, gid, computer, since, fn, arg, e);
+}
+
+int
 store_removed_each(struct store *s, int64_t gid, const char *computer,
                    int64_t since, store_id_fn fn, void *arg, struct err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	rc = store_q(s, &st, e, sql_removed, "iti", gid, computer, since);
-	if (rc != SL_OK)
-		return err_prefix(e, "removed set");
-	while ((rc = db_step(st, e)) == DB_ROW) {
-		rc = fn(arg, db_col_text(st, 0), e);
-		if (rc != SL_OK)
-			break;
-	}
-	db_done(st);
-	return rc < 0 ? rc : SL_OK;
+	return ids_each(s, sql_removed, gid, computer, since, fn, arg, e);
 }
 
 int

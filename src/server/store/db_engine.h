@@ -13,8 +13,7 @@
  * function creates the connection and brings the schema up to date with
  * its own migration list (same DB_SCHEMA_VERSION for every engine); its
  * statement cache is keyed by the SQL text pointer. db_pg_open() is the
- * PostgreSQL entry point (db_pg.c); until the libpq engine is there it
- * answers SL_EUNSUPPORTED.
+ * PostgreSQL entry point (db_pg.c, libpq).
  */
 #ifndef SLUICE_SERVER_STORE_DB_ENGINE_H
 #define SLUICE_SERVER_STORE_DB_ENGINE_H

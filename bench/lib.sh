@@ -72,7 +72,7 @@ trap 'echo "command failed (line $LINENO): $BASH_COMMAND" >"$WORK/$SCEN.reason"'
 track_child() { _CHILDREN+=("$1"); }
 
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	"$BENCH_DIR/../scripts/free-port" "$WORK/$SCEN.ports"
 }
 
 wait_port() {

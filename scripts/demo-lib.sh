@@ -29,7 +29,7 @@ demo_cleanup() {
 
 demo_server() {
 	local mode=$1 port
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$("$(dirname "${BASH_SOURCE[0]}")/free-port")
 	cat >"$run/sluiced.conf" <<CONF
 [server]
 listen = 127.0.0.1:$port

@@ -58,7 +58,7 @@ fail() {
 }
 
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	"$SOURCE_ROOT/scripts/free-port" "$TMP/.ports"
 }
 
 wait_port() {

@@ -171,7 +171,7 @@ exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/sluiced.service)
 user=$(sed -n 's/^User=//p' /lib/systemd/system/sluiced.service)
 umask_unit=$(sed -n 's/^UMask=//p' /lib/systemd/system/sluiced.service)
 [ "$user" = sluice ] || fail "unit runs as '$user'"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port=$("$ROOT/scripts/free-port" "$TMP/.ports")
 # The installed configuration; only the port is overridden by a flag (the
 # default 8530 may be taken on a shared machine).
 # shellcheck disable=SC2086
@@ -253,7 +253,7 @@ kill -HUP "$SERVER_PID"
 ok "SIGHUP applied [log] access = off (no more access lines), then the packaged file again"
 
 step "a second sluiced on /var/lib/sluice is refused"
-port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port2=$("$ROOT/scripts/free-port" "$TMP/.ports")
 rc=0
 # shellcheck disable=SC2086
 (cd / && exec timeout 20 setpriv --reuid=sluice --regid=sluice --init-groups --no-new-privs -- \
@@ -282,7 +282,7 @@ wait "$loop"
 [ "$(sqlite3 "$TMP/backup/sluice.db" 'PRAGMA integrity_check')" = ok ] || fail "the backup does not check"
 reports=$(grep -c ' POST /v1/agent/sync 200 ' "$TMP/sluiced.log")
 install -o sluice -g sluice -m 0640 "$TMP/backup/sluice.db" "$TMP/restored/sluice.db"
-port3=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port3=$("$ROOT/scripts/free-port" "$TMP/.ports")
 # shellcheck disable=SC2086
 (cd / && exec setpriv --reuid=sluice --regid=sluice --init-groups --no-new-privs -- \
 	$exec_start --data "$TMP/restored" --listen "127.0.0.1:$port3") >"$TMP/restored.log" 2>&1 &

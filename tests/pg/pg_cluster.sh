@@ -44,10 +44,7 @@ ensure_user() {
 }
 
 free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	"$(dirname "${BASH_SOURCE[0]}")/../../scripts/free-port"
 }
 
 # Start the server of DIR on its port; fails (log on stderr) if it does not.

@@ -40,6 +40,8 @@ register ",\"enrollment_key\":\"$K1\",\"groups\":[\"db\"]"
 [ "$CODE" = 200 ] || fail "pinned key: $CODE $RBODY"
 C1=$(jq -r .computer_id <<<"$RBODY")
 [ "$(group_of "$C1")" = web ] || fail "pinned key landed in $(group_of "$C1")"
+# the answer names the group it landed in, not Unassigned Computers
+[ "$(jq -c .groups <<<"$RBODY")" = '["web"]' ] || fail "pinned key answer: $RBODY"
 register ",\"enrollment_key\":\"$K1\""
 [ "$CODE" = 200 ] || fail "second use: $CODE $RBODY"
 register ",\"enrollment_key\":\"$K1\""

@@ -75,7 +75,9 @@ pick_group(int64_t *out, struct store *db, json_t *groups, struct err *e)
 
 /* Client-side targeting with several names: the computer joins every one
  * that exists (its first group is gid); *joined gets their names (or
- * the one group it landed in), *unknown the names that do not exist. */
+ * the name of gid, the one group it landed in: Unassigned Computers or
+ * the group an enrollment key pinned), *unknown the names that do not
+ * exist. */
 static int
 join_groups(json_t **joined, json_t **unknown, struct store *db, const char *id,
             int64_t gid, json_t *groups, struct err *e)
@@ -112,8 +114,13 @@ join_groups(json_t **joined, json_t **unknown, struct store *db, const char *id,
 			json_array_append_new(j, json_string(name));
 		}
 	}
-	if (rc == SL_OK && json_array_size(j) == 0)
-		json_array_append_new(j, json_string(STORE_GROUP_UNASSIGNED));
+	if (rc == SL_OK && json_array_size(j) == 0) {
+		struct store_group_info gi;
+
+		rc = store_group_info(&gi, db, gid, e);
+		if (rc == SL_OK)
+			json_array_append_new(j, json_string(gi.name));
+	}
 out:
 	if (rc != SL_OK) {
 		json_decref(j);

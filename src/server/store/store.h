@@ -144,6 +144,7 @@ int store_group_create(int64_t *out, struct store *s, const char *name,
                        int64_t parent_id, struct err *e);
 
 struct store_group_info {
+	char name[160];
 	int64_t parent_id; /* 0 for the root */
 	char parent_name[160];
 	int64_t n_computers; /* directly in the group */

@@ -48,8 +48,8 @@ store_group_info(struct store_group_info *out, struct store *s, int64_t gid,
 	             "SELECT coalesce(g.parent_id, 0), p.name, (SELECT "
 	             "count(*) FROM computers c WHERE c.group_id = g.id), "
 	             "(SELECT count(*) FROM groups k WHERE k.parent_id = "
-	             "g.id) FROM groups g LEFT JOIN groups p ON p.id = "
-	             "g.parent_id WHERE g.id = $1",
+	             "g.id), g.name FROM groups g LEFT JOIN groups p ON p.id "
+	             "= g.parent_id WHERE g.id = $1",
 	             "i", gid);
 	if (rc != SL_OK)
 		return err_prefix(e, "group");
@@ -61,6 +61,8 @@ store_group_info(struct store_group_info *out, struct store *s, int64_t gid,
 		         pn ? pn : "");
 		out->n_computers = db_col_int(st, 2);
 		out->n_subgroups = db_col_int(st, 3);
+		snprintf(out->name, sizeof(out->name), "%s",
+		         db_col_text(st, 4));
 		rc = SL_OK;
 	} else if (rc == DB_DONE) {
 		rc = err_set(e, SL_ENOTFOUND, "no group #%lld", (long long)gid);

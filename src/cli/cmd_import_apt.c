@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "advisory.h"
+#include "array.h"
 #include "aptimport.h"
 #include "cli.h"
 #include "httpc.h"
@@ -230,8 +231,8 @@ note_missing(void *arg, const char *source, const char *version, const char *id)
 	struct missing *m = arg;
 	struct aptimport_pair key = {(char *)source, (char *)version};
 
-	if (id == NULL || bsearch(&key, m->res->pairs, m->res->n_pairs,
-	                          sizeof(key), cmp_pair) != NULL)
+	if (id == NULL || array_search(&key, m->res->pairs, m->res->n_pairs,
+	                               sizeof(key), cmp_pair) != NULL)
 		return;
 	if (m->n++ < 5)
 		fprintf(stderr,
@@ -247,7 +248,7 @@ report_missing(const struct naming *nm, struct aptimport_result *res)
 
 	if (nm->db == NULL)
 		return;
-	qsort(res->pairs, res->n_pairs, sizeof(*res->pairs), cmp_pair);
+	array_sort(res->pairs, res->n_pairs, sizeof(*res->pairs), cmp_pair);
 	advisory_db_each(nm->db, note_missing, &m);
 	if (m.n > 5)
 		fprintf(stderr,

@@ -6,6 +6,7 @@
  * OSV).
  */
 #include "advisory.h"
+#include "array.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -249,7 +250,7 @@ adv_add(struct advisory_db *db, const char *source, const char *version,
 		x.ncves++;
 	}
 	if (x.ncves > 0) {
-		qsort(x.cves, x.ncves, sizeof(*x.cves), str_cmp);
+		array_sort(x.cves, x.ncves, sizeof(*x.cves), str_cmp);
 		for (size_t i = 0; i < x.ncves; i++) {
 			if (k > 0 && strcmp(x.cves[k - 1], x.cves[i]) == 0)
 				free(x.cves[i]);
@@ -389,7 +390,7 @@ merge_cves(char ***out, const struct advisory_db *db, size_t lo, size_t hi,
 	for (size_t i = lo; i < hi; i++)
 		for (size_t j = 0; j < db->v[i].ncves; j++)
 			v[k++] = db->v[i].cves[j];
-	qsort(v, total, sizeof(*v), str_cmp);
+	array_sort(v, total, sizeof(*v), str_cmp);
 	k = 0;
 	for (size_t i = 0; i < total; i++)
 		if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
@@ -520,7 +521,7 @@ advisory_db_load(struct advisory_db *db, const char *spec, struct err *e)
 		return err_prefix(e, "advisories");
 	}
 	if (db->n > 0)
-		qsort(db->v, db->n, sizeof(*db->v), entry_cmp);
+		array_sort(db->v, db->n, sizeof(*db->v), entry_cmp);
 	return SL_OK;
 }
 

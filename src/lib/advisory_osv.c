@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "advisory_int.h"
+#include "array.h"
 #include "fsx.h"
 
 #define OSV_MAX_FILES 1000000u
@@ -249,7 +250,7 @@ adv_load_osv(struct advisory_db *db, const char *dir, struct err *e)
 	}
 	/* a fixed order, so merging does not depend on the file system */
 	if (names.n > 0)
-		qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+		array_sort(names.v, names.n, sizeof(*names.v), name_cmp);
 	for (size_t i = 0; i < names.n; i++) {
 		if ((rc = fsx_join(path, sizeof(path), dir, names.v[i], e)) !=
 		            SL_OK ||

@@ -11,6 +11,7 @@
  * newest Release read, so that an older one is refused as a rollback.
  */
 #include "aptimport.h"
+#include "array.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,7 +156,7 @@ known_versions(size_t *n_out, const json_t *old,
 	        json_string_value(x);
 	for (i = g0; i < g1; i++)
 		v[k++] = set->groups[i].version;
-	qsort(v, k, sizeof(*v), cmp_ver);
+	array_sort(v, k, sizeof(*v), cmp_ver);
 	n = 0;
 	for (i = 0; i < k; i++)
 		if (n == 0 || strcmp(v[n - 1], v[i]) != 0)

@@ -6,6 +6,7 @@
  * tables.
  */
 #include "aptimport.h"
+#include "array.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,7 +324,7 @@ cmp_group(const void *a, const void *b)
 void
 aptimport_set_sort(struct aptimport_set *set)
 {
-	qsort(set->groups, set->n_groups, sizeof(*set->groups), cmp_group);
+	array_sort(set->groups, set->n_groups, sizeof(*set->groups), cmp_group);
 	/* The group table's indexes are stale now. */
 	free(set->table);
 	set->table = NULL;

@@ -33,3 +33,18 @@ array_reserve(void *vp, size_t *cap, size_t need, size_t elem, size_t max,
 	*cap = ncap;
 	return SL_OK;
 }
+
+void
+array_sort(void *base, size_t n, size_t elem,
+           int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, elem, cmp);
+}
+
+void *
+array_search(const void *key, const void *base, size_t n, size_t elem,
+             int (*cmp)(const void *, const void *))
+{
+	return n == 0 ? NULL : bsearch(key, base, n, elem, cmp);
+}

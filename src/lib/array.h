@@ -31,4 +31,13 @@ int array_reserve(void *vp, size_t *cap, size_t need, size_t elem, size_t max,
 #define ARRAY_GROW(v, cap, n, max, e)                                          \
 	array_reserve(&(v), &(cap), (n) + 1, sizeof(*(v)), (max), (e))
 
+/* qsort() and bsearch() for arrays that may be empty: the C library's
+ * take no NULL base even for zero elements (undefined behaviour, which
+ * UBSan reports); these do nothing for n == 0 (array_search answers
+ * NULL). */
+void array_sort(void *base, size_t n, size_t elem,
+                int (*cmp)(const void *, const void *));
+void *array_search(const void *key, const void *base, size_t n, size_t elem,
+                   int (*cmp)(const void *, const void *));
+
 #endif

@@ -5,6 +5,7 @@
  * minutes. The order stays content -> documents -> index -> state.
  */
 #include "catalog.h"
+#include "array.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ catalog_batch_begin(struct catalog_batch **out, const char *dir, struct err *e)
 		if (id != NULL)
 			b->ids[b->n_ids++] = id;
 	}
-	qsort(b->ids, b->n_ids, sizeof(*b->ids), cmp_id);
+	array_sort(b->ids, b->n_ids, sizeof(*b->ids), cmp_id);
 	*out = b;
 	b = NULL;
 out:
@@ -72,7 +73,8 @@ out:
 bool
 catalog_batch_has(const struct catalog_batch *b, const char *id)
 {
-	return bsearch(&id, b->ids, b->n_ids, sizeof(*b->ids), cmp_id) != NULL;
+	return array_search(&id, b->ids, b->n_ids, sizeof(*b->ids), cmp_id) !=
+	       NULL;
 }
 
 static int64_t

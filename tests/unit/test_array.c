@@ -91,6 +91,30 @@ test_reserve(void **state)
 	free(v);
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Empty arrays (NULL base) are fine; UBSan would report qsort(NULL, 0). */
+static void
+test_sort_search(void **state)
+{
+	int *none = NULL, v[] = {5, 1, 4}, key = 4;
+
+	(void)state;
+	array_sort(none, 0, sizeof(int), cmp_int);
+	assert_null(array_search(&key, none, 0, sizeof(int), cmp_int));
+	array_sort(v, 3, sizeof(int), cmp_int);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[2], 5);
+	assert_ptr_equal(array_search(&key, v, 3, sizeof(int), cmp_int), &v[1]);
+	key = 2;
+	assert_null(array_search(&key, v, 3, sizeof(int), cmp_int));
+}
+
 int
 main(void)
 {
@@ -98,6 +122,7 @@ main(void)
 	        cmocka_unit_test(test_grow_doubles),
 	        cmocka_unit_test(test_cap),
 	        cmocka_unit_test(test_reserve),
+	        cmocka_unit_test(test_sort_search),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * exactly as a sync does.
  */
 #include "export.h"
+#include "array.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -137,7 +138,7 @@ add_files(struct walk *w, json_t *list, struct err *e)
 	if (n > 0 && (keys = calloc(n, sizeof(*keys))) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	json_object_foreach(w->files, sha, v) keys[k++] = sha;
-	qsort(keys, k, sizeof(*keys), cmp_str);
+	array_sort(keys, k, sizeof(*keys), cmp_str);
 	for (size_t i = 0; i < k; i++) {
 		char rel[80], src[4096];
 

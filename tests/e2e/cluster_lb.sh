@@ -56,7 +56,9 @@ url = $UP
 trusted_keys = $KEY
 syncs_per_day = 1440
 [storage]
-mode = full"
+mode = full
+[cleanup]
+interval_hours = 1"
 
 # --- one scheduled sync for the cluster -------------------------------------
 fe_start A "$INI"
@@ -74,6 +76,9 @@ sleep 3 # the other front-end's check comes and finds it done
 grep -q "sync: starting" "$TMP/A/sluiced.log" &&
 	grep -q "sync: starting" "$TMP/B/sluiced.log" &&
 	cfail "both front-ends ran the scheduled sync"
+# The scheduled cleanup too: once, under the maintenance lease.
+n=$(cat "$TMP/A/sluiced.log" "$TMP/B/sluiced.log" | grep -c "cleanup: done" || true)
+[ "$n" = 1 ] || cfail "scheduled cleanup ran $n times"
 
 # Its file, fetched once into the shared directory, from both front-ends.
 for ((i = 0; i < 100; i++)); do

@@ -1,13 +1,17 @@
 /*
  * cleanup_thread: the scheduled maintenance (cleanup.h). A thread with its
  * own database connection that asks cleanup_due() and notify_report_due()
- * once a minute and logs what each run did, one line per step.
+ * once a minute and logs what each run did, one line per step. Both run
+ * under the cluster-wide "maintenance" lease (lease.h): of several
+ * front-ends on one database, one at a time asks, so a scheduled cleanup
+ * or status report runs once.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "cleanup.h"
+#include "lease.h"
 #include "log.h"
 #include "notify.h"
 
@@ -15,6 +19,7 @@
 
 struct cleanup_thread {
 	const struct server_config *cfg;
+	struct lease *lease;
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -57,19 +62,23 @@ run(void *arg)
 		bool ran;
 
 		pthread_mutex_unlock(&t->mu);
-		err_clear(&e);
-		if (cleanup_due(&ran, &rep, db, t->cfg, (long long)time(NULL),
-		                &e) != SL_OK)
-			log_warn("cleanup: %s", e.msg);
-		else if (ran)
-			log_report(rep);
-		json_decref(rep);
-		err_clear(&e);
-		if (notify_report_due(&ran, db, t->cfg, (long long)time(NULL),
-		                      &e) != SL_OK)
-			log_warn("notify: status report: %s", e.msg);
-		else if (ran)
-			log_info("notify: status report sent");
+		if (lease_take(t->lease, db, "maintenance")) {
+			err_clear(&e);
+			if (cleanup_due(&ran, &rep, db, t->cfg,
+			                (long long)time(NULL), &e) != SL_OK)
+				log_warn("cleanup: %s", e.msg);
+			else if (ran)
+				log_report(rep);
+			json_decref(rep);
+			err_clear(&e);
+			if (notify_report_due(&ran, db, t->cfg,
+			                      (long long)time(NULL),
+			                      &e) != SL_OK)
+				log_warn("notify: status report: %s", e.msg);
+			else if (ran)
+				log_info("notify: status report sent");
+			lease_drop(t->lease, db, "maintenance");
+		}
 		pthread_mutex_lock(&t->mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += CHECK_EVERY_S;
@@ -94,9 +103,14 @@ cleanup_start(struct cleanup_thread **out, const struct server_config *cfg,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	t->cfg = cfg;
+	if (lease_start(&t->lease, cfg, e) != SL_OK) {
+		free(t);
+		return err_prefix(e, "cleanup");
+	}
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
 	if (pthread_create(&t->th, NULL, run, t) != 0) {
+		lease_stop(t->lease);
 		pthread_mutex_destroy(&t->mu);
 		pthread_cond_destroy(&t->cv);
 		free(t);
@@ -116,6 +130,7 @@ cleanup_stop(struct cleanup_thread *t)
 	pthread_cond_signal(&t->cv);
 	pthread_mutex_unlock(&t->mu);
 	pthread_join(t->th, NULL);
+	lease_stop(t->lease);
 	pthread_mutex_destroy(&t->mu);
 	pthread_cond_destroy(&t->cv);
 	free(t);

@@ -1,11 +1,11 @@
 /*
  * lease: this front-end's hold on cluster-wide jobs (upstream sync, file
- * fetching), so several sluiced processes on one database run each job
- * once. A job is held through a lease row (store/store_lease.h) that a
- * keeper thread renews every LEASE_RENEW_S while held; when the front-end
- * dies (kill -9, crash, lost host) the lease lapses after LEASE_TTL_S and
- * the next front-end that asks takes the job over. On SQLite (one
- * front-end) the same code runs and always wins.
+ * fetching, scheduled maintenance), so several sluiced processes on one
+ * database run each job once. A job is held through a lease row
+ * (store/store_lease.h) that a keeper thread renews every LEASE_RENEW_S while
+ * held; when the front-end dies (kill -9, crash, lost host) the lease lapses
+ * after LEASE_TTL_S and the next front-end that asks takes the job over. On
+ * SQLite (one front-end) the same code runs and always wins.
  */
 #ifndef SLUICE_SERVER_JOBS_LEASE_H
 #define SLUICE_SERVER_JOBS_LEASE_H

@@ -52,6 +52,7 @@ GONE=dddddddd-0000-4000-8000-0000000000aa
 old=$(($(date +%s) - 40 * 86400))
 server_sql "$DATA" "INSERT INTO computers(id, token_hash, hostname, group_id, registered_at, last_contact) VALUES('$GONE', 'x', 'retired-host', 1, $old, $old)"
 server_sql "$DATA" "INSERT INTO update_states(computer_id, update_id, revision, state, reported_at) VALUES('$GONE', '$U_NEW', 1, 'installed', $old)"
+server_sql "$DATA" "INSERT INTO computer_groups(computer_id, group_id) VALUES('$GONE', 2)"
 # A file no update knows (left in the store).
 orphan=$(printf 'orphan' | sha256sum | cut -c1-64)
 mkdir -p "$DATA/content/${orphan:0:2}" && printf orphan >"$DATA/content/${orphan:0:2}/$orphan"
@@ -110,6 +111,8 @@ after=$(snapshot)
 # files of U_OLD, U_EXP, rev1 (rows and files) and the orphan (file).
 [ "$after" = "declined=2 computers=1 states=5 revisions=6 content=4 files=4" ] ||
 	fail "after cleanup: $after (before: $before)"
+[ "$(count "SELECT count(*) FROM computer_groups WHERE computer_id = '$GONE'")" = 0 ] ||
+	fail "the deleted computer's group memberships are left"
 [ "$(count "SELECT declined FROM update_status WHERE id='$U_KEEP'")" = 0 ] ||
 	fail "a needed update was declined"
 [ "$(count "SELECT declined FROM update_status WHERE id='$U_OLD'")" = 1 ] || fail "U_OLD not declined"

@@ -102,24 +102,25 @@ int
 store_cleanup_computer_delete(bool *deleted, struct store *s, const char *id,
                               int64_t before, struct err *e)
 {
-	int64_t n = 0;
+	struct db_stmt *st;
 	int rc;
 
 	*deleted = false;
 	/* Re-check: the computer may have called in since it was listed. */
-	rc = store_q_run(s, &n, e,
-	                 "DELETE FROM computers WHERE id = $1 AND server IS "
-	                 "NULL AND coalesce(last_contact, registered_at) < $2",
-	                 "ti", id, before);
-	if (rc != SL_OK || n == 0)
-		return rc != SL_OK ? err_prefix(e, "computer %s", id) : SL_OK;
-	rc = store_q_run(s, NULL, e,
-	                 "DELETE FROM update_states WHERE computer_id = $1",
-	                 "t", id);
-	if (rc == SL_OK)
-		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM events WHERE computer_id = $1",
-		                 "t", id);
+	rc = store_q(s, &st, e,
+	             "SELECT 1 FROM computers WHERE id = $1 AND server IS NULL "
+	             "AND coalesce(last_contact, registered_at) < $2",
+	             "ti", id, before);
+	if (rc == SL_OK) {
+		rc = db_step(st, e);
+		db_done(st);
+	}
+	if (rc == DB_DONE)
+		return SL_OK;
+	if (rc != DB_ROW)
+		return err_prefix(e, "computer %s", id);
+	/* The same deletion as `sluice computers delete`. */
+	rc = store_computer_delete(s, id, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer %s", id);
 	*deleted = true;

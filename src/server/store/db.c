@@ -5,6 +5,7 @@
  */
 #include "db_engine.h"
 
+#include <stdio.h>
 #include <string.h>
 
 bool
@@ -140,4 +141,51 @@ int
 db_schema_version(struct db *db, int *out, struct err *e)
 {
 	return db->ops->schema_version(db, out, e);
+}
+
+int
+db_migrate_run(struct db *db, const char *const *list, size_t n,
+               const char *lock_sql, struct err *e)
+{
+	char sql[128];
+	int version, rc;
+
+	rc = db_begin(db, e);
+	if (rc != SL_OK)
+		return err_prefix(e, "migrate");
+	if (lock_sql != NULL)
+		rc = db_exec(db, lock_sql, e);
+	if (rc == SL_OK)
+		rc = db_schema_version(db, &version, e);
+	if (rc != SL_OK)
+		goto out;
+	if (version > (int)n) {
+		rc = err_set(e, SL_EDB,
+		             "database schema version %d is newer than this "
+		             "server (%d)",
+		             version, (int)n);
+		goto out;
+	}
+	for (int v = version; v < (int)n; v++) {
+		rc = db_exec(db, list[v], e);
+		if (rc != SL_OK) {
+			err_prefix(e, "migration %d", v + 1);
+			goto out;
+		}
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO meta(key, value) "
+		         "VALUES('schema_version', '%d') ON CONFLICT (key) "
+		         "DO UPDATE SET value = excluded.value",
+		         v + 1);
+		rc = db_exec(db, sql, e);
+		if (rc != SL_OK)
+			goto out;
+	}
+	rc = db_commit(db, e);
+out:
+	if (rc != SL_OK) {
+		db_rollback(db);
+		err_prefix(e, "migrate");
+	}
+	return rc;
 }

@@ -66,4 +66,11 @@ struct db_stmt {
 int db_sqlite_open(struct db **out, const char *path, struct err *e);
 int db_pg_open(struct db **out, const char *url, struct err *e);
 
+/* An engine's migration runner: in one transaction (after lock_sql, when
+ * not NULL, which serialises front-ends starting together), run list[v]
+ * for every version v from the database's up to n, recording each in
+ * meta 'schema_version'. A database newer than n is refused (SL_EDB). */
+int db_migrate_run(struct db *db, const char *const *list, size_t n,
+                   const char *lock_sql, struct err *e);
+
 #endif

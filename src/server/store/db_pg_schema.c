@@ -171,45 +171,7 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION,
 int
 db_pg_migrate(struct db *db, struct err *e)
 {
-	char sql[128];
-	int version, rc;
-
-	rc = db_begin(db, e);
-	if (rc != SL_OK)
-		return err_prefix(e, "migrate");
-	rc = db_exec(db, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
-	             e);
-	if (rc == SL_OK)
-		rc = db_schema_version(db, &version, e);
-	if (rc != SL_OK)
-		goto out;
-	if (version > (int)N_MIGRATIONS) {
-		rc = err_set(e, SL_EDB,
-		             "database schema version %d is newer than this "
-		             "server (%d)",
-		             version, (int)N_MIGRATIONS);
-		goto out;
-	}
-	for (int v = version; v < (int)N_MIGRATIONS; v++) {
-		rc = db_exec(db, migrations[v], e);
-		if (rc != SL_OK) {
-			err_prefix(e, "migration %d", v + 1);
-			goto out;
-		}
-		snprintf(sql, sizeof(sql),
-		         "INSERT INTO meta(key, value) "
-		         "VALUES('schema_version', '%d') ON CONFLICT (key) "
-		         "DO UPDATE SET value = excluded.value",
-		         v + 1);
-		rc = db_exec(db, sql, e);
-		if (rc != SL_OK)
-			goto out;
-	}
-	rc = db_commit(db, e);
-out:
-	if (rc != SL_OK) {
-		db_rollback(db);
-		err_prefix(e, "migrate");
-	}
-	return rc;
+	return db_migrate_run(
+	        db, migrations, N_MIGRATIONS,
+	        "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", e);
 }

@@ -534,63 +534,6 @@ sq_schema_version(struct db *db, int *out, struct err *e)
 	return SL_OK;
 }
 
-static int
-set_version(struct db *db, int v, struct err *e)
-{
-	struct db_stmt *st;
-	int rc;
-
-	rc = sq_stmt(db, &st,
-	             "INSERT INTO meta(key, value) VALUES('schema_version', "
-	             "CAST($1 AS TEXT)) ON CONFLICT(key) DO UPDATE SET "
-	             "value = excluded.value",
-	             e);
-	if (rc != SL_OK)
-		return rc;
-	rc = sq_bind_int(st, 1, v, e);
-	if (rc == SL_OK)
-		rc = sq_step(st, e);
-	sq_done(st);
-	return rc < 0 ? rc : SL_OK;
-}
-
-static int
-migrate(struct db *db, struct err *e)
-{
-	int version, rc;
-
-	rc = sq_begin(db, e);
-	if (rc != SL_OK)
-		return err_prefix(e, "migrate");
-	rc = sq_schema_version(db, &version, e);
-	if (rc != SL_OK)
-		goto out;
-	if (version > (int)N_MIGRATIONS) {
-		rc = err_set(e, SL_EDB,
-		             "database schema version %d is newer than this "
-		             "server (%d)",
-		             version, (int)N_MIGRATIONS);
-		goto out;
-	}
-	for (int v = version; v < (int)N_MIGRATIONS; v++) {
-		rc = sq_exec(db, migrations[v], e);
-		if (rc != SL_OK) {
-			err_prefix(e, "migration %d", v + 1);
-			goto out;
-		}
-		rc = set_version(db, v + 1, e);
-		if (rc != SL_OK)
-			goto out;
-	}
-	rc = sq_commit(db, e);
-out:
-	if (rc != SL_OK) {
-		sq_rollback(db);
-		err_prefix(e, "migrate");
-	}
-	return rc;
-}
-
 static void
 sq_close(struct db *db)
 {
@@ -645,7 +588,7 @@ db_sqlite_open(struct db **out, const char *path, struct err *e)
 		err_prefix(e, "open %s", path);
 		goto out;
 	}
-	rc = migrate(&d->base, e);
+	rc = db_migrate_run(&d->base, migrations, N_MIGRATIONS, NULL, e);
 	if (rc != SL_OK) {
 		err_prefix(e, "open %s", path);
 		goto out;

@@ -2,11 +2,10 @@
 # Scenario 2, agent sync load: a server with UPDATES generated updates
 # (synced from a generated origin, storage mode none), all approved for
 # "All Computers", and COMPUTERS registered computers in that group. wrk
-# then spreads POST /v1/agent/sync over all the computers' tokens:
-#   - no-change: with the anchor the computers were handed (the normal
-#     periodic check of an up-to-date agent);
-#   - full: with anchor null (first contact; the answer holds every approved
-#     update with its signed document).
+# then spreads POST /v1/agent/sync over all the computers' tokens with the
+# anchor the computers were handed, in protocol 2 as the agent sends it:
+# the no-change sync, the periodic check of an up-to-date agent. (First
+# syncs, in pages, are scenario 8, s7_agent_pages.sh.)
 # The server's data directory is kept in $WORK/fleet for scenarios 4 and 5.
 SCEN=s2
 . "$(dirname "$0")/lib.sh"
@@ -54,12 +53,12 @@ n=$(jq '.updates | length' "$F/full.json")
 [ "$n" = "$UPDATES" ] || die "full sync returned $n updates, not $UPDATES"
 ANCHOR=$(jq -r .anchor "$F/full.json")
 echo "$ANCHOR" >"$F/anchor"
-full_kb=$(awk -v b="$(stat -c %s "$F/full.json")" 'BEGIN { printf "%.0f", b / 1024 }')
 # Check that another computer's incremental sync with it is a no-change.
 tok=$(awk 'END { print $2 }' "$F/tokens")
 ans=$(curl -sS -X POST -H "Authorization: Bearer $tok" \
 	-H 'Content-Type: application/json' \
-	--data-binary "{\"anchor\":\"$ANCHOR\"}" "$SL_URL/v1/agent/sync")
+	--data-binary "{\"anchor\":\"$ANCHOR\",\"protocol\":2}" \
+	"$SL_URL/v1/agent/sync")
 [ "$(jq -c '[.full, (.updates | length), (.removed | length)]' <<<"$ans")" = \
 	'[false,0,0]' ] || die "incremental sync is not a no-change: $ans"
 
@@ -69,7 +68,8 @@ c0=$(proc_cpu "$SL_PID")
 for ((i = 0; i < 100; i++)); do
 	curl -sS -o /dev/null -X POST -H "Authorization: Bearer $tok" \
 		-H 'Content-Type: application/json' \
-		--data-binary "{\"anchor\":\"$ANCHOR\"}" "$SL_URL/v1/agent/sync"
+		--data-binary "{\"anchor\":\"$ANCHOR\",\"protocol\":2}" \
+		"$SL_URL/v1/agent/sync"
 done
 row "2 agent sync" "no-change sync: sluiced CPU ms per request (100 sequential)" \
 	"$(calc "($(proc_cpu "$SL_PID") - $c0) * 1000 / 100")" - -
@@ -145,61 +145,4 @@ for c in $CONNS; do
 		"$(cut -d' ' -f2 <<<"$(stats "${p50[@]}")") / $(cut -d' ' -f2 <<<"$(stats "${p99[@]}")")" - -
 done
 
-# A full answer holds every approved update's document: with UPDATES
-# updates it is tens of MB and takes the server about a second of CPU, so
-# at 64 connections few or none complete within DUR; the rate is then
-# given from the bytes delivered (MB/s / answer size), and the completed
-# rate is measured at 2 connections. 512 simultaneous full answers are not
-# run at full size: the server would build 512 x the answer size of JSON
-# and need minutes after wrk stops to drain them.
-full_bytes=$(stat -c %s "$F/full.json")
-for kind in full; do
-	a=$ANCHOR
-	conns=$CONNS
-	if [ "$kind" = full ]; then
-		a=null
-		conns="2 $CONNS"
-		[ "$SMOKE" = 1 ] || conns="2 ${CONNS% 512}"
-	fi
-	for c in $conns; do
-		t=2
-		[ "$c" -lt 2 ] && t=1
-		wait_idle "$SL_PID"
-		# As if every computer last synced an hour ago (agents sync
-		# every few hours): the server records the contact again.
-		sqlite3 -cmd '.timeout 10000' "$F/data/sluice.db" \
-			'UPDATE computers SET last_contact = last_contact - 3600' ||
-			die "ageing the computers' last contact failed"
-		W_LABEL="($kind)" run_wrk -t "$t" -c "$c" -d "$DUR" --timeout 60s \
-			--latency -s "$BENCH_DIR/wrk_sync.lua" "$SL_URL" -- \
-			"$F/tokens" "$a" "$t"
-		# Failed answers are counted and shown, not fatal, unless most
-		# requests fail (then the rate means nothing).
-		[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] ||
-			die "sync $kind c=$c: errors: $W_ERR_TEXT"
-		[ "$kind" = full ] || [ $((2 * W_STATUS_ERRS)) -le "$W_REQS" ] ||
-			die "sync $kind c=$c: most answers failed: $W_ERR_TEXT ($(grep -Ev ' access [^ ]+ [A-Z]+ [^ ]+ 200 ' "$SL_LOG" | tail -n 1))"
-		if [ "$W_STATUS_ERRS" -gt 0 ]; then
-			row "2 agent sync" "${kind/nochange/no-change} syncs, $c conn: failed answers (HTTP >= 400) of $W_REQS" \
-				"$W_STATUS_ERRS" - "sluice<1"
-			log "failed answers: $(grep -Ev ' access [^ ]+ [A-Z]+ [^ ]+ 200 ' "$SL_LOG" | tail -n 1)"
-		fi
-		m="full syncs/s ($UPDATES updates, $full_kb KB each), $c conn"
-		if [ $((W_REQS - W_STATUS_ERRS)) -gt 0 ]; then
-			row "2 agent sync" "$m" "$W_OK_RPS" - -
-			row "2 agent sync" "full p50 / p99 ms, $c conn" \
-				"$W_P50_MS / $W_P99_MS" - -
-		else
-			row "2 agent sync" "$m (none answered in $DUR; from bytes)" \
-				"$(calc "$W_MBPS * 1048576 / $full_bytes")" - -
-		fi
-	done
-	if [ "$kind" = full ]; then
-		row "2 agent sync" "full syncs: sluiced peak RSS MB" \
-			"$(calc "$(proc_hwm "$SL_PID") / 1024")" - -
-		[ "$SMOKE" = 1 ] ||
-			row "2 agent sync" "full syncs/s, 512 conn" \
-				"not run: 512 x $full_kb KB answers in flight" - -
-	fi
-done
 stop_sluiced

@@ -1,8 +1,9 @@
 -- POST /v1/agent/sync from many computers: each request uses the next
 -- token of the file, so consecutive requests are different computers.
 --   wrk -s wrk_sync.lua URL -- TOKENS_FILE ANCHOR THREADS
--- ANCHOR "null" asks for a full sync; otherwise the string is sent as the
--- anchor (the no-change incremental sync).
+-- ANCHOR "null" asks for a full sync (protocol 1, one answer); otherwise
+-- the string is sent as the anchor with protocol 2, exactly the body the
+-- agent sends for its periodic check (the no-change incremental sync).
 dofile(os.getenv("BENCH_DIR") .. "/wrk_done.lua")
 
 local nthreads = 0
@@ -17,7 +18,7 @@ function init(args)
 	if args[2] == "null" then
 		body = '{"anchor":null}'
 	else
-		body = '{"anchor":"' .. args[2] .. '"}'
+		body = '{"anchor":"' .. args[2] .. '","protocol":2}'
 	end
 	reqs = {}
 	for line in io.lines(args[1]) do

@@ -22,13 +22,19 @@ int
 store_group_create(int64_t *out, struct store *s, const char *name,
                    int64_t parent_id, struct err *e)
 {
-	int rc = store_q_int(s, out, e,
+	int64_t id = 0;
+	int rc = store_q_int(s, &id, e,
 	                     "INSERT INTO groups(name, parent_id) VALUES($1, "
 	                     "$2) RETURNING id",
 	                     "ti", name, parent_id);
 
-	if (rc == DB_ROW)
+	/* It inherits its parent's approvals. */
+	if (rc == DB_ROW) {
+		if (store_effective_refresh(s, id, NULL, e) != SL_OK)
+			return err_prefix(e, "insert group");
+		*out = id;
 		return SL_OK;
+	}
 	if (rc == SL_EEXISTS)
 		return err_set(e, SL_EEXISTS, "group '%s' already exists",
 		               name);
@@ -90,6 +96,8 @@ store_group_reparent(struct store *s, int64_t gid, int64_t parent_id,
 	                     "UPDATE groups SET parent_id = $2 WHERE id = $1",
 	                     "ii", gid, parent_id);
 
+	if (rc == SL_OK)
+		rc = store_effective_refresh(s, gid, NULL, e);
 	return rc != SL_OK ? err_prefix(e, "group change") : SL_OK;
 }
 
@@ -128,8 +136,16 @@ store_group_delete(struct store *s, int64_t gid, int64_t heir, struct err *e)
 		                 "$1",
 		                 "i", gid);
 	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "DELETE FROM effective_approvals WHERE "
+		                 "group_id = $1",
+		                 "i", gid);
+	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e, "DELETE FROM groups WHERE id = $1",
 		                 "i", gid);
+	/* Its subgroups now inherit from heir. */
+	if (rc == SL_OK)
+		rc = store_effective_refresh(s, heir, NULL, e);
 	return rc != SL_OK ? err_prefix(e, "group change") : SL_OK;
 }
 

@@ -57,6 +57,10 @@ static const char *const sql_del_all =
 static const char *const sql_ins_all =
         SUB_CTE ", " EFF_FROM("sub", "", "") EFF_INSERT;
 
+static const char *const sql_rebuild =
+        "WITH RECURSIVE all_groups(gid) AS (SELECT id FROM groups), "
+        EFF_FROM("all_groups", "", "") EFF_INSERT;
+
 /* The table's rows that a rebuild would not write, and the reverse. */
 static const char *const sql_verify =
         "WITH RECURSIVE all_groups(gid) AS (SELECT id FROM groups), "
@@ -98,4 +102,16 @@ store_effective_verify(int64_t *wrong, struct store *s, struct err *e)
 		return err_prefix(e, "effective approvals check");
 	*wrong = n;
 	return SL_OK;
+}
+
+int
+store_effective_rebuild(struct store *s, struct err *e)
+{
+	int rc = store_q_run(s, NULL, e, "DELETE FROM effective_approvals",
+	                     NULL);
+
+	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e, sql_rebuild, NULL);
+	return rc != SL_OK ? err_prefix(e, "rebuild effective approvals")
+	                   : SL_OK;
 }

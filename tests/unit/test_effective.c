@@ -123,7 +123,7 @@ upd(int i)
 static int
 setup(void **state)
 {
-	char sql[512];
+	char sql[1024];
 	struct err e;
 
 	(void)state;
@@ -322,7 +322,7 @@ random_change(unsigned *seed, int step)
 	int64_t p = gids[(size_t)rand_r(seed) % n_gids];
 	const char *u = upd(rand_r(seed) % N_UPD);
 	int kind = rand_r(seed) % 10, desc;
-	char name[32], sql[256];
+	char name[32], sql[512];
 	bool changed;
 	struct err e;
 

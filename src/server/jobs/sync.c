@@ -290,7 +290,7 @@ import_plan(struct store *db, const struct server_config *cfg,
 		if (changed)
 			res->expired_count++;
 	}
-	return sync_want_content(db, cfg->storage_mode, now, &res->files_wanted,
+	return sync_want_content(db, config_storage_mode(cfg), now, &res->files_wanted,
 	                         e);
 }
 

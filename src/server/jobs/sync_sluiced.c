@@ -300,7 +300,7 @@ sync_sluiced_run(struct store *db, const struct server_config *cfg,
 	if (cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    (rc = replica_pull(db, cfg, NULL, e)) != SL_OK)
 		goto out;
-	if ((rc = sync_want_content(db, cfg->storage_mode,
+	if ((rc = sync_want_content(db, config_storage_mode(cfg),
 	                            (long long)time(NULL), &res.files_wanted,
 	                            e)) != SL_OK)
 		goto out;

@@ -132,12 +132,14 @@ agent_run(void *arg)
 
 		if (cur[0])
 			snprintf(json, sizeof(json),
-			         "{\"anchor\":null,\"protocol\":2,\"limit\":%lld,"
+			         "{\"anchor\":null,\"protocol\":2,\"limit\":%"
+			         "lld,"
 			         "\"cursor\":\"%s\"}",
 			         a->limit, cur);
 		else
 			snprintf(json, sizeof(json),
-			         "{\"anchor\":null,\"protocol\":2,\"limit\":%lld,"
+			         "{\"anchor\":null,\"protocol\":2,\"limit\":%"
+			         "lld,"
 			         "\"cursor\":null}",
 			         a->limit);
 		b.len = 0;
@@ -156,8 +158,9 @@ agent_run(void *arg)
 		got += n;
 	} while (cur[0]);
 	if (got != a->updates) {
-		fprintf(stderr, "bench_pages: a first sync got %lld updates, "
-		                "not %lld\n",
+		fprintf(stderr,
+		        "bench_pages: a first sync got %lld updates, "
+		        "not %lld\n",
 		        got, a->updates);
 		goto fail;
 	}
@@ -231,8 +234,9 @@ main(int argc, char **argv)
 	if (argc != 6 || parse_ll(&count, argv[3]) ||
 	    parse_ll(&limit, argv[4]) || parse_ll(&updates, argv[5]) ||
 	    count > COUNT_MAX) {
-		fprintf(stderr, "usage: bench_pages URL TOKENS COUNT(1-%d) "
-		                "LIMIT UPDATES\n",
+		fprintf(stderr,
+		        "usage: bench_pages URL TOKENS COUNT(1-%d) "
+		        "LIMIT UPDATES\n",
 		        COUNT_MAX);
 		return 2;
 	}

@@ -60,17 +60,30 @@ static struct store *db;
 	"la.revision WHERE la.update_id = u.id AND (la.revision = u.revision " \
 	"OR ua.eula_sha256 = u.eula_sha256)))"
 
-static const char *const old_evaluate =
-        OLD_CTE(" WHERE a.update_id > CAST($4 AS TEXT)",
-                " WHERE r.update_id > CAST($4 AS TEXT)")
-        "SELECT s.id, CASE WHEN f.action = 'install' AND NOT " LIC
-        " THEN NULL ELSE f.action END, f.deadline FROM update_status s "
-        "JOIN updates u ON u.id = s.id AND u.revision = s.latest_revision "
-        "LEFT JOIN eff f ON f.update_id = s.id LEFT JOIN chg ON "
-        "chg.update_id = s.id WHERE s.declined = 0 AND (s.expired = 0 OR "
-        "f.action = 'uninstall') AND (coalesce(chg.seq, 0) > $3 OR "
-        "s.change_seq > $3) AND s.id > CAST($4 AS TEXT) ORDER BY s.id "
-        "LIMIT $5";
+static const char *const old_evaluate = OLD_CTE(
+        " WHERE a.update_id > CAST($4 AS TEXT)",
+        " WHERE r.update_id > CAST($4 AS TEXT)") "SELECT s.id, CASE WHEN "
+                                                 "f.action = 'install' AND "
+                                                 "NOT " LIC
+                                                 " THEN NULL ELSE f.action "
+                                                 "END, f.deadline FROM "
+                                                 "update_status s "
+                                                 "JOIN updates u ON u.id = "
+                                                 "s.id AND u.revision = "
+                                                 "s.latest_revision "
+                                                 "LEFT JOIN eff f ON "
+                                                 "f.update_id = s.id LEFT JOIN "
+                                                 "chg ON "
+                                                 "chg.update_id = s.id WHERE "
+                                                 "s.declined = 0 AND "
+                                                 "(s.expired = 0 OR "
+                                                 "f.action = 'uninstall') AND "
+                                                 "(coalesce(chg.seq, 0) > $3 "
+                                                 "OR "
+                                                 "s.change_seq > $3) AND s.id "
+                                                 "> CAST($4 AS TEXT) ORDER BY "
+                                                 "s.id "
+                                                 "LIMIT $5";
 static const char *const old_gone =
         OLD_CTE("", "") "SELECT s.id FROM update_status s LEFT JOIN eff f ON "
                         "f.update_id = s.id LEFT JOIN chg ON chg.update_id = "
@@ -115,8 +128,8 @@ upd(int i)
 {
 	static char ids[N_UPD][40];
 
-	snprintf(ids[i], sizeof(ids[i]), "11111111-2222-4333-8444-5555555555%02d",
-	         i);
+	snprintf(ids[i], sizeof(ids[i]),
+	         "11111111-2222-4333-8444-5555555555%02d", i);
 	return ids[i];
 }
 
@@ -160,8 +173,7 @@ teardown(void **state)
 /* The rows of sql (columns id[, action, deadline]) as "id:action:dl;". */
 static void
 old_rows(char *out, size_t n, const char *sql, int cols, int64_t gid,
-         const char *computer, int64_t since, const char *after,
-         int64_t limit)
+         const char *computer, int64_t since, const char *after, int64_t limit)
 {
 	struct db_stmt *st;
 	size_t used = 0;
@@ -190,12 +202,12 @@ old_rows(char *out, size_t n, const char *sql, int cols, int64_t gid,
 
 		if (strcmp(a, "not-approved") == 0)
 			a = "none";
-		used += (size_t)snprintf(
-		        out + used, n - used, "%s:%s:%lld;",
-		        db_col_text(st, 0) + 34, cols > 1 ? a : "-",
-		        dl && strcmp(a, "none") != 0
-		                ? (long long)db_col_int(st, 2)
-		                : -1LL);
+		used += (size_t)snprintf(out + used, n - used, "%s:%s:%lld;",
+		                         db_col_text(st, 0) + 34,
+		                         cols > 1 ? a : "-",
+		                         dl && strcmp(a, "none") != 0
+		                                 ? (long long)db_col_int(st, 2)
+		                                 : -1LL);
 	}
 	db_done(st);
 	if (rc != DB_DONE)
@@ -213,10 +225,10 @@ acc_update(void *arg, const struct store_approved *a, struct err *e)
 	struct acc *c = arg;
 
 	(void)e;
-	c->used += (size_t)snprintf(
-	        c->out + c->used, c->n - c->used, "%s:%s:%lld;",
-	        a->update_id + 34, a->action,
-	        a->has_deadline ? (long long)a->deadline : -1LL);
+	c->used += (size_t)snprintf(c->out + c->used, c->n - c->used,
+	                            "%s:%s:%lld;", a->update_id + 34, a->action,
+	                            a->has_deadline ? (long long)a->deadline
+	                                            : -1LL);
 	return SL_OK;
 }
 
@@ -264,8 +276,8 @@ same_sets(int64_t gid, const char *computer, int64_t since)
 	                                     acc_update, &c, &e),
 	                 SL_OK);
 	assert_string_equal(got, want);
-	old_rows(want, sizeof(want), old_removed, 1, gid, computer, since,
-	         NULL, 0);
+	old_rows(want, sizeof(want), old_removed, 1, gid, computer, since, NULL,
+	         0);
 	c.used = 0;
 	got[0] = '\0';
 	assert_int_equal(
@@ -339,10 +351,9 @@ random_change(unsigned *seed, int step)
 		int64_t dl = 200 + rand_r(seed) % 3;
 		const char *a = acts[rand_r(seed) % 4];
 
-		assert_int_equal(store_replica_approval(db, u, g, a,
-		                                        rand_r(seed) % 2 ? &dl
-		                                                         : NULL,
-		                                        1, &e),
+		assert_int_equal(store_replica_approval(
+		                         db, u, g, a,
+		                         rand_r(seed) % 2 ? &dl : NULL, 1, &e),
 		                 SL_OK);
 	} else if (kind == 6 && n_gids < N_GROUPS) {
 		int64_t id;
@@ -405,13 +416,14 @@ test_matches_tree_walk(void **state)
 		if (step % 7 == 0)
 			assert_int_equal(store_computer_group_add(
 			                         &changed, db, COMPUTER,
-			                         gids[(size_t)step % n_gids], &e),
+			                         gids[(size_t)step % n_gids],
+			                         &e),
 			                 SL_OK);
 		if (step % 4 != 0)
 			continue;
-		assert_int_equal(store_computer_sync_state(&cs, db, COMPUTER,
-		                                           &e),
-		                 SL_OK);
+		assert_int_equal(
+		        store_computer_sync_state(&cs, db, COMPUTER, &e),
+		        SL_OK);
 		for (int64_t since = -1; since < step * 3; since += step / 2)
 			same_sets(cs.group_id, COMPUTER, since);
 		for (size_t i = 0; i < n_gids; i++)

@@ -23,18 +23,20 @@
 #define HAS(act) "sum(CASE WHEN e.action = '" act "' THEN 1 ELSE 0 END) > 0"
 #define WIN                                                                    \
 	"CASE WHEN " HAS("install") " THEN 'install' WHEN " HAS(               \
-	        "uninstall") " THEN 'uninstall' WHEN count(e.action) > 0 THEN " \
+	        "uninstall") " THEN 'uninstall' WHEN count(e.action) > 0 "     \
+	                     "THEN "                                           \
 	                     "'not-approved' END"
 #define WIN_DL                                                                 \
-	"CASE WHEN " HAS("install") " THEN min(CASE WHEN e.action = "          \
-	                            "'install' THEN e.deadline END) WHEN " HAS( \
-	                                    "uninstall") " THEN min(CASE WHEN " \
-	                                                 "e.action = "          \
-	                                                 "'uninstall' THEN "    \
-	                                                 "e.deadline END) END"
+	"CASE WHEN " HAS(                                                      \
+	        "install") " THEN min(CASE WHEN e.action = "                   \
+	                   "'install' THEN e.deadline END) WHEN " HAS(         \
+	                           "uninstall") " THEN min(CASE WHEN "         \
+	                                        "e.action = "                  \
+	                                        "'uninstall' THEN "            \
+	                                        "e.deadline END) END"
 /* f(update_id, action, deadline, seq): the computer's row per update. */
 #define F_CTE                                                                  \
-	MEM_CTE ", f AS (SELECT e.update_id, " WIN " AS action, " WIN_DL      \
+	MEM_CTE ", f AS (SELECT e.update_id, " WIN " AS action, " WIN_DL       \
 	        " AS deadline, max(e.change_seq) AS seq FROM "                 \
 	        "effective_approvals e WHERE e.group_id IN (SELECT gid FROM "  \
 	        "mem) GROUP BY e.update_id) "
@@ -79,21 +81,21 @@ static const char *const sql_evaluate_one =
 
 /* The same for a computer in several groups ($1, $2 as MEM_CTE; since $3,
  * after $4, limit $5): the few groups' rows of each update merged. */
-static const char *const sql_evaluate_many =
-        MEM_CTE ", p AS (SELECT s.id, s.latest_revision, " WIN " AS action, "
-        WIN_DL " AS deadline FROM update_status s LEFT JOIN "
-               "effective_approvals e ON e.update_id = s.id AND e.group_id "
-               "IN (SELECT gid FROM mem) WHERE s.declined = 0 AND s.id > "
-               "CAST($4 AS TEXT) GROUP BY s.id, s.latest_revision, "
-               "s.expired, s.change_seq HAVING (s.expired = 0 OR " WIN
-               " = 'uninstall') AND (coalesce(max(e.change_seq), 0) > $3 OR "
-               "s.change_seq > $3) ORDER BY s.id LIMIT $5) SELECT p.id, "
-               "p.latest_revision, CASE WHEN p.action = 'install' AND "
-               "NOT " STORE_LICENSE_OK(
-                       "u") " THEN NULL ELSE p.action END, p.deadline, "
-                            "u.document FROM p JOIN updates u ON u.id = "
-                            "p.id AND u.revision = p.latest_revision ORDER "
-                            "BY p.id";
+static const char *const sql_evaluate_many = MEM_CTE
+        ", p AS (SELECT s.id, s.latest_revision, " WIN " AS action, " WIN_DL
+        " AS deadline FROM update_status s LEFT JOIN "
+        "effective_approvals e ON e.update_id = s.id AND e.group_id "
+        "IN (SELECT gid FROM mem) WHERE s.declined = 0 AND s.id > "
+        "CAST($4 AS TEXT) GROUP BY s.id, s.latest_revision, "
+        "s.expired, s.change_seq HAVING (s.expired = 0 OR " WIN
+        " = 'uninstall') AND (coalesce(max(e.change_seq), 0) > $3 OR "
+        "s.change_seq > $3) ORDER BY s.id LIMIT $5) SELECT p.id, "
+        "p.latest_revision, CASE WHEN p.action = 'install' AND "
+        "NOT " STORE_LICENSE_OK(
+                "u") " THEN NULL ELSE p.action END, p.deadline, "
+                     "u.document FROM p JOIN updates u ON u.id = "
+                     "p.id AND u.revision = p.latest_revision ORDER "
+                     "BY p.id";
 
 /* The ids that left the evaluated set after $3: declined, or expired and
  * not (any longer) approved for removal. */

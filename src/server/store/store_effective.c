@@ -58,20 +58,25 @@ static const char *const sql_ins_all =
         SUB_CTE ", " EFF_FROM("sub", "", "") EFF_INSERT;
 
 static const char *const sql_rebuild =
-        "WITH RECURSIVE all_groups(gid) AS (SELECT id FROM groups), "
-        EFF_FROM("all_groups", "", "") EFF_INSERT;
+        "WITH RECURSIVE all_groups(gid) AS (SELECT id FROM groups), " EFF_FROM(
+                "all_groups", "", "") EFF_INSERT;
 
 /* The table's rows that a rebuild would not write, and the reverse. */
 static const char *const sql_verify =
-        "WITH RECURSIVE all_groups(gid) AS (SELECT id FROM groups), "
-        EFF_FROM("all_groups", "", "") ", "
-        "want AS (SELECT root AS group_id, update_id, action, deadline, "
-        "seq AS change_seq FROM y WHERE k = 1) "
-        "SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT group_id, "
-        "update_id, action, deadline, change_seq FROM effective_approvals "
-        "UNION ALL SELECT * FROM (SELECT group_id, update_id, action, "
-        "deadline, change_seq FROM effective_approvals EXCEPT SELECT * "
-        "FROM want) AS extra) AS d";
+        "WITH RECURSIVE all_groups(gid) AS (SELECT id FROM groups), " EFF_FROM(
+                "all_groups", "", "") ", "
+                                      "want AS (SELECT root AS group_id, "
+                                      "update_id, action, deadline, "
+                                      "seq AS change_seq FROM y WHERE k = 1) "
+                                      "SELECT count(*) FROM (SELECT * FROM "
+                                      "want EXCEPT SELECT group_id, "
+                                      "update_id, action, deadline, change_seq "
+                                      "FROM effective_approvals "
+                                      "UNION ALL SELECT * FROM (SELECT "
+                                      "group_id, update_id, action, "
+                                      "deadline, change_seq FROM "
+                                      "effective_approvals EXCEPT SELECT * "
+                                      "FROM want) AS extra) AS d";
 
 int
 store_effective_refresh(struct store *s, int64_t gid, const char *update_id,

@@ -205,7 +205,7 @@ store_replica_group_parent(struct store *s, const char *name,
 		rc = store_q_int(s, &gid, e,
 		                 "SELECT id FROM groups WHERE name = $1", "t",
 		                 name);
-		rc = rc == DB_ROW ? store_effective_refresh(s, gid, NULL, e)
+		rc = rc == DB_ROW    ? store_effective_refresh(s, gid, NULL, e)
 		     : rc == DB_DONE ? SL_OK
 		                     : rc;
 	}

@@ -59,9 +59,9 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 st=$(stats "${one_s[@]}")
 rs_mb=$(kb_mb "$(stats "${one_rise[@]}")")
-row "7 first sync (pages)" "one first sync of $UPDATES updates, idle server: s ($ROUNDS rounds)" \
+row "8 first sync (pages)" "one first sync of $UPDATES updates, idle server: s ($ROUNDS rounds)" \
 	"$(awk '{ print $2 }' <<<"$st")" - "sluice<1" "$(spread "$st")"
-row "7 first sync (pages)" "one first sync: sluiced peak RSS above idle, MB ($ROUNDS rounds)" \
+row "8 first sync (pages)" "one first sync: sluiced peak RSS above idle, MB ($ROUNDS rounds)" \
 	"$(awk '{ print $2 }' <<<"$rs_mb")" - - "$(spread "$rs_mb")"
 
 # A round whose syncs do not all complete (the server drops requests
@@ -88,17 +88,17 @@ for ((r = 0; r < C_ROUNDS; r++)); do
 done
 rs_mb=$(kb_mb "$(stats "${rises[@]}")")
 if [ "$stopped" -gt 0 ] || [ "$failed" -gt 0 ]; then
-	row "7 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: round wall s ($C_ROUNDS rounds)" \
+	row "8 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: round wall s ($C_ROUNDS rounds)" \
 		"incomplete: $failed syncs failed, $stopped rounds not done in ${C_LIMIT} s" - \
 		"all complete: **NO**"
 else
 	st=$(stats "${walls[@]}")
-	row "7 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: round wall s ($C_ROUNDS rounds)" \
+	row "8 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: round wall s ($C_ROUNDS rounds)" \
 		"$(awk '{ print $2 }' <<<"$st")" - "all complete: yes" "$(spread "$st")"
 	st=$(stats "${syncs[@]}")
-	row "7 first sync (pages)" "$CONNS concurrent first syncs: one sync's wall s (all syncs of all rounds)" \
+	row "8 first sync (pages)" "$CONNS concurrent first syncs: one sync's wall s (all syncs of all rounds)" \
 		"$(awk '{ print $2 }' <<<"$st")" - - "$(spread "$st")"
 fi
-row "7 first sync (pages)" "$CONNS concurrent first syncs: sluiced peak RSS above idle, MB ($C_ROUNDS rounds)" \
+row "8 first sync (pages)" "$CONNS concurrent first syncs: sluiced peak RSS above idle, MB ($C_ROUNDS rounds)" \
 	"$(awk '{ print $2 }' <<<"$rs_mb")" - "sluice<64" "$(spread "$rs_mb")"
 stop_sluiced

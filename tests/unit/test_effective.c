@@ -243,6 +243,23 @@ acc_id(void *arg, const char *id, struct err *e)
 	return SL_OK;
 }
 
+/* The ids walk gives equal the reference query's. */
+static void
+same_ids(const char *ref,
+         int (*walk)(struct store *s, int64_t gid, const char *computer,
+                     int64_t since, store_id_fn fn, void *arg, struct err *e),
+         int64_t gid, const char *computer, int64_t since)
+{
+	char want[1024], got[1024] = "";
+	struct acc c = {got, sizeof(got), 0};
+	struct err e;
+
+	err_clear(&e);
+	old_rows(want, sizeof(want), ref, 1, gid, computer, since, NULL, 0);
+	assert_int_equal(walk(db, gid, computer, since, acc_id, &c, &e), SL_OK);
+	assert_string_equal(got, want);
+}
+
 /* Every set of the computers of gid (computer NULL: in gid alone) equals
  * the reference's, at anchor since. */
 static void
@@ -276,22 +293,8 @@ same_sets(int64_t gid, const char *computer, int64_t since)
 	                                     acc_update, &c, &e),
 	                 SL_OK);
 	assert_string_equal(got, want);
-	old_rows(want, sizeof(want), old_removed, 1, gid, computer, since, NULL,
-	         0);
-	c.used = 0;
-	got[0] = '\0';
-	assert_int_equal(
-	        store_removed_each(db, gid, computer, since, acc_id, &c, &e),
-	        SL_OK);
-	assert_string_equal(got, want);
-	old_rows(want, sizeof(want), old_gone, 1, gid, computer, since, NULL,
-	         0);
-	c.used = 0;
-	got[0] = '\0';
-	assert_int_equal(
-	        store_gone_each(db, gid, computer, since, acc_id, &c, &e),
-	        SL_OK);
-	assert_string_equal(got, want);
+	same_ids(old_removed, store_removed_each, gid, computer, since);
+	same_ids(old_gone, store_gone_each, gid, computer, since);
 }
 
 static void

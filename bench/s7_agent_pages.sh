@@ -29,8 +29,9 @@ syncs_per_day = 0
 [storage]
 mode = none"
 sync_and_wait
-"$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers" >/dev/null ||
+out=$("$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers") ||
 	die "approving the updates failed"
+log "$out (each approval rewrites the effective rows it changes)"
 "$CLIENT" register "$SL_URL" "$CONNS" 4 "$F/tokens" "All Computers" >/dev/null ||
 	die "registering computers failed"
 

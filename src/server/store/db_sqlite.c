@@ -192,7 +192,7 @@ static const char *const migration_7 =
 static const char *const migration_8 =
         "CREATE TABLE effective_approvals(group_id INTEGER NOT NULL, "
         "update_id TEXT NOT NULL, action TEXT, deadline INTEGER, change_seq "
-        "INTEGER NOT NULL, PRIMARY KEY(group_id, update_id)) WITHOUT ROWID;"
+        "INTEGER NOT NULL, PRIMARY KEY(group_id, update_id));"
         "WITH RECURSIVE chain(root, gid, depth) AS (SELECT id, id, 0 FROM "
         "groups UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM "
         "groups g JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT "

@@ -46,11 +46,13 @@
 #define ONE_A " AND a.update_id = CAST($2 AS TEXT)"
 #define ONE_R " AND r.update_id = CAST($2 AS TEXT)"
 
-static const char *const sql_del_one =
-        SUB_CTE "DELETE FROM effective_approvals WHERE update_id = CAST($2 "
-                "AS TEXT) AND group_id IN (SELECT gid FROM sub)";
+/* One update: its row on $1 (an approval or a removal mark) stays, so
+ * every group below keeps a row for it and an upsert is enough. */
 static const char *const sql_ins_one =
-        SUB_CTE ", " EFF_FROM("sub", ONE_A, ONE_R) EFF_INSERT;
+        SUB_CTE ", " EFF_FROM("sub", ONE_A, ONE_R) EFF_INSERT
+        " ON CONFLICT(group_id, update_id) DO UPDATE SET action = "
+        "excluded.action, deadline = excluded.deadline, change_seq "
+        "= excluded.change_seq";
 static const char *const sql_del_all =
         SUB_CTE "DELETE FROM effective_approvals WHERE group_id IN (SELECT "
                 "gid FROM sub)";
@@ -85,10 +87,7 @@ store_effective_refresh(struct store *s, int64_t gid, const char *update_id,
 	int rc;
 
 	if (update_id != NULL) {
-		rc = store_q_run(s, NULL, e, sql_del_one, "it", gid, update_id);
-		if (rc == SL_OK)
-			rc = store_q_run(s, NULL, e, sql_ins_one, "it", gid,
-			                 update_id);
+		rc = store_q_run(s, NULL, e, sql_ins_one, "it", gid, update_id);
 	} else {
 		rc = store_q_run(s, NULL, e, sql_del_all, "i", gid);
 		if (rc == SL_OK)

@@ -34,7 +34,7 @@ if [ "$SMOKE" = 0 ]; then
 		haproxy postgresql
 fi
 for b in src/server/sluiced src/agent/sluice-agent src/cli/sluice \
-	bench/gen_catalog bench/gen_aptrepo bench/bench_client; do
+	bench/gen_catalog bench/gen_aptrepo bench/bench_client bench/bench_pages; do
 	[ -x "$BUILD_DIR/$b" ] || {
 		echo "bench: $BUILD_DIR/$b is missing (build first)" >&2
 		exit 1

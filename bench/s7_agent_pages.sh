@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Scenario 7, first syncs in pages (agent protocol 2): a server with
 # UPDATES generated updates (storage mode none), all approved for "All
-# Computers", and CONNS computers that sync for the first time at once,
-# each following the page cursor to the end as sluice-agent does. Reports
-# the time of one first sync on an idle server, the wall time of CONNS
-# concurrent first syncs and the server's peak RSS above its idle RSS
-# while they run.
+# Computers", and computers that sync for the first time, each following
+# the page cursor to the end as sluice-agent does (bench_pages: one
+# keep-alive connection per computer, LIMIT updates per page).
+#   - ROUNDS rounds of one first sync on an idle server: its wall time and
+#     sluiced's peak RSS above its idle RSS;
+#   - C_ROUNDS rounds of CONNS first syncs at once: the wall time of each
+#     sync and of the round, and the peak RSS above idle. A round that
+#     takes longer than C_LIMIT seconds is stopped and reported as such.
 SCEN=s7
 . "$(dirname "$0")/lib.sh"
 
 if [ "$SMOKE" = 1 ]; then
-	UPDATES=50 CONNS=4 LIMIT=20
+	UPDATES=50 CONNS=4 LIMIT=20 ROUNDS=1 C_ROUNDS=1 C_LIMIT=60
 else
 	UPDATES=20000 CONNS=64 LIMIT=1000
+	ROUNDS=${ROUNDS:-5} C_ROUNDS=${C_ROUNDS:-3} C_LIMIT=${C_LIMIT:-150}
 fi
+PAGES=$BUILD_DIR/bench/bench_pages
 F=$WORK/pages
 mkdir -p "$F"
 KEY=$(gen_origin "$F/origin" "$UPDATES")
@@ -24,56 +29,77 @@ syncs_per_day = 0
 [storage]
 mode = none"
 sync_and_wait
-"$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers" >/dev/null ||
+out=$("$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers") ||
 	die "approving the updates failed"
+log "$out (each approval rewrites the effective rows it changes)"
 "$CLIENT" register "$SL_URL" "$CONNS" 4 "$F/tokens" "All Computers" >/dev/null ||
 	die "registering computers failed"
 
-# first_sync TOKEN OUT: every page of a first sync; prints the updates.
-first_sync() {
-	local tok=$1 out=$2 cur=null n=0 next body
-	while :; do
-		body="{\"anchor\":null,\"protocol\":2,\"limit\":$LIMIT,\"cursor\":$cur}"
-		curl -sS -o "$out" -X POST -H "Authorization: Bearer $tok" \
-			-H 'Content-Type: application/json' --data-binary "$body" \
-			"$SL_URL/v1/agent/sync" || return 1
-		n=$((n + $(grep -o '"approval":' "$out" | wc -l)))
-		next=$(tail -c 300 "$out" | grep -o '"next":[^}]*' | cut -d: -f2-)
-		[ "$next" = null ] && break
-		[ -n "$next" ] || return 1
-		cur=$next
-	done
-	echo "$n"
+# rise_run N OUT: N first syncs at once, at most C_LIMIT s; bench_pages'
+# output in OUT, sluiced's peak RSS above idle (KB) in RISE. Fails when
+# a sync fails; status 124 when the limit stopped the round.
+rise_run() {
+	local n=$1 out=$2 rss0 rc=0
+	wait_idle "$SL_PID"
+	rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SL_PID/status")
+	proc_hwm_reset "$SL_PID"
+	timeout "$C_LIMIT" "$PAGES" "$SL_URL" "$F/tokens" "$n" "$LIMIT" \
+		"$UPDATES" >"$out" || rc=$?
+	RISE=$(($(proc_hwm "$SL_PID") - rss0))
+	return "$rc"
 }
 
-tok=$(awk 'NR == 1 { print $2 }' "$F/tokens")
-wait_idle "$SL_PID"
-t0=$(now_s)
-n=$(first_sync "$tok" "$F/page.json") || die "first sync failed"
-t1=$(now_s)
-[ "$n" = "$UPDATES" ] || die "first sync returned $n updates, not $UPDATES"
-row "7 first sync (pages)" "one first sync of $UPDATES updates, idle server: s" \
-	"$(calc "$t1 - $t0")" - "sluice<1"
+# A "MIN MED MAX" line of KB in MB.
+kb_mb() { awk '{ printf "%.1f %.1f %.1f\n", $1 / 1024, $2 / 1024, $3 / 1024 }' <<<"$1"; }
 
-wait_idle "$SL_PID"
-rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SL_PID/status")
-proc_hwm_reset "$SL_PID"
-t0=$(now_s)
-i=0
-pids=()
-while read -r _ tok; do
-	first_sync "$tok" "$F/page.$i.json" >"$F/n.$i" &
-	pids+=($!)
-	i=$((i + 1))
-done <"$F/tokens"
-for p in "${pids[@]}"; do wait "$p" || die "a concurrent first sync failed"; done
-t1=$(now_s)
-hwm=$(proc_hwm "$SL_PID")
-for ((k = 0; k < i; k++)); do
-	[ "$(cat "$F/n.$k")" = "$UPDATES" ] || die "computer $k got $(cat "$F/n.$k") updates"
+one_s=() one_rise=()
+for ((r = 0; r < ROUNDS; r++)); do
+	rise_run 1 "$F/one.$r" || die "a first sync failed (round $((r + 1)))"
+	one_s+=("$(awk '$1 == "wall" { print $2 }' "$F/one.$r")")
+	one_rise+=("$RISE")
 done
-row "7 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: wall s" \
-	"$(calc "$t1 - $t0")" - -
-row "7 first sync (pages)" "$CONNS concurrent first syncs: sluiced peak RSS above idle, MB" \
-	"$(calc "($hwm - $rss0) / 1024")" - "sluice<64"
+st=$(stats "${one_s[@]}")
+rs_mb=$(kb_mb "$(stats "${one_rise[@]}")")
+row "8 first sync (pages)" "one first sync of $UPDATES updates, idle server: s ($ROUNDS rounds)" \
+	"$(awk '{ print $2 }' <<<"$st")" - "sluice<1" "$(spread "$st")"
+row "8 first sync (pages)" "one first sync: sluiced peak RSS above idle, MB ($ROUNDS rounds)" \
+	"$(awk '{ print $2 }' <<<"$rs_mb")" - - "$(spread "$rs_mb")"
+
+# A round whose syncs do not all complete (the server drops requests
+# that exceed its request timeout) is reported as such, not as a time.
+walls=() rises=() syncs=() stopped=0 failed=0
+for ((r = 0; r < C_ROUNDS; r++)); do
+	rc=0
+	rise_run "$CONNS" "$F/conc.$r" || rc=$?
+	rises+=("$RISE")
+	if [ "$rc" = 124 ]; then
+		stopped=$((stopped + 1))
+		log "round $((r + 1)): $CONNS first syncs not done in ${C_LIMIT}s"
+		continue
+	fi
+	n=$(awk '$1 == "failed" { print $2 }' "$F/conc.$r")
+	[ -n "$n" ] || die "bench_pages failed (round $((r + 1)))"
+	if [ "$n" != 0 ]; then
+		failed=$((failed + n))
+		log "round $((r + 1)): $n of $CONNS first syncs failed"
+		continue
+	fi
+	walls+=("$(awk '$1 == "wall" { print $2 }' "$F/conc.$r")")
+	syncs+=($(awk '$1 == "sync" { print $2 }' "$F/conc.$r"))
+done
+rs_mb=$(kb_mb "$(stats "${rises[@]}")")
+if [ "$stopped" -gt 0 ] || [ "$failed" -gt 0 ]; then
+	row "8 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: round wall s ($C_ROUNDS rounds)" \
+		"incomplete: $failed syncs failed, $stopped rounds not done in ${C_LIMIT} s" - \
+		"all complete: **NO**"
+else
+	st=$(stats "${walls[@]}")
+	row "8 first sync (pages)" "$CONNS concurrent first syncs of $UPDATES updates: round wall s ($C_ROUNDS rounds)" \
+		"$(awk '{ print $2 }' <<<"$st")" - "all complete: yes" "$(spread "$st")"
+	st=$(stats "${syncs[@]}")
+	row "8 first sync (pages)" "$CONNS concurrent first syncs: one sync's wall s (all syncs of all rounds)" \
+		"$(awk '{ print $2 }' <<<"$st")" - - "$(spread "$st")"
+fi
+row "8 first sync (pages)" "$CONNS concurrent first syncs: sluiced peak RSS above idle, MB ($C_ROUNDS rounds)" \
+	"$(awk '{ print $2 }' <<<"$rs_mb")" - "sluice<64" "$(spread "$rs_mb")"
 stop_sluiced

@@ -182,6 +182,12 @@ config_storage_name(enum storage_mode m)
 	return "?";
 }
 
+enum storage_mode
+config_storage_mode(const struct server_config *cfg)
+{
+	return __atomic_load_n(&cfg->storage_mode, __ATOMIC_RELAXED);
+}
+
 int
 config_storage_parse(enum storage_mode *out, const char *s, struct err *e)
 {
@@ -857,7 +863,7 @@ opt_equal(const struct server_config *a, const struct server_config *b,
 		return (x == NULL || *x == NULL) && (y == NULL || *y == NULL);
 	}
 	case OPT_STORAGE:
-		return a->storage_mode == b->storage_mode;
+		return config_storage_mode(a) == config_storage_mode(b);
 	case OPT_LISTEN:
 		return a->port == b->port &&
 		       strcmp(a->listen_addr, b->listen_addr) == 0;

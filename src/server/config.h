@@ -179,6 +179,10 @@ int config_reload(struct server_config *cur, struct server_config *next,
 void config_free(struct server_config *cfg);
 
 const char *config_storage_name(enum storage_mode m);
+/* cfg->storage_mode, which an administrator may change while the server
+ * runs (api_storage.c stores it atomically): every reader outside the
+ * start-up reads it through this. */
+enum storage_mode config_storage_mode(const struct server_config *cfg);
 int config_storage_parse(enum storage_mode *out, const char *s, struct err *e);
 
 #endif

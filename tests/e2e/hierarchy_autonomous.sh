@@ -117,6 +117,31 @@ nsync down1
 jq -e '.new==0 and .revised==0 and .expired==0' <<<"$SYNC" >/dev/null ||
 	hfail "second catch-up sync: $SYNC"
 
+# --- approve_new_revisions off: a revision from the upstream is not approved --
+napi down1 GET /v1/admin/updates
+jq -e --arg u2 $U2 '.updates[] | select(.id==$u2) | .approvals |
+	any(.group=="web" and .action=="install")' <<<"$BODY" >/dev/null ||
+	hfail "U2 not approved for web before its new revision: $BODY"
+"$SLUICE" --server "$down1_URL" --token "$down1_TOKEN" settings set \
+	approve_new_revisions off | grep -q "approve_new_revisions: off" ||
+	hfail "approve_new_revisions off on the downstream"
+define $U2 "Autonomous fix two, revised again" \
+	'{"is_installed":{"type":"file_exists","path":"/opt/two/done"},"is_installable":{"type":"os_id","id":"sluicetest"}}' \
+	'{"handler":"script","arguments":["install.sh"]}'
+add $U2 "$TMP/files/$U2/install.sh"
+nsync root
+nsync down1
+jq -e '.revised==1' <<<"$SYNC" >/dev/null || hfail "sync of U2 revision 3: $SYNC"
+napi down1 GET /v1/admin/updates
+jq -e --arg u2 $U2 '.updates[] | select(.id==$u2) | .revision == 3 and
+	(.approvals | any(.action=="install") | not)' <<<"$BODY" >/dev/null ||
+	hfail "switch off, U2's new revision from the upstream approved: $BODY"
+"$SLUICE" --server "$down1_URL" --token "$down1_TOKEN" audit |
+	grep "approval.withdraw" | grep -q "$U2" ||
+	hfail "the withdrawal is not audited on the downstream"
+"$SLUICE" --server "$down1_URL" --token "$down1_TOKEN" settings set \
+	approve_new_revisions on >/dev/null || hfail "approve_new_revisions on"
+
 # --- the changes API, page by page ---------------------------------------------
 since=0
 seen=""

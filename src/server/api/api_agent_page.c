@@ -3,12 +3,13 @@
  *
  * The signed documents are the same for every computer and are stored as
  * the exact JSON text the origin signed: they are copied into the answer
- * verbatim, never parsed into a tree and printed again. Only the small
+ * verbatim, never parsed into a tree and printed again; the small
  * per-computer part of each entry (id, revision, approval, file URLs) is
- * built with jansson. A page holds at most the request's limit of
- * updates, so the server holds one page per request in flight.
+ * written beside them as text. A page holds at most the request's limit
+ * of updates, so the server holds one page per request in flight.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "api_agent_page.h"
 #include "api_manage.h"
 #include "buf.h"
+#include "sign.h"
 #include "store/store.h"
 
 #define PAGE_BYTES_MAX (256u << 20) /* hard cap of one answer */
@@ -24,34 +26,68 @@ struct page {
 	struct buf b;
 	const struct req *r;
 	const char *base;
-	json_t *files; /* of the update being written */
 	char last[40];
 	int64_t n;
+	int64_t n_files; /* of the update being written */
 };
+
+/* s as a JSON string: quotes, backslashes and control characters escaped
+ * (the text is UTF-8 already: ids, hashes, URLs). */
+static int
+put_str(struct buf *b, const char *s, struct err *e)
+{
+	const char *run = s;
+	char esc[8];
+	int rc = buf_puts(b, "\"", e);
+
+	for (; rc == SL_OK && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = buf_append(b, run, (size_t)(s - run), e);
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		if (rc == SL_OK)
+			rc = buf_puts(b, esc, e);
+		run = s + 1;
+	}
+	if (rc == SL_OK)
+		rc = buf_append(b, run, (size_t)(s - run), e);
+	return rc == SL_OK ? buf_puts(b, "\"", e) : rc;
+}
 
 static int
 page_file(void *arg, const struct store_file *f, struct err *e)
 {
 	struct page *p = arg;
 	char url[4096];
+	int rc;
 
 	api_content_url(url, sizeof(url), p->r, p->base, f->sha256,
 	                f->upstream_url);
-	if (json_array_append_new(p->files, json_pack("{s:s,s:I,s:s}", "sha256",
-	                                              f->sha256, "size",
-	                                              (json_int_t)f->size,
-	                                              "url", url)) != 0)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	return SL_OK;
+	rc = buf_puts(&p->b,
+	              p->n_files++ ? ",{\"sha256\":" : "{\"sha256\":", e);
+	if (rc == SL_OK)
+		rc = put_str(&p->b, f->sha256, e);
+	if (rc == SL_OK)
+		rc = buf_printf(&p->b, e,
+		                ",\"size\":%" PRId64 ",\"url\":", f->size);
+	if (rc == SL_OK)
+		rc = put_str(&p->b, url, e);
+	return rc == SL_OK ? buf_puts(&p->b, "}", e) : rc;
 }
 
+/* One entry, {"id":...,"revision":...,"approval":{...},"files":[...],
+ * "document":DOC}, written straight into the page: the per-computer part
+ * is small and fixed in shape, the document is copied as stored. */
 static int
 page_entry(void *arg, const struct store_approved *a, struct err *e)
 {
 	struct page *p = arg;
-	json_t *meta = NULL;
-	char *text = NULL;
-	size_t len;
+	char when[21];
 	int rc;
 
 	if (a->document == NULL || a->document[0] != '{')
@@ -59,62 +95,49 @@ page_entry(void *arg, const struct store_approved *a, struct err *e)
 		               "stored document of %s revision %" PRId64
 		               " is not a JSON object",
 		               a->update_id, a->revision);
-	p->files = json_array();
-	meta = json_pack("{s:s,s:I,s:{s:s,s:o},s:o}", "id", a->update_id,
-	                 "revision", (json_int_t)a->revision, "approval",
-	                 "action", a->action, "deadline",
-	                 a->has_deadline ? api_time(a->deadline) : json_null(),
-	                 "files", p->files);
-	if (meta == NULL) {
-		rc = err_set(e, SL_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = store_update_files_each(p->r->store, a->update_id, a->revision,
-	                             page_file, p, e);
-	if (rc != SL_OK)
-		goto out;
-	if ((text = json_dumps(meta, JSON_COMPACT)) == NULL) {
-		rc = err_set(e, SL_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* {"id":...,"files":[...]} -> {"id":...,"files":[...],"document":DOC}
-	 */
-	len = strlen(text);
-	rc = buf_puts(&p->b, p->n ? "," : "", e);
+	rc = buf_puts(&p->b, p->n ? ",{\"id\":" : "{\"id\":", e);
 	if (rc == SL_OK)
-		rc = buf_append(&p->b, text, len - 1, e);
+		rc = put_str(&p->b, a->update_id, e);
 	if (rc == SL_OK)
-		rc = buf_puts(&p->b, ",\"document\":", e);
+		rc = buf_printf(&p->b, e,
+		                ",\"revision\":%" PRId64
+		                ",\"approval\":{\"action\":",
+		                a->revision);
+	if (rc == SL_OK)
+		rc = put_str(&p->b, a->action, e);
+	if (rc == SL_OK)
+		rc = buf_puts(&p->b, ",\"deadline\":", e);
+	if (rc == SL_OK && a->has_deadline &&
+	    sign_time_format(when, (long long)a->deadline) == 0)
+		rc = put_str(&p->b, when, e);
+	else if (rc == SL_OK)
+		rc = buf_puts(&p->b, "null", e);
+	if (rc == SL_OK)
+		rc = buf_puts(&p->b, "},\"files\":[", e);
+	p->n_files = 0;
+	if (rc == SL_OK)
+		rc = store_update_files_each(p->r->store, a->update_id,
+		                             a->revision, page_file, p, e);
+	if (rc == SL_OK)
+		rc = buf_puts(&p->b, "],\"document\":", e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, a->document, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, "}", e);
 	if (rc != SL_OK)
-		goto out;
+		return rc;
 	snprintf(p->last, sizeof(p->last), "%s", a->update_id);
 	p->n++;
-out:
-	free(text);
-	json_decref(meta);
-	return rc;
+	return SL_OK;
 }
 
 static int
 page_removed(void *arg, const char *id, struct err *e)
 {
 	struct page *p = arg;
-	json_t *s = json_string(id);
-	char *t = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-	int rc;
+	int rc = buf_puts(&p->b, p->b.data[p->b.len - 1] == '[' ? "" : ",", e);
 
-	if (t == NULL)
-		rc = err_set(e, SL_ENOMEM, "out of memory");
-	else
-		rc = buf_printf(&p->b, e, "%s%s",
-		                p->b.data[p->b.len - 1] == '[' ? "" : ",", t);
-	free(t);
-	json_decref(s);
-	return rc;
+	return rc == SL_OK ? put_str(&p->b, id, e) : rc;
 }
 
 int

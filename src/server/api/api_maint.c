@@ -305,7 +305,7 @@ api_maint_sync_history(struct req *r, struct reply *out, struct err *e)
 	h0 = json_array_get(json_object_get(out->json, "history"), 0);
 	res = json_string_value(json_object_get(h0, "result"));
 	if (res == NULL || strcmp(res, "success") != 0 ||
-	    r->env->cfg->storage_mode == STORAGE_NONE)
+	    config_storage_mode(r->env->cfg) == STORAGE_NONE)
 		return SL_OK;
 	if ((rc = files_state(&files, r->store, e)) != SL_OK)
 		return rc;

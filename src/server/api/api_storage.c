@@ -20,7 +20,7 @@
 enum storage_mode
 api_storage_mode(const struct req *r)
 {
-	return __atomic_load_n(&r->env->cfg->storage_mode, __ATOMIC_RELAXED);
+	return config_storage_mode(r->env->cfg);
 }
 
 int

@@ -99,7 +99,7 @@ run_rule(struct autoapprove_result *out, struct store *db,
 			                     "group '%s': %s (auto-approval)",
 			                     m[i].group_name, ru->action);
 		if (rc == SL_OK && strcmp(ru->action, "install") == 0 &&
-		    cfg->storage_mode == STORAGE_ON_APPROVAL)
+		    config_storage_mode(cfg) == STORAGE_ON_APPROVAL)
 			rc = fetch_mark_wanted_for_update(db, id, e);
 		if (rc == SL_OK)
 			out->approved += changed;

@@ -156,7 +156,7 @@ fetch_run_once(struct fetch_stats *out, struct store *db,
 	size_t n = 0;
 	int rc;
 
-	if (cfg->storage_mode == STORAGE_NONE) {
+	if (config_storage_mode(cfg) == STORAGE_NONE) {
 		if (out != NULL)
 			*out = stats;
 		return SL_OK;
@@ -223,7 +223,7 @@ fetch_main(void *arg)
 		f->wake = false;
 		pthread_mutex_unlock(&f->mu);
 		err_clear(&e);
-		if (f->cfg->storage_mode == STORAGE_NONE) {
+		if (config_storage_mode(f->cfg) == STORAGE_NONE) {
 			wait_for_work(f, FETCH_IDLE_SECONDS);
 			continue;
 		}

@@ -222,33 +222,6 @@ doc_file_url(char **out, const struct update *u, const struct update_file *f,
 	return SL_OK;
 }
 
-/* WSUS's "automatically approve new revisions of updates that are
- * already approved": on unless the setting approve_new_revisions is "0".
- * Off, a new revision of an approved update is not approved: its install
- * approvals are withdrawn (audited) until an administrator approves it.
- * Either way a revision whose license terms are new waits for their
- * acceptance (store.h, STORE_LICENSE_OK). */
-static int
-new_revision_approvals(struct store *db, const struct update *u, struct err *e)
-{
-	char *v = NULL;
-	unsigned n = 0;
-	int rc = store_meta_get(db, "approve_new_revisions", &v, e);
-
-	if (rc == SL_ENOTFOUND)
-		return SL_OK;
-	if (rc == SL_OK && strcmp(v, "0") == 0)
-		rc = store_approvals_withdraw_install(
-		        &n, db, u->id, "sync (approve_new_revisions off)", e);
-	if (rc == SL_OK && n > 0)
-		rc = store_audit_add(db, e, "sync", "approval.withdraw", u->id,
-		                     "revision %lld: %u install approval(s) "
-		                     "withdrawn (approve_new_revisions is off)",
-		                     (long long)u->revision, n);
-	free(v);
-	return rc;
-}
-
 /* Write everything of a verified plan. The caller holds the transaction. */
 static int
 import_plan(struct store *db, const struct server_config *cfg,
@@ -274,7 +247,7 @@ import_plan(struct store *db, const struct server_config *cfg,
 			return rc;
 		progress_sync_doc_imported();
 		if (st.known &&
-		    (rc = new_revision_approvals(db, d->u, e)) != SL_OK)
+		    (rc = sync_new_revision_approvals(db, d->u, e)) != SL_OK)
 			return rc;
 		if (st.known)
 			res->revised_count++;
@@ -290,8 +263,8 @@ import_plan(struct store *db, const struct server_config *cfg,
 		if (changed)
 			res->expired_count++;
 	}
-	return sync_want_content(db, cfg->storage_mode, now, &res->files_wanted,
-	                         e);
+	return sync_want_content(db, config_storage_mode(cfg), now,
+	                         &res->files_wanted, e);
 }
 
 /* The index version a catalog sync records: none before one was accepted. */

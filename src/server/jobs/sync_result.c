@@ -3,8 +3,11 @@
  */
 #include "sync_result.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "update.h"
 
 bool
 sync_in_list(char *const *list, const char *s)
@@ -43,4 +46,26 @@ sync_history_finish(struct store *db, const struct sync_result *r,
 	};
 
 	return store_sync_finish(db, &end, e);
+}
+
+int
+sync_new_revision_approvals(struct store *db, const struct update *u,
+                            struct err *e)
+{
+	char *v = NULL;
+	unsigned n = 0;
+	int rc = store_meta_get(db, "approve_new_revisions", &v, e);
+
+	if (rc == SL_ENOTFOUND)
+		return SL_OK;
+	if (rc == SL_OK && strcmp(v, "0") == 0)
+		rc = store_approvals_withdraw_install(
+		        &n, db, u->id, "sync (approve_new_revisions off)", e);
+	if (rc == SL_OK && n > 0)
+		rc = store_audit_add(db, e, "sync", "approval.withdraw", u->id,
+		                     "revision %lld: %u install approval(s) "
+		                     "withdrawn (approve_new_revisions is off)",
+		                     (long long)u->revision, n);
+	free(v);
+	return rc;
 }

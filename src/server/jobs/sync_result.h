@@ -14,6 +14,8 @@
 #include "err.h"
 #include "store/store.h"
 
+struct update;
+
 struct sync_result {
 	int64_t history_id;     /* the sync_history row of this run */
 	int64_t index_version;  /* version of the accepted index (0 on failure)
@@ -35,5 +37,14 @@ int sync_want_content(struct store *db, enum storage_mode mode, long long now,
 int sync_history_finish(struct store *db, const struct sync_result *r,
                         const int64_t *version, const char *err_msg,
                         struct err *e);
+/* WSUS's "automatically approve new revisions of updates that are
+ * already approved": on unless the setting approve_new_revisions is "0".
+ * Off, a new revision u of an approved update is not approved: its install
+ * approvals are withdrawn (audited) until an administrator approves it.
+ * Either way a revision whose license terms are new waits for their
+ * acceptance (store.h, STORE_LICENSE_OK). Call after importing a new
+ * revision of a known update, in the import's transaction. */
+int sync_new_revision_approvals(struct store *db, const struct update *u,
+                                struct err *e);
 
 #endif

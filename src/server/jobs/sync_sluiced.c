@@ -143,6 +143,11 @@ apply_change(struct store *db, const struct server_config *cfg, json_t *c,
 			rc = store_update_import(db, u, text, len, hex,
 			                         (int64_t)time(NULL), file_url,
 			                         &urls, e);
+			/* A replica copies its upstream's approvals as they
+			 * are; an autonomous server decides on its own. */
+			if (rc == SL_OK && known &&
+			    cfg->upstream_mode != UPSTREAM_REPLICA)
+				rc = sync_new_revision_approvals(db, u, e);
 			if (rc == SL_OK && known)
 				res->revised_count++;
 			else if (rc == SL_OK)
@@ -300,7 +305,7 @@ sync_sluiced_run(struct store *db, const struct server_config *cfg,
 	if (cfg->upstream_mode == UPSTREAM_REPLICA &&
 	    (rc = replica_pull(db, cfg, NULL, e)) != SL_OK)
 		goto out;
-	if ((rc = sync_want_content(db, cfg->storage_mode,
+	if ((rc = sync_want_content(db, config_storage_mode(cfg),
 	                            (long long)time(NULL), &res.files_wanted,
 	                            e)) != SL_OK)
 		goto out;

@@ -184,10 +184,34 @@ static const char *const migration_7 =
         "CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
         "expires_at INTEGER NOT NULL, next_due INTEGER NOT NULL DEFAULT 0);";
 
+/* Each group's effective approval per update, inheritance along its
+ * chain of parents applied (store_effective.c, which rewrites it with
+ * every change of approvals and of the group tree): an agent's sync
+ * reads its group's rows by key instead of walking the tree. Filled here
+ * from the existing approvals. */
+static const char *const migration_8 =
+        "CREATE TABLE effective_approvals(group_id INTEGER NOT NULL, "
+        "update_id TEXT NOT NULL, action TEXT, deadline INTEGER, change_seq "
+        "INTEGER NOT NULL, PRIMARY KEY(group_id, update_id));"
+        "WITH RECURSIVE chain(root, gid, depth) AS (SELECT id, id, 0 FROM "
+        "groups UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM "
+        "groups g JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT "
+        "NULL AND c.depth < 64), x AS (SELECT c.root, a.update_id, "
+        "a.action, a.deadline, a.change_seq, c.depth, 0 AS rm FROM "
+        "approvals a JOIN chain c ON c.gid = a.group_id UNION ALL SELECT "
+        "c.root, r.update_id, NULL, NULL, r.change_seq, c.depth, 1 FROM "
+        "approval_removals r JOIN chain c ON c.gid = r.group_id), y AS "
+        "(SELECT root, update_id, action, deadline, row_number() OVER "
+        "(PARTITION BY root, update_id ORDER BY rm, depth) AS k, "
+        "max(change_seq) OVER (PARTITION BY root, update_id) AS seq FROM x) "
+        "INSERT INTO effective_approvals(group_id, update_id, action, "
+        "deadline, change_seq) SELECT root, update_id, action, deadline, "
+        "seq FROM y WHERE k = 1;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7,
+        migration_5, migration_6, migration_7, migration_8,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -279,6 +279,14 @@ int store_update_load(struct update **out, bool *declined, bool *expired,
 int store_group_is_descendant(int *out, struct store *s, int64_t gid,
                               int64_t anc, struct err *e);
 
+/* The rows of effective_approvals that differ from a rebuild from
+ * approvals, removal marks and the group tree (0 when consistent): a
+ * check for tests and operators. */
+int store_effective_verify(int64_t *wrong, struct store *s, struct err *e);
+/* Rewrite effective_approvals from scratch (after changes made outside
+ * the store, e.g. by hand in SQL). Inside a transaction. */
+int store_effective_rebuild(struct store *s, struct err *e);
+
 /* Bump computers.group_seq for every computer of gid's subtree (their
  * effective approvals changed wholesale: full sync next time). */
 int store_group_touch_subtree(struct store *s, int64_t gid, struct err *e);

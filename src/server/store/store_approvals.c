@@ -10,119 +10,100 @@
 #include <time.h>
 
 /* mem: the computer's groups ($1, its first group, and the others of
- * computer_groups for computer $2; $2 NULL: group $1 alone). chain(root,
- * gid, depth): each of them and its ancestors. own: rows on the chains.
- * near, per: the nearest row per update on each chain (inheritance per
- * group).
- * win, eff: where a computer's groups disagree, install wins over
- * uninstall and either over not approved; of several deadlines of the
- * winning action the earliest wins. chg: the newest change on the chains
- * per update (settings and removals). */
-#define CHAIN_CTE CHAIN_CTE_F("", "")
-/* With filters on the approvals (a) and removals (r) rows: a page of
- * protocol 2 needs only the updates after its cursor. */
-#define CHAIN_CTE_F(fa, fr)                                                    \
-	"WITH RECURSIVE mem(root) AS (SELECT CAST($1 AS BIGINT) UNION SELECT " \
-	"group_id FROM computer_groups WHERE computer_id = CAST($2 AS "        \
-	"TEXT)), chain(root, gid, depth) AS (SELECT root, root, 0 FROM mem "   \
-	"UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM groups g "     \
-	"JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND "      \
-	"c.depth < 64), "                                                      \
-	"own AS (SELECT c.root, a.update_id, a.action, a.deadline, "           \
-	"a.change_seq, c.depth FROM approvals a JOIN chain c ON c.gid = "      \
-	"a.group_id" fa "), "                                                  \
-	"near AS (SELECT root, update_id, min(depth) AS depth FROM own GROUP " \
-	"BY root, update_id), "                                                \
-	"per AS (SELECT o.update_id, o.action, o.deadline FROM own o JOIN "    \
-	"near n ON n.root = o.root AND n.update_id = o.update_id AND n.depth " \
-	"= o.depth), "                                                         \
-	"win AS (SELECT update_id, CASE WHEN sum(CASE WHEN action = "          \
-	"'install' THEN 1 ELSE 0 END) > 0 THEN 'install' WHEN sum(CASE WHEN "  \
-	"action = 'uninstall' THEN 1 ELSE 0 END) > 0 THEN 'uninstall' ELSE "   \
-	"'not-approved' END AS action FROM per GROUP BY update_id), "          \
-	"eff AS (SELECT w.update_id, w.action, min(p.deadline) AS deadline "   \
-	"FROM win w JOIN per p ON p.update_id = w.update_id AND p.action = "   \
-	"w.action GROUP BY w.update_id, w.action), "                           \
-	"chg AS (SELECT update_id, max(change_seq) AS seq FROM (SELECT "       \
-	"update_id, change_seq FROM own UNION ALL SELECT r.update_id, "        \
-	"r.change_seq FROM approval_removals r JOIN chain c ON c.gid = "       \
-	"r.group_id" fr ") AS x GROUP BY update_id) "
+ * computer_groups for computer $2; $2 NULL: group $1 alone). Each group's
+ * effective approval per update, inheritance applied, is a row of
+ * effective_approvals (store_effective.c); where a computer's groups
+ * disagree, install wins over uninstall and either over not approved; of
+ * several deadlines of the winning action the earliest wins (WIN, WIN_DL
+ * over the rows e of one update). The newest change of the rows is the
+ * update's change for the computer. */
+#define MEM_CTE                                                                \
+	"WITH mem(gid) AS (SELECT CAST($1 AS BIGINT) UNION SELECT group_id "   \
+	"FROM computer_groups WHERE computer_id = CAST($2 AS TEXT)) "
+#define HAS(act) "sum(CASE WHEN e.action = '" act "' THEN 1 ELSE 0 END) > 0"
+#define WIN                                                                    \
+	"CASE WHEN " HAS("install") " THEN 'install' WHEN " HAS(               \
+	        "uninstall") " THEN 'uninstall' WHEN count(e.action) > 0 "     \
+	                     "THEN "                                           \
+	                     "'not-approved' END"
+#define WIN_DL                                                                 \
+	"CASE WHEN " HAS(                                                      \
+	        "install") " THEN min(CASE WHEN e.action = "                   \
+	                   "'install' THEN e.deadline END) WHEN " HAS(         \
+	                           "uninstall") " THEN min(CASE WHEN "         \
+	                                        "e.action = "                  \
+	                                        "'uninstall' THEN "            \
+	                                        "e.deadline END) END"
+/* f(update_id, action, deadline, seq): the computer's row per update. */
+#define F_CTE                                                                  \
+	MEM_CTE ", f AS (SELECT e.update_id, " WIN " AS action, " WIN_DL       \
+	        " AS deadline, max(e.change_seq) AS seq FROM "                 \
+	        "effective_approvals e WHERE e.group_id IN (SELECT gid FROM "  \
+	        "mem) GROUP BY e.update_id) "
 
-static const char *const sql_approved = CHAIN_CTE
-        "SELECT f.update_id, s.latest_revision, f.action, f.deadline, "
-        "u.document FROM eff f JOIN chg ON chg.update_id = f.update_id "
-        "JOIN update_status s ON s.id = f.update_id "
-        "JOIN updates u ON u.id = s.id AND u.revision = "
-        "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
-        "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined = 0 "
-        "AND (f.action = 'uninstall' OR " STORE_LICENSE_OK(
-                "u") ") "
-                     "AND (chg.seq > $3 OR s.change_seq > $3) ORDER BY "
-                     "f.update_id";
+static const char *const sql_approved =
+        F_CTE "SELECT f.update_id, s.latest_revision, f.action, f.deadline, "
+              "u.document FROM f JOIN update_status s ON s.id = f.update_id "
+              "JOIN updates u ON u.id = s.id AND u.revision = "
+              "s.latest_revision WHERE f.action IN ('install', 'uninstall') "
+              "AND (s.expired = 0 OR f.action = 'uninstall') AND s.declined "
+              "= 0 AND (f.action = 'uninstall' OR " STORE_LICENSE_OK(
+                      "u") ") AND (f.seq > $3 OR s.change_seq > $3) ORDER "
+                           "BY f.update_id";
 
 static const char *const sql_removed =
-        CHAIN_CTE "SELECT chg.update_id FROM chg LEFT JOIN update_status "
-                  "s ON s.id = chg.update_id LEFT JOIN updates u ON u.id "
-                  "= s.id AND u.revision = s.latest_revision LEFT JOIN "
-                  "eff f ON "
-                  "f.update_id = chg.update_id WHERE (chg.seq > $3 OR "
-                  "coalesce(s.change_seq, 0) > $3) AND (f.action IS "
-                  "NULL OR f.action NOT IN ('install', 'uninstall') OR "
-                  "(s.expired != 0 AND f.action != 'uninstall') OR "
-                  "(f.action = 'install' AND NOT " STORE_LICENSE_OK(
-                          "u") ") OR s.declined != 0) ORDER BY 1";
+        F_CTE "SELECT f.update_id FROM f LEFT JOIN update_status s ON s.id "
+              "= f.update_id LEFT JOIN updates u ON u.id = s.id AND "
+              "u.revision = s.latest_revision WHERE (f.seq > $3 OR "
+              "coalesce(s.change_seq, 0) > $3) AND (f.action IS NULL OR "
+              "f.action NOT IN ('install', 'uninstall') OR (s.expired != 0 "
+              "AND f.action != 'uninstall') OR (f.action = 'install' AND "
+              "NOT " STORE_LICENSE_OK("u") ") OR s.declined != 0) ORDER BY 1";
 
 /* Every update an agent evaluates (protocol 2): each one not declined,
  * and an expired one only while it is approved for removal (WSUS allows
- * exactly one action on an expired update: uninstall), with the group's
- * effective approval or none; changed after $3, ids after $4, $5 at
- * most. */
-static const char *const sql_evaluate = CHAIN_CTE_F(
-        " WHERE a.update_id > CAST($4 AS TEXT)",
-        " WHERE r.update_id > CAST($4 AS TEXT)") "SELECT s.id, "
-                                                 "s.latest_revision, CASE WHEN "
-                                                 "f.action = 'install' "
-                                                 "AND NOT " STORE_LICENSE_OK(
-                                                         "u") " THEN NULL ELSE "
-                                                              "f.action END, "
-                                                              "f.deadline, "
-                                                              "u.document "
-                                                              "FROM "
-                                                              "update_status s "
-                                                              "JOIN updates u "
-                                                              "ON u.id = s.id "
-                                                              "AND "
-                                                              "u.revision = "
-                                                              "s.latest_"
-                                                              "revision LEFT "
-                                                              "JOIN eff f ON "
-                                                              "f.update_id = "
-                                                              "s.id LEFT JOIN "
-                                                              "chg ON "
-                                                              "chg.update_id = "
-                                                              "s.id WHERE "
-                                                              "s.declined = 0 "
-                                                              "AND (s.expired "
-                                                              "= 0 OR f.action "
-                                                              "= 'uninstall') "
-                                                              "AND "
-                                                              "(coalesce(chg."
-                                                              "seq, 0) > $3 OR "
-                                                              "s.change_seq > "
-                                                              "$3) AND "
-                                                              "s.id > "
-                                                              "CAST($4 AS "
-                                                              "TEXT) ORDER BY "
-                                                              "s.id LIMIT $5";
+ * exactly one action on an expired update: uninstall), with the
+ * computer's effective approval or none; changed after since, ids after
+ * `after`, limit at most. A computer in one group ($1; since $2, after
+ * $3, limit $4): a range scan of the updates by id, each with its
+ * group's row by key, which stops at the limit. */
+static const char *const sql_evaluate_one =
+        "SELECT s.id, s.latest_revision, CASE WHEN f.action = 'install' AND "
+        "NOT " STORE_LICENSE_OK(
+                "u") " THEN NULL ELSE f.action END, f.deadline, u.document "
+                     "FROM update_status s JOIN updates u ON u.id = s.id AND "
+                     "u.revision = s.latest_revision LEFT JOIN "
+                     "effective_approvals f ON f.group_id = $1 AND "
+                     "f.update_id = s.id WHERE s.declined = 0 AND (s.expired "
+                     "= 0 OR f.action = 'uninstall') AND "
+                     "(coalesce(f.change_seq, 0) > $2 OR s.change_seq > $2) "
+                     "AND s.id > CAST($3 AS TEXT) ORDER BY s.id LIMIT $4";
+
+/* The same for a computer in several groups ($1, $2 as MEM_CTE; since $3,
+ * after $4, limit $5): the few groups' rows of each update merged. */
+static const char *const sql_evaluate_many = MEM_CTE
+        ", p AS (SELECT s.id, s.latest_revision, " WIN " AS action, " WIN_DL
+        " AS deadline FROM update_status s LEFT JOIN "
+        "effective_approvals e ON e.update_id = s.id AND e.group_id "
+        "IN (SELECT gid FROM mem) WHERE s.declined = 0 AND s.id > "
+        "CAST($4 AS TEXT) GROUP BY s.id, s.latest_revision, "
+        "s.expired, s.change_seq HAVING (s.expired = 0 OR " WIN
+        " = 'uninstall') AND (coalesce(max(e.change_seq), 0) > $3 OR "
+        "s.change_seq > $3) ORDER BY s.id LIMIT $5) SELECT p.id, "
+        "p.latest_revision, CASE WHEN p.action = 'install' AND "
+        "NOT " STORE_LICENSE_OK(
+                "u") " THEN NULL ELSE p.action END, p.deadline, "
+                     "u.document FROM p JOIN updates u ON u.id = "
+                     "p.id AND u.revision = p.latest_revision ORDER "
+                     "BY p.id";
 
 /* The ids that left the evaluated set after $3: declined, or expired and
  * not (any longer) approved for removal. */
-static const char *const sql_gone = CHAIN_CTE
-        "SELECT s.id FROM update_status s LEFT JOIN eff f ON f.update_id = "
-        "s.id LEFT JOIN chg ON chg.update_id = s.id WHERE "
-        "(coalesce(chg.seq, 0) > $3 OR s.change_seq > $3) AND "
-        "(s.declined != 0 OR (s.expired != 0 AND coalesce(f.action, '') "
-        "!= 'uninstall')) ORDER BY s.id";
+static const char *const sql_gone =
+        F_CTE "SELECT s.id FROM update_status s LEFT JOIN f ON f.update_id "
+              "= s.id WHERE (coalesce(f.seq, 0) > $3 OR s.change_seq > $3) "
+              "AND (s.declined != 0 OR (s.expired != 0 AND "
+              "coalesce(f.action, '') != 'uninstall')) ORDER BY s.id";
 
 static const char *const sql_files =
         "SELECT sha256, size, upstream_url, name FROM update_files WHERE "
@@ -164,10 +145,24 @@ store_evaluate_each(struct store *s, int64_t gid, const char *computer,
 {
 	struct store_approved a;
 	struct db_stmt *st;
+	int64_t others = 0;
 	int rc;
 
-	rc = store_q(s, &st, e, sql_evaluate, "ititi", gid, computer, since,
-	             after, limit);
+	/* The common case, a computer in one group, reads by key. */
+	if (computer != NULL) {
+		rc = store_q_int(s, &others, e,
+		                 "SELECT count(*) FROM computer_groups WHERE "
+		                 "computer_id = $1 AND group_id != $2",
+		                 "ti", computer, gid);
+		if (rc != DB_ROW)
+			return err_prefix(e, "evaluated set");
+	}
+	if (others == 0)
+		rc = store_q(s, &st, e, sql_evaluate_one, "iiti", gid, since,
+		             after, limit);
+	else
+		rc = store_q(s, &st, e, sql_evaluate_many, "ititi", gid,
+		             computer, since, after, limit);
 	if (rc != SL_OK)
 		return err_prefix(e, "evaluated set");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -359,6 +354,9 @@ store_approval_set(struct store *s, const char *update_id, int64_t gid,
 		        has_deadline ? &dl : NULL, (int64_t)time(NULL), seq,
 		        actor);
 	}
+	if (rc != SL_OK)
+		return err_prefix(e, "store approval");
+	rc = store_effective_refresh(s, gid, update_id, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "store approval");
 	if (changed)

@@ -4,6 +4,9 @@
 #include "store_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "array.h"
 
 int
 store_group_id(int64_t *out, struct store *s, const char *name, struct err *e)
@@ -22,13 +25,19 @@ int
 store_group_create(int64_t *out, struct store *s, const char *name,
                    int64_t parent_id, struct err *e)
 {
-	int rc = store_q_int(s, out, e,
+	int64_t id = 0;
+	int rc = store_q_int(s, &id, e,
 	                     "INSERT INTO groups(name, parent_id) VALUES($1, "
 	                     "$2) RETURNING id",
 	                     "ti", name, parent_id);
 
-	if (rc == DB_ROW)
+	/* It inherits its parent's approvals. */
+	if (rc == DB_ROW) {
+		if (store_effective_refresh(s, id, NULL, e) != SL_OK)
+			return err_prefix(e, "insert group");
+		*out = id;
 		return SL_OK;
+	}
 	if (rc == SL_EEXISTS)
 		return err_set(e, SL_EEXISTS, "group '%s' already exists",
 		               name);
@@ -92,18 +101,52 @@ store_group_reparent(struct store *s, int64_t gid, int64_t parent_id,
 	                     "UPDATE groups SET parent_id = $2 WHERE id = $1",
 	                     "ii", gid, parent_id);
 
+	if (rc == SL_OK)
+		rc = store_effective_refresh(s, gid, NULL, e);
 	return rc != SL_OK ? err_prefix(e, "group change") : SL_OK;
+}
+
+/* The subgroups of gid into *out (free()), *n of them. */
+static int
+children(int64_t **out, size_t *n, struct store *s, int64_t gid, struct err *e)
+{
+	struct db_stmt *st;
+	int64_t *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	rc = store_q(s, &st, e, "SELECT id FROM groups WHERE parent_id = $1",
+	             "i", gid);
+	if (rc != SL_OK)
+		return rc;
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		if ((rc = ARRAY_GROW(v, cap, *n, 1u << 20, e)) != SL_OK)
+			break;
+		v[(*n)++] = db_col_int(st, 0);
+	}
+	db_done(st);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	return SL_OK;
 }
 
 int
 store_group_delete(struct store *s, int64_t gid, int64_t heir, struct err *e)
 {
+	int64_t *kids = NULL;
+	size_t n_kids = 0;
 	int rc;
 
-	rc = store_q_run(s, NULL, e,
-	                 "UPDATE computers SET group_id = $2 WHERE group_id = "
-	                 "$1",
-	                 "ii", gid, heir);
+	rc = children(&kids, &n_kids, s, gid, e);
+	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "UPDATE computers SET group_id = $2 WHERE "
+		                 "group_id = $1",
+		                 "ii", gid, heir);
 	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e,
 		                 "UPDATE groups SET parent_id = $2 WHERE "
@@ -130,8 +173,17 @@ store_group_delete(struct store *s, int64_t gid, int64_t heir, struct err *e)
 		                 "$1",
 		                 "i", gid);
 	if (rc == SL_OK)
+		rc = store_q_run(s, NULL, e,
+		                 "DELETE FROM effective_approvals WHERE "
+		                 "group_id = $1",
+		                 "i", gid);
+	if (rc == SL_OK)
 		rc = store_q_run(s, NULL, e, "DELETE FROM groups WHERE id = $1",
 		                 "i", gid);
+	/* Its subgroups now inherit from heir. */
+	for (size_t i = 0; rc == SL_OK && i < n_kids; i++)
+		rc = store_effective_refresh(s, kids[i], NULL, e);
+	free(kids);
 	return rc != SL_OK ? err_prefix(e, "group change") : SL_OK;
 }
 

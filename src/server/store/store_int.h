@@ -48,6 +48,14 @@ int store_q_collect(json_t *arr, struct db_stmt *st,
 json_t *store_col_time(struct db_stmt *st, int col);
 json_t *store_col_text(struct db_stmt *st, int col);
 
+/* effective_approvals (store_effective.c): rewrite the rows of group
+ * gid and its descendants for update_id (NULL: every update). Every
+ * change of approvals, approval_removals or groups.parent_id calls it
+ * in the same transaction; with an update_id, after writing gid's own
+ * approval or removal mark of it (rows are then only added or changed). */
+int store_effective_refresh(struct store *s, int64_t gid, const char *update_id,
+                            struct err *e);
+
 /* A LIKE pattern matching text that starts with prefix literally: '%',
  * '_' and backslash are escaped with a backslash, for use as
  * "col LIKE $N" STORE_LIKE_ESCAPE (the same on both engines); user text

@@ -193,13 +193,22 @@ int
 store_replica_group_parent(struct store *s, const char *name,
                            const char *parent, struct err *e)
 {
-	int rc = store_q_run(s, NULL, e,
+	int64_t changed = 0, gid;
+	int rc = store_q_run(s, &changed, e,
 	                     "UPDATE groups SET parent_id = (SELECT id FROM "
 	                     "groups WHERE name = $2) WHERE name = $1 AND "
 	                     "parent_id IS DISTINCT FROM (SELECT id FROM "
 	                     "groups WHERE name = $2)",
 	                     "tt", name, parent);
 
+	if (rc == SL_OK && changed > 0) {
+		rc = store_q_int(s, &gid, e,
+		                 "SELECT id FROM groups WHERE name = $1", "t",
+		                 name);
+		rc = rc == DB_ROW    ? store_effective_refresh(s, gid, NULL, e)
+		     : rc == DB_DONE ? SL_OK
+		                     : rc;
+	}
 	return rc != SL_OK ? err_prefix(e, "group parent") : SL_OK;
 }
 
@@ -305,6 +314,8 @@ store_replica_approval(struct store *s, const char *update_id, int64_t gid,
 			                 "excluded.change_seq",
 			                 "tii", update_id, gid, seq);
 	}
+	if (rc == SL_OK)
+		rc = store_effective_refresh(s, gid, update_id, e);
 	return rc != SL_OK ? err_prefix(e, "store approval") : SL_OK;
 }
 

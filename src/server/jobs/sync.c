@@ -1,9 +1,9 @@
 /*
  * sync: pull the signed index and the new update documents from the
- * upstream catalog origin, verify everything, then import it in one
- * transaction (see sync.h). The network and verification work happens
- * before the write transaction starts, so the database is never locked
- * while waiting on the upstream.
+ * upstream catalog origin and import them (see sync.h). The documents go
+ * in batch by batch: a batch is fetched and verified first, then written
+ * in one short transaction, so the database is never locked while waiting
+ * on the upstream and a sync holds one batch at a time, not the catalog.
  */
 #include "sync.h"
 
@@ -37,24 +37,49 @@ struct pending {
 
 /* Updates one sync imports or expires at most (the index caps them too). */
 #define PLAN_MAX 1000000
+/* A batch: documents verified, then written in one transaction, at most
+ * this many and (after the one that crosses it) this many envelope bytes.
+ * A sync holds one batch of documents at a time, whatever the index. */
+#define BATCH_DOCS  500
+#define BATCH_BYTES (8u << 20)
+
+/* An update whose document the sync fetches. */
+struct todo {
+	const struct catalog_entry *en; /* borrowed from the index */
+	bool revised;
+};
 
 struct plan {
-	struct pending *docs;
-	size_t n, alloc;
+	struct todo *todo;
+	size_t n_todo, alloc_todo;
 	const struct catalog_entry **expire; /* known updates to mark expired */
 	size_t n_expire, alloc_expire;
+};
+
+struct batch {
+	struct pending *docs;
+	size_t n, alloc;
+	size_t bytes;
 };
 
 static void
 plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		update_free(p->docs[i].u);
-		free(p->docs[i].text);
-	}
-	free(p->docs);
+	free(p->todo);
 	free(p->expire);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Empty the batch (its array stays for the next one). */
+static void
+batch_clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		update_free(b->docs[i].u);
+		free(b->docs[i].text);
+	}
+	b->n = 0;
+	b->bytes = 0;
 }
 
 /* "<upstream_url>/index.json" whether or not the URL ends with '/'. */
@@ -104,10 +129,10 @@ fetch_body(struct httpc_resp *out, const char *url, size_t cap,
 	return rc;
 }
 
-/* Fetch and verify the document of entry; append it to the plan. */
+/* Fetch and verify the document of entry; append it to the batch. */
 static int
-plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
-         const struct server_config *cfg, bool revised, struct err *e)
+batch_doc(struct batch *b, const char *base, const struct catalog_entry *en,
+          const struct server_config *cfg, bool revised, struct err *e)
 {
 	struct httpc_resp r = {0};
 	struct update *u = NULL;
@@ -123,13 +148,14 @@ plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
 	                       e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = ARRAY_GROW(p->docs, p->alloc, p->n, PLAN_MAX, e)) != SL_OK)
+	if ((rc = ARRAY_GROW(b->docs, b->alloc, b->n, BATCH_DOCS, e)) != SL_OK)
 		goto out;
-	p->docs[p->n++] = (struct pending){.entry = en,
+	b->docs[b->n++] = (struct pending){.entry = en,
 	                                   .u = u,
 	                                   .text = r.body,
 	                                   .len = r.len,
 	                                   .revised = revised};
+	b->bytes += r.len;
 	u = NULL;
 	r.body = NULL;
 out:
@@ -140,18 +166,13 @@ out:
 }
 
 /* Decide what to import: the newest revision of every update (entries are
- * sorted by id then revision, so it is the last of each run of ids). The
- * documents to fetch are chosen first, so progress can show a total. */
+ * sorted by id then revision, so it is the last of each run of ids). Only
+ * the index entries are kept; the documents are fetched batch by batch. */
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
-           const struct catalog_index *idx, const char *base, sync_keep_fn keep,
-           void *keep_arg, struct err *e)
+           const struct catalog_index *idx, sync_keep_fn keep, void *keep_arg,
+           struct err *e)
 {
-	struct todo {
-		const struct catalog_entry *en;
-		bool revised;
-	} *todo = NULL;
-	size_t n_todo = 0, alloc_todo = 0;
 	int rc = SL_OK;
 
 	for (size_t i = 0; i < idx->n; i++) {
@@ -162,7 +183,7 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 		    strcmp(idx->entries[i + 1].id, en->id) == 0)
 			continue;
 		if ((rc = store_update_status(&st, db, en->id, e)) != SL_OK)
-			goto out;
+			return rc;
 		if (en->expired) {
 			/* Withdrawn: never import it, only record the expiry
 			 * of an update we already have. */
@@ -170,7 +191,7 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 				rc = ARRAY_GROW(p->expire, p->alloc_expire,
 				                p->n_expire, PLAN_MAX, e);
 				if (rc != SL_OK)
-					goto out;
+					return rc;
 				p->expire[p->n_expire++] = en;
 			}
 			continue;
@@ -182,24 +203,13 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 			continue;
 		if (st.known && st.revision >= en->revision)
 			continue;
-		if ((rc = ARRAY_GROW(todo, alloc_todo, n_todo, PLAN_MAX, e)) !=
-		    SL_OK)
-			goto out;
-		todo[n_todo++] = (struct todo){en, st.known};
+		rc = ARRAY_GROW(p->todo, p->alloc_todo, p->n_todo, PLAN_MAX, e);
+		if (rc != SL_OK)
+			return rc;
+		p->todo[p->n_todo++] = (struct todo){en, st.known};
 	}
-	progress_sync_docs_total((unsigned)n_todo);
-	progress_sync_phase("documents");
-	for (size_t i = 0; i < n_todo; i++) {
-		rc = plan_doc(p, base, todo[i].en, cfg, todo[i].revised, e);
-		if (rc != SL_OK) {
-			err_prefix(e, "upstream document");
-			goto out;
-		}
-		progress_sync_doc_verified();
-	}
-out:
-	free(todo);
-	return rc;
+	progress_sync_docs_total((unsigned)p->n_todo);
+	return SL_OK;
 }
 
 /* Where a catalog document's files are: resolved against the index URL. */
@@ -249,38 +259,113 @@ new_revision_approvals(struct store *db, const struct update *u, struct err *e)
 	return rc;
 }
 
-/* Write everything of a verified plan. The caller holds the transaction. */
+/* Write the verified documents of a batch in one transaction. */
 static int
-import_plan(struct store *db, const struct server_config *cfg,
-            const struct plan *p, const char *base, long long now,
-            struct sync_result *res, struct err *e)
+batch_import(struct store *db, const struct batch *b, const char *base,
+             long long now, struct sync_result *res, struct err *e)
 {
+	unsigned n_new = 0, n_revised = 0;
 	int rc;
 
-	for (size_t i = 0; i < p->n; i++) {
-		const struct pending *d = &p->docs[i];
+	if ((rc = store_begin(db, e)) != SL_OK)
+		return rc;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct pending *d = &b->docs[i];
 		struct doc_urls urls = {.base = base, .path = d->entry->path};
 		struct store_update_status st;
 
 		/* Re-check under the write lock: another sync may have
 		 * imported it since the plan was made. */
 		if ((rc = store_update_status(&st, db, d->u->id, e)) != SL_OK)
-			return rc;
+			goto fail;
 		if (st.known && st.revision >= d->u->revision)
 			continue;
 		if ((rc = store_update_import(db, d->u, d->text, d->len,
 		                              d->entry->sha256, now,
 		                              doc_file_url, &urls, e)) != SL_OK)
-			return rc;
-		progress_sync_doc_imported();
+			goto fail;
 		if (st.known &&
 		    (rc = new_revision_approvals(db, d->u, e)) != SL_OK)
-			return rc;
+			goto fail;
 		if (st.known)
-			res->revised_count++;
+			n_revised++;
 		else
-			res->new_count++;
+			n_new++;
 	}
+	if ((rc = store_commit(db, e)) != SL_OK)
+		return rc;
+	for (unsigned i = 0; i < n_new + n_revised; i++)
+		progress_sync_doc_imported();
+	res->new_count += n_new;
+	res->revised_count += n_revised;
+	return SL_OK;
+fail:
+	store_rollback(db);
+	return rc;
+}
+
+/* Fetch and verify every document of the plan, keeping none. */
+static int
+verify_all(const struct server_config *cfg, const struct plan *p,
+           const char *base, struct err *e)
+{
+	struct batch b = {0};
+	int rc = SL_OK;
+
+	for (size_t i = 0; rc == SL_OK && i < p->n_todo; i++) {
+		rc = batch_doc(&b, base, p->todo[i].en, cfg, p->todo[i].revised,
+		               e);
+		batch_clear(&b);
+	}
+	free(b.docs);
+	return rc != SL_OK ? err_prefix(e, "upstream document") : SL_OK;
+}
+
+/* Fetch, verify and import the plan's documents one batch at a time:
+ * every document of a batch verifies before any of it is written, and a
+ * committed batch stays when a later one fails (the next sync goes on
+ * from there, as those updates are then known). */
+static int
+sync_docs(struct store *db, const struct server_config *cfg,
+          const struct plan *p, const char *base, long long now,
+          struct sync_result *res, struct err *e)
+{
+	struct batch b = {0};
+	size_t i = 0;
+	int rc = SL_OK;
+
+	progress_sync_phase("documents");
+	while (i < p->n_todo) {
+		while (i < p->n_todo && b.n < BATCH_DOCS &&
+		       b.bytes < BATCH_BYTES) {
+			rc = batch_doc(&b, base, p->todo[i].en, cfg,
+			               p->todo[i].revised, e);
+			if (rc != SL_OK) {
+				err_prefix(e, "upstream document");
+				goto out;
+			}
+			progress_sync_doc_verified();
+			i++;
+		}
+		if ((rc = batch_import(db, &b, base, now, res, e)) != SL_OK)
+			goto out;
+		batch_clear(&b);
+	}
+out:
+	batch_clear(&b);
+	free(b.docs);
+	return rc;
+}
+
+/* The end of a sync, in the caller's transaction: the expiries, the
+ * content the storage mode wants. */
+static int
+finish_plan(struct store *db, const struct server_config *cfg,
+            const struct plan *p, long long now, struct sync_result *res,
+            struct err *e)
+{
+	int rc;
+
 	for (size_t i = 0; i < p->n_expire; i++) {
 		bool changed;
 
@@ -330,13 +415,13 @@ int
 sync_run(struct store *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
 {
-	return sync_run_filtered(db, cfg, NULL, NULL, out, e);
+	return sync_run_filtered(db, cfg, NULL, NULL, false, out, e);
 }
 
 int
 sync_run_filtered(struct store *db, const struct server_config *cfg,
-                  sync_keep_fn keep, void *keep_arg, struct sync_result *out,
-                  struct err *e)
+                  sync_keep_fn keep, void *keep_arg, bool verify_first,
+                  struct sync_result *out, struct err *e)
 {
 	struct sync_result res = {0};
 	struct autoapprove_result aa;
@@ -378,15 +463,19 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = plan_build(&plan, db, cfg, idx, url, keep, keep_arg, e)) !=
-	    SL_OK)
+	if ((rc = plan_build(&plan, db, cfg, idx, keep, keep_arg, e)) != SL_OK)
 		goto out;
-	/* Everything verified: import it all or nothing. */
+	if (verify_first && (rc = verify_all(cfg, &plan, url, e)) != SL_OK)
+		goto out;
+	if ((rc = sync_docs(db, cfg, &plan, url, now, &res, e)) != SL_OK)
+		goto out;
+	/* Every document is in: the expiries, the wanted content, the
+	 * auto-approvals and the index version in one last transaction. */
 	progress_sync_phase("importing");
 	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = true;
-	if ((rc = import_plan(db, cfg, &plan, url, now, &res, e)) != SL_OK)
+	if ((rc = finish_plan(db, cfg, &plan, now, &res, e)) != SL_OK)
 		goto out;
 	/* Auto-approval rules over the updates this sync saw first. */
 	if ((rc = autoapprove_run(&aa, db, cfg, 0, now, e)) != SL_OK)
@@ -412,8 +501,12 @@ out:
 	if (rc != SL_OK) {
 		if (in_tx)
 			store_rollback(db);
+		/* The batches committed before the failure stay: the row
+		 * counts them. */
 		res = (struct sync_result){
 		        .history_id = res.history_id,
+		        .new_count = res.new_count,
+		        .revised_count = res.revised_count,
 		        .index_version = idx != NULL ? idx->version : 0};
 		/* Record the failure; a second error here cannot hide the
 		 * first one, which is what the caller sees. */

@@ -19,30 +19,15 @@
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
-#include "netopts.h"
 #include "progress.h"
 #include "store/store.h"
 #include "store/store_lease.h"
+#include "sync_batch.h"
 #include "sync_sluiced.h"
 #include "update.h"
 
-/* One verified document waiting to be imported. */
-struct pending {
-	const struct catalog_entry *entry; /* borrowed from the index */
-	struct update *u;
-	char *text; /* the envelope bytes verbatim */
-	size_t len;
-	bool revised; /* the update was known with an older revision */
-};
-
 /* Updates one sync imports or expires at most (the index caps them too). */
 #define PLAN_MAX 1000000
-/* A batch: documents verified, then written in one transaction, at most
- * this many and (after the one that crosses it) this many envelope bytes.
- * A sync holds one batch of documents at a time, whatever the index. */
-#define BATCH_DOCS  500
-#define BATCH_BYTES (8u << 20)
-
 /* An update whose document the sync fetches. */
 struct todo {
 	const struct catalog_entry *en; /* borrowed from the index */
@@ -56,30 +41,12 @@ struct plan {
 	size_t n_expire, alloc_expire;
 };
 
-struct batch {
-	struct pending *docs;
-	size_t n, alloc;
-	size_t bytes;
-};
-
 static void
 plan_free(struct plan *p)
 {
 	free(p->todo);
 	free(p->expire);
 	memset(p, 0, sizeof(*p));
-}
-
-/* Empty the batch (its array stays for the next one). */
-static void
-batch_clear(struct batch *b)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		update_free(b->docs[i].u);
-		free(b->docs[i].text);
-	}
-	b->n = 0;
-	b->bytes = 0;
 }
 
 /* "<upstream_url>/index.json" whether or not the URL ends with '/'. */
@@ -107,62 +74,6 @@ index_url(char **out, const char *upstream, struct err *e)
 		               "upstream URL %s: cannot be parsed", upstream);
 	*out = url;
 	return SL_OK;
-}
-
-/* GET url (cap bytes) and insist on a 200 answer. */
-static int
-fetch_body(struct httpc_resp *out, const char *url, size_t cap,
-           const struct server_config *cfg, struct err *e)
-{
-	struct httpc_opts o = {0};
-
-	netopts_http(&o, cfg, false);
-	int rc;
-
-	if ((rc = httpc_get(out, url, cap, &o, e)) != SL_OK)
-		return rc;
-	if (out->status != 200) {
-		rc = err_set(e, out->status == 404 ? SL_ENOTFOUND : SL_ENET,
-		             "%s: HTTP status %ld", url, out->status);
-		httpc_resp_free(out);
-	}
-	return rc;
-}
-
-/* Fetch and verify the document of entry; append it to the batch. */
-static int
-batch_doc(struct batch *b, const char *base, const struct catalog_entry *en,
-          const struct server_config *cfg, bool revised, struct err *e)
-{
-	struct httpc_resp r = {0};
-	struct update *u = NULL;
-	char *url;
-	int rc;
-
-	if ((url = httpc_resolve(base, en->path)) == NULL)
-		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
-		               en->path, base);
-	if ((rc = fetch_body(&r, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
-		goto out;
-	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, &cfg->trusted_keys,
-	                       e);
-	if (rc != SL_OK)
-		goto out;
-	if ((rc = ARRAY_GROW(b->docs, b->alloc, b->n, BATCH_DOCS, e)) != SL_OK)
-		goto out;
-	b->docs[b->n++] = (struct pending){.entry = en,
-	                                   .u = u,
-	                                   .text = r.body,
-	                                   .len = r.len,
-	                                   .revised = revised};
-	b->bytes += r.len;
-	u = NULL;
-	r.body = NULL;
-out:
-	update_free(u);
-	httpc_resp_free(&r);
-	free(url);
-	return rc;
 }
 
 /* Decide what to import: the newest revision of every update (entries are
@@ -261,7 +172,7 @@ new_revision_approvals(struct store *db, const struct update *u, struct err *e)
 
 /* Write the verified documents of a batch in one transaction. */
 static int
-batch_import(struct store *db, const struct batch *b, const char *base,
+batch_import(struct store *db, const struct sync_batch *b, const char *base,
              long long now, struct sync_result *res, struct err *e)
 {
 	unsigned n_new = 0, n_revised = 0;
@@ -270,7 +181,7 @@ batch_import(struct store *db, const struct batch *b, const char *base,
 	if ((rc = store_begin(db, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < b->n; i++) {
-		const struct pending *d = &b->docs[i];
+		const struct sync_doc *d = &b->docs[i];
 		struct doc_urls urls = {.base = base, .path = d->entry->path};
 		struct store_update_status st;
 
@@ -304,21 +215,39 @@ fail:
 	return rc;
 }
 
+/* Fill b with the plan's documents from *next on, and verify them. */
+static int
+batch_next(struct sync_batch *b, const struct server_config *cfg,
+           const struct plan *p, size_t *next, const char *base,
+           struct err *e)
+{
+	int rc;
+
+	sync_batch_clear(b);
+	while (*next < p->n_todo && !sync_batch_full(b)) {
+		sync_batch_add(b, p->todo[*next].en, p->todo[*next].revised);
+		(*next)++;
+	}
+	if ((rc = sync_batch_verify(b, base, cfg, e)) != SL_OK)
+		return err_prefix(e, "upstream document");
+	return SL_OK;
+}
+
 /* Fetch and verify every document of the plan, keeping none. */
 static int
 verify_all(const struct server_config *cfg, const struct plan *p,
            const char *base, struct err *e)
 {
-	struct batch b = {0};
-	int rc = SL_OK;
+	struct sync_batch b;
+	size_t next = 0;
+	int rc;
 
-	for (size_t i = 0; rc == SL_OK && i < p->n_todo; i++) {
-		rc = batch_doc(&b, base, p->todo[i].en, cfg, p->todo[i].revised,
-		               e);
-		batch_clear(&b);
-	}
-	free(b.docs);
-	return rc != SL_OK ? err_prefix(e, "upstream document") : SL_OK;
+	if ((rc = sync_batch_init(&b, e)) != SL_OK)
+		return rc;
+	while (rc == SL_OK && next < p->n_todo)
+		rc = batch_next(&b, cfg, p, &next, base, e);
+	sync_batch_free(&b);
+	return rc;
 }
 
 /* Fetch, verify and import the plan's documents one batch at a time:
@@ -330,30 +259,21 @@ sync_docs(struct store *db, const struct server_config *cfg,
           const struct plan *p, const char *base, long long now,
           struct sync_result *res, struct err *e)
 {
-	struct batch b = {0};
-	size_t i = 0;
-	int rc = SL_OK;
+	struct sync_batch b;
+	size_t next = 0;
+	int rc;
 
+	if ((rc = sync_batch_init(&b, e)) != SL_OK)
+		return rc;
 	progress_sync_phase("documents");
-	while (i < p->n_todo) {
-		while (i < p->n_todo && b.n < BATCH_DOCS &&
-		       b.bytes < BATCH_BYTES) {
-			rc = batch_doc(&b, base, p->todo[i].en, cfg,
-			               p->todo[i].revised, e);
-			if (rc != SL_OK) {
-				err_prefix(e, "upstream document");
-				goto out;
-			}
+	while (rc == SL_OK && next < p->n_todo) {
+		if ((rc = batch_next(&b, cfg, p, &next, base, e)) != SL_OK)
+			break;
+		for (size_t i = 0; i < b.n; i++)
 			progress_sync_doc_verified();
-			i++;
-		}
-		if ((rc = batch_import(db, &b, base, now, res, e)) != SL_OK)
-			goto out;
-		batch_clear(&b);
+		rc = batch_import(db, &b, base, now, res, e);
 	}
-out:
-	batch_clear(&b);
-	free(b.docs);
+	sync_batch_free(&b);
 	return rc;
 }
 
@@ -453,7 +373,7 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = fetch_body(&r, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
+	if ((rc = sync_fetch(&r, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}

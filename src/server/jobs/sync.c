@@ -373,7 +373,7 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = sync_fetch(&r, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
+	if ((rc = sync_fetch(&r, NULL, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}

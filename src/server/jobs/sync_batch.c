@@ -1,6 +1,6 @@
 /*
  * sync_batch: the documents of a batch are fetched and verified by up to
- * VERIFY_THREADS threads (one per online CPU), each taking every Nth
+ * SYNC_BATCH_THREADS threads (one per online CPU), each taking every Nth
  * document; the errors stay with their documents so the one reported is
  * the first in batch order, whatever thread met it.
  */
@@ -13,19 +13,20 @@
 
 #include "netopts.h"
 
-#define VERIFY_THREADS 4
 /* Fewer documents than this per thread are not worth a thread. */
 #define DOCS_PER_THREAD 16
 
 int
-sync_fetch(struct httpc_resp *out, const char *url, size_t cap,
-           const struct server_config *cfg, struct err *e)
+sync_fetch(struct httpc_resp *out, struct httpc_conn *conn, const char *url,
+           size_t cap, const struct server_config *cfg, struct err *e)
 {
 	struct httpc_opts o = {0};
 	int rc;
 
 	netopts_http(&o, cfg, false);
-	if ((rc = httpc_get(out, url, cap, &o, e)) != SL_OK)
+	rc = conn != NULL ? httpc_conn_get(conn, out, url, cap, &o, e)
+	                  : httpc_get(out, url, cap, &o, e);
+	if (rc != SL_OK)
 		return rc;
 	if (out->status != 200) {
 		rc = err_set(e, out->status == 404 ? SL_ENOTFOUND : SL_ENET,
@@ -60,7 +61,7 @@ sync_batch_add(struct sync_batch *b, const struct catalog_entry *entry,
 
 /* Fetch and verify one document into its slot. */
 static int
-doc_verify(struct sync_doc *d, const char *base,
+doc_verify(struct sync_doc *d, struct httpc_conn *conn, const char *base,
            const struct server_config *cfg, struct err *e)
 {
 	const struct catalog_entry *en = d->entry;
@@ -72,7 +73,7 @@ doc_verify(struct sync_doc *d, const char *base,
 	if ((url = httpc_resolve(base, en->path)) == NULL)
 		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
 		               en->path, base);
-	if ((rc = sync_fetch(&r, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
+	if ((rc = sync_fetch(&r, conn, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
 		goto out;
 	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, &cfg->trusted_keys,
 	                       e);
@@ -92,6 +93,7 @@ struct worker {
 	struct sync_batch *b;
 	const char *base;
 	const struct server_config *cfg;
+	struct httpc_conn *conn; /* NULL: a handle per request */
 	size_t first, step;
 	pthread_t tid;
 };
@@ -105,7 +107,7 @@ worker_run(void *arg)
 		struct sync_doc *d = &w->b->docs[i];
 
 		err_clear(&d->err);
-		d->rc = doc_verify(d, w->base, w->cfg, &d->err);
+		d->rc = doc_verify(d, w->conn, w->base, w->cfg, &d->err);
 	}
 	return NULL;
 }
@@ -116,8 +118,8 @@ thread_count(size_t n_docs)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = cpus > 0 ? (size_t)cpus : 1;
 
-	if (n > VERIFY_THREADS)
-		n = VERIFY_THREADS;
+	if (n > SYNC_BATCH_THREADS)
+		n = SYNC_BATCH_THREADS;
 	if (n > n_docs / DOCS_PER_THREAD)
 		n = n_docs / DOCS_PER_THREAD;
 	return n > 0 ? n : 1;
@@ -127,15 +129,23 @@ int
 sync_batch_verify(struct sync_batch *b, const char *base,
                   const struct server_config *cfg, struct err *e)
 {
-	struct worker w[VERIFY_THREADS];
+	struct worker w[SYNC_BATCH_THREADS];
 	size_t n = thread_count(b->n), started = 1;
 
-	for (size_t t = 0; t < n; t++)
+	for (size_t t = 0; t < n; t++) {
+		struct err ce;
+
+		/* Without a kept handle the requests still work, each on
+		 * its own. */
+		if (b->conn[t] == NULL)
+			(void)httpc_conn_new(&b->conn[t], &ce);
 		w[t] = (struct worker){.b = b,
 		                       .base = base,
 		                       .cfg = cfg,
+		                       .conn = b->conn[t],
 		                       .first = t,
 		                       .step = n};
+	}
 	/* Thread 0 is this one; a thread that cannot start leaves its
 	 * share to this one too. */
 	for (size_t t = 1; t < n; t++) {
@@ -176,4 +186,8 @@ sync_batch_free(struct sync_batch *b)
 		sync_batch_clear(b);
 	free(b->docs);
 	b->docs = NULL;
+	for (size_t t = 0; t < SYNC_BATCH_THREADS; t++) {
+		httpc_conn_free(b->conn[t]);
+		b->conn[t] = NULL;
+	}
 }

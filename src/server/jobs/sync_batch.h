@@ -21,6 +21,8 @@
  * one that crosses it included) envelope bytes at most. */
 #define SYNC_BATCH_DOCS  500
 #define SYNC_BATCH_BYTES (8u << 20)
+/* Threads that fetch and verify at most (one per online CPU). */
+#define SYNC_BATCH_THREADS 4
 
 /* One document of a batch: the caller sets entry and revised; a verified
  * document has u and text (the envelope bytes verbatim) set. */
@@ -38,6 +40,8 @@ struct sync_batch {
 	struct sync_doc *docs; /* SYNC_BATCH_DOCS of them */
 	size_t n;
 	size_t bytes; /* the index's sizes of the n documents */
+	/* One per thread, kept from batch to batch (keep-alive). */
+	struct httpc_conn *conn[SYNC_BATCH_THREADS];
 };
 
 /* An empty batch; free with sync_batch_free(). */
@@ -58,10 +62,11 @@ void sync_batch_clear(struct sync_batch *b);
 /* NULL-safe on a zeroed batch. */
 void sync_batch_free(struct sync_batch *b);
 
-/* GET url (at most cap bytes) with the server's network options and
- * insist on a 200 answer (404: SL_ENOTFOUND). Free with
- * httpc_resp_free(). */
-int sync_fetch(struct httpc_resp *out, const char *url, size_t cap,
-               const struct server_config *cfg, struct err *e);
+/* GET url (at most cap bytes) with the server's network options, on conn
+ * when not NULL, and insist on a 200 answer (404: SL_ENOTFOUND). Free
+ * with httpc_resp_free(). */
+int sync_fetch(struct httpc_resp *out, struct httpc_conn *conn,
+               const char *url, size_t cap, const struct server_config *cfg,
+               struct err *e);
 
 #endif

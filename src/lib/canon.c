@@ -12,6 +12,7 @@
  */
 #include "canon.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Deeper than this is refused (sign.c allows 64 below the signed doc). */
@@ -287,6 +288,61 @@ canon_check(struct canon_span *out, const char *text, size_t len)
 		out->len = len;
 	}
 	return true;
+}
+
+static bool
+is_structural(char c)
+{
+	return c == '{' || c == '}' || c == '[' || c == ']' || c == ':' ||
+	       c == ',';
+}
+
+bool
+canon_compact(char **out, size_t *out_len, const char *text, size_t len)
+{
+	bool in_str = false, removed = false;
+	size_t n = 0;
+	char *o;
+
+	if (len == 0 || (o = malloc(len)) == NULL)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			o[n++] = c;
+			if (c == '\\' && i + 1 < len)
+				o[n++] = text[++i];
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (is_ws(c)) {
+			size_t j = i;
+
+			while (j < len && is_ws(text[j]))
+				j++;
+			/* Between two tokens only: next to a structural
+			 * character or an end of the text. */
+			if (i > 0 && j < len && !is_structural(text[i - 1]) &&
+			    !is_structural(text[j]))
+				goto refuse;
+			removed = true;
+			i = j - 1;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		o[n++] = c;
+	}
+	if (!removed)
+		goto refuse;
+	*out = o;
+	*out_len = n;
+	return true;
+refuse:
+	free(o);
+	return false;
 }
 
 /* The end of the (already checked) value at p. */

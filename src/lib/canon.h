@@ -32,6 +32,15 @@ struct canon_span {
  * whitespace. */
 bool canon_check(struct canon_span *value, const char *text, size_t len);
 
+/* text without the whitespace between its tokens (as `sluice catalog`
+ * writes its files: indented), for canon_check(): *out (malloc'd, not
+ * NUL-terminated; free()) and *out_len. Refused (false, nothing
+ * allocated) when text has no such whitespace, or whitespace that does
+ * not touch a structural character ({ } [ ] : , or either end), so that
+ * removing it cannot join two tokens: the result then parses to the very
+ * value text parses to, and is invalid exactly when text is. */
+bool canon_compact(char **out, size_t *out_len, const char *text, size_t len);
+
 /* Iterate over the members of an object or the elements of an array that
  * canon_check() accepted (or that lies inside one). Start with *pos = 0.
  * Each call returns false at the end, else fills *key (objects only; may

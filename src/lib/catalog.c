@@ -270,10 +270,28 @@ out:
 	return rc;
 }
 
+/* The fast path of index_verify() over canonical text. */
+static int
+index_verify_spans(struct catalog_index **out, const struct env_spans *sp,
+                   const struct sign_keyring *kr, struct err *e)
+{
+	json_t *sigs = span_load(&sp->sigs);
+	int rc;
+
+	if (sigs == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = sign_verify_sigs(sp->doc.p, sp->doc.len, sigs, kr, e);
+	json_decref(sigs);
+	if (rc == SL_OK)
+		rc = index_from_span(out, &sp->doc, e);
+	return rc;
+}
+
 /* catalog_index_parse() up to the version and expiry checks. An index in
- * canonical form (what the catalog tools write) is checked and read in
- * place; any other text goes through a jansson tree of the whole. The two
- * accept and refuse the same texts with the same messages. */
+ * canonical form (what the catalog tools write, once the indentation of
+ * `sluice catalog` is taken out) is checked and read in place; any other
+ * text goes through a jansson tree of the whole. The two accept and refuse
+ * the same texts with the same messages. */
 static int
 index_verify(struct catalog_index **out, const char *text, size_t len,
              const struct sign_keyring *kr, struct err *e)
@@ -281,16 +299,19 @@ index_verify(struct catalog_index **out, const char *text, size_t len,
 	struct env_spans sp;
 	const json_t *doc;
 	json_error_t jerr;
-	json_t *env, *sigs;
+	char *compact = NULL;
+	size_t clen;
+	json_t *env;
 	int rc;
 
-	if (env_spans(&sp, text, len) && (sigs = span_load(&sp.sigs)) != NULL) {
-		rc = sign_verify_sigs(sp.doc.p, sp.doc.len, sigs, kr, e);
-		json_decref(sigs);
-		if (rc == SL_OK)
-			rc = index_from_span(out, &sp.doc, e);
+	if (env_spans(&sp, text, len) ||
+	    (canon_compact(&compact, &clen, text, len) &&
+	     env_spans(&sp, compact, clen))) {
+		rc = index_verify_spans(out, &sp, kr, e);
+		free(compact);
 		return rc != SL_OK ? err_prefix(e, "index") : SL_OK;
 	}
+	free(compact);
 	if ((env = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL)
 		return err_set(e, SL_EPARSE, "index: line %d column %d: %s",
@@ -357,14 +378,22 @@ doc_verify(const json_t *env, const char *text, size_t len,
 	const json_t *doc = json_object_get(env, "signed");
 	const json_t *sigs = json_object_get(env, "signatures");
 	struct env_spans sp;
+	char *compact = NULL;
+	size_t clen;
 	int rc;
 
-	if (!json_is_object(doc) || !json_is_array(sigs) ||
-	    !env_spans(&sp, text, len))
+	if (!json_is_object(doc) || !json_is_array(sigs))
 		return sign_envelope_verify(env, kr, doc_out, e);
+	if (!env_spans(&sp, text, len) &&
+	    (!canon_compact(&compact, &clen, text, len) ||
+	     !env_spans(&sp, compact, clen))) {
+		free(compact);
+		return sign_envelope_verify(env, kr, doc_out, e);
+	}
 	if ((rc = sign_verify_sigs(sp.doc.p, sp.doc.len, sigs, kr, e)) ==
 	    SL_OK)
 		*doc_out = doc;
+	free(compact);
 	return rc;
 }
 

@@ -128,6 +128,49 @@ test_depth(void **state)
 }
 
 static void
+assert_compacts(const char *text, const char *want)
+{
+	char *out = NULL;
+	size_t len;
+
+	if (!canon_compact(&out, &len, text, strlen(text)))
+		fail_msg("not compacted: %s", text);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(out, want, len);
+	free(out);
+}
+
+static void
+assert_no_compact(const char *text)
+{
+	char *out = NULL;
+	size_t len;
+
+	if (canon_compact(&out, &len, text, strlen(text)))
+		fail_msg("compacted: %s", text);
+	assert_null(out);
+}
+
+static void
+test_compact(void **state)
+{
+	(void)state;
+	assert_compacts("{\n  \"a\": [\n    1,\n    \"x y\"\n  ]\n}\n",
+	                "{\"a\":[1,\"x y\"]}");
+	assert_compacts(" \t\r\n[ true , null ] ", "[true,null]");
+	assert_compacts("{\"a\\\" b\" : 1}", "{\"a\\\" b\":1}");
+	/* Nothing to take out. */
+	assert_no_compact("{\"a\":\"b c\"}");
+	assert_no_compact("");
+	/* Removing it would join two tokens. */
+	assert_no_compact("[1 2]");
+	assert_no_compact("[\"a\" \"b\"]");
+	assert_no_compact("[tr ue]");
+	assert_no_compact("[- 1]");
+	assert_no_compact("{\"a\":1 }x y");
+}
+
+static void
 test_walk(void **state)
 {
 	const char *text = " {\"a\":[1,{\"x\":\"]}\\\"\"},[]],\"b\":\"s,t\","
@@ -168,6 +211,7 @@ main(void)
 	        cmocka_unit_test(test_accepts),
 	        cmocka_unit_test(test_refuses),
 	        cmocka_unit_test(test_depth),
+	        cmocka_unit_test(test_compact),
 	        cmocka_unit_test(test_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,67 @@ index_url(char **out, const char *upstream, struct err *e)
 	return SL_OK;
 }
 
+/* What the database holds of one update, for the plan. */
+struct known {
+	char id[UPDATE_ID_LEN + 1];
+	bool expired;
+	int64_t revision;
+};
+
+struct known_set {
+	struct known *v;
+	size_t n, alloc;
+};
+
+static int
+known_add(void *arg, const char *id, const struct store_update_status *st,
+          struct err *e)
+{
+	struct known_set *k = arg;
+	int rc;
+
+	/* Index ids are UUIDs: a longer id can never match one. */
+	if (strlen(id) > UPDATE_ID_LEN)
+		return SL_OK;
+	if ((rc = ARRAY_GROW(k->v, k->alloc, k->n, PLAN_MAX, e)) != SL_OK)
+		return rc;
+	snprintf(k->v[k->n].id, sizeof(k->v[k->n].id), "%s", id);
+	k->v[k->n].expired = st->expired;
+	k->v[k->n].revision = st->revision;
+	k->n++;
+	return SL_OK;
+}
+
+static int
+known_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->id,
+	              ((const struct known *)b)->id);
+}
+
+/* Every update the database holds, sorted by id: one query instead of
+ * one per index entry. */
+static int
+known_load(struct known_set *k, struct store *db, struct err *e)
+{
+	int rc = store_update_status_each(db, known_add, k, e);
+
+	if (rc == SL_OK && k->n > 1)
+		qsort(k->v, k->n, sizeof(*k->v), known_cmp);
+	return rc;
+}
+
+static const struct known *
+known_find(const struct known_set *k, const char *id)
+{
+	struct known key;
+
+	if (k->n == 0)
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, k->v, k->n, sizeof(*k->v), known_cmp);
+}
+
 /* Decide what to import: the newest revision of every update (entries are
  * sorted by id then revision, so it is the last of each run of ids). Only
  * the index entries are kept; the documents are fetched batch by batch. */
@@ -84,25 +145,27 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
            const struct catalog_index *idx, sync_keep_fn keep, void *keep_arg,
            struct err *e)
 {
-	int rc = SL_OK;
+	struct known_set k = {0};
+	int rc;
 
+	if ((rc = known_load(&k, db, e)) != SL_OK)
+		goto out;
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct catalog_entry *en = &idx->entries[i];
-		struct store_update_status st;
+		const struct known *st;
 
 		if (i + 1 < idx->n &&
 		    strcmp(idx->entries[i + 1].id, en->id) == 0)
 			continue;
-		if ((rc = store_update_status(&st, db, en->id, e)) != SL_OK)
-			return rc;
+		st = known_find(&k, en->id);
 		if (en->expired) {
 			/* Withdrawn: never import it, only record the expiry
 			 * of an update we already have. */
-			if (st.known && !st.expired) {
+			if (st != NULL && !st->expired) {
 				rc = ARRAY_GROW(p->expire, p->alloc_expire,
 				                p->n_expire, PLAN_MAX, e);
 				if (rc != SL_OK)
-					return rc;
+					goto out;
 				p->expire[p->n_expire++] = en;
 			}
 			continue;
@@ -112,15 +175,17 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 			continue;
 		if (keep != NULL && !keep(keep_arg, en->id))
 			continue;
-		if (st.known && st.revision >= en->revision)
+		if (st != NULL && st->revision >= en->revision)
 			continue;
 		rc = ARRAY_GROW(p->todo, p->alloc_todo, p->n_todo, PLAN_MAX, e);
 		if (rc != SL_OK)
-			return rc;
-		p->todo[p->n_todo++] = (struct todo){en, st.known};
+			goto out;
+		p->todo[p->n_todo++] = (struct todo){en, st != NULL};
 	}
 	progress_sync_docs_total((unsigned)p->n_todo);
-	return SL_OK;
+out:
+	free(k.v);
+	return rc;
 }
 
 /* Where a catalog document's files are: resolved against the index URL. */

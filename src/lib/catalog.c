@@ -115,7 +115,8 @@ index_header(struct catalog_index *idx, const json_t *doc, struct err *e)
 	if (!json_is_integer(json_object_get(doc, "version")) ||
 	    (idx->version =
 	             json_integer_value(json_object_get(doc, "version"))) < 1)
-		return err_set(e, SL_EINVAL, "version: expected an integer >= 1");
+		return err_set(e, SL_EINVAL,
+		               "version: expected an integer >= 1");
 	if ((rc = sign_time_parse(
 	             json_string_value(json_object_get(doc, "created")),
 	             &idx->created, e)) != SL_OK)
@@ -372,8 +373,7 @@ catalog_index_latest(const struct catalog_index *idx, const char *id)
  * "signed" member as they are, instead of serialising the tree again. */
 static int
 doc_verify(const json_t *env, const char *text, size_t len,
-           const struct sign_keyring *kr, const json_t **doc_out,
-           struct err *e)
+           const struct sign_keyring *kr, const json_t **doc_out, struct err *e)
 {
 	const json_t *doc = json_object_get(env, "signed");
 	const json_t *sigs = json_object_get(env, "signatures");
@@ -390,8 +390,7 @@ doc_verify(const json_t *env, const char *text, size_t len,
 		free(compact);
 		return sign_envelope_verify(env, kr, doc_out, e);
 	}
-	if ((rc = sign_verify_sigs(sp.doc.p, sp.doc.len, sigs, kr, e)) ==
-	    SL_OK)
+	if ((rc = sign_verify_sigs(sp.doc.p, sp.doc.len, sigs, kr, e)) == SL_OK)
 		*doc_out = doc;
 	free(compact);
 	return rc;

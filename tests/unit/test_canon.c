@@ -26,8 +26,8 @@ static void
 assert_round_trip(const char *text)
 {
 	json_error_t je;
-	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	                       &je);
+	json_t *v =
+	        json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	struct err e;
 	char *c = NULL;
 	size_t len;
@@ -57,7 +57,8 @@ test_accepts(void **state)
 	assert_round_trip("\"\"");
 	assert_round_trip("{\"a\":1,\"ab\":[true,false,null],\"b\":{}}");
 	assert_round_trip("\"q\\\" b\\\\ \\b\\f\\n\\r\\t \\u0001\\u001f\"");
-	assert_round_trip("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 /\x7f\"");
+	assert_round_trip(
+	        "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 /\x7f\"");
 	assert_round_trip("{\"A\":0,\"_\":0,\"a\":0}");
 	assert_round_trip("[[[[[[[[[[1]]]]]]]]]]");
 	/* Whitespace around the value (jansson skips it). */
@@ -70,35 +71,35 @@ test_refuses(void **state)
 	static const char *bad[] = {
 	        "",
 	        " ",
-	        "{\"a\": 1}",              /* whitespace inside */
-	        "[1, 2]",                  /* whitespace inside */
-	        "{\"b\":1,\"a\":2}",       /* unsorted keys */
-	        "{\"a\":1,\"a\":2}",       /* duplicate keys */
-	        "{\"a\\u0062\":1}",        /* escape in a key */
-	        "\"\\/\"",                 /* needless escape */
-	        "\"\\u00e9\"",             /* written as itself */
-	        "\"\\u0041\"",             /* written as itself */
-	        "\"\\u001F\"",             /* uppercase hex */
-	        "\"\\u000a\"",             /* has a short form */
-	        "\"\\u0000\"",             /* jansson refuses NUL */
-	        "\"\\x\"",                 /* no such escape */
-	        "\"a\nb\"",                /* raw control character */
-	        "\"\xc0\x80\"",            /* overlong */
-	        "\"\xed\xa0\x80\"",        /* surrogate */
-	        "\"\xf4\x90\x80\x80\"",    /* above U+10FFFF */
-	        "\"\xe2\x82\"",            /* truncated */
-	        "\"\x80\"",                /* stray continuation */
-	        "-0",                      /* written "0" */
-	        "01",                      /* leading zero */
-	        "1.0",                     /* real */
-	        "1e5",                     /* real */
-	        "1234567890123456789",     /* 19 digits */
-	        "tru",                     /* truncated literal */
-	        "{\"a\":1",                /* unterminated */
-	        "[1,]",                    /* trailing comma */
-	        "{\"a\":1}x",              /* trailing text */
-	        "{\"a\":1}{}",             /* two values */
-	        "\xef\xbb\xbf{}",          /* BOM */
+	        "{\"a\": 1}",           /* whitespace inside */
+	        "[1, 2]",               /* whitespace inside */
+	        "{\"b\":1,\"a\":2}",    /* unsorted keys */
+	        "{\"a\":1,\"a\":2}",    /* duplicate keys */
+	        "{\"a\\u0062\":1}",     /* escape in a key */
+	        "\"\\/\"",              /* needless escape */
+	        "\"\\u00e9\"",          /* written as itself */
+	        "\"\\u0041\"",          /* written as itself */
+	        "\"\\u001F\"",          /* uppercase hex */
+	        "\"\\u000a\"",          /* has a short form */
+	        "\"\\u0000\"",          /* jansson refuses NUL */
+	        "\"\\x\"",              /* no such escape */
+	        "\"a\nb\"",             /* raw control character */
+	        "\"\xc0\x80\"",         /* overlong */
+	        "\"\xed\xa0\x80\"",     /* surrogate */
+	        "\"\xf4\x90\x80\x80\"", /* above U+10FFFF */
+	        "\"\xe2\x82\"",         /* truncated */
+	        "\"\x80\"",             /* stray continuation */
+	        "-0",                   /* written "0" */
+	        "01",                   /* leading zero */
+	        "1.0",                  /* real */
+	        "1e5",                  /* real */
+	        "1234567890123456789",  /* 19 digits */
+	        "tru",                  /* truncated literal */
+	        "{\"a\":1",             /* unterminated */
+	        "[1,]",                 /* trailing comma */
+	        "{\"a\":1}x",           /* trailing text */
+	        "{\"a\":1}{}",          /* two values */
+	        "\xef\xbb\xbf{}",       /* BOM */
 	};
 
 	(void)state;
@@ -208,10 +209,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_accepts),
-	        cmocka_unit_test(test_refuses),
-	        cmocka_unit_test(test_depth),
-	        cmocka_unit_test(test_compact),
+	        cmocka_unit_test(test_accepts), cmocka_unit_test(test_refuses),
+	        cmocka_unit_test(test_depth),   cmocka_unit_test(test_compact),
 	        cmocka_unit_test(test_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

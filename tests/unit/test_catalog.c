@@ -363,9 +363,9 @@ parse_form(struct catalog_index **idx, const char *text, size_t flags,
 static void
 test_index_forms(void **state)
 {
-	static const size_t forms[] = {
-	        0, JSON_COMPACT | JSON_SORT_KEYS,
-	        JSON_INDENT(3) | JSON_SORT_KEYS | JSON_ESCAPE_SLASH};
+	static const size_t forms[] = {0, JSON_COMPACT | JSON_SORT_KEYS,
+	                               JSON_INDENT(3) | JSON_SORT_KEYS |
+	                                       JSON_ESCAPE_SLASH};
 	struct catalog_index *idx[3];
 	char path[512], def[256], file[256], *text, *t;
 	char *files[] = {file};

@@ -283,8 +283,7 @@ fail:
 /* Fill b with the plan's documents from *next on, and verify them. */
 static int
 batch_next(struct sync_batch *b, const struct server_config *cfg,
-           const struct plan *p, size_t *next, const char *base,
-           struct err *e)
+           const struct plan *p, size_t *next, const char *base, struct err *e)
 {
 	int rc;
 
@@ -438,7 +437,8 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = sync_fetch(&r, NULL, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
+	if ((rc = sync_fetch(&r, NULL, url, CATALOG_INDEX_MAX, cfg, e)) !=
+	    SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}

@@ -65,8 +65,7 @@ void sync_batch_free(struct sync_batch *b);
 /* GET url (at most cap bytes) with the server's network options, on conn
  * when not NULL, and insist on a 200 answer (404: SL_ENOTFOUND). Free
  * with httpc_resp_free(). */
-int sync_fetch(struct httpc_resp *out, struct httpc_conn *conn,
-               const char *url, size_t cap, const struct server_config *cfg,
-               struct err *e);
+int sync_fetch(struct httpc_resp *out, struct httpc_conn *conn, const char *url,
+               size_t cap, const struct server_config *cfg, struct err *e);
 
 #endif

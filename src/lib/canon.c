@@ -345,7 +345,16 @@ refuse:
 	return false;
 }
 
-/* The end of the (already checked) value at p. */
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && is_ws(*p))
+		p++;
+	return p;
+}
+
+/* The end of the (already checked) value at p; whitespace between tokens
+ * is stepped over. */
 static const char *
 skip_value(const char *p, const char *end)
 {
@@ -363,9 +372,11 @@ skip_value(const char *p, const char *end)
 		} else if (*p == '}' || *p == ']') {
 			depth--;
 			p++;
+		} else if (is_ws(*p)) {
+			p++;
 		} else {
 			while (p < end && *p != ',' && *p != '}' && *p != ']' &&
-			       *p != ':')
+			       *p != ':' && !is_ws(*p))
 				p++;
 		}
 		if (depth > 0 && p < end && (*p == ',' || *p == ':'))
@@ -378,12 +389,13 @@ bool
 canon_next(struct canon_span *key, struct canon_span *val,
            const struct canon_span *c, size_t *pos)
 {
-	const char *p = c->p + (*pos == 0 ? 1 : *pos), *end = c->p + c->len;
+	const char *end = c->p + c->len;
+	const char *p = skip_ws(c->p + (*pos == 0 ? 1 : *pos), end);
 
 	if (p >= end || *p == '}' || *p == ']')
 		return false;
 	if (*p == ',')
-		p++;
+		p = skip_ws(p + 1, end);
 	if (c->p[0] == '{') {
 		const char *k = ++p;
 
@@ -393,7 +405,8 @@ canon_next(struct canon_span *key, struct canon_span *val,
 			key->p = k;
 			key->len = (size_t)(p - k);
 		}
-		p += 2; /* '"' ':' */
+		p = skip_ws(p + 1, end); /* at ':' */
+		p = skip_ws(p + 1, end);
 	}
 	val->p = p;
 	p = skip_value(p, end);

@@ -42,9 +42,11 @@ bool canon_check(struct canon_span *value, const char *text, size_t len);
 bool canon_compact(char **out, size_t *out_len, const char *text, size_t len);
 
 /* Iterate over the members of an object or the elements of an array that
- * canon_check() accepted (or that lies inside one). Start with *pos = 0.
- * Each call returns false at the end, else fills *key (objects only; may
- * be NULL for arrays) and *val. */
+ * canon_check() accepted (or that lies inside one), or of one in a text
+ * whose canon_compact() canon_check() accepted (the whitespace between
+ * tokens is stepped over; a value's span keeps what is inside it). Start
+ * with *pos = 0. Each call returns false at the end, else fills *key
+ * (objects only; may be NULL for arrays) and *val. */
 bool canon_next(struct canon_span *key, struct canon_span *val,
                 const struct canon_span *container, size_t *pos);
 

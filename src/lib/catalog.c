@@ -181,24 +181,35 @@ struct env_spans {
 	struct canon_span sigs, doc;
 };
 
-/* Whether text is a canonical envelope (canon.h) with an array of
- * signatures and an object signed. */
+/* The members of an envelope whose text (without the whitespace around
+ * it) is all. */
 static bool
-env_spans(struct env_spans *out, const char *text, size_t len)
+env_members(struct env_spans *out, const struct canon_span *all)
 {
-	struct canon_span all, key, val;
+	struct canon_span key, val;
 	size_t pos = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!canon_check(&all, text, len) || all.p[0] != '{')
+	if (all->p[0] != '{')
 		return false;
-	while (canon_next(&key, &val, &all, &pos)) {
+	while (canon_next(&key, &val, all, &pos)) {
 		if (canon_key_is(&key, "signatures") && val.p[0] == '[')
 			out->sigs = val;
 		else if (canon_key_is(&key, "signed") && val.p[0] == '{')
 			out->doc = val;
 	}
 	return out->sigs.p != NULL && out->doc.p != NULL;
+}
+
+/* Whether text is a canonical envelope (canon.h) with an array of
+ * signatures and an object signed. */
+static bool
+env_spans(struct env_spans *out, const char *text, size_t len)
+{
+	struct canon_span all;
+
+	memset(out, 0, sizeof(*out));
+	return canon_check(&all, text, len) && env_members(out, &all);
 }
 
 /* A value inside checked canonical text, parsed on its own. */
@@ -271,10 +282,9 @@ out:
 	return rc;
 }
 
-/* The fast path of index_verify() over canonical text. */
 static int
-index_verify_spans(struct catalog_index **out, const struct env_spans *sp,
-                   const struct sign_keyring *kr, struct err *e)
+verify_spans(const struct env_spans *sp, const struct sign_keyring *kr,
+             struct err *e)
 {
 	json_t *sigs = span_load(&sp->sigs);
 	int rc;
@@ -283,16 +293,42 @@ index_verify_spans(struct catalog_index **out, const struct env_spans *sp,
 		return err_set(e, SL_ENOMEM, "out of memory");
 	rc = sign_verify_sigs(sp->doc.p, sp->doc.len, sigs, kr, e);
 	json_decref(sigs);
-	if (rc == SL_OK)
-		rc = index_from_span(out, &sp->doc, e);
 	return rc;
+}
+
+/* An index whose text, compacted, is a canonical envelope (`sluice
+ * catalog` writes it indented): the signature is checked over the
+ * compacted bytes, then the copy (taken over) goes and the entries are
+ * read from the text itself. */
+static int
+index_verify_compact(struct catalog_index **out, const char *text, size_t len,
+                     char *compact, size_t clen, const struct sign_keyring *kr,
+                     struct err *e)
+{
+	struct canon_span all = {text, len};
+	struct env_spans sp;
+	int rc;
+
+	env_spans(&sp, compact, clen);
+	rc = verify_spans(&sp, kr, e);
+	free(compact);
+	if (rc != SL_OK)
+		return rc;
+	while (all.len > 0 && (all.p[0] == ' ' || all.p[0] == '\t' ||
+	                       all.p[0] == '\r' || all.p[0] == '\n')) {
+		all.p++;
+		all.len--;
+	}
+	if (!env_members(&sp, &all))
+		return err_set(e, SL_EINTERNAL, "envelope lost in compaction");
+	return index_from_span(out, &sp.doc, e);
 }
 
 /* catalog_index_parse() up to the version and expiry checks. An index in
  * canonical form (what the catalog tools write, once the indentation of
  * `sluice catalog` is taken out) is checked and read in place; any other
- * text goes through a jansson tree of the whole. The two accept and refuse
- * the same texts with the same messages. */
+ * text goes through a jansson tree of the whole. The paths accept and
+ * refuse the same texts with the same messages. */
 static int
 index_verify(struct catalog_index **out, const char *text, size_t len,
              const struct sign_keyring *kr, struct err *e)
@@ -305,14 +341,19 @@ index_verify(struct catalog_index **out, const char *text, size_t len,
 	json_t *env;
 	int rc;
 
-	if (env_spans(&sp, text, len) ||
-	    (canon_compact(&compact, &clen, text, len) &&
-	     env_spans(&sp, compact, clen))) {
-		rc = index_verify_spans(out, &sp, kr, e);
-		free(compact);
+	if (env_spans(&sp, text, len)) {
+		if ((rc = verify_spans(&sp, kr, e)) == SL_OK)
+			rc = index_from_span(out, &sp.doc, e);
 		return rc != SL_OK ? err_prefix(e, "index") : SL_OK;
 	}
-	free(compact);
+	if (canon_compact(&compact, &clen, text, len)) {
+		if (env_spans(&sp, compact, clen)) {
+			rc = index_verify_compact(out, text, len, compact, clen,
+			                          kr, e);
+			return rc != SL_OK ? err_prefix(e, "index") : SL_OK;
+		}
+		free(compact);
+	}
 	if ((env = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL)
 		return err_set(e, SL_EPARSE, "index: line %d column %d: %s",

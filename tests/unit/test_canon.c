@@ -205,13 +205,46 @@ test_walk(void **state)
 	assert_false(canon_next(&key, &val, &all, &pos));
 }
 
+/* The walk over indented text (compacted, it is canonical). */
+static void
+test_walk_spaced(void **state)
+{
+	const char *text = "{\n  \"a\": [ 1, { \"x\": \"] ,\" } ],\n"
+	                   "  \"b\" : \"s\"\n}";
+	const char *arr = "[ 1, { \"x\": \"] ,\" } ]";
+	struct canon_span all = {text, strlen(text)}, key, val, el;
+	size_t pos = 0, pos2 = 0, n = 0;
+	char *c = NULL;
+	size_t clen;
+
+	(void)state;
+	assert_true(canon_compact(&c, &clen, text, strlen(text)));
+	assert_true(canon_check(NULL, c, clen));
+	free(c);
+	assert_true(canon_next(&key, &val, &all, &pos));
+	assert_true(canon_key_is(&key, "a"));
+	assert_int_equal(val.len, strlen(arr));
+	assert_memory_equal(val.p, arr, val.len);
+	while (canon_next(NULL, &el, &val, &pos2))
+		n++;
+	assert_int_equal(n, 2);
+	assert_true(canon_next(&key, &val, &all, &pos));
+	assert_true(canon_key_is(&key, "b"));
+	assert_int_equal(val.len, 3);
+	assert_memory_equal(val.p, "\"s\"", 3);
+	assert_false(canon_next(&key, &val, &all, &pos));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_accepts), cmocka_unit_test(test_refuses),
-	        cmocka_unit_test(test_depth),   cmocka_unit_test(test_compact),
+	        cmocka_unit_test(test_accepts),
+	        cmocka_unit_test(test_refuses),
+	        cmocka_unit_test(test_depth),
+	        cmocka_unit_test(test_compact),
 	        cmocka_unit_test(test_walk),
+	        cmocka_unit_test(test_walk_spaced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

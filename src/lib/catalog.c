@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "hash.h"
 
 static void
@@ -99,63 +100,268 @@ entry_parse(struct catalog_entry *en, const json_t *o, size_t i, struct err *e)
 	return SL_OK;
 }
 
-/* The signed part of an index, already verified. */
+/* The fields of a verified index besides its updates, checked in this
+ * order: type, version, created, expires. */
 static int
-index_from_doc(struct catalog_index **out, const json_t *doc, struct err *e)
+index_header(struct catalog_index *idx, const json_t *doc, struct err *e)
 {
-	struct catalog_index *idx = NULL;
-	const json_t *ups, *u;
 	const char *type;
-	size_t i;
 	int rc;
 
 	type = json_string_value(json_object_get(doc, "type"));
 	if (type == NULL || strcmp(type, CATALOG_INDEX_TYPE) != 0)
 		return err_set(e, SL_EINVAL, "type: expected \"%s\"",
 		               CATALOG_INDEX_TYPE);
-	if ((idx = calloc(1, sizeof(*idx))) == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
 	if (!json_is_integer(json_object_get(doc, "version")) ||
 	    (idx->version =
-	             json_integer_value(json_object_get(doc, "version"))) < 1) {
-		rc = err_set(e, SL_EINVAL, "version: expected an integer >= 1");
-		goto fail;
-	}
+	             json_integer_value(json_object_get(doc, "version"))) < 1)
+		return err_set(e, SL_EINVAL,
+		               "version: expected an integer >= 1");
 	if ((rc = sign_time_parse(
 	             json_string_value(json_object_get(doc, "created")),
-	             &idx->created, e)) != SL_OK) {
-		err_prefix(e, "created");
-		goto fail;
-	}
+	             &idx->created, e)) != SL_OK)
+		return err_prefix(e, "created");
 	if ((rc = sign_time_parse(
 	             json_string_value(json_object_get(doc, "expires")),
-	             &idx->expires, e)) != SL_OK) {
-		err_prefix(e, "expires");
+	             &idx->expires, e)) != SL_OK)
+		return err_prefix(e, "expires");
+	return SL_OK;
+}
+
+static int
+entries_alloc(struct catalog_index *idx, size_t n, struct err *e)
+{
+	if (n > 0 && (idx->entries = calloc(n, sizeof(*idx->entries))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
+}
+
+static void
+entries_sort(struct catalog_index *idx)
+{
+	if (idx->n > 1)
+		qsort(idx->entries, idx->n, sizeof(*idx->entries), entry_cmp);
+}
+
+/* The signed part of an index, already verified. */
+static int
+index_from_doc(struct catalog_index **out, const json_t *doc, struct err *e)
+{
+	struct catalog_index *idx = NULL;
+	const json_t *ups, *u;
+	size_t i;
+	int rc;
+
+	if ((idx = calloc(1, sizeof(*idx))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = index_header(idx, doc, e)) != SL_OK)
 		goto fail;
-	}
 	if (!json_is_array(ups = json_object_get(doc, "updates"))) {
 		rc = err_set(e, SL_EINVAL, "updates: expected an array");
 		goto fail;
 	}
-	if (json_array_size(ups) > 0 &&
-	    (idx->entries = calloc(json_array_size(ups),
-	                           sizeof(*idx->entries))) == NULL) {
-		rc = err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = entries_alloc(idx, json_array_size(ups), e)) != SL_OK)
 		goto fail;
-	}
 	json_array_foreach(ups, i, u)
 	{
 		if ((rc = entry_parse(&idx->entries[i], u, i, e)) != SL_OK)
 			goto fail;
 		idx->n++;
 	}
-	if (idx->n > 1)
-		qsort(idx->entries, idx->n, sizeof(*idx->entries), entry_cmp);
+	entries_sort(idx);
 	*out = idx;
 	return SL_OK;
 fail:
 	catalog_index_free(idx);
 	return rc;
+}
+
+/* A canonical envelope's "signatures" and "signed" members. */
+struct env_spans {
+	struct canon_span sigs, doc;
+};
+
+/* The members of an envelope whose text (without the whitespace around
+ * it) is all. */
+static bool
+env_members(struct env_spans *out, const struct canon_span *all)
+{
+	struct canon_span key, val;
+	size_t pos = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (all->p[0] != '{')
+		return false;
+	while (canon_next(&key, &val, all, &pos)) {
+		if (canon_key_is(&key, "signatures") && val.p[0] == '[')
+			out->sigs = val;
+		else if (canon_key_is(&key, "signed") && val.p[0] == '{')
+			out->doc = val;
+	}
+	return out->sigs.p != NULL && out->doc.p != NULL;
+}
+
+/* Whether text is a canonical envelope (canon.h) with an array of
+ * signatures and an object signed. */
+static bool
+env_spans(struct env_spans *out, const char *text, size_t len)
+{
+	struct canon_span all;
+
+	memset(out, 0, sizeof(*out));
+	return canon_check(&all, text, len) && env_members(out, &all);
+}
+
+/* A value inside checked canonical text, parsed on its own. */
+static json_t *
+span_load(const struct canon_span *v)
+{
+	return json_loadb(v->p, v->len,
+	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+}
+
+/* The signed part of a canonical index: what index_from_doc() does
+ * without a tree of the whole index (one entry at a time). */
+static int
+index_from_span(struct catalog_index **out, const struct canon_span *doc,
+                struct err *e)
+{
+	struct canon_span key, val, ups = {NULL, 0};
+	struct catalog_index *idx = NULL;
+	json_t *head = json_object(), *o;
+	size_t pos = 0, n = 0;
+	int rc = SL_OK;
+
+	if (head == NULL || (idx = calloc(1, sizeof(*idx))) == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Everything but the updates, as a small tree. */
+	while (canon_next(&key, &val, doc, &pos)) {
+		char *k;
+
+		if (canon_key_is(&key, "updates")) {
+			ups = val;
+			continue;
+		}
+		if ((k = strndup(key.p, key.len)) == NULL ||
+		    (o = span_load(&val)) == NULL ||
+		    json_object_set_new(head, k, o) != 0) {
+			free(k);
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		free(k);
+	}
+	if ((rc = index_header(idx, head, e)) != SL_OK)
+		goto out;
+	if (ups.p == NULL || ups.p[0] != '[') {
+		rc = err_set(e, SL_EINVAL, "updates: expected an array");
+		goto out;
+	}
+	for (pos = 0; canon_next(NULL, &val, &ups, &pos);)
+		n++;
+	if ((rc = entries_alloc(idx, n, e)) != SL_OK)
+		goto out;
+	for (pos = 0; canon_next(NULL, &val, &ups, &pos); idx->n++) {
+		if ((o = span_load(&val)) == NULL) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = entry_parse(&idx->entries[idx->n], o, idx->n, e);
+		json_decref(o);
+		if (rc != SL_OK)
+			goto out;
+	}
+	entries_sort(idx);
+	*out = idx;
+	idx = NULL;
+out:
+	catalog_index_free(idx);
+	json_decref(head);
+	return rc;
+}
+
+static int
+verify_spans(const struct env_spans *sp, const struct sign_keyring *kr,
+             struct err *e)
+{
+	json_t *sigs = span_load(&sp->sigs);
+	int rc;
+
+	if (sigs == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = sign_verify_sigs(sp->doc.p, sp->doc.len, sigs, kr, e);
+	json_decref(sigs);
+	return rc;
+}
+
+/* An index whose text, compacted, is a canonical envelope (`sluice
+ * catalog` writes it indented): the signature is checked over the
+ * compacted bytes, then the copy (taken over) goes and the entries are
+ * read from the text itself. */
+static int
+index_verify_compact(struct catalog_index **out, const char *text, size_t len,
+                     char *compact, size_t clen, const struct sign_keyring *kr,
+                     struct err *e)
+{
+	struct canon_span all = {text, len};
+	struct env_spans sp;
+	int rc;
+
+	env_spans(&sp, compact, clen);
+	rc = verify_spans(&sp, kr, e);
+	free(compact);
+	if (rc != SL_OK)
+		return rc;
+	while (all.len > 0 && (all.p[0] == ' ' || all.p[0] == '\t' ||
+	                       all.p[0] == '\r' || all.p[0] == '\n')) {
+		all.p++;
+		all.len--;
+	}
+	if (!env_members(&sp, &all))
+		return err_set(e, SL_EINTERNAL, "envelope lost in compaction");
+	return index_from_span(out, &sp.doc, e);
+}
+
+/* catalog_index_parse() up to the version and expiry checks. An index in
+ * canonical form (what the catalog tools write, once the indentation of
+ * `sluice catalog` is taken out) is checked and read in place; any other
+ * text goes through a jansson tree of the whole. The paths accept and
+ * refuse the same texts with the same messages. */
+static int
+index_verify(struct catalog_index **out, const char *text, size_t len,
+             const struct sign_keyring *kr, struct err *e)
+{
+	struct env_spans sp;
+	const json_t *doc;
+	json_error_t jerr;
+	char *compact = NULL;
+	size_t clen;
+	json_t *env;
+	int rc;
+
+	if (env_spans(&sp, text, len)) {
+		if ((rc = verify_spans(&sp, kr, e)) == SL_OK)
+			rc = index_from_span(out, &sp.doc, e);
+		return rc != SL_OK ? err_prefix(e, "index") : SL_OK;
+	}
+	if (canon_compact(&compact, &clen, text, len)) {
+		if (env_spans(&sp, compact, clen)) {
+			rc = index_verify_compact(out, text, len, compact, clen,
+			                          kr, e);
+			return rc != SL_OK ? err_prefix(e, "index") : SL_OK;
+		}
+		free(compact);
+	}
+	if ((env = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL)
+		return err_set(e, SL_EPARSE, "index: line %d column %d: %s",
+		               jerr.line, jerr.column, jerr.text);
+	if ((rc = sign_envelope_verify(env, kr, &doc, e)) == SL_OK)
+		rc = index_from_doc(out, doc, e);
+	json_decref(env);
+	return rc != SL_OK ? err_prefix(e, "index") : SL_OK;
 }
 
 int
@@ -164,26 +370,13 @@ catalog_index_parse(struct catalog_index **out, const char *text, size_t len,
                     int64_t min_version, struct err *e)
 {
 	struct catalog_index *idx = NULL;
-	const json_t *doc;
-	json_error_t jerr;
-	json_t *env;
 	int rc;
 
 	if (len > CATALOG_INDEX_MAX)
 		return err_set(e, SL_ETOOBIG, "index: larger than %u bytes",
 		               CATALOG_INDEX_MAX);
-	if ((env = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL)
-		return err_set(e, SL_EPARSE, "index: line %d column %d: %s",
-		               jerr.line, jerr.column, jerr.text);
-	if ((rc = sign_envelope_verify(env, kr, &doc, e)) != SL_OK) {
-		err_prefix(e, "index");
-		goto out;
-	}
-	if ((rc = index_from_doc(&idx, doc, e)) != SL_OK) {
-		err_prefix(e, "index");
-		goto out;
-	}
+	if ((rc = index_verify(&idx, text, len, kr, e)) != SL_OK)
+		return rc;
 	if (idx->version < min_version) {
 		rc = err_set(e, SL_EROLLBACK,
 		             "index: version %lld is older than version %lld "
@@ -201,7 +394,6 @@ catalog_index_parse(struct catalog_index **out, const char *text, size_t len,
 	idx = NULL;
 out:
 	catalog_index_free(idx);
-	json_decref(env);
 	return rc;
 }
 
@@ -215,6 +407,34 @@ catalog_index_latest(const struct catalog_index *idx, const char *id)
 		if (strcmp(idx->entries[i].id, id) == 0)
 			best = &idx->entries[i];
 	return best;
+}
+
+/* sign_envelope_verify() of env, parsed from text: when text is a
+ * canonical envelope the signatures are checked over the bytes of its
+ * "signed" member as they are, instead of serialising the tree again. */
+static int
+doc_verify(const json_t *env, const char *text, size_t len,
+           const struct sign_keyring *kr, const json_t **doc_out, struct err *e)
+{
+	const json_t *doc = json_object_get(env, "signed");
+	const json_t *sigs = json_object_get(env, "signatures");
+	struct env_spans sp;
+	char *compact = NULL;
+	size_t clen;
+	int rc;
+
+	if (!json_is_object(doc) || !json_is_array(sigs))
+		return sign_envelope_verify(env, kr, doc_out, e);
+	if (!env_spans(&sp, text, len) &&
+	    (!canon_compact(&compact, &clen, text, len) ||
+	     !env_spans(&sp, compact, clen))) {
+		free(compact);
+		return sign_envelope_verify(env, kr, doc_out, e);
+	}
+	if ((rc = sign_verify_sigs(sp.doc.p, sp.doc.len, sigs, kr, e)) == SL_OK)
+		*doc_out = doc;
+	free(compact);
+	return rc;
 }
 
 int
@@ -245,7 +465,7 @@ catalog_doc_parse(struct update **out, json_t **env_out, const char *text,
 	    NULL)
 		return err_set(e, SL_EPARSE, "line %d column %d: %s", jerr.line,
 		               jerr.column, jerr.text);
-	if ((rc = sign_envelope_verify(env, kr, &doc, e)) != SL_OK)
+	if ((rc = doc_verify(env, text, len, kr, &doc, e)) != SL_OK)
 		goto out;
 	if ((rc = update_from_json(&u, doc, e)) != SL_OK)
 		goto out;

@@ -32,9 +32,15 @@ static const char *ca_file;
 /* Downloads without an explicit timeout abort when stalled this long. */
 #define STALL_TIME_S 60
 
+/* An easy handle kept between requests (httpc_conn_new()). */
+struct httpc_conn {
+	CURL *c;
+};
+
 /* One easy handle with its headers and error buffer. */
 struct xfer {
 	CURL *c;
+	bool kept; /* c belongs to an httpc_conn */
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
 	bool is_file;
@@ -55,7 +61,11 @@ is_file_url(const char *url)
 static void
 xfer_cleanup(struct xfer *x)
 {
-	if (x->c != NULL)
+	/* A kept handle forgets the options that point at x (error buffer,
+	 * headers) but keeps its connections. */
+	if (x->c != NULL && x->kept)
+		curl_easy_reset(x->c);
+	else if (x->c != NULL)
 		curl_easy_cleanup(x->c);
 	curl_slist_free_all(x->hdrs);
 	x->c = NULL;
@@ -139,11 +149,18 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 	long timeout, ctimeout;
 	int rc;
 
-	memset(x, 0, sizeof(*x));
+	if (x->kept) {
+		/* A kept handle: the options start over, the connections
+		 * (keep-alive) and caches stay. */
+		curl_easy_reset(x->c);
+		*x = (struct xfer){.c = x->c, .kept = true};
+	} else {
+		memset(x, 0, sizeof(*x));
+		if ((x->c = curl_easy_init()) == NULL)
+			return err_set(e, SL_ENOMEM, "curl_easy_init failed");
+	}
 	buf_init(&h, HEADER_CAP);
 	x->is_file = is_file_url(url);
-	if ((x->c = curl_easy_init()) == NULL)
-		return err_set(e, SL_ENOMEM, "curl_easy_init failed");
 	timeout = o != NULL && o->timeout_s > 0 ? o->timeout_s : 0;
 	ctimeout = o != NULL && o->connect_timeout_s > 0
 	                   ? o->connect_timeout_s
@@ -321,12 +338,13 @@ method_setup(struct xfer *x, const char *method, const char *body,
 	return SL_OK;
 }
 
-int
-httpc_request(struct httpc_resp *out, const char *method, const char *url,
-              const char *body, size_t body_len, size_t cap,
-              const struct httpc_opts *o, struct err *e)
+static int
+request(struct httpc_conn *conn, struct httpc_resp *out, const char *method,
+        const char *url, const char *body, size_t body_len, size_t cap,
+        const struct httpc_opts *o, struct err *e)
 {
-	struct xfer x = {0};
+	struct xfer x = {.c = conn != NULL ? conn->c : NULL,
+	                 .kept = conn != NULL};
 	struct body_sink s = {0};
 	CURLcode cc;
 	long status = 0;
@@ -383,10 +401,47 @@ out:
 }
 
 int
+httpc_request(struct httpc_resp *out, const char *method, const char *url,
+              const char *body, size_t body_len, size_t cap,
+              const struct httpc_opts *o, struct err *e)
+{
+	return request(NULL, out, method, url, body, body_len, cap, o, e);
+}
+
+int
 httpc_get(struct httpc_resp *out, const char *url, size_t cap,
           const struct httpc_opts *o, struct err *e)
 {
-	return httpc_request(out, "GET", url, NULL, 0, cap, o, e);
+	return request(NULL, out, "GET", url, NULL, 0, cap, o, e);
+}
+
+int
+httpc_conn_new(struct httpc_conn **out, struct err *e)
+{
+	struct httpc_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->c = curl_easy_init()) == NULL) {
+		free(c);
+		return err_set(e, SL_ENOMEM, "curl_easy_init failed");
+	}
+	*out = c;
+	return SL_OK;
+}
+
+void
+httpc_conn_free(struct httpc_conn *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->c);
+	free(c);
+}
+
+int
+httpc_conn_get(struct httpc_conn *c, struct httpc_resp *out, const char *url,
+               size_t cap, const struct httpc_opts *o, struct err *e)
+{
+	return request(c, out, "GET", url, NULL, 0, cap, o, e);
 }
 
 void

@@ -57,6 +57,17 @@ int httpc_request(struct httpc_resp *out, const char *method, const char *url,
 /* NULL-safe, zeroes it. */
 void httpc_resp_free(struct httpc_resp *r);
 
+/* A curl handle kept for many requests of one thread, so they share its
+ * connections (HTTP keep-alive, TLS sessions) instead of opening one each.
+ * Free with httpc_conn_free() (NULL-safe). */
+struct httpc_conn;
+int httpc_conn_new(struct httpc_conn **out, struct err *e);
+void httpc_conn_free(struct httpc_conn *c);
+/* httpc_get() on conn's handle. */
+int httpc_conn_get(struct httpc_conn *c, struct httpc_resp *out,
+                   const char *url, size_t cap, const struct httpc_opts *o,
+                   struct err *e);
+
 /* Resumable verified download: data goes to "<dst>.part" (appending with a
  * Range request when it exists, restarting from 0 if the server ignores the
  * Range); when complete, size and SHA-256 are checked; on mismatch the .part

@@ -294,25 +294,16 @@ sign_envelope(json_t **out, const json_t *doc, const struct sign_key *k,
 }
 
 int
-sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
-                     const json_t **doc_out, struct err *e)
+sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
+                 const struct sign_keyring *kr, struct err *e)
 {
 	unsigned char sig[crypto_sign_BYTES];
-	const json_t *doc, *sigs, *s;
-	char *canon = NULL;
-	size_t len, i;
+	const json_t *s;
+	size_t i;
 	int rc;
 
-	if (!json_is_object(env) ||
-	    !json_is_object(doc = json_object_get(env, "signed")) ||
-	    !json_is_array(sigs = json_object_get(env, "signatures")))
-		return err_set(e, SL_EVERIFY,
-		               "not a signed envelope (needs \"signed\" and "
-		               "\"signatures\")");
 	if (json_array_size(sigs) == 0)
 		return err_set(e, SL_EVERIFY, "unsigned document");
-	if ((rc = sign_canonical(&canon, &len, doc, e)) != SL_OK)
-		return rc;
 	rc = err_set(e, SL_EVERIFY, "no signature by a trusted key");
 	json_array_foreach(sigs, i, s)
 	{
@@ -326,7 +317,7 @@ sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
 				continue;
 			if (hex_decode(hex, sig, sizeof(sig)) != SL_OK ||
 			    crypto_sign_verify_detached(
-			            sig, (unsigned char *)canon, len,
+			            sig, (const unsigned char *)canon, len,
 			            kr->keys[k].pk) != 0) {
 				rc = err_set(e, SL_EVERIFY,
 				             "signature by key %s does not "
@@ -334,17 +325,36 @@ sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
 				             keyid);
 				continue;
 			}
-			rc = SL_OK;
-			goto out;
+			err_clear(e);
+			return SL_OK;
 		}
 	}
-out:
+	return rc;
+}
+
+int
+sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
+                     const json_t **doc_out, struct err *e)
+{
+	const json_t *doc, *sigs;
+	char *canon = NULL;
+	size_t len;
+	int rc;
+
+	if (!json_is_object(env) ||
+	    !json_is_object(doc = json_object_get(env, "signed")) ||
+	    !json_is_array(sigs = json_object_get(env, "signatures")))
+		return err_set(e, SL_EVERIFY,
+		               "not a signed envelope (needs \"signed\" and "
+		               "\"signatures\")");
+	if (json_array_size(sigs) == 0)
+		return err_set(e, SL_EVERIFY, "unsigned document");
+	if ((rc = sign_canonical(&canon, &len, doc, e)) != SL_OK)
+		return rc;
+	rc = sign_verify_sigs(canon, len, sigs, kr, e);
 	free(canon);
-	if (rc == SL_OK) {
-		err_clear(e);
-		if (doc_out != NULL)
-			*doc_out = doc;
-	}
+	if (rc == SL_OK && doc_out != NULL)
+		*doc_out = doc;
 	return rc;
 }
 

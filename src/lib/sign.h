@@ -73,6 +73,13 @@ int sign_envelope(json_t **out, const json_t *doc, const struct sign_key *k,
 int sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
                          const json_t **doc_out, struct err *e);
 
+/* The signature check of sign_envelope_verify() alone: at least one
+ * signature in sigs (an envelope's "signatures" array) by a key in kr
+ * verifies over canon, the canonical bytes of the signed document.
+ * SL_EVERIFY otherwise ("unsigned document" when sigs is empty). */
+int sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
+                     const struct sign_keyring *kr, struct err *e);
+
 /* Current time and conversions for the RFC 3339 UTC form
  * "2026-11-24T12:00:00Z" used in every signed document. */
 int sign_time_format(char out[21], long long t);

@@ -331,6 +331,95 @@ test_verify_rollback(void **state)
 	assert_int_equal(verify_at(time(NULL)), 0);
 }
 
+/* Parse index text in the form `flags` of json_dumps() (0: as written). */
+static int
+parse_form(struct catalog_index **idx, const char *text, size_t flags,
+           struct err *e)
+{
+	struct sign_keyring kr = {0};
+	char p[512], *dump = NULL;
+	json_t *env;
+	int64_t last;
+	int rc;
+
+	assert_int_equal(catalog_local_trust(cat, p, sizeof(p), &kr, &last, e),
+	                 SL_OK);
+	if (flags != 0) {
+		assert_non_null(env = json_loads(text, 0, NULL));
+		assert_non_null(dump = json_dumps(env, flags));
+		json_decref(env);
+		text = dump;
+	}
+	rc = catalog_index_parse(idx, text, strlen(text), &kr, time(NULL), 0,
+	                         e);
+	free(dump);
+	return rc;
+}
+
+/* The index as `sluice catalog` writes it (indented: compacted, then read
+ * in place), canonical (read in place) and in a form neither fits (slashes
+ * escaped: read through a jansson tree) parse alike, and refuse a changed
+ * title alike. */
+static void
+test_index_forms(void **state)
+{
+	static const size_t forms[] = {0, JSON_COMPACT | JSON_SORT_KEYS,
+	                               JSON_INDENT(3) | JSON_SORT_KEYS |
+	                                       JSON_ESCAPE_SLASH};
+	struct catalog_index *idx[3];
+	char path[512], def[256], file[256], *text, *t;
+	char *files[] = {file};
+	size_t len;
+	struct err e, e0;
+
+	(void)state;
+	write_def("two.json", ID2, "Second fix");
+	snprintf(def, sizeof(def), "%s/two.json", tmp);
+	snprintf(file, sizeof(file), "%s/fix.sh", tmp);
+	assert_int_equal(catalog_add(cat, def, files, 1, 0, NULL, &e), SL_OK);
+	snprintf(path, sizeof(path), "%s/index.json", pub);
+	assert_int_equal(fsx_read(path, CATALOG_INDEX_MAX, &text, &len, &e),
+	                 SL_OK);
+	for (size_t f = 0; f < 3; f++) {
+		assert_int_equal(parse_form(&idx[f], text, forms[f], &e),
+		                 SL_OK);
+		assert_int_equal(idx[f]->n, 2);
+		assert_int_equal(idx[f]->version, idx[0]->version);
+		assert_int_equal(idx[f]->expires, idx[0]->expires);
+		for (size_t i = 0; i < 2; i++) {
+			const struct catalog_entry *a = &idx[0]->entries[i],
+			                           *b = &idx[f]->entries[i];
+			assert_string_equal(a->id, b->id);
+			assert_int_equal(a->revision, b->revision);
+			assert_string_equal(a->path, b->path);
+			assert_string_equal(a->sha256, b->sha256);
+			assert_int_equal(a->size, b->size);
+			assert_string_equal(a->title, b->title);
+			assert_string_equal(a->product, b->product);
+		}
+	}
+	assert_string_equal(idx[0]->entries[1].title, "Second fix");
+	for (size_t f = 0; f < 3; f++)
+		catalog_index_free(idx[f]);
+	/* One changed byte in the signed part. */
+	assert_non_null(t = strstr(text, "Second fix"));
+	t[0] = 's';
+	for (size_t f = 0; f < 3; f++) {
+		struct catalog_index *bad = NULL;
+
+		assert_int_equal(parse_form(&bad, text, forms[f], &e),
+		                 SL_EVERIFY);
+		assert_null(bad);
+		assert_non_null(strstr(e.msg, "index: signature by key "));
+		assert_non_null(strstr(e.msg, " does not verify"));
+		if (f == 0)
+			e0 = e;
+		else
+			assert_string_equal(e.msg, e0.msg);
+	}
+	free(text);
+}
+
 static void
 test_expire_update(void **state)
 {
@@ -548,6 +637,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_verify_expired_index,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_rollback, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_index_forms, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_expire_update, setup,
 	                                        teardown),

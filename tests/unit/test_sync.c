@@ -24,6 +24,7 @@
 #include "db_fixture.h"
 #include "server_fixture.h"
 #include "sync.h"
+#include "update.h"
 
 #define ID1 "0b8f5a52-3c1e-4d8e-9a55-6f0e3c7d1a01"
 #define ID2 "7c2d9e14-55aa-4b0c-8f61-1e2d3c4b5a69"
@@ -392,6 +393,98 @@ test_tampered_document(void **state)
 	assert_int_equal(q("SELECT COUNT(*) FROM content"), 2);
 }
 
+/* Updates more than a batch holds (sync_batch.h: 500 documents). */
+#define MANY  520
+#define SHA_A "aa00000000000000000000000000000000000000000000000000000000000000"
+
+static void
+many_id(char *out, size_t n, int i)
+{
+	snprintf(out, n, "%08x-0000-4000-8000-%012x", (unsigned)i, (unsigned)i);
+}
+
+/* MANY updates in one go (the catalog's batch API: one index write). */
+static void
+add_many(void)
+{
+	struct catalog_batch *b = NULL;
+	char id[40], text[2048];
+	struct err e;
+
+	assert_int_equal(catalog_batch_begin(&b, cat, &e), SL_OK);
+	for (int i = 0; i < MANY; i++) {
+		struct update *u = NULL;
+		json_t *def;
+
+		many_id(id, sizeof(id), i);
+		snprintf(text, sizeof(text),
+		         "{\"id\":\"%s\",\"revision\":1,\"title\":\"Fix %d\","
+		         "\"classification\":\"security\",\"product\":"
+		         "\"demo\",\"release_date\":\"2026-11-01\","
+		         "\"applicability\":{\"is_installed\":{\"type\":"
+		         "\"false\"},\"is_installable\":{\"type\":\"true\"}},"
+		         "\"install\":{\"handler\":\"script\",\"arguments\":"
+		         "[\"fix.sh\"]},\"files\":[{\"name\":\"fix.sh\","
+		         "\"sha256\":\"%s\",\"size\":9,\"url\":"
+		         "\"content/aa/%s\"}]}",
+		         id, i, SHA_A, SHA_A);
+		assert_non_null(def = json_loads(text, 0, NULL));
+		if (update_from_json(&u, def, &e) != SL_OK)
+			fail_msg("update %d: %s", i, e.msg);
+		json_decref(def);
+		if (catalog_batch_add(b, u, &e) != SL_OK)
+			fail_msg("update %d: %s", i, e.msg);
+		update_free(u);
+	}
+	assert_int_equal(catalog_batch_commit(b, 0, &e), SL_OK);
+	catalog_batch_free(b);
+}
+
+/* A document refused in the second batch: the first batch (verified
+ * documents) stays, nothing of the refused one is stored, the index
+ * version is not recorded; the next sync fetches only the rest. */
+static void
+test_batches_resume(void **state)
+{
+	char doc[512], id[40], *text, *p;
+	struct sync_result r;
+	size_t len;
+	struct err e;
+
+	(void)state;
+	add_many();
+	many_id(id, sizeof(id), 510);
+	snprintf(doc, sizeof(doc), "%s/updates/%s/1.json", pub, id);
+	assert_int_equal(fsx_read(doc, 1 << 20, &text, &len, &e), SL_OK);
+	assert_non_null(p = strstr(text, "Fix 510"));
+	p[0] = 'X';
+	assert_int_equal(fsx_write_atomic(doc, text, len, 0644, &e), SL_OK);
+	assert_refused(SL_EVERIFY, "does not match the index", 500);
+	assert_non_null(strstr(qs("SELECT error FROM sync_history ORDER BY id "
+	                          "DESC LIMIT 1"),
+	                       "upstream document: updates/"));
+	assert_int_equal(q("SELECT new_count FROM sync_history ORDER BY id "
+	                   "DESC LIMIT 1"),
+	                 500);
+	assert_int_equal(q("SELECT COUNT(*) FROM update_status"), 500);
+	assert_int_equal(q("SELECT COUNT(*) FROM updates WHERE id >= "
+	                   "'000001f4'"),
+	                 0);
+	assert_int_equal(q("SELECT COUNT(*) FROM meta WHERE key = "
+	                   "'upstream_index_version'"),
+	                 0);
+	/* Put the signed document back: the sync goes on from there. */
+	p[0] = 'F';
+	assert_int_equal(fsx_write_atomic(doc, text, len, 0644, &e), SL_OK);
+	free(text);
+	sync_ok(&r);
+	assert_int_equal(r.new_count, MANY - 500 + 2);
+	assert_int_equal(q("SELECT COUNT(*) FROM updates"), MANY + 2);
+	assert_int_equal(q("SELECT COUNT(*) FROM update_status"), MANY + 2);
+	sync_ok(&r);
+	assert_int_equal(r.new_count, 0);
+}
+
 static void
 test_rollback(void **state)
 {
@@ -494,6 +587,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_batches_resume, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_tampered_document, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),

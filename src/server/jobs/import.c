@@ -349,7 +349,7 @@ import_run(struct import_result *out, struct store *db,
 	c2.upstream_url = url;
 	c2.upstream_kind = UPSTREAM_CATALOG;
 	c2.upstream_mode = UPSTREAM_AUTONOMOUS;
-	rc = sync_run_filtered(db, &c2, keep_id, m.ids, &sr, e);
+	rc = sync_run_filtered(db, &c2, keep_id, m.ids, true, &sr, e);
 	res.history_id = sr.history_id;
 	if (rc != SL_OK)
 		goto out;

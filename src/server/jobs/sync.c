@@ -1,9 +1,9 @@
 /*
  * sync: pull the signed index and the new update documents from the
- * upstream catalog origin, verify everything, then import it in one
- * transaction (see sync.h). The network and verification work happens
- * before the write transaction starts, so the database is never locked
- * while waiting on the upstream.
+ * upstream catalog origin and import them (see sync.h). The documents go
+ * in batch by batch: a batch is fetched and verified first, then written
+ * in one short transaction, so the database is never locked while waiting
+ * on the upstream and a sync holds one batch at a time, not the catalog.
  */
 #include "sync.h"
 
@@ -19,28 +19,24 @@
 #include "buf.h"
 #include "catalog.h"
 #include "httpc.h"
-#include "netopts.h"
 #include "progress.h"
 #include "store/store.h"
 #include "store/store_lease.h"
+#include "sync_batch.h"
 #include "sync_sluiced.h"
 #include "update.h"
 
-/* One verified document waiting to be imported. */
-struct pending {
-	const struct catalog_entry *entry; /* borrowed from the index */
-	struct update *u;
-	char *text; /* the envelope bytes verbatim */
-	size_t len;
-	bool revised; /* the update was known with an older revision */
-};
-
 /* Updates one sync imports or expires at most (the index caps them too). */
 #define PLAN_MAX 1000000
+/* An update whose document the sync fetches. */
+struct todo {
+	const struct catalog_entry *en; /* borrowed from the index */
+	bool revised;
+};
 
 struct plan {
-	struct pending *docs;
-	size_t n, alloc;
+	struct todo *todo;
+	size_t n_todo, alloc_todo;
 	const struct catalog_entry **expire; /* known updates to mark expired */
 	size_t n_expire, alloc_expire;
 };
@@ -48,11 +44,7 @@ struct plan {
 static void
 plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		update_free(p->docs[i].u);
-		free(p->docs[i].text);
-	}
-	free(p->docs);
+	free(p->todo);
 	free(p->expire);
 	memset(p, 0, sizeof(*p));
 }
@@ -84,89 +76,92 @@ index_url(char **out, const char *upstream, struct err *e)
 	return SL_OK;
 }
 
-/* GET url (cap bytes) and insist on a 200 answer. */
-static int
-fetch_body(struct httpc_resp *out, const char *url, size_t cap,
-           const struct server_config *cfg, struct err *e)
-{
-	struct httpc_opts o = {0};
+/* What the database holds of one update, for the plan. */
+struct known {
+	char id[UPDATE_ID_LEN + 1];
+	bool expired;
+	int64_t revision;
+};
 
-	netopts_http(&o, cfg, false);
+struct known_set {
+	struct known *v;
+	size_t n, alloc;
+};
+
+static int
+known_add(void *arg, const char *id, const struct store_update_status *st,
+          struct err *e)
+{
+	struct known_set *k = arg;
 	int rc;
 
-	if ((rc = httpc_get(out, url, cap, &o, e)) != SL_OK)
+	/* Index ids are UUIDs: a longer id can never match one. */
+	if (strlen(id) > UPDATE_ID_LEN)
+		return SL_OK;
+	if ((rc = ARRAY_GROW(k->v, k->alloc, k->n, PLAN_MAX, e)) != SL_OK)
 		return rc;
-	if (out->status != 200) {
-		rc = err_set(e, out->status == 404 ? SL_ENOTFOUND : SL_ENET,
-		             "%s: HTTP status %ld", url, out->status);
-		httpc_resp_free(out);
-	}
+	snprintf(k->v[k->n].id, sizeof(k->v[k->n].id), "%s", id);
+	k->v[k->n].expired = st->expired;
+	k->v[k->n].revision = st->revision;
+	k->n++;
+	return SL_OK;
+}
+
+static int
+known_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->id,
+	              ((const struct known *)b)->id);
+}
+
+/* Every update the database holds, sorted by id: one query instead of
+ * one per index entry. */
+static int
+known_load(struct known_set *k, struct store *db, struct err *e)
+{
+	int rc = store_update_status_each(db, known_add, k, e);
+
+	if (rc == SL_OK && k->n > 1)
+		qsort(k->v, k->n, sizeof(*k->v), known_cmp);
 	return rc;
 }
 
-/* Fetch and verify the document of entry; append it to the plan. */
-static int
-plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
-         const struct server_config *cfg, bool revised, struct err *e)
+static const struct known *
+known_find(const struct known_set *k, const char *id)
 {
-	struct httpc_resp r = {0};
-	struct update *u = NULL;
-	char *url;
-	int rc;
+	struct known key;
 
-	if ((url = httpc_resolve(base, en->path)) == NULL)
-		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
-		               en->path, base);
-	if ((rc = fetch_body(&r, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
-		goto out;
-	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, &cfg->trusted_keys,
-	                       e);
-	if (rc != SL_OK)
-		goto out;
-	if ((rc = ARRAY_GROW(p->docs, p->alloc, p->n, PLAN_MAX, e)) != SL_OK)
-		goto out;
-	p->docs[p->n++] = (struct pending){.entry = en,
-	                                   .u = u,
-	                                   .text = r.body,
-	                                   .len = r.len,
-	                                   .revised = revised};
-	u = NULL;
-	r.body = NULL;
-out:
-	update_free(u);
-	httpc_resp_free(&r);
-	free(url);
-	return rc;
+	if (k->n == 0)
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, k->v, k->n, sizeof(*k->v), known_cmp);
 }
 
 /* Decide what to import: the newest revision of every update (entries are
- * sorted by id then revision, so it is the last of each run of ids). The
- * documents to fetch are chosen first, so progress can show a total. */
+ * sorted by id then revision, so it is the last of each run of ids). Only
+ * the index entries are kept; the documents are fetched batch by batch. */
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
-           const struct catalog_index *idx, const char *base, sync_keep_fn keep,
-           void *keep_arg, struct err *e)
+           const struct catalog_index *idx, sync_keep_fn keep, void *keep_arg,
+           struct err *e)
 {
-	struct todo {
-		const struct catalog_entry *en;
-		bool revised;
-	} *todo = NULL;
-	size_t n_todo = 0, alloc_todo = 0;
-	int rc = SL_OK;
+	struct known_set k = {0};
+	int rc;
 
+	if ((rc = known_load(&k, db, e)) != SL_OK)
+		goto out;
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct catalog_entry *en = &idx->entries[i];
-		struct store_update_status st;
+		const struct known *st;
 
 		if (i + 1 < idx->n &&
 		    strcmp(idx->entries[i + 1].id, en->id) == 0)
 			continue;
-		if ((rc = store_update_status(&st, db, en->id, e)) != SL_OK)
-			goto out;
+		st = known_find(&k, en->id);
 		if (en->expired) {
 			/* Withdrawn: never import it, only record the expiry
 			 * of an update we already have. */
-			if (st.known && !st.expired) {
+			if (st != NULL && !st->expired) {
 				rc = ARRAY_GROW(p->expire, p->alloc_expire,
 				                p->n_expire, PLAN_MAX, e);
 				if (rc != SL_OK)
@@ -180,25 +175,16 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 			continue;
 		if (keep != NULL && !keep(keep_arg, en->id))
 			continue;
-		if (st.known && st.revision >= en->revision)
+		if (st != NULL && st->revision >= en->revision)
 			continue;
-		if ((rc = ARRAY_GROW(todo, alloc_todo, n_todo, PLAN_MAX, e)) !=
-		    SL_OK)
+		rc = ARRAY_GROW(p->todo, p->alloc_todo, p->n_todo, PLAN_MAX, e);
+		if (rc != SL_OK)
 			goto out;
-		todo[n_todo++] = (struct todo){en, st.known};
+		p->todo[p->n_todo++] = (struct todo){en, st != NULL};
 	}
-	progress_sync_docs_total((unsigned)n_todo);
-	progress_sync_phase("documents");
-	for (size_t i = 0; i < n_todo; i++) {
-		rc = plan_doc(p, base, todo[i].en, cfg, todo[i].revised, e);
-		if (rc != SL_OK) {
-			err_prefix(e, "upstream document");
-			goto out;
-		}
-		progress_sync_doc_verified();
-	}
+	progress_sync_docs_total((unsigned)p->n_todo);
 out:
-	free(todo);
+	free(k.v);
 	return rc;
 }
 
@@ -222,38 +208,121 @@ doc_file_url(char **out, const struct update *u, const struct update_file *f,
 	return SL_OK;
 }
 
-/* Write everything of a verified plan. The caller holds the transaction. */
+/* Write the verified documents of a batch in one transaction. */
 static int
-import_plan(struct store *db, const struct server_config *cfg,
-            const struct plan *p, const char *base, long long now,
-            struct sync_result *res, struct err *e)
+batch_import(struct store *db, const struct sync_batch *b, const char *base,
+             long long now, struct sync_result *res, struct err *e)
 {
+	unsigned n_new = 0, n_revised = 0;
 	int rc;
 
-	for (size_t i = 0; i < p->n; i++) {
-		const struct pending *d = &p->docs[i];
+	if ((rc = store_begin(db, e)) != SL_OK)
+		return rc;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sync_doc *d = &b->docs[i];
 		struct doc_urls urls = {.base = base, .path = d->entry->path};
 		struct store_update_status st;
 
 		/* Re-check under the write lock: another sync may have
 		 * imported it since the plan was made. */
 		if ((rc = store_update_status(&st, db, d->u->id, e)) != SL_OK)
-			return rc;
+			goto fail;
 		if (st.known && st.revision >= d->u->revision)
 			continue;
 		if ((rc = store_update_import(db, d->u, d->text, d->len,
 		                              d->entry->sha256, now,
 		                              doc_file_url, &urls, e)) != SL_OK)
-			return rc;
-		progress_sync_doc_imported();
+			goto fail;
 		if (st.known &&
 		    (rc = sync_new_revision_approvals(db, d->u, e)) != SL_OK)
-			return rc;
+			goto fail;
 		if (st.known)
-			res->revised_count++;
+			n_revised++;
 		else
-			res->new_count++;
+			n_new++;
 	}
+	if ((rc = store_commit(db, e)) != SL_OK)
+		return rc;
+	for (unsigned i = 0; i < n_new + n_revised; i++)
+		progress_sync_doc_imported();
+	res->new_count += n_new;
+	res->revised_count += n_revised;
+	return SL_OK;
+fail:
+	store_rollback(db);
+	return rc;
+}
+
+/* Fill b with the plan's documents from *next on, and verify them. */
+static int
+batch_next(struct sync_batch *b, const struct server_config *cfg,
+           const struct plan *p, size_t *next, const char *base, struct err *e)
+{
+	int rc;
+
+	sync_batch_clear(b);
+	while (*next < p->n_todo && !sync_batch_full(b)) {
+		sync_batch_add(b, p->todo[*next].en, p->todo[*next].revised);
+		(*next)++;
+	}
+	if ((rc = sync_batch_verify(b, base, cfg, e)) != SL_OK)
+		return err_prefix(e, "upstream document");
+	return SL_OK;
+}
+
+/* Fetch and verify every document of the plan, keeping none. */
+static int
+verify_all(const struct server_config *cfg, const struct plan *p,
+           const char *base, struct err *e)
+{
+	struct sync_batch b;
+	size_t next = 0;
+	int rc;
+
+	if ((rc = sync_batch_init(&b, e)) != SL_OK)
+		return rc;
+	while (rc == SL_OK && next < p->n_todo)
+		rc = batch_next(&b, cfg, p, &next, base, e);
+	sync_batch_free(&b);
+	return rc;
+}
+
+/* Fetch, verify and import the plan's documents one batch at a time:
+ * every document of a batch verifies before any of it is written, and a
+ * committed batch stays when a later one fails (the next sync goes on
+ * from there, as those updates are then known). */
+static int
+sync_docs(struct store *db, const struct server_config *cfg,
+          const struct plan *p, const char *base, long long now,
+          struct sync_result *res, struct err *e)
+{
+	struct sync_batch b;
+	size_t next = 0;
+	int rc;
+
+	if ((rc = sync_batch_init(&b, e)) != SL_OK)
+		return rc;
+	progress_sync_phase("documents");
+	while (rc == SL_OK && next < p->n_todo) {
+		if ((rc = batch_next(&b, cfg, p, &next, base, e)) != SL_OK)
+			break;
+		for (size_t i = 0; i < b.n; i++)
+			progress_sync_doc_verified();
+		rc = batch_import(db, &b, base, now, res, e);
+	}
+	sync_batch_free(&b);
+	return rc;
+}
+
+/* The end of a sync, in the caller's transaction: the expiries, the
+ * content the storage mode wants. */
+static int
+finish_plan(struct store *db, const struct server_config *cfg,
+            const struct plan *p, long long now, struct sync_result *res,
+            struct err *e)
+{
+	int rc;
+
 	for (size_t i = 0; i < p->n_expire; i++) {
 		bool changed;
 
@@ -303,13 +372,13 @@ int
 sync_run(struct store *db, const struct server_config *cfg,
          struct sync_result *out, struct err *e)
 {
-	return sync_run_filtered(db, cfg, NULL, NULL, out, e);
+	return sync_run_filtered(db, cfg, NULL, NULL, false, out, e);
 }
 
 int
 sync_run_filtered(struct store *db, const struct server_config *cfg,
-                  sync_keep_fn keep, void *keep_arg, struct sync_result *out,
-                  struct err *e)
+                  sync_keep_fn keep, void *keep_arg, bool verify_first,
+                  struct sync_result *out, struct err *e)
 {
 	struct sync_result res = {0};
 	struct autoapprove_result aa;
@@ -341,7 +410,8 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = fetch_body(&r, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
+	if ((rc = sync_fetch(&r, NULL, url, CATALOG_INDEX_MAX, cfg, e)) !=
+	    SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}
@@ -351,15 +421,19 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = plan_build(&plan, db, cfg, idx, url, keep, keep_arg, e)) !=
-	    SL_OK)
+	if ((rc = plan_build(&plan, db, cfg, idx, keep, keep_arg, e)) != SL_OK)
 		goto out;
-	/* Everything verified: import it all or nothing. */
+	if (verify_first && (rc = verify_all(cfg, &plan, url, e)) != SL_OK)
+		goto out;
+	if ((rc = sync_docs(db, cfg, &plan, url, now, &res, e)) != SL_OK)
+		goto out;
+	/* Every document is in: the expiries, the wanted content, the
+	 * auto-approvals and the index version in one last transaction. */
 	progress_sync_phase("importing");
 	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = true;
-	if ((rc = import_plan(db, cfg, &plan, url, now, &res, e)) != SL_OK)
+	if ((rc = finish_plan(db, cfg, &plan, now, &res, e)) != SL_OK)
 		goto out;
 	/* Auto-approval rules over the updates this sync saw first. */
 	if ((rc = autoapprove_run(&aa, db, cfg, 0, now, e)) != SL_OK)
@@ -385,8 +459,12 @@ out:
 	if (rc != SL_OK) {
 		if (in_tx)
 			store_rollback(db);
+		/* The batches committed before the failure stay: the row
+		 * counts them. */
 		res = (struct sync_result){
 		        .history_id = res.history_id,
+		        .new_count = res.new_count,
+		        .revised_count = res.revised_count,
 		        .index_version = idx != NULL ? idx->version : 0};
 		/* Record the failure; a second error here cannot hide the
 		 * first one, which is what the caller sees. */

@@ -306,6 +306,14 @@ struct store_update_status {
 };
 int store_update_status(struct store_update_status *out, struct store *s,
                         const char *id, struct err *e);
+/* Every update's status in one query: fn(arg, id, st) per update in no
+ * particular order (id and st borrowed for the call); a status other than
+ * SL_OK from fn stops the walk and is returned. */
+typedef int (*store_status_fn)(void *arg, const char *id,
+                               const struct store_update_status *st,
+                               struct err *e);
+int store_update_status_each(struct store *s, store_status_fn fn, void *arg,
+                             struct err *e);
 
 /* The absolute URL of file f of update u, for update_files.upstream_url:
  * *out is the caller's to free(); on failure set e. */

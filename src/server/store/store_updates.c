@@ -33,6 +33,35 @@ store_update_status(struct store_update_status *out, struct store *s,
 	return rc < 0 ? err_prefix(e, "update status") : SL_OK;
 }
 
+int
+store_update_status_each(struct store *s, store_status_fn fn, void *arg,
+                         struct err *e)
+{
+	struct store_update_status st = {.known = true};
+	struct db_stmt *q;
+	int rc;
+
+	rc = store_q(s, &q, e,
+	             "SELECT id, latest_revision, expired, declined FROM "
+	             "update_status",
+	             NULL);
+	if (rc != SL_OK)
+		return err_prefix(e, "update status");
+	while ((rc = db_step(q, e)) == DB_ROW) {
+		const char *id = db_col_text(q, 0);
+
+		st.revision = db_col_int(q, 1);
+		st.expired = db_col_int(q, 2) != 0;
+		st.declined = db_col_int(q, 3) != 0;
+		if ((rc = fn(arg, id != NULL ? id : "", &st, e)) != SL_OK) {
+			db_done(q);
+			return rc;
+		}
+	}
+	db_done(q);
+	return rc < 0 ? err_prefix(e, "update status") : SL_OK;
+}
+
 static int
 insert_update(struct store *s, const struct update *u, const char *text,
               size_t len, const char *sha256, int64_t now, struct err *e)

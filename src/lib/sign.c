@@ -294,11 +294,46 @@ sign_envelope(json_t **out, const json_t *doc, const struct sign_key *k,
 }
 
 int
+sign_key_from_hex(struct sign_key *out, const char *hex, struct err *e)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = hash_global_init(e)) != SL_OK)
+		return rc;
+	if (hex == NULL || strlen(hex) != 2 * sizeof(out->pk) ||
+	    hex_decode(hex, out->pk, sizeof(out->pk)) != SL_OK)
+		return err_set(e, SL_EINVAL, "expected a public key of %zu hex "
+		                             "digits",
+		               2 * sizeof(out->pk));
+	key_set_id(out);
+	return SL_OK;
+}
+
+void
+sign_key_public_hex(const struct sign_key *k, char out[65])
+{
+	hex_encode(k->pk, sizeof(k->pk), out);
+	out[64] = '\0';
+}
+
+bool
+sign_keyring_has(const struct sign_keyring *kr, const char *keyid)
+{
+	for (size_t i = 0; i < kr->n; i++)
+		if (strcmp(kr->keys[i].keyid, keyid) == 0)
+			return true;
+	return false;
+}
+
+int
 sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
                      const json_t **doc_out, struct err *e)
 {
 	unsigned char sig[crypto_sign_BYTES];
 	const json_t *doc, *sigs, *s;
+	bool good[SIGN_MAX_KEYS] = {false};
+	unsigned need = kr->threshold > 1 ? kr->threshold : 1, have = 0;
 	char *canon = NULL;
 	size_t len, i;
 	int rc;
@@ -321,8 +356,8 @@ sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
 		const char *hex = json_string_value(json_object_get(s, "sig"));
 		if (keyid == NULL || hex == NULL)
 			continue;
-		for (size_t k = 0; k < kr->n; k++) {
-			if (strcmp(kr->keys[k].keyid, keyid) != 0)
+		for (size_t k = 0; k < kr->n && have < need; k++) {
+			if (good[k] || strcmp(kr->keys[k].keyid, keyid) != 0)
 				continue;
 			if (hex_decode(hex, sig, sizeof(sig)) != SL_OK ||
 			    crypto_sign_verify_detached(
@@ -334,11 +369,16 @@ sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
 				             keyid);
 				continue;
 			}
-			rc = SL_OK;
-			goto out;
+			good[k] = true;
+			have++;
 		}
 	}
-out:
+	if (have >= need)
+		rc = SL_OK;
+	else if (have > 0)
+		rc = err_set(e, SL_EVERIFY,
+		             "signed by %u trusted key%s, %u required", have,
+		             have == 1 ? "" : "s", need);
 	free(canon);
 	if (rc == SL_OK) {
 		err_clear(e);

@@ -18,8 +18,10 @@
 #include "array.h"
 #include "buf.h"
 #include "catalog.h"
+#include "hash.h"
 #include "httpc.h"
 #include "netopts.h"
+#include "origin_trust.h"
 #include "progress.h"
 #include "store/store.h"
 #include "store/store_lease.h"
@@ -107,7 +109,8 @@ fetch_body(struct httpc_resp *out, const char *url, size_t cap,
 /* Fetch and verify the document of entry; append it to the plan. */
 static int
 plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
-         const struct server_config *cfg, bool revised, struct err *e)
+         const struct server_config *cfg, const struct sign_keyring *kr,
+         bool revised, struct err *e)
 {
 	struct httpc_resp r = {0};
 	struct update *u = NULL;
@@ -119,8 +122,7 @@ plan_doc(struct plan *p, const char *base, const struct catalog_entry *en,
 		               en->path, base);
 	if ((rc = fetch_body(&r, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
 		goto out;
-	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, &cfg->trusted_keys,
-	                       e);
+	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, kr, e);
 	if (rc != SL_OK)
 		goto out;
 	if ((rc = ARRAY_GROW(p->docs, p->alloc, p->n, PLAN_MAX, e)) != SL_OK)
@@ -144,8 +146,9 @@ out:
  * documents to fetch are chosen first, so progress can show a total. */
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
-           const struct catalog_index *idx, const char *base, sync_keep_fn keep,
-           void *keep_arg, struct err *e)
+           const struct sign_keyring *kr, const struct catalog_index *idx,
+           const char *base, sync_keep_fn keep, void *keep_arg,
+           struct err *e)
 {
 	struct todo {
 		const struct catalog_entry *en;
@@ -190,7 +193,8 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 	progress_sync_docs_total((unsigned)n_todo);
 	progress_sync_phase("documents");
 	for (size_t i = 0; i < n_todo; i++) {
-		rc = plan_doc(p, base, todo[i].en, cfg, todo[i].revised, e);
+		rc = plan_doc(p, base, todo[i].en, cfg, kr, todo[i].revised,
+		              e);
 		if (rc != SL_OK) {
 			err_prefix(e, "upstream document");
 			goto out;
@@ -294,6 +298,74 @@ import_plan(struct store *db, const struct server_config *cfg,
 	                         e);
 }
 
+/* GET base/name when the origin publishes it: *out NULL when it does not
+ * (404, no such file). */
+static int
+fetch_optional(struct httpc_resp *out, const char *index, const char *name,
+               const struct server_config *cfg, struct err *e)
+{
+	char *url = httpc_resolve(index, name);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (url == NULL)
+		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
+		               name, index);
+	rc = fetch_body(out, url, TRUST_DOC_MAX, cfg, e);
+	free(url);
+	if (rc == SL_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return SL_OK;
+	}
+	return rc != SL_OK ? err_prefix(e, "%s", name) : SL_OK;
+}
+
+/* The origin's key list and timestamp: checked and kept (origin_trust.h);
+ * *kr is the keyring for the index and documents. The index must be the
+ * one the timestamp names (or a newer one: the origin writes the index
+ * first). */
+static int
+origin_docs(struct sign_keyring *kr, struct trust_timestamp *ts,
+            struct store *db, const struct server_config *cfg,
+            const char *index_url, long long now, struct err *e)
+{
+	struct httpc_resp k = {0}, t = {0};
+	int rc;
+
+	if ((rc = fetch_optional(&k, index_url, "keys.json", cfg, e)) ||
+	    (rc = fetch_optional(&t, index_url, "timestamp.json", cfg, e)))
+		goto out;
+	rc = origin_trust_accept(kr, ts, db, cfg, k.body, k.len, t.body, t.len,
+	                         now, e);
+out:
+	httpc_resp_free(&k);
+	httpc_resp_free(&t);
+	return rc;
+}
+
+static int
+index_matches(const struct trust_timestamp *ts, const struct catalog_index *idx,
+              const char *text, size_t len, struct err *e)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	if (ts->version == 0 || idx->version > ts->index_version)
+		return SL_OK;
+	if (idx->version < ts->index_version)
+		return err_set(e, SL_EROLLBACK,
+		               "index: version %" PRId64 " is older than "
+		               "version %" PRId64 " the timestamp names",
+		               idx->version, ts->index_version);
+	hash_buf_hex(text, len, hex);
+	if ((uint64_t)len != ts->index_size ||
+	    strcmp(hex, ts->index_sha256) != 0)
+		return err_set(e, SL_EVERIFY,
+		               "index: SHA-256 %s does not match the "
+		               "timestamp's (%s)",
+		               hex, ts->index_sha256);
+	return SL_OK;
+}
+
 /* The index version a catalog sync records: none before one was accepted. */
 static const int64_t *
 version_or_null(const struct sync_result *r)
@@ -340,6 +412,8 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 {
 	struct sync_result res = {0};
 	struct autoapprove_result aa;
+	struct sign_keyring kr;
+	struct trust_timestamp ts;
 	struct catalog_index *idx = NULL;
 	struct httpc_resp r = {0};
 	struct plan plan = {0};
@@ -368,18 +442,23 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
+	if ((rc = origin_docs(&kr, &ts, db, cfg, url, now, e)) != SL_OK) {
+		err_prefix(e, "upstream");
+		goto out;
+	}
 	if ((rc = fetch_body(&r, url, CATALOG_INDEX_MAX, cfg, e)) != SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}
-	rc = catalog_index_parse(&idx, r.body, r.len, &cfg->trusted_keys, now,
-	                         min_version, e);
+	rc = catalog_index_parse(&idx, r.body, r.len, &kr, now, min_version, e);
+	if (rc == SL_OK)
+		rc = index_matches(&ts, idx, r.body, r.len, e);
 	if (rc != SL_OK) {
 		err_prefix(e, "upstream");
 		goto out;
 	}
-	if ((rc = plan_build(&plan, db, cfg, idx, url, keep, keep_arg, e)) !=
-	    SL_OK)
+	if ((rc = plan_build(&plan, db, cfg, &kr, idx, url, keep, keep_arg,
+	                     e)) != SL_OK)
 		goto out;
 	/* Everything verified: import it all or nothing. */
 	progress_sync_phase("importing");

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_origin.h"
 #include "auth.h"
 #include "sign.h"
 
@@ -193,6 +194,10 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 	c.updates = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
+	else if ((rc = api_origin_json(out->json, r, e)) != SL_OK) {
+		json_decref(out->json);
+		out->json = NULL;
+	}
 out:
 	json_decref(c.updates);
 	if (rc != SL_OK) {

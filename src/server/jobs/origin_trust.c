@@ -99,11 +99,17 @@ accept_keys(struct store *db, const struct server_config *cfg,
 
 	if (keys == NULL)
 		return SL_OK;
-	if (!has_root(cfg))
+	if (!has_root(cfg)) {
 		/* Nothing to check it with: passed on for the agents that
-		 * trust the root. */
-		return set_doc(db, META_KEYS, META_KEYS_V, keys, keys_len, 0,
-		               e);
+		 * trust the root (they check it), if it is a JSON object. */
+		json_t *v = json_loadb(keys, keys_len, 0, NULL);
+		bool obj = json_is_object(v);
+
+		json_decref(v);
+		return obj ? set_doc(db, META_KEYS, META_KEYS_V, keys,
+		                     keys_len, 0, e)
+		           : SL_OK;
+	}
 	if ((rc = store_meta_int(&min, db, META_KEYS_V, e)) != SL_OK ||
 	    (rc = trust_keys_parse(&tk, keys, keys_len, &cfg->trusted_root, now,
 	                           min, e)) != SL_OK)

@@ -155,10 +155,15 @@ static const char *const migration_7 =
         "CREATE TABLE leases(name " T " PRIMARY KEY, holder " T " NOT NULL, "
         "expires_at BIGINT NOT NULL, next_due BIGINT NOT NULL DEFAULT 0);";
 
+/* The catalog freshness an agent reports (see db_sqlite.c). */
+static const char *const migration_8 =
+        "ALTER TABLE computers ADD COLUMN catalog_state " T ";"
+        "ALTER TABLE computers ADD COLUMN catalog_detail " T ";";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7,
+        migration_5, migration_6, migration_7, migration_8,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -184,10 +184,16 @@ static const char *const migration_7 =
         "CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
         "expires_at INTEGER NOT NULL, next_due INTEGER NOT NULL DEFAULT 0);";
 
+/* The catalog freshness an agent reports (docs/security.md): ok | stale
+ * with its reason; NULL until the agent reports one. */
+static const char *const migration_8 =
+        "ALTER TABLE computers ADD COLUMN catalog_state TEXT;"
+        "ALTER TABLE computers ADD COLUMN catalog_detail TEXT;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7,
+        migration_5, migration_6, migration_7, migration_8,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

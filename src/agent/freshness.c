@@ -12,7 +12,8 @@
  * makes the catalog "stale": the sync is not applied, nothing is
  * installed, and the computer's catalog state is reported as stale so the
  * administrator sees the freeze. Without trusted_root (setups made before
- * root keys) the timestamp is checked when the server passes one on.
+ * root keys) a timestamp is checked only when one signed by a configured
+ * key comes: best effort, as a server can withhold it.
  *
  * agent.db meta: origin_keys (the accepted key list), origin_keys_version,
  * origin_ts_version, origin_ts_expires, catalog_state (ok | stale),
@@ -178,7 +179,7 @@ agent_freshness_check(struct agent *a, const char *keys, const char *ts,
 	if (root && (rc = check_keys(a, keys, now, e)) != SL_OK)
 		return rc;
 	if (ts == NULL) {
-		if (root || min > 0)
+		if (root)
 			return stale(a, SL_ENOTFOUND,
 			             "the server passes on no timestamp from "
 			             "the origin",
@@ -188,7 +189,7 @@ agent_freshness_check(struct agent *a, const char *keys, const char *ts,
 	err_clear(&ve);
 	rc = trust_timestamp_parse(&t, ts, strlen(ts), &a->cfg->keyring, now,
 	                           min, &ve);
-	if (rc == SL_EVERIFY && !root && min == 0)
+	if (rc == SL_EVERIFY && !root)
 		/* trusted_keys only: a timestamp by a key it does not name
 		 * cannot be checked (as before timestamps). */
 		return record(a, "ok", "", e);

@@ -356,6 +356,16 @@ main(int argc, char **argv)
 			break;
 		log_info("SIGHUP received, reloading the configuration");
 		lifecycle_reload(&cfg, load_config, &fl);
+		if (cfg.tls_cert == NULL)
+			continue;
+		if (http_tls_reload(http, &e) != SL_OK)
+			log_error("reload: %s (the running certificate "
+			          "stays)",
+			          e.msg);
+		else
+			log_info("reload: TLS certificate and key read again "
+			         "from %s",
+			         cfg.tls_cert);
 	}
 	lifecycle_notify("STOPPING=1");
 	log_info("%s received, shutting down",

@@ -108,6 +108,10 @@ int http_start(struct http **out, const struct http_env *env,
 /* The global connection limit in effect (http/limits.h). */
 unsigned int http_max_connections(const struct http *h);
 
+/* Read [tls] cert and key again and serve them from the next handshake
+ * on (tls.h); on failure the running pair stays. SL_OK without TLS. */
+int http_tls_reload(struct http *h, struct err *e);
+
 /* Stop accepting, finish, join the workers. NULL-safe. */
 void http_stop(struct http *h);
 

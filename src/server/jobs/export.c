@@ -194,6 +194,23 @@ load_index(struct catalog_index **idx, char **text, size_t *len,
 	return rc;
 }
 
+/* The origin's key list or timestamp as the last sync kept it (meta key),
+ * for an importing server with trusted_root; nothing when none is kept. */
+static int
+add_origin_doc(struct tarx_writer *tar, struct store *db, const char *key,
+               const char *name, struct err *e)
+{
+	char *v = NULL;
+	int rc = store_meta_get(db, key, &v, e);
+
+	if (rc == SL_ENOTFOUND)
+		return SL_OK;
+	if (rc == SL_OK)
+		rc = tarx_add_bytes(tar, name, v, strlen(v), e);
+	free(v);
+	return rc;
+}
+
 int
 export_run(struct export_result *out, struct store *db,
            const struct server_config *cfg, const struct export_opts *o,
@@ -230,7 +247,11 @@ export_run(struct export_result *out, struct store *db,
 	if ((rc = tarx_writer_open(&w.tar, tmp, e)) != SL_OK)
 		goto out;
 	written = true;
-	if ((rc = tarx_add_bytes(w.tar, "index.json", text, len, e)) != SL_OK)
+	if ((rc = tarx_add_bytes(w.tar, "index.json", text, len, e)) != SL_OK ||
+	    (rc = add_origin_doc(w.tar, db, "upstream_keys", "keys.json", e)) !=
+	            SL_OK ||
+	    (rc = add_origin_doc(w.tar, db, "upstream_timestamp",
+	                         "timestamp.json", e)) != SL_OK)
 		goto out;
 	w.idx = idx;
 	w.cfg = cfg;

@@ -39,7 +39,7 @@ struct opt {
 /* The values of the one OPT_CHOICE option so far (deb_dependencies). */
 static const char *const deb_dependencies[] = {"none", "apt", NULL};
 
-#define OFF(f) offsetof(struct agentcfg, f)
+#define OFF(f)           offsetof(struct agentcfg, f)
 #define DEFAULT_KEY_FILE "/etc/sluice/origin.pub"
 
 static const struct opt opts[] = {
@@ -49,8 +49,7 @@ static const struct opt opts[] = {
          "local state (agent.db, downloads/)"},
         {"root", OPT_STR, OFF(root), 0, 0, "/",
          "system the rules and installers work inside"},
-        {"trusted_keys", OPT_LIST, OFF(trusted_keys), 0, 0,
-         DEFAULT_KEY_FILE,
+        {"trusted_keys", OPT_LIST, OFF(trusted_keys), 0, 0, DEFAULT_KEY_FILE,
          "public signing keys of trusted origins (the old way: "
          "trusted_root follows the origin's key rotations)"},
         {"trusted_root", OPT_LIST, OFF(trusted_root), 0, 0, "",
@@ -303,9 +302,8 @@ agentcfg_finish(struct agentcfg *c, struct err *e)
 	memset(&c->keyring, 0, sizeof(c->keyring));
 	memset(&c->root_keys, 0, sizeof(c->root_keys));
 	for (size_t i = 0; c->trusted_root && c->trusted_root[i]; i++)
-		if ((rc = sign_keyring_add_file(&c->root_keys,
-		                                c->trusted_root[i], e)) !=
-		    SL_OK)
+		if ((rc = sign_keyring_add_file(
+		             &c->root_keys, c->trusted_root[i], e)) != SL_OK)
 			return err_prefix(e, "trusted_root");
 	for (size_t i = 0; c->trusted_keys && c->trusted_keys[i]; i++) {
 		/* With a root key, the default signing key file may be

@@ -30,7 +30,8 @@
 	"version,\n"                                                           \
 	"                                     fresh expiry)\n"                 \
 	"  list DIR                           table of every revision\n"       \
-	"  migrate DIR                        give a catalog made before root "\
+	"  migrate DIR                        give a catalog made before "     \
+	"root "                                                                \
 	"keys\n"                                                               \
 	"                                     a root key and key list (one "   \
 	"time)\n"                                                              \
@@ -39,9 +40,10 @@
 	"                                     listed until revoked)\n"         \
 	"  revoke DIR KEYID                   remove a signing key from the "  \
 	"list\n"                                                               \
-	"  keys DIR [--resign]                the key list (--resign: sign it "\
+	"  keys DIR [--resign]                the key list (--resign: sign "   \
+	"it "                                                                  \
 	"again)\n"                                                             \
-	"  timestamp DIR [--expires-hours N | --expires-seconds N]\n"         \
+	"  timestamp DIR [--expires-hours N | --expires-seconds N]\n"          \
 	"                                     re-sign the timestamp (run it "  \
 	"from\n"                                                               \
 	"                                     cron; default validity 7 "       \
@@ -128,7 +130,8 @@ parse_args(struct catalog_args *a, int argc, char **argv)
 				return cli_usage_error(&cmd_catalog,
 				                       "--expires-%s needs a "
 				                       "number >= 1",
-				                       hours ? "hours" : "seconds");
+				                       hours ? "hours"
+				                             : "seconds");
 			if (hours)
 				a->ts_seconds *= 3600;
 		} else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
@@ -172,8 +175,8 @@ do_init(struct catalog_args *a)
 	       "  public key:   %s/keys/%s.pub (key id %s; for servers and "
 	       "agents\n"
 	       "                configured with trusted_keys)\n",
-	       a->pos[1], pub, a->pos[1], a->pos[1], pub, pub,
-	       kr.keys[0].keyid, kr.keys[0].keyid);
+	       a->pos[1], pub, a->pos[1], a->pos[1], pub, pub, kr.keys[0].keyid,
+	       kr.keys[0].keyid);
 	return 0;
 }
 
@@ -214,8 +217,7 @@ do_keys_cmd(struct catalog_args *a)
 	} else if (strcmp(cmd, "rotate") == 0) {
 		if ((rc = catalog_rotate(a->pos[1], id, &e)) != SL_OK)
 			return cli_fail("catalog rotate: %s", e.msg);
-		printf("new signing key %s; the index is signed with it\n",
-		       id);
+		printf("new signing key %s; the index is signed with it\n", id);
 	} else if (strcmp(cmd, "revoke") == 0) {
 		if ((rc = catalog_revoke(a->pos[1], a->pos[2], &e)) != SL_OK)
 			return cli_fail("catalog revoke: %s", e.msg);

@@ -298,8 +298,9 @@ static int
 list(struct cli_ctx *ctx, const char *group, long stale)
 {
 	char gbuf[1024];
-	const char *head[] = {"ID",     "HOSTNAME",     "OS",      "ARCH", "GROUP",
-	                      "SERVER", "LAST CONTACT", "CATALOG", NULL};
+	const char *head[] = {"ID",           "HOSTNAME", "OS",
+	                      "ARCH",         "GROUP",    "SERVER",
+	                      "LAST CONTACT", "CATALOG",  NULL};
 	json_t *v = NULL, *c;
 	struct table t;
 	size_t i;

@@ -179,10 +179,10 @@ report_computers(struct cli_ctx *ctx, int argc, char **argv)
 	const char *group = NULL, *pos[1];
 	const struct admin_opt opts[] = {{"--group", &group, NULL},
 	                                 {NULL, NULL, NULL}};
-	const char *head[] = {"ID",     "HOSTNAME",     "GROUP",
-	                      "SERVER", "INSTALLED",    "NEEDED",
-	                      "FAILED", "LAST CONTACT", "LAST REPORT",
-	                      "CATALOG", NULL};
+	const char *head[] = {
+	        "ID",          "HOSTNAME", "GROUP",  "SERVER",
+	        "INSTALLED",   "NEEDED",   "FAILED", "LAST CONTACT",
+	        "LAST REPORT", "CATALOG",  NULL};
 	char path[1024];
 	json_t *v = NULL, *c;
 	struct table t;

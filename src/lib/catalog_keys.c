@@ -93,7 +93,7 @@ keys_write(const struct catalog_dir *d, const struct sign_keyring *kr,
 
 	if ((rc = trust_keys_sign(&env, kr, version, now,
 	                          now + (long long)TRUST_KEYS_DEFAULT_DAYS *
-	                                        86400,
+	                                          86400,
 	                          root, e)) != SL_OK ||
 	    (rc = write_json(d->keys, env, 0644, e)) != SL_OK ||
 	    (rc = state_set(d, "keys_version", version, e)) != SL_OK)
@@ -241,8 +241,7 @@ catalog_revoke(const char *dir, const char *keyid, struct err *e)
 	int rc, lockfd = -1;
 
 	if ((rc = dir_paths(&d, dir, e)) || (rc = lock_dir(&d, &lockfd, e)) ||
-	    (rc = load_own_key(&k, &d, e)) ||
-	    (rc = load_root(&root, &d, e)) ||
+	    (rc = load_own_key(&k, &d, e)) || (rc = load_root(&root, &d, e)) ||
 	    (rc = keys_read(&tk, &d, &root, e)))
 		goto out;
 	if (strcmp(keyid, k.keyid) == 0) {

@@ -148,12 +148,14 @@ verify_timestamp(struct verify_run *v, const char *public_dir,
 	if (ts.index_version == idx->version &&
 	    (ts.index_size != (uint64_t)index_len ||
 	     strcmp(ts.index_sha256, hex) != 0))
-		problem(v, "timestamp: names index version %lld with SHA-256 "
-		           "%s, index.json has %s",
+		problem(v,
+		        "timestamp: names index version %lld with SHA-256 "
+		        "%s, index.json has %s",
 		        (long long)idx->version, ts.index_sha256, hex);
 	else if (ts.index_version > idx->version)
-		problem(v, "timestamp: names index version %lld, index.json is "
-		           "version %lld",
+		problem(v,
+		        "timestamp: names index version %lld, index.json is "
+		        "version %lld",
 		        (long long)ts.index_version, (long long)idx->version);
 out:
 	free(text);

@@ -303,8 +303,9 @@ sign_key_from_hex(struct sign_key *out, const char *hex, struct err *e)
 		return rc;
 	if (hex == NULL || strlen(hex) != 2 * sizeof(out->pk) ||
 	    hex_decode(hex, out->pk, sizeof(out->pk)) != SL_OK)
-		return err_set(e, SL_EINVAL, "expected a public key of %zu hex "
-		                             "digits",
+		return err_set(e, SL_EINVAL,
+		               "expected a public key of %zu hex "
+		               "digits",
 		               2 * sizeof(out->pk));
 	key_set_id(out);
 	return SL_OK;

@@ -49,7 +49,8 @@ version_expires(int64_t *version, long long *expires, const json_t *doc,
 	int rc;
 
 	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return err_set(e, SL_EINVAL, "version: expected an integer >= 1");
+		return err_set(e, SL_EINVAL,
+		               "version: expected an integer >= 1");
 	*version = json_integer_value(v);
 	rc = sign_time_parse(json_string_value(json_object_get(doc, "expires")),
 	                     expires, e);
@@ -88,7 +89,8 @@ keys_from_doc(struct trust_keys *out, const json_t *doc, struct err *e)
 	    SL_OK)
 		return rc;
 	if (!json_is_array(keys) || json_array_size(keys) == 0)
-		return err_set(e, SL_EINVAL, "keys: expected a non-empty array");
+		return err_set(e, SL_EINVAL,
+		               "keys: expected a non-empty array");
 	if (json_array_size(keys) > SIGN_MAX_KEYS)
 		return err_set(e, SL_ETOOBIG, "keys: more than %d keys",
 		               SIGN_MAX_KEYS);
@@ -101,10 +103,11 @@ keys_from_doc(struct trust_keys *out, const json_t *doc, struct err *e)
 		if ((rc = sign_key_from_hex(&key, pub, e)) != SL_OK)
 			return err_prefix(e, "keys[%zu].public", i);
 		if (id == NULL || strcmp(id, key.keyid) != 0)
-			return err_set(e, SL_EINVAL,
-			               "keys[%zu].keyid: expected %s (the id of "
-			               "its public key)",
-			               i, key.keyid);
+			return err_set(
+			        e, SL_EINVAL,
+			        "keys[%zu].keyid: expected %s (the id of "
+			        "its public key)",
+			        i, key.keyid);
 		if (sign_keyring_has(&out->kr, key.keyid))
 			return err_set(e, SL_EINVAL,
 			               "keys[%zu]: key %s listed twice", i,
@@ -145,8 +148,8 @@ out:
 }
 
 int
-trust_timestamp_parse(struct trust_timestamp *out, const char *text,
-                      size_t len, const struct sign_keyring *kr, long long now,
+trust_timestamp_parse(struct trust_timestamp *out, const char *text, size_t len,
+                      const struct sign_keyring *kr, long long now,
                       int64_t min_version, struct err *e)
 {
 	struct trust_timestamp t;
@@ -156,8 +159,8 @@ trust_timestamp_parse(struct trust_timestamp *out, const char *text,
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	if ((rc = open_envelope(&env, &doc, text, len, kr,
-	                        TRUST_TIMESTAMP_TYPE, e)) != SL_OK ||
+	if ((rc = open_envelope(&env, &doc, text, len, kr, TRUST_TIMESTAMP_TYPE,
+	                        e)) != SL_OK ||
 	    (rc = version_expires(&t.version, &t.expires, doc, e)) != SL_OK)
 		goto out;
 	idx = json_object_get(doc, "index");
@@ -199,7 +202,8 @@ trust_keys_sign(json_t **out, const struct sign_keyring *kr, int64_t version,
 		sign_key_public_hex(&kr->keys[i], hex);
 		if (json_array_append_new(keys, json_pack("{s:s,s:s}", "keyid",
 		                                          kr->keys[i].keyid,
-		                                          "public", hex)) != 0) {
+		                                          "public", hex)) !=
+		    0) {
 			json_decref(keys);
 			return err_set(e, SL_ENOMEM, "out of memory");
 		}

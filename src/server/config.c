@@ -677,7 +677,8 @@ config_finish(struct server_config *cfg, struct err *e)
 			return err_set(
 			        e, SL_EINVAL,
 			        "upstream.trusted_root (or trusted_keys) must "
-			        "name at least one key when upstream.url is set");
+			        "name at least one key when upstream.url is "
+			        "set");
 		return SL_OK;
 	}
 	if ((rc = load_keys(&cfg->trusted_keys, cfg->trusted_keys_spec,

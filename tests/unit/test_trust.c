@@ -94,9 +94,9 @@ test_keys_list(void **state)
 	ring(&rootkr, &root, NULL);
 	ring(&other, &k3, NULL);
 	t = keys_text(&listed, 4, NOW + 100, &root);
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 4,
-	                                  &e),
-	                 SL_OK);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 4, &e),
+	        SL_OK);
 	assert_int_equal(tk.version, 4);
 	assert_int_equal(tk.kr.n, 2);
 	assert_int_equal(tk.kr.threshold, 1);
@@ -104,34 +104,34 @@ test_keys_list(void **state)
 	assert_false(tk.kr.keys[0].has_secret);
 
 	/* Rolled back, expired, signed by another key. */
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 5,
-	                                  &e),
-	                 SL_EROLLBACK);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 5, &e),
+	        SL_EROLLBACK);
 	assert_string_equal(e.msg, "key list: version 4 is older than version "
 	                           "5 already seen (rollback refused)");
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &rootkr,
-	                                  NOW + 100, 0, &e),
-	                 SL_EEXPIRED);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW + 100, 0, &e),
+	        SL_EEXPIRED);
 	assert_string_equal(e.msg, "key list: expired at 2026-11-18T11:08:20Z");
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &other, NOW, 0,
-	                                  &e),
-	                 SL_EVERIFY);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &other, NOW, 0, &e),
+	        SL_EVERIFY);
 	assert_string_equal(e.msg, "key list: no signature by a trusted key");
 	free(t);
 
 	/* A list signed by a signing key, not the root: refused. */
 	t = keys_text(&listed, 5, NOW + 100, &k1);
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 0,
-	                                  &e),
-	                 SL_EVERIFY);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 0, &e),
+	        SL_EVERIFY);
 	free(t);
 
 	/* A threshold above the number of keys. */
 	listed.threshold = 3;
 	t = keys_text(&listed, 6, NOW + 100, &root);
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 0,
-	                                  &e),
-	                 SL_EINVAL);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 0, &e),
+	        SL_EINVAL);
 	assert_string_equal(e.msg, "key list: threshold: expected an integer "
 	                           "from 1 to 2");
 	free(t);
@@ -164,9 +164,9 @@ test_keys_bad_keyid(void **state)
 	assert_int_equal(sign_envelope(&env, d, &root, &e), SL_OK);
 	json_decref(d);
 	t = text_of(env);
-	assert_int_equal(trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 0,
-	                                  &e),
-	                 SL_EINVAL);
+	assert_int_equal(
+	        trust_keys_parse(&tk, t, strlen(t), &rootkr, NOW, 0, &e),
+	        SL_EINVAL);
 	snprintf(buf, sizeof(buf),
 	         "key list: keys[0].keyid: expected %s (the id of its public "
 	         "key)",
@@ -193,38 +193,38 @@ test_timestamp(void **state)
 	                                      sha, 1136, &k2, &e),
 	                 SL_OK);
 	t = text_of(env);
-	assert_int_equal(trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW, 9,
-	                                       &e),
-	                 SL_OK);
+	assert_int_equal(
+	        trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW, 9, &e),
+	        SL_OK);
 	assert_int_equal(ts.version, 9);
 	assert_int_equal(ts.index_version, 7);
 	assert_int_equal(ts.index_size, 1136);
 	assert_string_equal(ts.index_sha256, sha);
 	assert_int_equal(ts.expires, NOW + 60);
 
-	assert_int_equal(trust_timestamp_parse(&ts, t, strlen(t), &kr,
-	                                       NOW + 60, 0, &e),
-	                 SL_EEXPIRED);
+	assert_int_equal(
+	        trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW + 60, 0, &e),
+	        SL_EEXPIRED);
 	assert_string_equal(e.msg,
 	                    "timestamp: expired at 2026-11-18T11:07:40Z");
-	assert_int_equal(trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW, 10,
-	                                       &e),
-	                 SL_EROLLBACK);
+	assert_int_equal(
+	        trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW, 10, &e),
+	        SL_EROLLBACK);
 	assert_string_equal(e.msg, "timestamp: version 9 is older than "
 	                           "version 10 already seen (rollback "
 	                           "refused)");
 	/* Signed by a key that is not (any more) in the list. */
-	assert_int_equal(trust_timestamp_parse(&ts, t, strlen(t), &other, NOW,
-	                                       0, &e),
-	                 SL_EVERIFY);
+	assert_int_equal(
+	        trust_timestamp_parse(&ts, t, strlen(t), &other, NOW, 0, &e),
+	        SL_EVERIFY);
 	assert_string_equal(e.msg, "timestamp: no signature by a trusted key");
 	free(t);
 
 	/* A key list is not a timestamp. */
 	t = keys_text(&kr, 1, NOW + 100, &k1);
-	assert_int_equal(trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW, 0,
-	                                       &e),
-	                 SL_EINVAL);
+	assert_int_equal(
+	        trust_timestamp_parse(&ts, t, strlen(t), &kr, NOW, 0, &e),
+	        SL_EINVAL);
 	assert_string_equal(e.msg, "timestamp: type: expected "
 	                           "\"sluice-catalog-timestamp\"");
 	free(t);
@@ -250,9 +250,8 @@ test_threshold(void **state)
 	assert_string_equal(e.msg, "signed by 1 trusted key, 2 required");
 	/* A second key's signature reaches the threshold. */
 	assert_int_equal(sign_envelope(&env2, doc, &k2, &e), SL_OK);
-	json_array_append(sigs, json_array_get(json_object_get(env2,
-	                                                       "signatures"),
-	                                       0));
+	json_array_append(
+	        sigs, json_array_get(json_object_get(env2, "signatures"), 0));
 	assert_int_equal(sign_envelope_verify(env, &kr, NULL, &e), SL_OK);
 	json_decref(env2);
 	json_decref(env);
@@ -291,9 +290,9 @@ test_catalog_rotate_revoke(void **state)
 	assert_int_equal(tk.kr.n, 2);
 	assert_true(sign_keyring_has(&tk.kr, newid));
 	assert_true(sign_keyring_has(&tk.kr, oldid));
-	assert_int_equal(catalog_local_trust(dir, pub, sizeof(pub), &kr, &last,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        catalog_local_trust(dir, pub, sizeof(pub), &kr, &last, &e),
+	        SL_OK);
 	assert_int_equal(catalog_verify(pub, &kr, (long long)time(NULL), last,
 	                                NULL, NULL, &n, &e),
 	                 SL_OK);

@@ -670,8 +670,7 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 /* The catalog freshness the agent reports: {"state": "ok" | "stale",
  * "detail": text} (optional). */
 static int
-check_catalog(const char **state, const char **detail, json_t *c,
-              struct err *e)
+check_catalog(const char **state, const char **detail, json_t *c, struct err *e)
 {
 	json_t *d;
 

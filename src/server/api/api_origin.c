@@ -137,7 +137,8 @@ api_origin_json(json_t *o, const struct req *r, struct err *e)
 		v = json_object();
 		if (v == NULL ||
 		    (k && json_object_set_new(v, "keys", json_string(k))) ||
-		    (t && json_object_set_new(v, "timestamp", json_string(t))) ||
+		    (t &&
+		     json_object_set_new(v, "timestamp", json_string(t))) ||
 		    json_object_set_new(o, "origin", v)) {
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 		}

@@ -123,17 +123,15 @@ pair_new(struct tls_pair **out, const struct tls_creds *c, struct err *e)
 		goto out;
 	}
 	p->n = CHAIN_MAX;
-	if ((g = gnutls_pcert_list_import_x509_raw(p->certs, &p->n, &cert,
-	                                           GNUTLS_X509_FMT_PEM, 0)) <
-	    0) {
+	if ((g = gnutls_pcert_list_import_x509_raw(
+	             p->certs, &p->n, &cert, GNUTLS_X509_FMT_PEM, 0)) < 0) {
 		p->n = 0;
 		rc = err_set(e, SL_EINVAL, "tls.cert: %s", gnutls_strerror(g));
 		goto out;
 	}
 	if ((g = gnutls_privkey_init(&p->key)) < 0 ||
-	    (g = gnutls_privkey_import_x509_raw(p->key, &key,
-	                                        GNUTLS_X509_FMT_PEM, NULL, 0)) <
-	            0) {
+	    (g = gnutls_privkey_import_x509_raw(
+	             p->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		rc = err_set(e, SL_EINVAL, "tls.key: %s", gnutls_strerror(g));
 		goto out;
 	}

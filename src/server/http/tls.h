@@ -43,8 +43,7 @@ struct tls_ctx;
 
 /* A context serving c (parsed and checked: the key must match the
  * certificate). Free with tls_ctx_free() after the listener stopped. */
-int tls_ctx_new(struct tls_ctx **out, const struct tls_creds *c,
-                struct err *e);
+int tls_ctx_new(struct tls_ctx **out, const struct tls_creds *c, struct err *e);
 /* Serve c from the next handshake on; on failure the running pair stays.
  * Pairs replaced are kept until tls_ctx_free() (a handshake in progress may
  * still use one). */

@@ -65,8 +65,7 @@ walk_update(void *arg, const struct store_update_row *row, struct err *e)
 		w->res->skipped++;
 		return SL_OK;
 	}
-	rc = catalog_doc_parse(&u, NULL, row->document, len, en,
-	                       &w->kr, e);
+	rc = catalog_doc_parse(&u, NULL, row->document, len, en, &w->kr, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "update %s", row->id);
 	if ((rc = tarx_add_bytes(w->tar, en->path, row->document, len, e)) !=
@@ -183,8 +182,8 @@ load_index(struct catalog_index **idx, char **text, size_t *len,
 		               path);
 	if (rc != SL_OK)
 		return rc;
-	rc = catalog_index_parse(idx, *text, *len, kr, (long long)time(NULL),
-	                         0, e);
+	rc = catalog_index_parse(idx, *text, *len, kr, (long long)time(NULL), 0,
+	                         e);
 	if (rc == SL_EEXPIRED)
 		err_prefix(e, "the kept index (sync first, then export)");
 	if (rc != SL_OK) {

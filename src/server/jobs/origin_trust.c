@@ -11,10 +11,10 @@
 
 #include "store/store.h"
 
-#define META_KEYS       "upstream_keys"
-#define META_KEYS_V     "upstream_keys_version"
-#define META_TS         "upstream_timestamp"
-#define META_TS_V       "upstream_timestamp_version"
+#define META_KEYS   "upstream_keys"
+#define META_KEYS_V "upstream_keys_version"
+#define META_TS     "upstream_timestamp"
+#define META_TS_V   "upstream_timestamp_version"
 
 static bool
 has_root(const struct server_config *cfg)
@@ -90,8 +90,8 @@ origin_trust_keyring(struct sign_keyring *out, struct store *db,
 }
 
 static int
-accept_keys(struct store *db, const struct server_config *cfg,
-            const char *keys, size_t keys_len, long long now, struct err *e)
+accept_keys(struct store *db, const struct server_config *cfg, const char *keys,
+            size_t keys_len, long long now, struct err *e)
 {
 	struct trust_keys tk;
 	int64_t min;
@@ -106,8 +106,8 @@ accept_keys(struct store *db, const struct server_config *cfg,
 		bool obj = json_is_object(v);
 
 		json_decref(v);
-		return obj ? set_doc(db, META_KEYS, META_KEYS_V, keys,
-		                     keys_len, 0, e)
+		return obj ? set_doc(db, META_KEYS, META_KEYS_V, keys, keys_len,
+		                     0, e)
 		           : SL_OK;
 	}
 	if ((rc = store_meta_int(&min, db, META_KEYS_V, e)) != SL_OK ||

@@ -147,8 +147,7 @@ out:
 static int
 plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
            const struct sign_keyring *kr, const struct catalog_index *idx,
-           const char *base, sync_keep_fn keep, void *keep_arg,
-           struct err *e)
+           const char *base, sync_keep_fn keep, void *keep_arg, struct err *e)
 {
 	struct todo {
 		const struct catalog_entry *en;
@@ -193,8 +192,7 @@ plan_build(struct plan *p, struct store *db, const struct server_config *cfg,
 	progress_sync_docs_total((unsigned)n_todo);
 	progress_sync_phase("documents");
 	for (size_t i = 0; i < n_todo; i++) {
-		rc = plan_doc(p, base, todo[i].en, cfg, kr, todo[i].revised,
-		              e);
+		rc = plan_doc(p, base, todo[i].en, cfg, kr, todo[i].revised, e);
 		if (rc != SL_OK) {
 			err_prefix(e, "upstream document");
 			goto out;

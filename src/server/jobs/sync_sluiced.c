@@ -261,8 +261,7 @@ sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
 			rc = err_set(e, SL_EPARSE, "changes: malformed answer");
 			goto out;
 		}
-		if ((rc = apply_change(db, cfg, &kr, c, base, res, e)) !=
-		    SL_OK)
+		if ((rc = apply_change(db, cfg, &kr, c, base, res, e)) != SL_OK)
 			goto out;
 	}
 	snprintf(num, sizeof(num), "%lld", na);

@@ -268,14 +268,15 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 		            0) {
 			json_t *c = counts_new();
 			json_object_del(c, "no_status");
-			cur = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
-			                "id", id, "hostname", db_col_text(st, 1),
-			                "group", db_col_text(st, 2), "server",
-			                store_col_text(st, 3), "last_contact",
-			                store_col_time(st, 4), "last_report",
-			                store_col_time(st, 5), "counts", c,
-			                "catalog", store_col_text(st, 8),
-			                "catalog_detail", store_col_text(st, 9));
+			cur = json_pack(
+			        "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+			        id, "hostname", db_col_text(st, 1), "group",
+			        db_col_text(st, 2), "server",
+			        store_col_text(st, 3), "last_contact",
+			        store_col_time(st, 4), "last_report",
+			        store_col_time(st, 5), "counts", c, "catalog",
+			        store_col_text(st, 8), "catalog_detail",
+			        store_col_text(st, 9));
 			if (cur == NULL ||
 			    json_array_append_new(arr, cur) != 0) {
 				rc = err_set(e, SL_ENOMEM, "out of memory");

@@ -6,8 +6,9 @@
 # frozen middle server: it no longer syncs while the origin keeps
 # re-signing): once the timestamp it holds expires, the downstream's sync
 # fails naming it, the agent installs nothing and reports its catalog as
-# stale, and the downstream's computer list shows it. When the root syncs
-# again everything is fresh again without any configuration change.
+# stale, and the downstream's computer list shows it (and, through the
+# roll-up, the root's). When the root syncs again everything is fresh
+# again without any configuration change.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hierarchy_lib.sh"
 
@@ -109,8 +110,17 @@ grep -q "catalog stale: timestamp: expired at" "$A/agent.log" ||
 nsync root
 [ "$(jq .new <<<"$SYNC")" = 1 ] || hfail "root catch-up: $SYNC"
 nsync down1
+# The downstream's roll-up carried the stale state up to the root.
+root_catalog() {
+	napi root GET /v1/admin/computers
+	jq -r --arg id "$(agent_cid a1)" \
+		'.computers[] | select(.id==$id) | .catalog // "none"' <<<"$BODY"
+}
+c=$(root_catalog); [ "$c" = stale ] || hfail "rolled-up catalog state: $c"
 sleep 1.1
 agent_run detect || afail "detect once fresh again"
 [ "$(catalog_state)" = ok ] || hfail "catalog state once fresh: $BODY"
 grep -q "catalog fresh again" "$A/agent.log" || afail "recovery not logged"
+nsync down1
+c=$(root_catalog); [ "$c" = ok ] || hfail "rolled-up catalog state once fresh: $c"
 echo ok

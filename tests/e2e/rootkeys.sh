@@ -29,6 +29,18 @@ origin_sync() { # a sync, then past the server's one-second cache of the
 	sleep 1.1
 }
 
+sync_fails() { # PATTERN: a sync that fails with an error matching it
+	local i
+	api POST /v1/admin/sync
+	for ((i = 0; i < 100; i++)); do
+		api GET /v1/admin/sync/history
+		[ "$(jq -r '.history[0].result' <<<"$BODY")" = failure ] && break
+		sleep 0.1
+	done
+	jq -e --arg p "$1" '.history[0].error | test($p)' <<<"$BODY" \
+		>/dev/null || fail "sync: no failure matching '$1': $BODY"
+}
+
 catalog_state() { # the server's catalog state of the agent's computer
 	api GET /v1/admin/computers
 	jq -r --arg id "$(computer_id)" \
@@ -98,14 +110,7 @@ define $U4 "Signed by the revoked key" \
 cp "$CAT/public/keys.json" "$CAT/public/timestamp.json" "$TMP/evil/public/"
 mv "$CAT/public" "$TMP/good-public"
 cp -a "$TMP/evil/public" "$CAT/public"
-api POST /v1/admin/sync
-for ((i = 0; i < 100; i++)); do
-	api GET /v1/admin/sync/history
-	[ "$(jq -r '.history[0].result' <<<"$BODY")" = failure ] && break
-	sleep 0.1
-done
-jq -e '.history[0].error | test("index: no signature by a trusted key")' \
-	<<<"$BODY" >/dev/null || fail "sync of the revoked key's catalog: $BODY"
+sync_fails "index: no signature by a trusted key"
 api GET "/v1/admin/updates/$U4"
 [ "$HTTP_STATUS" = 404 ] || fail "U4 imported: $HTTP_STATUS $BODY"
 rm -rf "$CAT/public"
@@ -126,6 +131,9 @@ agent install && agent_fail "install with an expired timestamp succeeded"
 grep -q "catalog stale: timestamp: expired at" "$AGENT_LOG" ||
 	agent_fail "no stale verdict logged"
 grep -q "nothing installed" "$AGENT_LOG" || agent_fail "install not refused"
+agent status || agent_fail "status"
+grep -q "^catalog stale: timestamp: expired at .* (nothing is installed)" \
+	"$AGENT_LOG" || agent_fail "status shows no stale catalog"
 [ "$(catalog_state)" = stale ] || agent_fail "catalog state: $BODY"
 api GET /v1/admin/computers
 jq -e --arg id "$(computer_id)" '.computers[] | select(.id==$id) |
@@ -135,14 +143,7 @@ jq -e --arg id "$(computer_id)" '.computers[] | select(.id==$id) |
 "$SLUICE" report computers | grep -q " stale" ||
 	fail "sluice report computers: $("$SLUICE" report computers)"
 # The server refuses the expired timestamp too (its sync fails).
-api POST /v1/admin/sync
-for ((i = 0; i < 100; i++)); do
-	api GET /v1/admin/sync/history
-	[ "$(jq -r '.history[0].result' <<<"$BODY")" = failure ] && break
-	sleep 0.1
-done
-jq -e '.history[0].error | test("timestamp: expired at")' <<<"$BODY" \
-	>/dev/null || fail "server sync with an expired timestamp: $BODY"
+sync_fails "timestamp: expired at"
 
 # A fresh timestamp: the agent installs again and reports it.
 "$SLUICE" catalog timestamp "$CAT" >/dev/null || fail "timestamp"

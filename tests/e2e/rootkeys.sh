@@ -69,6 +69,13 @@ approve $U1 install
 agent install || agent_fail "install U1"
 [ -f "$ROOT/opt/$U1" ] || agent_fail "U1 not installed"
 [ "$(catalog_state)" = ok ] || agent_fail "catalog state: $BODY"
+# The report's catalog state is checked.
+ctoken=$(sqlite3 "$STATE/agent.db" "SELECT value FROM meta WHERE key='token'")
+code=$(curl -sS -o "$TMP/rep.out" -w '%{http_code}' -X POST \
+	-H "Authorization: Bearer $ctoken" -H 'Content-Type: application/json' \
+	--data '{"catalog":{"state":"frozen"}}' "$SERVER_URL/v1/agent/report")
+[ "$code" = 400 ] && grep -q "report: catalog.state: expected ok or stale" \
+	"$TMP/rep.out" || fail "bad catalog state: $code $(cat "$TMP/rep.out")"
 
 # --- rotation: a new signing key signs U2 and the index --------------------
 cp -a "$CAT" "$TMP/evil" # the catalog as the old key alone signed it

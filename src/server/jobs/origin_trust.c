@@ -121,10 +121,25 @@ accept_keys(struct store *db, const struct server_config *cfg, const char *keys,
 }
 
 int
+origin_trust_keep_timestamp(struct store *db, const char *ts, size_t ts_len,
+                            const struct trust_timestamp *t, struct err *e)
+{
+	int64_t min;
+	int rc;
+
+	if (t->version == 0 ||
+	    (rc = store_meta_int(&min, db, META_TS_V, e)) != SL_OK)
+		return t->version == 0 ? SL_OK : rc;
+	if (t->version <= min)
+		return SL_OK;
+	return set_doc(db, META_TS, META_TS_V, ts, ts_len, t->version, e);
+}
+
+int
 origin_trust_accept(struct sign_keyring *kr_out, struct trust_timestamp *ts_out,
                     struct store *db, const struct server_config *cfg,
                     const char *keys, size_t keys_len, const char *ts,
-                    size_t ts_len, long long now, struct err *e)
+                    size_t ts_len, bool keep, long long now, struct err *e)
 {
 	struct trust_timestamp t;
 	struct sign_keyring kr;
@@ -145,9 +160,8 @@ origin_trust_accept(struct sign_keyring *kr_out, struct trust_timestamp *ts_out,
 		rc = trust_timestamp_parse(&t, ts, ts_len, &kr, now, min, e);
 		if (rc != SL_OK && has_root(cfg))
 			return rc;
-		if (rc == SL_OK && t.version > min)
-			rc = set_doc(db, META_TS, META_TS_V, ts, ts_len,
-			             t.version, e);
+		if (rc == SL_OK && t.version > min && keep)
+			rc = origin_trust_keep_timestamp(db, ts, ts_len, &t, e);
 		else if (rc != SL_OK) {
 			/* Old setup: not checkable or not fresh; the
 			 * agents judge the copy they get. */

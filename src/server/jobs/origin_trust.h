@@ -17,6 +17,7 @@
 #ifndef SLUICE_ORIGIN_TRUST_H
 #define SLUICE_ORIGIN_TRUST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -33,13 +34,19 @@ int origin_trust_keyring(struct sign_keyring *out, struct store *db,
                          const struct server_config *cfg, struct err *e);
 
 /* Check and keep the upstream's key list and timestamp (either may be
- * NULL: not published). *kr_out: the keyring to verify the rest of the
- * sync with. *ts_out (may be NULL): the timestamp accepted, version 0 when
- * none. Messages start "key list: " / "timestamp: ". */
+ * NULL: not published); keep false: the timestamp is checked but kept
+ * only by origin_trust_keep_timestamp() (once the index it names has been
+ * checked). *kr_out: the keyring to verify the rest of the sync with.
+ * *ts_out (may be NULL): the timestamp accepted, version 0 when none.
+ * Messages start "key list: " / "timestamp: ". */
 int origin_trust_accept(struct sign_keyring *kr_out,
                         struct trust_timestamp *ts_out, struct store *db,
                         const struct server_config *cfg, const char *keys,
                         size_t keys_len, const char *ts, size_t ts_len,
-                        long long now, struct err *e);
+                        bool keep, long long now, struct err *e);
+/* Keep the timestamp text ts that origin_trust_accept() returned as *t
+ * (nothing when t->version is 0 or not newer than the one kept). */
+int origin_trust_keep_timestamp(struct store *db, const char *ts, size_t ts_len,
+                                const struct trust_timestamp *t, struct err *e);
 
 #endif

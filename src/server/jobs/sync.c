@@ -318,29 +318,30 @@ fetch_optional(struct httpc_resp *out, const char *index, const char *name,
 	return rc != SL_OK ? err_prefix(e, "%s", name) : SL_OK;
 }
 
-/* The origin's key list and timestamp: checked and kept (origin_trust.h);
- * *kr is the keyring for the index and documents. The index must be the
- * one the timestamp names (or a newer one: the origin writes the index
- * first). */
+/* The origin's key list (checked and kept) and timestamp (checked; *t
+ * holds it, kept once the index matched: origin_trust.h); *kr is the
+ * keyring for the index and documents. */
 static int
 origin_docs(struct sign_keyring *kr, struct trust_timestamp *ts,
-            struct store *db, const struct server_config *cfg,
-            const char *index_url, long long now, struct err *e)
+            struct httpc_resp *t, struct store *db,
+            const struct server_config *cfg, const char *index_url,
+            long long now, struct err *e)
 {
-	struct httpc_resp k = {0}, t = {0};
+	struct httpc_resp k = {0};
 	int rc;
 
 	if ((rc = fetch_optional(&k, index_url, "keys.json", cfg, e)) ||
-	    (rc = fetch_optional(&t, index_url, "timestamp.json", cfg, e)))
+	    (rc = fetch_optional(t, index_url, "timestamp.json", cfg, e)))
 		goto out;
-	rc = origin_trust_accept(kr, ts, db, cfg, k.body, k.len, t.body, t.len,
-	                         now, e);
+	rc = origin_trust_accept(kr, ts, db, cfg, k.body, k.len, t->body,
+	                         t->len, false, now, e);
 out:
 	httpc_resp_free(&k);
-	httpc_resp_free(&t);
 	return rc;
 }
 
+/* The index must be the one the timestamp names (or a newer one: the
+ * origin writes the index first). */
 static int
 index_matches(const struct trust_timestamp *ts, const struct catalog_index *idx,
               const char *text, size_t len, struct err *e)
@@ -413,7 +414,7 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	struct sign_keyring kr;
 	struct trust_timestamp ts;
 	struct catalog_index *idx = NULL;
-	struct httpc_resp r = {0};
+	struct httpc_resp r = {0}, tsr = {0};
 	struct plan plan = {0};
 	struct err e2;
 	char *url = NULL, num[32];
@@ -440,7 +441,7 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
-	if ((rc = origin_docs(&kr, &ts, db, cfg, url, now, e)) != SL_OK) {
+	if ((rc = origin_docs(&kr, &ts, &tsr, db, cfg, url, now, e)) != SL_OK) {
 		err_prefix(e, "upstream");
 		goto out;
 	}
@@ -451,6 +452,8 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = catalog_index_parse(&idx, r.body, r.len, &kr, now, min_version, e);
 	if (rc == SL_OK)
 		rc = index_matches(&ts, idx, r.body, r.len, e);
+	if (rc == SL_OK)
+		rc = origin_trust_keep_timestamp(db, tsr.body, tsr.len, &ts, e);
 	if (rc != SL_OK) {
 		err_prefix(e, "upstream");
 		goto out;
@@ -503,6 +506,7 @@ out:
 	plan_free(&plan);
 	catalog_index_free(idx);
 	httpc_resp_free(&r);
+	httpc_resp_free(&tsr);
 	free(url);
 	return rc;
 }

@@ -248,8 +248,8 @@ sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
 	ot = json_object_get(origin, "timestamp");
 	rc = origin_trust_accept(&kr, NULL, db, cfg, json_string_value(ok),
 	                         json_string_length(ok), json_string_value(ot),
-	                         json_string_length(ot), (long long)time(NULL),
-	                         e);
+	                         json_string_length(ot), true,
+	                         (long long)time(NULL), e);
 	if (rc != SL_OK)
 		goto out;
 	if ((rc = store_begin(db, e)) != SL_OK)

@@ -16,9 +16,11 @@
 	"\n"                                                                   \
 	"Build and check a catalog origin: a signed static tree of updates "   \
 	"that a\nroot sluiced syncs from. Publish DIR/public (web server or "  \
-	"file://);\nkeep DIR/private (the signing key) to yourself.\n"         \
+	"file://);\nkeep DIR/private (the signing and root keys) to "          \
+	"yourself.\n"                                                          \
 	"\n"                                                                   \
-	"  init DIR                           new catalog and signing key\n"   \
+	"  init DIR                           new catalog, signing key and "   \
+	"root key\n"                                                           \
 	"  add DIR DEFINITION.json [FILE...]  add an update or a new "         \
 	"revision\n"                                                           \
 	"                                     (checked first: rules, "         \
@@ -70,7 +72,7 @@
 	"                     document for newer agents)\n"                    \
 	"  --key PUB          trust this public key (verify; default: the "    \
 	"catalog's\n"                                                          \
-	"                     own key when DIR holds private/signing.key)\n"   \
+	"                     own keys when DIR holds private/signing.key)\n"  \
 	"  --min-version N    refuse an index older than N (verify; "          \
 	"default: the\n"                                                       \
 	"                     highest version DIR's own tools signed)\n"

@@ -72,6 +72,19 @@ int agent_sync(struct agent *a, struct err *e);
 int agent_evaluate(struct detection **out, struct agent *a, struct err *e);
 void detection_free(struct detection *d);
 
+/* The origin's key list and timestamp (freshness.c). load: at start, the
+ * accepted key list into the keyring. check: a sync's first page's
+ * documents (NULL: absent); not SL_OK means the catalog is stale ("catalog
+ * stale: ..."), recorded, and the sync must not be applied. stale: whether
+ * it is stale now (last check, or the accepted timestamp expired since);
+ * why receives the reason. report: tell the server the catalog state when
+ * it changed. */
+int agent_freshness_load(struct agent *a, struct err *e);
+int agent_freshness_check(struct agent *a, const char *keys, const char *ts,
+                          struct err *e);
+bool agent_catalog_stale(struct agent *a, char *why, size_t n);
+int agent_freshness_report(struct agent *a, const char *token, struct err *e);
+
 /* Verify a view entry's envelope with the trusted keys and parse the
  * signed document (which must be the entry's id and revision). Free *out
  * with update_free(). */

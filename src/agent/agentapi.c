@@ -170,6 +170,8 @@ agentapi_sync_clear(struct agentapi_sync *s)
 		free(s->removed[i]);
 	free(s->removed);
 	free(s->next);
+	free(s->origin_keys);
+	free(s->origin_timestamp);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -270,6 +272,19 @@ agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
 	v = json_object_get(ans, "next");
 	if (json_is_string(v) && (rc = dup_str(&s.next, v, "next", e)) != SL_OK)
 		goto out;
+	v = json_object_get(ans, "origin");
+	if (json_is_object(json_object_get(v, "keys")) &&
+	    (s.origin_keys = json_dumps(json_object_get(v, "keys"),
+	                                JSON_COMPACT)) == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (json_is_object(json_object_get(v, "timestamp")) &&
+	    (s.origin_timestamp = json_dumps(json_object_get(v, "timestamp"),
+	                                     JSON_COMPACT)) == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
 	ups = json_object_get(ans, "updates");
 	rem = json_object_get(ans, "removed");
 	if (!json_is_array(ups) || (rem != NULL && !json_is_array(rem))) {

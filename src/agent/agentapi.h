@@ -41,6 +41,10 @@ struct agentapi_sync {
 	char **removed;
 	size_t n_removed;
 	char *next; /* the next page's cursor; NULL on the last page */
+	/* First page: the origin's key list and timestamp as the server
+	 * passes them on (compact JSON text), NULL when absent. */
+	char *origin_keys;
+	char *origin_timestamp;
 };
 
 /* POST /v1/agent/register. *id and *token are freed with free(). */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -38,7 +39,8 @@ struct opt {
 /* The values of the one OPT_CHOICE option so far (deb_dependencies). */
 static const char *const deb_dependencies[] = {"none", "apt", NULL};
 
-#define OFF(f) offsetof(struct agentcfg, f)
+#define OFF(f)           offsetof(struct agentcfg, f)
+#define DEFAULT_KEY_FILE "/etc/sluice/origin.pub"
 
 static const struct opt opts[] = {
         {"server", OPT_URL, OFF(server), 0, 0, "http://127.0.0.1:8530",
@@ -47,8 +49,11 @@ static const struct opt opts[] = {
          "local state (agent.db, downloads/)"},
         {"root", OPT_STR, OFF(root), 0, 0, "/",
          "system the rules and installers work inside"},
-        {"trusted_keys", OPT_LIST, OFF(trusted_keys), 0, 0,
-         "/etc/sluice/origin.pub", "public keys of trusted origins"},
+        {"trusted_keys", OPT_LIST, OFF(trusted_keys), 0, 0, DEFAULT_KEY_FILE,
+         "public signing keys of trusted origins (the old way: "
+         "trusted_root follows the origin's key rotations)"},
+        {"trusted_root", OPT_LIST, OFF(trusted_root), 0, 0, "",
+         "root public keys of trusted origins (their root.pub)"},
         {"groups", OPT_LIST, OFF(groups), 0, 0, "",
          "computer groups to join (client-side targeting)"},
         {"detect_interval_hours", OPT_INT, OFF(detect_interval_hours), 1,
@@ -295,12 +300,28 @@ agentcfg_finish(struct agentcfg *c, struct err *e)
 	int rc;
 
 	memset(&c->keyring, 0, sizeof(c->keyring));
-	for (size_t i = 0; c->trusted_keys && c->trusted_keys[i]; i++)
+	memset(&c->root_keys, 0, sizeof(c->root_keys));
+	for (size_t i = 0; c->trusted_root && c->trusted_root[i]; i++)
+		if ((rc = sign_keyring_add_file(
+		             &c->root_keys, c->trusted_root[i], e)) != SL_OK)
+			return err_prefix(e, "trusted_root");
+	for (size_t i = 0; c->trusted_keys && c->trusted_keys[i]; i++) {
+		/* With a root key, the default signing key file may be
+		 * absent. */
+		if (c->root_keys.n > 0 &&
+		    strcmp(c->trusted_keys[i], DEFAULT_KEY_FILE) == 0 &&
+		    access(DEFAULT_KEY_FILE, F_OK) != 0)
+			continue;
 		if ((rc = sign_keyring_add_file(&c->keyring, c->trusted_keys[i],
 		                                e)) != SL_OK)
 			return err_prefix(e, "trusted_keys");
-	if (c->keyring.n == 0)
-		return err_set(e, SL_EINVAL, "trusted_keys: no key configured");
+	}
+	if (c->keyring.n == 0 && c->root_keys.n == 0)
+		return err_set(e, SL_EINVAL,
+		               "trusted_keys: no key configured (name the "
+		               "origin's root.pub in trusted_root, or its "
+		               "signing key in trusted_keys)");
+	c->file_keys = c->keyring;
 	return SL_OK;
 }
 
@@ -361,6 +382,7 @@ agentcfg_free(struct agentcfg *c)
 	free(c->enrollment_key);
 	free(c->proxy);
 	list_free(c->trusted_keys);
+	list_free(c->trusted_root);
 	list_free(c->groups);
 	memset(c, 0, sizeof(*c));
 }

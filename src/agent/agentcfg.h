@@ -19,6 +19,7 @@ struct agentcfg {
 	char *state_dir;     /* agent.db and downloads/ live here */
 	char *root;          /* system the rules and handlers work inside */
 	char **trusted_keys; /* NULL-terminated public key file paths */
+	char **trusted_root; /* the origin's root public key files */
 	char **groups;       /* NULL-terminated group names asked for */
 	long long detect_interval_hours;
 	char *install_time;        /* "HH:MM", local time */
@@ -29,7 +30,12 @@ struct agentcfg {
 	char *ca_file;        /* CA PEM for https:// servers; NULL = system */
 	char *enrollment_key; /* sent when registering; NULL = none */
 	int install_hour, install_minute; /* parsed from install_time */
-	struct sign_keyring keyring;      /* loaded by agentcfg_load_keys */
+	/* The keys documents are verified with: those of trusted_keys,
+	 * plus, with trusted_root, the origin's accepted key list
+	 * (freshness.c updates it). */
+	struct sign_keyring keyring;
+	struct sign_keyring file_keys; /* those of trusted_keys alone */
+	struct sign_keyring root_keys; /* those of trusted_root */
 };
 
 /* Fill c with the defaults. Free with agentcfg_free(). */

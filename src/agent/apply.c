@@ -306,6 +306,21 @@ agent_apply(struct agent *a, struct detection *d, bool due_only,
 		if (due && x->candidate && !x->blocked)
 			want(d, x, wanted);
 	}
+	/* A stale catalog (freshness.c): the view may be what a frozen or
+	 * replaying server shows; nothing is installed or removed. */
+	for (size_t i = 0; i < d->n; i++) {
+		char why[ERR_MSG_MAX];
+
+		if (!wanted[i])
+			continue;
+		if (agent_catalog_stale(a, why, sizeof(why)))
+			rc = err_set(e, SL_EEXPIRED,
+			             "catalog stale: %s: nothing installed",
+			             why);
+		break;
+	}
+	if (rc != SL_OK)
+		goto out;
 	for (size_t j = 0; j < d->n; j++) {
 		size_t i = d->order[j];
 		struct det_update *x = &d->ups[i];

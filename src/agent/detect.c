@@ -69,7 +69,8 @@ agent_open(struct agent *a, struct agentcfg *cfg, struct err *e)
 	if ((rc = agentstate_open(&a->st, a->db_path, e)) != SL_OK)
 		return rc;
 	read_boot_id(a->boot_id);
-	if ((rc = agentstate_journal_recover(a->st, &n, e)) != SL_OK) {
+	if ((rc = agent_freshness_load(a, e)) != SL_OK ||
+	    (rc = agentstate_journal_recover(a->st, &n, e)) != SL_OK) {
 		agent_close(a);
 		return rc;
 	}
@@ -180,16 +181,18 @@ sync_once(struct agent *a, struct err *e)
 		goto out;
 	if ((rc = agentstate_anchor(a->st, &anchor, e)) != SL_OK)
 		goto out;
+	/* The first page brings the origin's key list and timestamp: a
+	 * stale catalog is not applied (freshness.c). */
+	if ((rc = agentapi_sync(&s, a->cfg->server, token, anchor, NULL, e)) !=
+	            SL_OK ||
+	    (rc = agent_freshness_check(a, s.origin_keys, s.origin_timestamp,
+	                                e)) != SL_OK)
+		goto out;
 	/* Page by page, all in one local transaction: an interrupted sync
 	 * leaves the view as it was. Only one page is held at a time. */
 	if ((rc = agentstate_begin(a->st, e)) != SL_OK)
 		goto out;
-	do {
-		agentapi_sync_clear(&s);
-		rc = agentapi_sync(&s, a->cfg->server, token, anchor, cursor,
-		                   e);
-		if (rc != SL_OK)
-			break;
+	for (;;) {
 		if (pages == 0)
 			full = s.full;
 		rc = agentstate_view_apply(a->st, pages == 0 && s.full,
@@ -203,7 +206,13 @@ sync_once(struct agent *a, struct err *e)
 		if (rc == SL_OK && ++pages > SYNC_PAGES_MAX)
 			rc = err_set(e, SL_EPARSE, "sync: more than %d pages",
 			             SYNC_PAGES_MAX);
-	} while (rc == SL_OK && cursor != NULL);
+		if (rc != SL_OK || cursor == NULL)
+			break;
+		agentapi_sync_clear(&s);
+		if ((rc = agentapi_sync(&s, a->cfg->server, token, anchor,
+		                        cursor, e)) != SL_OK)
+			break;
+	}
 	/* After a full sync the server may know nothing of this computer's
 	 * states (new group, reset): report all of them next time. */
 	if (rc == SL_OK && full)

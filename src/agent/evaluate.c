@@ -68,11 +68,17 @@ out:
 static void
 keyring_fp(const struct sign_keyring *kr, char fp[HASH_HEX_LEN + 1])
 {
+	unsigned char th =
+	        (unsigned char)(kr->threshold > 1 ? kr->threshold : 1);
 	struct hash_ctx h;
 
 	hash_init(&h);
 	for (size_t i = 0; i < kr->n; i++)
 		hash_update(&h, kr->keys[i].pk, sizeof(kr->keys[i].pk));
+	/* A threshold other than one is part of the set (the origin's key
+	 * list); one adds nothing, so older fingerprints stay valid. */
+	if (th > 1)
+		hash_update(&h, &th, 1);
 	hash_final_hex(&h, fp);
 }
 

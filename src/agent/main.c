@@ -193,7 +193,7 @@ cmd_status(struct agent *a, const struct opts *o)
 {
 	struct as_state *st = NULL;
 	size_t n = 0, qs = 0, qe = 0;
-	char *id = NULL, *token = NULL;
+	char *id = NULL, *token = NULL, why[ERR_MSG_MAX];
 	struct err e;
 
 	(void)o;
@@ -203,9 +203,12 @@ cmd_status(struct agent *a, const struct opts *o)
 		return 1;
 	}
 	if (agentstate_identity(a->st, &id, &token, NULL) == SL_OK)
-		printf("computer %s, server %s\n\n", id, a->cfg->server);
+		printf("computer %s, server %s\n", id, a->cfg->server);
 	else
-		printf("not registered yet (server %s)\n\n", a->cfg->server);
+		printf("not registered yet (server %s)\n", a->cfg->server);
+	if (agent_catalog_stale(a, why, sizeof(why)))
+		printf("catalog stale: %s (nothing is installed)\n", why);
+	putchar('\n');
 	free(id);
 	free(token);
 	printf("%-36s %4s  %-40s %-24s %s\n", "ID", "REV", "TITLE", "STATE",

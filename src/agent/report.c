@@ -84,6 +84,9 @@ agent_flush(struct agent *a, size_t *sent_states, size_t *sent_events,
 		if (rc != SL_OK)
 			break;
 	}
+	/* The catalog state (fresh or stale) when it changed. */
+	if (rc == SL_OK)
+		rc = agent_freshness_report(a, token, e);
 out:
 	agentstate_batch_free(&b);
 	free(id);

@@ -16,9 +16,11 @@
 	"\n"                                                                   \
 	"Build and check a catalog origin: a signed static tree of updates "   \
 	"that a\nroot sluiced syncs from. Publish DIR/public (web server or "  \
-	"file://);\nkeep DIR/private (the signing key) to yourself.\n"         \
+	"file://);\nkeep DIR/private (the signing and root keys) to "          \
+	"yourself.\n"                                                          \
 	"\n"                                                                   \
-	"  init DIR                           new catalog and signing key\n"   \
+	"  init DIR                           new catalog, signing key and "   \
+	"root key\n"                                                           \
 	"  add DIR DEFINITION.json [FILE...]  add an update or a new "         \
 	"revision\n"                                                           \
 	"                                     (checked first: rules, "         \
@@ -30,6 +32,24 @@
 	"version,\n"                                                           \
 	"                                     fresh expiry)\n"                 \
 	"  list DIR                           table of every revision\n"       \
+	"  migrate DIR                        give a catalog made before "     \
+	"root "                                                                \
+	"keys\n"                                                               \
+	"                                     a root key and key list (one "   \
+	"time)\n"                                                              \
+	"  rotate DIR                         new signing key (the old one "   \
+	"stays\n"                                                              \
+	"                                     listed until revoked)\n"         \
+	"  revoke DIR KEYID                   remove a signing key from the "  \
+	"list\n"                                                               \
+	"  keys DIR [--resign]                the key list (--resign: sign "   \
+	"it "                                                                  \
+	"again)\n"                                                             \
+	"  timestamp DIR [--expires-hours N | --expires-seconds N]\n"          \
+	"                                     re-sign the timestamp (run it "  \
+	"from\n"                                                               \
+	"                                     cron; default validity 7 "       \
+	"days)\n"                                                              \
 	"  verify DIR [--key PUB]... [--min-version N]\n"                      \
 	"                                     check signatures, expiry, "      \
 	"rollback\n"                                                           \
@@ -52,7 +72,7 @@
 	"                     document for newer agents)\n"                    \
 	"  --key PUB          trust this public key (verify; default: the "    \
 	"catalog's\n"                                                          \
-	"                     own key when DIR holds private/signing.key)\n"   \
+	"                     own keys when DIR holds private/signing.key)\n"  \
 	"  --min-version N    refuse an index older than N (verify; "          \
 	"default: the\n"                                                       \
 	"                     highest version DIR's own tools signed)\n"
@@ -78,6 +98,8 @@ struct catalog_args {
 	const char *keys[SIGN_MAX_KEYS];
 	int nkeys;
 	bool unchecked;
+	bool resign;
+	long long ts_seconds;
 };
 
 static int
@@ -99,6 +121,21 @@ parse_args(struct catalog_args *a, int argc, char **argv)
 				                       "number >= 0");
 		} else if (strcmp(argv[i], "--unchecked") == 0) {
 			a->unchecked = true;
+		} else if (strcmp(argv[i], "--resign") == 0) {
+			a->resign = true;
+		} else if ((strcmp(argv[i], "--expires-hours") == 0 ||
+		            strcmp(argv[i], "--expires-seconds") == 0) &&
+		           i + 1 < argc) {
+			bool hours = argv[i][10] == 'h';
+			if (parse_int(argv[++i], 1, &a->ts_seconds) < 0 ||
+			    a->ts_seconds > 3650LL * 86400)
+				return cli_usage_error(&cmd_catalog,
+				                       "--expires-%s needs a "
+				                       "number >= 1",
+				                       hours ? "hours"
+				                             : "seconds");
+			if (hours)
+				a->ts_seconds *= 3600;
 		} else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
 			if (a->nkeys >= SIGN_MAX_KEYS)
 				return cli_usage_error(&cmd_catalog,
@@ -133,10 +170,71 @@ do_init(struct catalog_args *a)
 	printf("catalog created in %s\n"
 	       "  publish:      %s\n"
 	       "  signing key:  %s/private/signing.key (keep it secret)\n"
-	       "  public key:   %s/keys/%s.pub (key id %s; give it to "
-	       "servers and agents)\n",
-	       a->pos[1], pub, a->pos[1], pub, kr.keys[0].keyid,
+	       "  root key:     %s/private/root.key (keep it secret, "
+	       "offline)\n"
+	       "  root public:  %s/root.pub (give it to servers and agents: "
+	       "trusted_root)\n"
+	       "  public key:   %s/keys/%s.pub (key id %s; for servers and "
+	       "agents\n"
+	       "                configured with trusted_keys)\n",
+	       a->pos[1], pub, a->pos[1], a->pos[1], pub, pub, kr.keys[0].keyid,
 	       kr.keys[0].keyid);
+	return 0;
+}
+
+static void
+print_keys(const struct trust_keys *tk)
+{
+	char when[21];
+
+	sign_time_format(when, tk->expires);
+	printf("key list version %lld, expires %s, threshold %u\n",
+	       (long long)tk->version, when,
+	       tk->kr.threshold > 1 ? tk->kr.threshold : 1);
+	for (size_t i = 0; i < tk->kr.n; i++)
+		printf("  %s\n", tk->kr.keys[i].keyid);
+}
+
+static int
+do_keys_cmd(struct catalog_args *a)
+{
+	char id[SIGN_KEYID_LEN + 1];
+	struct trust_keys tk;
+	const char *cmd = a->pos[0];
+	struct err e;
+	int rc;
+
+	if (strcmp(cmd, "revoke") == 0 ? a->npos != 3 : a->npos != 2)
+		return cli_usage_error(&cmd_catalog, "%s takes DIR%s", cmd,
+		                       strcmp(cmd, "revoke") == 0 ? " KEYID"
+		                                                  : "");
+	if (strcmp(cmd, "migrate") == 0) {
+		if ((rc = catalog_migrate(a->pos[1], id, &e)) != SL_OK)
+			return cli_fail("catalog migrate: %s", e.msg);
+		printf("root key %s created: %s/private/root.key (keep it "
+		       "secret, offline)\n"
+		       "give %s/public/root.pub to servers "
+		       "([upstream] trusted_root) and agents (trusted_root)\n",
+		       id, a->pos[1], a->pos[1]);
+	} else if (strcmp(cmd, "rotate") == 0) {
+		if ((rc = catalog_rotate(a->pos[1], id, &e)) != SL_OK)
+			return cli_fail("catalog rotate: %s", e.msg);
+		printf("new signing key %s; the index is signed with it\n", id);
+	} else if (strcmp(cmd, "revoke") == 0) {
+		if ((rc = catalog_revoke(a->pos[1], a->pos[2], &e)) != SL_OK)
+			return cli_fail("catalog revoke: %s", e.msg);
+		printf("key %s revoked\n", a->pos[2]);
+	} else if (strcmp(cmd, "timestamp") == 0) {
+		if ((rc = catalog_timestamp(a->pos[1], a->ts_seconds, &e)) !=
+		    SL_OK)
+			return cli_fail("catalog timestamp: %s", e.msg);
+		printf("timestamp signed\n");
+		return 0;
+	}
+	if (catalog_keys(&tk, a->pos[1], strcmp(cmd, "keys") == 0 && a->resign,
+	                 &e) != SL_OK)
+		return cli_fail("catalog %s: %s", cmd, e.msg);
+	print_keys(&tk);
 	return 0;
 }
 
@@ -334,6 +432,11 @@ catalog_run(struct cli_ctx *ctx, int argc, char **argv)
 		return do_list(ctx, &a);
 	if (strcmp(a.pos[0], "verify") == 0)
 		return do_verify(&a);
+	if (strcmp(a.pos[0], "migrate") == 0 ||
+	    strcmp(a.pos[0], "rotate") == 0 ||
+	    strcmp(a.pos[0], "revoke") == 0 || strcmp(a.pos[0], "keys") == 0 ||
+	    strcmp(a.pos[0], "timestamp") == 0)
+		return do_keys_cmd(&a);
 	return cli_usage_error(&cmd_catalog, "unknown subcommand '%s'",
 	                       a.pos[0]);
 }

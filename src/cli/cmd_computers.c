@@ -190,8 +190,17 @@ computers_show(struct cli_ctx *ctx, const char *name)
 	       json_is_string(json_object_get(c, "server"))
 	               ? admin_str(c, "server")
 	               : "");
-	printf("last contact %s, last report %s\n\n",
+	printf("last contact %s, last report %s\n",
 	       admin_str(c, "last_contact"), admin_str(c, "last_report"));
+	if (json_is_string(json_object_get(c, "catalog")))
+		printf("catalog %s%s%s\n", admin_str(c, "catalog"),
+		       json_is_string(json_object_get(c, "catalog_detail"))
+		               ? ": "
+		               : "",
+		       json_is_string(json_object_get(c, "catalog_detail"))
+		               ? admin_str(c, "catalog_detail")
+		               : "");
+	putchar('\n');
 	table_print(&t, false, "no update states reported yet");
 	putchar('\n');
 	table_init(&t, eh);
@@ -289,8 +298,9 @@ static int
 list(struct cli_ctx *ctx, const char *group, long stale)
 {
 	char gbuf[1024];
-	const char *head[] = {"ID",    "HOSTNAME", "OS",           "ARCH",
-	                      "GROUP", "SERVER",   "LAST CONTACT", NULL};
+	const char *head[] = {"ID",           "HOSTNAME", "OS",
+	                      "ARCH",         "GROUP",    "SERVER",
+	                      "LAST CONTACT", "CATALOG",  NULL};
 	json_t *v = NULL, *c;
 	struct table t;
 	size_t i;
@@ -320,7 +330,8 @@ list(struct cli_ctx *ctx, const char *group, long stale)
 	                admin_str(c, "id"), admin_str(c, "hostname"),
 	                admin_str(c, "os"), admin_str(c, "arch"),
 	                groups_text(gbuf, sizeof(gbuf), c),
-	                admin_str(c, "server"), admin_str(c, "last_contact")});
+	                admin_str(c, "server"), admin_str(c, "last_contact"),
+	                admin_str(c, "catalog")});
 	table_print(&t, admin_csv(), "no computers registered yet");
 	json_decref(v);
 	return 0;

@@ -179,10 +179,10 @@ report_computers(struct cli_ctx *ctx, int argc, char **argv)
 	const char *group = NULL, *pos[1];
 	const struct admin_opt opts[] = {{"--group", &group, NULL},
 	                                 {NULL, NULL, NULL}};
-	const char *head[] = {"ID",     "HOSTNAME",     "GROUP",
-	                      "SERVER", "INSTALLED",    "NEEDED",
-	                      "FAILED", "LAST CONTACT", "LAST REPORT",
-	                      NULL};
+	const char *head[] = {
+	        "ID",          "HOSTNAME", "GROUP",  "SERVER",
+	        "INSTALLED",   "NEEDED",   "FAILED", "LAST CONTACT",
+	        "LAST REPORT", "CATALOG",  NULL};
 	char path[1024];
 	json_t *v = NULL, *c;
 	struct table t;
@@ -218,7 +218,8 @@ report_computers(struct cli_ctx *ctx, int argc, char **argv)
 		                  cnt(b, 24, k, "needed", "downloaded"),
 		                  cnt(d, 24, k, "failed", NULL),
 		                  admin_str(c, "last_contact"),
-		                  admin_str(c, "last_report")});
+		                  admin_str(c, "last_report"),
+		                  admin_str(c, "catalog")});
 	}
 	table_print(&t, admin_csv(), "no computers");
 	json_decref(v);

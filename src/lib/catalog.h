@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "sign.h"
+#include "trust.h"
 #include "update.h"
 
 #define CATALOG_INDEX_TYPE          "sluice-catalog-index"
@@ -141,8 +142,33 @@ int catalog_verify(const char *public_dir, const struct sign_keyring *kr,
                    long long now, int64_t min_version, catalog_problem_fn cb,
                    void *arg, size_t *n_problems, struct err *e);
 
-/* For a catalog DIR made by catalog_init: its public tree, its own public
- * key and the highest version it signed (0 if unknown). */
+/* Root key and key list (catalog_keys.c, see trust.h). catalog_init makes
+ * them for a new catalog; catalog_migrate adds them to a catalog made
+ * before they existed (its signing key becomes the one listed key;
+ * nothing else changes, so readers that trust that key keep working).
+ * root_keyid receives the new root key's id. SL_EEXISTS when DIR has one.
+ */
+int catalog_migrate(const char *dir, char root_keyid[SIGN_KEYID_LEN + 1],
+                    struct err *e);
+/* A new signing key: listed (beside the old one, which stays listed until
+ * revoked) and then used to re-sign the index; the old secret key is kept
+ * as private/retired-<id>.key. */
+int catalog_rotate(const char *dir, char new_keyid[SIGN_KEYID_LEN + 1],
+                   struct err *e);
+/* Remove keyid from the key list (not the current signing key:
+ * SL_ECONFLICT). Documents signed only by it are refused from then on. */
+int catalog_revoke(const char *dir, const char *keyid, struct err *e);
+/* The key list (verified with DIR's root key); resign: sign it again
+ * first (new version, fresh expiry). */
+int catalog_keys(struct trust_keys *out, const char *dir, bool resign,
+                 struct err *e);
+/* Sign a new timestamp for the current index, valid for seconds (<= 0:
+ * TRUST_TS_DEFAULT_SECONDS). Every index write renews it too. */
+int catalog_timestamp(const char *dir, long long seconds, struct err *e);
+
+/* For a catalog DIR made by catalog_init: its public tree, the keys that
+ * sign it (its key list when it has a root key, else its own key) and the
+ * highest version it signed (0 if unknown). */
 int catalog_local_trust(const char *dir, char *public_dir, size_t n,
                         struct sign_keyring *kr, int64_t *last_version,
                         struct err *e);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "catalog.h"
 
@@ -18,12 +19,32 @@ struct catalog_dir {
 	char key[PATH_MAX_LEN];
 	char state[PATH_MAX_LEN];
 	char lock[PATH_MAX_LEN];
+	char root[PATH_MAX_LEN];     /* private/root.key */
+	char root_pub[PATH_MAX_LEN]; /* public/root.pub */
+	char keys[PATH_MAX_LEN];     /* public/keys.json */
+	char ts[PATH_MAX_LEN];       /* public/timestamp.json */
 };
 
 int dir_paths(struct catalog_dir *d, const char *dir, struct err *e);
 /* Exclusive lock on DIR/private/lock; close(*fd_out) releases it. */
 int lock_dir(const struct catalog_dir *d, int *fd_out, struct err *e);
 int64_t state_last_version(const struct catalog_dir *d);
+/* One integer of private/state.json (0 when absent) / set one, keeping
+ * the others. */
+int64_t state_get(const struct catalog_dir *d, const char *key);
+int state_set(const struct catalog_dir *d, const char *key, int64_t v,
+              struct err *e);
+/* Write v as indented JSON with sorted keys, atomically. */
+int write_json(const char *path, const json_t *v, mode_t mode, struct err *e);
+/* Sign (with k) and write a new timestamp for the index bytes text
+ * (catalog_keys.c); seconds <= 0: the default lifetime. */
+int timestamp_write(const struct catalog_dir *d, const struct sign_key *k,
+                    int64_t index_version, const char *text, size_t len,
+                    long long seconds, struct err *e);
+/* The keys that sign DIR's documents: its key list when the catalog has a
+ * root (verified with the root key), else its own signing key. */
+int local_keyring(struct sign_keyring *kr, const struct catalog_dir *d,
+                  struct err *e);
 int load_own_key(struct sign_key *k, const struct catalog_dir *d,
                  struct err *e);
 /* Sign and write a new index holding `updates` (stolen reference), then

@@ -32,7 +32,15 @@ dir_paths(struct catalog_dir *d, const char *dir, struct err *e)
 	                   e)) ||
 	    (rc = fsx_join(d->state, sizeof(d->state), dir,
 	                   "private/state.json", e)) ||
-	    (rc = fsx_join(d->lock, sizeof(d->lock), dir, "private/lock", e)))
+	    (rc = fsx_join(d->lock, sizeof(d->lock), dir, "private/lock", e)) ||
+	    (rc = fsx_join(d->root, sizeof(d->root), dir, "private/root.key",
+	                   e)) ||
+	    (rc = fsx_join(d->root_pub, sizeof(d->root_pub), dir,
+	                   "public/root.pub", e)) ||
+	    (rc = fsx_join(d->keys, sizeof(d->keys), dir, "public/keys.json",
+	                   e)) ||
+	    (rc = fsx_join(d->ts, sizeof(d->ts), dir, "public/timestamp.json",
+	                   e)))
 		return rc;
 	return SL_OK;
 }
@@ -57,16 +65,42 @@ lock_dir(const struct catalog_dir *d, int *fd_out, struct err *e)
 }
 
 int64_t
-state_last_version(const struct catalog_dir *d)
+state_get(const struct catalog_dir *d, const char *key)
 {
 	json_t *st = json_load_file(d->state, 0, NULL);
-	int64_t v = json_integer_value(json_object_get(st, "last_version"));
+	int64_t v = json_integer_value(json_object_get(st, key));
 
 	json_decref(st);
 	return v;
 }
 
-static int
+int64_t
+state_last_version(const struct catalog_dir *d)
+{
+	return state_get(d, "last_version");
+}
+
+int
+state_set(const struct catalog_dir *d, const char *key, int64_t v,
+          struct err *e)
+{
+	json_t *st = json_load_file(d->state, 0, NULL);
+	int rc;
+
+	if (!json_is_object(st)) {
+		json_decref(st);
+		st = json_object();
+	}
+	if (st == NULL ||
+	    json_object_set_new(st, key, json_integer((json_int_t)v)) != 0)
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+	else
+		rc = write_json(d->state, st, 0600, e);
+	json_decref(st);
+	return rc;
+}
+
+int
 write_json(const char *path, const json_t *v, mode_t mode, struct err *e)
 {
 	char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -84,8 +118,8 @@ int
 index_write(const struct catalog_dir *d, const struct sign_key *k,
             json_t *updates, int64_t version, int expiry_days, struct err *e)
 {
-	char created[21], expires[21], path[PATH_MAX_LEN];
-	json_t *doc = NULL, *env = NULL, *st = NULL;
+	char created[21], expires[21], path[PATH_MAX_LEN], *text = NULL;
+	json_t *doc = NULL, *env = NULL;
 	long long now = (long long)time(NULL);
 	int rc;
 
@@ -100,18 +134,23 @@ index_write(const struct catalog_dir *d, const struct sign_key *k,
 		return err_set(e, SL_ENOMEM, "out of memory");
 	if ((rc = sign_envelope(&env, doc, k, e)) != SL_OK)
 		goto out;
+	if ((text = json_dumps(env, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((rc = fsx_join(path, sizeof(path), d->public, "index.json", e)) ||
-	    (rc = write_json(path, env, 0644, e)))
+	    (rc = fsx_write_atomic(path, text, strlen(text), 0644, e)))
 		goto out;
 	/* Remember the highest version signed: verify refuses anything older.
 	 */
-	st = json_pack("{s:I}", "last_version", (json_int_t)version);
-	rc = st ? write_json(d->state, st, 0600, e)
-	        : err_set(e, SL_ENOMEM, "out of memory");
+	if ((rc = state_set(d, "last_version", version, e)) != SL_OK)
+		goto out;
+	/* The timestamp names the new index (its freshness for readers). */
+	rc = timestamp_write(d, k, version, text, strlen(text), 0, e);
 out:
+	free(text);
 	json_decref(doc);
 	json_decref(env);
-	json_decref(st);
 	return rc;
 }
 
@@ -179,7 +218,9 @@ catalog_init(const char *dir, struct err *e)
 	if ((rc = fsx_join(pub, sizeof(pub), d.public, name, e)) ||
 	    (rc = sign_key_save(&k, d.key, pub, e)))
 		goto out;
-	rc = index_write(&d, &k, json_array(), 1, 0, e);
+	if ((rc = index_write(&d, &k, json_array(), 1, 0, e)) != SL_OK)
+		goto out;
+	rc = catalog_migrate(dir, name, e);
 out:
 	sodium_memzero(&k, sizeof(k));
 	return rc;
@@ -519,7 +560,6 @@ catalog_local_trust(const char *dir, char *public_dir, size_t n,
                     struct err *e)
 {
 	struct catalog_dir d;
-	struct sign_key k;
 	int rc;
 
 	if ((rc = dir_paths(&d, dir, e)) != SL_OK)
@@ -529,11 +569,7 @@ catalog_local_trust(const char *dir, char *public_dir, size_t n,
 		               "%s: no private/signing.key (name a trusted "
 		               "public key with --key)",
 		               dir);
-	if ((rc = sign_key_load(&k, d.key, e)) != SL_OK)
-		return rc;
-	rc = sign_keyring_add(kr, &k, e);
-	sodium_memzero(&k, sizeof(k));
-	if (rc != SL_OK)
+	if ((rc = local_keyring(kr, &d, e)) != SL_OK)
 		return rc;
 	if ((size_t)snprintf(public_dir, n, "%s", d.public) >= n)
 		return err_set(e, SL_ETOOBIG, "path too long");

@@ -13,6 +13,7 @@
 
 #include "fsx.h"
 #include "hash.h"
+#include "trust.h"
 #include "update_check.h"
 
 #define PATH_MAX_LEN 4096
@@ -121,6 +122,45 @@ out:
 	free(text);
 }
 
+/* The timestamp, when the tree has one: signature, expiry, and the index
+ * it names (same hash and size when it names this version). */
+static void
+verify_timestamp(struct verify_run *v, const char *public_dir,
+                 const struct sign_keyring *kr, long long now,
+                 const struct catalog_index *idx, const char *index_text,
+                 size_t index_len)
+{
+	char path[PATH_MAX_LEN], *text = NULL, hex[HASH_HEX_LEN + 1];
+	struct trust_timestamp ts;
+	struct err e;
+	size_t len;
+
+	if (fsx_join(path, sizeof(path), public_dir, "timestamp.json", &e) !=
+	            SL_OK ||
+	    !fsx_exists(path))
+		return;
+	if (fsx_read(path, TRUST_DOC_MAX, &text, &len, &e) != SL_OK ||
+	    trust_timestamp_parse(&ts, text, len, kr, now, 0, &e) != SL_OK) {
+		problem(v, "%s", e.msg);
+		goto out;
+	}
+	hash_buf_hex(index_text, index_len, hex);
+	if (ts.index_version == idx->version &&
+	    (ts.index_size != (uint64_t)index_len ||
+	     strcmp(ts.index_sha256, hex) != 0))
+		problem(v,
+		        "timestamp: names index version %lld with SHA-256 "
+		        "%s, index.json has %s",
+		        (long long)idx->version, ts.index_sha256, hex);
+	else if (ts.index_version > idx->version)
+		problem(v,
+		        "timestamp: names index version %lld, index.json is "
+		        "version %lld",
+		        (long long)ts.index_version, (long long)idx->version);
+out:
+	free(text);
+}
+
 int
 catalog_verify(const char *public_dir, const struct sign_keyring *kr,
                long long now, int64_t min_version, catalog_problem_fn cb,
@@ -149,6 +189,7 @@ catalog_verify(const char *public_dir, const struct sign_keyring *kr,
 		problem(&v, "%s", ie.msg);
 		goto out;
 	}
+	verify_timestamp(&v, public_dir, kr, now, idx, text, len);
 	for (size_t i = 0; i < idx->n; i++)
 		verify_entry(&v, public_dir, &idx->entries[i], kr);
 out:

@@ -294,10 +294,46 @@ sign_envelope(json_t **out, const json_t *doc, const struct sign_key *k,
 }
 
 int
+sign_key_from_hex(struct sign_key *out, const char *hex, struct err *e)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = hash_global_init(e)) != SL_OK)
+		return rc;
+	if (hex == NULL || strlen(hex) != 2 * sizeof(out->pk) ||
+	    hex_decode(hex, out->pk, sizeof(out->pk)) != SL_OK)
+		return err_set(e, SL_EINVAL,
+		               "expected a public key of %zu hex "
+		               "digits",
+		               2 * sizeof(out->pk));
+	key_set_id(out);
+	return SL_OK;
+}
+
+void
+sign_key_public_hex(const struct sign_key *k, char out[65])
+{
+	hex_encode(k->pk, sizeof(k->pk), out);
+	out[64] = '\0';
+}
+
+bool
+sign_keyring_has(const struct sign_keyring *kr, const char *keyid)
+{
+	for (size_t i = 0; i < kr->n; i++)
+		if (strcmp(kr->keys[i].keyid, keyid) == 0)
+			return true;
+	return false;
+}
+
+int
 sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
                  const struct sign_keyring *kr, struct err *e)
 {
 	unsigned char sig[crypto_sign_BYTES];
+	bool good[SIGN_MAX_KEYS] = {false};
+	unsigned need = kr->threshold > 1 ? kr->threshold : 1, have = 0;
 	const json_t *s;
 	size_t i;
 	int rc;
@@ -312,8 +348,8 @@ sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
 		const char *hex = json_string_value(json_object_get(s, "sig"));
 		if (keyid == NULL || hex == NULL)
 			continue;
-		for (size_t k = 0; k < kr->n; k++) {
-			if (strcmp(kr->keys[k].keyid, keyid) != 0)
+		for (size_t k = 0; k < kr->n && have < need; k++) {
+			if (good[k] || strcmp(kr->keys[k].keyid, keyid) != 0)
 				continue;
 			if (hex_decode(hex, sig, sizeof(sig)) != SL_OK ||
 			    crypto_sign_verify_detached(
@@ -325,10 +361,18 @@ sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
 				             keyid);
 				continue;
 			}
-			err_clear(e);
-			return SL_OK;
+			good[k] = true;
+			have++;
 		}
 	}
+	if (have >= need) {
+		err_clear(e);
+		return SL_OK;
+	}
+	if (have > 0)
+		rc = err_set(e, SL_EVERIFY,
+		             "signed by %u trusted key%s, %u required", have,
+		             have == 1 ? "" : "s", need);
 	return rc;
 }
 

@@ -37,10 +37,12 @@ struct sign_key {
 	char keyid[SIGN_KEYID_LEN + 1];
 };
 
-/* The set of public keys a verifier trusts. */
+/* The set of public keys a verifier trusts. threshold: how many distinct
+ * keys of the ring must have signed a document (0 counts as 1). */
 struct sign_keyring {
 	struct sign_key keys[SIGN_MAX_KEYS];
 	size_t n;
+	unsigned threshold;
 };
 
 /* A new random key pair. */
@@ -60,6 +62,13 @@ int sign_keyring_add_file(struct sign_keyring *kr, const char *path,
 int sign_keyring_add(struct sign_keyring *kr, const struct sign_key *k,
                      struct err *e);
 
+/* A public key from its 64 hex digits (key id computed). */
+int sign_key_from_hex(struct sign_key *out, const char *hex, struct err *e);
+/* The public key as 64 hex digits. */
+void sign_key_public_hex(const struct sign_key *k, char out[65]);
+/* Whether kr holds a key with this id. */
+bool sign_keyring_has(const struct sign_keyring *kr, const char *keyid);
+
 /* Canonical serialisation of v (see above). Free *out with free(). */
 int sign_canonical(char **out, size_t *len, const json_t *v, struct err *e);
 
@@ -67,9 +76,10 @@ int sign_canonical(char **out, size_t *len, const json_t *v, struct err *e);
 int sign_envelope(json_t **out, const json_t *doc, const struct sign_key *k,
                   struct err *e);
 
-/* Verify an envelope: at least one signature by a key in kr must verify
- * over canonical(signed). *doc_out (may be NULL) is a borrowed reference
- * into env. SL_EVERIFY when no trusted signature verifies. */
+/* Verify an envelope: signatures by at least kr->threshold (at least one)
+ * distinct keys of kr must verify over canonical(signed). *doc_out (may be
+ * NULL) is a borrowed reference into env. SL_EVERIFY when too few trusted
+ * signatures verify. */
 int sign_envelope_verify(const json_t *env, const struct sign_keyring *kr,
                          const json_t **doc_out, struct err *e);
 

@@ -65,7 +65,11 @@ static const struct opt options[] = {
         {"upstream", "url", OPT_STR, F(upstream_url), "", 0, 0,
          "catalog origin or upstream server URL"},
         {"upstream", "trusted_keys", OPT_STR, F(trusted_keys_spec), "", 0, 0,
-         "comma-separated public key files"},
+         "comma-separated public signing key files (the old way: "
+         "trusted_root lets the origin rotate its keys)"},
+        {"upstream", "trusted_root", OPT_STR, F(trusted_root_spec), "", 0, 0,
+         "comma-separated root public key files of the catalog origin "
+         "(its root.pub)"},
         {"upstream", "syncs_per_day", OPT_INT, F(syncs_per_day), "4", 0, 1440,
          "scheduled syncs per day (0 = manual only)"},
         {"upstream", "products", OPT_LIST, F(products), "", 0, 0,
@@ -588,10 +592,40 @@ config_tls_finish(struct server_config *cfg, struct err *e)
 	return SL_OK;
 }
 
+/* Load a comma-separated list of public key files (NULL: none). */
+static int
+load_keys(struct sign_keyring *kr, const char *list, const char *name,
+          struct err *e)
+{
+	char *spec, *p, *comma;
+	int rc = SL_OK;
+
+	if (list == NULL)
+		return SL_OK;
+	if ((spec = strdup(list)) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	for (p = spec; p != NULL; p = comma) {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma++ = '\0';
+		char *t = trim(p);
+		if (*t == '\0')
+			continue;
+		if ((rc = sign_keyring_add_file(kr, t, e)) != SL_OK) {
+			err_prefix(e, "%s", name);
+			goto out;
+		}
+	}
+	if (kr->n == 0)
+		rc = err_set(e, SL_EINVAL, "%s names no key file", name);
+out:
+	free(spec);
+	return rc;
+}
+
 int
 config_finish(struct server_config *cfg, struct err *e)
 {
-	char *spec = NULL, *p, *comma;
 	int rc = SL_OK;
 
 	if (cfg->data_dir == NULL)
@@ -643,36 +677,21 @@ config_finish(struct server_config *cfg, struct err *e)
 	if ((rc = config_metrics_finish(cfg, e)) != SL_OK)
 		return rc;
 	cfg->trusted_keys.n = 0;
-	if (cfg->trusted_keys_spec == NULL) {
+	cfg->trusted_root.n = 0;
+	if (cfg->trusted_keys_spec == NULL && cfg->trusted_root_spec == NULL) {
 		if (cfg->upstream_url != NULL)
 			return err_set(
 			        e, SL_EINVAL,
-			        "upstream.trusted_keys must name at "
-			        "least one key when upstream.url is set");
+			        "upstream.trusted_root (or trusted_keys) must "
+			        "name at least one key when upstream.url is "
+			        "set");
 		return SL_OK;
 	}
-	spec = strdup(cfg->trusted_keys_spec);
-	if (spec == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	for (p = spec; p != NULL; p = comma) {
-		comma = strchr(p, ',');
-		if (comma)
-			*comma++ = '\0';
-		char *t = trim(p);
-		if (*t == '\0')
-			continue;
-		rc = sign_keyring_add_file(&cfg->trusted_keys, t, e);
-		if (rc != SL_OK) {
-			err_prefix(e, "upstream.trusted_keys");
-			goto out;
-		}
-	}
-	if (cfg->trusted_keys.n == 0)
-		rc = err_set(e, SL_EINVAL,
-		             "upstream.trusted_keys names no key file");
-out:
-	free(spec);
-	return rc;
+	if ((rc = load_keys(&cfg->trusted_keys, cfg->trusted_keys_spec,
+	                    "upstream.trusted_keys", e)) != SL_OK)
+		return rc;
+	return load_keys(&cfg->trusted_root, cfg->trusted_root_spec,
+	                 "upstream.trusted_root", e);
 }
 
 /* A database URL without its password or query parameters. */
@@ -804,6 +823,7 @@ config_free(struct server_config *cfg)
 	free(cfg->console_dir);
 	free(cfg->upstream_url);
 	free(cfg->trusted_keys_spec);
+	free(cfg->trusted_root_spec);
 	free(cfg->upstream_kind_name);
 	free(cfg->upstream_mode_name);
 	free_secret(cfg->upstream_token);

@@ -43,6 +43,8 @@ struct server_config {
 	char *upstream_url;      /* file:// or http(s)://; NULL = none */
 	char *trusted_keys_spec; /* comma-separated key file paths */
 	struct sign_keyring trusted_keys; /* loaded from trusted_keys_spec */
+	char *trusted_root_spec;          /* comma-separated root key files */
+	struct sign_keyring trusted_root; /* loaded from trusted_root_spec */
 	int syncs_per_day;                /* 0 = manual only */
 	char **products;                  /* NULL-terminated; NULL = all */
 	char **classifications;           /* NULL-terminated; NULL = all */

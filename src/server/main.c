@@ -23,6 +23,7 @@
 #include "fsx.h"
 #include "hash.h"
 #include "api_ops.h"
+#include "api_origin.h"
 #include "http.h"
 #include "lifecycle.h"
 #include "pidlock.h"
@@ -194,6 +195,7 @@ main(int argc, char **argv)
 	struct http_sockets socks = {.plain_fd = -1, .tls_fd = -1};
 	enum privdrop_result pd;
 	struct store_contacts *contacts = NULL;
+	struct api_origin_cache *origin = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
 	sigset_t set;
@@ -316,7 +318,12 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	if (api_origin_cache_new(&origin, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
 	env.cfg = &cfg;
+	env.origin = origin;
 	env.sched = sched;
 	env.fetch = fetch;
 	env.contacts = contacts;
@@ -349,6 +356,16 @@ main(int argc, char **argv)
 			break;
 		log_info("SIGHUP received, reloading the configuration");
 		lifecycle_reload(&cfg, load_config, &fl);
+		if (cfg.tls_cert == NULL)
+			continue;
+		if (http_tls_reload(http, &e) != SL_OK)
+			log_error("reload: %s (the running certificate "
+			          "stays)",
+			          e.msg);
+		else
+			log_info("reload: TLS certificate and key read again "
+			         "from %s",
+			         cfg.tls_cert);
 	}
 	lifecycle_notify("STOPPING=1");
 	log_info("%s received, shutting down",
@@ -360,6 +377,7 @@ out:
 	http_stop(http);
 	cleanup_stop(cleanup);
 	store_contacts_free(contacts);
+	api_origin_cache_free(origin);
 	sched_stop(sched);
 	fetch_stop(fetch);
 	store_close(db);

@@ -3,8 +3,9 @@
 # a certificate from the configured CA works for curl, the CLI and the
 # agent; one from another CA, an expired one and one for another host name
 # are refused; TLS 1.1 is refused; the plain listener serves only
-# /content/ (tls.plain = content); a key that does not match the
-# certificate stops sluiced at start with a clear error.
+# /content/ (tls.plain = content); SIGHUP loads a renewed certificate and
+# keeps the running one when the new files do not load; a key that does
+# not match the certificate stops sluiced at start with a clear error.
 . "$(dirname "$0")/lib.sh"
 
 PKI=$TMP/pki
@@ -128,6 +129,52 @@ out=$("$SLUICE" --server "$HTTPS" --ca-file "$PKI/ca.pem" groups 2>&1) || rc=$?
 tls_server good all
 api GET /v1/admin/groups
 [ "$HTTP_STATUS" = 200 ] || fail "plain = all: $HTTP_STATUS"
+
+# SIGHUP reads the certificate and key again: new connections get the new
+# pair; a pair that does not load is logged and the running one stays.
+served() { # the SHA-256 fingerprint of the certificate the server serves
+	openssl s_client -connect "127.0.0.1:$TLS_PORT" </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+fp() { openssl x509 -noout -fingerprint -sha256 -in "$1"; }
+hup_wait() { # PATTERN: SIGHUP, then wait for PATTERN in a new log line
+	local n i
+	n=$(grep -c "" "$SERVER_LOG")
+	kill -HUP "$SERVER_PID"
+	for ((i = 0; i < 100; i++)); do
+		tail -n +"$((n + 1))" "$SERVER_LOG" | grep -q "$1" && return 0
+		sleep 0.1
+	done
+	fail "no '$1' in the log after SIGHUP"
+}
+cp "$PKI/good.pem" "$PKI/live.pem"
+cp "$PKI/good.key" "$PKI/live.key"
+tls_server live
+[ "$(served)" = "$(fp "$PKI/good.pem")" ] || fail "served: $(served)"
+make_cert renewed ca "DNS:localhost,IP:127.0.0.1" 1
+cp "$PKI/renewed.pem" "$PKI/live.pem"
+cp "$PKI/renewed.key" "$PKI/live.key"
+hup_wait "reload: TLS certificate and key read again from $PKI/live.pem"
+[ "$(served)" = "$(fp "$PKI/renewed.pem")" ] ||
+	fail "after SIGHUP the old certificate is served: $(served)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$PKI/ca.pem" \
+	-H "Authorization: Bearer $ADMIN_TOKEN" "$HTTPS/v1/admin/groups") ||
+	fail "curl after the reload"
+[ "$code" = 200 ] || fail "GET groups after the reload: $code"
+# a key that does not match: refused, the renewed pair stays
+cp "$PKI/untrusted.key" "$PKI/live.key"
+hup_wait "reload: tls.cert and tls.key: The certificate and the given key do not match. (the running certificate stays)"
+[ "$(served)" = "$(fp "$PKI/renewed.pem")" ] ||
+	fail "a mismatched pair replaced the certificate: $(served)"
+# not PEM at all: the same
+echo "not a certificate" >"$PKI/live.pem"
+hup_wait "reload: tls.cert $PKI/live.pem: no PEM certificate (the running certificate stays)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$PKI/ca.pem" \
+	-H "Authorization: Bearer $ADMIN_TOKEN" "$HTTPS/v1/admin/groups") ||
+	fail "curl after a failed reload"
+[ "$code" = 200 ] || fail "GET groups after a failed reload: $code"
+[ "$(served)" = "$(fp "$PKI/renewed.pem")" ] || fail "served: $(served)"
+server_alive
 stop_server
 
 # a key that does not belong to the certificate: sluiced does not start
@@ -143,6 +190,6 @@ listen = 127.0.0.1:$TLS_PORT
 EOF2
 rc=0
 out=$("$SLUICED" --config "$TMP/bad.ini" 2>&1) || rc=$?
-[ "$rc" = 1 ] && grep -q "not a matching certificate and key" <<<"$out" ||
+[ "$rc" = 1 ] && grep -q "tls.cert and tls.key: The certificate and the given key do not match" <<<"$out" ||
 	fail "mismatched key: rc=$rc $out"
 echo "tls: ok"

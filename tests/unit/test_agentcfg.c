@@ -161,7 +161,18 @@ test_keys(void **state)
 	assert_string_equal(c.keyring.keys[0].keyid, k.keyid);
 	assert_int_equal(agentcfg_set(&c, "trusted_keys", "", &e), SL_OK);
 	assert_int_equal(agentcfg_finish(&c, &e), SL_EINVAL);
-	assert_string_equal(e.msg, "trusted_keys: no key configured");
+	assert_string_equal(e.msg, "trusted_keys: no key configured (name the "
+	                           "origin's root.pub in trusted_root, or its "
+	                           "signing key in trusted_keys)");
+	/* A root key alone: the signing keys come from its key list. */
+	assert_int_equal(agentcfg_set(&c, "trusted_root", pub, &e), SL_OK);
+	assert_int_equal(agentcfg_finish(&c, &e), SL_OK);
+	assert_int_equal(c.root_keys.n, 1);
+	assert_int_equal(c.keyring.n, 0);
+	snprintf(list, sizeof(list), "%s/none.pub", dir);
+	assert_int_equal(agentcfg_set(&c, "trusted_root", list, &e), SL_OK);
+	assert_int_equal(agentcfg_finish(&c, &e), SL_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "trusted_root: "));
 	agentcfg_free(&c);
 }
 

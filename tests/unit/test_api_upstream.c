@@ -174,8 +174,9 @@ test_upstream_config(void **state)
 	                 SL_OK);
 	/* Past the upstream checks: now the origin's keys are missing. */
 	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
-	assert_string_equal(e.msg, "upstream.trusted_keys must name at least "
-	                           "one key when upstream.url is set");
+	assert_string_equal(e.msg, "upstream.trusted_root (or trusted_keys) "
+	                           "must name at least one key when "
+	                           "upstream.url is set");
 	assert_int_equal(c.upstream_kind, UPSTREAM_SLUICED);
 	assert_int_equal(c.upstream_mode, UPSTREAM_REPLICA);
 

@@ -286,9 +286,12 @@ static void
 test_verify_expired_index(void **state)
 {
 	(void)state;
-	/* Seen from 60 days in the future, the 30-day index has expired. */
-	assert_int_equal(verify_at(time(NULL) + 60 * 86400), 1);
-	assert_non_null(strstr(last_problem, "index: expired at "));
+	/* Seen from 8 days in the future, the 7-day timestamp has expired;
+	 * from 60 days, the 30-day index too (reported first). */
+	assert_int_equal(verify_at(time(NULL) + 8 * 86400), 1);
+	assert_non_null(strstr(last_problem, "timestamp: expired at "));
+	assert_int_equal(verify_at(time(NULL) + 60 * 86400), 2);
+	assert_non_null(strstr(last_problem, "timestamp: expired at "));
 	assert_int_equal(verify_at(time(NULL)), 0);
 }
 

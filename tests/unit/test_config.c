@@ -220,8 +220,9 @@ test_finish_checks(void **state)
 	        config_set(&c, "upstream", "url", "file:///srv/c/public", &e),
 	        SL_OK);
 	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
-	assert_string_equal(e.msg, "upstream.trusted_keys must name at least "
-	                           "one key when upstream.url is set");
+	assert_string_equal(e.msg, "upstream.trusted_root (or trusted_keys) "
+	                           "must name at least one key when "
+	                           "upstream.url is set");
 	assert_int_equal(config_set(&c, "upstream", "trusted_keys",
 	                            "/nonexistent/k.pub", &e),
 	                 SL_OK);

@@ -3,7 +3,9 @@
  * served over file://, a real SQLite database. First sync, incremental
  * second sync, revisions, expiry, filters, the three storage modes, and
  * the refusals (tampered document, rollback, expired index, untrusted
- * key) that must import nothing and be recorded in sync_history.
+ * key) that must import nothing and be recorded in sync_history; with
+ * upstream.trusted_root, key rotation and the origin's key list and
+ * timestamp refusals (rolled back, expired, missing, another index).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -577,6 +579,133 @@ test_unreachable_and_interrupted(void **state)
 	                 0);
 }
 
+/* The server trusts the catalog's root key only. */
+static void
+trust_root(void)
+{
+	char path[256];
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/root.pub", pub);
+	memset(&cfg.trusted_keys, 0, sizeof(cfg.trusted_keys));
+	memset(&cfg.trusted_root, 0, sizeof(cfg.trusted_root));
+	assert_int_equal(sign_keyring_add_file(&cfg.trusted_root, path, &e),
+	                 SL_OK);
+}
+
+/* Re-sign pub/NAME's signed document with KEY after fn changed it. */
+static void
+resign(const char *name, const char *key, void (*fn)(json_t *doc))
+{
+	char path[256], kpath[256], *text, *out;
+	struct sign_key k;
+	json_t *env, *doc, *nenv;
+	size_t len;
+	struct err e;
+
+	snprintf(kpath, sizeof(kpath), "%s/private/%s", cat, key);
+	assert_int_equal(sign_key_load(&k, kpath, &e), SL_OK);
+	snprintf(path, sizeof(path), "%s/%s", pub, name);
+	assert_int_equal(fsx_read(path, 1 << 24, &text, &len, &e), SL_OK);
+	assert_non_null(env = json_loadb(text, len, 0, NULL));
+	free(text);
+	assert_non_null(doc = json_deep_copy(json_object_get(env, "signed")));
+	fn(doc);
+	assert_int_equal(sign_envelope(&nenv, doc, &k, &e), SL_OK);
+	assert_non_null(out = json_dumps(nenv, JSON_COMPACT));
+	assert_int_equal(fsx_write_atomic(path, out, strlen(out), 0644, &e),
+	                 SL_OK);
+	free(out);
+	json_decref(nenv);
+	json_decref(doc);
+	json_decref(env);
+}
+
+static void
+expire_doc(json_t *doc)
+{
+	json_object_set_new(doc, "expires",
+	                    json_string("2020-01-01T00:00:00Z"));
+	json_object_set_new(doc, "version", json_integer(99));
+}
+
+static void
+other_index(json_t *doc)
+{
+	json_object_set_new(json_object_get(doc, "index"), "sha256",
+	                    json_string("00000000000000000000000000000000000"
+	                                "00000000000000000000000000000"));
+	json_object_set_new(doc, "version", json_integer(99));
+}
+
+static void
+test_root_rotation(void **state)
+{
+	char keys[256], saved[256], newid[SIGN_KEYID_LEN + 1];
+	struct sync_result r;
+	struct err e;
+
+	(void)state;
+	trust_root();
+	sync_ok(&r);
+	assert_int_equal(r.new_count, 2);
+	assert_string_equal(qs("SELECT value FROM meta WHERE key = "
+	                       "'upstream_keys_version'"),
+	                    "1");
+	/* A new signing key signs a new revision: accepted, no new config. */
+	snprintf(keys, sizeof(keys), "%s/keys.json", pub);
+	snprintf(saved, sizeof(saved), "%s/old-keys.json", tmp);
+	copy_file(keys, saved);
+	assert_int_equal(catalog_rotate(cat, newid, &e), SL_OK);
+	add_update(ID1, "First fix v2", "demo", "echo one v2\n");
+	sync_ok(&r);
+	assert_int_equal(r.revised_count, 1);
+	assert_string_equal(qs("SELECT value FROM meta WHERE key = "
+	                       "'upstream_keys_version'"),
+	                    "2");
+	/* The older key list again: refused. */
+	copy_file(saved, keys);
+	assert_refused(SL_EROLLBACK,
+	               "sync: upstream: key list: version 1 is older than "
+	               "version 2 already seen (rollback refused)",
+	               3);
+}
+
+static void
+test_root_timestamp(void **state)
+{
+	char ts[256];
+	struct sync_result r;
+
+	(void)state;
+	trust_root();
+	resign("timestamp.json", "signing.key", expire_doc);
+	assert_refused(SL_EEXPIRED,
+	               "sync: upstream: timestamp: expired at "
+	               "2020-01-01T00:00:00Z",
+	               0);
+	assert_int_equal(catalog_timestamp(cat, 0, NULL), SL_OK);
+	resign("timestamp.json", "signing.key", other_index);
+	assert_refused(SL_EVERIFY, "sync: upstream: index: SHA-256 ", 0);
+	assert_refused(SL_EVERIFY, " does not match the timestamp's", 0);
+	/* Signed by the root key, which is no signing key: refused. */
+	assert_int_equal(catalog_timestamp(cat, 0, NULL), SL_OK);
+	resign("timestamp.json", "root.key", expire_doc);
+	assert_refused(SL_EVERIFY,
+	               "sync: upstream: timestamp: no signature by a trusted "
+	               "key",
+	               0);
+	snprintf(ts, sizeof(ts), "%s/timestamp.json", pub);
+	assert_int_equal(unlink(ts), 0);
+	assert_refused(SL_ENOTFOUND,
+	               "sync: upstream: timestamp: the upstream publishes "
+	               "none (upstream.trusted_root is set)",
+	               0);
+	assert_int_equal(catalog_timestamp(cat, 0, NULL), SL_OK);
+	sync_ok(&r);
+	assert_int_equal(r.new_count, 2);
+}
+
 int
 main(void)
 {
@@ -598,6 +727,10 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_unreachable_and_interrupted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_root_rotation, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_root_timestamp, setup,
+	                                        teardown),
 	};
 	struct err e;
 

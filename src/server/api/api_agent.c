@@ -674,10 +674,39 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 	return rc;
 }
 
+/* The catalog freshness the agent reports: {"state": "ok" | "stale",
+ * "detail": text} (optional). */
+static int
+check_catalog(const char **state, const char **detail, json_t *c, struct err *e)
+{
+	json_t *d;
+
+	if (c == NULL || json_is_null(c))
+		return SL_OK;
+	static const char *const cat_states[] = {"ok", "stale", NULL};
+	const char *v;
+
+	d = json_object_get(c, "detail");
+	v = json_string_value(json_object_get(c, "state"));
+	if (!json_is_object(c) || v == NULL || !in_list(v, cat_states))
+		return err_set(e, SL_EINVAL,
+		               "catalog.state: expected ok or stale");
+	*state = v;
+	if (d != NULL && !json_is_null(d) &&
+	    (!json_is_string(d) || json_string_length(d) > DETAIL_MAX))
+		return err_set(e, SL_EINVAL,
+		               "catalog.detail: expected a string of at most "
+		               "%d bytes",
+		               DETAIL_MAX);
+	*detail = json_string_value(d);
+	return SL_OK;
+}
+
 int
 api_agent_report(struct req *r, struct reply *out, struct err *e)
 {
 	json_t *body = NULL, *states_v, *events_v, *empty = NULL;
+	const char *cat_state = NULL, *cat_detail = NULL;
 	int rc, n_events = 0;
 	int64_t now;
 
@@ -705,12 +734,18 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 		goto out;
 	}
 	rc = validate_report(states_v, events_v, e);
+	if (rc == SL_OK)
+		rc = check_catalog(&cat_state, &cat_detail,
+		                   json_object_get(body, "catalog"), e);
 	if (rc != SL_OK)
 		goto out;
 	now = (int64_t)time(NULL);
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
 		rc = store_report(&n_events, r, states_v, events_v, now, e);
+	if (rc == SL_OK && cat_state != NULL)
+		rc = store_computer_catalog_set(r->store, r->computer_id,
+		                                cat_state, cat_detail, e);
 	if (rc == SL_OK)
 		rc = store_computer_touch(r->store, r->computer_id, now, true,
 		                          e);

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "api_agent_page.h"
 #include "api_manage.h"
+#include "api_origin.h"
 #include "buf.h"
 #include "sign.h"
 #include "store/store.h"
@@ -176,6 +177,14 @@ api_agent_page(struct reply *out, const struct req *r,
 			                q->since, q->cur, p.last);
 	} else if (rc == SL_OK)
 		rc = buf_puts(&p.b, "null}", e);
+	/* The first page carries the origin's key list and timestamp: the
+	 * agent checks the catalog's freshness with them. */
+	if (rc == SL_OK && q->first) {
+		p.b.data[--p.b.len] = '\0'; /* the closing '}' */
+		rc = api_origin_raw(&p.b, r, e);
+		if (rc == SL_OK)
+			rc = buf_puts(&p.b, "}", e);
+	}
 	if (rc != SL_OK)
 		goto out;
 	body = buf_steal(&p.b, &len);

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_origin.h"
 #include "auth.h"
 #include "sign.h"
 
@@ -193,6 +194,10 @@ api_upstream_changes(struct req *r, struct reply *out, struct err *e)
 	c.updates = NULL;
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
+	else if ((rc = api_origin_json(out->json, r, e)) != SL_OK) {
+		json_decref(out->json);
+		out->json = NULL;
+	}
 out:
 	json_decref(c.updates);
 	if (rc != SL_OK) {
@@ -282,6 +287,7 @@ rollup_one(int *stored, struct req *r, json_t *c, int64_t now, struct err *e)
 	static const char *const opt[] = {"os_id", "os_version", "arch",
 	                                  "kernel", "agent_version"};
 	const char *id, *host, *group, *sub, *vals[5], *uid, *state, *detail;
+	const char *cat = NULL, *cat_detail = NULL;
 	char th[80], server[SERVER_PATH_MAX + 160];
 	int64_t gid, reg, contact, report, rep, rev;
 	struct store_rollup_computer rc_row;
@@ -347,6 +353,16 @@ rollup_one(int *stored, struct req *r, json_t *c, int64_t now, struct err *e)
 		return rc;
 	if (!ok)
 		return SL_OK;
+	/* The catalog freshness its agent reported (api_agent.c). */
+	if ((rc = jsonx_opt_str(&cat, c, "catalog", 16, e)) != SL_OK ||
+	    (rc = jsonx_opt_str(&cat_detail, c, "catalog_detail", 4096, e)) !=
+	            SL_OK)
+		return rc;
+	if (cat != NULL && strcmp(cat, "ok") != 0 && strcmp(cat, "stale") != 0)
+		return err_set(e, SL_EINVAL, "catalog: expected ok or stale");
+	if (cat != NULL && (rc = store_computer_catalog_set(
+	                            r->store, id, cat, cat_detail, e)) != SL_OK)
+		return rc;
 	json_array_foreach(states, i, o)
 	{
 		const int64_t *reported;

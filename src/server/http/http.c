@@ -37,7 +37,7 @@ struct listener {
 struct http {
 	struct listener plain, tls;
 	struct connlimit *limits;
-	struct tls_creds creds;
+	struct tls_ctx *tls_ctx; /* the TLS listener's certificate */
 	const struct http_env *env;
 	pthread_key_t db_key;
 	int key_made;
@@ -527,7 +527,7 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 	n = connlimit_options(h->limits, opts, share);
 	if (tls) {
 		flags |= MHD_USE_TLS;
-		n += tls_options(&h->creds, opts + n);
+		n += tls_options(h->tls_ctx, opts + n);
 	}
 	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	li->d = MHD_start_daemon(
@@ -575,8 +575,10 @@ http_start(struct http **out, const struct http_env *env,
 		return err_set(e, SL_ENOMEM, "out of memory");
 	}
 	h->env = env;
-	h->creds = socks->creds;
-	memset(&socks->creds, 0, sizeof(socks->creds));
+	if (socks->tls_fd >= 0 &&
+	    (rc = tls_ctx_new(&h->tls_ctx, &socks->creds, e)) != SL_OK)
+		goto out;
+	tls_creds_free(&socks->creds);
 	if (pthread_key_create(&h->db_key, db_key_destroy) != 0) {
 		rc = err_set(e, SL_EINTERNAL, "pthread_key_create failed");
 		goto out;
@@ -609,6 +611,22 @@ out:
 	return rc;
 }
 
+int
+http_tls_reload(struct http *h, struct err *e)
+{
+	const struct server_config *cfg = h->env->cfg;
+	struct tls_creds c;
+	int rc;
+
+	if (h->tls_ctx == NULL)
+		return SL_OK;
+	if ((rc = tls_load(&c, cfg->tls_cert, cfg->tls_key, e)) != SL_OK)
+		return rc;
+	rc = tls_ctx_set(h->tls_ctx, &c, e);
+	tls_creds_free(&c);
+	return rc;
+}
+
 unsigned int
 http_max_connections(const struct http *h)
 {
@@ -625,7 +643,7 @@ http_stop(struct http *h)
 	if (h->tls.d)
 		MHD_stop_daemon(h->tls.d);
 	connlimit_free(h->limits);
-	tls_creds_free(&h->creds);
+	tls_ctx_free(h->tls_ctx);
 	if (h->key_made)
 		pthread_key_delete(h->db_key);
 	free(h);

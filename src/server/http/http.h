@@ -29,6 +29,8 @@ struct sched;
 struct fetch;
 
 /* Shared, read-mostly state every handler may use. */
+struct api_origin_cache;
+
 struct http_env {
 	const struct server_config *cfg;
 	struct sched *sched; /* sync scheduler (never NULL in sluiced) */
@@ -36,6 +38,9 @@ struct http_env {
 	/* Last-contact times batched in memory (store_contact.h); NULL:
 	 * each sync writes its contact itself. */
 	struct store_contacts *contacts;
+	/* The origin's key list and timestamp, cached (api_origin.h); NULL:
+	 * read at each request. */
+	struct api_origin_cache *origin;
 };
 
 /* AUTH_DOWNSTREAM: a downstream sluiced's server token (api_upstream.c). */
@@ -102,6 +107,10 @@ int http_start(struct http **out, const struct http_env *env,
                struct http_sockets *socks, struct err *e);
 /* The global connection limit in effect (http/limits.h). */
 unsigned int http_max_connections(const struct http *h);
+
+/* Read [tls] cert and key again and serve them from the next handshake
+ * on (tls.h); on failure the running pair stays. SL_OK without TLS. */
+int http_tls_reload(struct http *h, struct err *e);
 
 /* Stop accepting, finish, join the workers. NULL-safe. */
 void http_stop(struct http *h);

@@ -3,9 +3,13 @@
  * key, PEM) and the libmicrohttpd options that turn a listener into an
  * HTTPS one (GnuTLS underneath; TLS 1.2 and 1.3 only).
  *
- * Reloading: tls_load() reads both files afresh and checks them; the
- * listener is restarted on the same socket with the new pair by
- * http_tls_reload() (http.h), which a SIGHUP handler calls.
+ * Reloading: the listener takes its certificate from a tls_ctx through
+ * GnuTLS's certificate callback at every handshake, so tls_ctx_set() with
+ * a pair newly read by tls_load() changes it for new connections without
+ * touching the socket or the connections in progress (http_tls_reload()
+ * in http.h, called on SIGHUP). A pair that does not load (unreadable, not
+ * PEM, a key that does not match the certificate) leaves the running one.
+ * One TLS listener per process: the callback has no argument of its own.
  */
 #ifndef SLUICE_SERVER_HTTP_TLS_H
 #define SLUICE_SERVER_HTTP_TLS_H
@@ -15,7 +19,7 @@
 #include "err.h"
 
 /* Options tls_options() appends. */
-#define TLS_N_OPTIONS 3
+#define TLS_N_OPTIONS 2
 
 /* GnuTLS priorities: what GnuTLS calls NORMAL, less every version before
  * TLS 1.2. */
@@ -34,8 +38,20 @@ int tls_load(struct tls_creds *out, const char *cert_path, const char *key_path,
 /* Wipe and free the PEM text; zeroes c. NULL-safe. */
 void tls_creds_free(struct tls_creds *c);
 
-/* Append the certificate, key and priority options to opts (room for
- * TLS_N_OPTIONS); c must outlive the listener. Returns how many. */
-size_t tls_options(const struct tls_creds *c, struct MHD_OptionItem *opts);
+/* The certificate a listener serves, replaceable while it runs. */
+struct tls_ctx;
+
+/* A context serving c (parsed and checked: the key must match the
+ * certificate). Free with tls_ctx_free() after the listener stopped. */
+int tls_ctx_new(struct tls_ctx **out, const struct tls_creds *c, struct err *e);
+/* Serve c from the next handshake on; on failure the running pair stays.
+ * Pairs replaced are kept until tls_ctx_free() (a handshake in progress may
+ * still use one). */
+int tls_ctx_set(struct tls_ctx *t, const struct tls_creds *c, struct err *e);
+void tls_ctx_free(struct tls_ctx *t);
+
+/* Append the certificate callback and priority options to opts (room for
+ * TLS_N_OPTIONS); t must outlive the listener. Returns how many. */
+size_t tls_options(struct tls_ctx *t, struct MHD_OptionItem *opts);
 
 #endif

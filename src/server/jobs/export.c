@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "fsx.h"
 #include "hash.h"
+#include "origin_trust.h"
 #include "sign.h"
 #include "tarx.h"
 
@@ -38,6 +39,7 @@ export_keep_index(const struct server_config *cfg, const char *text, size_t len,
 struct walk {
 	const struct catalog_index *idx;
 	const struct server_config *cfg;
+	struct sign_keyring kr; /* the origin's signing keys */
 	struct tarx_writer *tar;
 	json_t *approved; /* {update id: true} (files approved) */
 	json_t *updates;  /* manifest "updates" */
@@ -64,8 +66,7 @@ walk_update(void *arg, const struct store_update_row *row, struct err *e)
 		w->res->skipped++;
 		return SL_OK;
 	}
-	rc = catalog_doc_parse(&u, NULL, row->document, len, en,
-	                       &w->cfg->trusted_keys, e);
+	rc = catalog_doc_parse(&u, NULL, row->document, len, en, &w->kr, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "update %s", row->id);
 	if ((rc = tarx_add_bytes(w->tar, en->path, row->document, len, e)) !=
@@ -165,7 +166,8 @@ add_files(struct walk *w, json_t *list, struct err *e)
 
 static int
 load_index(struct catalog_index **idx, char **text, size_t *len,
-           const struct server_config *cfg, struct err *e)
+           const struct server_config *cfg, const struct sign_keyring *kr,
+           struct err *e)
 {
 	char path[4096];
 	int rc;
@@ -181,14 +183,31 @@ load_index(struct catalog_index **idx, char **text, size_t *len,
 		               path);
 	if (rc != SL_OK)
 		return rc;
-	rc = catalog_index_parse(idx, *text, *len, &cfg->trusted_keys,
-	                         (long long)time(NULL), 0, e);
+	rc = catalog_index_parse(idx, *text, *len, kr, (long long)time(NULL), 0,
+	                         e);
 	if (rc == SL_EEXPIRED)
 		err_prefix(e, "the kept index (sync first, then export)");
 	if (rc != SL_OK) {
 		free(*text);
 		*text = NULL;
 	}
+	return rc;
+}
+
+/* The origin's key list or timestamp as the last sync kept it (meta key),
+ * for an importing server with trusted_root; nothing when none is kept. */
+static int
+add_origin_doc(struct tarx_writer *tar, struct store *db, const char *key,
+               const char *name, struct err *e)
+{
+	char *v = NULL;
+	int rc = store_meta_get(db, key, &v, e);
+
+	if (rc == SL_ENOTFOUND)
+		return SL_OK;
+	if (rc == SL_OK)
+		rc = tarx_add_bytes(tar, name, v, strlen(v), e);
+	free(v);
 	return rc;
 }
 
@@ -221,13 +240,18 @@ export_run(struct export_result *out, struct store *db,
 		rc = err_set(e, SL_ETOOBIG, "%s: path too long", o->path);
 		goto out;
 	}
-	if ((rc = load_index(&idx, &text, &len, cfg, e)) != SL_OK)
+	if ((rc = origin_trust_keyring(&w.kr, db, cfg, e)) != SL_OK ||
+	    (rc = load_index(&idx, &text, &len, cfg, &w.kr, e)) != SL_OK)
 		goto out;
 	res.index_version = idx->version;
 	if ((rc = tarx_writer_open(&w.tar, tmp, e)) != SL_OK)
 		goto out;
 	written = true;
-	if ((rc = tarx_add_bytes(w.tar, "index.json", text, len, e)) != SL_OK)
+	if ((rc = tarx_add_bytes(w.tar, "index.json", text, len, e)) != SL_OK ||
+	    (rc = add_origin_doc(w.tar, db, "upstream_keys", "keys.json", e)) !=
+	            SL_OK ||
+	    (rc = add_origin_doc(w.tar, db, "upstream_timestamp",
+	                         "timestamp.json", e)) != SL_OK)
 		goto out;
 	w.idx = idx;
 	w.cfg = cfg;

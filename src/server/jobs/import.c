@@ -67,7 +67,9 @@ member_ok(void *arg, const char *name, struct err *e)
 
 	(void)arg;
 	if (strcmp(name, "index.json") == 0 ||
-	    strcmp(name, "manifest.json") == 0)
+	    strcmp(name, "manifest.json") == 0 ||
+	    strcmp(name, "keys.json") == 0 ||
+	    strcmp(name, "timestamp.json") == 0)
 		return SL_OK;
 	if (strncmp(name, "updates/", 8) == 0 && n > 5 + 8 &&
 	    strcmp(name + n - 5, ".json") == 0)

@@ -18,7 +18,9 @@
 #include "array.h"
 #include "buf.h"
 #include "catalog.h"
+#include "hash.h"
 #include "httpc.h"
+#include "origin_trust.h"
 #include "progress.h"
 #include "store/store.h"
 #include "store/store_lease.h"
@@ -256,7 +258,8 @@ fail:
 /* Fill b with the plan's documents from *next on, and verify them. */
 static int
 batch_next(struct sync_batch *b, const struct server_config *cfg,
-           const struct plan *p, size_t *next, const char *base, struct err *e)
+           const struct sign_keyring *kr, const struct plan *p, size_t *next,
+           const char *base, struct err *e)
 {
 	int rc;
 
@@ -265,15 +268,15 @@ batch_next(struct sync_batch *b, const struct server_config *cfg,
 		sync_batch_add(b, p->todo[*next].en, p->todo[*next].revised);
 		(*next)++;
 	}
-	if ((rc = sync_batch_verify(b, base, cfg, e)) != SL_OK)
+	if ((rc = sync_batch_verify(b, base, cfg, kr, e)) != SL_OK)
 		return err_prefix(e, "upstream document");
 	return SL_OK;
 }
 
 /* Fetch and verify every document of the plan, keeping none. */
 static int
-verify_all(const struct server_config *cfg, const struct plan *p,
-           const char *base, struct err *e)
+verify_all(const struct server_config *cfg, const struct sign_keyring *kr,
+           const struct plan *p, const char *base, struct err *e)
 {
 	struct sync_batch b;
 	size_t next = 0;
@@ -282,7 +285,7 @@ verify_all(const struct server_config *cfg, const struct plan *p,
 	if ((rc = sync_batch_init(&b, e)) != SL_OK)
 		return rc;
 	while (rc == SL_OK && next < p->n_todo)
-		rc = batch_next(&b, cfg, p, &next, base, e);
+		rc = batch_next(&b, cfg, kr, p, &next, base, e);
 	sync_batch_free(&b);
 	return rc;
 }
@@ -293,8 +296,9 @@ verify_all(const struct server_config *cfg, const struct plan *p,
  * from there, as those updates are then known). */
 static int
 sync_docs(struct store *db, const struct server_config *cfg,
-          const struct plan *p, const char *base, long long now,
-          struct sync_result *res, struct err *e)
+          const struct sign_keyring *kr, const struct plan *p,
+          const char *base, long long now, struct sync_result *res,
+          struct err *e)
 {
 	struct sync_batch b;
 	size_t next = 0;
@@ -304,7 +308,7 @@ sync_docs(struct store *db, const struct server_config *cfg,
 		return rc;
 	progress_sync_phase("documents");
 	while (rc == SL_OK && next < p->n_todo) {
-		if ((rc = batch_next(&b, cfg, p, &next, base, e)) != SL_OK)
+		if ((rc = batch_next(&b, cfg, kr, p, &next, base, e)) != SL_OK)
 			break;
 		for (size_t i = 0; i < b.n; i++)
 			progress_sync_doc_verified();
@@ -334,6 +338,75 @@ finish_plan(struct store *db, const struct server_config *cfg,
 	}
 	return sync_want_content(db, config_storage_mode(cfg), now,
 	                         &res->files_wanted, e);
+}
+
+/* GET base/name when the origin publishes it: *out NULL when it does not
+ * (404, no such file). */
+static int
+fetch_optional(struct httpc_resp *out, const char *index, const char *name,
+               const struct server_config *cfg, struct err *e)
+{
+	char *url = httpc_resolve(index, name);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (url == NULL)
+		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
+		               name, index);
+	rc = sync_fetch(out, NULL, url, TRUST_DOC_MAX, cfg, e);
+	free(url);
+	if (rc == SL_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return SL_OK;
+	}
+	return rc != SL_OK ? err_prefix(e, "%s", name) : SL_OK;
+}
+
+/* The origin's key list (checked and kept) and timestamp (checked; *t
+ * holds it, kept once the index matched: origin_trust.h); *kr is the
+ * keyring for the index and documents. */
+static int
+origin_docs(struct sign_keyring *kr, struct trust_timestamp *ts,
+            struct httpc_resp *t, struct store *db,
+            const struct server_config *cfg, const char *index_url,
+            long long now, struct err *e)
+{
+	struct httpc_resp k = {0};
+	int rc;
+
+	if ((rc = fetch_optional(&k, index_url, "keys.json", cfg, e)) ||
+	    (rc = fetch_optional(t, index_url, "timestamp.json", cfg, e)))
+		goto out;
+	rc = origin_trust_accept(kr, ts, db, cfg, k.body, k.len, t->body,
+	                         t->len, false, now, e);
+out:
+	httpc_resp_free(&k);
+	return rc;
+}
+
+/* The index must be the one the timestamp names (or a newer one: the
+ * origin writes the index first). */
+static int
+index_matches(const struct trust_timestamp *ts, const struct catalog_index *idx,
+              const char *text, size_t len, struct err *e)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	if (ts->version == 0 || idx->version > ts->index_version)
+		return SL_OK;
+	if (idx->version < ts->index_version)
+		return err_set(e, SL_EROLLBACK,
+		               "index: version %" PRId64 " is older than "
+		               "version %" PRId64 " the timestamp names",
+		               idx->version, ts->index_version);
+	hash_buf_hex(text, len, hex);
+	if ((uint64_t)len != ts->index_size ||
+	    strcmp(hex, ts->index_sha256) != 0)
+		return err_set(e, SL_EVERIFY,
+		               "index: SHA-256 %s does not match the "
+		               "timestamp's (%s)",
+		               hex, ts->index_sha256);
+	return SL_OK;
 }
 
 /* The index version a catalog sync records: none before one was accepted. */
@@ -382,8 +455,10 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 {
 	struct sync_result res = {0};
 	struct autoapprove_result aa;
+	struct sign_keyring kr;
+	struct trust_timestamp ts;
 	struct catalog_index *idx = NULL;
-	struct httpc_resp r = {0};
+	struct httpc_resp r = {0}, tsr = {0};
 	struct plan plan = {0};
 	struct err e2;
 	char *url = NULL, num[32];
@@ -410,22 +485,29 @@ sync_run_filtered(struct store *db, const struct server_config *cfg,
 	rc = store_meta_int(&min_version, db, "upstream_index_version", e);
 	if (rc != SL_OK)
 		goto out;
+	if ((rc = origin_docs(&kr, &ts, &tsr, db, cfg, url, now, e)) != SL_OK) {
+		err_prefix(e, "upstream");
+		goto out;
+	}
 	if ((rc = sync_fetch(&r, NULL, url, CATALOG_INDEX_MAX, cfg, e)) !=
 	    SL_OK) {
 		err_prefix(e, "upstream index");
 		goto out;
 	}
-	rc = catalog_index_parse(&idx, r.body, r.len, &cfg->trusted_keys, now,
-	                         min_version, e);
+	rc = catalog_index_parse(&idx, r.body, r.len, &kr, now, min_version, e);
+	if (rc == SL_OK)
+		rc = index_matches(&ts, idx, r.body, r.len, e);
+	if (rc == SL_OK)
+		rc = origin_trust_keep_timestamp(db, tsr.body, tsr.len, &ts, e);
 	if (rc != SL_OK) {
 		err_prefix(e, "upstream");
 		goto out;
 	}
 	if ((rc = plan_build(&plan, db, cfg, idx, keep, keep_arg, e)) != SL_OK)
 		goto out;
-	if (verify_first && (rc = verify_all(cfg, &plan, url, e)) != SL_OK)
+	if (verify_first && (rc = verify_all(cfg, &kr, &plan, url, e)) != SL_OK)
 		goto out;
-	if ((rc = sync_docs(db, cfg, &plan, url, now, &res, e)) != SL_OK)
+	if ((rc = sync_docs(db, cfg, &kr, &plan, url, now, &res, e)) != SL_OK)
 		goto out;
 	/* Every document is in: the expiries, the wanted content, the
 	 * auto-approvals and the index version in one last transaction. */
@@ -477,6 +559,7 @@ out:
 	plan_free(&plan);
 	catalog_index_free(idx);
 	httpc_resp_free(&r);
+	httpc_resp_free(&tsr);
 	free(url);
 	return rc;
 }

@@ -62,7 +62,8 @@ sync_batch_add(struct sync_batch *b, const struct catalog_entry *entry,
 /* Fetch and verify one document into its slot. */
 static int
 doc_verify(struct sync_doc *d, struct httpc_conn *conn, const char *base,
-           const struct server_config *cfg, struct err *e)
+           const struct server_config *cfg, const struct sign_keyring *kr,
+           struct err *e)
 {
 	const struct catalog_entry *en = d->entry;
 	struct httpc_resp r = {0};
@@ -75,8 +76,7 @@ doc_verify(struct sync_doc *d, struct httpc_conn *conn, const char *base,
 		               en->path, base);
 	if ((rc = sync_fetch(&r, conn, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
 		goto out;
-	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, &cfg->trusted_keys,
-	                       e);
+	rc = catalog_doc_parse(&u, NULL, r.body, r.len, en, kr, e);
 	if (rc != SL_OK)
 		goto out;
 	d->u = u;
@@ -93,6 +93,7 @@ struct worker {
 	struct sync_batch *b;
 	const char *base;
 	const struct server_config *cfg;
+	const struct sign_keyring *kr;
 	struct httpc_conn *conn; /* NULL: a handle per request */
 	size_t first, step;
 	pthread_t tid;
@@ -107,7 +108,7 @@ worker_run(void *arg)
 		struct sync_doc *d = &w->b->docs[i];
 
 		err_clear(&d->err);
-		d->rc = doc_verify(d, w->conn, w->base, w->cfg, &d->err);
+		d->rc = doc_verify(d, w->conn, w->base, w->cfg, w->kr, &d->err);
 	}
 	return NULL;
 }
@@ -127,7 +128,8 @@ thread_count(size_t n_docs)
 
 int
 sync_batch_verify(struct sync_batch *b, const char *base,
-                  const struct server_config *cfg, struct err *e)
+                  const struct server_config *cfg,
+                  const struct sign_keyring *kr, struct err *e)
 {
 	struct worker w[SYNC_BATCH_THREADS];
 	size_t n = thread_count(b->n), started = 1;
@@ -142,6 +144,7 @@ sync_batch_verify(struct sync_batch *b, const char *base,
 		w[t] = (struct worker){.b = b,
 		                       .base = base,
 		                       .cfg = cfg,
+		                       .kr = kr,
 		                       .conn = b->conn[t],
 		                       .first = t,
 		                       .step = n};

@@ -52,11 +52,12 @@ bool sync_batch_full(const struct sync_batch *b);
 void sync_batch_add(struct sync_batch *b, const struct catalog_entry *entry,
                     bool revised);
 /* Fetch every document of the batch (resolved against base, the index
- * URL) and check it against its index entry and cfg's trusted keys
+ * URL) and check it against its index entry and the keyring kr
  * (catalog_doc_parse()). SL_OK when all of them verified; otherwise the
  * error of the first one, in batch order, that did not. */
 int sync_batch_verify(struct sync_batch *b, const char *base,
-                      const struct server_config *cfg, struct err *e);
+                      const struct server_config *cfg,
+                      const struct sign_keyring *kr, struct err *e);
 /* Empty the batch for the next one. */
 void sync_batch_clear(struct sync_batch *b);
 /* NULL-safe on a zeroed batch. */

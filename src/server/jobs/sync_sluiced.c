@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "hash.h"
 #include "httpc.h"
+#include "origin_trust.h"
 #include "store/store.h"
 #include "replica.h"
 #include "upstream_call.h"
@@ -69,14 +70,13 @@ file_url(char **out, const struct update *u, const struct update_file *f,
 /* Verify one document against the origin's keys and the upstream's
  * claim (id, revision). *out: free with update_free(). */
 static int
-verify_doc(struct update **out, const struct server_config *cfg, const char *id,
+verify_doc(struct update **out, const struct sign_keyring *kr, const char *id,
            int64_t rev, const char *text, size_t len, struct err *e)
 {
 	struct update *u = NULL;
 	int rc;
 
-	rc = catalog_doc_parse(&u, NULL, text, len, NULL, &cfg->trusted_keys,
-	                       e);
+	rc = catalog_doc_parse(&u, NULL, text, len, NULL, kr, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "update %s revision %" PRId64, id, rev);
 	if (strcmp(u->id, id) != 0 || u->revision != rev) {
@@ -93,8 +93,9 @@ verify_doc(struct update **out, const struct server_config *cfg, const char *id,
 
 /* Apply one change (inside the page's transaction). */
 static int
-apply_change(struct store *db, const struct server_config *cfg, json_t *c,
-             const char *base, struct sync_result *res, struct err *e)
+apply_change(struct store *db, const struct server_config *cfg,
+             const struct sign_keyring *kr, json_t *c, const char *base,
+             struct sync_result *res, struct err *e)
 {
 	const char *id = json_string_value(json_object_get(c, "id"));
 	json_t *rev_v = json_object_get(c, "revision");
@@ -129,7 +130,7 @@ apply_change(struct store *db, const struct server_config *cfg, json_t *c,
 			               "update %s revision %" PRId64
 			               ": no document",
 			               id, rev);
-		rc = verify_doc(&u, cfg, id, rev, json_string_value(doc_v),
+		rc = verify_doc(&u, kr, id, rev, json_string_value(doc_v),
 		                json_string_length(doc_v), e);
 		if (rc != SL_OK)
 			return rc;
@@ -212,7 +213,8 @@ static int
 sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
           bool *more, const char *base, struct sync_result *res, struct err *e)
 {
-	json_t *v = NULL, *updates, *c;
+	json_t *v = NULL, *updates, *c, *origin, *ok, *ot;
+	struct sign_keyring kr;
 	const char *next;
 	struct buf path;
 	char *end, num[32];
@@ -244,6 +246,17 @@ sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
 		goto out;
 	}
 	*more = json_is_true(json_object_get(v, "more"));
+	/* The origin's key list and timestamp as the upstream passes them
+	 * on: checked and kept before any document is (origin_trust.h). */
+	origin = json_object_get(v, "origin");
+	ok = json_object_get(origin, "keys");
+	ot = json_object_get(origin, "timestamp");
+	rc = origin_trust_accept(&kr, NULL, db, cfg, json_string_value(ok),
+	                         json_string_length(ok), json_string_value(ot),
+	                         json_string_length(ot), true,
+	                         (long long)time(NULL), e);
+	if (rc != SL_OK)
+		goto out;
 	if ((rc = store_begin(db, e)) != SL_OK)
 		goto out;
 	in_tx = 1;
@@ -253,7 +266,7 @@ sync_page(struct store *db, const struct server_config *cfg, int64_t *anchor,
 			rc = err_set(e, SL_EPARSE, "changes: malformed answer");
 			goto out;
 		}
-		if ((rc = apply_change(db, cfg, c, base, res, e)) != SL_OK)
+		if ((rc = apply_change(db, cfg, &kr, c, base, res, e)) != SL_OK)
 			goto out;
 	}
 	snprintf(num, sizeof(num), "%lld", na);

@@ -175,10 +175,15 @@ static const char *const migration_8 =
         "deadline, change_seq) SELECT root, update_id, action, deadline, "
         "seq FROM y WHERE k = 1;";
 
+/* The catalog freshness an agent reports (see db_sqlite.c). */
+static const char *const migration_9 =
+        "ALTER TABLE computers ADD COLUMN catalog_state " T ";"
+        "ALTER TABLE computers ADD COLUMN catalog_detail " T ";";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7, migration_8,
+        migration_5, migration_6, migration_7, migration_8, migration_9,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

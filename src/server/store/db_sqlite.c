@@ -208,10 +208,16 @@ static const char *const migration_8 =
         "deadline, change_seq) SELECT root, update_id, action, deadline, "
         "seq FROM y WHERE k = 1;";
 
+/* The catalog freshness an agent reports (docs/security.md): ok | stale
+ * with its reason; NULL until the agent reports one. */
+static const char *const migration_9 =
+        "ALTER TABLE computers ADD COLUMN catalog_state TEXT;"
+        "ALTER TABLE computers ADD COLUMN catalog_detail TEXT;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7, migration_8,
+        migration_5, migration_6, migration_7, migration_8, migration_9,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -167,6 +167,11 @@ int store_groups_list(json_t *arr, struct store *s, struct err *e);
  * first group, then the others by name),
  * agent_version, last_contact, last_report, server}, by hostname. */
 int store_computers_list(json_t *arr, struct store *s, struct err *e);
+/* The catalog freshness computer id reported: "ok" or "stale" with its
+ * reason (detail may be NULL). */
+int store_computer_catalog_set(struct store *s, const char *id,
+                               const char *state, const char *detail,
+                               struct err *e);
 /* Move computer id to group gid (a fresh group_seq: full sync next time);
  * *moved false when it was there already. SL_ENOTFOUND ("no computer
  * ..."). Inside a transaction. */

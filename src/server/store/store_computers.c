@@ -185,20 +185,23 @@ computer_row(struct db_stmt *st)
 	snprintf(os, sizeof(os), "%s%s%s", osid ? osid : "",
 	         osid && osv ? " " : "", osv ? osv : "");
 	return json_pack(
-	        "{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}", "id",
+	        "{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
 	        db_col_text(st, 0), "hostname", db_col_text(st, 1), "os",
 	        os[0] ? json_string(os) : json_null(), "arch",
 	        store_col_text(st, 4), "kernel", store_col_text(st, 5), "group",
 	        db_col_text(st, 6), "agent_version", store_col_text(st, 7),
 	        "last_contact", store_col_time(st, 8), "last_report",
-	        store_col_time(st, 9), "server", store_col_text(st, 10));
+	        store_col_time(st, 9), "server", store_col_text(st, 10),
+	        "catalog", store_col_text(st, 11), "catalog_detail",
+	        store_col_text(st, 12));
 }
 
 static int add_other_groups(json_t *arr, struct store *s, struct err *e);
 
 #define COMPUTER_COLS                                                          \
 	"c.id, c.hostname, c.os_id, c.os_version, c.arch, c.kernel, g.name, "  \
-	"c.agent_version, c.last_contact, c.last_report, c.server FROM "       \
+	"c.agent_version, c.last_contact, c.last_report, c.server, "           \
+	"c.catalog_state, c.catalog_detail FROM "                              \
 	"computers c JOIN groups g ON g.id = c.group_id "
 
 int
@@ -459,4 +462,16 @@ store_computer_status(json_t **computer, json_t *updates, json_t *events,
 	}
 	json_decref(comp);
 	return rc;
+}
+
+int
+store_computer_catalog_set(struct store *s, const char *id, const char *state,
+                           const char *detail, struct err *e)
+{
+	int rc = store_q_run(s, NULL, e,
+	                     "UPDATE computers SET catalog_state = $1, "
+	                     "catalog_detail = $2 WHERE id = $3",
+	                     "ttt", state, detail, id);
+
+	return rc != SL_OK ? err_prefix(e, "catalog state") : SL_OK;
 }

@@ -334,12 +334,14 @@ store_rollup_each(struct store *s, store_json_fn fn, void *arg, struct err *e)
 	struct db_stmt *st, *sst;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "SELECT c.id, c.hostname, c.os_id, c.os_version, c.arch, "
-	             "c.kernel, c.agent_version, g.name, c.registered_at, "
-	             "c.last_contact, c.last_report, c.server FROM computers c "
-	             "JOIN groups g ON g.id = c.group_id ORDER BY c.id",
-	             NULL);
+	rc = store_q(
+	        s, &st, e,
+	        "SELECT c.id, c.hostname, c.os_id, c.os_version, c.arch, "
+	        "c.kernel, c.agent_version, g.name, c.registered_at, "
+	        "c.last_contact, c.last_report, c.server, c.catalog_state, "
+	        "c.catalog_detail FROM computers c "
+	        "JOIN groups g ON g.id = c.group_id ORDER BY c.id",
+	        NULL);
 	if (rc != SL_OK)
 		return err_prefix(e, "computers");
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -347,7 +349,7 @@ store_rollup_each(struct store *s, store_json_fn fn, void *arg, struct err *e)
 
 		c = json_pack(
 		        "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,"
-		        "s:o,s:o}",
+		        "s:o,s:o,s:o,s:o}",
 		        "id", db_col_text(st, 0), "hostname",
 		        db_col_text(st, 1), "os_id", store_col_text(st, 2),
 		        "os_version", store_col_text(st, 3), "arch",
@@ -356,7 +358,9 @@ store_rollup_each(struct store *s, store_json_fn fn, void *arg, struct err *e)
 		        db_col_text(st, 7), "registered", store_col_time(st, 8),
 		        "last_contact", store_col_time(st, 9), "last_report",
 		        store_col_time(st, 10), "server",
-		        store_col_text(st, 11), "updates", states);
+		        store_col_text(st, 11), "catalog",
+		        store_col_text(st, 12), "catalog_detail",
+		        store_col_text(st, 13), "updates", states);
 		if (c == NULL) {
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 			break;

@@ -249,12 +249,14 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 
 	rc = store_q(s, &st, e,
 	             "SELECT c.id, c.hostname, g.name, c.server, "
-	             "c.last_contact, c.last_report, t.state, count(t.state) "
+	             "c.last_contact, c.last_report, t.state, count(t.state), "
+	             "c.catalog_state, c.catalog_detail "
 	             "FROM computers c JOIN groups g ON g.id = c.group_id "
 	             "LEFT JOIN update_states t ON t.computer_id = c.id WHERE "
 	             "CAST($1 AS TEXT) IS NULL OR g.name = $1 GROUP BY c.id, "
 	             "c.hostname, g.name, c.server, c.last_contact, "
-	             "c.last_report, t.state ORDER BY c.hostname, c.id",
+	             "c.last_report, t.state, c.catalog_state, "
+	             "c.catalog_detail ORDER BY c.hostname, c.id",
 	             "t", group);
 	if (rc != SL_OK)
 		return err_prefix(e, "report");
@@ -266,12 +268,15 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 		            0) {
 			json_t *c = counts_new();
 			json_object_del(c, "no_status");
-			cur = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id",
-			                id, "hostname", db_col_text(st, 1),
-			                "group", db_col_text(st, 2), "server",
-			                store_col_text(st, 3), "last_contact",
-			                store_col_time(st, 4), "last_report",
-			                store_col_time(st, 5), "counts", c);
+			cur = json_pack(
+			        "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+			        id, "hostname", db_col_text(st, 1), "group",
+			        db_col_text(st, 2), "server",
+			        store_col_text(st, 3), "last_contact",
+			        store_col_time(st, 4), "last_report",
+			        store_col_time(st, 5), "counts", c, "catalog",
+			        store_col_text(st, 8), "catalog_detail",
+			        store_col_text(st, 9));
 			if (cur == NULL ||
 			    json_array_append_new(arr, cur) != 0) {
 				rc = err_set(e, SL_ENOMEM, "out of memory");

@@ -9,6 +9,8 @@
 #   - C_ROUNDS rounds of CONNS first syncs at once: the wall time of each
 #     sync and of the round, and the peak RSS above idle. A round that
 #     takes longer than C_LIMIT seconds is stopped and reported as such.
+# S7_DATABASE (a postgresql:// URL, empty by default) runs the same on
+# PostgreSQL; make bench runs it on SQLite.
 SCEN=s7
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +29,9 @@ url = file://$F/origin/public
 trusted_keys = $KEY
 syncs_per_day = 0
 [storage]
-mode = none"
+mode = none${S7_DATABASE:+
+[database]
+url = $S7_DATABASE}"
 sync_and_wait
 out=$("$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers") ||
 	die "approving the updates failed"

@@ -286,7 +286,7 @@ int store_group_is_descendant(int *out, struct store *s, int64_t gid,
 
 /* The rows of effective_approvals that differ from a rebuild from
  * approvals, removal marks and the group tree (0 when consistent): a
- * check for tests and operators. */
+ * check for tests. */
 int store_effective_verify(int64_t *wrong, struct store *s, struct err *e);
 /* Rewrite effective_approvals from scratch (after changes made outside
  * the store, e.g. by hand in SQL). Inside a transaction. */

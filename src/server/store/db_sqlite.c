@@ -184,10 +184,132 @@ static const char *const migration_7 =
         "CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
         "expires_at INTEGER NOT NULL, next_due INTEGER NOT NULL DEFAULT 0);";
 
+
+/* The counters of a state row added (new) or dropped (old). */
+#define STATE_ADD                                                              \
+	"INSERT INTO state_counts(ukey, rev, st, n) VALUES(new.ukey, new.v / " \
+	"16, new.v % 8, 1) ON CONFLICT(ukey, rev, st) DO UPDATE SET n = "      \
+	"state_counts.n + 1;"                                                  \
+	"INSERT INTO group_counts(ukey, gid, st, n) SELECT new.ukey, "         \
+	"group_id, new.v % 8, 1 FROM computers WHERE ckey = new.ckey ON "      \
+	"CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + 1;"        \
+	"INSERT INTO computer_counts(ckey, st, n) VALUES(new.ckey, new.v % "   \
+	"8, 1) ON CONFLICT(ckey, st) DO UPDATE SET n = computer_counts.n + 1;"
+#define STATE_DROP                                                             \
+	"UPDATE state_counts SET n = n - 1 WHERE ukey = old.ukey AND rev = "   \
+	"old.v / 16 AND st = old.v % 8;"                                       \
+	"UPDATE group_counts SET n = n - 1 WHERE ukey = old.ukey AND st = "    \
+	"old.v % 8 AND gid = (SELECT group_id FROM computers WHERE ckey = "    \
+	"old.ckey);"                                                           \
+	"UPDATE computer_counts SET n = n - 1 WHERE ckey = old.ckey AND st = " \
+	"old.v % 8;"
+
+/* Compact update states (docs/store.md, "Update states"): computers and
+ * updates get integer keys (ckey, ukey; text ids stay the API), one
+ * WITHOUT ROWID row of integers per (computer, update) — v = state code
+ * (0 not-applicable, 1 needed, 2 downloaded, 3 installed, 4
+ * installed-pending-reboot, 5 failed) + 8 when a detail is kept in
+ * state_details + 16 * revision; t = the report time, NULL for
+ * not-applicable (the computer's last report stands for it) — and
+ * counters the triggers keep in the same transaction: per update and
+ * revision, per update and group (the computer's group_id: a computer
+ * counts once), per computer, and the members of each group. The old
+ * table's name is a view with its columns, for reading. */
+static const char *const migration_8 =
+        "ALTER TABLE computers ADD COLUMN ckey INTEGER;"
+        "UPDATE computers SET ckey = rowid;"
+        "CREATE UNIQUE INDEX computers_ckey ON computers(ckey);"
+        "ALTER TABLE update_status ADD COLUMN ukey INTEGER;"
+        "UPDATE update_status SET ukey = rowid;"
+        "CREATE UNIQUE INDEX update_status_ukey ON update_status(ukey);"
+        "ALTER TABLE groups ADD COLUMN members INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE groups SET members = (SELECT count(*) FROM computers c "
+        "WHERE c.group_id = groups.id);"
+        "CREATE TABLE states(ckey INTEGER NOT NULL, ukey INTEGER NOT NULL, "
+        "v INTEGER NOT NULL, t INTEGER, PRIMARY KEY(ckey, ukey)) WITHOUT "
+        "ROWID;"
+        "CREATE TABLE state_details(ckey INTEGER NOT NULL, ukey INTEGER NOT "
+        "NULL, detail TEXT NOT NULL, PRIMARY KEY(ckey, ukey)) WITHOUT ROWID;"
+        "CREATE TABLE state_counts(ukey INTEGER NOT NULL, rev INTEGER NOT "
+        "NULL, st INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(ukey, "
+        "rev, st)) WITHOUT ROWID;"
+        "CREATE TABLE group_counts(ukey INTEGER NOT NULL, gid INTEGER NOT "
+        "NULL, st INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(ukey, "
+        "gid, st)) WITHOUT ROWID;"
+        "CREATE TABLE computer_counts(ckey INTEGER NOT NULL, st INTEGER NOT "
+        "NULL, n INTEGER NOT NULL, PRIMARY KEY(ckey, st)) WITHOUT ROWID;"
+        "INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, u.ukey, CASE "
+        "x.state WHEN 'not-applicable' THEN 0 WHEN 'needed' THEN 1 WHEN "
+        "'downloaded' THEN 2 WHEN 'installed' THEN 3 WHEN "
+        "'installed-pending-reboot' THEN 4 ELSE 5 END + CASE WHEN x.detail "
+        "IS NULL THEN 0 ELSE 8 END + 16 * x.revision, CASE WHEN x.state = "
+        "'not-applicable' THEN NULL ELSE x.reported_at END FROM "
+        "update_states x JOIN computers c ON c.id = x.computer_id JOIN "
+        "update_status u ON u.id = x.update_id ORDER BY 1, 2;"
+        "INSERT INTO state_details(ckey, ukey, detail) SELECT c.ckey, "
+        "u.ukey, x.detail FROM update_states x JOIN computers c ON c.id = "
+        "x.computer_id JOIN update_status u ON u.id = x.update_id WHERE "
+        "x.detail IS NOT NULL;"
+        "INSERT INTO state_counts(ukey, rev, st, n) SELECT ukey, v / 16, v % "
+        "8, count(*) FROM states GROUP BY 1, 2, 3;"
+        "INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, "
+        "c.group_id, s.v % 8, count(*) FROM states s JOIN computers c ON "
+        "c.ckey = s.ckey GROUP BY 1, 2, 3;"
+        "INSERT INTO computer_counts(ckey, st, n) SELECT ckey, v % 8, "
+        "count(*) FROM states GROUP BY 1, 2;"
+        "DROP TABLE update_states;"
+        "CREATE VIEW update_states AS SELECT c.id AS computer_id, u.id AS "
+        "update_id, s.v / 16 AS revision, CASE s.v % 8 WHEN 0 THEN "
+        "'not-applicable' WHEN 1 THEN 'needed' WHEN 2 THEN 'downloaded' "
+        "WHEN 3 THEN 'installed' WHEN 4 THEN 'installed-pending-reboot' "
+        "ELSE 'failed' END AS state, d.detail AS detail, coalesce(s.t, "
+        "c.last_report, c.registered_at) AS reported_at FROM states s JOIN "
+        "computers c ON c.ckey = s.ckey JOIN update_status u ON u.ukey = "
+        "s.ukey LEFT JOIN state_details d ON s.v % 16 >= 8 AND d.ckey = "
+        "s.ckey AND d.ukey = s.ukey;"
+        /* Keys for new rows: one past the largest (writers are serial). */
+        "CREATE TRIGGER computers_key AFTER INSERT ON computers WHEN "
+        "new.ckey IS NULL BEGIN UPDATE computers SET ckey = (SELECT "
+        "coalesce(max(ckey), 0) + 1 FROM computers) WHERE id = new.id; "
+        "END;"
+        "CREATE TRIGGER update_status_key AFTER INSERT ON update_status "
+        "WHEN new.ukey IS NULL BEGIN UPDATE update_status SET ukey = "
+        "(SELECT coalesce(max(ukey), 0) + 1 FROM update_status) WHERE id = "
+        "new.id; END;"
+        "CREATE TRIGGER computers_join AFTER INSERT ON computers BEGIN "
+        "UPDATE groups SET members = members + 1 WHERE id = new.group_id; "
+        "END;"
+        /* A deleted computer takes its states (and their counts) along. */
+        "CREATE TRIGGER computers_leave BEFORE DELETE ON computers BEGIN "
+        "DELETE FROM states WHERE ckey = old.ckey;"
+        "DELETE FROM state_details WHERE ckey = old.ckey;"
+        "DELETE FROM computer_counts WHERE ckey = old.ckey;"
+        "UPDATE groups SET members = members - 1 WHERE id = old.group_id; "
+        "END;"
+        "CREATE TRIGGER computers_move AFTER UPDATE OF group_id ON "
+        "computers WHEN old.group_id <> new.group_id BEGIN "
+        "UPDATE groups SET members = members - 1 WHERE id = old.group_id;"
+        "UPDATE groups SET members = members + 1 WHERE id = new.group_id;"
+        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
+        "old.group_id, v % 8, -1 FROM states WHERE ckey = new.ckey ON "
+        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
+        "excluded.n;"
+        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
+        "new.group_id, v % 8, 1 FROM states WHERE ckey = new.ckey ON "
+        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
+        "excluded.n; END;"
+        "CREATE TRIGGER states_add AFTER INSERT ON states BEGIN " STATE_ADD
+        "END;"
+        "CREATE TRIGGER states_drop AFTER DELETE ON states BEGIN " STATE_DROP
+        "END;"
+        "CREATE TRIGGER states_change AFTER UPDATE OF v ON states WHEN "
+        "old.v / 16 <> new.v / 16 OR old.v % 8 <> new.v % 8 BEGIN " STATE_DROP
+        STATE_ADD "END;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7,
+        migration_5, migration_6, migration_7, migration_8,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -457,10 +457,25 @@ int store_update_names(json_t *arr, struct store *s, bool product,
  * its groups' own approvals {group, action, deadline, approved_by}. */
 int store_updates_list(json_t *arr, struct store *s, json_t *counts,
                        store_filter_fn skip, void *arg, struct err *e);
-/* The report of one update: {update, totals, groups: [{group, counts}],
- * computers: [...]}; SL_ENOTFOUND for an unknown update. */
+/* The counts of one update's report, from the counters the state writes
+ * keep (no scan of the states): {update, totals, groups: [{group,
+ * counts}]} (groups by name: their direct computers, each computer in its
+ * first group only); SL_ENOTFOUND for an unknown update. */
 int store_report_update(json_t **out, struct store *s, const char *id,
                         struct err *e);
+/* A page of a report's computers: those with an id after `after` (NULL:
+ * from the first), in that state ("no-status" for none; NULL: any),
+ * skipping offset of them, at most limit. */
+struct store_page {
+	const char *after, *state;
+	int64_t offset, limit;
+};
+/* Append {id, hostname, group, server, state ("no-status" when none),
+ * detail, reported, revision} of the computers of pg in update id's
+ * report, by computer id; SL_EINVAL for an unknown state, SL_ENOTFOUND
+ * for an unknown update. */
+int store_report_update_computers(json_t *arr, struct store *s, const char *id,
+                                  const struct store_page *pg, struct err *e);
 /* Append each computer (of group, or all when NULL) with the counts of
  * its states, by hostname. */
 int store_report_computers(json_t *arr, struct store *s, const char *group,

@@ -113,13 +113,9 @@ store_cleanup_computer_delete(bool *deleted, struct store *s, const char *id,
 	                 "ti", id, before);
 	if (rc != SL_OK || n == 0)
 		return rc != SL_OK ? err_prefix(e, "computer %s", id) : SL_OK;
+	/* Its states went with its row (schema triggers). */
 	rc = store_q_run(s, NULL, e,
-	                 "DELETE FROM update_states WHERE computer_id = $1",
-	                 "t", id);
-	if (rc == SL_OK)
-		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM events WHERE computer_id = $1",
-		                 "t", id);
+	                 "DELETE FROM events WHERE computer_id = $1", "t", id);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer %s", id);
 	*deleted = true;
@@ -137,8 +133,9 @@ revision_row(struct db_stmt *st)
 #define OLD_REVISION                                                           \
 	"u.revision < (SELECT latest_revision FROM update_status s WHERE "     \
 	"s.id "                                                                \
-	"= u.id) AND NOT EXISTS (SELECT 1 FROM update_states x WHERE "         \
-	"x.update_id = u.id AND x.revision = u.revision) AND NOT EXISTS "      \
+	"= u.id) AND NOT EXISTS (SELECT 1 FROM state_counts x JOIN "          \
+	"update_status k ON k.ukey = x.ukey WHERE k.id = u.id AND x.rev = "    \
+	"u.revision AND x.n > 0) AND NOT EXISTS "                              \
 	"(SELECT 1 FROM license_acceptances l WHERE l.update_id = u.id AND "   \
 	"l.revision = u.revision)"
 

@@ -137,6 +137,20 @@ sql_cols(struct buf *b, const struct table *t, struct err *e)
 	return rc;
 }
 
+/* Whether SQLite table name has a rowid (not WITHOUT ROWID). */
+static bool
+has_rowid(sqlite3 *src, const char *name)
+{
+	char sql[128];
+	sqlite3_stmt *st = NULL;
+	bool ok;
+
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM %s LIMIT 0", name);
+	ok = sqlite3_prepare_v2(src, sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /* Copy one table's rows; *rows receives how many. */
 static int
 copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
@@ -154,9 +168,11 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 	if (rc == SL_OK)
 		rc = sql_cols(&sel, t, e);
 	/* rowid order: parents before their children in self-referencing
-	 * tables (groups), as they were created. */
+	 * tables (groups), as they were created; a WITHOUT ROWID table in
+	 * its key's order. */
 	if (rc == SL_OK)
-		rc = buf_printf(&sel, e, " FROM %s ORDER BY rowid", t->name);
+		rc = buf_printf(&sel, e, " FROM %s%s", t->name,
+		                has_rowid(src, t->name) ? " ORDER BY rowid" : "");
 	if (rc == SL_OK)
 		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
 	if (rc == SL_OK)

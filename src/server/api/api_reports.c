@@ -144,7 +144,7 @@ out:
 
 /* GET /v1/admin/reports/updates/<id>[?limit=N&after=ID&state=S]: the
  * counts from the maintained counters and one page of the computers, by
- * id; "next" is the cursor of the following page (null at the end). */
+ * id; "next" is the cursor of the following page (null when none). */
 #define REPORT_PAGE_DEFAULT 1000
 #define REPORT_PAGE_MAX     10000
 
@@ -177,18 +177,22 @@ api_report_update(struct req *r, struct reply *out, struct err *e)
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
 		rc = store_report_update(&out->json, r->store, id, e);
+	/* One more than asked: whether a next page exists. */
+	pg.limit++;
 	if (rc == SL_OK)
 		rc = store_report_update_computers(comps, r->store, id, &pg, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc == SL_OK) {
+		bool more = (int64_t)json_array_size(comps) == pg.limit;
+		if (more)
+			json_array_remove(comps, json_array_size(comps) - 1);
 		last = json_array_get(comps, json_array_size(comps) - 1);
 		if (json_object_set(out->json, "computers", comps) != 0 ||
 		    json_object_set_new(
 		            out->json, "next",
-		            (int64_t)json_array_size(comps) == pg.limit
-		                    ? json_incref(json_object_get(last, "id"))
-		                    : json_null()) != 0)
+		            more ? json_incref(json_object_get(last, "id"))
+		                 : json_null()) != 0)
 			rc = err_set(e, SL_ENOMEM, "out of memory");
 	}
 	if (rc != SL_OK) {

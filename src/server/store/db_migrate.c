@@ -269,8 +269,9 @@ move_sequences(PGconn *c, struct err *e)
 	for (i = 0; i < PQntuples(r) && rc == SL_OK; i++) {
 		const char *t = PQgetvalue(r, i, 0), *col = PQgetvalue(r, i, 1);
 		snprintf(sql, sizeof(sql),
-		         "SELECT setval(pg_get_serial_sequence('%s', '%s'), "
-		         "coalesce((SELECT max(%s) FROM %s), 0) + 1, false)",
+		         "SELECT setval(pg_get_serial_sequence('%.63s', "
+		         "'%.63s'), coalesce((SELECT max(%.63s) FROM %.63s), 0) "
+		         "+ 1, false)",
 		         t, col, col, t);
 		rc = pg_cmd(c, sql, e);
 	}
@@ -288,7 +289,7 @@ set_triggers(PGconn *c, const struct table *t, int n, bool on,
 	int i, rc = SL_OK;
 
 	for (i = 0; i < n && rc == SL_OK; i++) {
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s %s TRIGGER USER",
+		snprintf(sql, sizeof(sql), "ALTER TABLE %.63s %s TRIGGER USER",
 		         t[i].name, on ? "ENABLE" : "DISABLE");
 		rc = pg_cmd(c, sql, e);
 	}

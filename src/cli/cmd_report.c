@@ -23,10 +23,10 @@
 	"updates: per update, how many computers reported it installed,\n"     \
 	"  needed (incl. downloaded), failed, not applicable, or nothing.\n"   \
 	"update: the same for one update, in total and per group, then its\n"  \
-	"  computers by id with their state and the server they report to:\n" \
+	"  computers by id with their state and the server they report to:\n"  \
 	"  --limit of them (default 1000, at most 10000) after --after, in\n"  \
-	"  state --state (installed, needed, ..., no-status); the next\n"     \
-	"  page's --after is printed below the table.\n"                      \
+	"  state --state (installed, needed, ..., no-status); the next\n"      \
+	"  page's --after is printed below the table.\n"                       \
 	"computers: per computer, its counts of updates in each state, last\n" \
 	"  contact and last report. computer: one computer's updates.\n"       \
 	"sync: the synchronisation history.\n"

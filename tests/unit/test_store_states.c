@@ -113,9 +113,10 @@ group_counts(json_t *rep, const char *g)
 	json_t *x;
 	size_t i;
 
-	json_array_foreach(json_object_get(rep, "groups"), i, x) if (strcmp(
-	        json_string_value(json_object_get(x, "group")), g) == 0) return json_object_get(x,
-	                                                                                    "counts");
+	json_array_foreach(
+	        json_object_get(rep, "groups"), i,
+	        x) if (strcmp(json_string_value(json_object_get(x, "group")),
+	                      g) == 0) return json_object_get(x, "counts");
 	return NULL;
 }
 
@@ -177,9 +178,9 @@ test_counters(void **state)
 	assert_int_equal(store_computer_move(&changed, s, "c2", unassigned, &e),
 	                 SL_OK);
 	/* In a second group too: it still counts once, in its first. */
-	assert_int_equal(store_computer_group_add(&changed, s, "c3", unassigned,
-	                                          &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_computer_group_add(&changed, s, "c3", unassigned, &e),
+	        SL_OK);
 	rep = report(U1);
 	assert_int_equal(count_in(json_object_get(rep, "totals"), "installed"),
 	                 2);
@@ -200,12 +201,11 @@ test_counters(void **state)
 	assert_int_equal(count_in(json_object_get(all, U1), "installed"), 1);
 	assert_int_equal(count_in(json_object_get(all, U1), "no_status"), 1);
 	assert_int_equal(count_in(json_object_get(all, U2), "failed"), 0);
-	assert_int_equal(
-	        count_in(json_object_get(all, U2), "not_applicable"), 1);
+	assert_int_equal(count_in(json_object_get(all, U2), "not_applicable"),
+	                 1);
 	json_decref(all);
 	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 2);
-	assert_int_equal(
-	        fixture_int(s, "SELECT sum(members) FROM groups"), 2);
+	assert_int_equal(fixture_int(s, "SELECT sum(members) FROM groups"), 2);
 }
 
 static void
@@ -240,9 +240,9 @@ test_pages(void **state)
 	assert_int_equal(store_report_update_computers(arr, s, U1, &pg, &e),
 	                 SL_OK);
 	assert_int_equal(json_array_size(arr), 2);
-	assert_string_equal(
-	        json_string_value(json_object_get(json_array_get(arr, 0), "id")),
-	        "c1");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(arr, 0), "id")),
+	                    "c1");
 	pg.state = "bogus";
 	assert_int_equal(store_report_update_computers(arr, s, U1, &pg, &e),
 	                 SL_EINVAL);
@@ -265,8 +265,7 @@ test_invalid(void **state)
 	(void)state;
 	add_computer("c1", unassigned);
 	assert_int_equal(store_state_upsert(s, "c1", &st, 1, &e), SL_EINVAL);
-	assert_string_equal(e.msg,
-	                    "store state: state: unknown state 'bogus'");
+	assert_string_equal(e.msg, "store state: state: unknown state 'bogus'");
 	st.state = "installed";
 	st.revision = NULL;
 	assert_int_equal(store_state_upsert(s, "c1", &st, 1, &e), SL_EINVAL);

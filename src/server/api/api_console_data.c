@@ -501,7 +501,8 @@ api_console_update_computers(struct req *r, struct reply *out, struct err *e)
 	} else {
 		const char *k;
 		json_t *v;
-		json_object_foreach(totals, k, v) total += json_integer_value(v);
+		json_object_foreach(totals, k, v) total +=
+		        json_integer_value(v);
 	}
 	out->json = json_pack("{s:I,s:I,s:I,s:O,s:O,s:O}", "total", total,
 	                      "offset", (json_int_t)pg.offset, "limit",

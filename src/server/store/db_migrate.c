@@ -172,7 +172,8 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 	 * its key's order. */
 	if (rc == SL_OK)
 		rc = buf_printf(&sel, e, " FROM %s%s", t->name,
-		                has_rowid(src, t->name) ? " ORDER BY rowid" : "");
+		                has_rowid(src, t->name) ? " ORDER BY rowid"
+		                                        : "");
 	if (rc == SL_OK)
 		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
 	if (rc == SL_OK)
@@ -268,11 +269,12 @@ move_sequences(PGconn *c, struct err *e)
 	}
 	for (i = 0; i < PQntuples(r) && rc == SL_OK; i++) {
 		const char *t = PQgetvalue(r, i, 0), *col = PQgetvalue(r, i, 1);
-		snprintf(sql, sizeof(sql),
-		         "SELECT setval(pg_get_serial_sequence('%.63s', "
-		         "'%.63s'), coalesce((SELECT max(%.63s) FROM %.63s), 0) "
-		         "+ 1, false)",
-		         t, col, col, t);
+		snprintf(
+		        sql, sizeof(sql),
+		        "SELECT setval(pg_get_serial_sequence('%.63s', "
+		        "'%.63s'), coalesce((SELECT max(%.63s) FROM %.63s), 0) "
+		        "+ 1, false)",
+		        t, col, col, t);
 		rc = pg_cmd(c, sql, e);
 	}
 	PQclear(r);
@@ -282,8 +284,7 @@ move_sequences(PGconn *c, struct err *e)
 /* ALTER TABLE ... DISABLE/ENABLE TRIGGER USER on every table: the copy
  * brings the counters the triggers keep as they are. */
 static int
-set_triggers(PGconn *c, const struct table *t, int n, bool on,
-             struct err *e)
+set_triggers(PGconn *c, const struct table *t, int n, bool on, struct err *e)
 {
 	char sql[160];
 	int i, rc = SL_OK;

@@ -155,7 +155,6 @@ static const char *const migration_7 =
         "CREATE TABLE leases(name " T " PRIMARY KEY, holder " T " NOT NULL, "
         "expires_at BIGINT NOT NULL, next_due BIGINT NOT NULL DEFAULT 0);";
 
-
 /* Compact update states (see db_sqlite.c): integer keys, a row of
  * integers per (computer, update), counters kept by triggers in the same
  * transaction, update_states a view for reading. */

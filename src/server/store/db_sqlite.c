@@ -184,7 +184,6 @@ static const char *const migration_7 =
         "CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
         "expires_at INTEGER NOT NULL, next_due INTEGER NOT NULL DEFAULT 0);";
 
-
 /* The counters of a state row added (new) or dropped (old). */
 #define STATE_ADD                                                              \
 	"INSERT INTO state_counts(ukey, rev, st, n) VALUES(new.ukey, new.v / " \
@@ -304,7 +303,7 @@ static const char *const migration_8 =
         "END;"
         "CREATE TRIGGER states_change AFTER UPDATE OF v ON states WHEN "
         "old.v / 16 <> new.v / 16 OR old.v % 8 <> new.v % 8 BEGIN " STATE_DROP
-        STATE_ADD "END;";
+                STATE_ADD "END;";
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {

@@ -83,10 +83,10 @@ store_report_counts(json_t **out, struct store *s, struct err *e)
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		const char *id = db_col_text(st, 0);
-		const char *state = db_col_null(st, 1)
-		                            ? NULL
-		                            : store_state_name(
-		                                      (int)db_col_int(st, 1));
+		const char *state =
+		        db_col_null(st, 1)
+		                ? NULL
+		                : store_state_name((int)db_col_int(st, 1));
 		c = json_object_get(map, id);
 		if (c == NULL) {
 			c = counts_new();
@@ -287,8 +287,8 @@ store_report_update_computers(json_t *arr, struct store *s, const char *id,
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		bool none = db_col_null(st, 4);
 		int64_t v = db_col_int(st, 4);
-		const char *state = none ? "no-status"
-		                         : store_state_name((int)(v % 8));
+		const char *state =
+		        none ? "no-status" : store_state_name((int)(v % 8));
 		json_t *c = json_pack(
 		        "{s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "id",
 		        db_col_text(st, 0), "hostname", db_col_text(st, 1),

@@ -47,8 +47,9 @@ store_state_put(struct store *s, const char *computer_id,
 		               st->state ? st->state : "(none)");
 	if (st->revision == NULL || *st->revision < 0 ||
 	    *st->revision > (INT64_MAX >> 5))
-		return err_set(e, SL_EINVAL, "state: revision: expected a "
-		                             "non-negative integer");
+		return err_set(e, SL_EINVAL,
+		               "state: revision: expected a "
+		               "non-negative integer");
 	v = code + (st->detail != NULL ? 8 : 0) + 16 * *st->revision;
 	if (code == STORE_NOT_APPLICABLE)
 		reported = NULL;
@@ -61,13 +62,14 @@ store_state_put(struct store *s, const char *computer_id,
 	                 "excluded.v, t = excluded.t",
 	                 "ttij", computer_id, st->update_id, v, reported);
 	if (rc == SL_OK && st->detail != NULL)
-		rc = store_q_run(s, NULL, e,
-		                 "INSERT INTO state_details(ckey, ukey, detail) "
-		                 "SELECT c.ckey, u.ukey, $3 FROM computers c, "
-		                 "update_status u WHERE c.id = $1 AND u.id = $2 "
-		                 "ON CONFLICT(ckey, ukey) DO UPDATE SET detail = "
-		                 "excluded.detail",
-		                 "ttt", computer_id, st->update_id, st->detail);
+		rc = store_q_run(
+		        s, NULL, e,
+		        "INSERT INTO state_details(ckey, ukey, detail) "
+		        "SELECT c.ckey, u.ukey, $3 FROM computers c, "
+		        "update_status u WHERE c.id = $1 AND u.id = $2 "
+		        "ON CONFLICT(ckey, ukey) DO UPDATE SET detail = "
+		        "excluded.detail",
+		        "ttt", computer_id, st->update_id, st->detail);
 	/* Without the flag in v an old detail row is ignored; it goes with
 	 * the computer, or is overwritten by the next detail. */
 	return rc;
@@ -91,9 +93,10 @@ store_states_clear(struct store *s, const char *computer_id, struct err *e)
 	                     "t", computer_id);
 
 	if (rc == SL_OK)
-		rc = store_q_run(s, NULL, e,
-		                 "DELETE FROM state_details WHERE ckey = (SELECT "
-		                 "ckey FROM computers WHERE id = $1)",
-		                 "t", computer_id);
+		rc = store_q_run(
+		        s, NULL, e,
+		        "DELETE FROM state_details WHERE ckey = (SELECT "
+		        "ckey FROM computers WHERE id = $1)",
+		        "t", computer_id);
 	return rc;
 }

@@ -15,14 +15,18 @@
 #     requests each; the row gives the median of the rounds' means, the
 #     last column min–max): one update's report (counts and a page of 100
 #     computers), one computer's status (its UPDATES states), one group's
-#     per-computer counts. Goal: under 100 ms.
+#     per-computer counts. Goal: under 100 ms;
+#   - PostgreSQL (when installed): the same states of PGC computers in a
+#     throw-away cluster, schema made by sluiced, bytes a pair from
+#     pg_total_relation_size (heap, primary key, TOAST).
 SCEN=s9
 . "$(dirname "$0")/lib.sh"
 
 if [ "$SMOKE" = 1 ]; then
-	COMPUTERS=40 UPDATES=2000 REF=10 ROUNDS=2 REQS=2
+	COMPUTERS=40 UPDATES=2000 REF=10 ROUNDS=2 REQS=2 PGC=10
 else
 	COMPUTERS=${S9_COMPUTERS:-2000} UPDATES=20000 REF=100 ROUNDS=5 REQS=10
+	PGC=200
 fi
 have sqlite3 || die "sqlite3 is not installed"
 have jq || die "jq is not installed"
@@ -177,3 +181,37 @@ latency "per-computer status ($UPDATES states)" "/v1/admin/computers/$C/status"
 latency "per-computer counts, one group ($((COMPUTERS / 20)) computers)" \
 	"/v1/admin/reports/computers?group=g01"
 stop_sluiced
+
+# PostgreSQL: the same layout, PGC computers' pairs.
+if ! have psql; then
+	row "12 compact state" "bytes a pair on PostgreSQL" \
+		"not run: psql is not installed" - -
+	exit 0
+fi
+PGD=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
+PGCL=$SOURCE_ROOT/tests/pg/pg_cluster.sh
+trap '"$PGCL" stop "$PGD" >/dev/null 2>&1 || rm -rf "$PGD"; _bench_cleanup' EXIT
+URL=$("$PGCL" start "$PGD") || die "PostgreSQL did not start"
+start_sluiced "$D/pg" "[upstream]
+syncs_per_day = 0
+[storage]
+mode = none
+[database]
+url = $URL"
+stop_sluiced
+psql -qAt -v ON_ERROR_STOP=1 "$URL" -c "
+ALTER TABLE states DISABLE TRIGGER USER;
+INSERT INTO states(ckey, ukey, v, t)
+SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
+  WHEN h < 980 THEN 1 WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 13 END,
+  CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END
+FROM (SELECT x, y, (x * 7919 + y * 104729) % 1000 AS h
+  FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
+       generate_series(1, $UPDATES) AS y ORDER BY x, y) p;
+ALTER TABLE states ENABLE TRIGGER USER;" -c "VACUUM ANALYZE states" \
+	>/dev/null || die "PostgreSQL states failed"
+PG_B=$(psql -qAt "$URL" -c "SELECT pg_total_relation_size('states')")
+PG_BPP=$(calc "$PG_B / ($PGC * $UPDATES)")
+log "PostgreSQL: $PG_B bytes for $PGC x $UPDATES ($PG_BPP a pair)"
+row "12 compact state" "bytes a pair on PostgreSQL, states (pg_total_relation_size, $PGC x $UPDATES)" \
+	"$PG_BPP" "$REF_BPP" "sluice<=16"

@@ -14,8 +14,9 @@
 #   - report latencies at that size through HTTP (ROUNDS rounds of REQS
 #     requests each; the row gives the median of the rounds' means, the
 #     last column min–max): one update's report (counts and a page of 100
-#     computers), one computer's status (its UPDATES states), one group's
-#     per-computer counts. Goal: under 100 ms;
+#     computers), one computer's status (its counts and all its UPDATES
+#     states, then a page of 100), one group's per-computer counts. Goal:
+#     under 100 ms;
 #   - PostgreSQL (when installed): the same states of PGC computers in a
 #     throw-away cluster, schema made by sluiced, bytes a pair from
 #     pg_total_relation_size (heap, primary key, TOAST).
@@ -177,7 +178,9 @@ latency "per-update report (counts + $PAGE computers)" \
 	"/v1/admin/reports/updates/$U?limit=$PAGE"
 latency "per-update report, failed only (a sparse filter)" \
 	"/v1/admin/reports/updates/$U?limit=$PAGE&state=failed"
-latency "per-computer status ($UPDATES states)" "/v1/admin/computers/$C/status"
+latency "per-computer status, all $UPDATES states" "/v1/admin/computers/$C/status"
+latency "per-computer status (counts + first 100 states by title)" \
+	"/v1/admin/computers/$C/status?limit=100"
 latency "per-computer counts, one group ($((COMPUTERS / 20)) computers)" \
 	"/v1/admin/reports/computers?group=g01"
 stop_sluiced

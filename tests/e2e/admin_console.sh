@@ -245,6 +245,16 @@ F=$("$SLUICE" --json report update $U_REP --state failed)
 	fail "no-status filter"
 api GET "/v1/admin/reports/updates/$U_REP?limit=0"
 [ "$HTTP_STATUS" = 400 ] || fail "limit=0: $HTTP_STATUS $BODY"
+# One computer's status: the counts of its states, a page of them.
+api GET "/v1/admin/computers/$CA/status?state=installed&limit=1"
+[ "$HTTP_STATUS" = 200 ] && [ "$(jq '.updates | length' <<<"$BODY")" = 1 ] &&
+	[ "$(jq -r '.updates[0].state' <<<"$BODY")" = installed ] &&
+	[ "$(jq '.counts.installed' <<<"$BODY")" -ge 1 ] || fail "paged status: $BODY"
+api GET "/v1/admin/computers/$CA/status"
+[ "$(jq '.updates | length' <<<"$BODY")" = "$(jq '[.counts[]] | add' <<<"$BODY")" ] ||
+	fail "status counts do not match its states: $BODY"
+api GET "/v1/admin/computers/$CA/status?limit=0"
+[ "$HTTP_STATUS" = 400 ] && grep -q "limit: expected 1 to 10000" <<<"$BODY" || fail "status limit=0: $BODY"
 api GET "/v1/admin/reports/updates/$U_REP?state=bogus"
 [ "$HTTP_STATUS" = 400 ] && grep -q "unknown state 'bogus'" <<<"$BODY" || fail "state=bogus: $HTTP_STATUS $BODY"
 out=$("$SLUICE" report updates --csv)

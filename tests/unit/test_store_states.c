@@ -204,6 +204,26 @@ test_counters(void **state)
 	assert_int_equal(count_in(json_object_get(all, U2), "not_applicable"),
 	                 1);
 	json_decref(all);
+	{
+		struct store_page pg = {.state = "installed", .limit = 10};
+		json_t *c = NULL, *arr = json_array();
+		assert_int_equal(store_computer_counts(&c, s, "c1", &e), SL_OK);
+		assert_int_equal(count_in(c, "installed"), 1);
+		assert_int_equal(count_in(c, "not_applicable"), 1);
+		assert_null(json_object_get(c, "no_status"));
+		json_decref(c);
+		assert_int_equal(store_computer_states(arr, s, "c1", &pg, &e),
+		                 SL_OK);
+		assert_int_equal(json_array_size(arr), 1);
+		assert_string_equal(json_string_value(json_object_get(
+		                            json_array_get(arr, 0), "title")),
+		                    "One");
+		pg.state = "bogus";
+		assert_int_equal(store_computer_states(arr, s, "c1", &pg, &e),
+		                 SL_EINVAL);
+		assert_string_equal(e.msg, "state: unknown state 'bogus'");
+		json_decref(arr);
+	}
 	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 2);
 	assert_int_equal(fixture_int(s, "SELECT sum(members) FROM groups"), 2);
 }

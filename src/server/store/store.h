@@ -180,8 +180,9 @@ int store_computer_group_add(bool *changed, struct store *s, const char *id,
                              int64_t gid, struct err *e);
 int store_computer_group_remove(struct store *s, const char *id, int64_t gid,
                                 struct err *e);
-/* One computer's row (*computer, a new reference), its update states and
- * its newest 200 events. SL_ENOTFOUND ("no computer ..."). */
+/* One computer's row (*computer, a new reference), its update states
+ * (unless updates is NULL) and its newest 200 events. SL_ENOTFOUND ("no
+ * computer ..."). */
 int store_computer_status(json_t **computer, json_t *updates, json_t *events,
                           struct store *s, const char *id, struct err *e);
 
@@ -476,6 +477,15 @@ struct store_page {
  * for an unknown update. */
 int store_report_update_computers(json_t *arr, struct store *s, const char *id,
                                   const struct store_page *pg, struct err *e);
+/* *out: the counts of computer id's states (no no_status; a new
+ * reference), from the counters. */
+int store_computer_counts(json_t **out, struct store *s, const char *id,
+                          struct err *e);
+/* Append {id, revision, title, state, detail, reported} of computer id's
+ * states by title: those in state pg->state (NULL: any; SL_EINVAL for an
+ * unknown one), skipping pg->offset, at most pg->limit (pg->after unused). */
+int store_computer_states(json_t *arr, struct store *s, const char *id,
+                          const struct store_page *pg, struct err *e);
 /* Append each computer (of group, or all when NULL) with the counts of
  * its states, by hostname. */
 int store_report_computers(json_t *arr, struct store *s, const char *group,

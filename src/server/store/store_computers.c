@@ -420,7 +420,7 @@ store_computer_status(json_t **computer, json_t *updates, json_t *events,
 	                 computer_row, e);
 	if (rc == SL_OK && json_array_size(comp) == 0)
 		rc = err_set(e, SL_ENOTFOUND, "no computer %s", id);
-	if (rc == SL_OK)
+	if (rc == SL_OK && updates != NULL)
 		rc = collect_for(
 		        updates, s,
 		        "SELECT s.update_id, s.revision, u.title, "

@@ -355,3 +355,71 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 	db_done(st);
 	return rc < 0 ? err_prefix(e, "report") : SL_OK;
 }
+
+int
+store_computer_counts(json_t **out, struct store *s, const char *id,
+                      struct err *e)
+{
+	struct db_stmt *st;
+	json_t *c = counts_new();
+	int rc;
+
+	if (c == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	json_object_del(c, "no_status");
+	rc = store_q(s, &st, e,
+	             "SELECT x.st, x.n FROM computers c JOIN computer_counts x "
+	             "ON x.ckey = c.ckey WHERE c.id = $1 AND x.n <> 0",
+	             "t", id);
+	if (rc != SL_OK) {
+		json_decref(c);
+		return err_prefix(e, "computer counts");
+	}
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *state = store_state_name((int)db_col_int(st, 0));
+		if (state != NULL)
+			counts_add(c, state, db_col_int(st, 1));
+	}
+	db_done(st);
+	if (rc != DB_DONE) {
+		json_decref(c);
+		return err_prefix(e, "computer counts");
+	}
+	*out = c;
+	return SL_OK;
+}
+
+static json_t *
+computer_state_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:I,s:o,s:s,s:o,s:o}", "id", db_col_text(st, 0),
+	                 "revision", (json_int_t)db_col_int(st, 1), "title",
+	                 store_col_text(st, 2), "state", db_col_text(st, 3),
+	                 "detail", store_col_text(st, 4), "reported",
+	                 store_col_time(st, 5));
+}
+
+int
+store_computer_states(json_t *arr, struct store *s, const char *id,
+                      const struct store_page *pg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if (pg->state != NULL && store_state_code(pg->state) < 0)
+		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
+		               pg->state);
+	rc = store_q(s, &st, e,
+	             "SELECT s.update_id, s.revision, u.title, s.state, "
+	             "s.detail, s.reported_at FROM update_states s LEFT JOIN "
+	             "updates u ON u.id = s.update_id AND u.revision = "
+	             "s.revision WHERE s.computer_id = $1 AND (CAST($2 AS "
+	             "TEXT) IS NULL OR s.state = $2) ORDER BY u.title, "
+	             "s.update_id LIMIT $3 OFFSET $4",
+	             "ttii", id, pg->state, pg->limit, pg->offset);
+	if (rc != SL_OK)
+		return err_prefix(e, "computer states");
+	rc = store_q_collect(arr, st, computer_state_row, e);
+	db_done(st);
+	return rc != SL_OK ? err_prefix(e, "computer states") : SL_OK;
+}

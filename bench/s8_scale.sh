@@ -63,6 +63,9 @@ measure() {
 			"$SL_URL/v1/admin/reports/updates/$UPD" || die "report failed"
 	done
 	REPORT_MS=$(calc "($(now_s) - $t0) * 1000 / $REP")
+	admin GET "/v1/admin/reports/updates/$UPD"
+	[ "$(jq '[.totals[]] | add' <<<"$A_BODY")" = "$(sql 'SELECT count(*) FROM computers')" ] ||
+		die "report totals do not add up to the computers: $(jq -c .totals <<<"$A_BODY")"
 	log "round $round ($(sql 'SELECT count(*) FROM computers') computers): $REG_RPS registrations/s, $SYNC_RPS no-change syncs/s, report $REPORT_MS ms"
 }
 measure
@@ -91,19 +94,7 @@ sql "INSERT INTO states(ckey, ukey, v, t)
        extract(epoch from now())::bigint
      FROM computers c, update_status u WHERE u.id = '$UPD'
      ON CONFLICT DO NOTHING" || die "growing states failed"
-sql "BEGIN;
-     UPDATE groups SET members = (SELECT count(*) FROM computers c
-       WHERE c.group_id = groups.id);
-     DELETE FROM state_counts; DELETE FROM group_counts;
-     DELETE FROM computer_counts;
-     INSERT INTO state_counts(ukey, rev, st, n)
-       SELECT ukey, v / 16, v % 8, count(*) FROM states GROUP BY 1, 2, 3;
-     INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, c.group_id,
-       s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = s.ckey
-       GROUP BY 1, 2, 3;
-     INSERT INTO computer_counts(ckey, st, n)
-       SELECT ckey, v % 8, count(*) FROM states GROUP BY 1, 2;
-     COMMIT;
+sql "BEGIN; $STATE_COUNTS_SQL COMMIT;
      ALTER TABLE computers ENABLE TRIGGER USER;
      ALTER TABLE states ENABLE TRIGGER USER" || die "counting failed"
 sql "ANALYZE" || die "analyze failed"

@@ -81,13 +81,7 @@ SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
   CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END FROM p;
 INSERT INTO state_details(ckey, ukey, detail)
   SELECT ckey, ukey, 'exit code 1' FROM states WHERE v % 16 >= 8;
-INSERT INTO state_counts(ukey, rev, st, n)
-  SELECT ukey, v / 16, v % 8, count(*) FROM states GROUP BY 1, 2, 3;
-INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, c.group_id,
-  s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = s.ckey
-  GROUP BY 1, 2, 3;
-INSERT INTO computer_counts(ckey, st, n)
-  SELECT ckey, v % 8, count(*) FROM states GROUP BY 1, 2;
+$STATE_COUNTS_SQL
 COMMIT;" >/dev/null || die "generating the states failed"
 q <"$D/triggers.sql" || die "restoring the triggers failed"
 q "VACUUM" || die "vacuum failed"

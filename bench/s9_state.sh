@@ -202,7 +202,7 @@ INSERT INTO states(ckey, ukey, v, t)
 SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
   WHEN h < 980 THEN 1 WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 13 END,
   CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END
-FROM (SELECT x, y, (x * 7919 + y * 104729) % 1000 AS h
+FROM (SELECT x, y, (x::bigint * 7919 + y * 104729) % 1000 AS h
   FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
        generate_series(1, $UPDATES) AS y ORDER BY x, y) p;
 ALTER TABLE states ENABLE TRIGGER USER;" -c "VACUUM ANALYZE states" \

@@ -18,13 +18,14 @@ INSERT INTO updates SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, 'Update
  CASE i % 4 WHEN 0 THEN 'security' WHEN 1 THEN 'update' WHEN 2 THEN 'feature' ELSE 'critical' END,
  'Product ' || (i % 7), 'KB' || i, CASE i % 3 WHEN 0 THEN 'important' WHEN 1 THEN 'low' ELSE NULL END,
  printf('2026-%02d-%02d', 1 + i % 12, 1 + i % 28), '{}', 'x', 0 FROM n;
-INSERT INTO update_status SELECT id, 1, 0, 0, 1, NULL FROM updates;
+INSERT INTO update_status(id, latest_revision, expired, declined, change_seq) SELECT id, 1, 0, 0, 1 FROM updates;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000)
 INSERT INTO computers(id, token_hash, hostname, os_id, os_version, arch, group_id, registered_at, last_contact, last_report)
  SELECT printf('c%05d', i), 'h' || i, printf('host-%05d', i), 'debian', '12', 'amd64', 2, 0, strftime('%s','now') - (i % 60) * 86400, strftime('%s','now') FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 50000)
-INSERT OR IGNORE INTO update_states SELECT printf('c%05d', 1 + i % 10000), printf('%08x-0000-4000-8000-%012x', 1 + (i * 7) % 20000, 1 + (i * 7) % 20000), 1,
- CASE i % 5 WHEN 0 THEN 'failed' WHEN 1 THEN 'needed' ELSE 'installed' END, NULL, strftime('%s','now') FROM n;
+INSERT OR IGNORE INTO states(ckey, ukey, v, t) SELECT (SELECT ckey FROM computers WHERE id = printf('c%05d', 1 + i % 10000)),
+ (SELECT ukey FROM update_status WHERE id = printf('%08x-0000-4000-8000-%012x', 1 + (i * 7) % 20000, 1 + (i * 7) % 20000)),
+ 16 + CASE i % 5 WHEN 0 THEN 5 WHEN 1 THEN 1 ELSE 3 END, strftime('%s','now') FROM n;
 SQL
 start_server "$DATA"
 for p in "console/dashboard" "console/updates?limit=50" "console/updates?offset=19950&limit=50&search=Update" "console/updates?status=failed&severity=important" "console/computers?limit=50" "console/computers?status=stale&offset=5000" "groups"; do

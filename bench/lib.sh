@@ -28,6 +28,9 @@
 #                      W_OK_RPS (answers < 400 only) W_MBPS W_P50_MS
 #                      W_P99_MS W_ERRS W_STATUS_ERRS W_ERR_TEXT
 #   have CMD           true when CMD is installed
+#   STATE_COUNTS_SQL   SQL (both engines) computing every state counter
+#                      and group's members afresh, after a bulk load made
+#                      with the counters' triggers off
 set -euo pipefail
 
 : "${BUILD_DIR:?}" "${BENCH_DIR:?}" "${WORK:?}" "${RESULTS:?}"
@@ -296,3 +299,14 @@ NGX
 	wait_port "$NG_PORT"
 	NG_URL="http://127.0.0.1:$NG_PORT"
 }
+
+STATE_COUNTS_SQL="UPDATE groups SET members = (SELECT count(*) FROM computers c
+  WHERE c.group_id = groups.id);
+DELETE FROM state_counts; DELETE FROM group_counts; DELETE FROM computer_counts;
+INSERT INTO state_counts(ukey, rev, st, n)
+  SELECT ukey, v / 16, v % 8, count(*) FROM states GROUP BY 1, 2, 3;
+INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, c.group_id,
+  s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = s.ckey
+  GROUP BY 1, 2, 3;
+INSERT INTO computer_counts(ckey, st, n)
+  SELECT ckey, v % 8, count(*) FROM states GROUP BY 1, 2;"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sluice's benchmarks: six scenarios, each measured side by side with a
+# Sluice's benchmarks: the scenarios below, each measured side by side with a
 # reference peer in the same run, printed as one table.
 #
 #   bench/run.sh BUILD_DIR           full sizes (make bench): installs the
@@ -64,7 +64,8 @@ s3_catalog_sync:3 catalog sync (vs reprepro):600
 s6_apt_import:6 apt import:900
 s7_cleanup:9 cleanup under load:900
 s7_engines:10 engines (SQLite vs PostgreSQL):600
-s8_scale:11 large database:900"
+s8_scale:11 large database:900
+s9_state:12 compact state:900"
 
 t_start=$(date +%s)
 failed=()

@@ -52,11 +52,13 @@ SELECT printf('c0000000-0000-4000-8000-%012x', i), 'bench-' || i, 'bench-' || i,
   strftime('%s', 'now'), strftime('%s', 'now') FROM c;
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $COMPUTERS),
   k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < $STATES)
-INSERT INTO update_states(computer_id, update_id, revision, state, reported_at)
-SELECT printf('c0000000-0000-4000-8000-%012x', i),
-  printf('%08x-0000-4000-8000-%012x', ((i - 1) * 97 + j - 1) % $UPDATES + 1,
-         ((i - 1) * 97 + j - 1) % $UPDATES + 1), 1,
-  CASE WHEN j % 50 = 0 THEN 'needed' ELSE 'installed' END, strftime('%s', 'now')
+INSERT INTO states(ckey, ukey, v, t)
+SELECT (SELECT ckey FROM computers WHERE id =
+    printf('c0000000-0000-4000-8000-%012x', i)),
+  (SELECT ukey FROM update_status WHERE id =
+    printf('%08x-0000-4000-8000-%012x', ((i - 1) * 97 + j - 1) % $UPDATES + 1,
+           ((i - 1) * 97 + j - 1) % $UPDATES + 1)),
+  16 + CASE WHEN j % 50 = 0 THEN 1 ELSE 3 END, strftime('%s', 'now')
 FROM c, k;
 UPDATE meta SET value = '2' WHERE key = 'change_seq';
 COMMIT;

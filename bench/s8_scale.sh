@@ -5,7 +5,8 @@
 # (generate_series: tokens, hashes, groups, one state per computer for the
 # reported update; not through HTTP) and measured again in the same run:
 # registrations/s, no-change syncs/s and the per-update report
-# (GET /v1/admin/reports/updates/ID, state counts over every computer).
+# (GET /v1/admin/reports/updates/ID: the counts of every computer, from
+# the counters, and the first page of computers).
 # Ratio = BIG / 10,000 figures; the goal is to stay within 2x (indexes, no
 # full scans on the hot paths).
 SCEN=s8
@@ -53,12 +54,8 @@ measure() {
 		-s "$BENCH_DIR/wrk_sync.lua" "$SL_URL" -- "$F/tokens" "$ANCHOR" 2
 	[ "$W_ERRS" -eq 0 ] || die "sync: errors: $W_ERR_TEXT"
 	SYNC_RPS=$W_OK_RPS
-	REPORT_MS=-
-	# The per-update report answers with every computer (one JSON object
-	# each): at a million that is about a gigabyte of JSON in the server,
-	# not something to run on a shared 2-core machine. Measured up to
-	# 100,000 computers.
-	[ "$(sql 'SELECT count(*) FROM computers')" -le 100000 ] || return 0
+	# The per-update report: its counts (kept as states are stored) and
+	# the first page of its computers (the default 1000, by id).
 	wait_idle "$SL_PID"
 	t0=$(now_s)
 	for ((i = 0; i < REP; i++)); do
@@ -66,6 +63,9 @@ measure() {
 			"$SL_URL/v1/admin/reports/updates/$UPD" || die "report failed"
 	done
 	REPORT_MS=$(calc "($(now_s) - $t0) * 1000 / $REP")
+	admin GET "/v1/admin/reports/updates/$UPD"
+	[ "$(jq '[.totals[]] | add' <<<"$A_BODY")" = "$(sql 'SELECT count(*) FROM computers')" ] ||
+		die "report totals do not add up to the computers: $(jq -c .totals <<<"$A_BODY")"
 	log "round $round ($(sql 'SELECT count(*) FROM computers') computers): $REG_RPS registrations/s, $SYNC_RPS no-change syncs/s, report $REPORT_MS ms"
 }
 measure
@@ -73,8 +73,13 @@ R1=$REG_RPS S1=$SYNC_RPS P1=$REPORT_MS
 N1=$(sql "SELECT count(*) FROM computers")
 
 # Grow to BIG computers in SQL, each with a state for the reported update.
+# A bulk load with the counters' triggers off (one statement updating the
+# same counter row a million times would make a million row versions in
+# one transaction), the counters then computed once, as migration 8 does.
 t0=$(now_s)
 have_n=$N1
+sql "ALTER TABLE computers DISABLE TRIGGER USER;
+     ALTER TABLE states DISABLE TRIGGER USER" || die "triggers off failed"
 sql "INSERT INTO computers(id, token_hash, hostname, os_id, os_version, arch,
        group_id, group_seq, registered_at, last_contact)
      SELECT 'bench-big-' || i, encode(sha256(convert_to('bench-big-token-' || i, 'UTF8')), 'hex'),
@@ -82,10 +87,16 @@ sql "INSERT INTO computers(id, token_hash, hostname, os_id, os_version, arch,
        (SELECT id FROM groups WHERE name = 'Unassigned Computers'), 0,
        extract(epoch from now())::bigint, extract(epoch from now())::bigint
      FROM generate_series(1, $BIG - $have_n) AS i" || die "growing computers failed"
-sql "INSERT INTO update_states(computer_id, update_id, revision, state, reported_at)
-     SELECT id, '$UPD', 1, CASE WHEN random() < 0.7 THEN 'installed' ELSE 'needed' END,
+# states(ckey, ukey, v = state code + 16 * revision, t): 3 installed,
+# 1 needed; the triggers keep the counters.
+sql "INSERT INTO states(ckey, ukey, v, t)
+     SELECT c.ckey, u.ukey, 16 + CASE WHEN random() < 0.7 THEN 3 ELSE 1 END,
        extract(epoch from now())::bigint
-     FROM computers ON CONFLICT DO NOTHING" || die "growing states failed"
+     FROM computers c, update_status u WHERE u.id = '$UPD'
+     ON CONFLICT DO NOTHING" || die "growing states failed"
+sql "BEGIN; $STATE_COUNTS_SQL COMMIT;
+     ALTER TABLE computers ENABLE TRIGGER USER;
+     ALTER TABLE states ENABLE TRIGGER USER" || die "counting failed"
 sql "ANALYZE" || die "analyze failed"
 log "grew to $(sql 'SELECT count(*) FROM computers') computers in $(calc "$(now_s) - $t0") s"
 measure
@@ -94,9 +105,4 @@ stop_sluiced
 
 row "8 large database" "registrations/s, $N2 vs $N1 computers" "$REG_RPS" "$R1" "ratio>=0.5"
 row "8 large database" "no-change syncs/s ($SC conn), $N2 vs $N1 computers" "$SYNC_RPS" "$S1" "ratio>=0.5"
-if [ "$REPORT_MS" = - ]; then
-	row "8 large database" "per-update report ms, $N2 computers" \
-		"not run: lists every computer (O(computers) answer)" "$P1" -
-else
-	row "8 large database" "per-update report ms, $N2 vs $N1 computers" "$REPORT_MS" "$P1" "ratio<=2"
-fi
+row "8 large database" "per-update report ms (counts + first 1000 computers), $N2 vs $N1 computers" "$REPORT_MS" "$P1" "ratio<=2"

@@ -1,6 +1,7 @@
 /*
  * sluice report: status reports — per update (counts of computers in each
- * state, by group, and every computer's state), summary of all updates,
+ * state, by group, and a page of its computers' states), summary of all
+ * updates,
  * per computer, and the sync history; as tables, --json or --csv.
  */
 #include <stdio.h>
@@ -13,15 +14,19 @@
 #define REPORT_USAGE                                                           \
 	"usage: sluice report updates [--classification C] [--product P]\n"    \
 	"                     [--search TEXT] [--needed] [--failed] [--all]\n" \
-	"       sluice report update UPDATE-ID\n"                              \
+	"       sluice report update UPDATE-ID [--state S] [--limit N]\n"      \
+	"                     [--after COMPUTER-ID]\n"                         \
 	"       sluice report computers [--group GROUP]\n"                     \
 	"       sluice report computer COMPUTER\n"                             \
 	"       sluice report sync\n"                                          \
 	"Every report takes --json or --csv.\n\n"                              \
 	"updates: per update, how many computers reported it installed,\n"     \
 	"  needed (incl. downloaded), failed, not applicable, or nothing.\n"   \
-	"update: the same for one update, in total and per group, then each\n" \
-	"  computer with its state and the server it reports to.\n"            \
+	"update: the same for one update, in total and per group, then its\n"  \
+	"  computers by id with their state and the server they report to:\n"  \
+	"  --limit of them (default 1000, at most 10000) after --after, in\n"  \
+	"  state --state (installed, needed, ..., no-status); the next\n"      \
+	"  page's --after is printed below the table.\n"                       \
 	"computers: per computer, its counts of updates in each state, last\n" \
 	"  contact and last report. computer: one computer's updates.\n"       \
 	"sync: the synchronisation history.\n"
@@ -124,21 +129,39 @@ count_row(struct table *t, const char *label, json_t *c)
 }
 
 static int
-report_update(struct cli_ctx *ctx, const char *id)
+report_update(struct cli_ctx *ctx, int argc, char **argv)
 {
+	const char *state = NULL, *limit = NULL, *after = NULL, *pos[1];
+	const struct admin_opt opts[] = {{"--state", &state, NULL},
+	                                 {"--limit", &limit, NULL},
+	                                 {"--after", &after, NULL},
+	                                 {NULL, NULL, NULL}};
+	const char *id, *next;
 	const char *gh[] = {"GROUP", COUNT_HEAD, NULL};
 	const char *ch[] = {"COMPUTER", "HOSTNAME", "GROUP",  "SERVER",
 	                    "STATE",    "REPORTED", "DETAIL", NULL};
-	char path[256], esc[128], uid[64];
+	char path[1024], base[256], esc[128], uid[64];
 	json_t *v = NULL, *u, *g, *c;
 	struct table t;
 	size_t i;
+	int npos;
 
+	if (admin_parse(&cmd_report, argc, argv, 2, opts, pos, 1, &npos))
+		return 2;
+	if (npos != 1)
+		return cli_usage_error(&cmd_report, "expected UPDATE-ID");
+	id = pos[0];
 	if (admin_update_id(uid, ctx, id) != 0)
 		return 1;
 	if (!admin_escape(esc, sizeof(esc), uid))
 		return cli_fail("update id too long");
-	snprintf(path, sizeof(path), "/v1/admin/reports/updates/%s", esc);
+	snprintf(base, sizeof(base), "/v1/admin/reports/updates/%s", esc);
+	{
+		const char *kv[] = {"state", state, "limit", limit,
+		                    "after", after, NULL};
+		if (!admin_query(path, sizeof(path), base, kv))
+			return cli_fail("option text too long");
+	}
 	if (admin_call(&v, ctx, "GET", path, NULL) != 0)
 		return 1;
 	if (ctx->json) {
@@ -169,6 +192,9 @@ report_update(struct cli_ctx *ctx, const char *id)
 	                    admin_str(c, "state"), admin_str(c, "reported"),
 	                    admin_str(c, "detail")});
 	table_print(&t, admin_csv(), "no computers");
+	next = json_string_value(json_object_get(v, "next"));
+	if (next != NULL && !admin_csv())
+		printf("\nmore: --after %s\n", next);
 	json_decref(v);
 	return 0;
 }
@@ -272,12 +298,8 @@ report_run(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(&cmd_report, "which report?");
 	if (strcmp(argv[1], "updates") == 0)
 		return report_updates(ctx, argc, argv);
-	if (strcmp(argv[1], "update") == 0) {
-		if (argc != 3)
-			return cli_usage_error(&cmd_report,
-			                       "expected UPDATE-ID");
-		return report_update(ctx, argv[2]);
-	}
+	if (strcmp(argv[1], "update") == 0)
+		return report_update(ctx, argc, argv);
 	if (strcmp(argv[1], "computers") == 0)
 		return report_computers(ctx, argc, argv);
 	if (strcmp(argv[1], "computer") == 0) {

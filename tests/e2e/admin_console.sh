@@ -226,6 +226,37 @@ for c in $(jq -r '.computers[].id' <<<"$R"); do
 done
 out=$("$SLUICE" report update $U_REP)
 grep -Eq '^\(all computers\) +1 +1 +1 +0 +1$' <<<"$out" || fail "report table: $out"
+# Paged by computer id: counts whole, computers a page at a time.
+P1=$("$SLUICE" --json report update $U_REP --limit 2)
+[ "$(jq '.computers | length' <<<"$P1")" = 2 ] || fail "page 1: $P1"
+[ "$(jq -c '.totals' <<<"$P1")" = "$(jq -c '.totals' <<<"$R")" ] || fail "page totals: $P1"
+next=$(jq -r '.next' <<<"$P1")
+[ "$next" = "$(jq -r '.computers[1].id' <<<"$P1")" ] || fail "next cursor: $P1"
+P2=$("$SLUICE" --json report update $U_REP --limit 2 --after "$next")
+[ "$(jq -r '[.computers[].id] | sort | join(" ")' <<<"$P1$P2" | tr '\n' ' ' | wc -w)" -ge 3 ] || fail "page 2: $P2"
+[ "$(jq -r '[$a.computers[], $b.computers[]] | map(.id) | join(" ")' --argjson a "$P1" --argjson b "$P2" -n)" = \
+	"$(jq -r '[.computers[].id] | sort | join(" ")' <<<"$R")" ] || fail "pages differ from the whole list: $P1 $P2"
+[ "$(jq -r '.next' <<<"$P2")" = null ] || fail "last page has a next cursor: $P2"
+"$SLUICE" report update $U_REP --limit 1 | grep -q "^more: --after " || fail "no next hint"
+F=$("$SLUICE" --json report update $U_REP --state failed)
+[ "$(jq -r '[.computers[].state] | join(" ")' <<<"$F")" = failed ] || fail "state filter: $F"
+[ "$(jq -r '.computers[0].detail' <<<"$F")" = "exit code 3" ] || fail "failed detail: $F"
+[ "$(jq -r '.computers[].hostname' <<<"$("$SLUICE" --json report update $U_REP --state no-status)")" = silent ] ||
+	fail "no-status filter"
+api GET "/v1/admin/reports/updates/$U_REP?limit=0"
+[ "$HTTP_STATUS" = 400 ] || fail "limit=0: $HTTP_STATUS $BODY"
+# One computer's status: the counts of its states, a page of them.
+api GET "/v1/admin/computers/$CA/status?state=installed&limit=1"
+[ "$HTTP_STATUS" = 200 ] && [ "$(jq '.updates | length' <<<"$BODY")" = 1 ] &&
+	[ "$(jq -r '.updates[0].state' <<<"$BODY")" = installed ] &&
+	[ "$(jq '.counts.installed' <<<"$BODY")" -ge 1 ] || fail "paged status: $BODY"
+api GET "/v1/admin/computers/$CA/status"
+[ "$(jq '.updates | length' <<<"$BODY")" = "$(jq '[.counts[]] | add' <<<"$BODY")" ] ||
+	fail "status counts do not match its states: $BODY"
+api GET "/v1/admin/computers/$CA/status?limit=0"
+[ "$HTTP_STATUS" = 400 ] && grep -q "limit: expected 1 to 10000" <<<"$BODY" || fail "status limit=0: $BODY"
+api GET "/v1/admin/reports/updates/$U_REP?state=bogus"
+[ "$HTTP_STATUS" = 400 ] && grep -q "unknown state 'bogus'" <<<"$BODY" || fail "state=bogus: $HTTP_STATUS $BODY"
 out=$("$SLUICE" report updates --csv)
 grep -q "^id,title,installed,needed,failed,not_applicable,no_status$" <<<"$out" || fail "csv head: $out"
 grep -q "^$U_REP,Update rep,1,1,1,0,1$" <<<"$out" || fail "csv row: $out"

@@ -51,7 +51,8 @@ agent detect || agent_fail "detect"
 GONE=dddddddd-0000-4000-8000-0000000000aa
 old=$(($(date +%s) - 40 * 86400))
 server_sql "$DATA" "INSERT INTO computers(id, token_hash, hostname, group_id, registered_at, last_contact) VALUES('$GONE', 'x', 'retired-host', 1, $old, $old)"
-server_sql "$DATA" "INSERT INTO update_states(computer_id, update_id, revision, state, reported_at) VALUES('$GONE', '$U_NEW', 1, 'installed', $old)"
+# states are keyed by integers: v = 3 (installed) + 16 * revision 1
+server_sql "$DATA" "INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, u.ukey, 19, $old FROM computers c, update_status u WHERE c.id = '$GONE' AND u.id = '$U_NEW'"
 server_sql "$DATA" "INSERT INTO computer_groups(computer_id, group_id) VALUES('$GONE', 2)"
 # A file no update knows (left in the store).
 orphan=$(printf 'orphan' | sha256sum | cut -c1-64)

@@ -45,7 +45,7 @@ while read -r table n _; do
 	[ "$want" = "$n" ] && [ "$got" = "$n" ] ||
 		fail "$table: sqlite $want, reported $n, postgresql $got"
 done <"$TMP/migrate.out"
-for t in computers update_states events groups approvals updates; do
+for t in computers states state_counts group_counts events groups approvals updates; do
 	grep -q "^$t " "$TMP/migrate.out" || fail "$t not migrated"
 done
 [ "$(awk '$1=="computers"{print $2}' "$TMP/migrate.out")" = 1 ] || fail "computers count"

@@ -70,8 +70,11 @@ setup(void **state)
 	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL, NULL);"
 	        "INSERT INTO updates VALUES('" U2 "', 1, 'Two', 'feature', "
 	        "'P', NULL, NULL, NULL, '{}', 'x', 0, NULL, NULL);"
-	        "INSERT INTO update_status VALUES('" U1 "', 1, 0, 0, 0, NULL);"
-	        "INSERT INTO update_status VALUES('" U2
+	        "INSERT INTO update_status(id, latest_revision, expired, "
+	        "declined, change_seq, declined_at) VALUES('" U1 "', 1, 0, 0, "
+	        "0, NULL);"
+	        "INSERT INTO update_status(id, latest_revision, expired, "
+	        "declined, change_seq, declined_at) VALUES('" U2
 	        "', 1, 0, 0, 0, NULL);");
 	assert_int_equal(store_group_id(&web, db, "web", &e), SL_OK);
 	assert_int_equal(store_group_id(&canary, db, "canary", &e), SL_OK);

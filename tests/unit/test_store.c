@@ -141,7 +141,16 @@ test_computers(void **state)
 	assert_int_equal(store_computer_move(&moved, s, "c9", 1, &e),
 	                 SL_ENOTFOUND);
 	assert_string_equal(e.msg, "no computer c9");
-	/* Reports: a state is replaced, an event is stored once. */
+	/* Reports: a state is replaced, an event is stored once. A state
+	 * of an update the server does not hold is not kept. */
+	assert_int_equal(store_state_upsert(s, "c1", &st, 3000, &e), SL_OK);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
+	assert_int_equal(db_exec(fixture_db(s),
+	                         "INSERT INTO update_status(id, "
+	                         "latest_revision, change_seq) VALUES('u1', "
+	                         "1, 0)",
+	                         &e),
+	                 SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &st, 3000, &e), SL_OK);
 	st.state = "failed";
 	assert_int_equal(store_state_upsert(s, "c1", &st, 3001, &e), SL_OK);

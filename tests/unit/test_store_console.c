@@ -98,6 +98,12 @@ test_states(void **state)
 
 	(void)state;
 	assert_int_equal(store_computer_register(replaced, s, &c, &e), SL_OK);
+	assert_int_equal(db_exec(fixture_db(s),
+	                         "INSERT INTO update_status(id, "
+	                         "latest_revision, change_seq) VALUES('u1', 1, "
+	                         "0), ('u2', 1, 0), ('u3', 1, 0)",
+	                         &e),
+	                 SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &failed, 5000, &e), SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &old, 100, &e), SL_OK);
 	assert_int_equal(store_state_upsert(s, "c1", &inst, 5001, &e), SL_OK);

@@ -202,26 +202,69 @@ out:
 	return rc;
 }
 
+/* An integer query value in [min, max] into *out; false when not one. */
+static bool
+query_count(int64_t *out, const char *v, int64_t min, int64_t max)
+{
+	char *end;
+	long long n;
+
+	if (*v == '\0')
+		return false;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* GET /v1/admin/computers/<id>/status[?state=S&limit=N&offset=N]: the
+ * computer, the counts of its states (from the counters), its states (all,
+ * or the page asked for) and its newest events. */
+#define STATUS_PAGE_MAX 10000
+
 int
 api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 {
 	json_t *comp = NULL, *ups = json_array(), *evs = json_array();
-	const char *id = r->params[0];
+	json_t *counts = NULL;
+	const char *id = r->params[0], *lim = api_query(r, "limit");
+	const char *off = api_query(r, "offset");
+	struct store_page pg = {.state = api_query(r, "state"),
+	                        .limit = INT64_MAX};
+	bool paged;
 	int rc = SL_OK;
 
 	if (ups == NULL || evs == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (pg.state != NULL && *pg.state == '\0')
+		pg.state = NULL;
+	if (lim != NULL && !query_count(&pg.limit, lim, 1, STATUS_PAGE_MAX)) {
+		rc = err_set(e, SL_EINVAL, "limit: expected 1 to %d",
+		             STATUS_PAGE_MAX);
+		goto out;
+	}
+	if (off != NULL && !query_count(&pg.offset, off, 0, INT64_MAX / 2)) {
+		rc = err_set(e, SL_EINVAL, "offset: expected 0 or more");
+		goto out;
+	}
+	paged = pg.state != NULL || lim != NULL || off != NULL;
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = store_computer_status(&comp, ups, evs, r->store, id, e);
+		rc = store_computer_status(&comp, paged ? NULL : ups, evs,
+		                           r->store, id, e);
+	if (rc == SL_OK && paged)
+		rc = store_computer_states(ups, r->store, id, &pg, e);
+	if (rc == SL_OK)
+		rc = store_computer_counts(&counts, r->store, id, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	out->json = json_pack("{s:O,s:O,s:O}", "computer", comp, "updates", ups,
-	                      "events", evs);
+	out->json = json_pack("{s:O,s:O,s:O,s:O}", "computer", comp, "counts",
+	                      counts, "updates", ups, "events", evs);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
@@ -230,6 +273,7 @@ out:
 		err_prefix(e, "computer status");
 	}
 	json_decref(comp);
+	json_decref(counts);
 	json_decref(ups);
 	json_decref(evs);
 	return rc;

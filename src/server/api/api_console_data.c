@@ -466,8 +466,10 @@ int
 api_console_update_computers(struct req *r, struct reply *out, struct err *e)
 {
 	const char *id = r->params[0], *state = api_query(r, "state");
-	json_t *rep = NULL, *arr = json_array(), *c;
-	struct page p = {.r = r};
+	json_t *rep = NULL, *arr = json_array(), *totals;
+	struct store_page pg = {0};
+	json_int_t total = 0;
+	char key[64];
 	size_t i;
 	int rc;
 
@@ -477,29 +479,34 @@ api_console_update_computers(struct req *r, struct reply *out, struct err *e)
 		json_decref(arr);
 		return err_set(e, SL_EINVAL, "update: expected a UUID");
 	}
-	p.offset = query_long(r, "offset", 0, 0, 1L << 30);
-	p.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	pg.state = state && *state ? state : NULL;
+	pg.offset = query_long(r, "offset", 0, 0, 1L << 30);
+	pg.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
 		rc = store_report_update(&rep, r->store, id, e);
 	if (rc == SL_OK)
+		rc = store_report_update_computers(arr, r->store, id, &pg, e);
+	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	json_array_foreach(json_object_get(rep, "computers"), i, c)
-	{
-		const char *st = json_string_value(json_object_get(c, "state"));
-		if (state && *state && (st == NULL || strcmp(st, state) != 0))
-			continue;
-		if (p.total++ < p.offset ||
-		    p.total > (json_int_t)(p.offset + p.limit))
-			continue;
-		json_array_append(arr, c);
+	/* The total from the counts: no count of the rows themselves. */
+	totals = json_object_get(rep, "totals");
+	for (i = 0; pg.state && pg.state[i] && i + 1 < sizeof(key); i++)
+		key[i] = pg.state[i] == '-' ? '_' : pg.state[i];
+	key[i] = '\0';
+	if (pg.state != NULL) {
+		total = count_of(totals, key);
+	} else {
+		const char *k;
+		json_t *v;
+		json_object_foreach(totals, k, v) total +=
+		        json_integer_value(v);
 	}
-	out->json = json_pack("{s:I,s:I,s:I,s:O,s:O,s:O}", "total", p.total,
-	                      "offset", (json_int_t)p.offset, "limit",
-	                      (json_int_t)p.limit, "totals",
-	                      json_object_get(rep, "totals"), "groups",
+	out->json = json_pack("{s:I,s:I,s:I,s:O,s:O,s:O}", "total", total,
+	                      "offset", (json_int_t)pg.offset, "limit",
+	                      (json_int_t)pg.limit, "totals", totals, "groups",
 	                      json_object_get(rep, "groups"), "computers", arr);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");

@@ -12,6 +12,7 @@
  * installed_pending_reboot, failed) plus no_status: computers that sent
  * nothing about the update.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -141,25 +142,66 @@ out:
 	return rc;
 }
 
+/* GET /v1/admin/reports/updates/<id>[?limit=N&after=ID&state=S]: the
+ * counts from the maintained counters and one page of the computers, by
+ * id; "next" is the cursor of the following page (null when none). */
+#define REPORT_PAGE_DEFAULT 1000
+#define REPORT_PAGE_MAX     10000
+
 int
 api_report_update(struct req *r, struct reply *out, struct err *e)
 {
-	const char *id = r->params[0];
+	const char *id = r->params[0], *lim = api_query(r, "limit");
+	struct store_page pg = {.after = api_query(r, "after"),
+	                        .state = api_query(r, "state"),
+	                        .limit = REPORT_PAGE_DEFAULT};
+	json_t *comps = NULL, *last;
+	char *end;
 	int rc;
 
 	if (!auth_is_uuid(id))
 		return err_set(e, SL_EINVAL, "report: update: expected a UUID");
+	if (lim != NULL) {
+		long long v = strtoll(lim, &end, 10);
+		if (*lim == '\0' || *end != '\0' || v < 1 ||
+		    v > REPORT_PAGE_MAX)
+			return err_set(e, SL_EINVAL,
+			               "report: limit: expected 1 to %d",
+			               REPORT_PAGE_MAX);
+		pg.limit = v;
+	}
+	if (pg.state != NULL && *pg.state == '\0')
+		pg.state = NULL;
+	if ((comps = json_array()) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
 		rc = store_report_update(&out->json, r->store, id, e);
+	/* One more than asked: whether a next page exists. */
+	pg.limit++;
+	if (rc == SL_OK)
+		rc = store_report_update_computers(comps, r->store, id, &pg, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
+	if (rc == SL_OK) {
+		bool more = (int64_t)json_array_size(comps) == pg.limit;
+		if (more)
+			json_array_remove(comps, json_array_size(comps) - 1);
+		last = json_array_get(comps, json_array_size(comps) - 1);
+		if (json_object_set(out->json, "computers", comps) != 0 ||
+		    json_object_set_new(
+		            out->json, "next",
+		            more ? json_incref(json_object_get(last, "id"))
+		                 : json_null()) != 0)
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+	}
 	if (rc != SL_OK) {
 		json_decref(out->json);
 		out->json = NULL;
 		store_rollback(r->store);
 		err_prefix(e, "report");
 	}
+	json_decref(comps);
 	return rc;
 }
 

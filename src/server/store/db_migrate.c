@@ -53,9 +53,14 @@ load_tables(struct table *t, int *n, PGconn *c, struct err *e)
 	PGresult *r;
 	int i, rc = SL_OK;
 
-	r = PQexec(c, "SELECT table_name, column_name FROM "
-	              "information_schema.columns WHERE table_schema = "
-	              "current_schema() ORDER BY table_name, ordinal_position");
+	/* Tables only: a view (update_states) is read from its tables. */
+	r = PQexec(c, "SELECT c.table_name, c.column_name FROM "
+	              "information_schema.columns c JOIN "
+	              "information_schema.tables t ON t.table_schema = "
+	              "c.table_schema AND t.table_name = c.table_name WHERE "
+	              "c.table_schema = current_schema() AND t.table_type = "
+	              "'BASE TABLE' ORDER BY c.table_name, "
+	              "c.ordinal_position");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
 		return pg_fail(e, c, "list tables");
@@ -132,6 +137,20 @@ sql_cols(struct buf *b, const struct table *t, struct err *e)
 	return rc;
 }
 
+/* Whether SQLite table name has a rowid (not WITHOUT ROWID). */
+static bool
+has_rowid(sqlite3 *src, const char *name)
+{
+	char sql[128];
+	sqlite3_stmt *st = NULL;
+	bool ok;
+
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM %s LIMIT 0", name);
+	ok = sqlite3_prepare_v2(src, sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /* Copy one table's rows; *rows receives how many. */
 static int
 copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
@@ -149,9 +168,12 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 	if (rc == SL_OK)
 		rc = sql_cols(&sel, t, e);
 	/* rowid order: parents before their children in self-referencing
-	 * tables (groups), as they were created. */
+	 * tables (groups), as they were created; a WITHOUT ROWID table in
+	 * its key's order. */
 	if (rc == SL_OK)
-		rc = buf_printf(&sel, e, " FROM %s ORDER BY rowid", t->name);
+		rc = buf_printf(&sel, e, " FROM %s%s", t->name,
+		                has_rowid(src, t->name) ? " ORDER BY rowid"
+		                                        : "");
 	if (rc == SL_OK)
 		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
 	if (rc == SL_OK)
@@ -229,35 +251,47 @@ count_sqlite(int64_t *out, sqlite3 *db, const char *table, struct err *e)
 	return rc;
 }
 
-/* Identity columns continue after the copied ids. */
+/* Identity columns (ids, the integer keys) continue after the copied
+ * values. */
 static int
-move_sequences(PGconn *c, const struct table *t, int n, struct err *e)
+move_sequences(PGconn *c, struct err *e)
 {
 	char sql[512];
 	PGresult *r;
-	bool identity;
+	int i, rc = SL_OK;
+
+	r = PQexec(c, "SELECT table_name, column_name FROM "
+	              "information_schema.columns WHERE table_schema = "
+	              "current_schema() AND is_identity = 'YES'");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return pg_fail(e, c, "identity columns");
+	}
+	for (i = 0; i < PQntuples(r) && rc == SL_OK; i++) {
+		const char *t = PQgetvalue(r, i, 0), *col = PQgetvalue(r, i, 1);
+		snprintf(
+		        sql, sizeof(sql),
+		        "SELECT setval(pg_get_serial_sequence('%.63s', "
+		        "'%.63s'), coalesce((SELECT max(%.63s) FROM %.63s), 0) "
+		        "+ 1, false)",
+		        t, col, col, t);
+		rc = pg_cmd(c, sql, e);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* ALTER TABLE ... DISABLE/ENABLE TRIGGER USER on every table: the copy
+ * brings the counters the triggers keep as they are. */
+static int
+set_triggers(PGconn *c, const struct table *t, int n, bool on, struct err *e)
+{
+	char sql[160];
 	int i, rc = SL_OK;
 
 	for (i = 0; i < n && rc == SL_OK; i++) {
-		if (strcmp(t[i].cols[0], "id") != 0)
-			continue;
-		snprintf(
-		        sql, sizeof(sql),
-		        "SELECT pg_get_serial_sequence('%s', 'id') IS NOT NULL",
-		        t[i].name);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			PQclear(r);
-			return pg_fail(e, c, sql);
-		}
-		identity = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-		PQclear(r);
-		if (!identity)
-			continue;
-		snprintf(sql, sizeof(sql),
-		         "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
-		         "coalesce((SELECT max(id) FROM %s), 0) + 1, false)",
-		         t[i].name, t[i].name);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %.63s %s TRIGGER USER",
+		         t[i].name, on ? "ENABLE" : "DISABLE");
 		rc = pg_cmd(c, sql, e);
 	}
 	return rc;
@@ -329,7 +363,8 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 		}
 		tables[i].done = true;
 	}
-	if ((rc = pg_cmd(dst, "SET CONSTRAINTS ALL DEFERRED", e)) != SL_OK)
+	if ((rc = pg_cmd(dst, "SET CONSTRAINTS ALL DEFERRED", e)) != SL_OK ||
+	    (rc = set_triggers(dst, tables, n, false, e)) != SL_OK)
 		goto out;
 	for (i = n - 1; i >= 0; i--) {
 		char sql[128];
@@ -360,7 +395,8 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 		if (each != NULL)
 			each(arg, tables[i].name, got);
 	}
-	if ((rc = move_sequences(dst, tables, n, e)) != SL_OK)
+	if ((rc = move_sequences(dst, e)) != SL_OK ||
+	    (rc = set_triggers(dst, tables, n, true, e)) != SL_OK)
 		goto out;
 	rc = pg_cmd(dst, "COMMIT", e);
 out:

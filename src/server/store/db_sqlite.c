@@ -14,6 +14,7 @@
  * by db_done(). Parameters $N are bound by name.
  */
 #include "db_engine.h"
+#include "db_states.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -214,10 +215,104 @@ static const char *const migration_9 =
         "ALTER TABLE computers ADD COLUMN catalog_state TEXT;"
         "ALTER TABLE computers ADD COLUMN catalog_detail TEXT;";
 
+/* The counters of a state row added (new) or dropped (old). */
+#define STATE_ADD                                                              \
+	"INSERT INTO state_counts(ukey, rev, st, n) VALUES(new.ukey, new.v / " \
+	"16, new.v % 8, 1) ON CONFLICT(ukey, rev, st) DO UPDATE SET n = "      \
+	"state_counts.n + 1;"                                                  \
+	"INSERT INTO group_counts(ukey, gid, st, n) SELECT new.ukey, "         \
+	"group_id, new.v % 8, 1 FROM computers WHERE ckey = new.ckey ON "      \
+	"CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + 1;"        \
+	"INSERT INTO computer_counts(ckey, st, n) VALUES(new.ckey, new.v % "   \
+	"8, 1) ON CONFLICT(ckey, st) DO UPDATE SET n = computer_counts.n + 1;"
+#define STATE_DROP                                                             \
+	"UPDATE state_counts SET n = n - 1 WHERE ukey = old.ukey AND rev = "   \
+	"old.v / 16 AND st = old.v % 8;"                                       \
+	"UPDATE group_counts SET n = n - 1 WHERE ukey = old.ukey AND st = "    \
+	"old.v % 8 AND gid = (SELECT group_id FROM computers WHERE ckey = "    \
+	"old.ckey);"                                                           \
+	"UPDATE computer_counts SET n = n - 1 WHERE ckey = old.ckey AND st = " \
+	"old.v % 8;"
+
+/* Compact update states (docs/store.md, "Update states"): computers and
+ * updates get integer keys (ckey, ukey; text ids stay the API), one
+ * WITHOUT ROWID row of integers per (computer, update) — v = state code
+ * (0 not-applicable, 1 needed, 2 downloaded, 3 installed, 4
+ * installed-pending-reboot, 5 failed) + 8 when a detail is kept in
+ * state_details + 16 * revision; t = the report time, NULL for
+ * not-applicable (the computer's last report stands for it) — and
+ * counters the triggers keep in the same transaction: per update and
+ * revision, per update and group (the computer's group_id: a computer
+ * counts once), per computer, and the members of each group. The old
+ * table's name is a view with its columns, for reading. */
+static const char *const migration_10 =
+        "ALTER TABLE computers ADD COLUMN ckey INTEGER;"
+        "UPDATE computers SET ckey = rowid;"
+        "CREATE UNIQUE INDEX computers_ckey ON computers(ckey);"
+        "ALTER TABLE update_status ADD COLUMN ukey INTEGER;"
+        "UPDATE update_status SET ukey = rowid;"
+        "CREATE UNIQUE INDEX update_status_ukey ON update_status(ukey);"
+        "ALTER TABLE groups ADD COLUMN members INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE groups SET members = (SELECT count(*) FROM computers c "
+        "WHERE c.group_id = groups.id);"
+        "CREATE TABLE states(ckey INTEGER NOT NULL, ukey INTEGER NOT NULL, "
+        "v INTEGER NOT NULL, t INTEGER, PRIMARY KEY(ckey, ukey)) WITHOUT "
+        "ROWID;"
+        "CREATE TABLE state_details(ckey INTEGER NOT NULL, ukey INTEGER NOT "
+        "NULL, detail TEXT NOT NULL, PRIMARY KEY(ckey, ukey)) WITHOUT ROWID;"
+        "CREATE TABLE state_counts(ukey INTEGER NOT NULL, rev INTEGER NOT "
+        "NULL, st INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(ukey, "
+        "rev, st)) WITHOUT ROWID;"
+        "CREATE TABLE group_counts(ukey INTEGER NOT NULL, gid INTEGER NOT "
+        "NULL, st INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(ukey, "
+        "gid, st)) WITHOUT ROWID;"
+        "CREATE TABLE computer_counts(ckey INTEGER NOT NULL, st INTEGER NOT "
+        "NULL, n INTEGER NOT NULL, PRIMARY KEY(ckey, st)) WITHOUT "
+        "ROWID;" DB_STATES_CONVERT
+        /* Keys for new rows: one past the largest (writers are serial). */
+        "CREATE TRIGGER computers_key AFTER INSERT ON computers WHEN "
+        "new.ckey IS NULL BEGIN UPDATE computers SET ckey = (SELECT "
+        "coalesce(max(ckey), 0) + 1 FROM computers) WHERE id = new.id; "
+        "END;"
+        "CREATE TRIGGER update_status_key AFTER INSERT ON update_status "
+        "WHEN new.ukey IS NULL BEGIN UPDATE update_status SET ukey = "
+        "(SELECT coalesce(max(ukey), 0) + 1 FROM update_status) WHERE id = "
+        "new.id; END;"
+        "CREATE TRIGGER computers_join AFTER INSERT ON computers BEGIN "
+        "UPDATE groups SET members = members + 1 WHERE id = new.group_id; "
+        "END;"
+        /* A deleted computer takes its states (and their counts) along. */
+        "CREATE TRIGGER computers_leave BEFORE DELETE ON computers BEGIN "
+        "DELETE FROM states WHERE ckey = old.ckey;"
+        "DELETE FROM state_details WHERE ckey = old.ckey;"
+        "DELETE FROM computer_counts WHERE ckey = old.ckey;"
+        "UPDATE groups SET members = members - 1 WHERE id = old.group_id; "
+        "END;"
+        "CREATE TRIGGER computers_move AFTER UPDATE OF group_id ON "
+        "computers WHEN old.group_id <> new.group_id BEGIN "
+        "UPDATE groups SET members = members - 1 WHERE id = old.group_id;"
+        "UPDATE groups SET members = members + 1 WHERE id = new.group_id;"
+        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
+        "old.group_id, v % 8, -1 FROM states WHERE ckey = new.ckey ON "
+        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
+        "excluded.n;"
+        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
+        "new.group_id, v % 8, 1 FROM states WHERE ckey = new.ckey ON "
+        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
+        "excluded.n; END;"
+        "CREATE TRIGGER states_add AFTER INSERT ON states BEGIN " STATE_ADD
+        "END;"
+        "CREATE TRIGGER states_drop AFTER DELETE ON states BEGIN " STATE_DROP
+        "END;"
+        "CREATE TRIGGER states_change AFTER UPDATE OF v ON states WHEN "
+        "old.v / 16 <> new.v / 16 OR old.v % 8 <> new.v % 8 BEGIN " STATE_DROP
+                STATE_ADD "END;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2, migration_3, migration_4,
         migration_5, migration_6, migration_7, migration_8, migration_9,
+        migration_10,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

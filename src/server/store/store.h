@@ -186,8 +186,9 @@ int store_computer_group_add(bool *changed, struct store *s, const char *id,
                              int64_t gid, struct err *e);
 int store_computer_group_remove(struct store *s, const char *id, int64_t gid,
                                 struct err *e);
-/* One computer's row (*computer, a new reference), its update states and
- * its newest 200 events. SL_ENOTFOUND ("no computer ..."). */
+/* One computer's row (*computer, a new reference), its update states
+ * (unless updates is NULL) and its newest 200 events. SL_ENOTFOUND ("no
+ * computer ..."). */
 int store_computer_status(json_t **computer, json_t *updates, json_t *events,
                           struct store *s, const char *id, struct err *e);
 
@@ -479,10 +480,34 @@ int store_update_names(json_t *arr, struct store *s, bool product,
  * its groups' own approvals {group, action, deadline, approved_by}. */
 int store_updates_list(json_t *arr, struct store *s, json_t *counts,
                        store_filter_fn skip, void *arg, struct err *e);
-/* The report of one update: {update, totals, groups: [{group, counts}],
- * computers: [...]}; SL_ENOTFOUND for an unknown update. */
+/* The counts of one update's report, from the counters the state writes
+ * keep (no scan of the states): {update, totals, groups: [{group,
+ * counts}]} (groups by name: their direct computers, each computer in its
+ * first group only); SL_ENOTFOUND for an unknown update. */
 int store_report_update(json_t **out, struct store *s, const char *id,
                         struct err *e);
+/* A page of a report's computers: those with an id after `after` (NULL:
+ * from the first), in that state ("no-status" for none; NULL: any),
+ * skipping offset of them, at most limit. */
+struct store_page {
+	const char *after, *state;
+	int64_t offset, limit;
+};
+/* Append {id, hostname, group, server, state ("no-status" when none),
+ * detail, reported, revision} of the computers of pg in update id's
+ * report, by computer id; SL_EINVAL for an unknown state, SL_ENOTFOUND
+ * for an unknown update. */
+int store_report_update_computers(json_t *arr, struct store *s, const char *id,
+                                  const struct store_page *pg, struct err *e);
+/* *out: the counts of computer id's states (no no_status; a new
+ * reference), from the counters. */
+int store_computer_counts(json_t **out, struct store *s, const char *id,
+                          struct err *e);
+/* Append {id, revision, title, state, detail, reported} of computer id's
+ * states by title: those in state pg->state (NULL: any; SL_EINVAL for an
+ * unknown one), skipping pg->offset, at most pg->limit (pg->after unused). */
+int store_computer_states(json_t *arr, struct store *s, const char *id,
+                          const struct store_page *pg, struct err *e);
 /* Append each computer (of group, or all when NULL) with the counts of
  * its states, by hostname. */
 int store_report_computers(json_t *arr, struct store *s, const char *group,

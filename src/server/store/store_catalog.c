@@ -205,9 +205,9 @@ store_update_needed(bool *needed, struct store *s, const char *id,
 {
 	int64_t one;
 	int rc = store_q_int(s, &one, e,
-	                     "SELECT 1 FROM update_states WHERE update_id = $1 "
-	                     "AND state IN ('needed', 'downloaded', 'failed') "
-	                     "LIMIT 1",
+	                     "SELECT 1 FROM state_counts x JOIN update_status "
+	                     "u ON u.ukey = x.ukey WHERE u.id = $1 AND x.st "
+	                     "IN (1, 2, 5) AND x.n > 0 LIMIT 1",
 	                     "t", id);
 
 	if (rc < 0)

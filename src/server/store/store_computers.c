@@ -69,7 +69,7 @@ store_computer_delete(struct store *s, const char *id, struct err *e)
 {
 	static const char *const sql[] = {
 	        "DELETE FROM computer_groups WHERE computer_id = $1",
-	        "DELETE FROM update_states WHERE computer_id = $1",
+	        /* its states go with its row (schema triggers) */
 	        "DELETE FROM events WHERE computer_id = $1",
 	};
 	int64_t n = 0;
@@ -136,23 +136,6 @@ store_computer_touch(struct store *s, const char *id, int64_t now, bool report,
 		                 "id = $2",
 		                 "it", now, id);
 	return rc != SL_OK ? err_prefix(e, "last contact") : SL_OK;
-}
-
-int
-store_state_upsert(struct store *s, const char *computer_id,
-                   const struct store_state *st, int64_t now, struct err *e)
-{
-	int rc = store_q_run(
-	        s, NULL, e,
-	        "INSERT INTO update_states(computer_id, update_id, revision, "
-	        "state, detail, reported_at) VALUES($1, $2, $3, $4, $5, $6) "
-	        "ON CONFLICT(computer_id, update_id) DO UPDATE SET revision = "
-	        "excluded.revision, state = excluded.state, detail = "
-	        "excluded.detail, reported_at = excluded.reported_at",
-	        "ttjtti", computer_id, st->update_id, st->revision, st->state,
-	        st->detail, now);
-
-	return rc != SL_OK ? err_prefix(e, "store state") : SL_OK;
 }
 
 int
@@ -440,7 +423,7 @@ store_computer_status(json_t **computer, json_t *updates, json_t *events,
 	                 computer_row, e);
 	if (rc == SL_OK && json_array_size(comp) == 0)
 		rc = err_set(e, SL_ENOTFOUND, "no computer %s", id);
-	if (rc == SL_OK)
+	if (rc == SL_OK && updates != NULL)
 		rc = collect_for(
 		        updates, s,
 		        "SELECT s.update_id, s.revision, u.title, "

@@ -75,4 +75,18 @@ int store_like_prefix(char **out, const char *prefix, struct err *e);
 	"(la.revision = " u ".revision OR ua.eula_sha256 = " u                 \
 	".eula_sha256)))"
 
+/* Update states (store_states.c). State codes as stored: the index of the
+ * agent's state name, -1 for none; the name of a code (NULL if none). */
+enum { STORE_NOT_APPLICABLE = 0, STORE_STATES = 6 };
+int store_state_code(const char *state);
+const char *store_state_name(int code);
+/* Insert or replace the state st of computer_id reported at *reported
+ * (not kept for not-applicable); nothing for an update the server does
+ * not hold. */
+int store_state_put(struct store *s, const char *computer_id,
+                    const struct store_state *st, const int64_t *reported,
+                    struct err *e);
+/* Delete every state of computer_id (the counters follow). */
+int store_states_clear(struct store *s, const char *computer_id, struct err *e);
+
 #endif

@@ -152,9 +152,7 @@ store_rollup_computer(bool *stored, struct store *s,
 		return err_prefix(e, "rolled-up computer");
 	if (n == 0)
 		return SL_OK;
-	rc = store_q_run(s, NULL, e,
-	                 "DELETE FROM update_states WHERE computer_id = $1",
-	                 "t", c->id);
+	rc = store_states_clear(s, c->id, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "rolled-up states");
 	*stored = true;
@@ -166,14 +164,8 @@ store_rollup_state(struct store *s, const char *computer_id,
                    const struct store_state *st, const int64_t *reported,
                    int64_t now, struct err *e)
 {
-	int rc =
-	        store_q_run(s, NULL, e,
-	                    "INSERT INTO update_states(computer_id, update_id, "
-	                    "revision, state, detail, reported_at) VALUES($1, "
-	                    "$2, $3, $4, $5, coalesce(CAST($6 AS BIGINT), "
-	                    "CAST($7 AS BIGINT)))",
-	                    "ttjttji", computer_id, st->update_id, st->revision,
-	                    st->state, st->detail, reported, now);
+	int rc = store_state_put(s, computer_id, st,
+	                         reported != NULL ? reported : &now, e);
 
 	return rc != SL_OK ? err_prefix(e, "rolled-up state") : SL_OK;
 }

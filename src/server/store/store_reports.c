@@ -70,19 +70,23 @@ store_report_counts(json_t **out, struct store *s, struct err *e)
 
 	if (map == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = store_q_int(s, &total, e, "SELECT count(*) FROM computers", NULL);
+	rc = store_q_int(s, &total, e,
+	                 "SELECT coalesce(sum(members), 0) FROM groups", NULL);
 	rc = rc < 0 ? rc : SL_OK;
 	if (rc == SL_OK)
 		rc = db_stmt(s->db, &st,
-		             "SELECT s.id, t.state, count(t.state) FROM "
-		             "update_status s LEFT JOIN update_states t ON "
-		             "t.update_id = s.id GROUP BY s.id, t.state",
+		             "SELECT s.id, x.st, sum(x.n) FROM update_status s "
+		             "LEFT JOIN state_counts x ON x.ukey = s.ukey AND "
+		             "x.n <> 0 GROUP BY s.id, x.st",
 		             e);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		const char *id = db_col_text(st, 0);
-		const char *state = db_col_text(st, 1);
+		const char *state =
+		        db_col_null(st, 1)
+		                ? NULL
+		                : store_state_name((int)db_col_int(st, 1));
 		c = json_object_get(map, id);
 		if (c == NULL) {
 			c = counts_new();
@@ -156,21 +160,22 @@ store_report_update(json_t **out, struct store *s, const char *id,
                     struct err *e)
 {
 	struct db_stmt *st = NULL;
-	json_t *head = NULL, *totals = NULL, *groups = NULL, *comps = NULL;
+	json_t *head = NULL, *totals = NULL, *groups = NULL, *gc = NULL;
+	const char *prev = NULL;
+	int64_t ukey, members = 0;
 	int rc;
 
 	totals = counts_new();
-	groups = json_object();
-	comps = json_array();
-	if (totals == NULL || groups == NULL || comps == NULL) {
+	groups = json_array();
+	if (totals == NULL || groups == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
 	rc = store_q(s, &st, e,
 	             "SELECT u.id, u.revision, u.title, u.classification, "
-	             "u.product, s.declined FROM update_status s JOIN updates "
-	             "u ON u.id = s.id AND u.revision = s.latest_revision "
-	             "WHERE s.id = $1",
+	             "u.product, s.declined, s.ukey FROM update_status s JOIN "
+	             "updates u ON u.id = s.id AND u.revision = "
+	             "s.latest_revision WHERE s.id = $1",
 	             "t", id);
 	if (rc != SL_OK)
 		goto out;
@@ -185,58 +190,121 @@ store_report_update(json_t **out, struct store *s, const char *id,
 	                 db_col_text(st, 2), "classification",
 	                 db_col_text(st, 3), "product", db_col_text(st, 4),
 	                 "declined", (int)db_col_int(st, 5));
+	ukey = db_col_int(st, 6);
 	db_done(st);
 	st = NULL;
+	/* The counters of each group with computers (its direct members,
+	 * each counted in its first group only), summed into the totals. */
 	rc = store_q(s, &st, e,
-	             "SELECT c.id, c.hostname, g.name, c.server, t.state, "
-	             "t.detail, t.reported_at, t.revision FROM computers c "
-	             "JOIN groups g ON g.id = c.group_id LEFT JOIN "
-	             "update_states t ON t.computer_id = c.id AND "
-	             "t.update_id = $1 ORDER BY g.name, c.hostname, c.id",
-	             "t", id);
+	             "SELECT g.name, g.members, x.st, x.n FROM groups g LEFT "
+	             "JOIN group_counts x ON x.ukey = $1 AND x.gid = g.id AND "
+	             "x.n <> 0 WHERE g.members > 0 ORDER BY g.name, x.st",
+	             "i", ukey);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {
-		const char *g = db_col_text(st, 2);
-		const char *state = db_col_text(st, 4);
-		json_t *gc = json_object_get(groups, g);
-		if (gc == NULL) {
+		const char *g = db_col_text(st, 0);
+		if (prev == NULL || strcmp(prev, g) != 0) {
+			if (gc != NULL)
+				counts_add(gc, "no_status",
+				           members - counts_sum(gc));
 			gc = counts_new();
-			json_object_set_new(groups, g, gc);
+			if (gc == NULL ||
+			    json_array_append_new(
+			            groups, json_pack("{s:s,s:o}", "group", g,
+			                              "counts", gc)) != 0) {
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				goto out;
+			}
+			prev = json_string_value(json_object_get(
+			        json_array_get(groups,
+			                       json_array_size(groups) - 1),
+			        "group"));
+			members = db_col_int(st, 1);
+			counts_add(totals, "no_status", members);
 		}
-		counts_add(totals, state ? state : "no_status", 1);
-		counts_add(gc, state ? state : "no_status", 1);
-		json_array_append_new(
-		        comps,
-		        json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "id",
-		                  db_col_text(st, 0), "hostname",
-		                  db_col_text(st, 1), "group", g, "server",
-		                  store_col_text(st, 3), "state",
-		                  state ? state : "no-status", "detail",
-		                  store_col_text(st, 5), "reported",
-		                  store_col_time(st, 6), "revision",
-		                  db_col_null(st, 7)
-		                          ? json_null()
-		                          : json_integer(db_col_int(st, 7))));
+		if (!db_col_null(st, 2)) {
+			const char *state =
+			        store_state_name((int)db_col_int(st, 2));
+			if (state != NULL) {
+				counts_add(gc, state, db_col_int(st, 3));
+				counts_add(totals, state, db_col_int(st, 3));
+				counts_add(totals, "no_status",
+				           -db_col_int(st, 3));
+			}
+		}
 	}
 	if (rc != DB_DONE)
 		goto out;
-	{
-		json_t *garr = json_array(), *gc;
-		const char *g;
-		json_object_foreach(groups, g, gc) json_array_append_new(
-		        garr, json_pack("{s:s,s:O}", "group", g, "counts", gc));
-		*out = json_pack("{s:O,s:O,s:o,s:O}", "update", head, "totals",
-		                 totals, "groups", garr, "computers", comps);
-	}
+	if (gc != NULL)
+		counts_add(gc, "no_status", members - counts_sum(gc));
+	*out = json_pack("{s:O,s:O,s:O}", "update", head, "totals", totals,
+	                 "groups", groups);
 	rc = *out != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
 out:
 	db_done(st);
 	json_decref(head);
 	json_decref(totals);
 	json_decref(groups);
-	json_decref(comps);
 	return rc;
+}
+
+int
+store_report_update_computers(json_t *arr, struct store *s, const char *id,
+                              const struct store_page *pg, struct err *e)
+{
+	struct db_stmt *st = NULL;
+	int64_t ukey = 0, want = -1;
+	int rc;
+
+	if (pg->state != NULL && strcmp(pg->state, "no-status") == 0)
+		want = STORE_STATES;
+	else if (pg->state != NULL && (want = store_state_code(pg->state)) < 0)
+		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
+		               pg->state);
+	rc = store_q_int(s, &ukey, e,
+	                 "SELECT ukey FROM update_status WHERE id = $1", "t",
+	                 id);
+	if (rc == DB_DONE)
+		return err_set(e, SL_ENOTFOUND, "no update %s", id);
+	if (rc < 0)
+		return err_prefix(e, "report");
+	/* By computer id from the cursor: each page is an index walk. */
+	rc = store_q(s, &st, e,
+	             "SELECT c.id, c.hostname, g.name, c.server, s.v, "
+	             "d.detail, CASE WHEN s.v IS NULL THEN NULL ELSE "
+	             "coalesce(s.t, c.last_report, c.registered_at) END FROM "
+	             "computers c JOIN groups g ON g.id = c.group_id LEFT JOIN "
+	             "states s ON s.ckey = c.ckey AND s.ukey = $1 LEFT JOIN "
+	             "state_details d ON s.v % 16 >= 8 AND d.ckey = s.ckey "
+	             "AND d.ukey = s.ukey WHERE c.id > $2 AND (CAST($3 AS "
+	             "BIGINT) < 0 OR (CAST($3 AS BIGINT) = 6 AND s.v IS NULL) "
+	             "OR s.v % 8 = $3) ORDER BY c.id LIMIT $4 OFFSET $5",
+	             "itiii", ukey, pg->after ? pg->after : "", want, pg->limit,
+	             pg->offset);
+	if (rc != SL_OK)
+		return err_prefix(e, "report");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		bool none = db_col_null(st, 4);
+		int64_t v = db_col_int(st, 4);
+		const char *state =
+		        none ? "no-status" : store_state_name((int)(v % 8));
+		json_t *c = json_pack(
+		        "{s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "id",
+		        db_col_text(st, 0), "hostname", db_col_text(st, 1),
+		        "group", db_col_text(st, 2), "server",
+		        store_col_text(st, 3), "state",
+		        state ? state : "failed", "detail",
+		        store_col_text(st, 5), "reported",
+		        store_col_time(st, 6), "revision",
+		        none ? json_null() : json_integer(v / 16));
+		if (c == NULL || json_array_append_new(arr, c) != 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	db_done(st);
+	return rc < 0 ? err_prefix(e, "report") : SL_OK;
 }
 
 int
@@ -249,20 +317,20 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 
 	rc = store_q(s, &st, e,
 	             "SELECT c.id, c.hostname, g.name, c.server, "
-	             "c.last_contact, c.last_report, t.state, count(t.state), "
-	             "c.catalog_state, c.catalog_detail "
-	             "FROM computers c JOIN groups g ON g.id = c.group_id "
-	             "LEFT JOIN update_states t ON t.computer_id = c.id WHERE "
-	             "CAST($1 AS TEXT) IS NULL OR g.name = $1 GROUP BY c.id, "
-	             "c.hostname, g.name, c.server, c.last_contact, "
-	             "c.last_report, t.state, c.catalog_state, "
-	             "c.catalog_detail ORDER BY c.hostname, c.id",
+	             "c.last_contact, c.last_report, x.st, x.n, "
+	             "c.catalog_state, c.catalog_detail FROM computers c JOIN "
+	             "groups g ON g.id = c.group_id LEFT JOIN computer_counts x "
+	             "ON x.ckey = c.ckey AND x.n <> 0 WHERE CAST($1 AS TEXT) IS "
+	             "NULL OR g.name = $1 ORDER BY c.hostname, c.id, x.st",
 	             "t", group);
 	if (rc != SL_OK)
 		return err_prefix(e, "report");
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		const char *id = db_col_text(st, 0);
-		const char *state = db_col_text(st, 6);
+		const char *state =
+		        db_col_null(st, 6)
+		                ? NULL
+		                : store_state_name((int)db_col_int(st, 6));
 		if (cur == NULL ||
 		    strcmp(json_string_value(json_object_get(cur, "id")), id) !=
 		            0) {
@@ -289,4 +357,72 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 	}
 	db_done(st);
 	return rc < 0 ? err_prefix(e, "report") : SL_OK;
+}
+
+int
+store_computer_counts(json_t **out, struct store *s, const char *id,
+                      struct err *e)
+{
+	struct db_stmt *st;
+	json_t *c = counts_new();
+	int rc;
+
+	if (c == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	json_object_del(c, "no_status");
+	rc = store_q(s, &st, e,
+	             "SELECT x.st, x.n FROM computers c JOIN computer_counts x "
+	             "ON x.ckey = c.ckey WHERE c.id = $1 AND x.n <> 0",
+	             "t", id);
+	if (rc != SL_OK) {
+		json_decref(c);
+		return err_prefix(e, "computer counts");
+	}
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *state = store_state_name((int)db_col_int(st, 0));
+		if (state != NULL)
+			counts_add(c, state, db_col_int(st, 1));
+	}
+	db_done(st);
+	if (rc != DB_DONE) {
+		json_decref(c);
+		return err_prefix(e, "computer counts");
+	}
+	*out = c;
+	return SL_OK;
+}
+
+static json_t *
+computer_state_row(struct db_stmt *st)
+{
+	return json_pack("{s:s,s:I,s:o,s:s,s:o,s:o}", "id", db_col_text(st, 0),
+	                 "revision", (json_int_t)db_col_int(st, 1), "title",
+	                 store_col_text(st, 2), "state", db_col_text(st, 3),
+	                 "detail", store_col_text(st, 4), "reported",
+	                 store_col_time(st, 5));
+}
+
+int
+store_computer_states(json_t *arr, struct store *s, const char *id,
+                      const struct store_page *pg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if (pg->state != NULL && store_state_code(pg->state) < 0)
+		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
+		               pg->state);
+	rc = store_q(s, &st, e,
+	             "SELECT s.update_id, s.revision, u.title, s.state, "
+	             "s.detail, s.reported_at FROM update_states s LEFT JOIN "
+	             "updates u ON u.id = s.update_id AND u.revision = "
+	             "s.revision WHERE s.computer_id = $1 AND (CAST($2 AS "
+	             "TEXT) IS NULL OR s.state = $2) ORDER BY u.title, "
+	             "s.update_id LIMIT $3 OFFSET $4",
+	             "ttii", id, pg->state, pg->limit, pg->offset);
+	if (rc != SL_OK)
+		return err_prefix(e, "computer states");
+	rc = store_q_collect(arr, st, computer_state_row, e);
+	db_done(st);
+	return rc != SL_OK ? err_prefix(e, "computer states") : SL_OK;
 }

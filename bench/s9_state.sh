@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Scenario 9, compact per-computer state: a database of COMPUTERS x
+# UPDATES (computer, update) states generated straight into SQLite (not
+# through HTTP), in the server's schema: 20 groups, every pair with a
+# state (85 % not-applicable, 10 % installed, 3 % needed, 1 % downloaded,
+# 0.5 % installed-pending-reboot, 0.5 % failed with a detail), computer
+# keys in the range a 100,000-computer server has (3-byte keys), the
+# counters computed as the migration computes them. Measured:
+#   - bytes per pair from SQLite's page counts (dbstat) of the states
+#     table, and of everything the states need (details and counters), and
+#     the extrapolation to 100,000 x 20,000 (goal: 16 bytes a pair, about
+#     32 GB); reference: the same pairs in the layout before (text ids,
+#     one row each with two indexes), for REF computers, in the same run;
+#   - report latencies at that size through HTTP (ROUNDS rounds of REQS
+#     requests each; the row gives the median of the rounds' means, the
+#     last column min–max): one update's report (counts and a page of 100
+#     computers), one computer's status (its counts and all its UPDATES
+#     states, then a page of 100), one group's per-computer counts. Goal:
+#     under 100 ms;
+#   - PostgreSQL (when installed): the same states of PGC computers in a
+#     throw-away cluster, schema made by sluiced, bytes a pair from
+#     pg_total_relation_size (heap, primary key, TOAST).
+SCEN=s9
+. "$(dirname "$0")/lib.sh"
+
+if [ "$SMOKE" = 1 ]; then
+	COMPUTERS=40 UPDATES=2000 REF=10 ROUNDS=2 REQS=2 PGC=10
+else
+	COMPUTERS=${S9_COMPUTERS:-2000} UPDATES=20000 REF=100 ROUNDS=5 REQS=10
+	PGC=200
+fi
+have sqlite3 || die "sqlite3 is not installed"
+have jq || die "jq is not installed"
+D=$WORK/s9
+DB=$D/sluice.db
+PAIRS=$((COMPUTERS * UPDATES))
+KEY0=$((100000 - COMPUTERS)) # the last computer gets key 100,000
+q() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
+
+# The schema, as the server makes it.
+start_sluiced "$D" "[upstream]
+syncs_per_day = 0
+[storage]
+mode = none"
+stop_sluiced
+
+t0=$(now_s)
+# The counters' triggers are set aside for the bulk load, which computes
+# the counters once at the end (as migration 8 does), then put back.
+q "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND
+   tbl_name = 'states'" >"$D/triggers.sql"
+[ -s "$D/triggers.sql" ] || die "no state triggers in the schema"
+q "PRAGMA cache_size = -200000;
+BEGIN;
+DROP TRIGGER states_add; DROP TRIGGER states_drop; DROP TRIGGER states_change;
+WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20)
+INSERT INTO groups(name, parent_id) SELECT printf('g%02d', x), 1 FROM g;
+WITH RECURSIVE u(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM u
+  WHERE x < $UPDATES)
+INSERT INTO updates(id, revision, title, classification, product,
+  document, doc_sha256, imported_at)
+SELECT printf('00000000-0000-4000-9000-%012x', x), 1, 'Update ' || x,
+  'security', 'Debian', '{}', 'x', 1764000000 FROM u;
+INSERT INTO update_status(id, latest_revision, change_seq, ukey)
+  SELECT id, 1, 0, rowid FROM updates;
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
+  WHERE x < $COMPUTERS)
+INSERT INTO computers(id, token_hash, hostname, os_id, group_id,
+  registered_at, last_contact, last_report, ckey)
+SELECT printf('00000000-0000-4000-8000-%012x', x), 'bench-s9-' || x,
+  printf('host-%06d', x), 'debian',
+  (SELECT id FROM groups WHERE name = printf('g%02d', 1 + x % 20)),
+  1764000000, 1764000000, 1764000000, $KEY0 + x FROM c;
+WITH RECURSIVE c(x) AS (SELECT $KEY0 + 1 UNION ALL SELECT x + 1 FROM c
+  WHERE x < $KEY0 + $COMPUTERS),
+ u(y) AS (SELECT 1 UNION ALL SELECT y + 1 FROM u WHERE y < $UPDATES),
+ p(x, y, h) AS (SELECT x, y, (x * 7919 + y * 104729) % 1000 FROM c, u)
+INSERT INTO states(ckey, ukey, v, t)
+SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
+  WHEN h < 980 THEN 1 WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 13 END,
+  CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END FROM p;
+INSERT INTO state_details(ckey, ukey, detail)
+  SELECT ckey, ukey, 'exit code 1' FROM states WHERE v % 16 >= 8;
+$STATE_COUNTS_SQL
+COMMIT;" >/dev/null || die "generating the states failed"
+q <"$D/triggers.sql" || die "restoring the triggers failed"
+q "VACUUM" || die "vacuum failed"
+log "generated $COMPUTERS x $UPDATES = $PAIRS states in $(calc "$(now_s) - $t0") s"
+[ "$(q 'SELECT count(*) FROM states')" = "$PAIRS" ] || die "state count"
+[ "$(q 'SELECT sum(n) FROM state_counts')" = "$PAIRS" ] || die "counter sum"
+
+bytes() { q "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ($1)"; }
+# What grows with the pairs, with the computers, and with the updates and
+# groups only (the same 20,000 updates and 20 groups at the full shape).
+B_STATES=$(bytes "'states'")
+B_PAIR=$(bytes "'states', 'state_details'")
+B_COMP=$(bytes "'computer_counts', 'computers_ckey'")
+B_UPD=$(bytes "'state_counts', 'group_counts', 'update_status_ukey'")
+B_FILE=$(($(q 'PRAGMA page_count') * $(q 'PRAGMA page_size')))
+BPP=$(calc "$B_STATES / $PAIRS")
+BPP_ALL=$(calc "($B_PAIR + $B_COMP + $B_UPD) / $PAIRS")
+FULL=$(calc "$B_PAIR * 2e9 / $PAIRS + $B_COMP * 100000 / $COMPUTERS + $B_UPD * 20000 / $UPDATES")
+log "states $B_STATES bytes ($BPP a pair), with details $B_PAIR; per computer $B_COMP; per update and group $B_UPD; file $B_FILE bytes"
+log "at 100,000 x 20,000: $(calc "$FULL / 1e9") GB ($(calc "$FULL / 2e9") bytes a pair)"
+
+# Reference: the layout before (migration 7: text ids, a row per pair, the
+# primary key's index and the per-update index), REF computers' pairs.
+R=$D/before.db
+rm -f "$R"
+sqlite3 "$R" "ATTACH '$DB' AS n; PRAGMA cache_size = -200000;
+CREATE TABLE update_states(computer_id TEXT NOT NULL, update_id TEXT NOT
+  NULL, revision INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT,
+  reported_at INTEGER NOT NULL, PRIMARY KEY(computer_id, update_id));
+CREATE INDEX update_states_update ON update_states(update_id);
+INSERT INTO update_states SELECT c.id, u.id, s.v / 16, CASE s.v % 8
+  WHEN 0 THEN 'not-applicable' WHEN 1 THEN 'needed' WHEN 2 THEN
+  'downloaded' WHEN 3 THEN 'installed' WHEN 4 THEN
+  'installed-pending-reboot' ELSE 'failed' END, d.detail,
+  coalesce(s.t, 1764000000) FROM n.states s JOIN n.computers c ON c.ckey =
+  s.ckey JOIN n.update_status u ON u.ukey = s.ukey LEFT JOIN
+  n.state_details d ON d.ckey = s.ckey AND d.ukey = s.ukey
+  WHERE s.ckey <= $KEY0 + $REF ORDER BY c.id, u.id;
+VACUUM;" || die "the reference layout failed"
+REF_B=$(sqlite3 "$R" "SELECT sum(pgsize) FROM dbstat WHERE name LIKE '%update_states%'")
+REF_BPP=$(calc "$REF_B / ($REF * $UPDATES)")
+rm -f "$R"
+log "before: $REF_BPP bytes a pair ($REF computers)"
+
+row "12 compact state" "bytes a pair, states table ($COMPUTERS x $UPDATES, dbstat; reference: text ids, before)" \
+	"$BPP" "$REF_BPP" "sluice<=16"
+row "12 compact state" "bytes a pair, states + details + counters + key indexes, this size" \
+	"$BPP_ALL" "$REF_BPP" "sluice<=16"
+row "12 compact state" "bytes a pair, all of it, extrapolated to 100,000 x 20,000" \
+	"$(calc "$FULL / 2e9")" "$REF_BPP" "sluice<=16"
+row "12 compact state" "GB at 100,000 x 20,000 (extrapolated)" \
+	"$(calc "$FULL / 1e9")" "$(calc "$REF_BPP * 2e9 / 1e9")" "sluice<=32"
+
+start_sluiced "$D" "[upstream]
+syncs_per_day = 0
+[storage]
+mode = none"
+U=$(printf '00000000-0000-4000-9000-%012x' $((UPDATES / 2)))
+C=$(printf '00000000-0000-4000-8000-%012x' $((COMPUTERS / 2)))
+# Correct answers first: the counts add up to every computer.
+PAGE=$((COMPUTERS < 100 ? COMPUTERS : 100))
+admin GET "/v1/admin/reports/updates/$U?limit=$PAGE"
+[ "$A_STATUS" = 200 ] || die "report: HTTP $A_STATUS"
+[ "$(jq '[.totals[]] | add' <<<"$A_BODY")" = "$COMPUTERS" ] ||
+	die "report totals do not add up: $(jq -c .totals <<<"$A_BODY")"
+[ "$(jq '.computers | length' <<<"$A_BODY")" = "$PAGE" ] || die "report page"
+admin GET "/v1/admin/computers/$C/status"
+[ "$(jq '.updates | length' <<<"$A_BODY")" = "$UPDATES" ] || die "status"
+
+# latency LABEL PATH: ROUNDS rounds of REQS requests; one row.
+latency() {
+	local label=$1 path=$2 r i t ms means=() st
+	for ((r = 0; r < ROUNDS; r++)); do
+		t=0
+		for ((i = 0; i < REQS; i++)); do
+			ms=$(curl -sS -f -o /dev/null -w '%{time_total}' \
+				-H "Authorization: Bearer $SL_TOKEN" \
+				"$SL_URL$path") || die "$path failed"
+			t=$(calc "$t + $ms * 1000")
+		done
+		means+=("$(calc "$t / $REQS")")
+	done
+	st=$(stats "${means[@]}")
+	row "12 compact state" "$label ms, $COMPUTERS x $UPDATES ($ROUNDS rounds of $REQS)" \
+		"$(cut -d' ' -f2 <<<"$st")" - "sluice<100" "$(spread "$st")"
+}
+latency "per-update report (counts + $PAGE computers)" \
+	"/v1/admin/reports/updates/$U?limit=$PAGE"
+latency "per-update report, failed only (a sparse filter)" \
+	"/v1/admin/reports/updates/$U?limit=$PAGE&state=failed"
+latency "per-computer status, all $UPDATES states" "/v1/admin/computers/$C/status"
+latency "per-computer status (counts + first 100 states by title)" \
+	"/v1/admin/computers/$C/status?limit=100"
+latency "per-computer counts, one group ($((COMPUTERS / 20)) computers)" \
+	"/v1/admin/reports/computers?group=g01"
+stop_sluiced
+
+# PostgreSQL: the same layout, PGC computers' pairs.
+if ! have psql; then
+	row "12 compact state" "bytes a pair on PostgreSQL" \
+		"not run: psql is not installed" - -
+	exit 0
+fi
+PGD=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
+PGCL=$SOURCE_ROOT/tests/pg/pg_cluster.sh
+trap '"$PGCL" stop "$PGD" >/dev/null 2>&1 || rm -rf "$PGD"; _bench_cleanup' EXIT
+URL=$("$PGCL" start "$PGD") || die "PostgreSQL did not start"
+start_sluiced "$D/pg" "[upstream]
+syncs_per_day = 0
+[storage]
+mode = none
+[database]
+url = $URL"
+stop_sluiced
+psql -qAt -v ON_ERROR_STOP=1 "$URL" -c "
+ALTER TABLE states DISABLE TRIGGER USER;
+INSERT INTO states(ckey, ukey, v, t)
+SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
+  WHEN h < 980 THEN 1 WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 13 END,
+  CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END
+FROM (SELECT x, y, (x::bigint * 7919 + y * 104729) % 1000 AS h
+  FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
+       generate_series(1, $UPDATES) AS y ORDER BY x, y) p;
+ALTER TABLE states ENABLE TRIGGER USER;" -c "VACUUM ANALYZE states" \
+	>/dev/null || die "PostgreSQL states failed"
+PG_B=$(psql -qAt "$URL" -c "SELECT pg_total_relation_size('states')")
+PG_BPP=$(calc "$PG_B / ($PGC * $UPDATES)")
+log "PostgreSQL: $PG_B bytes for $PGC x $UPDATES ($PG_BPP a pair)"
+row "12 compact state" "bytes a pair on PostgreSQL, states (pg_total_relation_size, $PGC x $UPDATES)" \
+	"$PG_BPP" "$REF_BPP" "sluice<=16"

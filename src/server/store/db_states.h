@@ -1,0 +1,42 @@
+/*
+ * db_states: the SQL both engines' migration 8 shares (db_sqlite.c,
+ * db_pg_schema.c): the old update_states rows converted into the compact
+ * state tables and their counters, and update_states made a view of them
+ * (docs/store.md, "Update states").
+ */
+#ifndef SLUICE_SERVER_STORE_DB_STATES_H
+#define SLUICE_SERVER_STORE_DB_STATES_H
+
+/* After the tables of migration 8 exist, before their triggers. */
+#define DB_STATES_CONVERT                                                      \
+	"INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, u.ukey, CASE "    \
+	"x.state WHEN 'not-applicable' THEN 0 WHEN 'needed' THEN 1 WHEN "      \
+	"'downloaded' THEN 2 WHEN 'installed' THEN 3 WHEN "                    \
+	"'installed-pending-reboot' THEN 4 ELSE 5 END + CASE WHEN x.detail "   \
+	"IS NULL THEN 0 ELSE 8 END + 16 * x.revision, CASE WHEN x.state = "    \
+	"'not-applicable' THEN NULL ELSE x.reported_at END FROM "              \
+	"update_states x JOIN computers c ON c.id = x.computer_id JOIN "       \
+	"update_status u ON u.id = x.update_id ORDER BY 1, 2;"                 \
+	"INSERT INTO state_details(ckey, ukey, detail) SELECT c.ckey, "        \
+	"u.ukey, x.detail FROM update_states x JOIN computers c ON c.id = "    \
+	"x.computer_id JOIN update_status u ON u.id = x.update_id WHERE "      \
+	"x.detail IS NOT NULL;"                                                \
+	"INSERT INTO state_counts(ukey, rev, st, n) SELECT ukey, v / 16, v % " \
+	"8, count(*) FROM states GROUP BY 1, 2, 3;"                            \
+	"INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, "           \
+	"c.group_id, s.v % 8, count(*) FROM states s JOIN computers c ON "     \
+	"c.ckey = s.ckey GROUP BY 1, 2, 3;"                                    \
+	"INSERT INTO computer_counts(ckey, st, n) SELECT ckey, v % 8, "        \
+	"count(*) FROM states GROUP BY 1, 2;"                                  \
+	"DROP TABLE update_states;"                                            \
+	"CREATE VIEW update_states AS SELECT c.id AS computer_id, u.id AS "    \
+	"update_id, s.v / 16 AS revision, CASE s.v % 8 WHEN 0 THEN "           \
+	"'not-applicable' WHEN 1 THEN 'needed' WHEN 2 THEN 'downloaded' "      \
+	"WHEN 3 THEN 'installed' WHEN 4 THEN 'installed-pending-reboot' "      \
+	"ELSE 'failed' END AS state, d.detail AS detail, coalesce(s.t, "       \
+	"c.last_report, c.registered_at) AS reported_at FROM states s JOIN "   \
+	"computers c ON c.ckey = s.ckey JOIN update_status u ON u.ukey = "     \
+	"s.ukey LEFT JOIN state_details d ON s.v % 16 >= 8 AND d.ckey = "      \
+	"s.ckey AND d.ukey = s.ukey;"
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * test_store_states: the compact update states (store_states.c) and the
+ * counters the reports read (store_reports.c): a state written, replaced,
+ * moved with its computer to another group, deleted with the computer;
+ * a computer in two groups counts once; the paged computer list of one
+ * update's report. Runs on both engines (suite pg under with_cluster.sh).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_fixture.h"
+#include "server_fixture.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#define U1 "11111111-0000-4000-8000-000000000001"
+#define U2 "11111111-0000-4000-8000-000000000002"
+
+static char tmp[64], path[128];
+static struct store *s;
+static int64_t web, unassigned;
+
+static void
+exec_ok(const char *sql)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (db_exec(fixture_db(s), sql, &e) != SL_OK)
+		fail_msg("%s", e.msg);
+}
+
+static void
+add_computer(const char *id, int64_t gid)
+{
+	struct store_computer_new c = {.id = id,
+	                               .token_hash = id,
+	                               .hostname = id,
+	                               .group_id = gid,
+	                               .now = 1000};
+	char replaced[40];
+	struct err e;
+
+	assert_int_equal(store_computer_register(replaced, s, &c, &e), SL_OK);
+}
+
+static void
+put(const char *cid, const char *uid, const char *state, const char *detail)
+{
+	int64_t rev = 1;
+	struct store_state st = {.update_id = uid,
+	                         .revision = &rev,
+	                         .state = state,
+	                         .detail = detail};
+	struct err e;
+
+	assert_int_equal(store_state_upsert(s, cid, &st, 5000, &e), SL_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct err e;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-states.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
+	assert_int_equal(store_open(&s, fixture_db_target(path), &e), SL_OK);
+	exec_ok("INSERT INTO updates(id, revision, title, classification, "
+	        "product, document, doc_sha256, imported_at) VALUES('" U1
+	        "', 1, 'One', 'security', 'P', '{}', 'x', 0), ('" U2
+	        "', 1, 'Two', 'security', 'P', '{}', 'x', 0);"
+	        "INSERT INTO update_status(id, latest_revision, change_seq) "
+	        "VALUES('" U1 "', 1, 0), ('" U2 "', 1, 0);");
+	assert_int_equal(store_group_create(&web, s, "web", 1, &e), SL_OK);
+	assert_int_equal(
+	        store_group_id(&unassigned, s, STORE_GROUP_UNASSIGNED, &e),
+	        SL_OK);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	store_close(s);
+	s = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static json_int_t
+count_in(json_t *counts, const char *key)
+{
+	return json_integer_value(json_object_get(counts, key));
+}
+
+/* The counts of group g in update id's report. */
+static json_t *
+group_counts(json_t *rep, const char *g)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(
+	        json_object_get(rep, "groups"), i,
+	        x) if (strcmp(json_string_value(json_object_get(x, "group")),
+	                      g) == 0) return json_object_get(x, "counts");
+	return NULL;
+}
+
+static json_t *
+report(const char *id)
+{
+	json_t *rep = NULL;
+	struct err e;
+
+	assert_int_equal(store_report_update(&rep, s, id, &e), SL_OK);
+	return rep;
+}
+
+static void
+test_counters(void **state)
+{
+	json_t *rep, *all = NULL;
+	bool changed, needed;
+	struct err e;
+
+	(void)state;
+	add_computer("c1", unassigned);
+	add_computer("c2", web);
+	add_computer("c3", web);
+	put("c1", U1, "installed", NULL);
+	put("c2", U1, "needed", NULL);
+	put("c2", U2, "failed", "exit 3");
+	put("c1", U2, "not-applicable", NULL);
+	rep = report(U1);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "installed"),
+	                 1);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "needed"), 1);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "no_status"),
+	                 1);
+	assert_int_equal(count_in(group_counts(rep, "web"), "needed"), 1);
+	assert_int_equal(count_in(group_counts(rep, "web"), "no_status"), 1);
+	assert_int_equal(count_in(group_counts(rep, STORE_GROUP_UNASSIGNED),
+	                          "installed"),
+	                 1);
+	json_decref(rep);
+	/* The view shows what was reported; not-applicable takes the
+	 * computer's last report time. */
+	assert_string_equal(fixture_text(s, "SELECT detail FROM update_states "
+	                                    "WHERE computer_id = 'c2' AND "
+	                                    "state = 'failed'"),
+	                    "exit 3");
+	assert_int_equal(store_computer_touch(s, "c1", 7000, true, &e), SL_OK);
+	assert_int_equal(fixture_int(s, "SELECT reported_at FROM update_states "
+	                                "WHERE computer_id = 'c1' AND state = "
+	                                "'not-applicable'"),
+	                 7000);
+	assert_int_equal(fixture_int(s, "SELECT reported_at FROM update_states "
+	                                "WHERE computer_id = 'c1' AND state = "
+	                                "'installed'"),
+	                 5000);
+	/* Replaced; then the computer moves: its counts go along. */
+	put("c2", U1, "installed", NULL);
+	put("c2", U1, "installed", NULL);
+	assert_int_equal(store_computer_move(&changed, s, "c2", unassigned, &e),
+	                 SL_OK);
+	/* In a second group too: it still counts once, in its first. */
+	assert_int_equal(
+	        store_computer_group_add(&changed, s, "c3", unassigned, &e),
+	        SL_OK);
+	rep = report(U1);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "installed"),
+	                 2);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "needed"), 0);
+	assert_int_equal(count_in(group_counts(rep, STORE_GROUP_UNASSIGNED),
+	                          "installed"),
+	                 2);
+	assert_int_equal(count_in(group_counts(rep, "web"), "installed"), 0);
+	assert_int_equal(count_in(group_counts(rep, "web"), "no_status"), 1);
+	json_decref(rep);
+	assert_int_equal(store_update_needed(&needed, s, U2, &e), SL_OK);
+	assert_true(needed);
+	/* Deleted with its states. */
+	assert_int_equal(store_computer_delete(s, "c2", &e), SL_OK);
+	assert_int_equal(store_update_needed(&needed, s, U2, &e), SL_OK);
+	assert_false(needed);
+	assert_int_equal(store_report_counts(&all, s, &e), SL_OK);
+	assert_int_equal(count_in(json_object_get(all, U1), "installed"), 1);
+	assert_int_equal(count_in(json_object_get(all, U1), "no_status"), 1);
+	assert_int_equal(count_in(json_object_get(all, U2), "failed"), 0);
+	assert_int_equal(count_in(json_object_get(all, U2), "not_applicable"),
+	                 1);
+	json_decref(all);
+	{
+		struct store_page pg = {.state = "installed", .limit = 10};
+		json_t *c = NULL, *arr = json_array();
+		assert_int_equal(store_computer_counts(&c, s, "c1", &e), SL_OK);
+		assert_int_equal(count_in(c, "installed"), 1);
+		assert_int_equal(count_in(c, "not_applicable"), 1);
+		assert_null(json_object_get(c, "no_status"));
+		json_decref(c);
+		assert_int_equal(store_computer_states(arr, s, "c1", &pg, &e),
+		                 SL_OK);
+		assert_int_equal(json_array_size(arr), 1);
+		assert_string_equal(json_string_value(json_object_get(
+		                            json_array_get(arr, 0), "title")),
+		                    "One");
+		pg.state = "bogus";
+		assert_int_equal(store_computer_states(arr, s, "c1", &pg, &e),
+		                 SL_EINVAL);
+		assert_string_equal(e.msg, "state: unknown state 'bogus'");
+		json_decref(arr);
+	}
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 2);
+	assert_int_equal(fixture_int(s, "SELECT sum(members) FROM groups"), 2);
+}
+
+static void
+test_pages(void **state)
+{
+	struct store_page pg = {.limit = 2};
+	json_t *arr = json_array();
+	struct err e;
+
+	(void)state;
+	add_computer("c1", unassigned);
+	add_computer("c2", web);
+	add_computer("c3", web);
+	put("c2", U1, "failed", "exit 3");
+	assert_int_equal(store_report_update_computers(arr, s, U1, &pg, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(arr, 1), "detail")),
+	                    "exit 3");
+	json_array_clear(arr);
+	pg.after = "c2";
+	assert_int_equal(store_report_update_computers(arr, s, U1, &pg, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(arr, 0), "state")),
+	                    "no-status");
+	json_array_clear(arr);
+	pg.after = NULL;
+	pg.state = "no-status";
+	assert_int_equal(store_report_update_computers(arr, s, U1, &pg, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(arr, 0), "id")),
+	                    "c1");
+	pg.state = "bogus";
+	assert_int_equal(store_report_update_computers(arr, s, U1, &pg, &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "state: unknown state 'bogus'");
+	pg.state = NULL;
+	assert_int_equal(store_report_update_computers(arr, s, "nope", &pg, &e),
+	                 SL_ENOTFOUND);
+	assert_string_equal(e.msg, "no update nope");
+	json_decref(arr);
+}
+
+static void
+test_invalid(void **state)
+{
+	int64_t rev = 1;
+	struct store_state st = {
+	        .update_id = U1, .revision = &rev, .state = "bogus"};
+	struct err e;
+
+	(void)state;
+	add_computer("c1", unassigned);
+	assert_int_equal(store_state_upsert(s, "c1", &st, 1, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "store state: state: unknown state 'bogus'");
+	st.state = "installed";
+	st.revision = NULL;
+	assert_int_equal(store_state_upsert(s, "c1", &st, 1, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "store state: state: revision: expected a "
+	                           "non-negative integer");
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

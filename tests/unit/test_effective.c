@@ -150,8 +150,9 @@ setup(void **state)
 		snprintf(sql, sizeof(sql),
 		         "INSERT INTO updates VALUES('%s', 1, 'T', 'security', "
 		         "'P', NULL, NULL, NULL, '{}', 'x', 0, %s, NULL);"
-		         "INSERT INTO update_status VALUES('%s', 1, 0, 0, 0, "
-		         "NULL);",
+		         "INSERT INTO update_status(id, latest_revision, "
+		         "expired, declined, change_seq, declined_at) "
+		         "VALUES('%s', 1, 0, 0, 0, NULL);",
 		         upd(i), i == 3 ? "'terms'" : "NULL", upd(i));
 		exec_ok(sql);
 	}

@@ -296,9 +296,8 @@ verify_all(const struct server_config *cfg, const struct sign_keyring *kr,
  * from there, as those updates are then known). */
 static int
 sync_docs(struct store *db, const struct server_config *cfg,
-          const struct sign_keyring *kr, const struct plan *p,
-          const char *base, long long now, struct sync_result *res,
-          struct err *e)
+          const struct sign_keyring *kr, const struct plan *p, const char *base,
+          long long now, struct sync_result *res, struct err *e)
 {
 	struct sync_batch b;
 	size_t next = 0;

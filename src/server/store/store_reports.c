@@ -315,14 +315,15 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 	json_t *cur = NULL;
 	int rc;
 
-	rc = store_q(s, &st, e,
-	             "SELECT c.id, c.hostname, g.name, c.server, "
-	             "c.last_contact, c.last_report, x.st, x.n, "
-	             "c.catalog_state, c.catalog_detail FROM computers c JOIN "
-	             "groups g ON g.id = c.group_id LEFT JOIN computer_counts x "
-	             "ON x.ckey = c.ckey AND x.n <> 0 WHERE CAST($1 AS TEXT) IS "
-	             "NULL OR g.name = $1 ORDER BY c.hostname, c.id, x.st",
-	             "t", group);
+	rc = store_q(
+	        s, &st, e,
+	        "SELECT c.id, c.hostname, g.name, c.server, "
+	        "c.last_contact, c.last_report, x.st, x.n, "
+	        "c.catalog_state, c.catalog_detail FROM computers c JOIN "
+	        "groups g ON g.id = c.group_id LEFT JOIN computer_counts x "
+	        "ON x.ckey = c.ckey AND x.n <> 0 WHERE CAST($1 AS TEXT) IS "
+	        "NULL OR g.name = $1 ORDER BY c.hostname, c.id, x.st",
+	        "t", group);
 	if (rc != SL_OK)
 		return err_prefix(e, "report");
 	while ((rc = db_step(st, e)) == DB_ROW) {

@@ -94,8 +94,10 @@ fi
 sed -i 's/^user = .*/user = root/; s/^seccomp = on/seccomp = off/' "$BASE/sluiced.ini"
 "$SLUICED" --config "$BASE/sluiced.ini" >"$LOG" 2>&1 &
 SERVER_PID=$!
+# the warning follows the listeners' lines: wait for it, not for them
 for ((i = 0; i < 200; i++)); do
-	grep -q "listening on" "$LOG" && break
+	grep -q "running as root (server.user = root)" "$LOG" && break
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "sluiced exited at start"
 	sleep 0.1
 done
 grep -q "running as root (server.user = root)" "$LOG" || fail "no warning for root"

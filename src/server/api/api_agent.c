@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "array.h"
 #include "store/store.h"
 #include "store/store_contact.h"
 #include "auth.h"
@@ -631,9 +632,18 @@ opt_int(int64_t *slot, json_t *o, const char *key)
 }
 
 static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(opt_text(*(json_t *const *)a, "id"),
+	              opt_text(*(json_t *const *)b, "id"));
+}
+
+static int
 store_report(int *n_events, const struct req *r, json_t *states_v,
              json_t *events_v, int64_t now, struct err *e)
 {
+	size_t n = json_array_size(states_v);
+	json_t **sorted = NULL;
 	int64_t rev, code;
 	bool inserted;
 	json_t *o;
@@ -641,8 +651,15 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 	int rc = SL_OK;
 
 	*n_events = 0;
-	json_array_foreach(states_v, i, o)
-	{
+	/* States in update id order: the counters each one updates are
+	 * locked (PostgreSQL) in one order by every report, so two reports
+	 * never wait for each other in a cycle. */
+	if (n > 0 && (sorted = calloc(n, sizeof(*sorted))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	json_array_foreach(states_v, i, o) sorted[i] = o;
+	array_sort(sorted, n, sizeof(*sorted), by_id);
+	for (i = 0; i < n; i++) {
+		o = sorted[i];
 		struct store_state st = {
 		        .update_id = opt_text(o, "id"),
 		        .revision = opt_int(&rev, o, "revision"),
@@ -651,8 +668,11 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 		};
 		rc = store_state_upsert(r->store, r->computer_id, &st, now, e);
 		if (rc != SL_OK)
-			return rc;
+			break;
 	}
+	free(sorted);
+	if (rc != SL_OK)
+		return rc;
 	json_array_foreach(events_v, i, o)
 	{
 		struct store_event ev = {

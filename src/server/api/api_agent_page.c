@@ -23,13 +23,23 @@
 
 #define PAGE_BYTES_MAX (256u << 20) /* hard cap of one answer */
 
+/* One update of the page, held until its files are known. */
+struct entry {
+	char id[40], action[16];
+	int64_t revision, deadline;
+	bool has_deadline;
+	char *document;
+	size_t files_off, files_len; /* its file objects in page.files */
+};
+
 struct page {
 	struct buf b;
+	struct buf files; /* the file objects of every entry, in id order */
 	const struct req *r;
 	const char *base;
-	char last[40];
+	struct entry *v; /* the page's updates, by id */
 	int64_t n;
-	int64_t n_files; /* of the update being written */
+	size_t cur; /* page_file: the entry being matched */
 };
 
 /* s as a JSON string: quotes, backslashes and control characters escaped
@@ -60,76 +70,125 @@ put_str(struct buf *b, const char *s, struct err *e)
 	return rc == SL_OK ? buf_puts(b, "\"", e) : rc;
 }
 
+/* A file of the page's range: written to p->files, in the span of its
+ * entry (files and entries come by id; files of updates that are not in
+ * the page, declined or expired, are skipped). */
 static int
-page_file(void *arg, const struct store_file *f, struct err *e)
+page_file(void *arg, const char *update_id, const struct store_file *f,
+          struct err *e)
 {
 	struct page *p = arg;
+	struct entry *en;
 	char url[4096];
 	int rc;
 
+	while (p->cur < (size_t)p->n && strcmp(p->v[p->cur].id, update_id) < 0)
+		p->cur++;
+	if (p->cur == (size_t)p->n || strcmp(p->v[p->cur].id, update_id) != 0)
+		return SL_OK;
+	en = &p->v[p->cur];
+	if (en->files_len == 0)
+		en->files_off = p->files.len;
 	api_content_url(url, sizeof(url), p->r, p->base, f->sha256,
 	                f->upstream_url);
-	rc = buf_puts(&p->b,
-	              p->n_files++ ? ",{\"sha256\":" : "{\"sha256\":", e);
+	rc = buf_puts(&p->files,
+	              en->files_len ? ",{\"sha256\":" : "{\"sha256\":", e);
 	if (rc == SL_OK)
-		rc = put_str(&p->b, f->sha256, e);
+		rc = put_str(&p->files, f->sha256, e);
 	if (rc == SL_OK)
-		rc = buf_printf(&p->b, e,
+		rc = buf_printf(&p->files, e,
 		                ",\"size\":%" PRId64 ",\"url\":", f->size);
 	if (rc == SL_OK)
-		rc = put_str(&p->b, url, e);
-	return rc == SL_OK ? buf_puts(&p->b, "}", e) : rc;
+		rc = put_str(&p->files, url, e);
+	if (rc == SL_OK)
+		rc = buf_puts(&p->files, "}", e);
+	if (rc == SL_OK)
+		en->files_len = p->files.len - en->files_off;
+	return rc;
 }
 
-/* One entry, {"id":...,"revision":...,"approval":{...},"files":[...],
- * "document":DOC}, written straight into the page: the per-computer part
- * is small and fixed in shape, the document is copied as stored. */
+/* Keep one update of the page (its document copied: the statement's text
+ * lives only until the next row). */
 static int
-page_entry(void *arg, const struct store_approved *a, struct err *e)
+page_keep(void *arg, const struct store_approved *a, struct err *e)
 {
 	struct page *p = arg;
-	char when[21];
-	int rc;
+	struct entry *en = &p->v[p->n];
 
 	if (a->document == NULL || a->document[0] != '{')
 		return err_set(e, SL_EINTERNAL,
 		               "stored document of %s revision %" PRId64
 		               " is not a JSON object",
 		               a->update_id, a->revision);
-	rc = buf_puts(&p->b, p->n ? ",{\"id\":" : "{\"id\":", e);
+	memset(en, 0, sizeof(*en));
+	snprintf(en->id, sizeof(en->id), "%s", a->update_id);
+	snprintf(en->action, sizeof(en->action), "%s", a->action);
+	en->revision = a->revision;
+	en->has_deadline = a->has_deadline;
+	en->deadline = a->deadline;
+	if ((en->document = strdup(a->document)) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	p->n++;
+	return SL_OK;
+}
+
+/* One entry, {"id":...,"revision":...,"approval":{...},"files":[...],
+ * "document":DOC}, written as text: the per-computer part is small and
+ * fixed in shape, the document is copied as stored. */
+static int
+page_entry(struct page *p, const struct entry *en, bool first, struct err *e)
+{
+	char when[21];
+	int rc;
+
+	rc = buf_puts(&p->b, first ? "{\"id\":" : ",{\"id\":", e);
 	if (rc == SL_OK)
-		rc = put_str(&p->b, a->update_id, e);
+		rc = put_str(&p->b, en->id, e);
 	if (rc == SL_OK)
 		rc = buf_printf(&p->b, e,
 		                ",\"revision\":%" PRId64
 		                ",\"approval\":{\"action\":",
-		                a->revision);
+		                en->revision);
 	if (rc == SL_OK)
-		rc = put_str(&p->b, a->action, e);
+		rc = put_str(&p->b, en->action, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, ",\"deadline\":", e);
-	if (rc == SL_OK && a->has_deadline &&
-	    sign_time_format(when, (long long)a->deadline) == 0)
+	if (rc == SL_OK && en->has_deadline &&
+	    sign_time_format(when, (long long)en->deadline) == 0)
 		rc = put_str(&p->b, when, e);
 	else if (rc == SL_OK)
 		rc = buf_puts(&p->b, "null", e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, "},\"files\":[", e);
-	p->n_files = 0;
-	if (rc == SL_OK)
-		rc = store_update_files_each(p->r->store, a->update_id,
-		                             a->revision, page_file, p, e);
+	if (rc == SL_OK && en->files_len > 0)
+		rc = buf_append(&p->b, p->files.data + en->files_off,
+		                en->files_len, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, "],\"document\":", e);
 	if (rc == SL_OK)
-		rc = buf_puts(&p->b, a->document, e);
-	if (rc == SL_OK)
-		rc = buf_puts(&p->b, "}", e);
-	if (rc != SL_OK)
-		return rc;
-	snprintf(p->last, sizeof(p->last), "%s", a->update_id);
-	p->n++;
-	return SL_OK;
+		rc = buf_puts(&p->b, en->document, e);
+	return rc == SL_OK ? buf_puts(&p->b, "}", e) : rc;
+}
+
+/* The page's updates: kept, their files fetched in one query, written. */
+static int
+page_updates(struct page *p, const struct agent_page_req *q, struct err *e)
+{
+	const struct req *r = p->r;
+	int rc;
+
+	p->v = calloc((size_t)q->limit, sizeof(*p->v));
+	if (p->v == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = store_evaluate_each(r->store, q->gid, r->computer_id,
+	                         q->full ? -1 : q->since, q->after, q->limit,
+	                         page_keep, p, e);
+	if (rc == SL_OK && p->n > 0)
+		rc = store_page_files_each(r->store, q->after,
+		                           p->v[p->n - 1].id, page_file, p, e);
+	for (int64_t i = 0; rc == SL_OK && i < p->n; i++)
+		rc = page_entry(p, &p->v[i], i == 0, e);
+	return rc;
 }
 
 static int
@@ -152,14 +211,13 @@ api_agent_page(struct reply *out, const struct req *r,
 	int rc;
 
 	buf_init(&p.b, PAGE_BYTES_MAX);
+	buf_init(&p.files, PAGE_BYTES_MAX);
 	rc = buf_printf(&p.b, e,
 	                "{\"protocol\":2,\"anchor\":\"%" PRId64
 	                "\",\"full\":%s,\"updates\":[",
 	                q->cur, q->full ? "true" : "false");
 	if (rc == SL_OK && (q->full || q->since < q->cur))
-		rc = store_evaluate_each(r->store, q->gid, r->computer_id,
-		                         q->full ? -1 : q->since, q->after,
-		                         q->limit, page_entry, &p, e);
+		rc = page_updates(&p, q, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p.b, "],\"removed\":[", e);
 	if (rc == SL_OK && !q->full && q->first && q->since < q->cur)
@@ -168,13 +226,15 @@ api_agent_page(struct reply *out, const struct req *r,
 	if (rc == SL_OK)
 		rc = buf_puts(&p.b, "],\"next\":", e);
 	if (rc == SL_OK && p.n == q->limit) {
+		const char *last = p.v[p.n - 1].id;
+
 		if (q->full)
 			rc = buf_printf(&p.b, e, "\"f/%" PRId64 "/%s\"}",
-			                q->cur, p.last);
+			                q->cur, last);
 		else
 			rc = buf_printf(&p.b, e,
 			                "\"%" PRId64 "/%" PRId64 "/%s\"}",
-			                q->since, q->cur, p.last);
+			                q->since, q->cur, last);
 	} else if (rc == SL_OK)
 		rc = buf_puts(&p.b, "null}", e);
 	/* The first page carries the origin's key list and timestamp: the
@@ -200,6 +260,10 @@ api_agent_page(struct reply *out, const struct req *r,
 	out->raw = resp;
 	out->status = MHD_HTTP_OK;
 out:
+	for (int64_t i = 0; i < p.n; i++)
+		free(p.v[i].document);
+	free(p.v);
+	buf_free(&p.files);
 	buf_free(&p.b);
 	return rc;
 }

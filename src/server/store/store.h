@@ -270,6 +270,13 @@ int store_evaluate_each(struct store *s, int64_t gid, const char *computer,
  * and not approved for removal). */
 int store_gone_each(struct store *s, int64_t gid, const char *computer,
                     int64_t since, store_id_fn fn, void *arg, struct err *e);
+/* Call fn(arg, update_id, f) for each file of the latest revision of the
+ * updates with id greater than after and at most last, by id, then as
+ * store_update_files_each (one query for a page of protocol 2). */
+typedef int (*store_page_file_fn)(void *arg, const char *update_id,
+                                  const struct store_file *f, struct err *e);
+int store_page_files_each(struct store *s, const char *after, const char *last,
+                          store_page_file_fn fn, void *arg, struct err *e);
 /* Call fn for each file of an update revision, by name. */
 int store_update_files_each(struct store *s, const char *update_id,
                             int64_t revision, store_file_fn fn, void *arg,

@@ -244,6 +244,37 @@ store_update_files_each(struct store *s, const char *update_id,
 }
 
 int
+store_page_files_each(struct store *s, const char *after, const char *last,
+                      store_page_file_fn fn, void *arg, struct err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT f.update_id, f.sha256, f.size, f.upstream_url, "
+	             "f.name FROM update_files f JOIN update_status s ON s.id "
+	             "= f.update_id AND s.latest_revision = f.revision WHERE "
+	             "f.update_id > CAST($1 AS TEXT) AND f.update_id <= "
+	             "CAST($2 AS TEXT) ORDER BY f.update_id, f.name, f.sha256",
+	             "tt", after, last);
+	if (rc != SL_OK)
+		return err_prefix(e, "page files");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		struct store_file f = {
+		        .sha256 = db_col_text(st, 1),
+		        .size = db_col_int(st, 2),
+		        .upstream_url = db_col_text(st, 3),
+		        .name = db_col_text(st, 4),
+		};
+		rc = fn(arg, db_col_text(st, 0), &f, e);
+		if (rc != SL_OK)
+			break;
+	}
+	db_done(st);
+	return rc < 0 ? rc : SL_OK;
+}
+
+int
 store_approval_effective(struct store_approval_eff *out, struct store *s,
                          const char *update_id, int64_t gid, struct err *e)
 {

@@ -104,6 +104,10 @@ start_sluiced() {
 		echo "data = $data"
 		echo "user = root" # benchmarks run as root, like make test
 		printf '%s\n' "$extra"
+		# every load generator connects from 127.0.0.1: no per-address
+		# limit (the default 64 would refuse the 512-connection rounds)
+		echo "[limits]"
+		echo "per_address = 0"
 	} >"$data/sluiced.ini"
 	: >>"$SL_LOG"
 	"$SLUICED" --config "$data/sluiced.ini" >>"$SL_LOG" 2>&1 &

@@ -277,8 +277,10 @@ agentstate_open(struct agentstate **out, const char *path, struct err *e)
 		(void)fchmod(fd, 0600);
 		close(fd);
 	}
+	/* One thread per connection: no SQLite mutex per call. */
 	if (sqlite3_open_v2(path, &s->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                            SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {
 		rc = err_set(e, SL_EDB, "%s: %s", path,
 		             s->db ? sqlite3_errmsg(s->db) : "cannot open");

@@ -29,6 +29,17 @@
 #define DETECT_MAX        1000000     /* updates one detection pass holds */
 #define FULL_REPORT_EVERY (24 * 3600) /* all states, not only changes */
 
+/* Copy src into dst[cap], cut to fit (snprintf "%s" without the format
+ * machinery: a detection copies several strings per update). */
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* --- verification --------------------------------------------------------*/
 
 int
@@ -284,7 +295,7 @@ set_state(struct det_update *x, const char *state, const char *fmt, ...)
 	char text[ERR_MSG_MAX + 64];
 	va_list ap;
 
-	snprintf(x->state, sizeof(x->state), "%s", state);
+	copy_str(x->state, sizeof(x->state), state);
 	if (fmt == NULL) {
 		set_detail(x, NULL);
 		return;
@@ -400,20 +411,11 @@ files_present(struct agent *a, const char *files)
 	return true;
 }
 
-/* Parse a stored rule tree and evaluate it. */
+/* Evaluate a stored rule tree. */
 static int
 eval_text(struct scan *sc, const char *text, bool *out, struct err *e)
 {
-	json_error_t je;
-	json_t *rule;
-	int rc;
-
-	if (text == NULL || (rule = json_loads(text, 0, &je)) == NULL)
-		return err_set(e, SL_EPARSE, "stored rule: %s",
-		               text ? je.text : "missing");
-	rc = rules_eval(sc->rules, rule, out, e);
-	json_decref(rule);
-	return rc;
+	return rules_eval_text(sc->rules, text, out, e);
 }
 
 /* The update's own state from its rules and its history. */
@@ -506,9 +508,9 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 		return rc;
 	x = &d->ups[d->n++]; /* counted now: detection_free releases it */
 	memset(x, 0, sizeof(*x));
-	snprintf(x->id, sizeof(x->id), "%s", r->id);
+	copy_str(x->id, sizeof(x->id), r->id);
 	x->revision = r->revision;
-	snprintf(x->action, sizeof(x->action), "%s", r->action);
+	copy_str(x->action, sizeof(x->action), r->action);
 	x->deadline = r->deadline;
 	if (r->refused != NULL || r->is_installed == NULL) {
 		set_state(x, "not-applicable", "refused: %s",
@@ -631,9 +633,9 @@ store(struct scan *sc, struct err *e)
 	      now - strtoll(last, NULL, 10) >= FULL_REPORT_EVERY;
 	for (size_t i = 0; i < d->n; i++) {
 		struct det_update *x = &d->ups[i];
-		snprintf(st[i].id, sizeof(st[i].id), "%s", x->id);
+		copy_str(st[i].id, sizeof(st[i].id), x->id);
 		st[i].revision = x->revision;
-		snprintf(st[i].state, sizeof(st[i].state), "%s", x->state);
+		copy_str(st[i].state, sizeof(st[i].state), x->state);
 		st[i].detail = x->detail;
 		st[i].title = x->title;
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 10, fleet capacity: a server with UPDATES generated updates
+# Scenario 12 (s10), fleet capacity: a server with UPDATES generated updates
 # (storage mode none), every one approved for "All Computers", onboards
 # AGENTS computers (bench/fleet_client: register, every page of the first
 # sync, the first report; the bodies are the agent's own, the report the
@@ -96,7 +96,7 @@ cpu_ms=$(calc "($c1 - $c0) * 1000 / $S_syncs")
 log "steady: $S_syncs syncs, $S_reports reports in $S_seconds s"
 stop_sluiced
 
-L="10 fleet ($AGENTS computers, $UPDATES updates)"
+L="12 fleet ($AGENTS computers, $UPDATES updates)"
 row "$L" "onboarding: wall s (register + first sync + first report, $THREADS at a time)" \
 	"$O_seconds" - -
 row "$L" "onboarding: computers/s" "$(calc "$AGENTS / $O_seconds")" - -

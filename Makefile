@@ -68,7 +68,7 @@ bench: release
 
 # Scenario 10 alone (the fleet simulation) at the size of the capacity goal:
 # 10,000 computers onboarded against 5,000 approved updates (make bench
-# runs it with 2,000). Its table on stdout. The onboarding is bound by the
+# runs it with 1,000). Its table on stdout. The onboarding is bound by the
 # server's CPU (about 0.3 s per computer's first sync and report on the
 # reference machine), so on 2 cores this takes about an hour, not 20 min.
 bench-fleet: release

@@ -12,7 +12,7 @@
 # computers per server at WSUS's schedule from them.
 #
 # Sizes: AGENTS UPDATES THREADS STEADY_S (environment) override the
-# defaults (2,000 computers, 5,000 updates, 8 at a time, 20 s of steady
+# defaults (1,000 computers, 5,000 updates, 8 at a time, 20 s of steady
 # state; smoke: 20 and 50). make bench-fleet runs 10,000 computers.
 SCEN=s10
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +21,7 @@ if [ "$SMOKE" = 1 ]; then
 	AGENTS=${AGENTS:-20} UPDATES=${UPDATES:-50} THREADS=${THREADS:-4}
 	STEADY_S=${STEADY_S:-2} PACKAGES=20
 else
-	AGENTS=${AGENTS:-2000} UPDATES=${UPDATES:-5000} THREADS=${THREADS:-8}
+	AGENTS=${AGENTS:-1000} UPDATES=${UPDATES:-5000} THREADS=${THREADS:-8}
 	STEADY_S=${STEADY_S:-20} PACKAGES=2000
 fi
 PERMILLE=292 # 7/24: one full report per day at one sync per 7 hours

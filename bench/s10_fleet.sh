@@ -26,19 +26,17 @@ else
 fi
 PERMILLE=292 # 7/24: one full report per day at one sync per 7 hours
 FLEET=$BUILD_DIR/bench/fleet_client
+# fleet_vars PREFIX FILE: the "FLEET k=v ..." line of FILE as PREFIXk=v.
+fleet_vars() {
+	local kv
+	for kv in $(sed -n 's/^FLEET //p' "$2"); do
+		printf -v "$1${kv%%=*}" '%s' "${kv#*=}"
+	done
+}
 [ -x "$FLEET" ] || die "$FLEET is missing (build first)"
 F=$WORK/s10
 mkdir -p "$F"
-KEY=$(gen_origin "$F/origin" "$UPDATES")
-start_sluiced "$F/data" "[upstream]
-url = file://$F/origin/public
-trusted_keys = $KEY
-syncs_per_day = 0
-[storage]
-mode = none"
-sync_and_wait
-"$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers" >/dev/null ||
-	die "approving the updates failed"
+serve_origin "$F" "$UPDATES"
 
 # The template machine: a real agent's sync, verification and evaluation
 # over a dpkg status of PACKAGES packages; its report queue becomes the
@@ -56,8 +54,7 @@ EOF
 mkdir -p "$F/tpl"
 "$FLEET" template "$F/agent.conf" "$F/tpl" >"$F/tpl.out" 2>"$F/tpl.err" ||
 	die "template agent failed: $(tail -n 2 "$F/tpl.err")"
-# shellcheck disable=SC2046
-eval $(sed -n 's/^FLEET //p' "$F/tpl.out" | tr ' ' '\n' | sed 's/^/T_/')
+fleet_vars T_ "$F/tpl.out"
 [ "${T_updates:-0}" = "$UPDATES" ] ||
 	die "the template agent saw ${T_updates:-0} updates, not $UPDATES"
 log "template: $T_updates updates, $T_queued states in $T_reports report(s) of $T_report_bytes bytes"
@@ -72,7 +69,7 @@ c0=$(proc_cpu "$SL_PID")
 	die "onboarding failed: $(tail -n 2 "$F/onboard.err")"
 c1=$(proc_cpu "$SL_PID")
 hwm=$(proc_hwm "$SL_PID")
-eval $(sed -n 's/^FLEET //p' "$F/onboard.out" | tr ' ' '\n' | sed 's/^/O_/')
+fleet_vars O_ "$F/onboard.out"
 [ "$O_updates0" = "$UPDATES" ] ||
 	die "the first computer's sync had $O_updates0 updates, not $UPDATES"
 [ "$(wc -l <"$F/agents")" = "$AGENTS" ] || die "not every computer onboarded"
@@ -89,7 +86,7 @@ c0=$(proc_cpu "$SL_PID")
 	die "steady state failed: $(tail -n 2 "$F/steady.err")"
 c1=$(proc_cpu "$SL_PID")
 hwm2=$(proc_hwm "$SL_PID")
-eval $(sed -n 's/^FLEET //p' "$F/steady.out" | tr ' ' '\n' | sed 's/^/S_/')
+fleet_vars S_ "$F/steady.out"
 [ "$S_syncs" -gt 0 ] || die "no sync in steady state"
 sps=$(calc "$S_syncs / $S_seconds")
 cpu_ms=$(calc "($c1 - $c0) * 1000 / $S_syncs")

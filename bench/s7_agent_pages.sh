@@ -16,16 +16,7 @@ else
 fi
 F=$WORK/pages
 mkdir -p "$F"
-KEY=$(gen_origin "$F/origin" "$UPDATES")
-start_sluiced "$F/data" "[upstream]
-url = file://$F/origin/public
-trusted_keys = $KEY
-syncs_per_day = 0
-[storage]
-mode = none"
-sync_and_wait
-"$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$UPDATES" 4 "All Computers" >/dev/null ||
-	die "approving the updates failed"
+serve_origin "$F" "$UPDATES"
 "$CLIENT" register "$SL_URL" "$CONNS" 4 "$F/tokens" "All Computers" >/dev/null ||
 	die "registering computers failed"
 

@@ -212,9 +212,12 @@ as_meta_set(struct agentstate *s, const char *key, const char *value,
 		as_bind_text(st, 1, key);
 		return as_run(s, st, e);
 	}
+	/* An unchanged value writes nothing (a no-change sync rewrote its
+	 * anchor, and every write is a WAL commit and an fdatasync). */
 	if ((rc = as_prep(s, &st,
 	                  "INSERT INTO meta(key,value) VALUES(?,?) ON CONFLICT"
-	                  "(key) DO UPDATE SET value=excluded.value",
+	                  "(key) DO UPDATE SET value=excluded.value WHERE "
+	                  "value IS NOT excluded.value",
 	                  e)) != SL_OK)
 		return rc;
 	as_bind_text(st, 1, key);
@@ -767,7 +770,8 @@ agentstate_journal_recover(struct agentstate *s, size_t *n, struct err *e)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	rc = as_exec(s, "DELETE FROM journal", e);
+	if (*n > 0) /* an empty table stays as it is: no write, no fsync */
+		rc = as_exec(s, "DELETE FROM journal", e);
 out:
 	sqlite3_finalize(st);
 	rc = as_tx_end(s, rc, e);

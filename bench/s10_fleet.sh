@@ -12,7 +12,7 @@
 # computers per server at WSUS's schedule from them.
 #
 # Sizes: AGENTS UPDATES THREADS STEADY_S (environment) override the
-# defaults (1,000 computers, 5,000 updates, 8 at a time, 20 s of steady
+# defaults (1,000 computers, 5,000 updates, 8 at a time, 30 s of steady
 # state; smoke: 20 and 50). make bench-fleet runs 10,000 computers.
 SCEN=s10
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +22,7 @@ if [ "$SMOKE" = 1 ]; then
 	STEADY_S=${STEADY_S:-2} PACKAGES=20
 else
 	AGENTS=${AGENTS:-1000} UPDATES=${UPDATES:-5000} THREADS=${THREADS:-8}
-	STEADY_S=${STEADY_S:-20} PACKAGES=2000
+	STEADY_S=${STEADY_S:-30} PACKAGES=2000
 fi
 PERMILLE=292 # 7/24: one full report per day at one sync per 7 hours
 FLEET=$BUILD_DIR/bench/fleet_client
@@ -104,13 +104,13 @@ row "$L" "onboarding: KB received per computer (answer bodies; $((O_pages / AGEN
 	"$(calc "$O_bytes_in / $AGENTS / 1024")" - -
 row "$L" "onboarding: KB sent per computer (request bodies; $((O_reports / AGENTS)) report(s))" \
 	"$(calc "$O_bytes_out / $AGENTS / 1024")" - -
-row "$L" "onboarding: sluiced peak RSS MB (idle before: $(calc "$rss0 / 1024"))" \
+row "$L" "onboarding: sluiced peak RSS MB (idle before: $(printf %.1f "$(calc "$rss0 / 1024")"))" \
 	"$(calc "$hwm / 1024")" - -
 row "$L" "steady: syncs/s ($PERMILLE per mille with a full report; $THREADS at a time, ${STEADY_S} s)" \
 	"$sps" - -
 row "$L" "steady: sluiced CPU ms per sync (full reports included)" "$cpu_ms" - -
 row "$L" "steady: sync p50 / p99 ms" "$S_p50_ms / $S_p99_ms" - -
-row "$L" "steady: sluiced peak RSS MB (idle before: $(calc "$rss1 / 1024"))" \
+row "$L" "steady: sluiced peak RSS MB (idle before: $(printf %.1f "$(calc "$rss1 / 1024")"))" \
 	"$(calc "$hwm2 / 1024")" - -
 # At one sync per 7 hours (25,200 s) per computer, the steady rate
 # serves rate x 25,200 computers.

@@ -121,8 +121,8 @@ lat_print(struct fleet *f)
 
 /* POST text to the config's server; the answer is left in r (200 only). */
 static int
-post(struct fleet *f, struct httpc_resp *r, const char *path,
-     const char *token, const char *text, size_t len, size_t cap)
+post(struct fleet *f, struct httpc_resp *r, const char *path, const char *token,
+     const char *text, size_t len, size_t cap)
 {
 	struct httpc_opts o = {.token = token, .timeout_s = 600};
 	char url[2048];
@@ -193,12 +193,12 @@ sync_pages(struct fleet *f, const char *token, const char *anchor,
 	*n_updates = 0;
 	while (more) {
 		struct httpc_resp r = {0};
-		json_t *body = agentapi_sync_body(anchor,
-		                                  cursor[0] ? cursor : NULL);
+		json_t *body =
+		        agentapi_sync_body(anchor, cursor[0] ? cursor : NULL);
 		int nr;
 
-		if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) ==
-		                            NULL) {
+		if (body == NULL ||
+		    (text = json_dumps(body, JSON_COMPACT)) == NULL) {
 			json_decref(body);
 			fprintf(stderr, "fleet_client: out of memory\n");
 			return -1;
@@ -213,8 +213,9 @@ sync_pages(struct fleet *f, const char *token, const char *anchor,
 		more = nr == 0;
 		if (nr < 0 || quick_value(anchor_out, 64, r.body, r.len,
 		                          "\"anchor\":", false) != 0) {
-			fprintf(stderr, "fleet_client: sync answer not "
-			                "understood: %.200s\n",
+			fprintf(stderr,
+			        "fleet_client: sync answer not "
+			        "understood: %.200s\n",
 			        r.body);
 			goto next;
 		}
@@ -240,8 +241,9 @@ sync_pages(struct fleet *f, const char *token, const char *anchor,
 		} else if (anchor != NULL &&
 		           (strstr(r.body, "\"full\":false") == NULL ||
 		            strstr(r.body, "\"updates\":[]") == NULL)) {
-			fprintf(stderr, "fleet_client: incremental sync "
-			                "answered a change: %.200s\n",
+			fprintf(stderr,
+			        "fleet_client: incremental sync "
+			        "answered a change: %.200s\n",
 			        r.body);
 			goto next;
 		}
@@ -613,8 +615,9 @@ main(int argc, char **argv)
 			       "reports=%lld bytes_out=%lld bytes_in=%lld "
 			       "updates0=%lld",
 			       f.count, s, (long long)f.pages,
-			       (long long)f.reports_sent, (long long)f.bytes_out,
-			       (long long)f.bytes_in, (long long)f.updates0);
+			       (long long)f.reports_sent,
+			       (long long)f.bytes_out, (long long)f.bytes_in,
+			       (long long)f.updates0);
 			lat_print(&f);
 			printf("\n");
 			rc = 0;
@@ -632,8 +635,8 @@ main(int argc, char **argv)
 			printf("FLEET computers=%zu seconds=%.3f syncs=%lld "
 			       "reports=%lld bytes_out=%lld bytes_in=%lld",
 			       f.n_members, s, (long long)f.syncs,
-			       (long long)f.reports_sent, (long long)f.bytes_out,
-			       (long long)f.bytes_in);
+			       (long long)f.reports_sent,
+			       (long long)f.bytes_out, (long long)f.bytes_in);
 			lat_print(&f);
 			printf("\n");
 			rc = 0;

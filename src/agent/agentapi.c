@@ -122,9 +122,9 @@ agentapi_register_body(const struct agentapi_host *h)
 		json_array_append_new(groups, json_string(h->groups[k]));
 	return json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*, s:s*, s:s*}",
 	                 "hostname", h->hostname, "os_id", h->os_id,
-	                 "os_version", h->os_version, "arch", h->arch,
-	                 "kernel", h->kernel, "agent_version", SLUICE_VERSION,
-	                 "groups", groups, "enrollment_key", h->enrollment_key,
+	                 "os_version", h->os_version, "arch", h->arch, "kernel",
+	                 h->kernel, "agent_version", SLUICE_VERSION, "groups",
+	                 groups, "enrollment_key", h->enrollment_key,
 	                 "machine_id", h->machine_id);
 }
 

@@ -333,10 +333,11 @@ test_text(void **state)
 	                 SL_EPARSE);
 	assert_string_equal(e.msg, "stored rule: '}' expected near end of "
 	                           "file");
-	assert_int_equal(rules_eval_text(ctx, "{\"type\":\"true\"} x", &out,
-	                                 &e),
-	                 SL_EPARSE);
-	assert_string_equal(e.msg, "stored rule: end of file expected near 'x'");
+	assert_int_equal(
+	        rules_eval_text(ctx, "{\"type\":\"true\"} x", &out, &e),
+	        SL_EPARSE);
+	assert_string_equal(e.msg,
+	                    "stored rule: end of file expected near 'x'");
 	assert_int_equal(rules_eval_text(ctx, "", &out, &e), SL_EPARSE);
 	assert_string_equal(e.msg, "stored rule: '[' or '{' expected near end "
 	                           "of file");

@@ -611,6 +611,20 @@ order_visit(struct detection *d, size_t i, unsigned char *mark, size_t *n)
 	d->order[(*n)++] = i;
 }
 
+/* State i of the detection, for agentstate_states_store_fn. */
+static const struct as_state *
+state_get(void *arg, size_t i, struct as_state *st)
+{
+	const struct det_update *x = &((const struct detection *)arg)->ups[i];
+
+	copy_str(st->id, sizeof(st->id), x->id);
+	st->revision = x->revision;
+	copy_str(st->state, sizeof(st->state), x->state);
+	st->detail = x->detail;
+	st->title = x->title;
+	return st;
+}
+
 /* Store states (queueing the changed ones, or all once a day and after a
  * full sync) and the installed marks, in one transaction. */
 static int
@@ -618,27 +632,16 @@ store(struct scan *sc, struct err *e)
 {
 	struct agent *a = sc->a;
 	struct detection *d = sc->d;
-	struct as_state *st = calloc(d->n ? d->n : 1, sizeof(*st));
 	char *flag = NULL, *last = NULL, now_s[24];
 	long long now = (long long)time(NULL);
 	bool all;
 	int rc;
 
-	if (st == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
 	if ((rc = agentstate_meta(a->st, "report_all", &flag, e)) != SL_OK ||
 	    (rc = agentstate_meta(a->st, "full_report_at", &last, e)) != SL_OK)
 		goto out;
 	all = (flag && strcmp(flag, "1") == 0) || last == NULL ||
 	      now - strtoll(last, NULL, 10) >= FULL_REPORT_EVERY;
-	for (size_t i = 0; i < d->n; i++) {
-		struct det_update *x = &d->ups[i];
-		copy_str(st[i].id, sizeof(st[i].id), x->id);
-		st[i].revision = x->revision;
-		copy_str(st[i].state, sizeof(st[i].state), x->state);
-		st[i].detail = x->detail;
-		st[i].title = x->title;
-	}
 	snprintf(now_s, sizeof(now_s), "%lld", now);
 	if ((rc = agentstate_begin(a->st, e)) != SL_OK)
 		goto out;
@@ -651,8 +654,8 @@ store(struct scan *sc, struct err *e)
 		rc = agentstate_set_installed(a->st, d->ups[sc->mark_off[i]].id,
 		                              0, false, e);
 	if (rc == SL_OK)
-		rc = agentstate_states_store(a->st, st, d->n, all, &d->n_queued,
-		                             e);
+		rc = agentstate_states_store_fn(a->st, state_get, d, d->n, all,
+		                                &d->n_queued, e);
 	if (rc == SL_OK && all)
 		rc = agentstate_set_meta(a->st, "full_report_at", now_s, e);
 	if (rc == SL_OK && all)
@@ -661,7 +664,6 @@ store(struct scan *sc, struct err *e)
 out:
 	free(flag);
 	free(last);
-	free(st);
 	return rc;
 }
 

@@ -15,7 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HTTPC_DLOPEN
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+
+#include "httpc_dl.h" /* curl_* through the library loaded at run time */
+#else
+#include <curl/curl.h>
+#endif
 
 #include "buf.h"
 #include "fsx.h"
@@ -57,7 +64,8 @@ xfer_cleanup(struct xfer *x)
 {
 	if (x->c != NULL)
 		curl_easy_cleanup(x->c);
-	curl_slist_free_all(x->hdrs);
+	if (x->hdrs != NULL)
+		curl_slist_free_all(x->hdrs);
 	x->c = NULL;
 	x->hdrs = NULL;
 }
@@ -140,6 +148,10 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 	int rc;
 
 	memset(x, 0, sizeof(*x));
+#ifdef HTTPC_DLOPEN
+	if ((rc = httpc_dl_load(e)) != SL_OK)
+		return rc;
+#endif
 	buf_init(&h, HEADER_CAP);
 	x->is_file = is_file_url(url);
 	if ((x->c = curl_easy_init()) == NULL)
@@ -752,6 +764,10 @@ httpc_resolve(const char *base, const char *ref)
 	/* Same-document references keep the base path (RFC 3986 5.2.2). */
 	if (ref[0] == '\0' || ref[0] == '#' || ref[0] == '?')
 		return join_same_document(base, ref);
+#ifdef HTTPC_DLOPEN
+	if (httpc_dl_load(&(struct err){0}) != SL_OK)
+		return NULL;
+#endif
 	if ((u = curl_url()) == NULL)
 		return NULL;
 	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) !=
@@ -775,10 +791,22 @@ httpc_global_init(struct err *e)
 
 	if ((rc = hash_global_init(e)) != SL_OK)
 		return rc;
+#ifdef HTTPC_DLOPEN
+	(void)cc; /* loaded, and initialised, by the first transfer */
+#else
 	if ((cc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
 		return err_set(e, SL_EINTERNAL, "curl_global_init: %s",
 		               curl_easy_strerror(cc));
+#endif
 	return SL_OK;
+}
+
+void
+httpc_release(void)
+{
+#ifdef HTTPC_DLOPEN
+	httpc_dl_release();
+#endif
 }
 
 void

@@ -85,4 +85,10 @@ void httpc_set_ca_file(const char *path);
 /* Call once per process before threads: curl_global_init. */
 int httpc_global_init(struct err *e);
 
+/* Give back the HTTP library's memory until the next transfer: in a build
+ * with HTTPC_DLOPEN (the agent's) libcurl is loaded by the first transfer
+ * and unloaded here; otherwise a no-op. Call with no transfer running, from
+ * the one thread that makes transfers. */
+void httpc_release(void);
+
 #endif

@@ -193,7 +193,7 @@ int agentstate_states_store(struct agentstate *s, const struct as_state *st,
  * called more than once per i. A detection stores tens of thousands of
  * states without a copy of them all. */
 typedef const struct as_state *(*as_state_get_fn)(void *arg, size_t i,
-                                                   struct as_state *tmp);
+                                                  struct as_state *tmp);
 int agentstate_states_store_fn(struct agentstate *s, as_state_get_fn get,
                                void *arg, size_t n, bool queue_all,
                                size_t *n_queued, struct err *e);

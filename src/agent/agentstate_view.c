@@ -241,14 +241,14 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
                         size_t n, bool queue_all, size_t *n_queued,
                         struct err *e)
 {
-	return agentstate_states_store_fn(s, array_get, (void *)x, n,
-	                                  queue_all, n_queued, e);
+	return agentstate_states_store_fn(s, array_get, (void *)x, n, queue_all,
+	                                  n_queued, e);
 }
 
 int
-agentstate_states_store_fn(struct agentstate *s, as_state_get_fn get,
-                           void *arg, size_t n, bool queue_all,
-                           size_t *n_queued, struct err *e)
+agentstate_states_store_fn(struct agentstate *s, as_state_get_fn get, void *arg,
+                           size_t n, bool queue_all, size_t *n_queued,
+                           struct err *e)
 {
 	struct as_state tmp;
 	const struct as_state *xi;

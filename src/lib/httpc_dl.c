@@ -40,8 +40,7 @@ httpc_dl_load(struct err *e)
 
 	if (handle != NULL)
 		return SL_OK;
-	if ((handle = dlopen(HTTPC_DL_LIBRARY, RTLD_NOW | RTLD_LOCAL)) ==
-	    NULL)
+	if ((handle = dlopen(HTTPC_DL_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL)
 		return err_set(e, SL_EUNSUPPORTED, "%s: %s", HTTPC_DL_LIBRARY,
 		               dlerror());
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {

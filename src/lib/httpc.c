@@ -792,7 +792,11 @@ httpc_global_init(struct err *e)
 	if ((rc = hash_global_init(e)) != SL_OK)
 		return rc;
 #ifdef HTTPC_DLOPEN
-	(void)cc; /* loaded, and initialised, by the first transfer */
+	/* Loaded now, before any thread; after httpc_release the next
+	 * transfer loads it again (from the one thread making transfers). */
+	(void)cc;
+	if ((rc = httpc_dl_load(e)) != SL_OK)
+		return rc;
 #else
 	if ((cc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
 		return err_set(e, SL_EINTERNAL, "curl_global_init: %s",

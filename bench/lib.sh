@@ -31,6 +31,7 @@
 #   STATE_COUNTS_SQL   SQL (both engines) computing every state counter
 #                      and group's members afresh, after a bulk load made
 #                      with the counters' triggers off
+#   serve_origin DIR N  sluiced serving N generated updates, all approved
 set -euo pipefail
 
 : "${BUILD_DIR:?}" "${BENCH_DIR:?}" "${WORK:?}" "${RESULTS:?}"
@@ -237,6 +238,24 @@ gen_origin() {
 	key=$("$GEN" --dir "$dir" --updates "$n" --revised "$rev" \
 		--version "$ver") || die "gen_catalog failed"
 	echo "$dir/public/$key"
+}
+
+# A server of a generated origin: serve_origin DIR UPDATES generates the
+# origin in DIR/origin, starts sluiced on DIR/data (storage mode none, no
+# scheduled sync), syncs it and approves every update for "All Computers".
+# Sets KEY (the trusted key path) besides start_sluiced's variables.
+serve_origin() {
+	local dir=$1 n=$2
+	KEY=$(gen_origin "$dir/origin" "$n")
+	start_sluiced "$dir/data" "[upstream]
+url = file://$dir/origin/public
+trusted_keys = $KEY
+syncs_per_day = 0
+[storage]
+mode = none"
+	sync_and_wait
+	"$CLIENT" approve "$SL_URL" "$SL_TOKEN" "$n" 4 "All Computers" >/dev/null ||
+		die "approving the updates failed"
 }
 
 # min median max of numbers: stats X... prints "MIN MED MAX" (the median of

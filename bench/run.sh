@@ -8,6 +8,9 @@
 #   bench/run.sh --smoke BUILD_DIR   tiny sizes, well under a minute (make
 #                                    test runs it): fails when a scenario
 #                                    fails to run, never because of speed
+#   ONLY=s10_fleet bench/run.sh ...  that scenario alone (its table on
+#                                    stdout; docs/performance.md untouched);
+#                                    LIMIT=SECONDS replaces its time limit
 #
 # Each scenario is its own script (bench/s<N>_*.sh, sourcing bench/lib.sh)
 # run in its own process with a time limit; a scenario that cannot run
@@ -65,12 +68,15 @@ s6_apt_import:6 apt import:900
 s7_cleanup:9 cleanup under load:900
 s7_engines:10 engines (SQLite vs PostgreSQL):600
 s8_scale:11 large database:900
-s9_state:12 compact state:900"
+s9_state:12 compact state:900
+s10_fleet:13 fleet capacity:1500"
 
 t_start=$(date +%s)
 failed=()
 while IFS=: read -r name label limit; do
+	[ -n "${ONLY:-}" ] && [ "$name" != "$ONLY" ] && continue
 	[ "$SMOKE" = 1 ] && limit=120
+	[ -n "${LIMIT:-}" ] && limit=$LIMIT
 	echo "bench: == $label ==" >&2
 	t0=$(date +%s)
 	rc=0
@@ -152,7 +158,7 @@ echo "$TABLE"
 echo
 echo "bench: total $elapsed s${failed[*]:+; not run: ${failed[*]}}" >&2
 
-if [ "$SMOKE" = 0 ]; then
+if [ "$SMOKE" = 0 ] && [ -z "${ONLY:-}" ]; then
 	{
 		echo "# Performance"
 		echo

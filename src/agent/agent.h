@@ -22,6 +22,11 @@
 #include "err.h"
 #include "update.h"
 
+/* The report's batches (report.c): sluiced takes request bodies up to
+ * 1 MiB. bench/fleet_client cuts its reports the same way. */
+#define AGENT_REPORT_BATCH_BYTES (768 * 1024)
+#define AGENT_REPORT_BATCH_ROWS  2000
+
 struct agent {
 	struct agentcfg *cfg; /* borrowed */
 	struct agentstate *st;

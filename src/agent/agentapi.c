@@ -113,23 +113,37 @@ names_text(const json_t *arr)
 	return t;
 }
 
-int
-agentapi_register(char **id, char **token, struct agentapi_joined *j,
-                  const char *server, const struct agentapi_host *h,
-                  struct err *e)
+json_t *
+agentapi_register_body(const struct agentapi_host *h)
 {
-	json_t *body, *groups = json_array(), *ans = NULL;
-	char *i = NULL, *t = NULL;
-	int rc;
+	json_t *groups = json_array();
 
 	for (size_t k = 0; groups && h->groups && h->groups[k]; k++)
 		json_array_append_new(groups, json_string(h->groups[k]));
-	body = json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*, s:s*, s:s*}",
+	return json_pack("{s:s, s:s, s:s*, s:s, s:s, s:s, s:o*, s:s*, s:s*}",
 	                 "hostname", h->hostname, "os_id", h->os_id,
 	                 "os_version", h->os_version, "arch", h->arch, "kernel",
 	                 h->kernel, "agent_version", SLUICE_VERSION, "groups",
 	                 groups, "enrollment_key", h->enrollment_key,
 	                 "machine_id", h->machine_id);
+}
+
+json_t *
+agentapi_sync_body(const char *anchor, const char *cursor)
+{
+	return json_pack("{s:s?,s:i,s:s?}", "anchor", anchor, "protocol", 2,
+	                 "cursor", cursor);
+}
+
+int
+agentapi_register(char **id, char **token, struct agentapi_joined *j,
+                  const char *server, const struct agentapi_host *h,
+                  struct err *e)
+{
+	json_t *body = agentapi_register_body(h), *ans = NULL;
+	char *i = NULL, *t = NULL;
+	int rc;
+
 	if (body == NULL)
 		return err_set(e, SL_ENOMEM, "cannot build the request");
 	if ((rc = post(&ans, server, "/v1/agent/register", NULL, body,
@@ -258,9 +272,7 @@ agentapi_sync(struct agentapi_sync *out, const char *server, const char *token,
 	size_t i;
 	int rc;
 
-	body = json_pack("{s:s?,s:i,s:s?}", "anchor", anchor, "protocol", 2,
-	                 "cursor", cursor);
-	if (body == NULL)
+	if ((body = agentapi_sync_body(anchor, cursor)) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	if ((rc = post(&ans, server, "/v1/agent/sync", token, body,
 	               AGENTAPI_SYNC_MAX, e)) != SL_OK)

@@ -47,13 +47,19 @@ struct agentapi_sync {
 	char *origin_timestamp;
 };
 
-/* POST /v1/agent/register. *id and *token are freed with free(). */
 /* The proxy every request to the server goes through (NULL or "":
  * none); set once after the configuration is read. */
 void agentapi_set_proxy(const char *url);
 /* The proxy set above, for other transfers (downloads); NULL if none. */
 const char *agentapi_proxy(void);
 
+/* The request bodies of register and sync, exactly as the agent sends
+ * them (JSON_COMPACT); bench/fleet_client sends the same. New references
+ * (json_decref()); NULL when out of memory. */
+json_t *agentapi_register_body(const struct agentapi_host *h);
+json_t *agentapi_sync_body(const char *anchor, const char *cursor);
+
+/* POST /v1/agent/register. *id and *token are freed with free(). */
 int agentapi_register(char **id, char **token, struct agentapi_joined *j,
                       const char *server, const struct agentapi_host *h,
                       struct err *e);

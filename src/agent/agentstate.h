@@ -188,6 +188,15 @@ void agentstate_entries_free(struct as_entry *ents, size_t n);
 int agentstate_states_store(struct agentstate *s, const struct as_state *st,
                             size_t n, bool queue_all, size_t *n_queued,
                             struct err *e);
+/* The same with the states handed over one at a time: get returns state i
+ * (0 <= i < n, in id order), filling tmp or pointing elsewhere; it may be
+ * called more than once per i. A detection stores tens of thousands of
+ * states without a copy of them all. */
+typedef const struct as_state *(*as_state_get_fn)(void *arg, size_t i,
+                                                  struct as_state *tmp);
+int agentstate_states_store_fn(struct agentstate *s, as_state_get_fn get,
+                               void *arg, size_t n, bool queue_all,
+                               size_t *n_queued, struct err *e);
 int agentstate_states_load(struct agentstate *s, struct as_state **out,
                            size_t *n, struct err *e);
 void agentstate_states_free(struct as_state *st, size_t n);

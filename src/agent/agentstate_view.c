@@ -229,11 +229,29 @@ str_eq(const char *a, const char *b)
 	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
 }
 
+static const struct as_state *
+array_get(void *arg, size_t i, struct as_state *tmp)
+{
+	(void)tmp;
+	return &((const struct as_state *)arg)[i];
+}
+
 int
 agentstate_states_store(struct agentstate *s, const struct as_state *x,
                         size_t n, bool queue_all, size_t *n_queued,
                         struct err *e)
 {
+	return agentstate_states_store_fn(s, array_get, (void *)x, n, queue_all,
+	                                  n_queued, e);
+}
+
+int
+agentstate_states_store_fn(struct agentstate *s, as_state_get_fn get, void *arg,
+                           size_t n, bool queue_all, size_t *n_queued,
+                           struct err *e)
+{
+	struct as_state tmp;
+	const struct as_state *xi;
 	enum { SAME, CHANGED, RETITLED };
 	sqlite3_stmt *cur = NULL, *put = NULL, *del = NULL;
 	unsigned char *what = calloc(n ? n : 1, 1);
@@ -256,7 +274,10 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
 		        r == SQLITE_ROW
 		                ? (const char *)sqlite3_column_text(cur, 0)
 		                : NULL;
-		int c = i == n ? 1 : oid == NULL ? -1 : strcmp(x[i].id, oid);
+		int c;
+
+		xi = i < n ? get(arg, i, &tmp) : NULL;
+		c = xi == NULL ? 1 : oid == NULL ? -1 : strcmp(xi->id, oid);
 
 		if (c > 0) { /* gone */
 			rc = ARRAY_GROW(gone, cap_gone, n_gone, AS_ROWS_MAX, e);
@@ -269,13 +290,13 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
 			n_gone++;
 		} else if (c < 0) {
 			what[i] = CHANGED;
-		} else if (x[i].revision != sqlite3_column_int64(cur, 1) ||
-		           strcmp(x[i].state, (const char *)sqlite3_column_text(
-		                                      cur, 2)) != 0 ||
-		           !str_eq(x[i].detail,
+		} else if (xi->revision != sqlite3_column_int64(cur, 1) ||
+		           strcmp(xi->state, (const char *)sqlite3_column_text(
+		                                     cur, 2)) != 0 ||
+		           !str_eq(xi->detail,
 		                   (const char *)sqlite3_column_text(cur, 3))) {
 			what[i] = CHANGED;
-		} else if (!str_eq(x[i].title,
+		} else if (!str_eq(xi->title,
 		                   (const char *)sqlite3_column_text(cur, 4))) {
 			what[i] = RETITLED;
 		}
@@ -300,18 +321,21 @@ agentstate_states_store(struct agentstate *s, const struct as_state *x,
 	            SL_OK)
 		goto end;
 	for (i = 0; rc == SL_OK && i < n; i++) {
+		if (what[i] == SAME && !queue_all)
+			continue;
+		xi = get(arg, i, &tmp);
 		if (what[i] != SAME) {
 			sqlite3_reset(put);
-			as_bind_text(put, 1, x[i].id);
-			sqlite3_bind_int64(put, 2, x[i].revision);
-			as_bind_text(put, 3, x[i].state);
-			as_bind_text(put, 4, x[i].detail);
-			as_bind_text(put, 5, x[i].title);
+			as_bind_text(put, 1, xi->id);
+			sqlite3_bind_int64(put, 2, xi->revision);
+			as_bind_text(put, 3, xi->state);
+			as_bind_text(put, 4, xi->detail);
+			as_bind_text(put, 5, xi->title);
 			if (sqlite3_step(put) != SQLITE_DONE)
 				rc = as_db_err(s, e, "states");
 		}
 		if (rc == SL_OK && (what[i] == CHANGED || queue_all)) {
-			rc = as_queue_state(s, &x[i], e);
+			rc = as_queue_state(s, xi, e);
 			queued++;
 		}
 	}

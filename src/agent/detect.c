@@ -22,6 +22,7 @@
 #include "agentapi.h"
 #include "fsx.h"
 #include "hash.h"
+#include "httpc.h"
 #include "log.h"
 #include "osinfo.h"
 #include "rules.h"
@@ -250,6 +251,9 @@ agent_sync(struct agent *a, struct err *e)
 		if ((rc = agentstate_clear_identity(a->st, e)) == SL_OK)
 			rc = sync_once(a, e);
 	}
+	/* The evaluation needs no network: libcurl and its libraries are
+	 * unloaded until the next transfer (the report, a download). */
+	httpc_release();
 	return rc;
 }
 

@@ -29,6 +29,17 @@
 #define DETECT_MAX        1000000     /* updates one detection pass holds */
 #define FULL_REPORT_EVERY (24 * 3600) /* all states, not only changes */
 
+/* Copy src into dst[cap], cut to fit (snprintf "%s" without the format
+ * machinery: a detection copies several strings per update). */
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* --- verification --------------------------------------------------------*/
 
 int
@@ -290,7 +301,7 @@ set_state(struct det_update *x, const char *state, const char *fmt, ...)
 	char text[ERR_MSG_MAX + 64];
 	va_list ap;
 
-	snprintf(x->state, sizeof(x->state), "%s", state);
+	copy_str(x->state, sizeof(x->state), state);
 	if (fmt == NULL) {
 		set_detail(x, NULL);
 		return;
@@ -406,20 +417,11 @@ files_present(struct agent *a, const char *files)
 	return true;
 }
 
-/* Parse a stored rule tree and evaluate it. */
+/* Evaluate a stored rule tree. */
 static int
 eval_text(struct scan *sc, const char *text, bool *out, struct err *e)
 {
-	json_error_t je;
-	json_t *rule;
-	int rc;
-
-	if (text == NULL || (rule = json_loads(text, 0, &je)) == NULL)
-		return err_set(e, SL_EPARSE, "stored rule: %s",
-		               text ? je.text : "missing");
-	rc = rules_eval(sc->rules, rule, out, e);
-	json_decref(rule);
-	return rc;
+	return rules_eval_text(sc->rules, text, out, e);
 }
 
 /* The update's own state from its rules and its history. */
@@ -512,9 +514,9 @@ scan_row(void *arg, const struct as_row *r, struct err *e)
 		return rc;
 	x = &d->ups[d->n++]; /* counted now: detection_free releases it */
 	memset(x, 0, sizeof(*x));
-	snprintf(x->id, sizeof(x->id), "%s", r->id);
+	copy_str(x->id, sizeof(x->id), r->id);
 	x->revision = r->revision;
-	snprintf(x->action, sizeof(x->action), "%s", r->action);
+	copy_str(x->action, sizeof(x->action), r->action);
 	x->deadline = r->deadline;
 	if (r->refused != NULL || r->is_installed == NULL) {
 		set_state(x, "not-applicable", "refused: %s",
@@ -615,6 +617,20 @@ order_visit(struct detection *d, size_t i, unsigned char *mark, size_t *n)
 	d->order[(*n)++] = i;
 }
 
+/* State i of the detection, for agentstate_states_store_fn. */
+static const struct as_state *
+state_get(void *arg, size_t i, struct as_state *st)
+{
+	const struct det_update *x = &((const struct detection *)arg)->ups[i];
+
+	copy_str(st->id, sizeof(st->id), x->id);
+	st->revision = x->revision;
+	copy_str(st->state, sizeof(st->state), x->state);
+	st->detail = x->detail;
+	st->title = x->title;
+	return st;
+}
+
 /* Store states (queueing the changed ones, or all once a day and after a
  * full sync) and the installed marks, in one transaction. */
 static int
@@ -622,27 +638,16 @@ store(struct scan *sc, struct err *e)
 {
 	struct agent *a = sc->a;
 	struct detection *d = sc->d;
-	struct as_state *st = calloc(d->n ? d->n : 1, sizeof(*st));
 	char *flag = NULL, *last = NULL, now_s[24];
 	long long now = (long long)time(NULL);
 	bool all;
 	int rc;
 
-	if (st == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
 	if ((rc = agentstate_meta(a->st, "report_all", &flag, e)) != SL_OK ||
 	    (rc = agentstate_meta(a->st, "full_report_at", &last, e)) != SL_OK)
 		goto out;
 	all = (flag && strcmp(flag, "1") == 0) || last == NULL ||
 	      now - strtoll(last, NULL, 10) >= FULL_REPORT_EVERY;
-	for (size_t i = 0; i < d->n; i++) {
-		struct det_update *x = &d->ups[i];
-		snprintf(st[i].id, sizeof(st[i].id), "%s", x->id);
-		st[i].revision = x->revision;
-		snprintf(st[i].state, sizeof(st[i].state), "%s", x->state);
-		st[i].detail = x->detail;
-		st[i].title = x->title;
-	}
 	snprintf(now_s, sizeof(now_s), "%lld", now);
 	if ((rc = agentstate_begin(a->st, e)) != SL_OK)
 		goto out;
@@ -655,8 +660,8 @@ store(struct scan *sc, struct err *e)
 		rc = agentstate_set_installed(a->st, d->ups[sc->mark_off[i]].id,
 		                              0, false, e);
 	if (rc == SL_OK)
-		rc = agentstate_states_store(a->st, st, d->n, all, &d->n_queued,
-		                             e);
+		rc = agentstate_states_store_fn(a->st, state_get, d, d->n, all,
+		                                &d->n_queued, e);
 	if (rc == SL_OK && all)
 		rc = agentstate_set_meta(a->st, "full_report_at", now_s, e);
 	if (rc == SL_OK && all)
@@ -665,7 +670,6 @@ store(struct scan *sc, struct err *e)
 out:
 	free(flag);
 	free(last);
-	free(st);
 	return rc;
 }
 

@@ -15,8 +15,8 @@
 #include "agentapi.h"
 #include "log.h"
 
-#define BATCH_BYTES (768 * 1024) /* sluiced takes request bodies <= 1 MiB */
-#define BATCH_ROWS  2000
+#define BATCH_BYTES AGENT_REPORT_BATCH_BYTES
+#define BATCH_ROWS  AGENT_REPORT_BATCH_ROWS
 
 /* Send one batch; on success its rows are deleted. */
 static int

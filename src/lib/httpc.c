@@ -15,7 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HTTPC_DLOPEN
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+
+#include "httpc_dl.h" /* curl_* through the library loaded at run time */
+#else
+#include <curl/curl.h>
+#endif
 
 #include "buf.h"
 #include "fsx.h"
@@ -67,7 +74,8 @@ xfer_cleanup(struct xfer *x)
 		curl_easy_reset(x->c);
 	else if (x->c != NULL)
 		curl_easy_cleanup(x->c);
-	curl_slist_free_all(x->hdrs);
+	if (x->hdrs != NULL)
+		curl_slist_free_all(x->hdrs);
 	x->c = NULL;
 	x->hdrs = NULL;
 }
@@ -156,6 +164,10 @@ xfer_setup(struct xfer *x, const char *url, const struct httpc_opts *o,
 		*x = (struct xfer){.c = x->c, .kept = true};
 	} else {
 		memset(x, 0, sizeof(*x));
+#ifdef HTTPC_DLOPEN
+		if ((rc = httpc_dl_load(e)) != SL_OK)
+			return rc;
+#endif
 		if ((x->c = curl_easy_init()) == NULL)
 			return err_set(e, SL_ENOMEM, "curl_easy_init failed");
 	}
@@ -418,8 +430,15 @@ httpc_get(struct httpc_resp *out, const char *url, size_t cap,
 int
 httpc_conn_new(struct httpc_conn **out, struct err *e)
 {
-	struct httpc_conn *c = calloc(1, sizeof(*c));
+	struct httpc_conn *c;
 
+#ifdef HTTPC_DLOPEN
+	int rc;
+
+	if ((rc = httpc_dl_load(e)) != SL_OK)
+		return rc;
+#endif
+	c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->c = curl_easy_init()) == NULL) {
 		free(c);
 		return err_set(e, SL_ENOMEM, "curl_easy_init failed");
@@ -807,6 +826,10 @@ httpc_resolve(const char *base, const char *ref)
 	/* Same-document references keep the base path (RFC 3986 5.2.2). */
 	if (ref[0] == '\0' || ref[0] == '#' || ref[0] == '?')
 		return join_same_document(base, ref);
+#ifdef HTTPC_DLOPEN
+	if (httpc_dl_load(&(struct err){0}) != SL_OK)
+		return NULL;
+#endif
 	if ((u = curl_url()) == NULL)
 		return NULL;
 	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) !=
@@ -830,10 +853,26 @@ httpc_global_init(struct err *e)
 
 	if ((rc = hash_global_init(e)) != SL_OK)
 		return rc;
+#ifdef HTTPC_DLOPEN
+	/* Loaded now, before any thread; after httpc_release the next
+	 * transfer loads it again (from the one thread making transfers). */
+	(void)cc;
+	if ((rc = httpc_dl_load(e)) != SL_OK)
+		return rc;
+#else
 	if ((cc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
 		return err_set(e, SL_EINTERNAL, "curl_global_init: %s",
 		               curl_easy_strerror(cc));
+#endif
 	return SL_OK;
+}
+
+void
+httpc_release(void)
+{
+#ifdef HTTPC_DLOPEN
+	httpc_dl_release();
+#endif
 }
 
 void

@@ -96,4 +96,11 @@ void httpc_set_ca_file(const char *path);
 /* Call once per process before threads: curl_global_init. */
 int httpc_global_init(struct err *e);
 
+/* Give back the HTTP library's memory until the next transfer: in a build
+ * with HTTPC_DLOPEN (the agent's) libcurl is loaded by httpc_global_init,
+ * unloaded here and loaded again by the next transfer; otherwise a no-op.
+ * Call with no transfer running; after it, make transfers from one thread
+ * only (loading again is not thread-safe). */
+void httpc_release(void);
+
 #endif

@@ -78,6 +78,13 @@ void rules_ctx_set_update_lookup(struct rules_ctx *ctx,
 int rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out,
                struct err *e);
 
+/* rules_eval of a rule stored as JSON text (rules_text.c): the same
+ * answers, and SL_EPARSE "stored rule: <why>" when text is NULL or not
+ * JSON. Plain text (no escapes, integers only) is read without jansson's
+ * parser, which a detection over tens of thousands of rules notices. */
+int rules_eval_text(struct rules_ctx *ctx, const char *text, bool *out,
+                    struct err *e);
+
 /* The origin's gate: check rule's shape and every predicate's parameters
  * without evaluating anything, more strictly than rules_eval() (op must be
  * one of < <= = >= > !=; update_installed needs a lowercase UUID). path

@@ -65,7 +65,7 @@ COMMIT;
 SQL
 rows=$(sqlite3 "$D/sluice.db" "SELECT count(*) FROM update_states")
 log "filled $UPDATES updates, $rows status rows in $(calc "$(now_s) - $t0") s"
-row "7 cleanup" "set-up: updates / status rows" "$UPDATES / $rows" - -
+row "9 cleanup" "set-up: updates / status rows" "$UPDATES / $rows" - -
 
 start_sluiced "$D" "[upstream]
 syncs_per_day = 0"
@@ -125,16 +125,16 @@ max() { sort -g "$1" | tail -n 1; }
 p99() { sort -g "$1" | awk '{ a[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print a[i] }'; }
 n_during=$(wc -l <"$D/during.times")
 log "cleanup: $wall s, declined $declined (left $left), $n_during agent syncs meanwhile"
-row "7 cleanup" "cleanup wall time, s ($UPDATES updates, $rows status rows)" "$wall" - -
-row "7 cleanup" "superseded updates declined (needed ones kept)" "$declined" - -
-row "7 cleanup" "write batches (100 objects): longest / mean, ms ($(jq .batches "$D/report.json") batches)" \
+row "9 cleanup" "cleanup wall time, s ($UPDATES updates, $rows status rows)" "$wall" - -
+row "9 cleanup" "superseded updates declined (needed ones kept)" "$declined" - -
+row "9 cleanup" "write batches (100 objects): longest / mean, ms ($(jq .batches "$D/report.json") batches)" \
 	"$(jq .longest_batch_ms "$D/report.json") / $(jq .mean_batch_ms "$D/report.json")" - -
-row "7 cleanup" "agent sync during cleanup: longest, ms ($n_during syncs)" \
+row "9 cleanup" "agent sync during cleanup: longest, ms ($n_during syncs)" \
 	"$(calc "$(max "$D/during.times") * 1000")" \
 	"$(calc "$(max "$D/before.times") * 1000")" -
-row "7 cleanup" "agent sync, no cleanup, one decline since its anchor: longest, ms" \
+row "9 cleanup" "agent sync, no cleanup, one decline since its anchor: longest, ms" \
 	"$(calc "$(max "$D/incr.times") * 1000")" - -
-row "7 cleanup" "agent sync during cleanup: p99, ms (ref: before)" \
+row "9 cleanup" "agent sync during cleanup: p99, ms (ref: before)" \
 	"$(calc "$(p99 "$D/during.times") * 1000")" \
 	"$(calc "$(p99 "$D/before.times") * 1000")" -
 stop_sluiced

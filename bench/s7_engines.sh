@@ -71,7 +71,7 @@ stop_sluiced
 t0=$(now_s)
 "$SLUICED" --config "$F/data/sluiced.ini" --migrate-to "$URL" \
 	>"$WORK/s7.migrate" 2>&1 || die "migrate: $(tail -n 2 "$WORK/s7.migrate")"
-row "7 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
+row "10 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
 	"$(calc "$(now_s) - $t0")" - -
 pg_count() { psql -qAt "$URL" -c 'SELECT count(*) FROM events'; }
 fe() { # DIR: a front-end on PostgreSQL (the fleet's tokens work as-is)
@@ -120,7 +120,7 @@ stop_sluiced
 SL_PID=$A_PID
 stop_sluiced
 
-row "7 engines" "no-change syncs/s, $SC conn: PostgreSQL 1 front-end vs SQLite" "$P1_SYNC" "$SQ_SYNC" -
-row "7 engines" "no-change syncs/s, $SC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_SYNC" "$SQ_SYNC" -
-row "7 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
-row "7 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -
+row "10 engines" "no-change syncs/s, $SC conn: PostgreSQL 1 front-end vs SQLite" "$P1_SYNC" "$SQ_SYNC" -
+row "10 engines" "no-change syncs/s, $SC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_SYNC" "$SQ_SYNC" -
+row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
+row "10 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 12 (s10), fleet capacity: a server with UPDATES generated updates
+# Scenario 13 (s10), fleet capacity: a server with UPDATES generated updates
 # (storage mode none), every one approved for "All Computers", onboards
 # AGENTS computers (bench/fleet_client: register, every page of the first
 # sync, the first report; the bodies are the agent's own, the report the

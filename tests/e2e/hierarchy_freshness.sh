@@ -92,6 +92,7 @@ ts_made=$(date +%s)
 "$SLUICE" catalog timestamp "$CAT" --expires-seconds 20 >/dev/null ||
 	fail "timestamp"
 nsync root
+sleep 1.1 # past the root's one-second cache of the origin's documents
 nsync down1
 mkupdate $U2 "Fresh fix two" two # the origin goes on; the root does not sync
 "$SLUICE" catalog timestamp "$CAT" >/dev/null || fail "timestamp"
@@ -112,6 +113,7 @@ grep -q "catalog stale: timestamp: expired at" "$A/agent.log" ||
 # --- the root syncs again: fresh everywhere ------------------------------------
 nsync root
 [ "$(jq .new <<<"$SYNC")" = 1 ] || hfail "root catch-up: $SYNC"
+sleep 1.1 # past the root's one-second cache of the origin's documents
 nsync down1
 # The downstream's roll-up carried the stale state up to the root.
 root_catalog() {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "db_engine.h"
+#include "db_effective.h"
 #include "db_states.h"
 
 /* Text columns compare and sort bytewise, as SQLite's BINARY collation
@@ -160,21 +161,7 @@ static const char *const migration_7 =
 static const char *const migration_8 =
         "CREATE TABLE effective_approvals(group_id BIGINT NOT NULL, "
         "update_id " T " NOT NULL, action " T ", deadline BIGINT, change_seq "
-        "BIGINT NOT NULL, PRIMARY KEY(group_id, update_id));"
-        "WITH RECURSIVE chain(root, gid, depth) AS (SELECT id, id, 0 FROM "
-        "groups UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM "
-        "groups g JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT "
-        "NULL AND c.depth < 64), x AS (SELECT c.root, a.update_id, "
-        "a.action, a.deadline, a.change_seq, c.depth, 0 AS rm FROM "
-        "approvals a JOIN chain c ON c.gid = a.group_id UNION ALL SELECT "
-        "c.root, r.update_id, NULL, NULL, r.change_seq, c.depth, 1 FROM "
-        "approval_removals r JOIN chain c ON c.gid = r.group_id), y AS "
-        "(SELECT root, update_id, action, deadline, row_number() OVER "
-        "(PARTITION BY root, update_id ORDER BY rm, depth) AS k, "
-        "max(change_seq) OVER (PARTITION BY root, update_id) AS seq FROM x) "
-        "INSERT INTO effective_approvals(group_id, update_id, action, "
-        "deadline, change_seq) SELECT root, update_id, action, deadline, "
-        "seq FROM y WHERE k = 1;";
+        "BIGINT NOT NULL, PRIMARY KEY(group_id, update_id));" DB_EFFECTIVE_FILL;
 
 /* The catalog freshness an agent reports (see db_sqlite.c). */
 static const char *const migration_9 =

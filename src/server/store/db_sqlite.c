@@ -14,6 +14,7 @@
  * by db_done(). Parameters $N are bound by name.
  */
 #include "db_engine.h"
+#include "db_effective.h"
 #include "db_states.h"
 
 #include <pthread.h>
@@ -193,21 +194,8 @@ static const char *const migration_7 =
 static const char *const migration_8 =
         "CREATE TABLE effective_approvals(group_id INTEGER NOT NULL, "
         "update_id TEXT NOT NULL, action TEXT, deadline INTEGER, change_seq "
-        "INTEGER NOT NULL, PRIMARY KEY(group_id, update_id));"
-        "WITH RECURSIVE chain(root, gid, depth) AS (SELECT id, id, 0 FROM "
-        "groups UNION ALL SELECT c.root, g.parent_id, c.depth + 1 FROM "
-        "groups g JOIN chain c ON g.id = c.gid WHERE g.parent_id IS NOT "
-        "NULL AND c.depth < 64), x AS (SELECT c.root, a.update_id, "
-        "a.action, a.deadline, a.change_seq, c.depth, 0 AS rm FROM "
-        "approvals a JOIN chain c ON c.gid = a.group_id UNION ALL SELECT "
-        "c.root, r.update_id, NULL, NULL, r.change_seq, c.depth, 1 FROM "
-        "approval_removals r JOIN chain c ON c.gid = r.group_id), y AS "
-        "(SELECT root, update_id, action, deadline, row_number() OVER "
-        "(PARTITION BY root, update_id ORDER BY rm, depth) AS k, "
-        "max(change_seq) OVER (PARTITION BY root, update_id) AS seq FROM x) "
-        "INSERT INTO effective_approvals(group_id, update_id, action, "
-        "deadline, change_seq) SELECT root, update_id, action, deadline, "
-        "seq FROM y WHERE k = 1;";
+        "INTEGER NOT NULL, PRIMARY KEY(group_id, "
+        "update_id));" DB_EFFECTIVE_FILL;
 
 /* The catalog freshness an agent reports (docs/security.md): ok | stale
  * with its reason; NULL until the agent reports one. */

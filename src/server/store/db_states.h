@@ -1,5 +1,5 @@
 /*
- * db_states: the SQL both engines' migration 8 shares (db_sqlite.c,
+ * db_states: the SQL both engines' migration 10 shares (db_sqlite.c,
  * db_pg_schema.c): the old update_states rows converted into the compact
  * state tables and their counters, and update_states made a view of them
  * (docs/store.md, "Update states").
@@ -7,7 +7,7 @@
 #ifndef SLUICE_SERVER_STORE_DB_STATES_H
 #define SLUICE_SERVER_STORE_DB_STATES_H
 
-/* After the tables of migration 8 exist, before their triggers. */
+/* After the tables of migration 10 exist, before their triggers. */
 #define DB_STATES_CONVERT                                                      \
 	"INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, u.ukey, CASE "    \
 	"x.state WHEN 'not-applicable' THEN 0 WHEN 'needed' THEN 1 WHEN "      \

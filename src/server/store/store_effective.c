@@ -13,35 +13,13 @@
  */
 #include "store_int.h"
 
+#include "db_effective.h"
+
 /* sub(gid): group $1 and its descendants. */
 #define SUB_CTE                                                                \
 	"WITH RECURSIVE sub(gid, depth) AS (SELECT CAST($1 AS BIGINT), 0 "     \
 	"UNION ALL SELECT g.id, s.depth + 1 FROM groups g JOIN sub s ON "      \
 	"g.parent_id = s.gid WHERE s.depth < 64) "
-
-/* The rows of the groups in roots(gid), for the approvals (a) and removal
- * marks (r) the filters fa, fr keep: chain(root, gid, depth) walks each
- * root's parents; x holds the chain's rows, removal marks ranked after
- * approvals; y keeps the nearest with the newest change_seq. The same
- * text (with every group as a root) fills the table in migration 8 of
- * both engines. */
-#define EFF_FROM(roots, fa, fr)                                                \
-	"chain(root, gid, depth) AS (SELECT gid, gid, 0 FROM " roots " UNION " \
-	"ALL SELECT c.root, g.parent_id, c.depth + 1 FROM groups g JOIN "      \
-	"chain c ON g.id = c.gid WHERE g.parent_id IS NOT NULL AND c.depth < " \
-	"64), x AS (SELECT c.root, a.update_id, a.action, a.deadline, "        \
-	"a.change_seq, c.depth, 0 AS rm FROM approvals a JOIN chain c ON "     \
-	"c.gid = a.group_id" fa " UNION ALL SELECT c.root, r.update_id, "      \
-	"NULL, NULL, r.change_seq, c.depth, 1 FROM approval_removals r JOIN "  \
-	"chain c ON c.gid = r.group_id" fr "), y AS (SELECT root, update_id, " \
-	"action, deadline, row_number() OVER (PARTITION BY root, update_id "   \
-	"ORDER BY rm, depth) AS k, max(change_seq) OVER (PARTITION BY root, "  \
-	"update_id) AS seq FROM x) "
-
-#define EFF_INSERT                                                             \
-	"INSERT INTO effective_approvals(group_id, update_id, action, "        \
-	"deadline, change_seq) SELECT root, update_id, action, deadline, seq " \
-	"FROM y WHERE k = 1"
 
 #define ONE_A " AND a.update_id = CAST($2 AS TEXT)"
 #define ONE_R " AND r.update_id = CAST($2 AS TEXT)"

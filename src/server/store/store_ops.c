@@ -14,30 +14,17 @@
 
 #include <sqlite3.h>
 
+/* The status of an aggregate read with store_q_int (its one row always
+ * exists): SL_OK, or the read's error. */
 static int
-count(struct store *s, int64_t *out, struct err *e, const char *sql,
-      const char *fmt, ...)
+aggregate(int rc, struct err *e)
 {
-	struct db_stmt *st;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = store_qv(s, &st, e, sql, fmt, ap);
-	va_end(ap);
-	if (rc != SL_OK)
-		return rc;
-	rc = db_step(st, e);
-	if (rc == DB_ROW) {
-		*out = db_col_int(st, 0);
-		rc = SL_OK;
-	} else if (rc == DB_DONE) {
-		*out = 0;
-		rc = SL_OK;
-	}
-	db_done(st);
-	return rc;
+	if (rc == DB_ROW)
+		return SL_OK;
+	return rc == DB_DONE ? err_set(e, SL_EDB, "aggregate: no row") : rc;
 }
+#define count(s, out, e, ...)                                                  \
+	aggregate(store_q_int((s), (out), (e), __VA_ARGS__), (e))
 
 static int
 content_stats(struct store *s, struct store_stats *out, struct err *e)

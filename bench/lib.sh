@@ -24,7 +24,7 @@
 #   wait_idle PID [MAX]  wait until PID uses no CPU (backlog drained)
 #   proc_cpu PID       CPU seconds (user+system) of PID so far
 #   proc_hwm PID       peak resident set (KB); proc_hwm_reset PID
-#   run_wrk ARGS...    wrk with the summary script; sets W_REQS W_RPS
+#   run_wrk ARGS...    wrk with the summary script; sets W_REQS W_BYTES W_RPS
 #                      W_OK_RPS (answers < 400 only) W_MBPS W_P50_MS
 #                      W_P99_MS W_ERRS W_STATUS_ERRS W_ERR_TEXT
 #   have CMD           true when CMD is installed
@@ -214,6 +214,7 @@ run_wrk() {
 	dur=$duration_us
 	bytes=$bytes_read
 	W_REQS=$requests
+	W_BYTES=$bytes
 	W_RPS=$(calc "$requests / ($dur / 1e6)")
 	# wrk counts answers >= 400 as requests too: the rate of good ones.
 	W_OK_RPS=$(calc "($requests - $err_status) / ($dur / 1e6)")

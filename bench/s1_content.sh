@@ -15,8 +15,12 @@ if [ "$SMOKE" = 1 ]; then
 else
 	SIZES="50K:51200 100M:104857600"
 	CONNS="1 64 512"
-	DUR=5s ROUNDS=3
+	DUR=4s ROUNDS=3
 fi
+# For trying one row, a server setting or another sluiced binary alone.
+SIZES=${S1_SIZES:-$SIZES} CONNS=${S1_CONNS:-$CONNS}
+DUR=${S1_DUR:-$DUR} ROUNDS=${S1_ROUNDS:-$ROUNDS}
+SLUICED=${S1_SLUICED:-$SLUICED}
 
 have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
 D=$WORK/s1
@@ -35,10 +39,16 @@ for s in $SIZES; do
 	ln -f "$D/$name.bin" "$D/www/content/$sha"
 done
 
+# nginx runs with its access log off; sluiced too, so both do the same
+# work per request (sluiced's access line is its own setting, [log]
+# access; scenario 2 keeps it at its default).
 start_sluiced "$D/data" "[storage]
 mode = full
 [upstream]
-syncs_per_day = 0"
+syncs_per_day = 0
+[log]
+access = off
+${S1_SLUICED_INI:-}"
 SLUICED_URL=$SL_URL
 for s in $SIZES; do
 	name=${s%%:*}
@@ -51,9 +61,20 @@ NGINX_URL=
 if have nginx; then
 	start_nginx "$D/nginx" "$D/www"
 	NGINX_URL=$NG_URL
+	# The master and its workers (their CPU time is nginx's).
+	NG_PIDS=("$(cat "$D/nginx/nginx.pid")")
+	NG_PIDS+=($(pgrep -P "${NG_PIDS[0]}"))
 else
 	log "nginx is not installed: the reference column stays empty"
 fi
+
+nginx_cpu() {
+	local p t=0
+	for p in "${NG_PIDS[@]}"; do
+		t=$(calc "$t + $(proc_cpu "$p")")
+	done
+	echo "$t"
+}
 
 for s in $SIZES; do
 	name=${s%%:*}
@@ -64,25 +85,50 @@ for s in $SIZES; do
 		# default timeout per response.
 		args=(-t "$t" -c "$c" -d "$DUR" --timeout 60s --latency
 			-s "$BENCH_DIR/wrk_get.lua")
-		# Rounds alternate sluiced and nginx; every round is kept: the
-		# median is the figure, the spread is shown, and the goal asks
-		# that no round's ratio (sluiced's round / nginx's next) falls
-		# below its floor.
+		# A round is four slices in the order sluiced, nginx, nginx,
+		# sluiced: both servers sample the same stretch of the machine's
+		# background load (other builds share its two cores), and a
+		# load that rises or falls through the round weighs on both
+		# alike. A server's figure for the round is the mean of its two
+		# slices; the round's ratio is sluiced's / nginx's. Every round
+		# is kept: the median is the figure, the spread is shown, and
+		# the goal asks that no round's ratio falls below its floor.
 		s_r=() s_m=() n_r=() n_m=() q=()
+		# Server CPU seconds and what they served, over all rounds: how
+		# much work each does for the same bytes, a figure the other
+		# load on the machine moves far less than the rates.
+		s_cpu=0 s_n=0 s_b=0 n_cpu=0 n_n=0 n_b=0
 		for ((r = 0; r < ROUNDS; r++)); do
-			wait_idle "$SL_PID" 30
-			W_LABEL="(sluiced)" run_wrk "${args[@]}" \
-				"$SLUICED_URL/content/${SHA[$name]}"
-			[ "$W_ERRS" -eq 0 ] ||
-				die "sluiced $name c=$c: errors: $W_ERR_TEXT"
-			s_r+=("$W_RPS") s_m+=("$W_MBPS")
+			sr=0 sm=0 nr=0 nm=0
+			for who in sluiced nginx nginx sluiced; do
+				if [ "$who" = sluiced ]; then
+					wait_idle "$SL_PID" 30
+					c0=$(proc_cpu "$SL_PID")
+					W_LABEL="(sluiced)" run_wrk "${args[@]}" \
+						"$SLUICED_URL/content/${SHA[$name]}"
+					[ "$W_ERRS" -eq 0 ] ||
+						die "sluiced $name c=$c: errors: $W_ERR_TEXT"
+					s_cpu=$(calc "$s_cpu + $(proc_cpu "$SL_PID") - $c0")
+					s_n=$((s_n + W_REQS)) s_b=$(calc "$s_b + $W_BYTES")
+					sr=$(calc "$sr + $W_RPS / 2")
+					sm=$(calc "$sm + $W_MBPS / 2")
+				elif [ -n "$NGINX_URL" ]; then
+					c0=$(nginx_cpu)
+					W_LABEL="(nginx)" run_wrk "${args[@]}" \
+						"$NGINX_URL/content/${SHA[$name]}"
+					[ "$W_ERRS" -eq 0 ] ||
+						die "nginx $name c=$c: errors: $W_ERR_TEXT"
+					n_cpu=$(calc "$n_cpu + $(nginx_cpu) - $c0")
+					n_n=$((n_n + W_REQS)) n_b=$(calc "$n_b + $W_BYTES")
+					nr=$(calc "$nr + $W_RPS / 2")
+					nm=$(calc "$nm + $W_MBPS / 2")
+				fi
+			done
+			s_r+=("$sr") s_m+=("$sm")
 			[ -n "$NGINX_URL" ] || continue
-			W_LABEL="(nginx)" run_wrk "${args[@]}" \
-				"$NGINX_URL/content/${SHA[$name]}"
-			[ "$W_ERRS" -eq 0 ] ||
-				die "nginx $name c=$c: errors: $W_ERR_TEXT"
-			n_r+=("$W_RPS") n_m+=("$W_MBPS")
-			q+=("$(calc "${s_m[r]} / $W_MBPS")")
+			n_r+=("$nr") n_m+=("$nm")
+			q+=("$(calc "$sm / $nm")")
+			log "round $((r + 1)): $name c=$c sluiced $sm MB/s, nginx $nm MB/s, ratio ${q[r]}"
 		done
 		sm=$(stats "${s_m[@]}") sr=$(stats "${s_r[@]}")
 		nm=- nr=- goal=- rs="sluiced $(spread "$sm")"
@@ -103,6 +149,13 @@ for s in $SIZES; do
 				"sluiced $(spread "$sr")${NGINX_URL:+; nginx $(spread "$nr")}"
 		row "1 content (vs nginx)" "$name file, $c conn: MB/s ($ROUNDS rounds)" \
 			"$(med "$sm")" "$(med "$nm")" "$goal" "$rs"
+		# CPU seconds per GiB served, all rounds (lower is better).
+		scg=$(calc "$s_cpu / ($s_b / 1073741824)")
+		ncg=-
+		[ -n "$NGINX_URL" ] && ncg=$(calc "$n_cpu / ($n_b / 1073741824)")
+		row "1 content (vs nginx)" "$name file, $c conn: server CPU s per GiB served (all rounds)" \
+			"$scg" "$ncg" - \
+			"sluiced $s_n answers, $(calc "$s_cpu") s; nginx $n_n answers, $(calc "$n_cpu") s"
 	done
 done
 stop_sluiced

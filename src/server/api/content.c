@@ -178,6 +178,7 @@ content_get(struct req *r, struct reply *out, struct err *e)
 	}
 	if (strcmp(r->method, "GET") == 0 && sb.st_size > 0)
 		out->bytes = last - first + 1;
+	out->cork = 1;
 	out->raw = resp;
 	return SL_OK;
 }

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@ struct listener {
 	struct http *h;
 	struct MHD_Daemon *d;
 	int content_only;
+	int tls_on;
 };
 
 struct http {
@@ -53,6 +56,7 @@ struct conn_state {
 	int route; /* index in routes[]; -1 none */
 	int status;
 	uint64_t bytes;
+	int corked; /* TCP_CORK set for this response (release it) */
 	char method[16];
 	char path[256]; /* cleaned for a log line (access_log_clean()) */
 };
@@ -135,6 +139,22 @@ queue_json(struct MHD_Connection *conn, int status, json_t *v)
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* Set or clear TCP_CORK on conn's socket (plain listeners only: a TLS
+ * listener's records are not sendfile()d). 1 when it was set. */
+static int
+cork(struct listener *li, struct MHD_Connection *conn, int on)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (li->tls_on)
+		return 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return 0;
+	return setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_CORK, &on,
+	                  sizeof(on)) == 0;
 }
 
 /* Text from a request fit for one log line: control bytes become '?' (MHD
@@ -399,6 +419,9 @@ dispatch_route(struct listener *li, struct MHD_Connection *conn,
 	if (rep.status == 0)
 		rep.status = MHD_HTTP_OK;
 	if (rep.raw != NULL) {
+		/* Released in on_completed(), after the last byte. */
+		if (rep.cork)
+			st->corked = cork(li, conn, 1);
 		ret = MHD_queue_response(conn, (unsigned)rep.status, rep.raw);
 		MHD_destroy_response(rep.raw);
 		json_decref(rep.json);
@@ -496,6 +519,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	connlimit_request_done(li->h->limits, conn);
 	if (st == NULL)
 		return;
+	if (st->corked)
+		cork(li, conn, 0);
 	if (st->status != 0) {
 		usec = now_us() - st->t0_us;
 		metrics_request(st->route, st->status, st->bytes, usec);
@@ -524,6 +549,7 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 	size_t n;
 
 	li->h = h;
+	li->tls_on = tls;
 	n = connlimit_options(h->limits, opts, share);
 	if (tls) {
 		flags |= MHD_USE_TLS;

@@ -72,6 +72,10 @@ struct reply {
 	json_t *json;
 	struct MHD_Response *raw;
 	uint64_t bytes; /* body bytes of raw (access log, metrics) */
+	/* 1: hold the header back until the body joins it (TCP_CORK over
+	 * plain TCP, released when the response completes), so a file's
+	 * header and first bytes leave in one segment. */
+	int cork;
 };
 
 typedef int (*route_fn)(struct req *r, struct reply *out, struct err *e);

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# GET and HEAD /content/<sha256> over keep-alive connections, as agents and
+# downstream servers fetch files: the header is held back until the file's
+# bytes join it (TCP_CORK over plain TCP) and released when the answer
+# completes, so nothing waits for the kernel's 200 ms cork timer: many
+# small and large answers, HEADs, ranges, 304s and JSON answers in turn on
+# one connection arrive byte-exact and quickly. The same over the TLS
+# listener (no cork there). Each answer leaves its access log line and its
+# count in the metrics.
+. "$(dirname "$0")/lib.sh"
+
+DATA=$TMP/data
+# put NAME BYTES: a file of random bytes in the store; sets SHA_<NAME>
+put() {
+	local f=$TMP/$1.bin sha
+	head -c "$2" /dev/urandom >"$f"
+	sha=$(sha256sum "$f" | cut -d' ' -f1)
+	mkdir -p "$DATA/content/${sha:0:2}"
+	cp "$f" "$DATA/content/${sha:0:2}/$sha"
+	printf -v "SHA_$1" '%s' "$sha"
+}
+# Sizes not a multiple of any segment size: the last segment is partial,
+# the one a cork left in place would hold back.
+put small 50001
+put large 3000017 # more than libmicrohttpd's 128 KiB per sendfile()
+put empty 0
+
+PKI=$TMP/pki
+mkdir -p "$PKI"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$PKI/key.pem" -out "$PKI/cert.pem" -days 2 -subj "/CN=sluiced" \
+	-addext "subjectAltName=IP:127.0.0.1" >"$PKI/openssl.log" 2>&1 ||
+	fail "openssl: $(tail -n 3 "$PKI/openssl.log")"
+TLS_PORT=$(free_port)
+# tls.plain = all: the plain listener serves everything (the JSON answers
+# below share its connections with the files).
+start_server "$DATA" "[tls]
+cert = $PKI/cert.pem
+key = $PKI/key.pem
+listen = 127.0.0.1:$TLS_PORT
+plain = all"
+wait_port "$TLS_PORT"
+HTTPS=https://127.0.0.1:$TLS_PORT
+
+# fetch BASE [CURL ARGS]: 40 small GETs, a large one, a HEAD, an empty
+# file, a range, a 304 and a JSON answer in between, in turn on one
+# connection; checks every answer and that one connection carried them.
+fetch() {
+	local base=$1 args=() i n=0 t0 t1 out=$TMP/fetch
+	shift
+	rm -rf "$out" && mkdir -p "$out"
+	for ((i = 0; i < 20; i++)); do
+		args+=(-o "$out/s$i" "$base/content/$SHA_small")
+	done
+	args+=(-o "$out/large" "$base/content/$SHA_large")
+	args+=(-o "$out/healthz" "$base/healthz")
+	for ((i = 20; i < 40; i++)); do
+		args+=(-o "$out/s$i" "$base/content/$SHA_small")
+	done
+	args+=(-o "$out/empty" "$base/content/$SHA_empty")
+	args+=(-o "$out/large2" "$base/content/$SHA_large")
+	t0=$(date +%s%N)
+	curl -sS "$@" -w '%{num_connects} %{http_code} %{size_download}\n' \
+		"${args[@]}" >"$out/w" || fail "curl $base: $(tail -n 3 "$out/w")"
+	# HEAD, a range and a conditional GET, also on one connection
+	curl -sS "$@" -w '%{num_connects} %{http_code} %{size_download}\n' \
+		-I -o "$out/head" "$base/content/$SHA_large" \
+		--next "$@" -o "$out/range" -r 131000-131099 \
+		-w '%{num_connects} %{http_code} %{size_download}\n' \
+		"$base/content/$SHA_large" \
+		--next "$@" -o "$out/nm" -H "If-None-Match: \"$SHA_small\"" \
+		-w '%{num_connects} %{http_code} %{size_download}\n' \
+		"$base/content/$SHA_small" >>"$out/w" ||
+		fail "curl HEAD/range/304 $base"
+	t1=$(date +%s%N)
+	# 47 answers; a tail held by the cork would cost 200 ms each.
+	[ $(((t1 - t0) / 1000000)) -lt 4000 ] ||
+		fail "47 answers took $(((t1 - t0) / 1000000)) ms on $base"
+	while read -r c code size; do
+		n=$((n + c))
+		case $code in 200 | 206 | 304) ;; *) fail "$base: HTTP $code" ;; esac
+	done <"$out/w"
+	[ "$(wc -l <"$out/w")" = 47 ] || fail "$base: $(wc -l <"$out/w") answers"
+	[ "$n" -le 2 ] || fail "$base: $n connections for two curl runs"
+	for ((i = 0; i < 40; i++)); do
+		cmp -s "$out/s$i" "$TMP/small.bin" || fail "$base: small answer $i differs"
+	done
+	cmp -s "$out/large" "$TMP/large.bin" || fail "$base: large answer differs"
+	cmp -s "$out/large2" "$TMP/large.bin" || fail "$base: second large answer differs"
+	[ -f "$out/empty" ] && [ ! -s "$out/empty" ] || fail "$base: empty file"
+	grep -q '"status"' "$out/healthz" || fail "$base: healthz: $(cat "$out/healthz")"
+	grep -qi "^content-length: 3000017" "$out/head" || fail "$base: HEAD: $(cat "$out/head")"
+	grep -qi "^etag: \"$SHA_large\"" "$out/head" || fail "$base: HEAD etag"
+	cmp -s "$out/range" <(tail -c +131001 "$TMP/large.bin" | head -c 100) ||
+		fail "$base: range bytes differ"
+	[ "$(sed -n 46p "$out/w" | cut -d' ' -f2)" = 206 ] || fail "$base: range status"
+	[ "$(sed -n 47p "$out/w" | cut -d' ' -f2)" = 304 ] || fail "$base: If-None-Match status"
+}
+
+fetch "$SERVER_URL"
+fetch "$HTTPS" --cacert "$PKI/cert.pem"
+
+# Two downloads at once on their own connections, a large and many small:
+# neither waits for the other.
+curl -sS -o "$TMP/par_large" "$SERVER_URL/content/$SHA_large" &
+p=$!
+for ((i = 0; i < 10; i++)); do
+	curl -sS -o "$TMP/par_s" "$SERVER_URL/content/$SHA_small" ||
+		fail "small GET beside a large one"
+	cmp -s "$TMP/par_s" "$TMP/small.bin" || fail "small answer beside a large one"
+done
+wait "$p" || fail "large GET beside small ones"
+cmp -s "$TMP/par_large" "$TMP/large.bin" || fail "large answer beside small ones"
+
+# The access log and the metrics saw them.
+grep -q "access 127.0.0.1 GET /content/$SHA_small 200 50001 " "$SERVER_LOG" ||
+	fail "no access line for the small file"
+grep -q "access 127.0.0.1 HEAD /content/$SHA_large 200 0 " "$SERVER_LOG" ||
+	fail "no access line for the HEAD"
+grep -q "access 127.0.0.1 GET /content/$SHA_large 206 100 " "$SERVER_LOG" ||
+	fail "no access line for the range"
+metrics=$(curl -sS -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL/metrics") ||
+	fail "GET /metrics"
+grep -q 'route="/content/\*"' <<<"$metrics" ||
+	fail "no content route in the metrics: $(grep -m3 content <<<"$metrics")"
+server_alive
+stop_server
+echo "content_serve: ok"

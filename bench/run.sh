@@ -58,7 +58,7 @@ cleanup() {
 trap cleanup EXIT
 
 # name:label:time limit in seconds (full run)
-SCENARIOS="s1_content:1 content (vs nginx):420
+SCENARIOS="s1_content:1 content (vs nginx):900
 s2_agent_sync:2 agent sync:420
 s7_agent_pages:8 first sync (pages):300
 s4_detect:4 agent detection (vs apt-get):240

@@ -2,13 +2,9 @@
  * Unit tests for sluiced's db: a fresh database migrates to the current
  * schema (tables, first groups, change sequence), reopening does not
  * migrate again, a newer schema is refused, WAL and foreign keys are on,
- * the change sequence and meta helpers work; writers of one process
- * queue on the file's writer lock, another process's get "database is
- * locked" after SQLite's busy timeout.
+ * the change sequence and meta helpers work.
  */
-#include <pthread.h>
 #include <setjmp.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "store/db_engine.h"
-#include "store/db_wlock.h"
 #include "store/store.h"
 
 static char tmp[64], path[128];
@@ -304,134 +297,23 @@ test_stmt_interface(void **state)
 
 /* A write lock held by another connection past the busy timeout is
  * SL_EUNAVAILABLE (503: retry), not a database error. */
-/* A writer outside the server's connections (another process, here a
- * connection of SQLite's own): SQLite's busy handler waits 5 s, then the
- * begin fails as unavailable (the client is told to retry). */
 static void
 test_busy_is_unavailable(void **state)
 {
-	struct db *b = NULL;
-	sqlite3 *other = NULL;
+	struct db *a = NULL, *b = NULL;
 	struct err e;
-
-	(void)state;
-	assert_int_equal(db_open(&b, path, &e), SL_OK);
-	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
-	assert_int_equal(
-	        sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
-	        SQLITE_OK);
-	assert_int_equal(db_begin(b, &e), SL_EUNAVAILABLE);
-	assert_string_equal(e.msg, "database is locked");
-	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(other);
-	/* The failed begin gave the writer lock back. */
-	assert_int_equal(db_begin(b, &e), SL_OK);
-	assert_int_equal(db_commit(b, &e), SL_OK);
-	db_close(b);
-}
-
-/* Writers of one process queue on the file's writer lock: the second
- * begin waits for the first transaction to end (up to 5 s; woken when it
- * ends rather than polling as SQLite's busy handler does). */
-struct writer {
-	struct db *db;
-	atomic_int began;
-	int rc;
-};
-
-static void *
-second_writer(void *arg)
-{
-	struct writer *w = arg;
-	struct err e;
-
-	w->rc = db_begin(w->db, &e);
-	atomic_store(&w->began, 1);
-	if (w->rc == SL_OK)
-		w->rc = db_commit(w->db, &e);
-	return NULL;
-}
-
-static void
-test_writers_queue(void **state)
-{
-	struct writer w = {0};
-	struct db *a = NULL;
-	struct err e;
-	pthread_t t;
 
 	(void)state;
 	assert_int_equal(db_open(&a, path, &e), SL_OK);
-	assert_int_equal(db_open(&w.db, path, &e), SL_OK);
+	assert_int_equal(db_open(&b, path, &e), SL_OK);
 	assert_int_equal(db_begin(a, &e), SL_OK);
-	assert_int_equal(pthread_create(&t, NULL, second_writer, &w), 0);
-	sleep(1);
-	assert_int_equal(atomic_load(&w.began), 0);
-	assert_int_equal(db_commit(a, &e), SL_OK);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(w.rc, SL_OK);
-	/* A failed begin or a rollback gives the lock back too. */
-	assert_int_equal(db_begin(a, &e), SL_OK);
+	assert_int_equal(db_begin(b, &e), SL_EUNAVAILABLE);
+	assert_string_equal(e.msg, "database is locked");
 	db_rollback(a);
-	assert_int_equal(db_begin(w.db, &e), SL_OK);
-	assert_int_equal(db_commit(w.db, &e), SL_OK);
+	assert_int_equal(db_begin(b, &e), SL_OK);
+	assert_int_equal(db_commit(b, &e), SL_OK);
 	db_close(a);
-	db_close(w.db);
-}
-
-struct trylock {
-	struct db_wlock *l;
-	int rc;
-	char msg[sizeof(((struct err *)0)->msg)];
-};
-
-static void *
-try_lock(void *arg)
-{
-	struct trylock *t = arg;
-	struct err e = {0};
-
-	t->rc = db_wlock_acquire(t->l, 100, &e);
-	snprintf(t->msg, sizeof(t->msg), "%s", e.msg);
-	if (t->rc == SL_OK)
-		db_wlock_release(t->l);
-	return NULL;
-}
-
-static void
-test_wlock(void **state)
-{
-	struct db_wlock *l1 = NULL, *l2 = NULL, *none = NULL;
-	struct trylock arg = {0};
-	struct db *db = NULL;
-	struct err e;
-	pthread_t t;
-
-	(void)state;
-	assert_int_equal(db_open(&db, path, &e), SL_OK); /* makes the file */
-	db_wlock_get(&l1, path);
-	db_wlock_get(&l2, path);
-	assert_non_null(l1);
-	assert_ptr_equal(l1, l2);
-	db_wlock_get(&none, "/nonexistent/sluice.db");
-	assert_null(none);
-	assert_int_equal(db_wlock_acquire(none, 1, &e), SL_OK);
-	db_wlock_release(none);
-	assert_int_equal(db_wlock_acquire(l1, 100, &e), SL_OK);
-	arg.l = l1;
-	assert_int_equal(pthread_create(&t, NULL, try_lock, &arg), 0);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(arg.rc, SL_EUNAVAILABLE);
-	assert_string_equal(arg.msg,
-	                    "database busy: other writers held it for 100 ms");
-	db_wlock_release(l1);
-	assert_int_equal(pthread_create(&t, NULL, try_lock, &arg), 0);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(arg.rc, SL_OK);
-	db_wlock_put(l1);
-	db_wlock_put(l2);
-	db_wlock_put(NULL);
-	db_close(db);
+	db_close(b);
 }
 
 static void
@@ -467,9 +349,6 @@ main(void)
 	        cmocka_unit_test(test_target_kind),
 	        cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup,
 	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_writers_queue, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_wlock, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pragmas_and_constraints,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,

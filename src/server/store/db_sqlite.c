@@ -1,13 +1,9 @@
 /*
  * db_sqlite: the SQLite engine of db.h. One connection per struct db (WAL,
  * busy_timeout 5000 ms, foreign keys on, synchronous NORMAL; SQLite in
- * multi-thread mode, so each thread opens its own). A write transaction
- * first takes the file's writer lock (db_wlock.h), so this process's
- * writers queue in turn (for up to 5 s, then SL_EUNAVAILABLE); the busy
- * timeout is for other processes' writers and statements outside an
- * explicit transaction. The
- * schema is brought up to date with versioned migrations: an append-only list
- * in which migration N brings the schema from version N-1 to N inside one
+ * multi-thread mode, so each thread opens its own). The schema is brought
+ * up to date with versioned migrations: an append-only list in which
+ * migration N brings the schema from version N-1 to N inside one
  * transaction and records 'schema_version' in meta. A database newer than
  * this binary is refused.
  *
@@ -20,7 +16,6 @@
 #include "db_engine.h"
 #include "db_effective.h"
 #include "db_states.h"
-#include "db_wlock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -44,8 +39,6 @@ struct sq_stmt {
 struct sq_db {
 	struct db base;
 	sqlite3 *h;
-	struct db_wlock *wlock; /* the file's writer lock (db_wlock.h) */
-	bool writing;           /* this connection holds it */
 	size_t n_cached;
 	struct sq_stmt *cache[CACHE_SLOTS];
 };
@@ -586,48 +579,16 @@ sq_exec(struct db *db, const char *sql, struct err *e)
 	return rc;
 }
 
-/* How long a writer waits for the others of this process: as long as
- * SQLite's busy timeout, so a request thread is not held longer than it
- * was before; past it the client gets 503 and tries again later. */
-#define WLOCK_WAIT_MS 5000
-
-static void
-wlock_release(struct sq_db *d)
-{
-	if (d->writing) {
-		d->writing = false;
-		db_wlock_release(d->wlock);
-	}
-}
-
 static int
 sq_begin(struct db *db, struct err *e)
 {
-	struct sq_db *d = sq(db);
-	int rc;
-
-	if (!d->writing) {
-		if ((rc = db_wlock_acquire(d->wlock, WLOCK_WAIT_MS, e)) !=
-		    SL_OK)
-			return rc;
-		d->writing = true;
-	}
-	rc = sq_exec(db, "BEGIN IMMEDIATE", e);
-	if (rc != SL_OK)
-		wlock_release(d);
-	return rc;
+	return sq_exec(db, "BEGIN IMMEDIATE", e);
 }
 
 static int
 sq_commit(struct db *db, struct err *e)
 {
-	struct sq_db *d = sq(db);
-	int rc = sq_exec(db, "COMMIT", e);
-
-	/* A failed COMMIT leaves the transaction open for the rollback. */
-	if (rc == SL_OK || sqlite3_get_autocommit(d->h))
-		wlock_release(d);
-	return rc;
+	return sq_exec(db, "COMMIT", e);
 }
 
 static void
@@ -637,7 +598,6 @@ sq_rollback(struct db *db)
 
 	if (!sqlite3_get_autocommit(d->h))
 		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
-	wlock_release(d);
 }
 
 /* One integer from a constant query; *found false when no row. */
@@ -694,8 +654,6 @@ sq_close(struct db *db)
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		stmt_free(d->cache[i]);
 	sqlite3_close_v2(d->h);
-	wlock_release(d);
-	db_wlock_put(d->wlock);
 	free(d);
 }
 
@@ -733,7 +691,6 @@ db_sqlite_open(struct db **out, const char *path, struct err *e)
 		goto out;
 	}
 	sqlite3_busy_timeout(d->h, 5000);
-	db_wlock_get(&d->wlock, path);
 	rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL", e);
 	if (rc == SL_OK)
 		rc = sq_exec(&d->base, "PRAGMA foreign_keys=ON", e);

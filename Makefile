@@ -66,11 +66,11 @@ demo-debian: release
 bench: release
 	bench/run.sh $(RELEASE)
 
-# Scenario 12 (bench/s10_fleet.sh) alone, at the size of the capacity goal:
+# Scenario 13 (bench/s10_fleet.sh) alone, at the size of the capacity goal:
 # 10,000 computers onboarded against 5,000 approved updates (make bench
 # runs it with 1,000). Its table on stdout. The onboarding is bound by the
-# server's CPU (about 0.36 s per computer's first sync and report on the
-# reference machine), so on 2 cores this takes about 2 hours, not 20 min.
+# server's CPU (about 0.15 s per computer's first sync and report on the
+# reference machine), so on 2 cores this takes about 20 to 40 minutes.
 bench-fleet: release
 	ONLY=s10_fleet AGENTS=$(FLEET_AGENTS) UPDATES=$(FLEET_UPDATES) \
 		LIMIT=$(FLEET_LIMIT) bench/run.sh $(RELEASE)

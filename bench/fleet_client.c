@@ -26,7 +26,9 @@
  * parsed in full (and checked against the quick reading of the cursor and
  * anchor used for the others), so the client's CPU stays small beside the
  * server's. Prints one "FLEET key=value ..." line; exits 1 on the first
- * failed request.
+ * failed request (a 503, the server's database busy, or a connection the
+ * server closed unanswered is sent again 5 s later, as an agent sends it
+ * again later, and counted).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -67,7 +69,7 @@ struct fleet {
 	long long permille;
 	/* shared counters */
 	atomic_llong next, pages, syncs, reports_sent, bytes_out, bytes_in;
-	atomic_llong updates0;
+	atomic_llong updates0, retried, dropped;
 	atomic_int failed;
 	double *lat; /* per request (steady) or per computer (onboard), ms */
 	atomic_llong n_lat;
@@ -119,6 +121,12 @@ lat_print(struct fleet *f)
 	       f->lat[n * 99 / 100], f->lat[n - 1]);
 }
 
+/* A 503 (the server's database busy: it says Retry-After: 5) or a
+ * connection the server closed without an answer is tried again after
+ * 5 s, at most this many times: an agent keeps what it sends and sends it
+ * again later. Both are counted. */
+#define RETRIES_MAX 20
+
 /* POST text to the config's server; the answer is left in r (200 only). */
 static int
 post(struct fleet *f, struct httpc_resp *r, const char *path, const char *token,
@@ -129,12 +137,26 @@ post(struct fleet *f, struct httpc_resp *r, const char *path, const char *token,
 	struct err e;
 
 	snprintf(url, sizeof(url), "%s%s", f->cfg.server, path);
-	if (httpc_request(r, "POST", url, text, len, cap, &o, &e) != SL_OK) {
-		fprintf(stderr, "fleet_client: %s\n", e.msg);
-		return -1;
+	for (int tries = 0;; tries++) {
+		if (httpc_request(r, "POST", url, text, len, cap, &o, &e) !=
+		    SL_OK) {
+			if (tries == RETRIES_MAX ||
+			    strstr(e.msg, "Empty reply") == NULL) {
+				fprintf(stderr, "fleet_client: %s\n", e.msg);
+				return -1;
+			}
+			atomic_fetch_add(&f->dropped, 1);
+			sleep(5);
+			continue;
+		}
+		atomic_fetch_add(&f->bytes_out, (long long)len);
+		atomic_fetch_add(&f->bytes_in, (long long)r->len);
+		if (r->status != 503 || tries == RETRIES_MAX)
+			break;
+		atomic_fetch_add(&f->retried, 1);
+		httpc_resp_free(r);
+		sleep(5);
 	}
-	atomic_fetch_add(&f->bytes_out, (long long)len);
-	atomic_fetch_add(&f->bytes_in, (long long)r->len);
 	if (r->status != 200) {
 		fprintf(stderr, "fleet_client: %s: HTTP %ld: %.300s\n", url,
 		        r->status, r->body ? r->body : "");
@@ -613,11 +635,12 @@ main(int argc, char **argv)
 			double s = now_s() - t0;
 			printf("FLEET computers=%lld seconds=%.3f pages=%lld "
 			       "reports=%lld bytes_out=%lld bytes_in=%lld "
-			       "updates0=%lld",
+			       "updates0=%lld retried=%lld dropped=%lld",
 			       f.count, s, (long long)f.pages,
 			       (long long)f.reports_sent,
 			       (long long)f.bytes_out, (long long)f.bytes_in,
-			       (long long)f.updates0);
+			       (long long)f.updates0, (long long)f.retried,
+			       (long long)f.dropped);
 			lat_print(&f);
 			printf("\n");
 			rc = 0;
@@ -633,10 +656,12 @@ main(int argc, char **argv)
 		if (run_threads(&f, threads, steady_worker) == 0) {
 			double s = now_s() - t0;
 			printf("FLEET computers=%zu seconds=%.3f syncs=%lld "
-			       "reports=%lld bytes_out=%lld bytes_in=%lld",
+			       "reports=%lld bytes_out=%lld bytes_in=%lld "
+			       "retried=%lld dropped=%lld",
 			       f.n_members, s, (long long)f.syncs,
 			       (long long)f.reports_sent,
-			       (long long)f.bytes_out, (long long)f.bytes_in);
+			       (long long)f.bytes_out, (long long)f.bytes_in,
+			       (long long)f.retried, (long long)f.dropped);
 			lat_print(&f);
 			printf("\n");
 			rc = 0;

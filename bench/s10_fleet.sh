@@ -104,11 +104,15 @@ row "$L" "onboarding: KB received per computer (answer bodies; $((O_pages / AGEN
 	"$(calc "$O_bytes_in / $AGENTS / 1024")" - -
 row "$L" "onboarding: KB sent per computer (request bodies; $((O_reports / AGENTS)) report(s))" \
 	"$(calc "$O_bytes_out / $AGENTS / 1024")" - -
+row "$L" "onboarding: requests sent again 5 s later: answered 503 (database busy) / closed unanswered" \
+	"$O_retried / $O_dropped" - -
 row "$L" "onboarding: sluiced peak RSS MB (idle before: $(printf %.1f "$(calc "$rss0 / 1024")"))" \
 	"$(calc "$hwm / 1024")" - -
 row "$L" "steady: syncs/s ($PERMILLE per mille with a full report; $THREADS at a time, ${STEADY_S} s)" \
 	"$sps" - -
 row "$L" "steady: sluiced CPU ms per sync (full reports included)" "$cpu_ms" - -
+row "$L" "steady: requests sent again 5 s later: answered 503 (database busy) / closed unanswered" \
+	"$S_retried / $S_dropped" - -
 row "$L" "steady: sync p50 / p99 ms" "$S_p50_ms / $S_p99_ms" - -
 row "$L" "steady: sluiced peak RSS MB (idle before: $(printf %.1f "$(calc "$rss1 / 1024")"))" \
 	"$(calc "$hwm2 / 1024")" - -

@@ -120,6 +120,12 @@ try {
 	await shot(page, 'computers');
 	await page.click('table.grid td.title a');
 	await page.waitForSelector('#computer-history .badge.success');
+	check((await page.textContent('#computer-history')).includes('OpenSSL 3.0.13 security fix'), 'the history names the update');
+	await page.selectOption('#computer-updates select[name=state]', 'failed');
+	await page.waitForFunction(() => document.querySelectorAll('#computer-updates tbody .badge.installed').length === 0);
+	check(await page.$('#computer-updates tbody .badge.failed') !== null, 'the failed filter shows the failed update');
+	await page.selectOption('#computer-updates select[name=state]', '');
+	await page.waitForSelector('#computer-updates tbody .badge.installed');
 	await shot(page, 'computer');
 
 	log('reports, rules, sync, audit');

@@ -185,6 +185,14 @@ api GET "/v1/admin/computers/$CID/status"
 [ "$(jq -r ".updates[] | select(.id==\"$U2\") | .detail" <<<"$BODY")" = "exit 3" ] ||
 	fail "status U2: $BODY"
 [ "$(jq '.events | length' <<<"$BODY")" = 2 ] || fail "events stored once: $BODY"
+T1=$(jq -r ".updates[] | select(.id==\"$U1\") | .title" <<<"$BODY")
+[ -n "$T1" ] && [ "$T1" != null ] &&
+	[ "$(jq -r ".events[] | select(.id==\"$U1\") | .title" <<<"$BODY")" = "$T1" ] ||
+	fail "an event names its update's title: $BODY"
+api GET "/v1/admin/computers/$CID/status?state=failed&limit=1"
+[ "$(jq -c '[.updates[].id]' <<<"$BODY")" = "[\"$U2\"]" ] &&
+	[ "$(jq -c '[.counts.installed, .counts.failed]' <<<"$BODY")" = '[1,1]' ] ||
+	fail "status, failed only: $BODY"
 api GET /v1/admin/computers
 [ "$(jq -r '.computers[0].last_report' <<<"$BODY")" != null ] || fail "last_report"
 

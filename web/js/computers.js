@@ -94,17 +94,54 @@ export async function render(main, parts, query) {
 			pager(data.total, data.offset, data.limit, (o) => setQuery({ offset: o })))));
 }
 
+// A computer's states, a page at a time (the server pages them: a computer
+// of a large catalog has tens of thousands), filtered by state.
+const STATES_PAGE = 100;
+const STATES_PAGE_MAX = 10000; // the largest page the server gives
+const STATE_NAMES = [['failed', 'Failed'], ['needed', 'Needed'], ['downloaded', 'Downloaded'], ['installed-pending-reboot', 'Installed, reboot pending'], ['installed', 'Installed'], ['not-applicable', 'Not applicable']];
+
+function statesQuery(state, limit, offset) {
+	const q = new URLSearchParams({ limit, offset });
+	if (state) q.set('state', state);
+	return q;
+}
+
 async function computerPage(main, id) {
-	const [d, groups] = await Promise.all([api.get(`/v1/admin/computers/${encodeURIComponent(id)}/status`), api.get('/v1/admin/groups').then((r) => r.groups)]);
+	const base = `/v1/admin/computers/${encodeURIComponent(id)}/status`;
+	const [d, groups] = await Promise.all([api.get(`${base}?${statesQuery('', STATES_PAGE, 0)}`), api.get('/v1/admin/groups').then((r) => r.groups)]);
 	const c = d.computer;
-	const by = {};
-	for (const u of d.updates) (by[u.state] = by[u.state] || []).push(u);
-	const order = ['failed', 'needed', 'downloaded', 'installed-pending-reboot', 'installed', 'not-applicable'];
-	const cnt = (k) => (by[k] || []).length;
+	const cnt = (k) => d.counts[k.replace(/-/g, '_')] || 0;
+	const total = (state) => (state ? cnt(state) : STATE_NAMES.reduce((a, [k]) => a + cnt(k), 0));
 	const move = api.isAdmin() ? h('div', { class: 'actions' }, (() => {
 		const sel = select('group', groupOptions(groups), c.group, { 'aria-label': 'Group' });
 		return [h('span', null, 'Group '), sel, h('button', { type: 'button', onclick: async () => { await api.put(`/v1/admin/computers/${c.id}/group`, { group: sel.value }); toast(`Moved to ${sel.value}`, 'good'); computerPage(main, id); } }, 'Move')];
 	})()) : null;
+	let state = '';
+	const filter = select('state', [['', `All (${total('').toLocaleString('en')})`], ...STATE_NAMES.map(([k, t]) => [k, `${t} (${cnt(k).toLocaleString('en')})`])], '', { 'aria-label': 'State', onchange: (ev) => { state = ev.target.value; showStates(0); } });
+	// Every state of the filter, STATES_PAGE_MAX at a time.
+	const exportCsv = async () => {
+		const rows = [];
+		for (let off = 0; ; off += STATES_PAGE_MAX) {
+			const p = await api.get(`${base}?${statesQuery(state, STATES_PAGE_MAX, off)}`);
+			rows.push(...p.updates.map((u) => [u.id, u.title, u.revision, u.state, u.detail || '', u.reported || '']));
+			if (p.updates.length < STATES_PAGE_MAX) break;
+		}
+		downloadCsv(`computer-${c.hostname}.csv`, ['update', 'title', 'revision', 'state', 'detail', 'reported'], rows);
+	};
+	const statesCard = h('section', { class: 'card wide', id: 'computer-updates' });
+	const showStates = async (offset, page) => {
+		const p = page || await api.get(`${base}?${statesQuery(state, STATES_PAGE, offset)}`);
+		fill(statesCard,
+			h('div', { class: 'card-head' }, h('h2', null, 'Updates'), filter, h('button', { type: 'button', onclick: exportCsv }, 'Export CSV')),
+			table([
+				{ title: 'Update', get: (u) => link(`#/updates/${u.id}`, u.title || u.id) },
+				{ title: 'State', get: (u) => badge(u.state, u.state) },
+				{ title: 'Detail', class: 'detail', get: (u) => u.detail || '' },
+				{ title: 'Reported', get: (u) => fmtTime(u.reported) },
+			], p.updates, { empty: state ? 'No update in this state.' : 'This computer has reported nothing yet.' }),
+			total(state) > STATES_PAGE ? pager(total(state), offset, STATES_PAGE, (o) => showStates(o)) : null);
+	};
+	await showStates(0, d);
 	fill(main,
 		h('p', { class: 'crumbs' }, link('#/computers', 'Computers'), ' › ', link(`#/computers?group=${encodeURIComponent(c.group)}`, c.group), ' › '),
 		h('div', { class: 'page-head' }, h('h1', null, c.hostname), h('span', { class: 'muted' }, c.id)),
@@ -119,17 +156,10 @@ async function computerPage(main, id) {
 				{ label: 'Failed', value: cnt('failed'), color: COLORS.failed },
 				{ label: 'Not applicable', value: cnt('not-applicable'), color: COLORS.not_applicable },
 			])),
-			h('section', { class: 'card wide', id: 'computer-updates' }, h('div', { class: 'card-head' }, h('h2', null, 'Updates'),
-				h('button', { type: 'button', onclick: () => downloadCsv(`computer-${c.hostname}.csv`, ['update', 'title', 'revision', 'state', 'detail', 'reported'], d.updates.map((u) => [u.id, u.title, u.revision, u.state, u.detail || '', u.reported || ''])) }, 'Export CSV')),
-			table([
-				{ title: 'Update', get: (u) => link(`#/updates/${u.id}`, u.title || u.id) },
-				{ title: 'State', get: (u) => badge(u.state, u.state) },
-				{ title: 'Detail', class: 'detail', get: (u) => u.detail || '' },
-				{ title: 'Reported', get: (u) => fmtTime(u.reported) },
-			], d.updates.slice().sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state)), { empty: 'This computer has reported nothing yet.' })),
+			statesCard,
 			h('section', { class: 'card wide', id: 'computer-history' }, h('h2', null, 'Install history'), table([
 				{ title: 'Time', get: (e) => fmtTime(e.time || e.received) },
-				{ title: 'Update', get: (e) => link(`#/updates/${e.id}`, (d.updates.find((u) => u.id === e.id) || {}).title || e.id) },
+				{ title: 'Update', get: (e) => link(`#/updates/${e.id}`, e.title || e.id) },
 				{ title: 'Kind', get: (e) => e.kind }, { title: 'Result', get: (e) => badge(e.result, e.result) },
 				{ title: 'Exit code', class: 'num', get: (e) => e.exit_code ?? '—' },
 				{ title: 'Output', class: 'detail', get: (e) => (e.output ? h('pre', { class: 'output' }, e.output) : '') },

@@ -382,8 +382,9 @@ static json_t *
 event_row(struct db_stmt *st)
 {
 	return json_pack(
-	        "{s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "event_id",
-	        db_col_text(st, 0), "id", db_col_text(st, 1), "revision",
+	        "{s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "event_id",
+	        db_col_text(st, 0), "id", db_col_text(st, 1), "title",
+	        store_col_text(st, 9), "revision",
 	        db_col_null(st, 2) ? json_null()
 	                           : json_integer(db_col_int(st, 2)),
 	        "time", store_col_text(st, 3), "kind", db_col_text(st, 4),
@@ -434,12 +435,16 @@ store_computer_status(json_t **computer, json_t *updates, json_t *events,
 		        "s.update_id",
 		        id, state_row, e);
 	if (rc == SL_OK)
-		rc = collect_for(events, s,
-		                 "SELECT event_id, update_id, revision, time, "
-		                 "kind, result, exit_code, output, received_at "
-		                 "FROM events WHERE computer_id = $1 ORDER BY "
-		                 "received_at DESC, time DESC LIMIT 200",
-		                 id, event_row, e);
+		rc = collect_for(
+		        events, s,
+		        "SELECT v.event_id, v.update_id, v.revision, "
+		        "v.time, v.kind, v.result, v.exit_code, "
+		        "v.output, v.received_at, (SELECT u.title "
+		        "FROM updates u WHERE u.id = v.update_id "
+		        "ORDER BY u.revision DESC LIMIT 1) FROM events "
+		        "v WHERE v.computer_id = $1 ORDER BY "
+		        "v.received_at DESC, v.time DESC LIMIT 200",
+		        id, event_row, e);
 	if (rc == SL_OK) {
 		*computer = json_incref(json_array_get(comp, 0));
 	}

@@ -62,8 +62,18 @@ path_fix(struct path *p, int n, size_t room)
 static size_t
 path_key(struct path *p, const char *key)
 {
-	size_t old = p->len, room = sizeof(p->s) - p->len;
+	size_t old = p->len, room = sizeof(p->s) - p->len, n = strlen(key);
+	size_t dot = old ? 1 : 0;
 
+	/* Every field of every document passes here: no printf when it
+	 * fits. */
+	if (dot + n < room) {
+		if (dot)
+			p->s[p->len] = '.';
+		memcpy(p->s + p->len + dot, key, n + 1);
+		p->len += dot + n;
+		return old;
+	}
 	path_fix(p, snprintf(p->s + p->len, room, "%s%s", old ? "." : "", key),
 	         room);
 	return old;

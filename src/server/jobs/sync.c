@@ -212,40 +212,52 @@ doc_file_url(char **out, const struct update *u, const struct update_file *f,
 	return SL_OK;
 }
 
-/* Write the verified documents of a batch in one transaction. */
+/* Write the verified documents of a batch in one transaction: the ones
+ * still to import (another sync may have imported some since the plan was
+ * made: checked again under the write lock), with one reserved range of
+ * change sequence numbers. */
 static int
 batch_import(struct store *db, const struct sync_batch *b, const char *base,
              const char *dir, long long now, struct sync_result *res,
              struct err *e)
 {
 	unsigned n_new = 0, n_revised = 0;
+	bool go[SYNC_BATCH_DOCS], known[SYNC_BATCH_DOCS];
+	int64_t seq = 0;
 	int rc;
 
 	if ((rc = store_begin(db, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < b->n; i++) {
+		const struct update *u = b->docs[i].u;
+		struct store_update_status st;
+
+		if ((rc = store_update_status(&st, db, u->id, e)) != SL_OK)
+			goto fail;
+		go[i] = !st.known || st.revision < u->revision;
+		known[i] = st.known;
+		if (go[i] && st.known)
+			n_revised++;
+		else if (go[i])
+			n_new++;
+	}
+	if (n_new + n_revised > 0 &&
+	    (rc = store_seq_reserve(db, n_new + n_revised, &seq, e)) != SL_OK)
+		goto fail;
+	for (size_t i = 0; i < b->n; i++) {
 		const struct sync_doc *d = &b->docs[i];
 		struct doc_urls urls = {
 		        .base = base, .dir = dir, .path = d->entry->path};
-		struct store_update_status st;
 
-		/* Re-check under the write lock: another sync may have
-		 * imported it since the plan was made. */
-		if ((rc = store_update_status(&st, db, d->u->id, e)) != SL_OK)
-			goto fail;
-		if (st.known && st.revision >= d->u->revision)
+		if (!go[i])
 			continue;
-		if ((rc = store_update_import(db, d->u, d->text, d->len,
-		                              d->entry->sha256, now,
-		                              doc_file_url, &urls, e)) != SL_OK)
+		if ((rc = store_update_import_seq(
+		             db, d->u, d->text, d->len, d->entry->sha256, now,
+		             seq++, doc_file_url, &urls, e)) != SL_OK)
 			goto fail;
-		if (st.known &&
+		if (known[i] &&
 		    (rc = sync_new_revision_approvals(db, d->u, e)) != SL_OK)
 			goto fail;
-		if (st.known)
-			n_revised++;
-		else
-			n_new++;
 	}
 	if ((rc = store_commit(db, e)) != SL_OK)
 		return rc;

@@ -520,7 +520,7 @@ doc_verify_spans(struct update **out, const struct env_spans *sp,
 		return rc;
 	if ((doc = json_loadb(sp->doc.p, sp->doc.len, 0, NULL)) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	rc = update_from_json(out, doc, e);
+	rc = update_from_json_shared(out, doc, e);
 	json_decref(doc);
 	return rc;
 }

@@ -2,8 +2,9 @@
  * sync: pull the signed index and the new update documents from the
  * upstream catalog origin and import them (see sync.h). The documents go
  * in batch by batch: a batch is fetched and verified first, then written
- * in one short transaction, so the database is never locked while waiting
- * on the upstream and a sync holds one batch at a time, not the catalog.
+ * in one short transaction (while other threads fetch and verify the next
+ * one), so the database is never locked while waiting on the upstream and
+ * a sync holds two batches at a time, not the catalog.
  */
 #include "sync.h"
 

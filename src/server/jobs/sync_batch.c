@@ -1,14 +1,15 @@
 /*
  * sync_batch: the documents of a batch are fetched and verified by up to
- * SYNC_BATCH_THREADS threads (one per online CPU), each taking every Nth
- * document, while the caller goes on (writing the batch before, say); the
- * errors stay with their documents so the one reported is the first in
- * batch order, whatever thread met it.
+ * SYNC_BATCH_THREADS threads (one per online CPU), each taking the next
+ * document none has taken, while the caller goes on (writing the batch before,
+ * say); the errors stay with their documents so the one reported is the first
+ * in batch order, whatever thread met it.
  */
 #include "sync_batch.h"
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ struct worker {
 	const struct server_config *cfg;
 	const struct sign_keyring *kr;
 	struct httpc_conn *conn; /* NULL: a handle per request */
-	size_t first, step;
+	atomic_size_t *next;     /* the next document no thread has taken */
 	pthread_t tid;
 	bool started; /* on a thread of its own */
 };
@@ -35,6 +36,7 @@ struct worker {
 struct sync_run {
 	struct worker w[SYNC_BATCH_THREADS];
 	size_t n;
+	atomic_size_t next;
 	char *dir;
 	bool active;
 };
@@ -121,7 +123,10 @@ worker_run(void *arg)
 {
 	struct worker *w = arg;
 
-	for (size_t i = w->first; i < w->b->n; i += w->step) {
+	/* Each thread takes the next document left: one that gets less of
+	 * the CPU (a loaded machine) does less, instead of holding up the
+	 * batch with its fixed share. */
+	for (size_t i; (i = atomic_fetch_add(w->next, 1)) < w->b->n;) {
 		struct sync_doc *d = &w->b->docs[i];
 
 		err_clear(&d->err);
@@ -153,6 +158,7 @@ sync_batch_start(struct sync_batch *b, const char *base,
 	assert(!r->active);
 	r->n = thread_count(b->n);
 	r->active = true;
+	atomic_store(&r->next, 0);
 	/* NULL (ENOMEM, say): every path is resolved the long way. */
 	r->dir = httpc_path_dir(base);
 	for (size_t t = 0; t < r->n; t++) {
@@ -168,8 +174,7 @@ sync_batch_start(struct sync_batch *b, const char *base,
 		                          .cfg = cfg,
 		                          .kr = kr,
 		                          .conn = b->conn[t],
-		                          .first = t,
-		                          .step = r->n};
+		                          .next = &r->next};
 		/* A share whose thread cannot start is done by
 		 * sync_batch_wait()'s caller. */
 		r->w[t].started = pthread_create(&r->w[t].tid, NULL, worker_run,

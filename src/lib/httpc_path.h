@@ -22,7 +22,9 @@
  * without '%', '?', '#', '\\' or a segment starting with '.'): true with *rc
  * its outcome (as httpc_get() answers: status 200 and the body, SL_ENOTFOUND
  * "GET <url>: Couldn't open file <p>", SL_ETOOBIG over cap); false, nothing
- * done, for any other URL or file (the caller then makes the curl transfer). */
+ * done, for any other URL or file (the caller then makes the curl transfer).
+ * A local read takes no time worth reporting or cancelling: httpc_opts'
+ * progress and cancel are not called. */
 bool httpc_path_file_get(int *rc, struct httpc_resp *out, const char *url,
                          size_t cap, struct err *e);
 

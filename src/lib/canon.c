@@ -422,3 +422,69 @@ canon_key_is(const struct canon_span *key, const char *name)
 
 	return key->len == n && memcmp(key->p, name, n) == 0;
 }
+
+int
+canon_string(char **out, const struct canon_span *v)
+{
+	const char *p = v->p, *end = v->p + v->len - 1;
+	char *r, *o;
+
+	*out = NULL;
+	if (v->len < 2 || p[0] != '"' || *end != '"')
+		return 0;
+	if ((r = o = malloc(v->len - 1)) == NULL)
+		return -1;
+	/* canon_check() let only the canonical escapes through. */
+	for (p++; p < end; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'u': /* \u00xx */
+			*o++ = (char)((p[3] - '0') * 16 +
+			              (p[4] <= '9' ? p[4] - '0'
+			                           : p[4] - 'a' + 10));
+			p += 4;
+			break;
+		default: /* " and \ */
+			*o++ = *p;
+			break;
+		}
+	}
+	*o = '\0';
+	*out = r;
+	return 1;
+}
+
+bool
+canon_int(long long *out, const struct canon_span *v)
+{
+	size_t i = v->len > 0 && v->p[0] == '-' ? 1 : 0;
+	long long n = 0;
+
+	if (i == v->len || v->len - i > INT_DIGITS)
+		return false;
+	for (; i < v->len; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return false;
+		n = n * 10 + (v->p[i] - '0');
+	}
+	*out = v->p[0] == '-' ? -n : n;
+	return true;
+}

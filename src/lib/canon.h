@@ -50,6 +50,15 @@ bool canon_compact(char **out, size_t *out_len, const char *text, size_t len);
 bool canon_next(struct canon_span *key, struct canon_span *val,
                 const struct canon_span *container, size_t *pos);
 
+/* A value span (from canon_next()) that is a string, unescaped: 1 and
+ * *out (malloc'd, NUL-terminated; free()); 0 when v is no string; -1 out
+ * of memory. */
+int canon_string(char **out, const struct canon_span *v);
+
+/* Whether a value span is an integer (canonical ones have at most 18
+ * digits); *out its value. */
+bool canon_int(long long *out, const struct canon_span *v);
+
 /* Whether a key span equals the NUL-terminated name. */
 bool canon_key_is(const struct canon_span *key, const char *name);
 

@@ -32,14 +32,6 @@ catalog_index_free(struct catalog_index *idx)
 	free(idx);
 }
 
-static char *
-dup_field(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return strdup(s != NULL ? s : "");
-}
-
 static int
 entry_cmp(const void *a, const void *b)
 {
@@ -51,53 +43,135 @@ entry_cmp(const void *a, const void *b)
 	return (x->revision > y->revision) - (x->revision < y->revision);
 }
 
-static int
-entry_parse(struct catalog_entry *en, const json_t *o, size_t i, struct err *e)
-{
-	const char *id = json_string_value(json_object_get(o, "id"));
-	const char *sha = json_string_value(json_object_get(o, "sha256"));
-	const json_t *rev = json_object_get(o, "revision");
-	const json_t *size = json_object_get(o, "size");
-	const char *path = json_string_value(json_object_get(o, "path"));
+/* The members of an index entry, as entry_check() takes them: strings
+ * NULL when absent or of another type; the integers with whether they are
+ * integers at all. */
+struct entry_fields {
+	const char *id, *sha, *path, *title, *classification, *product;
+	bool rev_ok, size_ok, expired;
+	long long rev, size;
+};
 
+static int
+entry_check(struct catalog_entry *en, const struct entry_fields *f, size_t i,
+            struct err *e)
+{
 	memset(en, 0, sizeof(*en));
-	if (!json_is_object(o))
-		return err_set(e, SL_EINVAL, "updates[%zu]: expected an object",
-		               i);
-	if (!update_id_valid(id))
+	if (!update_id_valid(f->id))
 		return err_set(e, SL_EINVAL,
 		               "updates[%zu].id: expected a lowercase UUID", i);
-	if (!json_is_integer(rev) || json_integer_value(rev) < 1)
+	if (!f->rev_ok || f->rev < 1)
 		return err_set(
 		        e, SL_EINVAL,
 		        "updates[%zu].revision: expected an integer >= 1", i);
-	if (!hash_is_hex(sha))
+	if (!hash_is_hex(f->sha))
 		return err_set(e, SL_EINVAL,
 		               "updates[%zu].sha256: expected 64 hex digits",
 		               i);
-	if (!json_is_integer(size) || json_integer_value(size) < 0)
+	if (!f->size_ok || f->size < 0)
 		return err_set(e, SL_EINVAL,
 		               "updates[%zu].size: expected an integer >= 0",
 		               i);
-	if (path == NULL || path[0] == '/' || strstr(path, "..") != NULL)
+	if (f->path == NULL || f->path[0] == '/' ||
+	    strstr(f->path, "..") != NULL)
 		return err_set(e, SL_EINVAL,
 		               "updates[%zu].path: expected a relative path",
 		               i);
-	memcpy(en->id, id, UPDATE_ID_LEN + 1);
-	memcpy(en->sha256, sha, HASH_HEX_LEN + 1);
-	en->revision = json_integer_value(rev);
-	en->size = (uint64_t)json_integer_value(size);
-	en->path = strdup(path);
-	en->title = dup_field(o, "title");
-	en->classification = dup_field(o, "classification");
-	en->product = dup_field(o, "product");
-	en->expired = json_is_true(json_object_get(o, "expired"));
+	memcpy(en->id, f->id, UPDATE_ID_LEN + 1);
+	memcpy(en->sha256, f->sha, HASH_HEX_LEN + 1);
+	en->revision = f->rev;
+	en->size = (uint64_t)f->size;
+	en->path = strdup(f->path);
+	en->title = strdup(f->title != NULL ? f->title : "");
+	en->classification =
+	        strdup(f->classification != NULL ? f->classification : "");
+	en->product = strdup(f->product != NULL ? f->product : "");
+	en->expired = f->expired;
 	if (en->path == NULL || en->title == NULL ||
 	    en->classification == NULL || en->product == NULL) {
 		entry_clear(en);
 		return err_set(e, SL_ENOMEM, "out of memory");
 	}
 	return SL_OK;
+}
+
+static int
+entry_parse(struct catalog_entry *en, const json_t *o, size_t i, struct err *e)
+{
+	const json_t *rev = json_object_get(o, "revision");
+	const json_t *size = json_object_get(o, "size");
+	struct entry_fields f = {
+	        .id = json_string_value(json_object_get(o, "id")),
+	        .sha = json_string_value(json_object_get(o, "sha256")),
+	        .path = json_string_value(json_object_get(o, "path")),
+	        .title = json_string_value(json_object_get(o, "title")),
+	        .classification =
+	                json_string_value(json_object_get(o, "classification")),
+	        .product = json_string_value(json_object_get(o, "product")),
+	        .rev_ok = json_is_integer(rev),
+	        .size_ok = json_is_integer(size),
+	        .expired = json_is_true(json_object_get(o, "expired")),
+	        .rev = json_integer_value(rev),
+	        .size = json_integer_value(size),
+	};
+
+	memset(en, 0, sizeof(*en));
+	if (!json_is_object(o))
+		return err_set(e, SL_EINVAL, "updates[%zu]: expected an object",
+		               i);
+	return entry_check(en, &f, i, e);
+}
+
+/* The string members of an entry read from its span. */
+enum { ES_ID, ES_SHA, ES_PATH, ES_TITLE, ES_CLASS, ES_PRODUCT, ES_N };
+static const char *const entry_strings[ES_N] = {
+        "id", "sha256", "path", "title", "classification", "product"};
+
+/* entry_parse() of an entry inside a checked canonical index, read in
+ * place (canon.h): the same checks on the same values, without a tree. */
+static int
+entry_from_span(struct catalog_entry *en, const struct canon_span *o, size_t i,
+                struct err *e)
+{
+	struct canon_span key, val;
+	struct entry_fields f = {0};
+	char *str[ES_N] = {NULL};
+	size_t pos = 0;
+	int rc = SL_OK;
+
+	memset(en, 0, sizeof(*en));
+	if (o->p[0] != '{')
+		return err_set(e, SL_EINVAL, "updates[%zu]: expected an object",
+		               i);
+	while (canon_next(&key, &val, o, &pos)) {
+		size_t k;
+
+		if (canon_key_is(&key, "revision"))
+			f.rev_ok = canon_int(&f.rev, &val);
+		else if (canon_key_is(&key, "size"))
+			f.size_ok = canon_int(&f.size, &val);
+		else if (canon_key_is(&key, "expired"))
+			f.expired =
+			        val.len == 4 && memcmp(val.p, "true", 4) == 0;
+		for (k = 0; k < ES_N; k++)
+			if (canon_key_is(&key, entry_strings[k]))
+				break;
+		if (k < ES_N && canon_string(&str[k], &val) < 0) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	f.id = str[ES_ID];
+	f.sha = str[ES_SHA];
+	f.path = str[ES_PATH];
+	f.title = str[ES_TITLE];
+	f.classification = str[ES_CLASS];
+	f.product = str[ES_PRODUCT];
+	rc = entry_check(en, &f, i, e);
+out:
+	for (size_t k = 0; k < ES_N; k++)
+		free(str[k]);
+	return rc;
 }
 
 /* The fields of a verified index besides its updates, checked in this
@@ -264,12 +338,7 @@ index_from_span(struct catalog_index **out, const struct canon_span *doc,
 	if ((rc = entries_alloc(idx, n, e)) != SL_OK)
 		goto out;
 	for (pos = 0; canon_next(NULL, &val, &ups, &pos); idx->n++) {
-		if ((o = span_load(&val)) == NULL) {
-			rc = err_set(e, SL_ENOMEM, "out of memory");
-			goto out;
-		}
-		rc = entry_parse(&idx->entries[idx->n], o, idx->n, e);
-		json_decref(o);
+		rc = entry_from_span(&idx->entries[idx->n], &val, idx->n, e);
 		if (rc != SL_OK)
 			goto out;
 	}
@@ -437,6 +506,25 @@ doc_verify(const json_t *env, const char *text, size_t len,
 	return rc;
 }
 
+/* What catalog_doc_parse() does with a canonical envelope sp: the same
+ * checks in the same order (canonical text always parses, and it has no
+ * duplicate keys), without a tree of the envelope. */
+static int
+doc_verify_spans(struct update **out, const struct env_spans *sp,
+                 const struct sign_keyring *kr, struct err *e)
+{
+	json_t *doc;
+	int rc;
+
+	if ((rc = verify_spans(sp, kr, e)) != SL_OK)
+		return rc;
+	if ((doc = json_loadb(sp->doc.p, sp->doc.len, 0, NULL)) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = update_from_json_shared(out, doc, e);
+	json_decref(doc);
+	return rc;
+}
+
 int
 catalog_doc_parse(struct update **out, json_t **env_out, const char *text,
                   size_t len, const struct catalog_entry *entry,
@@ -444,6 +532,7 @@ catalog_doc_parse(struct update **out, json_t **env_out, const char *text,
 {
 	char hex[HASH_HEX_LEN + 1];
 	struct update *u = NULL;
+	struct env_spans sp;
 	const json_t *doc;
 	json_error_t jerr;
 	json_t *env = NULL;
@@ -461,13 +550,22 @@ catalog_doc_parse(struct update **out, json_t **env_out, const char *text,
 	if (len > UPDATE_DOC_MAX)
 		return err_set(e, SL_ETOOBIG, "document larger than %u bytes",
 		               UPDATE_DOC_MAX);
+	if (env_out == NULL && env_spans(&sp, text, len)) {
+		/* Canonical (what the catalog tools write): the signature is
+		 * checked first, then only the signed document becomes a
+		 * tree. */
+		rc = doc_verify_spans(&u, &sp, kr, e);
+		goto checked;
+	}
 	if ((env = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL)
 		return err_set(e, SL_EPARSE, "line %d column %d: %s", jerr.line,
 		               jerr.column, jerr.text);
 	if ((rc = doc_verify(env, text, len, kr, &doc, e)) != SL_OK)
 		goto out;
-	if ((rc = update_from_json(&u, doc, e)) != SL_OK)
+	rc = update_from_json(&u, doc, e);
+checked:
+	if (rc != SL_OK)
 		goto out;
 	if (entry != NULL &&
 	    (strcmp(u->id, entry->id) != 0 || u->revision != entry->revision)) {

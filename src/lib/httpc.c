@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "fsx.h"
 #include "hash.h"
+#include "httpc_path.h"
 
 #define DEFAULT_TIMEOUT_S         300
 #define DEFAULT_CONNECT_TIMEOUT_S 10
@@ -364,6 +365,9 @@ request(struct httpc_conn *conn, struct httpc_resp *out, const char *method,
 	char *p;
 	int rc;
 
+	if (strcmp(method, "GET") == 0 &&
+	    httpc_path_file_get(&rc, out, url, cap, e))
+		return rc;
 	buf_init(&s.b, cap);
 	if ((rc = xfer_setup(&x, url, o, false, e)) != SL_OK)
 		goto out;

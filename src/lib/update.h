@@ -97,6 +97,9 @@ extern const char *const update_reboot_names[];
 /* Parse and validate a document. On success *out is a new update (free with
  * update_free()). On failure SL_EINVAL/SL_EPARSE with the field path in e. */
 int update_from_json(struct update **out, const json_t *doc, struct err *e);
+/* As update_from_json(), of a tree the caller made for it and never changes
+ * afterwards: the rule trees are referenced, not copied. */
+int update_from_json_shared(struct update **out, json_t *doc, struct err *e);
 
 /* Same, from text (at most UPDATE_DOC_MAX bytes). */
 #define UPDATE_DOC_MAX (4u << 20)

@@ -62,8 +62,18 @@ path_fix(struct path *p, int n, size_t room)
 static size_t
 path_key(struct path *p, const char *key)
 {
-	size_t old = p->len, room = sizeof(p->s) - p->len;
+	size_t old = p->len, room = sizeof(p->s) - p->len, n = strlen(key);
+	size_t dot = old ? 1 : 0;
 
+	/* Every field of every document passes here: no printf when it
+	 * fits. */
+	if (dot + n < room) {
+		if (dot)
+			p->s[p->len] = '.';
+		memcpy(p->s + p->len + dot, key, n + 1);
+		p->len += dot + n;
+		return old;
+	}
 	path_fix(p, snprintf(p->s + p->len, room, "%s%s", old ? "." : "", key),
 	         room);
 	return old;
@@ -539,8 +549,8 @@ update_rule_check(const json_t *rule, const char *path, struct err *e)
 /* ---- parts of the document ---- */
 
 static int
-parse_applicability(struct update *u, const json_t *doc, struct path *p,
-                    struct err *e)
+parse_applicability(struct update *u, const json_t *doc, bool share,
+                    struct path *p, struct err *e)
 {
 	static const char *const keys[] = {"is_installed", "is_installable",
 	                                   NULL};
@@ -564,7 +574,10 @@ parse_applicability(struct update *u, const json_t *doc, struct path *p,
 		path_back(p, at);
 		if (rc != SL_OK)
 			goto out;
-		if ((*dst = json_deep_copy(r)) == NULL) {
+		/* A shared tree is the caller's and never changes: a
+		 * reference does. */
+		*dst = share ? json_incref((json_t *)r) : json_deep_copy(r);
+		if (*dst == NULL) {
 			rc = nomem(e);
 			goto out;
 		}
@@ -713,7 +726,8 @@ parse_choice(char **out, const json_t *doc, const char *key, bool required,
 }
 
 static int
-parse_doc(struct update *u, const json_t *doc, struct path *p, struct err *e)
+parse_doc(struct update *u, const json_t *doc, bool share, struct path *p,
+          struct err *e)
 {
 	static const char *const keys[] = {"id",
 	                                   "revision",
@@ -820,14 +834,14 @@ parse_doc(struct update *u, const json_t *doc, struct path *p, struct err *e)
 	                       false, p, e)))
 		return rc;
 
-	if ((rc = parse_applicability(u, doc, p, e)) != SL_OK ||
+	if ((rc = parse_applicability(u, doc, share, p, e)) != SL_OK ||
 	    (rc = parse_install(&u->install, doc, p, e)) != SL_OK)
 		return rc;
 	return parse_files(u, doc, p, e);
 }
 
-int
-update_from_json(struct update **out, const json_t *doc, struct err *e)
+static int
+from_json(struct update **out, const json_t *doc, bool share, struct err *e)
 {
 	struct update *u;
 	struct path p;
@@ -837,13 +851,25 @@ update_from_json(struct update **out, const json_t *doc, struct err *e)
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return nomem(e);
 	path_init(&p, "");
-	if ((rc = parse_doc(u, doc, &p, e)) != SL_OK)
+	if ((rc = parse_doc(u, doc, share, &p, e)) != SL_OK)
 		goto out;
 	*out = u;
 	u = NULL;
 out:
 	update_free(u);
 	return rc;
+}
+
+int
+update_from_json(struct update **out, const json_t *doc, struct err *e)
+{
+	return from_json(out, doc, false, e);
+}
+
+int
+update_from_json_shared(struct update **out, json_t *doc, struct err *e)
+{
+	return from_json(out, doc, true, e);
 }
 
 int
@@ -863,7 +889,7 @@ update_from_string(struct update **out, const char *text, size_t len,
 	if (doc == NULL)
 		return err_set(e, SL_EPARSE, "line %d column %d: %s", jerr.line,
 		               jerr.column, jerr.text);
-	rc = update_from_json(out, doc, e);
+	rc = update_from_json_shared(out, doc, e);
 	json_decref(doc);
 	return rc;
 }

@@ -235,6 +235,56 @@ test_walk_spaced(void **state)
 	assert_false(canon_next(&key, &val, &all, &pos));
 }
 
+/* Leaf values read in place: strings unescaped as jansson reads them,
+ * integers; anything else is neither. */
+static void
+test_leaves(void **state)
+{
+	static const char *const strs[] = {
+	        "\"\"",
+	        "\"plain\"",
+	        "\"q\\\"b\\\\s\\/\"",
+	        "\"\\b\\f\\n\\r\\t\\u0001\\u001f x\"",
+	        "\"\xc3\xa9\xe2\x82\xac\"",
+	};
+	static const char *const not_str[] = {"7", "true", "null", "[\"a\"]",
+	                                      "{\"a\":\"b\"}"};
+	struct canon_span v;
+	long long n;
+	char *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		json_t *j = json_loads(strs[i], JSON_DECODE_ANY, NULL);
+
+		assert_non_null(j);
+		v = (struct canon_span){strs[i], strlen(strs[i])};
+		assert_int_equal(canon_string(&out, &v), 1);
+		assert_string_equal(out, json_string_value(j));
+		free(out);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < sizeof(not_str) / sizeof(not_str[0]); i++) {
+		v = (struct canon_span){not_str[i], strlen(not_str[i])};
+		assert_int_equal(canon_string(&out, &v), 0);
+		assert_null(out);
+	}
+	v = (struct canon_span){"-42", 3};
+	assert_true(canon_int(&n, &v));
+	assert_int_equal(n, -42);
+	v = (struct canon_span){"123456789012345678", 18};
+	assert_true(canon_int(&n, &v));
+	assert_int_equal(n, 123456789012345678LL);
+	v = (struct canon_span){"1234567890123456789", 19};
+	assert_false(canon_int(&n, &v));
+	v = (struct canon_span){"\"1\"", 3};
+	assert_false(canon_int(&n, &v));
+	v = (struct canon_span){"-", 1};
+	assert_false(canon_int(&n, &v));
+	v = (struct canon_span){"1.5", 3};
+	assert_false(canon_int(&n, &v));
+}
+
 int
 main(void)
 {
@@ -245,6 +295,7 @@ main(void)
 	        cmocka_unit_test(test_compact),
 	        cmocka_unit_test(test_walk),
 	        cmocka_unit_test(test_walk_spaced),
+	        cmocka_unit_test(test_leaves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include "catalog.h"
 #include "fsx.h"
+#include "sign.h"
 
 #define ID1 "0b8f5a52-3c1e-4d8e-9a55-6f0e3c7d1a01"
 #define ID2 "7c2d9e14-55aa-4b0c-8f61-1e2d3c4b5a69"
@@ -423,6 +424,124 @@ test_index_forms(void **state)
 	free(text);
 }
 
+/* A signed index of the given entries (JSON text), as text in canonical
+ * form (read in place) when canonical, else with its slashes escaped (read
+ * through a jansson tree); parsed into *idx. */
+static int
+entries_form(struct catalog_index **idx, const char *entries, bool canonical,
+             struct err *e)
+{
+	struct sign_keyring kr = {0};
+	struct sign_key k;
+	char text[4096], *out = NULL;
+	json_t *doc, *env = NULL;
+	size_t len;
+	int rc;
+
+	assert_int_equal(sign_key_generate(&k, e), SL_OK);
+	assert_int_equal(sign_keyring_add(&kr, &k, e), SL_OK);
+	snprintf(text, sizeof(text),
+	         "{\"type\":\"%s\",\"version\":1,\"created\":"
+	         "\"2026-01-01T00:00:00Z\",\"expires\":"
+	         "\"2099-01-01T00:00:00Z\",\"updates\":%s}",
+	         CATALOG_INDEX_TYPE, entries);
+	assert_non_null(doc = json_loads(text, 0, NULL));
+	assert_int_equal(sign_envelope(&env, doc, &k, e), SL_OK);
+	json_decref(doc);
+	if (canonical)
+		assert_int_equal(sign_canonical(&out, &len, env, e), SL_OK);
+	else
+		assert_non_null(
+		        out = json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS |
+		                                      JSON_ESCAPE_SLASH));
+	json_decref(env);
+	rc = catalog_index_parse(idx, out, strlen(out), &kr, time(NULL), 0, e);
+	free(out);
+	return rc;
+}
+
+#define SHA_X "5f3c0000000000000000000000000000000000000000000000000000000000aa"
+
+/* Index entries read in place give what the jansson tree gives: escaped
+ * strings, members of another type, the refusals and their messages. */
+static void
+test_index_entry_forms(void **state)
+{
+	static const char good[] =
+	        "[{\"id\":\"" ID2 "\",\"revision\":1,\"sha256\":\"" SHA_X
+	        "\",\"size\":0,\"path\":\"updates/" ID2 "/1.json\",\"title\":"
+	        "5,\"classification\":\"x\",\"expired\":true},{\"id\":\"" ID1
+	        "\",\"revision\":2,\"sha256\":\"" SHA_X "\",\"size\":10,"
+	        "\"path\":\"updates/" ID1 "/2.json\",\"title\":\"Fix "
+	        "\\\"q\\\"\\n\\\\\\u0001 \xc3\xa9/\\t\",\"classification\":"
+	        "\"security\",\"product\":\"demo\",\"expired\":false}]";
+	static const struct {
+		const char *entries, *msg;
+	} bad[] = {
+	        {"[7]", "index: updates[0]: expected an object"},
+	        {"[{\"id\":\"X\"}]",
+	         "index: updates[0].id: expected a lowercase UUID"},
+	        {"[{\"id\":\"" ID1 "\",\"revision\":\"2\"}]",
+	         "index: updates[0].revision: expected an integer >= 1"},
+	        {"[{\"id\":\"" ID1 "\",\"revision\":0}]",
+	         "index: updates[0].revision: expected an integer >= 1"},
+	        {"[{\"id\":\"" ID1 "\",\"revision\":1,\"sha256\":7}]",
+	         "index: updates[0].sha256: expected 64 hex digits"},
+	        {"[{\"id\":\"" ID1 "\",\"revision\":1,\"sha256\":\"" SHA_X
+	         "\",\"size\":-1}]",
+	         "index: updates[0].size: expected an integer >= 0"},
+	        {"[{\"id\":\"" ID1 "\",\"revision\":1,\"sha256\":\"" SHA_X
+	         "\",\"size\":1,\"path\":\"/etc/x\"}]",
+	         "index: updates[0].path: expected a relative path"},
+	        {"[{\"id\":\"" ID1 "\",\"revision\":1,\"sha256\":\"" SHA_X
+	         "\",\"size\":1,\"path\":[\"a\"]}]",
+	         "index: updates[0].path: expected a relative path"},
+	};
+	struct catalog_index *idx[2] = {NULL, NULL};
+	struct err e;
+
+	(void)state;
+	for (int f = 0; f < 2; f++) {
+		assert_int_equal(entries_form(&idx[f], good, f == 0, &e),
+		                 SL_OK);
+		assert_int_equal(idx[f]->n, 2);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		const struct catalog_entry *a = &idx[0]->entries[i],
+		                           *b = &idx[1]->entries[i];
+
+		assert_string_equal(a->id, b->id);
+		assert_int_equal(a->revision, b->revision);
+		assert_int_equal(a->size, b->size);
+		assert_string_equal(a->path, b->path);
+		assert_string_equal(a->title, b->title);
+		assert_string_equal(a->classification, b->classification);
+		assert_string_equal(a->product, b->product);
+		assert_int_equal(a->expired, b->expired);
+	}
+	/* Sorted by id: ID1 first. */
+	assert_string_equal(idx[0]->entries[0].title,
+	                    "Fix \"q\"\n\\\x01 \xc3\xa9/\t");
+	assert_int_equal(idx[0]->entries[0].size, 10);
+	assert_false(idx[0]->entries[0].expired);
+	assert_string_equal(idx[0]->entries[1].title, "");
+	assert_string_equal(idx[0]->entries[1].product, "");
+	assert_true(idx[0]->entries[1].expired);
+	catalog_index_free(idx[0]);
+	catalog_index_free(idx[1]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (int f = 0; f < 2; f++) {
+			struct catalog_index *x = NULL;
+
+			assert_int_equal(
+			        entries_form(&x, bad[i].entries, f == 0, &e),
+			        SL_EINVAL);
+			assert_null(x);
+			assert_string_equal(e.msg, bad[i].msg);
+		}
+	}
+}
+
 static void
 test_expire_update(void **state)
 {
@@ -643,6 +762,7 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_index_forms, setup,
 	                                        teardown),
+	        cmocka_unit_test(test_index_entry_forms),
 	        cmocka_unit_test_setup_teardown(test_expire_update, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(

@@ -215,6 +215,42 @@ test_full_round_trip(void **state)
 	json_decref(doc);
 }
 
+/* A tree handed over: the rule trees are the tree's own (referenced),
+ * the model the same, and it outlives the tree. */
+static void
+test_from_json_shared(void **state)
+{
+	json_t *doc = load(full_doc), *rule;
+	struct update *u = NULL, *c = NULL;
+	struct err e;
+	char *a, *b;
+
+	(void)state;
+	rule = at(doc, "applicability", "is_installable");
+	assert_int_equal(update_from_json(&c, doc, &e), SL_OK);
+	assert_int_equal(update_from_json_shared(&u, doc, &e), SL_OK);
+	assert_ptr_equal(u->is_installable, rule);
+	assert_true(json_equal(u->is_installed, c->is_installed));
+	a = dump(doc);
+	json_decref(doc);
+	doc = update_to_json(u);
+	b = dump(doc);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	json_decref(doc);
+	update_free(u);
+	update_free(c);
+	u = NULL;
+	/* Refused alike. */
+	doc = load(full_doc);
+	json_object_del(doc, "title");
+	assert_int_equal(update_from_json_shared(&u, doc, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "title: required");
+	assert_null(u);
+	json_decref(doc);
+}
+
 static void
 test_minimal_round_trip(void **state)
 {
@@ -836,6 +872,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_full_round_trip),
+	        cmocka_unit_test(test_from_json_shared),
 	        cmocka_unit_test(test_minimal_round_trip),
 	        cmocka_unit_test(test_defaults_written),
 	        cmocka_unit_test(test_from_string),

@@ -2,8 +2,9 @@
  * sync: pull the signed index and the new update documents from the
  * upstream catalog origin and import them (see sync.h). The documents go
  * in batch by batch: a batch is fetched and verified first, then written
- * in one short transaction, so the database is never locked while waiting
- * on the upstream and a sync holds one batch at a time, not the catalog.
+ * in one short transaction (while other threads fetch and verify the next
+ * one), so the database is never locked while waiting on the upstream and
+ * a sync holds two batches at a time, not the catalog.
  */
 #include "sync.h"
 
@@ -20,6 +21,7 @@
 #include "catalog.h"
 #include "hash.h"
 #include "httpc.h"
+#include "httpc_path.h"
 #include "origin_trust.h"
 #include "progress.h"
 #include "store/store.h"
@@ -193,6 +195,7 @@ out:
 /* Where a catalog document's files are: resolved against the index URL. */
 struct doc_urls {
 	const char *base; /* the index URL */
+	const char *dir;  /* its directory (httpc_path_dir()) or NULL */
 	const char *path; /* the document's path in the index */
 };
 
@@ -203,45 +206,59 @@ doc_file_url(char **out, const struct update *u, const struct update_file *f,
 	const struct doc_urls *d = arg;
 
 	(void)u;
-	if ((*out = httpc_resolve(d->base, f->url)) == NULL)
+	if ((*out = httpc_path_join(d->dir, d->base, f->url)) == NULL)
 		return err_set(e, SL_EINVAL,
 		               "%s: file %s: URL %s cannot be resolved",
 		               d->path, f->name, f->url);
 	return SL_OK;
 }
 
-/* Write the verified documents of a batch in one transaction. */
+/* Write the verified documents of a batch in one transaction: the ones
+ * still to import (another sync may have imported some since the plan was
+ * made: checked again under the write lock), with one reserved range of
+ * change sequence numbers. */
 static int
 batch_import(struct store *db, const struct sync_batch *b, const char *base,
-             long long now, struct sync_result *res, struct err *e)
+             const char *dir, long long now, struct sync_result *res,
+             struct err *e)
 {
 	unsigned n_new = 0, n_revised = 0;
+	bool go[SYNC_BATCH_DOCS], known[SYNC_BATCH_DOCS];
+	int64_t seq = 0;
 	int rc;
 
 	if ((rc = store_begin(db, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < b->n; i++) {
-		const struct sync_doc *d = &b->docs[i];
-		struct doc_urls urls = {.base = base, .path = d->entry->path};
+		const struct update *u = b->docs[i].u;
 		struct store_update_status st;
 
-		/* Re-check under the write lock: another sync may have
-		 * imported it since the plan was made. */
-		if ((rc = store_update_status(&st, db, d->u->id, e)) != SL_OK)
+		if ((rc = store_update_status(&st, db, u->id, e)) != SL_OK)
 			goto fail;
-		if (st.known && st.revision >= d->u->revision)
+		go[i] = !st.known || st.revision < u->revision;
+		known[i] = st.known;
+		if (go[i] && st.known)
+			n_revised++;
+		else if (go[i])
+			n_new++;
+	}
+	if (n_new + n_revised > 0 &&
+	    (rc = store_seq_reserve(db, n_new + n_revised, &seq, e)) != SL_OK)
+		goto fail;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sync_doc *d = &b->docs[i];
+		struct doc_urls urls = {
+		        .base = base, .dir = dir, .path = d->entry->path};
+
+		if (!go[i])
 			continue;
-		if ((rc = store_update_import(db, d->u, d->text, d->len,
-		                              d->entry->sha256, now,
-		                              doc_file_url, &urls, e)) != SL_OK)
+		if ((rc = store_update_import_seq(
+		             db, d->u, d->text, d->len, d->entry->sha256, now,
+		             seq++, doc_file_url, &urls, e)) != SL_OK)
 			goto fail;
-		if (st.known &&
+		if (known[i] &&
 		    (rc = sync_new_revision_approvals(db, d->u, e)) != SL_OK)
 			goto fail;
-		if (st.known)
-			n_revised++;
-		else
-			n_new++;
 	}
 	if ((rc = store_commit(db, e)) != SL_OK)
 		return rc;
@@ -290,30 +307,86 @@ verify_all(const struct server_config *cfg, const struct sign_keyring *kr,
 	return rc;
 }
 
+/* Fill b with the plan's documents from *next on and start verifying
+ * them (sync_batch_start()). */
+static void
+batch_start(struct sync_batch *b, const struct server_config *cfg,
+            const struct sign_keyring *kr, const struct plan *p, size_t *next,
+            const char *base)
+{
+	sync_batch_clear(b);
+	while (*next < p->n_todo && !sync_batch_full(b)) {
+		sync_batch_add(b, p->todo[*next].en, p->todo[*next].revised);
+		(*next)++;
+	}
+	sync_batch_start(b, base, cfg, kr);
+}
+
+/* Wait for b's verification; SL_OK when every document verified. */
+static int
+batch_verified(struct sync_batch *b, struct err *e)
+{
+	if (sync_batch_wait(b, e) != SL_OK)
+		return err_prefix(e, "upstream document");
+	for (size_t i = 0; i < b->n; i++)
+		progress_sync_doc_verified();
+	return SL_OK;
+}
+
 /* Fetch, verify and import the plan's documents one batch at a time:
  * every document of a batch verifies before any of it is written, and a
  * committed batch stays when a later one fails (the next sync goes on
- * from there, as those updates are then known). */
+ * from there, as those updates are then known). Two batches are in
+ * flight: while this thread writes one, other threads fetch and verify
+ * the next, so the database writes and the signature checks use
+ * different cores. */
 static int
 sync_docs(struct store *db, const struct server_config *cfg,
           const struct sign_keyring *kr, const struct plan *p, const char *base,
           long long now, struct sync_result *res, struct err *e)
 {
-	struct sync_batch b;
+	struct sync_batch two[2], *cur = &two[0], *nxt = &two[1], *t;
+	/* NULL (ENOMEM, say): every file URL is resolved the long way. */
+	char *dir = httpc_path_dir(base);
 	size_t next = 0;
 	int rc;
 
-	if ((rc = sync_batch_init(&b, e)) != SL_OK)
+	if ((rc = sync_batch_init(&two[0], e)) != SL_OK) {
+		free(dir);
 		return rc;
-	progress_sync_phase("documents");
-	while (rc == SL_OK && next < p->n_todo) {
-		if ((rc = batch_next(&b, cfg, kr, p, &next, base, e)) != SL_OK)
-			break;
-		for (size_t i = 0; i < b.n; i++)
-			progress_sync_doc_verified();
-		rc = batch_import(db, &b, base, now, res, e);
 	}
-	sync_batch_free(&b);
+	if ((rc = sync_batch_init(&two[1], e)) != SL_OK) {
+		sync_batch_free(&two[0]);
+		free(dir);
+		return rc;
+	}
+	progress_sync_phase("documents");
+	if (p->n_todo == 0)
+		goto out;
+	batch_start(cur, cfg, kr, p, &next, base);
+	if ((rc = batch_verified(cur, e)) != SL_OK)
+		goto out;
+	for (;;) {
+		bool more = next < p->n_todo;
+
+		if (more)
+			batch_start(nxt, cfg, kr, p, &next, base);
+		/* A failed write leaves the next batch to sync_batch_free(),
+		 * which waits for it. */
+		if ((rc = batch_import(db, cur, base, dir, now, res, e)) !=
+		            SL_OK ||
+		    !more)
+			break;
+		if ((rc = batch_verified(nxt, e)) != SL_OK)
+			break;
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+out:
+	sync_batch_free(&two[0]);
+	sync_batch_free(&two[1]);
+	free(dir);
 	return rc;
 }
 

@@ -1,20 +1,45 @@
 /*
  * sync_batch: the documents of a batch are fetched and verified by up to
- * SYNC_BATCH_THREADS threads (one per online CPU), each taking every Nth
- * document; the errors stay with their documents so the one reported is
- * the first in batch order, whatever thread met it.
+ * SYNC_BATCH_THREADS threads (one per online CPU), each taking the next
+ * document none has taken, while the caller goes on (writing the batch before,
+ * say); the errors stay with their documents so the one reported is the first
+ * in batch order, whatever thread met it.
  */
 #include "sync_batch.h"
 
+#include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "httpc_path.h"
 #include "netopts.h"
 
 /* Fewer documents than this per thread are not worth a thread. */
 #define DOCS_PER_THREAD 16
+
+struct worker {
+	struct sync_batch *b;
+	const char *base;
+	const char *dir; /* base's directory (httpc_path_dir()) or NULL */
+	const struct server_config *cfg;
+	const struct sign_keyring *kr;
+	struct httpc_conn *conn; /* NULL: a handle per request */
+	atomic_size_t *next;     /* the next document no thread has taken */
+	pthread_t tid;
+	bool started; /* on a thread of its own */
+};
+
+/* The verification of a batch in flight (sync_batch_start()). */
+struct sync_run {
+	struct worker w[SYNC_BATCH_THREADS];
+	size_t n;
+	atomic_size_t next;
+	char *dir;
+	bool active;
+};
 
 int
 sync_fetch(struct httpc_resp *out, struct httpc_conn *conn, const char *url,
@@ -40,8 +65,12 @@ int
 sync_batch_init(struct sync_batch *b, struct err *e)
 {
 	memset(b, 0, sizeof(*b));
-	if ((b->docs = calloc(SYNC_BATCH_DOCS, sizeof(*b->docs))) == NULL)
+	if ((b->docs = calloc(SYNC_BATCH_DOCS, sizeof(*b->docs))) == NULL ||
+	    (b->run = calloc(1, sizeof(*b->run))) == NULL) {
+		free(b->docs);
+		b->docs = NULL;
 		return err_set(e, SL_ENOMEM, "out of memory");
+	}
 	return SL_OK;
 }
 
@@ -62,8 +91,8 @@ sync_batch_add(struct sync_batch *b, const struct catalog_entry *entry,
 /* Fetch and verify one document into its slot. */
 static int
 doc_verify(struct sync_doc *d, struct httpc_conn *conn, const char *base,
-           const struct server_config *cfg, const struct sign_keyring *kr,
-           struct err *e)
+           const char *dir, const struct server_config *cfg,
+           const struct sign_keyring *kr, struct err *e)
 {
 	const struct catalog_entry *en = d->entry;
 	struct httpc_resp r = {0};
@@ -71,7 +100,7 @@ doc_verify(struct sync_doc *d, struct httpc_conn *conn, const char *base,
 	char *url;
 	int rc;
 
-	if ((url = httpc_resolve(base, en->path)) == NULL)
+	if ((url = httpc_path_join(dir, base, en->path)) == NULL)
 		return err_set(e, SL_EINVAL, "%s: cannot resolve against %s",
 		               en->path, base);
 	if ((rc = sync_fetch(&r, conn, url, UPDATE_DOC_MAX, cfg, e)) != SL_OK)
@@ -89,26 +118,20 @@ out:
 	return rc;
 }
 
-struct worker {
-	struct sync_batch *b;
-	const char *base;
-	const struct server_config *cfg;
-	const struct sign_keyring *kr;
-	struct httpc_conn *conn; /* NULL: a handle per request */
-	size_t first, step;
-	pthread_t tid;
-};
-
 static void *
 worker_run(void *arg)
 {
 	struct worker *w = arg;
 
-	for (size_t i = w->first; i < w->b->n; i += w->step) {
+	/* Each thread takes the next document left: one that gets less of
+	 * the CPU (a loaded machine) does less, instead of holding up the
+	 * batch with its fixed share. */
+	for (size_t i; (i = atomic_fetch_add(w->next, 1)) < w->b->n;) {
 		struct sync_doc *d = &w->b->docs[i];
 
 		err_clear(&d->err);
-		d->rc = doc_verify(d, w->conn, w->base, w->cfg, w->kr, &d->err);
+		d->rc = doc_verify(d, w->conn, w->base, w->dir, w->cfg, w->kr,
+		                   &d->err);
 	}
 	return NULL;
 }
@@ -126,41 +149,55 @@ thread_count(size_t n_docs)
 	return n > 0 ? n : 1;
 }
 
-int
-sync_batch_verify(struct sync_batch *b, const char *base,
-                  const struct server_config *cfg,
-                  const struct sign_keyring *kr, struct err *e)
+void
+sync_batch_start(struct sync_batch *b, const char *base,
+                 const struct server_config *cfg, const struct sign_keyring *kr)
 {
-	struct worker w[SYNC_BATCH_THREADS];
-	size_t n = thread_count(b->n), started = 1;
+	struct sync_run *r = b->run;
 
-	for (size_t t = 0; t < n; t++) {
+	assert(!r->active);
+	r->n = thread_count(b->n);
+	r->active = true;
+	atomic_store(&r->next, 0);
+	/* NULL (ENOMEM, say): every path is resolved the long way. */
+	r->dir = httpc_path_dir(base);
+	for (size_t t = 0; t < r->n; t++) {
 		struct err ce;
 
 		/* Without a kept handle the requests still work, each on
 		 * its own. */
 		if (b->conn[t] == NULL)
 			(void)httpc_conn_new(&b->conn[t], &ce);
-		w[t] = (struct worker){.b = b,
-		                       .base = base,
-		                       .cfg = cfg,
-		                       .kr = kr,
-		                       .conn = b->conn[t],
-		                       .first = t,
-		                       .step = n};
+		r->w[t] = (struct worker){.b = b,
+		                          .base = base,
+		                          .dir = r->dir,
+		                          .cfg = cfg,
+		                          .kr = kr,
+		                          .conn = b->conn[t],
+		                          .next = &r->next};
+		/* A share whose thread cannot start is done by
+		 * sync_batch_wait()'s caller. */
+		r->w[t].started = pthread_create(&r->w[t].tid, NULL, worker_run,
+		                                 &r->w[t]) == 0;
 	}
-	/* Thread 0 is this one; a thread that cannot start leaves its
-	 * share to this one too. */
-	for (size_t t = 1; t < n; t++) {
-		if (pthread_create(&w[t].tid, NULL, worker_run, &w[t]) != 0)
-			break;
-		started++;
+}
+
+int
+sync_batch_wait(struct sync_batch *b, struct err *e)
+{
+	struct sync_run *r = b->run;
+
+	if (!r->active)
+		return SL_OK;
+	for (size_t t = 0; t < r->n; t++) {
+		if (r->w[t].started)
+			pthread_join(r->w[t].tid, NULL);
+		else
+			worker_run(&r->w[t]);
 	}
-	worker_run(&w[0]);
-	for (size_t t = 1; t < started; t++)
-		pthread_join(w[t].tid, NULL);
-	for (size_t t = started; t < n; t++)
-		worker_run(&w[t]);
+	r->active = false;
+	free(r->dir);
+	r->dir = NULL;
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->docs[i].rc != SL_OK) {
 			if (e != NULL)
@@ -171,9 +208,19 @@ sync_batch_verify(struct sync_batch *b, const char *base,
 	return SL_OK;
 }
 
+int
+sync_batch_verify(struct sync_batch *b, const char *base,
+                  const struct server_config *cfg,
+                  const struct sign_keyring *kr, struct err *e)
+{
+	sync_batch_start(b, base, cfg, kr);
+	return sync_batch_wait(b, e);
+}
+
 void
 sync_batch_clear(struct sync_batch *b)
 {
+	assert(b->run == NULL || !b->run->active);
 	for (size_t i = 0; i < b->n; i++) {
 		update_free(b->docs[i].u);
 		free(b->docs[i].text);
@@ -185,10 +232,14 @@ sync_batch_clear(struct sync_batch *b)
 void
 sync_batch_free(struct sync_batch *b)
 {
+	if (b->run != NULL && b->run->active)
+		(void)sync_batch_wait(b, NULL);
 	if (b->docs != NULL)
 		sync_batch_clear(b);
 	free(b->docs);
+	free(b->run);
 	b->docs = NULL;
+	b->run = NULL;
 	for (size_t t = 0; t < SYNC_BATCH_THREADS; t++) {
 		httpc_conn_free(b->conn[t]);
 		b->conn[t] = NULL;

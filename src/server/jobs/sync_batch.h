@@ -3,7 +3,7 @@
  * (sync.c), on a few threads at once: the Ed25519 check of each document
  * is most of a sync's work, and the documents are independent. Nothing
  * here touches the database; the sync writes a batch once every document
- * in it verified.
+ * in it verified, while the next batch is being verified.
  */
 #ifndef SLUICE_SERVER_SYNC_BATCH_H
 #define SLUICE_SERVER_SYNC_BATCH_H
@@ -42,6 +42,7 @@ struct sync_batch {
 	size_t bytes; /* the index's sizes of the n documents */
 	/* One per thread, kept from batch to batch (keep-alive). */
 	struct httpc_conn *conn[SYNC_BATCH_THREADS];
+	struct sync_run *run; /* the verification in flight (private) */
 };
 
 /* An empty batch; free with sync_batch_free(). */
@@ -58,9 +59,20 @@ void sync_batch_add(struct sync_batch *b, const struct catalog_entry *entry,
 int sync_batch_verify(struct sync_batch *b, const char *base,
                       const struct server_config *cfg,
                       const struct sign_keyring *kr, struct err *e);
-/* Empty the batch for the next one. */
+/* sync_batch_verify() in two halves: start fetching and verifying the
+ * batch on threads of its own and return at once; the caller may do
+ * anything meanwhile but touch this batch, then must call
+ * sync_batch_wait() (which gives sync_batch_verify()'s answer) before
+ * clearing, refilling or freeing it. cfg, kr, base and the index entries
+ * must stay until then. */
+void sync_batch_start(struct sync_batch *b, const char *base,
+                      const struct server_config *cfg,
+                      const struct sign_keyring *kr);
+/* Wait for the verification started last (SL_OK when none is). */
+int sync_batch_wait(struct sync_batch *b, struct err *e);
+/* Empty the batch for the next one (no verification in flight). */
 void sync_batch_clear(struct sync_batch *b);
-/* NULL-safe on a zeroed batch. */
+/* NULL-safe on a zeroed batch; waits for a verification in flight. */
 void sync_batch_free(struct sync_batch *b);
 
 /* GET url (at most cap bytes) with the server's network options, on conn

@@ -4,6 +4,8 @@
  */
 #include "store_int.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,6 +274,27 @@ store_seq_next(struct store *s, int64_t *out, struct err *e)
 
 	if (rc == DB_ROW)
 		return SL_OK;
+	if (rc == DB_DONE)
+		return err_set(e, SL_EDB, "change sequence missing");
+	return err_prefix(e, "change sequence");
+}
+
+int
+store_seq_reserve(struct store *s, int64_t n, int64_t *first, struct err *e)
+{
+	int64_t last;
+	int rc;
+
+	assert(n >= 1);
+	rc = store_q_int(s, &last, e,
+	                 "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + "
+	                 "$1 AS TEXT) WHERE key = 'change_seq' RETURNING "
+	                 "CAST(value AS BIGINT)",
+	                 "i", n);
+	if (rc == DB_ROW) {
+		*first = last - n + 1;
+		return SL_OK;
+	}
 	if (rc == DB_DONE)
 		return err_set(e, SL_EDB, "change sequence missing");
 	return err_prefix(e, "change sequence");

@@ -54,6 +54,10 @@ int store_schema_version(struct store *s, int *out, struct err *e);
  * downstream server must see takes the next number, inside the same
  * transaction as the change it numbers. */
 int store_seq_next(struct store *s, int64_t *out, struct err *e);
+/* n (>= 1) numbers at once, *first to *first + n - 1, in one statement
+ * (for a batch that numbers n changes). */
+int store_seq_reserve(struct store *s, int64_t n, int64_t *first,
+                      struct err *e);
 int store_seq_current(struct store *s, int64_t *out, struct err *e);
 
 /* Server settings kept in the meta table. store_meta_get: *out (free())
@@ -342,6 +346,12 @@ int store_update_import(struct store *s, const struct update *u,
                         const char *text, size_t len, const char *sha256,
                         int64_t now, store_url_fn url, void *arg,
                         struct err *e);
+/* store_update_import() with the change sequence seq given (taken with
+ * store_seq_reserve() for a whole batch). */
+int store_update_import_seq(struct store *s, const struct update *u,
+                            const char *text, size_t len, const char *sha256,
+                            int64_t now, int64_t seq, store_url_fn url,
+                            void *arg, struct err *e);
 /* Mark update id expired with a fresh change sequence; *changed says
  * whether the row changed (it was known and not yet expired). */
 int store_update_expire(struct store *s, const char *id, bool *changed,

@@ -117,6 +117,20 @@ store_update_import(struct store *s, const struct update *u, const char *text,
 	int64_t seq;
 	int rc;
 
+	if ((rc = store_seq_next(s, &seq, e)) != SL_OK)
+		return rc;
+	return store_update_import_seq(s, u, text, len, sha256, now, seq, url,
+	                               arg, e);
+}
+
+int
+store_update_import_seq(struct store *s, const struct update *u,
+                        const char *text, size_t len, const char *sha256,
+                        int64_t now, int64_t seq, store_url_fn url, void *arg,
+                        struct err *e)
+{
+	int rc;
+
 	if ((rc = insert_update(s, u, text, len, sha256, now, e)) != SL_OK)
 		return rc;
 	for (size_t i = 0; i < u->n_files; i++) {
@@ -137,8 +151,6 @@ store_update_import(struct store *s, const struct update *u, const char *text,
 		if (rc != SL_OK)
 			return err_prefix(e, "insert update file");
 	}
-	if ((rc = store_seq_next(s, &seq, e)) != SL_OK)
-		return rc;
 	rc = store_q_run(
 	        s, NULL, e,
 	        "INSERT INTO update_status(id, latest_revision, "

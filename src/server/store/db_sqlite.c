@@ -32,6 +32,8 @@ struct sq_stmt {
 	sqlite3_stmt *h;
 	const char *sql;
 	int64_t changes;
+	int *slot;   /* slot[n]: the SQLite index of $n (0: none), n <= n_slot */
+	int n_slot;
 	bool busy;   /* handed out, db_done() not called yet */
 	bool cached; /* owned by the cache; else freed by db_done() */
 };
@@ -365,7 +367,43 @@ stmt_free(struct sq_stmt *s)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->h);
+	free(s->slot);
 	free(s);
+}
+
+/* The index of each $n of the statement, found once: binding by name
+ * walks SQLite's list of names, which costs in proportion to the number
+ * of parameters (a multi-row INSERT has hundreds). */
+static int
+map_params(struct sq_stmt *s, struct err *e)
+{
+	int n = sqlite3_bind_parameter_count(s->h), max = 0;
+
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(s->h, i);
+		long v;
+		if (name == NULL || name[0] != '$')
+			continue;
+		v = strtol(name + 1, NULL, 10);
+		if (v > max && v <= n)
+			max = (int)v;
+	}
+	if (max == 0)
+		return SL_OK;
+	s->slot = calloc((size_t)max + 1, sizeof(*s->slot));
+	if (s->slot == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	s->n_slot = max;
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(s->h, i);
+		long v;
+		if (name == NULL || name[0] != '$')
+			continue;
+		v = strtol(name + 1, NULL, 10);
+		if (v > 0 && v <= max)
+			s->slot[v] = i;
+	}
+	return SL_OK;
 }
 
 static int
@@ -383,6 +421,10 @@ sq_prepare(struct sq_db *d, struct sq_stmt **out, const char *sql,
 		        err_set(e, SL_EDB, "prepare: %s", sqlite3_errmsg(d->h));
 		free(s);
 		return rc;
+	}
+	if (map_params(s, e) != SL_OK) {
+		stmt_free(s);
+		return SL_ENOMEM;
 	}
 	s->base.ops = &sq_ops;
 	s->base.db = &d->base;
@@ -436,6 +478,8 @@ param(struct sq_stmt *s, int idx, struct err *e)
 	char name[16];
 	int i;
 
+	if (idx > 0 && idx <= s->n_slot && s->slot[idx] != 0)
+		return s->slot[idx];
 	snprintf(name, sizeof(name), "$%d", idx);
 	i = sqlite3_bind_parameter_index(s->h, name);
 	if (i == 0)

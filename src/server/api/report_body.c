@@ -539,8 +539,11 @@ check:
 		return SL_OK;
 	if (i >= lim->max_events)
 		return SL_OK;
+	/* The integers' pointers are set once the arrays stop growing. */
 	b->ints[2 * i] = v.num[K_REV];
 	b->ints[2 * i + 1] = v.num[K_CODE];
+	b->has[i] = (unsigned char)((v.type[K_REV] == 'i' ? 1 : 0) |
+	                            (v.type[K_CODE] == 'i' ? 2 : 0));
 	b->events[i] = (struct store_event){
 	        .event_id = v.str[K_EVENT_ID],
 	        .update_id = v.str[K_ID],
@@ -548,8 +551,6 @@ check:
 	        .kind = v.str[K_KIND],
 	        .result = v.str[K_RESULT],
 	        .output = v.type[K_OUTPUT] == 's' ? v.str[K_OUTPUT] : NULL,
-	        .revision = v.type[K_REV] == 'i' ? &b->ints[2 * i] : NULL,
-	        .exit_code = v.type[K_CODE] == 'i' ? &b->ints[2 * i + 1] : NULL,
 	};
 	return SL_OK;
 }
@@ -560,6 +561,7 @@ room(struct rbody *b, size_t i, struct err *e)
 {
 	size_t cap = b->cap ? b->cap * 2 : 64;
 	struct store_event *ev;
+	unsigned char *has;
 	int64_t *ints;
 
 	if (i < b->cap)
@@ -572,6 +574,10 @@ room(struct rbody *b, size_t i, struct err *e)
 	if (ints == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	b->ints = ints;
+	has = realloc(b->has, cap);
+	if (has == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	b->has = has;
 	b->cap = cap;
 	return SL_OK;
 }
@@ -623,10 +629,16 @@ events(struct rd *r, struct rbody *b, const struct rbody_limits *lim)
 		break;
 	}
 	i++;
-	if (i > lim->max_events)
+	if (i > lim->max_events) {
 		b->events_shape_bad = true;
-	else
-		b->n_events = i;
+		return SL_OK;
+	}
+	b->n_events = i;
+	for (i = 0; i < b->n_events; i++) {
+		b->events[i].revision = b->has[i] & 1 ? &b->ints[2 * i] : NULL;
+		b->events[i].exit_code =
+		        b->has[i] & 2 ? &b->ints[2 * i + 1] : NULL;
+	}
 	return SL_OK;
 }
 
@@ -745,6 +757,7 @@ rbody_free(struct rbody *b)
 	json_decref(b->catalog);
 	free(b->events);
 	free(b->ints);
+	free(b->has);
 	free(b->arena);
 	free(b);
 }

@@ -42,6 +42,7 @@ struct rbody {
 	/* owned storage */
 	char *arena;
 	int64_t *ints;
+	unsigned char *has; /* bit 0: revision, bit 1: exit_code */
 	size_t cap;
 };
 

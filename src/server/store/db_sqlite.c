@@ -298,10 +298,28 @@ static const char *const migration_10 =
         "old.v / 16 <> new.v / 16 OR old.v % 8 <> new.v % 8 BEGIN " STATE_DROP
                 STATE_ADD "END;";
 
+/* Events keyed by (computer_id, event_id): one index serves the
+ * dedupe of a report sent again (always by the same computer) and the
+ * reads of one computer's events, where there were two (the event_id key
+ * and events_computer), so storing an event writes one index less. The
+ * table is rebuilt in place, same columns in the same order. */
+static const char *const migration_11 =
+        "CREATE TABLE events_new(event_id TEXT NOT NULL, computer_id TEXT "
+        "NOT NULL, update_id TEXT NOT NULL, revision INTEGER, time TEXT, "
+        "kind TEXT NOT NULL, result TEXT NOT NULL, exit_code INTEGER, "
+        "output TEXT, received_at INTEGER NOT NULL, PRIMARY "
+        "KEY(computer_id, event_id));"
+        "INSERT INTO events_new SELECT event_id, computer_id, update_id, "
+        "revision, time, kind, result, exit_code, output, received_at FROM "
+        "events ORDER BY rowid;"
+        "DROP TABLE events;"
+        "ALTER TABLE events_new RENAME TO events;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1, migration_2, migration_3, migration_4, migration_5,
-        migration_6, migration_7, migration_8, migration_9, migration_10,
+        migration_1, migration_2, migration_3, migration_4,
+        migration_5, migration_6, migration_7, migration_8,
+        migration_9, migration_10, migration_11,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

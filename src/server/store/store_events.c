@@ -4,8 +4,9 @@
  * prepared 50-row INSERT instead of 500 of a one-row one; the statements
  * are built once per process (their text is the cache key of every
  * connection's prepared statements) and prepared once per connection.
- * An event already stored (same event_id: a report sent again) is
- * skipped by ON CONFLICT, also when it repeats inside one statement.
+ * An event the computer already stored (same computer_id and event_id,
+ * the key since migration 11: a report sent again) is skipped by ON
+ * CONFLICT, also when it repeats inside one statement.
  */
 #include "store_int.h"
 
@@ -47,7 +48,7 @@ chunk_build(void)
 		if (n > 0 && (size_t)n < left) {
 			p += n;
 			left -= (size_t)n;
-			snprintf(p, left, " ON CONFLICT(event_id) DO NOTHING");
+			snprintf(p, left, " ON CONFLICT(computer_id, event_id) DO NOTHING");
 		}
 	}
 }

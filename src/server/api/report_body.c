@@ -367,6 +367,34 @@ static const char *const keys[K_N] = {
         "kind",     "result",
 };
 
+/* The member index of key (K_N: unknown), by length first. */
+static int
+key_of(const char *key, size_t n)
+{
+	int k;
+
+	switch (n) {
+	case 2:
+		k = K_ID;
+		break;
+	case 4:
+		k = key[0] == 't' ? K_TIME : K_KIND;
+		break;
+	case 6:
+		k = key[0] == 'o' ? K_OUTPUT : K_RESULT;
+		break;
+	case 8:
+		k = key[0] == 'e' ? K_EVENT_ID : K_REV;
+		break;
+	case 9:
+		k = K_CODE;
+		break;
+	default:
+		return K_N;
+	}
+	return memcmp(key, keys[k], n + 1) == 0 ? k : K_N;
+}
+
 /* What one event's members held. */
 struct ev_raw {
 	const char *str[K_N];
@@ -504,11 +532,7 @@ event(struct rd *r, struct rbody *b, size_t i, const struct rbody_limits *lim)
 		rc = string(r, &key, &klen);
 		if (rc != SL_OK)
 			return rc;
-		for (k = 0; k < K_N; k++)
-			if (strcmp(key, keys[k]) == 0)
-				break;
-		if (strlen(key) != klen)
-			k = K_N;
+		k = key_of(key, klen);
 		if (k < K_N && (seen & (1u << k)))
 			return syntax(r, "duplicate object key");
 		if (k < K_N)

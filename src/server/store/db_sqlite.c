@@ -540,6 +540,20 @@ sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
 }
 
 static int
+sq_bind_text_ref(struct db_stmt *st, int idx, const char *v, struct err *e)
+{
+	struct sq_stmt *s = sqs(st);
+	int i = param(s, idx, e);
+
+	if (i < 0)
+		return i;
+	if (v == NULL)
+		return bind_status(s, sqlite3_bind_null(s->h, i), e);
+	return bind_status(s, sqlite3_bind_text(s->h, i, v, -1, SQLITE_STATIC),
+	                   e);
+}
+
+static int
 sq_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n,
              struct err *e)
 {
@@ -784,6 +798,7 @@ static const struct db_engine_ops sq_ops = {
         .bind_text = sq_bind_text,
         .bind_blob = sq_bind_blob,
         .bind_null = sq_bind_null,
+        .bind_text_ref = sq_bind_text_ref,
         .step = sq_step,
         .col_null = sq_col_null,
         .col_int = sq_col_int,

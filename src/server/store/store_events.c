@@ -64,22 +64,22 @@ static int
 bind_row(struct db_stmt *st, int b, const struct store_event *ev,
          struct err *e)
 {
-	int rc = db_bind_text(st, b, ev->event_id, e);
+	int rc = db_bind_text_ref(st, b, ev->event_id, e);
 
 	if (rc == SL_OK)
-		rc = db_bind_text(st, b + 1, ev->update_id, e);
+		rc = db_bind_text_ref(st, b + 1, ev->update_id, e);
 	if (rc == SL_OK)
 		rc = bind_opt_int(st, b + 2, ev->revision, e);
 	if (rc == SL_OK)
-		rc = db_bind_text(st, b + 3, ev->time, e);
+		rc = db_bind_text_ref(st, b + 3, ev->time, e);
 	if (rc == SL_OK)
-		rc = db_bind_text(st, b + 4, ev->kind, e);
+		rc = db_bind_text_ref(st, b + 4, ev->kind, e);
 	if (rc == SL_OK)
-		rc = db_bind_text(st, b + 5, ev->result, e);
+		rc = db_bind_text_ref(st, b + 5, ev->result, e);
 	if (rc == SL_OK)
 		rc = bind_opt_int(st, b + 6, ev->exit_code, e);
 	if (rc == SL_OK)
-		rc = db_bind_text(st, b + 7, ev->output, e);
+		rc = db_bind_text_ref(st, b + 7, ev->output, e);
 	return rc;
 }
 
@@ -94,7 +94,7 @@ run_chunk(int64_t *added, struct store *s, size_t c, const char *computer_id,
 	rc = db_stmt(s->db, &st, chunk_sql[c], e);
 	if (rc != SL_OK)
 		return rc;
-	rc = db_bind_text(st, 1, computer_id, e);
+	rc = db_bind_text_ref(st, 1, computer_id, e);
 	if (rc == SL_OK)
 		rc = db_bind_int(st, 2, now, e);
 	for (int r = 0; rc == SL_OK && r < chunk_rows[c]; r++)

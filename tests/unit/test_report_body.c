@@ -55,14 +55,15 @@ body_of(size_t n, long bad, const char *bad_text)
 			                 SL_OK);
 		else
 			assert_int_equal(
-			        buf_printf(&b, &e,
-			                   "%s{\"event_id\":\"ev-%zu\",\"id\":"
-			                   "\"" UPD "\",\"revision\":1,\"time\":"
-			                   "\"2026-11-24T12:00:00Z\",\"kind\":"
-			                   "\"install\",\"result\":\"success\","
-			                   "\"exit_code\":%zu,\"output\":\"line "
-			                   "%zu\"}",
-			                   i ? "," : "", i, i, i),
+			        buf_printf(
+			                &b, &e,
+			                "%s{\"event_id\":\"ev-%zu\",\"id\":"
+			                "\"" UPD "\",\"revision\":1,\"time\":"
+			                "\"2026-11-24T12:00:00Z\",\"kind\":"
+			                "\"install\",\"result\":\"success\","
+			                "\"exit_code\":%zu,\"output\":\"line "
+			                "%zu\"}",
+			                i ? "," : "", i, i, i),
 			        SL_OK);
 	}
 	assert_int_equal(buf_printf(&b, &e, "]}"), SL_OK);
@@ -224,8 +225,8 @@ test_shape(void **state)
 	assert_int_equal(parse(&b, "[]", &e), SL_EPARSE);
 	assert_string_equal(e.msg, "request body: expected a JSON object");
 	assert_int_equal(parse(&b, "", &e), SL_EPARSE);
-	assert_string_equal(e.msg,
-	                    "request body: expected a JSON object, got nothing");
+	assert_string_equal(
+	        e.msg, "request body: expected a JSON object, got nothing");
 	assert_int_equal(parse(&b, "{\"events\":[]} x", &e), SL_EPARSE);
 	assert_string_equal(e.msg, "request body: line 1 column 15: end of "
 	                           "file expected");

@@ -648,8 +648,8 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 		return rc;
 	if (body->n_events == 0)
 		return SL_OK;
-	rc = store_events_insert(&added, r->store, r->computer_id,
-	                         body->events, body->n_events, now, e);
+	rc = store_events_insert(&added, r->store, r->computer_id, body->events,
+	                         body->n_events, now, e);
 	if (rc == SL_OK)
 		*n_events = (int)added;
 	return rc;

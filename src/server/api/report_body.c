@@ -43,20 +43,20 @@ syntax(struct rd *r, const char *what)
 		}
 	}
 	if (r->ev >= 0)
-		return err_set(r->e, SL_EPARSE,
-		               "request body: events[%ld]: line %ld column %ld: "
-		               "%s",
-		               r->ev, line, col, what);
-	return err_set(r->e, SL_EPARSE,
-	               "request body: line %ld column %ld: %s", line, col,
-	               what);
+		return err_set(
+		        r->e, SL_EPARSE,
+		        "request body: events[%ld]: line %ld column %ld: "
+		        "%s",
+		        r->ev, line, col, what);
+	return err_set(r->e, SL_EPARSE, "request body: line %ld column %ld: %s",
+	               line, col, what);
 }
 
 static void
 ws(struct rd *r)
 {
-	while (r->p < r->end &&
-	       (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' ||
+	                         *r->p == '\t' || *r->p == '\r'))
 		r->p++;
 }
 
@@ -202,8 +202,9 @@ string(struct rd *r, const char **out, size_t *n)
 				return syntax(r, "invalid Unicode escape");
 			if (v >= 0xd800 && v <= 0xdbff) {
 				if (r->end - r->p < 12 || r->p[6] != '\\' ||
-				    r->p[7] != 'u' || hex4(r->p + 8, &lo) != 0 ||
-				    lo < 0xdc00 || lo > 0xdfff)
+				    r->p[7] != 'u' ||
+				    hex4(r->p + 8, &lo) != 0 || lo < 0xdc00 ||
+				    lo > 0xdfff)
 					return syntax(r,
 					              "invalid Unicode escape");
 				v = 0x10000 + ((v - 0xd800) << 10) +
@@ -361,10 +362,20 @@ jvalue(struct rd *r, json_t **out)
 }
 
 /* Event members, in the order the report API checks them. */
-enum { K_EVENT_ID, K_ID, K_TIME, K_OUTPUT, K_REV, K_CODE, K_KIND, K_RESULT, K_N };
+enum {
+	K_EVENT_ID,
+	K_ID,
+	K_TIME,
+	K_OUTPUT,
+	K_REV,
+	K_CODE,
+	K_KIND,
+	K_RESULT,
+	K_N
+};
 static const char *const keys[K_N] = {
-        "event_id", "id", "time", "output", "revision", "exit_code",
-        "kind",     "result",
+        "event_id", "id",        "time", "output",
+        "revision", "exit_code", "kind", "result",
 };
 
 /* The member index of key (K_N: unknown), by length first. */
@@ -422,7 +433,7 @@ check_event(struct err *e, const struct ev_raw *v, size_t i,
 	static const int64_t int_min[] = {1, INT32_MIN};
 
 	for (int k = K_EVENT_ID; k <= K_OUTPUT; k++) {
-		size_t max = k == K_ID ? lim->field_max
+		size_t max = k == K_ID       ? lim->field_max
 		             : k == K_OUTPUT ? lim->output_max
 		                             : str_max[k];
 		bool req = k == K_EVENT_ID || k == K_ID;
@@ -435,8 +446,8 @@ check_event(struct err *e, const struct ev_raw *v, size_t i,
 			               "events[%zu]: %s: longer than %zu bytes",
 			               i, keys[k], max);
 		if (req && (v->type[k] == 0 || v->len[k] == 0))
-			return err_set(e, SL_EINVAL, "events[%zu]: %s: required",
-			               i, keys[k]);
+			return err_set(e, SL_EINVAL,
+			               "events[%zu]: %s: required", i, keys[k]);
 		if (k == K_ID && !auth_is_uuid(v->str[k]))
 			return err_set(e, SL_EINVAL,
 			               "events[%zu]: id: expected a UUID", i);
@@ -451,17 +462,18 @@ check_event(struct err *e, const struct ev_raw *v, size_t i,
 	for (int k = K_KIND; k <= K_RESULT; k++) {
 		const char *const *ok = k == K_KIND ? lim->kinds : lim->results;
 		if (v->type[k] == 0 || (v->type[k] == 's' && v->len[k] == 0))
-			return err_set(e, SL_EINVAL, "events[%zu]: %s: required",
-			               i, keys[k]);
+			return err_set(e, SL_EINVAL,
+			               "events[%zu]: %s: required", i, keys[k]);
 		if (v->type[k] != 's')
 			return err_set(e, SL_EINVAL,
 			               "events[%zu]: %s: expected a string", i,
 			               keys[k]);
 		if (!in_list(v->str[k], ok))
-			return err_set(e, SL_EINVAL,
-			               "events[%zu]: %s: '%.64s' is not a known "
-			               "value",
-			               i, keys[k], v->str[k]);
+			return err_set(
+			        e, SL_EINVAL,
+			        "events[%zu]: %s: '%.64s' is not a known "
+			        "value",
+			        i, keys[k], v->str[k]);
 	}
 	return SL_OK;
 }
@@ -739,8 +751,8 @@ rbody_parse(struct rbody **out, const char *body, size_t len,
             const struct rbody_limits *lim, struct err *e)
 {
 	struct rbody *b;
-	struct rd r = {.p = body, .end = body + len, .start = body, .ev = -1,
-	               .e = e};
+	struct rd r = {
+	        .p = body, .end = body + len, .start = body, .ev = -1, .e = e};
 	int rc;
 
 	if (len == 0)

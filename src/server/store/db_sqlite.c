@@ -32,7 +32,7 @@ struct sq_stmt {
 	sqlite3_stmt *h;
 	const char *sql;
 	int64_t changes;
-	int *slot;   /* slot[n]: the SQLite index of $n (0: none), n <= n_slot */
+	int *slot; /* slot[n]: the SQLite index of $n (0: none), n <= n_slot */
 	int n_slot;
 	bool busy;   /* handed out, db_done() not called yet */
 	bool cached; /* owned by the cache; else freed by db_done() */
@@ -317,8 +317,8 @@ static const char *const migration_11 =
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1, migration_2, migration_3, migration_4,
-        migration_5, migration_6, migration_7, migration_8,
+        migration_1, migration_2,  migration_3,  migration_4,
+        migration_5, migration_6,  migration_7,  migration_8,
         migration_9, migration_10, migration_11,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -526,7 +526,8 @@ sq_bind_int(struct db_stmt *st, int idx, int64_t v, struct err *e)
 }
 
 static int
-sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
+bind_text_as(struct db_stmt *st, int idx, const char *v,
+             sqlite3_destructor_type how, struct err *e)
 {
 	struct sq_stmt *s = sqs(st);
 	int i = param(s, idx, e);
@@ -535,22 +536,21 @@ sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
 		return i;
 	if (v == NULL)
 		return bind_status(s, sqlite3_bind_null(s->h, i), e);
-	return bind_status(
-	        s, sqlite3_bind_text(s->h, i, v, -1, SQLITE_TRANSIENT), e);
+	return bind_status(s, sqlite3_bind_text(s->h, i, v, -1, how), e);
 }
 
 static int
+sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
+{
+	return bind_text_as(st, idx, v, SQLITE_TRANSIENT, e);
+}
+
+/* SQLITE_STATIC: SQLite reads v in place until the parameter is bound
+ * again (db_stmt() clears the bindings of a statement it hands out). */
+static int
 sq_bind_text_ref(struct db_stmt *st, int idx, const char *v, struct err *e)
 {
-	struct sq_stmt *s = sqs(st);
-	int i = param(s, idx, e);
-
-	if (i < 0)
-		return i;
-	if (v == NULL)
-		return bind_status(s, sqlite3_bind_null(s->h, i), e);
-	return bind_status(s, sqlite3_bind_text(s->h, i, v, -1, SQLITE_STATIC),
-	                   e);
+	return bind_text_as(st, idx, v, SQLITE_STATIC, e);
 }
 
 static int

@@ -131,8 +131,8 @@ int store_event_insert(bool *inserted, struct store *s, const char *computer_id,
                        struct err *e);
 /* Store evs[0..n) of computer_id in a few multi-row statements
  * (store_events.c): *inserted is how many were new (an event_id the
- * computer already stored, or repeated in evs, is skipped). Call it inside a transaction:
- * on an error some rows may have been written before it. */
+ * computer already stored, or repeated in evs, is skipped). Call it inside a
+ * transaction: on an error some rows may have been written before it. */
 int store_events_insert(int64_t *inserted, struct store *s,
                         const char *computer_id, const struct store_event *evs,
                         size_t n, int64_t now, struct err *e);

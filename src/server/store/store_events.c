@@ -39,16 +39,19 @@ chunk_build(void)
 			int b = 3 + r * ROW_PARAMS;
 			p += n;
 			left -= (size_t)n;
-			n = snprintf(p, left,
-			             "%s($%d, $1, $%d, $%d, $%d, $%d, $%d, $%d, "
-			             "$%d, $2)",
-			             r ? ", " : "", b, b + 1, b + 2, b + 3,
-			             b + 4, b + 5, b + 6, b + 7);
+			n = snprintf(
+			        p, left,
+			        "%s($%d, $1, $%d, $%d, $%d, $%d, $%d, $%d, "
+			        "$%d, $2)",
+			        r ? ", " : "", b, b + 1, b + 2, b + 3, b + 4,
+			        b + 5, b + 6, b + 7);
 		}
 		if (n > 0 && (size_t)n < left) {
 			p += n;
 			left -= (size_t)n;
-			snprintf(p, left, " ON CONFLICT(computer_id, event_id) DO NOTHING");
+			snprintf(p, left,
+			         " ON CONFLICT(computer_id, event_id) DO "
+			         "NOTHING");
 		}
 	}
 }
@@ -61,8 +64,7 @@ bind_opt_int(struct db_stmt *st, int idx, const int64_t *v, struct err *e)
 }
 
 static int
-bind_row(struct db_stmt *st, int b, const struct store_event *ev,
-         struct err *e)
+bind_row(struct db_stmt *st, int b, const struct store_event *ev, struct err *e)
 {
 	int rc = db_bind_text_ref(st, b, ev->event_id, e);
 

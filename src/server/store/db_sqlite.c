@@ -1,6 +1,6 @@
 /*
  * db_sqlite: the SQLite engine of db.h. One connection per struct db (WAL,
- * busy_timeout 5000 ms, foreign keys on, synchronous NORMAL; SQLite in
+ * writers wait up to 5 s (db_sqlite_busy.c), foreign keys on, synchronous NORMAL; SQLite in
  * multi-thread mode, so each thread opens its own). The schema is brought
  * up to date with versioned migrations: an append-only list in which
  * migration N brings the schema from version N-1 to N inside one
@@ -16,6 +16,7 @@
 #include "db_engine.h"
 #include "db_effective.h"
 #include "db_states.h"
+#include "db_sqlite_busy.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -664,7 +665,10 @@ sq_begin(struct db *db, struct err *e)
 static int
 sq_commit(struct db *db, struct err *e)
 {
-	return sq_exec(db, "COMMIT", e);
+	int rc = sq_exec(db, "COMMIT", e);
+
+	sqbusy_wake();
+	return rc;
 }
 
 static void
@@ -672,8 +676,10 @@ sq_rollback(struct db *db)
 {
 	struct sq_db *d = sq(db);
 
-	if (!sqlite3_get_autocommit(d->h))
+	if (!sqlite3_get_autocommit(d->h)) {
 		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+		sqbusy_wake();
+	}
 }
 
 /* One integer from a constant query; *found false when no row. */
@@ -766,7 +772,7 @@ db_sqlite_open(struct db **out, const char *path, struct err *e)
 		             d->h ? sqlite3_errmsg(d->h) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(d->h, 5000);
+	sqbusy_install(d->h); /* waits up to 5 s */
 	rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL", e);
 	if (rc == SL_OK)
 		rc = sq_exec(&d->base, "PRAGMA foreign_keys=ON", e);

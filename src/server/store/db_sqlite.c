@@ -1,9 +1,9 @@
 /*
  * db_sqlite: the SQLite engine of db.h. One connection per struct db (WAL,
- * writers wait up to 5 s (db_sqlite_busy.c), foreign keys on, synchronous NORMAL; SQLite in
- * multi-thread mode, so each thread opens its own). The schema is brought
- * up to date with versioned migrations: an append-only list in which
- * migration N brings the schema from version N-1 to N inside one
+ * writers wait up to 5 s (db_sqlite_busy.c), foreign keys on, synchronous
+ * NORMAL; SQLite in multi-thread mode, so each thread opens its own). The
+ * schema is brought up to date with versioned migrations: an append-only list
+ * in which migration N brings the schema from version N-1 to N inside one
  * transaction and records 'schema_version' in meta. A database newer than
  * this binary is refused.
  *

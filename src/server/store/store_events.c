@@ -21,19 +21,28 @@ static const int chunk_rows[] = {50, 10, 1};
 #define ROW_PARAMS   8
 #define CHUNK_SQLMAX 8192
 
+/* The one-row statement; the others repeat its row. Whole here so that
+ * tests/pg/prepare_store_sql.py prepares it on PostgreSQL. */
+static const char one_row[] =
+        "INSERT INTO events(event_id, computer_id, update_id, revision, "
+        "time, kind, result, exit_code, output, received_at) VALUES($3, $1, "
+        "$4, $5, $6, $7, $8, $9, $10, $2) ON CONFLICT(computer_id, event_id) "
+        "DO NOTHING";
+
 static char chunk_sql[N_CHUNKS][CHUNK_SQLMAX];
 static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
 
 static void
 chunk_build(void)
 {
+	const char *values = strstr(one_row, "VALUES") + strlen("VALUES");
+	const char *tail = strstr(one_row, " ON CONFLICT");
+
 	for (size_t c = 0; c < N_CHUNKS; c++) {
 		char *p = chunk_sql[c];
 		size_t left = CHUNK_SQLMAX;
-		int n = snprintf(p, left,
-		                 "INSERT INTO events(event_id, computer_id, "
-		                 "update_id, revision, time, kind, result, "
-		                 "exit_code, output, received_at) VALUES");
+		int n = snprintf(p, left, "%.*s", (int)(values - one_row),
+		                 one_row);
 		for (int r = 0; r < chunk_rows[c] && n > 0 && (size_t)n < left;
 		     r++) {
 			int b = 3 + r * ROW_PARAMS;
@@ -49,9 +58,7 @@ chunk_build(void)
 		if (n > 0 && (size_t)n < left) {
 			p += n;
 			left -= (size_t)n;
-			snprintf(p, left,
-			         " ON CONFLICT(computer_id, event_id) DO "
-			         "NOTHING");
+			snprintf(p, left, "%s", tail);
 		}
 	}
 }

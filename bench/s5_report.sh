@@ -29,10 +29,11 @@ count() { sqlite3 -cmd '.timeout 10000' "$DB" 'SELECT count(*) FROM events'; }
 # measure LABEL SCHEME CONNS: ROUNDS rounds, one row (median, spread).
 measure() {
 	local label=$1 scheme=$2 c=$3 r before stored rates=() p50=() p99=()
-	local fails=0 reqs=0 st
+	local fails=0 reqs=0 st cpu0 cpus=()
 	for ((r = 0; r < ROUNDS; r++)); do
 		wait_idle "$SL_PID"
 		before=$(count)
+		cpu0=$(proc_cpu "$SL_PID")
 		W_LABEL="($scheme ids)" run_wrk -t 2 -c "$c" -d "$DUR" \
 			--timeout 60s --latency -s "$BENCH_DIR/wrk_report.lua" \
 			"$SL_URL" -- "$F/tokens" "$BATCH" 2 "$UPDATES" "$scheme"
@@ -44,6 +45,9 @@ measure() {
 		stored=$(($(count) - before))
 		[ "$stored" -gt 0 ] || die "no event was stored"
 		rates+=("$(calc "$stored / ($duration_us / 1e6)")")
+		# sluiced's own CPU per stored event: what the server costs,
+		# whatever else the shared cores run (wrk's Lua among them)
+		cpus+=("$(calc "($(proc_cpu "$SL_PID") - $cpu0) * 1e6 / $stored")")
 		p50+=("$W_P50_MS") p99+=("$W_P99_MS")
 	done
 	if [ "$fails" -gt 0 ]; then
@@ -55,6 +59,9 @@ measure() {
 	row "5 status ingestion" "events/s stored, $label ($BATCH per report, $c conn, $ROUNDS rounds)" \
 		"$(cut -d' ' -f2 <<<"$st")" - "sluice>=100000" \
 		"$(spread "$st"); p50 $(spread "$(stats "${p50[@]}")") ms, p99 $(spread "$(stats "${p99[@]}")") ms"
+	st=$(stats "${cpus[@]}")
+	row "5 status ingestion" "sluiced CPU µs per event stored, $label ($c conn)" \
+		"$(cut -d' ' -f2 <<<"$st")" - - "$(spread "$st")"
 }
 
 start_sluiced "$F/data" "[upstream]

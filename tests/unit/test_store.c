@@ -165,6 +165,57 @@ test_computers(void **state)
 	assert_int_equal(fixture_int(s, "SELECT count(*) FROM events"), 1);
 }
 
+/* Many events in multi-row statements (50, 10 and 1 rows): an id repeated
+ * inside the batch and the whole batch sent again store nothing twice;
+ * the key is the computer's, so another computer's same ids are its own. */
+static void
+test_events_batch(void **state)
+{
+	enum { N = 123 };
+	struct store_event ev[N];
+	char ids[N][16];
+	int64_t rev = 2, code = 1, n = -1;
+	struct err e;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "ev-%d", i == 77 ? 5 : i);
+		ev[i] = (struct store_event){.event_id = ids[i],
+		                             .update_id = "u1",
+		                             .kind = "install",
+		                             .result = "success",
+		                             .output = i == 3 ? "three" : NULL,
+		                             .revision = &rev,
+		                             .exit_code = i % 2 ? &code : NULL};
+	}
+	assert_int_equal(store_begin(s, &e), SL_OK);
+	assert_int_equal(store_events_insert(&n, s, "c1", ev, N, 4000, &e),
+	                 SL_OK);
+	assert_int_equal(store_commit(s, &e), SL_OK);
+	assert_int_equal(n, N - 1);
+	assert_int_equal(store_events_insert(&n, s, "c1", ev, N, 4001, &e),
+	                 SL_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_events_insert(&n, s, "c2", ev, 7, 4002, &e),
+	                 SL_OK);
+	assert_int_equal(n, 7);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM events"), N + 6);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM events WHERE "
+	                                "computer_id = 'c1' AND received_at = "
+	                                "4000 AND revision = 2"),
+	                 N - 1);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM events WHERE "
+	                                "exit_code = 1 AND computer_id = 'c1'"),
+	                 N / 2 - 1); /* the odd ones but 77, a repeat */
+	assert_string_equal(fixture_text(s, "SELECT output FROM events WHERE "
+	                                    "event_id = 'ev-3' AND "
+	                                    "computer_id = 'c1'"),
+	                    "three");
+	assert_int_equal(store_events_insert(&n, s, "c1", ev, 0, 4003, &e),
+	                 SL_OK);
+	assert_int_equal(n, 0);
+}
+
 static void
 test_content(void **state)
 {
@@ -381,6 +432,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_computers, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_events_batch, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_content, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_tokens_and_downstreams,

@@ -23,6 +23,7 @@
 #include "api_targeting.h"
 #include "api_enroll.h"
 #include "api_agent_page.h"
+#include "report_body.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -553,9 +554,10 @@ check_enum(const char **out, json_t *o, const char *key,
 	return SL_OK;
 }
 
-/* Validate every state and event before anything is stored. */
+/* Validate every state before anything is stored (the events are checked
+ * as they are read: report_body.c). */
 static int
-validate_report(json_t *states_v, json_t *events_v, struct err *e)
+validate_states(json_t *states_v, struct err *e)
 {
 	const char *s;
 	json_t *o;
@@ -577,34 +579,6 @@ validate_report(json_t *states_v, json_t *events_v, struct err *e)
 		rc = check_int(o, "revision", 1, 1, "states", i, e);
 		if (rc == SL_OK)
 			rc = check_enum(&s, o, "state", states, "states", i, e);
-		if (rc != SL_OK)
-			return rc;
-	}
-	json_array_foreach(events_v, i, o)
-	{
-		if (!json_is_object(o))
-			return err_set(e, SL_EINVAL,
-			               "events[%zu]: expected an object", i);
-		rc = jsonx_req_str(&s, o, "event_id", 64, e);
-		if (rc == SL_OK)
-			rc = jsonx_req_str(&s, o, "id", FIELD_MAX, e);
-		if (rc == SL_OK && !auth_is_uuid(s))
-			rc = err_set(e, SL_EINVAL, "id: expected a UUID");
-		if (rc == SL_OK)
-			rc = jsonx_opt_str(&s, o, "time", 64, e);
-		if (rc == SL_OK)
-			rc = jsonx_opt_str(&s, o, "output", OUTPUT_MAX, e);
-		if (rc != SL_OK)
-			return err_prefix(e, "events[%zu]", i);
-		rc = check_int(o, "revision", 0, 1, "events", i, e);
-		if (rc == SL_OK)
-			rc = check_int(o, "exit_code", 0, INT32_MIN, "events",
-			               i, e);
-		if (rc == SL_OK)
-			rc = check_enum(&s, o, "kind", kinds, "events", i, e);
-		if (rc == SL_OK)
-			rc = check_enum(&s, o, "result", results, "events", i,
-			                e);
 		if (rc != SL_OK)
 			return rc;
 	}
@@ -640,12 +614,11 @@ by_id(const void *a, const void *b)
 
 static int
 store_report(int *n_events, const struct req *r, json_t *states_v,
-             json_t *events_v, int64_t now, struct err *e)
+             const struct rbody *body, int64_t now, struct err *e)
 {
 	size_t n = json_array_size(states_v);
 	json_t **sorted = NULL;
-	int64_t rev, code;
-	bool inserted;
+	int64_t rev, added = 0;
 	json_t *o;
 	size_t i;
 	int rc = SL_OK;
@@ -673,24 +646,12 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 	free(sorted);
 	if (rc != SL_OK)
 		return rc;
-	json_array_foreach(events_v, i, o)
-	{
-		struct store_event ev = {
-		        .event_id = opt_text(o, "event_id"),
-		        .update_id = opt_text(o, "id"),
-		        .time = opt_text(o, "time"),
-		        .kind = opt_text(o, "kind"),
-		        .result = opt_text(o, "result"),
-		        .output = opt_text(o, "output"),
-		        .revision = opt_int(&rev, o, "revision"),
-		        .exit_code = opt_int(&code, o, "exit_code"),
-		};
-		rc = store_event_insert(&inserted, r->store, r->computer_id,
-		                        &ev, now, e);
-		if (rc != SL_OK)
-			return rc;
-		*n_events += inserted;
-	}
+	if (body->n_events == 0)
+		return SL_OK;
+	rc = store_events_insert(&added, r->store, r->computer_id, body->events,
+	                         body->n_events, now, e);
+	if (rc == SL_OK)
+		*n_events = (int)added;
 	return rc;
 }
 
@@ -725,12 +686,21 @@ check_catalog(const char **state, const char **detail, json_t *c, struct err *e)
 int
 api_agent_report(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *body = NULL, *states_v, *events_v, *empty = NULL;
+	static const struct rbody_limits lim = {
+	        .max_events = BATCH_MAX,
+	        .field_max = FIELD_MAX,
+	        .output_max = OUTPUT_MAX,
+	        .kinds = kinds,
+	        .results = results,
+	};
 	const char *cat_state = NULL, *cat_detail = NULL;
+	struct rbody *body = NULL;
+	json_t *states_v, *empty = NULL;
 	int rc, n_events = 0;
 	int64_t now;
 
-	rc = http_json_body(&body, r, e);
+	/* The body in one pass: the events straight into rows. */
+	rc = rbody_parse(&body, r->body, r->body_len, &lim, e);
 	if (rc != SL_OK)
 		return err_prefix(e, "report");
 	empty = json_array();
@@ -738,31 +708,27 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	states_v = json_object_get(body, "states");
-	events_v = json_object_get(body, "events");
-	if (states_v == NULL || json_is_null(states_v))
-		states_v = empty;
-	if (events_v == NULL || json_is_null(events_v))
-		events_v = empty;
-	if (!json_is_array(states_v) || !json_is_array(events_v) ||
-	    json_array_size(states_v) > BATCH_MAX ||
-	    json_array_size(events_v) > BATCH_MAX) {
+	states_v = body->states != NULL ? body->states : empty;
+	if (!json_is_array(states_v) || body->events_shape_bad ||
+	    json_array_size(states_v) > BATCH_MAX) {
 		rc = err_set(e, SL_EINVAL,
 		             "states and events: expected arrays of at most %d "
 		             "entries",
 		             BATCH_MAX);
 		goto out;
 	}
-	rc = validate_report(states_v, events_v, e);
+	rc = validate_states(states_v, e);
+	if (rc == SL_OK && body->events_err.code != SL_OK)
+		rc = err_set(e, body->events_err.code, "%s",
+		             body->events_err.msg);
 	if (rc == SL_OK)
-		rc = check_catalog(&cat_state, &cat_detail,
-		                   json_object_get(body, "catalog"), e);
+		rc = check_catalog(&cat_state, &cat_detail, body->catalog, e);
 	if (rc != SL_OK)
 		goto out;
 	now = (int64_t)time(NULL);
 	rc = store_begin(r->store, e);
 	if (rc == SL_OK)
-		rc = store_report(&n_events, r, states_v, events_v, now, e);
+		rc = store_report(&n_events, r, states_v, body, now, e);
 	if (rc == SL_OK && cat_state != NULL)
 		rc = store_computer_catalog_set(r->store, r->computer_id,
 		                                cat_state, cat_detail, e);
@@ -784,6 +750,6 @@ out:
 		err_prefix(e, "report");
 	}
 	json_decref(empty);
-	json_decref(body);
+	rbody_free(body);
 	return rc;
 }

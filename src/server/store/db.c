@@ -57,6 +57,14 @@ db_bind_text(struct db_stmt *st, int idx, const char *s, struct err *e)
 }
 
 int
+db_bind_text_ref(struct db_stmt *st, int idx, const char *s, struct err *e)
+{
+	if (st->ops->bind_text_ref != NULL)
+		return st->ops->bind_text_ref(st, idx, s, e);
+	return st->ops->bind_text(st, idx, s, e);
+}
+
+int
 db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n,
              struct err *e)
 {

@@ -71,6 +71,9 @@ int db_bind_text(struct db_stmt *st, int idx, const char *s, struct err *e);
 int db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n,
                  struct err *e);
 int db_bind_null(struct db_stmt *st, int idx, struct err *e);
+/* Like db_bind_text, without the copy where the engine can: s must stay
+ * unchanged until db_done(st) (bulk inserts of a request's strings). */
+int db_bind_text_ref(struct db_stmt *st, int idx, const char *s, struct err *e);
 
 #define DB_ROW  1
 #define DB_DONE 0

@@ -21,7 +21,7 @@
 #include "db.h"
 
 /* The schema version both engines' migration lists reach. */
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 
 struct db_engine_ops {
 	enum db_engine_kind kind;
@@ -36,6 +36,9 @@ struct db_engine_ops {
 	int (*bind_blob)(struct db_stmt *st, int idx, const void *p, size_t n,
 	                 struct err *e);
 	int (*bind_null)(struct db_stmt *st, int idx, struct err *e);
+	/* optional (NULL: bind_text) */
+	int (*bind_text_ref)(struct db_stmt *st, int idx, const char *s,
+	                     struct err *e);
 	int (*step)(struct db_stmt *st, struct err *e);
 	bool (*col_null)(struct db_stmt *st, int col);
 	int64_t (*col_int)(struct db_stmt *st, int col);

@@ -252,10 +252,19 @@ static const char *const migration_10 =
         "FOR EACH ROW WHEN (OLD.group_id <> NEW.group_id) EXECUTE FUNCTION "
         "computers_count();";
 
+/* Events keyed by (computer_id, event_id): one index for the dedupe of
+ * a report sent again (always by the same computer) and the reads of one
+ * computer's events, where there were two. */
+static const char *const migration_11 =
+        "ALTER TABLE events DROP CONSTRAINT events_pkey;"
+        "DROP INDEX events_computer;"
+        "ALTER TABLE events ADD PRIMARY KEY(computer_id, event_id);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1, migration_2, migration_3, migration_4, migration_5,
-        migration_6, migration_7, migration_8, migration_9, migration_10,
+        migration_1, migration_2,  migration_3,  migration_4,
+        migration_5, migration_6,  migration_7,  migration_8,
+        migration_9, migration_10, migration_11,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

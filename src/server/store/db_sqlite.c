@@ -1,9 +1,9 @@
 /*
  * db_sqlite: the SQLite engine of db.h. One connection per struct db (WAL,
- * busy_timeout 5000 ms, foreign keys on, synchronous NORMAL; SQLite in
- * multi-thread mode, so each thread opens its own). The schema is brought
- * up to date with versioned migrations: an append-only list in which
- * migration N brings the schema from version N-1 to N inside one
+ * writers wait up to 5 s (db_sqlite_busy.c), foreign keys on, synchronous
+ * NORMAL; SQLite in multi-thread mode, so each thread opens its own). The
+ * schema is brought up to date with versioned migrations: an append-only list
+ * in which migration N brings the schema from version N-1 to N inside one
  * transaction and records 'schema_version' in meta. A database newer than
  * this binary is refused.
  *
@@ -16,6 +16,7 @@
 #include "db_engine.h"
 #include "db_effective.h"
 #include "db_states.h"
+#include "db_sqlite_busy.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ struct sq_stmt {
 	sqlite3_stmt *h;
 	const char *sql;
 	int64_t changes;
+	int *slot; /* slot[n]: the SQLite index of $n (0: none), n <= n_slot */
+	int n_slot;
 	bool busy;   /* handed out, db_done() not called yet */
 	bool cached; /* owned by the cache; else freed by db_done() */
 };
@@ -296,10 +299,28 @@ static const char *const migration_10 =
         "old.v / 16 <> new.v / 16 OR old.v % 8 <> new.v % 8 BEGIN " STATE_DROP
                 STATE_ADD "END;";
 
+/* Events keyed by (computer_id, event_id): one index serves the
+ * dedupe of a report sent again (always by the same computer) and the
+ * reads of one computer's events, where there were two (the event_id key
+ * and events_computer), so storing an event writes one index less. The
+ * table is rebuilt in place, same columns in the same order. */
+static const char *const migration_11 =
+        "CREATE TABLE events_new(event_id TEXT NOT NULL, computer_id TEXT "
+        "NOT NULL, update_id TEXT NOT NULL, revision INTEGER, time TEXT, "
+        "kind TEXT NOT NULL, result TEXT NOT NULL, exit_code INTEGER, "
+        "output TEXT, received_at INTEGER NOT NULL, PRIMARY "
+        "KEY(computer_id, event_id));"
+        "INSERT INTO events_new SELECT event_id, computer_id, update_id, "
+        "revision, time, kind, result, exit_code, output, received_at FROM "
+        "events ORDER BY rowid;"
+        "DROP TABLE events;"
+        "ALTER TABLE events_new RENAME TO events;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1, migration_2, migration_3, migration_4, migration_5,
-        migration_6, migration_7, migration_8, migration_9, migration_10,
+        migration_1, migration_2,  migration_3,  migration_4,
+        migration_5, migration_6,  migration_7,  migration_8,
+        migration_9, migration_10, migration_11,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -365,7 +386,43 @@ stmt_free(struct sq_stmt *s)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->h);
+	free(s->slot);
 	free(s);
+}
+
+/* The index of each $n of the statement, found once: binding by name
+ * walks SQLite's list of names, which costs in proportion to the number
+ * of parameters (a multi-row INSERT has hundreds). */
+static int
+map_params(struct sq_stmt *s, struct err *e)
+{
+	int n = sqlite3_bind_parameter_count(s->h), max = 0;
+
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(s->h, i);
+		long v;
+		if (name == NULL || name[0] != '$')
+			continue;
+		v = strtol(name + 1, NULL, 10);
+		if (v > max && v <= n)
+			max = (int)v;
+	}
+	if (max == 0)
+		return SL_OK;
+	s->slot = calloc((size_t)max + 1, sizeof(*s->slot));
+	if (s->slot == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	s->n_slot = max;
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(s->h, i);
+		long v;
+		if (name == NULL || name[0] != '$')
+			continue;
+		v = strtol(name + 1, NULL, 10);
+		if (v > 0 && v <= max)
+			s->slot[v] = i;
+	}
+	return SL_OK;
 }
 
 static int
@@ -383,6 +440,10 @@ sq_prepare(struct sq_db *d, struct sq_stmt **out, const char *sql,
 		        err_set(e, SL_EDB, "prepare: %s", sqlite3_errmsg(d->h));
 		free(s);
 		return rc;
+	}
+	if (map_params(s, e) != SL_OK) {
+		stmt_free(s);
+		return SL_ENOMEM;
 	}
 	s->base.ops = &sq_ops;
 	s->base.db = &d->base;
@@ -436,6 +497,8 @@ param(struct sq_stmt *s, int idx, struct err *e)
 	char name[16];
 	int i;
 
+	if (idx > 0 && idx <= s->n_slot && s->slot[idx] != 0)
+		return s->slot[idx];
 	snprintf(name, sizeof(name), "$%d", idx);
 	i = sqlite3_bind_parameter_index(s->h, name);
 	if (i == 0)
@@ -464,7 +527,8 @@ sq_bind_int(struct db_stmt *st, int idx, int64_t v, struct err *e)
 }
 
 static int
-sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
+bind_text_as(struct db_stmt *st, int idx, const char *v,
+             sqlite3_destructor_type how, struct err *e)
 {
 	struct sq_stmt *s = sqs(st);
 	int i = param(s, idx, e);
@@ -473,8 +537,21 @@ sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
 		return i;
 	if (v == NULL)
 		return bind_status(s, sqlite3_bind_null(s->h, i), e);
-	return bind_status(
-	        s, sqlite3_bind_text(s->h, i, v, -1, SQLITE_TRANSIENT), e);
+	return bind_status(s, sqlite3_bind_text(s->h, i, v, -1, how), e);
+}
+
+static int
+sq_bind_text(struct db_stmt *st, int idx, const char *v, struct err *e)
+{
+	return bind_text_as(st, idx, v, SQLITE_TRANSIENT, e);
+}
+
+/* SQLITE_STATIC: SQLite reads v in place until the parameter is bound
+ * again (db_stmt() clears the bindings of a statement it hands out). */
+static int
+sq_bind_text_ref(struct db_stmt *st, int idx, const char *v, struct err *e)
+{
+	return bind_text_as(st, idx, v, SQLITE_STATIC, e);
 }
 
 static int
@@ -588,7 +665,10 @@ sq_begin(struct db *db, struct err *e)
 static int
 sq_commit(struct db *db, struct err *e)
 {
-	return sq_exec(db, "COMMIT", e);
+	int rc = sq_exec(db, "COMMIT", e);
+
+	sqbusy_wake();
+	return rc;
 }
 
 static void
@@ -596,8 +676,10 @@ sq_rollback(struct db *db)
 {
 	struct sq_db *d = sq(db);
 
-	if (!sqlite3_get_autocommit(d->h))
+	if (!sqlite3_get_autocommit(d->h)) {
 		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+		sqbusy_wake();
+	}
 }
 
 /* One integer from a constant query; *found false when no row. */
@@ -690,7 +772,7 @@ db_sqlite_open(struct db **out, const char *path, struct err *e)
 		             d->h ? sqlite3_errmsg(d->h) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(d->h, 5000);
+	sqbusy_install(d->h); /* waits up to 5 s */
 	rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL", e);
 	if (rc == SL_OK)
 		rc = sq_exec(&d->base, "PRAGMA foreign_keys=ON", e);
@@ -722,6 +804,7 @@ static const struct db_engine_ops sq_ops = {
         .bind_text = sq_bind_text,
         .bind_blob = sq_bind_blob,
         .bind_null = sq_bind_null,
+        .bind_text_ref = sq_bind_text_ref,
         .step = sq_step,
         .col_null = sq_col_null,
         .col_int = sq_col_int,

@@ -128,11 +128,18 @@ struct store_event {
 	const char *event_id, *update_id, *time, *kind, *result, *output;
 	const int64_t *revision, *exit_code;
 };
-/* Store an event once: *inserted is false when event_id was already
- * stored (a retried report). */
+/* Store an event once: *inserted is false when computer_id already
+ * stored event_id (a retried report). */
 int store_event_insert(bool *inserted, struct store *s, const char *computer_id,
                        const struct store_event *ev, int64_t now,
                        struct err *e);
+/* Store evs[0..n) of computer_id in a few multi-row statements
+ * (store_events.c): *inserted is how many were new (an event_id the
+ * computer already stored, or repeated in evs, is skipped). Call it inside a
+ * transaction: on an error some rows may have been written before it. */
+int store_events_insert(int64_t *inserted, struct store *s,
+                        const char *computer_id, const struct store_event *evs,
+                        size_t n, int64_t now, struct err *e);
 
 /* --- Groups (store_groups.c): the computer group tree; group 1 is "All
  * Computers", group 2 "Unassigned Computers" (both built in). ------------*/

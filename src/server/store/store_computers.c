@@ -143,15 +143,7 @@ store_event_insert(bool *inserted, struct store *s, const char *computer_id,
                    const struct store_event *ev, int64_t now, struct err *e)
 {
 	int64_t n = 0;
-	int rc = store_q_run(
-	        s, &n, e,
-	        "INSERT INTO events(event_id, computer_id, update_id, "
-	        "revision, time, kind, result, exit_code, output, "
-	        "received_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-	        "ON CONFLICT(event_id) DO NOTHING",
-	        "tttjtttjti", ev->event_id, computer_id, ev->update_id,
-	        ev->revision, ev->time, ev->kind, ev->result, ev->exit_code,
-	        ev->output, now);
+	int rc = store_events_insert(&n, s, computer_id, ev, 1, now, e);
 
 	if (rc != SL_OK)
 		return err_prefix(e, "store event");

@@ -503,6 +503,8 @@ done:
 	if (rc == SL_OK && stale)
 		rc = store_computer_touch(r->store, r->computer_id, now, false,
 		                          e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
 out:
 	if (rc != SL_OK) {
 		store_rollback(r->store);
@@ -766,9 +768,14 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK && cat_state != NULL)
 		rc = store_computer_catalog_set(r->store, r->computer_id,
 		                                cat_state, cat_detail, e);
+	/* The token may have been checked from memory (store_tokcache.h):
+	 * the row itself, in this transaction, says whether the computer
+	 * still exists; if not, nothing of the report is kept. */
 	if (rc == SL_OK)
 		rc = store_computer_touch(r->store, r->computer_id, now, true,
 		                          e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)

@@ -19,6 +19,8 @@
 
 struct store {
 	struct db *db;
+	bool in_txn;  /* between store_begin*() and commit/rollback */
+	bool changed; /* the transaction took a change sequence number */
 };
 
 /* The cached statement for sql with its parameters bound: step it with

@@ -7,6 +7,7 @@
  * finishes the requests in progress first). The data directory is locked
  * (DATA/sluiced.pid) so a second sluiced on it stops at once.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -388,6 +389,14 @@ out:
 	http_stop(http);
 	cleanup_stop(cleanup);
 	store_contacts_free(contacts);
+	if (tokens != NULL) {
+		struct store_tokcache_stats ts;
+
+		store_tokcache_stats(&ts, tokens);
+		log_info("token cache: %" PRIu64 " answers from memory, %" PRIu64
+		         " reads, %" PRIu64 " drops, %" PRIu64 " evictions",
+		         ts.hits, ts.misses, ts.drops, ts.evictions);
+	}
 	store_tokcache_free(tokens);
 	api_origin_cache_free(origin);
 	sched_stop(sched);

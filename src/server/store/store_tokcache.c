@@ -37,6 +37,9 @@ struct slot {
 	bool has_contact;
 };
 
+/* Slots of a set are found by tag (the hash's first 8 bytes): a set's 8
+ * tags are one cache line, so a lookup reads one line to find its slot,
+ * not eight. */
 struct store_tokcache {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -46,6 +49,7 @@ struct store_tokcache {
 	struct store *db; /* the poller's connection */
 
 	struct slot *slots;
+	uint64_t *tags; /* tags[i]: slot i's hash, first 8 bytes */
 	size_t n_sets;
 	uint64_t gen, stamp, local_seen;
 	int64_t seq;
@@ -63,34 +67,51 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Hex digit values; 0xff: not a lowercase hex digit. */
+static unsigned char hexval[256];
+static pthread_once_t hexval_once = PTHREAD_ONCE_INIT;
+
+static void
+hexval_init(void)
+{
+	memset(hexval, 0xff, sizeof(hexval));
+	for (int i = 0; i < 10; i++)
+		hexval['0' + i] = (unsigned char)i;
+	for (int i = 0; i < 6; i++)
+		hexval['a' + i] = (unsigned char)(10 + i);
+}
+
 static int
 unhex(unsigned char out[HASH_N], const char *s)
 {
-	for (size_t i = 0; i < 2 * HASH_N; i++) {
-		char ch = s[i];
-		int v;
+	for (size_t i = 0; i < HASH_N; i++) {
+		/* 0xff also for the NUL of a short string: never read past. */
+		unsigned char hi = hexval[(unsigned char)s[2 * i]], lo;
 
-		if (ch >= '0' && ch <= '9')
-			v = ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			v = ch - 'a' + 10;
-		else
+		if (hi == 0xff)
 			return -1;
-		if (i % 2 == 0)
-			out[i / 2] = (unsigned char)(v << 4);
-		else
-			out[i / 2] |= (unsigned char)v;
+		lo = hexval[(unsigned char)s[2 * i + 1]];
+		if (lo == 0xff)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return s[2 * HASH_N] == '\0' ? 0 : -1;
 }
 
-static struct slot *
-set_of(struct store_tokcache *c, const unsigned char h[HASH_N])
+static uint64_t
+tag_of(const unsigned char h[HASH_N])
 {
 	uint64_t k;
 
 	memcpy(&k, h, sizeof(k));
-	return &c->slots[(k & (c->n_sets - 1)) * WAYS];
+	return k;
+}
+
+/* The index of h's set's first slot. */
+static size_t
+set_of(struct store_tokcache *c, const unsigned char h[HASH_N])
+{
+	return (size_t)(tag_of(h) & (c->n_sets - 1)) * WAYS;
 }
 
 /* Under mu: start a new generation (every slot invalid). */
@@ -152,6 +173,7 @@ store_tokcache_new(struct store_tokcache **out, const char *target,
 	size_t n = WAYS;
 	int rc = SL_OK;
 
+	pthread_once(&hexval_once, hexval_init);
 	if (poll_ms < 10)
 		return err_set(e, SL_EINVAL, "token cache: poll interval "
 		                             "under 10 ms");
@@ -168,10 +190,13 @@ store_tokcache_new(struct store_tokcache **out, const char *target,
 	c->local_seen = store_changes_count();
 	/* calloc: large enough to be mapped lazily, page by page. */
 	c->slots = calloc(n, sizeof(*c->slots));
-	if (c->slots == NULL) {
+	/* A set's tags on one cache line. */
+	c->tags = aligned_alloc(64, n * sizeof(*c->tags));
+	if (c->slots == NULL || c->tags == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
+	memset(c->tags, 0, n * sizeof(*c->tags));
 	if (target == NULL)
 		goto out;
 	rc = store_open(&c->db, target, e);
@@ -207,6 +232,7 @@ store_tokcache_free(struct store_tokcache *c)
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c->slots);
+	free(c->tags);
 	free(c);
 }
 
@@ -235,11 +261,13 @@ store_tokcache_poll(struct store_tokcache *c, struct store *s, struct err *e)
 static struct slot *
 find(struct store_tokcache *c, const unsigned char h[HASH_N])
 {
-	struct slot *set = set_of(c, h);
+	size_t b = set_of(c, h);
+	uint64_t tag = tag_of(h);
 
-	for (int i = 0; i < WAYS; i++)
-		if (set[i].gen == c->gen && memcmp(set[i].h, h, HASH_N) == 0)
-			return &set[i];
+	for (size_t i = b; i < b + WAYS; i++)
+		if (c->tags[i] == tag && c->slots[i].gen == c->gen &&
+		    memcmp(c->slots[i].h, h, HASH_N) == 0)
+			return &c->slots[i];
 	return NULL;
 }
 
@@ -262,7 +290,7 @@ fill(struct store_tokcache *c, uint64_t gen, const unsigned char h[HASH_N],
 		drop(c);
 		return;
 	}
-	set = set_of(c, h);
+	set = &c->slots[set_of(c, h)];
 	for (int i = 0; i < WAYS && v == NULL; i++)
 		if (set[i].gen != c->gen || memcmp(set[i].h, h, HASH_N) == 0)
 			v = &set[i];
@@ -273,6 +301,7 @@ fill(struct store_tokcache *c, uint64_t gen, const unsigned char h[HASH_N],
 				v = &set[i];
 		c->st.evictions++;
 	}
+	c->tags[v - c->slots] = tag_of(h);
 	memcpy(v->h, h, HASH_N);
 	snprintf(v->id, sizeof(v->id), "%s", id);
 	v->group_id = sync->group_id;

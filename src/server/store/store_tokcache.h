@@ -24,7 +24,7 @@
  * Dropping is O(1) (a generation number); the next request of each agent
  * reads its row again.
  *
- * Bounded: at most max_entries entries (112 bytes each, mapped as they
+ * Bounded: at most max_entries entries (128 bytes each, mapped as they
  * are used), 8-way set-associative by the token hash; a full set evicts
  * its oldest entry. Unknown tokens are never cached.
  *

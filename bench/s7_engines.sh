@@ -4,7 +4,9 @@
 # `sluiced --migrate-to` into a throw-away PostgreSQL cluster
 # (tests/pg/pg_cluster.sh, fsync off as for the tests) and served by one
 # front-end (direct, and behind HAProxy: the deployment shape of a
-# load-balanced single front-end), then by two front-ends behind HAProxy.
+# load-balanced single front-end), then by two front-ends behind HAProxy
+# (with the default 4 HTTP threads each, and with 2 each: as many threads
+# in all as one front-end).
 # For each: no-change agent syncs/s (ROUNDS rounds, the PostgreSQL shapes
 # interleaved within each round) and report events/s stored, in the same
 # run. Ratio = PostgreSQL / SQLite, and two front-ends / one behind the
@@ -122,7 +124,7 @@ t0=$(now_s)
 row "10 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
 	"$(calc "$(now_s) - $t0")" - -
 pg_count() { psql -qAt "$URL" -c 'SELECT count(*) FROM events'; }
-fe() { # DIR: a front-end on PostgreSQL (the fleet's tokens work as-is)
+fe() { # DIR [INI]: a front-end on PostgreSQL (the fleet's tokens work as-is)
 	mkdir -p "$1"
 	cp "$F/data/admin.token" "$1/" # migrated with the rest
 	start_sluiced "$1" "[upstream]
@@ -130,28 +132,46 @@ syncs_per_day = 0
 [storage]
 mode = none
 [database]
-url = $URL"
+url = $URL
+${2:-}"
 }
 fe "$WORK/s7-a"
 A_PID=$SL_PID A_PORT=$SL_PORT
 fe "$WORK/s7-b"
 B_PID=$SL_PID B_PORT=$SL_PORT
+# Two more with 2 HTTP threads each: the two front-ends then run as many
+# threads as one (4) on the machine's cores.
+fe "$WORK/s7-c" "[server]
+threads = 2"
+C_PID=$SL_PID C_PORT=$SL_PORT
+fe "$WORK/s7-d" "[server]
+threads = 2"
+D_PID=$SL_PID D_PORT=$SL_PORT
 track_child "$A_PID"
+track_child "$B_PID"
+track_child "$C_PID"
 LB1=$(free_port)
 lb "$LB1" "$A_PORT"
 LB2=$(free_port)
 lb "$LB2" "$A_PORT" "$B_PORT"
-# Each round measures the three shapes one after the other, so that the
-# machine's load (shared) weighs on all three alike.
-p1_r=() l1_r=() p2_r=() q1_r=() q2_r=()
+LB3=$(free_port)
+lb "$LB3" "$C_PORT" "$D_PORT"
+ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
+# Each round measures the shapes one after the other, so that the
+# machine's load (shared) weighs on all alike.
+p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
 for ((r = 0; r < ROUNDS; r++)); do
-	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "$A_PID" "$B_PID"
+	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "${ALL[@]}"
 	p1_r+=("$SYNC_RPS")
 	sync_round "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
-		"$A_PID" "$B_PID"
+		"${ALL[@]}"
 	l1_r+=("$SYNC_RPS")
-	sync_round "postgresql 2 front-ends" "http://127.0.0.1:$LB2" "$A_PID" "$B_PID"
+	sync_round "postgresql 2 front-ends" "http://127.0.0.1:$LB2" "${ALL[@]}"
 	p2_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends, 2 threads each" \
+		"http://127.0.0.1:$LB3" "${ALL[@]}"
+	t2_r+=("$SYNC_RPS")
+	q3_r+=("$(calc "${t2_r[r]} / ${l1_r[r]}")")
 	q1_r+=("$(calc "${p2_r[r]} / ${p1_r[r]}")")
 	q2_r+=("$(calc "${p2_r[r]} / ${l1_r[r]}")")
 done
@@ -167,11 +187,13 @@ P2_EV=$EVENTS_RPS
 for p in "${LB_PIDS[@]}"; do kill "$p"; done
 LB_PIDS=()
 stop_sluiced
-SL_PID=$A_PID
-stop_sluiced
+for SL_PID in "$A_PID" "$B_PID" "$C_PID"; do
+	stop_sluiced
+done
 
 sq=$(stats "${sq_r[@]}") p1=$(stats "${p1_r[@]}") l1=$(stats "${l1_r[@]}")
 p2=$(stats "${p2_r[@]}") q1=$(stats "${q1_r[@]}") q2=$(stats "${q2_r[@]}")
+t2=$(stats "${t2_r[@]}") q3=$(stats "${q3_r[@]}")
 med() { cut -d' ' -f2 <<<"$1"; }
 M="no-change syncs/s, $SC conn ($ROUNDS rounds)"
 row "10 engines" "$M: PostgreSQL 1 front-end vs SQLite" "$(med "$p1")" \
@@ -184,6 +206,8 @@ row "10 engines" "$M: PostgreSQL 2 front-ends (HAProxy) vs 1 front-end direct" \
 	"$(med "$p2")" "$(med "$p1")" "ratio>=1" "ratio per round $(spread "$q1")"
 row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy" \
 	"$(med "$p2")" "$(med "$l1")" "ratio>=1" "ratio per round $(spread "$q2")"
+row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy" \
+	"$(med "$t2")" "$(med "$l1")" "ratio>=1" "2 x 2 threads $(spread "$t2"); ratio per round $(spread "$q3")"
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end behind HAProxy vs SQLite" "$L1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -

@@ -393,8 +393,9 @@ out:
 		struct store_tokcache_stats ts;
 
 		store_tokcache_stats(&ts, tokens);
-		log_info("token cache: %" PRIu64 " answers from memory, %" PRIu64
-		         " reads, %" PRIu64 " drops, %" PRIu64 " evictions",
+		log_info("token cache: %" PRIu64
+		         " answers from memory, %" PRIu64 " reads, %" PRIu64
+		         " drops, %" PRIu64 " evictions",
 		         ts.hits, ts.misses, ts.drops, ts.evictions);
 	}
 	store_tokcache_free(tokens);

@@ -122,8 +122,8 @@ test_errors_both_paths(void **state)
 	assert_int_equal(args(&a, "{\"cursor\":1}", &e), SL_EINVAL);
 	assert_string_equal(e.msg, "cursor: expected a string or null");
 	assert_int_equal(args(&a, "", &e), SL_EPARSE);
-	assert_string_equal(e.msg,
-	                    "request body: expected a JSON object, got nothing");
+	assert_string_equal(
+	        e.msg, "request body: expected a JSON object, got nothing");
 	assert_int_equal(args(&a, "[]", &e), SL_EPARSE);
 	assert_string_equal(e.msg, "request body: expected a JSON object");
 	assert_int_equal(args(&a, "{\"anchor\":\"1\",\"anchor\":\"2\"}", &e),
@@ -134,8 +134,9 @@ test_errors_both_paths(void **state)
 	                 SL_OK);
 	assert_int_equal(a.since, 12);
 	assert_int_equal(a.proto, 1);
-	assert_int_equal(args(&a, "{\"anchor\":\"12\",\"protocol\":2,"
-	                          "\"limit\":5,\"cursor\":\"a\\/b\"}",
+	assert_int_equal(args(&a,
+	                      "{\"anchor\":\"12\",\"protocol\":2,"
+	                      "\"limit\":5,\"cursor\":\"a\\/b\"}",
 	                      &e),
 	                 SL_OK);
 	assert_int_equal(a.since, 12);
@@ -143,10 +144,11 @@ test_errors_both_paths(void **state)
 	assert_int_equal(a.limit, 5);
 	assert_string_equal(a.cursor, "a/b");
 	/* A cursor too long to be ours reads as "" (not ours either). */
-	assert_int_equal(args(&a, "{\"cursor\":\""
-	                          "01234567890123456789012345678901234567890123"
-	                          "45678901234567890123456789012345678901234567"
-	                          "890123456789012345678901234567890123456789\"}",
+	assert_int_equal(args(&a,
+	                      "{\"cursor\":\""
+	                      "01234567890123456789012345678901234567890123"
+	                      "45678901234567890123456789012345678901234567"
+	                      "890123456789012345678901234567890123456789\"}",
 	                      &e),
 	                 SL_OK);
 	assert_true(a.has_cursor);

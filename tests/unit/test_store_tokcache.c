@@ -226,12 +226,13 @@ static void
 test_reregistered(void **state)
 {
 	char id[40], h[65], replaced[40];
-	struct store_computer_new n = {.id = "11111111-2222-4333-8444-999999999999",
-	                               .token_hash = NULL,
-	                               .hostname = "h2",
-	                               .group_id = 1,
-	                               .now = 20,
-	                               .machine_id = "m-1"};
+	struct store_computer_new n = {
+	        .id = "11111111-2222-4333-8444-999999999999",
+	        .token_hash = NULL,
+	        .hostname = "h2",
+	        .group_id = 1,
+	        .now = 20,
+	        .machine_id = "m-1"};
 	struct store_computer_sync cs;
 	struct store_tokcache *c;
 	char h2[65];
@@ -375,9 +376,9 @@ test_poll_thread(void **state)
 
 	(void)state;
 	ids(id1, h, 1);
-	assert_int_equal(store_tokcache_new(&c, fixture_db_target(path), 64,
-	                                    20, &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_tokcache_new(&c, fixture_db_target(path), 64, 20, &e),
+	        SL_OK);
 	assert_int_equal(look(c, 1, &cs, &seq, &e), SL_OK);
 	remote("DELETE FROM computers WHERE id = $1", id1);
 	for (i = 0; i < 200 && (rc = look(c, 1, &cs, &seq, &e)) == SL_OK; i++)

@@ -88,7 +88,8 @@ value(struct scan *s, enum kind *k, const char **v, size_t *n)
 	} else {
 		for (q = s->p; q < s->end && *q >= '0' && *q <= '9'; q++)
 			;
-		if (q == s->p || q - s->p > 18 || (*s->p == '0' && q - s->p > 1))
+		if (q == s->p || q - s->p > 18 ||
+		    (*s->p == '0' && q - s->p > 1))
 			return false;
 		*k = K_INT;
 		*v = s->p;
@@ -112,9 +113,8 @@ agent_sync_scan(struct agent_sync_args *out, const char *body, size_t n)
 	enum kind kind;
 	int i;
 
-	*out = (struct agent_sync_args){.since = -1,
-	                                .proto = 1,
-	                                .limit = AGENT_PAGE_DEFAULT};
+	*out = (struct agent_sync_args){
+	        .since = -1, .proto = 1, .limit = AGENT_PAGE_DEFAULT};
 	if (!eat(&s, '{'))
 		return false;
 	if (!eat(&s, '}')) {
@@ -138,7 +138,9 @@ agent_sync_scan(struct agent_sync_args *out, const char *body, size_t n)
 			if (i == 0)
 				out->since = agent_decimal(v, vn);
 			else if (i == 1)
-				out->proto = (int)(vn > 2 ? 99 : agent_decimal(v, vn));
+				out->proto =
+				        (int)(vn > 2 ? 99
+				                     : agent_decimal(v, vn));
 			else if (i == 2)
 				out->limit = agent_decimal(v, vn);
 			else if (vn > AGENT_CURSOR_MAX)
@@ -165,9 +167,8 @@ args_json(struct agent_sync_args *out, const struct req *r, struct err *e)
 	json_t *body, *v;
 	int rc;
 
-	*out = (struct agent_sync_args){.since = -1,
-	                                .proto = 1,
-	                                .limit = AGENT_PAGE_DEFAULT};
+	*out = (struct agent_sync_args){
+	        .since = -1, .proto = 1, .limit = AGENT_PAGE_DEFAULT};
 	rc = http_json_body(&body, r, e);
 	if (rc != SL_OK)
 		return rc;
@@ -217,8 +218,7 @@ out:
 }
 
 int
-agent_sync_args(struct agent_sync_args *out, const struct req *r,
-                struct err *e)
+agent_sync_args(struct agent_sync_args *out, const struct req *r, struct err *e)
 {
 	if (!agent_sync_scan(out, r->body, r->body_len))
 		return args_json(out, r, e);

@@ -102,8 +102,8 @@ auth_computer(char id_out[64], struct store *db, const char *token,
 
 int
 auth_computer_sync(char id_out[64], struct store_computer_sync *sync,
-                   int64_t *seq, struct store_tokcache *cache,
-                   struct store *db, const char *token, struct err *e)
+                   int64_t *seq, struct store_tokcache *cache, struct store *db,
+                   const char *token, struct err *e)
 {
 	char h[AUTH_TOKEN_LEN + 1];
 	int rc;

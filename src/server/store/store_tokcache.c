@@ -175,8 +175,9 @@ store_tokcache_new(struct store_tokcache **out, const char *target,
 
 	pthread_once(&hexval_once, hexval_init);
 	if (poll_ms < 10)
-		return err_set(e, SL_EINVAL, "token cache: poll interval "
-		                             "under 10 ms");
+		return err_set(e, SL_EINVAL,
+		               "token cache: poll interval "
+		               "under 10 ms");
 	while (n < max_entries && n < ((size_t)1 << 30))
 		n <<= 1;
 	c = calloc(1, sizeof(*c));

@@ -37,9 +37,13 @@ struct slot {
 	bool has_contact;
 };
 
-/* Slots of a set are found by tag (the hash's first 8 bytes): a set's 8
- * tags are one cache line, so a lookup reads one line to find its slot,
- * not eight. */
+/* A set is 8 positions; a position holds a tag (the hash's first 8
+ * bytes: a set's tags are one cache line, so a lookup reads one line to
+ * find its entry, not eight) and the number of its slot in a pool that is
+ * filled from the start (0: none yet). The pool is as large as the
+ * positions but mapped only as far as it is used: memory follows the
+ * number of computers (12 bytes a position + 120 a computer), not the
+ * cap. */
 struct store_tokcache {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -48,8 +52,10 @@ struct store_tokcache {
 	int poll_ms;
 	struct store *db; /* the poller's connection */
 
-	struct slot *slots;
-	uint64_t *tags; /* tags[i]: slot i's hash, first 8 bytes */
+	struct slot *slots; /* the pool */
+	size_t used;        /* slots of the pool handed out */
+	uint64_t *tags;     /* tags[i]: position i's hash, first 8 bytes */
+	uint32_t *slot_of;  /* slot_of[i]: position i's slot + 1; 0: none */
 	size_t n_sets;
 	uint64_t gen, stamp, local_seen;
 	int64_t seq;
@@ -189,11 +195,12 @@ store_tokcache_new(struct store_tokcache **out, const char *target,
 	c->n_sets = n / WAYS;
 	c->gen = 1;
 	c->local_seen = store_changes_count();
-	/* calloc: large enough to be mapped lazily, page by page. */
+	/* calloc: large enough to be mapped lazily, as the pool fills. */
 	c->slots = calloc(n, sizeof(*c->slots));
+	c->slot_of = calloc(n, sizeof(*c->slot_of));
 	/* A set's tags on one cache line. */
 	c->tags = aligned_alloc(64, n * sizeof(*c->tags));
-	if (c->slots == NULL || c->tags == NULL) {
+	if (c->slots == NULL || c->slot_of == NULL || c->tags == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -233,6 +240,7 @@ store_tokcache_free(struct store_tokcache *c)
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c->slots);
+	free(c->slot_of);
 	free(c->tags);
 	free(c);
 }
@@ -265,10 +273,15 @@ find(struct store_tokcache *c, const unsigned char h[HASH_N])
 	size_t b = set_of(c, h);
 	uint64_t tag = tag_of(h);
 
-	for (size_t i = b; i < b + WAYS; i++)
-		if (c->tags[i] == tag && c->slots[i].gen == c->gen &&
-		    memcmp(c->slots[i].h, h, HASH_N) == 0)
-			return &c->slots[i];
+	for (size_t i = b; i < b + WAYS; i++) {
+		struct slot *v;
+
+		if (c->tags[i] != tag || c->slot_of[i] == 0)
+			continue;
+		v = &c->slots[c->slot_of[i] - 1];
+		if (v->gen == c->gen && memcmp(v->h, h, HASH_N) == 0)
+			return v;
+	}
 	return NULL;
 }
 
@@ -278,7 +291,8 @@ static void
 fill(struct store_tokcache *c, uint64_t gen, const unsigned char h[HASH_N],
      const char *id, const struct store_computer_sync *sync, int64_t seq)
 {
-	struct slot *set, *v = NULL;
+	size_t b, at = SIZE_MAX;
+	struct slot *v;
 
 	follow_local(c);
 	if (gen != c->gen)
@@ -291,18 +305,30 @@ fill(struct store_tokcache *c, uint64_t gen, const unsigned char h[HASH_N],
 		drop(c);
 		return;
 	}
-	set = &c->slots[set_of(c, h)];
-	for (int i = 0; i < WAYS && v == NULL; i++)
-		if (set[i].gen != c->gen || memcmp(set[i].h, h, HASH_N) == 0)
-			v = &set[i];
-	if (v == NULL) {
-		v = &set[0];
-		for (int i = 1; i < WAYS; i++)
-			if (set[i].stamp < v->stamp)
-				v = &set[i];
+	b = set_of(c, h);
+	/* This token's position (another thread may have filled it since
+	 * the miss), else a free one or one whose entry is stale, else the
+	 * oldest entry of the set goes. */
+	for (size_t i = b; i < b + WAYS && at == SIZE_MAX; i++)
+		if (c->slot_of[i] != 0 && c->tags[i] == tag_of(h) &&
+		    memcmp(c->slots[c->slot_of[i] - 1].h, h, HASH_N) == 0)
+			at = i;
+	for (size_t i = b; i < b + WAYS && at == SIZE_MAX; i++)
+		if (c->slot_of[i] == 0 ||
+		    c->slots[c->slot_of[i] - 1].gen != c->gen)
+			at = i;
+	if (at == SIZE_MAX) {
+		at = b;
+		for (size_t i = b + 1; i < b + WAYS; i++)
+			if (c->slots[c->slot_of[i] - 1].stamp <
+			    c->slots[c->slot_of[at] - 1].stamp)
+				at = i;
 		c->st.evictions++;
 	}
-	c->tags[v - c->slots] = tag_of(h);
+	if (c->slot_of[at] == 0)
+		c->slot_of[at] = (uint32_t)++c->used;
+	v = &c->slots[c->slot_of[at] - 1];
+	c->tags[at] = tag_of(h);
 	memcpy(v->h, h, HASH_N);
 	snprintf(v->id, sizeof(v->id), "%s", id);
 	v->group_id = sync->group_id;
@@ -358,7 +384,7 @@ store_tokcache_stats(struct store_tokcache_stats *out, struct store_tokcache *c)
 	pthread_mutex_lock(&c->mu);
 	*out = c->st;
 	out->entries = 0;
-	for (size_t i = 0; i < c->n_sets * WAYS; i++)
+	for (size_t i = 0; i < c->used; i++)
 		out->entries += c->slots[i].gen == c->gen;
 	pthread_mutex_unlock(&c->mu);
 }

@@ -24,9 +24,11 @@
  * Dropping is O(1) (a generation number); the next request of each agent
  * reads its row again.
  *
- * Bounded: at most max_entries entries (128 bytes each, mapped as they
- * are used), 8-way set-associative by the token hash; a full set evicts
- * its oldest entry. Unknown tokens are never cached.
+ * Bounded: at most max_entries entries, 8-way set-associative by the
+ * token hash; a full set evicts its oldest entry. Memory: 12 bytes per
+ * possible entry (3 MB at the default) plus 120 bytes per entry in use
+ * (1.2 MB for 10,000 computers, 31 MB at the default cap). Unknown tokens
+ * are never cached.
  *
  * Thread-safe: any thread may call store_tokcache_lookup().
  */

@@ -1,10 +1,11 @@
 /*
  * store_tokcache: token answers kept in memory (store_tokcache.h).
  *
- * One table of slots, 8 to a set, the set chosen by the token hash (a
- * SHA-256, so its first bytes are uniform). A slot is valid when its
- * generation is the cache's; dropping the cache is one increment. All
- * valid slots were read at the change sequence c->seq: a fill that read
+ * Sets of 8 positions, the set chosen by the token hash (a SHA-256, so
+ * its first bytes are uniform), each position naming an entry of a pool
+ * (below). An entry is valid when its generation is the cache's;
+ * dropping the cache is one increment. All
+ * valid entries were read at the change sequence c->seq: a fill that read
  * another sequence, a poll that reads another one, or a local commit that
  * took one (store_changes_count()) starts a new generation. A fill keeps
  * its answer only when no drop happened since the lookup that missed

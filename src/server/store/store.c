@@ -53,6 +53,18 @@ changes_note(struct store *s)
 	atomic_fetch_add_explicit(&seq_commits, 1, memory_order_acq_rel);
 }
 
+void
+store_deadline(struct timespec *out, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, out);
+	out->tv_sec += ms / 1000;
+	out->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (out->tv_nsec >= 1000000000L) {
+		out->tv_sec++;
+		out->tv_nsec -= 1000000000L;
+	}
+}
+
 int
 store_begin(struct store *s, struct err *e)
 {

@@ -157,13 +157,7 @@ poller(void *arg)
 		 * cache answers nothing until a poll succeeds. */
 		(void)store_tokcache_poll(c, c->db, &e);
 		pthread_mutex_lock(&c->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += c->poll_ms / 1000;
-		until.tv_nsec += (long)(c->poll_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		store_deadline(&until, c->poll_ms);
 		while (!c->stop &&
 		       pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
 			;

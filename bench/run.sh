@@ -10,6 +10,7 @@
 #                                    fails to run, never because of speed
 #   ONLY=s10_fleet bench/run.sh ...  that scenario alone (its table on
 #                                    stdout; docs/performance.md untouched);
+#                                    ONLY=a,b: those scenarios;
 #                                    LIMIT=SECONDS replaces its time limit
 #
 # Each scenario is its own script (bench/s<N>_*.sh, sourcing bench/lib.sh)
@@ -66,7 +67,7 @@ s5_report:5 status ingestion:600
 s3_catalog_sync:3 catalog sync (vs reprepro):600
 s6_apt_import:6 apt import:900
 s7_cleanup:9 cleanup under load:900
-s7_engines:10 engines (SQLite vs PostgreSQL):600
+s7_engines:10 engines (SQLite vs PostgreSQL):900
 s8_scale:11 large database:900
 s9_state:12 compact state:900
 s10_fleet:13 fleet capacity:1500"
@@ -74,7 +75,12 @@ s10_fleet:13 fleet capacity:1500"
 t_start=$(date +%s)
 failed=()
 while IFS=: read -r name label limit; do
-	[ -n "${ONLY:-}" ] && [ "$name" != "$ONLY" ] && continue
+	# ONLY: one scenario, or several separated by commas (run in this
+	# file's order: s2_agent_sync,s7_engines for scenario 10's data).
+	case ",${ONLY:-$name}," in
+	*",$name,"*) ;;
+	*) continue ;;
+	esac
 	[ "$SMOKE" = 1 ] && limit=120
 	[ -n "${LIMIT:-}" ] && limit=$LIMIT
 	echo "bench: == $label ==" >&2

@@ -3,17 +3,22 @@
 # COMPUTERS computers) served from SQLite, then copied with
 # `sluiced --migrate-to` into a throw-away PostgreSQL cluster
 # (tests/pg/pg_cluster.sh, fsync off as for the tests) and served by one
-# front-end, then by two front-ends behind HAProxy. For each: no-change
-# agent syncs/s and report events/s stored, in the same run. Ratio =
-# PostgreSQL / SQLite. Everything shares the machine's cores: the load
+# front-end (direct, and behind HAProxy: the deployment shape of a
+# load-balanced single front-end), then by two front-ends behind HAProxy
+# (with the default 4 HTTP threads each, and with 2 each: as many threads
+# in all as one front-end).
+# For each: no-change agent syncs/s (ROUNDS rounds, the PostgreSQL shapes
+# interleaved within each round) and report events/s stored, in the same
+# run. Ratio = PostgreSQL / SQLite, and two front-ends / one behind the
+# same HAProxy. Everything shares the machine's cores: the load
 # generator, HAProxy, PostgreSQL and the front-ends.
 SCEN=s7
 . "$(dirname "$0")/lib.sh"
 
 if [ "$SMOKE" = 1 ]; then
-	BATCH=10 SC=4 RC=4 DUR=1s
+	BATCH=10 SC=4 RC=4 DUR=1s ROUNDS=1
 else
-	BATCH=500 SC=64 RC=16 DUR=10s
+	BATCH=500 SC=64 RC=16 DUR=10s ROUNDS=3
 fi
 have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
 have haproxy || die "haproxy is not installed (scripts/deps.sh haproxy)"
@@ -26,28 +31,36 @@ UPDATES=$(jq '.updates | length' "$F/full.json")
 # enter $WORK.
 PG=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 PGC=$SOURCE_ROOT/tests/pg/pg_cluster.sh
-LB_PID=
+LB_PIDS=()
 s7_cleanup() {
-	[ -n "$LB_PID" ] && kill "$LB_PID" 2>/dev/null
+	local p
+	for p in "${LB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	"$PGC" stop "$PG" >/dev/null 2>&1 || rm -rf "$PG"
 	return 0
 }
 trap 's7_cleanup; _bench_cleanup' EXIT
 URL=$("$PGC" start "$PG") || die "PostgreSQL did not start"
 
-# measure LABEL URL COUNT-CMD: sets SYNC_RPS and EVENTS_RPS
-run=0
-measure() {
-	local label=$1 url=$2 count=$3 before after
-	run=$((run + 1))
-	wait_idle "$SL_PID"
+# sync_round LABEL URL PID...: one round of no-change syncs; sets SYNC_RPS
+sync_round() {
+	local label=$1 url=$2 p
+	shift 2
+	for p in "$@"; do wait_idle "$p"; done
 	W_LABEL="($label sync)" run_wrk -t 2 -c "$SC" -d "$DUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_sync.lua" "$url" -- \
 		"$F/tokens" "$ANCHOR" 2
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] && [ "$W_STATUS_ERRS" -eq 0 ] ||
 		die "$label sync: errors: $W_ERR_TEXT"
 	SYNC_RPS=$W_OK_RPS
-	wait_idle "$SL_PID"
+}
+
+# report LABEL URL COUNT-CMD PID...: sets EVENTS_RPS
+run=0
+report() {
+	local label=$1 url=$2 count=$3 before after p
+	shift 3
+	run=$((run + 1))
+	for p in "$@"; do wait_idle "$p"; done
 	before=$($count)
 	W_LABEL="($label report)" run_wrk -t 2 -c "$RC" -d "$DUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_report.lua" "$url" -- "$F/tokens" \
@@ -56,15 +69,52 @@ measure() {
 		die "$label report: errors: $W_ERR_TEXT"
 	after=$($count)
 	EVENTS_RPS=$(calc "($after - $before) / ($duration_us / 1e6)")
-	log "$label: $SYNC_RPS no-change syncs/s, $EVENTS_RPS events/s"
+	log "$label: $EVENTS_RPS events/s"
+}
+
+# lb PORT SERVER-PORT...: HAProxy on PORT, round robin over the servers;
+# sets LB_PID (one more process to stop)
+LB_PIDS=()
+lb() {
+	local port=$1 p i=0
+	shift
+	{
+		cat <<EOD
+global
+  maxconn 2048
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+frontend fe
+  bind 127.0.0.1:$port
+  default_backend sluiced
+backend sluiced
+  balance roundrobin
+EOD
+		for p in "$@"; do
+			i=$((i + 1))
+			echo "  server s$i 127.0.0.1:$p"
+		done
+	} >"$WORK/s7-haproxy-$port.cfg"
+	haproxy -f "$WORK/s7-haproxy-$port.cfg" -db \
+		>"$WORK/s7-haproxy-$port.log" 2>&1 &
+	LB_PIDS+=($!)
+	wait_port "$port"
 }
 
 # --- SQLite ------------------------------------------------------------------
 start_sluiced "$F/data" "[upstream]
 syncs_per_day = 0"
 sq_count() { sqlite3 "$F/data/sluice.db" 'SELECT count(*) FROM events'; }
-measure sqlite "$SL_URL" sq_count
-SQ_SYNC=$SYNC_RPS SQ_EV=$EVENTS_RPS
+sq_r=()
+for ((r = 0; r < ROUNDS; r++)); do
+	sync_round sqlite "$SL_URL" "$SL_PID"
+	sq_r+=("$SYNC_RPS")
+done
+report sqlite "$SL_URL" sq_count "$SL_PID"
+SQ_EV=$EVENTS_RPS
 stop_sluiced
 
 # --- the same data on PostgreSQL ---------------------------------------------
@@ -74,7 +124,7 @@ t0=$(now_s)
 row "10 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
 	"$(calc "$(now_s) - $t0")" - -
 pg_count() { psql -qAt "$URL" -c 'SELECT count(*) FROM events'; }
-fe() { # DIR: a front-end on PostgreSQL (the fleet's tokens work as-is)
+fe() { # DIR [INI]: a front-end on PostgreSQL (the fleet's tokens work as-is)
 	mkdir -p "$1"
 	cp "$F/data/admin.token" "$1/" # migrated with the rest
 	start_sluiced "$1" "[upstream]
@@ -82,45 +132,82 @@ syncs_per_day = 0
 [storage]
 mode = none
 [database]
-url = $URL"
+url = $URL
+${2:-}"
 }
 fe "$WORK/s7-a"
 A_PID=$SL_PID A_PORT=$SL_PORT
-measure "postgresql 1 front-end" "$SL_URL" pg_count
-P1_SYNC=$SYNC_RPS P1_EV=$EVENTS_RPS
-
 fe "$WORK/s7-b"
 B_PID=$SL_PID B_PORT=$SL_PORT
+# Two more with 2 HTTP threads each: the two front-ends then run as many
+# threads as one (4) on the machine's cores.
+fe "$WORK/s7-c" "[server]
+threads = 2"
+C_PID=$SL_PID C_PORT=$SL_PORT
+fe "$WORK/s7-d" "[server]
+threads = 2"
+D_PID=$SL_PID D_PORT=$SL_PORT
 track_child "$A_PID"
-LBP=$(free_port)
-cat >"$WORK/s7-haproxy.cfg" <<EOD
-global
-  maxconn 2048
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$LBP
-  default_backend sluiced
-backend sluiced
-  balance roundrobin
-  server a 127.0.0.1:$A_PORT
-  server b 127.0.0.1:$B_PORT
-EOD
-haproxy -f "$WORK/s7-haproxy.cfg" -db >"$WORK/s7-haproxy.log" 2>&1 &
-LB_PID=$!
-wait_port "$LBP"
-measure "postgresql 2 front-ends" "http://127.0.0.1:$LBP" pg_count
-P2_SYNC=$SYNC_RPS P2_EV=$EVENTS_RPS
-kill "$LB_PID"
-LB_PID=
+track_child "$B_PID"
+track_child "$C_PID"
+LB1=$(free_port)
+lb "$LB1" "$A_PORT"
+LB2=$(free_port)
+lb "$LB2" "$A_PORT" "$B_PORT"
+LB3=$(free_port)
+lb "$LB3" "$C_PORT" "$D_PORT"
+ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
+# Each round measures the shapes one after the other, so that the
+# machine's load (shared) weighs on all alike.
+p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
+for ((r = 0; r < ROUNDS; r++)); do
+	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "${ALL[@]}"
+	p1_r+=("$SYNC_RPS")
+	sync_round "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
+		"${ALL[@]}"
+	l1_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends" "http://127.0.0.1:$LB2" "${ALL[@]}"
+	p2_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends, 2 threads each" \
+		"http://127.0.0.1:$LB3" "${ALL[@]}"
+	t2_r+=("$SYNC_RPS")
+	q3_r+=("$(calc "${t2_r[r]} / ${l1_r[r]}")")
+	q1_r+=("$(calc "${p2_r[r]} / ${p1_r[r]}")")
+	q2_r+=("$(calc "${p2_r[r]} / ${l1_r[r]}")")
+done
+report "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" pg_count \
+	"$A_PID" "$B_PID"
+P1_EV=$EVENTS_RPS
+report "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
+	pg_count "$A_PID" "$B_PID"
+L1_EV=$EVENTS_RPS
+report "postgresql 2 front-ends" "http://127.0.0.1:$LB2" pg_count \
+	"$A_PID" "$B_PID"
+P2_EV=$EVENTS_RPS
+for p in "${LB_PIDS[@]}"; do kill "$p"; done
+LB_PIDS=()
 stop_sluiced
-SL_PID=$A_PID
-stop_sluiced
+for SL_PID in "$A_PID" "$B_PID" "$C_PID"; do
+	stop_sluiced
+done
 
-row "10 engines" "no-change syncs/s, $SC conn: PostgreSQL 1 front-end vs SQLite" "$P1_SYNC" "$SQ_SYNC" -
-row "10 engines" "no-change syncs/s, $SC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_SYNC" "$SQ_SYNC" -
+sq=$(stats "${sq_r[@]}") p1=$(stats "${p1_r[@]}") l1=$(stats "${l1_r[@]}")
+p2=$(stats "${p2_r[@]}") q1=$(stats "${q1_r[@]}") q2=$(stats "${q2_r[@]}")
+t2=$(stats "${t2_r[@]}") q3=$(stats "${q3_r[@]}")
+med() { cut -d' ' -f2 <<<"$1"; }
+M="no-change syncs/s, $SC conn ($ROUNDS rounds)"
+row "10 engines" "$M: PostgreSQL 1 front-end vs SQLite" "$(med "$p1")" \
+	"$(med "$sq")" - "PostgreSQL $(spread "$p1"); SQLite $(spread "$sq")"
+row "10 engines" "$M: PostgreSQL 1 front-end behind HAProxy vs SQLite" \
+	"$(med "$l1")" "$(med "$sq")" - "behind HAProxy $(spread "$l1")"
+row "10 engines" "$M: PostgreSQL 2 front-ends (HAProxy) vs SQLite" \
+	"$(med "$p2")" "$(med "$sq")" - "2 front-ends $(spread "$p2")"
+row "10 engines" "$M: PostgreSQL 2 front-ends (HAProxy) vs 1 front-end direct" \
+	"$(med "$p2")" "$(med "$p1")" "ratio>=1" "ratio per round $(spread "$q1")"
+row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy" \
+	"$(med "$p2")" "$(med "$l1")" "ratio>=1" "ratio per round $(spread "$q2")"
+row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy" \
+	"$(med "$t2")" "$(med "$l1")" "ratio>=1" "2 x 2 threads $(spread "$t2"); ratio per round $(spread "$q3")"
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
+row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end behind HAProxy vs SQLite" "$L1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -

@@ -50,21 +50,52 @@ log_level_name(enum log_level lvl)
 	return level_names[lvl];
 }
 
+#define LOG_MSG_MAX    2048 /* a message longer than this is cut */
+#define LOG_PREFIX_MAX 128
+
+/* This thread's time text of now, formatted once per second, not per
+ * line (a busy server logs an access line per request). */
+static const char *
+stamp(void)
+{
+	static _Thread_local long long at = -1;
+	static _Thread_local char text[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if ((long long)now != at) {
+		gmtime_r(&now, &tm);
+		strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		at = (long long)now;
+	}
+	return text;
+}
+
 static void
 log_vline(enum log_level lvl, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	char ts[32], line[2048];
-	time_t now = time(NULL);
-	struct tm tm;
+	char line[LOG_PREFIX_MAX + LOG_MSG_MAX];
+	const char *ts;
+	int n, m;
 
 	if (!log_enabled(lvl))
 		return;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	ts = stamp();
+	n = snprintf(line, LOG_PREFIX_MAX, "%s %s %s: ", ts, names[lvl],
+	             log_component);
+	if (n < 0)
+		n = 0;
+	if (n >= LOG_PREFIX_MAX)
+		n = LOG_PREFIX_MAX - 1;
+	m = vsnprintf(line + n, LOG_MSG_MAX, fmt, ap);
+	if (m < 0)
+		m = 0;
+	if (m >= LOG_MSG_MAX)
+		m = LOG_MSG_MAX - 1;
+	line[n + m] = '\n';
 	/* One write per line so concurrent threads do not interleave. */
-	fprintf(stderr, "%s %s %s: %s\n", ts, names[lvl], log_component, line);
+	fwrite(line, 1, (size_t)(n + m + 1), stderr);
 }
 
 #define LOG_FN(name, lvl)                                                      \

@@ -56,6 +56,8 @@ static const struct opt options[] = {
          0, 0, "the web console's files (web/ of the source tree)"},
         {"server", "threads", OPT_INT, F(threads), "4", 1, 256,
          "HTTP worker threads"},
+        {"server", "token_cache", OPT_INT, F(token_cache), "262144", 0,
+         16777216, "agents' token answers kept in memory, entries (0: off)"},
         {"server", "user", OPT_STR, F(run_user), "sluice", 0, 0,
          "account to run as when started as root (ports are bound first)"},
         {"server", "group", OPT_STR, F(run_group), "", 0, 0,

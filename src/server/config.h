@@ -38,6 +38,7 @@ struct server_config {
 	char *data_dir;    /* /var/lib/sluice */
 	char *public_url;  /* NULL = "http://" + Host header */
 	int threads;       /* HTTP worker threads */
+	int token_cache;   /* entries of store_tokcache.h; 0: off */
 	char *console_dir; /* the web console's assets (web/) */
 
 	char *upstream_url;      /* file:// or http(s)://; NULL = none */

@@ -7,6 +7,7 @@
  * finishes the requests in progress first). The data directory is locked
  * (DATA/sluiced.pid) so a second sluiced on it stops at once.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "store/store.h"
 #include "store/store_contact.h"
+#include "store/store_tokcache.h"
 #include "store/db_migrate.h"
 #include "fetch.h"
 #include "fsx.h"
@@ -195,6 +197,7 @@ main(int argc, char **argv)
 	struct http_sockets socks = {.plain_fd = -1, .tls_fd = -1};
 	enum privdrop_result pd;
 	struct store_contacts *contacts = NULL;
+	struct store_tokcache *tokens = NULL;
 	struct api_origin_cache *origin = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	bool created;
@@ -318,6 +321,14 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	/* Agents' token answers in memory: a no-change sync reads no
+	 * database (store_tokcache.h). */
+	if (cfg.token_cache > 0 &&
+	    store_tokcache_new(&tokens, cfg.db_path, (size_t)cfg.token_cache,
+	                       STORE_TOKCACHE_POLL_MS, &e) != SL_OK) {
+		log_error("start: %s", e.msg);
+		goto out;
+	}
 	if (api_origin_cache_new(&origin, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
 		goto out;
@@ -327,6 +338,7 @@ main(int argc, char **argv)
 	env.sched = sched;
 	env.fetch = fetch;
 	env.contacts = contacts;
+	env.tokens = tokens;
 	if (http_start(&http, &env, &socks, &e) != SL_OK ||
 	    ops_listener_start(&ops, &env, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
@@ -377,6 +389,16 @@ out:
 	http_stop(http);
 	cleanup_stop(cleanup);
 	store_contacts_free(contacts);
+	if (tokens != NULL) {
+		struct store_tokcache_stats ts;
+
+		store_tokcache_stats(&ts, tokens);
+		log_info("token cache: %" PRIu64
+		         " answers from memory, %" PRIu64 " reads, %" PRIu64
+		         " drops, %" PRIu64 " evictions",
+		         ts.hits, ts.misses, ts.drops, ts.evictions);
+	}
+	store_tokcache_free(tokens);
 	api_origin_cache_free(origin);
 	sched_stop(sched);
 	fetch_stop(fetch);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_agent_body.h"
 #include "array.h"
 #include "store/store.h"
 #include "store/store_contact.h"
@@ -213,33 +214,6 @@ out:
 	return rc;
 }
 
-/* A decimal anchor; -1 when not one of ours. */
-static int64_t
-parse_decimal(const char *s)
-{
-	int64_t a = 0;
-	size_t n;
-
-	n = strlen(s);
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		a = a * 10 + (s[i] - '0');
-	}
-	return a;
-}
-
-/* A decimal anchor; -1 when absent or not one of ours. */
-static int64_t
-parse_anchor(json_t *v)
-{
-	if (v == NULL || !json_is_string(v))
-		return -1;
-	return parse_decimal(json_string_value(v));
-}
-
 struct approved_ctx {
 	json_t *updates;
 	json_t *files; /* of the update being added */
@@ -308,11 +282,6 @@ add_id(void *arg, const char *id, struct err *e)
 	return SL_OK;
 }
 
-/* Protocol 2 pages: at most this many updates per answer (a request may
- * ask for fewer), so neither side ever holds the whole set. */
-#define PAGE_DEFAULT 1000
-#define PAGE_MAX     5000
-
 /* A page cursor "SINCE/ANCHOR/LASTID" (SINCE -1: a full sync): the next
  * page continues the same sync at the same anchor after LASTID. */
 static int
@@ -329,8 +298,8 @@ parse_cursor(int64_t *since, int64_t *cur, char after[40], const char *c,
 	if (q == NULL || strlen(q + 1) == 0 || strlen(q + 1) >= 40)
 		goto bad;
 	*p = *q = '\0';
-	*since = strcmp(buf, "f") == 0 ? -1 : parse_decimal(buf);
-	*cur = parse_decimal(p + 1);
+	*since = strcmp(buf, "f") == 0 ? -1 : agent_decimal(buf, strlen(buf));
+	*cur = agent_decimal(p + 1, strlen(p + 1));
 	if ((*since < 0 && strcmp(buf, "f") != 0) || *cur < 0 ||
 	    !auth_is_uuid(q + 1))
 		goto bad;
@@ -340,64 +309,28 @@ bad:
 	return err_set(e, SL_EINVAL, "cursor: not one this server made");
 }
 
-/* The request's protocol version (1 when absent) and page size. */
-static int
-sync_request(int *proto, int64_t *limit, const char **cursor, json_t *body,
-             struct err *e)
-{
-	json_t *v = json_object_get(body, "protocol");
-
-	*proto = 1;
-	*limit = PAGE_DEFAULT;
-	*cursor = NULL;
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 2)
-			return err_set(e, SL_EINVAL,
-			               "protocol: expected 1 or 2");
-		*proto = (int)json_integer_value(v);
-	}
-	v = json_object_get(body, "limit");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > PAGE_MAX)
-			return err_set(e, SL_EINVAL, "limit: expected 1 to %d",
-			               PAGE_MAX);
-		*limit = json_integer_value(v);
-	}
-	v = json_object_get(body, "cursor");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v))
-			return err_set(e, SL_EINVAL,
-			               "cursor: expected a string or null");
-		*cursor = json_string_value(v);
-	}
-	return SL_OK;
-}
-
 int
 api_agent_sync(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *body = NULL, *anchor_v, *updates = NULL, *removed = NULL;
+	json_t *updates = NULL, *removed = NULL;
 	char base[2048], anchor[24], after[40] = "";
 	struct store_computer_sync c;
+	struct agent_sync_args a;
 	int64_t since, cur, now, limit;
 	const char *cursor;
 	int rc, full, stale, proto, in_txn = 0;
 
-	rc = http_json_body(&body, r, e);
-	if (rc != SL_OK)
+	/* Protocol 2 pages: at most a.limit updates per answer, so neither
+	 * side ever holds the whole set. */
+	rc = agent_sync_args(&a, r, e);
+	if (rc == SL_EPARSE) /* "request body: ..." */
 		return rc;
-	anchor_v = json_object_get(body, "anchor");
-	if (anchor_v != NULL && !json_is_null(anchor_v) &&
-	    !json_is_string(anchor_v)) {
-		rc = err_set(e, SL_EINVAL, "anchor: expected a string or null");
-		goto out;
-	}
-	rc = sync_request(&proto, &limit, &cursor, body, e);
 	if (rc != SL_OK)
-		goto out;
-	since = parse_anchor(anchor_v);
+		return err_prefix(e, "sync");
+	since = a.since;
+	proto = a.proto;
+	limit = a.limit;
+	cursor = a.has_cursor ? a.cursor : NULL;
 	/* Every sync records its contact: in memory, written in batches
 	 * (store_contact.h), or else written here to the minute. */
 	now = (int64_t)time(NULL);
@@ -504,6 +437,8 @@ done:
 	if (rc == SL_OK && stale)
 		rc = store_computer_touch(r->store, r->computer_id, now, false,
 		                          e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
 out:
 	if (rc != SL_OK) {
 		store_rollback(r->store);
@@ -516,7 +451,6 @@ out:
 	}
 	json_decref(updates);
 	json_decref(removed);
-	json_decref(body);
 	return rc;
 }
 
@@ -732,9 +666,14 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK && cat_state != NULL)
 		rc = store_computer_catalog_set(r->store, r->computer_id,
 		                                cat_state, cat_detail, e);
+	/* The token may have been checked from memory (store_tokcache.h):
+	 * the row itself, in this transaction, says whether the computer
+	 * still exists; if not, nothing of the report is kept. */
 	if (rc == SL_OK)
 		rc = store_computer_touch(r->store, r->computer_id, now, true,
 		                          e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)

@@ -102,14 +102,17 @@ auth_computer(char id_out[64], struct store *db, const char *token,
 
 int
 auth_computer_sync(char id_out[64], struct store_computer_sync *sync,
-                   int64_t *seq, struct store *db, const char *token,
-                   struct err *e)
+                   int64_t *seq, struct store_tokcache *cache, struct store *db,
+                   const char *token, struct err *e)
 {
 	char h[AUTH_TOKEN_LEN + 1];
 	int rc;
 
 	auth_token_hash(h, token);
-	rc = store_computer_by_token_sync(id_out, sync, seq, db, h, e);
+	if (cache != NULL)
+		rc = store_tokcache_lookup(id_out, sync, seq, cache, db, h, e);
+	else
+		rc = store_computer_by_token_sync(id_out, sync, seq, db, h, e);
 	if (rc == SL_ENOTFOUND)
 		return err_set(e, SL_EAUTH, "unknown computer or bad token");
 	return rc;

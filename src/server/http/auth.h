@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_tokcache.h"
 #include "err.h"
 
 #define AUTH_TOKEN_LEN 64
@@ -34,10 +35,11 @@ int auth_bearer(const char **token, const char *hdr, struct err *e);
 int auth_computer(char id_out[64], struct store *db, const char *token,
                   struct err *e);
 /* auth_computer, and from the same statement the computer's sync state and
- * the change sequence (store_computer_by_token_sync). */
+ * the change sequence (store_computer_by_token_sync); through cache when
+ * not NULL (store_tokcache.h: from memory while nothing changed). */
 int auth_computer_sync(char id_out[64], struct store_computer_sync *sync,
-                       int64_t *seq, struct store *db, const char *token,
-                       struct err *e);
+                       int64_t *seq, struct store_tokcache *cache,
+                       struct store *db, const char *token, struct err *e);
 
 /* The admin token's row id, else SL_EAUTH. */
 int auth_admin(int64_t *id_out, struct store *db, const char *token,

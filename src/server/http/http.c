@@ -346,7 +346,8 @@ authenticate(struct req *r, enum route_auth need, struct err *e)
 		return rc;
 	if (need == AUTH_COMPUTER)
 		return auth_computer_sync(r->computer_id, &r->computer_sync,
-		                          &r->computer_seq, r->store, token, e);
+		                          &r->computer_seq, r->env->tokens,
+		                          r->store, token, e);
 	if (need == AUTH_DOWNSTREAM)
 		return auth_downstream(&r->downstream_id, r->downstream_name,
 		                       r->store, token, e);

@@ -22,6 +22,8 @@
 #include "store/store.h"
 #include "err.h"
 
+struct store_tokcache;
+
 #define HTTP_BODY_MAX   (1u << 20) /* JSON request bodies */
 #define HTTP_MAX_PARAMS 2
 
@@ -38,6 +40,9 @@ struct http_env {
 	/* Last-contact times batched in memory (store_contact.h); NULL:
 	 * each sync writes its contact itself. */
 	struct store_contacts *contacts;
+	/* Agents' token answers kept in memory (store_tokcache.h); NULL:
+	 * every agent request reads its token's row. */
+	struct store_tokcache *tokens;
 	/* The origin's key list and timestamp, cached (api_origin.h); NULL:
 	 * read at each request. */
 	struct api_origin_cache *origin;

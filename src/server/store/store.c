@@ -5,7 +5,7 @@
 #include "store_int.h"
 
 #include <assert.h>
-
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,33 +38,81 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* Commits of this process that took a change sequence number. */
+static _Atomic uint64_t seq_commits;
+
+uint64_t
+store_changes_count(void)
+{
+	return atomic_load_explicit(&seq_commits, memory_order_acquire);
+}
+
+static void
+changes_note(struct store *s)
+{
+	s->changed = false;
+	atomic_fetch_add_explicit(&seq_commits, 1, memory_order_acq_rel);
+}
+
+void
+store_deadline(struct timespec *out, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, out);
+	out->tv_sec += ms / 1000;
+	out->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (out->tv_nsec >= 1000000000L) {
+		out->tv_sec++;
+		out->tv_nsec -= 1000000000L;
+	}
+}
+
 int
 store_begin(struct store *s, struct err *e)
 {
-	return db_begin(s->db, e);
+	int rc = db_begin(s->db, e);
+
+	s->in_txn = rc == SL_OK;
+	s->changed = false;
+	return rc;
 }
 
 int
 store_begin_read(struct store *s, struct err *e)
 {
+	int rc;
+
 	if (db_engine(s->db) == DB_POSTGRES)
-		return db_exec(
-		        s->db,
-		        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e);
-	return db_exec(s->db, "BEGIN", e);
+		rc = db_exec(s->db,
+		             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		             e);
+	else
+		rc = db_exec(s->db, "BEGIN", e);
+	s->in_txn = rc == SL_OK;
+	s->changed = false;
+	return rc;
 }
 
 int
 store_commit(struct store *s, struct err *e)
 {
-	return db_commit(s->db, e);
+	int rc = db_commit(s->db, e);
+
+	s->in_txn = false;
+	/* Also after a failed COMMIT: whether it took effect is not known,
+	 * and a needless drop costs only reads. */
+	if (s->changed)
+		changes_note(s);
+	return rc;
 }
 
 void
 store_rollback(struct store *s)
 {
-	if (s != NULL)
-		db_rollback(s->db);
+	if (s == NULL)
+		return;
+	db_rollback(s->db);
+	s->in_txn = false;
+	s->changed = false;
 }
 
 int
@@ -272,8 +320,13 @@ store_seq_next(struct store *s, int64_t *out, struct err *e)
 	                     "RETURNING CAST(value AS BIGINT)",
 	                     NULL);
 
-	if (rc == DB_ROW)
+	if (rc == DB_ROW) {
+		/* Outside a transaction the statement committed itself. */
+		s->changed = true;
+		if (!s->in_txn)
+			changes_note(s);
 		return SL_OK;
+	}
 	if (rc == DB_DONE)
 		return err_set(e, SL_EDB, "change sequence missing");
 	return err_prefix(e, "change sequence");

@@ -59,6 +59,10 @@ int store_seq_next(struct store *s, int64_t *out, struct err *e);
 int store_seq_reserve(struct store *s, int64_t n, int64_t *first,
                       struct err *e);
 int store_seq_current(struct store *s, int64_t *out, struct err *e);
+/* How many commits of this process took a change sequence number (a
+ * process-wide counter, moved after the commit): caches of what depends
+ * on the sequence (store_tokcache.h) drop themselves when it moves. */
+uint64_t store_changes_count(void);
 
 /* Server settings kept in the meta table. store_meta_get: *out (free())
  * or SL_ENOTFOUND. */
@@ -87,7 +91,9 @@ struct store_computer_new {
 int store_computer_register(char replaced[40], struct store *s,
                             const struct store_computer_new *c, struct err *e);
 /* Delete computer id: its row (and so its token), groups, states and
- * events. SL_ENOTFOUND ("no computer ..."). Inside a transaction. */
+ * events; takes a change sequence number (its token's cached answers go,
+ * store_tokcache.h). SL_ENOTFOUND ("no computer ..."). Inside a
+ * transaction. */
 int store_computer_delete(struct store *s, const char *id, struct err *e);
 
 /* What an agent sync needs of its computer row. */
@@ -107,7 +113,9 @@ int store_computer_by_token_sync(char id_out[64],
                                  struct store_computer_sync *sync, int64_t *seq,
                                  struct store *s, const char *token_hash,
                                  struct err *e);
-/* Record contact at now (and a report when report is true). */
+/* Record contact at now (and a report when report is true).
+ * SL_ENOTFOUND ("unknown computer") when there is no such computer (it
+ * was deleted since its token was checked). */
 int store_computer_touch(struct store *s, const char *id, int64_t now,
                          bool report, struct err *e);
 

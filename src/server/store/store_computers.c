@@ -85,7 +85,9 @@ store_computer_delete(struct store *s, const char *id, struct err *e)
 		return err_prefix(e, "delete computer");
 	if (n == 0)
 		return err_set(e, SL_ENOTFOUND, "no computer %s", id);
-	return SL_OK;
+	/* Its token stops working: caches of token answers
+	 * (store_tokcache.h) see the sequence move. */
+	return store_seq_next(s, &n, e);
 }
 
 int
@@ -123,19 +125,24 @@ int
 store_computer_touch(struct store *s, const char *id, int64_t now, bool report,
                      struct err *e)
 {
+	int64_t n = 0;
 	int rc;
 
 	if (report)
-		rc = store_q_run(s, NULL, e,
+		rc = store_q_run(s, &n, e,
 		                 "UPDATE computers SET last_contact = $1, "
 		                 "last_report = $1 WHERE id = $2",
 		                 "it", now, id);
 	else
-		rc = store_q_run(s, NULL, e,
+		rc = store_q_run(s, &n, e,
 		                 "UPDATE computers SET last_contact = $1 WHERE "
 		                 "id = $2",
 		                 "it", now, id);
-	return rc != SL_OK ? err_prefix(e, "last contact") : SL_OK;
+	if (rc != SL_OK)
+		return err_prefix(e, "last contact");
+	if (n == 0)
+		return err_set(e, SL_ENOTFOUND, "unknown computer");
+	return SL_OK;
 }
 
 int

@@ -170,13 +170,7 @@ writer(void *arg)
 
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += c->interval_ms / 1000;
-		until.tv_nsec += (long)(c->interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		store_deadline(&until, c->interval_ms);
 		while (!c->stop && !c->urgent &&
 		       pthread_cond_timedwait(&c->cv, &c->mu, &until) !=
 		               ETIMEDOUT)

@@ -11,6 +11,7 @@
 #define SLUICE_SERVER_STORE_STORE_INT_H
 
 #include <stdarg.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -19,7 +20,13 @@
 
 struct store {
 	struct db *db;
+	bool in_txn;  /* between store_begin*() and commit/rollback */
+	bool changed; /* the transaction took a change sequence number */
 };
+
+/* The CLOCK_REALTIME time ms milliseconds from now, for
+ * pthread_cond_timedwait() (the store's background threads). */
+void store_deadline(struct timespec *out, int ms);
 
 /* The cached statement for sql with its parameters bound: step it with
  * db_step() and release it with db_done() (also on error paths once this

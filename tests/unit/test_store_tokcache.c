@@ -201,6 +201,13 @@ test_local_changes(void **state)
 	assert_int_equal(store_commit(s, &e), SL_OK);
 	assert_int_equal(look(c, 1, &cs, &seq, &e), SL_OK);
 	assert_int_equal(seq, s0 + 1);
+	/* A catalog sync's batch reserves its numbers at once. */
+	assert_int_equal(store_begin(s, &e), SL_OK);
+	assert_int_equal(store_seq_reserve(s, 3, &seq, &e), SL_OK);
+	assert_int_equal(seq, s0 + 2);
+	assert_int_equal(store_commit(s, &e), SL_OK);
+	assert_int_equal(look(c, 1, &cs, &seq, &e), SL_OK);
+	assert_int_equal(seq, s0 + 4);
 	/* A move: the new group and group sequence at once. */
 	assert_int_equal(store_begin(s, &e), SL_OK);
 	assert_int_equal(store_group_create(&gid, s, "moved", 1, &e), SL_OK);

@@ -309,6 +309,16 @@ store_seq_current(struct store *s, int64_t *out, struct err *e)
 	return err_prefix(e, "change sequence");
 }
 
+/* s took change sequence numbers: its commit moves store_changes_count()
+ * (outside a transaction the statement committed itself, so now). */
+static void
+seq_taken(struct store *s)
+{
+	s->changed = true;
+	if (!s->in_txn)
+		changes_note(s);
+}
+
 int
 store_seq_next(struct store *s, int64_t *out, struct err *e)
 {
@@ -321,10 +331,7 @@ store_seq_next(struct store *s, int64_t *out, struct err *e)
 	                     NULL);
 
 	if (rc == DB_ROW) {
-		/* Outside a transaction the statement committed itself. */
-		s->changed = true;
-		if (!s->in_txn)
-			changes_note(s);
+		seq_taken(s);
 		return SL_OK;
 	}
 	if (rc == DB_DONE)
@@ -346,6 +353,7 @@ store_seq_reserve(struct store *s, int64_t n, int64_t *first, struct err *e)
 	                 "i", n);
 	if (rc == DB_ROW) {
 		*first = last - n + 1;
+		seq_taken(s);
 		return SL_OK;
 	}
 	if (rc == DB_DONE)

@@ -5,8 +5,8 @@
 # (tests/pg/pg_cluster.sh, fsync off as for the tests) and served by one
 # front-end (direct, and behind HAProxy: the deployment shape of a
 # load-balanced single front-end), then by two front-ends behind HAProxy
-# (with the default 4 HTTP threads each, and with 2 each: as many threads
-# in all as one front-end).
+# (each request to the next front-end; each agent always to the same one;
+# and with HAProxy passing connections through in TCP mode).
 # For each: no-change agent syncs/s (ROUNDS rounds, the PostgreSQL shapes
 # interleaved within each round) and report events/s stored, in the same
 # run. Ratio = PostgreSQL / SQLite, and two front-ends / one behind the
@@ -72,18 +72,25 @@ report() {
 	log "$label: $EVENTS_RPS events/s"
 }
 
-# lb PORT SERVER-PORT...: HAProxy on PORT, round robin over the servers;
-# sets LB_PID (one more process to stop)
+# lb MODE PORT SERVER-PORT...: HAProxy on PORT in MODE over the servers:
+# http (every request parsed and sent to the next server, round robin),
+# agent (every request parsed and sent to the server its Authorization
+# header hashes to, so each agent always reaches the same front-end) or
+# tcp (each connection handed to the next server, its bytes passed
+# through); adds its pid to LB_PIDS (one more process to stop)
 LB_PIDS=()
 lb() {
-	local port=$1 p i=0
-	shift
+	local mode=$1 port=$2 p i=0 balance=roundrobin
+	shift 2
+	if [ "$mode" = agent ]; then
+		mode=http balance="hdr(Authorization)"
+	fi
 	{
 		cat <<EOD
 global
   maxconn 2048
 defaults
-  mode http
+  mode $mode
   timeout connect 2s
   timeout client 60s
   timeout server 60s
@@ -91,7 +98,7 @@ frontend fe
   bind 127.0.0.1:$port
   default_backend sluiced
 backend sluiced
-  balance roundrobin
+  balance $balance
 EOD
 		for p in "$@"; do
 			i=$((i + 1))
@@ -139,27 +146,29 @@ fe "$WORK/s7-a"
 A_PID=$SL_PID A_PORT=$SL_PORT
 fe "$WORK/s7-b"
 B_PID=$SL_PID B_PORT=$SL_PORT
-# Two more with 2 HTTP threads each: the two front-ends then run as many
-# threads as one (4) on the machine's cores.
-fe "$WORK/s7-c" "[server]
-threads = 2"
-C_PID=$SL_PID C_PORT=$SL_PORT
-fe "$WORK/s7-d" "[server]
-threads = 2"
-D_PID=$SL_PID D_PORT=$SL_PORT
 track_child "$A_PID"
-track_child "$B_PID"
-track_child "$C_PID"
 LB1=$(free_port)
-lb "$LB1" "$A_PORT"
+lb http "$LB1" "$A_PORT"
 LB2=$(free_port)
-lb "$LB2" "$A_PORT" "$B_PORT"
+lb http "$LB2" "$A_PORT" "$B_PORT"
+# Each agent to one front-end, as a deployment would pin them: then each
+# front-end keeps and writes the last contact of half the agents, where
+# round robin has both write every agent's (in this benchmark each agent
+# syncs several times a second, so within every flush interval).
 LB3=$(free_port)
-lb "$LB3" "$C_PORT" "$D_PORT"
-ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
+lb agent "$LB3" "$A_PORT" "$B_PORT"
+# The same two shapes with HAProxy passing connections through (TCP
+# mode): it no longer parses each request, so what is compared is the
+# front-ends rather than the balancer's HTTP work.
+LB4=$(free_port)
+lb tcp "$LB4" "$A_PORT"
+LB5=$(free_port)
+lb tcp "$LB5" "$A_PORT" "$B_PORT"
+ALL=("$A_PID" "$B_PID")
 # Each round measures the shapes one after the other, so that the
 # machine's load (shared) weighs on all alike.
 p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
+k1_r=() k2_r=() q4_r=()
 for ((r = 0; r < ROUNDS; r++)); do
 	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "${ALL[@]}"
 	p1_r+=("$SYNC_RPS")
@@ -168,9 +177,16 @@ for ((r = 0; r < ROUNDS; r++)); do
 	l1_r+=("$SYNC_RPS")
 	sync_round "postgresql 2 front-ends" "http://127.0.0.1:$LB2" "${ALL[@]}"
 	p2_r+=("$SYNC_RPS")
-	sync_round "postgresql 2 front-ends, 2 threads each" \
+	sync_round "postgresql 2 front-ends, each agent to one" \
 		"http://127.0.0.1:$LB3" "${ALL[@]}"
 	t2_r+=("$SYNC_RPS")
+	sync_round "postgresql 1 front-end behind HAProxy (TCP)" \
+		"http://127.0.0.1:$LB4" "${ALL[@]}"
+	k1_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends behind HAProxy (TCP)" \
+		"http://127.0.0.1:$LB5" "${ALL[@]}"
+	k2_r+=("$SYNC_RPS")
+	q4_r+=("$(calc "${k2_r[r]} / ${k1_r[r]}")")
 	q3_r+=("$(calc "${t2_r[r]} / ${l1_r[r]}")")
 	q1_r+=("$(calc "${p2_r[r]} / ${p1_r[r]}")")
 	q2_r+=("$(calc "${p2_r[r]} / ${l1_r[r]}")")
@@ -187,13 +203,12 @@ P2_EV=$EVENTS_RPS
 for p in "${LB_PIDS[@]}"; do kill "$p"; done
 LB_PIDS=()
 stop_sluiced
-for SL_PID in "$A_PID" "$B_PID" "$C_PID"; do
-	stop_sluiced
-done
+SL_PID=$A_PID stop_sluiced
 
 sq=$(stats "${sq_r[@]}") p1=$(stats "${p1_r[@]}") l1=$(stats "${l1_r[@]}")
 p2=$(stats "${p2_r[@]}") q1=$(stats "${q1_r[@]}") q2=$(stats "${q2_r[@]}")
 t2=$(stats "${t2_r[@]}") q3=$(stats "${q3_r[@]}")
+k1=$(stats "${k1_r[@]}") k2=$(stats "${k2_r[@]}") q4=$(stats "${q4_r[@]}")
 med() { cut -d' ' -f2 <<<"$1"; }
 M="no-change syncs/s, $SC conn ($ROUNDS rounds)"
 row "10 engines" "$M: PostgreSQL 1 front-end vs SQLite" "$(med "$p1")" \
@@ -206,8 +221,10 @@ row "10 engines" "$M: PostgreSQL 2 front-ends (HAProxy) vs 1 front-end direct" \
 	"$(med "$p2")" "$(med "$p1")" "ratio>=1" "ratio per round $(spread "$q1")"
 row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy" \
 	"$(med "$p2")" "$(med "$l1")" "ratio>=1" "ratio per round $(spread "$q2")"
-row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy" \
-	"$(med "$t2")" "$(med "$l1")" "ratio>=1" "2 x 2 threads $(spread "$t2"); ratio per round $(spread "$q3")"
+row "10 engines" "$M: PostgreSQL 2 front-ends, each agent to one, vs 1 front-end, both behind HAProxy" \
+	"$(med "$t2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$t2"); ratio per round $(spread "$q3")"
+row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy in TCP mode" \
+	"$(med "$k2")" "$(med "$k1")" "ratio>=1" "1 front-end $(spread "$k1"); 2 front-ends $(spread "$k2"); ratio per round $(spread "$q4")"
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end behind HAProxy vs SQLite" "$L1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -

@@ -43,6 +43,8 @@ struct rules_ctx {
 
 	rules_update_lookup_fn update_installed;
 	void *update_arg;
+
+	struct rtree tree; /* rules_eval_text's, reused */
 };
 
 int
@@ -88,8 +90,15 @@ rules_ctx_free(struct rules_ctx *c)
 	osinfo_free(c->os);
 	dpkgdb_free(c->dpkg);
 	json_decref(c->rpm_cache);
+	rules_tree_release(&c->tree);
 	free(c->root);
 	free(c);
+}
+
+struct rtree *
+rules_ctx_tree(struct rules_ctx *c)
+{
+	return &c->tree;
 }
 
 void
@@ -217,7 +226,7 @@ read_some(int fd, void *b, size_t n, const char *type, const char *path,
 }
 
 static int
-p_file_exists(struct rules_ctx *c, const json_t *rule, const char *type,
+p_file_exists(struct rules_ctx *c, const struct rnode *rule, const char *type,
               bool *out, struct err *e)
 {
 	const char *path;
@@ -236,7 +245,7 @@ p_file_exists(struct rules_ctx *c, const json_t *rule, const char *type,
 }
 
 static int
-p_file_sha256(struct rules_ctx *c, const json_t *rule, const char *type,
+p_file_sha256(struct rules_ctx *c, const struct rnode *rule, const char *type,
               bool *out, struct err *e)
 {
 	char want[HASH_HEX_LEN + 1], got[HASH_HEX_LEN + 1];
@@ -284,7 +293,7 @@ out:
 }
 
 static int
-p_file_contains(struct rules_ctx *c, const json_t *rule, const char *type,
+p_file_contains(struct rules_ctx *c, const struct rnode *rule, const char *type,
                 bool *out, struct err *e)
 {
 	const char *path, *text;
@@ -337,7 +346,7 @@ out:
 /* --- system facts ---------------------------------------------------- */
 
 static int
-p_const(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
+p_const(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
         struct err *e)
 {
 	*out = strcmp(type, "true") == 0;
@@ -345,7 +354,7 @@ p_const(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 }
 
 static int
-p_os_id(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
+p_os_id(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
         struct err *e)
 {
 	const struct osinfo *os = NULL;
@@ -362,7 +371,7 @@ p_os_id(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 
 /* os_version and kernel: compare a fact (may be NULL: false) with debver. */
 static int
-version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
+version_fact(struct rules_ctx *c, const struct rnode *rule, const char *type,
              bool kernel, bool *out, struct err *e)
 {
 	const struct osinfo *os = NULL;
@@ -383,21 +392,21 @@ version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
 }
 
 static int
-p_os_version(struct rules_ctx *c, const json_t *rule, const char *type,
+p_os_version(struct rules_ctx *c, const struct rnode *rule, const char *type,
              bool *out, struct err *e)
 {
 	return version_fact(c, rule, type, false, out, e);
 }
 
 static int
-p_kernel(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
+p_kernel(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
          struct err *e)
 {
 	return version_fact(c, rule, type, true, out, e);
 }
 
 static int
-p_arch(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
+p_arch(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
        struct err *e)
 {
 	const struct osinfo *os = NULL;
@@ -415,7 +424,7 @@ p_arch(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 /* --- packages and updates -------------------------------------------- */
 
 static int
-p_deb_installed(struct rules_ctx *c, const json_t *rule, const char *type,
+p_deb_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
                 bool *out, struct err *e)
 {
 	const struct dpkgdb *db;
@@ -460,7 +469,7 @@ rpm_versions(struct rules_ctx *c, const char *pkg, const char **out,
 }
 
 static int
-p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
+p_rpm_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
                 bool *out, struct err *e)
 {
 	const char *pkg, *op, *version, *lines = NULL, *p;
@@ -497,7 +506,7 @@ p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 }
 
 static int
-p_update_installed(struct rules_ctx *c, const json_t *rule, const char *type,
+p_update_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
                    bool *out, struct err *e)
 {
 	const char *id;
@@ -530,23 +539,25 @@ const struct pred rules_preds[] = {
 
 /* --- the tree ---------------------------------------------------------- */
 
-static int eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
-                struct err *e);
+static int eval(struct rules_ctx *c, const struct rnode *rule, int depth,
+                bool *out, struct err *e);
 
 static int
-eval_list(struct rules_ctx *c, const json_t *list, const char *name,
+eval_list(struct rules_ctx *c, const struct rnode *list, const char *name,
           bool is_and, int depth, bool *out, struct err *e)
 {
-	size_t i;
+	struct rnode item;
+	uint32_t cur = 0;
+	size_t i, n;
 	bool v = false;
 	int rc;
 
-	if (!json_is_array(list))
+	if (rn_kind(list) != RK_ARRAY)
 		return err_set(e, SL_EINVAL, "%s: must be an array of rules",
 		               name);
-	for (i = 0; i < json_array_size(list); i++) {
-		if ((rc = eval(c, json_array_get(list, i), depth + 1, &v, e)) !=
-		    SL_OK)
+	for (i = 0, n = rn_size(list); i < n; i++) {
+		rn_elem(list, i, &cur, &item);
+		if ((rc = eval(c, &item, depth + 1, &v, e)) != SL_OK)
 			return err_prefix(e, "%s[%zu]", name, i);
 		if (v != is_and) { /* false in an and, true in an or */
 			*out = v;
@@ -558,12 +569,12 @@ eval_list(struct rules_ctx *c, const json_t *list, const char *name,
 }
 
 static int
-eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
+eval(struct rules_ctx *c, const struct rnode *rule, int depth, bool *out,
      struct err *e)
 {
-	const json_t *and_, *or_, *not_, *type;
+	struct rnode and_, or_, not_, type;
 	const char *name;
-	size_t i;
+	size_t i, len;
 	bool v;
 	int rc;
 
@@ -571,30 +582,31 @@ eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
 		return err_set(e, SL_EINVAL,
 		               "rule nested deeper than %d levels",
 		               RULES_MAX_DEPTH);
-	if (!json_is_object(rule))
+	if (rn_kind(rule) != RK_OBJECT)
 		return err_set(e, SL_EINVAL, "rule must be an object");
-	and_ = json_object_get(rule, "and");
-	or_ = json_object_get(rule, "or");
-	not_ = json_object_get(rule, "not");
-	type = json_object_get(rule, "type");
-	if ((and_ != NULL) + (or_ != NULL) + (not_ != NULL) + (type != NULL) !=
+	rn_get(rule, "and", &and_);
+	rn_get(rule, "or", &or_);
+	rn_get(rule, "not", &not_);
+	rn_get(rule, "type", &type);
+	if ((rn_kind(&and_) != RK_NONE) + (rn_kind(&or_) != RK_NONE) +
+	            (rn_kind(&not_) != RK_NONE) + (rn_kind(&type) != RK_NONE) !=
 	    1)
 		return err_set(e, SL_EINVAL,
 		               "rule must have exactly one of type, and, or, "
 		               "not");
-	if (and_ != NULL)
-		return eval_list(c, and_, "and", true, depth, out, e);
-	if (or_ != NULL)
-		return eval_list(c, or_, "or", false, depth, out, e);
-	if (not_ != NULL) {
-		if ((rc = eval(c, not_, depth + 1, &v, e)) != SL_OK)
+	if (rn_kind(&and_) != RK_NONE)
+		return eval_list(c, &and_, "and", true, depth, out, e);
+	if (rn_kind(&or_) != RK_NONE)
+		return eval_list(c, &or_, "or", false, depth, out, e);
+	if (rn_kind(&not_) != RK_NONE) {
+		if ((rc = eval(c, &not_, depth + 1, &v, e)) != SL_OK)
 			return err_prefix(e, "not");
 		*out = !v;
 		return SL_OK;
 	}
-	if (!json_is_string(type))
+	if (rn_kind(&type) != RK_STRING)
 		return err_set(e, SL_EINVAL, "rule type must be a string");
-	name = json_string_value(type);
+	name = rn_string(&type, &len);
 	for (i = 0; rules_preds[i].name != NULL; i++) {
 		if (strcmp(name, rules_preds[i].name) != 0)
 			continue;
@@ -609,8 +621,17 @@ eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
 }
 
 int
-rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out, struct err *e)
+rules_eval_node(struct rules_ctx *ctx, const struct rnode *rule, bool *out,
+                struct err *e)
 {
 	assert(ctx != NULL && out != NULL);
 	return eval(ctx, rule, 1, out, e);
+}
+
+int
+rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out, struct err *e)
+{
+	struct rnode n = {rule, NULL, 0};
+
+	return rules_eval_node(ctx, &n, out, e);
 }

@@ -80,10 +80,19 @@ int rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out,
 
 /* rules_eval of a rule stored as JSON text (rules_text.c): the same
  * answers, and SL_EPARSE "stored rule: <why>" when text is NULL or not
- * JSON. Plain text (no escapes, integers only) is read without jansson's
- * parser, which a detection over tens of thousands of rules notices. */
+ * JSON. Plain text (ASCII, no escapes, integers only: what the agent
+ * stores) is read into a compact tree the context keeps and reuses, with
+ * no allocation per rule; anything else is left to rules_eval_text_json,
+ * so the answers and messages are always that function's. */
 int rules_eval_text(struct rules_ctx *ctx, const char *text, bool *out,
                     struct err *e);
+
+/* The reference reading of rules_eval_text: the text into a jansson tree
+ * (a reader of its own for plain text, json_loads for the rest) and
+ * rules_eval on it. Slower; rules_eval_text falls back to it, and the
+ * tests compare the two. */
+int rules_eval_text_json(struct rules_ctx *ctx, const char *text, bool *out,
+                         struct err *e);
 
 /* The origin's gate: check rule's shape and every predicate's parameters
  * without evaluating anything, more strictly than rules_eval() (op must be

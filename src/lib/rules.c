@@ -25,6 +25,16 @@
 #include "rules_int.h"
 
 #define CHUNK 65536
+/* file_exists answers kept per path: slots (a power of two), and the most
+ * paths kept (past it, the others are asked each time) */
+#define EXISTS_SLOTS 8192u
+#define EXISTS_MAX   6144u
+
+struct exists_slot {
+	char *path; /* NULL: free */
+	uint32_t hash;
+	bool exists;
+};
 
 struct rules_ctx {
 	char *root;
@@ -45,6 +55,9 @@ struct rules_ctx {
 	void *update_arg;
 
 	struct rtree tree; /* rules_eval_text's, reused */
+
+	struct exists_slot *exists; /* EXISTS_SLOTS, open addressing */
+	size_t n_exists;
 };
 
 int
@@ -91,6 +104,9 @@ rules_ctx_free(struct rules_ctx *c)
 	dpkgdb_free(c->dpkg);
 	json_decref(c->rpm_cache);
 	rules_tree_release(&c->tree);
+	for (size_t i = 0; c->exists != NULL && i < EXISTS_SLOTS; i++)
+		free(c->exists[i].path);
+	free(c->exists);
 	free(c->root);
 	free(c);
 }
@@ -225,15 +241,43 @@ read_some(int fd, void *b, size_t n, const char *type, const char *path,
 	return SL_OK;
 }
 
+/* The slot of path in the file_exists answers (free when not kept);
+ * NULL when there is no table. */
+static struct exists_slot *
+exists_slot(struct rules_ctx *c, const char *path)
+{
+	uint32_t h = 2166136261u, i;
+
+	if (c->exists == NULL &&
+	    (c->exists = calloc(EXISTS_SLOTS, sizeof(*c->exists))) == NULL)
+		return NULL;
+	for (const char *p = path; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (i = h & (EXISTS_SLOTS - 1); c->exists[i].path != NULL;
+	     i = (i + 1) & (EXISTS_SLOTS - 1))
+		if (c->exists[i].hash == h &&
+		    strcmp(c->exists[i].path, path) == 0)
+			break;
+	c->exists[i].hash = h;
+	return &c->exists[i];
+}
+
+/* Asked once per path and context, like the other facts (rules.h). */
 static int
 p_file_exists(struct rules_ctx *c, const struct rnode *rule, const char *type,
               bool *out, struct err *e)
 {
+	struct exists_slot *slot;
 	const char *path;
 	int rc, fd;
 
 	if ((rc = rules_path_param(rule, type, &path, e)) != SL_OK)
 		return rc;
+	slot = exists_slot(c, path);
+	if (slot != NULL && slot->path != NULL) {
+		*out = slot->exists;
+		return SL_OK;
+	}
 	fd = open_under_root(c, path, O_PATH);
 	if (fd < 0 && !absent(-fd))
 		return err_set(e, SL_EIO, "%s: %s: %s", type, path,
@@ -241,6 +285,12 @@ p_file_exists(struct rules_ctx *c, const struct rnode *rule, const char *type,
 	*out = fd >= 0;
 	if (fd >= 0)
 		close(fd);
+	/* kept when there is room (no room or no memory: asked again) */
+	if (slot != NULL && c->n_exists < EXISTS_MAX &&
+	    (slot->path = strdup(path)) != NULL) {
+		slot->exists = *out;
+		c->n_exists++;
+	}
 	return SL_OK;
 }
 

@@ -54,10 +54,11 @@ struct rules_ctx;
 typedef bool (*rules_update_lookup_fn)(void *arg, const char *id);
 
 /* A context for evaluating many rules against the system under root (NULL
- * or "" for "/"). OS facts and the package databases are loaded on first
- * use and reused for every later evaluation (so a context sees the system
- * as it was at its first use: make a new one after installing). Not
- * thread-safe. SL_ENOTFOUND / SL_EIO if root is not a directory. Free with
+ * or "" for "/"). OS facts, the package databases and whether a path
+ * exists (file_exists, for the first few thousand paths) are loaded on
+ * first use and reused for every later evaluation (so a context sees the
+ * system as it was at its first use: make a new one after installing).
+ * Not thread-safe. SL_ENOTFOUND / SL_EIO if root is not a directory. Free with
  * rules_ctx_free(). */
 int rules_ctx_new(struct rules_ctx **out, const char *root, struct err *e);
 

@@ -169,6 +169,20 @@ get_dpkg(struct rules_ctx *c, const struct dpkgdb **db, struct err *e)
 	return SL_OK;
 }
 
+/* op and version of a rule its check accepted (rules_op_version there:
+ * both or neither, a known op, a version that is not empty), without
+ * checking them again. */
+static int
+op_version(const struct rnode *rule, const char *type, const char **op,
+           const char **version, struct err *e)
+{
+	int rc;
+
+	if ((rc = rules_param(rule, type, "op", false, op, e)) != SL_OK)
+		return rc;
+	return rules_param(rule, type, "version", false, version, e);
+}
+
 /* --- files under the root -------------------------------------------- */
 
 /* Open path (absolute, checked) under the root; a file descriptor or
@@ -428,8 +442,7 @@ version_fact(struct rules_ctx *c, const struct rnode *rule, const char *type,
 	const char *op, *version, *have;
 	int rc;
 
-	if ((rc = rules_op_version(rule, type, true, false, &op, &version,
-	                           e)) != SL_OK)
+	if ((rc = op_version(rule, type, &op, &version, e)) != SL_OK)
 		return rc;
 	if ((rc = get_os(c, &os, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -481,12 +494,10 @@ p_deb_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
 	const char *pkg, *op, *version, *have;
 	int rc;
 
+	/* the check (rules_c_package) took the version as dpkg's */
 	if ((rc = rules_param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = rules_op_version(rule, type, false, false, &op, &version,
-	                           e)) != SL_OK)
+	    (rc = op_version(rule, type, &op, &version, e)) != SL_OK)
 		return rc;
-	if (version != NULL && debver_valid(version, e) != SL_OK)
-		return err_prefix(e, "%s: bad version '%.64s'", type, version);
 	if ((rc = get_dpkg(c, &db, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
 	have = dpkgdb_version(db, pkg);
@@ -528,8 +539,7 @@ p_rpm_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
 	int rc;
 
 	if ((rc = rules_param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = rules_op_version(rule, type, false, false, &op, &version,
-	                           e)) != SL_OK)
+	    (rc = op_version(rule, type, &op, &version, e)) != SL_OK)
 		return rc;
 	if ((rc = rpm_versions(c, pkg, &lines, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -658,7 +668,8 @@ eval(struct rules_ctx *c, const struct rnode *rule, int depth, bool *out,
 		return err_set(e, SL_EINVAL, "rule type must be a string");
 	name = rn_string(&type, &len);
 	for (i = 0; rules_preds[i].name != NULL; i++) {
-		if (strcmp(name, rules_preds[i].name) != 0)
+		if (name[0] != rules_preds[i].name[0] ||
+		    strcmp(name, rules_preds[i].name) != 0)
 			continue;
 		if ((rc = rules_preds[i].check(rule, name, false, e)) !=
 		            SL_OK ||

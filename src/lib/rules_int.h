@@ -46,7 +46,8 @@ struct rtnode {
 };
 
 /* A tree read from text, reused from one rule to the next (its arrays only
- * grow, under caps). */
+ * grow, under caps): strs is a copy of the text in which each string's
+ * closing quote became its NUL. */
 struct rtree {
 	struct rtnode *nodes;
 	size_t n_nodes, cap_nodes;
@@ -109,7 +110,7 @@ rn_get(const struct rnode *o, const char *key, struct rnode *out)
 	v = o->t->nodes;
 	klen = strlen(key);
 	for (m = 0, k = o->i + 1; m < v[o->i].n; m++, k = v[k + 1].next)
-		if (v[k].n == klen &&
+		if (v[k].n == klen && o->t->strs[v[k].str] == key[0] &&
 		    memcmp(o->t->strs + v[k].str, key, klen) == 0)
 			hit = k + 1;
 	out->j = NULL;

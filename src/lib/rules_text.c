@@ -6,8 +6,8 @@
  * (a hash table per object, an allocation per value) was most of a
  * detection's time. Rule text is plain (objects, arrays, ASCII strings
  * without escapes, true/false/null, integers), so it is read here into a
- * compact tree (struct rtree, rules_int.h: one array of nodes in preorder,
- * one of NUL-ended strings) that the context keeps from one rule to the
+ * compact tree (struct rtree, rules_int.h: one array of nodes in preorder
+ * and a copy of the text holding the strings) that the context keeps from one rule to the
  * next, and the evaluator walks that tree through the same code as a
  * jansson one. Anything else (escapes, other bytes than ASCII, fractions,
  * malformed text) goes to the reference reading, rules_eval_text_json,
@@ -31,6 +31,7 @@ skip_ws(const char **pp)
 	while (**pp == ' ' || **pp == '\n' || **pp == '\t' || **pp == '\r')
 		(*pp)++;
 }
+
 
 /* A string without escapes: its bytes in [*s, *s + *len); NULL-safe. */
 static int
@@ -208,17 +209,48 @@ rules_eval_text_json(struct rules_ctx *ctx, const char *text, bool *out,
 /* --- the compact tree ------------------------------------------------------
  * The same grammar as quick_load above, which it must accept no more of
  * (what it refuses goes to rules_eval_text_json), building nodes instead
- * of jansson values. The room is made beforehand: text of n bytes has at
- * most n nodes (each takes at least one byte) and at most n bytes of
- * strings with their NULs (each takes its two quotes). */
+ * of jansson values. The text is copied into the tree's strings once and
+ * read there: a string's closing quote becomes its NUL. The room is made
+ * beforehand: text of n bytes has at most n nodes (each takes at least
+ * one byte). */
 
 struct reader {
 	struct rtree *t;
-	const char *p;
-	size_t s_used;
+	char *p; /* in t->strs */
 };
 
 static bool tvalue(struct reader *r, int depth);
+
+static void
+tskip_ws(struct reader *r)
+{
+	while (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r')
+		r->p++;
+}
+
+/* The bytes a plain string may hold: ASCII from the space on, without the
+ * quote and the backslash. */
+static const unsigned char plain_byte[256] = {
+        [' '] = 1,  ['!'] = 1,  ['#'] = 1,  ['$'] = 1,  ['%'] = 1,
+        ['&'] = 1,  ['\''] = 1, ['('] = 1,  [')'] = 1,  ['*'] = 1,
+        ['+'] = 1,  [','] = 1,  ['-'] = 1,  ['.'] = 1,  ['/'] = 1,
+        ['0'] = 1,  ['1'] = 1,  ['2'] = 1,  ['3'] = 1,  ['4'] = 1,
+        ['5'] = 1,  ['6'] = 1,  ['7'] = 1,  ['8'] = 1,  ['9'] = 1,
+        [':'] = 1,  [';'] = 1,  ['<'] = 1,  ['='] = 1,  ['>'] = 1,
+        ['?'] = 1,  ['@'] = 1,  ['A'] = 1,  ['B'] = 1,  ['C'] = 1,
+        ['D'] = 1,  ['E'] = 1,  ['F'] = 1,  ['G'] = 1,  ['H'] = 1,
+        ['I'] = 1,  ['J'] = 1,  ['K'] = 1,  ['L'] = 1,  ['M'] = 1,
+        ['N'] = 1,  ['O'] = 1,  ['P'] = 1,  ['Q'] = 1,  ['R'] = 1,
+        ['S'] = 1,  ['T'] = 1,  ['U'] = 1,  ['V'] = 1,  ['W'] = 1,
+        ['X'] = 1,  ['Y'] = 1,  ['Z'] = 1,  ['['] = 1,  [']'] = 1,
+        ['^'] = 1,  ['_'] = 1,  ['`'] = 1,  ['a'] = 1,  ['b'] = 1,
+        ['c'] = 1,  ['d'] = 1,  ['e'] = 1,  ['f'] = 1,  ['g'] = 1,
+        ['h'] = 1,  ['i'] = 1,  ['j'] = 1,  ['k'] = 1,  ['l'] = 1,
+        ['m'] = 1,  ['n'] = 1,  ['o'] = 1,  ['p'] = 1,  ['q'] = 1,
+        ['r'] = 1,  ['s'] = 1,  ['t'] = 1,  ['u'] = 1,  ['v'] = 1,
+        ['w'] = 1,  ['x'] = 1,  ['y'] = 1,  ['z'] = 1,  ['{'] = 1,
+        ['|'] = 1,  ['}'] = 1,  ['~'] = 1,  [0x7f] = 1,
+};
 
 static uint32_t
 tnode(struct reader *r, enum rkind kind)
@@ -233,24 +265,20 @@ tnode(struct reader *r, enum rkind kind)
 static bool
 tstring(struct reader *r)
 {
-	const char *p = r->p, *s;
+	char *p = r->p, *s;
 	struct rtnode *nd;
-	size_t len;
 
 	if (*p != '"')
 		return false;
 	s = ++p;
-	for (; *p != '"'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x80 ||
-		    *p == '\\')
-			return false;
-	len = (size_t)(p - s);
+	while (plain_byte[(unsigned char)*p])
+		p++;
+	if (*p != '"')
+		return false;
+	*p = '\0';
 	nd = &r->t->nodes[tnode(r, RK_STRING)];
-	nd->n = (uint32_t)len;
-	nd->str = (uint32_t)r->s_used;
-	memcpy(r->t->strs + r->s_used, s, len);
-	r->t->strs[r->s_used + len] = '\0';
-	r->s_used += len + 1;
+	nd->n = (uint32_t)(p - s);
+	nd->str = (uint32_t)(s - r->t->strs);
 	r->p = p + 1;
 	return true;
 }
@@ -261,17 +289,17 @@ tobject(struct reader *r, int depth)
 	uint32_t at = tnode(r, RK_OBJECT), n = 0;
 
 	r->p++; /* { */
-	skip_ws(&r->p);
+	tskip_ws(r);
 	if (*r->p != '}') {
 		for (;;) {
-			skip_ws(&r->p);
+			tskip_ws(r);
 			if (!tstring(r))
 				return false;
-			skip_ws(&r->p);
+			tskip_ws(r);
 			if (*r->p++ != ':' || !tvalue(r, depth + 1))
 				return false;
 			n++;
-			skip_ws(&r->p);
+			tskip_ws(r);
 			if (*r->p == '}')
 				break;
 			if (*r->p++ != ',')
@@ -290,13 +318,13 @@ tarray(struct reader *r, int depth)
 	uint32_t at = tnode(r, RK_ARRAY), n = 0;
 
 	r->p++; /* [ */
-	skip_ws(&r->p);
+	tskip_ws(r);
 	if (*r->p != ']') {
 		for (;;) {
 			if (!tvalue(r, depth + 1))
 				return false;
 			n++;
-			skip_ws(&r->p);
+			tskip_ws(r);
 			if (*r->p == ']')
 				break;
 			if (*r->p++ != ',')
@@ -313,7 +341,7 @@ tarray(struct reader *r, int depth)
 static bool
 tinteger(struct reader *r)
 {
-	const char *p = r->p;
+	char *p = r->p;
 	long long v = 0;
 
 	p += *p == '-';
@@ -346,7 +374,7 @@ tvalue(struct reader *r, int depth)
 {
 	if (depth > TEXT_DEPTH_MAX)
 		return false;
-	skip_ws(&r->p);
+	tskip_ws(r);
 	switch (*r->p) {
 	case '{':
 		return tobject(r, depth);
@@ -406,17 +434,20 @@ rules_eval_text(struct rules_ctx *ctx, const char *text, bool *out,
 	struct rtree *t;
 	struct reader r;
 	struct rnode root;
+	size_t len;
 
 	if (text == NULL)
 		return err_set(e, SL_EPARSE, "stored rule: missing");
 	t = rules_ctx_tree(ctx);
-	if (!tree_reserve(t, strlen(text)))
+	len = strlen(text);
+	if (!tree_reserve(t, len))
 		return rules_eval_text_json(ctx, text, out, e);
+	memcpy(t->strs, text, len + 1);
 	t->n_nodes = 0;
-	r = (struct reader){t, text, 0};
+	r = (struct reader){t, t->strs};
 	if (!tvalue(&r, 0))
 		return rules_eval_text_json(ctx, text, out, e);
-	skip_ws(&r.p);
+	tskip_ws(&r);
 	if (*r.p != '\0')
 		return rules_eval_text_json(ctx, text, out, e);
 	root = (struct rnode){NULL, t, 0};

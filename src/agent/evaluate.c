@@ -341,8 +341,8 @@ struct scan {
 	size_t n_outcomes;
 	size_t *mark_on, *mark_off; /* indexes whose installed mark changes */
 	size_t n_on, n_off, cap_on, cap_off;
-	bool dl_listed;  /* dl holds every name of downloads/ */
-	char (*dl)[65];  /* the 64-character names there, sorted */
+	bool dl_listed; /* dl holds every name of downloads/ */
+	char (*dl)[65]; /* the 64-character names there, sorted */
 	size_t n_dl, cap_dl;
 };
 
@@ -454,9 +454,9 @@ files_present(const struct scan *sc, const char *files)
 			return false;
 		memcpy(sha, p, 64);
 		sha[64] = '\0';
-		if (sc->dl_listed && array_search(sha, sc->dl, sc->n_dl,
-		                                  sizeof(*sc->dl),
-		                                  cmp_name) == NULL)
+		if (sc->dl_listed &&
+		    array_search(sha, sc->dl, sc->n_dl, sizeof(*sc->dl),
+		                 cmp_name) == NULL)
 			return false;
 		size = strtoull(p + 65, &end, 10);
 		snprintf(path, sizeof(path), "%s/%s", a->downloads, sha);

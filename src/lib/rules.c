@@ -410,16 +410,16 @@ out:
 /* --- system facts ---------------------------------------------------- */
 
 static int
-p_const(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
-        struct err *e)
+p_const(struct rules_ctx *c, const struct rnode *rule, const char *type,
+        bool *out, struct err *e)
 {
 	*out = strcmp(type, "true") == 0;
 	return SL_OK;
 }
 
 static int
-p_os_id(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
-        struct err *e)
+p_os_id(struct rules_ctx *c, const struct rnode *rule, const char *type,
+        bool *out, struct err *e)
 {
 	const struct osinfo *os = NULL;
 	const char *id;
@@ -462,15 +462,15 @@ p_os_version(struct rules_ctx *c, const struct rnode *rule, const char *type,
 }
 
 static int
-p_kernel(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
-         struct err *e)
+p_kernel(struct rules_ctx *c, const struct rnode *rule, const char *type,
+         bool *out, struct err *e)
 {
 	return version_fact(c, rule, type, true, out, e);
 }
 
 static int
-p_arch(struct rules_ctx *c, const struct rnode *rule, const char *type, bool *out,
-       struct err *e)
+p_arch(struct rules_ctx *c, const struct rnode *rule, const char *type,
+       bool *out, struct err *e)
 {
 	const struct osinfo *os = NULL;
 	const char *arch;
@@ -566,8 +566,8 @@ p_rpm_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
 }
 
 static int
-p_update_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
-                   bool *out, struct err *e)
+p_update_installed(struct rules_ctx *c, const struct rnode *rule,
+                   const char *type, bool *out, struct err *e)
 {
 	const char *id;
 	int rc;

@@ -128,7 +128,8 @@ rules_path_param(const struct rnode *rule, const char *type, const char **path,
 /* --- parameter checks (one per kind of predicate) -------------------- */
 
 int
-rules_c_none(const struct rnode *rule, const char *type, bool strict, struct err *e)
+rules_c_none(const struct rnode *rule, const char *type, bool strict,
+             struct err *e)
 {
 	(void)rule;
 	(void)type;
@@ -138,7 +139,8 @@ rules_c_none(const struct rnode *rule, const char *type, bool strict, struct err
 }
 
 static int
-c_string(const struct rnode *rule, const char *type, const char *key, struct err *e)
+c_string(const struct rnode *rule, const char *type, const char *key,
+         struct err *e)
 {
 	const char *v;
 
@@ -146,14 +148,16 @@ c_string(const struct rnode *rule, const char *type, const char *key, struct err
 }
 
 int
-rules_c_os_id(const struct rnode *rule, const char *type, bool strict, struct err *e)
+rules_c_os_id(const struct rnode *rule, const char *type, bool strict,
+              struct err *e)
 {
 	(void)strict;
 	return c_string(rule, type, "id", e);
 }
 
 int
-rules_c_arch(const struct rnode *rule, const char *type, bool strict, struct err *e)
+rules_c_arch(const struct rnode *rule, const char *type, bool strict,
+             struct err *e)
 {
 	(void)strict;
 	return c_string(rule, type, "arch", e);
@@ -169,7 +173,8 @@ rules_c_version_fact(const struct rnode *rule, const char *type, bool strict,
 }
 
 int
-rules_c_path(const struct rnode *rule, const char *type, bool strict, struct err *e)
+rules_c_path(const struct rnode *rule, const char *type, bool strict,
+             struct err *e)
 {
 	const char *path;
 
@@ -235,8 +240,8 @@ rules_c_package(const struct rnode *rule, const char *type, bool strict,
 }
 
 int
-rules_c_update_installed(const struct rnode *rule, const char *type, bool strict,
-                         struct err *e)
+rules_c_update_installed(const struct rnode *rule, const char *type,
+                         bool strict, struct err *e)
 {
 	const char *id;
 	int rc;

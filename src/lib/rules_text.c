@@ -7,9 +7,9 @@
  * detection's time. Rule text is plain (objects, arrays, ASCII strings
  * without escapes, true/false/null, integers), so it is read here into a
  * compact tree (struct rtree, rules_int.h: one array of nodes in preorder
- * and a copy of the text holding the strings) that the context keeps from one rule to the
- * next, and the evaluator walks that tree through the same code as a
- * jansson one. Anything else (escapes, other bytes than ASCII, fractions,
+ * and a copy of the text holding the strings) that the context keeps from one
+ * rule to the next, and the evaluator walks that tree through the same code as
+ * a jansson one. Anything else (escapes, other bytes than ASCII, fractions,
  * malformed text) goes to the reference reading, rules_eval_text_json,
  * which reads plain text into a jansson tree and the rest through
  * json_loads, which also gives the error message.
@@ -31,7 +31,6 @@ skip_ws(const char **pp)
 	while (**pp == ' ' || **pp == '\n' || **pp == '\t' || **pp == '\r')
 		(*pp)++;
 }
-
 
 /* A string without escapes: its bytes in [*s, *s + *len); NULL-safe. */
 static int
@@ -231,25 +230,22 @@ tskip_ws(struct reader *r)
 /* The bytes a plain string may hold: ASCII from the space on, without the
  * quote and the backslash. */
 static const unsigned char plain_byte[256] = {
-        [' '] = 1,  ['!'] = 1,  ['#'] = 1,  ['$'] = 1,  ['%'] = 1,
-        ['&'] = 1,  ['\''] = 1, ['('] = 1,  [')'] = 1,  ['*'] = 1,
-        ['+'] = 1,  [','] = 1,  ['-'] = 1,  ['.'] = 1,  ['/'] = 1,
-        ['0'] = 1,  ['1'] = 1,  ['2'] = 1,  ['3'] = 1,  ['4'] = 1,
-        ['5'] = 1,  ['6'] = 1,  ['7'] = 1,  ['8'] = 1,  ['9'] = 1,
-        [':'] = 1,  [';'] = 1,  ['<'] = 1,  ['='] = 1,  ['>'] = 1,
-        ['?'] = 1,  ['@'] = 1,  ['A'] = 1,  ['B'] = 1,  ['C'] = 1,
-        ['D'] = 1,  ['E'] = 1,  ['F'] = 1,  ['G'] = 1,  ['H'] = 1,
-        ['I'] = 1,  ['J'] = 1,  ['K'] = 1,  ['L'] = 1,  ['M'] = 1,
-        ['N'] = 1,  ['O'] = 1,  ['P'] = 1,  ['Q'] = 1,  ['R'] = 1,
-        ['S'] = 1,  ['T'] = 1,  ['U'] = 1,  ['V'] = 1,  ['W'] = 1,
-        ['X'] = 1,  ['Y'] = 1,  ['Z'] = 1,  ['['] = 1,  [']'] = 1,
-        ['^'] = 1,  ['_'] = 1,  ['`'] = 1,  ['a'] = 1,  ['b'] = 1,
-        ['c'] = 1,  ['d'] = 1,  ['e'] = 1,  ['f'] = 1,  ['g'] = 1,
-        ['h'] = 1,  ['i'] = 1,  ['j'] = 1,  ['k'] = 1,  ['l'] = 1,
-        ['m'] = 1,  ['n'] = 1,  ['o'] = 1,  ['p'] = 1,  ['q'] = 1,
-        ['r'] = 1,  ['s'] = 1,  ['t'] = 1,  ['u'] = 1,  ['v'] = 1,
-        ['w'] = 1,  ['x'] = 1,  ['y'] = 1,  ['z'] = 1,  ['{'] = 1,
-        ['|'] = 1,  ['}'] = 1,  ['~'] = 1,  [0x7f] = 1,
+        [' '] = 1,  ['!'] = 1, ['#'] = 1, ['$'] = 1,  ['%'] = 1, ['&'] = 1,
+        ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1,  ['+'] = 1, [','] = 1,
+        ['-'] = 1,  ['.'] = 1, ['/'] = 1, ['0'] = 1,  ['1'] = 1, ['2'] = 1,
+        ['3'] = 1,  ['4'] = 1, ['5'] = 1, ['6'] = 1,  ['7'] = 1, ['8'] = 1,
+        ['9'] = 1,  [':'] = 1, [';'] = 1, ['<'] = 1,  ['='] = 1, ['>'] = 1,
+        ['?'] = 1,  ['@'] = 1, ['A'] = 1, ['B'] = 1,  ['C'] = 1, ['D'] = 1,
+        ['E'] = 1,  ['F'] = 1, ['G'] = 1, ['H'] = 1,  ['I'] = 1, ['J'] = 1,
+        ['K'] = 1,  ['L'] = 1, ['M'] = 1, ['N'] = 1,  ['O'] = 1, ['P'] = 1,
+        ['Q'] = 1,  ['R'] = 1, ['S'] = 1, ['T'] = 1,  ['U'] = 1, ['V'] = 1,
+        ['W'] = 1,  ['X'] = 1, ['Y'] = 1, ['Z'] = 1,  ['['] = 1, [']'] = 1,
+        ['^'] = 1,  ['_'] = 1, ['`'] = 1, ['a'] = 1,  ['b'] = 1, ['c'] = 1,
+        ['d'] = 1,  ['e'] = 1, ['f'] = 1, ['g'] = 1,  ['h'] = 1, ['i'] = 1,
+        ['j'] = 1,  ['k'] = 1, ['l'] = 1, ['m'] = 1,  ['n'] = 1, ['o'] = 1,
+        ['p'] = 1,  ['q'] = 1, ['r'] = 1, ['s'] = 1,  ['t'] = 1, ['u'] = 1,
+        ['v'] = 1,  ['w'] = 1, ['x'] = 1, ['y'] = 1,  ['z'] = 1, ['{'] = 1,
+        ['|'] = 1,  ['}'] = 1, ['~'] = 1, [0x7f] = 1,
 };
 
 static uint32_t

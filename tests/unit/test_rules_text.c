@@ -20,7 +20,8 @@
 #define UUID_A "6f1e1b3c-2a44-4d6e-9a0b-3c1d2e4f5a61"
 #define UUID_B "0b7e2d41-9c3f-4a58-8e21-7d6c5b4a3f20"
 /* sha256 of "PermitRootLogin no\n" */
-#define SHA_CONF "44c91857f34b1ec68e246ebcbad66c4b9380b41c3490c719bdfd6696ba7b40b5"
+#define SHA_CONF                                                               \
+	"44c91857f34b1ec68e246ebcbad66c4b9380b41c3490c719bdfd6696ba7b40b5"
 
 static char root[] = "/tmp/sluice-rules-text-XXXXXX";
 static struct rules_ctx *ctx;
@@ -133,13 +134,13 @@ static const char *const corpus[] = {
         "{\"type\":\"file_exists\",\"path\":\"/etc/../etc/passwd\"}",
         "{\"type\":\"file_exists\",\"path\":\"/etc/..x\"}",
         "{\"type\":\"file_exists\"}",
-        "{\"type\":\"file_sha256\",\"path\":\"/etc/conf\",\"sha256\":\"" SHA_CONF
-        "\"}",
-        "{\"type\":\"file_sha256\",\"path\":\"/etc/conf\",\"sha256\":\"" SHA_CONF
-        "0\"}",
+        "{\"type\":\"file_sha256\",\"path\":\"/etc/"
+        "conf\",\"sha256\":\"" SHA_CONF "\"}",
+        "{\"type\":\"file_sha256\",\"path\":\"/etc/"
+        "conf\",\"sha256\":\"" SHA_CONF "0\"}",
         "{\"type\":\"file_sha256\",\"path\":\"/etc/conf\",\"sha256\":\"ab\"}",
-        "{\"type\":\"file_sha256\",\"path\":\"/etc/none\",\"sha256\":\"" SHA_CONF
-        "\"}",
+        "{\"type\":\"file_sha256\",\"path\":\"/etc/"
+        "none\",\"sha256\":\"" SHA_CONF "\"}",
         "{\"type\":\"file_contains\",\"path\":\"/etc/conf\",\"text\":\"Root\"}",
         "{\"type\":\"file_contains\",\"path\":\"/etc/conf\",\"text\":\"yes\"}",
         "{\"type\":\"file_contains\",\"path\":\"/etc/conf\","
@@ -292,11 +293,12 @@ test_corpus(void **state)
 	assert_true(n_err >= 30);
 	assert_int_equal(same(NULL, &v), SL_EPARSE);
 	/* the plain reading answers the generated rules */
-	assert_int_equal(same("{\"and\":[{\"type\":\"os_id\",\"id\":\"debian\"},"
-	                      "{\"type\":\"deb_installed\",\"package\":"
-	                      "\"openssl\"}]}",
-	                      &v),
-	                 SL_OK);
+	assert_int_equal(
+	        same("{\"and\":[{\"type\":\"os_id\",\"id\":\"debian\"},"
+	             "{\"type\":\"deb_installed\",\"package\":"
+	             "\"openssl\"}]}",
+	             &v),
+	        SL_OK);
 	assert_true(v);
 }
 
@@ -356,9 +358,9 @@ test_depth(void **state)
 			off += (size_t)snprintf(text + off, sizeof(text) - off,
 			                        "%s", inner[w]);
 			for (int i = depth - 1; i >= 0; i--)
-				off += (size_t)snprintf(text + off,
-				                        sizeof(text) - off,
-				                        "%s", i % 2 ? "}" : "]}");
+				off += (size_t)snprintf(
+				        text + off, sizeof(text) - off, "%s",
+				        i % 2 ? "}" : "]}");
 			assert_true(off < sizeof(text) - 1);
 			(void)same(text, &v);
 		}
@@ -378,9 +380,10 @@ test_reuse(void **state)
 	assert_non_null(big);
 	off += (size_t)snprintf(big + off, cap - off, "{\"or\":[");
 	for (size_t i = 0; i < n; i++)
-		off += (size_t)snprintf(big + off, cap - off,
-		                        "%s{\"type\":\"os_id\",\"id\":\"x%zu\"}",
-		                        i ? "," : "", i);
+		off += (size_t)snprintf(
+		        big + off, cap - off,
+		        "%s{\"type\":\"os_id\",\"id\":\"x%zu\"}", i ? "," : "",
+		        i);
 	snprintf(big + off, cap - off, ",{\"type\":\"true\"}]}");
 	assert_int_equal(same(big, &v), SL_OK);
 	assert_true(v);

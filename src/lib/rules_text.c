@@ -110,25 +110,39 @@ array(const char **pp, int depth)
 	return NULL;
 }
 
-static json_t *
-integer(const char **pp)
+/* An integer (no leading zeros, no fraction or exponent, within long
+ * long) at p: its value in *v and the byte after it, or NULL. */
+static const char *
+scan_integer(const char *p, long long *v)
 {
-	const char *p = *pp;
-	long long v = 0;
 	bool neg = *p == '-';
 
+	*v = 0;
 	p += neg;
 	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
 		return NULL;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (LLONG_MAX - (*p - '0')) / 10)
+		if (*v > (LLONG_MAX - (*p - '0')) / 10)
 			return NULL;
-		v = v * 10 + (*p - '0');
+		*v = *v * 10 + (*p - '0');
 	}
 	if (*p == '.' || *p == 'e' || *p == 'E')
 		return NULL;
+	if (neg)
+		*v = -*v;
+	return p;
+}
+
+static json_t *
+integer(const char **pp)
+{
+	const char *p;
+	long long v;
+
+	if ((p = scan_integer(*pp, &v)) == NULL)
+		return NULL;
 	*pp = p;
-	return json_integer(neg ? -v : v);
+	return json_integer(v);
 }
 
 static json_t *
@@ -337,20 +351,12 @@ tarray(struct reader *r, int depth)
 static bool
 tinteger(struct reader *r)
 {
-	char *p = r->p;
-	long long v = 0;
+	const char *p;
+	long long v;
 
-	p += *p == '-';
-	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
+	if ((p = scan_integer(r->p, &v)) == NULL)
 		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (LLONG_MAX - (*p - '0')) / 10)
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	if (*p == '.' || *p == 'e' || *p == 'E')
-		return false;
-	r->p = p;
+	r->p += p - r->p;
 	tnode(r, RK_INTEGER);
 	return true;
 }

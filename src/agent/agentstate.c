@@ -64,6 +64,9 @@ static const char *const migrations[] = {
         "ALTER TABLE view ADD COLUMN files TEXT;"
         "UPDATE view SET files=(SELECT group_concat(f.sha256||' '||f.size,"
         "',') FROM view_files f WHERE f.update_id=view.id);",
+        /* 6: finding entries not checked under the current keys without
+         * scanning the view */
+        "CREATE INDEX view_checked ON view(checked);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -134,6 +134,11 @@ struct as_check {
 	const char *supersedes, *prerequisites;    /* ids separated by ' ' */
 };
 
+/* Whether some entry of the view is not checked under fp (an index
+ * look-up, not a scan). */
+int agentstate_view_any_unchecked(struct agentstate *s, const char *fp,
+                                  bool *out, struct err *e);
+
 /* Up to max entries (with documents and files) not checked under fp,
  * in id order after the id after (NULL: from the start). */
 int agentstate_view_unchecked(struct agentstate *s, const char *fp,

@@ -519,6 +519,29 @@ agentstate_view_get(struct agentstate *s, const char *id, struct as_entry **out,
 }
 
 int
+agentstate_view_any_unchecked(struct agentstate *s, const char *fp, bool *out,
+                              struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	/* "checked<>?1" as two ranges, so the index on checked serves */
+	if ((rc = as_prep(s, &st,
+	                  "SELECT 1 FROM view WHERE checked IS NULL OR "
+	                  "checked<?1 OR checked>?1 LIMIT 1",
+	                  e)) != SL_OK)
+		return rc;
+	as_bind_text(st, 1, fp);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW || r == SQLITE_DONE)
+		*out = r == SQLITE_ROW;
+	else
+		rc = as_db_err(s, e, "view");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 agentstate_view_unchecked(struct agentstate *s, const char *fp,
                           const char *after, size_t max, struct as_entry **out,
                           size_t *n, struct err *e)

@@ -12,6 +12,8 @@
  */
 #include "agent.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,9 +186,13 @@ check_view(struct agent *a, struct err *e)
 	char fp[HASH_HEX_LEN + 1], after[AS_ID_MAX];
 	struct as_entry *ents = NULL;
 	size_t n = 0, total = 0;
+	bool any = true;
 	int rc;
 
 	keyring_fp(&a->cfg->keyring, fp);
+	if ((rc = agentstate_view_any_unchecked(a->st, fp, &any, e)) != SL_OK ||
+	    !any)
+		return rc;
 	after[0] = '\0';
 	for (;;) {
 		if ((rc = agentstate_view_unchecked(a->st, fp, after,
@@ -335,6 +341,9 @@ struct scan {
 	size_t n_outcomes;
 	size_t *mark_on, *mark_off; /* indexes whose installed mark changes */
 	size_t n_on, n_off, cap_on, cap_off;
+	bool dl_listed; /* dl holds every name of downloads/ */
+	char (*dl)[65]; /* the 64-character names there, sorted */
+	size_t n_dl, cap_dl;
 };
 
 static bool
@@ -387,11 +396,49 @@ str_list(char ***out, const char *text, struct err *e)
 	return SL_OK;
 }
 
+static int
+cmp_name(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+/* The names in downloads/, read once per detection so that the updates
+ * whose files are not there (most of them) cost no stat() each. Without a
+ * listing (an error other than no directory, too many names), every file
+ * is asked for in turn as before. */
+static void
+list_downloads(struct scan *sc)
+{
+	DIR *d = opendir(sc->a->downloads);
+	struct dirent *de;
+	struct err e;
+
+	sc->dl_listed = false;
+	if (d == NULL) {
+		sc->dl_listed = errno == ENOENT;
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 64)
+			continue;
+		if (ARRAY_GROW(sc->dl, sc->cap_dl, sc->n_dl, DETECT_MAX, &e) !=
+		    SL_OK) {
+			closedir(d);
+			return;
+		}
+		memcpy(sc->dl[sc->n_dl++], de->d_name, 65);
+	}
+	closedir(d);
+	array_sort(sc->dl, sc->n_dl, sizeof(*sc->dl), cmp_name);
+	sc->dl_listed = true;
+}
+
 /* Every file ("<sha256> <size>,...") is in downloads/ with its size (an
  * update without files is "needed", never "downloaded"). */
 static bool
-files_present(struct agent *a, const char *files)
+files_present(const struct scan *sc, const char *files)
 {
+	struct agent *a = sc->a;
 	char path[4200], sha[65];
 	const char *p = files;
 	struct stat sb;
@@ -407,6 +454,10 @@ files_present(struct agent *a, const char *files)
 			return false;
 		memcpy(sha, p, 64);
 		sha[64] = '\0';
+		if (sc->dl_listed &&
+		    array_search(sha, sc->dl, sc->n_dl, sizeof(*sc->dl),
+		                 cmp_name) == NULL)
+			return false;
 		size = strtoull(p + 65, &end, 10);
 		snprintf(path, sizeof(path), "%s/%s", a->downloads, sha);
 		if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != size)
@@ -480,7 +531,7 @@ evaluate_rules(struct scan *sc, size_t idx, const struct as_row *r,
 		if (x->last_failed)
 			set_state(x, "failed", "%s",
 			          oc->detail ? oc->detail : "failed");
-		else if (files_present(a, r->files))
+		else if (files_present(sc, r->files))
 			set_state(x, "downloaded", NULL);
 		else
 			set_state(x, "needed", NULL);
@@ -705,6 +756,7 @@ agent_evaluate(struct detection **out, struct agent *a, struct err *e)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
+	list_downloads(&sc);
 	if ((rc = agentstate_view_scan(a->st, scan_row, &sc, e)) != SL_OK)
 		goto out;
 	apply_supersedence(d);
@@ -729,6 +781,7 @@ out:
 	agentstate_outcomes_free(sc.outcomes, sc.n_outcomes);
 	free(sc.mark_on);
 	free(sc.mark_off);
+	free(sc.dl);
 	free(mark);
 	detection_free(d);
 	return rc == SL_OK ? rc : err_prefix(e, "detect");

@@ -1,9 +1,11 @@
 /*
  * dpkgdb: parses dpkg's status file in place (values are cut out of the one
- * file buffer with NULs) and keeps a sorted array of (name, version) for
- * bsearch. "name:arch" keys live in one extra allocation.
+ * file buffer with NULs) and keeps a sorted array of (name, version), with
+ * a hash table over it for the look-ups (a detection asks tens of
+ * thousands of times). "name:arch" keys live in one extra allocation.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,40 @@ struct dpkgdb {
 	struct entry *entries; /* sorted by name, then seq; names unique */
 	size_t n;
 	size_t packages;
+	uint32_t *slots; /* entry index + 1 by name hash (0: free) */
+	size_t mask;     /* slots - 1, a power of two minus one */
 };
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The hash table over the n unique entries: at most half full. */
+static int
+index_entries(struct dpkgdb *db, struct err *e)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * db->n)
+		cap *= 2;
+	if ((db->slots = calloc(cap, sizeof(*db->slots))) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	db->mask = cap - 1;
+	for (size_t i = 0; i < db->n; i++) {
+		size_t k = name_hash(db->entries[i].name) & db->mask;
+
+		while (db->slots[k] != 0)
+			k = (k + 1) & db->mask;
+		db->slots[k] = (uint32_t)(i + 1);
+	}
+	return SL_OK;
+}
 
 struct stanza {
 	char *package, *version, *arch, *status;
@@ -131,12 +166,6 @@ entry_cmp(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static int
-entry_key_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct entry *)elem)->name);
-}
-
 int
 dpkgdb_new_empty(struct dpkgdb **out, struct err *e)
 {
@@ -197,6 +226,12 @@ dpkgdb_load(struct dpkgdb **out, const char *status_path, struct err *e)
 		    strcmp(db->entries[n - 1].name, db->entries[i].name) != 0)
 			db->entries[n++] = db->entries[i];
 	db->n = n;
+	if (n > UINT32_MAX / 2) {
+		rc = err_set(e, SL_ETOOBIG, "too many packages");
+		goto out;
+	}
+	if ((rc = index_entries(db, e)) != SL_OK)
+		goto out;
 	*out = db;
 	db = NULL;
 out:
@@ -215,19 +250,25 @@ dpkgdb_free(struct dpkgdb *db)
 	free(db->text);
 	free(db->keys);
 	free(db->entries);
+	free(db->slots);
 	free(db);
 }
 
 const char *
 dpkgdb_version(const struct dpkgdb *db, const char *package)
 {
-	const struct entry *hit;
+	size_t k;
 
 	if (db == NULL || package == NULL || db->n == 0)
 		return NULL;
-	hit = bsearch(package, db->entries, db->n, sizeof(*db->entries),
-	              entry_key_cmp);
-	return hit != NULL ? hit->version : NULL;
+	for (k = name_hash(package) & db->mask; db->slots[k] != 0;
+	     k = (k + 1) & db->mask) {
+		const struct entry *en = &db->entries[db->slots[k] - 1];
+
+		if (en->name[0] == package[0] && strcmp(en->name, package) == 0)
+			return en->version;
+	}
+	return NULL;
 }
 
 size_t

@@ -25,6 +25,16 @@
 #include "rules_int.h"
 
 #define CHUNK 65536
+/* file_exists answers kept per path: slots (a power of two), and the most
+ * paths kept (past it, the others are asked each time) */
+#define EXISTS_SLOTS 8192u
+#define EXISTS_MAX   6144u
+
+struct exists_slot {
+	char *path; /* NULL: free */
+	uint32_t hash;
+	bool exists;
+};
 
 struct rules_ctx {
 	char *root;
@@ -43,6 +53,11 @@ struct rules_ctx {
 
 	rules_update_lookup_fn update_installed;
 	void *update_arg;
+
+	struct rtree tree; /* rules_eval_text's, reused */
+
+	struct exists_slot *exists; /* EXISTS_SLOTS, open addressing */
+	size_t n_exists;
 };
 
 int
@@ -88,8 +103,18 @@ rules_ctx_free(struct rules_ctx *c)
 	osinfo_free(c->os);
 	dpkgdb_free(c->dpkg);
 	json_decref(c->rpm_cache);
+	rules_tree_release(&c->tree);
+	for (size_t i = 0; c->exists != NULL && i < EXISTS_SLOTS; i++)
+		free(c->exists[i].path);
+	free(c->exists);
 	free(c->root);
 	free(c);
+}
+
+struct rtree *
+rules_ctx_tree(struct rules_ctx *c)
+{
+	return &c->tree;
 }
 
 void
@@ -142,6 +167,20 @@ get_dpkg(struct rules_ctx *c, const struct dpkgdb **db, struct err *e)
 		return replay(&c->dpkg_err, e);
 	*db = c->dpkg;
 	return SL_OK;
+}
+
+/* op and version of a rule its check accepted (rules_op_version there:
+ * both or neither, a known op, a version that is not empty), without
+ * checking them again. */
+static int
+op_version(const struct rnode *rule, const char *type, const char **op,
+           const char **version, struct err *e)
+{
+	int rc;
+
+	if ((rc = rules_param(rule, type, "op", false, op, e)) != SL_OK)
+		return rc;
+	return rules_param(rule, type, "version", false, version, e);
 }
 
 /* --- files under the root -------------------------------------------- */
@@ -216,15 +255,43 @@ read_some(int fd, void *b, size_t n, const char *type, const char *path,
 	return SL_OK;
 }
 
+/* The slot of path in the file_exists answers (free when not kept);
+ * NULL when there is no table. */
+static struct exists_slot *
+exists_slot(struct rules_ctx *c, const char *path)
+{
+	uint32_t h = 2166136261u, i;
+
+	if (c->exists == NULL &&
+	    (c->exists = calloc(EXISTS_SLOTS, sizeof(*c->exists))) == NULL)
+		return NULL;
+	for (const char *p = path; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (i = h & (EXISTS_SLOTS - 1); c->exists[i].path != NULL;
+	     i = (i + 1) & (EXISTS_SLOTS - 1))
+		if (c->exists[i].hash == h &&
+		    strcmp(c->exists[i].path, path) == 0)
+			break;
+	c->exists[i].hash = h;
+	return &c->exists[i];
+}
+
+/* Asked once per path and context, like the other facts (rules.h). */
 static int
-p_file_exists(struct rules_ctx *c, const json_t *rule, const char *type,
+p_file_exists(struct rules_ctx *c, const struct rnode *rule, const char *type,
               bool *out, struct err *e)
 {
+	struct exists_slot *slot;
 	const char *path;
 	int rc, fd;
 
 	if ((rc = rules_path_param(rule, type, &path, e)) != SL_OK)
 		return rc;
+	slot = exists_slot(c, path);
+	if (slot != NULL && slot->path != NULL) {
+		*out = slot->exists;
+		return SL_OK;
+	}
 	fd = open_under_root(c, path, O_PATH);
 	if (fd < 0 && !absent(-fd))
 		return err_set(e, SL_EIO, "%s: %s: %s", type, path,
@@ -232,11 +299,17 @@ p_file_exists(struct rules_ctx *c, const json_t *rule, const char *type,
 	*out = fd >= 0;
 	if (fd >= 0)
 		close(fd);
+	/* kept when there is room (no room or no memory: asked again) */
+	if (slot != NULL && c->n_exists < EXISTS_MAX &&
+	    (slot->path = strdup(path)) != NULL) {
+		slot->exists = *out;
+		c->n_exists++;
+	}
 	return SL_OK;
 }
 
 static int
-p_file_sha256(struct rules_ctx *c, const json_t *rule, const char *type,
+p_file_sha256(struct rules_ctx *c, const struct rnode *rule, const char *type,
               bool *out, struct err *e)
 {
 	char want[HASH_HEX_LEN + 1], got[HASH_HEX_LEN + 1];
@@ -284,7 +357,7 @@ out:
 }
 
 static int
-p_file_contains(struct rules_ctx *c, const json_t *rule, const char *type,
+p_file_contains(struct rules_ctx *c, const struct rnode *rule, const char *type,
                 bool *out, struct err *e)
 {
 	const char *path, *text;
@@ -337,16 +410,16 @@ out:
 /* --- system facts ---------------------------------------------------- */
 
 static int
-p_const(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
-        struct err *e)
+p_const(struct rules_ctx *c, const struct rnode *rule, const char *type,
+        bool *out, struct err *e)
 {
 	*out = strcmp(type, "true") == 0;
 	return SL_OK;
 }
 
 static int
-p_os_id(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
-        struct err *e)
+p_os_id(struct rules_ctx *c, const struct rnode *rule, const char *type,
+        bool *out, struct err *e)
 {
 	const struct osinfo *os = NULL;
 	const char *id;
@@ -362,15 +435,14 @@ p_os_id(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 
 /* os_version and kernel: compare a fact (may be NULL: false) with debver. */
 static int
-version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
+version_fact(struct rules_ctx *c, const struct rnode *rule, const char *type,
              bool kernel, bool *out, struct err *e)
 {
 	const struct osinfo *os = NULL;
 	const char *op, *version, *have;
 	int rc;
 
-	if ((rc = rules_op_version(rule, type, true, false, &op, &version,
-	                           e)) != SL_OK)
+	if ((rc = op_version(rule, type, &op, &version, e)) != SL_OK)
 		return rc;
 	if ((rc = get_os(c, &os, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -383,22 +455,22 @@ version_fact(struct rules_ctx *c, const json_t *rule, const char *type,
 }
 
 static int
-p_os_version(struct rules_ctx *c, const json_t *rule, const char *type,
+p_os_version(struct rules_ctx *c, const struct rnode *rule, const char *type,
              bool *out, struct err *e)
 {
 	return version_fact(c, rule, type, false, out, e);
 }
 
 static int
-p_kernel(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
-         struct err *e)
+p_kernel(struct rules_ctx *c, const struct rnode *rule, const char *type,
+         bool *out, struct err *e)
 {
 	return version_fact(c, rule, type, true, out, e);
 }
 
 static int
-p_arch(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
-       struct err *e)
+p_arch(struct rules_ctx *c, const struct rnode *rule, const char *type,
+       bool *out, struct err *e)
 {
 	const struct osinfo *os = NULL;
 	const char *arch;
@@ -415,19 +487,17 @@ p_arch(struct rules_ctx *c, const json_t *rule, const char *type, bool *out,
 /* --- packages and updates -------------------------------------------- */
 
 static int
-p_deb_installed(struct rules_ctx *c, const json_t *rule, const char *type,
+p_deb_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
                 bool *out, struct err *e)
 {
 	const struct dpkgdb *db;
 	const char *pkg, *op, *version, *have;
 	int rc;
 
+	/* the check (rules_c_package) took the version as dpkg's */
 	if ((rc = rules_param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = rules_op_version(rule, type, false, false, &op, &version,
-	                           e)) != SL_OK)
+	    (rc = op_version(rule, type, &op, &version, e)) != SL_OK)
 		return rc;
-	if (version != NULL && debver_valid(version, e) != SL_OK)
-		return err_prefix(e, "%s: bad version '%.64s'", type, version);
 	if ((rc = get_dpkg(c, &db, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
 	have = dpkgdb_version(db, pkg);
@@ -460,7 +530,7 @@ rpm_versions(struct rules_ctx *c, const char *pkg, const char **out,
 }
 
 static int
-p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
+p_rpm_installed(struct rules_ctx *c, const struct rnode *rule, const char *type,
                 bool *out, struct err *e)
 {
 	const char *pkg, *op, *version, *lines = NULL, *p;
@@ -469,8 +539,7 @@ p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 	int rc;
 
 	if ((rc = rules_param(rule, type, "package", true, &pkg, e)) != SL_OK ||
-	    (rc = rules_op_version(rule, type, false, false, &op, &version,
-	                           e)) != SL_OK)
+	    (rc = op_version(rule, type, &op, &version, e)) != SL_OK)
 		return rc;
 	if ((rc = rpm_versions(c, pkg, &lines, e)) != SL_OK)
 		return err_prefix(e, "%s", type);
@@ -497,8 +566,8 @@ p_rpm_installed(struct rules_ctx *c, const json_t *rule, const char *type,
 }
 
 static int
-p_update_installed(struct rules_ctx *c, const json_t *rule, const char *type,
-                   bool *out, struct err *e)
+p_update_installed(struct rules_ctx *c, const struct rnode *rule,
+                   const char *type, bool *out, struct err *e)
 {
 	const char *id;
 	int rc;
@@ -530,23 +599,25 @@ const struct pred rules_preds[] = {
 
 /* --- the tree ---------------------------------------------------------- */
 
-static int eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
-                struct err *e);
+static int eval(struct rules_ctx *c, const struct rnode *rule, int depth,
+                bool *out, struct err *e);
 
 static int
-eval_list(struct rules_ctx *c, const json_t *list, const char *name,
+eval_list(struct rules_ctx *c, const struct rnode *list, const char *name,
           bool is_and, int depth, bool *out, struct err *e)
 {
-	size_t i;
+	struct rnode item;
+	uint32_t cur = 0;
+	size_t i, n;
 	bool v = false;
 	int rc;
 
-	if (!json_is_array(list))
+	if (rn_kind(list) != RK_ARRAY)
 		return err_set(e, SL_EINVAL, "%s: must be an array of rules",
 		               name);
-	for (i = 0; i < json_array_size(list); i++) {
-		if ((rc = eval(c, json_array_get(list, i), depth + 1, &v, e)) !=
-		    SL_OK)
+	for (i = 0, n = rn_size(list); i < n; i++) {
+		rn_elem(list, i, &cur, &item);
+		if ((rc = eval(c, &item, depth + 1, &v, e)) != SL_OK)
 			return err_prefix(e, "%s[%zu]", name, i);
 		if (v != is_and) { /* false in an and, true in an or */
 			*out = v;
@@ -558,12 +629,12 @@ eval_list(struct rules_ctx *c, const json_t *list, const char *name,
 }
 
 static int
-eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
+eval(struct rules_ctx *c, const struct rnode *rule, int depth, bool *out,
      struct err *e)
 {
-	const json_t *and_, *or_, *not_, *type;
+	struct rnode and_, or_, not_, type;
 	const char *name;
-	size_t i;
+	size_t i, len;
 	bool v;
 	int rc;
 
@@ -571,32 +642,34 @@ eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
 		return err_set(e, SL_EINVAL,
 		               "rule nested deeper than %d levels",
 		               RULES_MAX_DEPTH);
-	if (!json_is_object(rule))
+	if (rn_kind(rule) != RK_OBJECT)
 		return err_set(e, SL_EINVAL, "rule must be an object");
-	and_ = json_object_get(rule, "and");
-	or_ = json_object_get(rule, "or");
-	not_ = json_object_get(rule, "not");
-	type = json_object_get(rule, "type");
-	if ((and_ != NULL) + (or_ != NULL) + (not_ != NULL) + (type != NULL) !=
+	rn_get(rule, "and", &and_);
+	rn_get(rule, "or", &or_);
+	rn_get(rule, "not", &not_);
+	rn_get(rule, "type", &type);
+	if ((rn_kind(&and_) != RK_NONE) + (rn_kind(&or_) != RK_NONE) +
+	            (rn_kind(&not_) != RK_NONE) + (rn_kind(&type) != RK_NONE) !=
 	    1)
 		return err_set(e, SL_EINVAL,
 		               "rule must have exactly one of type, and, or, "
 		               "not");
-	if (and_ != NULL)
-		return eval_list(c, and_, "and", true, depth, out, e);
-	if (or_ != NULL)
-		return eval_list(c, or_, "or", false, depth, out, e);
-	if (not_ != NULL) {
-		if ((rc = eval(c, not_, depth + 1, &v, e)) != SL_OK)
+	if (rn_kind(&and_) != RK_NONE)
+		return eval_list(c, &and_, "and", true, depth, out, e);
+	if (rn_kind(&or_) != RK_NONE)
+		return eval_list(c, &or_, "or", false, depth, out, e);
+	if (rn_kind(&not_) != RK_NONE) {
+		if ((rc = eval(c, &not_, depth + 1, &v, e)) != SL_OK)
 			return err_prefix(e, "not");
 		*out = !v;
 		return SL_OK;
 	}
-	if (!json_is_string(type))
+	if (rn_kind(&type) != RK_STRING)
 		return err_set(e, SL_EINVAL, "rule type must be a string");
-	name = json_string_value(type);
+	name = rn_string(&type, &len);
 	for (i = 0; rules_preds[i].name != NULL; i++) {
-		if (strcmp(name, rules_preds[i].name) != 0)
+		if (name[0] != rules_preds[i].name[0] ||
+		    strcmp(name, rules_preds[i].name) != 0)
 			continue;
 		if ((rc = rules_preds[i].check(rule, name, false, e)) !=
 		            SL_OK ||
@@ -609,8 +682,17 @@ eval(struct rules_ctx *c, const json_t *rule, int depth, bool *out,
 }
 
 int
-rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out, struct err *e)
+rules_eval_node(struct rules_ctx *ctx, const struct rnode *rule, bool *out,
+                struct err *e)
 {
 	assert(ctx != NULL && out != NULL);
 	return eval(ctx, rule, 1, out, e);
+}
+
+int
+rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out, struct err *e)
+{
+	struct rnode n = {rule, NULL, 0};
+
+	return rules_eval_node(ctx, &n, out, e);
 }

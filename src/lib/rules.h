@@ -54,10 +54,11 @@ struct rules_ctx;
 typedef bool (*rules_update_lookup_fn)(void *arg, const char *id);
 
 /* A context for evaluating many rules against the system under root (NULL
- * or "" for "/"). OS facts and the package databases are loaded on first
- * use and reused for every later evaluation (so a context sees the system
- * as it was at its first use: make a new one after installing). Not
- * thread-safe. SL_ENOTFOUND / SL_EIO if root is not a directory. Free with
+ * or "" for "/"). OS facts, the package databases and whether a path
+ * exists (file_exists, for the first few thousand paths) are loaded on
+ * first use and reused for every later evaluation (so a context sees the
+ * system as it was at its first use: make a new one after installing).
+ * Not thread-safe. SL_ENOTFOUND / SL_EIO if root is not a directory. Free with
  * rules_ctx_free(). */
 int rules_ctx_new(struct rules_ctx **out, const char *root, struct err *e);
 
@@ -80,10 +81,19 @@ int rules_eval(struct rules_ctx *ctx, const json_t *rule, bool *out,
 
 /* rules_eval of a rule stored as JSON text (rules_text.c): the same
  * answers, and SL_EPARSE "stored rule: <why>" when text is NULL or not
- * JSON. Plain text (no escapes, integers only) is read without jansson's
- * parser, which a detection over tens of thousands of rules notices. */
+ * JSON. Plain text (ASCII, no escapes, integers only: what the agent
+ * stores) is read into a compact tree the context keeps and reuses, with
+ * no allocation per rule; anything else is left to rules_eval_text_json,
+ * so the answers and messages are always that function's. */
 int rules_eval_text(struct rules_ctx *ctx, const char *text, bool *out,
                     struct err *e);
+
+/* The reference reading of rules_eval_text: the text into a jansson tree
+ * (a reader of its own for plain text, json_loads for the rest) and
+ * rules_eval on it. Slower; rules_eval_text falls back to it, and the
+ * tests compare the two. */
+int rules_eval_text_json(struct rules_ctx *ctx, const char *text, bool *out,
+                         struct err *e);
 
 /* The origin's gate: check rule's shape and every predicate's parameters
  * without evaluating anything, more strictly than rules_eval() (op must be

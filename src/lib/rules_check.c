@@ -17,28 +17,36 @@
 
 /* The string parameter key of rule; NULL in *out when absent and optional. */
 int
-rules_param(const json_t *rule, const char *type, const char *key,
+rules_param(const struct rnode *rule, const char *type, const char *key,
             bool required, const char **out, struct err *e)
 {
-	const json_t *v = json_object_get(rule, key);
+	struct rnode v;
+	const char *s;
+	size_t len;
 
 	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
+	rn_get(rule, key, &v);
+	switch (rn_kind(&v)) {
+	case RK_NONE:
+	case RK_NULL:
 		if (required)
 			return err_set(e, SL_EINVAL, "%s: missing %s", type,
 			               key);
 		return SL_OK;
-	}
-	if (!json_is_string(v))
+	case RK_STRING:
+		break;
+	default:
 		return err_set(e, SL_EINVAL, "%s: %s must be a string", type,
 		               key);
-	if (strlen(json_string_value(v)) != json_string_length(v))
+	}
+	s = rn_string(&v, &len);
+	if (strlen(s) != len)
 		return err_set(e, SL_EINVAL, "%s: %s contains a NUL byte", type,
 		               key);
-	if (required && json_string_length(v) == 0)
+	if (required && len == 0)
 		return err_set(e, SL_EINVAL, "%s: %s must not be empty", type,
 		               key);
-	*out = json_string_value(v);
+	*out = s;
 	return SL_OK;
 }
 
@@ -49,7 +57,7 @@ static const char *const canonical_ops[] = {
 
 /* Check op (which must be valid) and version (non-empty) together. */
 int
-rules_op_version(const json_t *rule, const char *type, bool required,
+rules_op_version(const struct rnode *rule, const char *type, bool required,
                  bool strict, const char **op, const char **version,
                  struct err *e)
 {
@@ -104,7 +112,7 @@ path_ok(const char *p)
 }
 
 int
-rules_path_param(const json_t *rule, const char *type, const char **path,
+rules_path_param(const struct rnode *rule, const char *type, const char **path,
                  struct err *e)
 {
 	int rc;
@@ -120,7 +128,8 @@ rules_path_param(const json_t *rule, const char *type, const char **path,
 /* --- parameter checks (one per kind of predicate) -------------------- */
 
 int
-rules_c_none(const json_t *rule, const char *type, bool strict, struct err *e)
+rules_c_none(const struct rnode *rule, const char *type, bool strict,
+             struct err *e)
 {
 	(void)rule;
 	(void)type;
@@ -130,7 +139,8 @@ rules_c_none(const json_t *rule, const char *type, bool strict, struct err *e)
 }
 
 static int
-c_string(const json_t *rule, const char *type, const char *key, struct err *e)
+c_string(const struct rnode *rule, const char *type, const char *key,
+         struct err *e)
 {
 	const char *v;
 
@@ -138,21 +148,23 @@ c_string(const json_t *rule, const char *type, const char *key, struct err *e)
 }
 
 int
-rules_c_os_id(const json_t *rule, const char *type, bool strict, struct err *e)
+rules_c_os_id(const struct rnode *rule, const char *type, bool strict,
+              struct err *e)
 {
 	(void)strict;
 	return c_string(rule, type, "id", e);
 }
 
 int
-rules_c_arch(const json_t *rule, const char *type, bool strict, struct err *e)
+rules_c_arch(const struct rnode *rule, const char *type, bool strict,
+             struct err *e)
 {
 	(void)strict;
 	return c_string(rule, type, "arch", e);
 }
 
 int
-rules_c_version_fact(const json_t *rule, const char *type, bool strict,
+rules_c_version_fact(const struct rnode *rule, const char *type, bool strict,
                      struct err *e)
 {
 	const char *op, *version;
@@ -161,7 +173,8 @@ rules_c_version_fact(const json_t *rule, const char *type, bool strict,
 }
 
 int
-rules_c_path(const json_t *rule, const char *type, bool strict, struct err *e)
+rules_c_path(const struct rnode *rule, const char *type, bool strict,
+             struct err *e)
 {
 	const char *path;
 
@@ -170,7 +183,7 @@ rules_c_path(const json_t *rule, const char *type, bool strict, struct err *e)
 }
 
 int
-rules_c_file_sha256(const json_t *rule, const char *type, bool strict,
+rules_c_file_sha256(const struct rnode *rule, const char *type, bool strict,
                     struct err *e)
 {
 	const char *path, *sha;
@@ -193,7 +206,7 @@ rules_c_file_sha256(const json_t *rule, const char *type, bool strict,
 }
 
 int
-rules_c_file_contains(const json_t *rule, const char *type, bool strict,
+rules_c_file_contains(const struct rnode *rule, const char *type, bool strict,
                       struct err *e)
 {
 	const char *path, *text;
@@ -210,7 +223,7 @@ rules_c_file_contains(const json_t *rule, const char *type, bool strict,
 }
 
 int
-rules_c_package(const json_t *rule, const char *type, bool strict,
+rules_c_package(const struct rnode *rule, const char *type, bool strict,
                 struct err *e)
 {
 	const char *pkg, *op, *version;
@@ -227,8 +240,8 @@ rules_c_package(const json_t *rule, const char *type, bool strict,
 }
 
 int
-rules_c_update_installed(const json_t *rule, const char *type, bool strict,
-                         struct err *e)
+rules_c_update_installed(const struct rnode *rule, const char *type,
+                         bool strict, struct err *e)
 {
 	const char *id;
 	int rc;
@@ -280,6 +293,7 @@ static int
 check(const json_t *rule, char *path, size_t len, int depth, struct err *e)
 {
 	const json_t *and_, *or_, *not_, *type;
+	struct rnode node = {NULL, NULL, 0};
 	const char *name;
 	size_t i, n;
 	int rc;
@@ -320,7 +334,8 @@ check(const json_t *rule, char *path, size_t len, int depth, struct err *e)
 	for (i = 0; rules_preds[i].name != NULL; i++) {
 		if (strcmp(name, rules_preds[i].name) != 0)
 			continue;
-		if ((rc = rules_preds[i].check(rule, name, true, e)) != SL_OK)
+		node.j = rule;
+		if ((rc = rules_preds[i].check(&node, name, true, e)) != SL_OK)
 			return err_prefix(e, "%s", path);
 		return SL_OK;
 	}

@@ -601,6 +601,33 @@ test_ctx_errors(void **state)
 	rules_ctx_free(c);
 }
 
+/* file_exists is asked once per path and context, like the other facts:
+ * a file made afterwards is seen by a new context. */
+static void
+test_file_exists_kept(void **state)
+{
+	const char *rule = "{\"type\":\"file_exists\",\"path\":\"/etc/later\"}";
+	struct rules_ctx *c = NULL;
+	struct err e;
+	bool out = true;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(rules_ctx_new(&c, root, &e), SL_OK);
+	assert_int_equal(rules_eval_text(c, rule, &out, &e), SL_OK);
+	assert_false(out);
+	put("etc/later", "x", 1);
+	assert_int_equal(rules_eval_text(c, rule, &out, &e), SL_OK);
+	assert_false(out);
+	rules_ctx_free(c);
+	assert_int_equal(rules_ctx_new(&c, root, &e), SL_OK);
+	assert_int_equal(rules_eval_text(c, rule, &out, &e), SL_OK);
+	assert_true(out);
+	assert_int_equal(rules_eval_text(c, rule, &out, &e), SL_OK);
+	assert_true(out);
+	rules_ctx_free(c);
+}
+
 int
 main(void)
 {
@@ -616,6 +643,7 @@ main(void)
 	        cmocka_unit_test(test_depth_limit),
 	        cmocka_unit_test(test_many_evaluations_are_cheap),
 	        cmocka_unit_test(test_ctx_errors),
+	        cmocka_unit_test(test_file_exists_kept),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

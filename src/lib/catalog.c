@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "canon_tree.h"
 #include "hash.h"
 
 static void
@@ -286,12 +287,15 @@ env_spans(struct env_spans *out, const char *text, size_t len)
 	return canon_check(&all, text, len) && env_members(out, &all);
 }
 
-/* A value inside checked canonical text, parsed on its own. */
+/* A value inside checked canonical text, parsed on its own (NULL: out
+ * of memory, as the text was checked). */
 static json_t *
 span_load(const struct canon_span *v)
 {
-	return json_loadb(v->p, v->len,
-	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+	json_t *t = NULL;
+	struct err e;
+
+	return canon_tree_load(&t, v, &e) == SL_OK ? t : NULL;
 }
 
 /* The signed part of a canonical index: what index_from_doc() does
@@ -518,7 +522,7 @@ doc_verify_spans(struct update **out, const struct env_spans *sp,
 
 	if ((rc = verify_spans(sp, kr, e)) != SL_OK)
 		return rc;
-	if ((doc = json_loadb(sp->doc.p, sp->doc.len, 0, NULL)) == NULL)
+	if ((doc = span_load(&sp->doc)) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	rc = update_from_json_shared(out, doc, e);
 	json_decref(doc);

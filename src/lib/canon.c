@@ -22,6 +22,9 @@
 
 struct scan {
 	const unsigned char *p, *end;
+	/* canon_check_members(): where the top object's members go */
+	struct canon_span *keys, *vals;
+	size_t max, n;
 };
 
 static bool value(struct scan *s, int depth);
@@ -202,10 +205,20 @@ object(struct scan *s, int depth)
 		return true;
 	}
 	for (;;) {
+		const unsigned char *at;
+
 		if (!string(s, &key) || (!first && !key_before(&prev, &key)))
 			return false;
-		if (s->p >= s->end || *s->p++ != ':' || !value(s, depth + 1))
+		if (s->p >= s->end || *s->p++ != ':')
 			return false;
+		at = s->p;
+		if (!value(s, depth + 1))
+			return false;
+		if (depth == 0 && s->keys != NULL && s->n++ < s->max) {
+			s->keys[s->n - 1] = key;
+			s->vals[s->n - 1] = (struct canon_span){
+			        (const char *)at, (size_t)(s->p - at)};
+		}
 		prev = key;
 		first = false;
 		if (s->p >= s->end)
@@ -271,7 +284,17 @@ is_ws(char c)
 bool
 canon_check(struct canon_span *out, const char *text, size_t len)
 {
-	struct scan s;
+	size_t n;
+
+	return canon_check_members(out, NULL, NULL, 0, &n, text, len);
+}
+
+bool
+canon_check_members(struct canon_span *out, struct canon_span *keys,
+                    struct canon_span *vals, size_t max, size_t *n,
+                    const char *text, size_t len)
+{
+	struct scan s = {.keys = keys, .vals = vals, .max = max};
 
 	while (len > 0 && is_ws(text[0])) {
 		text++;
@@ -281,8 +304,10 @@ canon_check(struct canon_span *out, const char *text, size_t len)
 		len--;
 	s.p = (const unsigned char *)text;
 	s.end = s.p + len;
+	*n = 0;
 	if (len == 0 || !value(&s, 0) || s.p != s.end)
 		return false;
+	*n = s.n;
 	if (out != NULL) {
 		out->p = text;
 		out->len = len;

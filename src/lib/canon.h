@@ -32,6 +32,14 @@ struct canon_span {
  * whitespace. */
 bool canon_check(struct canon_span *value, const char *text, size_t len);
 
+/* canon_check(), and when the value is an object, its members: *n
+ * receives how many it has, and the first max of them (when keys is not
+ * NULL) their keys and values in keys[] and vals[], as canon_next() would
+ * give them, without a second pass over the text. */
+bool canon_check_members(struct canon_span *value, struct canon_span *keys,
+                         struct canon_span *vals, size_t max, size_t *n,
+                         const char *text, size_t len);
+
 /* text without the whitespace between its tokens (as `sluice catalog`
  * writes its files: indented), for canon_check(): *out (malloc'd, not
  * NUL-terminated; free()) and *out_len. Refused (false, nothing

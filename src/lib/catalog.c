@@ -252,6 +252,9 @@ fail:
 }
 
 /* A canonical envelope's "signatures" and "signed" members. */
+/* An envelope's members env_spans() takes from the check itself. */
+#define ENV_MEMBERS 4
+
 struct env_spans {
 	struct canon_span sigs, doc;
 };
@@ -281,10 +284,24 @@ env_members(struct env_spans *out, const struct canon_span *all)
 static bool
 env_spans(struct env_spans *out, const char *text, size_t len)
 {
-	struct canon_span all;
+	struct canon_span all, keys[ENV_MEMBERS], vals[ENV_MEMBERS];
+	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	return canon_check(&all, text, len) && env_members(out, &all);
+	if (!canon_check_members(&all, keys, vals, ENV_MEMBERS, &n, text, len))
+		return false;
+	/* The members were seen by the check: no second walk over the
+	 * signed document, unless there are more than kept. */
+	if (all.p[0] != '{' || n > ENV_MEMBERS)
+		return env_members(out, &all);
+	for (size_t i = 0; i < n; i++) {
+		if (canon_key_is(&keys[i], "signatures") && vals[i].p[0] == '[')
+			out->sigs = vals[i];
+		else if (canon_key_is(&keys[i], "signed") &&
+		         vals[i].p[0] == '{')
+			out->doc = vals[i];
+	}
+	return out->sigs.p != NULL && out->doc.p != NULL;
 }
 
 /* A value inside checked canonical text, parsed on its own (NULL: out

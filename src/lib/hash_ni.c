@@ -66,13 +66,15 @@ blocks(uint32_t st[8], const unsigned char *p, size_t n)
 				                _mm_sha256msg1_epu32(
 				                        *w, m[(g + 1) & 3]),
 				                _mm_alignr_epi8(m[(g + 3) & 3],
-				                                m[(g + 2) & 3], 4)),
+				                                m[(g + 2) & 3],
+				                                4)),
 				        m[(g + 3) & 3]);
 			msg = _mm_add_epi32(
-			        *w, _mm_loadu_si128((const __m128i *)&K[4 * g]));
+			        *w,
+			        _mm_loadu_si128((const __m128i *)&K[4 * g]));
 			s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
-			s0 = _mm_sha256rnds2_epu32(s0, s1,
-			                           _mm_shuffle_epi32(msg, 0x0e));
+			s0 = _mm_sha256rnds2_epu32(
+			        s0, s1, _mm_shuffle_epi32(msg, 0x0e));
 		}
 		s0 = _mm_add_epi32(s0, save0);
 		s1 = _mm_add_epi32(s1, save1);

@@ -307,8 +307,8 @@ test_members(void **state)
 	assert_true(canon_check_members(&v, keys, vals, 2, &n, arr, 5));
 	assert_int_equal(n, 0);
 	/* Refused text: none either. */
-	assert_false(canon_check_members(&v, keys, vals, 2, &n, "{\"b\":1,\"a\":2}",
-	                                 13));
+	assert_false(canon_check_members(&v, keys, vals, 2, &n,
+	                                 "{\"b\":1,\"a\":2}", 13));
 	assert_int_equal(n, 0);
 }
 

@@ -108,8 +108,8 @@ test_spaced(void **state)
 	assert_true(canon_check(NULL, c, clen));
 	free(c);
 	assert_int_equal(canon_tree_load(&tree, &v, &e), SL_OK);
-	assert_int_equal(json_integer_value(json_array_get(
-	                         json_object_get(tree, "a"), 1)),
+	assert_int_equal(json_integer_value(
+	                         json_array_get(json_object_get(tree, "a"), 1)),
 	                 2);
 	assert_true(json_is_object(json_object_get(tree, "b")));
 	json_decref(tree);

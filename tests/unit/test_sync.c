@@ -218,9 +218,8 @@ test_revision_and_expiry(void **state)
 	assert_true(q("SELECT change_seq FROM update_status WHERE id = '" ID1
 	              "'") > seq);
 	/* A new revision keeps the update's key. */
-	assert_int_equal(q("SELECT ukey FROM update_status WHERE id = '" ID1
-	                   "'"),
-	                 ukey);
+	assert_int_equal(
+	        q("SELECT ukey FROM update_status WHERE id = '" ID1 "'"), ukey);
 	assert_int_equal(q("SELECT COUNT(*) FROM updates WHERE id = '" ID1 "'"),
 	                 2);
 

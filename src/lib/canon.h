@@ -63,6 +63,12 @@ bool canon_next(struct canon_span *key, struct canon_span *val,
  * of memory. */
 int canon_string(char **out, const struct canon_span *v);
 
+/* The n bytes of a string between its quotes, written with canonical
+ * escapes only (\" \\ \b \f \n \r \t, \u00xx for another control
+ * character; \/ too, which jansson reads), decoded into out (room for n bytes,
+ * not NUL-terminated): the decoded length, or -1 for any other escape. */
+long canon_unescape(char *out, const char *s, size_t n);
+
 /* Whether a value span is an integer (canonical ones have at most 18
  * digits); *out its value. */
 bool canon_int(long long *out, const struct canon_span *v);

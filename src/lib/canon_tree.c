@@ -51,74 +51,6 @@ skip_ws(struct reader *r)
 		r->p++;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The escaped string [s, s + n) (between its quotes) decoded into out
- * (room for n bytes): its length, or -1 for an escape canonical JSON does
- * not write. */
-static long
-unescape(char *out, const char *s, size_t n)
-{
-	const char *end = s + n;
-	char *o = out;
-
-	while (s < end) {
-		int hi, lo;
-
-		if (*s != '\\') {
-			*o++ = *s++;
-			continue;
-		}
-		if (end - s < 2)
-			return -1;
-		switch (s[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			*o++ = s[1];
-			break;
-		case 'b':
-			*o++ = '\b';
-			break;
-		case 'f':
-			*o++ = '\f';
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'u': /* only \u00xx: a control character, never NUL */
-			if (end - s < 6 || s[2] != '0' || s[3] != '0' ||
-			    (hi = hex_digit(s[4])) < 0 ||
-			    (lo = hex_digit(s[5])) < 0 || hi * 16 + lo == 0 ||
-			    hi * 16 + lo >= 0x80)
-				return -1;
-			*o++ = (char)(hi * 16 + lo);
-			s += 4;
-			break;
-		default:
-			return -1;
-		}
-		s += 2;
-	}
-	return (long)(o - out);
-}
-
 /* The string at r->p (at its opening quote): its text [*s, *s + *n) as
  * written and whether it has escapes. */
 static bool
@@ -163,7 +95,7 @@ string(struct reader *r)
 	buf = n <= sizeof(stack) ? stack : malloc(n);
 	if (buf == NULL)
 		return nomem(r);
-	if ((len = unescape(buf, s, n)) < 0) {
+	if ((len = canon_unescape(buf, s, n)) < 0) {
 		if (buf != stack)
 			free(buf);
 		r->p = at;

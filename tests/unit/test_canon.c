@@ -312,6 +312,28 @@ test_members(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The escapes canonical text has, and only those. */
+static void
+test_unescape(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(canon_unescape(out, "a\\n\\u001fb", 10), 4);
+	assert_memory_equal(out,
+	                    "a\n\x1f"
+	                    "b",
+	                    4);
+	assert_int_equal(canon_unescape(out, "\\\"\\\\\\/", 6), 3);
+	assert_memory_equal(out, "\"\\/", 3);
+	assert_int_equal(canon_unescape(out, "\\x", 2), -1);
+	assert_int_equal(canon_unescape(out, "\\u0000", 6), -1);
+	assert_int_equal(canon_unescape(out, "\\u00e9", 6), -1);
+	assert_int_equal(canon_unescape(out, "\\u001F", 6), -1);
+	assert_int_equal(canon_unescape(out, "\\u000a", 6), -1);
+	assert_int_equal(canon_unescape(out, "ab\\", 3), -1);
+}
+
 int
 main(void)
 {
@@ -324,6 +346,7 @@ main(void)
 	        cmocka_unit_test(test_walk_spaced),
 	        cmocka_unit_test(test_leaves),
 	        cmocka_unit_test(test_members),
+	        cmocka_unit_test(test_unescape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,9 @@
 
 struct scan {
 	const unsigned char *p, *end;
+	/* canon_check_members(): where the top object's members go */
+	struct canon_span *keys, *vals;
+	size_t max, n;
 };
 
 static bool value(struct scan *s, int depth);
@@ -202,10 +205,20 @@ object(struct scan *s, int depth)
 		return true;
 	}
 	for (;;) {
+		const unsigned char *at;
+
 		if (!string(s, &key) || (!first && !key_before(&prev, &key)))
 			return false;
-		if (s->p >= s->end || *s->p++ != ':' || !value(s, depth + 1))
+		if (s->p >= s->end || *s->p++ != ':')
 			return false;
+		at = s->p;
+		if (!value(s, depth + 1))
+			return false;
+		if (depth == 0 && s->keys != NULL && s->n++ < s->max) {
+			s->keys[s->n - 1] = key;
+			s->vals[s->n - 1] = (struct canon_span){
+			        (const char *)at, (size_t)(s->p - at)};
+		}
 		prev = key;
 		first = false;
 		if (s->p >= s->end)
@@ -271,7 +284,17 @@ is_ws(char c)
 bool
 canon_check(struct canon_span *out, const char *text, size_t len)
 {
-	struct scan s;
+	size_t n;
+
+	return canon_check_members(out, NULL, NULL, 0, &n, text, len);
+}
+
+bool
+canon_check_members(struct canon_span *out, struct canon_span *keys,
+                    struct canon_span *vals, size_t max, size_t *n,
+                    const char *text, size_t len)
+{
+	struct scan s = {.keys = keys, .vals = vals, .max = max};
 
 	while (len > 0 && is_ws(text[0])) {
 		text++;
@@ -281,8 +304,10 @@ canon_check(struct canon_span *out, const char *text, size_t len)
 		len--;
 	s.p = (const unsigned char *)text;
 	s.end = s.p + len;
+	*n = 0;
 	if (len == 0 || !value(&s, 0) || s.p != s.end)
 		return false;
+	*n = s.n;
 	if (out != NULL) {
 		out->p = text;
 		out->len = len;
@@ -423,24 +448,25 @@ canon_key_is(const struct canon_span *key, const char *name)
 	return key->len == n && memcmp(key->p, name, n) == 0;
 }
 
-int
-canon_string(char **out, const struct canon_span *v)
+long
+canon_unescape(char *out, const char *s, size_t n)
 {
-	const char *p = v->p, *end = v->p + v->len - 1;
-	char *r, *o;
+	const char *end = s + n;
+	char *o = out;
 
-	*out = NULL;
-	if (v->len < 2 || p[0] != '"' || *end != '"')
-		return 0;
-	if ((r = o = malloc(v->len - 1)) == NULL)
-		return -1;
-	/* canon_check() let only the canonical escapes through. */
-	for (p++; p < end; p++) {
-		if (*p != '\\') {
-			*o++ = *p;
+	while (s < end) {
+		if (*s != '\\') {
+			*o++ = *s++;
 			continue;
 		}
-		switch (*++p) {
+		if (end - s < 2)
+			return -1;
+		switch (s[1]) {
+		case '"':
+		case '\\':
+		case '/':
+			*o++ = s[1];
+			break;
 		case 'b':
 			*o++ = '\b';
 			break;
@@ -456,18 +482,46 @@ canon_string(char **out, const struct canon_span *v)
 		case 't':
 			*o++ = '\t';
 			break;
-		case 'u': /* \u00xx */
-			*o++ = (char)((p[3] - '0') * 16 +
-			              (p[4] <= '9' ? p[4] - '0'
-			                           : p[4] - 'a' + 10));
-			p += 4;
-			break;
-		default: /* " and \ */
-			*o++ = *p;
+		case 'u': { /* \u00xx: a control character, never NUL */
+			struct scan sc = {(const unsigned char *)s,
+			                  (const unsigned char *)end,
+			                  NULL,
+			                  NULL,
+			                  0,
+			                  0};
+
+			if (!escape_u(&sc))
+				return -1;
+			*o++ = (char)((s[4] - '0') * 16 +
+			              (s[5] <= '9' ? s[5] - '0'
+			                           : s[5] - 'a' + 10));
+			s += 4;
 			break;
 		}
+		default:
+			return -1;
+		}
+		s += 2;
 	}
-	*o = '\0';
+	return (long)(o - out);
+}
+
+int
+canon_string(char **out, const struct canon_span *v)
+{
+	char *r;
+	long n;
+
+	*out = NULL;
+	if (v->len < 2 || v->p[0] != '"' || v->p[v->len - 1] != '"')
+		return 0;
+	if ((r = malloc(v->len - 1)) == NULL)
+		return -1;
+	if ((n = canon_unescape(r, v->p + 1, v->len - 2)) < 0) {
+		free(r);
+		return 0;
+	}
+	r[n] = '\0';
 	*out = r;
 	return 1;
 }

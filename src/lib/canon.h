@@ -32,6 +32,14 @@ struct canon_span {
  * whitespace. */
 bool canon_check(struct canon_span *value, const char *text, size_t len);
 
+/* canon_check(), and when the value is an object, its members: *n
+ * receives how many it has, and the first max of them (when keys is not
+ * NULL) their keys and values in keys[] and vals[], as canon_next() would
+ * give them, without a second pass over the text. */
+bool canon_check_members(struct canon_span *value, struct canon_span *keys,
+                         struct canon_span *vals, size_t max, size_t *n,
+                         const char *text, size_t len);
+
 /* text without the whitespace between its tokens (as `sluice catalog`
  * writes its files: indented), for canon_check(): *out (malloc'd, not
  * NUL-terminated; free()) and *out_len. Refused (false, nothing
@@ -54,6 +62,12 @@ bool canon_next(struct canon_span *key, struct canon_span *val,
  * *out (malloc'd, NUL-terminated; free()); 0 when v is no string; -1 out
  * of memory. */
 int canon_string(char **out, const struct canon_span *v);
+
+/* The n bytes of a string between its quotes, written with canonical
+ * escapes only (\" \\ \b \f \n \r \t, \u00xx for another control
+ * character; \/ too, which jansson reads), decoded into out (room for n bytes,
+ * not NUL-terminated): the decoded length, or -1 for any other escape. */
+long canon_unescape(char *out, const char *s, size_t n);
 
 /* Whether a value span is an integer (canonical ones have at most 18
  * digits); *out its value. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "canon_tree.h"
 #include "hash.h"
 
 static void
@@ -251,6 +252,9 @@ fail:
 }
 
 /* A canonical envelope's "signatures" and "signed" members. */
+/* An envelope's members env_spans() takes from the check itself. */
+#define ENV_MEMBERS 4
+
 struct env_spans {
 	struct canon_span sigs, doc;
 };
@@ -280,18 +284,35 @@ env_members(struct env_spans *out, const struct canon_span *all)
 static bool
 env_spans(struct env_spans *out, const char *text, size_t len)
 {
-	struct canon_span all;
+	struct canon_span all, keys[ENV_MEMBERS], vals[ENV_MEMBERS];
+	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	return canon_check(&all, text, len) && env_members(out, &all);
+	if (!canon_check_members(&all, keys, vals, ENV_MEMBERS, &n, text, len))
+		return false;
+	/* The members were seen by the check: no second walk over the
+	 * signed document, unless there are more than kept. */
+	if (all.p[0] != '{' || n > ENV_MEMBERS)
+		return env_members(out, &all);
+	for (size_t i = 0; i < n; i++) {
+		if (canon_key_is(&keys[i], "signatures") && vals[i].p[0] == '[')
+			out->sigs = vals[i];
+		else if (canon_key_is(&keys[i], "signed") &&
+		         vals[i].p[0] == '{')
+			out->doc = vals[i];
+	}
+	return out->sigs.p != NULL && out->doc.p != NULL;
 }
 
-/* A value inside checked canonical text, parsed on its own. */
+/* A value inside checked canonical text, parsed on its own (NULL: out
+ * of memory, as the text was checked). */
 static json_t *
 span_load(const struct canon_span *v)
 {
-	return json_loadb(v->p, v->len,
-	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+	json_t *t = NULL;
+	struct err e;
+
+	return canon_tree_load(&t, v, &e) == SL_OK ? t : NULL;
 }
 
 /* The signed part of a canonical index: what index_from_doc() does
@@ -518,7 +539,7 @@ doc_verify_spans(struct update **out, const struct env_spans *sp,
 
 	if ((rc = verify_spans(sp, kr, e)) != SL_OK)
 		return rc;
-	if ((doc = json_loadb(sp->doc.p, sp->doc.len, 0, NULL)) == NULL)
+	if ((doc = span_load(&sp->doc)) == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	rc = update_from_json_shared(out, doc, e);
 	json_decref(doc);

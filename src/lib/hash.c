@@ -2,6 +2,7 @@
  * hash: SHA-256 helpers on top of libsodium.
  */
 #include "hash.h"
+#include "hash_ni.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +41,14 @@ hash_final_hex(struct hash_ctx *h, char hex[HASH_HEX_LEN + 1])
 void
 hash_buf_hex(const void *data, size_t len, char hex[HASH_HEX_LEN + 1])
 {
+	unsigned char d[HASH_LEN];
 	struct hash_ctx h;
 
+	if (hash_ni_available()) {
+		hash_ni_buf(data, len, d);
+		hex_encode(d, sizeof(d), hex);
+		return;
+	}
 	hash_init(&h);
 	hash_update(&h, data, len);
 	hash_final_hex(&h, hex);

@@ -340,7 +340,9 @@ sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
 
 	if (json_array_size(sigs) == 0)
 		return err_set(e, SL_EVERIFY, "unsigned document");
-	rc = err_set(e, SL_EVERIFY, "no signature by a trusted key");
+	/* The message is written only when there is an error to tell:
+	 * every document of a sync comes through here. */
+	rc = SL_OK;
 	json_array_foreach(sigs, i, s)
 	{
 		const char *keyid =
@@ -370,9 +372,11 @@ sign_verify_sigs(const char *canon, size_t len, const json_t *sigs,
 		return SL_OK;
 	}
 	if (have > 0)
-		rc = err_set(e, SL_EVERIFY,
-		             "signed by %u trusted key%s, %u required", have,
-		             have == 1 ? "" : "s", need);
+		return err_set(e, SL_EVERIFY,
+		               "signed by %u trusted key%s, %u required", have,
+		               have == 1 ? "" : "s", need);
+	if (rc == SL_OK)
+		rc = err_set(e, SL_EVERIFY, "no signature by a trusted key");
 	return rc;
 }
 

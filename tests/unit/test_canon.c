@@ -285,6 +285,55 @@ test_leaves(void **state)
 	assert_false(canon_int(&n, &v));
 }
 
+/* The top object's members, recorded by the check. */
+static void
+test_members(void **state)
+{
+	const char *t = " {\"a\":[1,{\"x\":2}],\"b\":\"s\",\"c\":{}} ";
+	const char *arr = "[1,2]";
+	struct canon_span v, keys[2], vals[2];
+	size_t n = 99;
+
+	(void)state;
+	assert_true(canon_check_members(&v, keys, vals, 2, &n, t, strlen(t)));
+	assert_int_equal(n, 3);
+	assert_int_equal(v.len, strlen(t) - 2);
+	assert_true(canon_key_is(&keys[0], "a"));
+	assert_int_equal(vals[0].len, strlen("[1,{\"x\":2}]"));
+	assert_memory_equal(vals[0].p, "[1,{\"x\":2}]", vals[0].len);
+	assert_true(canon_key_is(&keys[1], "b"));
+	assert_memory_equal(vals[1].p, "\"s\"", vals[1].len);
+	/* Not an object: no members. */
+	assert_true(canon_check_members(&v, keys, vals, 2, &n, arr, 5));
+	assert_int_equal(n, 0);
+	/* Refused text: none either. */
+	assert_false(canon_check_members(&v, keys, vals, 2, &n,
+	                                 "{\"b\":1,\"a\":2}", 13));
+	assert_int_equal(n, 0);
+}
+
+/* The escapes canonical text has, and only those. */
+static void
+test_unescape(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(canon_unescape(out, "a\\n\\u001fb", 10), 4);
+	assert_memory_equal(out,
+	                    "a\n\x1f"
+	                    "b",
+	                    4);
+	assert_int_equal(canon_unescape(out, "\\\"\\\\\\/", 6), 3);
+	assert_memory_equal(out, "\"\\/", 3);
+	assert_int_equal(canon_unescape(out, "\\x", 2), -1);
+	assert_int_equal(canon_unescape(out, "\\u0000", 6), -1);
+	assert_int_equal(canon_unescape(out, "\\u00e9", 6), -1);
+	assert_int_equal(canon_unescape(out, "\\u001F", 6), -1);
+	assert_int_equal(canon_unescape(out, "\\u000a", 6), -1);
+	assert_int_equal(canon_unescape(out, "ab\\", 3), -1);
+}
+
 int
 main(void)
 {
@@ -296,6 +345,8 @@ main(void)
 	        cmocka_unit_test(test_walk),
 	        cmocka_unit_test(test_walk_spaced),
 	        cmocka_unit_test(test_leaves),
+	        cmocka_unit_test(test_members),
+	        cmocka_unit_test(test_unescape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,12 +193,20 @@ static void
 test_revision_and_expiry(void **state)
 {
 	struct sync_result r;
-	long long seq;
+	long long seq, ukey;
 	struct err e;
 
 	(void)state;
 	sync_ok(&r);
 	seq = q("SELECT change_seq FROM update_status WHERE id = '" ID1 "'");
+	/* Every update has its own key, 1 up, whatever gives it (the insert
+	 * on SQLite, the identity column on PostgreSQL). */
+	ukey = q("SELECT ukey FROM update_status WHERE id = '" ID1 "'");
+	assert_int_equal(q("SELECT COUNT(DISTINCT ukey) FROM update_status"),
+	                 q("SELECT COUNT(*) FROM update_status"));
+	assert_int_equal(q("SELECT MIN(ukey) FROM update_status"), 1);
+	assert_int_equal(q("SELECT MAX(ukey) FROM update_status"),
+	                 q("SELECT COUNT(*) FROM update_status"));
 	add_update(ID1, "First fix, take two", "demo", "echo one v2\n");
 	sync_ok(&r);
 	assert_int_equal(r.new_count, 0);
@@ -209,6 +217,9 @@ test_revision_and_expiry(void **state)
 	                 2);
 	assert_true(q("SELECT change_seq FROM update_status WHERE id = '" ID1
 	              "'") > seq);
+	/* A new revision keeps the update's key. */
+	assert_int_equal(
+	        q("SELECT ukey FROM update_status WHERE id = '" ID1 "'"), ukey);
 	assert_int_equal(q("SELECT COUNT(*) FROM updates WHERE id = '" ID1 "'"),
 	                 2);
 

@@ -151,12 +151,24 @@ store_update_import_seq(struct store *s, const struct update *u,
 		if (rc != SL_OK)
 			return err_prefix(e, "insert update file");
 	}
+	/* SQLite: the new row's key in the insert itself, the value the
+	 * update_status_key trigger would give it (one past the largest),
+	 * instead of the trigger's second write of the row. PostgreSQL's
+	 * key is an identity column. */
 	rc = store_q_run(
 	        s, NULL, e,
-	        "INSERT INTO update_status(id, latest_revision, "
-	        "change_seq) VALUES($1, $2, $3) ON CONFLICT(id) DO "
-	        "UPDATE SET latest_revision = excluded.latest_revision, "
-	        "change_seq = excluded.change_seq",
+	        db_engine(s->db) == DB_POSTGRES
+	                ? "INSERT INTO update_status(id, latest_revision, "
+	                  "change_seq) VALUES($1, $2, $3) ON CONFLICT(id) DO "
+	                  "UPDATE SET latest_revision = "
+	                  "excluded.latest_revision, change_seq = "
+	                  "excluded.change_seq"
+	                : "INSERT INTO update_status(id, latest_revision, "
+	                  "change_seq, ukey) VALUES($1, $2, $3, (SELECT "
+	                  "coalesce(max(ukey), 0) + 1 FROM update_status)) "
+	                  "ON CONFLICT(id) DO UPDATE SET latest_revision = "
+	                  "excluded.latest_revision, change_seq = "
+	                  "excluded.change_seq",
 	        "tii", u->id, (int64_t)u->revision, seq);
 	return rc != SL_OK ? err_prefix(e, "update status") : SL_OK;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(build-essential meson ninja-build pkg-config
       libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
-      libjansson-dev libsodium-dev libinih-dev libcmocka-dev
+      libjansson-dev libsodium-dev nettle-dev libinih-dev libcmocka-dev
       liblzma-dev zlib1g-dev gpgv gnupg xz-utils
       curl jq sqlite3 dpkg-dev fakeroot python3
       wrk nginx-light reprepro time apt-utils

@@ -1,8 +1,7 @@
 /*
- * hash: SHA-256 helpers on top of libsodium.
+ * hash: SHA-256 helpers on top of nettle; libsodium for its start.
  */
 #include "hash.h"
-#include "hash_ni.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +19,13 @@ hash_global_init(struct err *e)
 void
 hash_init(struct hash_ctx *h)
 {
-	crypto_hash_sha256_init(&h->st);
+	sha256_init(&h->st);
 }
 
 void
 hash_update(struct hash_ctx *h, const void *data, size_t len)
 {
-	crypto_hash_sha256_update(&h->st, data, len);
+	sha256_update(&h->st, len, data);
 }
 
 void
@@ -34,21 +33,15 @@ hash_final_hex(struct hash_ctx *h, char hex[HASH_HEX_LEN + 1])
 {
 	unsigned char d[HASH_LEN];
 
-	crypto_hash_sha256_final(&h->st, d);
+	sha256_digest(&h->st, sizeof(d), d);
 	hex_encode(d, sizeof(d), hex);
 }
 
 void
 hash_buf_hex(const void *data, size_t len, char hex[HASH_HEX_LEN + 1])
 {
-	unsigned char d[HASH_LEN];
 	struct hash_ctx h;
 
-	if (hash_ni_available()) {
-		hash_ni_buf(data, len, d);
-		hex_encode(d, sizeof(d), hex);
-		return;
-	}
 	hash_init(&h);
 	hash_update(&h, data, len);
 	hash_final_hex(&h, hex);

@@ -1,9 +1,11 @@
 /*
  * store_batch: group commit (store_batch.h). The queue and the writer's
- * turn are one mutex and one condition: a caller queues its piece and
- * waits; whoever finds no writer at work takes the turn, writes what is
- * queued (up to BATCH_MAX pieces), marks each piece done and wakes every
- * waiter; a waiter whose piece is not done yet takes the next turn. The
+ * turn are under one mutex; each caller sleeps on a condition of its own.
+ * A caller queues its piece and waits; whoever finds no writer at work
+ * takes the turn, writes what is queued (up to BATCH_MAX pieces), marks
+ * each piece done and wakes its caller, then wakes the oldest caller
+ * still queued, who takes the next turn (one wake-up per caller, not a
+ * herd of every waiter at every commit). The
  * pieces run on the writer's connection while their callers sleep, so
  * what they point to (the parsed report, the error object) stays valid.
  */
@@ -26,11 +28,11 @@ struct job {
 	struct err *e;
 	int rc;
 	bool done;
+	pthread_cond_t cv; /* its caller sleeps on it */
 	struct job *next;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, **tailp = &head;
 static bool writing;
 static _Atomic uint64_t n_batches, n_pieces;
@@ -139,12 +141,13 @@ store_batch_run(struct store *s, store_batch_fn fn, void *arg, struct err *e)
 
 	if (db_engine(s->db) != DB_SQLITE)
 		return run_alone(s, &me);
+	pthread_cond_init(&me.cv, NULL);
 	pthread_mutex_lock(&mu);
 	*tailp = &me;
 	tailp = &me.next;
 	while (!me.done) {
 		if (writing) {
-			pthread_cond_wait(&cv, &mu);
+			pthread_cond_wait(&me.cv, &mu);
 			continue;
 		}
 		/* This thread's turn: everything queued, oldest first. */
@@ -158,11 +161,19 @@ store_batch_run(struct store *s, store_batch_fn fn, void *arg, struct err *e)
 		pthread_mutex_unlock(&mu);
 		write_batch(s, jobs, n);
 		pthread_mutex_lock(&mu);
-		for (size_t i = 0; i < n; i++)
-			jobs[i]->done = true;
 		writing = false;
-		pthread_cond_broadcast(&cv);
+		/* Wake the callers of the pieces written (one at a time, not
+		 * every waiter), and the oldest still queued: the next turn
+		 * is its, unless a caller arriving now takes it first. */
+		for (size_t i = 0; i < n; i++) {
+			jobs[i]->done = true;
+			if (jobs[i] != &me)
+				pthread_cond_signal(&jobs[i]->cv);
+		}
+		if (head != NULL)
+			pthread_cond_signal(&head->cv);
 	}
 	pthread_mutex_unlock(&mu);
+	pthread_cond_destroy(&me.cv);
 	return me.rc;
 }

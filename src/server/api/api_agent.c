@@ -25,7 +25,6 @@
 #include "api_enroll.h"
 #include "api_agent_page.h"
 #include "report_body.h"
-#include "store/store_batch.h"
 
 #define FIELD_MAX     255
 #define DETAIL_MAX    4096
@@ -548,9 +547,8 @@ by_id(const void *a, const void *b)
 }
 
 static int
-store_report(int *n_events, struct store *s, const char *computer_id,
-             json_t *states_v, const struct rbody *body, int64_t now,
-             struct err *e)
+store_report(int *n_events, const struct req *r, json_t *states_v,
+             const struct rbody *body, int64_t now, struct err *e)
 {
 	size_t n = json_array_size(states_v);
 	json_t **sorted = NULL;
@@ -575,7 +573,7 @@ store_report(int *n_events, struct store *s, const char *computer_id,
 		        .state = opt_text(o, "state"),
 		        .detail = opt_text(o, "detail"),
 		};
-		rc = store_state_upsert(s, computer_id, &st, now, e);
+		rc = store_state_upsert(r->store, r->computer_id, &st, now, e);
 		if (rc != SL_OK)
 			break;
 	}
@@ -584,7 +582,7 @@ store_report(int *n_events, struct store *s, const char *computer_id,
 		return rc;
 	if (body->n_events == 0)
 		return SL_OK;
-	rc = store_events_insert(&added, s, computer_id, body->events,
+	rc = store_events_insert(&added, r->store, r->computer_id, body->events,
 	                         body->n_events, now, e);
 	if (rc == SL_OK)
 		*n_events = (int)added;
@@ -619,38 +617,6 @@ check_catalog(const char **state, const char **detail, json_t *c, struct err *e)
 	return SL_OK;
 }
 
-/* One report's writes (store_batch_fn): its states, its events, its
- * catalog freshness and the computer's last report. */
-struct report_job {
-	const char *computer_id;
-	json_t *states;
-	const struct rbody *body;
-	const char *cat_state, *cat_detail;
-	int64_t now;
-	int n_events; /* out: events stored (not already there) */
-};
-
-static int
-report_write(void *arg, struct store *s, struct err *e)
-{
-	struct report_job *j = arg;
-	int rc;
-
-	rc = store_report(&j->n_events, s, j->computer_id, j->states, j->body,
-	                  j->now, e);
-	if (rc == SL_OK && j->cat_state != NULL)
-		rc = store_computer_catalog_set(s, j->computer_id, j->cat_state,
-		                                j->cat_detail, e);
-	/* The token may have been checked from memory (store_tokcache.h):
-	 * the row itself, in this transaction, says whether the computer
-	 * still exists; if not, nothing of the report is kept. */
-	if (rc == SL_OK)
-		rc = store_computer_touch(s, j->computer_id, j->now, true, e);
-	if (rc == SL_ENOTFOUND)
-		rc = err_set(e, SL_EAUTH, "unknown computer");
-	return rc;
-}
-
 int
 api_agent_report(struct req *r, struct reply *out, struct err *e)
 {
@@ -663,9 +629,9 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	};
 	const char *cat_state = NULL, *cat_detail = NULL;
 	struct rbody *body = NULL;
-	struct report_job job;
 	json_t *states_v, *empty = NULL;
 	int rc, n_events = 0;
+	int64_t now;
 
 	/* The body in one pass: the events straight into rows. */
 	rc = rbody_parse(&body, r->body, r->body_len, &lim, e);
@@ -693,20 +659,25 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 		rc = check_catalog(&cat_state, &cat_detail, body->catalog, e);
 	if (rc != SL_OK)
 		goto out;
-	job = (struct report_job){
-	        .computer_id = r->computer_id,
-	        .states = states_v,
-	        .body = body,
-	        .cat_state = cat_state,
-	        .cat_detail = cat_detail,
-	        .now = (int64_t)time(NULL),
-	};
-	/* Answered only once committed, possibly with other reports in one
-	 * transaction (store_batch.h). */
-	rc = store_batch_run(r->store, report_write, &job, e);
+	now = (int64_t)time(NULL);
+	rc = store_begin(r->store, e);
+	if (rc == SL_OK)
+		rc = store_report(&n_events, r, states_v, body, now, e);
+	if (rc == SL_OK && cat_state != NULL)
+		rc = store_computer_catalog_set(r->store, r->computer_id,
+		                                cat_state, cat_detail, e);
+	/* The token may have been checked from memory (store_tokcache.h):
+	 * the row itself, in this transaction, says whether the computer
+	 * still exists; if not, nothing of the report is kept. */
+	if (rc == SL_OK)
+		rc = store_computer_touch(r->store, r->computer_id, now, true,
+		                          e);
+	if (rc == SL_ENOTFOUND)
+		rc = err_set(e, SL_EAUTH, "unknown computer");
+	if (rc == SL_OK)
+		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	n_events = job.n_events;
 	out->json = json_pack("{s:I,s:I}", "states",
 	                      (json_int_t)json_array_size(states_v), "events",
 	                      (json_int_t)n_events);

@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "http.h"
-#include "store/store_batch.h"
 
 /* Statuses counted one by one; any other lands in "other". */
 static const int statuses[] = {200, 201, 204, 206, 304, 400, 401,
@@ -185,31 +184,6 @@ render_requests(struct buf *b, struct err *e)
 	return rc;
 }
 
-/* Group commit of the agents' reports (store_batch.h): pieces per
- * transaction is the second counter over the first. */
-static int
-render_batches(struct buf *b, struct err *e)
-{
-	uint64_t batches, pieces;
-	int rc;
-
-	store_batch_stats(&batches, &pieces);
-	rc = help(b, e, "sluice_store_batches_total", "counter",
-	          "write transactions of the group commit (agent reports)");
-	if (rc == SL_OK)
-		rc = buf_printf(b, e,
-		                "sluice_store_batches_total %" PRIu64 "\n",
-		                batches);
-	if (rc == SL_OK)
-		rc = help(b, e, "sluice_store_batched_total", "counter",
-		          "pieces of work (agent reports) they committed");
-	if (rc == SL_OK)
-		rc = buf_printf(b, e,
-		                "sluice_store_batched_total %" PRIu64 "\n",
-		                pieces);
-	return rc;
-}
-
 static int
 render_counters(struct buf *b, struct err *e)
 {
@@ -243,8 +217,6 @@ render_counters(struct buf *b, struct err *e)
 		rc = buf_printf(b, e,
 		                "sluice_download_bytes_total %" PRIu64 "\n",
 		                get(&download_bytes));
-	if (rc == SL_OK)
-		rc = render_batches(b, e);
 	return rc;
 }
 

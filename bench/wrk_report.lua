@@ -35,8 +35,6 @@ function init(args)
 	clock0 = os.clock()
 end
 
-local function r16() return math.random(0, 0xffff) end
-
 -- The agent's ids, made cheaply: this script shares the two cores with
 -- the server it measures, so a report is one table.concat over pieces
 -- looked up in precomputed tables (hex digits; each update's id with the
@@ -60,7 +58,8 @@ local tail = '","revision":1,"time":"2026-11-24T12:00:00Z",' ..
 	'"kind":"install","result":"success","exit_code":0,' ..
 	'"output":"Setting up bpkg (1.9.1-1) ..."}'
 
--- 10 pieces per event, the body's opening and closing around them.
+-- 10 pieces per event (15 with version 4 ids), the body's opening and
+-- closing around them.
 local parts = {}
 
 function request()
@@ -78,23 +77,27 @@ function request()
 	for k = 1, per do
 		seq = seq + 1
 		if scheme == "v4" then
-			parts[j + 1] = '{"event_id":"' .. hex4[random(0, 0xffff)]
-			parts[j + 2] = hex4[random(0, 0xffff)] .. "-" ..
-				hex4[random(0, 0xffff)] .. "-4" ..
-				hex3[random(0, 0xfff)]
+			parts[j + 1] = '{"event_id":"'
+			parts[j + 2] = hex4[random(0, 0xffff)]
+			parts[j + 3] = hex4[random(0, 0xffff)]
+			parts[j + 4] = "-"
+			parts[j + 5] = hex4[random(0, 0xffff)]
+			parts[j + 6] = "-4"
+			j = j + 6
 		else
 			parts[j + 1] = head
-			parts[j + 2] = hex3[random(0, 0xfff)]
+			j = j + 1
 		end
-		parts[j + 3] = "-"
-		parts[j + 4] = hex4[0x8000 + random(0, 0x3fff)]
-		parts[j + 5] = "-"
+		parts[j + 1] = hex3[random(0, 0xfff)]
+		parts[j + 2] = "-"
+		parts[j + 3] = hex4[0x8000 + random(0, 0x3fff)]
+		parts[j + 4] = "-"
+		parts[j + 5] = hex4[random(0, 0xffff)]
 		parts[j + 6] = hex4[random(0, 0xffff)]
 		parts[j + 7] = hex4[random(0, 0xffff)]
-		parts[j + 8] = hex4[random(0, 0xffff)]
-		parts[j + 9] = tails[seq % nupd]
-		parts[j + 10] = k < per and "," or "]}"
-		j = j + 10
+		parts[j + 8] = tails[seq % nupd]
+		parts[j + 9] = k < per and "," or "]}"
+		j = j + 9
 	end
 	local h = headers[i + 1]
 	i = (i + step) % n

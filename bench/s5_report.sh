@@ -25,15 +25,23 @@ UPDATES=$(jq '.updates | length' "$F/full.json")
 DB=$F/data/sluice.db
 
 count() { sqlite3 -cmd '.timeout 10000' "$DB" 'SELECT count(*) FROM events'; }
+# CPU seconds (user + system) of this script's waited-for children (from
+# its own process, $$, also inside $(...)): wrk's,
+# read around run_wrk alone.
+children_cpu() {
+	awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($14 + $15) / t }' \
+		"/proc/$$/stat"
+}
 
 # measure LABEL SCHEME CONNS: ROUNDS rounds, one row (median, spread).
 measure() {
 	local label=$1 scheme=$2 c=$3 r before stored rates=() p50=() p99=()
-	local fails=0 reqs=0 st cpu0 cpus=()
+	local fails=0 reqs=0 st cpu0 cpus=() w0 wcpus=()
 	for ((r = 0; r < ROUNDS; r++)); do
 		wait_idle "$SL_PID"
 		before=$(count)
 		cpu0=$(proc_cpu "$SL_PID")
+		w0=$(children_cpu)
 		W_LABEL="($scheme ids)" run_wrk -t 2 -c "$c" -d "$DUR" \
 			--timeout 60s --latency -s "$BENCH_DIR/wrk_report.lua" \
 			"$SL_URL" -- "$F/tokens" "$BATCH" 2 "$UPDATES" "$scheme"
@@ -48,6 +56,8 @@ measure() {
 		# sluiced's own CPU per stored event: what the server costs,
 		# whatever else the shared cores run (wrk's Lua among them)
 		cpus+=("$(calc "($(proc_cpu "$SL_PID") - $cpu0) * 1e6 / $stored")")
+		# and the load generator's, on the same two cores
+		wcpus+=("$(calc "($(children_cpu) - $w0) * 1e6 / $stored")")
 		p50+=("$W_P50_MS") p99+=("$W_P99_MS")
 	done
 	if [ "$fails" -gt 0 ]; then
@@ -61,6 +71,9 @@ measure() {
 		"$(spread "$st"); p50 $(spread "$(stats "${p50[@]}")") ms, p99 $(spread "$(stats "${p99[@]}")") ms"
 	st=$(stats "${cpus[@]}")
 	row "5 status ingestion" "sluiced CPU µs per event stored, $label ($c conn)" \
+		"$(cut -d' ' -f2 <<<"$st")" - - "$(spread "$st")"
+	st=$(stats "${wcpus[@]}")
+	row "5 status ingestion" "wrk CPU µs per event stored, $label ($c conn)" \
 		"$(cut -d' ' -f2 <<<"$st")" - - "$(spread "$st")"
 }
 

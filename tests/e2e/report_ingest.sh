@@ -3,7 +3,9 @@
 # a 500-event report is stored in one transaction (an event id repeated
 # inside it once, the same report sent again stores nothing); a malformed
 # event in the middle, or a valid-JSON but invalid one, fails the report
-# with a message naming that event and stores none of its events; after
+# with a message naming that event and stores none of its events; of
+# reports sent at once, one that fails when stored fails alone and the
+# others are stored; after
 # sluiced is killed (SIGKILL) while reports arrive, every report answered
 # 200 is stored whole, and the agent's resend of every report stores each
 # event exactly once.
@@ -78,6 +80,40 @@ msg=$(jq -r .error.message <<<"$BODY")
 	fail "invalid: $msg"
 [ "$(stored aaaaaaa3)" = 0 ] || fail "invalid: stored $(stored aaaaaaa3)"
 echo "ok: a malformed or invalid event in the middle fails the report naming it, nothing stored"
+
+# --- several reports at once, one failing when stored: it fails alone -----
+# Eight reports of one computer arrive together, one of them with a
+# revision the state layout cannot hold (caught only when stored): that
+# one is answered 400 with its own error and nothing of it is kept, the
+# seven others are stored whole.
+BAD_STATE='{"states":[{"id":"'$U1'","revision":1152921504606846976,"state":"installed"}],"events":['
+pids=()
+for k in 0 1 2 3 4 5 6 7; do
+	report "$TMP/g$k" "$(printf 'ccccc%03d' "$k")" 300
+	[ "$k" = 3 ] && sed -i "s/^{\"states\":\[\],\"events\":\[/$BAD_STATE/" "$TMP/g$k"
+done
+for k in 0 1 2 3 4 5 6 7; do
+	curl -sS -o "$TMP/g$k.out" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $CTOK" -H 'Content-Type: application/json' \
+		--data-binary "@$TMP/g$k" "$SERVER_URL/v1/agent/report" >"$TMP/g$k.code" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+for k in 0 1 2 3 4 5 6 7; do
+	tag=$(printf 'ccccc%03d' "$k")
+	if [ "$k" = 3 ]; then
+		[ "$(cat "$TMP/g$k.code")" = 400 ] || fail "failing report: $(cat "$TMP/g$k.code") $(cat "$TMP/g$k.out")"
+		msg=$(jq -r .error.message "$TMP/g$k.out")
+		[ "$msg" = "report: store state: state: revision: expected a non-negative integer" ] ||
+			fail "failing report: $msg"
+		[ "$(stored "$tag")" = 0 ] || fail "failing report: stored $(stored "$tag") of its events"
+	else
+		[ "$(cat "$TMP/g$k.code")" = 200 ] || fail "report $k: $(cat "$TMP/g$k.code") $(cat "$TMP/g$k.out")"
+		[ "$(jq -c . "$TMP/g$k.out")" = '{"states":0,"events":300}' ] || fail "report $k: $(cat "$TMP/g$k.out")"
+		[ "$(stored "$tag")" = 300 ] || fail "report $k: stored $(stored "$tag"), want 300"
+	fi
+done
+echo "ok: 8 reports at once: the one failing when stored answered 400 alone with nothing kept, the 7 others stored"
 
 # --- SIGKILL while reports arrive, then the agent's resend ------------------
 for t in 1 2 3 4; do

@@ -40,16 +40,23 @@ reset(void)
 static const char *
 key(char out[CCACHE_KEY_LEN + 1], const char *prefix, int n)
 {
-	snprintf(out, CCACHE_KEY_LEN + 1, "%s%0*d", prefix,
-	         (int)(CCACHE_KEY_LEN - strlen(prefix)), n);
+	memset(out, '0', CCACHE_KEY_LEN);
+	out[CCACHE_KEY_LEN] = '\0';
+	memcpy(out, prefix, strlen(prefix));
+	for (int i = CCACHE_KEY_LEN - 1; n > 0; i--, n /= 10)
+		out[i] = (char)('0' + n % 10);
 	return out;
 }
 
 static struct ccache_id
 id_n(uint64_t ino)
 {
-	struct ccache_id id = {.dev = 1, .ino = ino, .size = 100,
-	                       .mtime_s = 5, .mtime_ns = 6, .ctime_s = 7,
+	struct ccache_id id = {.dev = 1,
+	                       .ino = ino,
+	                       .size = 100,
+	                       .mtime_s = 5,
+	                       .mtime_ns = 6,
+	                       .ctime_s = 7,
 	                       .ctime_ns = 8};
 	return id;
 }
@@ -79,13 +86,27 @@ test_hit_and_identity(void **state)
 		ccache_put(c, k, &id, &vals[f + 1]);
 		other = id;
 		switch (f) {
-		case 0: other.dev++; break;
-		case 1: other.ino++; break;
-		case 2: other.size--; break;
-		case 3: other.mtime_s++; break;
-		case 4: other.mtime_ns++; break;
-		case 5: other.ctime_s++; break;
-		default: other.ctime_ns++; break;
+		case 0:
+			other.dev++;
+			break;
+		case 1:
+			other.ino++;
+			break;
+		case 2:
+			other.size--;
+			break;
+		case 3:
+			other.mtime_s++;
+			break;
+		case 4:
+			other.mtime_ns++;
+			break;
+		case 5:
+			other.ctime_s++;
+			break;
+		default:
+			other.ctime_ns++;
+			break;
 		}
 		assert_false(ccache_id_eq(&id, &other));
 		assert_null(ccache_get(c, k, &other));

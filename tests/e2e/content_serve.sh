@@ -133,6 +133,13 @@ every_answer() {
 	done
 	curl -sS -w '%{http_code}\n' "${args[@]}" >"$TMP/ka.w" ||
 		fail "keep-alive GETs of $sha"
+	# a HEAD answered from the same cached response: its length, no body
+	if [ "$want" != gone ]; then
+		curl -sS -I -o "$TMP/ev.head" "$SERVER_URL/content/$sha" ||
+			fail "HEAD $sha"
+		grep -qi "^content-length: $(stat -c %s "$want")" "$TMP/ev.head" ||
+			fail "HEAD of a cached answer: $(cat "$TMP/ev.head")"
+	fi
 	for ((i = 0; i < 12; i++)); do
 		if [ "$want" = gone ]; then
 			[ "$(sed -n "$((i + 1))p" "$TMP/ka.w")" = 404 ] ||

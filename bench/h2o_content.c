@@ -37,7 +37,8 @@ is_hex(const char *s, size_t n)
 	if (n != SHA_HEX)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -65,9 +66,10 @@ on_content(h2o_handler_t *self, h2o_req_t *req)
 		return -1;
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL,
 	               NULL, H2O_STRLIT("public, max-age=31536000, immutable"));
-	if (h2o_file_send(req, 200, "OK", path,
-	                  h2o_iovec_init(H2O_STRLIT("application/octet-stream")),
-	                  0) != 0)
+	if (h2o_file_send(
+	            req, 200, "OK", path,
+	            h2o_iovec_init(H2O_STRLIT("application/octet-stream")),
+	            0) != 0)
 		h2o_send_error_404(req, "Not Found", "not in the store", 0);
 	return 0;
 }
@@ -161,9 +163,8 @@ main(int argc, char **argv)
 	 * checked again after a second): no open()/fstat()/close() per
 	 * answer, like sluiced's cache of ready answers. */
 	config.filecache.capacity = 64;
-	host = h2o_config_register_host(&config,
-	                                h2o_iovec_init(H2O_STRLIT("default")),
-	                                65535);
+	host = h2o_config_register_host(
+	        &config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	pc = h2o_config_register_path(host, "/", 0);
 	h = h2o_create_handler(pc, sizeof(*h));
 	h->on_req = on_content;

@@ -13,7 +13,7 @@
 struct entry {
 	char key[CCACHE_KEY_LEN];
 	struct ccache_id id;
-	void *val;  /* NULL: the slot is free */
+	void *val;     /* NULL: the slot is free */
 	uint64_t used; /* the cache's clock when last used */
 };
 

@@ -98,6 +98,28 @@ nginx_cpu() {
 	echo "$t"
 }
 
+# slice P LABEL BASE_URL CPU_COMMAND...: one wrk slice of the current
+# row against a server; adds its CPU seconds (CPU_COMMAND before and
+# after), answers and bytes to ${P}_cpu ${P}_n ${P}_b, and half its
+# rates to the round's ${P}r (requests/s) and ${P}m (MB/s).
+slice() {
+	local p=$1 label=$2 url=$3 c0 v
+	shift 3
+	c0=$("$@")
+	W_LABEL="($label)" run_wrk "${args[@]}" "$url/content/${SHA[$name]}"
+	[ "$W_ERRS" -eq 0 ] || die "$label $name c=$c: errors: $W_ERR_TEXT"
+	v=${p}_cpu
+	printf -v "$v" '%s' "$(calc "${!v} + $("$@") - $c0")"
+	v=${p}_n
+	printf -v "$v" '%s' "$((${!v} + W_REQS))"
+	v=${p}_b
+	printf -v "$v" '%s' "$(calc "${!v} + $W_BYTES")"
+	v=${p}r
+	printf -v "$v" '%s' "$(calc "${!v} + $W_RPS / 2")"
+	v=${p}m
+	printf -v "$v" '%s' "$(calc "${!v} + $W_MBPS / 2")"
+}
+
 for s in $SIZES; do
 	name=${s%%:*}
 	for c in $CONNS; do
@@ -127,38 +149,14 @@ for s in $SIZES; do
 		for ((r = 0; r < ROUNDS; r++)); do
 			sr=0 sm=0 nr=0 nm=0 hr=0 hm=0
 			for who in $order; do
-				if [ "$who" = sluiced ]; then
+				case $who in
+				sluiced)
 					wait_idle "$SL_PID" 30
-					c0=$(proc_cpu "$SL_PID")
-					W_LABEL="(sluiced)" run_wrk "${args[@]}" \
-						"$SLUICED_URL/content/${SHA[$name]}"
-					[ "$W_ERRS" -eq 0 ] ||
-						die "sluiced $name c=$c: errors: $W_ERR_TEXT"
-					s_cpu=$(calc "$s_cpu + $(proc_cpu "$SL_PID") - $c0")
-					s_n=$((s_n + W_REQS)) s_b=$(calc "$s_b + $W_BYTES")
-					sr=$(calc "$sr + $W_RPS / 2")
-					sm=$(calc "$sm + $W_MBPS / 2")
-				elif [ "$who" = h2o ]; then
-					c0=$(proc_cpu "$H2O_PID")
-					W_LABEL="(libh2o)" run_wrk "${args[@]}" \
-						"$H2O_URL/content/${SHA[$name]}"
-					[ "$W_ERRS" -eq 0 ] ||
-						die "libh2o $name c=$c: errors: $W_ERR_TEXT"
-					h_cpu=$(calc "$h_cpu + $(proc_cpu "$H2O_PID") - $c0")
-					h_n=$((h_n + W_REQS)) h_b=$(calc "$h_b + $W_BYTES")
-					hr=$(calc "$hr + $W_RPS / 2")
-					hm=$(calc "$hm + $W_MBPS / 2")
-				elif [ -n "$NGINX_URL" ]; then
-					c0=$(nginx_cpu)
-					W_LABEL="(nginx)" run_wrk "${args[@]}" \
-						"$NGINX_URL/content/${SHA[$name]}"
-					[ "$W_ERRS" -eq 0 ] ||
-						die "nginx $name c=$c: errors: $W_ERR_TEXT"
-					n_cpu=$(calc "$n_cpu + $(nginx_cpu) - $c0")
-					n_n=$((n_n + W_REQS)) n_b=$(calc "$n_b + $W_BYTES")
-					nr=$(calc "$nr + $W_RPS / 2")
-					nm=$(calc "$nm + $W_MBPS / 2")
-				fi
+					slice s sluiced "$SLUICED_URL" proc_cpu "$SL_PID"
+					;;
+				h2o) slice h libh2o "$H2O_URL" proc_cpu "$H2O_PID" ;;
+				*) [ -z "$NGINX_URL" ] || slice n nginx "$NGINX_URL" nginx_cpu ;;
+				esac
 			done
 			s_r+=("$sr") s_m+=("$sm")
 			[ -n "$H2O_URL" ] && h_r+=("$hr") h_m+=("$hm")

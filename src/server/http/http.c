@@ -49,7 +49,7 @@ struct http {
 	int key_made, spare_made;
 };
 
-/* Per-connection state across the access handler's calls. */
+/* Per-request state across the access handler's calls. */
 struct conn_state {
 	struct buf body;
 	int too_big;
@@ -312,9 +312,7 @@ find_route(const char *method, const char *path, struct conn_state *st,
            int *method_mismatch)
 {
 	const char *starts[HTTP_MAX_PARAMS];
-	size_t lens[HTTP_MAX_PARAMS], np;
-
-	size_t used = 0;
+	size_t lens[HTTP_MAX_PARAMS], np, used = 0;
 
 	*method_mismatch = 0;
 	for (size_t i = 0; i < n_routes; i++) {

@@ -169,6 +169,19 @@ file_response(int fd, uint64_t first, uint64_t len, const char *etag)
 	return resp;
 }
 
+/* Hand a file's answer to the caller: its body bytes count for the access
+ * log and metrics on a GET (a HEAD sends none), its header waits for the
+ * body (cork). */
+static void
+file_reply(struct reply *out, const struct req *r, struct MHD_Response *resp,
+           uint64_t len)
+{
+	out->raw = resp;
+	if (strcmp(r->method, "GET") == 0)
+		out->bytes = len;
+	out->cork = 1;
+}
+
 /* A TLS connection's answers are not cached: its records are not
  * sendfile()d, and libmicrohttpd reads a shared fd response through one
  * buffer in the response, so connections sharing it would take turns
@@ -247,9 +260,9 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		ccache_id_of(&id, &sb);
 		resp = ccache_get(cache, sha, &id);
 		if (resp != NULL) {
-			out->raw = resp;
+			file_reply(out, r, resp, (uint64_t)sb.st_size);
 			out->borrowed = 1;
-			goto whole;
+			return SL_OK;
 		}
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -294,7 +307,6 @@ content_get(struct req *r, struct reply *out, struct err *e)
 	                     etag);
 	if (resp == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	out->raw = resp;
 	if (range == 1) {
 		snprintf(hdr, sizeof(hdr),
 		         "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first, last,
@@ -302,20 +314,15 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE,
 		                        hdr);
 		out->status = MHD_HTTP_PARTIAL_CONTENT;
-		goto done;
+		file_reply(out, r, resp, last - first + 1);
+		return SL_OK;
 	}
+	file_reply(out, r, resp, (uint64_t)sb.st_size);
 	/* Kept only when what was opened is what stat() saw. */
 	ccache_id_of(&fid, &sb);
 	if (cache != NULL && ccache_id_eq(&id, &fid)) {
 		ccache_put(cache, sha, &fid, resp);
 		out->borrowed = 1;
 	}
-whole:
-	first = 0;
-	last = (uint64_t)sb.st_size - 1;
-done:
-	if (strcmp(r->method, "GET") == 0 && sb.st_size > 0)
-		out->bytes = last - first + 1;
-	out->cork = 1;
 	return SL_OK;
 }

@@ -4,7 +4,10 @@
 # nginx (sendfile on, its own minimal configuration, a foreground child),
 # each under wrk at several connection counts, in alternating rounds
 # (median and spread of the rounds reported). Both run with their shipped
-# defaults: sluiced's 4 worker threads, nginx's one worker per core.
+# defaults: sluiced's 4 worker threads, nginx's one worker per core. Where
+# libh2o is installed, a third server takes part in the same rounds:
+# bench/h2o_content, the same content path over libh2o's evloop and file
+# sender (one thread per core), with its own rows against nginx.
 SCEN=s1
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +60,25 @@ for s in $SIZES; do
 	[ "$code" = 200 ] || die "sluiced GET /content/${SHA[$name]}: HTTP $code"
 done
 
+H2O=${S1_H2O:-$BUILD_DIR/bench/h2o_content}
+H2O_URL=
+if [ -x "$H2O" ] && [ "${S1_NO_H2O:-0}" != 1 ]; then
+	H2O_PORT=$(free_port)
+	"$H2O" "$D/data/content" "$H2O_PORT" "$(nproc)" >"$D/h2o.log" 2>&1 &
+	H2O_PID=$!
+	track_child "$H2O_PID"
+	wait_port "$H2O_PORT"
+	H2O_URL="http://127.0.0.1:$H2O_PORT"
+	for s in $SIZES; do
+		name=${s%%:*}
+		code=$(curl -s -o /dev/null -w '%{http_code}' \
+			"$H2O_URL/content/${SHA[$name]}")
+		[ "$code" = 200 ] || die "h2o_content GET /content/${SHA[$name]}: HTTP $code"
+	done
+else
+	log "bench/h2o_content was not built (no libh2o-evloop-dev): no libh2o rows"
+fi
+
 NGINX_URL=
 if have nginx; then
 	start_nginx "$D/nginx" "$D/www"
@@ -76,6 +98,28 @@ nginx_cpu() {
 	echo "$t"
 }
 
+# slice P LABEL BASE_URL CPU_COMMAND...: one wrk slice of the current
+# row against a server; adds its CPU seconds (CPU_COMMAND before and
+# after), answers and bytes to ${P}_cpu ${P}_n ${P}_b, and half its
+# rates to the round's ${P}r (requests/s) and ${P}m (MB/s).
+slice() {
+	local p=$1 label=$2 url=$3 c0 v
+	shift 3
+	c0=$("$@")
+	W_LABEL="($label)" run_wrk "${args[@]}" "$url/content/${SHA[$name]}"
+	[ "$W_ERRS" -eq 0 ] || die "$label $name c=$c: errors: $W_ERR_TEXT"
+	v=${p}_cpu
+	printf -v "$v" '%s' "$(calc "${!v} + $("$@") - $c0")"
+	v=${p}_n
+	printf -v "$v" '%s' "$((${!v} + W_REQS))"
+	v=${p}_b
+	printf -v "$v" '%s' "$(calc "${!v} + $W_BYTES")"
+	v=${p}r
+	printf -v "$v" '%s' "$(calc "${!v} + $W_RPS / 2")"
+	v=${p}m
+	printf -v "$v" '%s' "$(calc "${!v} + $W_MBPS / 2")"
+}
+
 for s in $SIZES; do
 	name=${s%%:*}
 	for c in $CONNS; do
@@ -86,76 +130,82 @@ for s in $SIZES; do
 		args=(-t "$t" -c "$c" -d "$DUR" --timeout 60s --latency
 			-s "$BENCH_DIR/wrk_get.lua")
 		# A round is four slices in the order sluiced, nginx, nginx,
-		# sluiced: both servers sample the same stretch of the machine's
-		# background load (other builds share its two cores), and a
-		# load that rises or falls through the round weighs on both
+		# sluiced (six with libh2o: sluiced, nginx, h2o, h2o, nginx,
+		# sluiced): every server samples the same stretch of the
+		# machine's background load (other builds share its two cores),
+		# and a load that rises or falls through the round weighs on all
 		# alike. A server's figure for the round is the mean of its two
-		# slices; the round's ratio is sluiced's / nginx's. Every round
-		# is kept: the median is the figure, the spread is shown, and
-		# the goal asks that no round's ratio falls below its floor.
-		s_r=() s_m=() n_r=() n_m=() q=()
+		# slices; the round's ratio is sluiced's (or libh2o's) / nginx's.
+		# Every round is kept: the median is the figure, the spread is
+		# shown, and the goal asks that no round's ratio falls below its
+		# floor.
+		order="sluiced nginx nginx sluiced"
+		[ -n "$H2O_URL" ] && order="sluiced nginx h2o h2o nginx sluiced"
+		s_r=() s_m=() n_r=() n_m=() q=() h_r=() h_m=() hq=()
 		# Server CPU seconds and what they served, over all rounds: how
 		# much work each does for the same bytes, a figure the other
 		# load on the machine moves far less than the rates.
-		s_cpu=0 s_n=0 s_b=0 n_cpu=0 n_n=0 n_b=0
+		s_cpu=0 s_n=0 s_b=0 n_cpu=0 n_n=0 n_b=0 h_cpu=0 h_n=0 h_b=0
 		for ((r = 0; r < ROUNDS; r++)); do
-			sr=0 sm=0 nr=0 nm=0
-			for who in sluiced nginx nginx sluiced; do
-				if [ "$who" = sluiced ]; then
+			sr=0 sm=0 nr=0 nm=0 hr=0 hm=0
+			for who in $order; do
+				case $who in
+				sluiced)
 					wait_idle "$SL_PID" 30
-					c0=$(proc_cpu "$SL_PID")
-					W_LABEL="(sluiced)" run_wrk "${args[@]}" \
-						"$SLUICED_URL/content/${SHA[$name]}"
-					[ "$W_ERRS" -eq 0 ] ||
-						die "sluiced $name c=$c: errors: $W_ERR_TEXT"
-					s_cpu=$(calc "$s_cpu + $(proc_cpu "$SL_PID") - $c0")
-					s_n=$((s_n + W_REQS)) s_b=$(calc "$s_b + $W_BYTES")
-					sr=$(calc "$sr + $W_RPS / 2")
-					sm=$(calc "$sm + $W_MBPS / 2")
-				elif [ -n "$NGINX_URL" ]; then
-					c0=$(nginx_cpu)
-					W_LABEL="(nginx)" run_wrk "${args[@]}" \
-						"$NGINX_URL/content/${SHA[$name]}"
-					[ "$W_ERRS" -eq 0 ] ||
-						die "nginx $name c=$c: errors: $W_ERR_TEXT"
-					n_cpu=$(calc "$n_cpu + $(nginx_cpu) - $c0")
-					n_n=$((n_n + W_REQS)) n_b=$(calc "$n_b + $W_BYTES")
-					nr=$(calc "$nr + $W_RPS / 2")
-					nm=$(calc "$nm + $W_MBPS / 2")
-				fi
+					slice s sluiced "$SLUICED_URL" proc_cpu "$SL_PID"
+					;;
+				h2o) slice h libh2o "$H2O_URL" proc_cpu "$H2O_PID" ;;
+				*) [ -z "$NGINX_URL" ] || slice n nginx "$NGINX_URL" nginx_cpu ;;
+				esac
 			done
 			s_r+=("$sr") s_m+=("$sm")
+			[ -n "$H2O_URL" ] && h_r+=("$hr") h_m+=("$hm")
 			[ -n "$NGINX_URL" ] || continue
 			n_r+=("$nr") n_m+=("$nm")
 			q+=("$(calc "$sm / $nm")")
 			log "round $((r + 1)): $name c=$c sluiced $sm MB/s, nginx $nm MB/s, ratio ${q[r]}"
+			if [ -n "$H2O_URL" ]; then
+				hq+=("$(calc "$hm / $nm")")
+				log "round $((r + 1)): $name c=$c libh2o $hm MB/s, ratio to nginx ${hq[r]}"
+			fi
 		done
-		sm=$(stats "${s_m[@]}") sr=$(stats "${s_r[@]}")
-		nm=- nr=- goal=- rs="sluiced $(spread "$sm")"
-		if [ -n "$NGINX_URL" ]; then
-			nm=$(stats "${n_m[@]}") nr=$(stats "${n_r[@]}")
-			qs=$(stats "${q[@]}")
-			goal=$(ratio_goal "$(cut -d' ' -f2 <<<"$qs")" \
-				"$(cut -d' ' -f1 <<<"$qs")" 0.95 0.85)
-			rs="$rs; nginx $(spread "$nm"); ratio $(spread "$qs")"
-		fi
 		med() { [ "$1" = - ] && echo - || cut -d' ' -f2 <<<"$1"; }
-		# Large files: MB/s is the figure (few 100 MB answers complete
-		# in a round at many connections, so requests/s is noise). The
-		# 50K requests/s ratio equals its MB/s ratio (same bytes).
-		[ "$name" = 50K ] &&
-			row "1 content (vs nginx)" "$name file, $c conn: requests/s" \
-				"$(med "$sr")" "$(med "$nr")" - \
-				"sluiced $(spread "$sr")${NGINX_URL:+; nginx $(spread "$nr")}"
-		row "1 content (vs nginx)" "$name file, $c conn: MB/s ($ROUNDS rounds)" \
-			"$(med "$sm")" "$(med "$nm")" "$goal" "$rs"
-		# CPU seconds per GiB served, all rounds (lower is better).
-		scg=$(calc "$s_cpu / ($s_b / 1073741824)")
-		ncg=-
-		[ -n "$NGINX_URL" ] && ncg=$(calc "$n_cpu / ($n_b / 1073741824)")
-		row "1 content (vs nginx)" "$name file, $c conn: server CPU s per GiB served (all rounds)" \
-			"$scg" "$ncg" - \
-			"sluiced $s_n answers, $(calc "$s_cpu") s; nginx $n_n answers, $(calc "$n_cpu") s"
+		# rows SERVER_LABEL SCENARIO CPU N BYTES: one server's rows
+		# against nginx (uses the arrays R M Q of the caller's naming).
+		rows() {
+			local who=$1 scen=$2 cpu=$3 n=$4 b=$5 xm xr qs goal=- rs nm=- nr=- ncg=-
+			xm=$(stats "${M[@]}") xr=$(stats "${R[@]}")
+			rs="$who $(spread "$xm")"
+			if [ -n "$NGINX_URL" ]; then
+				nm=$(stats "${n_m[@]}") nr=$(stats "${n_r[@]}")
+				qs=$(stats "${Q[@]}")
+				goal=$(ratio_goal "$(cut -d' ' -f2 <<<"$qs")" \
+					"$(cut -d' ' -f1 <<<"$qs")" 0.95 0.85)
+				rs="$rs; nginx $(spread "$nm"); ratio $(spread "$qs")"
+				ncg=$(calc "$n_cpu / ($n_b / 1073741824)")
+			fi
+			# Large files: MB/s is the figure (few 100 MB answers
+			# complete in a round at many connections, so requests/s
+			# is noise). The 50K requests/s ratio equals its MB/s
+			# ratio (same bytes).
+			[ "$name" = 50K ] &&
+				row "$scen" "$name file, $c conn: requests/s" \
+					"$(med "$xr")" "$(med "$nr")" - \
+					"$who $(spread "$xr")${NGINX_URL:+; nginx $(spread "$nr")}"
+			row "$scen" "$name file, $c conn: MB/s ($ROUNDS rounds)" \
+				"$(med "$xm")" "$(med "$nm")" "$goal" "$rs"
+			# CPU seconds per GiB served, all rounds (lower is
+			# better).
+			row "$scen" "$name file, $c conn: server CPU s per GiB served (all rounds)" \
+				"$(calc "$cpu / ($b / 1073741824)")" "$ncg" - \
+				"$who $n answers, $(calc "$cpu") s${NGINX_URL:+; nginx $n_n answers, $(calc "$n_cpu") s}"
+		}
+		R=("${s_r[@]}") M=("${s_m[@]}") Q=("${q[@]}")
+		rows sluiced "1 content (vs nginx)" "$s_cpu" "$s_n" "$s_b"
+		if [ -n "$H2O_URL" ]; then
+			R=("${h_r[@]}") M=("${h_m[@]}") Q=("${hq[@]}")
+			rows libh2o "1 content, libh2o (vs nginx)" "$h_cpu" "$h_n" "$h_b"
+		fi
 	done
 done
 stop_sluiced

@@ -12,7 +12,8 @@ PKGS=(build-essential meson ninja-build pkg-config
       wrk nginx-light reprepro time apt-utils
       libsystemd-dev openssl clang libseccomp-dev python3-aiosmtpd
       postgresql # postgresql: initdb/pg_ctl for tests/pg (no service used)
-      haproxy) # haproxy: the load balancer of tests/e2e/cluster_*.sh (no service)
+      haproxy # haproxy: the load balancer of tests/e2e/cluster_*.sh (no service)
+      libh2o-evloop-dev) # libh2o: bench/h2o_content, scenario 1's third server
 [ "$#" -gt 0 ] && PKGS+=("$@")
 
 missing=()

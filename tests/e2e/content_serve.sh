@@ -112,6 +112,64 @@ done
 wait "$p" || fail "large GET beside small ones"
 cmp -s "$TMP/par_large" "$TMP/large.bin" || fail "large answer beside small ones"
 
+# A file replaced or removed on disk is never answered from the worker
+# threads' caches of ready answers: 12 connections of their own (so every
+# worker thread has served the file) and 12 answers on one connection
+# each time, before and after the file changes under its name.
+# every_answer NAME EXPECTED: all of them are EXPECTED's bytes, or 404
+# when EXPECTED is "gone".
+every_answer() {
+	local sha=$1 want=$2 i args=() code
+	for ((i = 0; i < 12; i++)); do
+		code=$(curl -sS -o "$TMP/ev$i" -w '%{http_code}' \
+			"$SERVER_URL/content/$sha") || fail "GET $sha"
+		args+=(-o "$TMP/ka$i" "$SERVER_URL/content/$sha")
+		if [ "$want" = gone ]; then
+			[ "$code" = 404 ] || fail "removed file answered $code"
+		else
+			[ "$code" = 200 ] && cmp -s "$TMP/ev$i" "$want" ||
+				fail "answer $i is not $want's bytes (HTTP $code)"
+		fi
+	done
+	curl -sS -w '%{http_code}\n' "${args[@]}" >"$TMP/ka.w" ||
+		fail "keep-alive GETs of $sha"
+	# a HEAD answered from the same cached response: its length, no body
+	if [ "$want" != gone ]; then
+		curl -sS -I -o "$TMP/ev.head" "$SERVER_URL/content/$sha" ||
+			fail "HEAD $sha"
+		grep -qi "^content-length: $(stat -c %s "$want")" "$TMP/ev.head" ||
+			fail "HEAD of a cached answer: $(cat "$TMP/ev.head")"
+	fi
+	for ((i = 0; i < 12; i++)); do
+		if [ "$want" = gone ]; then
+			[ "$(sed -n "$((i + 1))p" "$TMP/ka.w")" = 404 ] ||
+				fail "removed file answered on keep-alive: $(cat "$TMP/ka.w")"
+		else
+			cmp -s "$TMP/ka$i" "$want" ||
+				fail "keep-alive answer $i is not $want's bytes"
+		fi
+	done
+}
+f=$DATA/content/${SHA_small:0:2}/$SHA_small
+every_answer "$SHA_small" "$TMP/small.bin"
+# replaced by rename, same size (another inode)
+head -c 50001 /dev/urandom >"$TMP/small2.bin"
+cp "$TMP/small2.bin" "$f.tmp" && mv "$f.tmp" "$f"
+every_answer "$SHA_small" "$TMP/small2.bin"
+# rewritten in place, same size (same inode, a new modification time)
+head -c 50001 /dev/urandom >"$TMP/small3.bin"
+cat "$TMP/small3.bin" >"$f"
+every_answer "$SHA_small" "$TMP/small3.bin"
+# replaced by a shorter file
+head -c 7000 /dev/urandom >"$TMP/small4.bin"
+cp "$TMP/small4.bin" "$f.tmp" && mv "$f.tmp" "$f"
+every_answer "$SHA_small" "$TMP/small4.bin"
+# removed, then back
+rm "$f"
+every_answer "$SHA_small" gone
+cp "$TMP/small.bin" "$f"
+every_answer "$SHA_small" "$TMP/small.bin"
+
 # The access log and the metrics saw them.
 grep -q "access 127.0.0.1 GET /content/$SHA_small 200 50001 " "$SERVER_LOG" ||
 	fail "no access line for the small file"

@@ -5,6 +5,13 @@
  * verifying it). The name must be exactly 64 lowercase hex digits, so no
  * path outside the store can be reached. Responses are fd-backed (MHD uses
  * sendfile), with a strong ETag, If-None-Match, and single byte ranges.
+ * A whole small file over plain HTTP is answered from the worker thread's
+ * cache of ready responses (content_cache.h) while stat() shows the same
+ * file: one stat() instead of open/fstat/close and a response with its
+ * four headers per answer. libmicrohttpd lets one response be queued on
+ * several connections (it counts them; sendfile() and pread() take their
+ * own offsets), and the cache is per thread, so an entry is only let go
+ * by the thread that queues it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "content_cache.h"
 #include "hash.h"
 
 /* Parse a decimal uint64 of s[0..len). */
@@ -87,6 +96,105 @@ etag_matches(const char *inm, const char *etag)
 	return strstr(inm, etag) != NULL;
 }
 
+/* Files up to this size are answered from a worker thread's cache of
+ * ready responses (content_cache.h): the per-answer cost matters for small
+ * files, and a cached response keeps its file open (a removed file's space
+ * comes back once the entry is let go: replaced, or the file is asked for
+ * again). */
+#define CACHE_FILE_MAX (1024 * 1024)
+#define CACHE_ENTRIES  32 /* per worker thread */
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void
+release_response(void *v)
+{
+	MHD_destroy_response(v);
+}
+
+static void
+cache_destroy(void *c)
+{
+	ccache_free(c);
+}
+
+static void
+cache_key_make(void)
+{
+	cache_key_ok = pthread_key_create(&cache_key, cache_destroy) == 0;
+}
+
+/* This thread's cache, made on first use; NULL without memory. */
+static struct ccache *
+thread_cache(void)
+{
+	struct ccache *c;
+	struct err e;
+
+	pthread_once(&cache_once, cache_key_make);
+	if (!cache_key_ok)
+		return NULL;
+	c = pthread_getspecific(cache_key);
+	if (c != NULL)
+		return c;
+	if (ccache_new(&c, CACHE_ENTRIES, release_response, &e) != SL_OK)
+		return NULL;
+	if (pthread_setspecific(cache_key, c) != 0) {
+		ccache_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A whole file's answer: fd-backed (MHD owns fd from here, also on
+ * failure) with its headers. */
+static struct MHD_Response *
+file_response(int fd, uint64_t first, uint64_t len, const char *etag)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_fd_at_offset64(len, fd, first);
+	if (resp == NULL) {
+		close(fd);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        "application/octet-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	                        "public, max-age=31536000, immutable");
+	return resp;
+}
+
+/* Hand a file's answer to the caller: its body bytes count for the access
+ * log and metrics on a GET (a HEAD sends none), its header waits for the
+ * body (cork). */
+static void
+file_reply(struct reply *out, const struct req *r, struct MHD_Response *resp,
+           uint64_t len)
+{
+	out->raw = resp;
+	if (strcmp(r->method, "GET") == 0)
+		out->bytes = len;
+	out->cork = 1;
+}
+
+/* A TLS connection's answers are not cached: its records are not
+ * sendfile()d, and libmicrohttpd reads a shared fd response through one
+ * buffer in the response, so connections sharing it would take turns
+ * refilling it. */
+static int
+is_tls(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+	        conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci != NULL && ci->tls_session != NULL;
+}
+
 int
 content_get(struct req *r, struct reply *out, struct err *e)
 {
@@ -94,36 +202,44 @@ content_get(struct req *r, struct reply *out, struct err *e)
 	const struct server_config *cfg = r->env->cfg;
 	char path[4096], etag[HASH_HEX_LEN + 3], hdr[96];
 	struct MHD_Response *resp = NULL;
+	struct ccache *cache = NULL;
+	struct ccache_id id, fid;
 	uint64_t first = 0, last = 0;
 	struct stat sb;
-	int fd = -1, w, range;
+	size_t dlen;
+	int fd = -1, range, sr;
 
 	if (sha == NULL || !hash_is_hex(sha))
 		return err_set(e, SL_EINVAL,
 		               "content name must be 64 lowercase hex digits");
-	w = snprintf(path, sizeof(path), "%s/%.2s/%s", cfg->content_dir, sha,
-	             sha);
-	if (w < 0 || (size_t)w >= sizeof(path))
+	/* DIR/aa/<sha256> */
+	dlen = strlen(cfg->content_dir);
+	if (dlen + 2 + 4 + HASH_HEX_LEN > sizeof(path))
 		return err_set(e, SL_ETOOBIG, "content path too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
+	memcpy(path, cfg->content_dir, dlen);
+	path[dlen] = '/';
+	memcpy(path + dlen + 1, sha, 2);
+	path[dlen + 3] = '/';
+	memcpy(path + dlen + 4, sha, HASH_HEX_LEN + 1);
+	etag[0] = '"';
+	memcpy(etag + 1, sha, HASH_HEX_LEN);
+	memcpy(etag + 1 + HASH_HEX_LEN, "\"", 2);
+	/* stat() first: a cached answer needs no open(). */
+	sr = stat(path, &sb);
+	if (sr != 0 || !S_ISREG(sb.st_mode)) {
+		int err = sr != 0 ? errno : ENOENT;
+
+		if ((cache = thread_cache()) != NULL)
+			ccache_drop(cache, sha);
+		if (err == ENOENT || err == ENOTDIR)
 			return err_set(e, SL_ENOTFOUND,
 			               "content %s is not in the store", sha);
-		return err_set(e, SL_EIO, "content %s: %s", sha,
-		               strerror(errno));
+		return err_set(e, SL_EIO, "content %s: %s", sha, strerror(err));
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return err_set(e, SL_ENOTFOUND,
-		               "content %s is not in the store", sha);
-	}
-	snprintf(etag, sizeof(etag), "\"%s\"", sha);
 	if (etag_matches(
 	            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                        MHD_HTTP_HEADER_IF_NONE_MATCH),
 	            etag)) {
-		close(fd);
 		resp = MHD_create_response_from_buffer(0, NULL,
 		                                       MHD_RESPMEM_PERSISTENT);
 		if (resp == NULL)
@@ -132,6 +248,37 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		out->raw = resp;
 		out->status = MHD_HTTP_NOT_MODIFIED;
 		return SL_OK;
+	}
+	range = parse_range(MHD_lookup_connection_value(r->conn,
+	                                                MHD_HEADER_KIND,
+	                                                MHD_HTTP_HEADER_RANGE),
+	                    (uint64_t)sb.st_size, &first, &last);
+	cache = NULL;
+	if (range == 0 && sb.st_size <= CACHE_FILE_MAX && !is_tls(r->conn))
+		cache = thread_cache();
+	if (cache != NULL) {
+		ccache_id_of(&id, &sb);
+		resp = ccache_get(cache, sha, &id);
+		if (resp != NULL) {
+			file_reply(out, r, resp, (uint64_t)sb.st_size);
+			out->borrowed = 1;
+			return SL_OK;
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return err_set(e, SL_ENOTFOUND,
+			               "content %s is not in the store", sha);
+		return err_set(e, SL_EIO, "content %s: %s", sha,
+		               strerror(errno));
+	}
+	/* The file may have been replaced since stat(): the answer is the
+	 * open file's. */
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return err_set(e, SL_ENOTFOUND,
+		               "content %s is not in the store", sha);
 	}
 	range = parse_range(MHD_lookup_connection_value(r->conn,
 	                                                MHD_HEADER_KIND,
@@ -155,19 +302,11 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		first = 0;
 		last = (uint64_t)sb.st_size - 1;
 	}
-	/* MHD owns fd from here (closed with the response). */
-	resp = MHD_create_response_from_fd_at_offset64(
-	        (uint64_t)sb.st_size == 0 ? 0 : last - first + 1, fd, first);
-	if (resp == NULL) {
-		close(fd);
+	resp = file_response(fd, first,
+	                     (uint64_t)sb.st_size == 0 ? 0 : last - first + 1,
+	                     etag);
+	if (resp == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                        "application/octet-stream");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	                        "public, max-age=31536000, immutable");
 	if (range == 1) {
 		snprintf(hdr, sizeof(hdr),
 		         "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first, last,
@@ -175,10 +314,15 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE,
 		                        hdr);
 		out->status = MHD_HTTP_PARTIAL_CONTENT;
+		file_reply(out, r, resp, last - first + 1);
+		return SL_OK;
 	}
-	if (strcmp(r->method, "GET") == 0 && sb.st_size > 0)
-		out->bytes = last - first + 1;
-	out->cork = 1;
-	out->raw = resp;
+	file_reply(out, r, resp, (uint64_t)sb.st_size);
+	/* Kept only when what was opened is what stat() saw. */
+	ccache_id_of(&fid, &sb);
+	if (cache != NULL && ccache_id_eq(&id, &fid)) {
+		ccache_put(cache, sha, &fid, resp);
+		out->borrowed = 1;
+	}
 	return SL_OK;
 }

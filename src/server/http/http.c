@@ -43,14 +43,21 @@ struct http {
 	struct tls_ctx *tls_ctx; /* the TLS listener's certificate */
 	const struct http_env *env;
 	pthread_key_t db_key;
-	int key_made;
+	/* A worker thread's spare conn_state: a request takes it, its
+	 * completion gives it back (no allocation per request). */
+	pthread_key_t spare_key;
+	int key_made, spare_made;
 };
 
-/* Per-connection state across the access handler's calls. */
+/* Per-request state across the access handler's calls. */
 struct conn_state {
 	struct buf body;
 	int too_big;
+	/* The '*' segments of the path: in pbuf when they fit (a content
+	 * hash does), else their own allocation (owned). */
 	char *params[HTTP_MAX_PARAMS];
+	unsigned char owned[HTTP_MAX_PARAMS];
+	char pbuf[160];
 	/* For the access log and metrics, when the request completes. */
 	uint64_t t0_us;
 	int route; /* index in routes[]; -1 none */
@@ -305,7 +312,7 @@ find_route(const char *method, const char *path, struct conn_state *st,
            int *method_mismatch)
 {
 	const char *starts[HTTP_MAX_PARAMS];
-	size_t lens[HTTP_MAX_PARAMS], np;
+	size_t lens[HTTP_MAX_PARAMS], np, used = 0;
 
 	*method_mismatch = 0;
 	for (size_t i = 0; i < n_routes; i++) {
@@ -316,9 +323,17 @@ find_route(const char *method, const char *path, struct conn_state *st,
 			continue;
 		}
 		for (size_t k = 0; k < np; k++) {
+			if (lens[k] < sizeof(st->pbuf) - used) {
+				st->params[k] = st->pbuf + used;
+				memcpy(st->params[k], starts[k], lens[k]);
+				st->params[k][lens[k]] = '\0';
+				used += lens[k] + 1;
+				continue;
+			}
 			st->params[k] = strndup(starts[k], lens[k]);
 			if (st->params[k] == NULL)
 				return NULL;
+			st->owned[k] = 1;
 		}
 		return &routes[i];
 	}
@@ -413,7 +428,7 @@ dispatch_route(struct listener *li, struct MHD_Connection *conn,
 		rc = rt->fn(&r, &rep, &e);
 	if (rc != SL_OK) {
 		json_decref(rep.json);
-		if (rep.raw)
+		if (rep.raw && !rep.borrowed)
 			MHD_destroy_response(rep.raw);
 		return queue_error(conn, method, url, 0, &e);
 	}
@@ -424,7 +439,8 @@ dispatch_route(struct listener *li, struct MHD_Connection *conn,
 		if (rep.cork)
 			st->corked = cork(li, conn, 1);
 		ret = MHD_queue_response(conn, (unsigned)rep.status, rep.raw);
-		MHD_destroy_response(rep.raw);
+		if (!rep.borrowed)
+			MHD_destroy_response(rep.raw);
 		json_decref(rep.json);
 		last_status = rep.status;
 		/* A raw body made by http_json_response() counted itself. */
@@ -466,14 +482,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (st == NULL) {
-		st = calloc(1, sizeof(*st));
-		if (st == NULL)
+		st = pthread_getspecific(li->h->spare_key);
+		if (st != NULL) {
+			pthread_setspecific(li->h->spare_key, NULL);
+			memset(st, 0, sizeof(*st));
+		} else if ((st = calloc(1, sizeof(*st))) == NULL) {
 			return MHD_NO;
+		}
 		buf_init(&st->body, HTTP_BODY_MAX);
 		st->t0_us = now_us();
 		st->route = -1;
-		access_log_clean(st->method, sizeof(st->method), method);
-		access_log_clean(st->path, sizeof(st->path), url);
+		if (access_log_enabled()) {
+			access_log_clean(st->method, sizeof(st->method),
+			                 method);
+			access_log_clean(st->path, sizeof(st->path), url);
+		}
 		*con_cls = st;
 		cl = MHD_lookup_connection_value(
 		        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -531,9 +554,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	buf_free(&st->body);
 	for (size_t k = 0; k < HTTP_MAX_PARAMS; k++)
-		free(st->params[k]);
-	free(st);
+		if (st->owned[k])
+			free(st->params[k]);
 	*con_cls = NULL;
+	if (pthread_getspecific(li->h->spare_key) == NULL &&
+	    pthread_setspecific(li->h->spare_key, st) == 0)
+		return;
+	free(st);
 }
 
 /* Start one listener on the bound socket fd (TLS with h->creds when tls);
@@ -611,6 +638,11 @@ http_start(struct http **out, const struct http_env *env,
 		goto out;
 	}
 	h->key_made = 1;
+	if (pthread_key_create(&h->spare_key, free) != 0) {
+		rc = err_set(e, SL_EINTERNAL, "pthread_key_create failed");
+		goto out;
+	}
+	h->spare_made = 1;
 	rc = connlimit_new(&h->limits, cfg, e);
 	if (rc == SL_OK && socks->plain_fd >= 0) {
 		h->plain.content_only = socks->tls_fd >= 0 &&
@@ -673,5 +705,7 @@ http_stop(struct http *h)
 	tls_ctx_free(h->tls_ctx);
 	if (h->key_made)
 		pthread_key_delete(h->db_key);
+	if (h->spare_made)
+		pthread_key_delete(h->spare_key);
 	free(h);
 }

@@ -130,6 +130,15 @@ struct store_state {
 int store_state_upsert(struct store *s, const char *computer_id,
                        const struct store_state *st, int64_t now,
                        struct err *e);
+/* A report's states at once (store_states_report.c): sts[0..n) in update
+ * id order (strcmp), each id once, else SL_EINVAL ("store states:
+ * states[i]: 'b' is not after 'a' ..."). Stores what store_state_upsert
+ * on each would (same rows, same counters; unknown updates and an
+ * unknown computer are skipped), writing only rows that differ. Inside a
+ * transaction. */
+int store_states_report(struct store *s, const char *computer_id,
+                        const struct store_state *sts, size_t n, int64_t now,
+                        struct err *e);
 
 /* One reported event; NULL members are stored as NULL. */
 struct store_event {

@@ -381,12 +381,12 @@ bulk_same(void)
 static void
 test_report_at_once(void **state)
 {
-	char ids[BULK_N][40], sql[512];
+	char id[40], sql[512];
 	struct err e;
 
 	(void)state;
 	for (int i = 0; i < BULK_N; i++) {
-		bulk_id(ids[i], i);
+		bulk_id(id, i);
 		snprintf(sql, sizeof(sql),
 		         "INSERT INTO updates(id, revision, title, "
 		         "classification, product, document, doc_sha256, "
@@ -394,7 +394,7 @@ test_report_at_once(void **state)
 		         "'{}', 'x', 0);"
 		         "INSERT INTO update_status(id, latest_revision, "
 		         "change_seq) VALUES('%s', 1, 0)",
-		         ids[i], ids[i]);
+		         id, id);
 		exec_ok(sql);
 	}
 	add_computer("a", web);
@@ -461,6 +461,52 @@ test_report_at_once_invalid(void **state)
 	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
 }
 
+/* store_changed_since (store_changes.c): whether an incremental sync has
+ * anything to read. */
+static void
+test_changed_since(void **state)
+{
+	bool changed = true, added;
+	struct err e;
+
+	(void)state;
+	add_computer("c1", unassigned);
+	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 0,
+	                                     &e),
+	                 SL_OK);
+	assert_false(changed);
+	exec_ok("UPDATE update_status SET change_seq = 5 WHERE id = '" U1 "'");
+	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 4,
+	                                     &e),
+	                 SL_OK);
+	assert_true(changed);
+	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 5,
+	                                     &e),
+	                 SL_OK);
+	assert_false(changed);
+	/* An approval of another group counts for its computers only. */
+	exec_ok("INSERT INTO effective_approvals(group_id, update_id, action, "
+	        "change_seq) SELECT id, '" U2 "', 'install', 9 FROM groups "
+	        "WHERE name = 'web'");
+	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 5,
+	                                     &e),
+	                 SL_OK);
+	assert_false(changed);
+	assert_int_equal(store_changed_since(&changed, s, web, NULL, 5, &e),
+	                 SL_OK);
+	assert_true(changed);
+	assert_int_equal(store_computer_group_add(&added, s, "c1", web, &e),
+	                 SL_OK);
+	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 5,
+	                                     &e),
+	                 SL_OK);
+	assert_true(changed);
+	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 9,
+	                                     &e),
+	                 SL_OK);
+	assert_false(changed);
+}
+
 int
 main(void)
 {
@@ -472,6 +518,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_report_at_once_invalid,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_changed_since, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

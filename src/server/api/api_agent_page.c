@@ -205,6 +205,7 @@ api_agent_page(struct reply *out, const struct req *r,
                const struct agent_page_req *q, struct err *e)
 {
 	struct page p = {.r = r, .base = q->base};
+	bool changed = false;
 	struct MHD_Response *resp;
 	char *body;
 	size_t len;
@@ -216,11 +217,17 @@ api_agent_page(struct reply *out, const struct req *r,
 	                "{\"protocol\":2,\"anchor\":\"%" PRId64
 	                "\",\"full\":%s,\"updates\":[",
 	                q->cur, q->full ? "true" : "false");
-	if (rc == SL_OK && (q->full || q->since < q->cur))
+	/* An incremental sync reads the updates only when something it
+	 * would read changed (the anchor falls behind whenever anything
+	 * takes a change sequence number, a registration too). */
+	if (rc == SL_OK && !q->full && q->since < q->cur)
+		rc = store_changed_since(&changed, r->store, q->gid,
+		                         r->computer_id, q->since, e);
+	if (rc == SL_OK && (q->full || changed))
 		rc = page_updates(&p, q, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p.b, "],\"removed\":[", e);
-	if (rc == SL_OK && !q->full && q->first && q->since < q->cur)
+	if (rc == SL_OK && !q->full && q->first && changed)
 		rc = store_gone_each(r->store, q->gid, r->computer_id, q->since,
 		                     page_removed, &p, e);
 	if (rc == SL_OK)

@@ -298,6 +298,11 @@ int store_evaluate_each(struct store *s, int64_t gid, const char *computer,
  * and not approved for removal). */
 int store_gone_each(struct store *s, int64_t gid, const char *computer,
                     int64_t since, store_id_fn fn, void *arg, struct err *e);
+/* Whether anything the two above read changed after since for a computer
+ * of group gid (and its other groups; computer NULL: gid alone): false
+ * means both are empty (store_changes.c). */
+int store_changed_since(bool *changed, struct store *s, int64_t gid,
+                        const char *computer, int64_t since, struct err *e);
 /* Call fn(arg, update_id, f) for each file of the latest revision of the
  * updates with id greater than after and at most last, by id, then as
  * store_update_files_each (one query for a page of protocol 2). */

@@ -268,6 +268,7 @@ typedef int (*store_id_fn)(void *arg, const char *id, struct err *e);
 struct store_file {
 	const char *sha256, *name, *upstream_url;
 	int64_t size;
+	int64_t revision; /* store_page_files_each only */
 };
 typedef int (*store_file_fn)(void *arg, const struct store_file *f,
                              struct err *e);
@@ -303,9 +304,10 @@ int store_gone_each(struct store *s, int64_t gid, const char *computer,
  * means both are empty (store_changes.c). */
 int store_changed_since(bool *changed, struct store *s, int64_t gid,
                         const char *computer, int64_t since, struct err *e);
-/* Call fn(arg, update_id, f) for each file of the latest revision of the
- * updates with id greater than after and at most last, by id, then as
- * store_update_files_each (one query for a page of protocol 2). */
+/* Call fn(arg, update_id, f) for each file of the updates with id greater
+ * than after and at most last, by id, then as store_update_files_each
+ * (one query for a page of protocol 2); f->revision is the file's: the
+ * caller keeps those of the revision it sends. */
 typedef int (*store_page_file_fn)(void *arg, const char *update_id,
                                   const struct store_file *f, struct err *e);
 int store_page_files_each(struct store *s, const char *after, const char *last,

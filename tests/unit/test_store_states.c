@@ -3,7 +3,11 @@
  * counters the reports read (store_reports.c): a state written, replaced,
  * moved with its computer to another group, deleted with the computer;
  * a computer in two groups counts once; the paged computer list of one
- * update's report. Runs on both engines (suite pg under with_cluster.sh).
+ * update's report; a report's states written at once
+ * (store_states_report.c) store exactly what writing them one by one
+ * stores, rows and counters; whether an incremental sync has changes to
+ * read (store_changes.c). Runs on both engines (suite pg under
+ * with_cluster.sh).
  */
 #include <setjmp.h>
 #include <stdarg.h>

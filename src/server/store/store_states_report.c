@@ -219,24 +219,6 @@ run_put(struct store *s, int64_t ckey, const int64_t *now,
 	return done(rc, e);
 }
 
-/* The value of st, as store_state_put computes it. */
-static int
-state_value(int64_t *v, const struct store_state *st, struct err *e)
-{
-	int code = store_state_code(st->state);
-
-	if (code < 0)
-		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
-		               st->state ? st->state : "(none)");
-	if (st->revision == NULL || *st->revision < 0 ||
-	    *st->revision > (INT64_MAX >> 5))
-		return err_set(e, SL_EINVAL,
-		               "state: revision: expected a non-negative "
-		               "integer");
-	*v = code + (st->detail != NULL ? 8 : 0) + 16 * *st->revision;
-	return SL_OK;
-}
-
 /* Write the listed rows, chunk by chunk. */
 static int
 write_list(struct store *s, int64_t ckey, int64_t now, const struct row *rows,
@@ -284,7 +266,7 @@ store_states_report(struct store *s, const char *computer_id,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		rc = state_value(&rows[i].v, &sts[i], e);
+		rc = store_state_value(&rows[i].v, &sts[i], e);
 		if (rc != SL_OK) {
 			err_prefix(e, "states[%zu]", i);
 			goto out;

@@ -148,8 +148,7 @@ test_same_as_jansson(void **state)
 		if (ra != rb || (ra != SL_OK && strcmp(ea.msg, eb.msg) != 0))
 			fail_msg("body %zu: %d '%s' with the reader, %d '%s' "
 			         "without",
-			         i, ra, ra ? ea.msg : "", rb,
-			         rb ? eb.msg : "");
+			         i, ra, ra ? ea.msg : "", rb, rb ? eb.msg : "");
 		if (ra == SL_OK) {
 			assert_false(a->states_read);
 			ja = json_dumps(a->states, JSON_ENCODE_ANY);
@@ -171,15 +170,15 @@ test_malformed(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(parse(&b, "{\"states\":[" S1 ",\n" S1 ",]}", &fast,
-	                       &e),
-	                 SL_EPARSE);
+	assert_int_equal(
+	        parse(&b, "{\"states\":[" S1 ",\n" S1 ",]}", &fast, &e),
+	        SL_EPARSE);
 	assert_null(b);
 	assert_string_equal(e.msg, "request body: line 2 column 77: "
 	                           "unexpected token near ']'");
-	assert_int_equal(parse(&b, "{\"states\":[" S1 ",\n" S1 ",]}", &slow,
-	                       &e),
-	                 SL_EPARSE);
+	assert_int_equal(
+	        parse(&b, "{\"states\":[" S1 ",\n" S1 ",]}", &slow, &e),
+	        SL_EPARSE);
 	assert_string_equal(e.msg, "request body: line 2 column 77: "
 	                           "unexpected token near ']'");
 }

@@ -475,39 +475,39 @@ test_changed_since(void **state)
 
 	(void)state;
 	add_computer("c1", unassigned);
-	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 0,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 0, &e),
+	        SL_OK);
 	assert_false(changed);
 	exec_ok("UPDATE update_status SET change_seq = 5 WHERE id = '" U1 "'");
-	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 4,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 4, &e),
+	        SL_OK);
 	assert_true(changed);
-	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 5,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 5, &e),
+	        SL_OK);
 	assert_false(changed);
 	/* An approval of another group counts for its computers only. */
 	exec_ok("INSERT INTO effective_approvals(group_id, update_id, action, "
 	        "change_seq) SELECT id, '" U2 "', 'install', 9 FROM groups "
 	        "WHERE name = 'web'");
-	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 5,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 5, &e),
+	        SL_OK);
 	assert_false(changed);
 	assert_int_equal(store_changed_since(&changed, s, web, NULL, 5, &e),
 	                 SL_OK);
 	assert_true(changed);
 	assert_int_equal(store_computer_group_add(&added, s, "c1", web, &e),
 	                 SL_OK);
-	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 5,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 5, &e),
+	        SL_OK);
 	assert_true(changed);
-	assert_int_equal(store_changed_since(&changed, s, unassigned, "c1", 9,
-	                                     &e),
-	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 9, &e),
+	        SL_OK);
 	assert_false(changed);
 }
 

@@ -85,8 +85,7 @@ page_file(void *arg, const char *update_id, const struct store_file *f,
 
 	while (p->cur < (size_t)p->n && strcmp(p->v[p->cur].id, update_id) < 0)
 		p->cur++;
-	if (p->cur == (size_t)p->n ||
-	    strcmp(p->v[p->cur].id, update_id) != 0 ||
+	if (p->cur == (size_t)p->n || strcmp(p->v[p->cur].id, update_id) != 0 ||
 	    p->v[p->cur].revision != f->revision)
 		return SL_OK;
 	en = &p->v[p->cur];

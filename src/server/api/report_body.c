@@ -22,7 +22,6 @@
 #define DEPTH_MAX   64 /* nesting of skipped values */
 #define UNKNOWN_MAX 16 /* unknown keys of one event checked for repeats */
 
-
 /* A syntax error at the reader's position. */
 static int
 syntax(struct rd *r, const char *what)

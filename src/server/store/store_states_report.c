@@ -304,13 +304,13 @@ store_states_report(struct store *s, const char *computer_id,
 	 * old detail row is ignored. */
 	for (size_t i = 0; rc == SL_OK && i < n; i++)
 		if (sts[i].detail != NULL && rows[i].ukey != 0)
-			rc = store_q_run(s, NULL, e,
-			                 "INSERT INTO state_details(ckey, ukey, "
-			                 "detail) VALUES($1, $2, $3) ON "
-			                 "CONFLICT(ckey, ukey) DO UPDATE SET "
-			                 "detail = excluded.detail",
-			                 "iit", ckey, rows[i].ukey,
-			                 sts[i].detail);
+			rc = store_q_run(
+			        s, NULL, e,
+			        "INSERT INTO state_details(ckey, ukey, "
+			        "detail) VALUES($1, $2, $3) ON "
+			        "CONFLICT(ckey, ukey) DO UPDATE SET "
+			        "detail = excluded.detail",
+			        "iit", ckey, rows[i].ukey, sts[i].detail);
 out:
 	free(rows);
 	free(touch);

@@ -3,7 +3,11 @@
  * counters the reports read (store_reports.c): a state written, replaced,
  * moved with its computer to another group, deleted with the computer;
  * a computer in two groups counts once; the paged computer list of one
- * update's report. Runs on both engines (suite pg under with_cluster.sh).
+ * update's report; a report's states written at once
+ * (store_states_report.c) store exactly what writing them one by one
+ * stores, rows and counters; whether an incremental sync has changes to
+ * read (store_changes.c). Runs on both engines (suite pg under
+ * with_cluster.sh).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -294,6 +298,219 @@ test_invalid(void **state)
 	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
 }
 
+#define BULK_N 150 /* more than the largest chunk of store_states_report */
+
+/* The bulk updates' ids, in id order; BULK_N is an id no update has. */
+static void
+bulk_id(char out[40], int i)
+{
+	snprintf(out, 40, "%s-0000-4000-8000-%012d",
+	         i < BULK_N ? "22222222" : "ffffffff", i);
+}
+
+/* Reported state of update i in round r (detail on failed ones). */
+static void
+bulk_state(struct store_state *st, int64_t *rev, char id[40], int i, int r)
+{
+	static const char *const names[] = {"not-applicable", "needed",
+	                                    "installed", "failed"};
+	int k = (r == 1 && i % 10 == 0) ? 2 : i % 4;
+
+	bulk_id(id, i);
+	*rev = 1 + (r == 1 && i % 15 == 0);
+	*st = (struct store_state){.update_id = id,
+	                           .revision = rev,
+	                           .state = names[k],
+	                           .detail = k == 3 ? "exit 3" : NULL};
+}
+
+/* Computer a gets round r at once, computer b one state at a time. */
+static void
+bulk_round(int r, int64_t now)
+{
+	struct store_state sts[BULK_N + 1];
+	int64_t revs[BULK_N + 1];
+	char ids[BULK_N + 1][40];
+	struct err e;
+
+	for (int i = 0; i <= BULK_N; i++) {
+		bulk_state(&sts[i], &revs[i], ids[i], i, r);
+		assert_int_equal(store_state_upsert(s, "b", &sts[i], now, &e),
+		                 SL_OK);
+	}
+	assert_int_equal(store_states_report(s, "a", sts, BULK_N + 1, now, &e),
+	                 SL_OK);
+}
+
+/* The two computers' rows and counters agree. */
+static void
+bulk_same(void)
+{
+	json_t *ca = NULL, *cb = NULL, *rep;
+	char id[40];
+	struct err e;
+
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM update_states "
+	                                "WHERE computer_id = 'a'"),
+	                 BULK_N);
+	assert_int_equal(
+	        fixture_int(s, "SELECT count(*) FROM update_states x JOIN "
+	                       "update_states y ON x.update_id = y.update_id "
+	                       "WHERE x.computer_id = 'a' AND y.computer_id "
+	                       "= 'b' AND x.revision = y.revision AND "
+	                       "x.state = y.state AND coalesce(x.detail, '') "
+	                       "= coalesce(y.detail, '') AND x.reported_at = "
+	                       "y.reported_at"),
+	        BULK_N);
+	/* Both computers reported the same: every counter is even. */
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_counts "
+	                                "WHERE n % 2 <> 0"),
+	                 0);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM group_counts "
+	                                "WHERE n % 2 <> 0"),
+	                 0);
+	assert_int_equal(fixture_int(s, "SELECT sum(n) FROM state_counts"),
+	                 2 * BULK_N);
+	assert_int_equal(store_computer_counts(&ca, s, "a", &e), SL_OK);
+	assert_int_equal(store_computer_counts(&cb, s, "b", &e), SL_OK);
+	assert_true(json_equal(ca, cb));
+	json_decref(ca);
+	json_decref(cb);
+	bulk_id(id, 30);
+	rep = report(id);
+	assert_int_equal(count_in(group_counts(rep, "web"), "installed"), 2);
+	json_decref(rep);
+}
+
+static void
+test_report_at_once(void **state)
+{
+	char id[40], sql[512];
+	struct err e;
+
+	(void)state;
+	for (int i = 0; i < BULK_N; i++) {
+		bulk_id(id, i);
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO updates(id, revision, title, "
+		         "classification, product, document, doc_sha256, "
+		         "imported_at) VALUES('%s', 1, 'B', 'security', 'P', "
+		         "'{}', 'x', 0);"
+		         "INSERT INTO update_status(id, latest_revision, "
+		         "change_seq) VALUES('%s', 1, 0)",
+		         id, id);
+		exec_ok(sql);
+	}
+	add_computer("a", web);
+	add_computer("b", web);
+	bulk_round(0, 5000);
+	bulk_same();
+	/* The same again later: times move, nothing else. */
+	bulk_round(0, 6000);
+	bulk_same();
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states WHERE t "
+	                                "= 6000"),
+	                 2 * 112); /* all but the 38 not-applicable */
+	/* Some states and revisions change: their counters move. */
+	bulk_round(1, 7000);
+	bulk_same();
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM update_states "
+	                                "WHERE computer_id = 'a' AND revision "
+	                                "= 2"),
+	                 BULK_N / 15);
+	/* A computer that is gone stores nothing. */
+	{
+		int64_t rev = 1;
+		struct store_state st = {
+		        .update_id = U1, .revision = &rev, .state = "needed"};
+		assert_int_equal(store_states_report(s, "gone", &st, 1, 1, &e),
+		                 SL_OK);
+	}
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"),
+	                 2 * BULK_N);
+}
+
+static void
+test_report_at_once_invalid(void **state)
+{
+	int64_t rev = 1;
+	struct store_state sts[2] = {
+	        {.update_id = U2, .revision = &rev, .state = "needed"},
+	        {.update_id = U1, .revision = &rev, .state = "needed"},
+	};
+	struct err e;
+
+	(void)state;
+	add_computer("c1", unassigned);
+	assert_int_equal(store_states_report(s, "c1", sts, 2, 1, &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "store states: states[1]: '" U1
+	                           "' is not after '" U2
+	                           "' (expected each id once, in order)");
+	sts[0].update_id = U1;
+	assert_int_equal(store_states_report(s, "c1", sts, 2, 1, &e),
+	                 SL_EINVAL);
+	sts[1].update_id = U2;
+	sts[1].state = "bogus";
+	assert_int_equal(store_states_report(s, "c1", sts, 2, 1, &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "store states: states[1]: state: unknown "
+	                           "state 'bogus'");
+	sts[1].state = "needed";
+	sts[1].revision = NULL;
+	assert_int_equal(store_states_report(s, "c1", sts, 2, 1, &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "store states: states[1]: state: revision: "
+	                           "expected a non-negative integer");
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
+}
+
+/* store_changed_since (store_changes.c): whether an incremental sync has
+ * anything to read. */
+static void
+test_changed_since(void **state)
+{
+	bool changed = true, added;
+	struct err e;
+
+	(void)state;
+	add_computer("c1", unassigned);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 0, &e),
+	        SL_OK);
+	assert_false(changed);
+	exec_ok("UPDATE update_status SET change_seq = 5 WHERE id = '" U1 "'");
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 4, &e),
+	        SL_OK);
+	assert_true(changed);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 5, &e),
+	        SL_OK);
+	assert_false(changed);
+	/* An approval of another group counts for its computers only. */
+	exec_ok("INSERT INTO effective_approvals(group_id, update_id, action, "
+	        "change_seq) SELECT id, '" U2 "', 'install', 9 FROM groups "
+	        "WHERE name = 'web'");
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 5, &e),
+	        SL_OK);
+	assert_false(changed);
+	assert_int_equal(store_changed_since(&changed, s, web, NULL, 5, &e),
+	                 SL_OK);
+	assert_true(changed);
+	assert_int_equal(store_computer_group_add(&added, s, "c1", web, &e),
+	                 SL_OK);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 5, &e),
+	        SL_OK);
+	assert_true(changed);
+	assert_int_equal(
+	        store_changed_since(&changed, s, unassigned, "c1", 9, &e),
+	        SL_OK);
+	assert_false(changed);
+}
+
 int
 main(void)
 {
@@ -301,6 +518,12 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_report_at_once, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_report_at_once_invalid,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_changed_since, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

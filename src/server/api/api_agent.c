@@ -539,20 +539,33 @@ opt_int(int64_t *slot, json_t *o, const char *key)
 	return slot;
 }
 
+/* A reported state and its place in the body. */
+struct placed {
+	struct store_state st;
+	int64_t rev;
+	size_t at;
+};
+
+/* By update id, then by place in the body. */
 static int
 by_id(const void *a, const void *b)
 {
-	return strcmp(opt_text(*(json_t *const *)a, "id"),
-	              opt_text(*(json_t *const *)b, "id"));
+	const struct placed *x = a, *y = b;
+	int c = strcmp(x->st.update_id, y->st.update_id);
+
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
 }
 
 static int
 store_report(int *n_events, const struct req *r, json_t *states_v,
              const struct rbody *body, int64_t now, struct err *e)
 {
-	size_t n = json_array_size(states_v);
-	json_t **sorted = NULL;
-	int64_t rev, added = 0;
+	size_t n = body->states_read ? body->n_states
+	                             : json_array_size(states_v),
+	       k = 0;
+	struct placed *v = NULL;
+	struct store_state *sts = NULL;
+	int64_t added = 0;
 	json_t *o;
 	size_t i;
 	int rc = SL_OK;
@@ -560,24 +573,39 @@ store_report(int *n_events, const struct req *r, json_t *states_v,
 	*n_events = 0;
 	/* States in update id order: the counters each one updates are
 	 * locked (PostgreSQL) in one order by every report, so two reports
-	 * never wait for each other in a cycle. */
-	if (n > 0 && (sorted = calloc(n, sizeof(*sorted))) == NULL)
+	 * never wait for each other in a cycle. An id sent twice counts
+	 * once, as its last state (what storing them in turn left). */
+	if (n > 0 && ((v = calloc(n, sizeof(*v))) == NULL ||
+	              (sts = calloc(n, sizeof(*sts))) == NULL)) {
+		free(v);
 		return err_set(e, SL_ENOMEM, "out of memory");
-	json_array_foreach(states_v, i, o) sorted[i] = o;
-	array_sort(sorted, n, sizeof(*sorted), by_id);
-	for (i = 0; i < n; i++) {
-		o = sorted[i];
-		struct store_state st = {
-		        .update_id = opt_text(o, "id"),
-		        .revision = opt_int(&rev, o, "revision"),
-		        .state = opt_text(o, "state"),
-		        .detail = opt_text(o, "detail"),
-		};
-		rc = store_state_upsert(r->store, r->computer_id, &st, now, e);
-		if (rc != SL_OK)
-			break;
 	}
-	free(sorted);
+	for (i = 0; body->states_read && i < n; i++) {
+		v[i].at = i;
+		v[i].st = body->state_rows[i];
+		v[i].rev = *v[i].st.revision;
+	}
+	json_array_foreach(states_v, i, o)
+	{
+		v[i].at = i;
+		v[i].st.update_id = opt_text(o, "id");
+		v[i].st.revision = opt_int(&v[i].rev, o, "revision");
+		v[i].st.state = opt_text(o, "state");
+		v[i].st.detail = opt_text(o, "detail");
+	}
+	array_sort(v, n, sizeof(*v), by_id);
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n &&
+		    strcmp(v[i].st.update_id, v[i + 1].st.update_id) == 0)
+			continue;
+		sts[k] = v[i].st;
+		if (sts[k].revision != NULL)
+			sts[k].revision = &v[i].rev;
+		k++;
+	}
+	rc = store_states_report(r->store, r->computer_id, sts, k, now, e);
+	free(sts);
+	free(v);
 	if (rc != SL_OK)
 		return rc;
 	if (body->n_events == 0)
@@ -626,6 +654,9 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	        .output_max = OUTPUT_MAX,
 	        .kinds = kinds,
 	        .results = results,
+	        .max_states = BATCH_MAX,
+	        .detail_max = DETAIL_MAX,
+	        .states = states,
 	};
 	const char *cat_state = NULL, *cat_detail = NULL;
 	struct rbody *body = NULL;
@@ -651,7 +682,8 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 		             BATCH_MAX);
 		goto out;
 	}
-	rc = validate_states(states_v, e);
+	/* States read in one pass are valid (report_states.h). */
+	rc = body->states_read ? SL_OK : validate_states(states_v, e);
 	if (rc == SL_OK && body->events_err.code != SL_OK)
 		rc = err_set(e, body->events_err.code, "%s",
 		             body->events_err.msg);
@@ -679,8 +711,10 @@ api_agent_report(struct req *r, struct reply *out, struct err *e)
 	if (rc != SL_OK)
 		goto out;
 	out->json = json_pack("{s:I,s:I}", "states",
-	                      (json_int_t)json_array_size(states_v), "events",
-	                      (json_int_t)n_events);
+	                      (json_int_t)(body->states_read
+	                                           ? body->n_states
+	                                           : json_array_size(states_v)),
+	                      "events", (json_int_t)n_events);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:

@@ -28,13 +28,14 @@ struct entry {
 	char id[40], action[16];
 	int64_t revision, deadline;
 	bool has_deadline;
-	char *document;
+	size_t doc_off, doc_len;     /* its document in page.docs */
 	size_t files_off, files_len; /* its file objects in page.files */
 };
 
 struct page {
 	struct buf b;
 	struct buf files; /* the file objects of every entry, in id order */
+	struct buf docs;  /* the documents of every entry, in id order */
 	const struct req *r;
 	const char *base;
 	struct entry *v; /* the page's updates, by id */
@@ -84,7 +85,8 @@ page_file(void *arg, const char *update_id, const struct store_file *f,
 
 	while (p->cur < (size_t)p->n && strcmp(p->v[p->cur].id, update_id) < 0)
 		p->cur++;
-	if (p->cur == (size_t)p->n || strcmp(p->v[p->cur].id, update_id) != 0)
+	if (p->cur == (size_t)p->n || strcmp(p->v[p->cur].id, update_id) != 0 ||
+	    p->v[p->cur].revision != f->revision)
 		return SL_OK;
 	en = &p->v[p->cur];
 	if (en->files_len == 0)
@@ -114,6 +116,7 @@ page_keep(void *arg, const struct store_approved *a, struct err *e)
 {
 	struct page *p = arg;
 	struct entry *en = &p->v[p->n];
+	int rc;
 
 	if (a->document == NULL || a->document[0] != '{')
 		return err_set(e, SL_EINTERNAL,
@@ -126,10 +129,12 @@ page_keep(void *arg, const struct store_approved *a, struct err *e)
 	en->revision = a->revision;
 	en->has_deadline = a->has_deadline;
 	en->deadline = a->deadline;
-	if ((en->document = strdup(a->document)) == NULL)
-		return err_set(e, SL_ENOMEM, "out of memory");
-	p->n++;
-	return SL_OK;
+	en->doc_off = p->docs.len;
+	en->doc_len = strlen(a->document);
+	rc = buf_append(&p->docs, a->document, en->doc_len, e);
+	if (rc == SL_OK)
+		p->n++;
+	return rc;
 }
 
 /* One entry, {"id":...,"revision":...,"approval":{...},"files":[...],
@@ -166,7 +171,8 @@ page_entry(struct page *p, const struct entry *en, bool first, struct err *e)
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, "],\"document\":", e);
 	if (rc == SL_OK)
-		rc = buf_puts(&p->b, en->document, e);
+		rc = buf_append(&p->b, p->docs.data + en->doc_off, en->doc_len,
+		                e);
 	return rc == SL_OK ? buf_puts(&p->b, "}", e) : rc;
 }
 
@@ -205,6 +211,7 @@ api_agent_page(struct reply *out, const struct req *r,
                const struct agent_page_req *q, struct err *e)
 {
 	struct page p = {.r = r, .base = q->base};
+	bool changed = false;
 	struct MHD_Response *resp;
 	char *body;
 	size_t len;
@@ -212,15 +219,22 @@ api_agent_page(struct reply *out, const struct req *r,
 
 	buf_init(&p.b, PAGE_BYTES_MAX);
 	buf_init(&p.files, PAGE_BYTES_MAX);
+	buf_init(&p.docs, PAGE_BYTES_MAX);
 	rc = buf_printf(&p.b, e,
 	                "{\"protocol\":2,\"anchor\":\"%" PRId64
 	                "\",\"full\":%s,\"updates\":[",
 	                q->cur, q->full ? "true" : "false");
-	if (rc == SL_OK && (q->full || q->since < q->cur))
+	/* An incremental sync reads the updates only when something it
+	 * would read changed (the anchor falls behind whenever anything
+	 * takes a change sequence number, a registration too). */
+	if (rc == SL_OK && !q->full && q->since < q->cur)
+		rc = store_changed_since(&changed, r->store, q->gid,
+		                         r->computer_id, q->since, e);
+	if (rc == SL_OK && (q->full || changed))
 		rc = page_updates(&p, q, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p.b, "],\"removed\":[", e);
-	if (rc == SL_OK && !q->full && q->first && q->since < q->cur)
+	if (rc == SL_OK && !q->full && q->first && changed)
 		rc = store_gone_each(r->store, q->gid, r->computer_id, q->since,
 		                     page_removed, &p, e);
 	if (rc == SL_OK)
@@ -260,9 +274,8 @@ api_agent_page(struct reply *out, const struct req *r,
 	out->raw = resp;
 	out->status = MHD_HTTP_OK;
 out:
-	for (int64_t i = 0; i < p.n; i++)
-		free(p.v[i].document);
 	free(p.v);
+	buf_free(&p.docs);
 	buf_free(&p.files);
 	buf_free(&p.b);
 	return rc;

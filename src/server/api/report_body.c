@@ -16,17 +16,11 @@
 #include <string.h>
 
 #include "auth.h"
+#include "report_states.h"
 
 #define EV_ID_MAX   64 /* event_id, time */
 #define DEPTH_MAX   64 /* nesting of skipped values */
 #define UNKNOWN_MAX 16 /* unknown keys of one event checked for repeats */
-
-struct rd {
-	const char *p, *end, *start;
-	char *arena; /* next free byte */
-	long ev;     /* the event being read, -1 outside "events" */
-	struct err *e;
-};
 
 /* A syntax error at the reader's position. */
 static int
@@ -727,7 +721,7 @@ body_object(struct rd *r, struct rbody *b, const struct rbody_limits *lim)
 		else if (strcmp(key, "events") == 0)
 			rc = events(r, b, lim);
 		else if (strcmp(key, "states") == 0)
-			rc = jvalue(r, &b->states);
+			rc = rstates_read(r, b, lim);
 		else if (strcmp(key, "catalog") == 0)
 			rc = jvalue(r, &b->catalog);
 		else
@@ -791,9 +785,42 @@ rbody_free(struct rbody *b)
 		return;
 	json_decref(b->states);
 	json_decref(b->catalog);
+	free(b->state_rows);
+	free(b->state_revs);
 	free(b->events);
 	free(b->ints);
 	free(b->has);
 	free(b->arena);
 	free(b);
+}
+
+/* The reader's steps for report_states.c (report_states.h). */
+void
+rd_ws(struct rd *r)
+{
+	ws(r);
+}
+
+int
+rd_string(struct rd *r, const char **out, size_t *n)
+{
+	return string(r, out, n);
+}
+
+int
+rd_number(struct rd *r, bool *is_int, int64_t *v)
+{
+	return number(r, is_int, v);
+}
+
+int
+rd_literal(struct rd *r, const char *word)
+{
+	return literal(r, word);
+}
+
+int
+rd_jvalue(struct rd *r, json_t **out)
+{
+	return jvalue(r, out);
 }

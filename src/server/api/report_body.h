@@ -3,8 +3,9 @@
  * events (hundreds per report, the hot path of status ingestion) go
  * straight into an array of struct store_event whose strings are decoded
  * into one buffer the size of the body, with no JSON tree; the other
- * members ("states", "catalog") are small or rare and are handed over as
- * jansson values. The whole body is checked as strict JSON (UTF-8, no
+ * members ("states", "catalog") are handed over as jansson values, but
+ * for the common shape of the states, read in one pass as well
+ * (report_states.h). The whole body is checked as strict JSON (UTF-8, no
  * \u0000, no duplicate keys at any depth), as json_loadb() with
  * JSON_REJECT_DUPLICATES does.
  *
@@ -39,7 +40,14 @@ struct rbody {
 	/* The first invalid event: code SL_OK when none, else its status
 	 * and message ("events[N]: ..."). */
 	struct err events_err;
+	/* The states read in one pass (report_states.h): state_rows[0..
+	 * n_states) with states_read true; else "states" is in states. */
+	struct store_state *state_rows;
+	size_t n_states;
+	bool states_read;
 	/* owned storage */
+	int64_t *state_revs;
+	size_t states_cap;
 	char *arena;
 	int64_t *ints;
 	unsigned char *has; /* bit 0: revision, bit 1: exit_code */
@@ -53,6 +61,11 @@ struct rbody_limits {
 	size_t output_max; /* "output" */
 	/* the known values of "kind" and "result", NULL-terminated */
 	const char *const *kinds, *const *results;
+	/* States read in one pass (report_states.h): at most max_states (0:
+	 * always by jansson), each "detail" at most detail_max bytes, the
+	 * known values of "state" (NULL-terminated). */
+	size_t max_states, detail_max;
+	const char *const *states;
 };
 
 /* Parse body[0..len). *out is freed with rbody_free(). */

@@ -130,6 +130,15 @@ struct store_state {
 int store_state_upsert(struct store *s, const char *computer_id,
                        const struct store_state *st, int64_t now,
                        struct err *e);
+/* A report's states at once (store_states_report.c): sts[0..n) in update
+ * id order (strcmp), each id once, else SL_EINVAL ("store states:
+ * states[i]: 'b' is not after 'a' ..."). Stores what store_state_upsert
+ * on each would (same rows, same counters; unknown updates and an
+ * unknown computer are skipped), writing only rows that differ. Inside a
+ * transaction. */
+int store_states_report(struct store *s, const char *computer_id,
+                        const struct store_state *sts, size_t n, int64_t now,
+                        struct err *e);
 
 /* One reported event; NULL members are stored as NULL. */
 struct store_event {
@@ -259,6 +268,7 @@ typedef int (*store_id_fn)(void *arg, const char *id, struct err *e);
 struct store_file {
 	const char *sha256, *name, *upstream_url;
 	int64_t size;
+	int64_t revision; /* store_page_files_each only */
 };
 typedef int (*store_file_fn)(void *arg, const struct store_file *f,
                              struct err *e);
@@ -289,9 +299,15 @@ int store_evaluate_each(struct store *s, int64_t gid, const char *computer,
  * and not approved for removal). */
 int store_gone_each(struct store *s, int64_t gid, const char *computer,
                     int64_t since, store_id_fn fn, void *arg, struct err *e);
-/* Call fn(arg, update_id, f) for each file of the latest revision of the
- * updates with id greater than after and at most last, by id, then as
- * store_update_files_each (one query for a page of protocol 2). */
+/* Whether anything the two above read changed after since for a computer
+ * of group gid (and its other groups; computer NULL: gid alone): false
+ * means both are empty (store_changes.c). */
+int store_changed_since(bool *changed, struct store *s, int64_t gid,
+                        const char *computer, int64_t since, struct err *e);
+/* Call fn(arg, update_id, f) for each file of the updates with id greater
+ * than after and at most last, by id, then as store_update_files_each
+ * (one query for a page of protocol 2); f->revision is the file's: the
+ * caller keeps those of the revision it sends. */
 typedef int (*store_page_file_fn)(void *arg, const char *update_id,
                                   const struct store_file *f, struct err *e);
 int store_page_files_each(struct store *s, const char *after, const char *last,

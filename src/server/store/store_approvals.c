@@ -251,11 +251,10 @@ store_page_files_each(struct store *s, const char *after, const char *last,
 	int rc;
 
 	rc = store_q(s, &st, e,
-	             "SELECT f.update_id, f.sha256, f.size, f.upstream_url, "
-	             "f.name FROM update_files f JOIN update_status s ON s.id "
-	             "= f.update_id AND s.latest_revision = f.revision WHERE "
-	             "f.update_id > CAST($1 AS TEXT) AND f.update_id <= "
-	             "CAST($2 AS TEXT) ORDER BY f.update_id, f.name, f.sha256",
+	             "SELECT update_id, sha256, size, upstream_url, name, "
+	             "revision FROM update_files WHERE update_id > CAST($1 AS "
+	             "TEXT) AND update_id <= CAST($2 AS TEXT) ORDER BY "
+	             "update_id, name, sha256",
 	             "tt", after, last);
 	if (rc != SL_OK)
 		return err_prefix(e, "page files");
@@ -265,6 +264,7 @@ store_page_files_each(struct store *s, const char *after, const char *last,
 		        .size = db_col_int(st, 2),
 		        .upstream_url = db_col_text(st, 3),
 		        .name = db_col_text(st, 4),
+		        .revision = db_col_int(st, 5),
 		};
 		rc = fn(arg, db_col_text(st, 0), &f, e);
 		if (rc != SL_OK)

@@ -87,6 +87,10 @@ int store_like_prefix(char **out, const char *prefix, struct err *e);
 enum { STORE_NOT_APPLICABLE = 0, STORE_STATES = 6 };
 int store_state_code(const char *state);
 const char *store_state_name(int code);
+/* The stored value v of st: state code + 8 with a detail + 16 *
+ * revision; SL_EINVAL ("state: unknown state 'x'", "state: revision:
+ * expected a non-negative integer"). */
+int store_state_value(int64_t *v, const struct store_state *st, struct err *e);
 /* Insert or replace the state st of computer_id reported at *reported
  * (not kept for not-applicable); nothing for an update the server does
  * not hold. */

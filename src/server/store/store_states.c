@@ -34,13 +34,9 @@ store_state_name(int code)
 }
 
 int
-store_state_put(struct store *s, const char *computer_id,
-                const struct store_state *st, const int64_t *reported,
-                struct err *e)
+store_state_value(int64_t *v, const struct store_state *st, struct err *e)
 {
 	int code = store_state_code(st->state);
-	int64_t v;
-	int rc;
 
 	if (code < 0)
 		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
@@ -50,8 +46,21 @@ store_state_put(struct store *s, const char *computer_id,
 		return err_set(e, SL_EINVAL,
 		               "state: revision: expected a "
 		               "non-negative integer");
-	v = code + (st->detail != NULL ? 8 : 0) + 16 * *st->revision;
-	if (code == STORE_NOT_APPLICABLE)
+	*v = code + (st->detail != NULL ? 8 : 0) + 16 * *st->revision;
+	return SL_OK;
+}
+
+int
+store_state_put(struct store *s, const char *computer_id,
+                const struct store_state *st, const int64_t *reported,
+                struct err *e)
+{
+	int64_t v;
+	int rc = store_state_value(&v, st, e);
+
+	if (rc != SL_OK)
+		return rc;
+	if (v % 8 == STORE_NOT_APPLICABLE)
 		reported = NULL;
 	/* An update the server does not hold has no key: nothing to keep. */
 	rc = store_q_run(s, NULL, e,

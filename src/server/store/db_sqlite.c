@@ -316,11 +316,20 @@ static const char *const migration_11 =
         "DROP TABLE events;"
         "ALTER TABLE events_new RENAME TO events;";
 
+/* What changed after an anchor, found by index: an incremental sync asks
+ * whether any update's status row or any of the computer's groups'
+ * effective approvals moved past its anchor (store_changed_since), and
+ * the pages read the same rows. */
+static const char *const migration_12 =
+        "CREATE INDEX update_status_change ON update_status(change_seq);"
+        "CREATE INDEX effective_approvals_change ON "
+        "effective_approvals(group_id, change_seq);";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1, migration_2,  migration_3,  migration_4,
         migration_5, migration_6,  migration_7,  migration_8,
-        migration_9, migration_10, migration_11,
+        migration_9, migration_10, migration_11, migration_12,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

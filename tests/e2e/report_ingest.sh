@@ -104,7 +104,7 @@ for k in 0 1 2 3 4 5 6 7; do
 	if [ "$k" = 3 ]; then
 		[ "$(cat "$TMP/g$k.code")" = 400 ] || fail "failing report: $(cat "$TMP/g$k.code") $(cat "$TMP/g$k.out")"
 		msg=$(jq -r .error.message "$TMP/g$k.out")
-		[ "$msg" = "report: store state: state: revision: expected a non-negative integer" ] ||
+		[ "$msg" = "report: store states: states[0]: state: revision: expected a non-negative integer" ] ||
 			fail "failing report: $msg"
 		[ "$(stored "$tag")" = 0 ] || fail "failing report: stored $(stored "$tag") of its events"
 	else

@@ -25,6 +25,11 @@ UPDATES=$(jq '.updates | length' "$F/full.json")
 DB=$F/data/sluice.db
 
 count() { sqlite3 -cmd '.timeout 10000' "$DB" 'SELECT count(*) FROM events'; }
+# The events this scenario stores are removed at its end (below), so the
+# scenarios after it (10 copies the fleet into PostgreSQL) see the fleet
+# as scenario 2 left it, not millions of events more.
+KEEP_UPTO=$(sqlite3 -cmd '.timeout 10000' "$DB" \
+	'SELECT coalesce(max(rowid), 0) FROM events')
 # CPU seconds (user + system) of this script's waited-for children (from
 # its own process, $$, also inside $(...)): wrk's,
 # read around run_wrk alone.
@@ -109,3 +114,8 @@ syncs_per_day = 0"
 measure "agent's ids, $(calc "$PREFILL / 1e6")M events already stored" v7 \
 	"${CONNS##* }"
 stop_sluiced
+t0=$(now_s)
+sqlite3 -cmd '.timeout 10000' "$DB" \
+	"DELETE FROM events WHERE rowid > $KEEP_UPTO" ||
+	die "removing this scenario's events failed"
+log "removed this scenario's events in $(calc "$(now_s) - $t0") s ($(count) left)"

@@ -131,22 +131,31 @@ t0=$(now_s)
 row "10 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
 	"$(calc "$(now_s) - $t0")" - -
 pg_count() { psql -qAt "$URL" -c 'SELECT count(*) FROM events'; }
-fe() { # DIR [INI]: a front-end on PostgreSQL (the fleet's tokens work as-is)
+fe() { # DIR [SERVER-LINES]: a front-end on PostgreSQL (the fleet's tokens work as-is)
 	mkdir -p "$1"
 	cp "$F/data/admin.token" "$1/" # migrated with the rest
-	start_sluiced "$1" "[upstream]
+	start_sluiced "$1" "${2:-}
+[upstream]
 syncs_per_day = 0
 [storage]
 mode = none
 [database]
-url = $URL
-${2:-}"
+url = $URL"
 }
 fe "$WORK/s7-a"
 A_PID=$SL_PID A_PORT=$SL_PORT
 fe "$WORK/s7-b"
 B_PID=$SL_PID B_PORT=$SL_PORT
 track_child "$A_PID"
+# Two more front-ends of 2 worker threads each (the default is 4): the two
+# cores split between two processes, with as many threads in all as one
+# front-end has.
+fe "$WORK/s7-c" "threads = 2"
+C_PID=$SL_PID C_PORT=$SL_PORT
+fe "$WORK/s7-d" "threads = 2"
+D_PID=$SL_PID D_PORT=$SL_PORT
+track_child "$B_PID"
+track_child "$C_PID"
 LB1=$(free_port)
 lb http "$LB1" "$A_PORT"
 LB2=$(free_port)
@@ -164,11 +173,15 @@ LB4=$(free_port)
 lb tcp "$LB4" "$A_PORT"
 LB5=$(free_port)
 lb tcp "$LB5" "$A_PORT" "$B_PORT"
-ALL=("$A_PID" "$B_PID")
+LB6=$(free_port)
+lb agent "$LB6" "$C_PORT" "$D_PORT"
+LB7=$(free_port)
+lb tcp "$LB7" "$C_PORT" "$D_PORT"
+ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
 # Each round measures the shapes one after the other, so that the
 # machine's load (shared) weighs on all alike.
 p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
-k1_r=() k2_r=() q4_r=()
+k1_r=() k2_r=() q4_r=() h2_r=() q5_r=() c2_r=() q6_r=()
 for ((r = 0; r < ROUNDS; r++)); do
 	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "${ALL[@]}"
 	p1_r+=("$SYNC_RPS")
@@ -186,29 +199,38 @@ for ((r = 0; r < ROUNDS; r++)); do
 	sync_round "postgresql 2 front-ends behind HAProxy (TCP)" \
 		"http://127.0.0.1:$LB5" "${ALL[@]}"
 	k2_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends of 2 threads, each agent to one" \
+		"http://127.0.0.1:$LB6" "${ALL[@]}"
+	h2_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends of 2 threads behind HAProxy (TCP)" \
+		"http://127.0.0.1:$LB7" "${ALL[@]}"
+	c2_r+=("$SYNC_RPS")
+	q5_r+=("$(calc "${h2_r[r]} / ${l1_r[r]}")")
+	q6_r+=("$(calc "${c2_r[r]} / ${k1_r[r]}")")
 	q4_r+=("$(calc "${k2_r[r]} / ${k1_r[r]}")")
 	q3_r+=("$(calc "${t2_r[r]} / ${l1_r[r]}")")
 	q1_r+=("$(calc "${p2_r[r]} / ${p1_r[r]}")")
 	q2_r+=("$(calc "${p2_r[r]} / ${l1_r[r]}")")
 done
 report "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" pg_count \
-	"$A_PID" "$B_PID"
+	"${ALL[@]}"
 P1_EV=$EVENTS_RPS
 report "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
-	pg_count "$A_PID" "$B_PID"
+	pg_count "${ALL[@]}"
 L1_EV=$EVENTS_RPS
 report "postgresql 2 front-ends" "http://127.0.0.1:$LB2" pg_count \
-	"$A_PID" "$B_PID"
+	"${ALL[@]}"
 P2_EV=$EVENTS_RPS
 for p in "${LB_PIDS[@]}"; do kill "$p"; done
 LB_PIDS=()
-stop_sluiced
-SL_PID=$A_PID stop_sluiced
+for p in "$D_PID" "$C_PID" "$B_PID" "$A_PID"; do SL_PID=$p stop_sluiced; done
 
 sq=$(stats "${sq_r[@]}") p1=$(stats "${p1_r[@]}") l1=$(stats "${l1_r[@]}")
 p2=$(stats "${p2_r[@]}") q1=$(stats "${q1_r[@]}") q2=$(stats "${q2_r[@]}")
 t2=$(stats "${t2_r[@]}") q3=$(stats "${q3_r[@]}")
 k1=$(stats "${k1_r[@]}") k2=$(stats "${k2_r[@]}") q4=$(stats "${q4_r[@]}")
+h2=$(stats "${h2_r[@]}") q5=$(stats "${q5_r[@]}")
+c2=$(stats "${c2_r[@]}") q6=$(stats "${q6_r[@]}")
 med() { cut -d' ' -f2 <<<"$1"; }
 M="no-change syncs/s, $SC conn ($ROUNDS rounds)"
 row "10 engines" "$M: PostgreSQL 1 front-end vs SQLite" "$(med "$p1")" \
@@ -225,6 +247,10 @@ row "10 engines" "$M: PostgreSQL 2 front-ends, each agent to one, vs 1 front-end
 	"$(med "$t2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$t2"); ratio per round $(spread "$q3")"
 row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy in TCP mode" \
 	"$(med "$k2")" "$(med "$k1")" "ratio>=1" "1 front-end $(spread "$k1"); 2 front-ends $(spread "$k2"); ratio per round $(spread "$q4")"
+row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads, each agent to one, vs 1 front-end of 4, both behind HAProxy" \
+	"$(med "$h2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$h2"); ratio per round $(spread "$q5")"
+row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy in TCP mode" \
+	"$(med "$c2")" "$(med "$k1")" "ratio>=1" "2 front-ends $(spread "$c2"); ratio per round $(spread "$q6")"
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end behind HAProxy vs SQLite" "$L1_EV" "$SQ_EV" -
 row "10 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -

@@ -1,8 +1,9 @@
 /*
  * db_migrate: SQLite -> PostgreSQL copy (db_migrate.h). The tables
  * and columns come from the target's catalog (the PostgreSQL schema of
- * this binary), so a new migration needs no change here; values travel as
- * text and PostgreSQL converts them to the column's type.
+ * this binary), so a new migration needs no change here. Each table's
+ * rows stream with COPY FROM STDIN (db_pgcopy.c): values travel in COPY's
+ * text format and PostgreSQL converts them to the column's type.
  */
 #include "db_migrate.h"
 
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "db_pgcopy.h"
 
 #define MIGRATE_MAX_TABLES  64
 #define MIGRATE_MAX_COLUMNS 64
@@ -24,6 +26,7 @@
 struct table {
 	char name[64];
 	char cols[MIGRATE_MAX_COLUMNS][64];
+	bool bytea[MIGRATE_MAX_COLUMNS];
 	int ncols;
 	bool done;
 };
@@ -54,7 +57,7 @@ load_tables(struct table *t, int *n, PGconn *c, struct err *e)
 	int i, rc = SL_OK;
 
 	/* Tables only: a view (update_states) is read from its tables. */
-	r = PQexec(c, "SELECT c.table_name, c.column_name FROM "
+	r = PQexec(c, "SELECT c.table_name, c.column_name, c.data_type FROM "
 	              "information_schema.columns c JOIN "
 	              "information_schema.tables t ON t.table_schema = "
 	              "c.table_schema AND t.table_name = c.table_name WHERE "
@@ -83,8 +86,11 @@ load_tables(struct table *t, int *n, PGconn *c, struct err *e)
 		if (cur->ncols == MIGRATE_MAX_COLUMNS)
 			rc = err_set(e, SL_ETOOBIG, "%s: over %d columns", tn,
 			             MIGRATE_MAX_COLUMNS);
-		else
+		else {
+			cur->bytea[cur->ncols] =
+			        strcmp(PQgetvalue(r, i, 2), "bytea") == 0;
 			snprintf(cur->cols[cur->ncols++], 64, "%s", cn);
+		}
 	}
 	PQclear(r);
 	return rc;
@@ -151,19 +157,18 @@ has_rowid(sqlite3 *src, const char *name)
 	return ok;
 }
 
-/* Copy one table's rows; *rows receives how many. */
+/* Copy one table's rows with COPY; *rows receives how many. */
 static int
 copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
            struct err *e)
 {
-	struct buf sel = {0}, ins = {0};
-	const char *vals[MIGRATE_MAX_COLUMNS];
+	struct buf sel = {0}, cp = {0};
 	sqlite3_stmt *st = NULL;
-	int i, rc, step;
+	int rc;
 
 	*rows = 0;
 	buf_init(&sel, MIGRATE_SQL_MAX);
-	buf_init(&ins, MIGRATE_SQL_MAX);
+	buf_init(&cp, MIGRATE_SQL_MAX);
 	rc = buf_printf(&sel, e, "SELECT ");
 	if (rc == SL_OK)
 		rc = sql_cols(&sel, t, e);
@@ -175,45 +180,22 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 		                has_rowid(src, t->name) ? " ORDER BY rowid"
 		                                        : "");
 	if (rc == SL_OK)
-		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
+		rc = buf_printf(&cp, e, "COPY %s(", t->name);
 	if (rc == SL_OK)
-		rc = sql_cols(&ins, t, e);
-	for (i = 0; rc == SL_OK && i < t->ncols; i++)
-		rc = buf_printf(&ins, e, "%s$%d", i ? ", " : ") VALUES(",
-		                i + 1);
+		rc = sql_cols(&cp, t, e);
 	if (rc == SL_OK)
-		rc = buf_printf(&ins, e, ")");
+		rc = buf_printf(&cp, e, ") FROM STDIN");
 	if (rc != SL_OK)
 		goto out;
 	if (sqlite3_prepare_v2(src, sel.data, -1, &st, NULL) != SQLITE_OK) {
-		rc = err_set(e, SL_EDB, "%s: %s", t->name, sqlite3_errmsg(src));
+		rc = err_set(e, SL_EDB, "%s", sqlite3_errmsg(src));
 		goto out;
 	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		PGresult *r;
-
-		for (i = 0; i < t->ncols; i++)
-			vals[i] = sqlite3_column_type(st, i) == SQLITE_NULL
-			                  ? NULL
-			                  : (const char *)sqlite3_column_text(
-			                            st, i);
-		r = PQexecParams(dst, ins.data, t->ncols, NULL, vals, NULL,
-		                 NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			PQclear(r);
-			rc = err_set(e, SL_EDB, "%s row %lld: %s", t->name,
-			             (long long)*rows + 1, PQerrorMessage(dst));
-			goto out;
-		}
-		PQclear(r);
-		(*rows)++;
-	}
-	if (step != SQLITE_DONE)
-		rc = err_set(e, SL_EDB, "%s: %s", t->name, sqlite3_errmsg(src));
+	rc = pgcopy_table(rows, dst, cp.data, st, t->bytea, t->ncols, e);
 out:
 	sqlite3_finalize(st);
 	buf_free(&sel);
-	buf_free(&ins);
+	buf_free(&cp);
 	return rc;
 }
 
@@ -332,6 +314,11 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 		rc = err_set(e, SL_EUNAVAILABLE, "target unavailable");
 		goto out;
 	}
+	/* SQLite's text is UTF-8, whatever the client's locale. */
+	if (PQsetClientEncoding(dst, "UTF8") != 0) {
+		rc = pg_fail(e, dst, "client encoding");
+		goto out;
+	}
 	if ((rc = load_tables(tables, &n, dst, e)) != SL_OK)
 		goto out;
 	for (i = 0; i < 3; i++) {
@@ -380,6 +367,10 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			goto out;
 		}
 		rc = copy_table(&got, &tables[i], src, dst, e);
+		if (rc != SL_OK) {
+			err_prefix(e, "%s", tables[i].name);
+			goto out;
+		}
 		if (rc == SL_OK)
 			rc = count_sqlite(&want, src, tables[i].name, e);
 		if (rc == SL_OK)

@@ -31,10 +31,21 @@ struct table {
 	bool done;
 };
 
+/* SL_EDB with the server's message (its ERROR, DETAIL and CONTEXT
+ * lines) on one line. */
 static int
 pg_fail(struct err *e, PGconn *c, const char *what)
 {
-	return err_set(e, SL_EDB, "%s: %s", what, PQerrorMessage(c));
+	size_t i, n;
+
+	err_set(e, SL_EDB, "%s: %s", what, PQerrorMessage(c));
+	n = strlen(e->msg);
+	while (n > 0 && (e->msg[n - 1] == '\n' || e->msg[n - 1] == ' '))
+		e->msg[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (e->msg[i] == '\n')
+			e->msg[i] = ' ';
+	return SL_EDB;
 }
 
 /* Run sql without parameters; SL_EDB with the server's message. */
@@ -196,6 +207,74 @@ out:
 	sqlite3_finalize(st);
 	buf_free(&sel);
 	buf_free(&cp);
+	return rc;
+}
+
+/* The indexes and constraints of a table that are cheaper built once
+ * after its rows than kept up row by row: its primary key and unique
+ * constraints (unless a foreign key leans on them), its other indexes,
+ * and its own foreign keys (checked once, in one query, when put back).
+ * Column 0 drops one, column 1 puts it back; in the order to put back. */
+static PGresult *
+set_aside_list(PGconn *c, const char *table)
+{
+	const char *sql =
+	        "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', $1::text, "
+	        "k.conname), format('ALTER TABLE %I ADD CONSTRAINT %I %s', "
+	        "$1::text, k.conname, pg_get_constraintdef(k.oid)), 1 AS o "
+	        "FROM pg_constraint k WHERE k.conrelid = $1::text::regclass "
+	        "AND k.contype IN ('p', 'u') AND NOT EXISTS (SELECT 1 FROM "
+	        "pg_constraint f WHERE f.contype = 'f' AND f.conindid = "
+	        "k.conindid) "
+	        "UNION ALL SELECT format('DROP INDEX %s', "
+	        "i.indexrelid::regclass), pg_get_indexdef(i.indexrelid), 2 "
+	        "FROM pg_index i WHERE i.indrelid = $1::text::regclass AND "
+	        "NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = "
+	        "i.indexrelid) "
+	        "UNION ALL SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', "
+	        "$1::text, k.conname), format('ALTER TABLE %I ADD CONSTRAINT "
+	        "%I %s', $1::text, k.conname, pg_get_constraintdef(k.oid)), 3 "
+	        "FROM pg_constraint k WHERE k.conrelid = $1::text::regclass "
+	        "AND "
+	        "k.contype = 'f' ORDER BY 3, 1";
+	const char *p[1] = {table};
+
+	return PQexecParams(c, sql, 1, NULL, p, NULL, NULL, 0);
+}
+
+/* Run column col of every row of list (first to last, or last to first
+ * when back). */
+static int
+run_list(PGconn *c, PGresult *list, int col, bool back, struct err *e)
+{
+	int i, n = PQntuples(list), rc = SL_OK;
+
+	for (i = 0; i < n && rc == SL_OK; i++)
+		rc = pg_cmd(c, PQgetvalue(list, back ? n - 1 - i : i, col), e);
+	return rc;
+}
+
+/* Copy one table with its indexes and constraints set aside, then built
+ * once over the copied rows (a duplicate key or a dangling reference in
+ * the source fails here, naming the constraint). */
+static int
+copy_bulk(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
+          struct err *e)
+{
+	PGresult *later = set_aside_list(dst, t->name);
+	int rc;
+
+	if (PQresultStatus(later) != PGRES_TUPLES_OK) {
+		rc = pg_fail(e, dst, "indexes");
+		goto out;
+	}
+	rc = run_list(dst, later, 0, true, e);
+	if (rc == SL_OK)
+		rc = copy_table(rows, t, src, dst, e);
+	if (rc == SL_OK)
+		rc = run_list(dst, later, 1, false, e);
+out:
+	PQclear(later);
 	return rc;
 }
 
@@ -366,7 +445,7 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			rc = i;
 			goto out;
 		}
-		rc = copy_table(&got, &tables[i], src, dst, e);
+		rc = copy_bulk(&got, &tables[i], src, dst, e);
 		if (rc != SL_OK) {
 			err_prefix(e, "%s", tables[i].name);
 			goto out;

@@ -25,11 +25,20 @@ put_text(struct buf *out, const unsigned char *s, size_t n, struct err *e)
 		const char *esc;
 
 		switch (s[i]) {
-		case '\\': esc = "\\\\"; break;
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		default: continue;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		default:
+			continue;
 		}
 		rc = buf_append(out, s + run, i - run, e);
 		if (rc == SL_OK)
@@ -78,7 +87,9 @@ pgcopy_row(struct buf *out, sqlite3_stmt *st, const bool *bytea, int ncols,
 		if (rc != SL_OK)
 			break;
 		switch (sqlite3_column_type(st, i)) {
-		case SQLITE_NULL: rc = buf_append(out, "\\N", 2, e); break;
+		case SQLITE_NULL:
+			rc = buf_append(out, "\\N", 2, e);
+			break;
 		case SQLITE_INTEGER:
 			n = snprintf(num, sizeof(num), "%" PRId64,
 			             (int64_t)sqlite3_column_int64(st, i));
@@ -157,8 +168,8 @@ flush_rows(PGconn *dst, struct buf *b, struct err *e)
 }
 
 int
-pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql,
-             sqlite3_stmt *st, const bool *bytea, int ncols, struct err *e)
+pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
+             const bool *bytea, int ncols, struct err *e)
 {
 	struct buf b;
 	PGresult *r;
@@ -207,8 +218,9 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql,
 	if (copy_result(&stored, dst, &end) != SL_OK && rc == SL_OK)
 		rc = err_set(e, end.code, "%s", end.msg);
 	if (rc == SL_OK && stored != n)
-		rc = err_set(e, SL_EINTERNAL, "%" PRId64 " rows sent, %" PRId64
-		             " stored", n, stored);
+		rc = err_set(e, SL_EINTERNAL,
+		             "%" PRId64 " rows sent, %" PRId64 " stored", n,
+		             stored);
 	if (rc == SL_OK)
 		*rows = n;
 out:

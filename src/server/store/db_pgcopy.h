@@ -37,7 +37,6 @@ int pgcopy_row(struct buf *out, sqlite3_stmt *st, const bool *bytea, int ncols,
  * which row: SL_EDB for the source or the target, SL_EUNAVAILABLE when
  * the connection is lost. */
 int pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql,
-                 sqlite3_stmt *st, const bool *bytea, int ncols,
-                 struct err *e);
+                 sqlite3_stmt *st, const bool *bytea, int ncols, struct err *e);
 
 #endif

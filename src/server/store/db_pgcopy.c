@@ -118,18 +118,20 @@ pgcopy_row(struct buf *out, sqlite3_stmt *st, const bool *bytea, int ncols,
 	return rc;
 }
 
-/* PostgreSQL's message (ERROR, DETAIL, CONTEXT lines) on one line. */
-static int
-pg_err(struct err *e, int code, const char *msg)
+int
+pgcopy_error(struct err *e, int code, const char *what, const char *msg)
 {
 	size_t i, n;
 
-	err_set(e, code, "%s", msg);
+	if (what != NULL)
+		err_set(e, code, "%s: %s", what, msg);
+	else
+		err_set(e, code, "%s", msg);
 	n = strlen(e->msg);
 	while (n > 0 && (e->msg[n - 1] == '\n' || e->msg[n - 1] == ' '))
 		e->msg[--n] = '\0';
 	for (i = 0; i < n; i++)
-		if (e->msg[i] == '\n')
+		if (e->msg[i] == '\n' || e->msg[i] == '\t')
 			e->msg[i] = ' ';
 	return code;
 }
@@ -146,11 +148,11 @@ copy_result(int64_t *rows, PGconn *dst, struct err *e)
 		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
 			*rows = strtoll(PQcmdTuples(r), NULL, 10);
 		} else if (rc == SL_OK) {
-			rc = pg_err(e,
-			            PQstatus(dst) == CONNECTION_OK
-			                    ? SL_EDB
-			                    : SL_EUNAVAILABLE,
-			            PQresultErrorMessage(r));
+			rc = pgcopy_error(e,
+			                  PQstatus(dst) == CONNECTION_OK
+			                          ? SL_EDB
+			                          : SL_EUNAVAILABLE,
+			                  NULL, PQresultErrorMessage(r));
 		}
 		PQclear(r);
 	}
@@ -161,8 +163,8 @@ static int
 flush_rows(PGconn *dst, struct buf *b, struct err *e)
 {
 	if (b->len > 0 && PQputCopyData(dst, b->data, (int)b->len) != 1)
-		return err_set(e, SL_EUNAVAILABLE, "sending rows: %s",
-		               PQerrorMessage(dst));
+		return pgcopy_error(e, SL_EUNAVAILABLE, "sending rows",
+		                    PQerrorMessage(dst));
 	buf_reset(b);
 	return SL_OK;
 }
@@ -180,10 +182,11 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
 	buf_init(&b, PGCOPY_FLUSH + PGCOPY_ROW_MAX);
 	r = PQexec(dst, copy_sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		rc = pg_err(e,
-		            PQstatus(dst) == CONNECTION_OK ? SL_EDB
-		                                           : SL_EUNAVAILABLE,
-		            PQerrorMessage(dst));
+		rc = pgcopy_error(e,
+		                  PQstatus(dst) == CONNECTION_OK
+		                          ? SL_EDB
+		                          : SL_EUNAVAILABLE,
+		                  NULL, PQerrorMessage(dst));
 		PQclear(r);
 		goto out;
 	}
@@ -213,8 +216,8 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
 	err_clear(&end);
 	if (PQputCopyEnd(dst, rc == SL_OK ? NULL : "migration aborted") != 1 &&
 	    rc == SL_OK)
-		rc = err_set(e, SL_EUNAVAILABLE, "ending the copy: %s",
-		             PQerrorMessage(dst));
+		rc = pgcopy_error(e, SL_EUNAVAILABLE, "ending the copy",
+		                  PQerrorMessage(dst));
 	if (copy_result(&stored, dst, &end) != SL_OK && rc == SL_OK)
 		rc = err_set(e, end.code, "%s", end.msg);
 	if (rc == SL_OK && stored != n)

@@ -39,4 +39,9 @@ int pgcopy_row(struct buf *out, sqlite3_stmt *st, const bool *bytea, int ncols,
 int pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql,
                  sqlite3_stmt *st, const bool *bytea, int ncols, struct err *e);
 
+/* Set e to code and "what: msg" (or msg alone when what is NULL) on one
+ * line: libpq's messages (ERROR, DETAIL, CONTEXT lines) end in newlines.
+ * Returns code. */
+int pgcopy_error(struct err *e, int code, const char *what, const char *msg);
+
 #endif

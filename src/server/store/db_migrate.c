@@ -185,7 +185,7 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 	if (rc == SL_OK)
 		rc = sql_cols(&cp, t, e);
 	if (rc == SL_OK)
-		rc = buf_printf(&cp, e, ") FROM STDIN WITH (FREEZE)");
+		rc = buf_printf(&cp, e, ") FROM STDIN");
 	if (rc != SL_OK)
 		goto out;
 	if (sqlite3_prepare_v2(src, sel.data, -1, &st, NULL) != SQLITE_OK) {
@@ -348,22 +348,6 @@ set_triggers(PGconn *c, const struct table *t, int n, bool on, struct err *e)
 	return rc;
 }
 
-static int
-truncate_all(PGconn *c, const struct table *t, int n, struct err *e)
-{
-	struct buf sql;
-	int i, rc;
-
-	buf_init(&sql, MIGRATE_SQL_MAX);
-	rc = buf_puts(&sql, "TRUNCATE ", e);
-	for (i = 0; i < n && rc == SL_OK; i++)
-		rc = buf_printf(&sql, e, "%s%s", i ? ", " : "", t[i].name);
-	if (rc == SL_OK)
-		rc = pg_cmd(c, sql.data, e);
-	buf_free(&sql);
-	return rc;
-}
-
 int
 db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
            void *arg, struct err *e)
@@ -438,11 +422,12 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 	if ((rc = pg_cmd(dst, "SET CONSTRAINTS ALL DEFERRED", e)) != SL_OK ||
 	    (rc = set_triggers(dst, tables, n, false, e)) != SL_OK)
 		goto out;
-	/* All at once (foreign keys between them), and truncated in this
-	 * transaction, the tables take their rows already frozen (COPY
-	 * FREEZE): no later vacuum rewrites every page to freeze them. */
-	if ((rc = truncate_all(dst, tables, n, e)) != SL_OK)
-		goto out;
+	for (i = n - 1; i >= 0; i--) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", tables[i].name);
+		if ((rc = pg_cmd(dst, sql, e)) != SL_OK)
+			goto out;
+	}
 	for (i = 0; i < n; i++)
 		tables[i].done = false;
 	for (k = 0; k < n; k++) {

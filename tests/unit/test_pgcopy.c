@@ -31,51 +31,46 @@ encode(struct buf *out, const char *sql, const bool *bytea, int ncols,
 	return rc;
 }
 
+/* The one row of sql (6 columns) encodes as want, exactly. */
 static void
-test_text_escapes(void **state)
+expect_line(const char *sql, const bool *bytea, const char *want)
 {
-	const bool bytea[6] = {false};
-	const char *want = "a\\tb\\nc\\rd\\\\e\t\\N\t\t\\\\N\t\\\\.\t"
-	                   "\xc3\xa9\xe6\x97\xa5\x01\x7f\n";
 	struct buf b;
 	struct err e;
 
-	(void)state;
 	err_clear(&e);
 	buf_init(&b, 1 << 20);
-	assert_int_equal(
-	        encode(&b,
-	               "SELECT 'a' || char(9) || 'b' || char(10) || 'c' || "
-	               "char(13) || 'd\\e', NULL, '', '\\N', '\\.', "
-	               "'\xc3\xa9\xe6\x97\xa5' || char(1) || char(127)",
-	               bytea, 6, &e),
-	        SL_OK);
+	assert_int_equal(encode(&b, sql, bytea, 6, &e), SL_OK);
 	assert_int_equal(b.len, strlen(want));
 	assert_memory_equal(b.data, want, b.len);
 	buf_free(&b);
 }
 
 static void
+test_text_escapes(void **state)
+{
+	const bool bytea[6] = {false};
+
+	(void)state;
+	expect_line("SELECT 'a' || char(9) || 'b' || char(10) || 'c' || "
+	            "char(13) || 'd\\e', NULL, '', '\\N', '\\.', "
+	            "'\xc3\xa9\xe6\x97\xa5' || char(1) || char(127)",
+	            bytea,
+	            "a\\tb\\nc\\rd\\\\e\t\\N\t\t\\\\N\t\\\\.\t"
+	            "\xc3\xa9\xe6\x97\xa5\x01\x7f\n");
+}
+
+static void
 test_integers_and_blobs(void **state)
 {
 	const bool bytea[6] = {false, false, true, true, true, false};
-	const char *want = "9223372036854775807\t-9223372036854775808\t"
-	                   "\\\\x00ff5c0a\t\\\\x\t\\\\x6162\t\xc3\xa9\n";
-	struct buf b;
-	struct err e;
 
 	(void)state;
-	err_clear(&e);
-	buf_init(&b, 1 << 20);
-	assert_int_equal(encode(&b,
-	                        "SELECT 9223372036854775807, "
-	                        "-9223372036854775808, X'00ff5c0a', X'', 'ab', "
-	                        "X'c3a9'",
-	                        bytea, 6, &e),
-	                 SL_OK);
-	assert_int_equal(b.len, strlen(want));
-	assert_memory_equal(b.data, want, b.len);
-	buf_free(&b);
+	expect_line("SELECT 9223372036854775807, -9223372036854775808, "
+	            "X'00ff5c0a', X'', 'ab', X'c3a9'",
+	            bytea,
+	            "9223372036854775807\t-9223372036854775808\t"
+	            "\\\\x00ff5c0a\t\\\\x\t\\\\x6162\t\xc3\xa9\n");
 }
 
 static void

@@ -136,6 +136,15 @@ pgcopy_error(struct err *e, int code, const char *what, const char *msg)
 	return code;
 }
 
+/* SL_EDB with msg, or SL_EUNAVAILABLE once the connection is lost. */
+static int
+conn_error(struct err *e, PGconn *dst, const char *msg)
+{
+	return pgcopy_error(
+	        e, PQstatus(dst) == CONNECTION_OK ? SL_EDB : SL_EUNAVAILABLE,
+	        NULL, msg);
+}
+
 /* The COPY's result once it has ended: SL_OK with the command tag's
  * count, or the server's error. */
 static int
@@ -148,11 +157,7 @@ copy_result(int64_t *rows, PGconn *dst, struct err *e)
 		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
 			*rows = strtoll(PQcmdTuples(r), NULL, 10);
 		} else if (rc == SL_OK) {
-			rc = pgcopy_error(e,
-			                  PQstatus(dst) == CONNECTION_OK
-			                          ? SL_EDB
-			                          : SL_EUNAVAILABLE,
-			                  NULL, PQresultErrorMessage(r));
+			rc = conn_error(e, dst, PQresultErrorMessage(r));
 		}
 		PQclear(r);
 	}
@@ -182,11 +187,7 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
 	buf_init(&b, PGCOPY_FLUSH + PGCOPY_ROW_MAX);
 	r = PQexec(dst, copy_sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		rc = pgcopy_error(e,
-		                  PQstatus(dst) == CONNECTION_OK
-		                          ? SL_EDB
-		                          : SL_EUNAVAILABLE,
-		                  NULL, PQerrorMessage(dst));
+		rc = conn_error(e, dst, PQerrorMessage(dst));
 		PQclear(r);
 		goto out;
 	}

@@ -182,6 +182,7 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
 	PGresult *r;
 	int64_t n = 0, stored = -1;
 	int rc = SL_OK, step;
+	bool lost = false; /* sending failed: the server's error says why */
 	struct err end;
 
 	buf_init(&b, PGCOPY_FLUSH + PGCOPY_ROW_MAX);
@@ -200,7 +201,7 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
 			rc = err_set(e, SL_ETOOBIG, "over %zu bytes",
 			             PGCOPY_ROW_MAX);
 		if (rc == SL_OK && b.len >= PGCOPY_FLUSH)
-			rc = flush_rows(dst, &b, e);
+			lost = (rc = flush_rows(dst, &b, e)) != SL_OK;
 		if (rc != SL_OK) {
 			err_prefix(e, "row %" PRId64, n + 1);
 			break;
@@ -211,15 +212,19 @@ pgcopy_table(int64_t *rows, PGconn *dst, const char *copy_sql, sqlite3_stmt *st,
 		rc = err_set(e, SL_EDB, "source row %" PRId64 ": %s", n + 1,
 		             sqlite3_errmsg(sqlite3_db_handle(st)));
 	if (rc == SL_OK)
-		rc = flush_rows(dst, &b, e);
-	/* Ended with an error, the COPY stores nothing; the server's own
-	 * error (a bad value, with the line and column) says more. */
+		lost = (rc = flush_rows(dst, &b, e)) != SL_OK;
+	/* Ended with an error, the COPY stores nothing. When the server
+	 * stopped it (a bad value, with its line and column), its error says
+	 * more than libpq's on the next send. */
 	err_clear(&end);
 	if (PQputCopyEnd(dst, rc == SL_OK ? NULL : "migration aborted") != 1 &&
-	    rc == SL_OK)
+	    rc == SL_OK) {
 		rc = pgcopy_error(e, SL_EUNAVAILABLE, "ending the copy",
 		                  PQerrorMessage(dst));
-	if (copy_result(&stored, dst, &end) != SL_OK && rc == SL_OK)
+		lost = true;
+	}
+	if (copy_result(&stored, dst, &end) != SL_OK && end.msg[0] != '\0' &&
+	    (rc == SL_OK || lost))
 		rc = err_set(e, end.code, "%s", end.msg);
 	if (rc == SL_OK && stored != n)
 		rc = err_set(e, SL_EINTERNAL,

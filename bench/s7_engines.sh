@@ -128,8 +128,10 @@ stop_sluiced
 t0=$(now_s)
 "$SLUICED" --config "$F/data/sluiced.ini" --migrate-to "$URL" \
 	>"$WORK/s7.migrate" 2>&1 || die "migrate: $(tail -n 2 "$WORK/s7.migrate")"
+mig_s=$(calc "$(now_s) - $t0")
+mig_rows=$(awk '$3=="rows"{n+=$2} END{print n+0}' "$WORK/s7.migrate")
 row "10 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
-	"$(calc "$(now_s) - $t0")" - -
+	"$mig_s" - - "$mig_rows rows in all, $(calc "$mig_rows / $mig_s") rows/s"
 pg_count() { psql -qAt "$URL" -c 'SELECT count(*) FROM events'; }
 fe() { # DIR [SERVER-LINES]: a front-end on PostgreSQL (the fleet's tokens work as-is)
 	mkdir -p "$1"

@@ -1,8 +1,9 @@
 /*
  * db_migrate: SQLite -> PostgreSQL copy (db_migrate.h). The tables
  * and columns come from the target's catalog (the PostgreSQL schema of
- * this binary), so a new migration needs no change here; values travel as
- * text and PostgreSQL converts them to the column's type.
+ * this binary), so a new migration needs no change here. Each table's
+ * rows stream with COPY FROM STDIN (db_pgcopy.c): values travel in COPY's
+ * text format and PostgreSQL converts them to the column's type.
  */
 #include "db_migrate.h"
 
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "db_pgcopy.h"
 
 #define MIGRATE_MAX_TABLES  64
 #define MIGRATE_MAX_COLUMNS 64
@@ -24,14 +26,16 @@
 struct table {
 	char name[64];
 	char cols[MIGRATE_MAX_COLUMNS][64];
+	bool bytea[MIGRATE_MAX_COLUMNS];
 	int ncols;
 	bool done;
 };
 
+/* SL_EDB with the server's message on one line. */
 static int
 pg_fail(struct err *e, PGconn *c, const char *what)
 {
-	return err_set(e, SL_EDB, "%s: %s", what, PQerrorMessage(c));
+	return pgcopy_error(e, SL_EDB, what, PQerrorMessage(c));
 }
 
 /* Run sql without parameters; SL_EDB with the server's message. */
@@ -54,7 +58,7 @@ load_tables(struct table *t, int *n, PGconn *c, struct err *e)
 	int i, rc = SL_OK;
 
 	/* Tables only: a view (update_states) is read from its tables. */
-	r = PQexec(c, "SELECT c.table_name, c.column_name FROM "
+	r = PQexec(c, "SELECT c.table_name, c.column_name, c.data_type FROM "
 	              "information_schema.columns c JOIN "
 	              "information_schema.tables t ON t.table_schema = "
 	              "c.table_schema AND t.table_name = c.table_name WHERE "
@@ -83,8 +87,11 @@ load_tables(struct table *t, int *n, PGconn *c, struct err *e)
 		if (cur->ncols == MIGRATE_MAX_COLUMNS)
 			rc = err_set(e, SL_ETOOBIG, "%s: over %d columns", tn,
 			             MIGRATE_MAX_COLUMNS);
-		else
+		else {
+			cur->bytea[cur->ncols] =
+			        strcmp(PQgetvalue(r, i, 2), "bytea") == 0;
 			snprintf(cur->cols[cur->ncols++], 64, "%s", cn);
+		}
 	}
 	PQclear(r);
 	return rc;
@@ -151,19 +158,18 @@ has_rowid(sqlite3 *src, const char *name)
 	return ok;
 }
 
-/* Copy one table's rows; *rows receives how many. */
+/* Copy one table's rows with COPY; *rows receives how many. */
 static int
 copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
            struct err *e)
 {
-	struct buf sel = {0}, ins = {0};
-	const char *vals[MIGRATE_MAX_COLUMNS];
+	struct buf sel = {0}, cp = {0};
 	sqlite3_stmt *st = NULL;
-	int i, rc, step;
+	int rc;
 
 	*rows = 0;
 	buf_init(&sel, MIGRATE_SQL_MAX);
-	buf_init(&ins, MIGRATE_SQL_MAX);
+	buf_init(&cp, MIGRATE_SQL_MAX);
 	rc = buf_printf(&sel, e, "SELECT ");
 	if (rc == SL_OK)
 		rc = sql_cols(&sel, t, e);
@@ -175,45 +181,90 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 		                has_rowid(src, t->name) ? " ORDER BY rowid"
 		                                        : "");
 	if (rc == SL_OK)
-		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
+		rc = buf_printf(&cp, e, "COPY %s(", t->name);
 	if (rc == SL_OK)
-		rc = sql_cols(&ins, t, e);
-	for (i = 0; rc == SL_OK && i < t->ncols; i++)
-		rc = buf_printf(&ins, e, "%s$%d", i ? ", " : ") VALUES(",
-		                i + 1);
+		rc = sql_cols(&cp, t, e);
 	if (rc == SL_OK)
-		rc = buf_printf(&ins, e, ")");
+		rc = buf_printf(&cp, e, ") FROM STDIN");
 	if (rc != SL_OK)
 		goto out;
 	if (sqlite3_prepare_v2(src, sel.data, -1, &st, NULL) != SQLITE_OK) {
-		rc = err_set(e, SL_EDB, "%s: %s", t->name, sqlite3_errmsg(src));
+		rc = err_set(e, SL_EDB, "%s", sqlite3_errmsg(src));
 		goto out;
 	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		PGresult *r;
-
-		for (i = 0; i < t->ncols; i++)
-			vals[i] = sqlite3_column_type(st, i) == SQLITE_NULL
-			                  ? NULL
-			                  : (const char *)sqlite3_column_text(
-			                            st, i);
-		r = PQexecParams(dst, ins.data, t->ncols, NULL, vals, NULL,
-		                 NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			PQclear(r);
-			rc = err_set(e, SL_EDB, "%s row %lld: %s", t->name,
-			             (long long)*rows + 1, PQerrorMessage(dst));
-			goto out;
-		}
-		PQclear(r);
-		(*rows)++;
-	}
-	if (step != SQLITE_DONE)
-		rc = err_set(e, SL_EDB, "%s: %s", t->name, sqlite3_errmsg(src));
+	rc = pgcopy_table(rows, dst, cp.data, st, t->bytea, t->ncols, e);
 out:
 	sqlite3_finalize(st);
 	buf_free(&sel);
-	buf_free(&ins);
+	buf_free(&cp);
+	return rc;
+}
+
+/* The indexes and constraints of a table that are cheaper built once
+ * after its rows than kept up row by row: its primary key and unique
+ * constraints (unless a foreign key leans on them), its other indexes,
+ * and its own foreign keys (checked once, in one query, when put back).
+ * Column 0 drops one, column 1 puts it back; in the order to put back. */
+static PGresult *
+set_aside_list(PGconn *c, const char *table)
+{
+	const char *sql =
+	        "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', $1::text, "
+	        "k.conname), format('ALTER TABLE %I ADD CONSTRAINT %I %s', "
+	        "$1::text, k.conname, pg_get_constraintdef(k.oid)), 1 AS o "
+	        "FROM pg_constraint k WHERE k.conrelid = $1::text::regclass "
+	        "AND k.contype IN ('p', 'u') AND NOT EXISTS (SELECT 1 FROM "
+	        "pg_constraint f WHERE f.contype = 'f' AND f.conindid = "
+	        "k.conindid) "
+	        "UNION ALL SELECT format('DROP INDEX %s', "
+	        "i.indexrelid::regclass), pg_get_indexdef(i.indexrelid), 2 "
+	        "FROM pg_index i WHERE i.indrelid = $1::text::regclass AND "
+	        "NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = "
+	        "i.indexrelid) "
+	        "UNION ALL SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', "
+	        "$1::text, k.conname), format('ALTER TABLE %I ADD CONSTRAINT "
+	        "%I %s', $1::text, k.conname, pg_get_constraintdef(k.oid)), 3 "
+	        "FROM pg_constraint k WHERE k.conrelid = $1::text::regclass "
+	        "AND "
+	        "k.contype = 'f' ORDER BY 3, 1";
+	const char *p[1] = {table};
+
+	return PQexecParams(c, sql, 1, NULL, p, NULL, NULL, 0);
+}
+
+/* Run column col of every row of list (first to last, or last to first
+ * when back). */
+static int
+run_list(PGconn *c, PGresult *list, int col, bool back, struct err *e)
+{
+	int i, n = PQntuples(list), rc = SL_OK;
+
+	for (i = 0; i < n && rc == SL_OK; i++)
+		rc = pg_cmd(c, PQgetvalue(list, back ? n - 1 - i : i, col), e);
+	return rc;
+}
+
+/* Copy one table with its indexes and constraints set aside, then built
+ * once over the copied rows (a duplicate key or a dangling reference in
+ * the source fails here, naming the constraint). */
+static int
+copy_bulk(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
+          struct err *e)
+{
+	PGresult *later = set_aside_list(dst, t->name);
+	int rc;
+
+	if (PQresultStatus(later) != PGRES_TUPLES_OK) {
+		rc = pg_fail(e, dst, "indexes");
+		goto out;
+	}
+	rc = run_list(dst, later, 0, true, e);
+	if (rc == SL_OK)
+		rc = copy_table(rows, t, src, dst, e);
+	if (rc == SL_OK)
+		rc = run_list(dst, later, 1, false, e);
+out:
+	PQclear(later);
 	return rc;
 }
 
@@ -332,6 +383,11 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 		rc = err_set(e, SL_EUNAVAILABLE, "target unavailable");
 		goto out;
 	}
+	/* SQLite's text is UTF-8, whatever the client's locale. */
+	if (PQsetClientEncoding(dst, "UTF8") != 0) {
+		rc = pg_fail(e, dst, "client encoding");
+		goto out;
+	}
 	if ((rc = load_tables(tables, &n, dst, e)) != SL_OK)
 		goto out;
 	for (i = 0; i < 3; i++) {
@@ -379,7 +435,11 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			rc = i;
 			goto out;
 		}
-		rc = copy_table(&got, &tables[i], src, dst, e);
+		rc = copy_bulk(&got, &tables[i], src, dst, e);
+		if (rc != SL_OK) {
+			err_prefix(e, "%s", tables[i].name);
+			goto out;
+		}
 		if (rc == SL_OK)
 			rc = count_sqlite(&want, src, tables[i].name, e);
 		if (rc == SL_OK)

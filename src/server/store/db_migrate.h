@@ -8,10 +8,13 @@
  * copy is its state at one moment. The target gets the same schema
  * (db_open) and must hold no data yet (no computers, updates or sync
  * history: SL_ECONFLICT); every table of the schema is copied in one
- * PostgreSQL transaction, parents before children, the identity
+ * PostgreSQL transaction, parents before children, each with COPY FROM
+ * STDIN (db_pgcopy.h) while its keys, indexes and foreign keys are set
+ * aside (built again over its rows before the next table), the identity
  * sequences moved past the copied ids, and the row count of every table
  * compared with the source before the commit (SL_EINTERNAL on a
- * difference, nothing committed).
+ * difference, nothing committed). Any error rolls everything back; its
+ * message starts with the table's name.
  */
 #ifndef SLUICE_SERVER_STORE_DB_MIGRATE_H
 #define SLUICE_SERVER_STORE_DB_MIGRATE_H

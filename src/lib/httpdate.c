@@ -30,9 +30,10 @@ httpdate_format(char *out, size_t n, time_t t, struct err *e)
 		               "HTTP date: time %lld is outside the years 1 "
 		               "to 9999",
 		               (long long)t);
-	len = snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT",
-	               days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon],
-	               tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	len = snprintf(text, sizeof(text),
+	               "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+	               tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
+	               tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (len != HTTPDATE_LEN)
 		return err_set(e, SL_EINTERNAL, "HTTP date: %d characters",
 		               len);

@@ -170,6 +170,46 @@ every_answer "$SHA_small" gone
 cp "$TMP/small.bin" "$f"
 every_answer "$SHA_small" "$TMP/small.bin"
 
+# Cached answers carry one Date header of the second they leave in (the
+# worker thread's own, renewed once a second, in place of
+# libmicrohttpd's), also a cached answer first made seconds before.
+for ((i = 0; i < 3; i++)); do
+	curl -sS -D "$TMP/dates" -o /dev/null "$SERVER_URL/content/$SHA_small" \
+		-o /dev/null "$SERVER_URL/content/$SHA_small" ||
+		fail "GET for the Date header"
+	now=$(date +%s)
+	tr -d '\r' <"$TMP/dates" | grep -i '^date: ' >"$TMP/dates.l" || true
+	[ "$(wc -l <"$TMP/dates.l")" = 2 ] ||
+		fail "two answers, Date headers: $(cat "$TMP/dates")"
+	while read -r _ d; do
+		[[ $d =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-3][0-9]\ [A-Z][a-z][a-z]\ [0-9]{4}\ [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\ GMT$ ]] ||
+			fail "Date is not an IMF-fixdate: $d"
+		t=$(date -d "$d" +%s) || fail "Date $d"
+		[ $((now - t)) -ge 0 ] && [ $((now - t)) -le 2 ] ||
+			fail "Date $d is $((now - t)) s from now"
+	done <"$TMP/dates.l"
+	sleep 1.2
+done
+
+# A request header of 6 KB (long cookies, a proxy's additions) is
+# answered, over TLS too; one of 12 KB is over a connection's 8 KB memory
+# pool and is refused, and the server goes on.
+pad=$(head -c 6000 /dev/zero | tr '\0' a)
+for base in "$SERVER_URL" "$HTTPS"; do
+	code=$(curl -sS --cacert "$PKI/cert.pem" -o "$TMP/big_hdr" \
+		-w '%{http_code}' -H "X-Pad: $pad" "$base/content/$SHA_small") ||
+		fail "GET with a 6 KB header from $base"
+	[ "$code" = 200 ] && cmp -s "$TMP/big_hdr" "$TMP/small.bin" ||
+		fail "6 KB request header on $base: HTTP $code"
+done
+pad=$(head -c 12000 /dev/zero | tr '\0' a)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Pad: $pad" \
+	"$SERVER_URL/content/$SHA_small") || true
+[ "$code" != 200 ] || fail "a 12 KB request header was answered"
+curl -sS -o "$TMP/after_big" "$SERVER_URL/content/$SHA_small" &&
+	cmp -s "$TMP/after_big" "$TMP/small.bin" ||
+	fail "no answer after a refused 12 KB header"
+
 # The access log and the metrics saw them.
 grep -q "access 127.0.0.1 GET /content/$SHA_small 200 50001 " "$SERVER_LOG" ||
 	fail "no access line for the small file"

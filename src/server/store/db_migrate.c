@@ -2,7 +2,8 @@
  * db_migrate: SQLite -> PostgreSQL copy (db_migrate.h). The tables
  * and columns come from the target's catalog (the PostgreSQL schema of
  * this binary), so a new migration needs no change here; values travel as
- * text and PostgreSQL converts them to the column's type.
+ * text and PostgreSQL converts them to the column's type. One exception:
+ * the states, packed into pages in PostgreSQL (copy_states).
  */
 #include "db_migrate.h"
 
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "db_states.h"
 
 #define MIGRATE_MAX_TABLES  64
 #define MIGRATE_MAX_COLUMNS 64
@@ -151,10 +153,11 @@ has_rowid(sqlite3 *src, const char *name)
 	return ok;
 }
 
-/* Copy one table's rows; *rows receives how many. */
+/* Copy one table's rows into table to (its name when NULL); *rows
+ * receives how many. */
 static int
-copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
-           struct err *e)
+copy_table(int64_t *rows, const struct table *t, const char *to, sqlite3 *src,
+           PGconn *dst, struct err *e)
 {
 	struct buf sel = {0}, ins = {0};
 	const char *vals[MIGRATE_MAX_COLUMNS];
@@ -175,7 +178,7 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 		                has_rowid(src, t->name) ? " ORDER BY rowid"
 		                                        : "");
 	if (rc == SL_OK)
-		rc = buf_printf(&ins, e, "INSERT INTO %s(", t->name);
+		rc = buf_printf(&ins, e, "INSERT INTO %s(", to ? to : t->name);
 	if (rc == SL_OK)
 		rc = sql_cols(&ins, t, e);
 	for (i = 0; rc == SL_OK && i < t->ncols; i++)
@@ -214,6 +217,28 @@ out:
 	sqlite3_finalize(st);
 	buf_free(&sel);
 	buf_free(&ins);
+	return rc;
+}
+
+/* PostgreSQL keeps the states packed (db_states.h): SQLite's rows go to
+ * a temporary table, then into state_pages as migration 13 packs them. */
+static int
+copy_states(int64_t *rows, sqlite3 *src, PGconn *dst, struct err *e)
+{
+	static const struct table states = {
+	        .name = "states",
+	        .cols = {"ckey", "ukey", "v", "t"},
+	        .ncols = 4,
+	};
+	int rc = pg_cmd(dst,
+	                "CREATE TEMP TABLE states_copy(ckey INTEGER, ukey "
+	                "INTEGER, v BIGINT, t BIGINT) ON COMMIT DROP",
+	                e);
+
+	if (rc == SL_OK)
+		rc = copy_table(rows, &states, "states_copy", src, dst, e);
+	if (rc == SL_OK)
+		rc = pg_cmd(dst, DB_STATES_PACK("states_copy"), e);
 	return rc;
 }
 
@@ -307,6 +332,7 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 	PGconn *dst = NULL;
 	int64_t got = 0, want = 0, busy = 0;
 	int rc, n = 0, i, k;
+	bool packed;
 	const char *const nonempty[] = {"computers", "updates", "sync_history"};
 
 	if (!db_target_is_postgres(pg_url))
@@ -379,11 +405,15 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			rc = i;
 			goto out;
 		}
-		rc = copy_table(&got, &tables[i], src, dst, e);
+		packed = strcmp(tables[i].name, "state_pages") == 0;
+		rc = packed ? copy_states(&got, src, dst, e)
+		            : copy_table(&got, &tables[i], NULL, src, dst, e);
 		if (rc == SL_OK)
-			rc = count_sqlite(&want, src, tables[i].name, e);
+			rc = count_sqlite(&want, src,
+			                  packed ? "states" : tables[i].name, e);
 		if (rc == SL_OK)
-			rc = count_pg(&got, dst, tables[i].name, e);
+			rc = count_pg(&got, dst,
+			              packed ? "states" : tables[i].name, e);
 		if (rc == SL_OK && got != want)
 			rc = err_set(e, SL_EINTERNAL,
 			             "%s: %lld rows in the source, %lld copied",
@@ -393,7 +423,7 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			goto out;
 		tables[i].done = true;
 		if (each != NULL)
-			each(arg, tables[i].name, got);
+			each(arg, packed ? "states" : tables[i].name, got);
 	}
 	if ((rc = move_sequences(dst, e)) != SL_OK ||
 	    (rc = set_triggers(dst, tables, n, true, e)) != SL_OK)

@@ -275,7 +275,7 @@ static const char *const migration_12 =
  * header, an item pointer and an index entry once per page instead of
  * once per pair. `states` becomes a view of the slots that hold a state;
  * the counters move by the slots of a page whose values changed, in
- * one statement per written page. A page is at most about 1.7 KB, under
+ * one statement per written page. A page is at most about 1.6 KB, under
  * the 2 KB at which PostgreSQL would compress or move it out of line. */
 #define STATE_DELTAS                                                           \
 	"WITH d AS (SELECT base + x.i AS ukey, x.o, x.n FROM unnest(ov, nv) "  \

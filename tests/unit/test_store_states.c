@@ -515,7 +515,7 @@ test_page_edges(void **state)
 	                                    "not-applicable", "downloaded"};
 	struct store_state sts[5];
 	int64_t revs[5], big = INT32_MAX >> 4;
-	char ids[5][40], sql[512];
+	char ids[5][40], sql[1024];
 	bool changed;
 	json_t *rep;
 	struct err e;

@@ -184,7 +184,8 @@ stop_sluiced
 # pair (`states` a table, before), loaded with the state triggers off and
 # the counters computed once, as in SQLite above. Then the same report
 # latencies, and the cost of writing an agent's report of RSTATES states
-# (POST /v1/agent/report, NREP computers in turn, the server's CPU and the
+# (POST /v1/agent/report, NREP computers in turn, each with the token
+# whose hash the load gave it, the server's CPU and the
 # wall time per report): 10 % of the states changed, then the same report
 # again (the daily resend: only the times of the applicable states move).
 if ! have psql; then
@@ -246,7 +247,7 @@ INSERT INTO update_status(id, latest_revision, change_seq, ukey)
 INSERT INTO computers(id, token_hash, hostname, os_id, group_id,
   registered_at, last_contact, last_report, ckey)
 SELECT '00000000-0000-4000-8000-' || lpad(to_hex(x), 12, '0'),
-  encode(sha256(convert_to('bench-s9-' || x, 'UTF8')), 'hex'),
+  encode(sha256(convert_to(lpad(to_hex(x), 64, '0'), 'UTF8')), 'hex'),
   'host-' || lpad(x::text, 6, '0'), 'debian',
   (SELECT id FROM groups WHERE name = 'g' || lpad((1 + x % 20)::text, 2, '0')),
   1764000000, 1764000000, 1764000000, $KEY0 + x
@@ -261,17 +262,24 @@ PG_PAIRS=$((PGC * UPDATES))
 [ "$(pq -c 'SELECT count(*) FROM states')" = "$PG_PAIRS" ] || die "PostgreSQL state count"
 [ "$(pq -c 'SELECT sum(n) FROM state_counts')" = "$PG_PAIRS" ] || die "PostgreSQL counter sum"
 pgbytes() { pq -c "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM
-  pg_class c WHERE c.relname IN ($1) AND c.relkind = 'r' AND
+  pg_class c WHERE c.relname IN ($1) AND
   c.relnamespace = current_schema()::regnamespace"; }
+# As for SQLite: what grows with the pairs, with the computers, with the
+# updates and groups only.
 PG_B=$(pgbytes "$STATE_TABLES")
-PG_ALL=$(pgbytes "$STATE_TABLES, 'state_details', 'state_counts', 'group_counts', 'computer_counts'")
+PG_PAIR=$(pgbytes "$STATE_TABLES, 'state_details'")
+PG_COMP=$(pgbytes "'computer_counts', 'computers_ckey'")
+PG_UPD=$(pgbytes "'state_counts', 'group_counts', 'update_status_ukey'")
 PG_BPP=$(calc "$PG_B / $PG_PAIRS")
-PG_BPP_ALL=$(calc "$PG_ALL / $PG_PAIRS")
-log "PostgreSQL: $PG_B bytes for $PGC x $UPDATES ($PG_BPP a pair; $PG_BPP_ALL with details and counters)"
+PG_FULL=$(calc "$PG_PAIR * 2e9 / $PG_PAIRS + $PG_COMP * 100000 / $PGC + $PG_UPD * 20000 / $UPDATES")
+log "PostgreSQL: $PG_B bytes for $PGC x $UPDATES ($PG_BPP a pair), with details $PG_PAIR; per computer $PG_COMP; per update and group $PG_UPD"
+log "PostgreSQL at 100,000 x 20,000: $(calc "$PG_FULL / 1e9") GB ($(calc "$PG_FULL / 2e9") bytes a pair)"
 row "12 compact state" "bytes a pair on PostgreSQL, states (pg_total_relation_size: heap, index, TOAST; $PGC x $UPDATES)" \
 	"$PG_BPP" "$REF_BPP" "sluice<=16"
-row "12 compact state" "bytes a pair on PostgreSQL, states + details + counters, this size" \
-	"$PG_BPP_ALL" "$REF_BPP" "sluice<=16"
+row "12 compact state" "bytes a pair on PostgreSQL, all of it, extrapolated to 100,000 x 20,000" \
+	"$(calc "$PG_FULL / 2e9")" "$REF_BPP" "sluice<=16"
+row "12 compact state" "GB on PostgreSQL at 100,000 x 20,000 (extrapolated)" \
+	"$(calc "$PG_FULL / 1e9")" "$(calc "$REF_BPP * 2e9 / 1e9")" "sluice<=32"
 
 start_sluiced "$D/pg" "$PGCONF"
 C=$(printf '00000000-0000-4000-8000-%012x' $((PGC / 2)))
@@ -300,10 +308,15 @@ report_body() {
 		printf "{\"states\":["
 		for (y = 1; y <= n; y++) {
 			h = (x * 7919 + y * 104729) % 1000
-			c = h < 850 ? 0 : h < 950 ? 3 : h < 980 ? 1 : h < 990 ? 2 : h < 995 ? 4 : 5
-			if (ch && y % 10 == 0) c = c == 3 ? 1 : 3
+			if (h < 850) c = 0
+			else if (h < 950) c = 3
+			else if (h < 980) c = 1
+			else if (h < 990) c = 2
+			else if (h < 995) c = 4
+			else c = 5
+			if (ch && y % 10 == 0) c = (c == 3) ? 1 : 3
 			printf "%s{\"id\":\"00000000-0000-4000-9000-%012x\",\"revision\":1,\"state\":\"%s\"%s}",
-				y > 1 ? "," : "", y, nm[c + 1], c == 5 ? ",\"detail\":\"exit code 1\"" : ""
+				(y > 1 ? "," : ""), y, nm[c + 1], (c == 5 ? ",\"detail\":\"exit code 1\"" : "")
 		}
 		printf "],\"events\":[]}"
 	}'
@@ -328,7 +341,7 @@ write_cost() {
 	pcpu0=$(pg_cpu)
 	for ((i = 1; i <= NREP; i++)); do
 		ms=$(curl -sS -f -o /dev/null -w '%{time_total}' -X POST \
-			-H "Authorization: Bearer bench-s9-$i" \
+			-H "Authorization: Bearer $(printf '%064x' "$i")" \
 			-H 'Content-Type: application/json' \
 			--data-binary "@$D/report.$i.json" \
 			"$SL_URL/v1/agent/report") || die "report $i failed"
@@ -343,3 +356,8 @@ write_cost() {
 write_cost "report writing, 10 % of the states changed"
 write_cost "the same report again (times only)"
 stop_sluiced
+[ "$(pq -c 'SELECT sum(n) FROM state_counts')" = "$PG_PAIRS" ] ||
+	die "PostgreSQL counter sum after the reports"
+[ "$(pq -c "SELECT count(*) FROM states WHERE ukey % 10 = 0 AND ukey <= $RSTATES
+  AND ckey <= $KEY0 + $NREP AND v % 8 IN (1, 3)")" -gt 0 ] ||
+	die "PostgreSQL: the reports stored nothing"

@@ -7,8 +7,8 @@
  * (store_states_report.c) store exactly what writing them one by one
  * stores, rows and counters; update keys at PostgreSQL's page edges
  * (store_states_pg_put) written, replaced, moved, cleared and removed,
- * the counters recounted from the states; whether an incremental sync has changes to
- * read (store_changes.c). Runs on both engines (suite pg under
+ * the counters recounted from the states; whether an incremental sync has
+ * changes to read (store_changes.c). Runs on both engines (suite pg under
  * with_cluster.sh).
  */
 #include <setjmp.h>
@@ -534,11 +534,11 @@ test_page_edges(void **state)
 		         ids[i], ids[i], keys[i]);
 		exec_ok(sql);
 		revs[i] = i == 4 ? big : 1 + i;
-		sts[i] = (struct store_state){
-		        .update_id = ids[i],
-		        .revision = &revs[i],
-		        .state = names[i],
-		        .detail = i == 0 ? "exit 1" : NULL};
+		sts[i] = (struct store_state){.update_id = ids[i],
+		                              .revision = &revs[i],
+		                              .state = names[i],
+		                              .detail =
+		                                      i == 0 ? "exit 1" : NULL};
 	}
 	add_computer("a", web);
 	add_computer("b", unassigned);

@@ -410,7 +410,8 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 		            : copy_table(&got, &tables[i], NULL, src, dst, e);
 		if (rc == SL_OK)
 			rc = count_sqlite(&want, src,
-			                  packed ? "states" : tables[i].name, e);
+			                  packed ? "states" : tables[i].name,
+			                  e);
 		if (rc == SL_OK)
 			rc = count_pg(&got, dst,
 			              packed ? "states" : tables[i].name, e);

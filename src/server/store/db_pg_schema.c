@@ -293,10 +293,12 @@ static const char *const migration_12 =
 	"CONFLICT(ckey, st) DO UPDATE SET n = computer_counts.n + "            \
 	"excluded.n;"
 
+#define STATES_PACKED DB_STATES_PACK("states")
+
 static const char *const migration_13 =
         "CREATE TABLE state_pages(ckey INTEGER NOT NULL, pg INTEGER NOT "
         "NULL, v INTEGER[] NOT NULL, t BIGINT[] NOT NULL, PRIMARY KEY(ckey, "
-        "pg));" DB_STATES_PACK("states") "DROP VIEW update_states;"
+        "pg));" STATES_PACKED "DROP VIEW update_states;"
         "DROP TABLE states;"
         "DROP FUNCTION states_count();"
         "CREATE VIEW states AS SELECT p.ckey, p.pg * " DB_STATE_PAGE
@@ -306,8 +308,8 @@ static const char *const migration_13 =
         "CREATE FUNCTION state_pages_count() RETURNS trigger LANGUAGE "
         "plpgsql AS $f$ DECLARE ck INTEGER; base INTEGER; ov INTEGER[] := "
         "'{}'; nv INTEGER[] := '{}'; BEGIN "
-        "IF TG_OP = 'DELETE' THEN ck := OLD.ckey; base := OLD.pg * "
-        DB_STATE_PAGE " - 1; ov := OLD.v;"
+        "IF TG_OP = 'DELETE' THEN ck := OLD.ckey; base := OLD.pg "
+        "* " DB_STATE_PAGE " - 1; ov := OLD.v;"
         "ELSE ck := NEW.ckey; base := NEW.pg * " DB_STATE_PAGE " - 1; nv "
         ":= NEW.v;"
         "IF TG_OP = 'UPDATE' THEN ov := OLD.v; END IF;"
@@ -343,10 +345,9 @@ static const char *const migration_13 =
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1, migration_2,  migration_3,  migration_4,
-        migration_5, migration_6,  migration_7,  migration_8,
-        migration_9, migration_10, migration_11, migration_12,
-        migration_13,
+        migration_1,  migration_2,  migration_3,  migration_4, migration_5,
+        migration_6,  migration_7,  migration_8,  migration_9, migration_10,
+        migration_11, migration_12, migration_13,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

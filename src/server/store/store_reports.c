@@ -30,8 +30,9 @@
 	"OR s.v % 8 = $3) ORDER BY c.id LIMIT $4 OFFSET $5"
 /* PostgreSQL: the slot of update $1 in the computer's page. */
 #define STATES_AT_PG                                                           \
-	"LATERAL (SELECT p.ckey, CAST($1 AS INTEGER) AS ukey, p.v[$1 % "       \
-	DB_STATE_PAGE " + 1] AS v, p.t[$1 % " DB_STATE_PAGE " + 1] AS t FROM " \
+	"LATERAL (SELECT p.ckey, CAST($1 AS INTEGER) AS ukey, p.v[$1 "         \
+	"% " DB_STATE_PAGE " + 1] AS v, p.t[$1 % " DB_STATE_PAGE               \
+	" + 1] AS t FROM "                                                     \
 	"state_pages p WHERE p.ckey = c.ckey AND p.pg = $1 / " DB_STATE_PAGE   \
 	") s ON true"
 
@@ -49,7 +50,6 @@ counts_new(void)
 		json_object_set_new(o, count_keys[i], json_integer(0));
 	return o;
 }
-
 
 /* counts[state] += n ("installed-pending-reboot" -> key with '_'). */
 static void

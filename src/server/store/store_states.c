@@ -68,8 +68,9 @@ static const char pg_put[] =
         "INSERT INTO state_pages AS p(ckey, pg, v, t) SELECT $1, g.pg, "
         "array_agg(x.v ORDER BY k.i), array_agg(x.t ORDER BY k.i) FROM "
         "(SELECT DISTINCT u / " DB_STATE_PAGE " AS pg FROM "
-        "unnest(CAST($2 AS INTEGER[])) u) g CROSS JOIN generate_series(0, "
-        DB_STATE_PAGE " - 1) k(i) LEFT JOIN unnest(CAST($2 AS INTEGER[]), "
+        "unnest(CAST($2 AS INTEGER[])) u) g CROSS JOIN "
+        "generate_series(0, " DB_STATE_PAGE
+        " - 1) k(i) LEFT JOIN unnest(CAST($2 AS INTEGER[]), "
         "CAST($3 AS INTEGER[]), CAST($4 AS BIGINT[])) x(u, v, t) ON x.u = "
         "g.pg * " DB_STATE_PAGE " + k.i GROUP BY g.pg ORDER BY g.pg ON "
         "CONFLICT(ckey, pg) DO UPDATE SET v = ARRAY(SELECT CASE WHEN z.n "
@@ -182,8 +183,8 @@ store_state_put(struct store *s, const char *computer_id,
 		        "INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, "
 		        "u.ukey, $3, CAST($4 AS BIGINT) FROM computers c, "
 		        "update_status u WHERE c.id = $1 AND u.id = $2 ON "
-		        "CONFLICT(ckey, ukey) DO UPDATE SET v = excluded.v, t = "
-		        "excluded.t",
+		        "CONFLICT(ckey, ukey) DO UPDATE SET v = excluded.v, "
+		        "t = excluded.t",
 		        "ttij", computer_id, st->update_id, v, reported);
 	if (rc == SL_OK && st->detail != NULL)
 		rc = store_q_run(
@@ -208,18 +209,19 @@ store_state_upsert(struct store *s, const char *computer_id,
 	return rc != SL_OK ? err_prefix(e, "store state") : SL_OK;
 }
 
+/* A computer's states gone: its rows in SQLite, its pages in PostgreSQL. */
+static const char clear_sqlite[] =
+        STORE_SQLITE_ONLY "DELETE FROM states WHERE ckey = (SELECT ckey "
+                          "FROM computers WHERE id = $1)";
+static const char clear_pg[] = "DELETE FROM state_pages WHERE ckey = (SELECT "
+                               "ckey FROM computers WHERE id = $1)";
+
 int
 store_states_clear(struct store *s, const char *computer_id, struct err *e)
 {
 	int rc = store_q_run(s, NULL, e,
-	                     db_engine(s->db) == DB_POSTGRES
-	                             ? "DELETE FROM state_pages WHERE ckey = "
-	                               "(SELECT ckey FROM computers WHERE id "
-	                               "= $1)"
-	                             : STORE_SQLITE_ONLY
-	                               "DELETE FROM states WHERE ckey = "
-	                               "(SELECT ckey FROM computers WHERE id "
-	                               "= $1)",
+	                     db_engine(s->db) == DB_POSTGRES ? clear_pg
+	                                                     : clear_sqlite,
 	                     "t", computer_id);
 
 	if (rc == SL_OK)

@@ -45,11 +45,11 @@ static const char look_one_pg[] =
         "JOIN state_pages p ON p.ckey = $1 AND p.pg = u.ukey / " DB_STATE_PAGE
         " WHERE u.id IN ($2)";
 /* A newer time for rows whose value stands: $1 key, $2 time, $3... ukeys. */
-static const char touch_one[] =
-        STORE_SQLITE_ONLY "UPDATE states SET t = $2 WHERE ckey = $1 AND ukey IN ($3)";
+static const char touch_one[] = STORE_SQLITE_ONLY
+        "UPDATE states SET t = $2 WHERE ckey = $1 AND ukey IN ($3)";
 /* New or changed rows: $1 key, then (ukey, v, t) per row. */
-static const char put_one[] =
-        STORE_SQLITE_ONLY "INSERT INTO states(ckey, ukey, v, t) VALUES($1, $2, $3, $4) ON "
+static const char put_one[] = STORE_SQLITE_ONLY
+        "INSERT INTO states(ckey, ukey, v, t) VALUES($1, $2, $3, $4) ON "
         "CONFLICT(ckey, ukey) DO UPDATE SET v = excluded.v, t = excluded.t";
 
 static char look_sql[N_CHUNKS][CHUNK_SQLMAX];
@@ -269,7 +269,8 @@ write_pg(struct store *s, int64_t ckey, int64_t now, const struct row *rows,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct row *w = &rows[i < n_put ? put[i] : touch[i - n_put]];
+		const struct row *w =
+		        &rows[i < n_put ? put[i] : touch[i - n_put]];
 
 		ukeys[i] = w->ukey;
 		vs[i] = w->v;
@@ -341,7 +342,8 @@ store_states_report(struct store *s, const char *computer_id,
 			put[n_put++] = i;
 	}
 	if (rc == SL_OK && db_engine(s->db) == DB_POSTGRES)
-		rc = write_pg(s, ckey, now, rows, put, n_put, touch, n_touch, e);
+		rc = write_pg(s, ckey, now, rows, put, n_put, touch, n_touch,
+		              e);
 	else if (rc == SL_OK)
 		rc = write_list(s, ckey, now, rows, put, n_put, false, e);
 	if (rc == SL_OK && db_engine(s->db) != DB_POSTGRES)

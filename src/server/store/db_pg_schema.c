@@ -168,6 +168,26 @@ static const char *const migration_9 =
         "ALTER TABLE computers ADD COLUMN catalog_state " T ";"
         "ALTER TABLE computers ADD COLUMN catalog_detail " T ";";
 
+/* The body of computers_count(), the computer triggers' function: a new
+ * computer joins its group, a deleted one takes its states (the rows of
+ * table STATES), details and counts along, a moved one takes its counts to
+ * its new group. */
+#define COMPUTERS_COUNT(STATES)                                                \
+	"AS $f$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE groups SET members = "   \
+	"members + 1 WHERE id = NEW.group_id;RETURN NULL;ELSIF TG_OP = "       \
+	"'DELETE' THEN DELETE FROM " STATES " WHERE ckey = OLD.ckey;DELETE "   \
+	"FROM state_details WHERE ckey = OLD.ckey;DELETE FROM "                \
+	"computer_counts WHERE ckey = OLD.ckey;UPDATE groups SET members = "   \
+	"members - 1 WHERE id = OLD.group_id;RETURN OLD;END IF;UPDATE groups " \
+	"SET members = members - 1 WHERE id = OLD.group_id;UPDATE groups SET " \
+	"members = members + 1 WHERE id = NEW.group_id;INSERT INTO "           \
+	"group_counts(ukey, gid, st, n) SELECT ukey, OLD.group_id, v % 8, -1 " \
+	"FROM states WHERE ckey = NEW.ckey ON CONFLICT(ukey, gid, st) DO "     \
+	"UPDATE SET n = group_counts.n + excluded.n;INSERT INTO "              \
+	"group_counts(ukey, gid, st, n) SELECT ukey, NEW.group_id, v % 8, 1 "  \
+	"FROM states WHERE ckey = NEW.ckey ON CONFLICT(ukey, gid, st) DO "     \
+	"UPDATE SET n = group_counts.n + excluded.n;RETURN NULL; END $f$;"
+
 /* Compact update states (see db_sqlite.c): integer keys, a row of
  * integers per (computer, update), counters kept by triggers in the same
  * transaction, update_states a view for reading. */
@@ -221,36 +241,19 @@ static const char *const migration_10 =
         "CREATE TRIGGER states_change AFTER UPDATE ON states FOR EACH ROW "
         "WHEN (OLD.v / 16 <> NEW.v / 16 OR OLD.v % 8 <> NEW.v % 8) EXECUTE "
         "FUNCTION states_count();"
-        "CREATE FUNCTION computers_count() RETURNS trigger LANGUAGE plpgsql "
-        "AS $f$ BEGIN "
-        "IF TG_OP = 'INSERT' THEN "
-        "UPDATE groups SET members = members + 1 WHERE id = NEW.group_id;"
-        "RETURN NULL;"
-        "ELSIF TG_OP = 'DELETE' THEN "
-        "DELETE FROM states WHERE ckey = OLD.ckey;"
-        "DELETE FROM state_details WHERE ckey = OLD.ckey;"
-        "DELETE FROM computer_counts WHERE ckey = OLD.ckey;"
-        "UPDATE groups SET members = members - 1 WHERE id = OLD.group_id;"
-        "RETURN OLD;"
-        "END IF;"
-        "UPDATE groups SET members = members - 1 WHERE id = OLD.group_id;"
-        "UPDATE groups SET members = members + 1 WHERE id = NEW.group_id;"
-        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
-        "OLD.group_id, v % 8, -1 FROM states WHERE ckey = NEW.ckey ON "
-        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
-        "excluded.n;"
-        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
-        "NEW.group_id, v % 8, 1 FROM states WHERE ckey = NEW.ckey ON "
-        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
-        "excluded.n;"
-        "RETURN NULL; END $f$;"
-        "CREATE TRIGGER computers_join AFTER INSERT ON computers FOR EACH "
-        "ROW EXECUTE FUNCTION computers_count();"
-        "CREATE TRIGGER computers_leave BEFORE DELETE ON computers FOR EACH "
-        "ROW EXECUTE FUNCTION computers_count();"
-        "CREATE TRIGGER computers_move AFTER UPDATE OF group_id ON computers "
-        "FOR EACH ROW WHEN (OLD.group_id <> NEW.group_id) EXECUTE FUNCTION "
-        "computers_count();";
+        "CREATE FUNCTION computers_count() RETURNS trigger LANGUAGE "
+        "plpgsql " COMPUTERS_COUNT(
+                "states") "CREATE TRIGGER computers_join AFTER INSERT ON "
+                          "computers FOR EACH "
+                          "ROW EXECUTE FUNCTION computers_count();"
+                          "CREATE TRIGGER computers_leave BEFORE DELETE ON "
+                          "computers FOR EACH "
+                          "ROW EXECUTE FUNCTION computers_count();"
+                          "CREATE TRIGGER computers_move AFTER UPDATE OF "
+                          "group_id ON computers "
+                          "FOR EACH ROW WHEN (OLD.group_id <> NEW.group_id) "
+                          "EXECUTE FUNCTION "
+                          "computers_count();";
 
 /* Events keyed by (computer_id, event_id): one index for the dedupe of
  * a report sent again (always by the same computer) and the reads of one
@@ -320,28 +323,7 @@ static const char *const migration_13 =
         "EACH ROW WHEN (OLD.v IS DISTINCT FROM NEW.v) EXECUTE FUNCTION "
         "state_pages_count();"
         "CREATE OR REPLACE FUNCTION computers_count() RETURNS trigger "
-        "LANGUAGE plpgsql AS $f$ BEGIN "
-        "IF TG_OP = 'INSERT' THEN "
-        "UPDATE groups SET members = members + 1 WHERE id = NEW.group_id;"
-        "RETURN NULL;"
-        "ELSIF TG_OP = 'DELETE' THEN "
-        "DELETE FROM state_pages WHERE ckey = OLD.ckey;"
-        "DELETE FROM state_details WHERE ckey = OLD.ckey;"
-        "DELETE FROM computer_counts WHERE ckey = OLD.ckey;"
-        "UPDATE groups SET members = members - 1 WHERE id = OLD.group_id;"
-        "RETURN OLD;"
-        "END IF;"
-        "UPDATE groups SET members = members - 1 WHERE id = OLD.group_id;"
-        "UPDATE groups SET members = members + 1 WHERE id = NEW.group_id;"
-        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
-        "OLD.group_id, v % 8, -1 FROM states WHERE ckey = NEW.ckey ON "
-        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
-        "excluded.n;"
-        "INSERT INTO group_counts(ukey, gid, st, n) SELECT ukey, "
-        "NEW.group_id, v % 8, 1 FROM states WHERE ckey = NEW.ckey ON "
-        "CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "
-        "excluded.n;"
-        "RETURN NULL; END $f$;";
+        "LANGUAGE plpgsql " COMPUTERS_COUNT("state_pages");
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {

@@ -278,21 +278,24 @@ static const char *const migration_12 =
  * header, an item pointer and an index entry once per page instead of
  * once per pair. `states` becomes a view of the slots that hold a state;
  * the counters move by the slots of a page whose values changed, in
- * one statement per written page. A page is at most about 1.6 KB, under
- * the 2 KB at which PostgreSQL would compress or move it out of line. */
+ * one statement per written page, in key order as the pages are written
+ * (concurrent reports lock the counters they share in one order). A page
+ * is at most about 1.6 KB, under the 2 KB at which PostgreSQL would
+ * compress it or move it out of line. */
 #define STATE_DELTAS                                                           \
 	"WITH d AS (SELECT base + x.i AS ukey, x.o, x.n FROM unnest(ov, nv) "  \
 	"WITH ORDINALITY x(o, n, i) WHERE x.o IS DISTINCT FROM x.n), e AS "    \
 	"(SELECT ukey, o AS v, -1 AS k FROM d WHERE o IS NOT NULL UNION ALL "  \
 	"SELECT ukey, n, 1 FROM d WHERE n IS NOT NULL), a AS (INSERT INTO "    \
 	"state_counts(ukey, rev, st, n) SELECT ukey, v / 16, v % 8, sum(k) "   \
-	"FROM e GROUP BY 1, 2, 3 HAVING sum(k) <> 0 ON CONFLICT(ukey, rev, "   \
-	"st) DO UPDATE SET n = state_counts.n + excluded.n), b AS (INSERT "    \
-	"INTO group_counts(ukey, gid, st, n) SELECT e.ukey, c.group_id, e.v "  \
-	"% 8, sum(e.k) FROM e JOIN computers c ON c.ckey = ck GROUP BY 1, 2, " \
-	"3 HAVING sum(e.k) <> 0 ON CONFLICT(ukey, gid, st) DO UPDATE SET n = " \
-	"group_counts.n + excluded.n) INSERT INTO computer_counts(ckey, st, "  \
-	"n) SELECT ck, v % 8, sum(k) FROM e GROUP BY 2 HAVING sum(k) <> 0 ON " \
+	"FROM e GROUP BY 1, 2, 3 HAVING sum(k) <> 0 ORDER BY 1, 2, 3 ON "      \
+	"CONFLICT(ukey, rev, st) DO UPDATE SET n = state_counts.n + "          \
+	"excluded.n), b AS (INSERT INTO group_counts(ukey, gid, st, n) "       \
+	"SELECT e.ukey, c.group_id, e.v % 8, sum(e.k) FROM e JOIN computers "  \
+	"c ON c.ckey = ck GROUP BY 1, 2, 3 HAVING sum(e.k) <> 0 ORDER BY 1, "  \
+	"2, 3 ON CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + "  \
+	"excluded.n) INSERT INTO computer_counts(ckey, st, n) SELECT ck, v % " \
+	"8, sum(k) FROM e GROUP BY 2 HAVING sum(k) <> 0 ORDER BY 2 ON "        \
 	"CONFLICT(ckey, st) DO UPDATE SET n = computer_counts.n + "            \
 	"excluded.n;"
 

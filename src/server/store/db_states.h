@@ -2,7 +2,9 @@
  * db_states: the SQL both engines' migration 10 shares (db_sqlite.c,
  * db_pg_schema.c): the old update_states rows converted into the compact
  * state tables and their counters, and update_states made a view of them
- * (docs/store.md, "Update states").
+ * (docs/store.md, "Update states"); and PostgreSQL's packed layout of
+ * migration 13: its page size and the packing of rows into pages, which
+ * db_migrate.c uses again for the states it copies from SQLite.
  */
 #ifndef SLUICE_SERVER_STORE_DB_STATES_H
 #define SLUICE_SERVER_STORE_DB_STATES_H

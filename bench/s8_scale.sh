@@ -78,8 +78,13 @@ N1=$(sql "SELECT count(*) FROM computers")
 # one transaction), the counters then computed once, as migration 8 does.
 t0=$(now_s)
 have_n=$N1
+# PostgreSQL keeps the states packed (state_pages, migration 13); before,
+# `states` was a table.
+STATE_TABLE=states
+[ "$(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'state_pages'
+  AND schemaname = current_schema()")" = 1 ] && STATE_TABLE=state_pages
 sql "ALTER TABLE computers DISABLE TRIGGER USER;
-     ALTER TABLE states DISABLE TRIGGER USER" || die "triggers off failed"
+     ALTER TABLE $STATE_TABLE DISABLE TRIGGER USER" || die "triggers off failed"
 sql "INSERT INTO computers(id, token_hash, hostname, os_id, os_version, arch,
        group_id, group_seq, registered_at, last_contact)
      SELECT 'bench-big-' || i, encode(sha256(convert_to('bench-big-token-' || i, 'UTF8')), 'hex'),
@@ -89,14 +94,28 @@ sql "INSERT INTO computers(id, token_hash, hostname, os_id, os_version, arch,
      FROM generate_series(1, $BIG - $have_n) AS i" || die "growing computers failed"
 # states(ckey, ukey, v = state code + 16 * revision, t): 3 installed,
 # 1 needed; the triggers keep the counters.
-sql "INSERT INTO states(ckey, ukey, v, t)
-     SELECT c.ckey, u.ukey, 16 + CASE WHEN random() < 0.7 THEN 3 ELSE 1 END,
-       extract(epoch from now())::bigint
-     FROM computers c, update_status u WHERE u.id = '$UPD'
-     ON CONFLICT DO NOTHING" || die "growing states failed"
+# A computer that has a state for it keeps it.
+if [ "$STATE_TABLE" = state_pages ]; then
+	sql "INSERT INTO state_pages(ckey, pg, v, t)
+	     SELECT c.ckey, u.ukey / 128, array_fill(NULL::integer, ARRAY[128]),
+	       array_fill(NULL::bigint, ARRAY[128])
+	     FROM computers c, update_status u WHERE u.id = '$UPD'
+	     ON CONFLICT DO NOTHING;
+	   UPDATE state_pages p SET
+	     v[u.ukey % 128 + 1] = 16 + CASE WHEN random() < 0.7 THEN 3 ELSE 1 END,
+	     t[u.ukey % 128 + 1] = extract(epoch from now())::bigint
+	     FROM update_status u WHERE u.id = '$UPD' AND p.pg = u.ukey / 128
+	     AND p.v[u.ukey % 128 + 1] IS NULL" || die "growing states failed"
+else
+	sql "INSERT INTO states(ckey, ukey, v, t)
+	     SELECT c.ckey, u.ukey, 16 + CASE WHEN random() < 0.7 THEN 3 ELSE 1 END,
+	       extract(epoch from now())::bigint
+	     FROM computers c, update_status u WHERE u.id = '$UPD'
+	     ON CONFLICT DO NOTHING" || die "growing states failed"
+fi
 sql "BEGIN; $STATE_COUNTS_SQL COMMIT;
      ALTER TABLE computers ENABLE TRIGGER USER;
-     ALTER TABLE states ENABLE TRIGGER USER" || die "counting failed"
+     ALTER TABLE $STATE_TABLE ENABLE TRIGGER USER" || die "counting failed"
 sql "ANALYZE" || die "analyze failed"
 log "grew to $(sql 'SELECT count(*) FROM computers') computers in $(calc "$(now_s) - $t0") s"
 measure

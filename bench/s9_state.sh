@@ -179,7 +179,15 @@ latency "per-computer counts, one group ($((COMPUTERS / 20)) computers)" \
 	"/v1/admin/reports/computers?group=g01"
 stop_sluiced
 
-# PostgreSQL: the same layout, PGC computers' pairs.
+# PostgreSQL: the same shape, PGC computers' pairs, in the layout of the
+# binary's schema: packed pages (state_pages, migration 13) or a row per
+# pair (`states` a table, before), loaded with the state triggers off and
+# the counters computed once, as in SQLite above. Then the same report
+# latencies, and the cost of writing an agent's report of RSTATES states
+# (POST /v1/agent/report, NREP computers in turn, each with the token
+# whose hash the load gave it, the server's CPU and the
+# wall time per report): 10 % of the states changed, then the same report
+# again (the daily resend: only the times of the applicable states move).
 if ! have psql; then
 	row "12 compact state" "bytes a pair on PostgreSQL" \
 		"not run: psql is not installed" - -
@@ -189,26 +197,167 @@ PGD=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 PGCL=$SOURCE_ROOT/tests/pg/pg_cluster.sh
 trap '"$PGCL" stop "$PGD" >/dev/null 2>&1 || rm -rf "$PGD"; _bench_cleanup' EXIT
 URL=$("$PGCL" start "$PGD") || die "PostgreSQL did not start"
-start_sluiced "$D/pg" "[upstream]
+PGCONF="[upstream]
 syncs_per_day = 0
 [storage]
 mode = none
 [database]
 url = $URL"
+start_sluiced "$D/pg" "$PGCONF"
 stop_sluiced
-psql -qAt -v ON_ERROR_STOP=1 "$URL" -c "
-ALTER TABLE states DISABLE TRIGGER USER;
-INSERT INTO states(ckey, ukey, v, t)
-SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
-  WHEN h < 980 THEN 1 WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 13 END,
-  CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END
-FROM (SELECT x, y, (x::bigint * 7919 + y * 104729) % 1000 AS h
-  FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
-       generate_series(1, $UPDATES) AS y ORDER BY x, y) p;
-ALTER TABLE states ENABLE TRIGGER USER;" -c "VACUUM ANALYZE states" \
-	>/dev/null || die "PostgreSQL states failed"
-PG_B=$(psql -qAt "$URL" -c "SELECT pg_total_relation_size('states')")
-PG_BPP=$(calc "$PG_B / ($PGC * $UPDATES)")
-log "PostgreSQL: $PG_B bytes for $PGC x $UPDATES ($PG_BPP a pair)"
-row "12 compact state" "bytes a pair on PostgreSQL, states (pg_total_relation_size, $PGC x $UPDATES)" \
+pq() { psql -qAt -v ON_ERROR_STOP=1 "$URL" "$@"; }
+PACKED=$(pq -c "SELECT count(*) FROM pg_tables WHERE tablename = 'state_pages'
+  AND schemaname = current_schema()")
+# The state code of pair (x, y) and its time, as in SQLite.
+H="(x::bigint * 7919 + y * 104729) % 1000"
+CODE="16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3 WHEN h < 980 THEN 1
+  WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 13 END"
+TIME="CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END"
+if [ "$PACKED" = 1 ]; then
+	STATE_TABLES="'state_pages'"
+	FILL="ALTER TABLE state_pages DISABLE TRIGGER USER;
+INSERT INTO state_pages(ckey, pg, v, t)
+SELECT x, p, array_agg(CASE WHEN y BETWEEN 1 AND $UPDATES THEN $CODE END
+  ORDER BY y), array_agg(CASE WHEN y BETWEEN 1 AND $UPDATES THEN $TIME END
+  ORDER BY y)
+FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
+  generate_series(0, $UPDATES / 128) AS p,
+  LATERAL generate_series(p * 128, p * 128 + 127) AS y,
+  LATERAL (SELECT $H AS h) hh GROUP BY x, p ORDER BY x, p;
+ALTER TABLE state_pages ENABLE TRIGGER USER;"
+else
+	STATE_TABLES="'states'"
+	FILL="ALTER TABLE states DISABLE TRIGGER USER;
+INSERT INTO states(ckey, ukey, v, t) SELECT x, y, $CODE, $TIME
+FROM (SELECT x, y, $H AS h FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
+  generate_series(1, $UPDATES) AS y ORDER BY x, y) p;
+ALTER TABLE states ENABLE TRIGGER USER;"
+fi
+t0=$(now_s)
+pq -c "BEGIN;
+INSERT INTO groups(name, parent_id) SELECT 'g' || lpad(x::text, 2, '0'), 1
+  FROM generate_series(1, 20) AS x;
+INSERT INTO updates(id, revision, title, classification, product, document,
+  doc_sha256, imported_at)
+SELECT '00000000-0000-4000-9000-' || lpad(to_hex(x), 12, '0'), 1,
+  'Update ' || x, 'security', 'Debian', '{}', 'x', 1764000000
+  FROM generate_series(1, $UPDATES) AS x;
+INSERT INTO update_status(id, latest_revision, change_seq, ukey)
+  SELECT id, 1, 0, row_number() OVER (ORDER BY id) FROM updates;
+INSERT INTO computers(id, token_hash, hostname, os_id, group_id,
+  registered_at, last_contact, last_report, ckey)
+SELECT '00000000-0000-4000-8000-' || lpad(to_hex(x), 12, '0'),
+  encode(sha256(convert_to(lpad(to_hex(x), 64, '0'), 'UTF8')), 'hex'),
+  'host-' || lpad(x::text, 6, '0'), 'debian',
+  (SELECT id FROM groups WHERE name = 'g' || lpad((1 + x % 20)::text, 2, '0')),
+  1764000000, 1764000000, 1764000000, $KEY0 + x
+  FROM generate_series(1, $PGC) AS x;
+$FILL
+INSERT INTO state_details(ckey, ukey, detail)
+  SELECT ckey, ukey, 'exit code 1' FROM states WHERE v % 16 >= 8;
+$STATE_COUNTS_SQL
+COMMIT;" -c "VACUUM ANALYZE" >/dev/null || die "PostgreSQL states failed"
+log "PostgreSQL ($([ "$PACKED" = 1 ] && echo packed || echo 'a row a pair')): $PGC x $UPDATES states in $(calc "$(now_s) - $t0") s"
+PG_PAIRS=$((PGC * UPDATES))
+[ "$(pq -c 'SELECT count(*) FROM states')" = "$PG_PAIRS" ] || die "PostgreSQL state count"
+[ "$(pq -c 'SELECT sum(n) FROM state_counts')" = "$PG_PAIRS" ] || die "PostgreSQL counter sum"
+pgbytes() { pq -c "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM
+  pg_class c WHERE c.relname IN ($1) AND
+  c.relnamespace = current_schema()::regnamespace"; }
+# As for SQLite: what grows with the pairs, with the computers, with the
+# updates and groups only.
+PG_B=$(pgbytes "$STATE_TABLES")
+PG_PAIR=$(pgbytes "$STATE_TABLES, 'state_details'")
+PG_COMP=$(pgbytes "'computer_counts', 'computers_ckey'")
+PG_UPD=$(pgbytes "'state_counts', 'group_counts', 'update_status_ukey'")
+PG_BPP=$(calc "$PG_B / $PG_PAIRS")
+PG_FULL=$(calc "$PG_PAIR * 2e9 / $PG_PAIRS + $PG_COMP * 100000 / $PGC + $PG_UPD * 20000 / $UPDATES")
+log "PostgreSQL: $PG_B bytes for $PGC x $UPDATES ($PG_BPP a pair), with details $PG_PAIR; per computer $PG_COMP; per update and group $PG_UPD"
+log "PostgreSQL at 100,000 x 20,000: $(calc "$PG_FULL / 1e9") GB ($(calc "$PG_FULL / 2e9") bytes a pair)"
+row "12 compact state" "bytes a pair on PostgreSQL, states (pg_total_relation_size: heap, index, TOAST; $PGC x $UPDATES)" \
 	"$PG_BPP" "$REF_BPP" "sluice<=16"
+row "12 compact state" "bytes a pair on PostgreSQL, all of it, extrapolated to 100,000 x 20,000" \
+	"$(calc "$PG_FULL / 2e9")" "$REF_BPP" "sluice<=16"
+row "12 compact state" "GB on PostgreSQL at 100,000 x 20,000 (extrapolated)" \
+	"$(calc "$PG_FULL / 1e9")" "$(calc "$REF_BPP * 2e9 / 1e9")" "sluice<=32"
+
+start_sluiced "$D/pg" "$PGCONF"
+C=$(printf '00000000-0000-4000-8000-%012x' $((PGC / 2)))
+PAGE=$((PGC < 100 ? PGC : 100))
+admin GET "/v1/admin/reports/updates/$U?limit=$PAGE"
+[ "$(jq '[.totals[]] | add' <<<"$A_BODY")" = "$PGC" ] ||
+	die "PostgreSQL report totals: $(jq -c .totals <<<"$A_BODY")"
+admin GET "/v1/admin/computers/$C/status"
+[ "$(jq '.updates | length' <<<"$A_BODY")" = "$UPDATES" ] || die "PostgreSQL status"
+COMPUTERS=$PGC
+latency "PostgreSQL: per-update report (counts + $PAGE computers)" \
+	"/v1/admin/reports/updates/$U?limit=$PAGE"
+latency "PostgreSQL: per-update report, failed only" \
+	"/v1/admin/reports/updates/$U?limit=$PAGE&state=failed"
+latency "PostgreSQL: per-computer status, all $UPDATES states" "/v1/admin/computers/$C/status"
+latency "PostgreSQL: per-computer status (counts + first 100 states by title)" \
+	"/v1/admin/computers/$C/status?limit=100"
+
+# report_body X CHANGED: computer X's report of updates 1..RSTATES, the
+# stored states, or with every 10th changed (installed <-> needed).
+RSTATES=$((UPDATES < 10000 ? UPDATES : 10000))
+NREP=$((SMOKE == 1 ? 2 : 10))
+report_body() {
+	awk -v x="$1" -v n="$RSTATES" -v ch="$2" 'BEGIN {
+		split("not-applicable needed downloaded installed installed-pending-reboot failed", nm, " ")
+		printf "{\"states\":["
+		for (y = 1; y <= n; y++) {
+			h = (x * 7919 + y * 104729) % 1000
+			if (h < 850) c = 0
+			else if (h < 950) c = 3
+			else if (h < 980) c = 1
+			else if (h < 990) c = 2
+			else if (h < 995) c = 4
+			else c = 5
+			if (ch && y % 10 == 0) c = (c == 3) ? 1 : 3
+			printf "%s{\"id\":\"00000000-0000-4000-9000-%012x\",\"revision\":1,\"state\":\"%s\"%s}",
+				(y > 1 ? "," : ""), y, nm[c + 1], (c == 5 ? ",\"detail\":\"exit code 1\"" : "")
+		}
+		printf "],\"events\":[]}"
+	}'
+}
+for ((i = 1; i <= NREP; i++)); do
+	report_body $((KEY0 + i)) 1 >"$D/report.$i.json"
+done
+# CPU seconds of PostgreSQL's processes (the postmaster's children).
+pg_cpu() {
+	local pm p sum=0
+	pm=$(head -n 1 "$PGD/data/postmaster.pid")
+	for p in $(pgrep -P "$pm"); do
+		sum=$(calc "$sum + $(proc_cpu "$p" 2>/dev/null || echo 0)")
+	done
+	echo "$sum"
+}
+# write_cost LABEL: each of the NREP computers posts its report once.
+write_cost() {
+	local label=$1 i t=0 ms cpu0 cpu pcpu0 pcpu
+	wait_idle "$SL_PID"
+	cpu0=$(proc_cpu "$SL_PID")
+	pcpu0=$(pg_cpu)
+	for ((i = 1; i <= NREP; i++)); do
+		ms=$(curl -sS -f -o /dev/null -w '%{time_total}' -X POST \
+			-H "Authorization: Bearer $(printf '%064x' "$i")" \
+			-H 'Content-Type: application/json' \
+			--data-binary "@$D/report.$i.json" \
+			"$SL_URL/v1/agent/report") || die "report $i failed"
+		t=$(calc "$t + $ms * 1000")
+	done
+	cpu=$(calc "($(proc_cpu "$SL_PID") - $cpu0) * 1000 / $NREP")
+	pcpu=$(calc "($(pg_cpu) - $pcpu0) * 1000 / $NREP")
+	log "PostgreSQL: $label: $(calc "$t / $NREP") ms a report, CPU sluiced $cpu ms, PostgreSQL $pcpu ms"
+	row "12 compact state" "PostgreSQL: $label, ms a report ($NREP reports of $RSTATES states; CPU ms a report of sluiced + PostgreSQL in brackets)" \
+		"$(calc "$t / $NREP") ($cpu + $pcpu)" - -
+}
+write_cost "report writing, 10 % of the states changed"
+write_cost "the same report again (times only)"
+stop_sluiced
+[ "$(pq -c 'SELECT sum(n) FROM state_counts')" = "$PG_PAIRS" ] ||
+	die "PostgreSQL counter sum after the reports"
+[ "$(pq -c "SELECT count(*) FROM states WHERE ukey % 10 = 0 AND ukey <= $RSTATES
+  AND ckey <= $KEY0 + $NREP AND v % 8 IN (1, 3)")" -gt 0 ] ||
+	die "PostgreSQL: the reports stored nothing"

@@ -51,8 +51,14 @@ agent detect || agent_fail "detect"
 GONE=dddddddd-0000-4000-8000-0000000000aa
 old=$(($(date +%s) - 40 * 86400))
 server_sql "$DATA" "INSERT INTO computers(id, token_hash, hostname, group_id, registered_at, last_contact) VALUES('$GONE', 'x', 'retired-host', 1, $old, $old)"
-# states are keyed by integers: v = 3 (installed) + 16 * revision 1
-server_sql "$DATA" "INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, u.ukey, 19, $old FROM computers c, update_status u WHERE c.id = '$GONE' AND u.id = '$U_NEW'"
+# states are keyed by integers: v = 3 (installed) + 16 * revision 1; in
+# PostgreSQL slot ukey % 128 + 1 of the computer's page ukey / 128
+if [ -n "${SLUICE_TEST_DATABASE:-}" ]; then
+	slot() { echo "(SELECT array_agg(CASE WHEN k = u.ukey % 128 THEN $1 END ORDER BY k) FROM generate_series(0, 127) k)"; }
+	server_sql "$DATA" "INSERT INTO state_pages(ckey, pg, v, t) SELECT c.ckey, u.ukey / 128, $(slot 19), $(slot "$old") FROM computers c, update_status u WHERE c.id = '$GONE' AND u.id = '$U_NEW'"
+else
+	server_sql "$DATA" "INSERT INTO states(ckey, ukey, v, t) SELECT c.ckey, u.ukey, 19, $old FROM computers c, update_status u WHERE c.id = '$GONE' AND u.id = '$U_NEW'"
+fi
 server_sql "$DATA" "INSERT INTO computer_groups(computer_id, group_id) VALUES('$GONE', 2)"
 # A file no update knows (left in the store).
 orphan=$(printf 'orphan' | sha256sum | cut -c1-64)

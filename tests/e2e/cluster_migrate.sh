@@ -26,6 +26,14 @@ agent_conf
 approve $U1 install
 agent detect || agent_fail detect
 agent install || agent_fail install
+# States at PostgreSQL's page edges (128 update keys a row of state_pages),
+# one not-applicable (no time), written straight into SQLite.
+sqlite3 "$DATA/sluice.db" "INSERT INTO states(ckey, ukey, v, t) SELECT ckey,
+  k, 16 * k + k % 6, CASE WHEN k % 6 = 0 THEN NULL ELSE 1000 + k END FROM
+  computers, (SELECT 127 AS k UNION ALL SELECT 128 UNION ALL SELECT 255
+  UNION ALL SELECT 256 UNION ALL SELECT 1002)" || fail "edge states"
+STATES_SQL="SELECT ckey, ukey, v, coalesce(t, -1) FROM states ORDER BY 1, 2"
+COUNTS_SQL="SELECT ukey, rev, st, n FROM state_counts WHERE n <> 0 ORDER BY 1, 2, 3"
 api GET /v1/admin/computers
 before_computers=$(jq -c '[.computers[].id] | sort' <<<"$BODY")
 api GET /v1/admin/groups
@@ -49,6 +57,14 @@ for t in computers states state_counts group_counts events groups approvals upda
 	grep -q "^$t " "$TMP/migrate.out" || fail "$t not migrated"
 done
 [ "$(awk '$1=="computers"{print $2}' "$TMP/migrate.out")" = 1 ] || fail "computers count"
+# The states arrive packed, slot for slot, with their counters.
+[ "$(psql -qAt "$TARGET" -c "$STATES_SQL")" = "$(sqlite3 "$DATA/sluice.db" "$STATES_SQL")" ] ||
+	fail "states differ: $(psql -qAt "$TARGET" -c "$STATES_SQL")"
+[ "$(psql -qAt "$TARGET" -c "$COUNTS_SQL")" = "$(sqlite3 "$DATA/sluice.db" "$COUNTS_SQL")" ] ||
+	fail "state counts differ"
+[ "$(psql -qAt "$TARGET" -c "SELECT count(*) FROM state_pages")" = \
+	"$(sqlite3 "$DATA/sluice.db" "SELECT count(DISTINCT ckey * 1000000 + ukey / 128) FROM states")" ] ||
+	fail "pages: $(psql -qAt "$TARGET" -c "SELECT ckey, pg FROM state_pages")"
 # A second migration into the same database is refused, changing nothing.
 "$SLUICED" --config "$DATA/sluiced.ini" --migrate-to "$TARGET" >/dev/null 2>"$TMP/again.err" &&
 	fail "a second migration succeeded"
@@ -80,5 +96,9 @@ api POST /v1/admin/groups '{"name":"after-migration"}'
 [ "$HTTP_STATUS" = 201 ] || fail "new group: $HTTP_STATUS $BODY"
 api POST /v1/admin/sync
 [ "$HTTP_STATUS" = 202 ] || fail "sync: $HTTP_STATUS"
+# The counters PostgreSQL's triggers keep from there on match a recount.
+RECOUNT="SELECT ukey, v / 16, v % 8, count(*) FROM states GROUP BY 1, 2, 3"
+[ "$(psql -qAt "$TARGET" -c "SELECT count(*) FROM (($RECOUNT EXCEPT SELECT ukey, rev, st, n FROM state_counts WHERE n <> 0) UNION ALL (SELECT ukey, rev, st, n FROM state_counts WHERE n <> 0 EXCEPT $RECOUNT)) x")" = 0 ] ||
+	fail "counters after migration differ from the states"
 stop_server
 echo "cluster_migrate: ok"

@@ -5,8 +5,10 @@
  * a computer in two groups counts once; the paged computer list of one
  * update's report; a report's states written at once
  * (store_states_report.c) store exactly what writing them one by one
- * stores, rows and counters; whether an incremental sync has changes to
- * read (store_changes.c). Runs on both engines (suite pg under
+ * stores, rows and counters; update keys at PostgreSQL's page edges
+ * (store_states_pg_put) written, replaced, moved, cleared and removed,
+ * the counters recounted from the states; whether an incremental sync has
+ * changes to read (store_changes.c). Runs on both engines (suite pg under
  * with_cluster.sh).
  */
 #include <setjmp.h>
@@ -23,6 +25,7 @@
 #include "server_fixture.h"
 #include "store/db.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define U1 "11111111-0000-4000-8000-000000000001"
 #define U2 "11111111-0000-4000-8000-000000000002"
@@ -465,6 +468,177 @@ test_report_at_once_invalid(void **state)
 	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
 }
 
+/* Every counter equals a count of the stored states (none missing, none
+ * left over), and groups.members the computers of each group. */
+static void
+counters_exact(void)
+{
+	static const char *const sql[] = {
+	        "SELECT count(*) FROM (SELECT ukey, v / 16, v % 8, count(*) "
+	        "FROM states GROUP BY 1, 2, 3 EXCEPT SELECT ukey, rev, st, n "
+	        "FROM state_counts WHERE n <> 0) x",
+	        "SELECT count(*) FROM (SELECT ukey, rev, st, n FROM "
+	        "state_counts WHERE n <> 0 EXCEPT SELECT ukey, v / 16, v % 8, "
+	        "count(*) FROM states GROUP BY 1, 2, 3) x",
+	        "SELECT count(*) FROM (SELECT s.ukey, c.group_id, s.v % 8, "
+	        "count(*) FROM states s JOIN computers c ON c.ckey = s.ckey "
+	        "GROUP BY 1, 2, 3 EXCEPT SELECT ukey, gid, st, n FROM "
+	        "group_counts WHERE n <> 0) x",
+	        "SELECT count(*) FROM (SELECT ukey, gid, st, n FROM "
+	        "group_counts WHERE n <> 0 EXCEPT SELECT s.ukey, c.group_id, "
+	        "s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = "
+	        "s.ckey GROUP BY 1, 2, 3) x",
+	        "SELECT count(*) FROM (SELECT ckey, v % 8, count(*) FROM "
+	        "states GROUP BY 1, 2 EXCEPT SELECT ckey, st, n FROM "
+	        "computer_counts WHERE n <> 0) x",
+	        "SELECT count(*) FROM (SELECT ckey, st, n FROM computer_counts "
+	        "WHERE n <> 0 EXCEPT SELECT ckey, v % 8, count(*) FROM states "
+	        "GROUP BY 1, 2) x",
+	        "SELECT count(*) FROM groups g WHERE members <> (SELECT "
+	        "count(*) FROM computers c WHERE c.group_id = g.id)",
+	};
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (fixture_int(s, sql[i]) != 0)
+			fail_msg("counters differ from the states: %s", sql[i]);
+}
+
+/* Updates with keys on both sides of PostgreSQL's page edges (a page
+ * holds 128 keys: 127 | 128, 255 | 256), written at once, one by one,
+ * replaced, moved with their computer, removed with it: the states and
+ * counters are the same as SQLite's rows give. */
+static void
+test_page_edges(void **state)
+{
+	static const int keys[] = {127, 128, 255, 256, 1000};
+	static const char *const names[] = {"failed", "installed", "needed",
+	                                    "not-applicable", "downloaded"};
+	struct store_state sts[5];
+	int64_t revs[5], big = INT32_MAX >> 4;
+	char ids[5][40], sql[1024];
+	bool changed;
+	json_t *rep;
+	struct err e;
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		snprintf(ids[i], sizeof(ids[i]),
+		         "33333333-0000-4000-8000-%012d", keys[i]);
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO updates(id, revision, title, "
+		         "classification, product, document, doc_sha256, "
+		         "imported_at) VALUES('%s', 1, 'E', 'security', 'P', "
+		         "'{}', 'x', 0);"
+		         "INSERT INTO update_status(id, latest_revision, "
+		         "change_seq, ukey) VALUES('%s', 1, 0, %d)",
+		         ids[i], ids[i], keys[i]);
+		exec_ok(sql);
+		revs[i] = i == 4 ? big : 1 + i;
+		sts[i] = (struct store_state){.update_id = ids[i],
+		                              .revision = &revs[i],
+		                              .state = names[i],
+		                              .detail =
+		                                      i == 0 ? "exit 1" : NULL};
+	}
+	add_computer("a", web);
+	add_computer("b", unassigned);
+	assert_int_equal(store_states_report(s, "a", sts, 5, 5000, &e), SL_OK);
+	for (int i = 4; i >= 0; i--)
+		assert_int_equal(store_state_upsert(s, "b", &sts[i], 5000, &e),
+		                 SL_OK);
+	counters_exact();
+	for (int i = 0; i < 5; i++) {
+		snprintf(sql, sizeof(sql),
+		         "SELECT count(*) FROM update_states x JOIN "
+		         "update_states y ON x.update_id = y.update_id AND "
+		         "x.revision = y.revision AND x.state = y.state AND "
+		         "x.reported_at = y.reported_at WHERE x.computer_id = "
+		         "'a' AND y.computer_id = 'b' AND x.update_id = '%s' "
+		         "AND x.state = '%s' AND x.revision = %lld",
+		         ids[i], names[i], (long long)revs[i]);
+		assert_int_equal(fixture_int(s, sql), 1);
+	}
+	assert_int_equal(fixture_int(s, "SELECT t FROM states WHERE ukey = "
+	                                "128 AND ckey = (SELECT ckey FROM "
+	                                "computers WHERE id = 'a')"),
+	                 5000);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states WHERE "
+	                                "ukey = 256 AND t IS NULL"),
+	                 2);
+	/* The largest revision a slot holds; one more is refused. */
+	revs[4] = big + 1;
+	assert_int_equal(store_states_report(s, "a", &sts[4], 1, 5000, &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg, "store states: states[0]: state: revision: "
+	                           "expected a non-negative integer");
+	revs[4] = big;
+	/* Replaced at the edges, the neighbours untouched. */
+	sts[0].state = "installed";
+	sts[0].detail = NULL;
+	sts[3].state = "needed";
+	assert_int_equal(store_states_report(s, "a", sts, 5, 6000, &e), SL_OK);
+	counters_exact();
+	rep = report(ids[0]);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "installed"),
+	                 1);
+	assert_int_equal(count_in(json_object_get(rep, "totals"), "failed"), 1);
+	assert_int_equal(count_in(group_counts(rep, "web"), "installed"), 1);
+	json_decref(rep);
+	{
+		struct store_page pg = {.state = "needed", .limit = 10};
+		json_t *arr = json_array();
+
+		assert_int_equal(
+		        store_report_update_computers(arr, s, ids[3], &pg, &e),
+		        SL_OK);
+		assert_int_equal(json_array_size(arr), 1);
+		assert_string_equal(json_string_value(json_object_get(
+		                            json_array_get(arr, 0), "id")),
+		                    "a");
+		assert_int_equal(json_integer_value(json_object_get(
+		                         json_array_get(arr, 0), "revision")),
+		                 4);
+		json_array_clear(arr);
+		pg.state = NULL;
+		assert_int_equal(
+		        store_report_update_computers(arr, s, ids[4], &pg, &e),
+		        SL_OK);
+		assert_int_equal(json_array_size(arr), 2);
+		assert_int_equal(json_integer_value(json_object_get(
+		                         json_array_get(arr, 1), "revision")),
+		                 big);
+		json_decref(arr);
+	}
+	assert_int_equal(fixture_int(s, "SELECT t FROM states WHERE ukey = "
+	                                "127 AND ckey = (SELECT ckey FROM "
+	                                "computers WHERE id = 'b')"),
+	                 5000);
+	/* Moved between groups, both ways: the counts follow. */
+	assert_int_equal(store_computer_move(&changed, s, "a", unassigned, &e),
+	                 SL_OK);
+	counters_exact();
+	assert_int_equal(store_computer_move(&changed, s, "b", web, &e), SL_OK);
+	counters_exact();
+	rep = report(ids[0]);
+	assert_int_equal(count_in(group_counts(rep, "web"), "failed"), 1);
+	assert_int_equal(count_in(group_counts(rep, STORE_GROUP_UNASSIGNED),
+	                          "installed"),
+	                 1);
+	json_decref(rep);
+	/* Cleared (a rolled-up computer's states replaced), then removed. */
+	assert_int_equal(store_states_clear(s, "b", &e), SL_OK);
+	counters_exact();
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 5);
+	assert_int_equal(store_computer_delete(s, "a", &e), SL_OK);
+	counters_exact();
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM states"), 0);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM update_states"),
+	                 0);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM computer_counts "
+	                                "WHERE n <> 0"),
+	                 0);
+}
+
 /* store_changed_since (store_changes.c): whether an incremental sync has
  * anything to read. */
 static void
@@ -522,6 +696,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_report_at_once_invalid,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_page_edges, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_changed_since, setup,
 	                                        teardown),
 	};

@@ -3,7 +3,8 @@
  * and columns come from the target's catalog (the PostgreSQL schema of
  * this binary), so a new migration needs no change here. Each table's
  * rows stream with COPY FROM STDIN (db_pgcopy.c): values travel in COPY's
- * text format and PostgreSQL converts them to the column's type.
+ * text format and PostgreSQL converts them to the column's type. One
+ * exception: the states, packed into pages in PostgreSQL (copy_states).
  */
 #include "db_migrate.h"
 
@@ -18,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "db_pgcopy.h"
+#include "db_states.h"
 
 #define MIGRATE_MAX_TABLES  64
 #define MIGRATE_MAX_COLUMNS 64
@@ -158,10 +160,11 @@ has_rowid(sqlite3 *src, const char *name)
 	return ok;
 }
 
-/* Copy one table's rows with COPY; *rows receives how many. */
+/* Copy one table's rows with COPY into table to (its name when NULL);
+ * *rows receives how many. */
 static int
-copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
-           struct err *e)
+copy_table(int64_t *rows, const struct table *t, const char *to, sqlite3 *src,
+           PGconn *dst, struct err *e)
 {
 	struct buf sel = {0}, cp = {0};
 	sqlite3_stmt *st = NULL;
@@ -181,7 +184,7 @@ copy_table(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 		                has_rowid(src, t->name) ? " ORDER BY rowid"
 		                                        : "");
 	if (rc == SL_OK)
-		rc = buf_printf(&cp, e, "COPY %s(", t->name);
+		rc = buf_printf(&cp, e, "COPY %s(", to ? to : t->name);
 	if (rc == SL_OK)
 		rc = sql_cols(&cp, t, e);
 	if (rc == SL_OK)
@@ -260,11 +263,33 @@ copy_bulk(int64_t *rows, const struct table *t, sqlite3 *src, PGconn *dst,
 	}
 	rc = run_list(dst, later, 0, true, e);
 	if (rc == SL_OK)
-		rc = copy_table(rows, t, src, dst, e);
+		rc = copy_table(rows, t, NULL, src, dst, e);
 	if (rc == SL_OK)
 		rc = run_list(dst, later, 1, false, e);
 out:
 	PQclear(later);
+	return rc;
+}
+
+/* PostgreSQL keeps the states packed (db_states.h): SQLite's rows go to
+ * a temporary table, then into state_pages as migration 13 packs them. */
+static int
+copy_states(int64_t *rows, sqlite3 *src, PGconn *dst, struct err *e)
+{
+	static const struct table states = {
+	        .name = "states",
+	        .cols = {"ckey", "ukey", "v", "t"},
+	        .ncols = 4,
+	};
+	int rc = pg_cmd(dst,
+	                "CREATE TEMP TABLE states_copy(ckey INTEGER, ukey "
+	                "INTEGER, v BIGINT, t BIGINT) ON COMMIT DROP",
+	                e);
+
+	if (rc == SL_OK)
+		rc = copy_table(rows, &states, "states_copy", src, dst, e);
+	if (rc == SL_OK)
+		rc = pg_cmd(dst, DB_STATES_PACK("states_copy"), e);
 	return rc;
 }
 
@@ -358,6 +383,7 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 	PGconn *dst = NULL;
 	int64_t got = 0, want = 0, busy = 0;
 	int rc, n = 0, i, k;
+	bool packed;
 	const char *const nonempty[] = {"computers", "updates", "sync_history"};
 
 	if (!db_target_is_postgres(pg_url))
@@ -435,15 +461,20 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			rc = i;
 			goto out;
 		}
-		rc = copy_bulk(&got, &tables[i], src, dst, e);
+		packed = strcmp(tables[i].name, "state_pages") == 0;
+		rc = packed ? copy_states(&got, src, dst, e)
+		            : copy_bulk(&got, &tables[i], src, dst, e);
 		if (rc != SL_OK) {
-			err_prefix(e, "%s", tables[i].name);
+			err_prefix(e, "%s", packed ? "states" : tables[i].name);
 			goto out;
 		}
 		if (rc == SL_OK)
-			rc = count_sqlite(&want, src, tables[i].name, e);
+			rc = count_sqlite(&want, src,
+			                  packed ? "states" : tables[i].name,
+			                  e);
 		if (rc == SL_OK)
-			rc = count_pg(&got, dst, tables[i].name, e);
+			rc = count_pg(&got, dst,
+			              packed ? "states" : tables[i].name, e);
 		if (rc == SL_OK && got != want)
 			rc = err_set(e, SL_EINTERNAL,
 			             "%s: %lld rows in the source, %lld copied",
@@ -453,7 +484,7 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			goto out;
 		tables[i].done = true;
 		if (each != NULL)
-			each(arg, tables[i].name, got);
+			each(arg, packed ? "states" : tables[i].name, got);
 	}
 	if ((rc = move_sequences(dst, e)) != SL_OK ||
 	    (rc = set_triggers(dst, tables, n, true, e)) != SL_OK)

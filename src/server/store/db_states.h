@@ -2,7 +2,9 @@
  * db_states: the SQL both engines' migration 10 shares (db_sqlite.c,
  * db_pg_schema.c): the old update_states rows converted into the compact
  * state tables and their counters, and update_states made a view of them
- * (docs/store.md, "Update states").
+ * (docs/store.md, "Update states"); and PostgreSQL's packed layout of
+ * migration 13: its page size and the packing of rows into pages, which
+ * db_migrate.c uses again for the states it copies from SQLite.
  */
 #ifndef SLUICE_SERVER_STORE_DB_STATES_H
 #define SLUICE_SERVER_STORE_DB_STATES_H
@@ -28,7 +30,11 @@
 	"c.ckey = s.ckey GROUP BY 1, 2, 3;"                                    \
 	"INSERT INTO computer_counts(ckey, st, n) SELECT ckey, v % 8, "        \
 	"count(*) FROM states GROUP BY 1, 2;"                                  \
-	"DROP TABLE update_states;"                                            \
+	"DROP TABLE update_states;" DB_STATES_VIEW
+
+/* update_states, the old columns over `states` (a table in SQLite, a view
+ * of state_pages in PostgreSQL from migration 13). */
+#define DB_STATES_VIEW                                                         \
 	"CREATE VIEW update_states AS SELECT c.id AS computer_id, u.id AS "    \
 	"update_id, s.v / 16 AS revision, CASE s.v % 8 WHEN 0 THEN "           \
 	"'not-applicable' WHEN 1 THEN 'needed' WHEN 2 THEN 'downloaded' "      \
@@ -38,5 +44,20 @@
 	"computers c ON c.ckey = s.ckey JOIN update_status u ON u.ukey = "     \
 	"s.ukey LEFT JOIN state_details d ON s.v % 16 >= 8 AND d.ckey = "      \
 	"s.ckey AND d.ukey = s.ukey;"
+
+/* PostgreSQL from migration 13: a computer's states packed a page of
+ * DB_STATE_PAGE consecutive update keys to a row of state_pages(ckey, pg,
+ * v, t): pg = ukey / 128, slot i = ukey % 128 + 1 of the arrays v
+ * (INTEGER[128], NULL: no state) and t (BIGINT[128], NULL: no time). */
+#define DB_STATE_PAGE "128"
+
+/* The rows (ckey, ukey, v, t) of table SRC packed into state_pages. */
+#define DB_STATES_PACK(SRC)                                                    \
+	"INSERT INTO state_pages(ckey, pg, v, t) SELECT k.ckey, k.pg, "        \
+	"array_agg(s.v ORDER BY i.i), array_agg(s.t ORDER BY i.i) FROM "       \
+	"(SELECT DISTINCT ckey, ukey / 128 AS pg FROM " SRC ") k CROSS JOIN "  \
+	"generate_series(0, 127) i(i) LEFT JOIN " SRC " s ON s.ckey = "        \
+	"k.ckey AND s.ukey = k.pg * 128 + i.i GROUP BY k.ckey, k.pg ORDER BY " \
+	"1, 2;"
 
 #endif

@@ -99,5 +99,15 @@ int store_state_put(struct store *s, const char *computer_id,
                     struct err *e);
 /* Delete every state of computer_id (the counters follow). */
 int store_states_clear(struct store *s, const char *computer_id, struct err *e);
+/* PostgreSQL: write the values vs[i] of updates ukeys[i] (each key once)
+ * of computer ckey into its pages of state_pages, in one statement; a
+ * slot's time is *t, none for not-applicable or when t is NULL. */
+int store_states_pg_put(struct store *s, int64_t ckey, const int64_t *ukeys,
+                        const int64_t *vs, size_t n, const int64_t *t,
+                        struct err *e);
+/* Opens a statement that only SQLite runs (a write of the `states` table,
+ * a view of state_pages in PostgreSQL): tests/pg/prepare_store_sql.py
+ * leaves these out. */
+#define STORE_SQLITE_ONLY "/* SQLite only */ "
 
 #endif

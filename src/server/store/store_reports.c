@@ -16,6 +16,26 @@
 
 #include <string.h>
 
+#include "db_states.h"
+
+/* A page of one update's computers by computer id, their state s of
+ * update $1 joined from STATES (an index walk per page). */
+#define UPDATE_PAGE(STATES)                                                    \
+	"SELECT c.id, c.hostname, g.name, c.server, s.v, d.detail, CASE WHEN " \
+	"s.v IS NULL THEN NULL ELSE coalesce(s.t, c.last_report, "             \
+	"c.registered_at) END FROM computers c JOIN groups g ON g.id = "       \
+	"c.group_id LEFT JOIN " STATES " LEFT JOIN state_details d ON s.v % "  \
+	"16 >= 8 AND d.ckey = s.ckey AND d.ukey = s.ukey WHERE c.id > $2 AND " \
+	"(CAST($3 AS BIGINT) < 0 OR (CAST($3 AS BIGINT) = 6 AND s.v IS NULL) " \
+	"OR s.v % 8 = $3) ORDER BY c.id LIMIT $4 OFFSET $5"
+/* PostgreSQL: the slot of update $1 in the computer's page. */
+#define STATES_AT_PG                                                           \
+	"LATERAL (SELECT p.ckey, CAST($1 AS INTEGER) AS ukey, p.v[$1 "         \
+	"% " DB_STATE_PAGE " + 1] AS v, p.t[$1 % " DB_STATE_PAGE               \
+	" + 1] AS t FROM "                                                     \
+	"state_pages p WHERE p.ckey = c.ckey AND p.pg = $1 / " DB_STATE_PAGE   \
+	") s ON true"
+
 static const char *const count_keys[] = {
         "not_applicable",           "needed", "downloaded", "installed",
         "installed_pending_reboot", "failed", "no_status",  NULL,
@@ -271,15 +291,10 @@ store_report_update_computers(json_t *arr, struct store *s, const char *id,
 		return err_prefix(e, "report");
 	/* By computer id from the cursor: each page is an index walk. */
 	rc = store_q(s, &st, e,
-	             "SELECT c.id, c.hostname, g.name, c.server, s.v, "
-	             "d.detail, CASE WHEN s.v IS NULL THEN NULL ELSE "
-	             "coalesce(s.t, c.last_report, c.registered_at) END FROM "
-	             "computers c JOIN groups g ON g.id = c.group_id LEFT JOIN "
-	             "states s ON s.ckey = c.ckey AND s.ukey = $1 LEFT JOIN "
-	             "state_details d ON s.v % 16 >= 8 AND d.ckey = s.ckey "
-	             "AND d.ukey = s.ukey WHERE c.id > $2 AND (CAST($3 AS "
-	             "BIGINT) < 0 OR (CAST($3 AS BIGINT) = 6 AND s.v IS NULL) "
-	             "OR s.v % 8 = $3) ORDER BY c.id LIMIT $4 OFFSET $5",
+	             db_engine(s->db) == DB_POSTGRES
+	                     ? UPDATE_PAGE(STATES_AT_PG)
+	                     : UPDATE_PAGE("states s ON s.ckey = c.ckey AND "
+	                                   "s.ukey = $1"),
 	             "itiii", ukey, pg->after ? pg->after : "", want, pg->limit,
 	             pg->offset);
 	if (rc != SL_OK)

@@ -15,6 +15,9 @@
  * The statements of each size are built once per process from the
  * one-row statement below (whole, so that tests/pg/prepare_store_sql.py
  * prepares it on PostgreSQL) and prepared once per connection.
+ * PostgreSQL reads the slots of the packed pages instead of rows, and
+ * writes every new, changed or newer row in one statement, a page at a
+ * time (store_states_pg_put).
  */
 #include "store_int.h"
 
@@ -24,6 +27,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "db_states.h"
 
 /* Rows per statement, largest first; the last is 1. */
 static const int chunk_rows[] = {64, 8, 1};
@@ -34,15 +38,22 @@ static const int chunk_rows[] = {64, 8, 1};
 static const char look_one[] =
         "SELECT u.id, u.ukey, s.v, s.t FROM update_status u LEFT JOIN "
         "states s ON s.ckey = $1 AND s.ukey = u.ukey WHERE u.id IN ($2)";
+/* The same from PostgreSQL's pages (db_states.h). */
+static const char look_one_pg[] =
+        "SELECT u.id, u.ukey, p.v[u.ukey % " DB_STATE_PAGE " + 1], "
+        "p.t[u.ukey % " DB_STATE_PAGE " + 1] FROM update_status u LEFT "
+        "JOIN state_pages p ON p.ckey = $1 AND p.pg = u.ukey / " DB_STATE_PAGE
+        " WHERE u.id IN ($2)";
 /* A newer time for rows whose value stands: $1 key, $2 time, $3... ukeys. */
-static const char touch_one[] =
+static const char touch_one[] = STORE_SQLITE_ONLY
         "UPDATE states SET t = $2 WHERE ckey = $1 AND ukey IN ($3)";
 /* New or changed rows: $1 key, then (ukey, v, t) per row. */
-static const char put_one[] =
+static const char put_one[] = STORE_SQLITE_ONLY
         "INSERT INTO states(ckey, ukey, v, t) VALUES($1, $2, $3, $4) ON "
         "CONFLICT(ckey, ukey) DO UPDATE SET v = excluded.v, t = excluded.t";
 
 static char look_sql[N_CHUNKS][CHUNK_SQLMAX];
+static char look_pg_sql[N_CHUNKS][CHUNK_SQLMAX];
 static char touch_sql[N_CHUNKS][CHUNK_SQLMAX];
 static char put_sql[N_CHUNKS][CHUNK_SQLMAX];
 static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
@@ -82,6 +93,8 @@ chunk_build(void)
 {
 	for (size_t c = 0; c < N_CHUNKS; c++) {
 		build(look_sql[c], look_one, "IN (", chunk_rows[c], 2, false);
+		build(look_pg_sql[c], look_one_pg, "IN (", chunk_rows[c], 2,
+		      false);
 		build(touch_sql[c], touch_one, "IN (", chunk_rows[c], 3, false);
 		build(put_sql[c], put_one, "VALUES(", chunk_rows[c], 2, true);
 	}
@@ -125,7 +138,10 @@ look(struct row *rows, struct store *s, int64_t ckey,
 	while (rc == SL_OK && i < n) {
 		size_t c = chunk_for(n - i), k = (size_t)chunk_rows[c];
 
-		rc = db_stmt(s->db, &st, look_sql[c], e);
+		rc = db_stmt(s->db, &st,
+		             db_engine(s->db) == DB_POSTGRES ? look_pg_sql[c]
+		                                             : look_sql[c],
+		             e);
 		if (rc != SL_OK)
 			return rc;
 		rc = db_bind_int(st, 1, ckey, e);
@@ -237,6 +253,35 @@ write_list(struct store *s, int64_t ckey, int64_t now, const struct row *rows,
 	return rc;
 }
 
+/* PostgreSQL: the listed rows (new, changed or newer) in one statement. */
+static int
+write_pg(struct store *s, int64_t ckey, int64_t now, const struct row *rows,
+         const size_t *put, size_t n_put, const size_t *touch, size_t n_touch,
+         struct err *e)
+{
+	size_t n = n_put + n_touch;
+	int64_t *ukeys = calloc(n ? n : 1, sizeof(*ukeys));
+	int64_t *vs = calloc(n ? n : 1, sizeof(*vs));
+	int rc = SL_OK;
+
+	if (ukeys == NULL || vs == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w =
+		        &rows[i < n_put ? put[i] : touch[i - n_put]];
+
+		ukeys[i] = w->ukey;
+		vs[i] = w->v;
+	}
+	rc = store_states_pg_put(s, ckey, ukeys, vs, n, &now, e);
+out:
+	free(ukeys);
+	free(vs);
+	return rc;
+}
+
 int
 store_states_report(struct store *s, const char *computer_id,
                     const struct store_state *sts, size_t n, int64_t now,
@@ -296,9 +341,12 @@ store_states_report(struct store *s, const char *computer_id,
 		else
 			put[n_put++] = i;
 	}
-	if (rc == SL_OK)
+	if (rc == SL_OK && db_engine(s->db) == DB_POSTGRES)
+		rc = write_pg(s, ckey, now, rows, put, n_put, touch, n_touch,
+		              e);
+	else if (rc == SL_OK)
 		rc = write_list(s, ckey, now, rows, put, n_put, false, e);
-	if (rc == SL_OK)
+	if (rc == SL_OK && db_engine(s->db) != DB_POSTGRES)
 		rc = write_list(s, ckey, now, rows, touch, n_touch, true, e);
 	/* Details as store_state_put writes them: without the flag in v an
 	 * old detail row is ignored. */

@@ -36,6 +36,31 @@
 	"state_pages p WHERE p.ckey = c.ckey AND p.pg = $1 / " DB_STATE_PAGE   \
 	") s ON true"
 
+/* PostgreSQL: a page of one computer's states ($1 its id, $2 a state
+ * code or -1, $3 limit, $4 offset), the columns of update_states. The
+ * computer's pages are unnested once into a small set that is sorted by
+ * title before anything else is joined, and only the page's rows fetch
+ * their detail, by key: through the update_states view the planner
+ * hashed every computer's details and carried each page's arrays
+ * through the sort (72-84 ms for 20,000 states, about half that this
+ * way). */
+#define COMPUTER_PAGE_PG                                                       \
+	"WITH k AS (SELECT ckey, last_report, registered_at FROM computers "   \
+	"WHERE id = $1), st AS MATERIALIZED (SELECT p.pg * " DB_STATE_PAGE     \
+	" + x.i - 1 AS ukey, x.v, p.t[x.i] AS t FROM k JOIN state_pages p ON " \
+	"p.ckey = k.ckey CROSS JOIN LATERAL unnest(p.v) WITH ORDINALITY x(v, " \
+	"i) WHERE x.v IS NOT NULL AND (CAST($2 AS INTEGER) < 0 OR x.v % 8 = "  \
+	"$2)), top AS (SELECT st.ukey, st.v, st.t, us.id, u.title FROM st "    \
+	"JOIN update_status us ON us.ukey = st.ukey LEFT JOIN updates u ON "   \
+	"u.id = us.id AND u.revision = st.v / 16 ORDER BY u.title, us.id "     \
+	"LIMIT $3 OFFSET $4) SELECT top.id, top.v / 16, top.title, CASE "      \
+	"top.v % 8 WHEN 0 THEN 'not-applicable' WHEN 1 THEN 'needed' WHEN 2 "  \
+	"THEN 'downloaded' WHEN 3 THEN 'installed' WHEN 4 THEN "               \
+	"'installed-pending-reboot' ELSE 'failed' END, CASE WHEN top.v % 16 "  \
+	">= 8 THEN (SELECT d.detail FROM state_details d WHERE d.ckey = "      \
+	"k.ckey AND d.ukey = top.ukey) END, coalesce(top.t, k.last_report, "   \
+	"k.registered_at) FROM top CROSS JOIN k ORDER BY top.title, top.id"
+
 static const char *const count_keys[] = {
         "not_applicable",           "needed", "downloaded", "installed",
         "installed_pending_reboot", "failed", "no_status",  NULL,
@@ -428,14 +453,21 @@ store_computer_states(json_t *arr, struct store *s, const char *id,
 	if (pg->state != NULL && store_state_code(pg->state) < 0)
 		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
 		               pg->state);
-	rc = store_q(s, &st, e,
-	             "SELECT s.update_id, s.revision, u.title, s.state, "
-	             "s.detail, s.reported_at FROM update_states s LEFT JOIN "
-	             "updates u ON u.id = s.update_id AND u.revision = "
-	             "s.revision WHERE s.computer_id = $1 AND (CAST($2 AS "
-	             "TEXT) IS NULL OR s.state = $2) ORDER BY u.title, "
-	             "s.update_id LIMIT $3 OFFSET $4",
-	             "ttii", id, pg->state, pg->limit, pg->offset);
+	if (db_engine(s->db) == DB_POSTGRES)
+		rc = store_q(s, &st, e, COMPUTER_PAGE_PG, "tiii", id,
+		             pg->state != NULL ? store_state_code(pg->state)
+		                               : -1,
+		             pg->limit, pg->offset);
+	else
+		rc = store_q(
+		        s, &st, e,
+		        "SELECT s.update_id, s.revision, u.title, s.state, "
+		        "s.detail, s.reported_at FROM update_states s LEFT "
+		        "JOIN updates u ON u.id = s.update_id AND "
+		        "u.revision = s.revision WHERE s.computer_id = $1 "
+		        "AND (CAST($2 AS TEXT) IS NULL OR s.state = $2) "
+		        "ORDER BY u.title, s.update_id LIMIT $3 OFFSET $4",
+		        "ttii", id, pg->state, pg->limit, pg->offset);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer states");
 	rc = store_q_collect(arr, st, computer_state_row, e);

@@ -448,15 +448,15 @@ store_computer_states(json_t *arr, struct store *s, const char *id,
                       const struct store_page *pg, struct err *e)
 {
 	struct db_stmt *st;
+	int64_t code;
 	int rc;
 
 	if (pg->state != NULL && store_state_code(pg->state) < 0)
 		return err_set(e, SL_EINVAL, "state: unknown state '%s'",
 		               pg->state);
+	code = pg->state != NULL ? store_state_code(pg->state) : -1;
 	if (db_engine(s->db) == DB_POSTGRES)
-		rc = store_q(s, &st, e, COMPUTER_PAGE_PG, "tiii", id,
-		             pg->state != NULL ? store_state_code(pg->state)
-		                               : -1,
+		rc = store_q(s, &st, e, COMPUTER_PAGE_PG, "tiii", id, code,
 		             pg->limit, pg->offset);
 	else
 		rc = store_q(

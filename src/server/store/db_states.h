@@ -32,18 +32,27 @@
 	"count(*) FROM states GROUP BY 1, 2;"                                  \
 	"DROP TABLE update_states;" DB_STATES_VIEW
 
+/* The state's name of value V (an SQL expression), as state_names in
+ * store_states.c. */
+#define DB_STATE_NAME(V)                                                       \
+	"CASE " V " % 8 WHEN 0 THEN "                                          \
+	"'not-applicable' WHEN 1 THEN 'needed' WHEN 2 THEN 'downloaded' "      \
+	"WHEN 3 THEN 'installed' WHEN 4 THEN 'installed-pending-reboot' "      \
+	"ELSE 'failed' END"
+
 /* update_states, the old columns over `states` (a table in SQLite, a view
  * of state_pages in PostgreSQL from migration 13). */
 #define DB_STATES_VIEW                                                         \
 	"CREATE VIEW update_states AS SELECT c.id AS computer_id, u.id AS "    \
-	"update_id, s.v / 16 AS revision, CASE s.v % 8 WHEN 0 THEN "           \
-	"'not-applicable' WHEN 1 THEN 'needed' WHEN 2 THEN 'downloaded' "      \
-	"WHEN 3 THEN 'installed' WHEN 4 THEN 'installed-pending-reboot' "      \
-	"ELSE 'failed' END AS state, d.detail AS detail, coalesce(s.t, "       \
-	"c.last_report, c.registered_at) AS reported_at FROM states s JOIN "   \
-	"computers c ON c.ckey = s.ckey JOIN update_status u ON u.ukey = "     \
-	"s.ukey LEFT JOIN state_details d ON s.v % 16 >= 8 AND d.ckey = "      \
-	"s.ckey AND d.ukey = s.ukey;"
+	"update_id, s.v / 16 AS revision, " DB_STATE_NAME(                     \
+	        "s.v") " AS state, d.detail AS detail, coalesce(s.t, "         \
+	               "c.last_report, c.registered_at) AS reported_at FROM "  \
+	               "states s JOIN "                                        \
+	               "computers c ON c.ckey = s.ckey JOIN update_status u "  \
+	               "ON u.ukey = "                                          \
+	               "s.ukey LEFT JOIN state_details d ON s.v % 16 >= 8 "    \
+	               "AND d.ckey = "                                         \
+	               "s.ckey AND d.ukey = s.ukey;"
 
 /* PostgreSQL from migration 13: a computer's states packed a page of
  * DB_STATE_PAGE consecutive update keys to a row of state_pages(ckey, pg,

@@ -53,13 +53,15 @@
 	"$2)), top AS (SELECT st.ukey, st.v, st.t, us.id, u.title FROM st "    \
 	"JOIN update_status us ON us.ukey = st.ukey LEFT JOIN updates u ON "   \
 	"u.id = us.id AND u.revision = st.v / 16 ORDER BY u.title, us.id "     \
-	"LIMIT $3 OFFSET $4) SELECT top.id, top.v / 16, top.title, CASE "      \
-	"top.v % 8 WHEN 0 THEN 'not-applicable' WHEN 1 THEN 'needed' WHEN 2 "  \
-	"THEN 'downloaded' WHEN 3 THEN 'installed' WHEN 4 THEN "               \
-	"'installed-pending-reboot' ELSE 'failed' END, CASE WHEN top.v % 16 "  \
-	">= 8 THEN (SELECT d.detail FROM state_details d WHERE d.ckey = "      \
-	"k.ckey AND d.ukey = top.ukey) END, coalesce(top.t, k.last_report, "   \
-	"k.registered_at) FROM top CROSS JOIN k ORDER BY top.title, top.id"
+	"LIMIT $3 OFFSET $4) SELECT top.id, top.v / 16, "                      \
+	"top.title, " DB_STATE_NAME(                                           \
+	        "top.v") ", CASE WHEN top.v % 16 "                             \
+	                 ">= 8 THEN (SELECT d.detail FROM state_details d "    \
+	                 "WHERE d.ckey = "                                     \
+	                 "k.ckey AND d.ukey = top.ukey) END, coalesce(top.t, " \
+	                 "k.last_report, "                                     \
+	                 "k.registered_at) FROM top CROSS JOIN k ORDER BY "    \
+	                 "top.title, top.id"
 
 static const char *const count_keys[] = {
         "not_applicable",           "needed", "downloaded", "installed",

@@ -14,11 +14,11 @@ SCEN=s1
 if [ "$SMOKE" = 1 ]; then
 	SIZES="50K:51200 1M:1048576"
 	CONNS="1 8"
-	DUR=1s ROUNDS=1
+	DUR=1s ROUNDS=1 TWICE=0
 else
 	SIZES="50K:51200 100M:104857600"
 	CONNS="1 64 512"
-	DUR=4s ROUNDS=3
+	DUR=2s ROUNDS=3 TWICE=1
 fi
 # For trying one row, a server setting or another sluiced binary alone.
 SIZES=${S1_SIZES:-$SIZES} CONNS=${S1_CONNS:-$CONNS}
@@ -115,9 +115,9 @@ slice() {
 	v=${p}_b
 	printf -v "$v" '%s' "$(calc "${!v} + $W_BYTES")"
 	v=${p}r
-	printf -v "$v" '%s' "$(calc "${!v} + $W_RPS / 2")"
+	printf -v "$v" '%s' "$(calc "${!v} + $W_RPS / $SLICES")"
 	v=${p}m
-	printf -v "$v" '%s' "$(calc "${!v} + $W_MBPS / 2")"
+	printf -v "$v" '%s' "$(calc "${!v} + $W_MBPS / $SLICES")"
 }
 
 for s in $SIZES; do
@@ -129,18 +129,23 @@ for s in $SIZES; do
 		# default timeout per response.
 		args=(-t "$t" -c "$c" -d "$DUR" --timeout 60s --latency
 			-s "$BENCH_DIR/wrk_get.lua")
-		# A round is four slices in the order sluiced, nginx, nginx,
-		# sluiced (six with libh2o: sluiced, nginx, h2o, h2o, nginx,
-		# sluiced): every server samples the same stretch of the
-		# machine's background load (other builds share its two cores),
-		# and a load that rises or falls through the round weighs on all
-		# alike. A server's figure for the round is the mean of its two
-		# slices; the round's ratio is sluiced's (or libh2o's) / nginx's.
-		# Every round is kept: the median is the figure, the spread is
-		# shown, and the goal asks that no round's ratio falls below its
-		# floor.
+		# A round is eight slices in the order sluiced, nginx, nginx,
+		# sluiced, twice (twelve with libh2o: sluiced, nginx, h2o, h2o,
+		# nginx, sluiced, twice): every server samples the same stretch
+		# of the machine's background load (the machine is a virtual
+		# one; its rates move by a third from one minute to the next
+		# with nothing else of ours running), and a load that rises or
+		# falls through the round weighs on all alike. Four short slices
+		# a server rather than two long ones: a burst of the host's load
+		# lands on both servers' slices alike more often. A server's
+		# figure for the round is the mean of its four slices; the
+		# round's ratio is sluiced's (or libh2o's) / nginx's. Every
+		# round is kept: the median is the figure, the spread is shown,
+		# and the goal asks that no round's ratio falls below its floor.
 		order="sluiced nginx nginx sluiced"
 		[ -n "$H2O_URL" ] && order="sluiced nginx h2o h2o nginx sluiced"
+		SLICES=2
+		[ "$TWICE" = 1 ] && order="$order $order" SLICES=4
 		s_r=() s_m=() n_r=() n_m=() q=() h_r=() h_m=() hq=()
 		# Server CPU seconds and what they served, over all rounds: how
 		# much work each does for the same bytes, a figure the other

@@ -16,6 +16,7 @@
 #include "db_fixture.h"
 #include "server_fixture.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 static char tmp[64], path[128];
 static struct store *s;
@@ -426,10 +427,56 @@ test_audit_like_escaped(void **state)
 	json_decref(arr);
 }
 
+/* Statements of many rows: VALUES tuples with shared and own
+ * parameters, IN lists, and what does not fit. */
+static void
+test_sql_rows(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(store_sql_rows(out, sizeof(out),
+	                                "INSERT INTO t(a, b, c) VALUES($1, $2, "
+	                                "lower($3)) ON CONFLICT DO NOTHING",
+	                                "VALUES", 3, 2, 2),
+	                 0);
+	assert_string_equal(out, "INSERT INTO t(a, b, c) VALUES($1, $2, "
+	                         "lower($3)), ($1, $4, lower($5)), ($1, $6, "
+	                         "lower($7)) ON CONFLICT DO NOTHING");
+	assert_int_equal(store_sql_rows(out, sizeof(out),
+	                                "SELECT x FROM t WHERE k = $1 AND id "
+	                                "IN ($2) ORDER BY x",
+	                                "IN (", 4, 2, 1),
+	                 0);
+	assert_string_equal(out, "SELECT x FROM t WHERE k = $1 AND id IN ($2, "
+	                         "$3, $4, $5) ORDER BY x");
+	/* One row is the statement itself; $10 and up are numbers too. */
+	assert_int_equal(
+	        store_sql_rows(out, sizeof(out),
+	                       "UPDATE t SET a = v.column2 FROM "
+	                       "(VALUES($9, CAST($10 AS BIGINT))) AS v",
+	                       "VALUES", 2, 9, 2),
+	        0);
+	assert_string_equal(out, "UPDATE t SET a = v.column2 FROM (VALUES($9, "
+	                         "CAST($10 AS BIGINT)), ($11, CAST($12 AS "
+	                         "BIGINT))) AS v");
+	assert_int_equal(
+	        store_sql_rows(out, sizeof(out), "SELECT 1", "VALUES", 2, 1, 1),
+	        -1);
+	assert_int_equal(store_sql_rows(out, sizeof(out),
+	                                "INSERT INTO t VALUES($1, $2", "VALUES",
+	                                2, 1, 2),
+	                 -1);
+	assert_int_equal(store_sql_rows(out, 40, "INSERT INTO t(a) VALUES($1)",
+	                                "VALUES", 10, 1, 1),
+	                 -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_sql_rows),
 	        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_computers, setup,
 	                                        teardown),

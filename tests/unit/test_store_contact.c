@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "store/store.h"
 #include "store/store_contact.h"
@@ -21,7 +22,7 @@
 #define C1 "11111111-2222-4333-8444-555555555501"
 #define C2 "11111111-2222-4333-8444-555555555502"
 
-static char tmp[64], path[128];
+static char tmp[64], file[128], path[1024];
 static struct store *s;
 
 static void
@@ -59,7 +60,10 @@ setup(void **state)
 	(void)state;
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-contact.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
-	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
+	snprintf(file, sizeof(file), "%s/sluice.db", tmp);
+	/* SQLite, or a PostgreSQL schema of its own (db_fixture.h): the
+	 * store and the contact writer open the same target. */
+	snprintf(path, sizeof(path), "%s", fixture_db_target(file));
 	assert_int_equal(store_open(&s, path, &e), SL_OK);
 	add_computer(C1);
 	add_computer(C2);
@@ -113,6 +117,34 @@ test_flush_latest(void **state)
 	store_contacts_free(NULL);
 }
 
+/* A batch larger than one statement: 128 + 128 + 16 + 16 + 1 x 9 rows
+ * (every statement size), each computer its own time. */
+static void
+test_flush_many(void **state)
+{
+	enum { N = 297 };
+	struct store_contacts *c;
+	char id[N][40];
+	struct err e;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(id[i], sizeof(id[i]), "11111111-2222-4333-8444-%012d",
+		         1000 + i);
+		add_computer(id[i]);
+	}
+	assert_int_equal(store_contacts_new(&c, path, 3600000, &e), SL_OK);
+	for (int i = 0; i < N; i++)
+		store_contacts_note(c, id[i], 1000 + i);
+	/* One of them already has a later time: it stays. */
+	assert_int_equal(store_computer_touch(s, id[7], 5000, true, &e), SL_OK);
+	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(contact(id[i]), i == 7 ? 5000 : 1000 + i);
+	assert_int_equal(contact(C1), 10);
+	store_contacts_free(c);
+}
+
 static void
 test_writer_thread(void **state)
 {
@@ -150,6 +182,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_flush_latest, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_flush_many, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_writer_thread, setup,
 	                                        teardown),

@@ -383,3 +383,85 @@ store_like_prefix(char **out, const char *prefix, struct err *e)
 	*out = p;
 	return SL_OK;
 }
+
+/* Append s[0..n) to *p (*left bytes free, NUL kept); -1 when it does not
+ * fit. */
+static int
+sql_put(char **p, size_t *left, const char *s, size_t n)
+{
+	if (n >= *left)
+		return -1;
+	memcpy(*p, s, n);
+	*p += n;
+	*left -= n;
+	**p = '\0';
+	return 0;
+}
+
+/* The row item[0..n) with its own parameters moved by shift. */
+static int
+sql_put_row(char **p, size_t *left, const char *item, size_t n, int first,
+            int shift)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		char num[16];
+		long v = 0;
+		size_t j = i + 1;
+		int k;
+
+		if (item[i] != '$' || j >= n || item[j] < '0' ||
+		    item[j] > '9') {
+			if (sql_put(p, left, item + i, 1) != 0)
+				return -1;
+			i++;
+			continue;
+		}
+		for (; j < n && item[j] >= '0' && item[j] <= '9' && v < 100000;
+		     j++)
+			v = v * 10 + (item[j] - '0');
+		if (v >= first)
+			v += shift;
+		k = snprintf(num, sizeof(num), "$%ld", v);
+		if (k < 0 || sql_put(p, left, num, (size_t)k) != 0)
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+int
+store_sql_rows(char *out, size_t cap, const char *one, const char *open,
+               int rows, int first, int per_row)
+{
+	const char *start = strstr(one, open), *end;
+	size_t left = cap;
+	int depth = 0, closed = 0;
+
+	if (start == NULL || cap == 0 || rows < 1)
+		return -1;
+	start += strlen(open);
+	/* A tuple ends after its matching ")", a list's item before the
+	 * ")" that closes the list (the tail keeps it). */
+	for (end = start; *end != '\0' && !closed; end++) {
+		if (*end == '(')
+			depth++;
+		else if (*end == ')' && depth == 0)
+			break;
+		else if (*end == ')' && --depth == 0 && *start == '(')
+			closed = 1;
+	}
+	closed = closed || (*end == ')' && *start != '(');
+	if (!closed)
+		return -1;
+	out[0] = '\0';
+	if (sql_put(&out, &left, one, (size_t)(start - one)) != 0)
+		return -1;
+	for (int r = 0; r < rows; r++)
+		if ((r > 0 && sql_put(&out, &left, ", ", 2) != 0) ||
+		    sql_put_row(&out, &left, start, (size_t)(end - start),
+		                first, r * per_row) != 0)
+			return -1;
+	return sql_put(&out, &left, end, strlen(end));
+}

@@ -95,25 +95,84 @@ store_contacts_note(struct store_contacts *c, const char *computer_id,
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* Rows per statement, largest first; the last is 1: a batch of 10,000
+ * contacts is 79 statements, not 10,000 (on PostgreSQL each statement is
+ * a round trip, and two front-ends flush every computer they both saw).
+ * A later time is never taken back: a report may have written a later
+ * one. */
+static const int chunk_rows[] = {128, 16, 1};
+#define ROWS_MAX     128 /* chunk_rows[0] */
+#define N_CHUNKS     (sizeof(chunk_rows) / sizeof(chunk_rows[0]))
+#define CHUNK_SQLMAX 8192
+
+/* The one-row statement; the others repeat its row (store_sql_rows).
+ * Whole here so that tests/pg/prepare_store_sql.py prepares it. */
+static const char one_row[] =
+        "UPDATE computers SET last_contact = v.column2 FROM (VALUES($1, "
+        "CAST($2 AS BIGINT))) AS v WHERE computers.id = v.column1 AND "
+        "(computers.last_contact IS NULL OR computers.last_contact < "
+        "v.column2)";
+
+static char chunk_sql[N_CHUNKS][CHUNK_SQLMAX];
+static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
+
+static void
+chunk_build(void)
+{
+	for (size_t c = 0; c < N_CHUNKS; c++)
+		store_sql_rows(chunk_sql[c], CHUNK_SQLMAX, one_row, "VALUES",
+		               chunk_rows[c], 1, 2);
+}
+
+/* One statement of chunk c over the slots rows[0..chunk_rows[c]). */
+static int
+write_chunk(struct store_contacts *c, size_t k, struct slot *const *rows,
+            struct err *e)
+{
+	struct db_stmt *st;
+	int rc = db_stmt(c->db->db, &st, chunk_sql[k], e);
+
+	if (rc != SL_OK)
+		return rc;
+	for (int r = 0; rc == SL_OK && r < chunk_rows[k]; r++) {
+		rc = db_bind_text_ref(st, 1 + 2 * r, rows[r]->id, e);
+		if (rc == SL_OK)
+			rc = db_bind_int(st, 2 + 2 * r, rows[r]->t, e);
+	}
+	if (rc == SL_OK)
+		rc = db_step(st, e);
+	if (rc == DB_DONE)
+		rc = SL_OK;
+	else if (rc == DB_ROW)
+		rc = err_set(e, SL_EINTERNAL, "an update returned a row");
+	db_done(st);
+	return rc;
+}
+
 static int
 write_batch(struct store_contacts *c, struct table *t, struct err *e)
 {
+	struct slot *rows[ROWS_MAX];
+	size_t n = 0, i = 0, k;
 	int rc;
 
+	pthread_once(&chunk_once, chunk_build);
 	rc = store_begin(c->db, e);
 	if (rc != SL_OK)
 		return rc;
-	for (size_t i = 0; i < c->cap && rc == SL_OK; i++) {
-		struct slot *s = &t->slots[i];
-
-		if (s->id[0] == '\0')
-			continue;
-		/* Never back: a report may have written a later time. */
-		rc = store_q_run(c->db, NULL, e,
-		                 "UPDATE computers SET last_contact = $1 WHERE "
-		                 "id = $2 AND (last_contact IS NULL OR "
-		                 "last_contact < $1)",
-		                 "it", s->t, s->id);
+	/* Fill rows from the table; write a full chunk of 128, and what is
+	 * left at the end in the largest chunks that fit. */
+	while (rc == SL_OK) {
+		for (; i < c->cap && n < ROWS_MAX; i++)
+			if (t->slots[i].id[0] != '\0')
+				rows[n++] = &t->slots[i];
+		if (n == 0)
+			break;
+		for (k = 0; (size_t)chunk_rows[k] > n; k++)
+			;
+		rc = write_chunk(c, k, rows, e);
+		n -= (size_t)chunk_rows[k];
+		memmove(rows, rows + chunk_rows[k], n * sizeof(*rows));
 	}
 	if (rc == SL_OK)
 		rc = store_commit(c->db, e);

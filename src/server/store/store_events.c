@@ -35,32 +35,9 @@ static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
 static void
 chunk_build(void)
 {
-	const char *values = strstr(one_row, "VALUES") + strlen("VALUES");
-	const char *tail = strstr(one_row, " ON CONFLICT");
-
-	for (size_t c = 0; c < N_CHUNKS; c++) {
-		char *p = chunk_sql[c];
-		size_t left = CHUNK_SQLMAX;
-		int n = snprintf(p, left, "%.*s", (int)(values - one_row),
-		                 one_row);
-		for (int r = 0; r < chunk_rows[c] && n > 0 && (size_t)n < left;
-		     r++) {
-			int b = 3 + r * ROW_PARAMS;
-			p += n;
-			left -= (size_t)n;
-			n = snprintf(
-			        p, left,
-			        "%s($%d, $1, $%d, $%d, $%d, $%d, $%d, $%d, "
-			        "$%d, $2)",
-			        r ? ", " : "", b, b + 1, b + 2, b + 3, b + 4,
-			        b + 5, b + 6, b + 7);
-		}
-		if (n > 0 && (size_t)n < left) {
-			p += n;
-			left -= (size_t)n;
-			snprintf(p, left, "%s", tail);
-		}
-	}
+	for (size_t c = 0; c < N_CHUNKS; c++)
+		store_sql_rows(chunk_sql[c], CHUNK_SQLMAX, one_row, "VALUES",
+		               chunk_rows[c], 3, ROW_PARAMS);
 }
 
 static int

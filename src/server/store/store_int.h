@@ -63,6 +63,17 @@ json_t *store_col_text(struct db_stmt *st, int col);
 int store_effective_refresh(struct store *s, int64_t gid, const char *update_id,
                             struct err *e);
 
+/* Statements that write or read many rows at once: one's text with its
+ * row repeated rows times (rows >= 1), into out (cap bytes). The row
+ * begins where the first `open` of one ends: a "(" there starts a tuple
+ * that runs to its matching ")" (VALUES), anything else runs up to the
+ * ")" closing the list it is in (IN). Repeats are joined by ", "; in the
+ * r-th (from 0), every $N with N >= first becomes $(N + r * per_row),
+ * and a lower $N (a parameter all rows share) stays. Returns 0, or -1
+ * when open is not in one, the row is not closed, or out is too small. */
+int store_sql_rows(char *out, size_t cap, const char *one, const char *open,
+                   int rows, int first, int per_row);
+
 /* A LIKE pattern matching text that starts with prefix literally: '%',
  * '_' and backslash are escaped with a backslash, for use as
  * "col LIKE $N" STORE_LIKE_ESCAPE (the same on both engines); user text

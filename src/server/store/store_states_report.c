@@ -58,45 +58,18 @@ static char touch_sql[N_CHUNKS][CHUNK_SQLMAX];
 static char put_sql[N_CHUNKS][CHUNK_SQLMAX];
 static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
 
-/* one's text up to its last "(", then rows items "$k" (IN lists: first
- * is the first parameter) or "($1, $k, $k+1, $k+2)" (values), then the
- * rest of one after its first ")" following that point. */
-static void
-build(char *out, const char *one, const char *open, int rows, int first,
-      bool values)
-{
-	const char *head_end = strstr(one, open) + strlen(open);
-	const char *tail = strchr(head_end, ')');
-	size_t left = CHUNK_SQLMAX;
-	int n;
-
-	if (values) /* the tuple itself is the item: back to its "(" */
-		head_end--, tail++;
-	n = snprintf(out, left, "%.*s", (int)(head_end - one), one);
-	for (int r = 0; r < rows && n > 0 && (size_t)n < left; r++) {
-		out += n;
-		left -= (size_t)n;
-		if (values)
-			n = snprintf(out, left, "%s($1, $%d, $%d, $%d)",
-			             r ? ", " : "", first + 3 * r,
-			             first + 3 * r + 1, first + 3 * r + 2);
-		else
-			n = snprintf(out, left, "%s$%d", r ? ", " : "",
-			             first + r);
-	}
-	if (n > 0 && (size_t)n < left)
-		snprintf(out + n, left - (size_t)n, "%s", tail);
-}
-
 static void
 chunk_build(void)
 {
 	for (size_t c = 0; c < N_CHUNKS; c++) {
-		build(look_sql[c], look_one, "IN (", chunk_rows[c], 2, false);
-		build(look_pg_sql[c], look_one_pg, "IN (", chunk_rows[c], 2,
-		      false);
-		build(touch_sql[c], touch_one, "IN (", chunk_rows[c], 3, false);
-		build(put_sql[c], put_one, "VALUES(", chunk_rows[c], 2, true);
+		store_sql_rows(look_sql[c], CHUNK_SQLMAX, look_one, "IN (",
+		               chunk_rows[c], 2, 1);
+		store_sql_rows(look_pg_sql[c], CHUNK_SQLMAX, look_one_pg,
+		               "IN (", chunk_rows[c], 2, 1);
+		store_sql_rows(touch_sql[c], CHUNK_SQLMAX, touch_one, "IN (",
+		               chunk_rows[c], 3, 1);
+		store_sql_rows(put_sql[c], CHUNK_SQLMAX, put_one, "VALUES",
+		               chunk_rows[c], 2, 3);
 	}
 }
 

@@ -35,7 +35,6 @@
 #include "privdrop.h"
 #include "sandbox.h"
 #include "cleanup.h"
-#include "fold.h"
 #include "scheduler.h"
 #include "sync.h"
 #include "version.h"
@@ -192,7 +191,6 @@ main(int argc, char **argv)
 	struct fetch *fetch = NULL;
 	struct sched *sched = NULL;
 	struct cleanup_thread *cleanup = NULL;
-	struct fold_thread *fold = NULL;
 	struct http *http = NULL;
 	struct ops_listener *ops = NULL;
 	struct pidlock *lock = NULL;
@@ -318,10 +316,6 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
-	if (fold_start(&fold, &cfg, &e) != SL_OK) {
-		log_error("start: %s", e.msg);
-		goto out;
-	}
 	/* Agents' last-contact times, written every 2 s in one batch. */
 	if (store_contacts_new(&contacts, cfg.db_path, 2000, &e) != SL_OK) {
 		log_error("start: %s", e.msg);
@@ -394,7 +388,6 @@ out:
 	http_sockets_close(&socks);
 	http_stop(http);
 	cleanup_stop(cleanup);
-	fold_stop(fold);
 	store_contacts_free(contacts);
 	if (tokens != NULL) {
 		struct store_tokcache_stats ts;

@@ -11,7 +11,6 @@
  * changes to read (store_changes.c). Runs on both engines (suite pg under
  * with_cluster.sh).
  */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +25,6 @@
 #include "server_fixture.h"
 #include "store/db.h"
 #include "store/store.h"
-#include "store/store_fold.h"
 #include "store/store_int.h"
 
 #define U1 "11111111-0000-4000-8000-000000000001"
@@ -368,13 +366,13 @@ bulk_same(void)
 	                       "y.reported_at"),
 	        BULK_N);
 	/* Both computers reported the same: every counter is even. */
-	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_totals "
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_counts "
 	                                "WHERE n % 2 <> 0"),
 	                 0);
-	assert_int_equal(fixture_int(s, "SELECT count(*) FROM group_totals "
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM group_counts "
 	                                "WHERE n % 2 <> 0"),
 	                 0);
-	assert_int_equal(fixture_int(s, "SELECT sum(n) FROM state_totals"),
+	assert_int_equal(fixture_int(s, "SELECT sum(n) FROM state_counts"),
 	                 2 * BULK_N);
 	assert_int_equal(store_computer_counts(&ca, s, "a", &e), SL_OK);
 	assert_int_equal(store_computer_counts(&cb, s, "b", &e), SL_OK);
@@ -471,67 +469,38 @@ test_report_at_once_invalid(void **state)
 }
 
 /* Every counter equals a count of the stored states (none missing, none
- * left over), and groups.members the computers of each group; each check
- * is one statement, so one snapshot. The counters as the reports read
- * them: on PostgreSQL the base rows plus the deltas not folded yet. */
-static const char *const recount_sql[] = {
-        "SELECT count(*) FROM (SELECT ukey, v / 16, v % 8, count(*) "
-        "FROM states GROUP BY 1, 2, 3 EXCEPT SELECT ukey, rev, st, n "
-        "FROM state_totals WHERE n <> 0) x",
-        "SELECT count(*) FROM (SELECT ukey, rev, st, n FROM "
-        "state_totals WHERE n <> 0 EXCEPT SELECT ukey, v / 16, v % 8, "
-        "count(*) FROM states GROUP BY 1, 2, 3) x",
-        "SELECT count(*) FROM (SELECT s.ukey, c.group_id, s.v % 8, "
-        "count(*) FROM states s JOIN computers c ON c.ckey = s.ckey "
-        "GROUP BY 1, 2, 3 EXCEPT SELECT ukey, gid, st, n FROM "
-        "group_totals WHERE n <> 0) x",
-        "SELECT count(*) FROM (SELECT ukey, gid, st, n FROM "
-        "group_totals WHERE n <> 0 EXCEPT SELECT s.ukey, c.group_id, "
-        "s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = "
-        "s.ckey GROUP BY 1, 2, 3) x",
-        "SELECT count(*) FROM (SELECT ckey, v % 8, count(*) FROM "
-        "states GROUP BY 1, 2 EXCEPT SELECT ckey, st, n FROM "
-        "computer_counts WHERE n <> 0) x",
-        "SELECT count(*) FROM (SELECT ckey, st, n FROM computer_counts "
-        "WHERE n <> 0 EXCEPT SELECT ckey, v % 8, count(*) FROM states "
-        "GROUP BY 1, 2) x",
-        "SELECT count(*) FROM groups g WHERE members <> (SELECT "
-        "count(*) FROM computers c WHERE c.group_id = g.id)",
-};
-
-static void
-recount(struct store *db)
-{
-	for (size_t i = 0; i < sizeof(recount_sql) / sizeof(recount_sql[0]);
-	     i++)
-		if (fixture_int(db, recount_sql[i]) != 0)
-			fail_msg("counters differ from the states: %s",
-			         recount_sql[i]);
-}
-
-/* The counters exact, then folded (PostgreSQL: the deltas into the base
- * rows, none left) and exact again; the writes that follow append their
- * deltas to the folded base. */
+ * left over), and groups.members the computers of each group. */
 static void
 counters_exact(void)
 {
-	int64_t moved, pending = -1;
-	struct err e;
+	static const char *const sql[] = {
+	        "SELECT count(*) FROM (SELECT ukey, v / 16, v % 8, count(*) "
+	        "FROM states GROUP BY 1, 2, 3 EXCEPT SELECT ukey, rev, st, n "
+	        "FROM state_counts WHERE n <> 0) x",
+	        "SELECT count(*) FROM (SELECT ukey, rev, st, n FROM "
+	        "state_counts WHERE n <> 0 EXCEPT SELECT ukey, v / 16, v % 8, "
+	        "count(*) FROM states GROUP BY 1, 2, 3) x",
+	        "SELECT count(*) FROM (SELECT s.ukey, c.group_id, s.v % 8, "
+	        "count(*) FROM states s JOIN computers c ON c.ckey = s.ckey "
+	        "GROUP BY 1, 2, 3 EXCEPT SELECT ukey, gid, st, n FROM "
+	        "group_counts WHERE n <> 0) x",
+	        "SELECT count(*) FROM (SELECT ukey, gid, st, n FROM "
+	        "group_counts WHERE n <> 0 EXCEPT SELECT s.ukey, c.group_id, "
+	        "s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = "
+	        "s.ckey GROUP BY 1, 2, 3) x",
+	        "SELECT count(*) FROM (SELECT ckey, v % 8, count(*) FROM "
+	        "states GROUP BY 1, 2 EXCEPT SELECT ckey, st, n FROM "
+	        "computer_counts WHERE n <> 0) x",
+	        "SELECT count(*) FROM (SELECT ckey, st, n FROM computer_counts "
+	        "WHERE n <> 0 EXCEPT SELECT ckey, v % 8, count(*) FROM states "
+	        "GROUP BY 1, 2) x",
+	        "SELECT count(*) FROM groups g WHERE members <> (SELECT "
+	        "count(*) FROM computers c WHERE c.group_id = g.id)",
+	};
 
-	recount(s);
-	assert_int_equal(store_counts_fold(&moved, s, &e), SL_OK);
-	if (db_engine(fixture_db(s)) != DB_POSTGRES)
-		assert_int_equal(moved, 0);
-	assert_int_equal(store_counts_pending(&pending, s, &e), SL_OK);
-	assert_int_equal(pending, 0);
-	recount(s);
-	if (db_engine(fixture_db(s)) == DB_POSTGRES)
-		assert_int_equal(
-		        fixture_int(s, "SELECT count(*) FROM (SELECT ukey, "
-		                       "rev, st, n FROM state_counts EXCEPT "
-		                       "SELECT ukey, rev, st, n FROM "
-		                       "state_totals) x"),
-		        0);
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (fixture_int(s, sql[i]) != 0)
+			fail_msg("counters differ from the states: %s", sql[i]);
 }
 
 /* Updates with keys on both sides of PostgreSQL's page edges (a page
@@ -670,175 +639,6 @@ test_page_edges(void **state)
 	                 0);
 }
 
-/* A fold racing with writes (PostgreSQL): a writer reports, moves and
- * clears computers on its own connection while a folder folds on its
- * own, as fast as they go; every read on a third connection meanwhile
- * finds every counter equal to its recount, and so does the end. */
-#define RACE_UPDATES 300 /* three pages of keys */
-#define RACE_HOSTS   6
-#define RACE_ROUNDS  30
-
-struct race {
-	const char *target;
-	int64_t web, unassigned;
-	int folds; /* folds that moved rows */
-	bool done, stop;
-	char msg[1200];
-	pthread_mutex_t mu;
-};
-
-static void
-race_fail(struct race *r, const char *what, const struct err *e)
-{
-	pthread_mutex_lock(&r->mu);
-	if (r->msg[0] == '\0')
-		snprintf(r->msg, sizeof(r->msg), "%s: %s", what, e->msg);
-	pthread_mutex_unlock(&r->mu);
-}
-
-static void *
-race_writer(void *arg)
-{
-	static const char *const names[] = {"needed", "installed", "failed",
-	                                    "not-applicable"};
-	static struct store_state sts[RACE_UPDATES];
-	static char ids[RACE_UPDATES][40];
-	struct race *r = arg;
-	struct store *w = NULL;
-	int64_t rev = 1;
-	bool changed;
-	struct err e;
-
-	err_clear(&e);
-	if (store_open(&w, r->target, &e) != SL_OK) {
-		race_fail(r, "writer", &e);
-		goto out;
-	}
-	for (int round = 0; round < RACE_ROUNDS && r->msg[0] == '\0'; round++) {
-		for (int h = 0; h < RACE_HOSTS; h++) {
-			char cid[8];
-
-			snprintf(cid, sizeof(cid), "h%d", h);
-			for (int i = 0; i < RACE_UPDATES; i++) {
-				snprintf(ids[i], sizeof(ids[i]),
-				         "44444444-0000-4000-8000-%012d", i);
-				sts[i] = (struct store_state){
-				        .update_id = ids[i],
-				        .revision = &rev,
-				        .state = names[(i + h + round) % 4]};
-			}
-			/* a varying slice of the keys, across the pages */
-			int from = (round * 37 + h * 11) % RACE_UPDATES;
-			int n = RACE_UPDATES - from;
-			if (store_states_report(w, cid, sts + from, (size_t)n,
-			                        1000 + round, &e) != SL_OK) {
-				race_fail(r, "report", &e);
-				goto out;
-			}
-			if ((round + h) % 7 == 0 &&
-			    store_computer_move(&changed, w, cid,
-			                        round % 2 ? r->web
-			                                  : r->unassigned,
-			                        &e) != SL_OK) {
-				race_fail(r, "move", &e);
-				goto out;
-			}
-			if ((round + h) % 11 == 0 &&
-			    store_states_clear(w, cid, &e) != SL_OK) {
-				race_fail(r, "clear", &e);
-				goto out;
-			}
-		}
-	}
-out:
-	store_close(w);
-	pthread_mutex_lock(&r->mu);
-	r->done = true;
-	pthread_mutex_unlock(&r->mu);
-	return NULL;
-}
-
-static void *
-race_folder(void *arg)
-{
-	struct race *r = arg;
-	struct store *f = NULL;
-	int64_t moved;
-	bool stop = false;
-	struct err e;
-
-	err_clear(&e);
-	if (store_open(&f, r->target, &e) != SL_OK) {
-		race_fail(r, "folder", &e);
-		return NULL;
-	}
-	while (!stop) {
-		if (store_counts_fold(&moved, f, &e) != SL_OK) {
-			race_fail(r, "fold", &e);
-			break;
-		}
-		pthread_mutex_lock(&r->mu);
-		r->folds += moved > 0;
-		stop = r->stop;
-		pthread_mutex_unlock(&r->mu);
-	}
-	store_close(f);
-	return NULL;
-}
-
-static void
-test_fold_race(void **state)
-{
-	static struct race r = {.mu = PTHREAD_MUTEX_INITIALIZER};
-	char target[512];
-	pthread_t wt, ft;
-	bool done = false;
-	int reads = 0;
-
-	(void)state;
-	if (db_engine(fixture_db(s)) != DB_POSTGRES)
-		skip(); /* SQLite keeps its base rows exact: nothing folds */
-	exec_ok("INSERT INTO updates(id, revision, title, classification, "
-	        "product, document, doc_sha256, imported_at) SELECT "
-	        "'44444444-0000-4000-8000-' || lpad(i::text, 12, '0'), 1, "
-	        "'R', 'security', 'P', '{}', 'x', 0 FROM generate_series(0, "
-	        "299) i;"
-	        "INSERT INTO update_status(id, latest_revision, change_seq) "
-	        "SELECT '44444444-0000-4000-8000-' || lpad(i::text, 12, '0'), "
-	        "1, 0 FROM generate_series(0, 299) i;");
-	for (int h = 0; h < RACE_HOSTS; h++) {
-		char cid[8];
-
-		snprintf(cid, sizeof(cid), "h%d", h);
-		add_computer(cid, h % 2 ? web : unassigned);
-	}
-	snprintf(target, sizeof(target), "%s", fixture_db_target(path));
-	r.target = target;
-	r.web = web;
-	r.unassigned = unassigned;
-	assert_int_equal(pthread_create(&wt, NULL, race_writer, &r), 0);
-	assert_int_equal(pthread_create(&ft, NULL, race_folder, &r), 0);
-	while (!done) {
-		recount(s);
-		reads++;
-		pthread_mutex_lock(&r.mu);
-		done = r.done || r.msg[0] != '\0';
-		pthread_mutex_unlock(&r.mu);
-	}
-	pthread_mutex_lock(&r.mu);
-	r.stop = true;
-	pthread_mutex_unlock(&r.mu);
-	assert_int_equal(pthread_join(wt, NULL), 0);
-	assert_int_equal(pthread_join(ft, NULL), 0);
-	if (r.msg[0] != '\0')
-		fail_msg("%s", r.msg);
-	/* Both raced: several folds moved rows while the reads ran. */
-	assert_true(r.folds > 1);
-	assert_true(reads > 1);
-	assert_true(fixture_int(s, "SELECT count(*) FROM states") > 0);
-	counters_exact();
-}
-
 /* store_changed_since (store_changes.c): whether an incremental sync has
  * anything to read. */
 static void
@@ -899,8 +699,6 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_page_edges, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_changed_since, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_fold_race, setup,
 	                                        teardown),
 	};
 

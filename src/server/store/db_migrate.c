@@ -3,9 +3,8 @@
  * and columns come from the target's catalog (the PostgreSQL schema of
  * this binary), so a new migration needs no change here. Each table's
  * rows stream with COPY FROM STDIN (db_pgcopy.c): values travel in COPY's
- * text format and PostgreSQL converts them to the column's type. Two
- * exceptions: the states, packed into pages in PostgreSQL (copy_states),
- * and the counter deltas of PostgreSQL alone, which start empty.
+ * text format and PostgreSQL converts them to the column's type. One
+ * exception: the states, packed into pages in PostgreSQL (copy_states).
  */
 #include "db_migrate.h"
 
@@ -462,13 +461,6 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			rc = i;
 			goto out;
 		}
-		tables[i].done = true;
-		/* PostgreSQL's counter deltas (migration 14) have no SQLite
-		 * table: the copied base counters are exact, no delta
-		 * waits. */
-		if (strcmp(tables[i].name, "state_count_deltas") == 0 ||
-		    strcmp(tables[i].name, "group_count_deltas") == 0)
-			continue;
 		packed = strcmp(tables[i].name, "state_pages") == 0;
 		rc = packed ? copy_states(&got, src, dst, e)
 		            : copy_bulk(&got, &tables[i], src, dst, e);
@@ -490,6 +482,7 @@ db_migrate(const char *sqlite_path, const char *pg_url, db_migrate_fn each,
 			             (long long)got);
 		if (rc != SL_OK)
 			goto out;
+		tables[i].done = true;
 		if (each != NULL)
 			each(arg, packed ? "states" : tables[i].name, got);
 	}

@@ -328,79 +328,11 @@ static const char *const migration_13 =
         "CREATE OR REPLACE FUNCTION computers_count() RETURNS trigger "
         "LANGUAGE plpgsql " COMPUTERS_COUNT("state_pages");
 
-/* Counters without hot rows (docs/store.md, "Counters"): every agent
- * reports the same popular updates, so the per-update and per-group
- * counter rows were the same few rows for every report, and concurrent
- * reports (of two front-ends most of all) waited on each other's row
- * locks until commit. The writes now append their deltas to
- * state_count_deltas and group_count_deltas (no key, so no row two
- * writers share); the readers read state_totals and group_totals, the
- * base rows plus the deltas not folded yet, exact in any snapshot; the
- * cluster-wide "counters" job (jobs/fold.c) moves the deltas into the
- * base rows now and then, in one statement each (store_counts_fold).
- * computer_counts stay as they are: a computer's rows are written by its
- * own reports only. */
-#define STATE_DELTAS_APPEND                                                    \
-	"WITH d AS (SELECT base + x.i AS ukey, x.o, x.n FROM unnest(ov, nv) "  \
-	"WITH ORDINALITY x(o, n, i) WHERE x.o IS DISTINCT FROM x.n), e AS "    \
-	"(SELECT ukey, o AS v, -1 AS k FROM d WHERE o IS NOT NULL UNION ALL "  \
-	"SELECT ukey, n, 1 FROM d WHERE n IS NOT NULL), a AS (INSERT INTO "    \
-	"state_count_deltas(ukey, rev, st, n) SELECT ukey, v / 16, v % 8, "    \
-	"sum(k) FROM e GROUP BY 1, 2, 3 HAVING sum(k) <> 0), b AS (INSERT "    \
-	"INTO group_count_deltas(ukey, gid, st, n) SELECT e.ukey, "            \
-	"c.group_id, e.v % 8, sum(e.k) FROM e JOIN computers c ON c.ckey = "   \
-	"ck GROUP BY 1, 2, 3 HAVING sum(e.k) <> 0) INSERT INTO "               \
-	"computer_counts(ckey, st, n) SELECT ck, v % 8, sum(k) FROM e GROUP "  \
-	"BY 2 HAVING sum(k) <> 0 ORDER BY 2 ON CONFLICT(ckey, st) DO UPDATE "  \
-	"SET n = computer_counts.n + excluded.n;"
-
-/* A moved computer's per-group counters, as deltas too. */
-#define COMPUTERS_MOVE_DELTAS                                                  \
-	"AS $f$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE groups SET members = "   \
-	"members + 1 WHERE id = NEW.group_id;RETURN NULL;ELSIF TG_OP = "       \
-	"'DELETE' THEN DELETE FROM state_pages WHERE ckey = OLD.ckey;DELETE "  \
-	"FROM state_details WHERE ckey = OLD.ckey;DELETE FROM "                \
-	"computer_counts WHERE ckey = OLD.ckey;UPDATE groups SET members = "   \
-	"members - 1 WHERE id = OLD.group_id;RETURN OLD;END IF;UPDATE groups " \
-	"SET members = members - 1 WHERE id = OLD.group_id;UPDATE groups SET " \
-	"members = members + 1 WHERE id = NEW.group_id;INSERT INTO "           \
-	"group_count_deltas(ukey, gid, st, n) SELECT ukey, g.gid, v % 8, "     \
-	"g.k FROM states CROSS JOIN (VALUES(OLD.group_id, -1), "               \
-	"(NEW.group_id, 1)) g(gid, k) WHERE ckey = NEW.ckey;RETURN NULL; END " \
-	"$f$;"
-
-static const char *const migration_14 =
-        "CREATE TABLE state_count_deltas(ukey INTEGER NOT NULL, rev BIGINT "
-        "NOT NULL, st INTEGER NOT NULL, n BIGINT NOT NULL);"
-        "CREATE INDEX state_count_deltas_ukey ON state_count_deltas(ukey);"
-        "CREATE TABLE group_count_deltas(ukey INTEGER NOT NULL, gid BIGINT "
-        "NOT NULL, st INTEGER NOT NULL, n BIGINT NOT NULL);"
-        "CREATE INDEX group_count_deltas_ukey ON group_count_deltas(ukey);"
-        "CREATE VIEW state_totals AS SELECT ukey, rev, st, CAST(sum(n) AS "
-        "BIGINT) AS n FROM (SELECT ukey, rev, st, n FROM state_counts UNION "
-        "ALL SELECT ukey, rev, st, n FROM state_count_deltas) z GROUP BY "
-        "ukey, rev, st;"
-        "CREATE VIEW group_totals AS SELECT ukey, gid, st, CAST(sum(n) AS "
-        "BIGINT) AS n FROM (SELECT ukey, gid, st, n FROM group_counts UNION "
-        "ALL SELECT ukey, gid, st, n FROM group_count_deltas) z GROUP BY "
-        "ukey, gid, st;"
-        "CREATE OR REPLACE FUNCTION state_pages_count() RETURNS trigger "
-        "LANGUAGE plpgsql AS $f$ DECLARE ck INTEGER; base INTEGER; ov "
-        "INTEGER[] := '{}'; nv INTEGER[] := '{}'; BEGIN "
-        "IF TG_OP = 'DELETE' THEN ck := OLD.ckey; base := OLD.pg "
-        "* " DB_STATE_PAGE " - 1; ov := OLD.v;"
-        "ELSE ck := NEW.ckey; base := NEW.pg * " DB_STATE_PAGE " - 1; nv "
-        ":= NEW.v;"
-        "IF TG_OP = 'UPDATE' THEN ov := OLD.v; END IF;"
-        "END IF;" STATE_DELTAS_APPEND "RETURN NULL; END $f$;"
-        "CREATE OR REPLACE FUNCTION computers_count() RETURNS trigger "
-        "LANGUAGE plpgsql " COMPUTERS_MOVE_DELTAS;
-
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
-        migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
-        migration_11, migration_12, migration_13, migration_14,
+        migration_1,  migration_2,  migration_3,  migration_4, migration_5,
+        migration_6,  migration_7,  migration_8,  migration_9, migration_10,
+        migration_11, migration_12, migration_13,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -330,21 +330,11 @@ static const char *const migration_12 =
  * already: nothing changes here. */
 static const char *const migration_13 = "SELECT 1;";
 
-/* The counters as the readers read them (db_pg_schema.c, migration 14):
- * PostgreSQL adds the deltas not folded yet to the base rows; here one
- * writer at a time keeps the base rows exact, so the views are the
- * tables. */
-static const char *const migration_14 =
-        "CREATE VIEW state_totals AS SELECT ukey, rev, st, n FROM "
-        "state_counts;"
-        "CREATE VIEW group_totals AS SELECT ukey, gid, st, n FROM "
-        "group_counts;";
-
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
-        migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
-        migration_11, migration_12, migration_13, migration_14,
+        migration_1,  migration_2,  migration_3,  migration_4, migration_5,
+        migration_6,  migration_7,  migration_8,  migration_9, migration_10,
+        migration_11, migration_12, migration_13,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -205,7 +205,7 @@ store_update_needed(bool *needed, struct store *s, const char *id,
 {
 	int64_t one;
 	int rc = store_q_int(s, &one, e,
-	                     "SELECT 1 FROM state_totals x JOIN update_status "
+	                     "SELECT 1 FROM state_counts x JOIN update_status "
 	                     "u ON u.ukey = x.ukey WHERE u.id = $1 AND x.st "
 	                     "IN (1, 2, 5) AND x.n > 0 LIMIT 1",
 	                     "t", id);

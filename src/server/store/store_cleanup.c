@@ -138,7 +138,7 @@ revision_row(struct db_stmt *st)
 #define OLD_REVISION                                                           \
 	"u.revision < (SELECT latest_revision FROM update_status s WHERE "     \
 	"s.id "                                                                \
-	"= u.id) AND NOT EXISTS (SELECT 1 FROM state_totals x JOIN "           \
+	"= u.id) AND NOT EXISTS (SELECT 1 FROM state_counts x JOIN "           \
 	"update_status k ON k.ukey = x.ukey WHERE k.id = u.id AND x.rev = "    \
 	"u.revision AND x.n > 0) AND NOT EXISTS "                              \
 	"(SELECT 1 FROM license_acceptances l WHERE l.update_id = u.id AND "   \

@@ -123,7 +123,7 @@ store_report_counts(json_t **out, struct store *s, struct err *e)
 	if (rc == SL_OK)
 		rc = db_stmt(s->db, &st,
 		             "SELECT s.id, x.st, sum(x.n) FROM update_status s "
-		             "LEFT JOIN state_totals x ON x.ukey = s.ukey AND "
+		             "LEFT JOIN state_counts x ON x.ukey = s.ukey AND "
 		             "x.n <> 0 GROUP BY s.id, x.st",
 		             e);
 	if (rc != SL_OK)
@@ -244,7 +244,7 @@ store_report_update(json_t **out, struct store *s, const char *id,
 	 * each counted in its first group only), summed into the totals. */
 	rc = store_q(s, &st, e,
 	             "SELECT g.name, g.members, x.st, x.n FROM groups g LEFT "
-	             "JOIN group_totals x ON x.ukey = $1 AND x.gid = g.id AND "
+	             "JOIN group_counts x ON x.ukey = $1 AND x.gid = g.id AND "
 	             "x.n <> 0 WHERE g.members > 0 ORDER BY g.name, x.st",
 	             "i", ukey);
 	if (rc != SL_OK)

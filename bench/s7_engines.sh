@@ -17,6 +17,8 @@
 #   S7_SYNC=0   skip the sync rounds (the report rounds alone, e.g. for
 #               before/after pairs of two builds)
 #   S7_RDUR     one report slice (default 4s; 1s with --smoke)
+#   S7_STATES=1 the reports carry the state of each update they have an
+#               event for (default: events only)
 SCEN=s7
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +29,7 @@ else
 fi
 RDUR=${S7_RDUR:-$RDUR}
 S7_SYNC=${S7_SYNC:-1}
+[ "${S7_STATES:-0}" = 1 ] || S7_STATES=
 have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
 have haproxy || die "haproxy is not installed (scripts/deps.sh haproxy)"
 have psql || die "psql is not installed (scripts/deps.sh postgresql)"
@@ -72,7 +75,7 @@ report() {
 	before=$($count)
 	W_LABEL="($label report)" run_wrk -t 2 -c "$RC" -d "$RDUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_report.lua" "$url" -- "$F/tokens" \
-		"$BATCH" 2 "$UPDATES" "7$run"
+		"$BATCH" 2 "$UPDATES" "7$run" ${S7_STATES:+states}
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] && [ "$W_STATUS_ERRS" -eq 0 ] ||
 		die "$label report: errors: $W_ERR_TEXT"
 	after=$($count)
@@ -119,20 +122,22 @@ EOD
 	wait_port "$port"
 }
 
-# Before a report slice: PostgreSQL's counter deltas of the slice before
-# folded (migration 14; a database without them has nothing to wait for),
-# so that no slice pays for the one before it.
+# Before a report slice: PostgreSQL's own work after the slice before
+# done (its autovacuum workers, at most 30 s; then a checkpoint), so that
+# no slice pays for the one before it: the report slices write a few
+# hundred megabytes of WAL and dead page versions, and a checkpoint or a
+# vacuum of the events table otherwise lands on whichever slice comes
+# next.
 pg_settled() {
 	local i n
 	[ -n "${URL:-}" ] || return 0
-	[ "$(psql -qAt "$URL" -c "SELECT to_regclass('state_count_deltas') IS NOT NULL")" = t ] ||
-		return 0
-	for ((i = 0; i < 300; i++)); do
-		n=$(psql -qAt "$URL" -c 'SELECT (SELECT count(*) FROM state_count_deltas) + (SELECT count(*) FROM group_count_deltas)')
-		[ "$n" = 0 ] && return 0
+	for ((i = 0; i < 150; i++)); do
+		n=$(psql -qAt "$URL" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+		[ "$n" = 0 ] && break
 		sleep 0.2
 	done
-	log "counter deltas still waiting after 60 s: $n"
+	[ "$n" = 0 ] || log "autovacuum still running after 30 s"
+	psql -qAt "$URL" -c CHECKPOINT >/dev/null || die "checkpoint failed"
 }
 
 # --- SQLite ------------------------------------------------------------------
@@ -238,25 +243,44 @@ for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 done
 # Reports: SQLite (its server again, beside the idle front-ends) and
 # the three PostgreSQL shapes one after the other in each round, so that
-# the machine's load weighs on all alike.
+# the machine's load weighs on all alike, in turn (below).
 start_sluiced "$F/data" "[upstream]
 syncs_per_day = 0"
 S_PID=$SL_PID S_URL=$SL_URL
 track_child "$D_PID"
 ALL+=("$S_PID")
 sqe_r=() p1e_r=() l1e_r=() p2e_r=() qe_r=()
+# report_shape K: one slice of shape K (0 SQLite, 1 PostgreSQL direct,
+# 2 one front-end behind HAProxy, 3 two behind HAProxy), its rate into
+# that shape's rounds.
+report_shape() {
+	case $1 in
+	0)
+		report sqlite "$S_URL" sq_count "${ALL[@]}"
+		sqe_r+=("$EVENTS_RPS")
+		;;
+	1)
+		report "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" \
+			pg_count "${ALL[@]}"
+		p1e_r+=("$EVENTS_RPS")
+		;;
+	2)
+		report "postgresql 1 front-end behind HAProxy" \
+			"http://127.0.0.1:$LB1" pg_count "${ALL[@]}"
+		l1e_r+=("$EVENTS_RPS")
+		;;
+	3)
+		report "postgresql 2 front-ends" "http://127.0.0.1:$LB2" \
+			pg_count "${ALL[@]}"
+		p2e_r+=("$EVENTS_RPS")
+		;;
+	esac
+}
+# Each round starts one shape further on (round 0: SQLite, direct, one
+# behind HAProxy, two; round 1: direct, one, two, SQLite; ...), so that
+# no shape always follows the same one.
 for ((r = 0; r < ROUNDS; r++)); do
-	report sqlite "$S_URL" sq_count "${ALL[@]}"
-	sqe_r+=("$EVENTS_RPS")
-	report "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" pg_count \
-		"${ALL[@]}"
-	p1e_r+=("$EVENTS_RPS")
-	report "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
-		pg_count "${ALL[@]}"
-	l1e_r+=("$EVENTS_RPS")
-	report "postgresql 2 front-ends" "http://127.0.0.1:$LB2" pg_count \
-		"${ALL[@]}"
-	p2e_r+=("$EVENTS_RPS")
+	for ((k = 0; k < 4; k++)); do report_shape $(((r + k) % 4)); done
 	qe_r+=("$(calc "${p2e_r[r]} / ${l1e_r[r]}")")
 done
 for p in "${LB_PIDS[@]}"; do kill "$p"; done

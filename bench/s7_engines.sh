@@ -8,18 +8,28 @@
 # (each request to the next front-end; each agent always to the same one;
 # and with HAProxy passing connections through in TCP mode).
 # For each: no-change agent syncs/s (ROUNDS rounds, the PostgreSQL shapes
-# interleaved within each round) and report events/s stored, in the same
-# run. Ratio = PostgreSQL / SQLite, and two front-ends / one behind the
-# same HAProxy. Everything shares the machine's cores: the load
-# generator, HAProxy, PostgreSQL and the front-ends.
+# interleaved within each round) and report events/s stored (ROUNDS
+# rounds of shorter slices, SQLite and the three PostgreSQL shapes
+# interleaved within each round), in the same run. Ratio = PostgreSQL /
+# SQLite, and two front-ends / one behind the same HAProxy (per round).
+# Everything shares the machine's cores: the load generator, HAProxy,
+# PostgreSQL and the front-ends.
+#   S7_SYNC=0   skip the sync rounds (the report rounds alone, e.g. for
+#               before/after pairs of two builds)
+#   S7_RDUR     one report slice (default 4s; 1s with --smoke)
+#   S7_STATES=1 the reports carry the state of each update they have an
+#               event for (default: events only)
 SCEN=s7
 . "$(dirname "$0")/lib.sh"
 
 if [ "$SMOKE" = 1 ]; then
-	BATCH=10 SC=4 RC=4 DUR=1s ROUNDS=1
+	BATCH=10 SC=4 RC=4 DUR=1s RDUR=1s ROUNDS=1
 else
-	BATCH=500 SC=64 RC=16 DUR=10s ROUNDS=3
+	BATCH=500 SC=64 RC=16 DUR=10s RDUR=4s ROUNDS=3
 fi
+RDUR=${S7_RDUR:-$RDUR}
+S7_SYNC=${S7_SYNC:-1}
+[ "${S7_STATES:-0}" = 1 ] || S7_STATES=
 have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
 have haproxy || die "haproxy is not installed (scripts/deps.sh haproxy)"
 have psql || die "psql is not installed (scripts/deps.sh postgresql)"
@@ -61,10 +71,11 @@ report() {
 	shift 3
 	run=$((run + 1))
 	for p in "$@"; do wait_idle "$p"; done
+	pg_settled
 	before=$($count)
-	W_LABEL="($label report)" run_wrk -t 2 -c "$RC" -d "$DUR" --timeout 60s \
+	W_LABEL="($label report)" run_wrk -t 2 -c "$RC" -d "$RDUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_report.lua" "$url" -- "$F/tokens" \
-		"$BATCH" 2 "$UPDATES" "7$run"
+		"$BATCH" 2 "$UPDATES" "7$run" ${S7_STATES:+states}
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] && [ "$W_STATUS_ERRS" -eq 0 ] ||
 		die "$label report: errors: $W_ERR_TEXT"
 	after=$($count)
@@ -111,17 +122,33 @@ EOD
 	wait_port "$port"
 }
 
+# Before a report slice: PostgreSQL's own work after the slice before
+# done (its autovacuum workers, at most 30 s; then a checkpoint), so that
+# no slice pays for the one before it: the report slices write a few
+# hundred megabytes of WAL and dead page versions, and a checkpoint or a
+# vacuum of the events table otherwise lands on whichever slice comes
+# next.
+pg_settled() {
+	local i n
+	[ -n "${URL:-}" ] || return 0
+	for ((i = 0; i < 150; i++)); do
+		n=$(psql -qAt "$URL" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+		[ "$n" = 0 ] && break
+		sleep 0.2
+	done
+	[ "$n" = 0 ] || log "autovacuum still running after 30 s"
+	psql -qAt "$URL" -c CHECKPOINT >/dev/null || die "checkpoint failed"
+}
+
 # --- SQLite ------------------------------------------------------------------
 start_sluiced "$F/data" "[upstream]
 syncs_per_day = 0"
 sq_count() { sqlite3 "$F/data/sluice.db" 'SELECT count(*) FROM events'; }
 sq_r=()
-for ((r = 0; r < ROUNDS; r++)); do
+for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 	sync_round sqlite "$SL_URL" "$SL_PID"
 	sq_r+=("$SYNC_RPS")
 done
-report sqlite "$SL_URL" sq_count "$SL_PID"
-SQ_EV=$EVENTS_RPS
 stop_sluiced
 
 # --- the same data on PostgreSQL ---------------------------------------------
@@ -184,7 +211,7 @@ ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
 # machine's load (shared) weighs on all alike.
 p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
 k1_r=() k2_r=() q4_r=() h2_r=() q5_r=() c2_r=() q6_r=()
-for ((r = 0; r < ROUNDS; r++)); do
+for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "${ALL[@]}"
 	p1_r+=("$SYNC_RPS")
 	sync_round "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
@@ -214,18 +241,53 @@ for ((r = 0; r < ROUNDS; r++)); do
 	q1_r+=("$(calc "${p2_r[r]} / ${p1_r[r]}")")
 	q2_r+=("$(calc "${p2_r[r]} / ${l1_r[r]}")")
 done
-report "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" pg_count \
-	"${ALL[@]}"
-P1_EV=$EVENTS_RPS
-report "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
-	pg_count "${ALL[@]}"
-L1_EV=$EVENTS_RPS
-report "postgresql 2 front-ends" "http://127.0.0.1:$LB2" pg_count \
-	"${ALL[@]}"
-P2_EV=$EVENTS_RPS
+# Reports: SQLite (its server again, beside the idle front-ends) and
+# the three PostgreSQL shapes one after the other in each round, so that
+# the machine's load weighs on all alike, in turn (below).
+start_sluiced "$F/data" "[upstream]
+syncs_per_day = 0"
+S_PID=$SL_PID S_URL=$SL_URL
+track_child "$D_PID"
+ALL+=("$S_PID")
+sqe_r=() p1e_r=() l1e_r=() p2e_r=() qe_r=()
+# report_shape K: one slice of shape K (0 SQLite, 1 PostgreSQL direct,
+# 2 one front-end behind HAProxy, 3 two behind HAProxy), its rate into
+# that shape's rounds.
+report_shape() {
+	case $1 in
+	0)
+		report sqlite "$S_URL" sq_count "${ALL[@]}"
+		sqe_r+=("$EVENTS_RPS")
+		;;
+	1)
+		report "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" \
+			pg_count "${ALL[@]}"
+		p1e_r+=("$EVENTS_RPS")
+		;;
+	2)
+		report "postgresql 1 front-end behind HAProxy" \
+			"http://127.0.0.1:$LB1" pg_count "${ALL[@]}"
+		l1e_r+=("$EVENTS_RPS")
+		;;
+	3)
+		report "postgresql 2 front-ends" "http://127.0.0.1:$LB2" \
+			pg_count "${ALL[@]}"
+		p2e_r+=("$EVENTS_RPS")
+		;;
+	esac
+}
+# Each round starts one shape further on (round 0: SQLite, direct, one
+# behind HAProxy, two; round 1: direct, one, two, SQLite; ...), so that
+# no shape always follows the same one.
+for ((r = 0; r < ROUNDS; r++)); do
+	for ((k = 0; k < 4; k++)); do report_shape $(((r + k) % 4)); done
+	qe_r+=("$(calc "${p2e_r[r]} / ${l1e_r[r]}")")
+done
 for p in "${LB_PIDS[@]}"; do kill "$p"; done
 LB_PIDS=()
-for p in "$D_PID" "$C_PID" "$B_PID" "$A_PID"; do SL_PID=$p stop_sluiced; done
+for p in "$S_PID" "$D_PID" "$C_PID" "$B_PID" "$A_PID"; do
+	SL_PID=$p stop_sluiced
+done
 
 sq=$(stats "${sq_r[@]}") p1=$(stats "${p1_r[@]}") l1=$(stats "${l1_r[@]}")
 p2=$(stats "${p2_r[@]}") q1=$(stats "${q1_r[@]}") q2=$(stats "${q2_r[@]}")
@@ -235,6 +297,7 @@ h2=$(stats "${h2_r[@]}") q5=$(stats "${q5_r[@]}")
 c2=$(stats "${c2_r[@]}") q6=$(stats "${q6_r[@]}")
 med() { cut -d' ' -f2 <<<"$1"; }
 M="no-change syncs/s, $SC conn ($ROUNDS rounds)"
+if [ "$S7_SYNC" = 1 ]; then
 row "10 engines" "$M: PostgreSQL 1 front-end vs SQLite" "$(med "$p1")" \
 	"$(med "$sq")" - "PostgreSQL $(spread "$p1"); SQLite $(spread "$sq")"
 row "10 engines" "$M: PostgreSQL 1 front-end behind HAProxy vs SQLite" \
@@ -253,6 +316,15 @@ row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads, each agent to one, v
 	"$(med "$h2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$h2"); ratio per round $(spread "$q5")"
 row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy in TCP mode" \
 	"$(med "$c2")" "$(med "$k1")" "ratio>=1" "2 front-ends $(spread "$c2"); ratio per round $(spread "$q6")"
-row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end vs SQLite" "$P1_EV" "$SQ_EV" -
-row "10 engines" "report events/s stored, $RC conn: PostgreSQL 1 front-end behind HAProxy vs SQLite" "$L1_EV" "$SQ_EV" -
-row "10 engines" "report events/s stored, $RC conn: PostgreSQL 2 front-ends (HAProxy) vs SQLite" "$P2_EV" "$SQ_EV" -
+fi
+sqe=$(stats "${sqe_r[@]}") p1e=$(stats "${p1e_r[@]}") l1e=$(stats "${l1e_r[@]}")
+p2e=$(stats "${p2e_r[@]}") qe=$(stats "${qe_r[@]}")
+E="report events/s stored, $RC conn"
+row "10 engines" "$E: PostgreSQL 1 front-end vs SQLite" "$(med "$p1e")" \
+	"$(med "$sqe")" - "PostgreSQL $(spread "$p1e"); SQLite $(spread "$sqe"); $ROUNDS rounds of $RDUR"
+row "10 engines" "$E: PostgreSQL 1 front-end behind HAProxy vs SQLite" \
+	"$(med "$l1e")" "$(med "$sqe")" - "behind HAProxy $(spread "$l1e")"
+row "10 engines" "$E: PostgreSQL 2 front-ends (HAProxy) vs SQLite" \
+	"$(med "$p2e")" "$(med "$sqe")" - "2 front-ends $(spread "$p2e")"
+row "10 engines" "$E: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy" \
+	"$(med "$p2e")" "$(med "$l1e")" "ratio>=1" "ratio per round $(spread "$qe")"

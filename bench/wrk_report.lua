@@ -1,7 +1,10 @@
 -- POST /v1/agent/report: batches of events, each request from the next
 -- computer of the token file, every event with a new event_id made as the
 -- agent makes it (agentstate_uuid in src/agent/agentstate.c).
---   wrk -s wrk_report.lua URL -- TOKENS_FILE EVENTS_PER_BATCH THREADS UPDATES SCHEME
+--   wrk -s wrk_report.lua URL -- TOKENS_FILE EVENTS_PER_BATCH THREADS UPDATES SCHEME [states]
+-- "states": each report also carries the state of every update it has an
+-- event for (installed, revision 1), as an agent's report after installing
+-- does; without it the reports carry events only.
 -- SCHEME "v7": the agent's ids, RFC 9562 version 7 (48 bits of Unix time
 -- in ms, then random bits); "v4": random version 4 UUIDs, what agents
 -- before the time-ordered ids sent.
@@ -13,7 +16,7 @@ function setup(thread)
 	nthreads = nthreads + 1
 end
 
-local headers, n, i, step, per, nupd, seq, scheme, t0, clock0
+local headers, n, i, step, per, nupd, seq, scheme, t0, clock0, with_states
 function init(args)
 	headers = {}
 	for line in io.lines(args[1]) do
@@ -28,6 +31,7 @@ function init(args)
 	step = tonumber(args[3])
 	nupd = tonumber(args[4])
 	scheme = args[5]
+	with_states = args[6] == "states"
 	i = tid % n
 	seq = 0
 	math.randomseed(os.time() * 1000 + tid)
@@ -42,7 +46,7 @@ end
 -- body itself. The random bits are as many as the agent's (12 + 14 + 48);
 -- only how they are drawn differs.
 local random = math.random
-local hex4, hex3, tails = {}, {}, {}
+local hex4, hex3, tails, stails = {}, {}, {}, {}
 for v = 0, 0xffff do hex4[v] = string.format("%04x", v) end
 for v = 0, 0xfff do hex3[v] = string.format("%03x", v) end
 
@@ -67,6 +71,9 @@ function request()
 		for u = 0, nupd - 1 do
 			tails[u] = string.format(
 				'","id":"00000000-0000-4000-8000-%012x', u) .. tail
+			stails[u] = string.format(
+				'{"id":"00000000-0000-4000-8000-%012x",' ..
+				'"revision":1,"state":"installed"}', u)
 		end
 	end
 	-- One timestamp per report: the agent queues a report's events
@@ -74,6 +81,13 @@ function request()
 	local head = '{"event_id":"' .. v7_prefix()
 	local j = 1
 	parts[1] = '{"states":[],"events":['
+	if with_states then
+		-- the updates of this report's events (seq + 1 .. seq + per)
+		local st = {}
+		for k = 1, per do st[k] = stails[(seq + k) % nupd] end
+		parts[1] = '{"states":[' .. table.concat(st, ",") ..
+			'],"events":['
+	end
 	for k = 1, per do
 		seq = seq + 1
 		if scheme == "v4" then

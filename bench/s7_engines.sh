@@ -51,18 +51,44 @@ s7_cleanup() {
 trap 's7_cleanup; _bench_cleanup' EXIT
 URL=$("$PGC" start "$PG") || die "PostgreSQL did not start"
 
+# server_cpu: CPU seconds so far of everything serving the load but wrk:
+# the front-ends and HAProxy (the pids in SRV_PIDS and LB_PIDS) and
+# PostgreSQL (its postmaster, its live children, and through the
+# postmaster's own counters the children it has reaped).
+server_cpu() {
+	local pm p l=()
+	pm=$(head -n 1 "$PG/data/postmaster.pid" 2>/dev/null) || pm=
+	for p in "${SRV_PIDS[@]}" "${LB_PIDS[@]}" $pm $([ -z "$pm" ] || pgrep -P "$pm"); do
+		[ -r "/proc/$p/stat" ] && l+=("/proc/$p/stat")
+	done
+	# fields after the ")" of comm: utime, stime, cutime, cstime are the
+	# 12th to 15th
+	sed 's/.*) //' "${l[@]}" 2>/dev/null |
+		awk -v t="$(getconf CLK_TCK)" '{ s += $12 + $13 + $14 + $15 }
+			END { printf "%.2f", s / t }'
+}
+SRV_PIDS=()
+declare -A CPU_S SYNCS
+
 # sync_round LABEL URL PID...: one round of no-change syncs; sets SYNC_RPS
+# and adds the round's server CPU and syncs to CPU_S[LABEL] SYNCS[LABEL]
 sync_round() {
-	local label=$1 url=$2 p
+	local label=$1 url=$2 p c0
 	shift 2
 	for p in "$@"; do wait_idle "$p"; done
+	c0=$(server_cpu)
 	W_LABEL="($label sync)" run_wrk -t 2 -c "$SC" -d "$DUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_sync.lua" "$url" -- \
 		"$F/tokens" "$ANCHOR" 2
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] && [ "$W_STATUS_ERRS" -eq 0 ] ||
 		die "$label sync: errors: $W_ERR_TEXT"
 	SYNC_RPS=$W_OK_RPS
+	CPU_S[$label]=$(calc "${CPU_S[$label]:-0} + $(server_cpu) - $c0")
+	SYNCS[$label]=$((${SYNCS[$label]:-0} + W_REQS - W_STATUS_ERRS))
 }
+# cpu_per_sync LABEL: server CPU microseconds per no-change sync over
+# LABEL's rounds
+cpu_per_sync() { calc "${CPU_S[$1]} * 1e6 / ${SYNCS[$1]}"; }
 
 # report LABEL URL COUNT-CMD PID...: sets EVENTS_RPS
 run=0
@@ -145,6 +171,7 @@ start_sluiced "$F/data" "[upstream]
 syncs_per_day = 0"
 sq_count() { sqlite3 "$F/data/sluice.db" 'SELECT count(*) FROM events'; }
 sq_r=()
+SRV_PIDS=("$SL_PID")
 for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 	sync_round sqlite "$SL_URL" "$SL_PID"
 	sq_r+=("$SYNC_RPS")
@@ -207,6 +234,7 @@ lb agent "$LB6" "$C_PORT" "$D_PORT"
 LB7=$(free_port)
 lb tcp "$LB7" "$C_PORT" "$D_PORT"
 ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
+SRV_PIDS=("${ALL[@]}")
 # Each round measures the shapes one after the other, so that the
 # machine's load (shared) weighs on all alike.
 p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
@@ -316,6 +344,31 @@ row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads, each agent to one, v
 	"$(med "$h2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$h2"); ratio per round $(spread "$q5")"
 row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy in TCP mode" \
 	"$(med "$c2")" "$(med "$k1")" "ratio>=1" "2 front-ends $(spread "$c2"); ratio per round $(spread "$q6")"
+# What each shape costs the machine per sync, all rounds: the CPU of the
+# front-ends, HAProxy and PostgreSQL (not wrk's) over the syncs answered.
+# On two cores shared with wrk, a shape that needs more CPU per sync
+# cannot answer more syncs a second.
+C="server CPU us per no-change sync (front-ends + HAProxy + PostgreSQL, all rounds)"
+cpu_row() { # LABEL-IN-ROW SHAPE REFERENCE-SHAPE
+	row "10 engines" "$C: $1" "$(cpu_per_sync "$2")" \
+		"$(cpu_per_sync "$3")" - \
+		"$2: ${SYNCS[$2]} syncs, ${CPU_S[$2]} s; $3: ${SYNCS[$3]} syncs, ${CPU_S[$3]} s"
+}
+cpu_row "PostgreSQL 1 front-end vs SQLite" "postgresql 1 front-end" sqlite
+cpu_row "2 front-ends vs 1 front-end, both behind HAProxy" \
+	"postgresql 2 front-ends" "postgresql 1 front-end behind HAProxy"
+cpu_row "2 front-ends, each agent to one, vs 1 front-end, both behind HAProxy" \
+	"postgresql 2 front-ends, each agent to one" \
+	"postgresql 1 front-end behind HAProxy"
+cpu_row "2 front-ends of 2 threads, each agent to one, vs 1 front-end of 4, both behind HAProxy" \
+	"postgresql 2 front-ends of 2 threads, each agent to one" \
+	"postgresql 1 front-end behind HAProxy"
+cpu_row "2 front-ends vs 1 front-end, both behind HAProxy in TCP mode" \
+	"postgresql 2 front-ends behind HAProxy (TCP)" \
+	"postgresql 1 front-end behind HAProxy (TCP)"
+cpu_row "2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy in TCP mode" \
+	"postgresql 2 front-ends of 2 threads behind HAProxy (TCP)" \
+	"postgresql 1 front-end behind HAProxy (TCP)"
 fi
 sqe=$(stats "${sqe_r[@]}") p1e=$(stats "${p1e_r[@]}") l1e=$(stats "${l1e_r[@]}")
 p2e=$(stats "${p2e_r[@]}") qe=$(stats "${qe_r[@]}")

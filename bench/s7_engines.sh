@@ -51,39 +51,52 @@ s7_cleanup() {
 trap 's7_cleanup; _bench_cleanup' EXIT
 URL=$("$PGC" start "$PG") || die "PostgreSQL did not start"
 
-# server_cpu: CPU seconds so far of everything serving the load but wrk:
-# the front-ends and HAProxy (the pids in SRV_PIDS and LB_PIDS) and
-# PostgreSQL (its postmaster, its live children, and through the
-# postmaster's own counters the children it has reaped).
+# server_cpu: CPU seconds so far of everything serving the load but wrk,
+# as "FRONT-ENDS HAPROXY POSTGRESQL": the front-ends (the pids in
+# SRV_PIDS), HAProxy (LB_PIDS) and PostgreSQL (its postmaster, its live
+# children, and through the postmaster's own counters the children it
+# has reaped).
 server_cpu() {
-	local pm p l=()
+	local pm p
 	pm=$(head -n 1 "$PG/data/postmaster.pid" 2>/dev/null) || pm=
-	for p in "${SRV_PIDS[@]}" "${LB_PIDS[@]}" $pm $([ -z "$pm" ] || pgrep -P "$pm"); do
-		[ -r "/proc/$p/stat" ] && l+=("/proc/$p/stat")
-	done
-	# fields after the ")" of comm: utime, stime, cutime, cstime are the
-	# 12th to 15th
-	sed 's/.*) //' "${l[@]}" 2>/dev/null |
-		awk -v t="$(getconf CLK_TCK)" '{ s += $12 + $13 + $14 + $15 }
-			END { printf "%.2f", s / t }'
+	{
+		for p in "${SRV_PIDS[@]}"; do echo "fe /proc/$p/stat"; done
+		for p in "${LB_PIDS[@]}"; do echo "lb /proc/$p/stat"; done
+		for p in $pm $([ -z "$pm" ] || pgrep -P "$pm"); do
+			echo "pg /proc/$p/stat"
+		done
+	} | while read -r who f; do
+		# fields after the ")" of comm: utime, stime, cutime, cstime
+		# are the 12th to 15th
+		[ -r "$f" ] && echo "$who $(sed 's/.*) //' "$f" 2>/dev/null)"
+	done | awk -v t="$(getconf CLK_TCK)" '
+		{ s[$1] += $13 + $14 + $15 + $16 }
+		END { printf "%.2f %.2f %.2f", s["fe"] / t, s["lb"] / t, s["pg"] / t }'
 }
 SRV_PIDS=()
-declare -A CPU_S SYNCS
+declare -A CPU_S CPU_PART SYNCS
 
 # sync_round LABEL URL PID...: one round of no-change syncs; sets SYNC_RPS
 # and adds the round's server CPU and syncs to CPU_S[LABEL] SYNCS[LABEL]
 sync_round() {
-	local label=$1 url=$2 p c0
+	local label=$1 url=$2 p c0 c1
 	shift 2
 	for p in "$@"; do wait_idle "$p"; done
-	c0=$(server_cpu)
+	c0=($(server_cpu))
 	W_LABEL="($label sync)" run_wrk -t 2 -c "$SC" -d "$DUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_sync.lua" "$url" -- \
 		"$F/tokens" "$ANCHOR" 2
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] && [ "$W_STATUS_ERRS" -eq 0 ] ||
 		die "$label sync: errors: $W_ERR_TEXT"
 	SYNC_RPS=$W_OK_RPS
-	CPU_S[$label]=$(calc "${CPU_S[$label]:-0} + $(server_cpu) - $c0")
+	c1=($(server_cpu))
+	CPU_PART[$label]=$(awk -v a="${CPU_PART[$label]:-0 0 0}" \
+		-v b="${c0[*]}" -v c="${c1[*]}" 'BEGIN {
+			split(a, x); split(b, y); split(c, z)
+			printf "%.2f %.2f %.2f", x[1] + z[1] - y[1],
+				x[2] + z[2] - y[2], x[3] + z[3] - y[3] }')
+	read -r p c0 c1 <<<"${CPU_PART[$label]}"
+	CPU_S[$label]=$(calc "$p + $c0 + $c1")
 	SYNCS[$label]=$((${SYNCS[$label]:-0} + W_REQS - W_STATUS_ERRS))
 }
 # cpu_per_sync LABEL: server CPU microseconds per no-change sync over
@@ -349,10 +362,15 @@ row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, 
 # On two cores shared with wrk, a shape that needs more CPU per sync
 # cannot answer more syncs a second.
 C="server CPU us per no-change sync (front-ends + HAProxy + PostgreSQL, all rounds)"
+cpu_parts() { # SHAPE: its syncs and CPU seconds, in all and by process
+	local fe lb pg
+	read -r fe lb pg <<<"${CPU_PART[$1]}"
+	echo "$1: ${SYNCS[$1]} syncs, ${CPU_S[$1]} s (front-ends $fe, HAProxy $lb, PostgreSQL $pg)"
+}
 cpu_row() { # LABEL-IN-ROW SHAPE REFERENCE-SHAPE
 	row "10 engines" "$C: $1" "$(cpu_per_sync "$2")" \
 		"$(cpu_per_sync "$3")" - \
-		"$2: ${SYNCS[$2]} syncs, ${CPU_S[$2]} s; $3: ${SYNCS[$3]} syncs, ${CPU_S[$3]} s"
+		"$(cpu_parts "$2"); $(cpu_parts "$3")"
 }
 cpu_row "PostgreSQL 1 front-end vs SQLite" "postgresql 1 front-end" sqlite
 cpu_row "2 front-ends vs 1 front-end, both behind HAProxy" \

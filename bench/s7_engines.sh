@@ -79,7 +79,7 @@ declare -A CPU_S CPU_PART SYNCS
 # sync_round LABEL URL PID...: one round of no-change syncs; sets SYNC_RPS
 # and adds the round's server CPU and syncs to CPU_S[LABEL] SYNCS[LABEL]
 sync_round() {
-	local label=$1 url=$2 p c0 c1
+	local label=$1 url=$2 p c0 c1 fe lb pg
 	shift 2
 	for p in "$@"; do wait_idle "$p"; done
 	c0=($(server_cpu))
@@ -95,8 +95,8 @@ sync_round() {
 			split(a, x); split(b, y); split(c, z)
 			printf "%.2f %.2f %.2f", x[1] + z[1] - y[1],
 				x[2] + z[2] - y[2], x[3] + z[3] - y[3] }')
-	read -r p c0 c1 <<<"${CPU_PART[$label]}"
-	CPU_S[$label]=$(calc "$p + $c0 + $c1")
+	read -r fe lb pg <<<"${CPU_PART[$label]}"
+	CPU_S[$label]=$(calc "$fe + $lb + $pg")
 	SYNCS[$label]=$((${SYNCS[$label]:-0} + W_REQS - W_STATUS_ERRS))
 }
 # cpu_per_sync LABEL: server CPU microseconds per no-change sync over

@@ -18,6 +18,7 @@
 #include "server_fixture.h"
 #include "store/store.h"
 #include "store/store_contact.h"
+#include "store/store_int.h"
 
 #define C1 "11111111-2222-4333-8444-555555555501"
 #define C2 "11111111-2222-4333-8444-555555555502"
@@ -145,6 +146,48 @@ test_flush_many(void **state)
 	store_contacts_free(c);
 }
 
+/* A flush the database refuses (here: the column is gone for a moment)
+ * fails with its reason and keeps the whole batch, several statements'
+ * worth, with what was noted meanwhile; the next flush writes it all. */
+static void
+test_flush_fails_keeps_batch(void **state)
+{
+	enum { N = 150 };
+	struct store_contacts *c;
+	char id[N][40];
+	struct err e;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(id[i], sizeof(id[i]), "11111111-2222-4333-8444-%012d",
+		         2000 + i);
+		add_computer(id[i]);
+	}
+	assert_int_equal(store_contacts_new(&c, path, 3600000, &e), SL_OK);
+	for (int i = 0; i < N; i++)
+		store_contacts_note(c, id[i], 3000 + i);
+	assert_int_equal(db_exec(s->db,
+	                         "ALTER TABLE computers RENAME COLUMN "
+	                         "last_contact TO contact_gone",
+	                         &e),
+	                 SL_OK);
+	err_clear(&e);
+	assert_int_not_equal(store_contacts_flush(c, &e), SL_OK);
+	assert_non_null(strstr(e.msg, "last contacts: "));
+	assert_int_equal(db_exec(s->db,
+	                         "ALTER TABLE computers RENAME COLUMN "
+	                         "contact_gone TO last_contact",
+	                         &e),
+	                 SL_OK);
+	store_contacts_note(c, C1, 4000);
+	store_contacts_note(c, id[0], 2500); /* older: the batch keeps 3000 */
+	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(contact(id[i]), 3000 + i);
+	assert_int_equal(contact(C1), 4000);
+	store_contacts_free(c);
+}
+
 static void
 test_writer_thread(void **state)
 {
@@ -185,6 +228,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_flush_many, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_flush_fails_keeps_batch,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_writer_thread, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_open_error),

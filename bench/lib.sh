@@ -96,7 +96,7 @@ calc() { awk "BEGIN { printf \"%.6g\", ($1) }"; }
 start_sluiced() {
 	local data=$1 extra=${2:-} i
 	mkdir -p "$data"
-	SL_PORT=$(free_port)
+	SL_PORT=${3:-$(free_port)}
 	SL_URL="http://127.0.0.1:$SL_PORT"
 	SL_LOG="$data/sluiced.log"
 	{
@@ -104,6 +104,12 @@ start_sluiced() {
 		echo "listen = 127.0.0.1:$SL_PORT"
 		echo "data = $data"
 		echo "user = root" # benchmarks run as root, like make test
+		# BENCH_THREADS: every server's worker threads, unless the
+		# scenario sets its own (A/B runs of the default)
+		case $extra in
+		*"threads ="*) ;;
+		*) [ -z "${BENCH_THREADS:-}" ] || echo "threads = $BENCH_THREADS" ;;
+		esac
 		printf '%s\n' "$extra"
 		# every load generator connects from 127.0.0.1: no per-address
 		# limit (the default 64 would refuse the 512-connection rounds)
@@ -185,6 +191,25 @@ wait_idle() {
 		a=$b
 	done
 	log "still busy after ${max}s"
+}
+
+# The same for several processes at once: until together they used no CPU
+# for a second, at most 120 seconds.
+wait_idle_all() {
+	local a b i
+	a=$(procs_cpu "$@")
+	for ((i = 0; i < 120; i++)); do
+		sleep 1
+		b=$(procs_cpu "$@")
+		[ "$(calc "($b - $a) < 0.03")" = 1 ] && return 0
+		a=$b
+	done
+	log "still busy after 120s"
+}
+procs_cpu() {
+	local p
+	for p in "$@"; do proc_cpu "$p"; echo; done |
+		awk '{ s += $1 } END { printf "%.2f", s }'
 }
 
 proc_cpu() {

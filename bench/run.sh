@@ -12,6 +12,8 @@
 #                                    stdout; docs/performance.md untouched);
 #                                    ONLY=a,b: those scenarios;
 #                                    LIMIT=SECONDS replaces its time limit
+#   BENCH_THREADS=N bench/run.sh ...  every sluiced with N worker threads
+#                                    (A/B runs of the default)
 #
 # Each scenario is its own script (bench/s<N>_*.sh, sourcing bench/lib.sh)
 # run in its own process with a time limit; a scenario that cannot run

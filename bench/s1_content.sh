@@ -4,7 +4,7 @@
 # nginx (sendfile on, its own minimal configuration, a foreground child),
 # each under wrk at several connection counts, in alternating rounds
 # (median and spread of the rounds reported). Both run with their shipped
-# defaults: sluiced's 4 worker threads, nginx's one worker per core. Where
+# defaults: sluiced's and nginx's one worker per core (sluiced: at least 2). Where
 # libh2o is installed, a third server takes part in the same rounds:
 # bench/h2o_content, the same content path over libh2o's evloop and file
 # sender (one thread per core), with its own rows against nginx.

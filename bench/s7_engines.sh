@@ -6,7 +6,9 @@
 # front-end (direct, and behind HAProxy: the deployment shape of a
 # load-balanced single front-end), then by two front-ends behind HAProxy
 # (each request to the next front-end; each agent always to the same one;
-# and with HAProxy passing connections through in TCP mode).
+# and with HAProxy passing connections through in TCP mode), and by two
+# front-ends sharing one port with no balancer (server.reuse_port: the
+# kernel spreads the connections).
 # For each: no-change agent syncs/s (ROUNDS rounds, the PostgreSQL shapes
 # interleaved within each round) and report events/s stored (ROUNDS
 # rounds of shorter slices, SQLite and the three PostgreSQL shapes
@@ -81,7 +83,7 @@ declare -A CPU_S CPU_PART SYNCS
 sync_round() {
 	local label=$1 url=$2 p c0 c1 fe lb pg
 	shift 2
-	for p in "$@"; do wait_idle "$p"; done
+	wait_idle_all "$@"
 	c0=($(server_cpu))
 	W_LABEL="($label sync)" run_wrk -t 2 -c "$SC" -d "$DUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_sync.lua" "$url" -- \
@@ -109,7 +111,7 @@ report() {
 	local label=$1 url=$2 count=$3 before after p
 	shift 3
 	run=$((run + 1))
-	for p in "$@"; do wait_idle "$p"; done
+	wait_idle_all "$@"
 	pg_settled
 	before=$($count)
 	W_LABEL="($label report)" run_wrk -t 2 -c "$RC" -d "$RDUR" --timeout 60s \
@@ -200,7 +202,7 @@ mig_rows=$(awk '$3=="rows"{n+=$2} END{print n+0}' "$WORK/s7.migrate")
 row "10 engines" "sluiced --migrate-to: s to copy the fleet ($(awk '$1=="events"{print $2}' "$WORK/s7.migrate") events)" \
 	"$mig_s" - - "$mig_rows rows in all, $(calc "$mig_rows / $mig_s") rows/s"
 pg_count() { psql -qAt "$URL" -c 'SELECT count(*) FROM events'; }
-fe() { # DIR [SERVER-LINES]: a front-end on PostgreSQL (the fleet's tokens work as-is)
+fe() { # DIR [SERVER-LINES [PORT]]: a front-end on PostgreSQL (the fleet's tokens work as-is)
 	mkdir -p "$1"
 	cp "$F/data/admin.token" "$1/" # migrated with the rest
 	start_sluiced "$1" "${2:-}
@@ -209,22 +211,41 @@ syncs_per_day = 0
 [storage]
 mode = none
 [database]
-url = $URL"
+url = $URL" "${3:-}"
 }
 fe "$WORK/s7-a"
 A_PID=$SL_PID A_PORT=$SL_PORT
 fe "$WORK/s7-b"
 B_PID=$SL_PID B_PORT=$SL_PORT
 track_child "$A_PID"
-# Two more front-ends of 2 worker threads each (the default is 4): the two
-# cores split between two processes, with as many threads in all as one
-# front-end has.
-fe "$WORK/s7-c" "threads = 2"
+# Two more front-ends of half the default worker threads each (the
+# default: one per core, at least 2): the cores split between two
+# processes, with as many threads in all as one front-end has.
+T=$(nproc)
+((T >= 2)) || T=2
+H=$((T / 2))
+fe "$WORK/s7-c" "threads = $H"
 C_PID=$SL_PID C_PORT=$SL_PORT
-fe "$WORK/s7-d" "threads = 2"
+fe "$WORK/s7-d" "threads = $H"
 D_PID=$SL_PID D_PORT=$SL_PORT
+# Two front-ends sharing one port (server.reuse_port): the kernel spreads
+# the connections over both, no balancer process in between; with the
+# default threads, and with half as many.
+fe "$WORK/s7-e" "reuse_port = on"
+E_PID=$SL_PID E_PORT=$SL_PORT
+fe "$WORK/s7-f" "reuse_port = on" "$E_PORT"
+F_PID=$SL_PID
+fe "$WORK/s7-g" "reuse_port = on
+threads = $H"
+G_PID=$SL_PID G_PORT=$SL_PORT
+fe "$WORK/s7-h" "reuse_port = on
+threads = $H" "$G_PORT"
+I_PID=$SL_PID
 track_child "$B_PID"
 track_child "$C_PID"
+track_child "$E_PID"
+track_child "$F_PID"
+track_child "$G_PID"
 LB1=$(free_port)
 lb http "$LB1" "$A_PORT"
 LB2=$(free_port)
@@ -246,15 +267,24 @@ LB6=$(free_port)
 lb agent "$LB6" "$C_PORT" "$D_PORT"
 LB7=$(free_port)
 lb tcp "$LB7" "$C_PORT" "$D_PORT"
-ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID")
+ALL=("$A_PID" "$B_PID" "$C_PID" "$D_PID" "$E_PID" "$F_PID" "$G_PID" "$I_PID")
 SRV_PIDS=("${ALL[@]}")
 # Each round measures the shapes one after the other, so that the
 # machine's load (shared) weighs on all alike.
 p1_r=() l1_r=() p2_r=() q1_r=() q2_r=() t2_r=() q3_r=()
-k1_r=() k2_r=() q4_r=() h2_r=() q5_r=() c2_r=() q6_r=()
+k1_r=() k2_r=() q4_r=() h2_r=() q5_r=() c2_r=() q6_r=() s2_r=() q7_r=()
+s3_r=() q8_r=()
 for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 	sync_round "postgresql 1 front-end" "http://127.0.0.1:$A_PORT" "${ALL[@]}"
 	p1_r+=("$SYNC_RPS")
+	sync_round "postgresql 2 front-ends sharing a port" \
+		"http://127.0.0.1:$E_PORT" "${ALL[@]}"
+	s2_r+=("$SYNC_RPS")
+	q7_r+=("$(calc "${s2_r[r]} / ${p1_r[r]}")")
+	sync_round "postgresql 2 front-ends of $H threads sharing a port" \
+		"http://127.0.0.1:$G_PORT" "${ALL[@]}"
+	s3_r+=("$SYNC_RPS")
+	q8_r+=("$(calc "${s3_r[r]} / ${p1_r[r]}")")
 	sync_round "postgresql 1 front-end behind HAProxy" "http://127.0.0.1:$LB1" \
 		"${ALL[@]}"
 	l1_r+=("$SYNC_RPS")
@@ -269,10 +299,10 @@ for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 	sync_round "postgresql 2 front-ends behind HAProxy (TCP)" \
 		"http://127.0.0.1:$LB5" "${ALL[@]}"
 	k2_r+=("$SYNC_RPS")
-	sync_round "postgresql 2 front-ends of 2 threads, each agent to one" \
+	sync_round "postgresql 2 front-ends of $H threads, each agent to one" \
 		"http://127.0.0.1:$LB6" "${ALL[@]}"
 	h2_r+=("$SYNC_RPS")
-	sync_round "postgresql 2 front-ends of 2 threads behind HAProxy (TCP)" \
+	sync_round "postgresql 2 front-ends of $H threads behind HAProxy (TCP)" \
 		"http://127.0.0.1:$LB7" "${ALL[@]}"
 	c2_r+=("$SYNC_RPS")
 	q5_r+=("$(calc "${h2_r[r]} / ${l1_r[r]}")")
@@ -289,6 +319,7 @@ start_sluiced "$F/data" "[upstream]
 syncs_per_day = 0"
 S_PID=$SL_PID S_URL=$SL_URL
 track_child "$D_PID"
+track_child "$I_PID"
 ALL+=("$S_PID")
 sqe_r=() p1e_r=() l1e_r=() p2e_r=() qe_r=()
 # report_shape K: one slice of shape K (0 SQLite, 1 PostgreSQL direct,
@@ -326,7 +357,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 for p in "${LB_PIDS[@]}"; do kill "$p"; done
 LB_PIDS=()
-for p in "$S_PID" "$D_PID" "$C_PID" "$B_PID" "$A_PID"; do
+for p in "$S_PID" "$I_PID" "$G_PID" "$F_PID" "$E_PID" "$D_PID" "$C_PID" "$B_PID" "$A_PID"; do
 	SL_PID=$p stop_sluiced
 done
 
@@ -336,6 +367,8 @@ t2=$(stats "${t2_r[@]}") q3=$(stats "${q3_r[@]}")
 k1=$(stats "${k1_r[@]}") k2=$(stats "${k2_r[@]}") q4=$(stats "${q4_r[@]}")
 h2=$(stats "${h2_r[@]}") q5=$(stats "${q5_r[@]}")
 c2=$(stats "${c2_r[@]}") q6=$(stats "${q6_r[@]}")
+s2=$(stats "${s2_r[@]}") q7=$(stats "${q7_r[@]}")
+s3=$(stats "${s3_r[@]}") q8=$(stats "${q8_r[@]}")
 med() { cut -d' ' -f2 <<<"$1"; }
 M="no-change syncs/s, $SC conn ($ROUNDS rounds)"
 if [ "$S7_SYNC" = 1 ]; then
@@ -345,6 +378,10 @@ row "10 engines" "$M: PostgreSQL 1 front-end behind HAProxy vs SQLite" \
 	"$(med "$l1")" "$(med "$sq")" - "behind HAProxy $(spread "$l1")"
 row "10 engines" "$M: PostgreSQL 2 front-ends (HAProxy) vs SQLite" \
 	"$(med "$p2")" "$(med "$sq")" - "2 front-ends $(spread "$p2")"
+row "10 engines" "$M: PostgreSQL 2 front-ends sharing one port (SO_REUSEPORT, no balancer) vs 1 front-end direct" \
+	"$(med "$s2")" "$(med "$p1")" "ratio>=1" "2 front-ends $(spread "$s2"); ratio per round $(spread "$q7")"
+row "10 engines" "$M: PostgreSQL 2 front-ends of $H threads sharing one port vs 1 front-end of $T direct" \
+	"$(med "$s3")" "$(med "$p1")" "ratio>=1" "2 front-ends $(spread "$s3"); ratio per round $(spread "$q8")"
 row "10 engines" "$M: PostgreSQL 2 front-ends (HAProxy) vs 1 front-end direct" \
 	"$(med "$p2")" "$(med "$p1")" "ratio>=1" "ratio per round $(spread "$q1")"
 row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy" \
@@ -353,9 +390,9 @@ row "10 engines" "$M: PostgreSQL 2 front-ends, each agent to one, vs 1 front-end
 	"$(med "$t2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$t2"); ratio per round $(spread "$q3")"
 row "10 engines" "$M: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy in TCP mode" \
 	"$(med "$k2")" "$(med "$k1")" "ratio>=1" "1 front-end $(spread "$k1"); 2 front-ends $(spread "$k2"); ratio per round $(spread "$q4")"
-row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads, each agent to one, vs 1 front-end of 4, both behind HAProxy" \
+row "10 engines" "$M: PostgreSQL 2 front-ends of $H threads, each agent to one, vs 1 front-end of $T, both behind HAProxy" \
 	"$(med "$h2")" "$(med "$l1")" "ratio>=1" "2 front-ends $(spread "$h2"); ratio per round $(spread "$q5")"
-row "10 engines" "$M: PostgreSQL 2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy in TCP mode" \
+row "10 engines" "$M: PostgreSQL 2 front-ends of $H threads vs 1 front-end of $T, both behind HAProxy in TCP mode" \
 	"$(med "$c2")" "$(med "$k1")" "ratio>=1" "2 front-ends $(spread "$c2"); ratio per round $(spread "$q6")"
 # What each shape costs the machine per sync, all rounds: the CPU of the
 # front-ends, HAProxy and PostgreSQL (not wrk's) over the syncs answered.
@@ -373,19 +410,23 @@ cpu_row() { # LABEL-IN-ROW SHAPE REFERENCE-SHAPE
 		"$(cpu_parts "$2"); $(cpu_parts "$3")"
 }
 cpu_row "PostgreSQL 1 front-end vs SQLite" "postgresql 1 front-end" sqlite
+cpu_row "2 front-ends sharing one port vs 1 front-end direct" \
+	"postgresql 2 front-ends sharing a port" "postgresql 1 front-end"
+cpu_row "2 front-ends of $H threads sharing one port vs 1 front-end of $T direct" \
+	"postgresql 2 front-ends of $H threads sharing a port" "postgresql 1 front-end"
 cpu_row "2 front-ends vs 1 front-end, both behind HAProxy" \
 	"postgresql 2 front-ends" "postgresql 1 front-end behind HAProxy"
 cpu_row "2 front-ends, each agent to one, vs 1 front-end, both behind HAProxy" \
 	"postgresql 2 front-ends, each agent to one" \
 	"postgresql 1 front-end behind HAProxy"
-cpu_row "2 front-ends of 2 threads, each agent to one, vs 1 front-end of 4, both behind HAProxy" \
-	"postgresql 2 front-ends of 2 threads, each agent to one" \
+cpu_row "2 front-ends of $H threads, each agent to one, vs 1 front-end of $T, both behind HAProxy" \
+	"postgresql 2 front-ends of $H threads, each agent to one" \
 	"postgresql 1 front-end behind HAProxy"
 cpu_row "2 front-ends vs 1 front-end, both behind HAProxy in TCP mode" \
 	"postgresql 2 front-ends behind HAProxy (TCP)" \
 	"postgresql 1 front-end behind HAProxy (TCP)"
-cpu_row "2 front-ends of 2 threads vs 1 front-end of 4, both behind HAProxy in TCP mode" \
-	"postgresql 2 front-ends of 2 threads behind HAProxy (TCP)" \
+cpu_row "2 front-ends of $H threads vs 1 front-end of $T, both behind HAProxy in TCP mode" \
+	"postgresql 2 front-ends of $H threads behind HAProxy (TCP)" \
 	"postgresql 1 front-end behind HAProxy (TCP)"
 fi
 sqe=$(stats "${sqe_r[@]}") p1e=$(stats "${p1e_r[@]}") l1e=$(stats "${l1e_r[@]}")

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -54,8 +55,8 @@ static const struct opt options[] = {
          "base URL agents use for content (empty: from the Host header)"},
         {"server", "console_dir", OPT_STR, F(console_dir), SLUICE_CONSOLE_DIR,
          0, 0, "the web console's files (web/ of the source tree)"},
-        {"server", "threads", OPT_INT, F(threads), "4", 1, 256,
-         "HTTP worker threads"},
+        {"server", "threads", OPT_INT, F(threads), "0", 0, 256,
+         "HTTP worker threads (0: one per processor core, at least 2)"},
         {"server", "token_cache", OPT_INT, F(token_cache), "262144", 0,
          16777216, "agents' token answers kept in memory, entries (0: off)"},
         {"server", "user", OPT_STR, F(run_user), "sluice", 0, 0,
@@ -64,6 +65,9 @@ static const struct opt options[] = {
          "group to run as when started as root (empty: the user's group)"},
         {"server", "seccomp", OPT_STR, F(seccomp), "off", 0, 0,
          "on: a system-call filter (seccomp) allows only what sluiced uses"},
+        {"server", "reuse_port", OPT_STR, F(reuse_port), "off", 0, 0,
+         "on: several front-ends of one PostgreSQL database share the port "
+         "(SO_REUSEPORT)"},
         {"upstream", "url", OPT_STR, F(upstream_url), "", 0, 0,
          "catalog origin or upstream server URL"},
         {"upstream", "trusted_keys", OPT_STR, F(trusted_keys_spec), "", 0, 0,
@@ -192,6 +196,20 @@ enum storage_mode
 config_storage_mode(const struct server_config *cfg)
 {
 	return __atomic_load_n(&cfg->storage_mode, __ATOMIC_RELAXED);
+}
+
+/* server.threads, or when 0 one per online core, at least 2. */
+static int
+http_threads(int configured)
+{
+	long cores;
+
+	if (configured > 0)
+		return configured;
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores < 2)
+		return 2;
+	return cores > 256 ? 256 : (int)cores;
 }
 
 int
@@ -673,6 +691,20 @@ config_finish(struct server_config *cfg, struct err *e)
 	                             strcmp(cfg->seccomp, "off") != 0))
 		return err_set(e, SL_EINVAL,
 		               "server.seccomp: expected on or off");
+	if (cfg->reuse_port == NULL || (strcmp(cfg->reuse_port, "on") != 0 &&
+	                                strcmp(cfg->reuse_port, "off") != 0))
+		return err_set(e, SL_EINVAL,
+		               "server.reuse_port: expected on or off");
+	cfg->reuse_port_on = strcmp(cfg->reuse_port, "on") == 0;
+	cfg->http_threads = http_threads(cfg->threads);
+	/* Front-ends of one SQLite file would each keep their own change
+	 * sequence and caches in memory: only PostgreSQL's are shared. */
+	if (cfg->reuse_port_on && cfg->database_url == NULL)
+		return err_set(
+		        e, SL_EINVAL,
+		        "server.reuse_port: needs database.url (only "
+		        "front-ends of one PostgreSQL database may share "
+		        "a port)");
 	if ((rc = config_upstream_finish(cfg, e)) != SL_OK ||
 	    (rc = config_tls_finish(cfg, e)) != SL_OK)
 		return rc;
@@ -847,6 +879,7 @@ config_free(struct server_config *cfg)
 	free(cfg->run_user);
 	free(cfg->run_group);
 	free(cfg->seccomp);
+	free(cfg->reuse_port);
 	free_secret(cfg->proxy_url);
 	free(cfg->download_window);
 	free_secret(cfg->notify_password);

@@ -37,7 +37,12 @@ struct server_config {
 	int port;          /* 8530 */
 	char *data_dir;    /* /var/lib/sluice */
 	char *public_url;  /* NULL = "http://" + Host header */
-	int threads;       /* HTTP worker threads */
+	int threads;       /* HTTP worker threads as configured; 0: auto */
+	/* Derived by config_finish(): the worker threads each listener
+	 * starts, threads or when that is 0 one per online processor core,
+	 * at least 2 (so that one handler waiting for the database does not
+	 * hold every connection). */
+	int http_threads;
 	int token_cache;   /* entries of store_tokcache.h; 0: off */
 	char *console_dir; /* the web console's assets (web/) */
 
@@ -90,6 +95,12 @@ struct server_config {
 	char *run_user;
 	char *run_group;
 	char *seccomp; /* "on" | "off" (sandbox.h) */
+	/* [server] reuse_port "on": the listening sockets take SO_REUSEPORT,
+	 * so that several front-ends of one PostgreSQL database on one host
+	 * share a port (the kernel spreads the connections; a restart
+	 * hands the port over). Parsed into reuse_port_on. */
+	char *reuse_port;
+	bool reuse_port_on;
 
 	/* [cleanup] (jobs/cleanup.h): every interval_hours (0 = only on
 	 * demand); superseded_days < 0 skips that step, computer_days 0

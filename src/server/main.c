@@ -344,6 +344,8 @@ main(int argc, char **argv)
 		log_error("start: %s", e.msg);
 		goto out;
 	}
+	log_info("%d HTTP worker threads per listener (server.threads)",
+	         cfg.http_threads);
 	if (cfg.tls_cert == NULL || strcmp(cfg.tls_plain, "off") != 0)
 		log_info("listening on %s:%d%s", cfg.listen_addr, cfg.port,
 		         cfg.tls_cert != NULL &&

@@ -64,7 +64,7 @@ test_defaults(void **state)
 	assert_int_equal(c.port, 8530);
 	assert_string_equal(c.data_dir, "/var/lib/sluice");
 	assert_null(c.public_url);
-	assert_int_equal(c.threads, 4);
+	assert_int_equal(c.threads, 0);
 	assert_null(c.upstream_url);
 	assert_int_equal(c.syncs_per_day, 4);
 	assert_null(c.products);
@@ -73,6 +73,11 @@ test_defaults(void **state)
 	assert_int_equal(config_finish(&c, &e), SL_OK);
 	assert_string_equal(c.db_path, "/var/lib/sluice/sluice.db");
 	assert_string_equal(c.content_dir, "/var/lib/sluice/content");
+	/* threads 0: one per core, at least 2 */
+	assert_int_equal(c.http_threads,
+	                 sysconf(_SC_NPROCESSORS_ONLN) < 2
+	                         ? 2
+	                         : sysconf(_SC_NPROCESSORS_ONLN));
 	assert_int_equal(c.trusted_keys.n, 0);
 	config_free(&c);
 	config_free(&c); /* zeroed: a second free is harmless */
@@ -108,6 +113,8 @@ test_full_file(void **state)
 	assert_int_equal(c.port, 9000);
 	assert_string_equal(c.public_url, "http://updates.example:9000");
 	assert_int_equal(c.threads, 8);
+	assert_int_equal(c.http_threads, 8);
+
 	assert_int_equal(c.syncs_per_day, 0);
 	assert_string_equal(c.products[0], "Debian 12 / openssl");
 	assert_string_equal(c.products[1], "Product B");
@@ -177,11 +184,12 @@ test_bad_files(void **state)
 	(void)state;
 	expect_load("[server]\nbogus = 1\n", SL_EINVAL,
 	            ":2: unknown option server.bogus");
-	expect_load("[server]\nthreads = 0\n", SL_EINVAL,
-	            ":2: server.threads = '0': expected an integer in 1..256");
+	expect_load(
+	        "[server]\nthreads = 257\n", SL_EINVAL,
+	        ":2: server.threads = '257': expected an integer in 0..256");
 	expect_load("[server]\nthreads = 4x\n", SL_EINVAL,
 	            ":2: server.threads = '4x': expected an integer in "
-	            "1..256");
+	            "0..256");
 	expect_load("[upstream]\nsyncs_per_day = 1441\n", SL_EINVAL,
 	            ":2: upstream.syncs_per_day = '1441': expected an "
 	            "integer in 0..1440");
@@ -284,7 +292,24 @@ test_database_url(void **state)
 	        SL_OK);
 	assert_int_equal(config_finish(&c, &e), SL_OK);
 	assert_string_equal(c.db_path, "postgres://h/db");
+	/* A shared port: front-ends of PostgreSQL only. */
+	assert_false(c.reuse_port_on);
+	assert_int_equal(config_set(&c, "server", "reuse_port", "on", &e),
+	                 SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_OK);
+	assert_true(c.reuse_port_on);
 	assert_int_equal(config_set(&c, "database", "url", "", &e), SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
+	assert_string_equal(e.msg,
+	                    "server.reuse_port: needs database.url (only "
+	                    "front-ends of one PostgreSQL database may "
+	                    "share a port)");
+	assert_int_equal(config_set(&c, "server", "reuse_port", "yes", &e),
+	                 SL_OK);
+	assert_int_equal(config_finish(&c, &e), SL_EINVAL);
+	assert_string_equal(e.msg, "server.reuse_port: expected on or off");
+	assert_int_equal(config_set(&c, "server", "reuse_port", "off", &e),
+	                 SL_OK);
 	assert_int_equal(config_finish(&c, &e), SL_OK);
 	assert_string_equal(c.db_path, "/srv/s/sluice.db");
 	assert_int_equal(
@@ -409,7 +434,7 @@ test_reload(void **state)
 	assert_int_equal(cur.log_level, LOG_LVL_DEBUG);
 	assert_int_equal(cur.access_level, CONFIG_LEVEL_OFF);
 	assert_string_equal(cur.log_file, "/tmp/x.log");
-	assert_int_equal(cur.threads, 4);
+	assert_int_equal(cur.threads, 0);
 	assert_null(cur.products);
 	config_free(&next);
 

@@ -589,7 +589,7 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 	li->d = MHD_start_daemon(
 	        flags, (uint16_t)port, NULL, NULL, on_request, li,
 	        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->http_threads,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, li,
 	        /* MHD zeroes a connection's memory pool
 	         * between requests (and half of it again

@@ -4,14 +4,18 @@
 #include "listen.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A listening socket on addr:port; reuse_port: with SO_REUSEPORT, so that
+ * other processes of the same user may listen on the port too. */
 static int
-bind_one(int *out, const char *addr, int port, int backlog, struct err *e)
+bind_one(int *out, const char *addr, int port, int backlog, bool reuse_port,
+         struct err *e)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
 	char sport[16];
@@ -29,6 +33,8 @@ bind_one(int *out, const char *addr, int port, int backlog, struct err *e)
 	            ai->ai_protocol);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	                              sizeof(one)) != 0) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    listen(fd, backlog) != 0) {
 		int saved = errno;
@@ -54,10 +60,10 @@ http_sockets_open(struct http_sockets *out, const struct server_config *cfg,
 		rc = tls_load(&s.creds, cfg->tls_cert, cfg->tls_key, e);
 	if (rc == SL_OK && (!tls || strcmp(cfg->tls_plain, "off") != 0))
 		rc = bind_one(&s.plain_fd, cfg->listen_addr, cfg->port,
-		              cfg->listen_backlog, e);
+		              cfg->listen_backlog, cfg->reuse_port_on, e);
 	if (rc == SL_OK && tls)
 		rc = bind_one(&s.tls_fd, cfg->tls_addr, cfg->tls_port,
-		              cfg->listen_backlog, e);
+		              cfg->listen_backlog, cfg->reuse_port_on, e);
 	if (rc != SL_OK) {
 		http_sockets_close(&s);
 		return rc;

@@ -11,9 +11,10 @@
 # kernel spreads the connections).
 # For each: no-change agent syncs/s (ROUNDS rounds, the PostgreSQL shapes
 # interleaved within each round) and report events/s stored (ROUNDS
-# rounds of shorter slices, SQLite and the three PostgreSQL shapes
+# rounds of shorter slices, SQLite and four PostgreSQL shapes
 # interleaved within each round), in the same run. Ratio = PostgreSQL /
-# SQLite, and two front-ends / one behind the same HAProxy (per round).
+# SQLite, two front-ends / one behind the same HAProxy, and two sharing a
+# port / one direct (per round).
 # Everything shares the machine's cores: the load generator, HAProxy,
 # PostgreSQL and the front-ends.
 #   S7_SYNC=0   skip the sync rounds (the report rounds alone, e.g. for
@@ -313,7 +314,7 @@ for ((r = 0; r < ROUNDS && S7_SYNC; r++)); do
 	q2_r+=("$(calc "${p2_r[r]} / ${l1_r[r]}")")
 done
 # Reports: SQLite (its server again, beside the idle front-ends) and
-# the three PostgreSQL shapes one after the other in each round, so that
+# four PostgreSQL shapes one after the other in each round, so that
 # the machine's load weighs on all alike, in turn (below).
 start_sluiced "$F/data" "[upstream]
 syncs_per_day = 0"
@@ -321,10 +322,10 @@ S_PID=$SL_PID S_URL=$SL_URL
 track_child "$D_PID"
 track_child "$I_PID"
 ALL+=("$S_PID")
-sqe_r=() p1e_r=() l1e_r=() p2e_r=() qe_r=()
+sqe_r=() p1e_r=() l1e_r=() p2e_r=() qe_r=() s2e_r=() q2e_r=()
 # report_shape K: one slice of shape K (0 SQLite, 1 PostgreSQL direct,
-# 2 one front-end behind HAProxy, 3 two behind HAProxy), its rate into
-# that shape's rounds.
+# 2 one front-end behind HAProxy, 3 two behind HAProxy, 4 two sharing a
+# port), its rate into that shape's rounds.
 report_shape() {
 	case $1 in
 	0)
@@ -346,14 +347,20 @@ report_shape() {
 			pg_count "${ALL[@]}"
 		p2e_r+=("$EVENTS_RPS")
 		;;
+	4)
+		report "postgresql 2 front-ends sharing a port" \
+			"http://127.0.0.1:$E_PORT" pg_count "${ALL[@]}"
+		s2e_r+=("$EVENTS_RPS")
+		;;
 	esac
 }
 # Each round starts one shape further on (round 0: SQLite, direct, one
-# behind HAProxy, two; round 1: direct, one, two, SQLite; ...), so that
-# no shape always follows the same one.
+# behind HAProxy, two, two sharing a port; round 1: direct, one, two,
+# sharing, SQLite; ...), so that no shape always follows the same one.
 for ((r = 0; r < ROUNDS; r++)); do
-	for ((k = 0; k < 4; k++)); do report_shape $(((r + k) % 4)); done
+	for ((k = 0; k < 5; k++)); do report_shape $(((r + k) % 5)); done
 	qe_r+=("$(calc "${p2e_r[r]} / ${l1e_r[r]}")")
+	q2e_r+=("$(calc "${s2e_r[r]} / ${p1e_r[r]}")")
 done
 for p in "${LB_PIDS[@]}"; do kill "$p"; done
 LB_PIDS=()
@@ -431,6 +438,7 @@ cpu_row "2 front-ends of $H threads vs 1 front-end of $T, both behind HAProxy in
 fi
 sqe=$(stats "${sqe_r[@]}") p1e=$(stats "${p1e_r[@]}") l1e=$(stats "${l1e_r[@]}")
 p2e=$(stats "${p2e_r[@]}") qe=$(stats "${qe_r[@]}")
+s2e=$(stats "${s2e_r[@]}") q2e=$(stats "${q2e_r[@]}")
 E="report events/s stored, $RC conn"
 row "10 engines" "$E: PostgreSQL 1 front-end vs SQLite" "$(med "$p1e")" \
 	"$(med "$sqe")" - "PostgreSQL $(spread "$p1e"); SQLite $(spread "$sqe"); $ROUNDS rounds of $RDUR"
@@ -440,3 +448,5 @@ row "10 engines" "$E: PostgreSQL 2 front-ends (HAProxy) vs SQLite" \
 	"$(med "$p2e")" "$(med "$sqe")" - "2 front-ends $(spread "$p2e")"
 row "10 engines" "$E: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProxy" \
 	"$(med "$p2e")" "$(med "$l1e")" "ratio>=1" "ratio per round $(spread "$qe")"
+row "10 engines" "$E: PostgreSQL 2 front-ends sharing one port vs 1 front-end direct" \
+	"$(med "$s2e")" "$(med "$p1e")" "ratio>=1" "2 front-ends $(spread "$s2e"); ratio per round $(spread "$q2e")"

@@ -114,7 +114,6 @@ test_full_file(void **state)
 	assert_string_equal(c.public_url, "http://updates.example:9000");
 	assert_int_equal(c.threads, 8);
 	assert_int_equal(c.http_threads, 8);
-
 	assert_int_equal(c.syncs_per_day, 0);
 	assert_string_equal(c.products[0], "Debian 12 / openssl");
 	assert_string_equal(c.products[1], "Product B");

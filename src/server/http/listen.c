@@ -4,8 +4,8 @@
 #include "listen.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>

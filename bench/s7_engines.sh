@@ -77,12 +77,25 @@ server_cpu() {
 		END { printf "%.2f %.2f %.2f", s["fe"] / t, s["lb"] / t, s["pg"] / t }'
 }
 SRV_PIDS=()
-declare -A CPU_S CPU_PART SYNCS
+declare -A CPU_S CPU_PART SYNCS EVENTS
+
+# cpu_add KEY "BEFORE" "AFTER": adds the server CPU between two
+# server_cpu readings to CPU_PART[KEY] (by process) and CPU_S[KEY] (all)
+cpu_add() {
+	local fe lb pg
+	CPU_PART[$1]=$(awk -v a="${CPU_PART[$1]:-0 0 0}" \
+		-v b="$2" -v c="$3" 'BEGIN {
+			split(a, x); split(b, y); split(c, z)
+			printf "%.2f %.2f %.2f", x[1] + z[1] - y[1],
+				x[2] + z[2] - y[2], x[3] + z[3] - y[3] }')
+	read -r fe lb pg <<<"${CPU_PART[$1]}"
+	CPU_S[$1]=$(calc "$fe + $lb + $pg")
+}
 
 # sync_round LABEL URL PID...: one round of no-change syncs; sets SYNC_RPS
 # and adds the round's server CPU and syncs to CPU_S[LABEL] SYNCS[LABEL]
 sync_round() {
-	local label=$1 url=$2 p c0 c1 fe lb pg
+	local label=$1 url=$2 c0 c1
 	shift 2
 	wait_idle_all "$@"
 	c0=($(server_cpu))
@@ -93,27 +106,23 @@ sync_round() {
 		die "$label sync: errors: $W_ERR_TEXT"
 	SYNC_RPS=$W_OK_RPS
 	c1=($(server_cpu))
-	CPU_PART[$label]=$(awk -v a="${CPU_PART[$label]:-0 0 0}" \
-		-v b="${c0[*]}" -v c="${c1[*]}" 'BEGIN {
-			split(a, x); split(b, y); split(c, z)
-			printf "%.2f %.2f %.2f", x[1] + z[1] - y[1],
-				x[2] + z[2] - y[2], x[3] + z[3] - y[3] }')
-	read -r fe lb pg <<<"${CPU_PART[$label]}"
-	CPU_S[$label]=$(calc "$fe + $lb + $pg")
+	cpu_add "$label" "${c0[*]}" "${c1[*]}"
 	SYNCS[$label]=$((${SYNCS[$label]:-0} + W_REQS - W_STATUS_ERRS))
 }
 # cpu_per_sync LABEL: server CPU microseconds per no-change sync over
 # LABEL's rounds
 cpu_per_sync() { calc "${CPU_S[$1]} * 1e6 / ${SYNCS[$1]}"; }
 
-# report LABEL URL COUNT-CMD PID...: sets EVENTS_RPS
+# report LABEL URL COUNT-CMD PID...: sets EVENTS_RPS; adds the slice's
+# server CPU and events stored to CPU_S["report LABEL"] and EVENTS[LABEL]
 run=0
 report() {
-	local label=$1 url=$2 count=$3 before after p
+	local label=$1 url=$2 count=$3 before after c0 c1
 	shift 3
 	run=$((run + 1))
 	wait_idle_all "$@"
 	pg_settled
+	c0=($(server_cpu))
 	before=$($count)
 	W_LABEL="($label report)" run_wrk -t 2 -c "$RC" -d "$RDUR" --timeout 60s \
 		--latency -s "$BENCH_DIR/wrk_report.lua" "$url" -- "$F/tokens" \
@@ -121,6 +130,9 @@ report() {
 	[ $((W_ERRS - W_STATUS_ERRS)) -eq 0 ] && [ "$W_STATUS_ERRS" -eq 0 ] ||
 		die "$label report: errors: $W_ERR_TEXT"
 	after=$($count)
+	c1=($(server_cpu))
+	cpu_add "report $label" "${c0[*]}" "${c1[*]}"
+	EVENTS[$label]=$((${EVENTS[$label]:-0} + after - before))
 	EVENTS_RPS=$(calc "($after - $before) / ($duration_us / 1e6)")
 	log "$label: $EVENTS_RPS events/s"
 }
@@ -322,6 +334,7 @@ S_PID=$SL_PID S_URL=$SL_URL
 track_child "$D_PID"
 track_child "$I_PID"
 ALL+=("$S_PID")
+SRV_PIDS=("${ALL[@]}")
 sqe_r=() p1e_r=() l1e_r=() p2e_r=() qe_r=() s2e_r=() q2e_r=()
 # report_shape K: one slice of shape K (0 SQLite, 1 PostgreSQL direct,
 # 2 one front-end behind HAProxy, 3 two behind HAProxy, 4 two sharing a
@@ -450,3 +463,22 @@ row "10 engines" "$E: PostgreSQL 2 front-ends vs 1 front-end, both behind HAProx
 	"$(med "$p2e")" "$(med "$l1e")" "ratio>=1" "ratio per round $(spread "$qe")"
 row "10 engines" "$E: PostgreSQL 2 front-ends sharing one port vs 1 front-end direct" \
 	"$(med "$s2e")" "$(med "$p1e")" "ratio>=1" "2 front-ends $(spread "$s2e"); ratio per round $(spread "$q2e")"
+# What each report shape costs the machine per event stored, all rounds
+# (from before each slice to its count after, so a write PostgreSQL
+# defers past the slice is not in it).
+R="server CPU us per report event stored (front-ends + HAProxy + PostgreSQL, all rounds)"
+event_parts() { # SHAPE: its events and CPU seconds, in all and by process
+	local fe lb pg
+	read -r fe lb pg <<<"${CPU_PART[report $1]}"
+	echo "$1: ${EVENTS[$1]} events, ${CPU_S[report $1]} s (front-ends $fe, HAProxy $lb, PostgreSQL $pg)"
+}
+cpu_per_event() { calc "${CPU_S[report $1]} * 1e6 / ${EVENTS[$1]}"; }
+event_row() { # LABEL-IN-ROW SHAPE REFERENCE-SHAPE
+	row "10 engines" "$R: $1" "$(cpu_per_event "$2")" \
+		"$(cpu_per_event "$3")" - "$(event_parts "$2"); $(event_parts "$3")"
+}
+event_row "PostgreSQL 1 front-end vs SQLite" "postgresql 1 front-end" sqlite
+event_row "2 front-ends vs 1 front-end, both behind HAProxy" \
+	"postgresql 2 front-ends" "postgresql 1 front-end behind HAProxy"
+event_row "2 front-ends sharing one port vs 1 front-end direct" \
+	"postgresql 2 front-ends sharing a port" "postgresql 1 front-end"

@@ -181,30 +181,21 @@ sync_and_wait() {
 
 # Wait until PID has used no CPU for a second (a server still answering
 # requests a finished wrk left queued), at most MAX seconds.
-wait_idle() {
-	local pid=$1 max=${2:-120} a b i
-	a=$(proc_cpu "$pid")
-	for ((i = 0; i < max; i++)); do
-		sleep 1
-		b=$(proc_cpu "$pid")
-		[ "$(calc "($b - $a) < 0.03")" = 1 ] && return 0
-		a=$b
-	done
-	log "still busy after ${max}s"
-}
-
+wait_idle() { idle_within "${2:-120}" "$1"; }
 # The same for several processes at once: until together they used no CPU
 # for a second, at most 120 seconds.
-wait_idle_all() {
-	local a b i
+wait_idle_all() { idle_within 120 "$@"; }
+idle_within() { # MAX PID...
+	local max=$1 a b i
+	shift
 	a=$(procs_cpu "$@")
-	for ((i = 0; i < 120; i++)); do
+	for ((i = 0; i < max; i++)); do
 		sleep 1
 		b=$(procs_cpu "$@")
 		[ "$(calc "($b - $a) < 0.03")" = 1 ] && return 0
 		a=$b
 	done
-	log "still busy after 120s"
+	log "still busy after ${max}s"
 }
 procs_cpu() {
 	local p

@@ -92,6 +92,14 @@ cpu_add() {
 	CPU_S[$1]=$(calc "$fe + $lb + $pg")
 }
 
+# cpu_text KEY LABEL COUNT NOUN: "LABEL: COUNT NOUN, S s (front-ends F,
+# HAProxy H, PostgreSQL P)", the CPU seconds of KEY in all and by process
+cpu_text() {
+	local fe lb pg
+	read -r fe lb pg <<<"${CPU_PART[$1]}"
+	echo "$2: $3 $4, ${CPU_S[$1]} s (front-ends $fe, HAProxy $lb, PostgreSQL $pg)"
+}
+
 # sync_round LABEL URL PID...: one round of no-change syncs; sets SYNC_RPS
 # and adds the round's server CPU and syncs to CPU_S[LABEL] SYNCS[LABEL]
 sync_round() {
@@ -419,11 +427,7 @@ row "10 engines" "$M: PostgreSQL 2 front-ends of $H threads vs 1 front-end of $T
 # On two cores shared with wrk, a shape that needs more CPU per sync
 # cannot answer more syncs a second.
 C="server CPU us per no-change sync (front-ends + HAProxy + PostgreSQL, all rounds)"
-cpu_parts() { # SHAPE: its syncs and CPU seconds, in all and by process
-	local fe lb pg
-	read -r fe lb pg <<<"${CPU_PART[$1]}"
-	echo "$1: ${SYNCS[$1]} syncs, ${CPU_S[$1]} s (front-ends $fe, HAProxy $lb, PostgreSQL $pg)"
-}
+cpu_parts() { cpu_text "$1" "$1" "${SYNCS[$1]}" syncs; }
 cpu_row() { # LABEL-IN-ROW SHAPE REFERENCE-SHAPE
 	row "10 engines" "$C: $1" "$(cpu_per_sync "$2")" \
 		"$(cpu_per_sync "$3")" - \
@@ -467,11 +471,7 @@ row "10 engines" "$E: PostgreSQL 2 front-ends sharing one port vs 1 front-end di
 # (from before each slice to its count after, so a write PostgreSQL
 # defers past the slice is not in it).
 R="server CPU us per report event stored (front-ends + HAProxy + PostgreSQL, all rounds)"
-event_parts() { # SHAPE: its events and CPU seconds, in all and by process
-	local fe lb pg
-	read -r fe lb pg <<<"${CPU_PART[report $1]}"
-	echo "$1: ${EVENTS[$1]} events, ${CPU_S[report $1]} s (front-ends $fe, HAProxy $lb, PostgreSQL $pg)"
-}
+event_parts() { cpu_text "report $1" "$1" "${EVENTS[$1]}" events; }
 cpu_per_event() { calc "${CPU_S[report $1]} * 1e6 / ${EVENTS[$1]}"; }
 event_row() { # LABEL-IN-ROW SHAPE REFERENCE-SHAPE
 	row "10 engines" "$R: $1" "$(cpu_per_event "$2")" \

@@ -42,6 +42,25 @@ add_computer(const char *id)
 	assert_int_equal(store_commit(s, &e), SL_OK);
 }
 
+/* n computers registered with ids ...-<first + i>, a batcher opened with
+ * a long interval (only explicit flushes write) and each computer's
+ * contact noted at time at + i. */
+static void
+note_many(struct store_contacts **c, char (*id)[40], int n, int first,
+          int64_t at)
+{
+	struct err e;
+
+	for (int i = 0; i < n; i++) {
+		snprintf(id[i], sizeof(id[i]), "11111111-2222-4333-8444-%012d",
+		         first + i);
+		add_computer(id[i]);
+	}
+	assert_int_equal(store_contacts_new(c, path, 3600000, &e), SL_OK);
+	for (int i = 0; i < n; i++)
+		store_contacts_note(*c, id[i], at + i);
+}
+
 static int64_t
 contact(const char *id)
 {
@@ -129,14 +148,7 @@ test_flush_many(void **state)
 	struct err e;
 
 	(void)state;
-	for (int i = 0; i < N; i++) {
-		snprintf(id[i], sizeof(id[i]), "11111111-2222-4333-8444-%012d",
-		         1000 + i);
-		add_computer(id[i]);
-	}
-	assert_int_equal(store_contacts_new(&c, path, 3600000, &e), SL_OK);
-	for (int i = 0; i < N; i++)
-		store_contacts_note(c, id[i], 1000 + i);
+	note_many(&c, id, N, 1000, 1000);
 	/* One of them already has a later time: it stays. */
 	assert_int_equal(store_computer_touch(s, id[7], 5000, true, &e), SL_OK);
 	assert_int_equal(store_contacts_flush(c, &e), SL_OK);
@@ -158,14 +170,7 @@ test_flush_fails_keeps_batch(void **state)
 	struct err e;
 
 	(void)state;
-	for (int i = 0; i < N; i++) {
-		snprintf(id[i], sizeof(id[i]), "11111111-2222-4333-8444-%012d",
-		         2000 + i);
-		add_computer(id[i]);
-	}
-	assert_int_equal(store_contacts_new(&c, path, 3600000, &e), SL_OK);
-	for (int i = 0; i < N; i++)
-		store_contacts_note(c, id[i], 3000 + i);
+	note_many(&c, id, N, 2000, 3000);
 	assert_int_equal(db_exec(s->db,
 	                         "ALTER TABLE computers RENAME COLUMN "
 	                         "last_contact TO contact_gone",

@@ -4,25 +4,26 @@
 # nginx (sendfile on, its own minimal configuration, a foreground child),
 # each under wrk at several connection counts, in alternating rounds
 # (median and spread of the rounds reported). Both run with their shipped
-# defaults: sluiced's and nginx's one worker per core (sluiced: at least 2). Where
-# libh2o is installed, a third server takes part in the same rounds:
-# bench/h2o_content, the same content path over libh2o's evloop and file
-# sender (one thread per core), with its own rows against nginx.
+# defaults: sluiced's and nginx's one worker per core (sluiced: at least 2).
+# With S1_H2O=1 (and libh2o installed), a third server takes part in the
+# same rounds: bench/h2o_content, the same content path over libh2o's
+# evloop and file sender (one thread per core), with its own rows against
+# nginx (measured once for goal 6's choice of HTTP layer: docs/performance.md).
 SCEN=s1
 . "$(dirname "$0")/lib.sh"
 
 if [ "$SMOKE" = 1 ]; then
 	SIZES="50K:51200 1M:1048576"
 	CONNS="1 8"
-	DUR=1s ROUNDS=1 TWICE=0
+	DUR=1s ROUNDS=1 REPEAT=1
 else
 	SIZES="50K:51200 100M:104857600"
 	CONNS="1 64 512"
-	DUR=2s ROUNDS=3 TWICE=1
+	DUR=2s ROUNDS=3 REPEAT=3
 fi
 # For trying one row, a server setting or another sluiced binary alone.
 SIZES=${S1_SIZES:-$SIZES} CONNS=${S1_CONNS:-$CONNS}
-DUR=${S1_DUR:-$DUR} ROUNDS=${S1_ROUNDS:-$ROUNDS}
+DUR=${S1_DUR:-$DUR} ROUNDS=${S1_ROUNDS:-$ROUNDS} REPEAT=${S1_REPEAT:-$REPEAT}
 SLUICED=${S1_SLUICED:-$SLUICED}
 
 have wrk || die "wrk is not installed (scripts/deps.sh wrk)"
@@ -60,9 +61,11 @@ for s in $SIZES; do
 	[ "$code" = 200 ] || die "sluiced GET /content/${SHA[$name]}: HTTP $code"
 done
 
-H2O=${S1_H2O:-$BUILD_DIR/bench/h2o_content}
+H2O=${S1_H2O_BIN:-$BUILD_DIR/bench/h2o_content}
 H2O_URL=
-if [ -x "$H2O" ] && [ "${S1_NO_H2O:-0}" != 1 ]; then
+if [ "${S1_H2O:-0}" = 1 ] && [ ! -x "$H2O" ]; then
+	log "bench/h2o_content was not built (no libh2o-evloop-dev): no libh2o rows"
+elif [ "${S1_H2O:-0}" = 1 ]; then
 	H2O_PORT=$(free_port)
 	"$H2O" "$D/data/content" "$H2O_PORT" "$(nproc)" >"$D/h2o.log" 2>&1 &
 	H2O_PID=$!
@@ -75,8 +78,6 @@ if [ -x "$H2O" ] && [ "${S1_NO_H2O:-0}" != 1 ]; then
 			"$H2O_URL/content/${SHA[$name]}")
 		[ "$code" = 200 ] || die "h2o_content GET /content/${SHA[$name]}: HTTP $code"
 	done
-else
-	log "bench/h2o_content was not built (no libh2o-evloop-dev): no libh2o rows"
 fi
 
 NGINX_URL=
@@ -129,23 +130,26 @@ for s in $SIZES; do
 		# default timeout per response.
 		args=(-t "$t" -c "$c" -d "$DUR" --timeout 60s --latency
 			-s "$BENCH_DIR/wrk_get.lua")
-		# A round is eight slices in the order sluiced, nginx, nginx,
-		# sluiced, twice (twelve with libh2o: sluiced, nginx, h2o, h2o,
-		# nginx, sluiced, twice): every server samples the same stretch
-		# of the machine's background load (the machine is a virtual
-		# one; its rates move by a third from one minute to the next
-		# with nothing else of ours running), and a load that rises or
-		# falls through the round weighs on all alike. Four short slices
-		# a server rather than two long ones: a burst of the host's load
-		# lands on both servers' slices alike more often. A server's
-		# figure for the round is the mean of its four slices; the
+		# A round is twelve slices in the order sluiced, nginx, nginx,
+		# sluiced, three times (eighteen with libh2o: sluiced, nginx,
+		# h2o, h2o, nginx, sluiced): every server samples the same
+		# stretch of the machine's background load (the machine is a
+		# virtual one; its rates move by a third from one minute to the
+		# next with nothing else of ours running), and a load that rises
+		# or falls through the round weighs on all alike. Six short
+		# slices a server rather than two long ones: a burst of the
+		# host's load lands on both servers' slices alike more often,
+		# and a round's mean of six is steadier than one of four (which
+		# left single rounds 0.87 to 1.07 apart at one connection). A
+		# server's figure for the round is the mean of its slices; the
 		# round's ratio is sluiced's (or libh2o's) / nginx's. Every
 		# round is kept: the median is the figure, the spread is shown,
 		# and the goal asks that no round's ratio falls below its floor.
-		order="sluiced nginx nginx sluiced"
-		[ -n "$H2O_URL" ] && order="sluiced nginx h2o h2o nginx sluiced"
-		SLICES=2
-		[ "$TWICE" = 1 ] && order="$order $order" SLICES=4
+		unit="sluiced nginx nginx sluiced"
+		[ -n "$H2O_URL" ] && unit="sluiced nginx h2o h2o nginx sluiced"
+		order=
+		for ((i = 0; i < REPEAT; i++)); do order="$order $unit"; done
+		SLICES=$((2 * REPEAT))
 		s_r=() s_m=() n_r=() n_m=() q=() h_r=() h_m=() hq=()
 		# Server CPU seconds and what they served, over all rounds: how
 		# much work each does for the same bytes, a figure the other

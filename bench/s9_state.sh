@@ -177,6 +177,8 @@ latency "per-computer status (counts + first 100 states by title)" \
 	"/v1/admin/computers/$C/status?limit=100"
 latency "per-computer counts, one group ($((COMPUTERS / 20)) computers)" \
 	"/v1/admin/reports/computers?group=g01"
+latency "console dashboard (computers by status, failed and successful installs of 24 h)" \
+	"/v1/admin/console/dashboard"
 stop_sluiced
 
 # PostgreSQL: the same shape, PGC computers' pairs, in the layout of the
@@ -297,6 +299,7 @@ latency "PostgreSQL: per-update report, failed only" \
 latency "PostgreSQL: per-computer status, all $UPDATES states" "/v1/admin/computers/$C/status"
 latency "PostgreSQL: per-computer status (counts + first 100 states by title)" \
 	"/v1/admin/computers/$C/status?limit=100"
+latency "PostgreSQL: console dashboard" "/v1/admin/console/dashboard"
 
 # report_body X CHANGED: computer X's report of updates 1..RSTATES, the
 # stored states, or with every 10th changed (installed <-> needed).

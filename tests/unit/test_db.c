@@ -67,8 +67,8 @@ test_fresh(void **state)
 	assert_int_equal(version, DB_SCHEMA_VERSION);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                            "type = 'table'"),
-	                 13 + 4 + 1 + 1 + 1 + 1 + 1 +
-	                         4); /* migrations 1-4, 6-8, 10 */
+	                 13 + 4 + 1 + 1 + 1 + 1 + 1 + 4 +
+	                         1); /* migrations 1-4, 6-8, 10, 14 */
 	assert_int_equal(scalar(db, "SELECT id FROM groups WHERE name = "
 	                            "'All Computers'"),
 	                 1);

@@ -1,6 +1,7 @@
 /*
  * test_store_console: the web console's queries (store_console.c): the
- * updates some group approves, and the states reported in a window.
+ * updates some group approves, and the install outcomes of a window
+ * (kept by the state triggers of migration 14). Runs on both engines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,8 +75,9 @@ test_approved(void **state)
 	json_decref(map);
 }
 
+/* c1 with the updates u1..u3 (revision 1), as a report would find them. */
 static void
-test_states(void **state)
+console_fixture(void)
 {
 	struct store_computer_new c = {.id = "c1",
 	                               .token_hash = "h1",
@@ -83,20 +85,9 @@ test_states(void **state)
 	                               .os_id = "debian",
 	                               .group_id = 2,
 	                               .now = 1000};
-	int64_t rev = 1;
-	struct store_state failed = {.update_id = "u1",
-	                             .revision = &rev,
-	                             .state = "failed",
-	                             .detail = "exit code 3"};
-	struct store_state old = {
-	        .update_id = "u2", .revision = &rev, .state = "failed"};
-	struct store_state inst = {
-	        .update_id = "u3", .revision = &rev, .state = "installed"};
-	json_t *arr = json_array(), *row;
 	char replaced[40];
 	struct err e;
 
-	(void)state;
 	assert_int_equal(store_computer_register(replaced, s, &c, &e), SL_OK);
 	assert_int_equal(db_exec(fixture_db(s),
 	                         "INSERT INTO update_status(id, "
@@ -104,38 +95,114 @@ test_states(void **state)
 	                         "0), ('u2', 1, 0), ('u3', 1, 0)",
 	                         &e),
 	                 SL_OK);
-	assert_int_equal(store_state_upsert(s, "c1", &failed, 5000, &e), SL_OK);
-	assert_int_equal(store_state_upsert(s, "c1", &old, 100, &e), SL_OK);
-	assert_int_equal(store_state_upsert(s, "c1", &inst, 5001, &e), SL_OK);
+}
+
+static void
+put(const char *update, int64_t rev, const char *state, const char *detail,
+    int64_t t)
+{
+	struct store_state st = {.update_id = update,
+	                         .revision = &rev,
+	                         .state = state,
+	                         .detail = detail};
+	struct err e;
+
+	assert_int_equal(store_state_upsert(s, "c1", &st, t, &e), SL_OK);
+}
+
+static const char *
+field(json_t *arr, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(arr, i), key));
+}
+
+static void
+test_outcomes(void **state)
+{
+	json_t *arr = json_array(), *row;
+	struct err e;
+
+	(void)state;
+	console_fixture();
+	put("u1", 1, "needed", NULL, 4500);
+	put("u1", 1, "failed", "exit code 3", 5000);
+	put("u2", 1, "failed", NULL, 100);
+	put("u3", 1, "installed", NULL, 5001);
 	/* Only failures at or after 4000: u2's is older. */
-	assert_int_equal(store_console_states(arr, s, "failed", 4000, 10, &e),
+	assert_int_equal(store_console_outcomes(arr, s, true, 4000, 10, &e),
 	                 SL_OK);
 	assert_int_equal(json_array_size(arr), 1);
 	row = json_array_get(arr, 0);
-	assert_string_equal(json_string_value(json_object_get(row, "computer")),
-	                    "c1");
-	assert_string_equal(json_string_value(json_object_get(row, "hostname")),
-	                    "host1");
-	assert_string_equal(json_string_value(json_object_get(row, "update")),
-	                    "u1");
-	assert_string_equal(json_string_value(json_object_get(row, "detail")),
-	                    "exit code 3");
+	assert_string_equal(field(arr, 0, "computer"), "c1");
+	assert_string_equal(field(arr, 0, "hostname"), "host1");
+	assert_string_equal(field(arr, 0, "update"), "u1");
+	assert_string_equal(field(arr, 0, "detail"), "exit code 3");
 	/* Unknown update: no title. */
 	assert_true(json_is_null(json_object_get(row, "title")));
-	assert_string_equal(json_string_value(json_object_get(row, "reported")),
-	                    "1970-01-01T01:23:20Z");
+	assert_string_equal(field(arr, 0, "reported"), "1970-01-01T01:23:20Z");
 	json_array_clear(arr);
 	/* The limit holds; the newest first. */
-	assert_int_equal(store_console_states(arr, s, "failed", 0, 1, &e),
+	assert_int_equal(store_console_outcomes(arr, s, true, 0, 1, &e), SL_OK);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(field(arr, 0, "update"), "u1");
+	json_array_clear(arr);
+	assert_int_equal(store_console_outcomes(arr, s, false, 4000, 10, &e),
 	                 SL_OK);
 	assert_int_equal(json_array_size(arr), 1);
-	assert_string_equal(json_string_value(json_object_get(
-	                            json_array_get(arr, 0), "update")),
-	                    "u1");
-	json_array_clear(arr);
-	assert_int_equal(
-	        store_console_states(arr, s, "installed", 4000, 10, &e), SL_OK);
+	assert_string_equal(field(arr, 0, "update"), "u3");
+	assert_true(json_is_null(
+	        json_object_get(json_array_get(arr, 0), "detail")));
+	json_decref(arr);
+}
+
+/* An outcome is the moment a state turns installed or failed: the same
+ * state reported again adds none, a new revision or the other outcome
+ * does, the failure stays listed after a later install, and outcomes
+ * older than two days are cut as new ones come. */
+static void
+test_outcome_moments(void **state)
+{
+	json_t *arr = json_array();
+	struct err e;
+
+	(void)state;
+	console_fixture();
+	put("u1", 1, "failed", "exit code 1", 10000);
+	put("u1", 1, "failed", "exit code 1", 10100); /* reported again */
+	put("u1", 1, "installed", NULL, 10200);
+	put("u1", 1, "installed-pending-reboot", NULL, 10300); /* same class */
+	put("u1", 1, "installed", NULL, 10400);
+	put("u1", 2, "installed", NULL, 10500); /* a new revision */
+	assert_int_equal(store_console_outcomes(arr, s, true, 0, 10, &e),
+	                 SL_OK);
 	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(field(arr, 0, "reported"), "1970-01-01T02:46:40Z");
+	json_array_clear(arr);
+	assert_int_equal(store_console_outcomes(arr, s, false, 0, 10, &e),
+	                 SL_OK);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(field(arr, 0, "reported"), "1970-01-01T02:55:00Z");
+	assert_string_equal(field(arr, 1, "reported"), "1970-01-01T02:50:00Z");
+	json_array_clear(arr);
+	/* Two days and more later: the old installs are cut, the failure
+	 * (another outcome: cut as failures come) stays. SQLite cuts against
+	 * the new row's time, PostgreSQL against the clock (every time here
+	 * is decades old): either way none of u1's installs stays. */
+	put("u2", 1, "installed", NULL, 10500 + 3 * 86400);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_outcomes "
+	                                "WHERE ok = 1 AND ukey = (SELECT ukey "
+	                                "FROM update_status WHERE id = 'u1')"),
+	                 0);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_outcomes "
+	                                "WHERE ok = 0"),
+	                 1);
+	json_array_clear(arr);
+	/* A computer deleted takes its outcomes along. */
+	assert_int_equal(db_exec(fixture_db(s),
+	                         "DELETE FROM computers WHERE id = 'c1'", &e),
+	                 SL_OK);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_outcomes"),
+	                 0);
 	json_decref(arr);
 }
 
@@ -144,7 +211,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_approved, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_states, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outcome_moments, setup,
+	                                        teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,13 +158,13 @@ api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 	if (rc == SL_OK)
 		rc = store_sync_history(hist, r->store, e);
 	if (rc == SL_OK)
-		rc = store_console_states(fails, r->store, "failed",
-		                          (int64_t)time(NULL) - FAILURE_WINDOW,
-		                          FAILURES_MAX, e);
+		rc = store_console_outcomes(
+		        fails, r->store, true,
+		        (int64_t)time(NULL) - FAILURE_WINDOW, FAILURES_MAX, e);
 	if (rc == SL_OK)
-		rc = store_console_states(insts, r->store, "installed",
-		                          (int64_t)time(NULL) - FAILURE_WINDOW,
-		                          FAILURES_MAX, e);
+		rc = store_console_outcomes(
+		        insts, r->store, false,
+		        (int64_t)time(NULL) - FAILURE_WINDOW, FAILURES_MAX, e);
 	if (rc == SL_OK)
 		rc = store_downstreams_list(downs, r->store, e);
 	if (rc == SL_OK)

@@ -21,7 +21,7 @@
 #include "db.h"
 
 /* The schema version both engines' migration lists reach. */
-#define DB_SCHEMA_VERSION 13
+#define DB_SCHEMA_VERSION 14
 
 struct db_engine_ops {
 	enum db_engine_kind kind;

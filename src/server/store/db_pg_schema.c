@@ -328,11 +328,43 @@ static const char *const migration_13 =
         "CREATE OR REPLACE FUNCTION computers_count() RETURNS trigger "
         "LANGUAGE plpgsql " COMPUTERS_COUNT("state_pages");
 
+/* Install outcomes (db_states.h), from the slots of a written page whose
+ * class or revision changed to an outcome. Old rows are cut by whichever
+ * writer comes by, a batch at a time, skipping rows another writer holds
+ * (concurrent reports never wait on each other for it). */
+#define OUTCOME_OLD DB_OUTCOME_CLASS("x.o")
+#define OUTCOME_NEW DB_OUTCOME_CLASS("x.n")
+static const char *const migration_14 = DB_OUTCOMES_TABLE
+        "CREATE FUNCTION state_pages_outcomes() RETURNS trigger LANGUAGE "
+        "plpgsql AS $f$ DECLARE ov INTEGER[] := '{}'; BEGIN "
+        "IF TG_OP = 'UPDATE' THEN ov := OLD.v; END IF;"
+        "INSERT INTO state_outcomes(ok, t, ckey, ukey, rev) SELECT CASE "
+        "WHEN x.n % 8 = 5 THEN 0 ELSE 1 END, NEW.t[x.i], NEW.ckey, NEW.pg "
+        "* " DB_STATE_PAGE " + x.i - 1, x.n / 16 FROM unnest(ov, NEW.v) "
+        "WITH ORDINALITY x(o, n, i) WHERE NEW.t[x.i] IS NOT NULL "
+        "AND " OUTCOME_NEW " > 0 AND (x.o IS NULL OR " OUTCOME_OLD
+        " <> " OUTCOME_NEW " OR x.o / 16 <> x.n / 16) ON CONFLICT DO NOTHING;"
+        "IF FOUND THEN DELETE FROM state_outcomes WHERE ctid = ANY(ARRAY("
+        "SELECT ctid FROM state_outcomes WHERE ok IN (0, 1) AND t < "
+        "extract(epoch FROM now())::BIGINT - " DB_OUTCOME_KEEP " LIMIT 256 "
+        "FOR UPDATE SKIP LOCKED)); END IF;"
+        "RETURN NULL; END $f$;"
+        "CREATE TRIGGER state_pages_outcome_add AFTER INSERT ON state_pages "
+        "FOR EACH ROW EXECUTE FUNCTION state_pages_outcomes();"
+        "CREATE TRIGGER state_pages_outcome_change AFTER UPDATE ON "
+        "state_pages FOR EACH ROW WHEN (OLD.v IS DISTINCT FROM NEW.v) "
+        "EXECUTE FUNCTION state_pages_outcomes();"
+        "CREATE FUNCTION computers_outcomes() RETURNS trigger LANGUAGE "
+        "plpgsql AS $f$ BEGIN DELETE FROM state_outcomes WHERE ckey = "
+        "OLD.ckey; RETURN OLD; END $f$;"
+        "CREATE TRIGGER computers_outcomes BEFORE DELETE ON computers FOR "
+        "EACH ROW EXECUTE FUNCTION computers_outcomes();";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,  migration_2,  migration_3,  migration_4, migration_5,
-        migration_6,  migration_7,  migration_8,  migration_9, migration_10,
-        migration_11, migration_12, migration_13,
+        migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
+        migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
+        migration_11, migration_12, migration_13, migration_14,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

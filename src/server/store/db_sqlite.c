@@ -330,11 +330,31 @@ static const char *const migration_12 =
  * already: nothing changes here. */
 static const char *const migration_13 = "SELECT 1;";
 
+/* Install outcomes (db_states.h): written by the triggers of `states`
+ * as a state turns installed or failed, cut to DB_OUTCOME_KEEP seconds
+ * as they are written, gone with their computer. */
+#define OUTCOME_OLD DB_OUTCOME_CLASS("old.v")
+#define OUTCOME_NEW DB_OUTCOME_CLASS("new.v")
+#define OUTCOME_ADD                                                            \
+	"INSERT OR IGNORE INTO state_outcomes(ok, t, ckey, ukey, rev) "        \
+	"VALUES(new.v % 8 <> 5, new.t, new.ckey, new.ukey, new.v / 16);"       \
+	"DELETE FROM state_outcomes WHERE ok = (new.v % 8 <> 5) AND t < "      \
+	"new.t - " DB_OUTCOME_KEEP ";"
+static const char *const migration_14 = DB_OUTCOMES_TABLE
+        "CREATE TRIGGER states_outcome_add AFTER INSERT ON states WHEN "
+        "new.t IS NOT NULL AND " OUTCOME_NEW " > 0 BEGIN " OUTCOME_ADD "END;"
+        "CREATE TRIGGER states_outcome_change AFTER UPDATE OF v ON states "
+        "WHEN new.t IS NOT NULL AND " OUTCOME_NEW " > 0 AND (" OUTCOME_OLD
+        " <> " OUTCOME_NEW " OR old.v / 16 <> new.v / 16) BEGIN " OUTCOME_ADD
+        "END;"
+        "CREATE TRIGGER computers_outcomes BEFORE DELETE ON computers "
+        "BEGIN DELETE FROM state_outcomes WHERE ckey = old.ckey; END;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        migration_1,  migration_2,  migration_3,  migration_4, migration_5,
-        migration_6,  migration_7,  migration_8,  migration_9, migration_10,
-        migration_11, migration_12, migration_13,
+        migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
+        migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
+        migration_11, migration_12, migration_13, migration_14,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -32,6 +32,23 @@
 	"count(*) FROM states GROUP BY 1, 2;"                                  \
 	"DROP TABLE update_states;" DB_STATES_VIEW
 
+/* Install outcomes (migration 14, both engines): a row when a computer's
+ * state of an update turns installed (or pending a reboot) or failed, or
+ * when a new revision reaches one of them; ok 1 installed, 0 failed, t the
+ * report's time, rev the revision. The console's lists of the last day's
+ * installs read these by (ok, t) instead of every state; rows older than
+ * DB_OUTCOME_KEEP seconds are cut as new ones are written. The class of a
+ * value V: 2 failed, 1 installed or pending a reboot, 0 anything else. */
+#define DB_OUTCOME_KEEP "172800"
+#define DB_OUTCOME_CLASS(V)                                                    \
+	"(CASE " V " % 8 WHEN 5 THEN 2 WHEN 3 THEN 1 WHEN 4 THEN 1 ELSE 0 "    \
+	"END)"
+#define DB_OUTCOMES_TABLE                                                      \
+	"CREATE TABLE state_outcomes(ok BIGINT NOT NULL, t BIGINT NOT NULL, "  \
+	"ckey INTEGER NOT NULL, ukey INTEGER NOT NULL, rev BIGINT NOT NULL, "  \
+	"PRIMARY KEY(ok, t, ckey, ukey));"                                     \
+	"CREATE INDEX state_outcomes_ckey ON state_outcomes(ckey);"
+
 /* The state's name of value V (an SQL expression), as state_names in
  * store_states.c. */
 #define DB_STATE_NAME(V)                                                       \

@@ -768,10 +768,13 @@ int store_audit_list(json_t *arr, struct store *s, const char *actor,
  * install or uninstall setting for (a new reference). */
 int store_console_approved(json_t **out, struct store *s, struct err *e);
 /* Append {computer, hostname, update, title, detail, reported} for each
- * update state `state` (failed, installed, ...) reported at or after since
- * (Unix time), newest first, at most limit. */
-int store_console_states(json_t *arr, struct store *s, const char *state,
-                         int64_t since, int64_t limit, struct err *e);
+ * install outcome at or after since (Unix time), newest first, at most
+ * limit: a state that turned failed (failed true; detail the state's
+ * detail, if one is kept) or installed or pending a reboot (failed false;
+ * detail null), read from the outcomes the state triggers keep for two
+ * days (db_states.h), not from every state. */
+int store_console_outcomes(json_t *arr, struct store *s, bool failed,
+                           int64_t since, int64_t limit, struct err *e);
 
 /* --- Operations (store_ops.c) -------------------------------------------*/
 

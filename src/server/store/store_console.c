@@ -1,7 +1,7 @@
 /*
  * store_console: the few queries the web console needs beyond the other
  * areas: which updates some group approves (the approval filter of the
- * paged updates list) and the states (failed, installed) reported in a
+ * paged updates list) and the install outcomes (failed, installed) of a
  * recent window (the dashboard). Plain SQL both engines run.
  */
 #include "store_int.h"
@@ -49,23 +49,30 @@ failure_row(struct db_stmt *st)
 }
 
 int
-store_console_states(json_t *arr, struct store *s, const char *state,
-                     int64_t since, int64_t limit, struct err *e)
+store_console_outcomes(json_t *arr, struct store *s, bool failed, int64_t since,
+                       int64_t limit, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
+	/* The order is the key's, read backwards: the newest first without
+	 * a sort, however many outcomes the window holds. */
 	rc = store_q(s, &st, e,
-	             "SELECT f.computer_id, c.hostname, f.update_id, u.title, "
-	             "f.detail, f.reported_at FROM update_states f JOIN "
-	             "computers c ON c.id = f.computer_id LEFT JOIN updates u "
-	             "ON u.id = f.update_id AND u.revision = f.revision WHERE "
-	             "f.state = $1 AND f.reported_at >= $2 ORDER BY "
-	             "f.reported_at DESC, c.hostname LIMIT $3",
-	             "tii", state, since, limit);
+	             "SELECT c.id, c.hostname, us.id, u.title, CASE WHEN o.ok "
+	             "= 0 THEN d.detail END, o.t FROM state_outcomes o JOIN "
+	             "computers c ON c.ckey = o.ckey JOIN update_status us ON "
+	             "us.ukey = o.ukey LEFT JOIN updates u ON u.id = us.id AND "
+	             "u.revision = o.rev LEFT JOIN state_details d ON d.ckey = "
+	             "o.ckey AND d.ukey = o.ukey WHERE o.ok = $1 AND o.t >= $2 "
+	             "ORDER BY o.t DESC, o.ckey DESC, o.ukey DESC LIMIT $3",
+	             "iii", (int64_t)(failed ? 0 : 1), since, limit);
 	if (rc != SL_OK)
-		return err_prefix(e, "%s states", state);
+		return err_prefix(e, "%s",
+		                  failed ? "failed installs" : "installs");
 	rc = store_q_collect(arr, st, failure_row, e);
 	db_done(st);
-	return rc != SL_OK ? err_prefix(e, "%s states", state) : SL_OK;
+	if (rc != SL_OK)
+		return err_prefix(e, "%s",
+		                  failed ? "failed installs" : "installs");
+	return SL_OK;
 }

@@ -47,9 +47,11 @@ int
 store_downstreams_list(json_t *arr, struct store *s, struct err *e)
 {
 	/* A downstream's computers are those rolled up through it: server
-	 * "name" (its own) or "name/..." (its downstreams'). */
+	 * "name" (its own) or "name/..." (its downstreams'). Needing, failed
+	 * and pending a reboot from each computer's state counters (state
+	 * codes 1 and 2, 5, 4: store_states.c), not from its states. */
 	static const char sql[] =
-	        "WITH c AS (SELECT d.id AS did, k.id AS cid, "
+	        "WITH c AS (SELECT d.id AS did, k.ckey AS ck, "
 	        " CASE WHEN k.server = d.name THEN 1 ELSE 0 END AS own FROM "
 	        " downstream_servers d JOIN computers k ON k.server = d.name "
 	        " OR substr(k.server, 1, length(d.name) + 1) = d.name || '/') "
@@ -58,14 +60,14 @@ store_downstreams_list(json_t *arr, struct store *s, struct err *e)
 	        " (SELECT count(*) FROM c WHERE c.did = d.id), "
 	        " (SELECT count(*) FROM c WHERE c.did = d.id AND c.own = 1), "
 	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM update_states s WHERE s.computer_id = "
-	        "  c.cid AND s.state IN ('needed', 'downloaded'))), "
+	        "  (SELECT 1 FROM computer_counts n WHERE n.ckey = c.ck AND "
+	        "  n.st IN (1, 2) AND n.n > 0)), "
 	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM update_states s WHERE s.computer_id = "
-	        "  c.cid AND s.state = 'failed')), "
+	        "  (SELECT 1 FROM computer_counts n WHERE n.ckey = c.ck AND "
+	        "  n.st = 5 AND n.n > 0)), "
 	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM update_states s WHERE s.computer_id = "
-	        "  c.cid AND s.state = 'installed-pending-reboot')) "
+	        "  (SELECT 1 FROM computer_counts n WHERE n.ckey = c.ck AND "
+	        "  n.st = 4 AND n.n > 0)) "
 	        "FROM downstream_servers d ORDER BY d.name";
 	struct db_stmt *st;
 	int rc;

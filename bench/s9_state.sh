@@ -45,14 +45,26 @@ mode = none"
 stop_sluiced
 
 t0=$(now_s)
-# The counters' triggers are set aside for the bulk load, which computes
-# the counters once at the end (as migration 8 does), then put back.
+# The state triggers (counters, install outcomes) are set aside for the
+# bulk load, which computes the counters once at the end (as migration 8
+# does), then put back.
 q "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND
    tbl_name = 'states'" >"$D/triggers.sql"
 [ -s "$D/triggers.sql" ] || die "no state triggers in the schema"
+DROPS=$(q "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master
+   WHERE type = 'trigger' AND tbl_name = 'states'")
+# Install outcomes (the dashboard's lists; schemas since migration 14):
+# every installed, pending and failed pair as if it happened in the last
+# 17 hours (pair h at h minutes ago), the most a day's window could hold.
+NOW=$(date +%s)
+OUTCOMES_SQL="INSERT INTO state_outcomes(ok, t, ckey, ukey, rev)
+SELECT CASE WHEN v % 8 = 5 THEN 0 ELSE 1 END, $NOW - (1764000000 - t) * 60,
+  ckey, ukey, v / 16 FROM states WHERE v % 8 IN (3, 4, 5);"
+q "SELECT 1 FROM sqlite_master WHERE name = 'state_outcomes'" | grep -q 1 ||
+	OUTCOMES_SQL=
 q "PRAGMA cache_size = -200000;
 BEGIN;
-DROP TRIGGER states_add; DROP TRIGGER states_drop; DROP TRIGGER states_change;
+$DROPS
 WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20)
 INSERT INTO groups(name, parent_id) SELECT printf('g%02d', x), 1 FROM g;
 WITH RECURSIVE u(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM u
@@ -82,6 +94,7 @@ SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
 INSERT INTO state_details(ckey, ukey, detail)
   SELECT ckey, ukey, 'exit code 1' FROM states WHERE v % 16 >= 8;
 $STATE_COUNTS_SQL
+$OUTCOMES_SQL
 COMMIT;" >/dev/null || die "generating the states failed"
 q <"$D/triggers.sql" || die "restoring the triggers failed"
 q "VACUUM" || die "vacuum failed"
@@ -90,6 +103,8 @@ log "generated $COMPUTERS x $UPDATES = $PAIRS states in $(calc "$(now_s) - $t0")
 [ "$(q 'SELECT sum(n) FROM state_counts')" = "$PAIRS" ] || die "counter sum"
 
 bytes() { q "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ($1)"; }
+[ -z "$OUTCOMES_SQL" ] ||
+	log "install outcomes of the last 17 hours: $(q 'SELECT count(*) FROM state_outcomes'), $(bytes "'state_outcomes', 'state_outcomes_ckey', 'sqlite_autoindex_state_outcomes_1'") bytes"
 # What grows with the pairs, with the computers, and with the updates and
 # groups only (the same 20,000 updates and 20 groups at the full shape).
 B_STATES=$(bytes "'states'")
@@ -235,6 +250,9 @@ FROM (SELECT x, y, $H AS h FROM generate_series($KEY0 + 1, $KEY0 + $PGC) AS x,
   generate_series(1, $UPDATES) AS y ORDER BY x, y) p;
 ALTER TABLE states ENABLE TRIGGER USER;"
 fi
+PG_OUTCOMES=
+[ "$(pq -c "SELECT count(*) FROM pg_tables WHERE tablename = 'state_outcomes'
+  AND schemaname = current_schema()")" = 1 ] && PG_OUTCOMES=$OUTCOMES_SQL
 t0=$(now_s)
 pq -c "BEGIN;
 INSERT INTO groups(name, parent_id) SELECT 'g' || lpad(x::text, 2, '0'), 1
@@ -258,6 +276,7 @@ $FILL
 INSERT INTO state_details(ckey, ukey, detail)
   SELECT ckey, ukey, 'exit code 1' FROM states WHERE v % 16 >= 8;
 $STATE_COUNTS_SQL
+$PG_OUTCOMES
 COMMIT;" -c "VACUUM ANALYZE" >/dev/null || die "PostgreSQL states failed"
 log "PostgreSQL ($([ "$PACKED" = 1 ] && echo packed || echo 'a row a pair')): $PGC x $UPDATES states in $(calc "$(now_s) - $t0") s"
 PG_PAIRS=$((PGC * UPDATES))

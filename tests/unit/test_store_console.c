@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include "db_fixture.h"
 #include "server_fixture.h"
 #include "store/store.h"
 
@@ -28,7 +31,7 @@ setup(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/sluice-test-console.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/sluice.db", tmp);
-	assert_int_equal(store_open(&s, path, &e), SL_OK);
+	assert_int_equal(store_open(&s, fixture_db_target(path), &e), SL_OK);
 	return 0;
 }
 
@@ -116,39 +119,62 @@ field(json_t *arr, size_t i, const char *key)
 	return json_string_value(json_object_get(json_array_get(arr, i), key));
 }
 
+/* The outcomes of the window from since, at most limit, into arr
+ * (cleared first); their number. */
+static size_t
+outcomes(json_t *arr, bool failed, int64_t since, int64_t limit)
+{
+	struct err e;
+
+	json_array_clear(arr);
+	assert_int_equal(
+	        store_console_outcomes(arr, s, failed, since, limit, &e),
+	        SL_OK);
+	return json_array_size(arr);
+}
+
+/* An hour ago, and the API's text of base + x. */
+static int64_t base;
+static char when_text[32];
+
+static const char *
+when(int64_t x)
+{
+	time_t t = (time_t)(base + x);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when_text, sizeof(when_text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return when_text;
+}
+
 static void
 test_outcomes(void **state)
 {
-	json_t *arr = json_array(), *row;
-	struct err e;
+	json_t *arr = json_array();
 
 	(void)state;
+	base = (int64_t)time(NULL) - 3600;
 	console_fixture();
-	put("u1", 1, "needed", NULL, 4500);
-	put("u1", 1, "failed", "exit code 3", 5000);
-	put("u2", 1, "failed", NULL, 100);
-	put("u3", 1, "installed", NULL, 5001);
-	/* Only failures at or after 4000: u2's is older. */
-	assert_int_equal(store_console_outcomes(arr, s, true, 4000, 10, &e),
-	                 SL_OK);
-	assert_int_equal(json_array_size(arr), 1);
-	row = json_array_get(arr, 0);
+	put("u1", 1, "needed", NULL, base + 450);
+	put("u1", 1, "failed", "exit code 3", base + 500);
+	put("u2", 1, "failed", NULL, base + 10);
+	put("u3", 1, "installed", NULL, base + 501);
+	/* Only failures at or after base + 400: u2's is older. */
+	assert_int_equal(outcomes(arr, true, base + 400, 10), 1);
 	assert_string_equal(field(arr, 0, "computer"), "c1");
 	assert_string_equal(field(arr, 0, "hostname"), "host1");
 	assert_string_equal(field(arr, 0, "update"), "u1");
 	assert_string_equal(field(arr, 0, "detail"), "exit code 3");
 	/* Unknown update: no title. */
-	assert_true(json_is_null(json_object_get(row, "title")));
-	assert_string_equal(field(arr, 0, "reported"), "1970-01-01T01:23:20Z");
-	json_array_clear(arr);
+	assert_true(
+	        json_is_null(json_object_get(json_array_get(arr, 0), "title")));
+	assert_string_equal(field(arr, 0, "reported"), when(500));
 	/* The limit holds; the newest first. */
-	assert_int_equal(store_console_outcomes(arr, s, true, 0, 1, &e), SL_OK);
-	assert_int_equal(json_array_size(arr), 1);
+	assert_int_equal(outcomes(arr, true, 0, 1), 1);
 	assert_string_equal(field(arr, 0, "update"), "u1");
-	json_array_clear(arr);
-	assert_int_equal(store_console_outcomes(arr, s, false, 4000, 10, &e),
-	                 SL_OK);
-	assert_int_equal(json_array_size(arr), 1);
+	assert_int_equal(outcomes(arr, true, 0, 10), 2);
+	assert_int_equal(outcomes(arr, false, base + 400, 10), 1);
 	assert_string_equal(field(arr, 0, "update"), "u3");
 	assert_true(json_is_null(
 	        json_object_get(json_array_get(arr, 0), "detail")));
@@ -157,8 +183,9 @@ test_outcomes(void **state)
 
 /* An outcome is the moment a state turns installed or failed: the same
  * state reported again adds none, a new revision or the other outcome
- * does, the failure stays listed after a later install, and outcomes
- * older than two days are cut as new ones come. */
+ * does, the failure stays listed after a later install; outcomes older
+ * than two days (by the clock) are not kept; a computer deleted takes its
+ * outcomes along. */
 static void
 test_outcome_moments(void **state)
 {
@@ -166,37 +193,26 @@ test_outcome_moments(void **state)
 	struct err e;
 
 	(void)state;
+	base = (int64_t)time(NULL) - 3600;
 	console_fixture();
-	put("u1", 1, "failed", "exit code 1", 10000);
-	put("u1", 1, "failed", "exit code 1", 10100); /* reported again */
-	put("u1", 1, "installed", NULL, 10200);
-	put("u1", 1, "installed-pending-reboot", NULL, 10300); /* same class */
-	put("u1", 1, "installed", NULL, 10400);
-	put("u1", 2, "installed", NULL, 10500); /* a new revision */
-	assert_int_equal(store_console_outcomes(arr, s, true, 0, 10, &e),
-	                 SL_OK);
-	assert_int_equal(json_array_size(arr), 1);
-	assert_string_equal(field(arr, 0, "reported"), "1970-01-01T02:46:40Z");
-	json_array_clear(arr);
-	assert_int_equal(store_console_outcomes(arr, s, false, 0, 10, &e),
-	                 SL_OK);
-	assert_int_equal(json_array_size(arr), 2);
-	assert_string_equal(field(arr, 0, "reported"), "1970-01-01T02:55:00Z");
-	assert_string_equal(field(arr, 1, "reported"), "1970-01-01T02:50:00Z");
-	json_array_clear(arr);
-	/* Two days and more later: the old installs are cut, the failure
-	 * (another outcome: cut as failures come) stays. SQLite cuts against
-	 * the new row's time, PostgreSQL against the clock (every time here
-	 * is decades old): either way none of u1's installs stays. */
-	put("u2", 1, "installed", NULL, 10500 + 3 * 86400);
-	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_outcomes "
-	                                "WHERE ok = 1 AND ukey = (SELECT ukey "
-	                                "FROM update_status WHERE id = 'u1')"),
-	                 0);
-	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_outcomes "
-	                                "WHERE ok = 0"),
-	                 1);
-	json_array_clear(arr);
+	put("u1", 1, "failed", "exit code 1", base);
+	put("u1", 1, "failed", "exit code 1", base + 100); /* again */
+	put("u1", 1, "installed", NULL, base + 200);
+	put("u1", 1, "installed-pending-reboot", NULL, base + 300);
+	put("u1", 1, "installed", NULL, base + 400);
+	put("u1", 2, "installed", NULL, base + 500); /* a new revision */
+	assert_int_equal(outcomes(arr, true, 0, 10), 1);
+	assert_string_equal(field(arr, 0, "reported"), when(0));
+	assert_int_equal(outcomes(arr, false, 0, 10), 2);
+	assert_string_equal(field(arr, 0, "reported"), when(500));
+	assert_string_equal(field(arr, 1, "reported"), when(200));
+	/* Three days old: cut as it is written, and with it nothing else. */
+	put("u2", 1, "installed", NULL, base - 3 * 86400);
+	put("u3", 1, "failed", NULL, base - 3 * 86400);
+	assert_int_equal(outcomes(arr, false, 0, 10), 2);
+	assert_int_equal(outcomes(arr, true, 0, 10), 1);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM state_outcomes"),
+	                 3);
 	/* A computer deleted takes its outcomes along. */
 	assert_int_equal(db_exec(fixture_db(s),
 	                         "DELETE FROM computers WHERE id = 'c1'", &e),

@@ -331,15 +331,16 @@ static const char *const migration_12 =
 static const char *const migration_13 = "SELECT 1;";
 
 /* Install outcomes (db_states.h): written by the triggers of `states`
- * as a state turns installed or failed, cut to DB_OUTCOME_KEEP seconds
- * as they are written, gone with their computer. */
+ * as a state turns installed or failed, those of the same kind older than
+ * DB_OUTCOME_KEEP seconds (by the clock) cut as they are written, gone
+ * with their computer. */
 #define OUTCOME_OLD DB_OUTCOME_CLASS("old.v")
 #define OUTCOME_NEW DB_OUTCOME_CLASS("new.v")
 #define OUTCOME_ADD                                                            \
 	"INSERT OR IGNORE INTO state_outcomes(ok, t, ckey, ukey, rev) "        \
 	"VALUES(new.v % 8 <> 5, new.t, new.ckey, new.ukey, new.v / 16);"       \
 	"DELETE FROM state_outcomes WHERE ok = (new.v % 8 <> 5) AND t < "      \
-	"new.t - " DB_OUTCOME_KEEP ";"
+	"CAST(strftime('%s', 'now') AS INTEGER) - " DB_OUTCOME_KEEP ";"
 static const char *const migration_14 = DB_OUTCOMES_TABLE
         "CREATE TRIGGER states_outcome_add AFTER INSERT ON states WHEN "
         "new.t IS NOT NULL AND " OUTCOME_NEW " > 0 BEGIN " OUTCOME_ADD "END;"

@@ -159,6 +159,7 @@ test_outcomes(void **state)
 	put("u1", 1, "needed", NULL, base + 450);
 	put("u1", 1, "failed", "exit code 3", base + 500);
 	put("u2", 1, "failed", NULL, base + 10);
+	put("u3", 1, "needed", NULL, base + 450);
 	put("u3", 1, "installed", NULL, base + 501);
 	/* Only failures at or after base + 400: u2's is older. */
 	assert_int_equal(outcomes(arr, true, base + 400, 10), 1);
@@ -183,7 +184,8 @@ test_outcomes(void **state)
 
 /* An outcome is the moment a state turns installed or failed: the same
  * state reported again adds none, a new revision or the other outcome
- * does, the failure stays listed after a later install; outcomes older
+ * does, the failure stays listed after a later install, a first state is
+ * one only when failed; outcomes older
  * than two days (by the clock) are not kept; a computer deleted takes its
  * outcomes along. */
 static void
@@ -206,7 +208,12 @@ test_outcome_moments(void **state)
 	assert_int_equal(outcomes(arr, false, 0, 10), 2);
 	assert_string_equal(field(arr, 0, "reported"), when(500));
 	assert_string_equal(field(arr, 1, "reported"), when(200));
+	/* Installed as a computer's first state of an update: found so,
+	 * not an install seen; failed as a first state is one. */
+	put("u2", 1, "installed", NULL, base + 600);
+	assert_int_equal(outcomes(arr, false, 0, 10), 2);
 	/* Three days old: cut as it is written, and with it nothing else. */
+	put("u2", 1, "needed", NULL, base - 3 * 86400);
 	put("u2", 1, "installed", NULL, base - 3 * 86400);
 	put("u3", 1, "failed", NULL, base - 3 * 86400);
 	assert_int_equal(outcomes(arr, false, 0, 10), 2);

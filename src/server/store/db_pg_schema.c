@@ -329,7 +329,8 @@ static const char *const migration_13 =
         "LANGUAGE plpgsql " COMPUTERS_COUNT("state_pages");
 
 /* Install outcomes (db_states.h), from the slots of a written page whose
- * class or revision changed to an outcome. Old rows are cut by whichever
+ * class or revision changed to an outcome (a slot's first state only when
+ * failed). Old rows are cut by whichever
  * writer comes by, a batch at a time, skipping rows another writer holds
  * (concurrent reports never wait on each other for it). */
 #define OUTCOME_OLD DB_OUTCOME_CLASS("x.o")
@@ -342,8 +343,9 @@ static const char *const migration_14 = DB_OUTCOMES_TABLE
         "WHEN x.n % 8 = 5 THEN 0 ELSE 1 END, NEW.t[x.i], NEW.ckey, NEW.pg "
         "* " DB_STATE_PAGE " + x.i - 1, x.n / 16 FROM unnest(ov, NEW.v) "
         "WITH ORDINALITY x(o, n, i) WHERE NEW.t[x.i] IS NOT NULL "
-        "AND " OUTCOME_NEW " > 0 AND (x.o IS NULL OR " OUTCOME_OLD
-        " <> " OUTCOME_NEW " OR x.o / 16 <> x.n / 16) ON CONFLICT DO NOTHING;"
+        "AND " OUTCOME_NEW " > 0 AND (CASE WHEN x.o IS NULL THEN x.n % 8 = "
+        "5 ELSE " OUTCOME_OLD " <> " OUTCOME_NEW " OR x.o / 16 <> x.n / 16 "
+        "END) ON CONFLICT DO NOTHING;"
         "IF FOUND THEN DELETE FROM state_outcomes WHERE ctid = ANY(ARRAY("
         "SELECT ctid FROM state_outcomes WHERE ok IN (0, 1) AND t < "
         "extract(epoch FROM now())::BIGINT - " DB_OUTCOME_KEEP " LIMIT 256 "

@@ -331,9 +331,9 @@ static const char *const migration_12 =
 static const char *const migration_13 = "SELECT 1;";
 
 /* Install outcomes (db_states.h): written by the triggers of `states`
- * as a state turns installed or failed, those of the same kind older than
- * DB_OUTCOME_KEEP seconds (by the clock) cut as they are written, gone
- * with their computer. */
+ * as a state turns installed or failed (a first state only when failed),
+ * those of the same kind older than DB_OUTCOME_KEEP seconds (by the
+ * clock) cut as they are written, gone with their computer. */
 #define OUTCOME_OLD DB_OUTCOME_CLASS("old.v")
 #define OUTCOME_NEW DB_OUTCOME_CLASS("new.v")
 #define OUTCOME_ADD                                                            \
@@ -343,7 +343,7 @@ static const char *const migration_13 = "SELECT 1;";
 	"CAST(strftime('%s', 'now') AS INTEGER) - " DB_OUTCOME_KEEP ";"
 static const char *const migration_14 = DB_OUTCOMES_TABLE
         "CREATE TRIGGER states_outcome_add AFTER INSERT ON states WHEN "
-        "new.t IS NOT NULL AND " OUTCOME_NEW " > 0 BEGIN " OUTCOME_ADD "END;"
+        "new.t IS NOT NULL AND new.v % 8 = 5 BEGIN " OUTCOME_ADD "END;"
         "CREATE TRIGGER states_outcome_change AFTER UPDATE OF v ON states "
         "WHEN new.t IS NOT NULL AND " OUTCOME_NEW " > 0 AND (" OUTCOME_OLD
         " <> " OUTCOME_NEW " OR old.v / 16 <> new.v / 16) BEGIN " OUTCOME_ADD

@@ -35,7 +35,9 @@
 /* Install outcomes (migration 14, both engines): a row when a computer's
  * state of an update turns installed (or pending a reboot) or failed, or
  * when a new revision reaches one of them; ok 1 installed, 0 failed, t the
- * report's time, rev the revision. The console's lists of the last day's
+ * report's time, rev the revision. A computer's first state of an update
+ * is an outcome only when failed: installed there is what the agent found
+ * installed, not an install it saw. The console's lists of the last day's
  * installs read these by (ok, t) instead of every state; rows older than
  * DB_OUTCOME_KEEP seconds are cut as new ones are written. The class of a
  * value V: 2 failed, 1 installed or pending a reboot, 0 anything else. */

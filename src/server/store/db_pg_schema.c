@@ -330,9 +330,9 @@ static const char *const migration_13 =
 
 /* Install outcomes (db_states.h), from the slots of a written page whose
  * class or revision changed to an outcome (a slot's first state only when
- * failed). Old rows are cut by whichever
- * writer comes by, a batch at a time, skipping rows another writer holds
- * (concurrent reports never wait on each other for it). */
+ * failed). Old rows are cut by whichever writer comes by, a batch at a
+ * time, skipping rows another writer holds (concurrent reports never wait
+ * on each other for it). */
 #define OUTCOME_OLD DB_OUTCOME_CLASS("x.o")
 #define OUTCOME_NEW DB_OUTCOME_CLASS("x.n")
 static const char *const migration_14 = DB_OUTCOMES_TABLE

@@ -3,6 +3,7 @@
  */
 #include "jsonx.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int
@@ -36,4 +37,33 @@ jsonx_req_str(const char **out, json_t *obj, const char *key, size_t max,
 	if (*out == NULL || **out == '\0')
 		return err_set(e, SL_EINVAL, "%s: required", key);
 	return SL_OK;
+}
+
+int
+jsonx_put_str(struct buf *b, const char *s, struct err *e)
+{
+	const char *run = s;
+	char esc[8];
+	int rc;
+
+	if (s == NULL)
+		return buf_puts(b, "null", e);
+	rc = buf_puts(b, "\"", e);
+	for (; rc == SL_OK && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = buf_append(b, run, (size_t)(s - run), e);
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		if (rc == SL_OK)
+			rc = buf_puts(b, esc, e);
+		run = s + 1;
+	}
+	if (rc == SL_OK)
+		rc = buf_append(b, run, (size_t)(s - run), e);
+	return rc == SL_OK ? buf_puts(b, "\"", e) : rc;
 }

@@ -1,6 +1,7 @@
 /*
  * test_store_console: the web console's queries (store_console.c): the
- * updates some group approves, and the install outcomes of a window
+ * updates some group approves, the dashboard's figures of updates and
+ * computers (from the counters), and the install outcomes of a window
  * (kept by the state triggers of migration 14). Runs on both engines.
  */
 #include <setjmp.h>
@@ -100,8 +101,8 @@ console_fixture(void)
 }
 
 static void
-put(const char *update, int64_t rev, const char *state, const char *detail,
-    int64_t t)
+put_for(const char *computer, const char *update, int64_t rev,
+        const char *state, const char *detail, int64_t t)
 {
 	struct store_state st = {.update_id = update,
 	                         .revision = &rev,
@@ -109,7 +110,110 @@ put(const char *update, int64_t rev, const char *state, const char *detail,
 	                         .detail = detail};
 	struct err e;
 
-	assert_int_equal(store_state_upsert(s, "c1", &st, t, &e), SL_OK);
+	assert_int_equal(store_state_upsert(s, computer, &st, t, &e), SL_OK);
+}
+
+static void
+put(const char *update, int64_t rev, const char *state, const char *detail,
+    int64_t t)
+{
+	put_for("c1", update, rev, state, detail, t);
+}
+
+static json_int_t
+figure(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	assert_non_null(v);
+	return json_integer_value(v);
+}
+
+/* The dashboard's figures: of the updates neither declined nor expired,
+ * those needed (needed, downloaded or failed somewhere) by classification
+ * and severity, those failed, those approved; the computers by status
+ * (failed before needed before never reported) and those not seen within
+ * the window. */
+static void
+test_figures(void **state)
+{
+	static const char *const comps[] = {"c2", "c3", "c4"};
+	int64_t now = (int64_t)time(NULL), web;
+	json_t *u = NULL, *c = NULL;
+	char sql[96];
+	struct err e;
+
+	(void)state;
+	console_fixture();
+	for (size_t i = 0; i < 3; i++) {
+		struct store_computer_new n = {.id = comps[i],
+		                               .token_hash = comps[i],
+		                               .hostname = comps[i],
+		                               .os_id = "debian",
+		                               .group_id = 2,
+		                               .now = 1000};
+		char replaced[40];
+		assert_int_equal(store_computer_register(replaced, s, &n, &e),
+		                 SL_OK);
+	}
+	assert_int_equal(
+	        db_exec(fixture_db(s),
+	                "INSERT INTO update_status(id, latest_revision, "
+	                "change_seq, declined) VALUES('u4', 1, 0, 1);"
+	                "INSERT INTO updates(id, revision, title, "
+	                "classification, product, severity, document, "
+	                "doc_sha256, imported_at) VALUES('u1', 1, 'One', "
+	                "'security', 'P', 'critical', '{}', 'x', 0), ('u2', "
+	                "1, 'Two', 'security', 'P', NULL, '{}', 'x', 0), "
+	                "('u3', 1, 'Three', 'bugfix', 'P', '', '{}', 'x', 0), "
+	                "('u4', 1, 'Four', 'feature', 'P', 'low', '{}', 'x', "
+	                "0);"
+	                "UPDATE computers SET last_report = 1000, "
+	                "last_contact = 1000 WHERE id <> 'c2';",
+	                &e),
+	        SL_OK);
+	snprintf(sql, sizeof(sql),
+	         "UPDATE computers SET last_contact = %lld WHERE id = 'c3'",
+	         (long long)now);
+	assert_int_equal(db_exec(fixture_db(s), sql, &e), SL_OK);
+	put("u1", 1, "needed", NULL, 1000);
+	put("u2", 1, "failed", "exit code 2", 1000);
+	put("u3", 1, "installed", NULL, 1000);
+	put("u4", 1, "needed", NULL, 1000); /* declined: not counted */
+	put_for("c3", "u3", 1, "installed", NULL, 1000);
+	put_for("c4", "u1", 1, "downloaded", NULL, 1000);
+	assert_int_equal(store_group_create(&web, s, "web", 1, &e), SL_OK);
+	assert_int_equal(store_approval_set(s, "u1", web, "install", false, 0,
+	                                    "t", NULL, &e),
+	                 SL_OK);
+	assert_int_equal(store_approval_set(s, "u4", web, "install", false, 0,
+	                                    "t", NULL, &e),
+	                 SL_OK);
+
+	assert_int_equal(store_console_update_figures(&u, s, &e), SL_OK);
+	assert_int_equal(figure(u, "total"), 3);
+	assert_int_equal(figure(u, "needed"), 2);
+	assert_int_equal(figure(u, "with_failures"), 1);
+	assert_int_equal(figure(u, "approved"), 1);
+	json_t *cls = json_object_get(u, "needed_by_classification");
+	json_t *sev = json_object_get(u, "needed_by_severity");
+	assert_int_equal(json_object_size(cls), 1);
+	assert_int_equal(figure(cls, "security"), 2);
+	assert_int_equal(json_object_size(sev), 2);
+	assert_int_equal(figure(sev, "critical"), 1);
+	assert_int_equal(figure(sev, "unspecified"), 1);
+
+	assert_int_equal(
+	        store_console_computer_figures(&c, s, now - 30 * 86400, &e),
+	        SL_OK);
+	assert_int_equal(figure(c, "total"), 4);
+	assert_int_equal(figure(c, "failed"), 1);     /* c1 */
+	assert_int_equal(figure(c, "needed"), 1);     /* c4: downloaded */
+	assert_int_equal(figure(c, "no_status"), 1);  /* c2 */
+	assert_int_equal(figure(c, "up_to_date"), 1); /* c3 */
+	assert_int_equal(figure(c, "stale"), 3);      /* all but c3 */
+	json_decref(u);
+	json_decref(c);
 }
 
 static const char *
@@ -233,6 +337,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_approved, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outcome_moments, setup,
 	                                        teardown),

@@ -137,6 +137,28 @@ report(const char *id)
 	return rep;
 }
 
+/* store_computer_states callbacks: "TITLE STATE" of each row into the
+ * array arg; an error at the first row. */
+static int
+state_title(void *arg, const struct store_computer_state *st, struct err *e)
+{
+	char line[128];
+
+	(void)e;
+	assert_true(st->reported > 0);
+	snprintf(line, sizeof(line), "%s %s", st->title, st->state);
+	return json_array_append_new(arg, json_string(line)) == 0 ? SL_OK
+	                                                          : SL_ENOMEM;
+}
+
+static int
+state_stop(void *arg, const struct store_computer_state *st, struct err *e)
+{
+	(void)arg;
+	(void)st;
+	return err_set(e, SL_ETOOBIG, "enough");
+}
+
 static void
 test_counters(void **state)
 {
@@ -219,14 +241,28 @@ test_counters(void **state)
 		assert_int_equal(count_in(c, "not_applicable"), 1);
 		assert_null(json_object_get(c, "no_status"));
 		json_decref(c);
-		assert_int_equal(store_computer_states(arr, s, "c1", &pg, &e),
+		assert_int_equal(store_computer_states(s, "c1", &pg,
+		                                       state_title, arr, &e),
 		                 SL_OK);
 		assert_int_equal(json_array_size(arr), 1);
-		assert_string_equal(json_string_value(json_object_get(
-		                            json_array_get(arr, 0), "title")),
-		                    "One");
+		assert_string_equal(json_string_value(json_array_get(arr, 0)),
+		                    "One installed");
+		/* Every state, by title; a callback's error ends the walk. */
+		pg.state = NULL;
+		json_array_clear(arr);
+		assert_int_equal(store_computer_states(s, "c1", &pg,
+		                                       state_title, arr, &e),
+		                 SL_OK);
+		assert_int_equal(json_array_size(arr), 2);
+		assert_string_equal(json_string_value(json_array_get(arr, 1)),
+		                    "Two not-applicable");
+		assert_int_equal(store_computer_states(s, "c1", &pg, state_stop,
+		                                       NULL, &e),
+		                 SL_ETOOBIG);
+		assert_string_equal(e.msg, "computer states: enough");
 		pg.state = "bogus";
-		assert_int_equal(store_computer_states(arr, s, "c1", &pg, &e),
+		assert_int_equal(store_computer_states(s, "c1", &pg,
+		                                       state_title, arr, &e),
 		                 SL_EINVAL);
 		assert_string_equal(e.msg, "state: unknown state 'bogus'");
 		json_decref(arr);

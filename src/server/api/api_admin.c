@@ -13,6 +13,9 @@
 
 #include "api.h"
 #include "api_manage.h"
+#include "buf.h"
+#include "jsonx.h"
+#include "sign.h"
 #include "store/store.h"
 #include "auth.h"
 #include "scheduler.h"
@@ -220,22 +223,117 @@ query_count(int64_t *out, const char *v, int64_t min, int64_t max)
 
 /* GET /v1/admin/computers/<id>/status[?state=S&limit=N&offset=N]: the
  * computer, the counts of its states (from the counters), its states (all,
- * or the page asked for) and its newest events. */
+ * or the page asked for) and its newest events. The states are written as
+ * JSON text a row at a time (all of them: 20,000 rows, 3 MB): a tree of
+ * them cost more than the query. */
 #define STATUS_PAGE_MAX 10000
+#define STATUS_BODY_MAX ((size_t)256 << 20)
+
+struct states_text {
+	struct buf *b;
+	bool more; /* a row was written: the next needs a comma */
+};
+
+static int
+state_text(void *arg, const struct store_computer_state *st, struct err *e)
+{
+	struct states_text *t = arg;
+	char when[21];
+	int rc;
+
+	rc = buf_puts(t->b, t->more ? ",{\"id\":" : "{\"id\":", e);
+	t->more = true;
+	if (rc == SL_OK)
+		rc = jsonx_put_str(t->b, st->update_id, e);
+	if (rc == SL_OK)
+		rc = buf_printf(t->b, e, ",\"revision\":%" PRId64 ",\"title\":",
+		                st->revision);
+	if (rc == SL_OK)
+		rc = jsonx_put_str(t->b, st->title, e);
+	if (rc == SL_OK)
+		rc = buf_puts(t->b, ",\"state\":", e);
+	if (rc == SL_OK)
+		rc = jsonx_put_str(t->b, st->state, e);
+	if (rc == SL_OK)
+		rc = buf_puts(t->b, ",\"detail\":", e);
+	if (rc == SL_OK)
+		rc = jsonx_put_str(t->b, st->detail, e);
+	if (rc == SL_OK)
+		rc = buf_puts(t->b, ",\"reported\":", e);
+	if (rc == SL_OK)
+		rc = jsonx_put_str(
+		        t->b,
+		        sign_time_format(when, (long long)st->reported) == 0
+		                ? when
+		                : NULL,
+		        e);
+	if (rc == SL_OK)
+		rc = buf_puts(t->b, "}", e);
+	if (rc == SL_ETOOBIG)
+		rc = err_set(e, SL_ETOOBIG,
+		             "over %zu MB of states: ask for pages (limit, "
+		             "offset)",
+		             STATUS_BODY_MAX >> 20);
+	return rc;
+}
+
+/* Start b with {"computer", "counts", "events"} and an open "updates"
+ * array for the states. */
+static int
+status_head(struct buf *b, json_t *comp, json_t *counts, json_t *evs,
+            struct err *e)
+{
+	json_t *head = json_pack("{s:O,s:O,s:O}", "computer", comp, "counts",
+	                         counts, "events", evs);
+	char *h = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(head);
+	if (h == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	rc = buf_append(b, h, strlen(h) - 1, e); /* without its '}' */
+	free(h);
+	return rc == SL_OK ? buf_puts(b, ",\"updates\":[", e) : rc;
+}
+
+/* out->raw: the text of b, closed. */
+static int
+status_reply(struct reply *out, struct buf *b, struct err *e)
+{
+	char *body;
+	size_t len;
+	int rc = buf_puts(b, "]}", e);
+
+	if (rc != SL_OK)
+		return rc;
+	body = buf_steal(b, &len);
+	out->raw = MHD_create_response_from_buffer(len, body,
+	                                           MHD_RESPMEM_MUST_FREE);
+	if (out->raw == NULL) {
+		free(body);
+		return err_set(e, SL_ENOMEM, "out of memory");
+	}
+	MHD_add_response_header(out->raw, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        "application/json");
+	out->bytes = len;
+	return SL_OK;
+}
 
 int
 api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *comp = NULL, *ups = json_array(), *evs = json_array();
-	json_t *counts = NULL;
+	json_t *comp = NULL, *evs = json_array(), *counts = NULL;
 	const char *id = r->params[0], *lim = api_query(r, "limit");
 	const char *off = api_query(r, "offset");
 	struct store_page pg = {.state = api_query(r, "state"),
 	                        .limit = INT64_MAX};
-	bool paged;
+	struct buf b;
+	struct states_text t = {.b = &b};
 	int rc = SL_OK;
 
-	if (ups == NULL || evs == NULL) {
+	/* The head (events with their output) comes on top of the cap. */
+	buf_init(&b, STATUS_BODY_MAX + ((size_t)16 << 20));
+	if (evs == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -250,31 +348,28 @@ api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 		rc = err_set(e, SL_EINVAL, "offset: expected 0 or more");
 		goto out;
 	}
-	paged = pg.state != NULL || lim != NULL || off != NULL;
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = store_computer_status(&comp, paged ? NULL : ups, evs,
-		                           r->store, id, e);
-	if (rc == SL_OK && paged)
-		rc = store_computer_states(ups, r->store, id, &pg, e);
+		rc = store_computer_status(&comp, evs, r->store, id, e);
 	if (rc == SL_OK)
 		rc = store_computer_counts(&counts, r->store, id, e);
 	if (rc == SL_OK)
+		rc = status_head(&b, comp, counts, evs, e);
+	if (rc == SL_OK)
+		rc = store_computer_states(r->store, id, &pg, state_text, &t,
+		                           e);
+	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
-	if (rc != SL_OK)
-		goto out;
-	out->json = json_pack("{s:O,s:O,s:O,s:O}", "computer", comp, "counts",
-	                      counts, "updates", ups, "events", evs);
-	if (out->json == NULL)
-		rc = err_set(e, SL_ENOMEM, "out of memory");
+	if (rc == SL_OK)
+		rc = status_reply(out, &b, e);
 out:
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "computer status");
 	}
+	buf_free(&b);
 	json_decref(comp);
 	json_decref(counts);
-	json_decref(ups);
 	json_decref(evs);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "api_manage.h"
 #include "api_origin.h"
 #include "buf.h"
+#include "jsonx.h"
 #include "sign.h"
 #include "store/store.h"
 
@@ -42,34 +43,6 @@ struct page {
 	int64_t n;
 	size_t cur; /* page_file: the entry being matched */
 };
-
-/* s as a JSON string: quotes, backslashes and control characters escaped
- * (the text is UTF-8 already: ids, hashes, URLs). */
-static int
-put_str(struct buf *b, const char *s, struct err *e)
-{
-	const char *run = s;
-	char esc[8];
-	int rc = buf_puts(b, "\"", e);
-
-	for (; rc == SL_OK && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		rc = buf_append(b, run, (size_t)(s - run), e);
-		if (c == '"' || c == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", c);
-		else
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-		if (rc == SL_OK)
-			rc = buf_puts(b, esc, e);
-		run = s + 1;
-	}
-	if (rc == SL_OK)
-		rc = buf_append(b, run, (size_t)(s - run), e);
-	return rc == SL_OK ? buf_puts(b, "\"", e) : rc;
-}
 
 /* A file of the page's range: written to p->files, in the span of its
  * entry (files and entries come by id; files of updates that are not in
@@ -96,12 +69,12 @@ page_file(void *arg, const char *update_id, const struct store_file *f,
 	rc = buf_puts(&p->files,
 	              en->files_len ? ",{\"sha256\":" : "{\"sha256\":", e);
 	if (rc == SL_OK)
-		rc = put_str(&p->files, f->sha256, e);
+		rc = jsonx_put_str(&p->files, f->sha256, e);
 	if (rc == SL_OK)
 		rc = buf_printf(&p->files, e,
 		                ",\"size\":%" PRId64 ",\"url\":", f->size);
 	if (rc == SL_OK)
-		rc = put_str(&p->files, url, e);
+		rc = jsonx_put_str(&p->files, url, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->files, "}", e);
 	if (rc == SL_OK)
@@ -148,19 +121,19 @@ page_entry(struct page *p, const struct entry *en, bool first, struct err *e)
 
 	rc = buf_puts(&p->b, first ? "{\"id\":" : ",{\"id\":", e);
 	if (rc == SL_OK)
-		rc = put_str(&p->b, en->id, e);
+		rc = jsonx_put_str(&p->b, en->id, e);
 	if (rc == SL_OK)
 		rc = buf_printf(&p->b, e,
 		                ",\"revision\":%" PRId64
 		                ",\"approval\":{\"action\":",
 		                en->revision);
 	if (rc == SL_OK)
-		rc = put_str(&p->b, en->action, e);
+		rc = jsonx_put_str(&p->b, en->action, e);
 	if (rc == SL_OK)
 		rc = buf_puts(&p->b, ",\"deadline\":", e);
 	if (rc == SL_OK && en->has_deadline &&
 	    sign_time_format(when, (long long)en->deadline) == 0)
-		rc = put_str(&p->b, when, e);
+		rc = jsonx_put_str(&p->b, when, e);
 	else if (rc == SL_OK)
 		rc = buf_puts(&p->b, "null", e);
 	if (rc == SL_OK)
@@ -203,7 +176,7 @@ page_removed(void *arg, const char *id, struct err *e)
 	struct page *p = arg;
 	int rc = buf_puts(&p->b, p->b.data[p->b.len - 1] == '[' ? "" : ",", e);
 
-	return rc == SL_OK ? put_str(&p->b, id, e) : rc;
+	return rc == SL_OK ? jsonx_put_str(&p->b, id, e) : rc;
 }
 
 int

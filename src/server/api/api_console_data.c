@@ -78,125 +78,53 @@ stale(json_t *c, const char *before)
 
 /* --- dashboard --------------------------------------------------------- */
 
-struct dash {
-	json_t *by_class, *by_sev;
-	json_int_t total, needed, failed, approved_n;
-	json_t *approved;
-};
-
-static void
-bump(json_t *obj, const char *key)
-{
-	json_t *v;
-
-	if (key == NULL || *key == '\0')
-		key = "unspecified";
-	v = json_object_get(obj, key);
-	json_object_set_new(obj, key,
-	                    json_integer(v ? json_integer_value(v) + 1 : 1));
-}
-
-static int
-dash_update(void *arg, json_t *u, json_t *c)
-{
-	struct dash *d = arg;
-
-	if (json_is_true(json_object_get(u, "declined")) ||
-	    json_is_true(json_object_get(u, "expired")))
-		return 1;
-	d->total++;
-	if (json_object_get(d->approved, json_string_value(json_object_get(
-	                                         u, "id"))) != NULL)
-		d->approved_n++;
-	if (count_of(c, "failed") > 0)
-		d->failed++;
-	if (count_of(c, "needed") + count_of(c, "downloaded") +
-	            count_of(c, "failed") ==
-	    0)
-		return 1;
-	d->needed++;
-	bump(d->by_class,
-	     json_string_value(json_object_get(u, "classification")));
-	bump(d->by_sev, json_string_value(json_object_get(u, "severity")));
-	return 1; /* count only: nothing is kept */
-}
-
+/* Figures from the counters and the outcomes, lists of a bounded length:
+ * nothing here walks every update, computer or state. */
 int
 api_console_dashboard(struct req *r, struct reply *out, struct err *e)
 {
-	struct dash d = {0};
-	json_t *counts = NULL, *comps = json_array(), *scratch = json_array();
+	json_t *cs = NULL, *us = NULL, *sync = NULL;
 	json_t *hist = json_array(), *fails = json_array(),
-	       *downs = json_array();
-	json_t *insts = json_array();
-	json_t *cs = NULL, *sync = NULL;
+	       *insts = json_array(), *downs = json_array();
 	long days = query_long(r, "days", STALE_DEFAULT, 1, 3650);
-	json_int_t n[5] = {0}; /* up_to_date needed failed no_status stale */
-	char before[32];
-	size_t i;
-	json_t *c;
+	int64_t now = (int64_t)time(NULL);
 	int rc;
 
-	d.by_class = json_object();
-	d.by_sev = json_object();
-	if (comps == NULL || scratch == NULL || hist == NULL || fails == NULL ||
-	    downs == NULL || insts == NULL || d.by_class == NULL ||
-	    d.by_sev == NULL) {
+	if (hist == NULL || fails == NULL || insts == NULL || downs == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = store_report_counts(&counts, r->store, e);
+		rc = store_console_update_figures(&us, r->store, e);
 	if (rc == SL_OK)
-		rc = store_console_approved(&d.approved, r->store, e);
-	if (rc == SL_OK)
-		rc = store_updates_list(scratch, r->store, counts, dash_update,
-		                        &d, e);
-	if (rc == SL_OK)
-		rc = store_report_computers(comps, r->store, NULL, e);
+		rc = store_console_computer_figures(
+		        &cs, r->store, now - (int64_t)days * 86400, e);
 	if (rc == SL_OK)
 		rc = store_sync_history(hist, r->store, e);
 	if (rc == SL_OK)
-		rc = store_console_outcomes(
-		        fails, r->store, true,
-		        (int64_t)time(NULL) - FAILURE_WINDOW, FAILURES_MAX, e);
+		rc = store_console_outcomes(fails, r->store, true,
+		                            now - FAILURE_WINDOW, FAILURES_MAX,
+		                            e);
 	if (rc == SL_OK)
-		rc = store_console_outcomes(
-		        insts, r->store, false,
-		        (int64_t)time(NULL) - FAILURE_WINDOW, FAILURES_MAX, e);
+		rc = store_console_outcomes(insts, r->store, false,
+		                            now - FAILURE_WINDOW, FAILURES_MAX,
+		                            e);
 	if (rc == SL_OK)
 		rc = store_downstreams_list(downs, r->store, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
 	if (rc != SL_OK)
 		goto out;
-	stale_before(before, days);
-	json_array_foreach(comps, i, c)
-	{
-		const char *s = computer_state(c);
-		n[strcmp(s, "up_to_date") == 0 ? 0
-		  : strcmp(s, "needed") == 0   ? 1
-		  : strcmp(s, "failed") == 0   ? 2
-		                               : 3]++;
-		if (stale(c, before))
-			n[4]++;
-	}
-	cs = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "total",
-	               (json_int_t)json_array_size(comps), "up_to_date", n[0],
-	               "needed", n[1], "failed", n[2], "no_status", n[3],
-	               "stale", n[4], "stale_days", (int)days);
+	json_object_set_new(cs, "stale_days", json_integer(days));
 	sync = json_array_size(hist) > 0 ? json_incref(json_array_get(hist, 0))
 	                                 : json_null();
 	while (json_array_size(hist) > 10)
 		json_array_remove(hist, json_array_size(hist) - 1);
-	out->json = json_pack(
-	        "{s:o,s:{s:I,s:I,s:I,s:I,s:O,s:O},s:o,s:O,s:O,s:O,s:O}",
-	        "computers", cs, "updates", "total", d.total, "needed",
-	        d.needed, "with_failures", d.failed, "approved", d.approved_n,
-	        "needed_by_classification", d.by_class, "needed_by_severity",
-	        d.by_sev, "last_sync", sync, "syncs", hist, "failures_24h",
-	        fails, "installed_24h", insts, "downstreams", downs);
+	out->json = json_pack("{s:O,s:O,s:o,s:O,s:O,s:O,s:O}", "computers", cs,
+	                      "updates", us, "last_sync", sync, "syncs", hist,
+	                      "failures_24h", fails, "installed_24h", insts,
+	                      "downstreams", downs);
 	if (out->json == NULL)
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 out:
@@ -204,12 +132,8 @@ out:
 		store_rollback(r->store);
 		err_prefix(e, "dashboard");
 	}
-	json_decref(counts);
-	json_decref(d.approved);
-	json_decref(d.by_class);
-	json_decref(d.by_sev);
-	json_decref(comps);
-	json_decref(scratch);
+	json_decref(cs);
+	json_decref(us);
 	json_decref(hist);
 	json_decref(fails);
 	json_decref(insts);

@@ -214,11 +214,11 @@ int store_computer_group_add(bool *changed, struct store *s, const char *id,
                              int64_t gid, struct err *e);
 int store_computer_group_remove(struct store *s, const char *id, int64_t gid,
                                 struct err *e);
-/* One computer's row (*computer, a new reference), its update states
- * (unless updates is NULL) and its newest 200 events. SL_ENOTFOUND ("no
- * computer ..."). */
-int store_computer_status(json_t **computer, json_t *updates, json_t *events,
-                          struct store *s, const char *id, struct err *e);
+/* One computer's row (*computer, a new reference) and its newest 200
+ * events (its states: store_computer_states). SL_ENOTFOUND ("no computer
+ * ..."). */
+int store_computer_status(json_t **computer, json_t *events, struct store *s,
+                          const char *id, struct err *e);
 
 /* --- Approvals (store_approvals.c): what each computer group is approved
  * for. A group has, per update, its own setting (a row in approvals:
@@ -551,11 +551,27 @@ int store_report_update_computers(json_t *arr, struct store *s, const char *id,
  * reference), from the counters. */
 int store_computer_counts(json_t **out, struct store *s, const char *id,
                           struct err *e);
-/* Append {id, revision, title, state, detail, reported} of computer id's
- * states by title: those in state pg->state (NULL: any; SL_EINVAL for an
- * unknown one), skipping pg->offset, at most pg->limit (pg->after unused). */
-int store_computer_states(json_t *arr, struct store *s, const char *id,
-                          const struct store_page *pg, struct err *e);
+/* One state of a computer (store_computer_states); the strings are valid
+ * for the call only. */
+struct store_computer_state {
+	const char *update_id;
+	const char *title;  /* NULL: the revision is not stored */
+	const char *state;  /* "needed", ... */
+	const char *detail; /* NULL: none */
+	int64_t revision;
+	int64_t reported; /* Unix time: the state's, else the last report's */
+};
+typedef int (*store_computer_state_fn)(void *arg,
+                                       const struct store_computer_state *st,
+                                       struct err *e);
+/* Call fn for each of computer id's states by title: those in state
+ * pg->state (NULL: any; SL_EINVAL for an unknown one), skipping
+ * pg->offset, at most pg->limit (pg->after unused); stops at the first
+ * status fn returns other than SL_OK and returns it. A row at a time, so
+ * that a computer's 20,000 states are never a tree in memory. */
+int store_computer_states(struct store *s, const char *id,
+                          const struct store_page *pg,
+                          store_computer_state_fn fn, void *arg, struct err *e);
 /* Append each computer (of group, or all when NULL) with the counts of
  * its states, by hostname. */
 int store_report_computers(json_t *arr, struct store *s, const char *group,
@@ -767,6 +783,20 @@ int store_audit_list(json_t *arr, struct store *s, const char *actor,
 /* *out: {update id: action} for every update some group has its own
  * install or uninstall setting for (a new reference). */
 int store_console_approved(json_t **out, struct store *s, struct err *e);
+/* *out (a new reference): the dashboard's update figures, {total, needed,
+ * with_failures, approved, needed_by_classification: {name: n},
+ * needed_by_severity: {name: n}}, of the updates neither declined nor
+ * expired, from the counters (no state is read): needed means some
+ * computer's state is needed, downloaded or failed; approved, that some
+ * group has its own install or uninstall setting. */
+int store_console_update_figures(json_t **out, struct store *s, struct err *e);
+/* *out (a new reference): {total, up_to_date, needed, failed, no_status,
+ * stale} of the computers, each counted by its status (failed: some state
+ * failed; needed: some needed or downloaded; no_status: never reported)
+ * and, apart, as stale when its last contact is before stale_before (Unix
+ * time) or never; from the per-computer counters. */
+int store_console_computer_figures(json_t **out, struct store *s,
+                                   int64_t stale_before, struct err *e);
 /* Append {computer, hostname, update, title, detail, reported} for each
  * install outcome at or after since (Unix time), newest first, at most
  * limit: a state that turned failed (failed true; detail the state's

@@ -368,16 +368,6 @@ add_other_groups(json_t *arr, struct store *s, struct err *e)
 }
 
 static json_t *
-state_row(struct db_stmt *st)
-{
-	return json_pack("{s:s,s:I,s:o,s:s,s:o,s:o}", "id", db_col_text(st, 0),
-	                 "revision", (json_int_t)db_col_int(st, 1), "title",
-	                 store_col_text(st, 2), "state", db_col_text(st, 3),
-	                 "detail", store_col_text(st, 4), "reported",
-	                 store_col_time(st, 5));
-}
-
-static json_t *
 event_row(struct db_stmt *st)
 {
 	return json_pack(
@@ -411,8 +401,8 @@ collect_for(json_t *arr, struct store *s, const char *sql, const char *id,
 }
 
 int
-store_computer_status(json_t **computer, json_t *updates, json_t *events,
-                      struct store *s, const char *id, struct err *e)
+store_computer_status(json_t **computer, json_t *events, struct store *s,
+                      const char *id, struct err *e)
 {
 	json_t *comp = json_array();
 	int rc;
@@ -423,16 +413,6 @@ store_computer_status(json_t **computer, json_t *updates, json_t *events,
 	                 computer_row, e);
 	if (rc == SL_OK && json_array_size(comp) == 0)
 		rc = err_set(e, SL_ENOTFOUND, "no computer %s", id);
-	if (rc == SL_OK && updates != NULL)
-		rc = collect_for(
-		        updates, s,
-		        "SELECT s.update_id, s.revision, u.title, "
-		        "s.state, s.detail, s.reported_at FROM "
-		        "update_states s LEFT JOIN updates u ON u.id = "
-		        "s.update_id AND u.revision = s.revision WHERE "
-		        "s.computer_id = $1 ORDER BY u.title, "
-		        "s.update_id",
-		        id, state_row, e);
 	if (rc == SL_OK)
 		rc = collect_for(
 		        events, s,

@@ -1,10 +1,130 @@
 /*
  * store_console: the few queries the web console needs beyond the other
  * areas: which updates some group approves (the approval filter of the
- * paged updates list) and the install outcomes (failed, installed) of a
- * recent window (the dashboard). Plain SQL both engines run.
+ * paged updates list), and the dashboard's figures: updates and computers
+ * by status, aggregated from the counters the state triggers keep, and the
+ * install outcomes (failed, installed) of a recent window. Plain SQL both
+ * engines run.
  */
 #include "store_int.h"
+
+/* Add n to obj[key] ("unspecified" for a missing or empty key). */
+static int
+figure_add(json_t *obj, const char *key, int64_t n)
+{
+	if (key == NULL || *key == '\0')
+		key = "unspecified";
+	return json_object_set_new(
+	        obj, key,
+	        json_integer(json_integer_value(json_object_get(obj, key)) +
+	                     n));
+}
+
+int
+store_console_update_figures(json_t **out, struct store *s, struct err *e)
+{
+	struct db_stmt *st;
+	json_t *by_class = json_object(), *by_sev = json_object();
+	int64_t total = 0, needed = 0, failed = 0, approved = 0, n;
+	int rc;
+
+	if (by_class == NULL || by_sev == NULL) {
+		rc = err_set(e, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* One row per (classification, severity) of the updates neither
+	 * declined nor expired: how many, how many some computer needs
+	 * (needed, downloaded or failed), how many failed somewhere, how
+	 * many some group approves. The counters are summed over revisions,
+	 * as the reports do. */
+	rc = store_q(s, &st, e,
+	             "SELECT u.classification, u.severity, count(*), "
+	             "CAST(sum(CASE WHEN x.need > 0 THEN 1 ELSE 0 END) AS "
+	             "BIGINT), CAST(sum(CASE WHEN x.fail > 0 THEN 1 ELSE 0 "
+	             "END) AS BIGINT), CAST(sum(CASE WHEN EXISTS (SELECT 1 "
+	             "FROM approvals a WHERE a.update_id = s.id AND a.action "
+	             "<> 'not-approved') THEN 1 ELSE 0 END) AS BIGINT) FROM "
+	             "update_status s JOIN updates u ON u.id = s.id AND "
+	             "u.revision = s.latest_revision LEFT JOIN (SELECT ukey, "
+	             "sum(CASE WHEN st IN (1, 2, 5) THEN n ELSE 0 END) AS "
+	             "need, sum(CASE WHEN st = 5 THEN n ELSE 0 END) AS fail "
+	             "FROM state_counts GROUP BY ukey) x ON x.ukey = s.ukey "
+	             "WHERE s.declined = 0 AND s.expired = 0 GROUP BY "
+	             "u.classification, u.severity",
+	             NULL);
+	if (rc != SL_OK)
+		goto out;
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		total += db_col_int(st, 2);
+		n = db_col_int(st, 3);
+		needed += n;
+		failed += db_col_int(st, 4);
+		approved += db_col_int(st, 5);
+		if (n > 0 &&
+		    (figure_add(by_class, db_col_text(st, 0), n) != 0 ||
+		     figure_add(by_sev, db_col_text(st, 1), n) != 0)) {
+			rc = err_set(e, SL_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	db_done(st);
+	if (rc < 0)
+		goto out;
+	*out = json_pack("{s:I,s:I,s:I,s:I,s:O,s:O}", "total",
+	                 (json_int_t)total, "needed", (json_int_t)needed,
+	                 "with_failures", (json_int_t)failed, "approved",
+	                 (json_int_t)approved, "needed_by_classification",
+	                 by_class, "needed_by_severity", by_sev);
+	rc = *out != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
+out:
+	json_decref(by_class);
+	json_decref(by_sev);
+	return rc != SL_OK ? err_prefix(e, "update figures") : SL_OK;
+}
+
+int
+store_console_computer_figures(json_t **out, struct store *s,
+                               int64_t stale_before, struct err *e)
+{
+	/* Indexed by the query's status: up to date, needed, failed, no
+	 * status. */
+	static const char *const names[] = {"up_to_date", "needed", "failed",
+	                                    "no_status"};
+	struct db_stmt *st;
+	int64_t n[4] = {0}, total = 0, stale = 0, k;
+	int rc;
+
+	rc = store_q(s, &st, e,
+	             "SELECT CASE WHEN x.fail > 0 THEN 2 WHEN x.need > 0 THEN "
+	             "1 WHEN c.last_report IS NULL THEN 3 ELSE 0 END, CASE "
+	             "WHEN c.last_contact IS NULL OR c.last_contact < $1 THEN "
+	             "1 ELSE 0 END, count(*) FROM computers c LEFT JOIN "
+	             "(SELECT ckey, sum(CASE WHEN st = 5 THEN n ELSE 0 END) AS "
+	             "fail, sum(CASE WHEN st IN (1, 2) THEN n ELSE 0 END) AS "
+	             "need FROM computer_counts GROUP BY ckey) x ON x.ckey = "
+	             "c.ckey GROUP BY 1, 2",
+	             "i", stale_before);
+	if (rc != SL_OK)
+		return err_prefix(e, "computer figures");
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		k = db_col_int(st, 2);
+		n[db_col_int(st, 0) & 3] += k;
+		total += k;
+		if (db_col_int(st, 1) != 0)
+			stale += k;
+	}
+	db_done(st);
+	if (rc < 0)
+		return err_prefix(e, "computer figures");
+	*out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "total",
+	                 (json_int_t)total, names[0], (json_int_t)n[0],
+	                 names[1], (json_int_t)n[1], names[2], (json_int_t)n[2],
+	                 names[3], (json_int_t)n[3], "stale",
+	                 (json_int_t)stale);
+	if (*out == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
+	return SL_OK;
+}
 
 int
 store_console_approved(json_t **out, struct store *s, struct err *e)

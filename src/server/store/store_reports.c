@@ -435,19 +435,10 @@ store_computer_counts(json_t **out, struct store *s, const char *id,
 	return SL_OK;
 }
 
-static json_t *
-computer_state_row(struct db_stmt *st)
-{
-	return json_pack("{s:s,s:I,s:o,s:s,s:o,s:o}", "id", db_col_text(st, 0),
-	                 "revision", (json_int_t)db_col_int(st, 1), "title",
-	                 store_col_text(st, 2), "state", db_col_text(st, 3),
-	                 "detail", store_col_text(st, 4), "reported",
-	                 store_col_time(st, 5));
-}
-
 int
-store_computer_states(json_t *arr, struct store *s, const char *id,
-                      const struct store_page *pg, struct err *e)
+store_computer_states(struct store *s, const char *id,
+                      const struct store_page *pg, store_computer_state_fn fn,
+                      void *arg, struct err *e)
 {
 	struct db_stmt *st;
 	int64_t code;
@@ -472,7 +463,19 @@ store_computer_states(json_t *arr, struct store *s, const char *id,
 		        "ttii", id, pg->state, pg->limit, pg->offset);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer states");
-	rc = store_q_collect(arr, st, computer_state_row, e);
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		struct store_computer_state row = {
+		        .update_id = db_col_text(st, 0),
+		        .revision = db_col_int(st, 1),
+		        .title = db_col_null(st, 2) ? NULL : db_col_text(st, 2),
+		        .state = db_col_text(st, 3),
+		        .detail =
+		                db_col_null(st, 4) ? NULL : db_col_text(st, 4),
+		        .reported = db_col_int(st, 5)};
+		rc = fn(arg, &row, e);
+		if (rc != SL_OK)
+			break;
+	}
 	db_done(st);
-	return rc != SL_OK ? err_prefix(e, "computer states") : SL_OK;
+	return rc < 0 ? err_prefix(e, "computer states") : SL_OK;
 }

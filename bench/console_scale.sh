@@ -14,7 +14,8 @@ start_server "$DATA"
 stop_server
 sqlite3 "$DATA/sluice.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 20000)
-INSERT INTO updates SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, 'Update number ' || i,
+INSERT INTO updates(id, revision, title, classification, product, kb_article,
+ severity, release_date, document, doc_sha256, imported_at) SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, 'Update number ' || i,
  CASE i % 4 WHEN 0 THEN 'security' WHEN 1 THEN 'update' WHEN 2 THEN 'feature' ELSE 'critical' END,
  'Product ' || (i % 7), 'KB' || i, CASE i % 3 WHEN 0 THEN 'important' WHEN 1 THEN 'low' ELSE NULL END,
  printf('2026-%02d-%02d', 1 + i % 12, 1 + i % 28), '{}', 'x', 0 FROM n;
@@ -29,7 +30,7 @@ INSERT OR IGNORE INTO states(ckey, ukey, v, t) SELECT (SELECT ckey FROM computer
 SQL
 start_server "$DATA"
 for p in "console/dashboard" "console/updates?limit=50" "console/updates?offset=19950&limit=50&search=Update" "console/updates?status=failed&severity=important" "console/computers?limit=50" "console/computers?status=stale&offset=5000" "groups"; do
-	/usr/bin/time -f "%e s  /v1/admin/$p" curl -s -o /dev/null -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL/v1/admin/$p"
+	curl -s -o /dev/null -w "%{time_total} s  /v1/admin/$p\n" -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL/v1/admin/$p"
 done
 curl -s -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL/v1/admin/console/dashboard" | jq -c '.computers, .updates.needed'
 stop_server

@@ -1,8 +1,9 @@
 /*
  * test_store_console: the web console's queries (store_console.c): the
  * updates some group approves, the dashboard's figures of updates and
- * computers (from the counters), and the install outcomes of a window
- * (kept by the state triggers of migration 14). Runs on both engines.
+ * computers (from the counters; the status report's too), and the install
+ * outcomes of a window (kept by the state triggers of migration 14). Runs
+ * on both engines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "db_fixture.h"
 #include "server_fixture.h"
 #include "store/store.h"
+#include "store/store_maint.h"
 
 static char tmp[64], path[128];
 static struct store *s;
@@ -120,6 +122,12 @@ put(const char *update, int64_t rev, const char *state, const char *detail,
 	put_for("c1", update, rev, state, detail, t);
 }
 
+static const char *
+field(json_t *arr, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(arr, i), key));
+}
+
 static json_int_t
 figure(json_t *obj, const char *key)
 {
@@ -214,12 +222,21 @@ test_figures(void **state)
 	assert_int_equal(figure(c, "stale"), 3);      /* all but c3 */
 	json_decref(u);
 	json_decref(c);
-}
 
-static const char *
-field(json_t *arr, size_t i, const char *key)
-{
-	return json_string_value(json_object_get(json_array_get(arr, i), key));
+	/* The status report counts the same way; its failed installs and
+	 * their list leave declined updates out. */
+	put_for("c3", "u4", 1, "failed", NULL, 1000);
+	assert_int_equal(store_maint_status(&c, s, 10, &e), SL_OK);
+	assert_int_equal(figure(c, "computers"), 4);
+	assert_int_equal(figure(c, "computers_needing"), 3); /* c1 c3 c4 */
+	assert_int_equal(figure(c, "failed_installs"), 1);
+	u = json_object_get(c, "failures");
+	assert_int_equal(json_array_size(u), 1);
+	assert_string_equal(field(u, 0, "hostname"), "host1");
+	assert_string_equal(field(u, 0, "update"), "u2");
+	assert_string_equal(field(u, 0, "title"), "Two");
+	assert_string_equal(field(u, 0, "detail"), "exit code 2");
+	json_decref(c);
 }
 
 /* The outcomes of the window from since, at most limit, into arr

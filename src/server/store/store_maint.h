@@ -32,8 +32,12 @@ int store_maint_new_updates(json_t *by_class, json_t *list, struct store *s,
                             int64_t since, size_t limit, struct err *e);
 
 /* The status report: {computers, computers_needing, failed_installs,
- * failures: [{hostname, update, title, detail}] (up to limit)}; states of
- * declined updates are not counted. *out is a new reference. */
+ * failures: [{hostname, update, title, detail}]}, from the counters:
+ * computers_needing those with a needed, downloaded or failed state (as
+ * the console's dashboard counts them: of any update), failed_installs the
+ * failed states of updates not declined, failures those of the first
+ * limit computers by hostname that have one (at most limit rows). *out is
+ * a new reference. */
 int store_maint_status(json_t **out, struct store *s, size_t limit,
                        struct err *e);
 

@@ -295,6 +295,25 @@ api GET /v1/admin/computers
 api GET "/v1/admin/computers/$CID/status"
 [ "$(jq '.events | length' <<<"$BODY")" = 2 ] || fail "bad report stored events"
 
+# Events whose output is control bytes (six bytes each once escaped): the
+# status is whole JSON, its states written as text after that head.
+for ((i = 0; i < 8; i += 2)); do
+	jq -nc --arg u "$U1" --argjson i "$i" '([range(65000) | 1] | implode) as $o |
+		{states: [], events: [range($i; $i + 2) | {event_id:
+		  ("aaaaaaaa-bbbb-4ccc-8ddd-1" + ("0000000000" + tostring)[-11:]),
+		  id: $u, revision: 1, time: "2026-11-24T12:02:00Z", kind: "install",
+		  result: "failure", exit_code: 1, output: $o}]}' >"$TMP/long.json"
+	HTTP_STATUS=$(curl -sS -o "$TMP/agent.out" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $CTOK" --data-binary @"$TMP/long.json" \
+		"$SERVER_URL/v1/agent/report")
+	[ "$HTTP_STATUS" = 200 ] || fail "report of a long output: $HTTP_STATUS $(cat "$TMP/agent.out")"
+done
+api GET "/v1/admin/computers/$CID/status"
+[ "$HTTP_STATUS" = 200 ] && [ "$(jq '.events | length' <<<"$BODY")" = 10 ] &&
+	[ "$(jq -r ".updates[] | select(.id==\"$U2\") | .detail" <<<"$BODY")" = "exit 3" ] &&
+	[ "$(jq '[.events[].output | length] | max' <<<"$BODY")" = 65000 ] ||
+	fail "status with long outputs: $HTTP_STATUS $(head -c 300 <<<"$BODY")"
+
 stop_server
 grep -q "SIGTERM received" "$SERVER_LOG" || fail "no shutdown log line"
 

@@ -277,8 +277,10 @@ state_text(void *arg, const struct store_computer_state *st, struct err *e)
 	return rc;
 }
 
-/* Start b with {"computer", "counts", "events"} and an open "updates"
- * array for the states. */
+/* Start b (empty) with {"computer", "counts", "events"} and an open
+ * "updates" array for the states; b may then grow by STATUS_BODY_MAX
+ * (the head itself is bounded by the events kept: 200 of at most 64 KB
+ * of output each, which escaping may make six times as long). */
 static int
 status_head(struct buf *b, json_t *comp, json_t *counts, json_t *evs,
             struct err *e)
@@ -291,6 +293,7 @@ status_head(struct buf *b, json_t *comp, json_t *counts, json_t *evs,
 	json_decref(head);
 	if (h == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
+	buf_init(b, strlen(h) + STATUS_BODY_MAX);
 	rc = buf_append(b, h, strlen(h) - 1, e); /* without its '}' */
 	free(h);
 	return rc == SL_OK ? buf_puts(b, ",\"updates\":[", e) : rc;
@@ -331,8 +334,7 @@ api_admin_computer_status(struct req *r, struct reply *out, struct err *e)
 	struct states_text t = {.b = &b};
 	int rc = SL_OK;
 
-	/* The head (events with their output) comes on top of the cap. */
-	buf_init(&b, STATUS_BODY_MAX + ((size_t)16 << 20));
+	buf_init(&b, STATUS_BODY_MAX); /* status_head sets it again */
 	if (evs == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;

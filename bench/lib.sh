@@ -28,9 +28,10 @@
 #                      W_OK_RPS (answers < 400 only) W_MBPS W_P50_MS
 #                      W_P99_MS W_ERRS W_STATUS_ERRS W_ERR_TEXT
 #   have CMD           true when CMD is installed
-#   STATE_COUNTS_SQL   SQL (both engines) computing every state counter
-#                      and group's members afresh, after a bulk load made
-#                      with the counters' triggers off
+#   STATE_COUNTS_SQL   SQL (both engines) computing every state counter,
+#                      the groups' members and the computers' state masks
+#                      afresh, after a bulk load made with the counters'
+#                      triggers off
 #   serve_origin DIR N  sluiced serving N generated updates, all approved
 set -euo pipefail
 
@@ -354,4 +355,6 @@ INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, c.group_id,
   s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = s.ckey
   GROUP BY 1, 2, 3;
 INSERT INTO computer_counts(ckey, st, n)
-  SELECT ckey, v % 8, count(*) FROM states GROUP BY 1, 2;"
+  SELECT ckey, v % 8, count(*) FROM states GROUP BY 1, 2;
+UPDATE computers SET state_mask = (SELECT coalesce(sum(1 << k.st), 0)
+  FROM computer_counts k WHERE k.ckey = computers.ckey AND k.n > 0);"

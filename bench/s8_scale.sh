@@ -84,6 +84,7 @@ STATE_TABLE=states
 [ "$(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'state_pages'
   AND schemaname = current_schema()")" = 1 ] && STATE_TABLE=state_pages
 sql "ALTER TABLE computers DISABLE TRIGGER USER;
+     ALTER TABLE computer_counts DISABLE TRIGGER USER;
      ALTER TABLE $STATE_TABLE DISABLE TRIGGER USER" || die "triggers off failed"
 sql "INSERT INTO computers(id, token_hash, hostname, os_id, os_version, arch,
        group_id, group_seq, registered_at, last_contact)
@@ -115,6 +116,7 @@ else
 fi
 sql "BEGIN; $STATE_COUNTS_SQL COMMIT;
      ALTER TABLE computers ENABLE TRIGGER USER;
+     ALTER TABLE computer_counts ENABLE TRIGGER USER;
      ALTER TABLE $STATE_TABLE ENABLE TRIGGER USER" || die "counting failed"
 # What autovacuum would have done over the months such a fleet takes to
 # come: the million rows the bulk load wrote and rewrote vacuumed, the

@@ -15,8 +15,11 @@
 #     requests each; the row gives the median of the rounds' means, the
 #     last column min–max): one update's report (counts and a page of 100
 #     computers), one computer's status (its counts and all its UPDATES
-#     states, then a page of 100), one group's per-computer counts. Goal:
-#     under 100 ms;
+#     states, then a page of 100), one group's per-computer counts, the
+#     console's dashboard; then, with the fleet grown to FLEET computers
+#     (100,000, WSUS's figure for one server), the dashboard and the
+#     console's computers list (a page, a status filter, a host name
+#     search). Goal: under 100 ms;
 #   - PostgreSQL (when installed): the same states of PGC computers in a
 #     throw-away cluster, schema made by sluiced, bytes a pair from
 #     pg_total_relation_size (heap, primary key, TOAST).
@@ -24,10 +27,10 @@ SCEN=s9
 . "$(dirname "$0")/lib.sh"
 
 if [ "$SMOKE" = 1 ]; then
-	COMPUTERS=40 UPDATES=2000 REF=10 ROUNDS=2 REQS=2 PGC=10
+	COMPUTERS=40 UPDATES=2000 REF=10 ROUNDS=2 REQS=2 PGC=10 FLEET=400
 else
 	COMPUTERS=${S9_COMPUTERS:-2000} UPDATES=20000 REF=100 ROUNDS=5 REQS=10
-	PGC=200
+	PGC=200 FLEET=100000
 fi
 have sqlite3 || die "sqlite3 is not installed"
 have jq || die "jq is not installed"
@@ -180,7 +183,7 @@ latency() {
 		means+=("$(calc "$t / $REQS")")
 	done
 	st=$(stats "${means[@]}")
-	row "12 compact state" "$label ms, $COMPUTERS x $UPDATES ($ROUNDS rounds of $REQS)" \
+	row "12 compact state" "$label ms, ${SHAPE:-$COMPUTERS x $UPDATES} ($ROUNDS rounds of $REQS)" \
 		"$(cut -d' ' -f2 <<<"$st")" - "sluice<100" "$(spread "$st")"
 }
 latency "per-update report (counts + $PAGE computers)" \
@@ -194,6 +197,67 @@ latency "per-computer counts, one group ($((COMPUTERS / 20)) computers)" \
 	"/v1/admin/reports/computers?group=g01"
 latency "console dashboard (computers by status, failed and successful installs of 24 h)" \
 	"/v1/admin/console/dashboard"
+stop_sluiced
+
+# The fleet grown to FLEET computers (WSUS's 100,000 on one server): the
+# console's dashboard counts every computer by status and its computers
+# list filters and pages them, so these grow with the computers, not the
+# states. The FLEET - COMPUTERS more computers (keys below the first
+# ones, half of them seen today) get states of FLEET_UPDATES updates each
+# in the same mix, written with the triggers on, so their counters and
+# state masks are the server's own.
+FLEET_UPDATES=10
+NOW=$(date +%s)
+# fleet_console PREFIX: check the dashboard and the list at FLEET
+# computers, then time them (rows labelled PREFIX...).
+fleet_console() {
+	admin GET "/v1/admin/console/dashboard"
+	[ "$(jq .computers.total <<<"$A_BODY")" = "$FLEET" ] ||
+		die "${1}dashboard at $FLEET computers: $(jq -c .computers <<<"$A_BODY")"
+	[ "$(jq '[.computers | .up_to_date, .needed, .failed, .no_status] | add' <<<"$A_BODY")" = "$FLEET" ] ||
+		die "${1}statuses do not add up: $(jq -c .computers <<<"$A_BODY")"
+	admin GET "/v1/admin/console/computers?status=needed&limit=50"
+	[ "$(jq .total <<<"$A_BODY")" = "$(jq .computers.needed <<<"$DASH")" ] ||
+		die "${1}needed computers: $(jq .total <<<"$A_BODY") in the list"
+	SHAPE="$FLEET computers"
+	latency "${1}console dashboard" "/v1/admin/console/dashboard"
+	latency "${1}console computers, first page of 50 by host name" \
+		"/v1/admin/console/computers?limit=50"
+	latency "${1}console computers needing updates, first page" \
+		"/v1/admin/console/computers?status=needed&limit=50"
+	latency "${1}console computers, host name search, page at offset 1000" \
+		"/v1/admin/console/computers?search=ost-0&offset=1000&limit=50"
+	unset SHAPE
+}
+EXTRA=$((FLEET - COMPUTERS))
+t0=$(now_s)
+q "BEGIN;
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
+  WHERE x < $EXTRA)
+INSERT INTO computers(id, token_hash, hostname, os_id, os_version,
+  group_id, registered_at, last_contact, last_report, ckey)
+SELECT printf('00000000-0000-4000-8001-%012x', x), 'bench-s9-fleet-' || x,
+  printf('fleet-host-%06d', x), 'debian', '12',
+  (SELECT id FROM groups WHERE name = printf('g%02d', 1 + x % 20)),
+  1764000000, CASE WHEN x % 2 = 0 THEN $NOW ELSE 1764000000 END,
+  1764000000, x FROM c;
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
+  WHERE x < $EXTRA),
+ u(y) AS (SELECT 1 UNION ALL SELECT y + 1 FROM u WHERE y < $FLEET_UPDATES),
+ p(x, y, h) AS (SELECT x, y, (x * 7919 + y * 104729) % 1000 FROM c, u)
+INSERT INTO states(ckey, ukey, v, t)
+SELECT x, y, 16 + CASE WHEN h < 850 THEN 0 WHEN h < 950 THEN 3
+  WHEN h < 980 THEN 1 WHEN h < 990 THEN 2 WHEN h < 995 THEN 4 ELSE 5 END,
+  CASE WHEN h < 850 THEN NULL ELSE 1764000000 - h END FROM p;
+COMMIT;" || die "growing the fleet failed"
+log "grew to $FLEET computers ($EXTRA with $FLEET_UPDATES states each) in $(calc "$(now_s) - $t0") s"
+start_sluiced "$D" "[upstream]
+syncs_per_day = 0
+[storage]
+mode = none"
+admin GET "/v1/admin/console/dashboard"
+DASH=$A_BODY
+fleet_console ""
 stop_sluiced
 
 # PostgreSQL: the same shape, PGC computers' pairs, in the layout of the
@@ -383,3 +447,33 @@ stop_sluiced
 [ "$(pq -c "SELECT count(*) FROM states WHERE ukey % 10 = 0 AND ukey <= $RSTATES
   AND ckey <= $KEY0 + $NREP AND v % 8 IN (1, 3)")" -gt 0 ] ||
 	die "PostgreSQL: the reports stored nothing"
+
+# The fleet grown to FLEET computers, as in SQLite above.
+EXTRA=$((FLEET - PGC))
+t0=$(now_s)
+PG_FLEET_STATES="INSERT INTO states(ckey, ukey, v, t)
+SELECT x, y, $CODE, $TIME FROM (SELECT x, y, $H AS h
+  FROM generate_series(1, $EXTRA) AS x,
+  generate_series(1, $FLEET_UPDATES) AS y) p;"
+[ "$PACKED" = 1 ] && PG_FLEET_STATES="INSERT INTO state_pages(ckey, pg, v, t)
+SELECT x, 0, array_agg(CASE WHEN y BETWEEN 1 AND $FLEET_UPDATES THEN $CODE END
+  ORDER BY y), array_agg(CASE WHEN y BETWEEN 1 AND $FLEET_UPDATES THEN $TIME
+  END ORDER BY y)
+FROM generate_series(1, $EXTRA) AS x, generate_series(0, 127) AS y,
+  LATERAL (SELECT $H AS h) hh GROUP BY x ORDER BY x;"
+pq -c "BEGIN;
+INSERT INTO computers(id, token_hash, hostname, os_id, os_version, group_id,
+  registered_at, last_contact, last_report, ckey)
+SELECT '00000000-0000-4000-8001-' || lpad(to_hex(x), 12, '0'),
+  'bench-s9-fleet-' || x, 'fleet-host-' || lpad(x::text, 6, '0'), 'debian',
+  '12', (SELECT id FROM groups WHERE name = 'g' || lpad((1 + x % 20)::text,
+  2, '0')), 1764000000, CASE WHEN x % 2 = 0 THEN $NOW ELSE 1764000000 END,
+  1764000000, x FROM generate_series(1, $EXTRA) AS x;
+$PG_FLEET_STATES
+COMMIT;" -c "VACUUM ANALYZE" >/dev/null || die "PostgreSQL: growing the fleet failed"
+log "PostgreSQL: grew to $FLEET computers ($EXTRA with $FLEET_UPDATES states each) in $(calc "$(now_s) - $t0") s"
+start_sluiced "$D/pg" "$PGCONF"
+admin GET "/v1/admin/console/dashboard"
+DASH=$A_BODY
+fleet_console "PostgreSQL: "
+stop_sluiced

@@ -243,6 +243,23 @@ F=$("$SLUICE" --json report update $U_REP --state failed)
 [ "$(jq -r '.computers[0].detail' <<<"$F")" = "exit code 3" ] || fail "failed detail: $F"
 [ "$(jq -r '.computers[].hostname' <<<"$("$SLUICE" --json report update $U_REP --state no-status)")" = silent ] ||
 	fail "no-status filter"
+# The console's computers list, filtered and paged by the server: each
+# status as the dashboard counts it, the failed computer the report's.
+api GET "/v1/admin/console/dashboard"
+DASH=$BODY
+for st in failed needed no_status up_to_date; do
+	api GET "/v1/admin/console/computers?status=$st&limit=1"
+	[ "$(jq .total <<<"$BODY")" = "$(jq ".computers.$st" <<<"$DASH")" ] ||
+		fail "console list, $st: $BODY against $(jq -c .computers <<<"$DASH")"
+done
+api GET "/v1/admin/console/computers?status=failed"
+[ "$(jq -r '[.computers[] | "\(.id) \(.status) \(.counts.failed)"] | join(",")' <<<"$BODY")" = \
+	"$(jq -r '.computers[0].id' <<<"$F") failed 1" ] || fail "console list, failed: $BODY"
+api GET "/v1/admin/console/computers?search=SILENT"
+[ "$(jq -r '"\(.total) \(.computers[0].hostname) \(.computers[0].status)"' <<<"$BODY")" = "1 silent no_status" ] ||
+	fail "console list, host name search: $BODY"
+api GET "/v1/admin/console/computers?group=db&offset=1"
+[ "$(jq -c '[.total, (.computers | length)]' <<<"$BODY")" = "[1,0]" ] || fail "console list, group page: $BODY"
 api GET "/v1/admin/reports/updates/$U_REP?limit=0"
 [ "$HTTP_STATUS" = 400 ] || fail "limit=0: $HTTP_STATUS $BODY"
 # One computer's status: the counts of its states, a page of them.

@@ -349,6 +349,273 @@ test_outcome_moments(void **state)
 	json_decref(arr);
 }
 
+/* A computer's state mask: bit 1 << state while some update is in that
+ * state, set and cleared as its counters cross zero. */
+static int64_t
+mask_of(const char *computer)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT state_mask FROM computers WHERE id = '%s'", computer);
+	return fixture_int(s, sql);
+}
+
+static void
+register_host(const char *id, const char *host, const char *os, const char *osv,
+              int64_t gid)
+{
+	struct store_computer_new n = {.id = id,
+	                               .token_hash = id,
+	                               .hostname = host,
+	                               .os_id = os,
+	                               .os_version = osv,
+	                               .group_id = gid,
+	                               .now = 1000};
+	char replaced[40];
+	struct err e;
+
+	assert_int_equal(store_computer_register(replaced, s, &n, &e), SL_OK);
+}
+
+static void
+test_state_mask(void **state)
+{
+	(void)state;
+	console_fixture();
+	assert_int_equal(mask_of("c1"), 0);
+	put("u1", 1, "needed", NULL, 1000);
+	put("u2", 1, "needed", NULL, 1000);
+	assert_int_equal(mask_of("c1"), 1 << 1);
+	put("u1", 1, "failed", "exit code 1", 1100);
+	assert_int_equal(mask_of("c1"), (1 << 1) | (1 << 5));
+	put("u2", 1, "installed", NULL, 1200); /* the last needed one */
+	assert_int_equal(mask_of("c1"), (1 << 3) | (1 << 5));
+	put("u1", 1, "installed", NULL, 1300);
+	put("u3", 1, "not-applicable", NULL, 1300);
+	assert_int_equal(mask_of("c1"), (1 << 0) | (1 << 3));
+	put("u2", 2, "downloaded", NULL, 1400); /* a new revision */
+	assert_int_equal(mask_of("c1"), (1 << 0) | (1 << 2) | (1 << 3));
+}
+
+/* The dashboard's downstream servers count the computers behind each
+ * (its own and its downstreams') by their state masks. */
+static void
+test_downstream_counts(void **state)
+{
+	json_t *arr = json_array(), *c;
+	struct err e;
+
+	(void)state;
+	console_fixture();
+	register_host("c2", "leaf1", "debian", "12", 2);
+	register_host("c3", "here", "debian", "12", 2);
+	assert_int_equal(store_downstream_add(s, "branch", "th", 1000, &e),
+	                 SL_OK);
+	assert_int_equal(db_exec(fixture_db(s),
+	                         "UPDATE computers SET server = 'branch' "
+	                         "WHERE id = 'c1';"
+	                         "UPDATE computers SET server = "
+	                         "'branch/leaf' WHERE id = 'c2'",
+	                         &e),
+	                 SL_OK);
+	put("u1", 1, "failed", NULL, 1000);
+	put("u2", 1, "installed-pending-reboot", NULL, 1000);
+	put_for("c2", "u1", 1, "needed", NULL, 1000);
+	put_for("c3", "u1", 1, "failed", NULL, 1000); /* not behind it */
+	assert_int_equal(store_downstreams_list(arr, s, &e), SL_OK);
+	assert_int_equal(json_array_size(arr), 1);
+	c = json_object_get(json_array_get(arr, 0), "computers");
+	assert_int_equal(figure(c, "total"), 2);
+	assert_int_equal(figure(c, "direct"), 1);
+	assert_int_equal(figure(c, "needing"), 1);
+	assert_int_equal(figure(c, "failed"), 1);
+	assert_int_equal(figure(c, "pending_reboot"), 1);
+	json_decref(arr);
+}
+
+/* A database of the schema before the mask gets it from the counters
+ * when opened. */
+static void
+test_state_mask_upgrade(void **state)
+{
+	struct err e;
+
+	(void)state;
+	console_fixture();
+	put("u1", 1, "failed", NULL, 1000);
+	put("u2", 1, "installed", NULL, 1000);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(store_open(&s, fixture_db_target(path), &e), SL_OK);
+	assert_int_equal(
+	        db_exec(fixture_db(s),
+	                fixture_pg_enabled()
+	                        ? "DROP FUNCTION computer_counts_mask() "
+	                          "CASCADE;"
+	                          "DROP INDEX computers_hostname;"
+	                          "ALTER TABLE computers DROP COLUMN "
+	                          "state_mask;"
+	                          "UPDATE meta SET value = '14' WHERE key = "
+	                          "'schema_version'"
+	                        : "DROP TRIGGER computer_counts_mask_add;"
+	                          "DROP TRIGGER computer_counts_mask;"
+	                          "DROP INDEX computers_hostname;"
+	                          "ALTER TABLE computers DROP COLUMN "
+	                          "state_mask;"
+	                          "UPDATE meta SET value = '14' WHERE key = "
+	                          "'schema_version'",
+	                &e),
+	        SL_OK);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(store_open(&s, fixture_db_target(path), &e), SL_OK);
+	assert_int_equal(mask_of("c1"), (1 << 3) | (1 << 5));
+	put("u1", 1, "installed", NULL, 1100);
+	assert_int_equal(mask_of("c1"), 1 << 3);
+}
+
+/* The console's computers list: filters, the total, the page by host
+ * name and each row's status and counts. */
+static json_t *
+page_of(const struct store_computer_query *q, int64_t want_total)
+{
+	json_t *arr = json_array();
+	int64_t total = -1;
+	struct err e;
+
+	assert_int_equal(store_console_computers(arr, &total, s, q, &e), SL_OK);
+	assert_int_equal(total, want_total);
+	return arr;
+}
+
+static void
+test_computers_page(void **state)
+{
+	int64_t now = (int64_t)time(NULL), web;
+	struct store_computer_query q = {.stale_before = now - 30 * 86400,
+	                                 .limit = 50};
+	char big[1100];
+	json_t *arr;
+	struct err e;
+
+	(void)state;
+	console_fixture(); /* c1 host1 debian, no version */
+	assert_int_equal(store_group_create(&web, s, "web", 1, &e), SL_OK);
+	register_host("c2", "db_1", "Ubuntu", "24.04", web);
+	register_host("c3", "db%2", "debian", "12", web);
+	register_host("c4", "dbx2", NULL, NULL, 2);
+	put("u1", 1, "failed", "exit code 2", 1000);
+	put_for("c2", "u1", 1, "downloaded", NULL, 1000);
+	put_for("c3", "u1", 1, "installed", NULL, 1000);
+	assert_int_equal(db_exec(fixture_db(s),
+	                         "UPDATE computers SET last_report = 1000 "
+	                         "WHERE id <> 'c4'",
+	                         &e),
+	                 SL_OK);
+	assert_int_equal(store_computer_touch(s, "c3", now, false, &e), SL_OK);
+
+	arr = page_of(&q, 4);
+	assert_int_equal(json_array_size(arr), 4);
+	assert_string_equal(field(arr, 0, "hostname"), "db%2");
+	assert_string_equal(field(arr, 0, "status"), "up_to_date");
+	assert_string_equal(field(arr, 0, "os"), "debian 12");
+	assert_string_equal(field(arr, 0, "group"), "web");
+	assert_false(
+	        json_is_true(json_object_get(json_array_get(arr, 0), "stale")));
+	assert_string_equal(field(arr, 1, "hostname"), "db_1");
+	assert_string_equal(field(arr, 1, "status"), "needed");
+	assert_int_equal(
+	        figure(json_object_get(json_array_get(arr, 1), "counts"),
+	               "downloaded"),
+	        1);
+	assert_string_equal(field(arr, 2, "status"), "no_status");
+	assert_null(field(arr, 2, "os"));
+	assert_string_equal(field(arr, 3, "hostname"), "host1");
+	assert_string_equal(field(arr, 3, "status"), "failed");
+	assert_string_equal(field(arr, 3, "os"), "debian");
+	assert_true(
+	        json_is_true(json_object_get(json_array_get(arr, 3), "stale")));
+	assert_int_equal(
+	        figure(json_object_get(json_array_get(arr, 3), "counts"),
+	               "failed"),
+	        1);
+	assert_null(json_object_get(
+	        json_object_get(json_array_get(arr, 3), "counts"),
+	        "no_status"));
+	json_decref(arr);
+
+	/* A page: the total stays the filter's. */
+	q.offset = 1;
+	q.limit = 2;
+	arr = page_of(&q, 4);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(field(arr, 0, "hostname"), "db_1");
+	assert_string_equal(field(arr, 1, "hostname"), "dbx2");
+	json_decref(arr);
+	q.offset = 10;
+	arr = page_of(&q, 4);
+	assert_int_equal(json_array_size(arr), 0);
+	json_decref(arr);
+	q.offset = 0;
+	q.limit = 50;
+
+	/* LIKE's wildcards in the text are plain characters; any case. */
+	q.search = "_";
+	arr = page_of(&q, 1);
+	assert_string_equal(field(arr, 0, "id"), "c2");
+	json_decref(arr);
+	q.search = "DB%";
+	arr = page_of(&q, 1);
+	assert_string_equal(field(arr, 0, "id"), "c3");
+	json_decref(arr);
+	q.search = "";
+	q.os = "ubuntu 24";
+	arr = page_of(&q, 1);
+	assert_string_equal(field(arr, 0, "id"), "c2");
+	json_decref(arr);
+	q.os = "debian";
+	arr = page_of(&q, 2);
+	json_decref(arr);
+	q.os = NULL;
+
+	q.group = "web";
+	arr = page_of(&q, 2);
+	json_decref(arr);
+	q.group = "nothing";
+	arr = page_of(&q, 0);
+	json_decref(arr);
+	q.group = NULL;
+
+	static const char *const statuses[][2] = {
+	        {"failed", "c1"},    {"needed", "c2"},  {"up_to_date", "c3"},
+	        {"no_status", "c4"}, {"unknown", NULL},
+	};
+	for (size_t i = 0; i < 5; i++) {
+		q.status = statuses[i][0];
+		arr = page_of(&q, statuses[i][1] ? 1 : 0);
+		if (statuses[i][1] != NULL)
+			assert_string_equal(field(arr, 0, "id"),
+			                    statuses[i][1]);
+		json_decref(arr);
+	}
+	q.status = "stale"; /* all but c3, seen now */
+	arr = page_of(&q, 3);
+	json_decref(arr);
+	q.status = NULL;
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	q.search = big;
+	arr = json_array();
+	int64_t total = 0;
+	assert_int_equal(store_console_computers(arr, &total, s, &q, &e),
+	                 SL_EINVAL);
+	assert_string_equal(e.msg,
+	                    "computers: filter text too long or no memory");
+	json_decref(arr);
+}
+
 int
 main(void)
 {
@@ -357,6 +624,14 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outcome_moments, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_state_mask, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_state_mask_upgrade, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_downstream_counts, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_computers_page, setup,
 	                                        teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

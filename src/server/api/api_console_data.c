@@ -42,40 +42,6 @@ count_of(json_t *c, const char *k)
 	return json_integer_value(json_object_get(c, k));
 }
 
-/* RFC 3339 text of now - days, to compare with the API's times. */
-static void
-stale_before(char out[32], long days)
-{
-	time_t t = time(NULL) - (time_t)days * 86400;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* A computer's status: failed, needed, no_status or up_to_date. */
-static const char *
-computer_state(json_t *c)
-{
-	json_t *k = json_object_get(c, "counts");
-
-	if (count_of(k, "failed") > 0)
-		return "failed";
-	if (count_of(k, "needed") + count_of(k, "downloaded") > 0)
-		return "needed";
-	if (json_is_null(json_object_get(c, "last_report")))
-		return "no_status";
-	return "up_to_date";
-}
-
-static int
-stale(json_t *c, const char *before)
-{
-	const char *lc = json_string_value(json_object_get(c, "last_contact"));
-
-	return lc == NULL || strcmp(lc, before) < 0;
-}
-
 /* --- dashboard --------------------------------------------------------- */
 
 /* Figures from the counters and the outcomes, lists of a bounded length:
@@ -300,86 +266,40 @@ api_console_updates_page(struct req *r, struct reply *out, struct err *e)
 
 /* --- computers, paged -------------------------------------------------- */
 
-static int
-computer_keeps(const struct req *r, json_t *c, json_t *info, const char *before)
-{
-	const char *os = api_query(r, "os");
-	const char *status = api_query(r, "status");
-	const char *search = api_query(r, "search");
-	const char *cos = json_string_value(json_object_get(info, "os"));
-	const char *host = json_string_value(json_object_get(c, "hostname"));
-
-	if (os && *os && (cos == NULL || strcasestr(cos, os) == NULL))
-		return 0;
-	if (search && *search &&
-	    (host == NULL || strcasestr(host, search) == NULL))
-		return 0;
-	if (status && *status) {
-		if (strcmp(status, "stale") == 0)
-			return stale(c, before);
-		return strcmp(status, computer_state(c)) == 0;
-	}
-	return 1;
-}
-
 int
 api_console_computers_page(struct req *r, struct reply *out, struct err *e)
 {
-	json_t *rep = json_array(), *info = json_array(), *byid = json_object();
-	json_t *arr = json_array(), *c, *ci;
-	const char *group = api_query(r, "group");
 	long days = query_long(r, "days", STALE_DEFAULT, 1, 3650);
+	struct store_computer_query q = {
+	        .group = api_query(r, "group"),
+	        .os = api_query(r, "os"),
+	        .search = api_query(r, "search"),
+	        .status = api_query(r, "status"),
+	        .stale_before = (int64_t)time(NULL) - (int64_t)days * 86400,
+	};
+	json_t *arr = json_array();
 	struct page p = {.r = r};
-	char before[32];
-	size_t i;
+	int64_t total = 0;
 	int rc;
 
-	if (rep == NULL || info == NULL || byid == NULL || arr == NULL) {
-		rc = err_set(e, SL_ENOMEM, "out of memory");
-		goto out;
-	}
+	if (arr == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
 	p.offset = query_long(r, "offset", 0, 0, 1L << 30);
 	p.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	q.offset = p.offset;
+	q.limit = p.limit;
 	rc = store_begin_read(r->store, e);
 	if (rc == SL_OK)
-		rc = store_report_computers(rep, r->store,
-		                            group && *group ? group : NULL, e);
-	if (rc == SL_OK)
-		rc = store_computers_list(info, r->store, e);
+		rc = store_console_computers(arr, &total, r->store, &q, e);
 	if (rc == SL_OK)
 		rc = store_commit(r->store, e);
-	if (rc != SL_OK)
-		goto out;
-	json_array_foreach(info, i, ci) json_object_set(
-	        byid, json_string_value(json_object_get(ci, "id")), ci);
-	stale_before(before, days);
-	json_array_foreach(rep, i, c)
-	{
-		ci = json_object_get(
-		        byid, json_string_value(json_object_get(c, "id")));
-		if (!computer_keeps(r, c, ci, before))
-			continue;
-		if (p.total++ < p.offset ||
-		    p.total > (json_int_t)(p.offset + p.limit))
-			continue;
-		json_object_set_new(c, "status",
-		                    json_string(computer_state(c)));
-		json_object_set_new(c, "stale", json_boolean(stale(c, before)));
-		json_object_set(c, "os", json_object_get(ci, "os"));
-		json_object_set(c, "arch", json_object_get(ci, "arch"));
-		json_object_set(c, "agent_version",
-		                json_object_get(ci, "agent_version"));
-		json_array_append(arr, c);
-	}
-	rc = page_reply(out, "computers", arr, &p, e);
-out:
+	p.total = (json_int_t)total;
+	if (rc == SL_OK)
+		rc = page_reply(out, "computers", arr, &p, e);
 	if (rc != SL_OK) {
 		store_rollback(r->store);
 		err_prefix(e, "computers");
 	}
-	json_decref(rep);
-	json_decref(info);
-	json_decref(byid);
 	json_decref(arr);
 	return rc;
 }

@@ -21,7 +21,7 @@
 #include "db.h"
 
 /* The schema version both engines' migration lists reach. */
-#define DB_SCHEMA_VERSION 14
+#define DB_SCHEMA_VERSION 15
 
 struct db_engine_ops {
 	enum db_engine_kind kind;

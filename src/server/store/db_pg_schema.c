@@ -172,10 +172,12 @@ static const char *const migration_9 =
  * computer joins its group, a deleted one takes its states (the rows of
  * table STATES), details and counts along, a moved one takes its counts to
  * its new group. */
-#define COMPUTERS_COUNT(STATES)                                                \
+#define COMPUTERS_COUNT(STATES) COMPUTERS_COUNT_LEAVING(STATES, "")
+#define COMPUTERS_COUNT_LEAVING(STATES, LEAVING)                               \
 	"AS $f$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE groups SET members = "   \
 	"members + 1 WHERE id = NEW.group_id;RETURN NULL;ELSIF TG_OP = "       \
-	"'DELETE' THEN DELETE FROM " STATES " WHERE ckey = OLD.ckey;DELETE "   \
+	"'DELETE' THEN " LEAVING "DELETE FROM " STATES " WHERE ckey = "        \
+	"OLD.ckey;DELETE "                                                     \
 	"FROM state_details WHERE ckey = OLD.ckey;DELETE FROM "                \
 	"computer_counts WHERE ckey = OLD.ckey;UPDATE groups SET members = "   \
 	"members - 1 WHERE id = OLD.group_id;RETURN OLD;END IF;UPDATE groups " \
@@ -362,11 +364,37 @@ static const char *const migration_14 = DB_OUTCOMES_TABLE
         "CREATE TRIGGER computers_outcomes BEFORE DELETE ON computers FOR "
         "EACH ROW EXECUTE FUNCTION computers_outcomes();";
 
+/* Each computer's state mask (db_states.h), kept as its counters cross
+ * zero (an upsert's DO UPDATE fires the UPDATE trigger). A computer being
+ * deleted (BEFORE DELETE) must not have its own row updated by the
+ * triggers its states' deletion sets off (PostgreSQL refuses that
+ * delete): computers_count() names it in sluice.leaving for the rest of
+ * the transaction, and its mask leaves with its row. */
+#define MASK_FUNCTION                                                          \
+	"CREATE FUNCTION computer_counts_mask() RETURNS trigger LANGUAGE "     \
+	"plpgsql AS $f$ BEGIN IF NEW.ckey::TEXT = "                            \
+	"current_setting('sluice.leaving', true) THEN RETURN NULL; END "       \
+	"IF;" DB_STATE_MASK_SET("NEW") "RETURN NULL; END $f$;"
+#define MASK_LEAVING                                                           \
+	"PERFORM set_config('sluice.leaving', OLD.ckey::TEXT, true);"
+#define MASK_TRIGGERS                                                          \
+	"CREATE TRIGGER computer_counts_mask_add AFTER INSERT ON "             \
+	"computer_counts FOR EACH ROW WHEN (NEW.n > 0) EXECUTE FUNCTION "      \
+	"computer_counts_mask();"                                              \
+	"CREATE TRIGGER computer_counts_mask AFTER UPDATE OF n ON "            \
+	"computer_counts FOR EACH ROW WHEN ((OLD.n > 0) <> (NEW.n > 0)) "      \
+	"EXECUTE FUNCTION computer_counts_mask();"
+static const char *const migration_15 =
+        DB_STATE_MASK_FILL("BIGINT") MASK_FUNCTION
+        "CREATE OR REPLACE FUNCTION computers_count() RETURNS trigger "
+        "LANGUAGE plpgsql " COMPUTERS_COUNT_LEAVING("state_pages", MASK_LEAVING)
+                MASK_TRIGGERS;
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
         migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
-        migration_11, migration_12, migration_13, migration_14,
+        migration_11, migration_12, migration_13, migration_14, migration_15,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -351,11 +351,23 @@ static const char *const migration_14 = DB_OUTCOMES_TABLE
         "CREATE TRIGGER computers_outcomes BEFORE DELETE ON computers "
         "BEGIN DELETE FROM state_outcomes WHERE ckey = old.ckey; END;";
 
+/* Each computer's state mask (db_states.h), kept as its counters cross
+ * zero (an upsert's DO UPDATE fires the UPDATE trigger). */
+#define MASK_ADD                                                               \
+	"CREATE TRIGGER computer_counts_mask_add AFTER INSERT ON "             \
+	"computer_counts WHEN new.n > 0 BEGIN "
+#define MASK_CHANGE                                                            \
+	"CREATE TRIGGER computer_counts_mask AFTER UPDATE OF n ON "            \
+	"computer_counts WHEN (old.n > 0) <> (new.n > 0) BEGIN "
+static const char *const migration_15 =
+        DB_STATE_MASK_FILL("INTEGER") MASK_ADD DB_STATE_MASK_SET(
+                "new") "END;" MASK_CHANGE DB_STATE_MASK_SET("new") "END;";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
         migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
         migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
-        migration_11, migration_12, migration_13, migration_14,
+        migration_11, migration_12, migration_13, migration_14, migration_15,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

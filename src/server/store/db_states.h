@@ -51,6 +51,26 @@
 	"PRIMARY KEY(ok, t, ckey, ukey));"                                     \
 	"CREATE INDEX state_outcomes_ckey ON state_outcomes(ckey);"
 
+/* Each computer's state mask (migration 15, both engines): bit 1 << s is
+ * set while the computer has an update in state s (its computer_counts row
+ * of s above 0). The counters' triggers set or clear a bit when a count
+ * crosses zero, which is rare (a first report, the last needed update
+ * installed), so a report writes no more rows than before in the common
+ * case. The console counts and filters computers by status from it, a
+ * column of the computer's own row, instead of probing the counters. */
+#define DB_STATE_MASK_FILL(INT)                                                \
+	"ALTER TABLE computers ADD COLUMN state_mask " INT " NOT NULL "        \
+	"DEFAULT 0;"                                                           \
+	"UPDATE computers SET state_mask = (SELECT coalesce(sum(1 << k.st), "  \
+	"0) FROM computer_counts k WHERE k.ckey = computers.ckey AND k.n > "   \
+	"0);"                                                                  \
+	"CREATE INDEX computers_hostname ON computers(hostname, id);"
+/* The new mask of the computer of counter row R ("new"/"NEW"). */
+#define DB_STATE_MASK_SET(R)                                                   \
+	"UPDATE computers SET state_mask = CASE WHEN " R ".n > 0 THEN "        \
+	"state_mask | (1 << " R ".st) ELSE state_mask & ~(1 << " R ".st) END " \
+	"WHERE ckey = " R ".ckey;"
+
 /* The state's name of value V (an SQL expression), as state_names in
  * store_states.c. */
 #define DB_STATE_NAME(V)                                                       \

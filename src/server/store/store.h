@@ -794,9 +794,32 @@ int store_console_update_figures(json_t **out, struct store *s, struct err *e);
  * stale} of the computers, each counted by its status (failed: some state
  * failed; needed: some needed or downloaded; no_status: never reported)
  * and, apart, as stale when its last contact is before stale_before (Unix
- * time) or never; from the per-computer counters. */
+ * time) or never; from each computer's row (its state mask), in one
+ * pass over the computers. */
 int store_console_computer_figures(json_t **out, struct store *s,
                                    int64_t stale_before, struct err *e);
+/* The console's computers list: a filter of each kind given (NULL or
+ * empty: none) keeps a computer when it matches. */
+struct store_computer_query {
+	const char *group;  /* its group's name */
+	const char *os;     /* in "os_id os_version", any case */
+	const char *search; /* in its host name, any case */
+	/* failed, needed, no_status, up_to_date (the dashboard's statuses)
+	 * or stale (last contact before stale_before, or never) */
+	const char *status;
+	int64_t stale_before; /* Unix time */
+	int64_t offset, limit;
+};
+/* Append to arr the page of q's computers by host name, each {id,
+ * hostname, group, server, last_contact, last_report, counts: {state: n},
+ * catalog, catalog_detail, status, stale, os, arch, agent_version}, and
+ * set *total to the count of q's computers. Status and counts come from
+ * each computer's row and counters, so the cost is the page's and one
+ * count over the computers' rows, not a read of every computer's
+ * counters. SL_EINVAL for an OS or host name text over 1 KB. */
+int store_console_computers(json_t *arr, int64_t *total, struct store *s,
+                            const struct store_computer_query *q,
+                            struct err *e);
 /* Append {computer, hostname, update, title, detail, reported} for each
  * install outcome at or after since (Unix time), newest first, at most
  * limit: a state that turned failed (failed true; detail the state's

@@ -6,6 +6,11 @@
  * install outcomes (failed, installed) of a recent window. Plain SQL both
  * engines run.
  */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "store_int.h"
 
 /* Add n to obj[key] ("unspecified" for a missing or empty key). */
@@ -82,36 +87,37 @@ out:
 	return rc != SL_OK ? err_prefix(e, "update figures") : SL_OK;
 }
 
+/* The computers by status and stale (last contact before $1) or not. */
+#define COMPUTER_FIGURES_SQL                                                   \
+	"SELECT " STORE_COMPUTER_STATUS("c") ", CASE WHEN c.last_contact IS "  \
+	                                     "NULL OR c.last_contact < $1 "    \
+	                                     "THEN 1 ELSE 0 END, count(*) "    \
+	                                     "FROM computers c GROUP BY 1, 2"
+
 int
 store_console_computer_figures(json_t **out, struct store *s,
                                int64_t stale_before, struct err *e)
 {
-	/* Indexed by the query's status: up to date, needed, failed, no
-	 * status. */
 	static const char *const names[] = {"up_to_date", "needed", "failed",
 	                                    "no_status"};
 	struct db_stmt *st;
 	int64_t n[4] = {0}, total = 0, stale = 0, k;
+	const char *status;
+	size_t i;
 	int rc;
 
-	/* Three probes of the counters' key a computer: at 100,000
-	 * computers about half the time of a join to their grouped sums. */
-	rc = store_q(s, &st, e,
-	             "SELECT CASE WHEN coalesce(f.n, 0) > 0 THEN 2 WHEN "
-	             "coalesce(n1.n, 0) + coalesce(n2.n, 0) > 0 THEN 1 WHEN "
-	             "c.last_report IS NULL THEN 3 ELSE 0 END, CASE WHEN "
-	             "c.last_contact IS NULL OR c.last_contact < $1 THEN 1 "
-	             "ELSE 0 END, count(*) FROM computers c LEFT JOIN "
-	             "computer_counts f ON f.ckey = c.ckey AND f.st = 5 LEFT "
-	             "JOIN computer_counts n1 ON n1.ckey = c.ckey AND n1.st = "
-	             "1 LEFT JOIN computer_counts n2 ON n2.ckey = c.ckey AND "
-	             "n2.st = 2 GROUP BY 1, 2",
-	             "i", stale_before);
+	/* One pass over the computers' own rows: the status is the state
+	 * mask's, no counter is read. */
+	rc = store_q(s, &st, e, COMPUTER_FIGURES_SQL, "i", stale_before);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer figures");
 	while ((rc = db_step(st, e)) == DB_ROW) {
+		status = db_col_text(st, 0);
 		k = db_col_int(st, 2);
-		n[db_col_int(st, 0) & 3] += k;
+		for (i = 0; i < 4 && strcmp(names[i], status) != 0; i++)
+			;
+		if (i < 4)
+			n[i] += k;
 		total += k;
 		if (db_col_int(st, 1) != 0)
 			stale += k;
@@ -127,6 +133,130 @@ store_console_computer_figures(json_t **out, struct store *s,
 	if (*out == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	return SL_OK;
+}
+
+/* The filters of the console's computers list, shared by its count and
+ * its page: $1 group name, $2 OS and $3 host name LIKE patterns, $4
+ * status, $5 stale_before. */
+#define COMPUTERS_WHERE                                                        \
+	"FROM computers c JOIN groups g ON g.id = c.group_id WHERE (CAST($1 "  \
+	"AS TEXT) IS NULL OR g.name = $1) AND (CAST($2 AS TEXT) IS NULL OR "   \
+	"lower(coalesce(c.os_id || ' ' || c.os_version, c.os_id, "             \
+	"c.os_version)) LIKE $2 ESCAPE '!') AND (CAST($3 AS TEXT) IS NULL OR " \
+	"lower(c.hostname) LIKE $3 ESCAPE '!') AND (CAST($4 AS TEXT) IS NULL " \
+	"OR (CAST($4 AS TEXT) = 'stale' AND (c.last_contact IS NULL OR "       \
+	"c.last_contact < $5)) OR " STORE_COMPUTER_STATUS("c") " = $4) "
+
+/* "%text%" in lower case with LIKE's wildcards escaped by '!', or NULL
+ * for an empty or missing text. */
+static char *
+like_pattern(const char *text)
+{
+	size_t n = text ? strlen(text) : 0, i, j = 0;
+	char *p;
+
+	if (n == 0 || n > 1024 || (p = malloc(2 * n + 3)) == NULL)
+		return NULL;
+	p[j++] = '%';
+	for (i = 0; i < n; i++) {
+		if (text[i] == '%' || text[i] == '_' || text[i] == '!')
+			p[j++] = '!';
+		p[j++] = (char)tolower((unsigned char)text[i]);
+	}
+	p[j++] = '%';
+	p[j] = '\0';
+	return p;
+}
+
+static json_t *
+computer_page_row(struct db_stmt *st)
+{
+	const char *osid = db_col_text(st, 8), *osv = db_col_text(st, 9);
+	char os[600];
+	json_t *counts = store_counts_new();
+
+	if (counts != NULL)
+		json_object_del(counts, "no_status");
+	snprintf(os, sizeof(os), "%s%s%s", osid ? osid : "",
+	         osid && osv ? " " : "", osv ? osv : "");
+	return json_pack(
+	        "{s:s,s:s,s:s,s:o,s:o,s:o,s:o*,s:o,s:o,s:s,s:b,s:o,"
+	        "s:o,s:o}",
+	        "id", db_col_text(st, 0), "hostname", db_col_text(st, 1),
+	        "group", db_col_text(st, 2), "server", store_col_text(st, 3),
+	        "last_contact", store_col_time(st, 4), "last_report",
+	        store_col_time(st, 5), "counts", counts, "catalog",
+	        store_col_text(st, 6), "catalog_detail", store_col_text(st, 7),
+	        "status", db_col_text(st, 12), "stale", db_col_int(st, 13) != 0,
+	        "os", os[0] ? json_string(os) : json_null(), "arch",
+	        store_col_text(st, 10), "agent_version",
+	        store_col_text(st, 11));
+}
+
+int
+store_console_computers(json_t *arr, int64_t *total, struct store *s,
+                        const struct store_computer_query *q, struct err *e)
+{
+	char *os = like_pattern(q->os), *host = like_pattern(q->search);
+	const char *status = q->status && *q->status ? q->status : NULL;
+	const char *group = q->group && *q->group ? q->group : NULL;
+	struct db_stmt *st;
+	json_t *cur = NULL;
+	int rc;
+
+	if ((q->os && *q->os && os == NULL) ||
+	    (q->search && *q->search && host == NULL)) {
+		rc = err_set(e, SL_EINVAL, "filter text too long or no memory");
+		goto out;
+	}
+	rc = store_q_int(s, total, e, "SELECT count(*) " COMPUTERS_WHERE,
+	                 "tttti", group, os, host, status, q->stale_before);
+	if (rc < 0)
+		goto out;
+	/* The page first, then each of its computers' counters. */
+	rc = store_q(
+	        s, &st, e,
+	        "WITH p AS (SELECT c.id, c.hostname, g.name, c.server, "
+	        "c.last_contact, c.last_report, c.catalog_state, "
+	        "c.catalog_detail, c.os_id, c.os_version, c.arch, "
+	        "c.agent_version, " STORE_COMPUTER_STATUS(
+	                "c") " AS status, CASE WHEN c.last_contact IS NULL OR "
+	                     "c.last_contact < $5 THEN 1 ELSE 0 END AS stale, "
+	                     "c.ckey " COMPUTERS_WHERE
+	                     "ORDER BY c.hostname, c.id LIMIT $6 OFFSET $7) "
+	                     "SELECT p.*, x.st, x.n FROM p LEFT JOIN "
+	                     "computer_counts x ON x.ckey = p.ckey AND x.n <> "
+	                     "0 "
+	                     "ORDER BY p.hostname, p.id, x.st",
+	        "ttttiii", group, os, host, status, q->stale_before, q->limit,
+	        q->offset);
+	if (rc != SL_OK)
+		goto out;
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *id = db_col_text(st, 0);
+
+		if (cur == NULL ||
+		    strcmp(json_string_value(json_object_get(cur, "id")), id) !=
+		            0) {
+			cur = computer_page_row(st);
+			if (cur == NULL ||
+			    json_array_append_new(arr, cur) != 0) {
+				rc = err_set(e, SL_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		if (!db_col_null(st, 15))
+			store_counts_add(
+			        json_object_get(cur, "counts"),
+			        store_state_name((int)db_col_int(st, 15)),
+			        db_col_int(st, 16));
+	}
+	db_done(st);
+	rc = rc < 0 ? rc : SL_OK;
+out:
+	free(os);
+	free(host);
+	return rc != SL_OK ? err_prefix(e, "computers") : SL_OK;
 }
 
 int

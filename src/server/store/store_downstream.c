@@ -48,10 +48,10 @@ store_downstreams_list(json_t *arr, struct store *s, struct err *e)
 {
 	/* A downstream's computers are those rolled up through it: server
 	 * "name" (its own) or "name/..." (its downstreams'). Needing, failed
-	 * and pending a reboot from each computer's state counters (state
-	 * codes 1 and 2, 5, 4: store_states.c), not from its states. */
+	 * and pending a reboot from each computer's state mask (bits of the
+	 * state codes 1 and 2, 5, 4: db_states.h), not from its states. */
 	static const char sql[] =
-	        "WITH c AS (SELECT d.id AS did, k.ckey AS ck, "
+	        "WITH c AS (SELECT d.id AS did, k.state_mask AS m, "
 	        " CASE WHEN k.server = d.name THEN 1 ELSE 0 END AS own FROM "
 	        " downstream_servers d JOIN computers k ON k.server = d.name "
 	        " OR substr(k.server, 1, length(d.name) + 1) = d.name || '/') "
@@ -59,15 +59,12 @@ store_downstreams_list(json_t *arr, struct store *s, struct err *e)
 	        " d.created_at, d.revoked, "
 	        " (SELECT count(*) FROM c WHERE c.did = d.id), "
 	        " (SELECT count(*) FROM c WHERE c.did = d.id AND c.own = 1), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM computer_counts n WHERE n.ckey = c.ck AND "
-	        "  n.st IN (1, 2) AND n.n > 0)), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM computer_counts n WHERE n.ckey = c.ck AND "
-	        "  n.st = 5 AND n.n > 0)), "
-	        " (SELECT count(*) FROM c WHERE c.did = d.id AND EXISTS "
-	        "  (SELECT 1 FROM computer_counts n WHERE n.ckey = c.ck AND "
-	        "  n.st = 4 AND n.n > 0)) "
+	        " (SELECT count(*) FROM c WHERE c.did = d.id AND (c.m & 6) "
+	        "  <> 0), "
+	        " (SELECT count(*) FROM c WHERE c.did = d.id AND (c.m & 32) "
+	        "  <> 0), "
+	        " (SELECT count(*) FROM c WHERE c.did = d.id AND (c.m & 16) "
+	        "  <> 0) "
 	        "FROM downstream_servers d ORDER BY d.name";
 	struct db_stmt *st;
 	int rc;

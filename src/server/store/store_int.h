@@ -50,6 +50,21 @@ int store_q_int(struct store *s, int64_t *out, struct err *e, const char *sql,
 int store_q_collect(json_t *arr, struct db_stmt *st,
                     json_t *(*row)(struct db_stmt *st), struct err *e);
 
+/* A new {state: 0} object of every state ("installed_pending_reboot",
+ * "not_applicable": '-' becomes '_') and no_status; NULL when out of
+ * memory. store_counts_add: counts[state] += n. */
+json_t *store_counts_new(void);
+void store_counts_add(json_t *counts, const char *state, json_int_t n);
+
+/* A computer's status from its row C (an alias of computers): failed
+ * (some state failed), needed (some needed or downloaded: state_mask bits
+ * 1 << 5, 1 << 1 and 1 << 2, db_states.h), no_status (never reported) or
+ * up_to_date. */
+#define STORE_COMPUTER_STATUS(C)                                               \
+	"CASE WHEN (" C ".state_mask & 32) <> 0 THEN 'failed' WHEN (" C        \
+	".state_mask & 6) <> 0 THEN 'needed' WHEN " C ".last_report IS "       \
+	"NULL THEN 'no_status' ELSE 'up_to_date' END"
+
 /* Column helpers for building JSON: RFC 3339 text of a Unix time or null;
  * text or null. */
 json_t *store_col_time(struct db_stmt *st, int col);

@@ -136,13 +136,13 @@ store_maint_status(json_t **out, struct store *s, size_t limit, struct err *e)
 
 	if (list == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	/* From the counters, as the console's dashboard counts: no state is
+	/* From the state masks, as the console's dashboard counts: no state is
 	 * read for the figures (minutes at 100,000 x 20,000). */
 	if ((rc = store_q_int(s, &computers, e,
 	                      "SELECT count(*) FROM computers", NULL)) < 0 ||
 	    (rc = store_q_int(s, &needing, e,
-	                      "SELECT count(DISTINCT ckey) FROM "
-	                      "computer_counts WHERE st IN (1, 2, 5) AND n > 0",
+	                      "SELECT count(*) FROM computers WHERE "
+	                      "(state_mask & 38) <> 0",
 	                      NULL)) < 0 ||
 	    (rc = store_q_int(
 	             s, &failed, e,
@@ -158,8 +158,8 @@ store_maint_status(json_t **out, struct store *s, size_t limit, struct err *e)
 	rc = store_q(
 	        s, &st, e,
 	        "WITH f AS (SELECT c.ckey, c.id, c.hostname FROM computers c "
-	        "JOIN computer_counts k ON k.ckey = c.ckey AND k.st = 5 AND "
-	        "k.n > 0 ORDER BY c.hostname, c.id LIMIT $1) SELECT "
+	        "WHERE (c.state_mask & 32) <> 0 ORDER BY c.hostname, c.id "
+	        "LIMIT $1) SELECT "
 	        "f.hostname, us.id, (SELECT u.title FROM updates u WHERE u.id "
 	        "= us.id AND u.revision = us.latest_revision), d.detail FROM f "
 	        "JOIN states x ON x.ckey = f.ckey AND x.v % 8 = 5 JOIN "

@@ -68,8 +68,8 @@ static const char *const count_keys[] = {
         "installed_pending_reboot", "failed", "no_status",  NULL,
 };
 
-static json_t *
-counts_new(void)
+json_t *
+store_counts_new(void)
 {
 	json_t *o = json_object();
 
@@ -78,9 +78,8 @@ counts_new(void)
 	return o;
 }
 
-/* counts[state] += n ("installed-pending-reboot" -> key with '_'). */
-static void
-counts_add(json_t *counts, const char *state, json_int_t n)
+void
+store_counts_add(json_t *counts, const char *state, json_int_t n)
 {
 	char key[64];
 	size_t i;
@@ -136,14 +135,14 @@ store_report_counts(json_t **out, struct store *s, struct err *e)
 		                : store_state_name((int)db_col_int(st, 1));
 		c = json_object_get(map, id);
 		if (c == NULL) {
-			c = counts_new();
+			c = store_counts_new();
 			if (c == NULL || json_object_set_new(map, id, c) != 0) {
 				rc = err_set(e, SL_ENOMEM, "out of memory");
 				goto out;
 			}
 		}
 		if (state != NULL)
-			counts_add(c, state, db_col_int(st, 2));
+			store_counts_add(c, state, db_col_int(st, 2));
 	}
 	if (rc != DB_DONE) {
 		rc = err_prefix(e, "update counts");
@@ -212,7 +211,7 @@ store_report_update(json_t **out, struct store *s, const char *id,
 	int64_t ukey, members = 0;
 	int rc;
 
-	totals = counts_new();
+	totals = store_counts_new();
 	groups = json_array();
 	if (totals == NULL || groups == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
@@ -253,9 +252,9 @@ store_report_update(json_t **out, struct store *s, const char *id,
 		const char *g = db_col_text(st, 0);
 		if (prev == NULL || strcmp(prev, g) != 0) {
 			if (gc != NULL)
-				counts_add(gc, "no_status",
-				           members - counts_sum(gc));
-			gc = counts_new();
+				store_counts_add(gc, "no_status",
+				                 members - counts_sum(gc));
+			gc = store_counts_new();
 			if (gc == NULL ||
 			    json_array_append_new(
 			            groups, json_pack("{s:s,s:o}", "group", g,
@@ -268,23 +267,24 @@ store_report_update(json_t **out, struct store *s, const char *id,
 			                       json_array_size(groups) - 1),
 			        "group"));
 			members = db_col_int(st, 1);
-			counts_add(totals, "no_status", members);
+			store_counts_add(totals, "no_status", members);
 		}
 		if (!db_col_null(st, 2)) {
 			const char *state =
 			        store_state_name((int)db_col_int(st, 2));
 			if (state != NULL) {
-				counts_add(gc, state, db_col_int(st, 3));
-				counts_add(totals, state, db_col_int(st, 3));
-				counts_add(totals, "no_status",
-				           -db_col_int(st, 3));
+				store_counts_add(gc, state, db_col_int(st, 3));
+				store_counts_add(totals, state,
+				                 db_col_int(st, 3));
+				store_counts_add(totals, "no_status",
+				                 -db_col_int(st, 3));
 			}
 		}
 	}
 	if (rc != DB_DONE)
 		goto out;
 	if (gc != NULL)
-		counts_add(gc, "no_status", members - counts_sum(gc));
+		store_counts_add(gc, "no_status", members - counts_sum(gc));
 	*out = json_pack("{s:O,s:O,s:O}", "update", head, "totals", totals,
 	                 "groups", groups);
 	rc = *out != NULL ? SL_OK : err_set(e, SL_ENOMEM, "out of memory");
@@ -377,7 +377,7 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 		if (cur == NULL ||
 		    strcmp(json_string_value(json_object_get(cur, "id")), id) !=
 		            0) {
-			json_t *c = counts_new();
+			json_t *c = store_counts_new();
 			json_object_del(c, "no_status");
 			cur = json_pack(
 			        "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
@@ -395,8 +395,8 @@ store_report_computers(json_t *arr, struct store *s, const char *group,
 			}
 		}
 		if (state != NULL)
-			counts_add(json_object_get(cur, "counts"), state,
-			           db_col_int(st, 7));
+			store_counts_add(json_object_get(cur, "counts"), state,
+			                 db_col_int(st, 7));
 	}
 	db_done(st);
 	return rc < 0 ? err_prefix(e, "report") : SL_OK;
@@ -407,7 +407,7 @@ store_computer_counts(json_t **out, struct store *s, const char *id,
                       struct err *e)
 {
 	struct db_stmt *st;
-	json_t *c = counts_new();
+	json_t *c = store_counts_new();
 	int rc;
 
 	if (c == NULL)
@@ -424,7 +424,7 @@ store_computer_counts(json_t **out, struct store *s, const char *id,
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		const char *state = store_state_name((int)db_col_int(st, 0));
 		if (state != NULL)
-			counts_add(c, state, db_col_int(st, 1));
+			store_counts_add(c, state, db_col_int(st, 1));
 	}
 	db_done(st);
 	if (rc != DB_DONE) {

@@ -448,28 +448,57 @@ stop_sluiced
   AND ckey <= $KEY0 + $NREP AND v % 8 IN (1, 3)")" -gt 0 ] ||
 	die "PostgreSQL: the reports stored nothing"
 
-# The fleet grown to FLEET computers, as in SQLite above.
+# The fleet grown to FLEET computers, as in SQLite above (keys around
+# those of the PGC computers).
 EXTRA=$((FLEET - PGC))
+XKEY="CASE WHEN x <= $KEY0 THEN x ELSE x + $PGC END"
 t0=$(now_s)
 PG_FLEET_STATES="INSERT INTO states(ckey, ukey, v, t)
-SELECT x, y, $CODE, $TIME FROM (SELECT x, y, $H AS h
+SELECT $XKEY, y, $CODE, $TIME FROM (SELECT x, y, $H AS h
   FROM generate_series(1, $EXTRA) AS x,
   generate_series(1, $FLEET_UPDATES) AS y) p;"
 [ "$PACKED" = 1 ] && PG_FLEET_STATES="INSERT INTO state_pages(ckey, pg, v, t)
-SELECT x, 0, array_agg(CASE WHEN y BETWEEN 1 AND $FLEET_UPDATES THEN $CODE END
+SELECT $XKEY, 0, array_agg(CASE WHEN y BETWEEN 1 AND $FLEET_UPDATES THEN $CODE END
   ORDER BY y), array_agg(CASE WHEN y BETWEEN 1 AND $FLEET_UPDATES THEN $TIME
   END ORDER BY y)
 FROM generate_series(1, $EXTRA) AS x, generate_series(0, 127) AS y,
   LATERAL (SELECT $H AS h) hh GROUP BY x ORDER BY x;"
+# Loaded with the triggers off and the new computers' counters added once
+# (triggers on, every page would move the same few counters of the 20
+# groups and 10 updates, a hundred thousand row versions each in one
+# transaction).
+STATE_TABLE=states
+[ "$PACKED" = 1 ] && STATE_TABLE=state_pages
+NEWKEYS="(s.ckey <= $KEY0 OR s.ckey > $KEY0 + $PGC)"
 pq -c "BEGIN;
+ALTER TABLE computers DISABLE TRIGGER USER;
+ALTER TABLE $STATE_TABLE DISABLE TRIGGER USER;
+ALTER TABLE computer_counts DISABLE TRIGGER USER;
 INSERT INTO computers(id, token_hash, hostname, os_id, os_version, group_id,
   registered_at, last_contact, last_report, ckey)
 SELECT '00000000-0000-4000-8001-' || lpad(to_hex(x), 12, '0'),
   'bench-s9-fleet-' || x, 'fleet-host-' || lpad(x::text, 6, '0'), 'debian',
   '12', (SELECT id FROM groups WHERE name = 'g' || lpad((1 + x % 20)::text,
   2, '0')), 1764000000, CASE WHEN x % 2 = 0 THEN $NOW ELSE 1764000000 END,
-  1764000000, x FROM generate_series(1, $EXTRA) AS x;
+  1764000000, $XKEY FROM generate_series(1, $EXTRA) AS x;
 $PG_FLEET_STATES
+UPDATE groups SET members = (SELECT count(*) FROM computers c
+  WHERE c.group_id = groups.id);
+INSERT INTO state_counts(ukey, rev, st, n) SELECT s.ukey, s.v / 16, s.v % 8,
+  count(*) FROM states s WHERE $NEWKEYS GROUP BY 1, 2, 3
+  ON CONFLICT(ukey, rev, st) DO UPDATE SET n = state_counts.n + excluded.n;
+INSERT INTO group_counts(ukey, gid, st, n) SELECT s.ukey, c.group_id,
+  s.v % 8, count(*) FROM states s JOIN computers c ON c.ckey = s.ckey
+  WHERE $NEWKEYS GROUP BY 1, 2, 3
+  ON CONFLICT(ukey, gid, st) DO UPDATE SET n = group_counts.n + excluded.n;
+INSERT INTO computer_counts(ckey, st, n) SELECT s.ckey, s.v % 8, count(*)
+  FROM states s WHERE $NEWKEYS GROUP BY 1, 2;
+UPDATE computers SET state_mask = (SELECT coalesce(sum(1 << k.st), 0)
+  FROM computer_counts k WHERE k.ckey = computers.ckey AND k.n > 0)
+  WHERE ckey <= $KEY0 OR ckey > $KEY0 + $PGC;
+ALTER TABLE computers ENABLE TRIGGER USER;
+ALTER TABLE $STATE_TABLE ENABLE TRIGGER USER;
+ALTER TABLE computer_counts ENABLE TRIGGER USER;
 COMMIT;" -c "VACUUM ANALYZE" >/dev/null || die "PostgreSQL: growing the fleet failed"
 log "PostgreSQL: grew to $FLEET computers ($EXTRA with $FLEET_UPDATES states each) in $(calc "$(now_s) - $t0") s"
 start_sluiced "$D/pg" "$PGCONF"

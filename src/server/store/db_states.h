@@ -57,14 +57,18 @@
  * crosses zero, which is rare (a first report, the last needed update
  * installed), so a report writes no more rows than before in the common
  * case. The console counts and filters computers by status from it, a
- * column of the computer's own row, instead of probing the counters. */
+ * column of the computer's own row, instead of probing the counters; the
+ * dashboard counts them from the index computers_status alone, in its
+ * order (computers by host name: computers_hostname). */
 #define DB_STATE_MASK_FILL(INT)                                                \
 	"ALTER TABLE computers ADD COLUMN state_mask " INT " NOT NULL "        \
 	"DEFAULT 0;"                                                           \
 	"UPDATE computers SET state_mask = (SELECT coalesce(sum(1 << k.st), "  \
 	"0) FROM computer_counts k WHERE k.ckey = computers.ckey AND k.n > "   \
 	"0);"                                                                  \
-	"CREATE INDEX computers_hostname ON computers(hostname, id);"
+	"CREATE INDEX computers_hostname ON computers(hostname, id);"         \
+	"CREATE INDEX computers_status ON computers(state_mask, (last_report " \
+	"IS NULL), last_contact);"
 /* The new mask of the computer of counter row R ("new"/"NEW"). */
 #define DB_STATE_MASK_SET(R)                                                   \
 	"UPDATE computers SET state_mask = CASE WHEN " R ".n > 0 THEN "        \

@@ -87,49 +87,49 @@ out:
 	return rc != SL_OK ? err_prefix(e, "update figures") : SL_OK;
 }
 
-/* The computers by status and stale (last contact before $1) or not. */
+/* The computers by state mask and never reported, with how many of them
+ * are stale (last contact before $1, or never): a walk of the index
+ * computers_status in its order, no row read (db_states.h). */
 #define COMPUTER_FIGURES_SQL                                                   \
-	"SELECT " STORE_COMPUTER_STATUS("c") ", CASE WHEN c.last_contact IS "  \
-	                                     "NULL OR c.last_contact < $1 "    \
-	                                     "THEN 1 ELSE 0 END, count(*) "    \
-	                                     "FROM computers c GROUP BY 1, 2"
+	"SELECT state_mask, last_report IS NULL, sum(CASE WHEN last_contact "  \
+	"IS NULL OR last_contact < $1 THEN 1 ELSE 0 END), count(*) FROM "      \
+	"computers GROUP BY 1, 2"
 
 int
 store_console_computer_figures(json_t **out, struct store *s,
                                int64_t stale_before, struct err *e)
 {
-	static const char *const names[] = {"up_to_date", "needed", "failed",
-	                                    "no_status"};
 	struct db_stmt *st;
-	int64_t n[4] = {0}, total = 0, stale = 0, k;
-	const char *status;
-	size_t i;
+	int64_t up = 0, needed = 0, failed = 0, none = 0, total = 0, stale = 0;
+	int64_t mask, k;
 	int rc;
 
-	/* One pass over the computers' own rows: the status is the state
-	 * mask's, no counter is read. */
+	/* The status of STORE_COMPUTER_STATUS, from the mask's bits. */
 	rc = store_q(s, &st, e, COMPUTER_FIGURES_SQL, "i", stale_before);
 	if (rc != SL_OK)
 		return err_prefix(e, "computer figures");
 	while ((rc = db_step(st, e)) == DB_ROW) {
-		status = db_col_text(st, 0);
-		k = db_col_int(st, 2);
-		for (i = 0; i < 4 && strcmp(names[i], status) != 0; i++)
-			;
-		if (i < 4)
-			n[i] += k;
+		mask = db_col_int(st, 0);
+		k = db_col_int(st, 3);
+		if ((mask & 32) != 0)
+			failed += k;
+		else if ((mask & 6) != 0)
+			needed += k;
+		else if (db_col_int(st, 1) != 0)
+			none += k;
+		else
+			up += k;
 		total += k;
-		if (db_col_int(st, 1) != 0)
-			stale += k;
+		stale += db_col_int(st, 2);
 	}
 	db_done(st);
 	if (rc < 0)
 		return err_prefix(e, "computer figures");
 	*out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "total",
-	                 (json_int_t)total, names[0], (json_int_t)n[0],
-	                 names[1], (json_int_t)n[1], names[2], (json_int_t)n[2],
-	                 names[3], (json_int_t)n[3], "stale",
-	                 (json_int_t)stale);
+	                 (json_int_t)total, "up_to_date", (json_int_t)up,
+	                 "needed", (json_int_t)needed, "failed",
+	                 (json_int_t)failed, "no_status", (json_int_t)none,
+	                 "stale", (json_int_t)stale);
 	if (*out == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
 	return SL_OK;
@@ -139,13 +139,31 @@ store_console_computer_figures(json_t **out, struct store *s,
  * its page: $1 group name, $2 OS and $3 host name LIKE patterns, $4
  * status, $5 stale_before. */
 #define COMPUTERS_WHERE                                                        \
-	"FROM computers c JOIN groups g ON g.id = c.group_id WHERE (CAST($1 "  \
-	"AS TEXT) IS NULL OR g.name = $1) AND (CAST($2 AS TEXT) IS NULL OR "   \
+	"FROM computers c WHERE (CAST($1 AS TEXT) IS NULL OR c.group_id = "    \
+	"(SELECT id FROM groups WHERE name = $1)) AND (CAST($2 AS TEXT) IS "   \
+	"NULL OR "                                                             \
 	"lower(coalesce(c.os_id || ' ' || c.os_version, c.os_id, "             \
 	"c.os_version)) LIKE $2 ESCAPE '!') AND (CAST($3 AS TEXT) IS NULL OR " \
 	"lower(c.hostname) LIKE $3 ESCAPE '!') AND (CAST($4 AS TEXT) IS NULL " \
 	"OR (CAST($4 AS TEXT) = 'stale' AND (c.last_contact IS NULL OR "       \
 	"c.last_contact < $5)) OR " STORE_COMPUTER_STATUS("c") " = $4) "
+
+/* The page's keys ($6 of them from offset $7), then their rows, group
+ * names and counters: only the page's computers are read whole. */
+#define COMPUTERS_PAGE_SQL                                                     \
+	"WITH p AS (SELECT c.ckey, c.hostname, c.id " COMPUTERS_WHERE          \
+	"ORDER BY c.hostname, c.id LIMIT $6 OFFSET $7) SELECT c.id, "          \
+	"c.hostname, g.name, c.server, c.last_contact, c.last_report, "        \
+	"c.catalog_state, c.catalog_detail, c.os_id, c.os_version, c.arch, "   \
+	"c.agent_version, " STORE_COMPUTER_STATUS(                             \
+	        "c") ", CASE WHEN "                                            \
+	             "c.last_contact IS NULL OR c.last_contact < $5 THEN 1 "   \
+	             "ELSE 0 END, "                                            \
+	             "c.ckey, x.st, x.n FROM p JOIN computers c ON c.ckey = "  \
+	             "p.ckey JOIN "                                            \
+	             "groups g ON g.id = c.group_id LEFT JOIN "                \
+	             "computer_counts x ON x.ckey "                            \
+	             "= p.ckey AND x.n <> 0 ORDER BY p.hostname, p.id, x.st"
 
 /* "%text%" in lower case with LIKE's wildcards escaped by '!', or NULL
  * for an empty or missing text. */
@@ -213,23 +231,8 @@ store_console_computers(json_t *arr, int64_t *total, struct store *s,
 	                 "tttti", group, os, host, status, q->stale_before);
 	if (rc < 0)
 		goto out;
-	/* The page first, then each of its computers' counters. */
-	rc = store_q(
-	        s, &st, e,
-	        "WITH p AS (SELECT c.id, c.hostname, g.name, c.server, "
-	        "c.last_contact, c.last_report, c.catalog_state, "
-	        "c.catalog_detail, c.os_id, c.os_version, c.arch, "
-	        "c.agent_version, " STORE_COMPUTER_STATUS(
-	                "c") " AS status, CASE WHEN c.last_contact IS NULL OR "
-	                     "c.last_contact < $5 THEN 1 ELSE 0 END AS stale, "
-	                     "c.ckey " COMPUTERS_WHERE
-	                     "ORDER BY c.hostname, c.id LIMIT $6 OFFSET $7) "
-	                     "SELECT p.*, x.st, x.n FROM p LEFT JOIN "
-	                     "computer_counts x ON x.ckey = p.ckey AND x.n <> "
-	                     "0 "
-	                     "ORDER BY p.hostname, p.id, x.st",
-	        "ttttiii", group, os, host, status, q->stale_before, q->limit,
-	        q->offset);
+	rc = store_q(s, &st, e, COMPUTERS_PAGE_SQL, "ttttiii", group, os, host,
+	             status, q->stale_before, q->limit, q->offset);
 	if (rc != SL_OK)
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {

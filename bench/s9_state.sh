@@ -112,7 +112,7 @@ bytes() { q "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ($1)"; }
 # groups only (the same 20,000 updates and 20 groups at the full shape).
 B_STATES=$(bytes "'states'")
 B_PAIR=$(bytes "'states', 'state_details'")
-B_COMP=$(bytes "'computer_counts', 'computers_ckey'")
+B_COMP=$(bytes "'computer_counts', 'computers_ckey', 'computers_hostname', 'computers_status'")
 B_UPD=$(bytes "'state_counts', 'group_counts', 'update_status_ukey'")
 B_FILE=$(($(q 'PRAGMA page_count') * $(q 'PRAGMA page_size')))
 BPP=$(calc "$B_STATES / $PAIRS")
@@ -353,7 +353,7 @@ pgbytes() { pq -c "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM
 # updates and groups only.
 PG_B=$(pgbytes "$STATE_TABLES")
 PG_PAIR=$(pgbytes "$STATE_TABLES, 'state_details'")
-PG_COMP=$(pgbytes "'computer_counts', 'computers_ckey'")
+PG_COMP=$(pgbytes "'computer_counts', 'computers_ckey', 'computers_hostname', 'computers_status'")
 PG_UPD=$(pgbytes "'state_counts', 'group_counts', 'update_status_ukey'")
 PG_BPP=$(calc "$PG_B / $PG_PAIRS")
 PG_FULL=$(calc "$PG_PAIR * 2e9 / $PG_PAIRS + $PG_COMP * 100000 / $PGC + $PG_UPD * 20000 / $UPDATES")

@@ -613,8 +613,7 @@ test_computers_page(void **state)
 	int64_t total = 0;
 	assert_int_equal(store_console_computers(arr, &total, s, &q, &e),
 	                 SL_EINVAL);
-	assert_string_equal(e.msg,
-	                    "computers: filter text too long or no memory");
+	assert_string_equal(e.msg, "computers: search: over 1024 bytes");
 	json_decref(arr);
 }
 

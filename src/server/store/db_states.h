@@ -66,7 +66,7 @@
 	"UPDATE computers SET state_mask = (SELECT coalesce(sum(1 << k.st), "  \
 	"0) FROM computer_counts k WHERE k.ckey = computers.ckey AND k.n > "   \
 	"0);"                                                                  \
-	"CREATE INDEX computers_hostname ON computers(hostname, id);"         \
+	"CREATE INDEX computers_hostname ON computers(hostname, id);"          \
 	"CREATE INDEX computers_status ON computers(state_mask, (last_report " \
 	"IS NULL), last_contact);"
 /* The new mask of the computer of counter row R ("new"/"NEW"). */

@@ -816,7 +816,8 @@ struct store_computer_query {
  * set *total to the count of q's computers. Status and counts come from
  * each computer's row and counters, so the cost is the page's and one
  * count over the computers' rows, not a read of every computer's
- * counters. SL_EINVAL for an OS or host name text over 1 KB. */
+ * counters. SL_EINVAL ("os: over 1024 bytes", "search: ...") for a longer
+ * OS or host name text. */
 int store_console_computers(json_t *arr, int64_t *total, struct store *s,
                             const struct store_computer_query *q,
                             struct err *e);

@@ -135,18 +135,22 @@ store_console_computer_figures(json_t **out, struct store *s,
 	return SL_OK;
 }
 
+/* The status and stale flag (last contact before $5, or never) of the
+ * computer c. */
+#define STATUS_OF_C STORE_COMPUTER_STATUS("c")
+#define STALE_OF_C  "(c.last_contact IS NULL OR c.last_contact < $5)"
+
 /* The filters of the console's computers list, shared by its count and
  * its page: $1 group name, $2 OS and $3 host name LIKE patterns, $4
- * status, $5 stale_before. */
+ * status. */
 #define COMPUTERS_WHERE                                                        \
 	"FROM computers c WHERE (CAST($1 AS TEXT) IS NULL OR c.group_id = "    \
 	"(SELECT id FROM groups WHERE name = $1)) AND (CAST($2 AS TEXT) IS "   \
-	"NULL OR "                                                             \
-	"lower(coalesce(c.os_id || ' ' || c.os_version, c.os_id, "             \
+	"NULL OR lower(coalesce(c.os_id || ' ' || c.os_version, c.os_id, "     \
 	"c.os_version)) LIKE $2 ESCAPE '!') AND (CAST($3 AS TEXT) IS NULL OR " \
 	"lower(c.hostname) LIKE $3 ESCAPE '!') AND (CAST($4 AS TEXT) IS NULL " \
-	"OR (CAST($4 AS TEXT) = 'stale' AND (c.last_contact IS NULL OR "       \
-	"c.last_contact < $5)) OR " STORE_COMPUTER_STATUS("c") " = $4) "
+	"OR (CAST($4 AS TEXT) = 'stale' AND " STALE_OF_C ") OR " STATUS_OF_C   \
+	" = $4) "
 
 /* The page's keys ($6 of them from offset $7), then their rows, group
  * names and counters: only the page's computers are read whole. */
@@ -155,26 +159,29 @@ store_console_computer_figures(json_t **out, struct store *s,
 	"ORDER BY c.hostname, c.id LIMIT $6 OFFSET $7) SELECT c.id, "          \
 	"c.hostname, g.name, c.server, c.last_contact, c.last_report, "        \
 	"c.catalog_state, c.catalog_detail, c.os_id, c.os_version, c.arch, "   \
-	"c.agent_version, " STORE_COMPUTER_STATUS(                             \
-	        "c") ", CASE WHEN "                                            \
-	             "c.last_contact IS NULL OR c.last_contact < $5 THEN 1 "   \
-	             "ELSE 0 END, "                                            \
-	             "c.ckey, x.st, x.n FROM p JOIN computers c ON c.ckey = "  \
-	             "p.ckey JOIN "                                            \
-	             "groups g ON g.id = c.group_id LEFT JOIN "                \
-	             "computer_counts x ON x.ckey "                            \
-	             "= p.ckey AND x.n <> 0 ORDER BY p.hostname, p.id, x.st"
+	"c.agent_version, " STATUS_OF_C ", CASE WHEN " STALE_OF_C " THEN 1 "   \
+	"ELSE 0 END, c.ckey, x.st, x.n FROM p JOIN computers c ON c.ckey = "   \
+	"p.ckey JOIN groups g ON g.id = c.group_id LEFT JOIN computer_counts " \
+	"x ON x.ckey = p.ckey AND x.n <> 0 ORDER BY p.hostname, p.id, x.st"
 
-/* "%text%" in lower case with LIKE's wildcards escaped by '!', or NULL
- * for an empty or missing text. */
-static char *
-like_pattern(const char *text)
+#define FILTER_TEXT_MAX 1024
+
+/* *out: "%text%" in lower case with LIKE's wildcards escaped by '!', or
+ * NULL for an empty or missing text. SL_EINVAL over FILTER_TEXT_MAX. */
+static int
+like_pattern(char **out, const char *what, const char *text, struct err *e)
 {
 	size_t n = text ? strlen(text) : 0, i, j = 0;
 	char *p;
 
-	if (n == 0 || n > 1024 || (p = malloc(2 * n + 3)) == NULL)
-		return NULL;
+	*out = NULL;
+	if (n == 0)
+		return SL_OK;
+	if (n > FILTER_TEXT_MAX)
+		return err_set(e, SL_EINVAL, "%s: over %d bytes", what,
+		               FILTER_TEXT_MAX);
+	if ((p = malloc(2 * n + 3)) == NULL)
+		return err_set(e, SL_ENOMEM, "out of memory");
 	p[j++] = '%';
 	for (i = 0; i < n; i++) {
 		if (text[i] == '%' || text[i] == '_' || text[i] == '!')
@@ -183,7 +190,8 @@ like_pattern(const char *text)
 	}
 	p[j++] = '%';
 	p[j] = '\0';
-	return p;
+	*out = p;
+	return SL_OK;
 }
 
 static json_t *
@@ -215,18 +223,19 @@ int
 store_console_computers(json_t *arr, int64_t *total, struct store *s,
                         const struct store_computer_query *q, struct err *e)
 {
-	char *os = like_pattern(q->os), *host = like_pattern(q->search);
 	const char *status = q->status && *q->status ? q->status : NULL;
 	const char *group = q->group && *q->group ? q->group : NULL;
+	char *os = NULL, *host = NULL;
+	const char *state;
 	struct db_stmt *st;
 	json_t *cur = NULL;
 	int rc;
 
-	if ((q->os && *q->os && os == NULL) ||
-	    (q->search && *q->search && host == NULL)) {
-		rc = err_set(e, SL_EINVAL, "filter text too long or no memory");
+	rc = like_pattern(&os, "os", q->os, e);
+	if (rc == SL_OK)
+		rc = like_pattern(&host, "search", q->search, e);
+	if (rc != SL_OK)
 		goto out;
-	}
 	rc = store_q_int(s, total, e, "SELECT count(*) " COMPUTERS_WHERE,
 	                 "tttti", group, os, host, status, q->stale_before);
 	if (rc < 0)
@@ -248,11 +257,12 @@ store_console_computers(json_t *arr, int64_t *total, struct store *s,
 				break;
 			}
 		}
-		if (!db_col_null(st, 15))
-			store_counts_add(
-			        json_object_get(cur, "counts"),
-			        store_state_name((int)db_col_int(st, 15)),
-			        db_col_int(st, 16));
+		state = db_col_null(st, 15)
+		                ? NULL
+		                : store_state_name((int)db_col_int(st, 15));
+		if (state != NULL)
+			store_counts_add(json_object_get(cur, "counts"), state,
+			                 db_col_int(st, 16));
 	}
 	db_done(st);
 	rc = rc < 0 ? rc : SL_OK;

@@ -260,6 +260,9 @@ api GET "/v1/admin/console/computers?search=SILENT"
 	fail "console list, host name search: $BODY"
 api GET "/v1/admin/console/computers?group=db&offset=1"
 [ "$(jq -c '[.total, (.computers | length)]' <<<"$BODY")" = "[1,0]" ] || fail "console list, group page: $BODY"
+api GET "/v1/admin/console/computers?search=$(printf 'x%.0s' $(seq 1025))"
+[ "$HTTP_STATUS" = 400 ] && grep -q "search: over 1024 bytes" <<<"$BODY" ||
+	fail "console list, a search text over 1024 bytes: HTTP $HTTP_STATUS $BODY"
 api GET "/v1/admin/reports/updates/$U_REP?limit=0"
 [ "$HTTP_STATUS" = 400 ] || fail "limit=0: $HTTP_STATUS $BODY"
 # One computer's status: the counts of its states, a page of them.

@@ -310,14 +310,9 @@ status_reply(struct reply *out, struct buf *b, struct err *e)
 	if (rc != SL_OK)
 		return rc;
 	body = buf_steal(b, &len);
-	out->raw = MHD_create_response_from_buffer(len, body,
-	                                           MHD_RESPMEM_MUST_FREE);
-	if (out->raw == NULL) {
-		free(body);
+	out->raw = http_json_text_response(body, len);
+	if (out->raw == NULL)
 		return err_set(e, SL_ENOMEM, "out of memory");
-	}
-	MHD_add_response_header(out->raw, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                        "application/json");
 	out->bytes = len;
 	return SL_OK;
 }

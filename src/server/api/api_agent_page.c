@@ -185,7 +185,6 @@ api_agent_page(struct reply *out, const struct req *r,
 {
 	struct page p = {.r = r, .base = q->base};
 	bool changed = false;
-	struct MHD_Response *resp;
 	char *body;
 	size_t len;
 	int rc;
@@ -235,16 +234,11 @@ api_agent_page(struct reply *out, const struct req *r,
 	if (rc != SL_OK)
 		goto out;
 	body = buf_steal(&p.b, &len);
-	resp = MHD_create_response_from_buffer(len, body,
-	                                       MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(body);
+	out->raw = http_json_text_response(body, len);
+	if (out->raw == NULL) {
 		rc = err_set(e, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                        "application/json");
-	out->raw = resp;
 	out->status = MHD_HTTP_OK;
 out:
 	free(p.v);

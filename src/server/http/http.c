@@ -110,7 +110,6 @@ thread_db(struct http *h, struct err *e)
 struct MHD_Response *
 http_json_response(json_t *v)
 {
-	struct MHD_Response *resp;
 	char *s;
 
 	s = json_dumps(v, JSON_COMPACT);
@@ -118,8 +117,15 @@ http_json_response(json_t *v)
 	if (s == NULL)
 		return NULL;
 	last_json_len = strlen(s);
-	resp = MHD_create_response_from_buffer(strlen(s), s,
-	                                       MHD_RESPMEM_MUST_FREE);
+	return http_json_text_response(s, strlen(s));
+}
+
+struct MHD_Response *
+http_json_text_response(char *s, size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(s);
 		return NULL;

@@ -137,4 +137,9 @@ int http_public_base(char *out, size_t n, const struct req *r, struct err *e);
 /* A JSON response with the given status (consumes the reference). */
 struct MHD_Response *http_json_response(json_t *v);
 
+/* A JSON response of the text s (len bytes, from malloc), for answers
+ * written as text rather than built as a tree; the response owns s, and s
+ * is freed when it cannot be made (NULL: out of memory). */
+struct MHD_Response *http_json_text_response(char *s, size_t len);
+
 #endif

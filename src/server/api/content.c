@@ -26,77 +26,9 @@
 
 #include "api.h"
 #include "content_cache.h"
+#include "content_head.h"
 #include "hash.h"
 #include "httpdate.h"
-
-/* Parse a decimal uint64 of s[0..len). */
-static int
-parse_u64(uint64_t *out, const char *s, size_t len)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 19)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Result of a Range header against a file of size: 0 = serve whole file,
- * 1 = serve [*first, *last], -1 = unsatisfiable. Malformed or multi-range
- * headers are ignored (the whole file is served, as RFC 9110 allows). */
-static int
-parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
-{
-	const char *dash;
-	uint64_t a, b;
-
-	if (h == NULL || strncmp(h, "bytes=", 6) != 0)
-		return 0;
-	h += 6;
-	if (strchr(h, ',') != NULL)
-		return 0;
-	dash = strchr(h, '-');
-	if (dash == NULL)
-		return 0;
-	if (dash == h) { /* suffix: last N bytes */
-		if (parse_u64(&b, dash + 1, strlen(dash + 1)) != 0)
-			return 0;
-		if (b == 0 || size == 0)
-			return -1;
-		*first = b >= size ? 0 : size - b;
-		*last = size - 1;
-		return 1;
-	}
-	if (parse_u64(&a, h, (size_t)(dash - h)) != 0)
-		return 0;
-	if (dash[1] == '\0') {
-		b = UINT64_MAX;
-	} else if (parse_u64(&b, dash + 1, strlen(dash + 1)) != 0 || b < a) {
-		return 0;
-	}
-	if (a >= size)
-		return -1;
-	*first = a;
-	*last = b >= size ? size - 1 : b;
-	return 1;
-}
-
-static int
-etag_matches(const char *inm, const char *etag)
-{
-	if (inm == NULL)
-		return 0;
-	if (strcmp(inm, "*") == 0)
-		return 1;
-	/* A list of tags; weak comparison as RFC 9110 says for
-	 * If-None-Match. */
-	return strstr(inm, etag) != NULL;
-}
 
 /* Files up to this size are answered from a worker thread's cache of
  * ready responses (content_cache.h): the per-answer cost matters for small
@@ -297,7 +229,7 @@ content_get(struct req *r, struct reply *out, struct err *e)
 			               "content %s is not in the store", sha);
 		return err_set(e, SL_EIO, "content %s: %s", sha, strerror(err));
 	}
-	if (etag_matches(
+	if (chead_etag_matches(
 	            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                        MHD_HTTP_HEADER_IF_NONE_MATCH),
 	            etag)) {
@@ -310,7 +242,7 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		out->status = MHD_HTTP_NOT_MODIFIED;
 		return SL_OK;
 	}
-	range = parse_range(MHD_lookup_connection_value(r->conn,
+	range = chead_range(MHD_lookup_connection_value(r->conn,
 	                                                MHD_HEADER_KIND,
 	                                                MHD_HTTP_HEADER_RANGE),
 	                    (uint64_t)sb.st_size, &first, &last);
@@ -342,7 +274,7 @@ content_get(struct req *r, struct reply *out, struct err *e)
 		return err_set(e, SL_ENOTFOUND,
 		               "content %s is not in the store", sha);
 	}
-	range = parse_range(MHD_lookup_connection_value(r->conn,
+	range = chead_range(MHD_lookup_connection_value(r->conn,
 	                                                MHD_HEADER_KIND,
 	                                                MHD_HTTP_HEADER_RANGE),
 	                    (uint64_t)sb.st_size, &first, &last);

@@ -49,17 +49,10 @@ access_log_clean(char *out, size_t n, const char *text)
 }
 
 static const char *
-client_addr(char *out, size_t n, struct MHD_Connection *conn)
+client_addr(char *out, size_t n, const struct sockaddr *sa)
 {
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
-
-	if (conn == NULL)
+	if (sa == NULL)
 		return "-";
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return "-";
-	sa = ci->client_addr;
 	if (sa->sa_family == AF_INET &&
 	    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
 	              (socklen_t)n) != NULL)
@@ -77,13 +70,27 @@ void
 access_log_write(struct MHD_Connection *conn, const char *method,
                  const char *path, int status, uint64_t bytes, uint64_t usec)
 {
+	const union MHD_ConnectionInfo *ci = NULL;
+
+	if (conn != NULL)
+		ci = MHD_get_connection_info(
+		        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	access_log_write_addr(ci != NULL ? ci->client_addr : NULL, method, path,
+	                      status, bytes, usec);
+}
+
+void
+access_log_write_addr(const struct sockaddr *sa, const char *method,
+                      const char *path, int status, uint64_t bytes,
+                      uint64_t usec)
+{
 	int lvl = atomic_load_explicit(&access_level, memory_order_relaxed);
 	char ab[INET6_ADDRSTRLEN], lp[256], lm[16];
 	const char *addr;
 
 	if (lvl == CONFIG_LEVEL_OFF || !log_enabled((enum log_level)lvl))
 		return;
-	addr = client_addr(ab, sizeof(ab), conn);
+	addr = client_addr(ab, sizeof(ab), sa);
 	access_log_clean(lm, sizeof(lm), method);
 	access_log_clean(lp, sizeof(lp), path);
 	if (lvl == LOG_LVL_DEBUG)

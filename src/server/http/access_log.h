@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <microhttpd.h>
+#include <sys/socket.h>
 
 /* The level of the access lines: an enum log_level or CONFIG_LEVEL_OFF. */
 void access_log_set_level(int level);
@@ -29,6 +30,11 @@ int access_log_enabled(void);
 void access_log_write(struct MHD_Connection *conn, const char *method,
                       const char *path, int status, uint64_t bytes,
                       uint64_t usec);
+/* The same for a connection of the content sender: sa is the client's
+ * address (NULL: "-"). */
+void access_log_write_addr(const struct sockaddr *sa, const char *method,
+                           const char *path, int status, uint64_t bytes,
+                           uint64_t usec);
 
 /* Copy text fit for one log line into out (n bytes): control bytes and
  * spaces become '?', a query string is cut, long text ends in "...". */

@@ -229,11 +229,18 @@ connlimit_free(struct connlimit *l)
 	free(l);
 }
 
-size_t
-connlimit_options(struct connlimit *l, struct MHD_OptionItem *opts,
-                  unsigned int share)
+unsigned int
+connlimit_share(const struct connlimit *l, unsigned int share)
 {
 	unsigned int max = l->max_conns / (share > 0 ? share : 1);
+
+	return max > 0 ? max : 1;
+}
+
+size_t
+connlimit_options(struct connlimit *l, struct MHD_OptionItem *opts,
+                  unsigned int max)
+{
 	size_t n = 0;
 
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,

@@ -34,11 +34,14 @@ int connlimit_new(struct connlimit **out, const struct server_config *cfg,
 /* Stop the reaper (after the listeners are stopped). NULL-safe. */
 void connlimit_free(struct connlimit *l);
 
-/* Append the MHD options for one listener to opts (room for
- * CONNLIMIT_N_OPTIONS); returns how many were appended. share: the number of
- * listeners the global limit is divided between. */
+/* One listener's part of the global limit, when share listeners divide
+ * it (at least 1). */
+unsigned int connlimit_share(const struct connlimit *l, unsigned int share);
+
+/* Append the MHD options for one listener of at most max connections to
+ * opts (room for CONNLIMIT_N_OPTIONS); returns how many were appended. */
 size_t connlimit_options(struct connlimit *l, struct MHD_OptionItem *opts,
-                         unsigned int share);
+                         unsigned int max);
 
 /* The global connection limit in effect (all listeners). */
 unsigned int connlimit_max_connections(const struct connlimit *l);

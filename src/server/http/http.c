@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "connlimit.h"
+#include "content_send.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -41,6 +42,7 @@ struct listener {
 
 struct http {
 	struct listener plain, tls;
+	struct csend *sender; /* the plain listener's accept loop */
 	struct connlimit *limits;
 	struct tls_ctx *tls_ctx; /* the TLS listener's certificate */
 	const struct http_env *env;
@@ -571,14 +573,16 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(st);
 }
 
-/* Start one listener on the bound socket fd (TLS with h->creds when tls);
- * the daemon owns fd from here on, also on failure. */
+/* Start one listener of at most max connections on the bound socket fd
+ * (TLS with h->creds when tls); fd < 0: no listening socket (the content
+ * sender accepts and hands connections over). The daemon owns fd from
+ * here on, also on failure. */
 static int
 listener_start(struct listener *li, struct http *h, int fd, const char *addr,
-               int port, int tls, unsigned int share, struct err *e)
+               int port, int tls, unsigned int max, struct err *e)
 {
 	const struct server_config *cfg = h->env->cfg;
-	struct MHD_OptionItem opts[CONNLIMIT_N_OPTIONS + TLS_N_OPTIONS + 1];
+	struct MHD_OptionItem opts[CONNLIMIT_N_OPTIONS + TLS_N_OPTIONS + 2];
 	/* TURBO: accept4() with the flags set, no extra fcntl() per
 	 * connection. */
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
@@ -586,15 +590,19 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 
 	li->h = h;
 	li->tls_on = tls;
-	n = connlimit_options(h->limits, opts, share);
+	n = connlimit_options(h->limits, opts, max);
 	if (tls) {
 		flags |= MHD_USE_TLS;
 		n += tls_options(h->tls_ctx, opts + n);
 	}
+	if (fd >= 0)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
+		                                    fd, NULL};
+	else
+		flags |= MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
 	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	li->d = MHD_start_daemon(
-	        flags, (uint16_t)port, NULL, NULL, on_request, li,
-	        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	        flags, fd >= 0 ? (uint16_t)port : 0, NULL, NULL, on_request, li,
 	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->http_threads,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, li,
 	        /* MHD zeroes a connection's memory pool
@@ -609,7 +617,8 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_SIZE,
 	        MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (li->d == NULL) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return err_set(
 		        e, SL_EIO,
 		        tls ? "cannot serve TLS on %s:%d (tls.cert and "
@@ -619,6 +628,44 @@ listener_start(struct listener *li, struct http *h, int fd, const char *addr,
 		        addr, port);
 	}
 	return SL_OK;
+}
+
+/* The index in routes[] of method on /content/ (-1: none). */
+static int
+content_route(const char *method)
+{
+	for (size_t i = 0; i < n_routes; i++)
+		if (strcmp(routes[i].pattern, "/content/*") == 0 &&
+		    strcmp(routes[i].method, method) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The plain listener: libmicrohttpd without a listening socket, and the
+ * content sender accepting on fd (taken over) in front of it, with an
+ * eighth of the listener's connections. */
+static int
+plain_start(struct http *h, int fd, unsigned int share, struct err *e)
+{
+	const struct server_config *cfg = h->env->cfg;
+	unsigned int max = connlimit_share(h->limits, share);
+	struct csend_config sc = {
+	        .content_dir = cfg->content_dir,
+	        .threads = (unsigned int)cfg->http_threads,
+	        .max_conns = max / 8 > 0 ? max / 8 : 1,
+	        .idle_timeout = (unsigned int)cfg->idle_timeout,
+	        .route_get = content_route("GET"),
+	        .route_head = content_route("HEAD"),
+	};
+	int rc;
+
+	rc = listener_start(&h->plain, h, -1, cfg->listen_addr, cfg->port, 0,
+	                    max - sc.max_conns > 0 ? max - sc.max_conns : 1, e);
+	if (rc != SL_OK) {
+		close(fd);
+		return rc;
+	}
+	return csend_start(&h->sender, fd, h->plain.d, &sc, e);
 }
 
 int
@@ -662,16 +709,15 @@ http_start(struct http **out, const struct http_env *env,
 		                        strcmp(cfg->tls_plain, "content") == 0;
 		fd = socks->plain_fd;
 		socks->plain_fd = -1;
-		rc = listener_start(&h->plain, h, fd, cfg->listen_addr,
-		                    cfg->port, 0, socks->tls_fd >= 0 ? 2 : 1,
-		                    e);
+		rc = plain_start(h, fd, socks->tls_fd >= 0 ? 2 : 1, e);
 	}
 	if (rc == SL_OK && socks->tls_fd >= 0) {
 		fd = socks->tls_fd;
 		socks->tls_fd = -1;
-		rc = listener_start(&h->tls, h, fd, cfg->tls_addr,
-		                    cfg->tls_port, 1,
-		                    h->plain.d != NULL ? 2 : 1, e);
+		rc = listener_start(
+		        &h->tls, h, fd, cfg->tls_addr, cfg->tls_port, 1,
+		        connlimit_share(h->limits, h->plain.d != NULL ? 2 : 1),
+		        e);
 	}
 	if (rc != SL_OK)
 		goto out;
@@ -710,6 +756,7 @@ http_stop(struct http *h)
 {
 	if (h == NULL)
 		return;
+	csend_stop(h->sender); /* it hands connections to h->plain.d */
 	if (h->plain.d)
 		MHD_stop_daemon(h->plain.d);
 	if (h->tls.d)

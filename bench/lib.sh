@@ -228,7 +228,8 @@ run_wrk() {
 		case $a in http://*/*) label="$label /${a#http://*/}" ;; esac
 		prev=$a
 	done
-	BENCH_DIR=$BENCH_DIR wrk "$@" >"$out" 2>&1 ||
+	# WRK_CPUS: run wrk on these CPUs only (taskset's list).
+	BENCH_DIR=$BENCH_DIR ${WRK_CPUS:+taskset -c "$WRK_CPUS"} wrk "$@" >"$out" 2>&1 ||
 		die "wrk $*: $(tail -n 3 "$out")"
 	line=$(grep '^BENCH ' "$out" | tail -n 1) ||
 		die "wrk printed no summary: $(tail -n 3 "$out")"

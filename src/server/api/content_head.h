@@ -32,12 +32,12 @@ enum chead_kind {
 };
 
 struct chead {
-	size_t len;                   /* bytes of the head, blank line too */
-	int head;                     /* HEAD, not GET */
-	int close;                    /* Connection: close */
-	char sha[HASH_HEX_LEN + 1];   /* the file's name */
-	char range[64];               /* Range's value, "" without */
-	char if_none_match[256];      /* If-None-Match's value, "" without */
+	size_t len;                 /* bytes of the head, blank line too */
+	int head;                   /* HEAD, not GET */
+	int close;                  /* Connection: close */
+	char sha[HASH_HEX_LEN + 1]; /* the file's name */
+	char range[64];             /* Range's value, "" without */
+	char if_none_match[256];    /* If-None-Match's value, "" without */
 };
 
 /* Read the first len bytes a connection sent. CHEAD_CONTENT fills out;
@@ -49,8 +49,7 @@ enum chead_kind chead_parse(struct chead *out, const char *buf, size_t len);
  * 1 = bytes [*first, *last], -1 = not satisfiable. A malformed or
  * multi-range header is 0 (RFC 9110 lets a server ignore it). h may be
  * NULL. */
-int chead_range(const char *h, uint64_t size, uint64_t *first,
-                uint64_t *last);
+int chead_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last);
 
 /* Whether If-None-Match's value inm (NULL: absent) names etag (a quoted
  * tag; weak comparison, as RFC 9110 says for If-None-Match). */

@@ -40,9 +40,9 @@
 #include "metrics.h"
 
 #define EVENTS        64
-#define ACCEPTS       64          /* per wake-up of the listening socket */
-#define CACHE_ENTRIES 32          /* open files kept per thread */
-#define CACHE_MAX     (1u << 20)  /* files kept open up to this size */
+#define ACCEPTS       64         /* per wake-up of the listening socket */
+#define CACHE_ENTRIES 32         /* open files kept per thread */
+#define CACHE_MAX     (1u << 20) /* files kept open up to this size */
 #define HDR_MAX       512
 
 /* An open file: one reference for the cache that keeps it, one for each
@@ -86,10 +86,10 @@ struct worker {
 	struct list lists[3]; /* by enum cstate */
 	struct conn *posted, *posted_tail;
 	struct ccache *files;
-	int depth;            /* finish() -> read_head() nesting */
-	uint64_t scan_ms;     /* next look at the sending deadlines */
-	uint64_t resume_ms;   /* accepting paused until (0: not paused) */
-	uint64_t warned_ms;   /* last accept() failure logged */
+	int depth;          /* finish() -> read_head() nesting */
+	uint64_t scan_ms;   /* next look at the sending deadlines */
+	uint64_t resume_ms; /* accepting paused until (0: not paused) */
+	uint64_t warned_ms; /* last accept() failure logged */
 	time_t date_s;
 	char date[HTTPDATE_LEN + 1];
 	char buf[CHEAD_MAX];
@@ -286,8 +286,8 @@ answer_head(struct worker *w, struct conn *c, const char *sha, int range,
 	}
 	if (range)
 		snprintf(extra, sizeof(extra),
-		         "Content-Range: bytes %" PRIu64 "-%" PRIu64
-		         "/%" PRIu64 "\r\n",
+		         "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64
+		         "\r\n",
 		         first, last, size);
 	n = snprintf(c->hdr, sizeof(c->hdr),
 	             "HTTP/1.1 %s\r\nContent-Length: %" PRIu64 "\r\n"
@@ -296,8 +296,7 @@ answer_head(struct worker *w, struct conn *c, const char *sha, int range,
 	             "Cache-Control: public, max-age=31536000, immutable\r\n"
 	             "%sDate: %s\r\n%s\r\n",
 	             range ? "206 Partial Content" : "200 OK",
-	             size == 0 ? 0 : last - first + 1, sha, extra,
-	             date_now(w),
+	             size == 0 ? 0 : last - first + 1, sha, extra, date_now(w),
 	             c->close_after ? "Connection: close\r\n" : "");
 out:
 	if (n < 0 || (size_t)n >= sizeof(c->hdr))
@@ -318,6 +317,7 @@ answer(struct worker *w, struct conn *c, const struct chead *h)
 	uint64_t first = 0, last = 0, size;
 	struct stat sb;
 	struct file *f;
+	ssize_t n;
 	int range;
 
 	f = file_get(w, h->sha, &sb);
@@ -345,17 +345,25 @@ answer(struct worker *w, struct conn *c, const struct chead *h)
 		}
 		c->status = range ? 206 : 200;
 	}
-	if (answer_head(w, c, h->sha, range, first, last, size) != 0 ||
-	    recv(c->fd, w->buf, h->len, 0) != (ssize_t)h->len) {
+	if (answer_head(w, c, h->sha, range, first, last, size) != 0) {
 		file_unref(f);
 		return -1;
 	}
-	/* The head is taken: from here the answer is this sender's. */
+	/* Take the head: from here the answer is this sender's. The bytes
+	 * were peeked, so they are all there; part of them taken (which
+	 * does not happen) would leave libmicrohttpd half a request. */
+	n = recv(c->fd, w->buf, h->len, 0);
+	if (n != (ssize_t)h->len) {
+		file_unref(f);
+		if (n <= 0)
+			return -1;
+		conn_close(w, c);
+		return 0;
+	}
 	c->file = f;
 	c->off = (off_t)first;
-	c->left = c->status == 304 || h->head || size == 0
-	                  ? 0
-	                  : last - first + 1;
+	c->left =
+	        c->status == 304 || h->head || size == 0 ? 0 : last - first + 1;
 	memcpy(c->path, "/content/", 9);
 	memcpy(c->path + 9, h->sha, HASH_HEX_LEN + 1);
 	c->t0_us = now_us();
@@ -724,9 +732,8 @@ csend_start(struct csend **out, int listen_fd, struct MHD_Daemon *d,
 	s->n_workers = s->cfg.threads;
 	for (unsigned int i = 0; i < s->n_workers && rc == SL_OK; i++) {
 		rc = worker_init(&s->w[i], s, e);
-		if (rc == SL_OK &&
-		    pthread_create(&s->w[i].th, NULL, worker_main, &s->w[i]) !=
-		            0)
+		if (rc == SL_OK && pthread_create(&s->w[i].th, NULL,
+		                                  worker_main, &s->w[i]) != 0)
 			rc = err_set(e, SL_EINTERNAL,
 			             "cannot start a content sender thread");
 		s->w[i].started = rc == SL_OK;

@@ -30,16 +30,16 @@
 
 #include "err.h"
 
-#define CSEND_FIRST_MS 250  /* a new connection's head must arrive by */
-#define CSEND_KEPT_MS  5000 /* the next head after an answer here */
+#define CSEND_FIRST_MS 250        /* a new connection's head must arrive by */
+#define CSEND_KEPT_MS  5000       /* the next head after an answer here */
 #define CSEND_CHUNK    (2u << 20) /* bytes per sendfile() */
 
 struct csend_config {
 	const char *content_dir; /* DIR/<aa>/<sha256> */
 	unsigned int threads;
 	unsigned int max_conns;
-	unsigned int idle_timeout;     /* seconds */
-	int route_get, route_head;     /* in routes[], for the metrics */
+	unsigned int idle_timeout; /* seconds */
+	int route_get, route_head; /* in routes[], for the metrics */
 };
 
 struct csend;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# sluiced's own sender of update files on the plain listener
+# (src/server/http/content_send.h), driven with raw HTTP/1.1 from
+# content_sender.py: pipelined, split and late heads; connections that
+# turn from files to JSON and back; Connection: close; the answers it
+# leaves to libmicrohttpd (404, 416, a query, HTTP/1.0); a download reset
+# half way; more downloads at once than the sender's share of connections
+# (max_connections 16: 2 here, the rest through libmicrohttpd); a reader
+# that stops reading is cut after the idle timeout. Then the server is
+# alive, each answer has its access log line, and the metrics count them.
+. "$(dirname "$0")/lib.sh"
+
+DATA=$TMP/data
+put() {
+	local f=$TMP/$1.bin sha
+	head -c "$2" /dev/urandom >"$f"
+	sha=$(sha256sum "$f" | cut -d' ' -f1)
+	mkdir -p "$DATA/content/${sha:0:2}"
+	cp "$f" "$DATA/content/${sha:0:2}/$sha"
+	printf -v "SHA_$1" '%s' "$sha"
+}
+put small 50001
+put large 12000017 # more than the socket buffers hold
+
+start_server "$DATA" "[limits]
+idle_timeout = 7
+max_connections = 16"
+timeout 180 python3 "$SOURCE_ROOT/tests/e2e/content_sender.py" 127.0.0.1 \
+	"$SERVER_PORT" "$SHA_small" "$SHA_large" 7 "$TMP/small.bin" \
+	"$TMP/large.bin" >"$TMP/py.out" 2>&1 ||
+	fail "content_sender.py: $(tail -n 20 "$TMP/py.out")"
+cat "$TMP/py.out"
+server_alive
+grep -q "content sender: closed 1 connection(s) that took no data for 7s" \
+	"$SERVER_LOG" || fail "the stalled reader was not cut by the sender"
+# access lines: the sender's answers and libmicrohttpd's
+n=$(grep -c "access 127.0.0.1 GET /content/$SHA_small 200 50001 " "$SERVER_LOG")
+[ "$n" -ge 310 ] || fail "only $n access lines for the small file"
+grep -q "access 127.0.0.1 GET /content/$SHA_large 206 10 " "$SERVER_LOG" ||
+	fail "no access line for the range"
+grep -q "access 127.0.0.1 GET /content/$SHA_small 304 0 " "$SERVER_LOG" ||
+	fail "no access line for the 304"
+grep -q "access 127.0.0.1 HEAD /content/$SHA_large 200 0 " "$SERVER_LOG" ||
+	fail "no access line for the HEAD"
+api GET /metrics
+served=$(sed -n 's/^sluice_content_served_bytes_total \([0-9]*\)$/\1/p' <<<"$BODY")
+# 12 x 3 + 3 whole large files at least, and the small ones
+[ "${served:-0}" -ge $((39 * 12000017)) ] ||
+	fail "content bytes in the metrics: ${served:-none}"
+stop_server
+echo "content_sender: ok"

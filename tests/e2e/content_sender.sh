@@ -11,16 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 
 DATA=$TMP/data
-put() {
-	local f=$TMP/$1.bin sha
-	head -c "$2" /dev/urandom >"$f"
-	sha=$(sha256sum "$f" | cut -d' ' -f1)
-	mkdir -p "$DATA/content/${sha:0:2}"
-	cp "$f" "$DATA/content/${sha:0:2}/$sha"
-	printf -v "SHA_$1" '%s' "$sha"
-}
-put small 50001
-put large 12000017 # more than the socket buffers hold
+put_content "$DATA" small 50001
+put_content "$DATA" large 12000017 # more than the socket buffers hold
 
 start_server "$DATA" "[limits]
 idle_timeout = 7

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # GET and HEAD /content/<sha256> over keep-alive connections, as agents and
 # downstream servers fetch files: the header is held back until the file's
-# bytes join it (TCP_CORK over plain TCP) and released when the answer
-# completes, so nothing waits for the kernel's 200 ms cork timer: many
+# bytes join it (MSG_MORE in sluiced's content sender on the plain
+# listener, TCP_CORK in libmicrohttpd's answers there after a JSON request)
+# and released when the answer completes, so nothing waits for the
+# kernel's 200 ms cork timer: many
 # small and large answers, HEADs, ranges, 304s and JSON answers in turn on
 # one connection arrive byte-exact and quickly. The same over the TLS
 # listener (no cork there). Each answer leaves its access log line and its
@@ -10,20 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 
 DATA=$TMP/data
-# put NAME BYTES: a file of random bytes in the store; sets SHA_<NAME>
-put() {
-	local f=$TMP/$1.bin sha
-	head -c "$2" /dev/urandom >"$f"
-	sha=$(sha256sum "$f" | cut -d' ' -f1)
-	mkdir -p "$DATA/content/${sha:0:2}"
-	cp "$f" "$DATA/content/${sha:0:2}/$sha"
-	printf -v "SHA_$1" '%s' "$sha"
-}
 # Sizes not a multiple of any segment size: the last segment is partial,
 # the one a cork left in place would hold back.
-put small 50001
-put large 3000017 # more than libmicrohttpd's 128 KiB per sendfile()
-put empty 0
+put_content "$DATA" small 50001
+put_content "$DATA" large 3000017 # more than one sendfile() of either sender (2 MiB, 128 KiB)
+put_content "$DATA" empty 0
 
 PKI=$TMP/pki
 mkdir -p "$PKI"

@@ -57,6 +57,18 @@ fail() {
 	exit 1
 }
 
+# put_content DATA NAME BYTES: a file of random bytes ($TMP/NAME.bin) in
+# the content store of the server data directory DATA, as a fetch leaves
+# it; sets SHA_<NAME> to its SHA-256.
+put_content() {
+	local f=$TMP/$2.bin sha
+	head -c "$3" /dev/urandom >"$f"
+	sha=$(sha256sum "$f" | cut -d' ' -f1)
+	mkdir -p "$1/content/${sha:0:2}"
+	cp "$f" "$1/content/${sha:0:2}/$sha"
+	printf -v "SHA_$2" '%s' "$sha"
+}
+
 free_port() {
 	"$SOURCE_ROOT/scripts/free-port" "$TMP/.ports"
 }

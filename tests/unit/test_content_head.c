@@ -175,10 +175,11 @@ test_limits(void **state)
 	                     "If-None-Match: %.*s\r\n\r\n",
 	                     (int)sizeof(inm), inm);
 	assert_int_equal(chead_parse(&h, big, n), CHEAD_OTHER);
-	assert_int_equal(parse(&h, "GET /content/" SHA " HTTP/1.1\r\nHost: x\r\n"
-	                           "Range: bytes=000000000000000000000000000000"
-	                           "0000000000000000000000000000000000000-1\r\n"
-	                           "\r\n"),
+	assert_int_equal(parse(&h,
+	                       "GET /content/" SHA " HTTP/1.1\r\nHost: x\r\n"
+	                       "Range: bytes=000000000000000000000000000000"
+	                       "0000000000000000000000000000000000000-1\r\n"
+	                       "\r\n"),
 	                 CHEAD_OTHER);
 }
 
@@ -208,9 +209,8 @@ test_range(void **state)
 	assert_int_equal(chead_range("items=0-1", 100, &a, &b), 0);
 	assert_int_equal(chead_range("bytes=x-1", 100, &a, &b), 0);
 	assert_int_equal(chead_range("bytes=1", 100, &a, &b), 0);
-	assert_int_equal(chead_range("bytes=99999999999999999999-", 100, &a,
-	                             &b),
-	                 0);
+	assert_int_equal(
+	        chead_range("bytes=99999999999999999999-", 100, &a, &b), 0);
 }
 
 static void

@@ -11,7 +11,7 @@ secs=$2
 shift 2
 src=$(cd "$(dirname "$0")" && pwd)
 names=("$@")
-[ "${#names[@]}" -gt 0 ] || names=(update rules catalog_index deb822 release dpkg_status advisory config request)
+[ "${#names[@]}" -gt 0 ] || names=(update rules catalog_index deb822 release dpkg_status advisory config request content_head)
 targets=()
 for n in "${names[@]}"; do targets+=("tests/fuzz/fuzz_$n"); done
 ninja -C "$build" "${targets[@]}" >/dev/null

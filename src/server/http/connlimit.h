@@ -13,6 +13,11 @@
  * closes as a client hang-up. A request being answered has no deadline
  * (a long download is not cut); the next request on a kept-alive
  * connection gets a new one.
+ *
+ * On the plain listener the content sender (content_send.h) accepts and
+ * hands libmicrohttpd every connection it does not answer itself, at
+ * most 0.25 s after the accept (5 s after an answer of its own): these
+ * limits and the deadline count from the hand-over.
  */
 #ifndef SLUICE_SERVER_HTTP_CONNLIMIT_H
 #define SLUICE_SERVER_HTTP_CONNLIMIT_H

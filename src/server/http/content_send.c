@@ -4,13 +4,15 @@
  *
  * Each thread has its own epoll set holding the listening socket
  * (EPOLLEXCLUSIVE) and the connections it accepted, edge-triggered. A
- * connection is in one of three lists of its thread, each in the order of
- * its deadline: "first" (accepted, head not yet complete: handed over at
- * its deadline), "kept" (answered here, waiting for its next head: the
- * same) and "sending" (an answer under way: closed when it makes no
- * progress for idle_timeout seconds). A connection that could send more
- * after a full chunk is posted: it gets its next chunk after the events
- * already waiting, so one large answer does not hold up the others.
+ * connection is in one of three lists of its thread: "first" (accepted,
+ * head not yet complete) and "kept" (answered here, waiting for its next
+ * head), both in the order of their deadlines, at which a connection is
+ * handed over; and "sending" (an answer under way), looked at once a
+ * second for answers that made no progress for idle_timeout seconds. A
+ * connection that could send more after a full chunk, or that has more
+ * pipelined heads waiting after a few answered in a row, is posted: it
+ * goes on after the events already waiting, so one client does not hold
+ * up the others.
  */
 #include "content_send.h"
 

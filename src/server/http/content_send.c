@@ -103,6 +103,7 @@ struct csend {
 	int lfd, wake;
 	atomic_int stopping;
 	atomic_uint held;
+	_Atomic uint64_t warned_ms; /* last accept() failure logged */
 	struct worker *w;
 	unsigned int n_workers;
 };
@@ -512,16 +513,17 @@ on_event(struct worker *w, struct conn *c, uint32_t ev)
 static void
 accept_pause(struct worker *w, int err)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), last;
 
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->s->lfd, NULL);
 	w->resume_ms = now + 100;
-	if (w->warned_ms == 0 || now - w->warned_ms >= 10000) {
+	/* One line per 10 s for all threads. */
+	last = atomic_load(&w->s->warned_ms);
+	if ((last == 0 || now - last >= 10000) &&
+	    atomic_compare_exchange_strong(&w->s->warned_ms, &last, now))
 		log_warn("content sender: accept: %s (accepting again in "
 		         "0.1 s)",
 		         strerror(err));
-		w->warned_ms = now;
-	}
 }
 
 static void

@@ -1,14 +1,14 @@
 /*
- * content_cache (ccache_): a small cache of ready answers for recently
- * served content files, one per HTTP worker thread (not thread-safe: each
+ * content_cache (ccache_): a small cache of what serving recently served
+ * content files needs, one per content sender thread (not thread-safe: each
  * thread keeps its own, so an entry is never released while another
  * thread is about to use it). An entry is keyed by the file's SHA-256 and
  * remembers the identity of the file it was made from (device, inode,
  * size, modification and change times): a lookup gives the value only
  * when the file now at that path has the same identity, and releases an
- * entry whose file was replaced. The values are opaque here (sluiced keeps
- * libmicrohttpd responses); the cache releases them with the function
- * given at creation.
+ * entry whose file was replaced. The values are opaque here (the content
+ * sender keeps open files: content_send.c); the cache releases them with
+ * the function given at creation.
  */
 #ifndef SLUICE_CONTENT_CACHE_H
 #define SLUICE_CONTENT_CACHE_H

@@ -438,7 +438,7 @@ dispatch_route(struct listener *li, struct MHD_Connection *conn,
 		rc = rt->fn(&r, &rep, &e);
 	if (rc != SL_OK) {
 		json_decref(rep.json);
-		if (rep.raw && !rep.borrowed)
+		if (rep.raw)
 			MHD_destroy_response(rep.raw);
 		return queue_error(conn, method, url, 0, &e);
 	}
@@ -449,8 +449,7 @@ dispatch_route(struct listener *li, struct MHD_Connection *conn,
 		if (rep.cork)
 			st->corked = cork(li, conn, 1);
 		ret = MHD_queue_response(conn, (unsigned)rep.status, rep.raw);
-		if (!rep.borrowed)
-			MHD_destroy_response(rep.raw);
+		MHD_destroy_response(rep.raw);
 		json_decref(rep.json);
 		last_status = rep.status;
 		/* A raw body made by http_json_response() counted itself. */

@@ -81,9 +81,6 @@ struct reply {
 	 * plain TCP, released when the response completes), so a file's
 	 * header and first bytes leave in one segment. */
 	int cork;
-	/* 1: raw stays its maker's (a cached response): queued, not
-	 * destroyed, by the caller. */
-	int borrowed;
 };
 
 typedef int (*route_fn)(struct req *r, struct reply *out, struct err *e);
